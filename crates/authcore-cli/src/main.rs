@@ -1,0 +1,2 @@
+//! The `authcore` command-line tool.
+fn main() {}

@@ -1,0 +1,167 @@
+//! The crate's single error type.
+
+use core::fmt;
+
+use crate::time::UnixTime;
+
+/// Everything that can go wrong in `authcore-jose`.
+///
+/// The variants say who is at fault: the input was malformed ([`Error::Malformed`],
+/// [`Error::Base64`], [`Error::Json`]), the caller misused the API ([`Error::Misuse`]),
+/// a key cannot serve the request ([`Error::InvalidKey`], [`Error::KeyUsage`],
+/// [`Error::UnsupportedAlgorithm`]), or a security check failed ([`Error::InvalidSignature`],
+/// [`Error::Validation`], ...). Signature failures are deliberately opaque.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input does not have the structure the specification requires.
+    Malformed(&'static str),
+    /// A base64url value is not strict, unpadded, canonical base64url (RFC 7515 §2).
+    Base64,
+    /// A JSON text is invalid, has a duplicate member name, is nested too deeply, or a member
+    /// has the wrong JSON type.
+    Json(String),
+    /// The input is larger than the configured limit.
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The algorithm is unknown, not usable here, or not provided by the crypto provider.
+    UnsupportedAlgorithm(String),
+    /// The key material is unusable (wrong type or size, inconsistent, too short).
+    InvalidKey(String),
+    /// The key's `use` or `key_ops` does not permit the operation, or its `alg` differs.
+    KeyUsage(String),
+    /// The header names an algorithm the verifying keys do not allow (RFC 8725 §3.1).
+    AlgorithmNotAllowed(String),
+    /// No trusted key matches the header's `kid` and `alg`.
+    NoMatchingKey,
+    /// The signature does not verify. Deliberately carries no detail.
+    InvalidSignature,
+    /// A `crit` header parameter is not understood, or `crit` itself is malformed
+    /// (RFC 7515 §4.1.11).
+    Crit(String),
+    /// A JWS header parameter is not acceptable (for example `b64` outside the unencoded API).
+    Header(String),
+    /// A JWT claim failed validation.
+    Validation(ValidationError),
+    /// The caller used the API in a way it does not allow.
+    Misuse(&'static str),
+    /// The crypto provider failed for a reason it did not explain.
+    Crypto,
+}
+
+/// Why JWT claims were rejected (RFC 7519 §4.1, RFC 8725).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A required claim is absent.
+    MissingClaim(&'static str),
+    /// A claim is present but has the wrong JSON type (it is never treated as absent).
+    WrongType(&'static str),
+    /// `exp` is not after `now` (leeway included).
+    Expired {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `exp`, in whole seconds (rounded down).
+        exp: u64,
+    },
+    /// `nbf` is after `now` (leeway included).
+    NotYetValid {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `nbf`, in whole seconds (rounded down).
+        nbf: u64,
+    },
+    /// `iat` is after `now` (leeway included).
+    IssuedInFuture {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `iat`, in whole seconds (rounded down).
+        iat: u64,
+    },
+    /// `iat` is older than the configured maximum age.
+    TooOld {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `iat`, in whole seconds (rounded down).
+        iat: u64,
+        /// The configured maximum age in seconds.
+        max_age: u64,
+    },
+    /// `iss` is not one of the expected issuers.
+    Issuer,
+    /// `aud` does not contain an expected audience, or `aud` is present and no audience was
+    /// configured.
+    Audience,
+    /// `sub` is not the expected subject.
+    Subject,
+    /// The header `typ` is not the expected type (RFC 8725 §3.11).
+    Type,
+    /// A claim check supplied by the caller failed.
+    Custom(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Malformed(what) => write!(f, "malformed input: {what}"),
+            Error::Base64 => f.write_str("invalid base64url"),
+            Error::Json(msg) => write!(f, "invalid JSON: {msg}"),
+            Error::TooLarge { what, limit } => write!(f, "{what} exceeds {limit} bytes"),
+            Error::UnsupportedAlgorithm(a) => write!(f, "unsupported algorithm: {a}"),
+            Error::InvalidKey(m) => write!(f, "invalid key: {m}"),
+            Error::KeyUsage(m) => write!(f, "key not permitted for this use: {m}"),
+            Error::AlgorithmNotAllowed(a) => write!(f, "algorithm not allowed: {a}"),
+            Error::NoMatchingKey => f.write_str("no trusted key matches the token"),
+            Error::InvalidSignature => f.write_str("invalid signature"),
+            Error::Crit(m) => write!(f, "unacceptable crit header: {m}"),
+            Error::Header(m) => write!(f, "unacceptable header: {m}"),
+            Error::Validation(v) => write!(f, "claims rejected: {v}"),
+            Error::Misuse(m) => write!(f, "API misuse: {m}"),
+            Error::Crypto => f.write_str("crypto provider failure"),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValidationError::MissingClaim(c) => write!(f, "missing required claim `{c}`"),
+            ValidationError::WrongType(c) => write!(f, "claim `{c}` has the wrong JSON type"),
+            ValidationError::Expired { now, exp } => {
+                write!(f, "token expired (exp {exp}, now {})", now.as_secs())
+            }
+            ValidationError::NotYetValid { now, nbf } => {
+                write!(f, "token not yet valid (nbf {nbf}, now {})", now.as_secs())
+            }
+            ValidationError::IssuedInFuture { now, iat } => {
+                write!(f, "token issued in the future (iat {iat}, now {})", now.as_secs())
+            }
+            ValidationError::TooOld { now, iat, max_age } => write!(
+                f,
+                "token too old (iat {iat}, now {}, max age {max_age}s)",
+                now.as_secs()
+            ),
+            ValidationError::Issuer => f.write_str("unexpected issuer"),
+            ValidationError::Audience => f.write_str("audience not accepted"),
+            ValidationError::Subject => f.write_str("unexpected subject"),
+            ValidationError::Type => f.write_str("unexpected typ header"),
+            ValidationError::Custom(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+impl std::error::Error for ValidationError {}
+
+impl From<ValidationError> for Error {
+    fn from(v: ValidationError) -> Self {
+        Error::Validation(v)
+    }
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,730 @@
+//! JSON Web Signature (RFC 7515) with unencoded payloads (RFC 7797).
+//!
+//! Serializations: compact, flattened JSON and general JSON (several signatures); detached
+//! payloads; `b64: false` only through [`verify_detached`]/[`sign_compact_detached`] and only
+//! when listed in `crit`. Keys come from the caller's [`KeySource`]: `jwk`, `jku`, `x5u` and
+//! `x5c` header parameters are parsed but never used to find a key.
+//!
+//! ```
+//! use authcore_jose::{crypto, jws, JwsAlgorithm, JwsHeader, SigningKey, VerifyingKey};
+//! let provider = crypto::default_provider();
+//! let secret = [7u8; 32];
+//! let signer = SigningKey::hmac(JwsAlgorithm::HS256, &secret, provider)?;
+//! let token = jws::sign_compact(&JwsHeader::new(JwsAlgorithm::HS256), b"hello", &signer)?;
+//!
+//! let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &secret, provider)?;
+//! let verified = jws::verify_compact(&token, &key, &jws::JwsOptions::default())?;
+//! assert_eq!(verified.payload, b"hello");
+//! # Ok::<(), authcore_jose::Error>(())
+//! ```
+
+use core::fmt;
+
+use serde::Deserializer as _;
+use serde::de::{self, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::alg::JwsAlgorithm;
+use crate::b64;
+use crate::error::{Error, Result};
+use crate::json::{self, Key, ObjectVisitor, SeenKeys, StrictValue};
+use crate::jwk::Jwk;
+use crate::keys::{JwsSigner, KeySource, candidates};
+
+/// Default limit on the size of a JWS in any serialization.
+pub const DEFAULT_MAX_JWS_BYTES: usize = 256 * 1024;
+
+/// Header parameter names registered by RFC 7515, 7516, 7518 and 7797 §6 that must not appear
+/// in `crit` (RFC 7515 §4.1.11).
+const REGISTERED_HEADER_NAMES: &[&str] = &[
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc",
+    "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c",
+];
+
+/// A JOSE header for JWS (RFC 7515 §4.1). When parsed from a JSON serialization it is the
+/// union of the protected and unprotected headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwsHeader {
+    /// `alg`.
+    pub alg: JwsAlgorithm,
+    /// `typ`: the media type of the whole JWS (RFC 8725 §3.11 explicit typing).
+    pub typ: Option<String>,
+    /// `cty`: the media type of the payload.
+    pub cty: Option<String>,
+    /// `kid`.
+    pub kid: Option<String>,
+    /// `jwk`: parsed, never trusted for verification.
+    pub jwk: Option<Jwk>,
+    /// `jku`: kept, never fetched.
+    pub jku: Option<String>,
+    /// `x5u`: kept, never fetched.
+    pub x5u: Option<String>,
+    /// `x5c`: kept, never trusted.
+    pub x5c: Option<Vec<String>>,
+    /// `x5t`.
+    pub x5t: Option<String>,
+    /// `x5t#S256`.
+    pub x5t_s256: Option<String>,
+    /// `crit`.
+    pub crit: Option<Vec<String>>,
+    /// `b64` (RFC 7797).
+    pub b64: Option<bool>,
+    /// Other parameters.
+    pub extra: Map<String, Value>,
+}
+
+impl JwsHeader {
+    /// A header with only `alg`.
+    pub fn new(alg: JwsAlgorithm) -> Self {
+        JwsHeader {
+            alg,
+            typ: None,
+            cty: None,
+            kid: None,
+            jwk: None,
+            jku: None,
+            x5u: None,
+            x5c: None,
+            x5t: None,
+            x5t_s256: None,
+            crit: None,
+            b64: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// Sets `typ`.
+    pub fn with_typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// Sets `kid`.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// Parses a header from strict JSON bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let h = de.deserialize_map(HeaderVisitor).map_err(json::json_err)?;
+        de.end().map_err(json::json_err)?;
+        h
+    }
+
+    /// Builds a header from a JSON object already parsed strictly.
+    pub fn from_map(map: Map<String, Value>) -> Result<Self> {
+        Value::Object(map).deserialize_map(HeaderVisitor).map_err(json::json_err)?
+    }
+
+    /// The header as a JSON object.
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut m = self.extra.clone();
+        m.insert("alg".into(), self.alg.name().into());
+        let mut s = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.to_owned(), Value::String(v.clone()));
+            }
+        };
+        s("typ", &self.typ);
+        s("cty", &self.cty);
+        s("kid", &self.kid);
+        s("jku", &self.jku);
+        s("x5u", &self.x5u);
+        s("x5t", &self.x5t);
+        s("x5t#S256", &self.x5t_s256);
+        if let Some(j) = &self.jwk {
+            m.insert("jwk".into(), Value::Object(j.to_map()));
+        }
+        if let Some(c) = &self.x5c {
+            m.insert("x5c".into(), c.iter().cloned().map(Value::String).collect());
+        }
+        if let Some(c) = &self.crit {
+            m.insert("crit".into(), c.iter().cloned().map(Value::String).collect());
+        }
+        if let Some(b) = self.b64 {
+            m.insert("b64".into(), Value::Bool(b));
+        }
+        m
+    }
+
+    /// Whether the payload is base64url-encoded (RFC 7797 §3: absent means `true`).
+    pub fn payload_is_encoded(&self) -> bool {
+        self.b64 != Some(false)
+    }
+
+    /// Compares `typ` with `expected` as RFC 7515 §4.1.9 asks: ASCII case-insensitively, with
+    /// an omitted `application/` prefix allowed on either side.
+    pub fn typ_matches(&self, expected: &str) -> bool {
+        fn norm(s: &str) -> &str {
+            if s.len() > 12 && s[..12].eq_ignore_ascii_case("application/") { &s[12..] } else { s }
+        }
+        self.typ.as_deref().is_some_and(|t| norm(t).eq_ignore_ascii_case(norm(expected)))
+    }
+}
+
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    // Inner result: serde errors are syntax, the inner error is semantics.
+    type Value = Result<JwsHeader>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JOSE header object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = SeenKeys::default();
+        let mut alg: Option<String> = None;
+        let mut h = JwsHeader::new(JwsAlgorithm::HS256);
+        let mut jwk: Option<Map<String, Value>> = None;
+        while let Some(Key(k)) = map.next_key()? {
+            seen.insert(&k)?;
+            match k.as_ref() {
+                "alg" => alg = Some(map.next_value()?),
+                "typ" => h.typ = Some(map.next_value()?),
+                "cty" => h.cty = Some(map.next_value()?),
+                "kid" => h.kid = Some(map.next_value()?),
+                "jku" => h.jku = Some(map.next_value()?),
+                "x5u" => h.x5u = Some(map.next_value()?),
+                "x5t" => h.x5t = Some(map.next_value()?),
+                "x5t#S256" => h.x5t_s256 = Some(map.next_value()?),
+                "x5c" => h.x5c = Some(map.next_value()?),
+                "crit" => h.crit = Some(map.next_value()?),
+                "b64" => h.b64 = Some(map.next_value()?),
+                "jwk" => jwk = Some(map.next_value_seed(ObjectSeed)?),
+                _ => {
+                    let v = map.next_value_seed(StrictValue { depth: 1 })?;
+                    h.extra.insert(k.into_owned(), v);
+                }
+            }
+        }
+        let Some(alg) = alg else {
+            return Ok(Err(Error::Malformed("JWS header without `alg`")));
+        };
+        h.alg = match alg.parse() {
+            Ok(a) => a,
+            Err(_) => return Ok(Err(Error::AlgorithmNotAllowed(alg))),
+        };
+        if let Some(j) = jwk {
+            h.jwk = match Jwk::from_map(j) {
+                Ok(j) => Some(j),
+                Err(e) => return Ok(Err(e)),
+            };
+        }
+        Ok(Ok(h))
+    }
+}
+
+struct ObjectSeed;
+
+impl<'de> de::DeserializeSeed<'de> for ObjectSeed {
+    type Value = Map<String, Value>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(ObjectVisitor { depth: 2 })
+    }
+}
+
+/// Verification options shared by every JWS entry point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwsOptions {
+    /// Extension header parameters the application understands and processes, which a `crit`
+    /// header may therefore list. Empty by default: any other `crit` entry is rejected.
+    pub understood_crit: Vec<String>,
+    /// Largest accepted JWS, in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for JwsOptions {
+    fn default() -> Self {
+        JwsOptions { understood_crit: Vec::new(), max_bytes: DEFAULT_MAX_JWS_BYTES }
+    }
+}
+
+/// A JWS whose signature verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedJws {
+    /// The header (protected and unprotected, merged) of the signature that verified.
+    pub header: JwsHeader,
+    /// The payload bytes.
+    pub payload: Vec<u8>,
+    /// Which signature verified (always 0 for compact and flattened serializations).
+    pub signature_index: usize,
+}
+
+/// Checks `crit` (RFC 7515 §4.1.11, RFC 7797 §6) and the placement of `b64`.
+///
+/// `protected` is the set of names in the integrity-protected header; `unencoded_api` says
+/// whether the caller is the detached/unencoded entry point, the only one that processes `b64`.
+fn check_crit(
+    header: &JwsHeader,
+    protected: &dyn Fn(&str) -> bool,
+    options: &JwsOptions,
+    unencoded_api: bool,
+) -> Result<()> {
+    if header.b64.is_some() {
+        if !protected("b64") {
+            return Err(Error::Header("`b64` must be integrity protected".into()));
+        }
+        if !header.crit.as_ref().is_some_and(|c| c.iter().any(|n| n == "b64")) {
+            return Err(Error::Crit("`b64` must be listed in `crit`".into()));
+        }
+        if header.b64 == Some(false) && !unencoded_api {
+            return Err(Error::Header("`b64: false` is only accepted by the detached API".into()));
+        }
+    }
+    let Some(crit) = &header.crit else {
+        return Ok(());
+    };
+    if !protected("crit") {
+        return Err(Error::Crit("`crit` must be integrity protected".into()));
+    }
+    if crit.is_empty() {
+        return Err(Error::Crit("empty list".into()));
+    }
+    for (i, name) in crit.iter().enumerate() {
+        if crit[..i].contains(name) {
+            return Err(Error::Crit(format!("`{name}` listed twice")));
+        }
+        if REGISTERED_HEADER_NAMES.contains(&name.as_str()) {
+            return Err(Error::Crit(format!("`{name}` is a registered header parameter")));
+        }
+        let understood = name == "b64" || options.understood_crit.iter().any(|u| u == name);
+        if !understood {
+            return Err(Error::Crit(format!("`{name}` is not understood")));
+        }
+        if !protected(name) {
+            return Err(Error::Crit(format!("`{name}` is not in the protected header")));
+        }
+    }
+    Ok(())
+}
+
+fn verify_signature(
+    keys: &(impl KeySource + ?Sized),
+    header: &JwsHeader,
+    signing_input: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    let mut tried = false;
+    for key in candidates(keys.verifying_keys(), header.alg, header.kid.as_deref())? {
+        tried = true;
+        if key.verify(signing_input, signature).is_ok() {
+            return Ok(());
+        }
+    }
+    if tried { Err(Error::InvalidSignature) } else { Err(Error::NoMatchingKey) }
+}
+
+/// The three parts of a compact JWS, split but not yet trusted.
+struct CompactParts<'a> {
+    header_b64: &'a str,
+    payload_b64: &'a str,
+    signature_b64: &'a str,
+    signing_input: &'a str,
+}
+
+fn split_compact(token: &str, max: usize) -> Result<CompactParts<'_>> {
+    if token.len() > max {
+        return Err(Error::TooLarge { what: "JWS", limit: max });
+    }
+    let mut it = token.splitn(4, '.');
+    let (Some(h), Some(p), Some(s)) = (it.next(), it.next(), it.next()) else {
+        return Err(Error::Malformed("a compact JWS has three parts"));
+    };
+    if let Some(rest) = it.next() {
+        // Five parts is JWE compact (RFC 7516 §7.1); anything else is garbage.
+        return Err(if rest.matches('.').count() == 1 {
+            Error::Malformed("a JWE was given to the JWS API")
+        } else {
+            Error::Malformed("a compact JWS has three parts")
+        });
+    }
+    Ok(CompactParts {
+        header_b64: h,
+        payload_b64: p,
+        signature_b64: s,
+        signing_input: &token[..h.len() + 1 + p.len()],
+    })
+}
+
+/// Verifies a compact JWS with an attached, base64url-encoded payload.
+///
+/// Rejects: anything but three parts (a five-part JWE in particular), headers with duplicate
+/// members, `alg` values no trusted key has (including `none`), non-understood `crit`, and
+/// `b64: false` (use [`verify_detached`]).
+pub fn verify_compact(
+    token: &str,
+    keys: &(impl KeySource + ?Sized),
+    options: &JwsOptions,
+) -> Result<VerifiedJws> {
+    let parts = split_compact(token, options.max_bytes)?;
+    let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
+    check_crit(&header, &|_| true, options, false)?;
+    let signature = b64::decode(parts.signature_b64)?;
+    verify_signature(keys, &header, parts.signing_input.as_bytes(), &signature)?;
+    let payload = b64::decode(parts.payload_b64)?;
+    Ok(VerifiedJws { header, payload, signature_index: 0 })
+}
+
+/// Verifies a compact JWS whose payload travels separately (RFC 7515 Appendix F), including
+/// RFC 7797 unencoded payloads (`b64: false`, which must then be listed in `crit`).
+///
+/// The token's payload part must be empty.
+pub fn verify_detached(
+    token: &str,
+    payload: &[u8],
+    keys: &(impl KeySource + ?Sized),
+    options: &JwsOptions,
+) -> Result<JwsHeader> {
+    let parts = split_compact(token, options.max_bytes)?;
+    if !parts.payload_b64.is_empty() {
+        return Err(Error::Malformed("a detached JWS has an empty payload part"));
+    }
+    let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
+    check_crit(&header, &|_| true, options, true)?;
+    let signature = b64::decode(parts.signature_b64)?;
+    let input = detached_signing_input(parts.header_b64, payload, header.payload_is_encoded());
+    verify_signature(keys, &header, &input, &signature)?;
+    Ok(header)
+}
+
+fn detached_signing_input(header_b64: &str, payload: &[u8], encoded: bool) -> Vec<u8> {
+    let mut input = Vec::with_capacity(header_b64.len() + 1 + payload.len() * 4 / 3 + 4);
+    input.extend_from_slice(header_b64.as_bytes());
+    input.push(b'.');
+    if encoded {
+        let mut s = String::new();
+        b64::encode_into(payload, &mut s);
+        input.extend_from_slice(s.as_bytes());
+    } else {
+        input.extend_from_slice(payload);
+    }
+    input
+}
+
+/// A JWS in the JSON serialization (RFC 7515 §7.2), flattened or general.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwsJson {
+    /// The `payload` member as it appears (base64url, or raw for `b64: false`); `None` when
+    /// detached.
+    pub payload: Option<String>,
+    /// The signatures.
+    pub signatures: Vec<JwsJsonSignature>,
+    /// Whether the input was the flattened syntax.
+    pub flattened: bool,
+}
+
+/// One signature of a JSON-serialized JWS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JwsJsonSignature {
+    /// The `protected` member (base64url of the protected header), if present.
+    pub protected: Option<String>,
+    /// The protected header, parsed.
+    pub protected_header: Map<String, Value>,
+    /// The unprotected `header` member.
+    pub header: Map<String, Value>,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// Most signatures accepted in one general-JSON JWS.
+pub const MAX_SIGNATURES: usize = 16;
+
+impl JwsJson {
+    /// Parses either JSON serialization, strictly.
+    pub fn parse(bytes: &[u8], options: &JwsOptions) -> Result<Self> {
+        if bytes.len() > options.max_bytes {
+            return Err(Error::TooLarge { what: "JWS", limit: options.max_bytes });
+        }
+        let mut top = json::parse_object(bytes)?;
+        let payload = match top.remove("payload") {
+            None => None,
+            Some(Value::String(p)) => Some(p),
+            Some(_) => return Err(Error::Malformed("`payload` must be a string")),
+        };
+        let flattened_members = ["protected", "header", "signature"];
+        let has_flat = flattened_members.iter().any(|m| top.contains_key(*m));
+        let general = top.contains_key("signatures");
+        let signatures = match top.remove("signatures") {
+            Some(_) if has_flat => {
+                return Err(Error::Malformed("both general and flattened JWS members"));
+            }
+            Some(Value::Array(sigs)) => {
+                if sigs.is_empty() || sigs.len() > MAX_SIGNATURES {
+                    return Err(Error::Malformed("`signatures` must hold 1 to 16 entries"));
+                }
+                sigs.into_iter()
+                    .map(|s| match s {
+                        Value::Object(s) => parse_signature(s),
+                        _ => Err(Error::Malformed("signature entries must be objects")),
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            }
+            Some(_) => return Err(Error::Malformed("`signatures` must be an array")),
+            None => {
+                let mut s = Map::new();
+                for m in flattened_members {
+                    if let Some(v) = top.remove(m) {
+                        s.insert(m.to_owned(), v);
+                    }
+                }
+                vec![parse_signature(s)?]
+            }
+        };
+        Ok(JwsJson { payload, signatures, flattened: !general })
+    }
+
+    /// Verifies: succeeds when at least one signature verifies with a trusted key (RFC 7515
+    /// §7.2 leaves the policy to the application; this is the common one). Every signature's
+    /// header is checked (`crit`, disjointness) before any is trusted.
+    pub fn verify(&self, keys: &(impl KeySource + ?Sized), options: &JwsOptions) -> Result<VerifiedJws> {
+        let Some(payload) = &self.payload else {
+            return Err(Error::Misuse("detached payload: use JwsJson::verify_detached"));
+        };
+        self.verify_inner(payload.as_bytes(), None, keys, options)
+    }
+
+    /// Verifies a JSON JWS whose payload is supplied separately (raw bytes; encoded here when
+    /// the header does not say `b64: false`).
+    pub fn verify_detached(
+        &self,
+        payload: &[u8],
+        keys: &(impl KeySource + ?Sized),
+        options: &JwsOptions,
+    ) -> Result<VerifiedJws> {
+        if self.payload.is_some() {
+            return Err(Error::Malformed("payload is attached"));
+        }
+        self.verify_inner(payload, Some(payload), keys, options)
+    }
+
+    fn verify_inner(
+        &self,
+        payload_member: &[u8],
+        detached: Option<&[u8]>,
+        keys: &(impl KeySource + ?Sized),
+        options: &JwsOptions,
+    ) -> Result<VerifiedJws> {
+        let mut headers = Vec::with_capacity(self.signatures.len());
+        for sig in &self.signatures {
+            let header = merged_header(sig)?;
+            let protected = |n: &str| sig.protected_header.contains_key(n);
+            check_crit(&header, &protected, options, detached.is_some())?;
+            headers.push(header);
+        }
+        // Every signature must agree on `b64` (RFC 7797 §3).
+        let encoded = headers[0].payload_is_encoded();
+        if headers.iter().any(|h| h.payload_is_encoded() != encoded) {
+            return Err(Error::Header("signatures disagree on `b64`".into()));
+        }
+        let mut last = Error::NoMatchingKey;
+        for (i, (sig, header)) in self.signatures.iter().zip(headers).enumerate() {
+            let protected_b64 = sig.protected.as_deref().unwrap_or("");
+            let input = match detached {
+                Some(p) => detached_signing_input(protected_b64, p, encoded),
+                None => {
+                    let mut v = Vec::with_capacity(protected_b64.len() + 1 + payload_member.len());
+                    v.extend_from_slice(protected_b64.as_bytes());
+                    v.push(b'.');
+                    v.extend_from_slice(payload_member);
+                    v
+                }
+            };
+            match verify_signature(keys, &header, &input, &sig.signature) {
+                Ok(()) => {
+                    let payload = match detached {
+                        Some(p) => p.to_vec(),
+                        None if encoded => b64::decode(payload_member)?,
+                        None => payload_member.to_vec(),
+                    };
+                    return Ok(VerifiedJws { header, payload, signature_index: i });
+                }
+                Err(e @ (Error::InvalidSignature | Error::NoMatchingKey | Error::AlgorithmNotAllowed(_))) => {
+                    // Prefer reporting a signature failure over "no key" when both happened.
+                    if !matches!(last, Error::InvalidSignature) {
+                        last = e;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+}
+
+fn parse_signature(mut s: Map<String, Value>) -> Result<JwsJsonSignature> {
+    let protected = match s.remove("protected") {
+        None => None,
+        Some(Value::String(p)) => Some(p),
+        Some(_) => return Err(Error::Malformed("`protected` must be a string")),
+    };
+    let protected_header = match &protected {
+        Some(p) => json::parse_object(&b64::decode(p)?)?,
+        None => Map::new(),
+    };
+    let header = match s.remove("header") {
+        None => Map::new(),
+        Some(Value::Object(h)) => h,
+        Some(_) => return Err(Error::Malformed("`header` must be an object")),
+    };
+    let signature = match s.remove("signature") {
+        Some(Value::String(sig)) => b64::decode(sig)?,
+        _ => return Err(Error::Malformed("missing `signature`")),
+    };
+    if protected.is_none() && header.is_empty() {
+        return Err(Error::Malformed("a signature needs a protected or unprotected header"));
+    }
+    Ok(JwsJsonSignature { protected, protected_header, header, signature })
+}
+
+/// The JOSE header of one signature: the protected and unprotected headers, which must be
+/// disjoint (RFC 7515 §7.2.1).
+fn merged_header(sig: &JwsJsonSignature) -> Result<JwsHeader> {
+    let mut merged = sig.protected_header.clone();
+    for (k, v) in &sig.header {
+        if merged.insert(k.clone(), v.clone()).is_some() {
+            return Err(Error::Header(format!(
+                "`{k}` is in both the protected and the unprotected header"
+            )));
+        }
+    }
+    JwsHeader::from_map(merged)
+}
+
+fn protected_b64(header: &JwsHeader, signer: &dyn JwsSigner) -> Result<String> {
+    if header.alg != signer.algorithm() {
+        return Err(Error::Misuse("the header `alg` differs from the signer's algorithm"));
+    }
+    let mut map = header.to_map();
+    if header.kid.is_none() {
+        if let Some(kid) = signer.key_id() {
+            map.insert("kid".into(), kid.into());
+        }
+    }
+    Ok(b64::encode(Value::Object(map).to_string()))
+}
+
+fn sign_input(signer: &dyn JwsSigner, input: &[u8]) -> Result<Vec<u8>> {
+    let sig = signer.sign(input)?;
+    if let Some(len) = signer.algorithm().fixed_signature_len() {
+        if sig.len() != len {
+            // An external ECDSA signer returning DER lands here.
+            return Err(Error::Crypto);
+        }
+    }
+    Ok(sig)
+}
+
+/// Signs `payload` into a compact JWS. The header's `alg` must be the signer's; a missing
+/// `kid` is taken from the signer. `b64: false` headers are refused here (use
+/// [`sign_compact_detached`]).
+pub fn sign_compact(header: &JwsHeader, payload: &[u8], signer: &dyn JwsSigner) -> Result<String> {
+    if !header.payload_is_encoded() {
+        return Err(Error::Misuse("`b64: false` needs sign_compact_detached"));
+    }
+    let mut out = protected_b64(header, signer)?;
+    out.push('.');
+    b64::encode_into(payload, &mut out);
+    let sig = sign_input(signer, out.as_bytes())?;
+    out.push('.');
+    b64::encode_into(sig, &mut out);
+    Ok(out)
+}
+
+/// Signs a detached payload into a compact JWS with an empty payload part. With
+/// `unencoded = true` the payload is signed as is (RFC 7797): `b64: false` is set and `b64`
+/// added to `crit`.
+pub fn sign_compact_detached(
+    header: &JwsHeader,
+    payload: &[u8],
+    signer: &dyn JwsSigner,
+    unencoded: bool,
+) -> Result<String> {
+    let mut header = header.clone();
+    if unencoded {
+        mark_unencoded(&mut header);
+    }
+    let h = protected_b64(&header, signer)?;
+    let input = detached_signing_input(&h, payload, header.payload_is_encoded());
+    let sig = sign_input(signer, &input)?;
+    Ok(format!("{h}..{}", b64::encode(sig)))
+}
+
+fn mark_unencoded(header: &mut JwsHeader) {
+    header.b64 = Some(false);
+    let crit = header.crit.get_or_insert_with(Vec::new);
+    if !crit.iter().any(|c| c == "b64") {
+        crit.push("b64".into());
+    }
+}
+
+/// One signer's part of a JSON-serialized JWS.
+pub struct SignatureSpec<'a> {
+    /// The protected header (its `alg` must be the signer's).
+    pub protected: JwsHeader,
+    /// The unprotected header; must not share names with the protected one.
+    pub unprotected: Map<String, Value>,
+    /// The signer.
+    pub signer: &'a dyn JwsSigner,
+}
+
+/// Signs `payload` into the general JSON serialization with one signature per spec
+/// (RFC 7515 §7.2.1); with one spec and `flattened`, the flattened syntax (§7.2.2).
+/// With `detached`, the `payload` member is omitted.
+pub fn sign_json(
+    payload: &[u8],
+    specs: &[SignatureSpec<'_>],
+    flattened: bool,
+    detached: bool,
+) -> Result<Value> {
+    if specs.is_empty() || specs.len() > MAX_SIGNATURES || (flattened && specs.len() != 1) {
+        return Err(Error::Misuse("general JSON takes 1 to 16 signatures, flattened exactly 1"));
+    }
+    let payload_b64 = b64::encode(payload);
+    let mut sigs = Vec::with_capacity(specs.len());
+    for spec in specs {
+        if !spec.protected.payload_is_encoded() {
+            return Err(Error::Misuse("`b64: false` is only supported for compact detached JWS"));
+        }
+        let prot = protected_b64(&spec.protected, spec.signer)?;
+        let prot_map = spec.protected.to_map();
+        if let Some(k) = spec.unprotected.keys().find(|k| prot_map.contains_key(*k)) {
+            return Err(Error::Header(format!("`{k}` is in both headers")));
+        }
+        let input = format!("{prot}.{payload_b64}");
+        let sig = sign_input(spec.signer, input.as_bytes())?;
+        let mut s = Map::new();
+        s.insert("protected".into(), prot.into());
+        if !spec.unprotected.is_empty() {
+            s.insert("header".into(), Value::Object(spec.unprotected.clone()));
+        }
+        s.insert("signature".into(), b64::encode(sig).into());
+        sigs.push(s);
+    }
+    let mut out = Map::new();
+    if !detached {
+        out.insert("payload".into(), payload_b64.into());
+    }
+    if flattened {
+        out.extend(sigs.pop().unwrap_or_default());
+    } else {
+        out.insert("signatures".into(), sigs.into_iter().map(Value::Object).collect());
+    }
+    Ok(Value::Object(out))
+}
+
+/// Decodes a compact JWS header *without verifying anything*, for routing and diagnostics.
+pub fn decode_header_unverified(token: &str) -> Result<JwsHeader> {
+    let parts = split_compact(token, DEFAULT_MAX_JWS_BYTES)?;
+    JwsHeader::from_json(&b64::decode(parts.header_b64)?)
+}
+
+/// Decodes a compact JWS header and payload *without verifying anything*.
+pub fn decode_unverified(token: &str) -> Result<(JwsHeader, Vec<u8>)> {
+    let parts = split_compact(token, DEFAULT_MAX_JWS_BYTES)?;
+    let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
+    b64::decode(parts.signature_b64)?;
+    Ok((header, b64::decode(parts.payload_b64)?))
+}

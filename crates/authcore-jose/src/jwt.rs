@@ -1,0 +1,664 @@
+//! JSON Web Tokens (RFC 7519) with the RFC 8725 best current practices.
+//!
+//! A JWT is verified in one call: the JWS signature with the caller's keys (the keys fix the
+//! algorithms), then the claims against a [`Validation`] and the caller's `now`.
+//!
+//! ```
+//! use authcore_jose::{crypto, jwt, JwsAlgorithm, JwsHeader, SigningKey, UnixTime, VerifyingKey};
+//! use serde_json::json;
+//! let provider = crypto::default_provider();
+//! let signer = SigningKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider)?;
+//! let claims = json!({"iss": "https://issuer.example", "aud": "api", "exp": 2_000, "sub": "alice"});
+//! let token = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256).with_typ("JWT"), &claims, &signer)?;
+//!
+//! let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider)?;
+//! let validation = jwt::Validation::new().issuer("https://issuer.example").audience("api");
+//! let verified = jwt::verify(&token, &key, &validation, UnixTime::from_secs(1_000))?;
+//! assert_eq!(verified.claims.registered.sub.as_deref(), Some("alice"));
+//!
+//! // One second after `exp` the same token is rejected.
+//! assert!(jwt::verify(&token, &key, &validation, UnixTime::from_secs(2_000)).is_err());
+//! # Ok::<(), authcore_jose::Error>(())
+//! ```
+
+use core::cmp::Ordering;
+use core::fmt;
+
+use serde::Deserializer as _;
+use serde::de::{MapAccess, Visitor};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Map, Number, Value};
+
+use crate::error::{Error, Result, ValidationError};
+use crate::json::{self, Key, SeenKeys, StrictValue};
+use crate::jws::{self, JwsHeader, JwsOptions};
+use crate::keys::{JwsSigner, KeySource};
+use crate::time::UnixTime;
+
+/// A JSON numeric date (RFC 7519 §2): seconds since the epoch, possibly fractional.
+///
+/// Integers and finite non-negative fractional numbers are accepted; anything else (negative,
+/// a string, a boolean) is a wrong-type rejection, never "absent".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NumericDate {
+    secs: u64,
+    nanos: u32,
+}
+
+impl NumericDate {
+    /// A whole-second date.
+    pub const fn from_secs(secs: u64) -> Self {
+        NumericDate { secs, nanos: 0 }
+    }
+
+    /// Whole seconds (rounded down).
+    pub const fn secs(self) -> u64 {
+        self.secs
+    }
+
+    /// The fractional part in nanoseconds.
+    pub const fn subsec_nanos(self) -> u32 {
+        self.nanos
+    }
+
+    fn from_number(n: &Number) -> Option<Self> {
+        if let Some(u) = n.as_u64() {
+            return Some(NumericDate::from_secs(u));
+        }
+        if n.is_i64() {
+            return None; // negative integer
+        }
+        let f = n.as_f64()?;
+        // 2^63 bounds the conversion; dates that far out are nonsense anyway.
+        if !f.is_finite() || !(0.0..9.2e18).contains(&f) {
+            return None;
+        }
+        let secs = f.trunc() as u64;
+        let nanos = ((f - f.trunc()) * 1e9) as u32;
+        Some(NumericDate { secs, nanos: nanos.min(999_999_999) })
+    }
+
+    fn to_value(self) -> Value {
+        if self.nanos == 0 {
+            Value::from(self.secs)
+        } else {
+            Number::from_f64(self.secs as f64 + f64::from(self.nanos) / 1e9)
+                .map_or(Value::from(self.secs), Value::Number)
+        }
+    }
+
+    /// Compares with a whole-second time.
+    fn cmp_time(self, t: UnixTime) -> Ordering {
+        (self.secs, self.nanos).cmp(&(t.as_secs(), 0))
+    }
+}
+
+/// `aud`: a single string or an array of strings (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// A single audience as a string.
+    Single(String),
+    /// An array of audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// The audiences as a slice.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Audience::Single(s) => core::slice::from_ref(s),
+            Audience::Many(v) => v,
+        }
+    }
+
+    /// Whether `aud` contains `value`.
+    pub fn contains(&self, value: &str) -> bool {
+        self.as_slice().iter().any(|a| a == value)
+    }
+}
+
+/// The registered claims (RFC 7519 §4.1), typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RegisteredClaims {
+    /// `iss`.
+    pub iss: Option<String>,
+    /// `sub`.
+    pub sub: Option<String>,
+    /// `aud`.
+    pub aud: Option<Audience>,
+    /// `exp`.
+    pub exp: Option<NumericDate>,
+    /// `nbf`.
+    pub nbf: Option<NumericDate>,
+    /// `iat`.
+    pub iat: Option<NumericDate>,
+    /// `jti`.
+    pub jti: Option<String>,
+}
+
+/// A JWT claims set: the registered claims plus every other claim.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Claims {
+    /// The registered claims.
+    pub registered: RegisteredClaims,
+    /// All other claims, in the payload's order of names (sorted).
+    pub extra: Map<String, Value>,
+}
+
+/// Largest claims set accepted, in bytes.
+pub const MAX_CLAIMS_BYTES: usize = 64 * 1024;
+
+impl Claims {
+    /// Parses a claims set strictly: a JSON object, no duplicate member names at any depth,
+    /// bounded nesting, registered claims of the right JSON type.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > MAX_CLAIMS_BYTES {
+            return Err(Error::TooLarge { what: "JWT claims", limit: MAX_CLAIMS_BYTES });
+        }
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let c = de.deserialize_map(ClaimsVisitor).map_err(json::json_err)?;
+        de.end().map_err(json::json_err)?;
+        c
+    }
+
+    /// Whether the claim named `name` is present (registered or not).
+    pub fn contains(&self, name: &str) -> bool {
+        let r = &self.registered;
+        match name {
+            "iss" => r.iss.is_some(),
+            "sub" => r.sub.is_some(),
+            "aud" => r.aud.is_some(),
+            "exp" => r.exp.is_some(),
+            "nbf" => r.nbf.is_some(),
+            "iat" => r.iat.is_some(),
+            "jti" => r.jti.is_some(),
+            other => self.extra.contains_key(other),
+        }
+    }
+
+    /// The whole claims set as one JSON object.
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut m = self.extra.clone();
+        let r = &self.registered;
+        let mut s = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.to_owned(), Value::String(v.clone()));
+            }
+        };
+        s("iss", &r.iss);
+        s("sub", &r.sub);
+        s("jti", &r.jti);
+        for (k, v) in [("exp", r.exp), ("nbf", r.nbf), ("iat", r.iat)] {
+            if let Some(v) = v {
+                m.insert(k.into(), v.to_value());
+            }
+        }
+        match &r.aud {
+            Some(Audience::Single(a)) => {
+                m.insert("aud".into(), a.clone().into());
+            }
+            Some(Audience::Many(a)) => {
+                m.insert("aud".into(), a.iter().cloned().map(Value::String).collect());
+            }
+            None => {}
+        }
+        m
+    }
+}
+
+struct ClaimsVisitor;
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = Result<Claims>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JWT claims set object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = SeenKeys::default();
+        let mut c = Claims::default();
+        let mut wrong: Option<&'static str> = None;
+        while let Some(Key(k)) = map.next_key()? {
+            seen.insert(&k)?;
+            let v = map.next_value_seed(StrictValue { depth: 1 })?;
+            let r = &mut c.registered;
+            let name: Option<&'static str> = match k.as_ref() {
+                "iss" => Some("iss"),
+                "sub" => Some("sub"),
+                "jti" => Some("jti"),
+                "exp" => Some("exp"),
+                "nbf" => Some("nbf"),
+                "iat" => Some("iat"),
+                "aud" => Some("aud"),
+                _ => None,
+            };
+            let ok = match k.as_ref() {
+                "iss" => string_claim(v, &mut r.iss),
+                "sub" => string_claim(v, &mut r.sub),
+                "jti" => string_claim(v, &mut r.jti),
+                "exp" => date_claim(v, &mut r.exp),
+                "nbf" => date_claim(v, &mut r.nbf),
+                "iat" => date_claim(v, &mut r.iat),
+                "aud" => {
+                    r.aud = match v {
+                        Value::String(s) => Some(Audience::Single(s)),
+                        Value::Array(a) => a
+                            .into_iter()
+                            .map(|x| match x {
+                                Value::String(s) => Some(s),
+                                _ => None,
+                            })
+                            .collect::<Option<Vec<_>>>()
+                            .map(Audience::Many),
+                        _ => None,
+                    };
+                    r.aud.is_some()
+                }
+                _ => {
+                    c.extra.insert(k.into_owned(), v);
+                    true
+                }
+            };
+            if !ok && wrong.is_none() {
+                wrong = name;
+            }
+        }
+        Ok(match wrong {
+            Some(name) => Err(ValidationError::WrongType(name).into()),
+            None => Ok(c),
+        })
+    }
+}
+
+fn string_claim(v: Value, slot: &mut Option<String>) -> bool {
+    match v {
+        Value::String(s) => {
+            *slot = Some(s);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn date_claim(v: Value, slot: &mut Option<NumericDate>) -> bool {
+    *slot = match &v {
+        Value::Number(n) => NumericDate::from_number(n),
+        _ => None,
+    };
+    slot.is_some()
+}
+
+/// What a JWT's claims (and `typ`) must satisfy.
+///
+/// Defaults: `exp` required, no leeway, `iat` in the future rejected, `aud` present in a
+/// token rejected unless an expected audience is configured (RFC 7519 §4.1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validation {
+    required: Vec<String>,
+    leeway: u64,
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    ignore_audience: bool,
+    subject: Option<String>,
+    max_age: Option<u64>,
+    typ: Option<String>,
+    reject_future_iat: bool,
+    jws: JwsOptions,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Validation::new()
+    }
+}
+
+impl Validation {
+    /// The defaults: `exp` required, zero leeway.
+    pub fn new() -> Self {
+        Validation {
+            required: vec!["exp".to_owned()],
+            leeway: 0,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            ignore_audience: false,
+            subject: None,
+            max_age: None,
+            typ: None,
+            reject_future_iat: true,
+            jws: JwsOptions::default(),
+        }
+    }
+
+    /// Seconds of clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age.
+    pub fn leeway(mut self, secs: u64) -> Self {
+        self.leeway = secs;
+        self
+    }
+
+    /// Adds a claim that must be present (any name).
+    pub fn require(mut self, claim: impl Into<String>) -> Self {
+        let c = claim.into();
+        if !self.required.contains(&c) {
+            self.required.push(c);
+        }
+        self
+    }
+
+    /// Replaces the set of required claims (for example `&[]` for tokens without `exp`).
+    pub fn required_claims<I, S>(mut self, claims: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.required = claims.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Accepts `iss` equal to `issuer` (exact, case-sensitive); may be called several times.
+    /// Setting any issuer makes `iss` required.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuers.push(issuer.into());
+        self
+    }
+
+    /// Accepts tokens whose `aud` contains `audience`; may be called several times (at least
+    /// one must match). Setting any audience makes `aud` required.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Skips the audience check entirely, even when the token has `aud`. Only for tokens whose
+    /// audience is checked elsewhere.
+    pub fn insecure_ignore_audience(mut self) -> Self {
+        self.ignore_audience = true;
+        self
+    }
+
+    /// Requires `sub` equal to `subject`.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Requires `iat` no older than `secs` before `now` (plus leeway); makes `iat` required.
+    pub fn max_age(mut self, secs: u64) -> Self {
+        self.max_age = Some(secs);
+        self
+    }
+
+    /// Requires the header `typ` to be `typ` (RFC 8725 §3.11), compared as RFC 7515 §4.1.9
+    /// says (case-insensitive, `application/` optional).
+    pub fn typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// Accepts an `iat` later than `now` (beyond the leeway). Off by default.
+    pub fn allow_future_iat(mut self) -> Self {
+        self.reject_future_iat = false;
+        self
+    }
+
+    /// Declares an extension header parameter the application processes, so `crit` may list
+    /// it.
+    pub fn understood_crit(mut self, name: impl Into<String>) -> Self {
+        self.jws.understood_crit.push(name.into());
+        self
+    }
+
+    /// The JWS options used for the signature layer.
+    pub fn jws_options(&self) -> &JwsOptions {
+        &self.jws
+    }
+
+    /// Checks `typ` of a header.
+    pub fn validate_header(&self, header: &JwsHeader) -> Result<()> {
+        if let Some(t) = &self.typ {
+            if !header.typ_matches(t) {
+                return Err(ValidationError::Type.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks claims at `now`.
+    pub fn validate_claims(&self, claims: &Claims, now: UnixTime) -> Result<()> {
+        let r = &claims.registered;
+        for name in &self.required {
+            if !claims.contains(name) {
+                return Err(ValidationError::MissingClaim(static_name(name)).into());
+            }
+        }
+        if let Some(exp) = r.exp {
+            // RFC 7519 §4.1.4: now must be before exp.
+            if exp.cmp_time(now.saturating_sub(self.leeway)) != Ordering::Greater {
+                return Err(ValidationError::Expired { now, exp: exp.secs() }.into());
+            }
+        }
+        if let Some(nbf) = r.nbf {
+            if nbf.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater {
+                return Err(ValidationError::NotYetValid { now, nbf: nbf.secs() }.into());
+            }
+        }
+        if let Some(iat) = r.iat {
+            if self.reject_future_iat && iat.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater {
+                return Err(ValidationError::IssuedInFuture { now, iat: iat.secs() }.into());
+            }
+        }
+        if let Some(max_age) = self.max_age {
+            let iat = r.iat.ok_or(ValidationError::MissingClaim("iat"))?;
+            let oldest = now.saturating_sub(max_age.saturating_add(self.leeway));
+            if iat.cmp_time(oldest) == Ordering::Less {
+                return Err(ValidationError::TooOld { now, iat: iat.secs(), max_age }.into());
+            }
+        }
+        if !self.issuers.is_empty() {
+            let iss = r.iss.as_deref().ok_or(ValidationError::MissingClaim("iss"))?;
+            if !self.issuers.iter().any(|i| i == iss) {
+                return Err(ValidationError::Issuer.into());
+            }
+        }
+        if !self.ignore_audience {
+            match (&r.aud, self.audiences.is_empty()) {
+                (None, false) => return Err(ValidationError::MissingClaim("aud").into()),
+                (Some(_), true) => return Err(ValidationError::Audience.into()),
+                (Some(aud), false) => {
+                    if !self.audiences.iter().any(|a| aud.contains(a)) {
+                        return Err(ValidationError::Audience.into());
+                    }
+                }
+                (None, true) => {}
+            }
+        }
+        if let Some(sub) = &self.subject {
+            match r.sub.as_deref() {
+                None => return Err(ValidationError::MissingClaim("sub").into()),
+                Some(s) if s != sub => return Err(ValidationError::Subject.into()),
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn static_name(name: &str) -> &'static str {
+    const KNOWN: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce", "azp", "auth_time"];
+    KNOWN.iter().copied().find(|k| *k == name).unwrap_or("(custom claim)")
+}
+
+/// A JWT whose signature and claims were verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedJwt {
+    /// The JOSE header.
+    pub header: JwsHeader,
+    /// The claims.
+    pub claims: Claims,
+    /// The raw payload, for [`VerifiedJwt::deserialize`].
+    pub payload: Vec<u8>,
+}
+
+impl VerifiedJwt {
+    /// Deserializes the verified payload into an application type.
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.payload).map_err(json::json_err)
+    }
+}
+
+/// Verifies a compact JWT: signature with `keys`, then `typ` and claims with `validation` at
+/// `now`. Nested JWTs (`cty: JWT`) are not unwrapped.
+pub fn verify(
+    token: &str,
+    keys: &(impl KeySource + ?Sized),
+    validation: &Validation,
+    now: UnixTime,
+) -> Result<VerifiedJwt> {
+    let verified = jws::verify_compact(token, keys, &validation.jws)?;
+    validation.validate_header(&verified.header)?;
+    let claims = Claims::from_json(&verified.payload)?;
+    validation.validate_claims(&claims, now)?;
+    Ok(VerifiedJwt { header: verified.header, claims, payload: verified.payload })
+}
+
+/// Signs `claims` (any serializable value that serializes to a JSON object) into a compact JWT.
+pub fn encode(header: &JwsHeader, claims: &impl Serialize, signer: &dyn JwsSigner) -> Result<String> {
+    let payload = serde_json::to_vec(claims).map_err(json::json_err)?;
+    if !payload.starts_with(b"{") {
+        return Err(Error::Misuse("JWT claims must serialize to a JSON object"));
+    }
+    jws::sign_compact(header, &payload, signer)
+}
+
+/// Decodes a JWT's header and claims *without verifying the signature or the claims*. For
+/// display and debugging only.
+pub fn decode_unverified(token: &str) -> Result<(JwsHeader, Claims)> {
+    let (header, payload) = jws::decode_unverified(token)?;
+    Ok((header, Claims::from_json(&payload)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(json: &str) -> Result<Claims> {
+        Claims::from_json(json.as_bytes())
+    }
+
+    #[test]
+    fn numeric_dates() {
+        let c = claims(r#"{"exp":1300819380,"nbf":1.5,"iat":0}"#).unwrap();
+        assert_eq!(c.registered.exp, Some(NumericDate::from_secs(1300819380)));
+        assert_eq!(c.registered.nbf.unwrap().subsec_nanos(), 500_000_000);
+        for bad in [
+            r#"{"exp":-1}"#,
+            r#"{"exp":-0.5}"#,
+            r#"{"exp":"1300819380"}"#,
+            r#"{"exp":true}"#,
+            r#"{"exp":null}"#,
+            r#"{"nbf":[1]}"#,
+            r#"{"iat":1e300}"#,
+        ] {
+            assert!(
+                matches!(claims(bad), Err(Error::Validation(ValidationError::WrongType(_)))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_types_are_rejections() {
+        for (bad, name) in [
+            (r#"{"iss":5}"#, "iss"),
+            (r#"{"sub":null}"#, "sub"),
+            (r#"{"jti":{}}"#, "jti"),
+            (r#"{"aud":5}"#, "aud"),
+            (r#"{"aud":["a",5]}"#, "aud"),
+        ] {
+            assert_eq!(claims(bad), Err(ValidationError::WrongType(name).into()), "{bad}");
+        }
+        assert!(claims(r#"{"iss":"a","iss":"b"}"#).is_err(), "duplicate");
+        assert!(claims(r#"[]"#).is_err());
+    }
+
+    #[test]
+    fn time_checks_with_leeway() {
+        let c = claims(r#"{"exp":100,"nbf":50,"iat":40}"#).unwrap();
+        let v = Validation::new();
+        assert!(v.validate_claims(&c, UnixTime::from_secs(99)).is_ok());
+        assert!(matches!(
+            v.validate_claims(&c, UnixTime::from_secs(100)),
+            Err(Error::Validation(ValidationError::Expired { exp: 100, .. }))
+        ));
+        assert!(v.clone().leeway(5).validate_claims(&c, UnixTime::from_secs(104)).is_ok());
+        assert!(v.clone().leeway(5).validate_claims(&c, UnixTime::from_secs(105)).is_err());
+        assert!(matches!(
+            v.validate_claims(&c, UnixTime::from_secs(49)),
+            Err(Error::Validation(ValidationError::NotYetValid { .. }))
+        ));
+        assert!(v.clone().leeway(1).validate_claims(&c, UnixTime::from_secs(49)).is_ok());
+        let future = claims(r#"{"exp":100,"iat":60}"#).unwrap();
+        assert!(matches!(
+            v.validate_claims(&future, UnixTime::from_secs(50)),
+            Err(Error::Validation(ValidationError::IssuedInFuture { .. }))
+        ));
+        assert!(v.clone().allow_future_iat().validate_claims(&future, UnixTime::from_secs(50)).is_ok());
+        let frac = claims(r#"{"exp":100.5}"#).unwrap();
+        assert!(v.validate_claims(&frac, UnixTime::from_secs(100)).is_ok());
+        assert!(v.validate_claims(&frac, UnixTime::from_secs(101)).is_err());
+    }
+
+    #[test]
+    fn required_and_max_age() {
+        let c = claims(r#"{"iat":40}"#).unwrap();
+        assert_eq!(
+            Validation::new().validate_claims(&c, UnixTime::from_secs(41)),
+            Err(ValidationError::MissingClaim("exp").into())
+        );
+        let v = Validation::new().required_claims::<_, String>([]).max_age(10);
+        assert!(v.validate_claims(&c, UnixTime::from_secs(50)).is_ok());
+        assert!(matches!(
+            v.validate_claims(&c, UnixTime::from_secs(51)),
+            Err(Error::Validation(ValidationError::TooOld { .. }))
+        ));
+        let no_iat = claims(r#"{}"#).unwrap();
+        assert!(v.validate_claims(&no_iat, UnixTime::from_secs(1)).is_err());
+        let v = Validation::new().required_claims(["nonce"]);
+        assert!(v.validate_claims(&no_iat, UnixTime::from_secs(1)).is_err());
+        assert!(v.validate_claims(&claims(r#"{"nonce":"x"}"#).unwrap(), UnixTime::from_secs(1)).is_ok());
+    }
+
+    #[test]
+    fn issuer_audience_subject() {
+        let now = UnixTime::from_secs(1);
+        let base = Validation::new().required_claims::<_, String>([]);
+        let c = claims(r#"{"iss":"https://a","aud":["x","y"],"sub":"alice"}"#).unwrap();
+        assert_eq!(base.validate_claims(&c, now), Err(ValidationError::Audience.into()), "aud present, none expected");
+        assert!(base.clone().insecure_ignore_audience().validate_claims(&c, now).is_ok());
+        let v = base.clone().audience("y").issuer("https://a").subject("alice");
+        assert!(v.validate_claims(&c, now).is_ok());
+        assert_eq!(base.clone().audience("z").validate_claims(&c, now), Err(ValidationError::Audience.into()));
+        assert!(base.clone().audience("z").audience("x").validate_claims(&c, now).is_ok());
+        assert_eq!(
+            base.clone().audience("y").issuer("https://A").validate_claims(&c, now),
+            Err(ValidationError::Issuer.into())
+        );
+        assert_eq!(
+            base.clone().audience("y").subject("bob").validate_claims(&c, now),
+            Err(ValidationError::Subject.into())
+        );
+        let bare = claims(r#"{}"#).unwrap();
+        assert_eq!(base.clone().audience("y").validate_claims(&bare, now), Err(ValidationError::MissingClaim("aud").into()));
+        assert_eq!(base.clone().issuer("i").validate_claims(&bare, now), Err(ValidationError::MissingClaim("iss").into()));
+        assert_eq!(base.clone().subject("s").validate_claims(&bare, now), Err(ValidationError::MissingClaim("sub").into()));
+        let single = claims(r#"{"aud":"x"}"#).unwrap();
+        assert!(base.audience("x").validate_claims(&single, now).is_ok());
+    }
+
+    #[test]
+    fn claims_round_trip_to_map() {
+        let src = r#"{"aud":["a"],"exp":1,"iat":2.25,"iss":"i","jti":"j","nbf":3,"sub":"s","x":{"y":[1]}}"#;
+        let c = claims(src).unwrap();
+        assert_eq!(Value::Object(c.to_map()).to_string(), src);
+    }
+}

@@ -1,0 +1,88 @@
+//! # authcore-jose
+//!
+//! JOSE for Rust as a pure protocol core: JSON Web Signature (RFC 7515, RFC 7797), JSON Web
+//! Key (RFC 7517, RFC 7638, RFC 8037), JSON Web Algorithms (RFC 7518, RFC 8812, RFC 9864) and
+//! JSON Web Token (RFC 7519, RFC 8725).
+//!
+//! It does no I/O, reads no clock and draws no randomness of its own: time (`now`) and
+//! randomness ([`SecureRandom`]) are arguments, keys come from the caller. Cryptography goes
+//! through a [`crypto::CryptoProvider`]: ring (default feature `ring`) or aws-lc-rs (feature
+//! `aws-lc-rs`).
+//!
+//! ```text
+//!  your JWKS / key file ──► Jwk ──► VerifyingKey (one algorithm each) ──┐
+//!                                                                       ▼
+//!  token bytes ──► jwt::verify(token, keys, &Validation, now) ──► VerifiedJwt | Error
+//! ```
+//!
+//! ## Security defaults
+//!
+//! - The key decides the algorithm: every [`VerifyingKey`] is bound to one algorithm when it
+//!   is built, and a header naming any other algorithm is rejected. `none` is not an algorithm
+//!   of the verifying API at all ([`unsecured`] is separate).
+//! - Keys in `jwk`, `jku`, `x5u` and `x5c` headers are never used to verify.
+//! - `crit` is enforced; `b64: false` only through the detached API.
+//! - Base64url is strict; duplicate JSON member names are rejected; sizes and nesting are
+//!   bounded; five-part (JWE) input is rejected by the JWS API.
+//! - ECDSA signatures only in fixed `r || s` form; RSA keys below 2048 bits are rejected.
+//! - A claim of the wrong JSON type is a rejection, never "absent".
+//!
+//! ## Example
+//!
+//! ```
+//! use authcore_jose::{crypto, jwt, Jwk, JwsAlgorithm, JwsHeader, SigningKey, UnixTime, VerifyingKey};
+//! # let rng = authcore_jose::InsecureTestRandom::new(1);
+//! let provider = crypto::default_provider();
+//! // A new Ed25519 key (the randomness is the caller's).
+//! let private = Jwk::generate(JwsAlgorithm::EdDSA, provider, &rng)?;
+//! let signer = SigningKey::from_jwk(&private, None, provider)?;
+//! let token = jwt::encode(
+//!     &JwsHeader::new(JwsAlgorithm::EdDSA).with_typ("JWT"),
+//!     &serde_json::json!({"iss": "me", "exp": 1_000_000}),
+//!     &signer,
+//! )?;
+//!
+//! // The verifier knows only the public key; the algorithm comes from it.
+//! let public = private.to_public()?;
+//! let key = VerifyingKey::from_jwk(&public, None, provider)?;
+//! let v = jwt::Validation::new().issuer("me").typ("JWT");
+//! let ok = jwt::verify(&token, &key, &v, UnixTime::from_secs(999_999))?;
+//! assert_eq!(ok.claims.registered.iss.as_deref(), Some("me"));
+//! # Ok::<(), authcore_jose::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod alg;
+pub mod b64;
+pub mod crypto;
+mod der;
+mod error;
+pub mod json;
+mod jwk;
+pub mod jws;
+pub mod jwt;
+mod keys;
+mod pem;
+mod rand;
+mod secret;
+mod time;
+pub mod unsecured;
+
+pub use alg::{AlgorithmFamily, DigestAlgorithm, EcCurve, JwsAlgorithm, OkpCurve};
+pub use error::{Error, Result, ValidationError};
+pub use jwk::{
+    EcParams, Jwk, JwkSet, KeyOperation, KeyParams, KeyType, MAX_JWK_SET_BYTES, MAX_JWK_SET_KEYS,
+    OctParams, OkpParams, RsaParams, RsaPrivateParams,
+};
+pub use jws::{JwsHeader, JwsOptions, VerifiedJws};
+pub use keys::{
+    JwsSigner, KeySource, MAX_KEY_CANDIDATES, SigningKey, VerifyingKey, VerifyingKeys,
+};
+pub use rand::{InsecureTestRandom, SecureRandom, random_array};
+pub use secret::{SecretBytes, constant_time_eq};
+pub use time::UnixTime;
+
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+compile_error!("authcore-jose needs a crypto provider: enable the `ring` or `aws-lc-rs` feature");
