@@ -149,6 +149,25 @@ impl JwsHeader {
         m
     }
 
+    /// Whether the header has a parameter named `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        match name {
+            "alg" => true,
+            "typ" => self.typ.is_some(),
+            "cty" => self.cty.is_some(),
+            "kid" => self.kid.is_some(),
+            "jwk" => self.jwk.is_some(),
+            "jku" => self.jku.is_some(),
+            "x5u" => self.x5u.is_some(),
+            "x5c" => self.x5c.is_some(),
+            "x5t" => self.x5t.is_some(),
+            "x5t#S256" => self.x5t_s256.is_some(),
+            "crit" => self.crit.is_some(),
+            "b64" => self.b64.is_some(),
+            other => self.extra.contains_key(other),
+        }
+    }
+
     /// Whether the payload is base64url-encoded (RFC 7797 §3: absent means `true`).
     pub fn payload_is_encoded(&self) -> bool {
         self.b64 != Some(false)
@@ -361,7 +380,7 @@ pub fn verify_compact(
 ) -> Result<VerifiedJws> {
     let parts = split_compact(token, options.max_bytes)?;
     let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
-    check_crit(&header, &|_| true, options, false)?;
+    check_crit(&header, &|n| header.contains(n), options, false)?;
     let signature = b64::decode(parts.signature_b64)?;
     verify_signature(keys, &header, parts.signing_input.as_bytes(), &signature)?;
     let payload = b64::decode(parts.payload_b64)?;
@@ -383,7 +402,7 @@ pub fn verify_detached(
         return Err(Error::Malformed("a detached JWS has an empty payload part"));
     }
     let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
-    check_crit(&header, &|_| true, options, true)?;
+    check_crit(&header, &|n| header.contains(n), options, true)?;
     let signature = b64::decode(parts.signature_b64)?;
     let input = detached_signing_input(parts.header_b64, payload, header.payload_is_encoded());
     verify_signature(keys, &header, &input, &signature)?;
