@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Print the benchmark ratios of the last `cargo bench -p authcore-benches` run as Markdown.
+
+Reads criterion's `new/estimates.json` files (median point estimates) under the target
+directory: `$CARGO_TARGET_DIR/criterion`, else `target/criterion` at the workspace root, or
+the directory given as the first argument. Standard library only.
+"""
+
+import json
+import os
+import sys
+
+ALGS = ["HS256", "RS256", "PS256", "ES256", "ES384", "EdDSA"]
+PROVIDERS = ["ring", "aws-lc-rs"]
+ASYMMETRIC_TARGET = 1.05
+HMAC_TARGET = 0.5
+AWS_LC_TARGET = 1.0
+
+
+def criterion_dir():
+    if len(sys.argv) > 1:
+        return sys.argv[1]
+    target = os.environ.get("CARGO_TARGET_DIR")
+    if not target:
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        target = os.path.join(root, "target")
+    return os.path.join(target, "criterion")
+
+
+def load(base):
+    """Median in nanoseconds for every (group, function, parameter) that has estimates."""
+    out = {}
+    for dirpath, _dirs, files in os.walk(base):
+        if os.path.basename(dirpath) != "new" or "estimates.json" not in files:
+            continue
+        with open(os.path.join(dirpath, "benchmark.json")) as f:
+            meta = json.load(f)
+        with open(os.path.join(dirpath, "estimates.json")) as f:
+            est = json.load(f)
+        key = (meta["group_id"], meta.get("function_id"), meta.get("value_str"))
+        out[key] = est["median"]["point_estimate"]
+    return out
+
+
+def fmt_time(ns):
+    if ns is None:
+        return "–"
+    if ns >= 1000:
+        return f"{ns / 1000:.2f} µs"
+    return f"{ns:.0f} ns"
+
+
+def ratio(a, b):
+    return None if a is None or b is None else a / b
+
+
+def fmt_ratio(r, target=None, below=True):
+    if r is None:
+        return "–"
+    s = f"{r:.3f}×"
+    if target is not None:
+        ok = r <= target if below else r >= target
+        s += " ✅" if ok else " ❌"
+    return s
+
+
+def main():
+    base = criterion_dir()
+    m = load(base)
+    if not m:
+        sys.exit(f"no criterion results under {base}: run `cargo bench -p authcore-benches` first")
+
+    def t(alg, func, param):
+        return m.get((alg, func, param))
+
+    print("### Median times (absolute numbers drift on a shared machine; compare ratios)\n")
+    cols = [
+        ("raw", "ring"), ("jws", "ring"), ("jwt", "ring"),
+        ("raw", "aws-lc-rs"), ("jws", "aws-lc-rs"), ("jwt", "aws-lc-rs"),
+        ("jsonwebtoken", "rust_crypto"), ("jsonwebtoken", "aws_lc_rs"),
+        ("jwt-simple", "pure-rust"),
+    ]
+    print("| alg | " + " | ".join(f"{f}/{p}" for f, p in cols) + " |")
+    print("|---" * (len(cols) + 1) + "|")
+    for alg in ALGS:
+        print(f"| {alg} | " + " | ".join(fmt_time(t(alg, f, p)) for f, p in cols) + " |")
+
+    print(f"\n### authcore over the raw primitive (target ≤ {ASYMMETRIC_TARGET}× for the signature "
+          "algorithms; HS256 shown for information)\n")
+    print("| alg | JWS / raw, ring | JWT / raw, ring | JWT − raw, ring "
+          "| JWS / raw, aws-lc-rs | JWT / raw, aws-lc-rs | JWT − raw, aws-lc-rs |")
+    print("|---|---|---|---|---|---|---|")
+    for alg in ALGS:
+        target = None if alg == "HS256" else ASYMMETRIC_TARGET
+        cells = []
+        for p in PROVIDERS:
+            raw = t(alg, "raw", p)
+            jwt = t(alg, "jwt", p)
+            cells.append(fmt_ratio(ratio(t(alg, "jws", p), raw)))
+            cells.append(fmt_ratio(ratio(jwt, raw), target))
+            cells.append(fmt_time(None if jwt is None or raw is None else jwt - raw))
+        print(f"| {alg} | " + " | ".join(cells) + " |")
+
+    print(f"\n### HS256: authcore full JWT verify over jsonwebtoken's (target ≤ {HMAC_TARGET}×)\n")
+    print("| authcore provider | jsonwebtoken backend | ratio |")
+    print("|---|---|---|")
+    for p, jb in [("ring", "rust_crypto"), ("aws-lc-rs", "aws_lc_rs"), ("ring", "aws_lc_rs")]:
+        r = ratio(t("HS256", "jwt", p), t("HS256", "jsonwebtoken", jb))
+        print(f"| {p} | {jb} | {fmt_ratio(r, HMAC_TARGET)} |")
+
+    print(f"\n### authcore (aws-lc-rs) over jsonwebtoken (aws_lc_rs), full JWT verify "
+          f"(target ≤ {AWS_LC_TARGET}×); other peers for information\n")
+    print("| alg | authcore aws-lc-rs / jsonwebtoken aws_lc_rs | authcore ring / jsonwebtoken "
+          "rust_crypto | authcore ring / jwt-simple |")
+    print("|---|---|---|---|")
+    for alg in ALGS:
+        a = fmt_ratio(ratio(t(alg, "jwt", "aws-lc-rs"), t(alg, "jsonwebtoken", "aws_lc_rs")),
+                      AWS_LC_TARGET)
+        b = fmt_ratio(ratio(t(alg, "jwt", "ring"), t(alg, "jsonwebtoken", "rust_crypto")))
+        c = fmt_ratio(ratio(t(alg, "jwt", "ring"), t(alg, "jwt-simple", "pure-rust")))
+        print(f"| {alg} | {a} | {b} | {c} |")
+
+    steps = ["b64-header", "header-json", "b64-signature", "b64-payload", "claims-json",
+             "validate-claims"]
+    if any(("anatomy", s, None) in m for s in steps):
+        print("\n### Steps of authcore's JWT verification (HS256 token)\n")
+        print("| step | median |")
+        print("|---|---|")
+        total = 0.0
+        for s in steps:
+            v = m.get(("anatomy", s, None))
+            total += v or 0.0
+            print(f"| {s} | {fmt_time(v)} |")
+        print(f"| sum of steps | {fmt_time(total)} |")
+
+
+if __name__ == "__main__":
+    main()
