@@ -1,0 +1,218 @@
+//! Key files: a JWK, a JWK Set, or PEM; and the verification or signing keys built from them.
+//!
+//! The algorithm of every key comes from the key's `alg` member or from `--alg`, never from a
+//! token (RFC 8725 §3.1).
+
+use std::path::Path;
+
+use authcore_jose::crypto::{CryptoProvider, VerifyOptions};
+use authcore_jose::{
+    Error, Jwk, JwkSet, JwsAlgorithm, KeyType, SigningKey, VerifyingKey, VerifyingKeys, json,
+};
+
+use crate::Failure;
+use crate::io::read_input;
+
+/// The contents of a key file.
+#[derive(Debug)]
+pub enum KeyFile {
+    /// One key (a JWK, or a PEM key or certificate).
+    Single(Box<Jwk>),
+    /// A JWK Set.
+    Set(JwkSet),
+}
+
+/// Reads and parses a key file: PEM when it starts with `-----BEGIN`, else JSON (a JWK Set when
+/// the object has a `keys` member, else a JWK). Any failure is a usage failure.
+pub fn load(path: &Path) -> Result<KeyFile, Failure> {
+    let bytes = read_input(path, "key file")?;
+    let bad = |e: Error| Failure::usage(format!("key file {}: {e}", path.display()));
+    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            Failure::usage(format!("key file {}: PEM is not UTF-8", path.display()))
+        })?;
+        return Ok(KeyFile::Single(Box::new(from_pem(text).map_err(bad)?)));
+    }
+    let object = json::parse_object(&bytes).map_err(|e| {
+        Failure::usage(format!(
+            "key file {}: not a JWK, JWK Set or PEM key: {e}",
+            path.display()
+        ))
+    })?;
+    if object.contains_key("keys") {
+        Ok(KeyFile::Set(JwkSet::from_json(&bytes).map_err(bad)?))
+    } else {
+        Ok(KeyFile::Single(Box::new(
+            Jwk::from_map(object).map_err(bad)?,
+        )))
+    }
+}
+
+/// Reads a key file that must hold exactly one key.
+pub fn load_single(path: &Path) -> Result<Jwk, Failure> {
+    match load(path)? {
+        KeyFile::Single(jwk) => Ok(*jwk),
+        KeyFile::Set(_) => Err(Failure::usage(format!(
+            "key file {} is a JWK Set; this command needs a single key",
+            path.display()
+        ))),
+    }
+}
+
+/// Parses PEM into a JWK.
+pub fn from_pem(_text: &str) -> Result<Jwk, Error> {
+    Err(Error::InvalidKey(
+        "PEM import is not available in this build".into(),
+    ))
+}
+
+/// Builds the trusted verification keys from a key file and the `--alg` list.
+///
+/// - A single key with `alg`: that algorithm, which must be in `algs` when `algs` is not empty.
+/// - A single key without `alg`: one key per algorithm in `algs`; `algs` must not be empty.
+/// - A JWK Set with `algs`: the allow-list; keys with `alg` keep theirs, keys without get one
+///   verification key per listed algorithm that fits them.
+/// - A JWK Set without `algs`: only keys that declare `alg` are used.
+///
+/// A private key contributes its public part.
+pub fn verifying_keys(
+    file: KeyFile,
+    algs: &[JwsAlgorithm],
+    provider: &dyn CryptoProvider,
+) -> Result<VerifyingKeys, Failure> {
+    let options = VerifyOptions::default();
+    match file {
+        KeyFile::Single(jwk) => {
+            let jwk = public_part(*jwk)?;
+            let mut keys = VerifyingKeys::new();
+            match declared_alg(&jwk)? {
+                Some(alg) => {
+                    if !algs.is_empty() && !algs.contains(&alg) {
+                        return Err(Failure::usage(format!(
+                            "the key is for {alg}, which the --alg list does not include"
+                        )));
+                    }
+                    keys.push(verifying_key(&jwk, alg, provider)?);
+                }
+                None if algs.is_empty() => {
+                    return Err(Failure::usage(
+                        "the key has no `alg`: name the algorithm with --alg \
+                         (it is never taken from the token)",
+                    ));
+                }
+                None => {
+                    for &alg in algs {
+                        keys.push(verifying_key(&jwk, alg, provider)?);
+                    }
+                }
+            }
+            Ok(keys)
+        }
+        KeyFile::Set(set) if algs.is_empty() => {
+            let mut keys = VerifyingKeys::new();
+            for jwk in &set.keys {
+                let Ok(Some(alg)) = declared_alg(jwk) else {
+                    continue;
+                };
+                if provider.supports(alg) {
+                    if let Ok(k) = VerifyingKey::from_jwk_with(jwk, Some(alg), provider, &options) {
+                        keys.push(k);
+                    }
+                }
+            }
+            if keys.is_empty() {
+                return Err(Failure::usage(
+                    "no key in the JWK Set declares a usable signature `alg`: \
+                     name the allowed algorithms with --alg",
+                ));
+            }
+            Ok(keys)
+        }
+        KeyFile::Set(set) => {
+            let keys = VerifyingKeys::from_jwk_set(&set, algs, provider, &options)
+                .map_err(|e| Failure::usage(format!("JWK Set: {e}")))?;
+            if keys.is_empty() {
+                return Err(Failure::usage(
+                    "no key in the JWK Set can verify any of the --alg algorithms",
+                ));
+            }
+            Ok(keys)
+        }
+    }
+}
+
+fn verifying_key(
+    jwk: &Jwk,
+    alg: JwsAlgorithm,
+    provider: &dyn CryptoProvider,
+) -> Result<VerifyingKey, Failure> {
+    VerifyingKey::from_jwk(jwk, Some(alg), provider).map_err(|e| {
+        Failure::usage(format!(
+            "cannot verify {alg} with this key: {e}{}",
+            hint(&e, provider)
+        ))
+    })
+}
+
+/// The JWS algorithm a JWK declares; an `alg` that is not a JWS algorithm (a JWE one, say) is a
+/// usage failure.
+fn declared_alg(jwk: &Jwk) -> Result<Option<JwsAlgorithm>, Failure> {
+    match &jwk.alg {
+        None => Ok(None),
+        Some(a) => a.parse().map(Some).map_err(|_| {
+            Failure::usage(format!(
+                "the key's `alg` is `{a}`, not a JWS signature algorithm"
+            ))
+        }),
+    }
+}
+
+/// The public part of an asymmetric private key; symmetric and public keys as they are.
+fn public_part(jwk: Jwk) -> Result<Jwk, Failure> {
+    if jwk.is_private() && jwk.key_type() != KeyType::Oct {
+        jwk.to_public().map_err(|e| Failure::usage(e.to_string()))
+    } else {
+        Ok(jwk)
+    }
+}
+
+/// Builds a signing key from a single-key file, `--alg` and `--kid`.
+pub fn signing_key(
+    path: &Path,
+    alg: Option<JwsAlgorithm>,
+    kid: Option<&str>,
+    provider: &dyn CryptoProvider,
+) -> Result<SigningKey, Failure> {
+    let jwk = load_single(path)?;
+    if !jwk.is_private() {
+        return Err(Failure::usage(format!(
+            "key file {} holds a public key; signing needs the private key",
+            path.display()
+        )));
+    }
+    if jwk.alg.is_none() && alg.is_none() {
+        return Err(Failure::usage(
+            "the key has no `alg`: name the algorithm with --alg",
+        ));
+    }
+    let key = SigningKey::from_jwk(&jwk, alg, provider).map_err(|e| {
+        Failure::usage(format!(
+            "cannot sign with this key: {e}{}",
+            hint(&e, provider)
+        ))
+    })?;
+    Ok(match kid {
+        Some(kid) => key.with_kid(kid),
+        None => key,
+    })
+}
+
+/// A suggestion appended to "unsupported algorithm" errors when another provider might help.
+pub fn hint(e: &Error, provider: &dyn CryptoProvider) -> &'static str {
+    let other = cfg!(feature = "aws-lc-rs") && provider.name() != "aws-lc-rs";
+    if matches!(e, Error::UnsupportedAlgorithm(_)) && other {
+        " (try --provider aws-lc-rs)"
+    } else {
+        ""
+    }
+}
