@@ -13,6 +13,13 @@ Exit status:
      The reason is one line on stderr.
   2  usage error, or unreadable or unusable input (key file, payload file, stdin)";
 
+const EXIT_ALL: &str = "\
+Exit status (every command):
+  0  success
+  1  the token was rejected or is not a valid token (verify, decode)
+  2  usage error, or unreadable or unusable input (arguments, key files, stdin)
+The reason for a failure is one line on stderr.";
+
 const EXIT_DECODE: &str = "\
 Exit status:
   0  the token was decoded (NOT verified); the JSON is on stdout, a warning on stderr
@@ -32,7 +39,7 @@ const ALG_HELP: &str = "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, 
 /// Keys are files: a JWK, a JWK Set, or a PEM key or certificate. The algorithm always comes
 /// from the key's `alg` member or from `--alg`, never from the token being verified.
 #[derive(Debug, Parser)]
-#[command(name = "authcore", version, propagate_version = true, after_help = EXIT_VERIFY)]
+#[command(name = "authcore", version, propagate_version = true, after_help = EXIT_ALL)]
 pub struct Cli {
     /// Crypto provider to use (aws-lc-rs adds ES512, ES256K and RSA key generation; it is
     /// available when the tool was built with the `aws-lc-rs` feature).
@@ -70,13 +77,13 @@ impl ProviderName {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// JSON Web Signature (RFC 7515): verify and sign arbitrary payloads.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_ALL)]
     Jws(JwsCommand),
     /// JSON Web Token (RFC 7519): decode, verify and sign claims.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_ALL)]
     Jwt(JwtCommand),
     /// JSON Web Key (RFC 7517): generate keys, extract public keys, thumbprints, PEM import.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_ALL)]
     Jwk(JwkCommand),
 }
 
@@ -186,7 +193,7 @@ pub struct JwsVerifyArgs {
     #[arg(long, value_name = "PAYLOAD_FILE")]
     pub detached: Option<PathBuf>,
 
-    /// The JWS (compact or JSON), or `-` to read it from stdin.
+    /// The JWS (compact or JSON), `-` to read it from stdin, or a file that holds it.
     #[arg(value_name = "TOKEN")]
     pub token: String,
 }
@@ -231,7 +238,7 @@ pub struct JwsSignArgs {
 /// Arguments of `jwt decode`.
 #[derive(Debug, Args)]
 pub struct JwtDecodeArgs {
-    /// The compact JWT, or `-` to read it from stdin.
+    /// The compact JWT, `-` to read it from stdin, or a file that holds it.
     #[arg(value_name = "TOKEN")]
     pub token: String,
 }
@@ -272,7 +279,7 @@ pub struct JwtVerifyArgs {
     #[arg(long, value_name = "UNIX")]
     pub now: Option<u64>,
 
-    /// The compact JWT, or `-` to read it from stdin.
+    /// The compact JWT, `-` to read it from stdin, or a file that holds it.
     #[arg(value_name = "TOKEN")]
     pub token: String,
 }

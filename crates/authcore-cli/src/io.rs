@@ -42,13 +42,19 @@ pub fn read_stdin(what: &str) -> Result<Vec<u8>, Failure> {
     read_input(Path::new("-"), what)
 }
 
-/// The token argument: the text itself, or stdin for `-`; surrounding whitespace (a trailing
-/// newline from a file or `echo`) is removed.
+/// The token argument: `-` for stdin, the path of an existing file that holds the token, or
+/// else the token text itself. Surrounding whitespace (a trailing newline) is removed.
+///
+/// A compact token contains only base64url characters and two dots and a JSON one starts with
+/// `{`, so a token is not mistaken for a file name in practice.
 pub fn read_token(arg: &str) -> Result<String, Failure> {
-    if arg != "-" {
+    let bytes = if arg == "-" {
+        read_stdin("token from")?
+    } else if !arg.trim_start().starts_with('{') && Path::new(arg).is_file() {
+        read_input(Path::new(arg), "token file")?
+    } else {
         return Ok(arg.trim().to_owned());
-    }
-    let bytes = read_stdin("token from")?;
+    };
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s.trim().to_owned()),
         Err(_) => Err(Failure::rejected("the token is not UTF-8 text")),

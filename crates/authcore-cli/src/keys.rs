@@ -60,10 +60,8 @@ pub fn load_single(path: &Path) -> Result<Jwk, Failure> {
 }
 
 /// Parses PEM into a JWK.
-pub fn from_pem(_text: &str) -> Result<Jwk, Error> {
-    Err(Error::InvalidKey(
-        "PEM import is not available in this build".into(),
-    ))
+pub fn from_pem(text: &str) -> Result<Jwk, Error> {
+    Jwk::from_pem(text)
 }
 
 /// Builds the trusted verification keys from a key file and the `--alg` list.
