@@ -1,0 +1,155 @@
+//! `application/x-www-form-urlencoded` (RFC 6749 Appendix B) and strict parameter sets.
+
+use url::form_urlencoded;
+
+use crate::error::{ProtocolError, Result};
+
+/// Largest form body or query string the parsers accept, in bytes.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// Most parameters in one form body or query string.
+pub const MAX_FORM_PARAMETERS: usize = 256;
+
+/// Encodes name/value pairs as `application/x-www-form-urlencoded` (the WHATWG algorithm RFC
+/// 6749 Appendix B refers to: space becomes `+`, everything outside `*-._` and alphanumerics
+/// is percent-encoded as UTF-8).
+///
+/// ```
+/// let body = authcore_oauth2::encode_form([("grant_type", "client_credentials"), ("scope", "a b")]);
+/// assert_eq!(body, "grant_type=client_credentials&scope=a+b");
+/// ```
+pub fn encode_form<'a, I>(pairs: I) -> String
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+/// Encodes a single value with the form-urlencoding algorithm (used by `client_secret_basic`,
+/// RFC 6749 §2.3.1).
+pub(crate) fn encode_component(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A set of form or query parameters in which every name occurs at most once.
+///
+/// RFC 6749 §3.1 forbids repeating a parameter, and says a parameter sent without a value is
+/// treated as omitted: empty values are dropped before the duplicate check.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FormParams {
+    pairs: Vec<(String, String)>,
+}
+
+impl FormParams {
+    /// Parses a form body or a query string (without the `?`), rejecting repeated names,
+    /// inputs over [`MAX_FORM_BYTES`] and more than [`MAX_FORM_PARAMETERS`] parameters.
+    pub fn parse(input: &[u8]) -> Result<Self> {
+        Self::parse_allowing_repeats(input, &[])
+    }
+
+    /// As [`FormParams::parse`], except that the names in `repeatable` may occur several times
+    /// (`resource` in RFC 8707, `audience` in RFC 8693).
+    pub fn parse_allowing_repeats(input: &[u8], repeatable: &[&str]) -> Result<Self> {
+        if input.len() > MAX_FORM_BYTES {
+            return Err(ProtocolError::TooLarge {
+                limit: MAX_FORM_BYTES,
+            }
+            .into());
+        }
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (k, v) in form_urlencoded::parse(input) {
+            if v.is_empty() {
+                continue;
+            }
+            if pairs.len() >= MAX_FORM_PARAMETERS {
+                return Err(ProtocolError::TooLarge {
+                    limit: MAX_FORM_BYTES,
+                }
+                .into());
+            }
+            if !repeatable.contains(&k.as_ref()) && pairs.iter().any(|(n, _)| *n == k) {
+                return Err(ProtocolError::DuplicateParameter(k.into_owned()).into());
+            }
+            pairs.push((k.into_owned(), v.into_owned()));
+        }
+        Ok(FormParams { pairs })
+    }
+
+    /// The value of `name`, if present (the first one for repeatable names).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// All parameters in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Number of parameters.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn encodes_like_appendix_b() {
+        // RFC 6749 Appendix B: " %&+£€" encodes as "+%25%26%2B%C2%A3%E2%82%AC".
+        assert_eq!(
+            encode_form([("value", " %&+£€")]),
+            "value=+%25%26%2B%C2%A3%E2%82%AC"
+        );
+        assert_eq!(encode_component(" %&+£€"), "+%25%26%2B%C2%A3%E2%82%AC");
+    }
+
+    #[test]
+    fn rejects_duplicates_drops_empty() {
+        let p = FormParams::parse(b"code=a&state=&state=x&b=").unwrap();
+        assert_eq!(p.get("code"), Some("a"));
+        assert_eq!(p.get("state"), Some("x"));
+        assert_eq!(p.get("b"), None);
+        assert!(matches!(
+            FormParams::parse(b"code=a&code=b"),
+            Err(Error::Protocol(ProtocolError::DuplicateParameter(n))) if n == "code"
+        ));
+        // Percent-encoded names are decoded before the comparison.
+        assert!(FormParams::parse(b"code=a&%63ode=b").is_err());
+        let r =
+            FormParams::parse_allowing_repeats(b"resource=a&resource=b", &["resource"]).unwrap();
+        assert_eq!(r.get_all("resource").collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn rejects_oversized_input() {
+        let big = vec![b'a'; MAX_FORM_BYTES + 1];
+        assert!(FormParams::parse(&big).is_err());
+        let many: String = (0..=MAX_FORM_PARAMETERS)
+            .map(|i| format!("k{i}=v&"))
+            .collect();
+        assert!(FormParams::parse(many.as_bytes()).is_err());
+    }
+}

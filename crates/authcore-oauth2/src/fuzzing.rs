@@ -1,0 +1,70 @@
+//! Entry points for fuzz targets: each takes arbitrary bytes, runs one parser (and the checks
+//! behind it), and must never panic.
+#![doc(hidden)]
+
+use authcore_jose::InsecureTestRandom;
+use http::Response;
+
+use crate::{
+    AuthorizationRequest, AuthorizationResponse, AuthorizationServer, AuthorizationServerMetadata,
+    Client, ClientAuthentication, TokenResponseOptions, parse_introspection_response,
+    parse_token_response, parse_www_authenticate,
+};
+
+/// Callback parsing: the bytes as a query string and as a `form_post` body, then handled by a
+/// pending authorization request (state, `iss`, error and code checks).
+pub fn fuzz_callback(data: &[u8]) {
+    let rng = InsecureTestRandom::new(1);
+    let server = AuthorizationServer::new("https://as.example")
+        .with_iss_parameter_supported(true)
+        .with_authorization_endpoint("https://as.example/authorize")
+        .expect("static URL");
+    let client = Client::new("client", ClientAuthentication::None);
+    for parsed in [
+        AuthorizationResponse::from_form_post(data),
+        AuthorizationResponse::from_query(&String::from_utf8_lossy(data)),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let (_, pending) = AuthorizationRequest::new("https://client.example/cb")
+            .build_url(&client, &server, &rng)
+            .expect("static request");
+        let _ = pending.handle_callback(&parsed);
+    }
+}
+
+/// Token and error response parsing, with and without quirks, under three statuses.
+pub fn fuzz_token_response(data: &[u8]) {
+    for status in [200u16, 400, 401] {
+        let resp = Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(data.to_vec())
+            .expect("static response");
+        let _ = parse_token_response(&resp, &TokenResponseOptions::new());
+        let _ = parse_token_response(
+            &resp,
+            &TokenResponseOptions::new()
+                .dpop()
+                .accept_expires_in_as_string(),
+        );
+        let _ = parse_introspection_response(&resp);
+    }
+}
+
+/// `WWW-Authenticate` parsing.
+pub fn fuzz_www_authenticate(data: &[u8]) {
+    if let Ok(challenges) = parse_www_authenticate(data) {
+        for c in challenges {
+            let _ = (c.error(), c.scope(), c.algs(), c.resource_metadata());
+        }
+    }
+}
+
+/// Authorization server metadata parsing with the exact issuer check.
+pub fn fuzz_metadata(data: &[u8]) {
+    if let Ok(m) = AuthorizationServerMetadata::from_json(data, "https://as.example") {
+        let _ = AuthorizationServer::from_metadata(&m);
+    }
+}

@@ -1,0 +1,316 @@
+//! Authorization server metadata (RFC 8414).
+
+use http::{Request, Response};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::error::{Error, ProtocolError, Result, SecurityError};
+use crate::wire::{self, ContentTypeCheck};
+
+/// The well-known suffix of OAuth 2.0 authorization server metadata (RFC 8414 §3).
+pub const OAUTH_AUTHORIZATION_SERVER: &str = "oauth-authorization-server";
+
+/// The metadata URL for `issuer` and a well-known `suffix` (RFC 8414 §3.1): the well-known
+/// segment goes *between* the host and the issuer's path, so `https://as.example/tenant1`
+/// becomes `https://as.example/.well-known/oauth-authorization-server/tenant1`.
+///
+/// The issuer must be an `https` URL without query or fragment (RFC 8414 §2).
+///
+/// ```
+/// use authcore_oauth2::{metadata_url, OAUTH_AUTHORIZATION_SERVER};
+/// let u = metadata_url("https://as.example/tenant1", OAUTH_AUTHORIZATION_SERVER)?;
+/// assert_eq!(u.as_str(), "https://as.example/.well-known/oauth-authorization-server/tenant1");
+/// let u = metadata_url("https://as.example", OAUTH_AUTHORIZATION_SERVER)?;
+/// assert_eq!(u.as_str(), "https://as.example/.well-known/oauth-authorization-server");
+/// # Ok::<(), authcore_oauth2::Error>(())
+/// ```
+pub fn metadata_url(issuer: &str, suffix: &str) -> Result<Url> {
+    let u = check_issuer(issuer)?;
+    let path = u.path().trim_end_matches('/');
+    let mut out = u.clone();
+    // RFC 8414 §3.1: a terminating "/" of the issuer's path is removed before insertion.
+    out.set_path(&format!("/.well-known/{suffix}{path}"));
+    Ok(out)
+}
+
+fn check_issuer(issuer: &str) -> Result<Url> {
+    let u = wire::check_endpoint(issuer).map_err(|_| Error::Misuse("an issuer is an https URL"))?;
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(Error::Misuse(
+            "an issuer has no query or fragment (RFC 8414 §2)",
+        ));
+    }
+    Ok(u)
+}
+
+/// The GET request for `issuer`'s RFC 8414 metadata.
+pub fn build_metadata_request(issuer: &str) -> Result<Request<Vec<u8>>> {
+    wire::get_json(&metadata_url(issuer, OAUTH_AUTHORIZATION_SERVER)?)
+}
+
+/// Authorization server metadata (RFC 8414 §2, plus the members of later RFCs this crate
+/// uses). Every other member is kept in `extra`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AuthorizationServerMetadata {
+    /// `issuer`, checked to be exactly the expected issuer.
+    pub issuer: String,
+    /// `authorization_endpoint`.
+    pub authorization_endpoint: Option<String>,
+    /// `token_endpoint`.
+    pub token_endpoint: Option<String>,
+    /// `jwks_uri`.
+    pub jwks_uri: Option<String>,
+    /// `registration_endpoint`.
+    pub registration_endpoint: Option<String>,
+    /// `scopes_supported`.
+    pub scopes_supported: Option<Vec<String>>,
+    /// `response_types_supported` (required by RFC 8414, kept optional here for servers that
+    /// only offer non-redirect grants).
+    pub response_types_supported: Option<Vec<String>>,
+    /// `response_modes_supported`.
+    pub response_modes_supported: Option<Vec<String>>,
+    /// `grant_types_supported`.
+    pub grant_types_supported: Option<Vec<String>>,
+    /// `token_endpoint_auth_methods_supported`.
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// `token_endpoint_auth_signing_alg_values_supported`.
+    pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
+    /// `revocation_endpoint` (RFC 7009 via RFC 8414).
+    pub revocation_endpoint: Option<String>,
+    /// `introspection_endpoint` (RFC 7662 via RFC 8414).
+    pub introspection_endpoint: Option<String>,
+    /// `code_challenge_methods_supported` (RFC 7636 via RFC 8414).
+    pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// `device_authorization_endpoint` (RFC 8628 §4).
+    pub device_authorization_endpoint: Option<String>,
+    /// `pushed_authorization_request_endpoint` (RFC 9126 §5).
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// `require_pushed_authorization_requests` (RFC 9126 §5).
+    pub require_pushed_authorization_requests: bool,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207 §3).
+    pub authorization_response_iss_parameter_supported: bool,
+    /// `dpop_signing_alg_values_supported` (RFC 9449 §5.1).
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// `request_object_signing_alg_values_supported` (RFC 9101 §10.5).
+    pub request_object_signing_alg_values_supported: Option<Vec<String>>,
+    /// `require_signed_request_object` (RFC 9101 §10.5).
+    pub require_signed_request_object: bool,
+    /// `tls_client_certificate_bound_access_tokens` (RFC 8705 §3.3).
+    pub tls_client_certificate_bound_access_tokens: bool,
+    /// `mtls_endpoint_aliases` (RFC 8705 §5), as received.
+    pub mtls_endpoint_aliases: Option<Map<String, Value>>,
+    /// Every other member.
+    pub extra: Map<String, Value>,
+}
+
+impl AuthorizationServerMetadata {
+    /// Parses a metadata document and checks that its `issuer` is exactly `expected_issuer`
+    /// (RFC 8414 §3.3: no normalization, a mismatch means the document must not be used).
+    pub fn from_json(body: &[u8], expected_issuer: &str) -> Result<Self> {
+        if body.len() > wire::MAX_RESPONSE_BYTES {
+            return Err(ProtocolError::TooLarge {
+                limit: wire::MAX_RESPONSE_BYTES,
+            }
+            .into());
+        }
+        Self::from_object(wire::parse_json_object(body)?, expected_issuer)
+    }
+
+    fn from_object(mut o: Map<String, Value>, expected_issuer: &str) -> Result<Self> {
+        let issuer = wire::req_string(&o, "issuer")?;
+        if issuer != expected_issuer {
+            return Err(SecurityError::MetadataIssuerMismatch {
+                expected: expected_issuer.to_owned(),
+                received: issuer,
+            }
+            .into());
+        }
+        let s = |o: &Map<String, Value>, n| wire::opt_string(o, n);
+        let a = |o: &Map<String, Value>, n| wire::opt_string_array(o, n);
+        let b = |o: &Map<String, Value>, n| wire::opt_bool(o, n).map(|v| v.unwrap_or(false));
+        let mtls_endpoint_aliases = match o.get("mtls_endpoint_aliases") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m.clone()),
+            Some(_) => {
+                return Err(ProtocolError::InvalidParameter {
+                    name: "mtls_endpoint_aliases",
+                    reason: "not an object",
+                }
+                .into());
+            }
+        };
+        let m = AuthorizationServerMetadata {
+            issuer,
+            authorization_endpoint: s(&o, "authorization_endpoint")?,
+            token_endpoint: s(&o, "token_endpoint")?,
+            jwks_uri: s(&o, "jwks_uri")?,
+            registration_endpoint: s(&o, "registration_endpoint")?,
+            scopes_supported: a(&o, "scopes_supported")?,
+            response_types_supported: a(&o, "response_types_supported")?,
+            response_modes_supported: a(&o, "response_modes_supported")?,
+            grant_types_supported: a(&o, "grant_types_supported")?,
+            token_endpoint_auth_methods_supported: a(&o, "token_endpoint_auth_methods_supported")?,
+            token_endpoint_auth_signing_alg_values_supported: a(
+                &o,
+                "token_endpoint_auth_signing_alg_values_supported",
+            )?,
+            revocation_endpoint: s(&o, "revocation_endpoint")?,
+            introspection_endpoint: s(&o, "introspection_endpoint")?,
+            code_challenge_methods_supported: a(&o, "code_challenge_methods_supported")?,
+            device_authorization_endpoint: s(&o, "device_authorization_endpoint")?,
+            pushed_authorization_request_endpoint: s(&o, "pushed_authorization_request_endpoint")?,
+            require_pushed_authorization_requests: b(&o, "require_pushed_authorization_requests")?,
+            authorization_response_iss_parameter_supported: b(
+                &o,
+                "authorization_response_iss_parameter_supported",
+            )?,
+            dpop_signing_alg_values_supported: a(&o, "dpop_signing_alg_values_supported")?,
+            request_object_signing_alg_values_supported: a(
+                &o,
+                "request_object_signing_alg_values_supported",
+            )?,
+            require_signed_request_object: b(&o, "require_signed_request_object")?,
+            tls_client_certificate_bound_access_tokens: b(
+                &o,
+                "tls_client_certificate_bound_access_tokens",
+            )?,
+            mtls_endpoint_aliases,
+            extra: Map::new(),
+        };
+        // RFC 8414 §2: `none` is not a valid token endpoint signing algorithm.
+        if m.token_endpoint_auth_signing_alg_values_supported
+            .as_ref()
+            .is_some_and(|v| v.iter().any(|a| a == "none"))
+        {
+            return Err(ProtocolError::InvalidParameter {
+                name: "token_endpoint_auth_signing_alg_values_supported",
+                reason: "contains `none`",
+            }
+            .into());
+        }
+        for k in KNOWN {
+            o.remove(*k);
+        }
+        Ok(AuthorizationServerMetadata { extra: o, ..m })
+    }
+
+    /// Whether the server advertises PKCE `S256`.
+    pub fn supports_pkce_s256(&self) -> bool {
+        self.code_challenge_methods_supported
+            .as_ref()
+            .is_some_and(|v| v.iter().any(|m| m == "S256"))
+    }
+}
+
+const KNOWN: &[&str] = &[
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "registration_endpoint",
+    "scopes_supported",
+    "response_types_supported",
+    "response_modes_supported",
+    "grant_types_supported",
+    "token_endpoint_auth_methods_supported",
+    "token_endpoint_auth_signing_alg_values_supported",
+    "revocation_endpoint",
+    "introspection_endpoint",
+    "code_challenge_methods_supported",
+    "device_authorization_endpoint",
+    "pushed_authorization_request_endpoint",
+    "require_pushed_authorization_requests",
+    "authorization_response_iss_parameter_supported",
+    "dpop_signing_alg_values_supported",
+    "request_object_signing_alg_values_supported",
+    "require_signed_request_object",
+    "tls_client_certificate_bound_access_tokens",
+    "mtls_endpoint_aliases",
+];
+
+/// Parses the metadata response for `expected_issuer` (RFC 8414 §3.2, §3.3): 200 with a JSON
+/// object whose `issuer` is exactly `expected_issuer`.
+pub fn parse_metadata_response(
+    resp: &Response<Vec<u8>>,
+    expected_issuer: &str,
+) -> Result<AuthorizationServerMetadata> {
+    if resp.status() != http::StatusCode::OK {
+        return Err(ProtocolError::UnexpectedStatus {
+            status: resp.status().as_u16(),
+        }
+        .into());
+    }
+    let obj = wire::read_json_response(resp, ContentTypeCheck::Json)?;
+    AuthorizationServerMetadata::from_object(obj, expected_issuer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_insertion() {
+        let cases = [
+            (
+                "https://example.com",
+                "https://example.com/.well-known/oauth-authorization-server",
+            ),
+            (
+                "https://example.com/",
+                "https://example.com/.well-known/oauth-authorization-server",
+            ),
+            (
+                "https://example.com/issuer1",
+                "https://example.com/.well-known/oauth-authorization-server/issuer1",
+            ),
+            (
+                "https://example.com/a/b/",
+                "https://example.com/.well-known/oauth-authorization-server/a/b",
+            ),
+            (
+                "http://localhost:8080/t",
+                "http://localhost:8080/.well-known/oauth-authorization-server/t",
+            ),
+        ];
+        for (issuer, expected) in cases {
+            assert_eq!(
+                metadata_url(issuer, OAUTH_AUTHORIZATION_SERVER)
+                    .unwrap()
+                    .as_str(),
+                expected
+            );
+        }
+        for bad in [
+            "http://example.com",
+            "https://example.com/?q=1",
+            "https://example.com/#f",
+            "example.com",
+        ] {
+            assert!(
+                metadata_url(bad, OAUTH_AUTHORIZATION_SERVER).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn exact_issuer_and_types() {
+        let doc = br#"{"issuer":"https://server.example.com","token_endpoint":"https://server.example.com/token","x-custom":1}"#;
+        let m = AuthorizationServerMetadata::from_json(doc, "https://server.example.com").unwrap();
+        assert_eq!(m.extra["x-custom"], 1);
+        // Exact comparison: a trailing slash is a different issuer.
+        assert!(matches!(
+            AuthorizationServerMetadata::from_json(doc, "https://server.example.com/"),
+            Err(Error::Security(
+                SecurityError::MetadataIssuerMismatch { .. }
+            ))
+        ));
+        let bad = br#"{"issuer":"https://s.example","scopes_supported":"openid"}"#;
+        assert!(AuthorizationServerMetadata::from_json(bad, "https://s.example").is_err());
+        let none = br#"{"issuer":"https://s.example","token_endpoint_auth_signing_alg_values_supported":["none"]}"#;
+        assert!(AuthorizationServerMetadata::from_json(none, "https://s.example").is_err());
+        let dup = br#"{"issuer":"https://s.example","issuer":"https://evil.example"}"#;
+        assert!(AuthorizationServerMetadata::from_json(dup, "https://s.example").is_err());
+    }
+}

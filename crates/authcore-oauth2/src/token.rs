@@ -1,0 +1,515 @@
+//! Token requests for every grant and the token response (RFC 6749 §4-§6, RFC 8693,
+//! RFC 7523 §2.1, RFC 8628 §3.4, RFC 8707).
+
+use core::fmt;
+
+use authcore_jose::{SecureRandom, UnixTime};
+use http::{Request, Response};
+use serde_json::{Map, Value};
+
+use crate::client::{AuthorizationServer, Client};
+use crate::error::{Error, ProtocolError, Result, SecurityError};
+use crate::secret::{
+    AccessToken, AuthorizationCode, DeviceCode, IdToken, Password, PkceCodeVerifier, RefreshToken,
+};
+use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
+
+/// `grant_type` of the JWT bearer grant (RFC 7523 §2.1).
+pub const JWT_BEARER_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// `grant_type` of token exchange (RFC 8693 §2.1).
+pub const TOKEN_EXCHANGE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// `grant_type` of the device authorization grant (RFC 8628 §3.4).
+pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// Token type identifiers of RFC 8693 §3.
+pub mod token_type_uri {
+    /// An OAuth 2.0 access token.
+    pub const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
+    /// An OAuth 2.0 refresh token.
+    pub const REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
+    /// An OpenID Connect ID token.
+    pub const ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+    /// A base64url-encoded SAML 1.1 assertion.
+    pub const SAML1: &str = "urn:ietf:params:oauth:token-type:saml1";
+    /// A base64url-encoded SAML 2.0 assertion.
+    pub const SAML2: &str = "urn:ietf:params:oauth:token-type:saml2";
+    /// A JWT.
+    pub const JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+}
+
+/// A token request for one grant (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6; RFC 7523 §2.1;
+/// RFC 8628 §3.4; RFC 8693 §2.1), with optional `scope` and `resource` (RFC 8707 §2.2).
+///
+/// `Debug` shows parameter names only: values include codes, tokens and passwords.
+#[must_use]
+pub struct TokenRequest {
+    grant_type: String,
+    params: Vec<(String, String)>,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+}
+
+impl fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .field(
+                "parameters",
+                &self.params.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("scopes", &self.scopes)
+            .field("resources", &self.resources)
+            .finish()
+    }
+}
+
+impl TokenRequest {
+    fn new(grant_type: &str) -> Self {
+        TokenRequest {
+            grant_type: grant_type.to_owned(),
+            params: Vec::new(),
+            scopes: Vec::new(),
+            resources: Vec::new(),
+        }
+    }
+
+    fn with(mut self, name: &str, value: &str) -> Self {
+        self.params.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub(crate) fn authorization_code(
+        code: AuthorizationCode,
+        redirect_uri: String,
+        verifier: Option<PkceCodeVerifier>,
+    ) -> Self {
+        let mut r = TokenRequest::new("authorization_code")
+            .with("code", code.secret())
+            .with("redirect_uri", &redirect_uri);
+        if let Some(v) = verifier {
+            r = r.with("code_verifier", v.secret());
+        }
+        r
+    }
+
+    pub(crate) fn device_code(code: &DeviceCode) -> Self {
+        TokenRequest::new(DEVICE_CODE_GRANT_TYPE).with("device_code", code.secret())
+    }
+
+    /// The client credentials grant (RFC 6749 §4.4).
+    pub fn client_credentials() -> Self {
+        TokenRequest::new("client_credentials")
+    }
+
+    /// The refresh token grant (RFC 6749 §6). A narrower `scope` may be requested; see
+    /// [`parse_refresh_token_response`] for rotation.
+    pub fn refresh_token(refresh_token: &RefreshToken) -> Self {
+        TokenRequest::new("refresh_token").with("refresh_token", refresh_token.secret())
+    }
+
+    /// The JWT bearer authorization grant (RFC 7523 §2.1): `assertion` is a JWT the caller
+    /// obtained or signed.
+    pub fn jwt_bearer(assertion: &str) -> Self {
+        TokenRequest::new(JWT_BEARER_GRANT_TYPE).with("assertion", assertion)
+    }
+
+    /// Token exchange (RFC 8693 §2.1) of `subject_token` of type `subject_token_type` (see
+    /// [`token_type_uri`]). Add `actor_token`, `requested_token_type` and `audience` with the
+    /// methods below; parse the answer with [`parse_token_exchange_response`].
+    pub fn token_exchange(subject_token: &str, subject_token_type: &str) -> Self {
+        TokenRequest::new(TOKEN_EXCHANGE_GRANT_TYPE)
+            .with("subject_token", subject_token)
+            .with("subject_token_type", subject_token_type)
+    }
+
+    /// The resource owner password credentials grant (RFC 6749 §4.3).
+    #[deprecated(
+        note = "RFC 9700 §2.4: the resource owner password credentials grant MUST NOT be used; \
+                it exposes the user's credentials to the client"
+    )]
+    pub fn password(username: &str, password: &Password) -> Self {
+        TokenRequest::new("password")
+            .with("username", username)
+            .with("password", password.secret())
+    }
+
+    /// An extension grant identified by an absolute URI (RFC 6749 §4.5); add its parameters
+    /// with [`TokenRequest::param`].
+    pub fn extension(grant_type: &str) -> Self {
+        TokenRequest::new(grant_type)
+    }
+
+    /// RFC 8693 `actor_token` and `actor_token_type`.
+    pub fn actor_token(self, token: &str, token_type: &str) -> Self {
+        self.with("actor_token", token)
+            .with("actor_token_type", token_type)
+    }
+
+    /// RFC 8693 `requested_token_type`.
+    pub fn requested_token_type(self, token_type: &str) -> Self {
+        self.with("requested_token_type", token_type)
+    }
+
+    /// RFC 8693 `audience` (may repeat).
+    pub fn audience(self, audience: &str) -> Self {
+        self.with("audience", audience)
+    }
+
+    /// Requests a scope token (RFC 6749 §3.3).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes.push(scope.into());
+        self
+    }
+
+    /// Adds a resource indicator (RFC 8707 §2.2).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resources.push(resource.into());
+        self
+    }
+
+    /// Adds a resource indicator in place.
+    pub fn add_resource(&mut self, resource: impl Into<String>) {
+        self.resources.push(resource.into());
+    }
+
+    /// Adds an extension parameter. Names this request already sets, and the client
+    /// authentication parameters, are refused when building.
+    pub fn param(self, name: &str, value: &str) -> Self {
+        self.with(name, value)
+    }
+
+    /// The `grant_type`.
+    pub fn grant_type(&self) -> &str {
+        &self.grant_type
+    }
+
+    /// Builds the POST to the token endpoint: form body with `grant_type`, the grant's
+    /// parameters, `scope`, `resource`s, and the client's authentication.
+    pub fn build_token_request(
+        &self,
+        client: &Client,
+        server: &AuthorizationServer,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<Request<Vec<u8>>> {
+        self.form_post(client, server, server.token_endpoint()?, now, rng)?
+            .into_request()
+    }
+
+    pub(crate) fn form_post(
+        &self,
+        client: &Client,
+        server: &AuthorizationServer,
+        endpoint: &url::Url,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<FormPost> {
+        for s in &self.scopes {
+            check_scope_token(s)?;
+        }
+        for r in &self.resources {
+            check_resource(r)?;
+        }
+        let mut post = FormPost::new(endpoint);
+        post.param("grant_type", &self.grant_type);
+        for (k, v) in &self.params {
+            post.param(k, v);
+        }
+        if !self.scopes.is_empty() {
+            post.param("scope", &self.scopes.join(" "));
+        }
+        for r in &self.resources {
+            post.param("resource", r);
+        }
+        client.authenticate(&mut post, server, now, rng)?;
+        // A name set twice (an extension parameter colliding with a managed one) would make
+        // the request invalid (RFC 6749 §3.2); `resource` and `audience` may repeat.
+        for (i, (k, _)) in post.params.iter().enumerate() {
+            if matches!(k.as_str(), "resource" | "audience") {
+                continue;
+            }
+            if post.params[..i].iter().any(|(p, _)| p == k) {
+                return Err(Error::Misuse("a token request parameter is set twice"));
+            }
+        }
+        Ok(post)
+    }
+}
+
+/// The `token_type` of an issued token (RFC 6749 §7.1), compared case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// `Bearer` (RFC 6750).
+    Bearer,
+    /// `DPoP` (RFC 9449 §5).
+    DPoP,
+    /// `N_A`: the issued token is not an access token (RFC 8693 §2.2.1).
+    NotApplicable,
+    /// Another type, accepted only when the caller declared it usable.
+    Other(String),
+}
+
+impl TokenType {
+    /// Parses a `token_type` value.
+    pub fn parse(s: &str) -> Self {
+        if s.eq_ignore_ascii_case("bearer") {
+            TokenType::Bearer
+        } else if s.eq_ignore_ascii_case("dpop") {
+            TokenType::DPoP
+        } else if s == "N_A" {
+            TokenType::NotApplicable
+        } else {
+            TokenType::Other(s.to_owned())
+        }
+    }
+
+    /// The canonical spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            TokenType::Bearer => "Bearer",
+            TokenType::DPoP => "DPoP",
+            TokenType::NotApplicable => "N_A",
+            TokenType::Other(s) => s,
+        }
+    }
+}
+
+/// How token responses are checked. Strict by default; provider quirks are named opt-ins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenResponseOptions {
+    dpop: bool,
+    allow_bearer_with_dpop: bool,
+    extra_token_types: Vec<String>,
+    expires_in_as_string: bool,
+    any_content_type: bool,
+}
+
+impl Default for TokenResponseOptions {
+    fn default() -> Self {
+        TokenResponseOptions::new()
+    }
+}
+
+impl TokenResponseOptions {
+    /// Strict defaults: `Bearer` tokens only, `application/json`, numeric `expires_in`.
+    pub fn new() -> Self {
+        TokenResponseOptions {
+            dpop: false,
+            allow_bearer_with_dpop: false,
+            extra_token_types: Vec::new(),
+            expires_in_as_string: false,
+            any_content_type: false,
+        }
+    }
+
+    /// The request carried a DPoP proof: a `DPoP` token is expected and a `Bearer` one is a
+    /// [`SecurityError::TokenTypeDowngrade`] (RFC 9449 §5).
+    pub fn dpop(mut self) -> Self {
+        self.dpop = true;
+        self
+    }
+
+    /// With [`TokenResponseOptions::dpop`], also accept a `Bearer` token from a server that
+    /// does not support DPoP for this client.
+    pub fn allow_bearer_fallback(mut self) -> Self {
+        self.allow_bearer_with_dpop = true;
+        self
+    }
+
+    /// Declares another `token_type` the application knows how to use.
+    pub fn accept_token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.extra_token_types.push(token_type.into());
+        self
+    }
+
+    /// Quirk: accept `expires_in` as a decimal string (`"3600"`), as some providers send it.
+    pub fn accept_expires_in_as_string(mut self) -> Self {
+        self.expires_in_as_string = true;
+        self
+    }
+
+    /// Quirk: accept a JSON body under any or no `Content-Type`.
+    pub fn accept_any_content_type(mut self) -> Self {
+        self.any_content_type = true;
+        self
+    }
+
+    fn content_type_check(&self) -> ContentTypeCheck {
+        if self.any_content_type {
+            ContentTypeCheck::Any
+        } else {
+            ContentTypeCheck::Json
+        }
+    }
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct TokenResponse {
+    /// `access_token`.
+    pub access_token: AccessToken,
+    /// `token_type`.
+    pub token_type: TokenType,
+    /// `expires_in`, in seconds.
+    pub expires_in: Option<u64>,
+    /// `refresh_token`.
+    pub refresh_token: Option<RefreshToken>,
+    /// `scope`, split into tokens. `None` means the scope requested was granted (RFC 6749
+    /// §5.1).
+    pub scope: Option<Vec<String>>,
+    /// `id_token` (OpenID Connect), not validated here.
+    pub id_token: Option<IdToken>,
+    /// `issued_token_type` (RFC 8693 §2.2.1).
+    pub issued_token_type: Option<String>,
+    /// Every other member.
+    pub extra: Map<String, Value>,
+}
+
+impl TokenResponse {
+    /// When the access token expires, given when the response was received.
+    pub fn expires_at(&self, received_at: UnixTime) -> Option<UnixTime> {
+        self.expires_in.map(|s| received_at.saturating_add(s))
+    }
+
+    pub(crate) fn from_json_object(
+        mut obj: Map<String, Value>,
+        options: &TokenResponseOptions,
+    ) -> Result<Self> {
+        let access_token = AccessToken::new(wire::req_string(&obj, "access_token")?);
+        let token_type = TokenType::parse(&wire::req_string(&obj, "token_type")?);
+        let expires_in = match obj.get("expires_in") {
+            Some(Value::String(s)) if options.expires_in_as_string => Some(parse_decimal(s)?),
+            _ => wire::opt_u64(&obj, "expires_in")?,
+        };
+        let refresh_token = wire::opt_string(&obj, "refresh_token")?.map(RefreshToken::new);
+        let scope = wire::opt_string(&obj, "scope")?.map(|s| wire::split_scope(&s));
+        let id_token = wire::opt_string(&obj, "id_token")?.map(IdToken::new);
+        let issued_token_type = wire::opt_string(&obj, "issued_token_type")?;
+        for k in [
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "scope",
+            "id_token",
+            "issued_token_type",
+        ] {
+            obj.remove(k);
+        }
+        Ok(TokenResponse {
+            access_token,
+            token_type,
+            expires_in,
+            refresh_token,
+            scope,
+            id_token,
+            issued_token_type,
+            extra: obj,
+        })
+    }
+
+    fn check_token_type(&self, options: &TokenResponseOptions, exchange: bool) -> Result<()> {
+        let usable = match &self.token_type {
+            TokenType::Bearer if options.dpop && !options.allow_bearer_with_dpop => {
+                return Err(SecurityError::TokenTypeDowngrade {
+                    requested: "DPoP",
+                    received: "Bearer".into(),
+                }
+                .into());
+            }
+            TokenType::Bearer => true,
+            TokenType::DPoP => options.dpop,
+            TokenType::NotApplicable => exchange,
+            TokenType::Other(t) => options
+                .extra_token_types
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(t)),
+        };
+        if usable {
+            Ok(())
+        } else {
+            Err(ProtocolError::UnusableTokenType(self.token_type.as_str().to_owned()).into())
+        }
+    }
+}
+
+fn parse_decimal(s: &str) -> Result<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ProtocolError::InvalidParameter {
+            name: "expires_in",
+            reason: "not a decimal integer",
+        }
+        .into());
+    }
+    s.parse().map_err(|_| {
+        ProtocolError::InvalidParameter {
+            name: "expires_in",
+            reason: "out of range",
+        }
+        .into()
+    })
+}
+
+/// Parses a token endpoint response (RFC 6749 §5.1, §5.2).
+///
+/// Errors: [`Error::Server`] for an error response (also when it comes with status 200);
+/// [`ProtocolError`] for a non-JSON or oversized body, a wrong `Content-Type`, a missing or
+/// ill-typed member, or a `token_type` the options do not make usable.
+pub fn parse_token_response(
+    resp: &Response<Vec<u8>>,
+    options: &TokenResponseOptions,
+) -> Result<TokenResponse> {
+    let obj = wire::read_json_response(resp, options.content_type_check())?;
+    let t = TokenResponse::from_json_object(obj, options)?;
+    t.check_token_type(options, false)?;
+    Ok(t)
+}
+
+/// Parses a token exchange response (RFC 8693 §2.2): as [`parse_token_response`], but
+/// `issued_token_type` is required and `token_type` may be `N_A`.
+pub fn parse_token_exchange_response(
+    resp: &Response<Vec<u8>>,
+    options: &TokenResponseOptions,
+) -> Result<TokenResponse> {
+    let obj = wire::read_json_response(resp, options.content_type_check())?;
+    let t = TokenResponse::from_json_object(obj, options)?;
+    if t.issued_token_type.is_none() {
+        return Err(ProtocolError::MissingParameter("issued_token_type").into());
+    }
+    t.check_token_type(options, true)?;
+    Ok(t)
+}
+
+/// The outcome of a refresh (RFC 6749 §6).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RefreshedToken {
+    /// The token response.
+    pub response: TokenResponse,
+    /// The refresh token to use next time: the new one if the server rotated it, else the
+    /// previous one (RFC 6749 §6: the client keeps it when no new one is issued).
+    pub refresh_token: RefreshToken,
+    /// Whether the server issued a new refresh token (rotation, RFC 9700 §4.14.2): the
+    /// previous one must then be discarded.
+    pub rotated: bool,
+}
+
+/// Parses the response to a refresh token request, reporting rotation.
+pub fn parse_refresh_token_response(
+    resp: &Response<Vec<u8>>,
+    options: &TokenResponseOptions,
+    previous: RefreshToken,
+) -> Result<RefreshedToken> {
+    let response = parse_token_response(resp, options)?;
+    let (refresh_token, rotated) = match &response.refresh_token {
+        Some(new) => (new.clone(), *new != previous),
+        None => (previous, false),
+    };
+    Ok(RefreshedToken {
+        response,
+        refresh_token,
+        rotated,
+    })
+}

@@ -1,0 +1,384 @@
+//! HTTP message helpers shared by every endpoint: form POST requests, bounded JSON responses.
+
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderName, HeaderValue, Method, Request, Response};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::error::{Error, ErrorResponse, ProtocolError, Result};
+use crate::form::encode_form;
+
+/// Largest response body the parsers accept, in bytes. Token, error, introspection and metadata
+/// documents are far smaller; the limit bounds the work a hostile server can cause.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+pub(crate) const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+pub(crate) const JSON: &str = "application/json";
+
+/// A form POST being assembled: endpoint, parameters, extra headers. Client authentication
+/// and DPoP add to it before it becomes an `http::Request`.
+#[derive(Debug, Clone)]
+pub(crate) struct FormPost {
+    pub(crate) url: Url,
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) authorization: Option<HeaderValue>,
+    pub(crate) accept: &'static str,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl FormPost {
+    pub(crate) fn new(url: &Url) -> Self {
+        FormPost {
+            url: url.clone(),
+            params: Vec::new(),
+            authorization: None,
+            accept: JSON,
+            headers: Vec::new(),
+        }
+    }
+
+    pub(crate) fn param(&mut self, name: &str, value: &str) {
+        self.params.push((name.to_owned(), value.to_owned()));
+    }
+
+    pub(crate) fn param_opt(&mut self, name: &str, value: Option<&str>) {
+        if let Some(v) = value {
+            self.param(name, v);
+        }
+    }
+
+    pub(crate) fn has_param(&self, name: &str) -> bool {
+        self.params.iter().any(|(k, _)| k == name)
+    }
+
+    pub(crate) fn into_request(self) -> Result<Request<Vec<u8>>> {
+        let body = encode_form(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(self.url.as_str())
+            .header(CONTENT_TYPE, FORM_CONTENT_TYPE)
+            .header(ACCEPT, self.accept);
+        if let Some(a) = self.authorization {
+            b = b.header(AUTHORIZATION, a);
+        }
+        for (k, v) in self.headers {
+            b = b.header(k, v);
+        }
+        b.body(body.into_bytes())
+            .map_err(|_| Error::Misuse("endpoint URL is not a valid HTTP URI"))
+    }
+}
+
+/// A GET request with `Accept: application/json`.
+pub(crate) fn get_json(url: &Url) -> Result<Request<Vec<u8>>> {
+    Request::builder()
+        .method(Method::GET)
+        .uri(url.as_str())
+        .header(ACCEPT, JSON)
+        .body(Vec::new())
+        .map_err(|_| Error::Misuse("URL is not a valid HTTP URI"))
+}
+
+/// The media type of a `Content-Type` value, lowercased, without parameters.
+pub(crate) fn media_type(resp: &Response<Vec<u8>>) -> Option<String> {
+    let v = resp.headers().get(CONTENT_TYPE)?.to_str().ok()?;
+    Some(
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
+fn is_json_media_type(m: &str) -> bool {
+    m == JSON || (m.starts_with("application/") && m.ends_with("+json"))
+}
+
+/// How strictly a JSON response's `Content-Type` is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ContentTypeCheck {
+    /// `application/json` (or a `+json` type) required.
+    Json,
+    /// Any `Content-Type`, including none: the body must still be strict JSON.
+    Any,
+}
+
+fn check_size(resp: &Response<Vec<u8>>) -> Result<()> {
+    if resp.body().len() > MAX_RESPONSE_BYTES {
+        return Err(ProtocolError::TooLarge {
+            limit: MAX_RESPONSE_BYTES,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_json_object(body: &[u8]) -> Result<Map<String, Value>> {
+    authcore_jose::json::parse_object(body).map_err(|e| match e {
+        authcore_jose::Error::Json(m) => ProtocolError::Json(m).into(),
+        other => Error::Jose(other),
+    })
+}
+
+/// Reads an OAuth JSON response: a 2xx status with a JSON object that has no `error` member is
+/// the success body; a JSON object with `error` (any status, including 200, as some servers
+/// send) is [`Error::Server`]; anything else is a protocol error.
+pub(crate) fn read_json_response(
+    resp: &Response<Vec<u8>>,
+    check: ContentTypeCheck,
+) -> Result<Map<String, Value>> {
+    check_size(resp)?;
+    let status = resp.status();
+    let mt = media_type(resp);
+    let json_typed = mt.as_deref().is_some_and(is_json_media_type);
+    if !status.is_success() {
+        // Error bodies are only trusted when they are JSON objects with `error` (RFC 6749 §5.2).
+        if json_typed || check == ContentTypeCheck::Any {
+            if let Ok(obj) = parse_json_object(resp.body()) {
+                if let Some(err) = ErrorResponse::from_json(&obj, Some(status.as_u16()))? {
+                    return Err(Error::Server(err));
+                }
+            }
+        }
+        return Err(ProtocolError::UnexpectedStatus {
+            status: status.as_u16(),
+        }
+        .into());
+    }
+    if check == ContentTypeCheck::Json && !json_typed {
+        return Err(ProtocolError::ContentType {
+            expected: JSON,
+            received: content_type(resp),
+        }
+        .into());
+    }
+    let obj = parse_json_object(resp.body())?;
+    if let Some(err) = ErrorResponse::from_json(&obj, Some(status.as_u16()))? {
+        return Err(Error::Server(err));
+    }
+    Ok(obj)
+}
+
+pub(crate) fn content_type(resp: &Response<Vec<u8>>) -> Option<String> {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// Checks an endpoint URL: absolute `https` (or `http` to a loopback host, for local
+/// development and tests), no fragment (RFC 6749 §3.1, §3.2).
+pub(crate) fn check_endpoint(url: &str) -> Result<Url> {
+    let u = Url::parse(url).map_err(|_| Error::Misuse("endpoint is not an absolute URL"))?;
+    if u.fragment().is_some() {
+        return Err(Error::Misuse("endpoint URL must not have a fragment"));
+    }
+    match u.scheme() {
+        "https" => Ok(u),
+        "http" if is_loopback(&u) => Ok(u),
+        _ => Err(Error::Misuse(
+            "endpoint must use https (http only to a loopback host)",
+        )),
+    }
+}
+
+fn is_loopback(u: &Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+// Typed member readers for strictly parsed JSON objects.
+
+pub(crate) fn opt_string(obj: &Map<String, Value>, name: &'static str) -> Result<Option<String>> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ProtocolError::InvalidParameter {
+            name,
+            reason: "not a string",
+        }
+        .into()),
+    }
+}
+
+pub(crate) fn req_string(obj: &Map<String, Value>, name: &'static str) -> Result<String> {
+    match opt_string(obj, name)? {
+        Some(s) if !s.is_empty() => Ok(s),
+        Some(_) => Err(ProtocolError::InvalidParameter {
+            name,
+            reason: "empty",
+        }
+        .into()),
+        None => Err(ProtocolError::MissingParameter(name).into()),
+    }
+}
+
+pub(crate) fn opt_u64(obj: &Map<String, Value>, name: &'static str) -> Result<Option<u64>> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or(
+            ProtocolError::InvalidParameter {
+                name,
+                reason: "not a non-negative integer",
+            }
+            .into(),
+        ),
+        Some(_) => Err(ProtocolError::InvalidParameter {
+            name,
+            reason: "not a number",
+        }
+        .into()),
+    }
+}
+
+pub(crate) fn opt_bool(obj: &Map<String, Value>, name: &'static str) -> Result<Option<bool>> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ProtocolError::InvalidParameter {
+            name,
+            reason: "not a boolean",
+        }
+        .into()),
+    }
+}
+
+pub(crate) fn opt_string_array(
+    obj: &Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<Vec<String>>> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or(
+                ProtocolError::InvalidParameter {
+                    name,
+                    reason: "not an array of strings",
+                }
+                .into(),
+            ),
+        Some(_) => Err(ProtocolError::InvalidParameter {
+            name,
+            reason: "not an array",
+        }
+        .into()),
+    }
+}
+
+/// Splits a space-delimited `scope` value (RFC 6749 §3.3).
+pub(crate) fn split_scope(s: &str) -> Vec<String> {
+    s.split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Checks a scope token: `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
+pub(crate) fn check_scope_token(s: &str) -> Result<()> {
+    if s.is_empty()
+        || !s
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+    {
+        return Err(Error::Misuse(
+            "scope tokens are non-empty printable ASCII without space, `\"` or `\\`",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a resource indicator: an absolute URI without a fragment (RFC 8707 §2).
+pub(crate) fn check_resource(s: &str) -> Result<()> {
+    let u =
+        Url::parse(s).map_err(|_| Error::Misuse("a resource indicator must be an absolute URI"))?;
+    if u.fragment().is_some() {
+        return Err(Error::Misuse(
+            "a resource indicator must not have a fragment",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, ct: Option<&str>, body: &str) -> Response<Vec<u8>> {
+        let mut b = Response::builder().status(status);
+        if let Some(ct) = ct {
+            b = b.header(CONTENT_TYPE, ct);
+        }
+        b.body(body.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn json_responses() {
+        let ok = read_json_response(
+            &resp(200, Some("application/json; charset=UTF-8"), "{}"),
+            ContentTypeCheck::Json,
+        );
+        assert!(ok.is_ok());
+        let r = read_json_response(&resp(200, Some("text/html"), "{}"), ContentTypeCheck::Json);
+        assert!(matches!(
+            r,
+            Err(Error::Protocol(ProtocolError::ContentType { .. }))
+        ));
+        assert!(read_json_response(&resp(200, None, "{}"), ContentTypeCheck::Any).is_ok());
+        let r = read_json_response(
+            &resp(500, Some("text/html"), "<html>"),
+            ContentTypeCheck::Json,
+        );
+        assert_eq!(
+            r,
+            Err(ProtocolError::UnexpectedStatus { status: 500 }.into())
+        );
+        let r = read_json_response(
+            &resp(
+                400,
+                Some("application/json"),
+                r#"{"error":"invalid_grant"}"#,
+            ),
+            ContentTypeCheck::Json,
+        );
+        assert!(
+            matches!(r, Err(Error::Server(e)) if e.error == crate::ErrorCode::InvalidGrant && e.status == Some(400))
+        );
+        let r = read_json_response(
+            &resp(400, Some("application/json"), r#"{"error":5}"#),
+            ContentTypeCheck::Json,
+        );
+        assert!(matches!(
+            r,
+            Err(Error::Protocol(ProtocolError::InvalidParameter {
+                name: "error",
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn endpoints() {
+        assert!(check_endpoint("https://as.example/token").is_ok());
+        assert!(check_endpoint("http://localhost:8080/token").is_ok());
+        assert!(check_endpoint("http://127.0.0.1/token").is_ok());
+        assert!(check_endpoint("http://as.example/token").is_err());
+        assert!(check_endpoint("https://as.example/token#x").is_err());
+        assert!(check_endpoint("/token").is_err());
+    }
+
+    #[test]
+    fn scope_tokens() {
+        assert!(check_scope_token("read:all").is_ok());
+        for bad in ["", "a b", "a\"b", "a\\b", "é"] {
+            assert!(check_scope_token(bad).is_err(), "{bad}");
+        }
+    }
+}
