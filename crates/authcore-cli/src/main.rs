@@ -14,7 +14,7 @@
 //! authcore jwk from-pem [--alg ALG] [--kid KID] FILE
 //! ```
 //!
-//! `TOKEN` and `FILE` may be `-` for stdin. Exit status: 0 success, 1 the token was rejected
+//! `TOKEN` and `FILE` may be `-` for stdin; `TOKEN` may also name a file holding the token. Exit status: 0 success, 1 the token was rejected
 //! or is not a valid token, 2 usage error or unreadable input; the reason is one line on
 //! stderr. `--provider ring|aws-lc-rs` picks the crypto provider (aws-lc-rs with the
 //! `aws-lc-rs` feature).
