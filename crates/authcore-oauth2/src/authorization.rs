@@ -607,6 +607,7 @@ impl PendingAuthorization {
     pub fn handle_implicit_callback(
         self,
         response: &AuthorizationResponse,
+        options: &crate::token::TokenResponseOptions,
     ) -> Result<TokenResponse> {
         if self.response_type != "token" {
             return Err(Error::Misuse(
@@ -620,11 +621,7 @@ impl PendingAuthorization {
                 obj.insert(k.to_owned(), Value::String(v.to_owned()));
             }
         }
-        // Fragment parameters are strings; `expires_in` is a number in the JSON form.
-        TokenResponse::from_json_object(
-            obj,
-            &crate::token::TokenResponseOptions::new().accept_expires_in_as_string(),
-        )
+        TokenResponse::from_fragment_params(obj, options)
     }
 }
 

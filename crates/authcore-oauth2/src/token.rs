@@ -410,6 +410,19 @@ impl TokenResponse {
         })
     }
 
+    /// Reads the token parameters of an implicit grant redirect (RFC 6749 §4.2.2), where every
+    /// value, `expires_in` included, is a string.
+    pub(crate) fn from_fragment_params(
+        obj: Map<String, Value>,
+        options: &TokenResponseOptions,
+    ) -> Result<Self> {
+        let mut o = options.clone();
+        o.expires_in_as_string = true;
+        let t = TokenResponse::from_json_object(obj, &o)?;
+        t.check_token_type(options, false)?;
+        Ok(t)
+    }
+
     fn check_token_type(&self, options: &TokenResponseOptions, exchange: bool) -> Result<()> {
         let usable = match &self.token_type {
             TokenType::Bearer if options.dpop && !options.allow_bearer_with_dpop => {
