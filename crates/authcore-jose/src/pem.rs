@@ -148,7 +148,8 @@ impl Jwk {
     }
 
     /// Parses a DER PKCS#1 RSAPrivateKey (RFC 8017 Appendix A.1.2). Multi-prime keys are
-    /// refused.
+    /// refused. (A PKCS#1 RSAPublicKey is read by [`Jwk::from_pem`] under the
+    /// `RSA PUBLIC KEY` label.)
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Jwk> {
         check_size(der)?;
         Ok(Jwk::new(KeyParams::Rsa(der::parse_rsa_private_key(der)?)))
@@ -213,10 +214,10 @@ fn begin_label(line: &str) -> Option<&str> {
     line.strip_prefix("-----BEGIN ")?.strip_suffix("-----")
 }
 
-/// Reads a block's body up to its END line and decodes it.
+/// Reads a block's body up to its END line and decodes it. The base64 text is only copied
+/// once the block is known to be complete, into a buffer that is wiped afterwards.
 fn read_block<'a>(lines: &mut impl Iterator<Item = &'a str>, label: &str) -> Result<SecretBytes> {
-    let mut body = SecretBytes::default();
-    let mut text = Vec::new();
+    let mut body: Vec<&str> = Vec::new();
     for line in lines {
         let line = line.trim();
         if let Some(rest) = line.strip_prefix("-----END ") {
@@ -228,9 +229,15 @@ fn read_block<'a>(lines: &mut impl Iterator<Item = &'a str>, label: &str) -> Res
                     "PEM: END label does not match BEGIN label",
                 ));
             }
-            body = SecretBytes::new(text);
+            // RFC 7468 §3 permits whitespace inside the base64 text.
+            let text = SecretBytes::new(
+                body.iter()
+                    .flat_map(|l| l.bytes())
+                    .filter(|b| !b.is_ascii_whitespace())
+                    .collect(),
+            );
             let der = PEM_BASE64
-                .decode(body.expose())
+                .decode(text.expose())
                 .map_err(|_| Error::Malformed("PEM: invalid base64"))?;
             return Ok(SecretBytes::new(der));
         }
@@ -244,11 +251,8 @@ fn read_block<'a>(lines: &mut impl Iterator<Item = &'a str>, label: &str) -> Res
                 "PEM with headers (legacy encrypted keys) is not supported".into(),
             ));
         }
-        // RFC 7468 §3 permits whitespace inside the base64 text.
-        text.extend(line.bytes().filter(|b| !b.is_ascii_whitespace()));
+        body.push(line);
     }
-    drop(body);
-    let _wipe = SecretBytes::new(text);
     Err(Error::Malformed("PEM: block has no END line"))
 }
 
