@@ -242,7 +242,11 @@ impl AuthorizationRequest {
             redirect_uri: self.redirect_uri,
             expected_issuer: server.issuer().map(str::to_owned),
             iss_required: server.iss_parameter_supported(),
-            response_type: self.response_type,
+            grant: if self.response_type == "code" {
+                Grant::Code
+            } else {
+                Grant::Implicit
+            },
         };
         Ok((p, pending))
     }
@@ -491,22 +495,14 @@ pub struct PendingAuthorization {
     redirect_uri: String,
     expected_issuer: Option<String>,
     iss_required: bool,
-    #[serde(with = "response_type_serde")]
-    response_type: &'static str,
+    grant: Grant,
 }
 
-mod response_type_serde {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub(super) fn serialize<S: Serializer>(v: &&'static str, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(v)
-    }
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        match String::deserialize(d)?.as_str() {
-            "code" => Ok("code"),
-            "token" => Ok("token"),
-            _ => Err(serde::de::Error::custom("unknown response_type")),
-        }
-    }
+/// The grant a pending request belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+enum Grant {
+    Code,
+    Implicit,
 }
 
 impl fmt::Debug for PendingAuthorization {
@@ -574,7 +570,7 @@ impl PendingAuthorization {
         self,
         response: &AuthorizationResponse,
     ) -> Result<AuthorizationCodeGrant> {
-        if self.response_type != "code" {
+        if self.grant != Grant::Code {
             return Err(Error::Misuse(
                 "this pending request expects an implicit-grant callback",
             ));
@@ -609,7 +605,7 @@ impl PendingAuthorization {
         response: &AuthorizationResponse,
         options: &crate::token::TokenResponseOptions,
     ) -> Result<TokenResponse> {
-        if self.response_type != "token" {
+        if self.grant != Grant::Implicit {
             return Err(Error::Misuse(
                 "this pending request expects a code callback",
             ));

@@ -1,0 +1,557 @@
+//! A negative test for every check.
+
+mod common;
+
+use authcore_oauth2::*;
+use common::*;
+
+fn pending_for(server: &AuthorizationServer) -> PendingAuthorization {
+    AuthorizationRequest::new("https://client.example.com/cb")
+        .build_url(&basic_client(), server, &rng())
+        .unwrap()
+        .1
+}
+
+fn callback(query: &str) -> AuthorizationResponse {
+    AuthorizationResponse::from_query(query).unwrap()
+}
+
+#[test]
+fn state_mismatch() {
+    let p = pending_for(&server());
+    let e = p
+        .handle_callback(&callback("code=abc&state=forged"))
+        .unwrap_err();
+    assert_eq!(e, Error::Security(SecurityError::StateMismatch));
+}
+
+#[test]
+fn state_differing_only_in_length_or_last_char() {
+    let p = pending_for(&server());
+    let mut s = p.state().secret().to_owned();
+    s.pop();
+    let e = p
+        .handle_callback(&callback(&format!("code=abc&state={s}")))
+        .unwrap_err();
+    assert_eq!(e, Error::Security(SecurityError::StateMismatch));
+}
+
+#[test]
+fn missing_state() {
+    let p = pending_for(&server());
+    assert_eq!(
+        p.handle_callback(&callback("code=abc")).unwrap_err(),
+        Error::Security(SecurityError::MissingState)
+    );
+    // An error response without state is also treated as unsolicited.
+    let p = pending_for(&server());
+    assert_eq!(
+        p.handle_callback(&callback("error=access_denied"))
+            .unwrap_err(),
+        Error::Security(SecurityError::MissingState)
+    );
+}
+
+#[test]
+fn missing_code() {
+    let p = pending_for(&server());
+    let q = format!("state={}", p.state().secret());
+    assert_eq!(
+        p.handle_callback(&callback(&q)).unwrap_err(),
+        Error::Protocol(ProtocolError::MissingParameter("code"))
+    );
+}
+
+#[test]
+fn wrong_iss() {
+    let p = pending_for(&server());
+    let q = format!(
+        "code=abc&state={}&iss=https%3A%2F%2Fattacker.example",
+        p.state().secret()
+    );
+    assert_eq!(
+        p.handle_callback(&callback(&q)).unwrap_err(),
+        Error::Security(SecurityError::IssuerMismatch {
+            expected: "https://server.example.com".into(),
+            received: "https://attacker.example".into()
+        })
+    );
+    // Also on error responses (RFC 9207 §2.4).
+    let p = pending_for(&server());
+    let q = format!(
+        "error=access_denied&state={}&iss=https%3A%2F%2Fattacker.example",
+        p.state().secret()
+    );
+    assert!(matches!(
+        p.handle_callback(&callback(&q)).unwrap_err(),
+        Error::Security(SecurityError::IssuerMismatch { .. })
+    ));
+    // Exact comparison: a trailing slash is a different issuer.
+    let p = pending_for(&server());
+    let q = format!(
+        "code=abc&state={}&iss=https%3A%2F%2Fserver.example.com%2F",
+        p.state().secret()
+    );
+    assert!(p.handle_callback(&callback(&q)).is_err());
+}
+
+#[test]
+fn missing_iss_when_server_declares_it() {
+    let server = server().with_iss_parameter_supported(true);
+    let p = pending_for(&server);
+    let q = format!("code=abc&state={}", p.state().secret());
+    assert_eq!(
+        p.handle_callback(&callback(&q)).unwrap_err(),
+        Error::Security(SecurityError::MissingIssuer)
+    );
+    // Present and right: accepted.
+    let p = pending_for(&server);
+    let q = format!(
+        "code=abc&state={}&iss=https%3A%2F%2Fserver.example.com",
+        p.state().secret()
+    );
+    assert!(p.handle_callback(&callback(&q)).is_ok());
+}
+
+#[test]
+fn error_callback_keeps_description_uri_and_extension_code() {
+    let p = pending_for(&server());
+    let q = format!(
+        "error=consent_required&error_description=Ask+again&error_uri=https%3A%2F%2Fas.example%2Fe&state={}",
+        p.state().secret()
+    );
+    match p.handle_callback(&callback(&q)).unwrap_err() {
+        Error::Server(e) => {
+            assert_eq!(e.error, ErrorCode::Extension("consent_required".into()));
+            assert_eq!(e.error_description.as_deref(), Some("Ask again"));
+            assert_eq!(e.error_uri.as_deref(), Some("https://as.example/e"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn duplicate_callback_parameters() {
+    for q in [
+        "code=a&code=b&state=x",
+        "code=a&state=x&state=y",
+        "code=a&state=x&iss=a&iss=b",
+    ] {
+        assert!(matches!(
+            AuthorizationResponse::from_query(q),
+            Err(Error::Protocol(ProtocolError::DuplicateParameter(_)))
+        ));
+    }
+    assert!(AuthorizationResponse::from_form_post(b"code=a&code=b").is_err());
+}
+
+#[test]
+fn form_post_callback_needs_form_content_type() {
+    let req = http::Request::post("https://client.example.com/cb")
+        .header("content-type", "application/json")
+        .body(b"code=a&state=b".to_vec())
+        .unwrap();
+    assert!(parse_callback_request(&req).is_err());
+    let req = http::Request::post("https://client.example.com/cb")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"code=a&state=b".to_vec())
+        .unwrap();
+    assert_eq!(parse_callback_request(&req).unwrap().get("code"), Some("a"));
+    let req = http::Request::get("https://client.example.com/cb?code=a&state=b")
+        .body(Vec::<u8>::new())
+        .unwrap();
+    assert_eq!(
+        parse_callback_request(&req).unwrap().get("state"),
+        Some("b")
+    );
+}
+
+fn opts() -> TokenResponseOptions {
+    TokenResponseOptions::new()
+}
+
+#[test]
+fn token_error_responses_are_typed() {
+    for (code, typed) in [
+        ("invalid_request", ErrorCode::InvalidRequest),
+        ("invalid_client", ErrorCode::InvalidClient),
+        ("invalid_grant", ErrorCode::InvalidGrant),
+        ("unauthorized_client", ErrorCode::UnauthorizedClient),
+        ("unsupported_grant_type", ErrorCode::UnsupportedGrantType),
+        ("invalid_scope", ErrorCode::InvalidScope),
+        ("invalid_target", ErrorCode::InvalidTarget),
+        ("invalid_dpop_proof", ErrorCode::InvalidDpopProof),
+        ("use_dpop_nonce", ErrorCode::UseDpopNonce),
+        (
+            "vendor_specific",
+            ErrorCode::Extension("vendor_specific".into()),
+        ),
+    ] {
+        let body = format!(
+            r#"{{"error":"{code}","error_description":"d","error_uri":"https://e.example","x":1}}"#
+        );
+        match parse_token_response(&json(400, &body), &opts()).unwrap_err() {
+            Error::Server(e) => {
+                assert_eq!(e.error, typed);
+                assert_eq!(e.error.as_str(), code);
+                assert_eq!(e.error_description.as_deref(), Some("d"));
+                assert_eq!(e.error_uri.as_deref(), Some("https://e.example"));
+                assert_eq!(e.extra["x"], 1);
+                assert_eq!(e.status, Some(400));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // 401 invalid_client (RFC 6749 §5.2).
+    assert!(matches!(
+        parse_token_response(&json(401, r#"{"error":"invalid_client"}"#), &opts()),
+        Err(Error::Server(ErrorResponse {
+            error: ErrorCode::InvalidClient,
+            status: Some(401),
+            ..
+        }))
+    ));
+}
+
+#[test]
+fn status_200_with_error_body() {
+    let e = parse_token_response(&json(200, r#"{"error":"bad_verification_code"}"#), &opts())
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        Error::Server(ErrorResponse {
+            status: Some(200),
+            ..
+        })
+    ));
+}
+
+#[test]
+fn unusable_token_type() {
+    let r = json(200, r#"{"access_token":"a","token_type":"mac"}"#);
+    assert_eq!(
+        parse_token_response(&r, &opts()).unwrap_err(),
+        Error::Protocol(ProtocolError::UnusableTokenType("mac".into()))
+    );
+    // DPoP tokens are unusable unless the request used DPoP.
+    let r = json(200, r#"{"access_token":"a","token_type":"DPoP"}"#);
+    assert!(parse_token_response(&r, &opts()).is_err());
+    assert!(parse_token_response(&r, &opts().dpop()).is_ok());
+    // Case-insensitive comparison (RFC 6749 §5.1).
+    let r = json(200, r#"{"access_token":"a","token_type":"bEaReR"}"#);
+    assert_eq!(
+        parse_token_response(&r, &opts()).unwrap().token_type,
+        TokenType::Bearer
+    );
+}
+
+#[test]
+fn bearer_when_dpop_requested_is_a_downgrade() {
+    let r = json(200, r#"{"access_token":"a","token_type":"Bearer"}"#);
+    assert!(matches!(
+        parse_token_response(&r, &opts().dpop()),
+        Err(Error::Security(SecurityError::TokenTypeDowngrade { .. }))
+    ));
+    assert!(parse_token_response(&r, &opts().dpop().allow_bearer_fallback()).is_ok());
+}
+
+#[test]
+fn missing_or_ill_typed_members() {
+    for (body, expected) in [
+        (
+            r#"{"token_type":"Bearer"}"#,
+            ProtocolError::MissingParameter("access_token"),
+        ),
+        (
+            r#"{"access_token":"a"}"#,
+            ProtocolError::MissingParameter("token_type"),
+        ),
+        (
+            r#"{"access_token":"","token_type":"Bearer"}"#,
+            ProtocolError::InvalidParameter {
+                name: "access_token",
+                reason: "empty",
+            },
+        ),
+        (
+            r#"{"access_token":5,"token_type":"Bearer"}"#,
+            ProtocolError::InvalidParameter {
+                name: "access_token",
+                reason: "not a string",
+            },
+        ),
+        (
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":-1}"#,
+            ProtocolError::InvalidParameter {
+                name: "expires_in",
+                reason: "not a non-negative integer",
+            },
+        ),
+        (
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":1.5}"#,
+            ProtocolError::InvalidParameter {
+                name: "expires_in",
+                reason: "not a non-negative integer",
+            },
+        ),
+        (
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":"3600"}"#,
+            ProtocolError::InvalidParameter {
+                name: "expires_in",
+                reason: "not a number",
+            },
+        ),
+        (
+            r#"{"access_token":"a","token_type":"Bearer","refresh_token":["r"]}"#,
+            ProtocolError::InvalidParameter {
+                name: "refresh_token",
+                reason: "not a string",
+            },
+        ),
+        (
+            r#"{"access_token":"a","token_type":"Bearer","scope":1}"#,
+            ProtocolError::InvalidParameter {
+                name: "scope",
+                reason: "not a string",
+            },
+        ),
+    ] {
+        assert_eq!(
+            parse_token_response(&json(200, body), &opts()).unwrap_err(),
+            Error::Protocol(expected),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn expires_in_string_quirk_is_opt_in() {
+    let r = json(
+        200,
+        r#"{"access_token":"a","token_type":"Bearer","expires_in":"3600"}"#,
+    );
+    assert!(parse_token_response(&r, &opts()).is_err());
+    let t = parse_token_response(&r, &opts().accept_expires_in_as_string()).unwrap();
+    assert_eq!(t.expires_in, Some(3600));
+    for bad in [
+        r#""-1""#,
+        r#""1e3""#,
+        r#""""#,
+        r#"" 1""#,
+        r#""99999999999999999999""#,
+    ] {
+        let r = json(
+            200,
+            &format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{bad}}}"#),
+        );
+        assert!(
+            parse_token_response(&r, &opts().accept_expires_in_as_string()).is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn non_json_and_wrong_content_type() {
+    let html = http::Response::builder()
+        .status(200)
+        .header("content-type", "text/html")
+        .body(b"<html>".to_vec())
+        .unwrap();
+    assert!(matches!(
+        parse_token_response(&html, &opts()),
+        Err(Error::Protocol(ProtocolError::ContentType { .. }))
+    ));
+    assert!(matches!(
+        parse_token_response(&json(200, "not json"), &opts()),
+        Err(Error::Protocol(ProtocolError::Json(_)))
+    ));
+    assert!(matches!(
+        parse_token_response(&json(200, "[1]"), &opts()),
+        Err(Error::Protocol(ProtocolError::Json(_)))
+    ));
+    assert!(matches!(
+        parse_token_response(
+            &json(200, r#"{"access_token":"a","token_type":"Bearer"} x"#),
+            &opts()
+        ),
+        Err(Error::Protocol(ProtocolError::Json(_)))
+    ));
+    // Form-encoded token responses (some legacy servers) are not JSON.
+    let form = http::Response::builder()
+        .status(200)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"access_token=a&token_type=bearer".to_vec())
+        .unwrap();
+    assert!(parse_token_response(&form, &opts()).is_err());
+    // The content-type quirk still requires JSON.
+    let untyped = http::Response::builder()
+        .status(200)
+        .body(br#"{"access_token":"a","token_type":"Bearer"}"#.to_vec())
+        .unwrap();
+    assert!(parse_token_response(&untyped, &opts()).is_err());
+    assert!(parse_token_response(&untyped, &opts().accept_any_content_type()).is_ok());
+    // A 5xx HTML page is an unexpected status, not a server error response.
+    let e = http::Response::builder()
+        .status(502)
+        .header("content-type", "text/html")
+        .body(b"<h1>".to_vec())
+        .unwrap();
+    assert_eq!(
+        parse_token_response(&e, &opts()).unwrap_err(),
+        Error::Protocol(ProtocolError::UnexpectedStatus { status: 502 })
+    );
+}
+
+#[test]
+fn duplicate_json_members() {
+    let r = json(
+        200,
+        r#"{"access_token":"a","token_type":"Bearer","access_token":"b"}"#,
+    );
+    assert!(matches!(
+        parse_token_response(&r, &opts()),
+        Err(Error::Protocol(ProtocolError::Json(_)))
+    ));
+    let r = json(400, r#"{"error":"invalid_grant","error":"server_error"}"#);
+    assert!(matches!(
+        parse_token_response(&r, &opts()),
+        Err(Error::Protocol(_))
+    ));
+}
+
+#[test]
+fn oversized_body() {
+    let big = format!(
+        r#"{{"access_token":"a","token_type":"Bearer","pad":"{}"}}"#,
+        "x".repeat(MAX_RESPONSE_BYTES)
+    );
+    assert_eq!(
+        parse_token_response(&json(200, &big), &opts()).unwrap_err(),
+        Error::Protocol(ProtocolError::TooLarge {
+            limit: MAX_RESPONSE_BYTES
+        })
+    );
+    assert!(AuthorizationServerMetadata::from_json(big.as_bytes(), "https://a.example").is_err());
+    assert!(AuthorizationResponse::from_query(&"a".repeat(MAX_FORM_BYTES + 1)).is_err());
+}
+
+#[test]
+fn misuse_is_reported() {
+    let server = server();
+    let client = basic_client();
+    let rng = rng();
+    // Reserved parameter.
+    assert_eq!(
+        AuthorizationRequest::new("https://c.example/cb")
+            .param("state", "mine")
+            .build_url(&client, &server, &rng)
+            .unwrap_err(),
+        Error::Misuse("extension parameter is reserved or repeated")
+    );
+    // Bad scope token and resource indicator.
+    assert!(
+        AuthorizationRequest::new("https://c.example/cb")
+            .scope("a b")
+            .build_url(&client, &server, &rng)
+            .is_err()
+    );
+    assert!(
+        AuthorizationRequest::new("https://c.example/cb")
+            .resource("/relative")
+            .build_url(&client, &server, &rng)
+            .is_err()
+    );
+    assert!(
+        AuthorizationRequest::new("https://c.example/cb")
+            .resource("https://r.example/#f")
+            .build_url(&client, &server, &rng)
+            .is_err()
+    );
+    // Relative redirect URI.
+    assert!(
+        AuthorizationRequest::new("/cb")
+            .build_url(&client, &server, &rng)
+            .is_err()
+    );
+    // Unconfigured endpoint.
+    let bare = AuthorizationServer::new("https://as.example");
+    assert!(matches!(
+        TokenRequest::client_credentials().build_token_request(
+            &client,
+            &bare,
+            UnixTime::from_secs(0),
+            &rng
+        ),
+        Err(Error::Misuse(_))
+    ));
+    // Plain http endpoint.
+    assert!(
+        AuthorizationServer::new("x")
+            .with_token_endpoint("http://as.example/token")
+            .is_err()
+    );
+    // A parameter set twice.
+    assert!(
+        TokenRequest::client_credentials()
+            .param("grant_type", "x")
+            .build_token_request(&client, &server, UnixTime::from_secs(0), &rng)
+            .is_err()
+    );
+}
+
+#[test]
+fn metadata_issuer_must_match_exactly() {
+    let doc = r#"{"issuer":"https://server.example.com/"}"#;
+    assert!(matches!(
+        parse_metadata_response(&json(200, doc), "https://server.example.com"),
+        Err(Error::Security(
+            SecurityError::MetadataIssuerMismatch { .. }
+        ))
+    ));
+    assert!(
+        parse_metadata_response(
+            &json(200, r#"{"token_endpoint":"x"}"#),
+            "https://server.example.com"
+        )
+        .is_err()
+    );
+    assert!(parse_metadata_response(&json(404, "{}"), "https://server.example.com").is_err());
+    // An endpoint that is not https is refused when building the server from metadata.
+    let doc = r#"{"issuer":"https://server.example.com","token_endpoint":"http://server.example.com/token"}"#;
+    let m = parse_metadata_response(&json(200, doc), "https://server.example.com").unwrap();
+    assert!(AuthorizationServer::from_metadata(&m).is_err());
+}
+
+#[test]
+fn par_response_needs_request_uri_and_expires_in() {
+    assert!(parse_par_response(&json(201, r#"{"expires_in":60}"#)).is_err());
+    assert!(parse_par_response(&json(201, r#"{"request_uri":"urn:x"}"#)).is_err());
+    assert!(
+        parse_par_response(&json(201, r#"{"request_uri":"urn:x","expires_in":"60"}"#)).is_err()
+    );
+}
+
+#[test]
+fn device_authorization_response_checks() {
+    assert!(
+        parse_device_authorization_response(&json(
+            200,
+            r#"{"device_code":"d","user_code":"u","verification_uri":"https://v"}"#
+        ))
+        .is_err()
+    );
+    assert!(
+        parse_device_authorization_response(&json(
+            200,
+            r#"{"user_code":"u","verification_uri":"https://v","expires_in":5}"#
+        ))
+        .is_err()
+    );
+    let d = parse_device_authorization_response(&json(
+        200,
+        r#"{"device_code":"d","user_code":"u","verification_uri":"https://v","expires_in":5}"#,
+    ))
+    .unwrap();
+    assert_eq!(d.interval, DEFAULT_DEVICE_POLL_INTERVAL);
+}
