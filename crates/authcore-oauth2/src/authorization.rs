@@ -259,6 +259,11 @@ impl AuthorizationRequest {
         server: &AuthorizationServer,
         rng: &dyn SecureRandom,
     ) -> Result<(Url, PendingAuthorization)> {
+        if server.require_pushed_authorization_requests() {
+            return Err(Error::Misuse(
+                "this server requires pushed authorization requests",
+            ));
+        }
         let (params, pending) = self.prepare(client, server, rng)?;
         let url = append_query(server.authorization_endpoint()?, &params);
         Ok((url, pending))
@@ -320,6 +325,11 @@ impl AuthorizationRequest {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(Url, PendingAuthorization)> {
+        if server.require_pushed_authorization_requests() {
+            return Err(Error::Misuse(
+                "this server requires pushed authorization requests",
+            ));
+        }
         let endpoint = server.authorization_endpoint()?.clone();
         let (jwt, pending) = self.build_request_object(client, server, signer, now, rng)?;
         let url = append_query(

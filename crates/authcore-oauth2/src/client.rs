@@ -261,6 +261,7 @@ pub struct AuthorizationServer {
     revocation_endpoint: Option<Url>,
     introspection_endpoint: Option<Url>,
     iss_parameter_supported: bool,
+    require_par: bool,
 }
 
 macro_rules! endpoint_accessors {
@@ -307,6 +308,7 @@ impl AuthorizationServer {
             revocation_endpoint: opt(&m.revocation_endpoint)?,
             introspection_endpoint: opt(&m.introspection_endpoint)?,
             iss_parameter_supported: m.authorization_response_iss_parameter_supported,
+            require_par: m.require_pushed_authorization_requests,
         })
     }
 
@@ -324,6 +326,19 @@ impl AuthorizationServer {
     pub fn with_iss_parameter_supported(mut self, supported: bool) -> Self {
         self.iss_parameter_supported = supported;
         self
+    }
+
+    /// Declares that the server accepts authorization requests only through PAR (RFC 9126
+    /// §5), which makes [`AuthorizationRequest::build_url`](crate::AuthorizationRequest::build_url)
+    /// and `build_signed_url` refuse to build a front-channel request.
+    pub fn with_require_pushed_authorization_requests(mut self, required: bool) -> Self {
+        self.require_par = required;
+        self
+    }
+
+    /// Whether the server requires pushed authorization requests (RFC 9126 §5).
+    pub fn require_pushed_authorization_requests(&self) -> bool {
+        self.require_par
     }
 
     /// The issuer identifier, if known.

@@ -555,3 +555,18 @@ fn device_authorization_response_checks() {
     .unwrap();
     assert_eq!(d.interval, DEFAULT_DEVICE_POLL_INTERVAL);
 }
+
+#[test]
+fn front_channel_refused_when_par_is_required() {
+    let server = server().with_require_pushed_authorization_requests(true);
+    let client = basic_client();
+    assert!(matches!(
+        AuthorizationRequest::new("https://c.example/cb").build_url(&client, &server, &rng()),
+        Err(Error::Misuse(_))
+    ));
+    assert!(
+        AuthorizationRequest::new("https://c.example/cb")
+            .build_par_request(&client, &server, UnixTime::from_secs(0), &rng())
+            .is_ok()
+    );
+}
