@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Print the benchmark ratios of the last `cargo bench -p authcore-benches` run as Markdown.
 
-Reads criterion's `new/estimates.json` files (median point estimates) under the target
-directory: `$CARGO_TARGET_DIR/criterion`, else `target/criterion` at the workspace root, or
-the directory given as the first argument. Standard library only.
+Reads criterion's results under `$CARGO_TARGET_DIR/criterion`, else `target/criterion` at the
+workspace root, or the directory given as an argument. Standard library only.
+
+    python3 benches/ratios.py [--stat median|min] [CRITERION_DIR]
+
+`--stat median` (the default) uses criterion's median estimate (`new/estimates.json`).
+`--stat min` uses the fastest sample (`new/sample.json`, time per iteration), which is less
+sensitive to other work on a shared machine.
 """
 
+import argparse
 import json
 import os
 import sys
@@ -17,9 +23,9 @@ HMAC_TARGET = 0.5
 AWS_LC_TARGET = 1.0
 
 
-def criterion_dir():
-    if len(sys.argv) > 1:
-        return sys.argv[1]
+def criterion_dir(arg):
+    if arg:
+        return arg
     target = os.environ.get("CARGO_TARGET_DIR")
     if not target:
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,18 +33,22 @@ def criterion_dir():
     return os.path.join(target, "criterion")
 
 
-def load(base):
-    """Median in nanoseconds for every (group, function, parameter) that has estimates."""
+def load(base, stat):
+    """Nanoseconds per iteration for every (group, function, parameter) with results."""
     out = {}
     for dirpath, _dirs, files in os.walk(base):
         if os.path.basename(dirpath) != "new" or "estimates.json" not in files:
             continue
         with open(os.path.join(dirpath, "benchmark.json")) as f:
             meta = json.load(f)
-        with open(os.path.join(dirpath, "estimates.json")) as f:
-            est = json.load(f)
         key = (meta["group_id"], meta.get("function_id"), meta.get("value_str"))
-        out[key] = est["median"]["point_estimate"]
+        if stat == "min":
+            with open(os.path.join(dirpath, "sample.json")) as f:
+                sample = json.load(f)
+            out[key] = min(t / n for t, n in zip(sample["times"], sample["iters"]))
+        else:
+            with open(os.path.join(dirpath, "estimates.json")) as f:
+                out[key] = json.load(f)["median"]["point_estimate"]
     return out
 
 
@@ -65,15 +75,21 @@ def fmt_ratio(r, target=None, below=True):
 
 
 def main():
-    base = criterion_dir()
-    m = load(base)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--stat", choices=["median", "min"], default="median")
+    ap.add_argument("dir", nargs="?", help="criterion output directory")
+    args = ap.parse_args()
+    base = criterion_dir(args.dir)
+    m = load(base, args.stat)
     if not m:
         sys.exit(f"no criterion results under {base}: run `cargo bench -p authcore-benches` first")
 
     def t(alg, func, param):
         return m.get((alg, func, param))
 
-    print("### Median times (absolute numbers drift on a shared machine; compare ratios)\n")
+    label = "median" if args.stat == "median" else "fastest-sample"
+    print(f"Statistic: {label} time per verification.\n")
+    print("### Times (absolute numbers drift on a shared machine; compare ratios)\n")
     cols = [
         ("raw", "ring"), ("jws", "ring"), ("jwt", "ring"),
         ("raw", "aws-lc-rs"), ("jws", "aws-lc-rs"), ("jwt", "aws-lc-rs"),
@@ -124,7 +140,7 @@ def main():
              "validate-claims"]
     if any(("anatomy", s, None) in m for s in steps):
         print("\n### Steps of authcore's JWT verification (HS256 token)\n")
-        print("| step | median |")
+        print(f"| step | {label} |")
         print("|---|---|")
         total = 0.0
         for s in steps:

@@ -23,7 +23,6 @@
 //! Every token is verified once by every verifier before anything is timed, so no benchmark
 //! measures an error path.
 
-use std::collections::HashSet;
 use std::hint::black_box;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -31,8 +30,8 @@ use std::time::Duration;
 
 use authcore_jose::crypto::CryptoProvider;
 use authcore_jose::{
-    InsecureTestRandom, Jwk, JwsAlgorithm, JwsHeader, JwsOptions, KeyParams, SigningKey,
-    UnixTime, VerifyingKey, b64, jws, jwt,
+    EcCurve, EcParams, Jwk, JwsAlgorithm, JwsHeader, JwsOptions, KeyParams, OctParams, OkpCurve,
+    OkpParams, RsaParams, SecretBytes, UnixTime, VerifyingKey, b64, jws, jwt,
 };
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde::Deserialize;
@@ -68,31 +67,95 @@ struct Fixture {
     signature: Vec<u8>,
 }
 
-fn fixture(alg: JwsAlgorithm, rng: &InsecureTestRandom) -> Fixture {
-    // aws-lc-rs can generate every key type (ring cannot generate RSA keys).
-    let provider: &dyn CryptoProvider = &authcore_jose::crypto::aws_lc::PROVIDER;
-    let private = Jwk::generate(alg, provider, rng).expect("key generation");
-    let signer = SigningKey::from_jwk(&private, None, provider).expect("signing key");
-    let claims = serde_json::json!({
-        "iss": ISSUER,
-        "sub": SUBJECT,
-        "aud": AUDIENCE,
-        "exp": EXP,
-        "iat": IAT,
-        "jti": JTI,
-    });
-    let header = JwsHeader::new(alg).with_typ("JWT").with_kid(KID);
-    let token = jwt::encode(&header, &claims, &signer).expect("signing");
-    let (signing_input, signature_b64) = token.rsplit_once('.').expect("compact JWS");
-    let public = match &private.params {
-        KeyParams::Oct(_) => private.clone(),
-        _ => private.to_public().expect("public part"),
+/// Makes a key and a signed token for `alg`.
+///
+/// Keys are made and tokens signed with aws-lc-rs directly, so the tokens do not depend on
+/// the encoder of the library under test. HMAC and Ed25519 keys are fixed bytes; EC and RSA
+/// keys are new in every run (verification cost does not depend on which key it is).
+fn fixture(alg: JwsAlgorithm) -> Fixture {
+    use aws_lc_rs::signature::{self as s, KeyPair as _};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let header = format!(r#"{{"alg":"{}","typ":"JWT","kid":"{KID}"}}"#, alg.name());
+    let claims = format!(
+        r#"{{"iss":"{ISSUER}","sub":"{SUBJECT}","aud":"{AUDIENCE}","exp":{EXP},"iat":{IAT},"jti":"{JTI}"}}"#
+    );
+    let signing_input = format!("{}.{}", b64::encode(header), b64::encode(claims));
+    let msg = signing_input.as_bytes();
+    let (params, signature) = match alg {
+        JwsAlgorithm::HS256 => {
+            let secret: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(37) ^ 0x5c).collect();
+            let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &secret);
+            let tag = aws_lc_rs::hmac::sign(&key, msg).as_ref().to_vec();
+            (
+                KeyParams::Oct(OctParams {
+                    k: SecretBytes::new(secret),
+                }),
+                tag,
+            )
+        }
+        JwsAlgorithm::RS256 | JwsAlgorithm::PS256 => {
+            let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .expect("RSA key generation");
+            let padding: &'static dyn s::RsaEncoding = if alg == JwsAlgorithm::RS256 {
+                &s::RSA_PKCS1_SHA256
+            } else {
+                &s::RSA_PSS_SHA256
+            };
+            let mut sig = vec![0; kp.public_modulus_len()];
+            kp.sign(padding, &rng, msg, &mut sig).expect("RSA signing");
+            let c = s::RsaPublicKeyComponents::<Vec<u8>>::from(kp.public_key());
+            (
+                KeyParams::Rsa(RsaParams {
+                    n: c.n,
+                    e: c.e,
+                    private: None,
+                }),
+                sig,
+            )
+        }
+        JwsAlgorithm::ES256 | JwsAlgorithm::ES384 => {
+            let (signing, crv, len) = if alg == JwsAlgorithm::ES256 {
+                (&s::ECDSA_P256_SHA256_FIXED_SIGNING, EcCurve::P256, 32)
+            } else {
+                (&s::ECDSA_P384_SHA384_FIXED_SIGNING, EcCurve::P384, 48)
+            };
+            let kp = s::EcdsaKeyPair::generate(signing).expect("EC key generation");
+            let sig = kp.sign(&rng, msg).expect("ECDSA signing").as_ref().to_vec();
+            let point = kp.public_key().as_ref();
+            let (x, y) = point[1..].split_at(len);
+            (
+                KeyParams::Ec(EcParams {
+                    crv,
+                    x: x.to_vec(),
+                    y: y.to_vec(),
+                    d: None,
+                }),
+                sig,
+            )
+        }
+        _ => {
+            let seed: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(91) ^ 0x36).collect();
+            let kp = s::Ed25519KeyPair::from_seed_unchecked(&seed).expect("Ed25519 key");
+            let sig = kp.sign(msg).as_ref().to_vec();
+            let x = kp.public_key().as_ref().to_vec();
+            (
+                KeyParams::Okp(OkpParams {
+                    crv: OkpCurve::Ed25519,
+                    x,
+                    d: None,
+                }),
+                sig,
+            )
+        }
     };
+    let mut public = Jwk::new(params);
+    public.alg = Some(alg.name().to_owned());
+    let token = format!("{signing_input}.{}", b64::encode(&signature));
     Fixture {
         alg,
         public,
-        signing_input: signing_input.as_bytes().to_vec(),
-        signature: b64::decode(signature_b64).expect("signature"),
+        signing_input: signing_input.into_bytes(),
+        signature,
         token,
     }
 }
@@ -177,7 +240,9 @@ fn raw_ring(g: &mut Group<'_>, fx: &Fixture) {
         JwsAlgorithm::HS256 => {
             let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, hmac_secret(&fx.public));
             ring::hmac::verify(&key, msg, sig).expect("ring HMAC");
-            g.bench_function(id, |b| b.iter(|| ring::hmac::verify(&key, black_box(msg), black_box(sig))));
+            g.bench_function(id, |b| {
+                b.iter(|| ring::hmac::verify(&key, black_box(msg), black_box(sig)))
+            });
         }
         JwsAlgorithm::RS256 | JwsAlgorithm::PS256 => {
             let params = if fx.alg == JwsAlgorithm::RS256 {
@@ -188,7 +253,9 @@ fn raw_ring(g: &mut Group<'_>, fx: &Fixture) {
             let (n, e) = rsa_parts(&fx.public);
             let key = s::RsaPublicKeyComponents { n, e };
             key.verify(params, msg, sig).expect("ring RSA");
-            g.bench_function(id, |b| b.iter(|| key.verify(params, black_box(msg), black_box(sig))));
+            g.bench_function(id, |b| {
+                b.iter(|| key.verify(params, black_box(msg), black_box(sig)))
+            });
         }
         JwsAlgorithm::ES256 | JwsAlgorithm::ES384 => {
             let alg = if fx.alg == JwsAlgorithm::ES256 {
@@ -198,12 +265,16 @@ fn raw_ring(g: &mut Group<'_>, fx: &Fixture) {
             };
             let key = s::UnparsedPublicKey::new(alg, ec_point(&fx.public));
             key.verify(msg, sig).expect("ring ECDSA");
-            g.bench_function(id, |b| b.iter(|| key.verify(black_box(msg), black_box(sig))));
+            g.bench_function(id, |b| {
+                b.iter(|| key.verify(black_box(msg), black_box(sig)))
+            });
         }
         _ => {
             let key = s::UnparsedPublicKey::new(&s::ED25519, ed25519_x(&fx.public).to_vec());
             key.verify(msg, sig).expect("ring Ed25519");
-            g.bench_function(id, |b| b.iter(|| key.verify(black_box(msg), black_box(sig))));
+            g.bench_function(id, |b| {
+                b.iter(|| key.verify(black_box(msg), black_box(sig)))
+            });
         }
     }
 }
@@ -238,7 +309,9 @@ fn raw_aws_lc(g: &mut Group<'_>, fx: &Fixture) {
     };
     let key = s::ParsedPublicKey::new(alg, &bytes).expect("aws-lc-rs public key");
     key.verify_sig(msg, sig).expect("aws-lc-rs verify");
-    g.bench_function(id, |b| b.iter(|| key.verify_sig(black_box(msg), black_box(sig))));
+    g.bench_function(id, |b| {
+        b.iter(|| key.verify_sig(black_box(msg), black_box(sig)))
+    });
 }
 
 fn validation() -> jwt::Validation {
@@ -279,7 +352,13 @@ struct TypedClaims {
 impl TypedClaims {
     fn check(&self) {
         assert_eq!(
-            (self.iss.as_str(), self.sub.as_str(), self.aud.as_str(), self.exp, self.iat),
+            (
+                self.iss.as_str(),
+                self.sub.as_str(),
+                self.aud.as_str(),
+                self.exp,
+                self.iat
+            ),
             (ISSUER, SUBJECT, AUDIENCE, EXP, IAT)
         );
         assert_eq!(self.jti, JTI);
@@ -314,15 +393,28 @@ fn install_jsonwebtoken_switch() {
 fn jsonwebtoken_bench(g: &mut Group<'_>, fx: &Fixture) {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation};
     let (alg, key) = match fx.alg {
-        JwsAlgorithm::HS256 => (Algorithm::HS256, DecodingKey::from_secret(hmac_secret(&fx.public))),
+        JwsAlgorithm::HS256 => (
+            Algorithm::HS256,
+            DecodingKey::from_secret(hmac_secret(&fx.public)),
+        ),
         JwsAlgorithm::RS256 | JwsAlgorithm::PS256 => {
             let (n, e) = rsa_parts(&fx.public);
-            let alg = if fx.alg == JwsAlgorithm::RS256 { Algorithm::RS256 } else { Algorithm::PS256 };
+            let alg = if fx.alg == JwsAlgorithm::RS256 {
+                Algorithm::RS256
+            } else {
+                Algorithm::PS256
+            };
             (alg, DecodingKey::from_rsa_raw_components(n, e))
         }
         JwsAlgorithm::ES256 | JwsAlgorithm::ES384 => {
-            let KeyParams::Ec(p) = &fx.public.params else { unreachable!("EC fixture") };
-            let alg = if fx.alg == JwsAlgorithm::ES256 { Algorithm::ES256 } else { Algorithm::ES384 };
+            let KeyParams::Ec(p) = &fx.public.params else {
+                unreachable!("EC fixture")
+            };
+            let alg = if fx.alg == JwsAlgorithm::ES256 {
+                Algorithm::ES256
+            } else {
+                Algorithm::ES384
+            };
             let key = DecodingKey::from_ec_components(&b64::encode(&p.x), &b64::encode(&p.y))
                 .expect("jsonwebtoken EC key");
             (alg, key)
@@ -392,17 +484,18 @@ fn jwt_simple_bench(g: &mut Group<'_>, fx: &Fixture) {
         JwsAlgorithm::ES384 => {
             run!(ES384PublicKey::from_bytes(&ec_point(&fx.public)).expect("jwt-simple P-384 key"))
         }
-        _ => run!(Ed25519PublicKey::from_bytes(ed25519_x(&fx.public)).expect("jwt-simple Ed25519 key")),
+        _ => run!(
+            Ed25519PublicKey::from_bytes(ed25519_x(&fx.public)).expect("jwt-simple Ed25519 key")
+        ),
     }
 }
 
 fn verify_tokens(c: &mut Criterion) {
     install_jsonwebtoken_switch();
-    let rng = InsecureTestRandom::new(0x6a77_7473);
     let ring: &'static dyn CryptoProvider = &authcore_jose::crypto::ring::PROVIDER;
     let aws_lc: &'static dyn CryptoProvider = &authcore_jose::crypto::aws_lc::PROVIDER;
     for alg in ALGORITHMS {
-        let fx = fixture(alg, &rng);
+        let fx = fixture(alg);
         let mut g = c.benchmark_group(alg.name());
         // Each provider's layers run next to its raw primitive, so their ratio sees the same
         // machine load.
@@ -418,24 +511,33 @@ fn verify_tokens(c: &mut Criterion) {
 
 /// The steps of `jwt::verify` on the HS256 token, each timed alone.
 fn anatomy(c: &mut Criterion) {
-    let rng = InsecureTestRandom::new(0x616e_6174);
-    let fx = fixture(JwsAlgorithm::HS256, &rng);
+    let fx = fixture(JwsAlgorithm::HS256);
     let mut parts = fx.token.split('.');
-    let (h, p, s) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+    let (h, p, s) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
     let header_json = b64::decode(h).expect("header");
     let payload = b64::decode(p).expect("payload");
     let claims = jwt::Claims::from_json(&payload).expect("claims");
     let validation = validation();
     let now = UnixTime::from_secs(NOW);
-    validation.validate_claims(&claims, now).expect("claims valid");
+    validation
+        .validate_claims(&claims, now)
+        .expect("claims valid");
     JwsHeader::from_json(&header_json).expect("header JSON");
 
     let mut g = c.benchmark_group("anatomy");
     g.bench_function("b64-header", |b| b.iter(|| b64::decode(black_box(h))));
-    g.bench_function("header-json", |b| b.iter(|| JwsHeader::from_json(black_box(&header_json))));
+    g.bench_function("header-json", |b| {
+        b.iter(|| JwsHeader::from_json(black_box(&header_json)))
+    });
     g.bench_function("b64-signature", |b| b.iter(|| b64::decode(black_box(s))));
     g.bench_function("b64-payload", |b| b.iter(|| b64::decode(black_box(p))));
-    g.bench_function("claims-json", |b| b.iter(|| jwt::Claims::from_json(black_box(&payload))));
+    g.bench_function("claims-json", |b| {
+        b.iter(|| jwt::Claims::from_json(black_box(&payload)))
+    });
     g.bench_function("validate-claims", |b| {
         b.iter(|| validation.validate_claims(black_box(&claims), now))
     });
