@@ -241,9 +241,14 @@ impl EcCurve {
 
     /// Parses a registered `crv` name.
     pub fn from_name(s: &str) -> Option<Self> {
-        [EcCurve::P256, EcCurve::P384, EcCurve::P521, EcCurve::Secp256k1]
-            .into_iter()
-            .find(|c| c.name() == s)
+        [
+            EcCurve::P256,
+            EcCurve::P384,
+            EcCurve::P521,
+            EcCurve::Secp256k1,
+        ]
+        .into_iter()
+        .find(|c| c.name() == s)
     }
 
     /// Length of one coordinate (and of the private scalar) in bytes.
@@ -292,9 +297,14 @@ impl OkpCurve {
 
     /// Parses a registered `crv` name.
     pub fn from_name(s: &str) -> Option<Self> {
-        [OkpCurve::Ed25519, OkpCurve::Ed448, OkpCurve::X25519, OkpCurve::X448]
-            .into_iter()
-            .find(|c| c.name() == s)
+        [
+            OkpCurve::Ed25519,
+            OkpCurve::Ed448,
+            OkpCurve::X25519,
+            OkpCurve::X448,
+        ]
+        .into_iter()
+        .find(|c| c.name() == s)
     }
 
     /// Length of the public key (and of the private key) in bytes.
@@ -317,7 +327,10 @@ mod tests {
             assert_eq!(a.name().parse::<JwsAlgorithm>().unwrap(), a);
         }
         assert!("none".parse::<JwsAlgorithm>().is_err());
-        assert!("hs256".parse::<JwsAlgorithm>().is_err(), "names are case-sensitive");
+        assert!(
+            "hs256".parse::<JwsAlgorithm>().is_err(),
+            "names are case-sensitive"
+        );
         assert!("".parse::<JwsAlgorithm>().is_err());
     }
 

@@ -31,7 +31,9 @@ pub fn decode(input: impl AsRef<[u8]>) -> Result<Vec<u8>> {
 /// Decodes strict unpadded base64url into `out` (cleared first), reusing its allocation.
 pub fn decode_into(input: impl AsRef<[u8]>, out: &mut Vec<u8>) -> Result<()> {
     out.clear();
-    URL_SAFE_NO_PAD.decode_vec(input, out).map_err(|_| Error::Base64)
+    URL_SAFE_NO_PAD
+        .decode_vec(input, out)
+        .map_err(|_| Error::Base64)
 }
 
 #[cfg(test)]

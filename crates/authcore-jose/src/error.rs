@@ -138,7 +138,11 @@ impl fmt::Display for ValidationError {
                 write!(f, "token not yet valid (nbf {nbf}, now {})", now.as_secs())
             }
             ValidationError::IssuedInFuture { now, iat } => {
-                write!(f, "token issued in the future (iat {iat}, now {})", now.as_secs())
+                write!(
+                    f,
+                    "token issued in the future (iat {iat}, now {})",
+                    now.as_secs()
+                )
             }
             ValidationError::TooOld { now, iat, max_age } => write!(
                 f,

@@ -24,7 +24,9 @@ pub const MAX_MEMBERS: usize = 1024;
 /// and nesting deeper than [`MAX_DEPTH`].
 pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = de.deserialize_map(ObjectVisitor { depth: 1 }).map_err(json_err)?;
+    let value = de
+        .deserialize_map(ObjectVisitor { depth: 1 })
+        .map_err(json_err)?;
     de.end().map_err(json_err)?;
     Ok(value)
 }
@@ -32,7 +34,9 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>> {
 /// Parses any strict JSON value (same rules as [`parse_object`], any top-level type).
 pub fn parse_value(bytes: &[u8]) -> Result<Value> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictValue { depth: 0 }.deserialize(&mut de).map_err(json_err)?;
+    let value = StrictValue { depth: 0 }
+        .deserialize(&mut de)
+        .map_err(json_err)?;
     de.end().map_err(json_err)?;
     Ok(value)
 }
@@ -66,16 +70,32 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Tracks member names already seen in one object. Linear for the small objects JOSE uses,
-/// switching to a hash set for large ones so the check stays linear overall.
-#[derive(Default)]
+/// Tracks member names already seen in one object. The first [`SMALL_MEMBERS`] names live in a
+/// fixed array (no allocation for the small objects JOSE uses, scanned linearly); larger objects
+/// switch to a hash set so the check stays linear overall.
 pub(crate) struct SeenKeys<'de> {
-    small: Vec<Cow<'de, str>>,
+    small: [Cow<'de, str>; SMALL_MEMBERS],
+    len: usize,
     large: Option<std::collections::HashSet<Cow<'de, str>>>,
+}
+
+/// How many member names [`SeenKeys`] tracks before switching to a hash set.
+const SMALL_MEMBERS: usize = 16;
+
+impl Default for SeenKeys<'_> {
+    fn default() -> Self {
+        SeenKeys {
+            small: std::array::from_fn(|_| Cow::Borrowed("")),
+            len: 0,
+            large: None,
+        }
+    }
 }
 
 impl<'de> SeenKeys<'de> {
     /// Records `key`; errors if it was seen before or the object has too many members.
+    // A `Cow` rather than `&str`: a borrowed name is kept borrowed, without a copy.
+    #[allow(clippy::ptr_arg)]
     pub(crate) fn insert<E: de::Error>(&mut self, key: &Cow<'de, str>) -> Result<(), E> {
         if let Some(set) = &mut self.large {
             if set.len() >= MAX_MEMBERS {
@@ -86,12 +106,17 @@ impl<'de> SeenKeys<'de> {
             }
             return Ok(());
         }
-        if self.small.iter().any(|k| k == key) {
+        if self.small[..self.len].iter().any(|k| k == key) {
             return Err(E::custom(format_args!("duplicate member `{key}`")));
         }
-        self.small.push(key.clone());
-        if self.small.len() > 16 {
-            self.large = Some(self.small.drain(..).collect());
+        if self.len < SMALL_MEMBERS {
+            self.small[self.len] = key.clone();
+            self.len += 1;
+        } else {
+            let mut set: std::collections::HashSet<Cow<'de, str>> =
+                self.small.iter_mut().map(std::mem::take).collect();
+            set.insert(key.clone());
+            self.large = Some(set);
         }
         Ok(())
     }
@@ -160,7 +185,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
-        ObjectVisitor { depth: self.depth + 1 }.visit_map(map).map(Value::Object)
+        ObjectVisitor {
+            depth: self.depth + 1,
+        }
+        .visit_map(map)
+        .map(Value::Object)
     }
 }
 
@@ -205,7 +234,10 @@ mod tests {
     #[test]
     fn rejects_duplicates_at_any_depth() {
         assert!(parse_object(br#"{"a":1,"a":2}"#).is_err());
-        assert!(parse_object(br#"{"a":1,"\u0061":2}"#).is_err(), "escaped duplicate");
+        assert!(
+            parse_object(br#"{"a":1,"\u0061":2}"#).is_err(),
+            "escaped duplicate"
+        );
         assert!(parse_object(br#"{"x":{"a":1,"a":2}}"#).is_err());
         assert!(parse_object(br#"{"x":[{"a":1,"a":2}]}"#).is_err());
         let many: String = (0..40).map(|i| format!("\"k{i}\":0,")).collect();

@@ -281,13 +281,18 @@ impl Jwk {
     /// A symmetric key for use with `alg` (for HMAC, `k` should be at least as long as the
     /// hash output: RFC 7518 §3.2; [`crate::VerifyingKey`] enforces it).
     pub fn symmetric(k: impl Into<Vec<u8>>) -> Self {
-        Jwk::new(KeyParams::Oct(OctParams { k: SecretBytes::new(k.into()) }))
+        Jwk::new(KeyParams::Oct(OctParams {
+            k: SecretBytes::new(k.into()),
+        }))
     }
 
     /// Parses a JWK from strict JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_JWK_SET_BYTES {
-            return Err(Error::TooLarge { what: "JWK", limit: MAX_JWK_SET_BYTES });
+            return Err(Error::TooLarge {
+                what: "JWK",
+                limit: MAX_JWK_SET_BYTES,
+            });
         }
         Jwk::from_map(json::parse_object(bytes)?)
     }
@@ -298,30 +303,47 @@ impl Jwk {
         let params = match kty.as_str() {
             "RSA" => KeyParams::Rsa(parse_rsa(&mut m)?),
             "EC" => {
-                let crv = take_str(&mut m, "crv")?.ok_or(Error::InvalidKey("missing `crv`".into()))?;
+                let crv =
+                    take_str(&mut m, "crv")?.ok_or(Error::InvalidKey("missing `crv`".into()))?;
                 let crv = EcCurve::from_name(&crv)
                     .ok_or_else(|| Error::InvalidKey(format!("unsupported EC curve `{crv}`")))?;
                 let len = crv.coordinate_len();
                 let x = take_b64_len(&mut m, "x", len)?;
                 let y = take_b64_len(&mut m, "y", len)?;
-                let d = take_b64(&mut m, "d")?.map(|d| check_len("d", d, len)).transpose()?;
-                KeyParams::Ec(EcParams { crv, x, y, d: d.map(SecretBytes::new) })
+                let d = take_b64(&mut m, "d")?
+                    .map(|d| check_len("d", d, len))
+                    .transpose()?;
+                KeyParams::Ec(EcParams {
+                    crv,
+                    x,
+                    y,
+                    d: d.map(SecretBytes::new),
+                })
             }
             "OKP" => {
-                let crv = take_str(&mut m, "crv")?.ok_or(Error::InvalidKey("missing `crv`".into()))?;
+                let crv =
+                    take_str(&mut m, "crv")?.ok_or(Error::InvalidKey("missing `crv`".into()))?;
                 let crv = OkpCurve::from_name(&crv)
                     .ok_or_else(|| Error::InvalidKey(format!("unsupported OKP curve `{crv}`")))?;
                 let len = crv.key_len();
                 let x = take_b64_len(&mut m, "x", len)?;
-                let d = take_b64(&mut m, "d")?.map(|d| check_len("d", d, len)).transpose()?;
-                KeyParams::Okp(OkpParams { crv, x, d: d.map(SecretBytes::new) })
+                let d = take_b64(&mut m, "d")?
+                    .map(|d| check_len("d", d, len))
+                    .transpose()?;
+                KeyParams::Okp(OkpParams {
+                    crv,
+                    x,
+                    d: d.map(SecretBytes::new),
+                })
             }
             "oct" => {
                 let k = take_b64(&mut m, "k")?.ok_or(Error::InvalidKey("missing `k`".into()))?;
                 if k.is_empty() {
                     return Err(Error::InvalidKey("empty `k`".into()));
                 }
-                KeyParams::Oct(OctParams { k: SecretBytes::new(k) })
+                KeyParams::Oct(OctParams {
+                    k: SecretBytes::new(k),
+                })
             }
             other => return Err(Error::InvalidKey(format!("unsupported kty `{other}`"))),
         };
@@ -333,7 +355,9 @@ impl Jwk {
                 let mut out: Vec<String> = Vec::with_capacity(ops.len());
                 for op in ops {
                     let Value::String(op) = op else {
-                        return Err(Error::InvalidKey("`key_ops` entries must be strings".into()));
+                        return Err(Error::InvalidKey(
+                            "`key_ops` entries must be strings".into(),
+                        ));
                     };
                     // RFC 7517 §4.3: duplicate key operation values MUST NOT be present.
                     if out.contains(&op) {
@@ -355,7 +379,9 @@ impl Jwk {
                 _ => true,
             });
             if !consistent {
-                return Err(Error::InvalidKey("`use` and `key_ops` are inconsistent".into()));
+                return Err(Error::InvalidKey(
+                    "`use` and `key_ops` are inconsistent".into(),
+                ));
             }
         }
         let alg = take_str(&mut m, "alg")?;
@@ -381,7 +407,18 @@ impl Jwk {
         if let Some(t) = &x5t_s256 {
             check_len("x5t#S256", b64::decode(t)?, 32)?;
         }
-        Ok(Jwk { params, kid, key_use, key_ops, alg, x5u, x5c, x5t, x5t_s256, extra: m })
+        Ok(Jwk {
+            params,
+            kid,
+            key_use,
+            key_ops,
+            alg,
+            x5u,
+            x5c,
+            x5t,
+            x5t_s256,
+            extra: m,
+        })
     }
 
     /// Serializes to a JSON object (members in lexicographic order).
@@ -433,7 +470,10 @@ impl Jwk {
         opt("x5t", &self.x5t);
         opt("x5t#S256", &self.x5t_s256);
         if let Some(ops) = &self.key_ops {
-            m.insert("key_ops".into(), ops.iter().cloned().map(Value::String).collect());
+            m.insert(
+                "key_ops".into(),
+                ops.iter().cloned().map(Value::String).collect(),
+            );
         }
         if let Some(c) = &self.x5c {
             m.insert("x5c".into(), c.iter().cloned().map(Value::String).collect());
@@ -466,9 +506,18 @@ impl Jwk {
     /// public part.
     pub fn to_public(&self) -> Result<Jwk> {
         let params = match &self.params {
-            KeyParams::Rsa(p) => KeyParams::Rsa(RsaParams { private: None, ..p.clone() }),
-            KeyParams::Ec(p) => KeyParams::Ec(EcParams { d: None, ..p.clone() }),
-            KeyParams::Okp(p) => KeyParams::Okp(OkpParams { d: None, ..p.clone() }),
+            KeyParams::Rsa(p) => KeyParams::Rsa(RsaParams {
+                private: None,
+                ..p.clone()
+            }),
+            KeyParams::Ec(p) => KeyParams::Ec(EcParams {
+                d: None,
+                ..p.clone()
+            }),
+            KeyParams::Okp(p) => KeyParams::Okp(OkpParams {
+                d: None,
+                ..p.clone()
+            }),
             KeyParams::Oct(_) => {
                 return Err(Error::Misuse("a symmetric key has no public part"));
             }
@@ -479,7 +528,11 @@ impl Jwk {
                 .cloned()
                 .collect()
         });
-        Ok(Jwk { params, key_ops, ..self.clone() })
+        Ok(Jwk {
+            params,
+            key_ops,
+            ..self.clone()
+        })
     }
 
     /// The RFC 7638 thumbprint input: the required members in lexicographic order, no
@@ -495,7 +548,11 @@ impl Jwk {
                 e(&p.y)
             ),
             KeyParams::Okp(p) => {
-                format!(r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#, p.crv.name(), e(&p.x))
+                format!(
+                    r#"{{"crv":"{}","kty":"OKP","x":"{}"}}"#,
+                    p.crv.name(),
+                    e(&p.x)
+                )
             }
             KeyParams::Oct(p) => format!(r#"{{"k":"{}","kty":"oct"}}"#, e(p.k.expose())),
         }
@@ -516,12 +573,18 @@ impl Jwk {
     pub fn check_usable(&self, op: KeyOperation, alg: JwsAlgorithm) -> Result<()> {
         if let Some(u) = &self.key_use {
             if u != op.key_use() {
-                return Err(Error::KeyUsage(format!("key `use` is `{u}`, not `{}`", op.key_use())));
+                return Err(Error::KeyUsage(format!(
+                    "key `use` is `{u}`, not `{}`",
+                    op.key_use()
+                )));
             }
         }
         if let Some(ops) = &self.key_ops {
             if !ops.iter().any(|o| o == op.name()) {
-                return Err(Error::KeyUsage(format!("key_ops does not include `{}`", op.name())));
+                return Err(Error::KeyUsage(format!(
+                    "key_ops does not include `{}`",
+                    op.name()
+                )));
             }
         }
         if let Some(a) = &self.alg {
@@ -544,7 +607,10 @@ impl Jwk {
         if fits {
             Ok(())
         } else {
-            Err(Error::InvalidKey(format!("a {} key cannot be used with {alg}", self.describe())))
+            Err(Error::InvalidKey(format!(
+                "a {} key cannot be used with {alg}",
+                self.describe()
+            )))
         }
     }
 
@@ -623,20 +689,30 @@ pub struct JwkSet {
 impl JwkSet {
     /// A set of the given keys.
     pub fn new(keys: Vec<Jwk>) -> Self {
-        JwkSet { keys, skipped: 0, extra: Map::new() }
+        JwkSet {
+            keys,
+            skipped: 0,
+            extra: Map::new(),
+        }
     }
 
     /// Parses a JWK Set from strict JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_JWK_SET_BYTES {
-            return Err(Error::TooLarge { what: "JWK Set", limit: MAX_JWK_SET_BYTES });
+            return Err(Error::TooLarge {
+                what: "JWK Set",
+                limit: MAX_JWK_SET_BYTES,
+            });
         }
         let mut m = json::parse_object(bytes)?;
         let Some(Value::Array(entries)) = m.remove("keys") else {
             return Err(Error::InvalidKey("a JWK Set needs a `keys` array".into()));
         };
         if entries.len() > MAX_JWK_SET_KEYS {
-            return Err(Error::TooLarge { what: "JWK Set keys", limit: MAX_JWK_SET_KEYS });
+            return Err(Error::TooLarge {
+                what: "JWK Set keys",
+                limit: MAX_JWK_SET_KEYS,
+            });
         }
         let mut keys = Vec::with_capacity(entries.len());
         let mut skipped = 0;
@@ -649,13 +725,23 @@ impl JwkSet {
                 _ => return Err(Error::InvalidKey("`keys` entries must be objects".into())),
             }
         }
-        Ok(JwkSet { keys, skipped, extra: m })
+        Ok(JwkSet {
+            keys,
+            skipped,
+            extra: m,
+        })
     }
 
     /// Serializes to compact JSON.
     pub fn to_json(&self) -> String {
         let mut m = self.extra.clone();
-        m.insert("keys".into(), self.keys.iter().map(|k| Value::Object(k.to_map())).collect());
+        m.insert(
+            "keys".into(),
+            self.keys
+                .iter()
+                .map(|k| Value::Object(k.to_map()))
+                .collect(),
+        );
         Value::Object(m).to_string()
     }
 
@@ -671,8 +757,7 @@ impl JwkSet {
             .iter()
             .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
             .filter(|k| k.check_usable(op, alg).is_ok());
-        let (mut exact, loose): (Vec<&Jwk>, Vec<&Jwk>) =
-            candidates.partition(|k| k.alg.is_some());
+        let (mut exact, loose): (Vec<&Jwk>, Vec<&Jwk>) = candidates.partition(|k| k.alg.is_some());
         exact.extend(loose);
         exact
     }
@@ -697,7 +782,9 @@ pub(crate) fn take_str(m: &mut Map<String, Value>, k: &'static str) -> Result<Op
 }
 
 fn take_b64(m: &mut Map<String, Value>, k: &'static str) -> Result<Option<Vec<u8>>> {
-    take_str(m, k)?.map(|s| b64::decode(s).map_err(|_| Error::InvalidKey(format!("`{k}` is not base64url")))).transpose()
+    take_str(m, k)?
+        .map(|s| b64::decode(s).map_err(|_| Error::InvalidKey(format!("`{k}` is not base64url"))))
+        .transpose()
 }
 
 fn take_b64_len(m: &mut Map<String, Value>, k: &'static str, len: usize) -> Result<Vec<u8>> {
@@ -709,7 +796,10 @@ fn check_len(k: &str, v: Vec<u8>, len: usize) -> Result<Vec<u8>> {
     if v.len() == len {
         Ok(v)
     } else {
-        Err(Error::InvalidKey(format!("`{k}` must be {len} bytes, not {}", v.len())))
+        Err(Error::InvalidKey(format!(
+            "`{k}` must be {len} bytes, not {}",
+            v.len()
+        )))
     }
 }
 
@@ -720,7 +810,9 @@ fn parse_rsa(m: &mut Map<String, Value>) -> Result<RsaParams> {
         return Err(Error::InvalidKey("zero RSA modulus or exponent".into()));
     }
     if m.contains_key("oth") {
-        return Err(Error::InvalidKey("multi-prime RSA keys (`oth`) are not supported".into()));
+        return Err(Error::InvalidKey(
+            "multi-prime RSA keys (`oth`) are not supported".into(),
+        ));
     }
     let d = take_b64(m, "d")?;
     let names = ["p", "q", "dp", "dq", "qi"];
@@ -739,7 +831,9 @@ fn parse_rsa(m: &mut Map<String, Value>) -> Result<RsaParams> {
                     "RSA private keys need all of p, q, dp, dq, qi".into(),
                 ));
             }
-            let mut it = crt.into_iter().map(|v| SecretBytes::new(v.unwrap_or_default()));
+            let mut it = crt
+                .into_iter()
+                .map(|v| SecretBytes::new(v.unwrap_or_default()));
             let mut next = || it.next().unwrap_or_default();
             Some(RsaPrivateParams {
                 d: SecretBytes::new(d),
@@ -779,7 +873,10 @@ mod tests {
     #[test]
     fn rfc7638_thumbprint_input() {
         let jwk = Jwk::from_json(RSA_7638.as_bytes()).unwrap();
-        assert!(jwk.thumbprint_input().starts_with(r#"{"e":"AQAB","kty":"RSA","n":"0vx7"#));
+        assert!(
+            jwk.thumbprint_input()
+                .starts_with(r#"{"e":"AQAB","kty":"RSA","n":"0vx7"#)
+        );
         assert_eq!(jwk.jws_algorithm(), Some(JwsAlgorithm::RS256));
         assert_eq!(jwk.key_type(), KeyType::Rsa);
     }
@@ -816,8 +913,14 @@ mod tests {
     #[test]
     fn usage_rules() {
         let mut k = Jwk::symmetric(vec![7u8; 32]);
-        assert!(k.check_usable(KeyOperation::Verify, JwsAlgorithm::HS256).is_ok());
-        assert!(k.check_usable(KeyOperation::Verify, JwsAlgorithm::RS256).is_err());
+        assert!(
+            k.check_usable(KeyOperation::Verify, JwsAlgorithm::HS256)
+                .is_ok()
+        );
+        assert!(
+            k.check_usable(KeyOperation::Verify, JwsAlgorithm::RS256)
+                .is_err()
+        );
         k.key_use = Some("enc".into());
         assert!(matches!(
             k.check_usable(KeyOperation::Verify, JwsAlgorithm::HS256),
@@ -825,11 +928,20 @@ mod tests {
         ));
         k.key_use = None;
         k.key_ops = Some(vec!["sign".into()]);
-        assert!(k.check_usable(KeyOperation::Verify, JwsAlgorithm::HS256).is_err());
-        assert!(k.check_usable(KeyOperation::Sign, JwsAlgorithm::HS256).is_ok());
+        assert!(
+            k.check_usable(KeyOperation::Verify, JwsAlgorithm::HS256)
+                .is_err()
+        );
+        assert!(
+            k.check_usable(KeyOperation::Sign, JwsAlgorithm::HS256)
+                .is_ok()
+        );
         k.key_ops = None;
         k.alg = Some("HS384".into());
-        assert!(k.check_usable(KeyOperation::Sign, JwsAlgorithm::HS256).is_err());
+        assert!(
+            k.check_usable(KeyOperation::Sign, JwsAlgorithm::HS256)
+                .is_err()
+        );
         assert!(k.resolve_algorithm(None).is_ok());
         assert!(k.resolve_algorithm(Some(JwsAlgorithm::HS256)).is_err());
         k.alg = None;
@@ -847,8 +959,15 @@ mod tests {
         let sel = set.select(Some("a"), JwsAlgorithm::HS256, KeyOperation::Verify);
         assert_eq!(sel.len(), 2);
         assert_eq!(sel[0].alg.as_deref(), Some("HS256"), "explicit alg first");
-        assert!(set.select(Some("1"), JwsAlgorithm::ES256, KeyOperation::Verify).is_empty(), "use=enc");
-        assert!(set.select(Some("zz"), JwsAlgorithm::HS256, KeyOperation::Verify).is_empty());
+        assert!(
+            set.select(Some("1"), JwsAlgorithm::ES256, KeyOperation::Verify)
+                .is_empty(),
+            "use=enc"
+        );
+        assert!(
+            set.select(Some("zz"), JwsAlgorithm::HS256, KeyOperation::Verify)
+                .is_empty()
+        );
         assert!(JwkSet::from_json(br#"{"keys":{}}"#).is_err());
         assert!(JwkSet::from_json(br#"{"keys":[1]}"#).is_err());
         let round = JwkSet::from_json(set.to_json().as_bytes()).unwrap();

@@ -1,8 +1,9 @@
 //! JSON Web Signature (RFC 7515) with unencoded payloads (RFC 7797).
 //!
 //! Serializations: compact, flattened JSON and general JSON (several signatures); detached
-//! payloads; `b64: false` only through [`verify_detached`]/[`sign_compact_detached`] and only
-//! when listed in `crit`. Keys come from the caller's [`KeySource`]: `jwk`, `jku`, `x5u` and
+//! payloads; `b64: false` only through the detached/unencoded entry points
+//! ([`verify_detached`], [`sign_compact_detached`], [`JwsJson::verify_detached`],
+//! [`JwsJson::verify_unencoded`]) and only when listed in `crit`. Keys come from the caller's [`KeySource`]: `jwk`, `jku`, `x5u` and
 //! `x5c` header parameters are parsed but never used to find a key.
 //!
 //! ```
@@ -115,7 +116,9 @@ impl JwsHeader {
 
     /// Builds a header from a JSON object already parsed strictly.
     pub fn from_map(map: Map<String, Value>) -> Result<Self> {
-        Value::Object(map).deserialize_map(HeaderVisitor).map_err(json::json_err)?
+        Value::Object(map)
+            .deserialize_map(HeaderVisitor)
+            .map_err(json::json_err)?
     }
 
     /// The header as a JSON object.
@@ -141,7 +144,10 @@ impl JwsHeader {
             m.insert("x5c".into(), c.iter().cloned().map(Value::String).collect());
         }
         if let Some(c) = &self.crit {
-            m.insert("crit".into(), c.iter().cloned().map(Value::String).collect());
+            m.insert(
+                "crit".into(),
+                c.iter().cloned().map(Value::String).collect(),
+            );
         }
         if let Some(b) = self.b64 {
             m.insert("b64".into(), Value::Bool(b));
@@ -177,9 +183,15 @@ impl JwsHeader {
     /// an omitted `application/` prefix allowed on either side.
     pub fn typ_matches(&self, expected: &str) -> bool {
         fn norm(s: &str) -> &str {
-            if s.len() > 12 && s[..12].eq_ignore_ascii_case("application/") { &s[12..] } else { s }
+            if s.len() > 12 && s[..12].eq_ignore_ascii_case("application/") {
+                &s[12..]
+            } else {
+                s
+            }
         }
-        self.typ.as_deref().is_some_and(|t| norm(t).eq_ignore_ascii_case(norm(expected)))
+        self.typ
+            .as_deref()
+            .is_some_and(|t| norm(t).eq_ignore_ascii_case(norm(expected)))
     }
 }
 
@@ -257,7 +269,10 @@ pub struct JwsOptions {
 
 impl Default for JwsOptions {
     fn default() -> Self {
-        JwsOptions { understood_crit: Vec::new(), max_bytes: DEFAULT_MAX_JWS_BYTES }
+        JwsOptions {
+            understood_crit: Vec::new(),
+            max_bytes: DEFAULT_MAX_JWS_BYTES,
+        }
     }
 }
 
@@ -286,11 +301,17 @@ fn check_crit(
         if !protected("b64") {
             return Err(Error::Header("`b64` must be integrity protected".into()));
         }
-        if !header.crit.as_ref().is_some_and(|c| c.iter().any(|n| n == "b64")) {
+        if !header
+            .crit
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|n| n == "b64"))
+        {
             return Err(Error::Crit("`b64` must be listed in `crit`".into()));
         }
         if header.b64 == Some(false) && !unencoded_api {
-            return Err(Error::Header("`b64: false` is only accepted by the detached API".into()));
+            return Err(Error::Header(
+                "`b64: false` is only accepted by the detached/unencoded API".into(),
+            ));
         }
     }
     let Some(crit) = &header.crit else {
@@ -307,14 +328,18 @@ fn check_crit(
             return Err(Error::Crit(format!("`{name}` listed twice")));
         }
         if REGISTERED_HEADER_NAMES.contains(&name.as_str()) {
-            return Err(Error::Crit(format!("`{name}` is a registered header parameter")));
+            return Err(Error::Crit(format!(
+                "`{name}` is a registered header parameter"
+            )));
         }
         let understood = name == "b64" || options.understood_crit.iter().any(|u| u == name);
         if !understood {
             return Err(Error::Crit(format!("`{name}` is not understood")));
         }
         if !protected(name) {
-            return Err(Error::Crit(format!("`{name}` is not in the protected header")));
+            return Err(Error::Crit(format!(
+                "`{name}` is not in the protected header"
+            )));
         }
     }
     Ok(())
@@ -333,7 +358,11 @@ fn verify_signature(
             return Ok(());
         }
     }
-    if tried { Err(Error::InvalidSignature) } else { Err(Error::NoMatchingKey) }
+    if tried {
+        Err(Error::InvalidSignature)
+    } else {
+        Err(Error::NoMatchingKey)
+    }
 }
 
 /// The three parts of a compact JWS, split but not yet trusted.
@@ -346,7 +375,10 @@ struct CompactParts<'a> {
 
 fn split_compact(token: &str, max: usize) -> Result<CompactParts<'_>> {
     if token.len() > max {
-        return Err(Error::TooLarge { what: "JWS", limit: max });
+        return Err(Error::TooLarge {
+            what: "JWS",
+            limit: max,
+        });
     }
     let mut it = token.splitn(4, '.');
     let (Some(h), Some(p), Some(s)) = (it.next(), it.next(), it.next()) else {
@@ -384,7 +416,11 @@ pub fn verify_compact(
     let signature = b64::decode(parts.signature_b64)?;
     verify_signature(keys, &header, parts.signing_input.as_bytes(), &signature)?;
     let payload = b64::decode(parts.payload_b64)?;
-    Ok(VerifiedJws { header, payload, signature_index: 0 })
+    Ok(VerifiedJws {
+        header,
+        payload,
+        signature_index: 0,
+    })
 }
 
 /// Verifies a compact JWS whose payload travels separately (RFC 7515 Appendix F), including
@@ -455,7 +491,10 @@ impl JwsJson {
     /// Parses either JSON serialization, strictly.
     pub fn parse(bytes: &[u8], options: &JwsOptions) -> Result<Self> {
         if bytes.len() > options.max_bytes {
-            return Err(Error::TooLarge { what: "JWS", limit: options.max_bytes });
+            return Err(Error::TooLarge {
+                what: "JWS",
+                limit: options.max_bytes,
+            });
         }
         let mut top = json::parse_object(bytes)?;
         let payload = match top.remove("payload") {
@@ -492,17 +531,45 @@ impl JwsJson {
                 vec![parse_signature(s)?]
             }
         };
-        Ok(JwsJson { payload, signatures, flattened: !general })
+        Ok(JwsJson {
+            payload,
+            signatures,
+            flattened: !general,
+        })
     }
 
     /// Verifies: succeeds when at least one signature verifies with a trusted key (RFC 7515
     /// §7.2 leaves the policy to the application; this is the common one). Every signature's
     /// header is checked (`crit`, disjointness) before any is trusted.
-    pub fn verify(&self, keys: &(impl KeySource + ?Sized), options: &JwsOptions) -> Result<VerifiedJws> {
+    pub fn verify(
+        &self,
+        keys: &(impl KeySource + ?Sized),
+        options: &JwsOptions,
+    ) -> Result<VerifiedJws> {
         let Some(payload) = &self.payload else {
-            return Err(Error::Misuse("detached payload: use JwsJson::verify_detached"));
+            return Err(Error::Misuse(
+                "detached payload: use JwsJson::verify_detached",
+            ));
         };
-        self.verify_inner(payload.as_bytes(), None, keys, options)
+        self.verify_inner(payload.as_bytes(), None, false, keys, options)
+    }
+
+    /// Verifies a JSON JWS whose attached payload may be unencoded (RFC 7797 §4.2: `b64:
+    /// false`, listed in `crit`, the `payload` member holding the payload as is). This is the
+    /// only attached-payload entry point that processes `b64: false`; [`JwsJson::verify`]
+    /// refuses it so that a caller not expecting raw payloads never receives one. Encoded
+    /// payloads verify here too.
+    pub fn verify_unencoded(
+        &self,
+        keys: &(impl KeySource + ?Sized),
+        options: &JwsOptions,
+    ) -> Result<VerifiedJws> {
+        let Some(payload) = &self.payload else {
+            return Err(Error::Misuse(
+                "detached payload: use JwsJson::verify_detached",
+            ));
+        };
+        self.verify_inner(payload.as_bytes(), None, true, keys, options)
     }
 
     /// Verifies a JSON JWS whose payload is supplied separately (raw bytes; encoded here when
@@ -516,13 +583,14 @@ impl JwsJson {
         if self.payload.is_some() {
             return Err(Error::Malformed("payload is attached"));
         }
-        self.verify_inner(payload, Some(payload), keys, options)
+        self.verify_inner(payload, Some(payload), true, keys, options)
     }
 
     fn verify_inner(
         &self,
         payload_member: &[u8],
         detached: Option<&[u8]>,
+        unencoded_api: bool,
         keys: &(impl KeySource + ?Sized),
         options: &JwsOptions,
     ) -> Result<VerifiedJws> {
@@ -530,7 +598,7 @@ impl JwsJson {
         for sig in &self.signatures {
             let header = merged_header(sig)?;
             let protected = |n: &str| sig.protected_header.contains_key(n);
-            check_crit(&header, &protected, options, detached.is_some())?;
+            check_crit(&header, &protected, options, unencoded_api)?;
             headers.push(header);
         }
         // Every signature must agree on `b64` (RFC 7797 §3).
@@ -558,9 +626,17 @@ impl JwsJson {
                         None if encoded => b64::decode(payload_member)?,
                         None => payload_member.to_vec(),
                     };
-                    return Ok(VerifiedJws { header, payload, signature_index: i });
+                    return Ok(VerifiedJws {
+                        header,
+                        payload,
+                        signature_index: i,
+                    });
                 }
-                Err(e @ (Error::InvalidSignature | Error::NoMatchingKey | Error::AlgorithmNotAllowed(_))) => {
+                Err(
+                    e @ (Error::InvalidSignature
+                    | Error::NoMatchingKey
+                    | Error::AlgorithmNotAllowed(_)),
+                ) => {
                     // Prefer reporting a signature failure over "no key" when both happened.
                     if !matches!(last, Error::InvalidSignature) {
                         last = e;
@@ -593,9 +669,16 @@ fn parse_signature(mut s: Map<String, Value>) -> Result<JwsJsonSignature> {
         _ => return Err(Error::Malformed("missing `signature`")),
     };
     if protected.is_none() && header.is_empty() {
-        return Err(Error::Malformed("a signature needs a protected or unprotected header"));
+        return Err(Error::Malformed(
+            "a signature needs a protected or unprotected header",
+        ));
     }
-    Ok(JwsJsonSignature { protected, protected_header, header, signature })
+    Ok(JwsJsonSignature {
+        protected,
+        protected_header,
+        header,
+        signature,
+    })
 }
 
 /// The JOSE header of one signature: the protected and unprotected headers, which must be
@@ -614,7 +697,9 @@ fn merged_header(sig: &JwsJsonSignature) -> Result<JwsHeader> {
 
 fn protected_b64(header: &JwsHeader, signer: &dyn JwsSigner) -> Result<String> {
     if header.alg != signer.algorithm() {
-        return Err(Error::Misuse("the header `alg` differs from the signer's algorithm"));
+        return Err(Error::Misuse(
+            "the header `alg` differs from the signer's algorithm",
+        ));
     }
     let mut map = header.to_map();
     if header.kid.is_none() {
@@ -691,7 +776,9 @@ pub struct SignatureSpec<'a> {
 
 /// Signs `payload` into the general JSON serialization with one signature per spec
 /// (RFC 7515 §7.2.1); with one spec and `flattened`, the flattened syntax (§7.2.2).
-/// With `detached`, the `payload` member is omitted.
+/// With `detached`, the `payload` member is omitted. Protected headers saying `b64: false`
+/// sign the payload as is (RFC 7797; `b64` is added to `crit`; all signatures must agree, and
+/// an attached unencoded payload must be UTF-8).
 pub fn sign_json(
     payload: &[u8],
     specs: &[SignatureSpec<'_>],
@@ -699,21 +786,45 @@ pub fn sign_json(
     detached: bool,
 ) -> Result<Value> {
     if specs.is_empty() || specs.len() > MAX_SIGNATURES || (flattened && specs.len() != 1) {
-        return Err(Error::Misuse("general JSON takes 1 to 16 signatures, flattened exactly 1"));
+        return Err(Error::Misuse(
+            "general JSON takes 1 to 16 signatures, flattened exactly 1",
+        ));
     }
-    let payload_b64 = b64::encode(payload);
+    // RFC 7797 §3: every signature of one JWS agrees on `b64`.
+    let encoded = specs[0].protected.payload_is_encoded();
+    if specs
+        .iter()
+        .any(|s| s.protected.payload_is_encoded() != encoded)
+    {
+        return Err(Error::Misuse("signatures must agree on `b64`"));
+    }
+    // RFC 7797 §5.2: an attached unencoded payload is a JSON string, so it must be UTF-8.
+    // A detached unencoded payload is any bytes; only the signing input carries it.
+    let payload_member: Vec<u8> = if encoded {
+        b64::encode(payload).into_bytes()
+    } else if detached {
+        payload.to_vec()
+    } else {
+        std::str::from_utf8(payload)
+            .map_err(|_| Error::Misuse("an attached unencoded payload must be UTF-8"))?;
+        payload.to_vec()
+    };
     let mut sigs = Vec::with_capacity(specs.len());
     for spec in specs {
-        if !spec.protected.payload_is_encoded() {
-            return Err(Error::Misuse("`b64: false` is only supported for compact detached JWS"));
+        let mut protected = spec.protected.clone();
+        if !encoded {
+            mark_unencoded(&mut protected);
         }
-        let prot = protected_b64(&spec.protected, spec.signer)?;
-        let prot_map = spec.protected.to_map();
+        let prot = protected_b64(&protected, spec.signer)?;
+        let prot_map = protected.to_map();
         if let Some(k) = spec.unprotected.keys().find(|k| prot_map.contains_key(*k)) {
             return Err(Error::Header(format!("`{k}` is in both headers")));
         }
-        let input = format!("{prot}.{payload_b64}");
-        let sig = sign_input(spec.signer, input.as_bytes())?;
+        let mut input = Vec::with_capacity(prot.len() + 1 + payload_member.len());
+        input.extend_from_slice(prot.as_bytes());
+        input.push(b'.');
+        input.extend_from_slice(&payload_member);
+        let sig = sign_input(spec.signer, &input)?;
         let mut s = Map::new();
         s.insert("protected".into(), prot.into());
         if !spec.unprotected.is_empty() {
@@ -724,12 +835,19 @@ pub fn sign_json(
     }
     let mut out = Map::new();
     if !detached {
-        out.insert("payload".into(), payload_b64.into());
+        // Valid UTF-8: base64url text, or an attached payload checked above.
+        out.insert(
+            "payload".into(),
+            String::from_utf8_lossy(&payload_member).into_owned().into(),
+        );
     }
     if flattened {
         out.extend(sigs.pop().unwrap_or_default());
     } else {
-        out.insert("signatures".into(), sigs.into_iter().map(Value::Object).collect());
+        out.insert(
+            "signatures".into(),
+            sigs.into_iter().map(Value::Object).collect(),
+        );
     }
     Ok(Value::Object(out))
 }

@@ -75,7 +75,10 @@ impl NumericDate {
         }
         let secs = f.trunc() as u64;
         let nanos = ((f - f.trunc()) * 1e9) as u32;
-        Some(NumericDate { secs, nanos: nanos.min(999_999_999) })
+        Some(NumericDate {
+            secs,
+            nanos: nanos.min(999_999_999),
+        })
     }
 
     fn to_value(self) -> Value {
@@ -153,7 +156,10 @@ impl Claims {
     /// bounded nesting, registered claims of the right JSON type.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_CLAIMS_BYTES {
-            return Err(Error::TooLarge { what: "JWT claims", limit: MAX_CLAIMS_BYTES });
+            return Err(Error::TooLarge {
+                what: "JWT claims",
+                limit: MAX_CLAIMS_BYTES,
+            });
         }
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let c = de.deserialize_map(ClaimsVisitor).map_err(json::json_err)?;
@@ -434,28 +440,50 @@ impl Validation {
         if let Some(exp) = r.exp {
             // RFC 7519 §4.1.4: now must be before exp.
             if exp.cmp_time(now.saturating_sub(self.leeway)) != Ordering::Greater {
-                return Err(ValidationError::Expired { now, exp: exp.secs() }.into());
+                return Err(ValidationError::Expired {
+                    now,
+                    exp: exp.secs(),
+                }
+                .into());
             }
         }
         if let Some(nbf) = r.nbf {
             if nbf.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater {
-                return Err(ValidationError::NotYetValid { now, nbf: nbf.secs() }.into());
+                return Err(ValidationError::NotYetValid {
+                    now,
+                    nbf: nbf.secs(),
+                }
+                .into());
             }
         }
         if let Some(iat) = r.iat {
-            if self.reject_future_iat && iat.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater {
-                return Err(ValidationError::IssuedInFuture { now, iat: iat.secs() }.into());
+            if self.reject_future_iat
+                && iat.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater
+            {
+                return Err(ValidationError::IssuedInFuture {
+                    now,
+                    iat: iat.secs(),
+                }
+                .into());
             }
         }
         if let Some(max_age) = self.max_age {
             let iat = r.iat.ok_or(ValidationError::MissingClaim("iat"))?;
             let oldest = now.saturating_sub(max_age.saturating_add(self.leeway));
             if iat.cmp_time(oldest) == Ordering::Less {
-                return Err(ValidationError::TooOld { now, iat: iat.secs(), max_age }.into());
+                return Err(ValidationError::TooOld {
+                    now,
+                    iat: iat.secs(),
+                    max_age,
+                }
+                .into());
             }
         }
         if !self.issuers.is_empty() {
-            let iss = r.iss.as_deref().ok_or(ValidationError::MissingClaim("iss"))?;
+            let iss = r
+                .iss
+                .as_deref()
+                .ok_or(ValidationError::MissingClaim("iss"))?;
             if !self.issuers.iter().any(|i| i == iss) {
                 return Err(ValidationError::Issuer.into());
             }
@@ -484,8 +512,23 @@ impl Validation {
 }
 
 fn static_name(name: &str) -> &'static str {
-    const KNOWN: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nonce", "azp", "auth_time"];
-    KNOWN.iter().copied().find(|k| *k == name).unwrap_or("(custom claim)")
+    const KNOWN: &[&str] = &[
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "nbf",
+        "iat",
+        "jti",
+        "nonce",
+        "azp",
+        "auth_time",
+    ];
+    KNOWN
+        .iter()
+        .copied()
+        .find(|k| *k == name)
+        .unwrap_or("(custom claim)")
 }
 
 /// A JWT whose signature and claims were verified.
@@ -518,11 +561,19 @@ pub fn verify(
     validation.validate_header(&verified.header)?;
     let claims = Claims::from_json(&verified.payload)?;
     validation.validate_claims(&claims, now)?;
-    Ok(VerifiedJwt { header: verified.header, claims, payload: verified.payload })
+    Ok(VerifiedJwt {
+        header: verified.header,
+        claims,
+        payload: verified.payload,
+    })
 }
 
 /// Signs `claims` (any serializable value that serializes to a JSON object) into a compact JWT.
-pub fn encode(header: &JwsHeader, claims: &impl Serialize, signer: &dyn JwsSigner) -> Result<String> {
+pub fn encode(
+    header: &JwsHeader,
+    claims: &impl Serialize,
+    signer: &dyn JwsSigner,
+) -> Result<String> {
     let payload = serde_json::to_vec(claims).map_err(json::json_err)?;
     if !payload.starts_with(b"{") {
         return Err(Error::Misuse("JWT claims must serialize to a JSON object"));
@@ -560,7 +611,10 @@ mod tests {
             r#"{"iat":1e300}"#,
         ] {
             assert!(
-                matches!(claims(bad), Err(Error::Validation(ValidationError::WrongType(_)))),
+                matches!(
+                    claims(bad),
+                    Err(Error::Validation(ValidationError::WrongType(_)))
+                ),
                 "{bad}"
             );
         }
@@ -575,7 +629,11 @@ mod tests {
             (r#"{"aud":5}"#, "aud"),
             (r#"{"aud":["a",5]}"#, "aud"),
         ] {
-            assert_eq!(claims(bad), Err(ValidationError::WrongType(name).into()), "{bad}");
+            assert_eq!(
+                claims(bad),
+                Err(ValidationError::WrongType(name).into()),
+                "{bad}"
+            );
         }
         assert!(claims(r#"{"iss":"a","iss":"b"}"#).is_err(), "duplicate");
         assert!(claims(r#"[]"#).is_err());
@@ -590,19 +648,39 @@ mod tests {
             v.validate_claims(&c, UnixTime::from_secs(100)),
             Err(Error::Validation(ValidationError::Expired { exp: 100, .. }))
         ));
-        assert!(v.clone().leeway(5).validate_claims(&c, UnixTime::from_secs(104)).is_ok());
-        assert!(v.clone().leeway(5).validate_claims(&c, UnixTime::from_secs(105)).is_err());
+        assert!(
+            v.clone()
+                .leeway(5)
+                .validate_claims(&c, UnixTime::from_secs(104))
+                .is_ok()
+        );
+        assert!(
+            v.clone()
+                .leeway(5)
+                .validate_claims(&c, UnixTime::from_secs(105))
+                .is_err()
+        );
         assert!(matches!(
             v.validate_claims(&c, UnixTime::from_secs(49)),
             Err(Error::Validation(ValidationError::NotYetValid { .. }))
         ));
-        assert!(v.clone().leeway(1).validate_claims(&c, UnixTime::from_secs(49)).is_ok());
+        assert!(
+            v.clone()
+                .leeway(1)
+                .validate_claims(&c, UnixTime::from_secs(49))
+                .is_ok()
+        );
         let future = claims(r#"{"exp":100,"iat":60}"#).unwrap();
         assert!(matches!(
             v.validate_claims(&future, UnixTime::from_secs(50)),
             Err(Error::Validation(ValidationError::IssuedInFuture { .. }))
         ));
-        assert!(v.clone().allow_future_iat().validate_claims(&future, UnixTime::from_secs(50)).is_ok());
+        assert!(
+            v.clone()
+                .allow_future_iat()
+                .validate_claims(&future, UnixTime::from_secs(50))
+                .is_ok()
+        );
         let frac = claims(r#"{"exp":100.5}"#).unwrap();
         assert!(v.validate_claims(&frac, UnixTime::from_secs(100)).is_ok());
         assert!(v.validate_claims(&frac, UnixTime::from_secs(101)).is_err());
@@ -615,7 +693,9 @@ mod tests {
             Validation::new().validate_claims(&c, UnixTime::from_secs(41)),
             Err(ValidationError::MissingClaim("exp").into())
         );
-        let v = Validation::new().required_claims::<_, String>([]).max_age(10);
+        let v = Validation::new()
+            .required_claims::<_, String>([])
+            .max_age(10);
         assert!(v.validate_claims(&c, UnixTime::from_secs(50)).is_ok());
         assert!(matches!(
             v.validate_claims(&c, UnixTime::from_secs(51)),
@@ -625,7 +705,10 @@ mod tests {
         assert!(v.validate_claims(&no_iat, UnixTime::from_secs(1)).is_err());
         let v = Validation::new().required_claims(["nonce"]);
         assert!(v.validate_claims(&no_iat, UnixTime::from_secs(1)).is_err());
-        assert!(v.validate_claims(&claims(r#"{"nonce":"x"}"#).unwrap(), UnixTime::from_secs(1)).is_ok());
+        assert!(
+            v.validate_claims(&claims(r#"{"nonce":"x"}"#).unwrap(), UnixTime::from_secs(1))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -633,24 +716,61 @@ mod tests {
         let now = UnixTime::from_secs(1);
         let base = Validation::new().required_claims::<_, String>([]);
         let c = claims(r#"{"iss":"https://a","aud":["x","y"],"sub":"alice"}"#).unwrap();
-        assert_eq!(base.validate_claims(&c, now), Err(ValidationError::Audience.into()), "aud present, none expected");
-        assert!(base.clone().insecure_ignore_audience().validate_claims(&c, now).is_ok());
-        let v = base.clone().audience("y").issuer("https://a").subject("alice");
-        assert!(v.validate_claims(&c, now).is_ok());
-        assert_eq!(base.clone().audience("z").validate_claims(&c, now), Err(ValidationError::Audience.into()));
-        assert!(base.clone().audience("z").audience("x").validate_claims(&c, now).is_ok());
         assert_eq!(
-            base.clone().audience("y").issuer("https://A").validate_claims(&c, now),
+            base.validate_claims(&c, now),
+            Err(ValidationError::Audience.into()),
+            "aud present, none expected"
+        );
+        assert!(
+            base.clone()
+                .insecure_ignore_audience()
+                .validate_claims(&c, now)
+                .is_ok()
+        );
+        let v = base
+            .clone()
+            .audience("y")
+            .issuer("https://a")
+            .subject("alice");
+        assert!(v.validate_claims(&c, now).is_ok());
+        assert_eq!(
+            base.clone().audience("z").validate_claims(&c, now),
+            Err(ValidationError::Audience.into())
+        );
+        assert!(
+            base.clone()
+                .audience("z")
+                .audience("x")
+                .validate_claims(&c, now)
+                .is_ok()
+        );
+        assert_eq!(
+            base.clone()
+                .audience("y")
+                .issuer("https://A")
+                .validate_claims(&c, now),
             Err(ValidationError::Issuer.into())
         );
         assert_eq!(
-            base.clone().audience("y").subject("bob").validate_claims(&c, now),
+            base.clone()
+                .audience("y")
+                .subject("bob")
+                .validate_claims(&c, now),
             Err(ValidationError::Subject.into())
         );
         let bare = claims(r#"{}"#).unwrap();
-        assert_eq!(base.clone().audience("y").validate_claims(&bare, now), Err(ValidationError::MissingClaim("aud").into()));
-        assert_eq!(base.clone().issuer("i").validate_claims(&bare, now), Err(ValidationError::MissingClaim("iss").into()));
-        assert_eq!(base.clone().subject("s").validate_claims(&bare, now), Err(ValidationError::MissingClaim("sub").into()));
+        assert_eq!(
+            base.clone().audience("y").validate_claims(&bare, now),
+            Err(ValidationError::MissingClaim("aud").into())
+        );
+        assert_eq!(
+            base.clone().issuer("i").validate_claims(&bare, now),
+            Err(ValidationError::MissingClaim("iss").into())
+        );
+        assert_eq!(
+            base.clone().subject("s").validate_claims(&bare, now),
+            Err(ValidationError::MissingClaim("sub").into())
+        );
         let single = claims(r#"{"aud":"x"}"#).unwrap();
         assert!(base.audience("x").validate_claims(&single, now).is_ok());
     }

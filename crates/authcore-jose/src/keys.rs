@@ -26,7 +26,10 @@ pub struct VerifyingKey {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey").field("alg", &self.alg).field("kid", &self.kid).finish()
+        f.debug_struct("VerifyingKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish()
     }
 }
 
@@ -54,7 +57,11 @@ impl VerifyingKey {
         let alg = jwk.resolve_algorithm(alg)?;
         jwk.check_usable(KeyOperation::Verify, alg)?;
         let inner = provider.verifier(alg, &jwk.params, options)?;
-        Ok(VerifyingKey { alg, kid: jwk.kid.clone(), inner })
+        Ok(VerifyingKey {
+            alg,
+            kid: jwk.kid.clone(),
+            inner,
+        })
     }
 
     /// An HMAC verification key from raw secret bytes.
@@ -64,12 +71,20 @@ impl VerifyingKey {
     pub fn hmac(alg: JwsAlgorithm, secret: &[u8], provider: &dyn CryptoProvider) -> Result<Self> {
         let params = hmac_params(alg, secret)?;
         let inner = provider.verifier(alg, &params, &VerifyOptions::default())?;
-        Ok(VerifyingKey { alg, kid: None, inner })
+        Ok(VerifyingKey {
+            alg,
+            kid: None,
+            inner,
+        })
     }
 
     /// Wraps a custom verification primitive (an HSM, another library) for `alg`.
     pub fn from_primitive(alg: JwsAlgorithm, primitive: Box<dyn SignatureVerifier>) -> Self {
-        VerifyingKey { alg, kid: None, inner: primitive }
+        VerifyingKey {
+            alg,
+            kid: None,
+            inner: primitive,
+        }
     }
 
     /// Sets the key id used for selection.
@@ -191,7 +206,9 @@ impl KeySource for VerifyingKeys {
 
 impl FromIterator<VerifyingKey> for VerifyingKeys {
     fn from_iter<I: IntoIterator<Item = VerifyingKey>>(iter: I) -> Self {
-        VerifyingKeys { keys: iter.into_iter().collect() }
+        VerifyingKeys {
+            keys: iter.into_iter().collect(),
+        }
     }
 }
 
@@ -213,8 +230,12 @@ pub(crate) fn candidates<'a>(
     if !keys.iter().any(|k| k.alg == alg) {
         return Err(Error::AlgorithmNotAllowed(alg.name().to_owned()));
     }
-    let exact = keys.iter().filter(move |k| k.alg == alg && kid.is_some() && k.kid.as_deref() == kid);
-    let loose = keys.iter().filter(move |k| k.alg == alg && (kid.is_none() || k.kid.is_none()));
+    let exact = keys
+        .iter()
+        .filter(move |k| k.alg == alg && kid.is_some() && k.kid.as_deref() == kid);
+    let loose = keys
+        .iter()
+        .filter(move |k| k.alg == alg && (kid.is_none() || k.kid.is_none()));
     Ok(exact.chain(loose).take(MAX_KEY_CANDIDATES))
 }
 
@@ -244,7 +265,10 @@ pub struct SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey").field("alg", &self.alg).field("kid", &self.kid).finish()
+        f.debug_struct("SigningKey")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish()
     }
 }
 
@@ -271,14 +295,24 @@ impl SigningKey {
                 Some(p)
             }
         };
-        Ok(SigningKey { alg, kid: jwk.kid.clone(), public, inner })
+        Ok(SigningKey {
+            alg,
+            kid: jwk.kid.clone(),
+            public,
+            inner,
+        })
     }
 
     /// An HMAC signing key from raw secret bytes (same PEM guard as [`VerifyingKey::hmac`]).
     pub fn hmac(alg: JwsAlgorithm, secret: &[u8], provider: &dyn CryptoProvider) -> Result<Self> {
         let params = hmac_params(alg, secret)?;
         let inner = provider.signer(alg, &params)?;
-        Ok(SigningKey { alg, kid: None, public: None, inner })
+        Ok(SigningKey {
+            alg,
+            kid: None,
+            public: None,
+            inner,
+        })
     }
 
     /// Sets the key id written into headers.
@@ -328,7 +362,11 @@ fn hmac_params(alg: JwsAlgorithm, secret: &[u8]) -> Result<KeyParams> {
     }
     let trimmed = secret.trim_ascii_start();
     if trimmed.starts_with(b"-----BEGIN") || trimmed.starts_with(b"ssh-") {
-        return Err(Error::InvalidKey("public-key material cannot be an HMAC secret".into()));
+        return Err(Error::InvalidKey(
+            "public-key material cannot be an HMAC secret".into(),
+        ));
     }
-    Ok(KeyParams::Oct(OctParams { k: SecretBytes::from(secret) }))
+    Ok(KeyParams::Oct(OctParams {
+        k: SecretBytes::from(secret),
+    }))
 }

@@ -77,9 +77,7 @@ pub use jwk::{
     OctParams, OkpParams, RsaParams, RsaPrivateParams,
 };
 pub use jws::{JwsHeader, JwsOptions, VerifiedJws};
-pub use keys::{
-    JwsSigner, KeySource, MAX_KEY_CANDIDATES, SigningKey, VerifyingKey, VerifyingKeys,
-};
+pub use keys::{JwsSigner, KeySource, MAX_KEY_CANDIDATES, SigningKey, VerifyingKey, VerifyingKeys};
 pub use rand::{InsecureTestRandom, SecureRandom, random_array};
 pub use secret::{SecretBytes, constant_time_eq};
 pub use time::UnixTime;

@@ -42,7 +42,9 @@ impl InsecureTestRandom {
     /// A generator that produces the same stream for the same `seed`.
     pub fn new(seed: u64) -> Self {
         // xorshift must not start at zero.
-        InsecureTestRandom { state: std::sync::Mutex::new(seed | 1) }
+        InsecureTestRandom {
+            state: std::sync::Mutex::new(seed | 1),
+        }
     }
 }
 

@@ -14,18 +14,25 @@ use crate::json;
 /// with an empty signature.
 pub fn encode_unsecured(extra_header: &Map<String, Value>, payload: &[u8]) -> Result<String> {
     if extra_header.contains_key("alg") {
-        return Err(Error::Misuse("the unsecured header's `alg` is always `none`"));
+        return Err(Error::Misuse(
+            "the unsecured header's `alg` is always `none`",
+        ));
     }
     let mut header = extra_header.clone();
     header.insert("alg".into(), "none".into());
-    Ok(format!("{}.{}.", b64::encode(Value::Object(header).to_string()), b64::encode(payload)))
+    Ok(format!(
+        "{}.{}.",
+        b64::encode(Value::Object(header).to_string()),
+        b64::encode(payload)
+    ))
 }
 
 /// Decodes an unsecured compact JWS: the header must say `alg: none` and the signature part
 /// must be empty. Returns the header and payload. Nothing is verified.
 pub fn decode_unsecured(token: &str) -> Result<(Map<String, Value>, Vec<u8>)> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(Error::Malformed("a compact JWS has three parts"));
     };

@@ -43,7 +43,11 @@ fn keys_for(provider: &dyn CryptoProvider) -> Vec<(JwsAlgorithm, Jwk)> {
 }
 
 fn verifying(jwk: &Jwk, alg: JwsAlgorithm, provider: &dyn CryptoProvider) -> VerifyingKey {
-    let public = if matches!(jwk.params, KeyParams::Oct(_)) { jwk.clone() } else { jwk.to_public().unwrap() };
+    let public = if matches!(jwk.params, KeyParams::Oct(_)) {
+        jwk.clone()
+    } else {
+        jwk.to_public().unwrap()
+    };
     VerifyingKey::from_jwk(&public, Some(alg), provider).unwrap()
 }
 
@@ -55,7 +59,8 @@ fn opts() -> JwsOptions {
 /// signature.
 fn with_header(token: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
     let mut parts: Vec<&str> = token.split('.').collect();
-    let mut h: Map<String, Value> = serde_json::from_slice(&b64::decode(parts[0]).unwrap()).unwrap();
+    let mut h: Map<String, Value> =
+        serde_json::from_slice(&b64::decode(parts[0]).unwrap()).unwrap();
     edit(&mut h);
     let enc = b64::encode(Value::Object(h).to_string());
     parts[0] = &enc;
@@ -84,9 +89,14 @@ fn round_trip_every_algorithm_every_provider_every_serialization() {
             assert_eq!(h.b64, Some(false));
             assert!(jws::verify_detached(&unencoded, b"$.03", &key, &opts()).is_err());
 
-            let spec = SignatureSpec { protected: header.clone(), unprotected: Map::new(), signer: &signer };
+            let spec = SignatureSpec {
+                protected: header.clone(),
+                unprotected: Map::new(),
+                signer: &signer,
+            };
             for flattened in [true, false] {
-                let json = jws::sign_json(payload, std::slice::from_ref(&spec), flattened, false).unwrap();
+                let json =
+                    jws::sign_json(payload, std::slice::from_ref(&spec), flattened, false).unwrap();
                 let parsed = JwsJson::parse(json.to_string().as_bytes(), &opts()).unwrap();
                 assert_eq!(parsed.flattened, flattened);
                 assert_eq!(parsed.verify(&key, &opts()).unwrap().payload, payload);
@@ -94,16 +104,30 @@ fn round_trip_every_algorithm_every_provider_every_serialization() {
 
             // Tampering with any part fails.
             let parts: Vec<&str> = token.split('.').collect();
-            let tampered_payload = format!("{}.{}.{}", parts[0], b64::encode(b"{\"iss\":\"eve\"}"), parts[2]);
-            assert_eq!(jws::verify_compact(&tampered_payload, &key, &opts()), Err(Error::InvalidSignature));
+            let tampered_payload = format!(
+                "{}.{}.{}",
+                parts[0],
+                b64::encode(b"{\"iss\":\"eve\"}"),
+                parts[2]
+            );
+            assert_eq!(
+                jws::verify_compact(&tampered_payload, &key, &opts()),
+                Err(Error::InvalidSignature)
+            );
             let mut sig = b64::decode(parts[2]).unwrap();
             sig[0] ^= 1;
             let tampered_sig = format!("{}.{}.{}", parts[0], parts[1], b64::encode(&sig));
-            assert_eq!(jws::verify_compact(&tampered_sig, &key, &opts()), Err(Error::InvalidSignature));
+            assert_eq!(
+                jws::verify_compact(&tampered_sig, &key, &opts()),
+                Err(Error::InvalidSignature)
+            );
             let tampered_header = with_header(&token, |h| {
                 h.insert("x".into(), 1.into());
             });
-            assert_eq!(jws::verify_compact(&tampered_header, &key, &opts()), Err(Error::InvalidSignature));
+            assert_eq!(
+                jws::verify_compact(&tampered_header, &key, &opts()),
+                Err(Error::InvalidSignature)
+            );
         }
     }
 }
@@ -125,7 +149,10 @@ fn header_alg_must_match_the_key() {
         let lying = with_header(&token, |h| {
             h.insert("alg".into(), "ES256".into());
         });
-        assert_eq!(jws::verify_compact(&lying, &es_key, &opts()), Err(Error::InvalidSignature));
+        assert_eq!(
+            jws::verify_compact(&lying, &es_key, &opts()),
+            Err(Error::InvalidSignature)
+        );
     }
 }
 
@@ -135,12 +162,18 @@ fn none_is_never_accepted() {
     let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &[1; 32], provider).unwrap();
     // RFC 7515 Appendix A.5.
     let a5 = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
-    assert_eq!(jws::verify_compact(a5, &key, &opts()), Err(Error::AlgorithmNotAllowed("none".into())));
+    assert_eq!(
+        jws::verify_compact(a5, &key, &opts()),
+        Err(Error::AlgorithmNotAllowed("none".into()))
+    );
     for alg in ["None", "NONE", "nOnE", ""] {
         let t = with_header(a5, |h| {
             h.insert("alg".into(), alg.into());
         });
-        assert!(matches!(jws::verify_compact(&t, &key, &opts()), Err(Error::AlgorithmNotAllowed(_))));
+        assert!(matches!(
+            jws::verify_compact(&t, &key, &opts()),
+            Err(Error::AlgorithmNotAllowed(_))
+        ));
     }
     assert!("none".parse::<JwsAlgorithm>().is_err());
     assert!(jwt::verify(a5, &key, &jwt::Validation::new(), UnixTime::from_secs(0)).is_err());
@@ -149,11 +182,23 @@ fn none_is_never_accepted() {
 #[test]
 fn hmac_keys_cannot_come_from_public_key_material() {
     let provider = authcore_jose::crypto::default_provider();
-    let rsa = Jwk::from_json(RSA_JWK.as_bytes()).unwrap().to_public().unwrap();
-    assert!(matches!(VerifyingKey::from_jwk(&rsa, Some(JwsAlgorithm::HS256), provider), Err(Error::InvalidKey(_))));
+    let rsa = Jwk::from_json(RSA_JWK.as_bytes())
+        .unwrap()
+        .to_public()
+        .unwrap();
+    assert!(matches!(
+        VerifyingKey::from_jwk(&rsa, Some(JwsAlgorithm::HS256), provider),
+        Err(Error::InvalidKey(_))
+    ));
     let pem = b"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n";
-    assert!(matches!(VerifyingKey::hmac(JwsAlgorithm::HS256, pem, provider), Err(Error::InvalidKey(_))));
-    assert!(matches!(SigningKey::hmac(JwsAlgorithm::HS256, pem, provider), Err(Error::InvalidKey(_))));
+    assert!(matches!(
+        VerifyingKey::hmac(JwsAlgorithm::HS256, pem, provider),
+        Err(Error::InvalidKey(_))
+    ));
+    assert!(matches!(
+        SigningKey::hmac(JwsAlgorithm::HS256, pem, provider),
+        Err(Error::InvalidKey(_))
+    ));
     assert!(VerifyingKey::hmac(JwsAlgorithm::RS256, &[1; 32], provider).is_err());
     // RFC 7518 §3.2: HMAC keys at least as long as the hash.
     assert!(VerifyingKey::hmac(JwsAlgorithm::HS256, &[1; 31], provider).is_err());
@@ -170,9 +215,13 @@ fn embedded_keys_are_never_trusted() {
         header.jku = Some("https://attacker.example/jwks".into());
         header.x5u = Some("https://attacker.example/cert".into());
         let token = jws::sign_compact(&header, b"x", &attacker_signer).unwrap();
-        let trusted = Jwk::generate(JwsAlgorithm::ES256, provider, &InsecureTestRandom::new(9)).unwrap();
+        let trusted =
+            Jwk::generate(JwsAlgorithm::ES256, provider, &InsecureTestRandom::new(9)).unwrap();
         let key = verifying(&trusted, JwsAlgorithm::ES256, provider);
-        assert_eq!(jws::verify_compact(&token, &key, &opts()), Err(Error::InvalidSignature));
+        assert_eq!(
+            jws::verify_compact(&token, &key, &opts()),
+            Err(Error::InvalidSignature)
+        );
         // Parsed, though, for callers (DPoP) that need it explicitly.
         let h = jws::decode_header_unverified(&token).unwrap();
         assert_eq!(h.jwk, Some(attacker.to_public().unwrap()));
@@ -193,8 +242,14 @@ fn crit_rules() {
         jws::sign_compact(&h, b"x", &signer).unwrap()
     };
     let ok = sign(json!({"crit": ["exp"], "exp": 5}));
-    assert!(matches!(jws::verify_compact(&ok, &key, &opts()), Err(Error::Crit(_))), "not understood");
-    let understood = JwsOptions { understood_crit: vec!["exp".into()], ..opts() };
+    assert!(
+        matches!(jws::verify_compact(&ok, &key, &opts()), Err(Error::Crit(_))),
+        "not understood"
+    );
+    let understood = JwsOptions {
+        understood_crit: vec!["exp".into()],
+        ..opts()
+    };
     assert!(jws::verify_compact(&ok, &key, &understood).is_ok());
     for bad in [
         json!({"crit": []}),
@@ -204,7 +259,13 @@ fn crit_rules() {
         json!({"crit": ["exp"]}),
     ] {
         let t = sign(bad.clone());
-        assert!(matches!(jws::verify_compact(&t, &key, &understood), Err(Error::Crit(_))), "{bad}");
+        assert!(
+            matches!(
+                jws::verify_compact(&t, &key, &understood),
+                Err(Error::Crit(_))
+            ),
+            "{bad}"
+        );
     }
     let wrong_type = with_header(&sign(json!({})), |h| {
         h.insert("crit".into(), json!("exp"));
@@ -217,10 +278,15 @@ fn b64_false_only_through_the_detached_api_and_only_with_crit() {
     let provider = authcore_jose::crypto::default_provider();
     let signer = SigningKey::hmac(JwsAlgorithm::HS256, &[3; 32], provider).unwrap();
     let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &[3; 32], provider).unwrap();
-    let detached = jws::sign_compact_detached(&JwsHeader::new(JwsAlgorithm::HS256), b"abc", &signer, true).unwrap();
+    let detached =
+        jws::sign_compact_detached(&JwsHeader::new(JwsAlgorithm::HS256), b"abc", &signer, true)
+            .unwrap();
     // Re-attach the raw payload: the normal API must refuse b64=false.
     let attached = detached.replacen("..", ".abc.", 1);
-    assert!(matches!(jws::verify_compact(&attached, &key, &opts()), Err(Error::Header(_))));
+    assert!(matches!(
+        jws::verify_compact(&attached, &key, &opts()),
+        Err(Error::Header(_))
+    ));
     // b64 without crit is refused even by the detached API.
     let mut h = JwsHeader::new(JwsAlgorithm::HS256);
     h.b64 = Some(false);
@@ -229,8 +295,85 @@ fn b64_false_only_through_the_detached_api_and_only_with_crit() {
         let sig = authcore_jose::JwsSigner::sign(&signer, format!("{hb}.abc").as_bytes()).unwrap();
         format!("{hb}..{}", b64::encode(sig))
     };
-    assert!(matches!(jws::verify_detached(&forged, b"abc", &key, &opts()), Err(Error::Crit(_))));
+    assert!(matches!(
+        jws::verify_detached(&forged, b"abc", &key, &opts()),
+        Err(Error::Crit(_))
+    ));
     assert!(jws::sign_compact(&h, b"abc", &signer).is_err());
+}
+
+#[test]
+fn b64_false_in_json_only_through_the_unencoded_api() {
+    let provider = authcore_jose::crypto::default_provider();
+    let signer = SigningKey::hmac(JwsAlgorithm::HS256, &[6; 32], provider).unwrap();
+    let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &[6; 32], provider).unwrap();
+    let mut protected = JwsHeader::new(JwsAlgorithm::HS256);
+    protected.b64 = Some(false);
+    let spec = SignatureSpec {
+        protected,
+        unprotected: Map::new(),
+        signer: &signer,
+    };
+    let json = jws::sign_json(b"$.02", std::slice::from_ref(&spec), true, false).unwrap();
+    // RFC 7797 §4.2 shape: the payload member is the raw payload, `b64` is in `crit`.
+    assert_eq!(json["payload"], "$.02");
+    let parsed = JwsJson::parse(json.to_string().as_bytes(), &opts()).unwrap();
+    let header = &parsed.signatures[0].protected_header;
+    assert_eq!(header["b64"], false);
+    assert_eq!(header["crit"], json!(["b64"]));
+    // The plain verifying API refuses raw payloads; the unencoded one accepts them.
+    assert!(matches!(
+        parsed.verify(&key, &opts()),
+        Err(Error::Header(_))
+    ));
+    assert_eq!(
+        parsed.verify_unencoded(&key, &opts()).unwrap().payload,
+        b"$.02"
+    );
+    // A changed raw payload fails.
+    let mut tampered = json.clone();
+    tampered["payload"] = "$.03".into();
+    let parsed = JwsJson::parse(tampered.to_string().as_bytes(), &opts()).unwrap();
+    assert!(matches!(
+        parsed.verify_unencoded(&key, &opts()),
+        Err(Error::InvalidSignature)
+    ));
+    // Detached and unencoded.
+    let det = jws::sign_json(b"\xff raw", std::slice::from_ref(&spec), false, true).unwrap();
+    let parsed = JwsJson::parse(det.to_string().as_bytes(), &opts()).unwrap();
+    assert_eq!(
+        parsed
+            .verify_detached(b"\xff raw", &key, &opts())
+            .unwrap()
+            .payload,
+        b"\xff raw"
+    );
+    // An attached unencoded payload must be UTF-8; signatures must agree on b64.
+    assert!(matches!(
+        jws::sign_json(&[0xff], std::slice::from_ref(&spec), true, false),
+        Err(Error::Misuse(_))
+    ));
+    let encoded = SignatureSpec {
+        protected: JwsHeader::new(JwsAlgorithm::HS256),
+        unprotected: Map::new(),
+        signer: &signer,
+    };
+    assert!(matches!(
+        jws::sign_json(b"p", &[spec, encoded], false, false),
+        Err(Error::Misuse(_))
+    ));
+    // b64 false without crit is refused by the unencoded API too.
+    let mut h = Map::new();
+    h.insert("alg".into(), "HS256".into());
+    h.insert("b64".into(), false.into());
+    let prot = b64::encode(Value::Object(h).to_string());
+    let sig = authcore_jose::JwsSigner::sign(&signer, format!("{prot}.x").as_bytes()).unwrap();
+    let forged = json!({"payload": "x", "protected": prot, "signature": b64::encode(sig)});
+    let parsed = JwsJson::parse(forged.to_string().as_bytes(), &opts()).unwrap();
+    assert!(matches!(
+        parsed.verify_unencoded(&key, &opts()),
+        Err(Error::Crit(_))
+    ));
 }
 
 #[test]
@@ -243,7 +386,12 @@ fn strict_encoding_and_structure() {
     let bad = [
         format!("{token}="),
         format!("{}=.{}.{}", parts[0], parts[1], parts[2]),
-        format!("{}.{}.{}", parts[0], parts[1], parts[2].replace('-', "+").replace('_', "/")),
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1],
+            parts[2].replace('-', "+").replace('_', "/")
+        ),
         format!(" {token}"),
         format!("{}.{}", parts[0], parts[1]),
         format!("{token}.AAAA.AAAA"),
@@ -262,17 +410,40 @@ fn strict_encoding_and_structure() {
     // Non-canonical trailing bits in the signature.
     let sig = parts[2];
     let last = sig.chars().last().unwrap();
-    let alt = match last { 'A'..='Y' => (last as u8 + 1) as char, _ => 'A' };
+    let alt = match last {
+        'A'..='Y' => (last as u8 + 1) as char,
+        _ => 'A',
+    };
     let noncanon = format!("{}.{}.{}{}", parts[0], parts[1], &sig[..sig.len() - 1], alt);
     assert!(jws::verify_compact(&noncanon, &key, &opts()).is_err());
     // Duplicate header members.
-    let dup = format!("{}.{}.{}", b64::encode(r#"{"alg":"HS256","alg":"HS256"}"#), parts[1], parts[2]);
-    assert!(matches!(jws::verify_compact(&dup, &key, &opts()), Err(Error::Json(_))));
+    let dup = format!(
+        "{}.{}.{}",
+        b64::encode(r#"{"alg":"HS256","alg":"HS256"}"#),
+        parts[1],
+        parts[2]
+    );
+    assert!(matches!(
+        jws::verify_compact(&dup, &key, &opts()),
+        Err(Error::Json(_))
+    ));
     // Size bound.
-    let small = JwsOptions { max_bytes: 10, ..opts() };
-    assert!(matches!(jws::verify_compact(&token, &key, &small), Err(Error::TooLarge { .. })));
+    let small = JwsOptions {
+        max_bytes: 10,
+        ..opts()
+    };
+    assert!(matches!(
+        jws::verify_compact(&token, &key, &small),
+        Err(Error::TooLarge { .. })
+    ));
     // Header is not an object / has wrong types.
-    for h in [r#"[]"#, r#"{"alg":5}"#, r#"{"alg":"HS256","kid":5}"#, r#"{"alg":"HS256","b64":"no"}"#, r#"{}"#] {
+    for h in [
+        r#"[]"#,
+        r#"{"alg":5}"#,
+        r#"{"alg":"HS256","kid":5}"#,
+        r#"{"alg":"HS256","b64":"no"}"#,
+        r#"{}"#,
+    ] {
         let t = format!("{}.{}.{}", b64::encode(h), parts[1], parts[2]);
         assert!(jws::verify_compact(&t, &key, &opts()).is_err(), "{h}");
     }
@@ -291,7 +462,10 @@ fn ecdsa_signatures_only_in_fixed_form() {
         // The same signature DER-encoded must be refused.
         let der = der_ecdsa(&raw[..32], &raw[32..]);
         let t = format!("{}.{}.{}", parts[0], parts[1], b64::encode(&der));
-        assert_eq!(jws::verify_compact(&t, &key, &opts()), Err(Error::InvalidSignature));
+        assert_eq!(
+            jws::verify_compact(&t, &key, &opts()),
+            Err(Error::InvalidSignature)
+        );
         // And an external signer returning DER is caught at signing time.
         struct DerSigner(SigningKey);
         impl authcore_jose::JwsSigner for DerSigner {
@@ -304,7 +478,10 @@ fn ecdsa_signatures_only_in_fixed_form() {
             }
         }
         let ext = DerSigner(SigningKey::from_jwk(&jwk, None, provider).unwrap());
-        assert_eq!(jws::sign_compact(&JwsHeader::new(JwsAlgorithm::ES256), b"x", &ext), Err(Error::Crypto));
+        assert_eq!(
+            jws::sign_compact(&JwsHeader::new(JwsAlgorithm::ES256), b"x", &ext),
+            Err(Error::Crypto)
+        );
     }
 }
 
@@ -353,14 +530,24 @@ fn external_signer_works() {
 fn rsa_key_size_limits() {
     // RFC 7515 A.2's modulus with its first byte dropped: a 2040-bit key.
     let provider = authcore_jose::crypto::default_provider();
-    let mut small = Jwk::from_json(RSA_JWK.as_bytes()).unwrap().to_public().unwrap();
+    let mut small = Jwk::from_json(RSA_JWK.as_bytes())
+        .unwrap()
+        .to_public()
+        .unwrap();
     if let KeyParams::Rsa(p) = &mut small.params {
         p.n.remove(0);
     }
-    assert!(matches!(VerifyingKey::from_jwk(&small, Some(JwsAlgorithm::RS256), provider), Err(Error::InvalidKey(_))));
+    assert!(matches!(
+        VerifyingKey::from_jwk(&small, Some(JwsAlgorithm::RS256), provider),
+        Err(Error::InvalidKey(_))
+    ));
     let relaxed = VerifyOptions { min_rsa_bits: 1024 };
-    assert!(VerifyingKey::from_jwk_with(&small, Some(JwsAlgorithm::RS256), provider, &relaxed).is_ok());
-    assert!(VerifyingKey::from_jwk_with(&small, Some(JwsAlgorithm::PS256), provider, &relaxed).is_err());
+    assert!(
+        VerifyingKey::from_jwk_with(&small, Some(JwsAlgorithm::RS256), provider, &relaxed).is_ok()
+    );
+    assert!(
+        VerifyingKey::from_jwk_with(&small, Some(JwsAlgorithm::PS256), provider, &relaxed).is_err()
+    );
 }
 
 #[test]
@@ -374,20 +561,37 @@ fn key_selection_by_kid_and_alg() {
     pb.kid = Some("b".into());
     pb.key_use = Some("enc".into());
     let set = JwkSet::new(vec![pa.clone(), pb]);
-    let keys = VerifyingKeys::from_jwk_set(&set, &[JwsAlgorithm::ES256], provider, &VerifyOptions::default()).unwrap();
+    let keys = VerifyingKeys::from_jwk_set(
+        &set,
+        &[JwsAlgorithm::ES256],
+        provider,
+        &VerifyOptions::default(),
+    )
+    .unwrap();
     assert_eq!(keys.len(), 1, "the enc key is skipped");
     assert!(VerifyingKeys::from_jwk_set(&set, &[], provider, &VerifyOptions::default()).is_err());
-    let sa = SigningKey::from_jwk(&a, None, provider).unwrap().with_kid("a");
-    let sb = SigningKey::from_jwk(&b, None, provider).unwrap().with_kid("b");
+    let sa = SigningKey::from_jwk(&a, None, provider)
+        .unwrap()
+        .with_kid("a");
+    let sb = SigningKey::from_jwk(&b, None, provider)
+        .unwrap()
+        .with_kid("b");
     let ta = jws::sign_compact(&JwsHeader::new(JwsAlgorithm::ES256), b"x", &sa).unwrap();
     let tb = jws::sign_compact(&JwsHeader::new(JwsAlgorithm::ES256), b"x", &sb).unwrap();
     assert!(jws::verify_compact(&ta, &keys, &opts()).is_ok());
-    assert_eq!(jws::verify_compact(&tb, &keys, &opts()), Err(Error::NoMatchingKey));
+    assert_eq!(
+        jws::verify_compact(&tb, &keys, &opts()),
+        Err(Error::NoMatchingKey)
+    );
     // Without kid every key of the algorithm is tried.
     let no_kid = with_header(&ta, |h| {
         h.remove("kid");
     });
-    assert_eq!(jws::verify_compact(&no_kid, &keys, &opts()), Err(Error::InvalidSignature), "header changed");
+    assert_eq!(
+        jws::verify_compact(&no_kid, &keys, &opts()),
+        Err(Error::InvalidSignature),
+        "header changed"
+    );
 }
 
 #[test]
@@ -397,14 +601,35 @@ fn jwt_typ_and_wrong_type_claims() {
     let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &[9; 32], provider).unwrap();
     let now = UnixTime::from_secs(100);
     let claims = json!({"exp": 200, "iss": "i"});
-    let at = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256).with_typ("at+jwt"), &claims, &signer).unwrap();
+    let at = jwt::encode(
+        &JwsHeader::new(JwsAlgorithm::HS256).with_typ("at+jwt"),
+        &claims,
+        &signer,
+    )
+    .unwrap();
     let v = jwt::Validation::new().typ("application/AT+JWT");
     assert!(jwt::verify(&at, &key, &v, now).is_ok());
-    let plain = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256).with_typ("JWT"), &claims, &signer).unwrap();
-    assert_eq!(jwt::verify(&plain, &key, &v, now), Err(ValidationError::Type.into()));
+    let plain = jwt::encode(
+        &JwsHeader::new(JwsAlgorithm::HS256).with_typ("JWT"),
+        &claims,
+        &signer,
+    )
+    .unwrap();
+    assert_eq!(
+        jwt::verify(&plain, &key, &v, now),
+        Err(ValidationError::Type.into())
+    );
     let untyped = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256), &claims, &signer).unwrap();
-    assert_eq!(jwt::verify(&untyped, &key, &v, now), Err(ValidationError::Type.into()));
-    let stringy = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256), &json!({"exp": "200"}), &signer).unwrap();
+    assert_eq!(
+        jwt::verify(&untyped, &key, &v, now),
+        Err(ValidationError::Type.into())
+    );
+    let stringy = jwt::encode(
+        &JwsHeader::new(JwsAlgorithm::HS256),
+        &json!({"exp": "200"}),
+        &signer,
+    )
+    .unwrap();
     assert_eq!(
         jwt::verify(&stringy, &key, &jwt::Validation::new(), now),
         Err(ValidationError::WrongType("exp").into())
@@ -425,34 +650,58 @@ fn json_serialization_rules() {
     let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &[4; 32], provider).unwrap();
     let mut unprotected = Map::new();
     unprotected.insert("kid".into(), "u".into());
-    let spec = SignatureSpec { protected: JwsHeader::new(JwsAlgorithm::HS256), unprotected, signer: &signer };
+    let spec = SignatureSpec {
+        protected: JwsHeader::new(JwsAlgorithm::HS256),
+        unprotected,
+        signer: &signer,
+    };
     let json = jws::sign_json(b"p", std::slice::from_ref(&spec), true, false).unwrap();
     let parsed = JwsJson::parse(json.to_string().as_bytes(), &opts()).unwrap();
-    assert_eq!(parsed.verify(&key, &opts()).unwrap().header.kid.as_deref(), Some("u"));
+    assert_eq!(
+        parsed.verify(&key, &opts()).unwrap().header.kid.as_deref(),
+        Some("u")
+    );
     // Protected and unprotected headers must be disjoint.
     let mut overlap = json.clone();
     overlap["header"]["alg"] = "HS256".into();
     let parsed = JwsJson::parse(overlap.to_string().as_bytes(), &opts()).unwrap();
-    assert!(matches!(parsed.verify(&key, &opts()), Err(Error::Header(_))));
+    assert!(matches!(
+        parsed.verify(&key, &opts()),
+        Err(Error::Header(_))
+    ));
     // crit in the unprotected header is refused.
     let mut crit = json.clone();
     crit["header"]["crit"] = json!(["exp"]);
     crit["header"]["exp"] = 1.into();
     let parsed = JwsJson::parse(crit.to_string().as_bytes(), &opts()).unwrap();
-    let understood = JwsOptions { understood_crit: vec!["exp".into()], ..opts() };
-    assert!(matches!(parsed.verify(&key, &understood), Err(Error::Crit(_))));
+    let understood = JwsOptions {
+        understood_crit: vec!["exp".into()],
+        ..opts()
+    };
+    assert!(matches!(
+        parsed.verify(&key, &understood),
+        Err(Error::Crit(_))
+    ));
     // Mixed general/flattened, bad types, empty signatures.
     let mut mixed = json.clone();
     mixed["signatures"] = json!([]);
     assert!(JwsJson::parse(mixed.to_string().as_bytes(), &opts()).is_err());
-    for bad in [r#"{"payload":"cA","signatures":[]}"#, r#"{"payload":5,"signature":"AA"}"#, r#"{"payload":"cA"}"#, r#"{"payload":"cA","signature":"AA"}"#] {
+    for bad in [
+        r#"{"payload":"cA","signatures":[]}"#,
+        r#"{"payload":5,"signature":"AA"}"#,
+        r#"{"payload":"cA"}"#,
+        r#"{"payload":"cA","signature":"AA"}"#,
+    ] {
         assert!(JwsJson::parse(bad.as_bytes(), &opts()).is_err(), "{bad}");
     }
     // Detached JSON.
     let det = jws::sign_json(b"p", std::slice::from_ref(&spec), false, true).unwrap();
     let parsed = JwsJson::parse(det.to_string().as_bytes(), &opts()).unwrap();
     assert!(parsed.verify(&key, &opts()).is_err());
-    assert_eq!(parsed.verify_detached(b"p", &key, &opts()).unwrap().payload, b"p");
+    assert_eq!(
+        parsed.verify_detached(b"p", &key, &opts()).unwrap().payload,
+        b"p"
+    );
     assert!(parsed.verify_detached(b"q", &key, &opts()).is_err());
 }
 
@@ -464,10 +713,18 @@ fn unsupported_algorithms_are_errors_not_panics() {
             if provider.supports(alg) {
                 if r.is_err() {
                     // Only RSA generation may be missing (ring).
-                    assert!(matches!(alg.family(), authcore_jose::AlgorithmFamily::RsaPkcs1 | authcore_jose::AlgorithmFamily::RsaPss));
+                    assert!(matches!(
+                        alg.family(),
+                        authcore_jose::AlgorithmFamily::RsaPkcs1
+                            | authcore_jose::AlgorithmFamily::RsaPss
+                    ));
                 }
             } else {
-                assert!(matches!(r, Err(Error::UnsupportedAlgorithm(_))), "{alg} {}", provider.name());
+                assert!(
+                    matches!(r, Err(Error::UnsupportedAlgorithm(_))),
+                    "{alg} {}",
+                    provider.name()
+                );
             }
         }
     }

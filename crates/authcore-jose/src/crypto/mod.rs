@@ -103,12 +103,17 @@ pub fn default_provider() -> &'static dyn CryptoProvider {
 
 /// Every provider compiled into this build, the default first.
 pub fn providers() -> Vec<&'static dyn CryptoProvider> {
-    let mut out: Vec<&'static dyn CryptoProvider> = Vec::new();
-    #[cfg(feature = "ring")]
-    out.push(&ring::PROVIDER);
-    #[cfg(feature = "aws-lc-rs")]
-    out.push(&aws_lc::PROVIDER);
-    out
+    let all: [Option<&'static dyn CryptoProvider>; 2] = [
+        #[cfg(feature = "ring")]
+        Some(&ring::PROVIDER),
+        #[cfg(not(feature = "ring"))]
+        None,
+        #[cfg(feature = "aws-lc-rs")]
+        Some(&aws_lc::PROVIDER),
+        #[cfg(not(feature = "aws-lc-rs"))]
+        None,
+    ];
+    all.into_iter().flatten().collect()
 }
 
 /// Looks a compiled-in provider up by [`CryptoProvider::name`].
@@ -116,5 +121,7 @@ pub fn provider_by_name(name: &str) -> Result<&'static dyn CryptoProvider> {
     providers()
         .into_iter()
         .find(|p| p.name() == name)
-        .ok_or_else(|| Error::UnsupportedAlgorithm(format!("crypto provider `{name}` is not compiled in")))
+        .ok_or_else(|| {
+            Error::UnsupportedAlgorithm(format!("crypto provider `{name}` is not compiled in"))
+        })
 }

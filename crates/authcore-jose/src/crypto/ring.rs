@@ -30,7 +30,11 @@ fn ecdsa_signing_alg(alg: JwsAlgorithm) -> Result<&'static ring::signature::Ecds
     }
 }
 
-fn ecdsa_key_pair(alg: JwsAlgorithm, d: &[u8], point: &[u8]) -> Result<ring::signature::EcdsaKeyPair> {
+fn ecdsa_key_pair(
+    alg: JwsAlgorithm,
+    d: &[u8],
+    point: &[u8],
+) -> Result<ring::signature::EcdsaKeyPair> {
     let sys = ring::rand::SystemRandom::new(); // allow-clock: ring's key-pair check draws randomness
     ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
         ecdsa_signing_alg(alg)?,
@@ -55,9 +59,12 @@ struct RsaVerifier {
 
 impl SignatureVerifier for RsaVerifier {
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-        ring::signature::RsaPublicKeyComponents { n: &self.n, e: &self.e }
-            .verify(self.params, message, signature)
-            .map_err(|_| Error::InvalidSignature)
+        ring::signature::RsaPublicKeyComponents {
+            n: &self.n,
+            e: &self.e,
+        }
+        .verify(self.params, message, signature)
+        .map_err(|_| Error::InvalidSignature)
     }
 }
 
@@ -65,7 +72,9 @@ struct PointVerifier(ring::signature::UnparsedPublicKey<Vec<u8>>);
 
 impl SignatureVerifier for PointVerifier {
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
-        self.0.verify(message, signature).map_err(|_| Error::InvalidSignature)
+        self.0
+            .verify(message, signature)
+            .map_err(|_| Error::InvalidSignature)
     }
 }
 
@@ -117,18 +126,31 @@ impl CryptoProvider for RingProvider {
                 let params = rsa_params(alg, legacy).ok_or_else(|| {
                     Error::InvalidKey(format!("{alg} needs an RSA key of at least 2048 bits"))
                 })?;
-                Ok(Box::new(RsaVerifier { n: unsigned(&p.n).to_vec(), e: unsigned(&p.e).to_vec(), params }))
+                Ok(Box::new(RsaVerifier {
+                    n: unsigned(&p.n).to_vec(),
+                    e: unsigned(&p.e).to_vec(),
+                    params,
+                }))
             }
-            (JwsAlgorithm::ES256, KeyParams::Ec(p)) if p.crv == crate::alg::EcCurve::P256 => Ok(Box::new(
-                PointVerifier(s::UnparsedPublicKey::new(&s::ECDSA_P256_SHA256_FIXED, p.uncompressed_point())),
-            )),
-            (JwsAlgorithm::ES384, KeyParams::Ec(p)) if p.crv == crate::alg::EcCurve::P384 => Ok(Box::new(
-                PointVerifier(s::UnparsedPublicKey::new(&s::ECDSA_P384_SHA384_FIXED, p.uncompressed_point())),
-            )),
+            (JwsAlgorithm::ES256, KeyParams::Ec(p)) if p.crv == crate::alg::EcCurve::P256 => {
+                Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(
+                    &s::ECDSA_P256_SHA256_FIXED,
+                    p.uncompressed_point(),
+                ))))
+            }
+            (JwsAlgorithm::ES384, KeyParams::Ec(p)) if p.crv == crate::alg::EcCurve::P384 => {
+                Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(
+                    &s::ECDSA_P384_SHA384_FIXED,
+                    p.uncompressed_point(),
+                ))))
+            }
             (JwsAlgorithm::EdDSA | JwsAlgorithm::Ed25519, KeyParams::Okp(p))
                 if p.crv == crate::alg::OkpCurve::Ed25519 =>
             {
-                Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(&s::ED25519, p.x.clone()))))
+                Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(
+                    &s::ED25519,
+                    p.x.clone(),
+                ))))
             }
             _ => Err(wrong_key(alg, key)),
         }
@@ -138,7 +160,11 @@ impl CryptoProvider for RingProvider {
         signer_impl(NAME, alg, key)
     }
 
-    fn generate_key(&self, alg: JwsAlgorithm, rng: &dyn crate::rand::SecureRandom) -> Result<KeyParams> {
+    fn generate_key(
+        &self,
+        alg: JwsAlgorithm,
+        rng: &dyn crate::rand::SecureRandom,
+    ) -> Result<KeyParams> {
         generate_impl(NAME, alg, rng)
     }
 
