@@ -445,6 +445,34 @@ pub fn verify_detached(
     Ok(header)
 }
 
+/// Verifies a compact JWS whose attached payload may be unencoded (RFC 7797 §5.2: `b64:
+/// false` listed in `crit`, the payload part carried as is, which then cannot contain `.`).
+/// The plain [`verify_compact`] refuses `b64: false` so that a caller not expecting raw
+/// payloads never receives one; this is the explicit opt-in. Encoded payloads verify here too.
+pub fn verify_compact_unencoded(
+    token: &str,
+    keys: &(impl KeySource + ?Sized),
+    options: &JwsOptions,
+) -> Result<VerifiedJws> {
+    let parts = split_compact(token, options.max_bytes)?;
+    let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
+    check_crit(&header, &|n| header.contains(n), options, true)?;
+    let signature = b64::decode(parts.signature_b64)?;
+    // The signing input is the token up to the last `.`, whatever the payload encoding.
+    let input_len = parts.header_b64.len() + 1 + parts.payload_b64.len();
+    verify_signature(keys, &header, &token.as_bytes()[..input_len], &signature)?;
+    let payload = if header.payload_is_encoded() {
+        b64::decode(parts.payload_b64)?
+    } else {
+        parts.payload_b64.as_bytes().to_vec()
+    };
+    Ok(VerifiedJws {
+        header,
+        payload,
+        signature_index: 0,
+    })
+}
+
 fn detached_signing_input(header_b64: &str, payload: &[u8], encoded: bool) -> Vec<u8> {
     let mut input = Vec::with_capacity(header_b64.len() + 1 + payload.len() * 4 / 3 + 4);
     input.extend_from_slice(header_b64.as_bytes());

@@ -300,6 +300,25 @@ fn b64_false_only_through_the_detached_api_and_only_with_crit() {
         Err(Error::Crit(_))
     ));
     assert!(jws::sign_compact(&h, b"abc", &signer).is_err());
+    // The attached unencoded form (RFC 7797 §5.2) only through its own entry point.
+    let v = jws::verify_compact_unencoded(&attached, &key, &opts()).unwrap();
+    assert_eq!(v.payload, b"abc");
+    let changed = detached.replacen("..", ".abd.", 1);
+    assert!(matches!(
+        jws::verify_compact_unencoded(&changed, &key, &opts()),
+        Err(Error::InvalidSignature)
+    ));
+    let forged_attached = forged.replacen("..", ".abc.", 1);
+    assert!(matches!(
+        jws::verify_compact_unencoded(&forged_attached, &key, &opts()),
+        Err(Error::Crit(_))
+    ));
+    // An encoded token verifies through it too, with its payload decoded.
+    let plain = jws::sign_compact(&JwsHeader::new(JwsAlgorithm::HS256), b"abc", &signer).unwrap();
+    assert_eq!(
+        jws::verify_compact_unencoded(&plain, &key, &opts()).unwrap().payload,
+        b"abc"
+    );
 }
 
 #[test]
