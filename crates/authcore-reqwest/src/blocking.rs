@@ -1,0 +1,128 @@
+//! A blocking HTTP client (feature `blocking`), for programs without an async runtime.
+//!
+//! It must not be created or used inside an async runtime (reqwest's blocking client runs its
+//! own). The state machines are driven the same way as in the async API; see
+//! [`HttpClient::poll_device_flow`] for the one that waits.
+
+use std::io::Read;
+
+use authcore_jose::SecureRandom;
+use authcore_oauth2::{
+    AuthorizationServer, Client, DeviceAction, DeviceAuthorizationFlow, DeviceFlowStep,
+    DpopExchange, DpopStep, TokenResponse, TokenResponseOptions,
+};
+use http::{Request, Response};
+
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::transport::{HttpConfig, check_redirect};
+
+/// A blocking HTTP client for the core's requests: same behaviour as the async
+/// [`crate::HttpClient`] (no redirects, timeouts, body cap).
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    inner: reqwest::blocking::Client,
+    max_response_bytes: usize,
+}
+
+impl HttpClient {
+    /// A client with `config`.
+    pub fn new(config: &HttpConfig) -> Result<Self> {
+        let inner = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.get_connect_timeout())
+            .timeout(config.get_timeout())
+            .build()?;
+        Ok(HttpClient {
+            inner,
+            max_response_bytes: config.get_max_response_bytes(),
+        })
+    }
+
+    /// Sends `request` and reads the response up to the cap.
+    pub fn execute(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>> {
+        let request = reqwest::blocking::Request::try_from(request)?;
+        let mut resp = self.inner.execute(request)?;
+        check_redirect(resp.status(), resp.headers())?;
+        let limit = self.max_response_bytes;
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(Error::ResponseTooLarge { limit });
+        }
+        let mut body = Vec::new();
+        // One byte past the cap tells "exactly at the cap" from "over it".
+        (&mut resp)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(
+                |e| match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                    Some(r) if r.is_timeout() => Error::Timeout,
+                    _ => Error::Misuse("reading the response body failed"),
+                },
+            )?;
+        if body.len() > limit {
+            return Err(Error::ResponseTooLarge { limit });
+        }
+        let mut out = Response::new(body);
+        *out.status_mut() = resp.status();
+        *out.version_mut() = resp.version();
+        *out.headers_mut() = std::mem::take(resp.headers_mut());
+        Ok(out)
+    }
+
+    /// Sends a DPoP exchange, retrying once with the server's nonce when asked (RFC 9449
+    /// §8, §9). Returns the final response and the latest nonce.
+    pub fn send_with_dpop(
+        &self,
+        mut exchange: DpopExchange,
+        rng: &dyn SecureRandom,
+    ) -> Result<(Response<Vec<u8>>, Option<String>)> {
+        // The exchange retries at most once; the bound is a guard, not a policy.
+        for _ in 0..3 {
+            let req = exchange.request(clock::now()?, rng)?;
+            match exchange.handle_response(self.execute(req)?) {
+                DpopStep::Retry(next) => exchange = *next,
+                DpopStep::Done { response, nonce } => return Ok((response, nonce)),
+            }
+        }
+        Err(Error::Misuse("DPoP nonce retry did not settle"))
+    }
+
+    /// Polls the token endpoint until the device flow ends (RFC 8628 §3.4, §3.5), sleeping
+    /// the thread between polls.
+    pub fn poll_device_flow(
+        &self,
+        mut flow: DeviceAuthorizationFlow,
+        client: &Client,
+        server: &AuthorizationServer,
+        options: &TokenResponseOptions,
+        rng: &dyn SecureRandom,
+    ) -> Result<TokenResponse> {
+        loop {
+            let now = clock::now()?;
+            match flow.next_action(now) {
+                DeviceAction::WaitUntil(t) => std::thread::sleep(clock::until(t)?),
+                DeviceAction::Expired => {
+                    return Err(authcore_oauth2::Error::DeviceCodeExpired {
+                        now,
+                        expired_at: flow.expires_at(),
+                    }
+                    .into());
+                }
+                DeviceAction::Poll => {
+                    let req = flow.build_token_request(client, server, now, rng)?;
+                    let resp = self.execute(req)?;
+                    match flow.handle_token_response(&resp, clock::now()?, options)? {
+                        DeviceFlowStep::Complete(t) => return Ok(t),
+                        DeviceFlowStep::Pending(next) => {
+                            // A zero interval from the server must not become a busy loop.
+                            std::thread::sleep(
+                                clock::until(next.next_poll_at())?.max(crate::drive::MIN_POLL_GAP),
+                            );
+                            flow = next;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! # authcore-reqwest
+//!
+//! The client adapter of authcore: it sends the `http::Request`s that the protocol core
+//! ([`authcore_oauth2`]) hands out with [reqwest], gives the responses back to the core, and
+//! supplies what the core never takes on its own: the clock, the operating system's
+//! randomness, and the waiting between steps.
+//!
+//! It adds no protocol logic. Every check (state, PKCE, `iss`, token types, DPoP binding,
+//! device-flow timing) is the core's; this crate only carries bytes and sleeps.
+//!
+//! ```text
+//!   Client (facade) ──► core builds http::Request ──► HttpClient::execute ──► network
+//!         ▲                                                  │ no redirects, timeouts,
+//!         │                                                  ▼ body capped while streaming
+//!   tokens / claims ◄── core parses http::Response ◄── http::Response<Vec<u8>>
+//!         └── state machines (DPoP nonce retry, device polling) loop here, bounded
+//! ```
+//!
+//! Two levels:
+//!
+//! - [`HttpClient`]: `execute(http::Request<Vec<u8>>) -> http::Response<Vec<u8>>`, plus the
+//!   drivers [`HttpClient::send_with_dpop`] and [`HttpClient::poll_device_flow`]. Use it with
+//!   the core's `build_*`/`parse_*` functions directly. A blocking twin is in [`blocking`]
+//!   (feature `blocking`).
+//! - [`Client`]: one storable, cloneable value per (client, server) pair that runs whole
+//!   flows: [`ClientBuilder::discover`], [`Client::authorization_url`],
+//!   [`Client::exchange_code`], [`Client::refresh`], [`Client::client_credentials`],
+//!   [`Client::device_authorization`] and [`Client::poll_device`], [`Client::introspect`],
+//!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`], with
+//!   DPoP on request ([`ClientBuilder::dpop`]).
+//!
+//! ## Transport defaults
+//!
+//! - Redirects are never followed ([`Error::Redirect`]): requests carry credentials, tokens
+//!   and proofs meant for one URL.
+//! - 10 s connect timeout, 30 s total ([`HttpConfig`]).
+//! - Response bodies are read chunk by chunk and reading stops past 256 KiB
+//!   ([`Error::ResponseTooLarge`]).
+//! - TLS is rustls with the platform verifier; no proxy from the environment, no
+//!   decompression, no cookies.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use authcore_oauth2::{AuthorizationRequest, AuthorizationResponse, ClientAuthentication, ClientSecret};
+//!
+//! # async fn run() -> Result<(), authcore_reqwest::Error> {
+//! let client = authcore_reqwest::Client::builder(
+//!     "s6BhdRkqt3",
+//!     ClientAuthentication::ClientSecretBasic(ClientSecret::new("7Fjfp0ZBr1KtDRbnfVdmIw")),
+//! )
+//! .discover("https://as.example")
+//! .await?;
+//!
+//! // 1. Send the user agent to `url`; keep `pending` until the callback arrives.
+//! let (url, pending) = client.authorization_url(
+//!     AuthorizationRequest::new("https://client.example/cb")
+//!         .scope("openid profile")
+//!         .with_nonce(),
+//! )?;
+//! println!("open {url}");
+//!
+//! // 2. The redirect URI the user agent came back with.
+//! let callback = AuthorizationResponse::from_redirect_uri(
+//!     "https://client.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=...",
+//! )?;
+//! let tokens = client.exchange_code(pending, &callback).await?;
+//! let claims = client.userinfo(&tokens.response.access_token).await?;
+//! println!("hello {}", claims["sub"]);
+//!
+//! // Machine-to-machine.
+//! let t = client.client_credentials(&["api:read"]).await?;
+//! client.revoke(t.access_token.secret(), None).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Versioning
+//!
+//! This crate is versioned apart from the core crates: reqwest is part of its public API, so
+//! a reqwest upgrade is a release of this crate alone and never forces one of the core.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+mod client;
+mod clock;
+mod drive;
+mod error;
+mod transport;
+
+pub use client::{AuthorizationTokens, Client, ClientBuilder};
+pub use clock::now;
+pub use error::{Error, Result};
+pub use transport::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpClient, HttpConfig,
+};
+
+/// The core crates this adapter drives.
+pub use authcore_oauth2 as oauth2;
+pub use reqwest;

@@ -1,0 +1,550 @@
+//! The adapter against local HTTP servers on 127.0.0.1: transport limits (redirects, body
+//! cap, timeouts), the DPoP nonce retry, and device-flow polling with `slow_down`.
+
+// Tests measure real elapsed time (timeouts, polling intervals) like the adapter they test.
+#![allow(clippy::disallowed_methods)]
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use authcore_jose::{Jwk, JwsAlgorithm, SigningKey, crypto};
+use authcore_oauth2::{
+    AuthorizationServer, ClientAuthentication, ClientSecret, DpopKey, ErrorCode, TokenType,
+};
+use authcore_reqwest::{Client, Error, HttpClient, HttpConfig};
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+type Reply = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>;
+type Handler = Arc<dyn Fn(Request<Bytes>) -> Reply + Send + Sync>;
+
+/// Serves `handler` on 127.0.0.1 (a free port) until the runtime ends.
+async fn serve(handler: Handler) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let h = handler.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req: Request<Incoming>| {
+                    let h = h.clone();
+                    async move {
+                        let (parts, body) = req.into_parts();
+                        let bytes = body
+                            .collect()
+                            .await
+                            .map(|c| c.to_bytes())
+                            .unwrap_or_default();
+                        Ok::<_, Infallible>(h(Request::from_parts(parts, bytes)).await)
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+fn handler<F>(f: F) -> Handler
+where
+    F: Fn(Request<Bytes>) -> Response<Full<Bytes>> + Send + Sync + 'static,
+{
+    Arc::new(move |req| {
+        let resp = f(req);
+        Box::pin(async move { resp })
+    })
+}
+
+fn json(status: u16, body: &str) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(Full::new(Bytes::from(body.to_owned())))
+        .unwrap()
+}
+
+fn get(url: &str) -> Request<Vec<u8>> {
+    Request::builder().uri(url).body(Vec::new()).unwrap()
+}
+
+fn http_client(config: HttpConfig) -> HttpClient {
+    HttpClient::new(&config).unwrap()
+}
+
+#[tokio::test]
+async fn request_and_response_are_carried_unchanged() {
+    let addr = serve(handler(|req| {
+        let echo = format!(
+            "{} {} {} {}",
+            req.method(),
+            req.uri(),
+            req.headers()["x-test"].to_str().unwrap(),
+            String::from_utf8_lossy(req.body())
+        );
+        Response::builder()
+            .status(418)
+            .header("x-answer", "42")
+            .body(Full::new(Bytes::from(echo)))
+            .unwrap()
+    }))
+    .await;
+    let req = Request::builder()
+        .method("POST")
+        .uri(format!("http://{addr}/path?q=1"))
+        .header("x-test", "yes")
+        .body(b"a=b".to_vec())
+        .unwrap();
+    let resp = http_client(HttpConfig::new()).execute(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::IM_A_TEAPOT);
+    assert_eq!(resp.headers()["x-answer"], "42");
+    assert_eq!(resp.body(), b"POST /path?q=1 yes a=b");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let followed = Arc::new(AtomicUsize::new(0));
+    let f = followed.clone();
+    let addr = serve(handler(move |req| {
+        if req.uri().path() == "/elsewhere" {
+            f.fetch_add(1, Ordering::SeqCst);
+            return json(200, "{}");
+        }
+        Response::builder()
+            .status(302)
+            .header("location", "/elsewhere")
+            .body(Full::new(Bytes::new()))
+            .unwrap()
+    }))
+    .await;
+    for status_path in ["/token", "/other"] {
+        let err = http_client(HttpConfig::new())
+            .execute(get(&format!("http://{addr}{status_path}")))
+            .await
+            .unwrap_err();
+        match err {
+            Error::Redirect { status, location } => {
+                assert_eq!(status, 302);
+                assert_eq!(location.as_deref(), Some("/elsewhere"));
+            }
+            other => panic!("expected a redirect error, got {other:?}"),
+        }
+    }
+    assert_eq!(followed.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn body_cap_with_content_length() {
+    let addr = serve(handler(|req| {
+        let n: usize = req.uri().path()[1..].parse().unwrap();
+        json(200, &"x".repeat(n))
+    }))
+    .await;
+    let http = http_client(HttpConfig::new().max_response_bytes(100));
+    let ok = http
+        .execute(get(&format!("http://{addr}/100")))
+        .await
+        .unwrap();
+    assert_eq!(ok.body().len(), 100, "exactly the cap is accepted");
+    let err = http
+        .execute(get(&format!("http://{addr}/101")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 100 }),
+        "{err:?}"
+    );
+}
+
+/// A raw server that streams a chunked body of `total` bytes without `Content-Length`;
+/// reports how many bytes it managed to write before the client hung up.
+async fn chunked_server(total: usize) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let written = Arc::new(AtomicUsize::new(0));
+    let w = written.clone();
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        if s.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = vec![b'x'; 16 * 1024];
+        let mut sent = 0;
+        while sent < total {
+            let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+            if s.write_all(&frame).await.is_err() {
+                break;
+            }
+            sent += chunk.len();
+            w.store(sent, Ordering::SeqCst);
+        }
+        let _ = s.write_all(b"0\r\n\r\n").await;
+    });
+    (addr, written)
+}
+
+#[tokio::test]
+async fn body_cap_while_streaming() {
+    // 64 MiB offered; the client must stop shortly past its 64 KiB cap.
+    let (addr, written) = chunked_server(64 << 20).await;
+    let http = http_client(HttpConfig::new().max_response_bytes(64 * 1024));
+    let err = http
+        .execute(get(&format!("http://{addr}/")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 65536 }),
+        "{err:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        written.load(Ordering::SeqCst) < 32 << 20,
+        "the client kept reading after the cap"
+    );
+}
+
+#[tokio::test]
+async fn total_timeout() {
+    let addr = serve(Arc::new(|_req| {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            json(200, "{}")
+        })
+    }))
+    .await;
+    let http = http_client(HttpConfig::new().timeout(Duration::from_millis(300)));
+    let started = Instant::now();
+    let err = http
+        .execute(get(&format!("http://{addr}/slow")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn connect_timeout_or_refusal_is_an_error() {
+    // A port nothing listens on: refused at once (a transport error, not a hang).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let http = http_client(HttpConfig::new().connect_timeout(Duration::from_millis(500)));
+    let err = http
+        .execute(get(&format!("http://{addr}/")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport(_) | Error::Timeout),
+        "{err:?}"
+    );
+}
+
+fn claims_of(jwt: &str) -> serde_json::Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&authcore_jose::b64::decode(payload).unwrap()).unwrap()
+}
+
+fn dpop_key() -> DpopKey {
+    let provider = crypto::default_provider();
+    let jwk = Jwk::generate(JwsAlgorithm::ES256, provider, provider.system_random()).unwrap();
+    DpopKey::new(
+        SigningKey::from_jwk(&jwk, None, provider).unwrap(),
+        provider,
+    )
+    .unwrap()
+}
+
+/// A token endpoint and a resource that both demand the nonce `n1` (RFC 9449 §8, §9), and
+/// record the proofs they saw.
+async fn dpop_server() -> (SocketAddr, Arc<Mutex<Vec<serde_json::Value>>>) {
+    let proofs = Arc::new(Mutex::new(Vec::new()));
+    let p = proofs.clone();
+    let addr = serve(handler(move |req| {
+        let proof = claims_of(req.headers()["dpop"].to_str().unwrap());
+        p.lock().unwrap().push(proof.clone());
+        let has_nonce = proof.get("nonce").and_then(|n| n.as_str()) == Some("n1");
+        match (req.uri().path(), has_nonce) {
+            ("/token", false) => {
+                let mut r = json(400, r#"{"error":"use_dpop_nonce"}"#);
+                r.headers_mut().insert("dpop-nonce", "n1".parse().unwrap());
+                r
+            }
+            ("/token", true) => json(
+                200,
+                r#"{"access_token":"at-1","token_type":"DPoP","expires_in":60}"#,
+            ),
+            ("/resource", false) => {
+                let mut r = json(401, "");
+                r.headers_mut().insert(
+                    "www-authenticate",
+                    r#"DPoP error="use_dpop_nonce", algs="ES256""#.parse().unwrap(),
+                );
+                r.headers_mut().insert("dpop-nonce", "n1".parse().unwrap());
+                r
+            }
+            ("/resource", true) => {
+                assert_eq!(req.headers()["authorization"], "DPoP at-1");
+                assert!(proof.get("ath").is_some());
+                json(200, r#"{"sub":"alice"}"#)
+            }
+            _ => json(404, "{}"),
+        }
+    }))
+    .await;
+    (addr, proofs)
+}
+
+#[tokio::test]
+async fn dpop_nonce_retry_at_token_endpoint_and_resource() {
+    let (addr, proofs) = dpop_server().await;
+    let base = format!("http://{addr}");
+    let server = AuthorizationServer::new(base.clone())
+        .with_token_endpoint(&format!("{base}/token"))
+        .unwrap();
+    let client = Client::builder(
+        "c1",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s1")),
+    )
+    .dpop(dpop_key())
+    .build(server)
+    .unwrap();
+
+    let tokens = client.client_credentials(&[]).await.unwrap();
+    assert_eq!(tokens.token_type, TokenType::DPoP);
+    {
+        let seen = proofs.lock().unwrap();
+        assert_eq!(seen.len(), 2, "one nonce demand, one retry");
+        assert!(seen[0].get("nonce").is_none());
+        assert_eq!(seen[1]["nonce"], "n1");
+        assert_eq!(seen[1]["htu"], format!("{base}/token"));
+    }
+
+    // The nonce is remembered for the origin: the resource request carries it at once.
+    let resp = client
+        .send_protected(get(&format!("{base}/resource")), &tokens.access_token)
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(proofs.lock().unwrap().len(), 3);
+
+    // Without a remembered nonce, the resource's 401 demand is retried once.
+    let fresh = HttpClient::new(&HttpConfig::new()).unwrap();
+    let exchange = authcore_oauth2::DpopExchange::new(
+        client.dpop_key().unwrap().clone(),
+        get(&format!("{base}/resource")),
+        Some(tokens.access_token.clone()),
+        None,
+    );
+    let (resp, nonce) = fresh
+        .send_with_dpop(exchange, crypto::default_provider().system_random())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(nonce.as_deref(), Some("n1"));
+    assert_eq!(proofs.lock().unwrap().len(), 5);
+}
+
+/// A device authorization server answering the token endpoint with `script` in order
+/// (the last entry repeats), recording when each poll arrived.
+async fn device_server(
+    interval: u64,
+    expires_in: u64,
+    script: Vec<&'static str>,
+) -> (String, Arc<Mutex<Vec<Instant>>>) {
+    let polls = Arc::new(Mutex::new(Vec::new()));
+    let p = polls.clone();
+    let addr = serve(handler(move |req| match req.uri().path() {
+        "/device" => json(
+            200,
+            &format!(
+                r#"{{"device_code":"dc","user_code":"WDJB-MJHT","verification_uri":"https://as.example/device","expires_in":{expires_in},"interval":{interval}}}"#
+            ),
+        ),
+        "/token" => {
+            let mut seen = p.lock().unwrap();
+            seen.push(Instant::now());
+            let body = script[(seen.len() - 1).min(script.len() - 1)];
+            if body.contains("error") {
+                json(400, body)
+            } else {
+                json(200, body)
+            }
+        }
+        _ => json(404, "{}"),
+    }))
+    .await;
+    (format!("http://{addr}"), polls)
+}
+
+fn device_client(base: &str) -> Client {
+    let server = AuthorizationServer::new(base)
+        .with_token_endpoint(&format!("{base}/token"))
+        .unwrap()
+        .with_device_authorization_endpoint(&format!("{base}/device"))
+        .unwrap();
+    Client::builder(
+        "tv",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .build(server)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn device_polling_honours_pending_and_slow_down() {
+    let (base, polls) = device_server(
+        1,
+        60,
+        vec![
+            r#"{"error":"authorization_pending"}"#,
+            r#"{"error":"slow_down"}"#,
+            r#"{"access_token":"at","token_type":"Bearer"}"#,
+        ],
+    )
+    .await;
+    let client = device_client(&base);
+    let flow = client.device_authorization(&["read"]).await.unwrap();
+    assert_eq!(flow.response().user_code, "WDJB-MJHT");
+    let started = Instant::now();
+    let tokens = client.poll_device(flow).await.unwrap();
+    assert_eq!(tokens.access_token.secret(), "at");
+    let seen = polls.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    // After `slow_down` the interval is 1 + 5 seconds (RFC 8628 §3.5).
+    let gap = seen[2] - seen[1];
+    assert!(
+        gap >= Duration::from_millis(5500),
+        "polled again after {gap:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[tokio::test]
+async fn device_polling_stops_on_denial_and_on_expiry() {
+    let (base, polls) = device_server(1, 60, vec![r#"{"error":"access_denied"}"#]).await;
+    let err = device_client(&base)
+        .poll_device(
+            device_client(&base)
+                .device_authorization(&[])
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        Error::OAuth(authcore_oauth2::Error::Server(e)) => {
+            assert_eq!(e.error, ErrorCode::AccessDenied)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(polls.lock().unwrap().len(), 1);
+
+    let (base, _) = device_server(1, 3, vec![r#"{"error":"authorization_pending"}"#]).await;
+    let client = device_client(&base);
+    let started = Instant::now();
+    let err = client
+        .poll_device(client.device_authorization(&[]).await.unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OAuth(authcore_oauth2::Error::DeviceCodeExpired { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[tokio::test]
+async fn discovery_prefers_openid_configuration_and_checks_issuer() {
+    let addr_cell: Arc<Mutex<Option<SocketAddr>>> = Arc::new(Mutex::new(None));
+    let cell = addr_cell.clone();
+    let addr = serve(handler(move |req| {
+        let a = cell.lock().unwrap().unwrap();
+        match req.uri().path() {
+            "/.well-known/openid-configuration" => json(
+                200,
+                &format!(
+                    r#"{{"issuer":"http://{a}","token_endpoint":"http://{a}/token","userinfo_endpoint":"http://{a}/me"}}"#
+                ),
+            ),
+            _ => json(404, "{}"),
+        }
+    }))
+    .await;
+    *addr_cell.lock().unwrap() = Some(addr);
+    let auth = || ClientAuthentication::ClientSecretBasic(ClientSecret::new("s"));
+    let client = Client::builder("c", auth())
+        .discover(&format!("http://{addr}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.server().token_endpoint().unwrap().as_str(),
+        format!("http://{addr}/token")
+    );
+    // A document for another issuer is refused (RFC 8414 §3.3).
+    let err = Client::builder("c", auth())
+        .discover(&format!("http://{addr}/"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::OAuth(authcore_oauth2::Error::Security(_))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn client_is_storable() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<Client>();
+    assert_traits::<HttpClient>();
+    // Futures of the facade can be spawned.
+    let client = device_client("http://127.0.0.1:9");
+    let handle = tokio::spawn(async move { client.client_credentials(&[]).await.is_err() });
+    assert!(handle.await.unwrap());
+}
+
+#[cfg(feature = "blocking")]
+#[test]
+fn blocking_client_caps_and_refuses_redirects() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let addr = rt.block_on(serve(handler(|req| match req.uri().path() {
+        "/big" => json(200, &"x".repeat(1000)),
+        "/redirect" => Response::builder()
+            .status(307)
+            .header("location", "https://elsewhere.example/")
+            .body(Full::new(Bytes::new()))
+            .unwrap(),
+        _ => json(200, r#"{"ok":true}"#),
+    })));
+    let http =
+        authcore_reqwest::blocking::HttpClient::new(&HttpConfig::new().max_response_bytes(999))
+            .unwrap();
+    let ok = http.execute(get(&format!("http://{addr}/small"))).unwrap();
+    assert_eq!(ok.body(), br#"{"ok":true}"#);
+    assert!(matches!(
+        http.execute(get(&format!("http://{addr}/big"))),
+        Err(Error::ResponseTooLarge { limit: 999 })
+    ));
+    assert!(matches!(
+        http.execute(get(&format!("http://{addr}/redirect"))),
+        Err(Error::Redirect { status: 307, .. })
+    ));
+    drop(rt);
+}
