@@ -78,7 +78,11 @@ impl TokenRequest {
         self
     }
 
-    pub(crate) fn authorization_code(
+    /// The authorization code grant's token request (RFC 6749 §4.1.3): `code`,
+    /// `redirect_uri` and, with PKCE, `code_verifier` (RFC 7636 §4.5). Usually made by
+    /// [`PendingAuthorization::handle_callback`](crate::PendingAuthorization::handle_callback);
+    /// public for flows that receive the code elsewhere (the OpenID Connect hybrid flow).
+    pub fn authorization_code(
         code: AuthorizationCode,
         redirect_uri: String,
         verifier: Option<PkceCodeVerifier>,

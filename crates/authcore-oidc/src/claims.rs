@@ -1,0 +1,333 @@
+//! Typed claims: the ID token claims (OpenID Connect Core 1.0 §2) and the standard claims
+//! (§5.1) shared by ID tokens and UserInfo responses.
+
+use authcore_jose::jwt::{Audience, Claims};
+use serde_json::{Map, Value};
+
+use crate::error::{Result, TokenError};
+
+/// The postal address claim (OpenID Connect Core 1.0 §5.1.1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Address {
+    /// `formatted`: the full address for display, possibly with newlines.
+    pub formatted: Option<String>,
+    /// `street_address`.
+    pub street_address: Option<String>,
+    /// `locality` (city).
+    pub locality: Option<String>,
+    /// `region` (state, province, prefecture).
+    pub region: Option<String>,
+    /// `postal_code`.
+    pub postal_code: Option<String>,
+    /// `country`.
+    pub country: Option<String>,
+    /// Other members.
+    pub extra: Map<String, Value>,
+}
+
+/// The standard claims (OpenID Connect Core 1.0 §5.1), typed. Claims with language tags
+/// (`name#ja-Kana-JP`) and every other claim stay in the containing value's `extra`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct StandardClaims {
+    /// `name`.
+    pub name: Option<String>,
+    /// `given_name`.
+    pub given_name: Option<String>,
+    /// `family_name`.
+    pub family_name: Option<String>,
+    /// `middle_name`.
+    pub middle_name: Option<String>,
+    /// `nickname`.
+    pub nickname: Option<String>,
+    /// `preferred_username` (not unique, not stable: never a key for the user).
+    pub preferred_username: Option<String>,
+    /// `profile`: profile page URL.
+    pub profile: Option<String>,
+    /// `picture`: picture URL.
+    pub picture: Option<String>,
+    /// `website`.
+    pub website: Option<String>,
+    /// `email`.
+    pub email: Option<String>,
+    /// `email_verified`.
+    pub email_verified: Option<bool>,
+    /// `gender`.
+    pub gender: Option<String>,
+    /// `birthdate` (`YYYY-MM-DD`, `0000-MM-DD` or `YYYY`).
+    pub birthdate: Option<String>,
+    /// `zoneinfo`.
+    pub zoneinfo: Option<String>,
+    /// `locale`.
+    pub locale: Option<String>,
+    /// `phone_number`.
+    pub phone_number: Option<String>,
+    /// `phone_number_verified`.
+    pub phone_number_verified: Option<bool>,
+    /// `address`.
+    pub address: Option<Address>,
+    /// `updated_at`, seconds since the epoch.
+    pub updated_at: Option<u64>,
+}
+
+const STRING_CLAIMS: [&str; 15] = [
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+];
+
+impl StandardClaims {
+    /// Moves the standard claims out of `m` (wrong JSON types are rejections).
+    pub(crate) fn take_from(m: &mut Map<String, Value>) -> Result<Self> {
+        let mut s = StandardClaims::default();
+        for name in STRING_CLAIMS {
+            let v = take_string(m, name)?;
+            let slot = match name {
+                "name" => &mut s.name,
+                "given_name" => &mut s.given_name,
+                "family_name" => &mut s.family_name,
+                "middle_name" => &mut s.middle_name,
+                "nickname" => &mut s.nickname,
+                "preferred_username" => &mut s.preferred_username,
+                "profile" => &mut s.profile,
+                "picture" => &mut s.picture,
+                "website" => &mut s.website,
+                "email" => &mut s.email,
+                "gender" => &mut s.gender,
+                "birthdate" => &mut s.birthdate,
+                "zoneinfo" => &mut s.zoneinfo,
+                "locale" => &mut s.locale,
+                _ => &mut s.phone_number,
+            };
+            *slot = v;
+        }
+        s.email_verified = take_bool(m, "email_verified")?;
+        s.phone_number_verified = take_bool(m, "phone_number_verified")?;
+        s.updated_at = take_date(m, "updated_at")?;
+        s.address = match m.remove("address") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(mut a)) => Some(Address {
+                formatted: take_string(&mut a, "formatted")?,
+                street_address: take_string(&mut a, "street_address")?,
+                locality: take_string(&mut a, "locality")?,
+                region: take_string(&mut a, "region")?,
+                postal_code: take_string(&mut a, "postal_code")?,
+                country: take_string(&mut a, "country")?,
+                extra: a,
+            }),
+            Some(_) => return Err(TokenError::WrongType("address").into()),
+        };
+        Ok(s)
+    }
+}
+
+/// The claims of a validated ID token (OpenID Connect Core 1.0 §2, §5.1).
+///
+/// Only a value returned by the validating functions of this crate has passed the checks;
+/// the fields are public for reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IdTokenClaims {
+    /// `iss`: the issuer identifier.
+    pub iss: String,
+    /// `sub`: the end-user's identifier at the issuer; with `iss` the only stable key for a
+    /// user.
+    pub sub: String,
+    /// `aud`: the audiences (always containing the client id).
+    pub aud: Vec<String>,
+    /// `exp`.
+    pub exp: u64,
+    /// `iat`.
+    pub iat: u64,
+    /// `nbf`, if present.
+    pub nbf: Option<u64>,
+    /// `jti`, if present.
+    pub jti: Option<String>,
+    /// `auth_time`: when the end-user authenticated.
+    pub auth_time: Option<u64>,
+    /// `nonce`.
+    pub nonce: Option<String>,
+    /// `acr`: the authentication context class satisfied.
+    pub acr: Option<String>,
+    /// `amr`: the authentication methods used.
+    pub amr: Option<Vec<String>>,
+    /// `azp`: the authorized party.
+    pub azp: Option<String>,
+    /// `at_hash`.
+    pub at_hash: Option<String>,
+    /// `c_hash`.
+    pub c_hash: Option<String>,
+    /// `s_hash` (Financial-grade API: hash of `state`).
+    pub s_hash: Option<String>,
+    /// `sid`: the session id (Front-/Back-Channel Logout).
+    pub sid: Option<String>,
+    /// The standard claims about the end-user.
+    pub standard: StandardClaims,
+    /// Every other claim.
+    pub extra: Map<String, Value>,
+}
+
+impl IdTokenClaims {
+    /// Reads the claims of a verified payload (strict JSON, typed registered claims).
+    pub(crate) fn from_payload(payload: &[u8]) -> Result<Self> {
+        let claims = Claims::from_json(payload)?;
+        Self::from_claims(claims)
+    }
+
+    pub(crate) fn from_claims(claims: Claims) -> Result<Self> {
+        let Claims {
+            registered: r,
+            mut extra,
+        } = claims;
+        let iss = r.iss.ok_or(TokenError::MissingClaim("iss"))?;
+        let sub = r.sub.ok_or(TokenError::MissingClaim("sub"))?;
+        let aud = match r.aud.ok_or(TokenError::MissingClaim("aud"))? {
+            Audience::Single(a) => vec![a],
+            Audience::Many(v) => v,
+        };
+        let exp = r.exp.ok_or(TokenError::MissingClaim("exp"))?.secs();
+        let iat = r.iat.ok_or(TokenError::MissingClaim("iat"))?.secs();
+        let amr = match extra.remove("amr") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(a)) => Some(
+                a.into_iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s),
+                        _ => Err(TokenError::WrongType("amr")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Some(_) => return Err(TokenError::WrongType("amr").into()),
+        };
+        Ok(IdTokenClaims {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            nbf: r.nbf.map(|d| d.secs()),
+            jti: r.jti,
+            auth_time: take_date(&mut extra, "auth_time")?,
+            nonce: take_string(&mut extra, "nonce")?,
+            acr: take_string(&mut extra, "acr")?,
+            amr,
+            azp: take_string(&mut extra, "azp")?,
+            at_hash: take_string(&mut extra, "at_hash")?,
+            c_hash: take_string(&mut extra, "c_hash")?,
+            s_hash: take_string(&mut extra, "s_hash")?,
+            sid: take_string(&mut extra, "sid")?,
+            standard: StandardClaims::take_from(&mut extra)?,
+            extra,
+        })
+    }
+}
+
+/// Removes a string member (absent or `null`: `None`; another type: an error).
+pub(crate) fn take_string(
+    m: &mut Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<String>> {
+    match m.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(TokenError::WrongType(name).into()),
+    }
+}
+
+fn take_bool(m: &mut Map<String, Value>, name: &'static str) -> Result<Option<bool>> {
+    match m.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(_) => Err(TokenError::WrongType(name).into()),
+    }
+}
+
+/// Removes a JSON numeric date: a non-negative number of seconds, fractions rounded down.
+pub(crate) fn take_date(m: &mut Map<String, Value>, name: &'static str) -> Result<Option<u64>> {
+    match m.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => {
+            if let Some(u) = n.as_u64() {
+                return Ok(Some(u));
+            }
+            match n.as_f64() {
+                Some(f) if f.is_finite() && (0.0..9.2e18).contains(&f) && !n.is_i64() => {
+                    Ok(Some(f.trunc() as u64))
+                }
+                _ => Err(TokenError::WrongType(name).into()),
+            }
+        }
+        Some(_) => Err(TokenError::WrongType(name).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_claims_typed_and_extra_kept() {
+        let p = br#"{"iss":"https://op","sub":"24400320","aud":"c","exp":2,"iat":1,
+            "auth_time":1.5,"amr":["pwd","otp"],"email":"j@example.com","email_verified":true,
+            "address":{"country":"DE","x":1},"updated_at":1311280970,"name#ja":"x","custom":[1]}"#;
+        let c = IdTokenClaims::from_payload(p).unwrap();
+        assert_eq!(c.aud, vec!["c".to_owned()]);
+        assert_eq!(c.auth_time, Some(1));
+        assert_eq!(
+            c.amr.as_deref(),
+            Some(&["pwd".to_owned(), "otp".to_owned()][..])
+        );
+        assert_eq!(c.standard.email_verified, Some(true));
+        let a = c.standard.address.as_ref().unwrap();
+        assert_eq!(a.country.as_deref(), Some("DE"));
+        assert_eq!(a.extra["x"], 1);
+        assert_eq!(c.standard.updated_at, Some(1311280970));
+        assert!(c.extra.contains_key("name#ja") && c.extra.contains_key("custom"));
+    }
+
+    #[test]
+    fn wrong_types_and_missing_claims_are_rejections() {
+        let base = r#""iss":"i","sub":"s","aud":"c","exp":2,"iat":1"#;
+        for (extra, name) in [
+            (r#","email_verified":"true""#, "email_verified"),
+            (r#","auth_time":-1"#, "auth_time"),
+            (r#","auth_time":"1""#, "auth_time"),
+            (r#","nonce":5"#, "nonce"),
+            (r#","amr":"pwd""#, "amr"),
+            (r#","amr":[1]"#, "amr"),
+            (r#","address":"Main St""#, "address"),
+            (r#","address":{"country":1}"#, "country"),
+            (r#","updated_at":true"#, "updated_at"),
+            (r#","azp":[]"#, "azp"),
+        ] {
+            let p = format!("{{{base}{extra}}}");
+            assert_eq!(
+                IdTokenClaims::from_payload(p.as_bytes()),
+                Err(TokenError::WrongType(name).into()),
+                "{p}"
+            );
+        }
+        for name in ["iss", "sub", "aud", "exp", "iat"] {
+            let mut m: Map<String, Value> = serde_json::from_str(&format!("{{{base}}}")).unwrap();
+            m.remove(name);
+            let p = serde_json::to_vec(&m).unwrap();
+            assert_eq!(
+                IdTokenClaims::from_payload(&p),
+                Err(TokenError::MissingClaim(name).into())
+            );
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! The crate's single error type.
+
+use core::fmt;
+
+use authcore_jose::UnixTime;
+
+/// Everything that can go wrong in `authcore-oidc`, grouped by who is at fault.
+///
+/// - [`Error::OAuth2`]: the OAuth 2.0 layer failed: the server answered with an error response,
+///   the peer broke RFC 6749 (a non-JSON body, an unexpected status), or a `state`/`iss` check
+///   of the callback failed. See [`authcore_oauth2::Error`].
+/// - [`Error::Jose`]: a token is not a well-formed JWS, or its signature does not verify.
+///   Signature failures stay opaque.
+/// - [`Error::Token`]: an ID token or logout token was parsed and verified but one of the
+///   OpenID Connect checks rejected it, with context ([`TokenError`]).
+/// - [`Error::Metadata`]: a discovery document breaks OpenID Connect Discovery 1.0.
+/// - [`Error::Jwks`]: a JWK Set response could not be used.
+/// - [`Error::UserInfo`]: a UserInfo response is unusable or for another subject.
+/// - [`Error::Misuse`]: the caller used the API in a way it does not allow.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The OAuth 2.0 layer failed (server error response, protocol violation, `state` or `iss`
+    /// mismatch of a callback).
+    OAuth2(authcore_oauth2::Error),
+    /// A JOSE operation failed: malformed token, no trusted key, invalid signature.
+    Jose(authcore_jose::Error),
+    /// An ID token or logout token failed an OpenID Connect check.
+    Token(TokenError),
+    /// A provider metadata document is not acceptable.
+    Metadata(MetadataError),
+    /// A JWK Set response is not usable.
+    Jwks(JwksError),
+    /// A UserInfo response is not acceptable.
+    UserInfo(UserInfoError),
+    /// The caller misused the API.
+    Misuse(&'static str),
+}
+
+/// Why an ID token (OpenID Connect Core 1.0 §3.1.3.7, §3.2.2.11, §3.3.2.12, §12.2) or a
+/// logout token (Back-Channel Logout 1.0 §2.6) was rejected after its JWS structure was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// A claim the check needs is absent.
+    MissingClaim(&'static str),
+    /// A claim has the wrong JSON type (never treated as absent).
+    WrongType(&'static str),
+    /// A claim that must not be present is present (`nonce` in a logout token).
+    ForbiddenClaim(&'static str),
+    /// `iss` is not the provider's issuer identifier (compared exactly).
+    Issuer {
+        /// The issuer expected.
+        expected: String,
+        /// The `iss` received.
+        received: String,
+    },
+    /// `aud` does not contain the client id.
+    AudienceMissingClient {
+        /// The client id that must be in `aud`.
+        client_id: String,
+    },
+    /// `aud` contains an audience that is neither the client nor explicitly trusted.
+    UntrustedAudience(String),
+    /// `aud` has several values but there is no `azp`.
+    AzpRequired,
+    /// `azp` is present and is not the client id.
+    AzpMismatch {
+        /// The `azp` received.
+        received: String,
+    },
+    /// The JWS `alg` is not one of the algorithms accepted for this kind of token.
+    AlgorithmNotAllowed(String),
+    /// The header `typ` is not acceptable for this kind of token.
+    Type(String),
+    /// `exp` is not after `now` (leeway included).
+    Expired {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `exp`.
+        exp: u64,
+    },
+    /// `iat` is after `now` (leeway included).
+    IssuedInFuture {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `iat`.
+        iat: u64,
+    },
+    /// `iat` is older than the configured acceptance window.
+    IssuedTooLongAgo {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `iat`.
+        iat: u64,
+        /// The window in seconds.
+        window: u64,
+    },
+    /// `nbf` is after `now` (leeway included).
+    NotYetValid {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `nbf`.
+        nbf: u64,
+    },
+    /// A `nonce` was sent and the ID token's `nonce` differs (compared in constant time).
+    NonceMismatch,
+    /// The flow requires a `nonce` (implicit and hybrid flows) but none was sent.
+    NonceRequired,
+    /// `acr` is absent or not one of the values requested as essential.
+    AcrNotSatisfied {
+        /// The values requested.
+        requested: Vec<String>,
+        /// The `acr` received.
+        received: Option<String>,
+    },
+    /// `auth_time` is older than `max_age` allows.
+    AuthenticationTooOld {
+        /// The time the check used.
+        now: UnixTime,
+        /// The token's `auth_time`.
+        auth_time: u64,
+        /// The `max_age` requested.
+        max_age: u64,
+    },
+    /// `at_hash`, `c_hash` or `s_hash` does not match the value it covers.
+    HashMismatch(&'static str),
+    /// A claim differs from the earlier ID token it must match (refresh, §12.2; the token
+    /// endpoint ID token of a hybrid flow, §3.3.3.6).
+    ChangedClaim(&'static str),
+    /// `sub` of a response is not the `sub` of the ID token.
+    SubjectMismatch,
+    /// The logout token has no `events` member with the back-channel logout event.
+    MissingLogoutEvent,
+    /// The JWS `kid` names a key that is not in the key set; the JWKS may have rotated.
+    /// [`JwksCache::poll_for_token`](crate::JwksCache::poll_for_token) schedules a refetch.
+    UnknownKeyId(String),
+}
+
+/// Why a provider metadata document was rejected (OpenID Connect Discovery 1.0 §3, §4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// `issuer` is not exactly the issuer the document was fetched for.
+    IssuerMismatch {
+        /// The issuer the document was requested for.
+        expected: String,
+        /// The `issuer` in the document.
+        received: String,
+    },
+    /// A required member is absent.
+    MissingMember(&'static str),
+    /// A member has the wrong type or an unacceptable value.
+    InvalidMember {
+        /// The member.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+/// Why a JWK Set response could not be used (the previous key set, if any, stays in use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwksError {
+    /// The HTTP status is not 200.
+    UnexpectedStatus(u16),
+    /// The body is larger than the limit.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body is not a JWK Set.
+    Invalid(authcore_jose::Error),
+    /// The set holds no key usable with the accepted algorithms.
+    NoUsableKeys,
+    /// No fetch was outstanding when a response was handed in.
+    Unexpected,
+}
+
+/// Why a UserInfo response was rejected (OpenID Connect Core 1.0 §5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UserInfoError {
+    /// The `Content-Type` is neither `application/json` nor `application/jwt`.
+    ContentType(Option<String>),
+    /// The response is a signed JWT but the client expected plain JSON, or the reverse.
+    UnexpectedFormat(&'static str),
+    /// The UserInfo `sub` differs from the ID token's `sub` (§5.3.2: the response must not be
+    /// used).
+    SubjectMismatch {
+        /// The ID token's `sub`.
+        expected: String,
+        /// The UserInfo `sub`.
+        received: String,
+    },
+    /// A signed response's `iss` or `aud` is wrong (§5.3.2).
+    Claims(TokenError),
+    /// An encrypted (JWE) response; decryption is not supported.
+    Encrypted,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::OAuth2(e) => write!(f, "OAuth 2.0: {e}"),
+            Error::Jose(e) => write!(f, "JOSE: {e}"),
+            Error::Token(e) => write!(f, "token rejected: {e}"),
+            Error::Metadata(e) => write!(f, "provider metadata rejected: {e}"),
+            Error::Jwks(e) => write!(f, "JWK Set rejected: {e}"),
+            Error::UserInfo(e) => write!(f, "UserInfo response rejected: {e}"),
+            Error::Misuse(m) => write!(f, "API misuse: {m}"),
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::MissingClaim(c) => write!(f, "missing required claim `{c}`"),
+            TokenError::WrongType(c) => write!(f, "claim `{c}` has the wrong JSON type"),
+            TokenError::ForbiddenClaim(c) => write!(f, "claim `{c}` must not be present"),
+            TokenError::Issuer { expected, received } => {
+                write!(f, "`iss` is `{received}`, expected `{expected}`")
+            }
+            TokenError::AudienceMissingClient { client_id } => {
+                write!(f, "`aud` does not contain the client id `{client_id}`")
+            }
+            TokenError::UntrustedAudience(a) => write!(f, "untrusted audience `{a}`"),
+            TokenError::AzpRequired => f.write_str("several audiences and no `azp`"),
+            TokenError::AzpMismatch { received } => {
+                write!(f, "`azp` is `{received}`, not the client id")
+            }
+            TokenError::AlgorithmNotAllowed(a) => write!(f, "algorithm `{a}` not allowed"),
+            TokenError::Type(t) => write!(f, "unacceptable `typ` `{t}`"),
+            TokenError::Expired { now, exp } => {
+                write!(f, "expired (exp {exp}, now {})", now.as_secs())
+            }
+            TokenError::IssuedInFuture { now, iat } => {
+                write!(f, "issued in the future (iat {iat}, now {})", now.as_secs())
+            }
+            TokenError::IssuedTooLongAgo { now, iat, window } => write!(
+                f,
+                "issued too long ago (iat {iat}, now {}, window {window}s)",
+                now.as_secs()
+            ),
+            TokenError::NotYetValid { now, nbf } => {
+                write!(f, "not yet valid (nbf {nbf}, now {})", now.as_secs())
+            }
+            TokenError::NonceMismatch => f.write_str("`nonce` does not match the request"),
+            TokenError::NonceRequired => f.write_str("this flow requires a `nonce`"),
+            TokenError::AcrNotSatisfied {
+                requested,
+                received,
+            } => write!(
+                f,
+                "`acr` {} is not one of {requested:?}",
+                received.as_deref().unwrap_or("(absent)")
+            ),
+            TokenError::AuthenticationTooOld {
+                now,
+                auth_time,
+                max_age,
+            } => write!(
+                f,
+                "authentication too old (auth_time {auth_time}, now {}, max_age {max_age}s)",
+                now.as_secs()
+            ),
+            TokenError::HashMismatch(c) => write!(f, "`{c}` does not match"),
+            TokenError::ChangedClaim(c) => {
+                write!(f, "`{c}` differs from the earlier ID token")
+            }
+            TokenError::SubjectMismatch => f.write_str("`sub` differs from the ID token"),
+            TokenError::MissingLogoutEvent => {
+                f.write_str("`events` lacks the back-channel logout event")
+            }
+            TokenError::UnknownKeyId(k) => write!(f, "no key with `kid` `{k}` in the key set"),
+        }
+    }
+}
+
+impl fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetadataError::IssuerMismatch { expected, received } => {
+                write!(f, "`issuer` is `{received}`, expected `{expected}`")
+            }
+            MetadataError::MissingMember(m) => write!(f, "missing required member `{m}`"),
+            MetadataError::InvalidMember { name, reason } => {
+                write!(f, "invalid member `{name}`: {reason}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for JwksError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JwksError::UnexpectedStatus(s) => write!(f, "unexpected HTTP status {s}"),
+            JwksError::TooLarge { limit } => write!(f, "body exceeds {limit} bytes"),
+            JwksError::Invalid(e) => write!(f, "not a JWK Set: {e}"),
+            JwksError::NoUsableKeys => f.write_str("no usable key"),
+            JwksError::Unexpected => f.write_str("no fetch was outstanding"),
+        }
+    }
+}
+
+impl fmt::Display for UserInfoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UserInfoError::ContentType(c) => write!(
+                f,
+                "unexpected Content-Type {}",
+                c.as_deref().unwrap_or("(none)")
+            ),
+            UserInfoError::UnexpectedFormat(m) => f.write_str(m),
+            UserInfoError::SubjectMismatch { expected, received } => {
+                write!(f, "`sub` is `{received}`, expected `{expected}`")
+            }
+            UserInfoError::Claims(e) => write!(f, "{e}"),
+            UserInfoError::Encrypted => f.write_str("encrypted responses are not supported"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+impl std::error::Error for TokenError {}
+impl std::error::Error for MetadataError {}
+impl std::error::Error for JwksError {}
+impl std::error::Error for UserInfoError {}
+
+impl From<authcore_oauth2::Error> for Error {
+    fn from(e: authcore_oauth2::Error) -> Self {
+        match e {
+            authcore_oauth2::Error::Jose(j) => Error::Jose(j),
+            other => Error::OAuth2(other),
+        }
+    }
+}
+
+impl From<authcore_jose::Error> for Error {
+    fn from(e: authcore_jose::Error) -> Self {
+        Error::Jose(e)
+    }
+}
+
+impl From<TokenError> for Error {
+    fn from(e: TokenError) -> Self {
+        Error::Token(e)
+    }
+}
+
+impl From<MetadataError> for Error {
+    fn from(e: MetadataError) -> Self {
+        Error::Metadata(e)
+    }
+}
+
+impl From<JwksError> for Error {
+    fn from(e: JwksError) -> Self {
+        Error::Jwks(e)
+    }
+}
+
+impl From<UserInfoError> for Error {
+    fn from(e: UserInfoError) -> Self {
+        Error::UserInfo(e)
+    }
+}
+
+impl From<authcore_oauth2::ProtocolError> for Error {
+    fn from(e: authcore_oauth2::ProtocolError) -> Self {
+        Error::OAuth2(e.into())
+    }
+}
+
+/// Shorthand for results in this crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
