@@ -220,9 +220,311 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 }
 
+/// Most members an object may have on the [`Plain`] fast path (more: the strict parser runs).
+pub(crate) const PLAIN_MAX_MEMBERS: usize = 32;
+
+/// Most elements an array may have on the [`Plain`] fast path.
+const PLAIN_MAX_ELEMENTS: usize = 32;
+
+/// A forward-only reader of *plain* JSON, the form nearly every JOSE header and JWT claims set
+/// takes: one object of members whose names and string values have no escapes, whose numbers
+/// are non-negative integers, and whose only nested values are arrays of such strings.
+///
+/// It is the fast path in front of the strict `serde_json` visitors: every method returns
+/// `None` ("not plain") as soon as the input leaves that form, valid JSON or not, and the
+/// caller then parses the same bytes with the strict parser, which alone decides acceptance
+/// and produces every error. The fast path therefore only ever accepts a subset of what the
+/// strict parser accepts and must build the same value from it. Member names with escapes
+/// always leave the fast path, so a name compared byte by byte here is the name itself and
+/// duplicates spelled differently (`"e\u0078p"` and `"exp"`) are left to the strict parser.
+pub(crate) struct Plain<'a> {
+    /// The whole input, valid UTF-8 (checked once, so strings are sliced without checks).
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    /// Whether a member was read in the current object (a `,` must come before the next).
+    more: bool,
+}
+
+impl<'a> Plain<'a> {
+    /// Starts reading `b`, which must hold one object.
+    #[inline]
+    pub(crate) fn object(b: &'a [u8]) -> Option<Self> {
+        // Invalid UTF-8 is an error in strings and outside them: the strict parser reports it.
+        let s = std::str::from_utf8(b).ok()?;
+        let mut p = Plain {
+            s,
+            b,
+            i: 0,
+            more: false,
+        };
+        p.expect(b'{')?;
+        Some(p)
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// The next byte after whitespace, not consumed.
+    #[inline]
+    pub(crate) fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn expect(&mut self, c: u8) -> Option<()> {
+        if self.peek()? == c {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// The name of the next member (its `:` consumed), or `Some(None)` at the end of the object.
+    #[inline]
+    pub(crate) fn member(&mut self) -> Option<Option<&'a str>> {
+        match self.peek()? {
+            b'}' => {
+                self.i += 1;
+                return Some(None);
+            }
+            b',' if self.more => self.i += 1,
+            _ if self.more => return None,
+            _ => {}
+        }
+        let name = self.string()?;
+        self.expect(b':')?;
+        self.more = true;
+        Some(Some(name))
+    }
+
+    /// Succeeds when only whitespace follows the object.
+    #[inline]
+    pub(crate) fn finish(mut self) -> Option<()> {
+        self.ws();
+        (self.i == self.b.len()).then_some(())
+    }
+
+    /// A string without escapes or control characters.
+    #[inline]
+    pub(crate) fn string(&mut self) -> Option<&'a str> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let start = self.i + 1;
+        let end = start + string_len(self.b.get(start..)?);
+        // `"` ends the string; `\` (an escape) and control characters leave the fast path.
+        if *self.b.get(end)? != b'"' {
+            return None;
+        }
+        self.i = end + 1;
+        // Both ends are next to an ASCII `"`, so they are character boundaries.
+        self.s.get(start..end)
+    }
+
+    /// A non-negative integer that fits `u64`, without fraction or exponent.
+    #[inline]
+    pub(crate) fn uint(&mut self) -> Option<u64> {
+        self.ws();
+        let start = self.i;
+        let mut n = 0u64;
+        while let Some(&c) = self.b.get(self.i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        if digits == 0 || (digits > 1 && self.b[start] == b'0') {
+            return None;
+        }
+        if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {
+            return None;
+        }
+        Some(n)
+    }
+
+    /// `true` or `false`.
+    #[inline]
+    pub(crate) fn boolean(&mut self) -> Option<bool> {
+        self.ws();
+        let rest = self.b.get(self.i..)?;
+        if rest.starts_with(b"true") {
+            self.i += 4;
+            Some(true)
+        } else if rest.starts_with(b"false") {
+            self.i += 5;
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// An array of plain strings.
+    pub(crate) fn strings(&mut self) -> Option<Vec<String>> {
+        self.expect(b'[')?;
+        let mut out = Vec::new();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(out);
+        }
+        loop {
+            if out.len() >= PLAIN_MAX_ELEMENTS {
+                return None;
+            }
+            out.push(self.string()?.to_owned());
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(out);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string, a non-negative integer, `true`, `false` or `null`, as a [`Value`].
+    pub(crate) fn scalar(&mut self) -> Option<Value> {
+        match self.peek()? {
+            b'"' => Some(Value::String(self.string()?.to_owned())),
+            b'0'..=b'9' => Some(Value::from(self.uint()?)),
+            b't' | b'f' => Some(Value::Bool(self.boolean()?)),
+            b'n' if self.b[self.i..].starts_with(b"null") => {
+                self.i += 4;
+                Some(Value::Null)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The length of the run of bytes at the start of `b` that are neither `"`, `\\` nor control
+/// characters, eight bytes per step.
+#[inline]
+fn string_len(b: &[u8]) -> usize {
+    const LO: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HI: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The lowest flagged byte of each test is exact (a false flag can only follow a true one),
+    // so the lowest flagged byte of the union is the first stop byte.
+    let stops = |v: u64| {
+        let quote = v ^ (LO * u64::from(b'"'));
+        let backslash = v ^ (LO * u64::from(b'\\'));
+        (quote.wrapping_sub(LO) & !quote
+            | backslash.wrapping_sub(LO) & !backslash
+            | v.wrapping_sub(LO * 0x20) & !v)
+            & HI
+    };
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let m = stops(u64::from_le_bytes(w));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Names already read in one object on the [`Plain`] fast path: a bit per known name, and the
+/// extra names in the map being built (whose `insert` reports a repeat).
+#[derive(Default)]
+pub(crate) struct PlainSeen {
+    known: u32,
+    count: usize,
+}
+
+impl PlainSeen {
+    /// Records the known name number `bit` (below 32), or an extra name when `None`; `None`
+    /// back for a repeated known name or too many members.
+    #[inline]
+    pub(crate) fn add(&mut self, bit: Option<u32>) -> Option<()> {
+        self.count += 1;
+        if self.count > PLAIN_MAX_MEMBERS {
+            return None;
+        }
+        if let Some(bit) = bit {
+            let mask = 1u32 << bit;
+            if self.known & mask != 0 {
+                return None;
+            }
+            self.known |= mask;
+        }
+        Some(())
+    }
+}
+
+/// Inserts an extra member read on the fast path; `None` when the name repeats.
+#[inline]
+pub(crate) fn plain_insert(map: &mut Map<String, Value>, name: &str, v: Value) -> Option<()> {
+    match map.insert(name.to_owned(), v) {
+        None => Some(()),
+        Some(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_len_finds_the_first_stop_byte() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        let fill: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..fill.len() {
+            assert_eq!(string_len(&fill[..len]), len);
+            for pos in 0..len {
+                for stop in [
+                    b'"', b'\\', 0, 0x1f, b' ', 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d,
+                ] {
+                    let mut b = fill[..len].to_vec();
+                    b[pos] = stop;
+                    if pos + 1 < len {
+                        b[pos + 1] = b'"';
+                    }
+                    assert_eq!(string_len(&b), naive(&b), "{b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_reader() {
+        let mut p =
+            Plain::object(br#" { "a" : "x" , "b":[ "y" ,"z"], "c":0, "d":false } "#).unwrap();
+        assert_eq!(p.member(), Some(Some("a")));
+        assert_eq!(p.string(), Some("x"));
+        assert_eq!(p.member(), Some(Some("b")));
+        assert_eq!(p.strings(), Some(vec!["y".to_owned(), "z".to_owned()]));
+        assert_eq!(p.member(), Some(Some("c")));
+        assert_eq!(p.uint(), Some(0));
+        assert_eq!(p.member(), Some(Some("d")));
+        assert_eq!(p.scalar(), Some(Value::Bool(false)));
+        assert_eq!(p.member(), Some(None));
+        assert_eq!(p.finish(), Some(()));
+        assert!(Plain::object(b"{\"\xff\":1}").is_none(), "invalid UTF-8");
+        let mut p = Plain::object(br#"{"a\u0062":1}"#).unwrap();
+        assert_eq!(p.member(), None, "escaped name");
+    }
 
     #[test]
     fn accepts_plain_objects() {

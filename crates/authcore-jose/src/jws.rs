@@ -26,7 +26,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::alg::JwsAlgorithm;
-use crate::b64;
+use crate::b64::{self, DecodeBuf};
 use crate::error::{Error, Result};
 use crate::json::{self, Key, ObjectVisitor, SeenKeys, StrictValue};
 use crate::jwk::Jwk;
@@ -108,6 +108,65 @@ impl JwsHeader {
 
     /// Parses a header from strict JSON bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        if let Some(h) = Self::from_plain_json(bytes) {
+            return Ok(h);
+        }
+        Self::from_json_strict(bytes)
+    }
+
+    /// The fast path of [`JwsHeader::from_json`] for plain JSON (see [`json::Plain`]): `None`
+    /// whenever the strict parser has to decide, including for every invalid header.
+    fn from_plain_json(bytes: &[u8]) -> Option<Self> {
+        let mut p = json::Plain::object(bytes)?;
+        let mut seen = json::PlainSeen::default();
+        let mut alg = None;
+        let mut h = JwsHeader::new(JwsAlgorithm::HS256);
+        let s = |p: &mut json::Plain<'_>| p.string().map(str::to_owned);
+        while let Some(name) = p.member()? {
+            let bit = match name {
+                "alg" => 0,
+                "typ" => 1,
+                "cty" => 2,
+                "kid" => 3,
+                "jku" => 4,
+                "x5u" => 5,
+                "x5t" => 6,
+                "x5t#S256" => 7,
+                "x5c" => 8,
+                "crit" => 9,
+                "b64" => 10,
+                // An object: the strict parser builds the embedded JWK.
+                "jwk" => return None,
+                _ => {
+                    seen.add(None)?;
+                    let v = p.scalar()?;
+                    json::plain_insert(&mut h.extra, name, v)?;
+                    continue;
+                }
+            };
+            seen.add(Some(bit))?;
+            match bit {
+                0 => alg = Some(p.string()?),
+                1 => h.typ = Some(s(&mut p)?),
+                2 => h.cty = Some(s(&mut p)?),
+                3 => h.kid = Some(s(&mut p)?),
+                4 => h.jku = Some(s(&mut p)?),
+                5 => h.x5u = Some(s(&mut p)?),
+                6 => h.x5t = Some(s(&mut p)?),
+                7 => h.x5t_s256 = Some(s(&mut p)?),
+                8 => h.x5c = Some(p.strings()?),
+                9 => h.crit = Some(p.strings()?),
+                _ => h.b64 = Some(p.boolean()?),
+            }
+        }
+        p.finish()?;
+        // A missing or unknown `alg` is an error the strict parser reports.
+        h.alg = alg?.parse().ok()?;
+        Some(h)
+    }
+
+    /// [`JwsHeader::from_json`] without the fast path, for any JSON.
+    fn from_json_strict(bytes: &[u8]) -> Result<Self> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let h = de.deserialize_map(HeaderVisitor).map_err(json::json_err)?;
         de.end().map_err(json::json_err)?;
@@ -373,6 +432,7 @@ struct CompactParts<'a> {
     signing_input: &'a str,
 }
 
+#[inline]
 fn split_compact(token: &str, max: usize) -> Result<CompactParts<'_>> {
     if token.len() > max {
         return Err(Error::TooLarge {
@@ -380,24 +440,51 @@ fn split_compact(token: &str, max: usize) -> Result<CompactParts<'_>> {
             limit: max,
         });
     }
-    let mut it = token.splitn(4, '.');
-    let (Some(h), Some(p), Some(s)) = (it.next(), it.next(), it.next()) else {
+    // The header and the signature are short; the payload is searched only for a stray `.`.
+    let (Some(d1), Some(d2)) = (token.find('.'), token.rfind('.')) else {
         return Err(Error::Malformed("a compact JWS has three parts"));
     };
-    if let Some(rest) = it.next() {
+    if d1 == d2 {
+        return Err(Error::Malformed("a compact JWS has three parts"));
+    }
+    let payload = &token[d1 + 1..d2];
+    if payload.contains('.') {
         // Five parts is JWE compact (RFC 7516 §7.1); anything else is garbage.
-        return Err(if rest.matches('.').count() == 1 {
+        return Err(if payload.matches('.').count() == 2 {
             Error::Malformed("a JWE was given to the JWS API")
         } else {
             Error::Malformed("a compact JWS has three parts")
         });
     }
     Ok(CompactParts {
-        header_b64: h,
-        payload_b64: p,
-        signature_b64: s,
-        signing_input: &token[..h.len() + 1 + p.len()],
+        header_b64: &token[..d1],
+        payload_b64: payload,
+        signature_b64: &token[d2 + 1..],
+        signing_input: &token[..d2],
     })
+}
+
+/// Header JSON up to this size is decoded on the stack.
+const HEADER_STACK_BYTES: usize = 256;
+
+/// Signatures up to this size (RSA-4096) are decoded on the stack.
+const SIGNATURE_STACK_BYTES: usize = 512;
+
+/// The work of [`verify_compact`], returning the header and the payload.
+#[inline]
+pub(crate) fn verify_compact_parts(
+    token: &str,
+    keys: &(impl KeySource + ?Sized),
+    options: &JwsOptions,
+) -> Result<(JwsHeader, Vec<u8>)> {
+    let parts = split_compact(token, options.max_bytes)?;
+    let header_json = DecodeBuf::<HEADER_STACK_BYTES>::decode(parts.header_b64.as_bytes())?;
+    let header = JwsHeader::from_json(&header_json)?;
+    check_crit(&header, &|n| header.contains(n), options, false)?;
+    let signature = DecodeBuf::<SIGNATURE_STACK_BYTES>::decode(parts.signature_b64.as_bytes())?;
+    verify_signature(keys, &header, parts.signing_input.as_bytes(), &signature)?;
+    let payload = b64::decode(parts.payload_b64)?;
+    Ok((header, payload))
 }
 
 /// Verifies a compact JWS with an attached, base64url-encoded payload.
@@ -410,12 +497,7 @@ pub fn verify_compact(
     keys: &(impl KeySource + ?Sized),
     options: &JwsOptions,
 ) -> Result<VerifiedJws> {
-    let parts = split_compact(token, options.max_bytes)?;
-    let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
-    check_crit(&header, &|n| header.contains(n), options, false)?;
-    let signature = b64::decode(parts.signature_b64)?;
-    verify_signature(keys, &header, parts.signing_input.as_bytes(), &signature)?;
-    let payload = b64::decode(parts.payload_b64)?;
+    let (header, payload) = verify_compact_parts(token, keys, options)?;
     Ok(VerifiedJws {
         header,
         payload,
@@ -459,8 +541,7 @@ pub fn verify_compact_unencoded(
     check_crit(&header, &|n| header.contains(n), options, true)?;
     let signature = b64::decode(parts.signature_b64)?;
     // The signing input is the token up to the last `.`, whatever the payload encoding.
-    let input_len = parts.header_b64.len() + 1 + parts.payload_b64.len();
-    verify_signature(keys, &header, &token.as_bytes()[..input_len], &signature)?;
+    verify_signature(keys, &header, parts.signing_input.as_bytes(), &signature)?;
     let payload = if header.payload_is_encoded() {
         b64::decode(parts.payload_b64)?
     } else {
@@ -892,4 +973,182 @@ pub fn decode_unverified(token: &str) -> Result<(JwsHeader, Vec<u8>)> {
     let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
     b64::decode(parts.signature_b64)?;
     Ok((header, b64::decode(parts.payload_b64)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{SigningKey, VerifyingKey};
+
+    /// Header texts covering the fast path and every way of leaving it.
+    const HEADER_SAMPLES: &[&str] = &[
+        r#"{"alg":"HS256"}"#,
+        r#"{"alg":"HS256","typ":"JWT","kid":"k1"}"#,
+        r#" {"typ" : "JWT" ,"alg":"RS256","cty":"x","jku":"https://j","x5u":"https://u","x5t":"t","x5t#S256":"t2"} "#,
+        r#"{"alg":"HS256","x5c":["MIIB","MIIC"],"crit":["b64"],"b64":false}"#,
+        r#"{"alg":"HS256","x5c":[],"crit":[]}"#,
+        r#"{"alg":"HS256","ext":"v","n":1,"t":true,"z":null}"#,
+        r#"{"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}}"#,
+        r#"{"alg":"HS256","alg":"HS256"}"#,
+        r#"{"alg":"HS256","\u0061lg":"HS256"}"#,
+        r#"{"\u0061lg":"HS256"}"#,
+        r#"{"alg":"HS256","kid":"a","k\u0069d":"b"}"#,
+        r#"{"alg":"HS256","ext":1,"ext":2}"#,
+        r#"{"alg":"none"}"#,
+        r#"{"alg":"hs256"}"#,
+        r#"{"alg":5}"#,
+        r#"{"typ":"JWT"}"#,
+        r#"{"alg":"HS256","typ":5}"#,
+        r#"{"alg":"HS256","b64":"false"}"#,
+        r#"{"alg":"HS256","crit":"b64"}"#,
+        r#"{"alg":"HS256","crit":["b64",1]}"#,
+        r#"{"alg":"HS256","ext":{"a":1}}"#,
+        r#"{"alg":"HS256","ext":-1}"#,
+        r#"{"alg":"HS256","kid":"\u00e9"}"#,
+        r#"{"alg":"HS256","kid":"é"}"#,
+        r#"{"alg":"HS256",}"#,
+        r#"{"alg":"HS256"} x"#,
+        r#"{"alg":"HS256""#,
+        r#"[]"#,
+        "",
+    ];
+
+    fn assert_fast_agrees(text: &[u8]) {
+        let strict = JwsHeader::from_json_strict(text);
+        if let Some(fast) = JwsHeader::from_plain_json(text) {
+            assert_eq!(Ok(fast), strict, "{}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(JwsHeader::from_json(text), strict);
+    }
+
+    #[test]
+    fn header_fast_path_agrees_with_strict_parser() {
+        for s in HEADER_SAMPLES {
+            assert_fast_agrees(s.as_bytes());
+        }
+        for plain in &HEADER_SAMPLES[..6] {
+            assert!(
+                JwsHeader::from_plain_json(plain.as_bytes()).is_some(),
+                "{plain}"
+            );
+        }
+        // Escaped names leave the fast path, so escaped duplicates reach the strict check.
+        assert!(JwsHeader::from_json(br#"{"alg":"HS256","\u0061lg":"HS256"}"#).is_err());
+        assert!(JwsHeader::from_json(br#"{"alg":"HS256","kid":"a","k\u0069d":"b"}"#).is_err());
+        assert_eq!(
+            JwsHeader::from_json(br#"{"\u0061lg":"ES256"}"#)
+                .unwrap()
+                .alg,
+            JwsAlgorithm::ES256
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// Headers built from plain and non-plain pieces, also with one byte cut or inserted.
+        #[test]
+        fn header_fast_path_agrees_on_generated_headers(
+            members in proptest::collection::vec((0usize..12, 0usize..14), 0..6),
+            edit in 0usize..300,
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            const NAMES: [&str; 12] = [
+                "alg", "alg", "typ", "kid", "crit", "b64", "x5c", "jwk", "ext", "\\u0061lg",
+                "x5t#S256", "cty",
+            ];
+            const VALUES: [&str; 14] = [
+                "\"HS256\"", "\"ES256\"", "\"none\"", "\"JWT\"", "[\"b64\"]", "false", "true",
+                "[]", "{\"kty\":\"oct\",\"k\":\"AAAA\"}", "1", "null", "\"\\u0041\"", "[1]",
+                "\"\"",
+            ];
+            let mut text = String::from("{");
+            for (i, (n, v)) in members.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push('"');
+                text.push_str(NAMES[*n]);
+                text.push_str("\":");
+                text.push_str(VALUES[*v]);
+            }
+            text.push('}');
+            assert_fast_agrees(text.as_bytes());
+            let mut cut = text.clone().into_bytes();
+            if !cut.is_empty() {
+                cut.remove(edit % cut.len());
+                assert_fast_agrees(&cut);
+            }
+            let mut ins = text.into_bytes();
+            ins.insert(edit % (ins.len() + 1), byte);
+            assert_fast_agrees(&ins);
+        }
+    }
+
+    #[test]
+    fn headers_and_signatures_larger_than_the_stack_buffers() {
+        let provider = crate::crypto::default_provider();
+        let secret = [3u8; 32];
+        let signer = SigningKey::hmac(JwsAlgorithm::HS256, &secret, provider).unwrap();
+        let key = VerifyingKey::hmac(JwsAlgorithm::HS256, &secret, provider).unwrap();
+        let opts = JwsOptions::default();
+        // A header of about 1 KiB (beyond the stack buffer), escaped and plain.
+        for (kid, decoded) in [
+            ("k".repeat(1000), "k".repeat(1000)),
+            (
+                format!("{}\\u0041", "k".repeat(600)),
+                format!("{}A", "k".repeat(600)),
+            ),
+        ] {
+            let json = format!(r#"{{"alg":"HS256","kid":"{kid}"}}"#);
+            assert!(json.len() > HEADER_STACK_BYTES);
+            let h = b64::encode(&json);
+            let input = format!("{h}.{}", b64::encode(b"payload"));
+            let sig = signer.sign(input.as_bytes()).unwrap();
+            let token = format!("{input}.{}", b64::encode(&sig));
+            let v = verify_compact(&token, &key, &opts).unwrap();
+            assert_eq!(v.payload, b"payload");
+            assert_eq!(v.header.kid, Some(decoded));
+            // The same header with a repeated (escaped) member is still rejected.
+            let dup = format!(r#"{{"alg":"HS256","kid":"{kid}","k\u0069d":"x"}}"#);
+            let input = format!("{}.{}", b64::encode(&dup), b64::encode(b"payload"));
+            let sig = signer.sign(input.as_bytes()).unwrap();
+            let token = format!("{input}.{}", b64::encode(&sig));
+            assert!(matches!(
+                verify_compact(&token, &key, &opts),
+                Err(Error::Json(_))
+            ));
+        }
+        // A signature part longer than the stack buffer decodes on the heap, then fails the
+        // length check; a malformed one fails decoding.
+        let token = sign_compact(&JwsHeader::new(JwsAlgorithm::HS256), b"p", &signer).unwrap();
+        let cut = token.rfind('.').unwrap();
+        let long = format!("{}.{}", &token[..cut], b64::encode([7u8; 700]));
+        assert_eq!(
+            verify_compact(&long, &key, &opts),
+            Err(Error::InvalidSignature)
+        );
+        let bad = format!("{}.{}=", &token[..cut], b64::encode([7u8; 700]));
+        assert_eq!(verify_compact(&bad, &key, &opts), Err(Error::Base64));
+    }
+
+    #[test]
+    fn compact_splitting() {
+        let key = VerifyingKey::hmac(
+            JwsAlgorithm::HS256,
+            &[3u8; 32],
+            crate::crypto::default_provider(),
+        )
+        .unwrap();
+        let opts = JwsOptions::default();
+        let three = Err(Error::Malformed("a compact JWS has three parts"));
+        for t in ["", "abc", "a.b", "a.b.c.d", "a.b.c.d.e.f", "....", "......"] {
+            let expected = if t.matches('.').count() == 4 {
+                Err(Error::Malformed("a JWE was given to the JWS API"))
+            } else {
+                three.clone()
+            };
+            assert_eq!(verify_compact(t, &key, &opts), expected, "{t}");
+        }
+    }
 }

@@ -161,10 +161,64 @@ impl Claims {
                 limit: MAX_CLAIMS_BYTES,
             });
         }
+        if let Some(c) = Self::from_plain_json(bytes) {
+            return Ok(c);
+        }
+        Self::from_json_strict(bytes)
+    }
+
+    /// [`Claims::from_json`] without the fast path, for any JSON.
+    fn from_json_strict(bytes: &[u8]) -> Result<Self> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let c = de.deserialize_map(ClaimsVisitor).map_err(json::json_err)?;
         de.end().map_err(json::json_err)?;
         c
+    }
+
+    /// The fast path of [`Claims::from_json`] for plain JSON (see [`json::Plain`]): the
+    /// registered claims are read straight into their types, other claims with scalar values
+    /// into [`Value`]s. `None` whenever the strict parser has to decide: escapes, nested
+    /// values, fractional or negative numbers, repeated names, a wrong type, invalid JSON.
+    fn from_plain_json(bytes: &[u8]) -> Option<Self> {
+        let mut p = json::Plain::object(bytes)?;
+        let mut seen = json::PlainSeen::default();
+        let mut c = Claims::default();
+        let r = &mut c.registered;
+        while let Some(name) = p.member()? {
+            let bit = match name {
+                "iss" => 0,
+                "sub" => 1,
+                "aud" => 2,
+                "exp" => 3,
+                "nbf" => 4,
+                "iat" => 5,
+                "jti" => 6,
+                _ => {
+                    seen.add(None)?;
+                    let v = p.scalar()?;
+                    json::plain_insert(&mut c.extra, name, v)?;
+                    continue;
+                }
+            };
+            seen.add(Some(bit))?;
+            match bit {
+                0 => r.iss = Some(p.string()?.to_owned()),
+                1 => r.sub = Some(p.string()?.to_owned()),
+                2 => {
+                    r.aud = Some(if p.peek()? == b'[' {
+                        Audience::Many(p.strings()?)
+                    } else {
+                        Audience::Single(p.string()?.to_owned())
+                    })
+                }
+                3 => r.exp = Some(NumericDate::from_secs(p.uint()?)),
+                4 => r.nbf = Some(NumericDate::from_secs(p.uint()?)),
+                5 => r.iat = Some(NumericDate::from_secs(p.uint()?)),
+                _ => r.jti = Some(p.string()?.to_owned()),
+            }
+        }
+        p.finish()?;
+        Some(c)
     }
 
     /// Whether the claim named `name` is present (registered or not).
@@ -557,14 +611,14 @@ pub fn verify(
     validation: &Validation,
     now: UnixTime,
 ) -> Result<VerifiedJwt> {
-    let verified = jws::verify_compact(token, keys, &validation.jws)?;
-    validation.validate_header(&verified.header)?;
-    let claims = Claims::from_json(&verified.payload)?;
+    let (header, payload) = jws::verify_compact_parts(token, keys, &validation.jws)?;
+    validation.validate_header(&header)?;
+    let claims = Claims::from_json(&payload)?;
     validation.validate_claims(&claims, now)?;
     Ok(VerifiedJwt {
-        header: verified.header,
+        header,
         claims,
-        payload: verified.payload,
+        payload,
     })
 }
 
@@ -773,6 +827,134 @@ mod tests {
         );
         let single = claims(r#"{"aud":"x"}"#).unwrap();
         assert!(base.audience("x").validate_claims(&single, now).is_ok());
+    }
+
+    /// Claims texts covering the fast path and every way of leaving it.
+    const CLAIMS_SAMPLES: &[&str] = &[
+        r#"{}"#,
+        r#" { } "#,
+        r#"{"iss":"https://i","sub":"s","aud":"a","exp":4102444800,"iat":1,"nbf":0,"jti":"j"}"#,
+        "{\t\"aud\" :\r\n[ \"a\" , \"b\" ] ,\"exp\":1}\n",
+        r#"{"aud":[]}"#,
+        r#"{"x":"y","n":7,"t":true,"f":false,"z":null}"#,
+        r#"{"name":"José"}"#,
+        r#"{"name":"José"}"#,
+        r#"{"exp":1}"#,
+        r#"{"exp":1,"exp":2}"#,
+        r#"{"exp":1,"exp":2}"#,
+        r#"{"x":1,"x":2}"#,
+        r#"{"exp":1,"exp":2}"#,
+        r#"{"x":1,"x":1}"#,
+        r#"{"aud":"a","aud":["a"]}"#,
+        r#"{"exp":1.5}"#,
+        r#"{"exp":1e3}"#,
+        r#"{"exp":-1}"#,
+        r#"{"exp":01}"#,
+        r#"{"exp":18446744073709551615}"#,
+        r#"{"exp":18446744073709551616}"#,
+        r#"{"exp":"1"}"#,
+        r#"{"iss":5}"#,
+        r#"{"aud":["a",5]}"#,
+        r#"{"aud":{"a":1}}"#,
+        r#"{"x":{"a":1,"a":2}}"#,
+        r#"{"x":[1,{"b":[]}]}"#,
+        r#"{"x":-3}"#,
+        r#"{"x":1,}"#,
+        r#"{,"x":1}"#,
+        r#"{"x":1 "y":2}"#,
+        r#"{"x" 1}"#,
+        r#"{"x":tru}"#,
+        r#"{"x":truex}"#,
+        r#"{"x":nul}"#,
+        r#"{"x":1}x"#,
+        r#"{"x":1}{}"#,
+        r#"{"x":"a"#,
+        r#"{"x":1"#,
+        "{\"x\":\"a\u{1}b\"}",
+        "{\"x\":\"tab\there\"}",
+        r#"[1]"#,
+        r#""s""#,
+        "",
+        "\u{feff}{}",
+    ];
+
+    /// The fast path accepts only what the strict parser accepts, with the same result.
+    fn assert_fast_agrees(text: &[u8]) {
+        let strict = Claims::from_json_strict(text);
+        if let Some(fast) = Claims::from_plain_json(text) {
+            assert_eq!(Ok(fast), strict, "{}", String::from_utf8_lossy(text));
+        }
+        assert_eq!(Claims::from_json(text), strict);
+    }
+
+    #[test]
+    fn fast_path_agrees_with_strict_parser() {
+        for s in CLAIMS_SAMPLES {
+            assert_fast_agrees(s.as_bytes());
+        }
+        // The plain ones do take the fast path.
+        assert!(Claims::from_plain_json(CLAIMS_SAMPLES[2].as_bytes()).is_some());
+        assert!(Claims::from_plain_json(CLAIMS_SAMPLES[3].as_bytes()).is_some());
+        assert!(Claims::from_plain_json(br#"{"x":"y","n":7,"t":true,"z":null}"#).is_some());
+        // Escaped names never do, so escaped duplicates reach the strict check.
+        assert!(Claims::from_plain_json(br#"{"exp":1,"exp":2}"#).is_none());
+        assert!(claims(r#"{"exp":1,"exp":2}"#).is_err());
+        assert!(claims(r#"{"exp":1,"exp":2}"#).is_err());
+        assert!(claims(r#"{"x":1,"x":2}"#).is_err());
+        assert!(claims(r#"{"exp":1,"exp":2}"#).is_err());
+        assert_eq!(
+            claims(r#"{"exp":7}"#).unwrap().registered.exp,
+            Some(NumericDate::from_secs(7))
+        );
+        // More members than the fast path takes: the strict parser still decides.
+        let many: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
+        assert_fast_agrees(format!("{{{many}\"z\":1}}").as_bytes());
+        assert!(claims(&format!("{{{many}\"k3\":1}}")).is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        /// Objects built from plain and non-plain pieces, also with one byte cut or inserted.
+        #[test]
+        fn fast_path_agrees_on_generated_claims(
+            members in proptest::collection::vec((0usize..12, 0usize..22, 0usize..4), 0..7),
+            edit in 0usize..400,
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            const NAMES: [&str; 12] = [
+                "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "x", "e\\u0078p", "nonce",
+                "a\\\"b", "é",
+            ];
+            const VALUES: [&str; 22] = [
+                "\"s\"", "\"é\"", "\"\\n\"", "1", "0", "01", "-1", "1.5", "1e3", "true",
+                "false", "null", "[]", "[\"a\"]", "[\"a\",1]", "{}", "{\"a\":1}",
+                "18446744073709551616", "4102444800", "[\"a\",\"b\"]", "\"\"", "[ ]",
+            ];
+            const WS: [&str; 4] = ["", " ", "\n\t", "\r "];
+            let mut text = String::from("{");
+            for (i, (n, v, w)) in members.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(WS[*w]);
+                text.push('"');
+                text.push_str(NAMES[*n]);
+                text.push_str("\":");
+                text.push_str(WS[(*w + 1) % 4]);
+                text.push_str(VALUES[*v]);
+            }
+            text.push('}');
+            assert_fast_agrees(text.as_bytes());
+            let mut cut = text.clone().into_bytes();
+            if !cut.is_empty() {
+                cut.remove(edit % cut.len());
+                assert_fast_agrees(&cut);
+            }
+            let mut ins = text.into_bytes();
+            ins.insert(edit % (ins.len() + 1), byte);
+            assert_fast_agrees(&ins);
+        }
     }
 
     #[test]
