@@ -332,8 +332,8 @@ impl Client {
     /// The client credentials grant (RFC 6749 §4.4) for `scopes` (may be empty).
     pub async fn client_credentials(&self, scopes: &[&str]) -> Result<TokenResponse> {
         let mut request = TokenRequest::client_credentials();
-        if !scopes.is_empty() {
-            request = request.scope(scopes.join(" "));
+        for scope in scopes {
+            request = request.scope(*scope);
         }
         self.token_request(&request).await
     }

