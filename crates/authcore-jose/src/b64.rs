@@ -21,29 +21,37 @@ pub fn encode_into(data: impl AsRef<[u8]>, out: &mut String) {
     URL_SAFE_NO_PAD.encode_string(data, out)
 }
 
-/// Marks a byte outside the base64url alphabet in [`DECODE`]. Every alphabet value is below 64,
-/// so a single test of bit 7 over the OR of a group's values finds any invalid byte.
-const INVALID: u8 = 0xFF;
+/// Marks a byte outside the base64url alphabet in the decoding tables: every alphabet value
+/// fits in the low 24 bits, so one test of the top byte over the OR of all looked-up values
+/// finds any invalid byte.
+const INVALID: u32 = 0xFF00_0000;
 
-/// The value of each base64url alphabet byte, [`INVALID`] for every other byte (`=`, `+`, `/`,
-/// whitespace, non-ASCII).
-static DECODE: [u8; 256] = {
+/// The 6-bit value of each base64url alphabet byte shifted left by `shift`, [`INVALID`] for
+/// every other byte (`=`, `+`, `/`, whitespace, `.`, non-ASCII).
+const fn table(shift: u32) -> [u32; 256] {
     let mut t = [INVALID; 256];
     let mut i = 0;
     while i < 26 {
-        t[b'A' as usize + i] = i as u8;
-        t[b'a' as usize + i] = 26 + i as u8;
+        t[b'A' as usize + i] = (i as u32) << shift;
+        t[b'a' as usize + i] = (26 + i as u32) << shift;
         i += 1;
     }
     let mut d = 0;
     while d < 10 {
-        t[b'0' as usize + d] = 52 + d as u8;
+        t[b'0' as usize + d] = (52 + d as u32) << shift;
         d += 1;
     }
-    t[b'-' as usize] = 62;
-    t[b'_' as usize] = 63;
+    t[b'-' as usize] = 62 << shift;
+    t[b'_' as usize] = 63 << shift;
     t
-};
+}
+
+/// One table per position in a group of four characters, so a group decodes with four
+/// lookups and three ORs.
+static D18: [u32; 256] = table(18);
+static D12: [u32; 256] = table(12);
+static D6: [u32; 256] = table(6);
+static D0: [u32; 256] = table(0);
 
 /// The number of bytes that `encoded_len` characters of unpadded base64url decode to, or `None`
 /// for a length no unpadded encoding has (1 modulo 4).
@@ -99,94 +107,73 @@ pub fn decode_to_slice(input: impl AsRef<[u8]>, out: &mut [u8]) -> Result<usize>
 /// Decodes `input` into `out`, whose length must be `decoded_len(input.len())`.
 #[inline]
 fn decode_exact(input: &[u8], out: &mut [u8]) -> Result<()> {
+    #[inline(always)]
+    fn group(c: &[u8]) -> u32 {
+        D18[usize::from(c[0])]
+            | D12[usize::from(c[1])]
+            | D6[usize::from(c[2])]
+            | D0[usize::from(c[3])]
+    }
     let full = input.len() / 4;
     let (body, tail) = input.split_at(full * 4);
     let (out_body, out_tail) = out.split_at_mut(full * 3);
-    // Eight characters into six bytes per step; the invalid marker is collected and tested
-    // once at the end (the output is discarded on error anyway).
-    let mut bad = 0u8;
+    // Eight characters into six bytes per step; invalid bytes are collected and tested once
+    // at the end (the output is discarded on error anyway).
+    let mut bad = 0u32;
     let mut body_chunks = body.chunks_exact(8);
     let mut out_chunks = out_body.chunks_exact_mut(6);
     for (c, o) in (&mut body_chunks).zip(&mut out_chunks) {
-        let mut n = 0u64;
-        for &ch in c {
-            let v = DECODE[usize::from(ch)];
-            bad |= v;
-            n = (n << 6) | u64::from(v);
-        }
+        let (hi, lo) = (group(&c[..4]), group(&c[4..]));
+        bad |= hi | lo;
+        let n = (u64::from(hi) << 24) | u64::from(lo);
         o.copy_from_slice(&n.to_be_bytes()[2..]);
     }
-    let rest = body_chunks.remainder();
-    let out_rest = out_chunks.into_remainder();
-    for (c, o) in rest.chunks_exact(4).zip(out_rest.chunks_exact_mut(3)) {
-        let mut n = 0u32;
-        for &ch in c {
-            let v = DECODE[usize::from(ch)];
-            bad |= v;
-            n = (n << 6) | u32::from(v);
-        }
+    if let (c @ [_, _, _, _], o) = (body_chunks.remainder(), out_chunks.into_remainder()) {
+        let n = group(c);
+        bad |= n;
         o.copy_from_slice(&n.to_be_bytes()[1..]);
     }
     match *tail {
         [] => {}
         [a, b] => {
-            let (a, b) = (DECODE[usize::from(a)], DECODE[usize::from(b)]);
-            bad |= a | b;
+            let n = D18[usize::from(a)] | D12[usize::from(b)];
             // Two characters carry 12 bits for one byte: the low 4 bits must be zero.
-            bad |= u8::from(b & 0x0F != 0) << 7;
-            out_tail[0] = (a << 2) | (b >> 4);
+            bad |= n | (u32::from(n & 0x00_F000 != 0) << 31);
+            out_tail[0] = (n >> 16) as u8;
         }
         [a, b, c] => {
-            let (a, b, c) = (
-                DECODE[usize::from(a)],
-                DECODE[usize::from(b)],
-                DECODE[usize::from(c)],
-            );
-            bad |= a | b | c;
+            let n = D18[usize::from(a)] | D12[usize::from(b)] | D6[usize::from(c)];
             // Three characters carry 18 bits for two bytes: the low 2 bits must be zero.
-            bad |= u8::from(c & 0x03 != 0) << 7;
-            out_tail[0] = (a << 2) | (b >> 4);
-            out_tail[1] = (b << 4) | (c >> 2);
+            bad |= n | (u32::from(n & 0x00_00C0 != 0) << 31);
+            out_tail[0] = (n >> 16) as u8;
+            out_tail[1] = (n >> 8) as u8;
         }
         _ => return Err(Error::Base64),
     }
-    if bad & 0x80 != 0 {
+    if bad & INVALID != 0 {
         return Err(Error::Base64);
     }
     Ok(())
 }
 
-/// A decoded value that lives on the stack when it fits in `N` bytes and on the heap otherwise.
-pub(crate) enum DecodeBuf<const N: usize> {
-    Stack([u8; N], usize),
-    Heap(Vec<u8>),
-}
-
-impl<const N: usize> DecodeBuf<N> {
-    /// Decodes strict unpadded base64url.
-    #[inline]
-    pub(crate) fn decode(input: &[u8]) -> Result<Self> {
-        let len = decoded_len(input.len()).ok_or(Error::Base64)?;
-        if len <= N {
-            let mut buf = [0u8; N];
-            decode_exact(input, &mut buf[..len])?;
-            Ok(DecodeBuf::Stack(buf, len))
-        } else {
-            let mut v = vec![0u8; len];
-            decode_exact(input, &mut v)?;
-            Ok(DecodeBuf::Heap(v))
-        }
-    }
-}
-
-impl<const N: usize> core::ops::Deref for DecodeBuf<N> {
-    type Target = [u8];
-    #[inline]
-    fn deref(&self) -> &[u8] {
-        match self {
-            DecodeBuf::Stack(b, len) => &b[..*len],
-            DecodeBuf::Heap(v) => v,
-        }
+/// Decodes strict unpadded base64url into `stack` when the result fits, else into `heap`
+/// (cleared first), and returns the decoded bytes.
+#[inline]
+pub(crate) fn decode_buffered<'b>(
+    input: &[u8],
+    stack: &'b mut [u8],
+    heap: &'b mut Vec<u8>,
+) -> Result<&'b [u8]> {
+    let len = decoded_len(input.len()).ok_or(Error::Base64)?;
+    if len <= stack.len() {
+        let out = &mut stack[..len];
+        decode_exact(input, out)?;
+        Ok(out)
+    } else {
+        heap.clear();
+        heap.resize(len, 0);
+        decode_exact(input, heap)?;
+        Ok(heap)
     }
 }
 
@@ -206,10 +193,9 @@ mod tests {
             let mut buf = [0u8; 80];
             let n = decode_to_slice(&enc, &mut buf).unwrap();
             assert_eq!(&buf[..n], &data[..]);
-            assert_eq!(
-                &*DecodeBuf::<16>::decode(enc.as_bytes()).unwrap(),
-                &data[..]
-            );
+            let (mut stack, mut heap) = ([0u8; 16], Vec::new());
+            let d = decode_buffered(enc.as_bytes(), &mut stack, &mut heap).unwrap();
+            assert_eq!(d, &data[..]);
         }
     }
 
@@ -261,10 +247,12 @@ mod tests {
             decode_to_slice(&enc, &mut small),
             Err(Error::TooLarge { .. })
         ));
-        let heap = DecodeBuf::<8>::decode(enc.as_bytes()).unwrap();
-        assert!(matches!(heap, DecodeBuf::Heap(_)));
-        assert_eq!(&*heap, &[1u8; 40][..]);
-        assert!(DecodeBuf::<8>::decode(b"YR").is_err());
-        assert!(DecodeBuf::<64>::decode(b"YQ==").is_err());
+        let (mut stack, mut heap) = ([0u8; 8], Vec::new());
+        let d = decode_buffered(enc.as_bytes(), &mut stack, &mut heap).unwrap();
+        assert_eq!(d, &[1u8; 40][..]);
+        assert_eq!(heap.len(), 40, "decoded on the heap");
+        assert!(decode_buffered(b"YR", &mut stack, &mut heap).is_err());
+        let mut big = [0u8; 64];
+        assert!(decode_buffered(b"YQ==", &mut big, &mut heap).is_err());
     }
 }

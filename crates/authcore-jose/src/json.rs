@@ -338,11 +338,14 @@ impl<'a> Plain<'a> {
             if !c.is_ascii_digit() {
                 break;
             }
-            n = n.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            // Wrapping is harmless: more than 19 digits leave the fast path below.
+            n = n.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
             self.i += 1;
         }
         let digits = self.i - start;
-        if digits == 0 || (digits > 1 && self.b[start] == b'0') {
+        // 19 digits always fit in a u64; longer numbers (and leading zeros) go to the strict
+        // parser.
+        if digits == 0 || digits > 19 || (digits > 1 && self.b[start] == b'0') {
             return None;
         }
         if let Some(b'.' | b'e' | b'E') = self.b.get(self.i) {

@@ -26,7 +26,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::alg::JwsAlgorithm;
-use crate::b64::{self, DecodeBuf};
+use crate::b64;
 use crate::error::{Error, Result};
 use crate::json::{self, Key, ObjectVisitor, SeenKeys, StrictValue};
 use crate::jwk::Jwk;
@@ -54,8 +54,9 @@ pub struct JwsHeader {
     pub cty: Option<String>,
     /// `kid`.
     pub kid: Option<String>,
-    /// `jwk`: parsed, never trusted for verification.
-    pub jwk: Option<Jwk>,
+    /// `jwk`: parsed, never trusted for verification. Boxed: rare, and large next to the rest
+    /// of the header, which is moved around on every verification.
+    pub jwk: Option<Box<Jwk>>,
     /// `jku`: kept, never fetched.
     pub jku: Option<String>,
     /// `x5u`: kept, never fetched.
@@ -299,7 +300,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
         };
         if let Some(j) = jwk {
             h.jwk = match Jwk::from_map(j) {
-                Ok(j) => Some(j),
+                Ok(j) => Some(Box::new(j)),
                 Err(e) => return Ok(Err(e)),
             };
         }
@@ -432,15 +433,27 @@ struct CompactParts<'a> {
     signing_input: &'a str,
 }
 
-#[inline]
+/// Splits a compact JWS into exactly three parts.
 fn split_compact(token: &str, max: usize) -> Result<CompactParts<'_>> {
+    let parts = split_compact_ends(token, max)?;
+    if parts.payload_b64.contains('.') {
+        return Err(too_many_parts(parts.payload_b64));
+    }
+    Ok(parts)
+}
+
+/// Splits a compact JWS at its first and last `.`, without looking at the payload part in
+/// between (see [`split_compact`]).
+#[inline]
+fn split_compact_ends(token: &str, max: usize) -> Result<CompactParts<'_>> {
     if token.len() > max {
         return Err(Error::TooLarge {
             what: "JWS",
             limit: max,
         });
     }
-    // The header and the signature are short; the payload is searched only for a stray `.`.
+    // The header and the signature are short, so both ends are found quickly. A stray `.` in
+    // the payload part makes the payload invalid base64url.
     let (Some(d1), Some(d2)) = (token.find('.'), token.rfind('.')) else {
         return Err(Error::Malformed("a compact JWS has three parts"));
     };
@@ -448,20 +461,23 @@ fn split_compact(token: &str, max: usize) -> Result<CompactParts<'_>> {
         return Err(Error::Malformed("a compact JWS has three parts"));
     }
     let payload = &token[d1 + 1..d2];
-    if payload.contains('.') {
-        // Five parts is JWE compact (RFC 7516 §7.1); anything else is garbage.
-        return Err(if payload.matches('.').count() == 2 {
-            Error::Malformed("a JWE was given to the JWS API")
-        } else {
-            Error::Malformed("a compact JWS has three parts")
-        });
-    }
     Ok(CompactParts {
         header_b64: &token[..d1],
         payload_b64: payload,
         signature_b64: &token[d2 + 1..],
         signing_input: &token[..d2],
     })
+}
+
+/// The error for a compact token whose middle part `payload` holds more dots.
+#[cold]
+fn too_many_parts(payload: &str) -> Error {
+    // Five parts is JWE compact (RFC 7516 §7.1); anything else is garbage.
+    if payload.matches('.').count() == 2 {
+        Error::Malformed("a JWE was given to the JWS API")
+    } else {
+        Error::Malformed("a compact JWS has three parts")
+    }
 }
 
 /// Header JSON up to this size is decoded on the stack.
@@ -477,12 +493,30 @@ pub(crate) fn verify_compact_parts(
     keys: &(impl KeySource + ?Sized),
     options: &JwsOptions,
 ) -> Result<(JwsHeader, Vec<u8>)> {
-    let parts = split_compact(token, options.max_bytes)?;
-    let header_json = DecodeBuf::<HEADER_STACK_BYTES>::decode(parts.header_b64.as_bytes())?;
-    let header = JwsHeader::from_json(&header_json)?;
+    let parts = split_compact_ends(token, options.max_bytes)?;
+    let result = verify_parts(&parts, keys, options);
+    if result.is_err() && parts.payload_b64.contains('.') {
+        // More than three parts: reported as such whatever else failed first.
+        return Err(too_many_parts(parts.payload_b64));
+    }
+    result
+}
+
+/// Verifies split compact parts. A payload part holding a stray `.` (a token of more than
+/// three parts) always fails here, at the latest when the payload is decoded.
+#[inline]
+fn verify_parts(
+    parts: &CompactParts<'_>,
+    keys: &(impl KeySource + ?Sized),
+    options: &JwsOptions,
+) -> Result<(JwsHeader, Vec<u8>)> {
+    let (mut stack, mut heap) = ([0u8; HEADER_STACK_BYTES], Vec::new());
+    let header_json = b64::decode_buffered(parts.header_b64.as_bytes(), &mut stack, &mut heap)?;
+    let header = JwsHeader::from_json(header_json)?;
     check_crit(&header, &|n| header.contains(n), options, false)?;
-    let signature = DecodeBuf::<SIGNATURE_STACK_BYTES>::decode(parts.signature_b64.as_bytes())?;
-    verify_signature(keys, &header, parts.signing_input.as_bytes(), &signature)?;
+    let (mut stack, mut heap) = ([0u8; SIGNATURE_STACK_BYTES], Vec::new());
+    let signature = b64::decode_buffered(parts.signature_b64.as_bytes(), &mut stack, &mut heap)?;
+    verify_signature(keys, &header, parts.signing_input.as_bytes(), signature)?;
     let payload = b64::decode(parts.payload_b64)?;
     Ok((header, payload))
 }

@@ -136,7 +136,7 @@ impl DpopKey {
             claims["nonce"] = n.into();
         }
         let mut header = JwsHeader::new(self.signer.algorithm()).with_typ(DPOP_PROOF_TYP);
-        header.jwk = Some(self.public.clone());
+        header.jwk = Some(Box::new(self.public.clone()));
         Ok(jwt::encode(
             &header,
             &claims,
