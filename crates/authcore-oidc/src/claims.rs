@@ -93,44 +93,110 @@ impl StandardClaims {
     /// Moves the standard claims out of `m` (wrong JSON types are rejections).
     pub(crate) fn take_from(m: &mut Map<String, Value>) -> Result<Self> {
         let mut s = StandardClaims::default();
-        for name in STRING_CLAIMS {
-            let v = take_string(m, name)?;
-            let slot = match name {
-                "name" => &mut s.name,
-                "given_name" => &mut s.given_name,
-                "family_name" => &mut s.family_name,
-                "middle_name" => &mut s.middle_name,
-                "nickname" => &mut s.nickname,
-                "preferred_username" => &mut s.preferred_username,
-                "profile" => &mut s.profile,
-                "picture" => &mut s.picture,
-                "website" => &mut s.website,
-                "email" => &mut s.email,
-                "gender" => &mut s.gender,
-                "birthdate" => &mut s.birthdate,
-                "zoneinfo" => &mut s.zoneinfo,
-                "locale" => &mut s.locale,
-                _ => &mut s.phone_number,
-            };
-            *slot = v;
+        let mut rest = Map::new();
+        for (k, v) in core::mem::take(m) {
+            if let Some((k, v)) = s.set(k, v)? {
+                rest.insert(k, v);
+            }
         }
-        s.email_verified = take_bool(m, "email_verified")?;
-        s.phone_number_verified = take_bool(m, "phone_number_verified")?;
-        s.updated_at = take_date(m, "updated_at")?;
-        s.address = match m.remove("address") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(mut a)) => Some(Address {
-                formatted: take_string(&mut a, "formatted")?,
-                street_address: take_string(&mut a, "street_address")?,
-                locality: take_string(&mut a, "locality")?,
-                region: take_string(&mut a, "region")?,
-                postal_code: take_string(&mut a, "postal_code")?,
-                country: take_string(&mut a, "country")?,
-                extra: a,
-            }),
-            Some(_) => return Err(TokenError::WrongType("address").into()),
-        };
+        *m = rest;
         Ok(s)
+    }
+
+    /// Stores a standard claim; any other claim is handed back.
+    fn set(&mut self, k: String, v: Value) -> Result<Option<(String, Value)>> {
+        let slot = match k.as_str() {
+            "name" => &mut self.name,
+            "given_name" => &mut self.given_name,
+            "family_name" => &mut self.family_name,
+            "middle_name" => &mut self.middle_name,
+            "nickname" => &mut self.nickname,
+            "preferred_username" => &mut self.preferred_username,
+            "profile" => &mut self.profile,
+            "picture" => &mut self.picture,
+            "website" => &mut self.website,
+            "email" => &mut self.email,
+            "gender" => &mut self.gender,
+            "birthdate" => &mut self.birthdate,
+            "zoneinfo" => &mut self.zoneinfo,
+            "locale" => &mut self.locale,
+            "phone_number" => &mut self.phone_number,
+            "email_verified" => {
+                self.email_verified = bool_value(v, "email_verified")?;
+                return Ok(None);
+            }
+            "phone_number_verified" => {
+                self.phone_number_verified = bool_value(v, "phone_number_verified")?;
+                return Ok(None);
+            }
+            "updated_at" => {
+                self.updated_at = date_value(v, "updated_at")?;
+                return Ok(None);
+            }
+            "address" => {
+                self.address = match v {
+                    Value::Null => None,
+                    Value::Object(mut a) => Some(Address {
+                        formatted: take_string(&mut a, "formatted")?,
+                        street_address: take_string(&mut a, "street_address")?,
+                        locality: take_string(&mut a, "locality")?,
+                        region: take_string(&mut a, "region")?,
+                        postal_code: take_string(&mut a, "postal_code")?,
+                        country: take_string(&mut a, "country")?,
+                        extra: a,
+                    }),
+                    _ => return Err(TokenError::WrongType("address").into()),
+                };
+                return Ok(None);
+            }
+            _ => return Ok(Some((k, v))),
+        };
+        *slot = string_value(v, standard_name(&k))?;
+        Ok(None)
+    }
+}
+
+/// The `&'static` name of a standard string claim, for error messages.
+fn standard_name(k: &str) -> &'static str {
+    STRING_CLAIMS
+        .iter()
+        .copied()
+        .find(|n| *n == k)
+        .unwrap_or("(standard claim)")
+}
+
+fn string_value(v: Value, name: &'static str) -> Result<Option<String>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        _ => Err(TokenError::WrongType(name).into()),
+    }
+}
+
+fn bool_value(v: Value, name: &'static str) -> Result<Option<bool>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(b)),
+        _ => Err(TokenError::WrongType(name).into()),
+    }
+}
+
+/// A JSON numeric date: a non-negative number of seconds, fractions rounded down.
+fn date_value(v: Value, name: &'static str) -> Result<Option<u64>> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                return Ok(Some(u));
+            }
+            match n.as_f64() {
+                Some(f) if f.is_finite() && (0.0..9.2e18).contains(&f) && !n.is_i64() => {
+                    Ok(Some(f.trunc() as u64))
+                }
+                _ => Err(TokenError::WrongType(name).into()),
+            }
+        }
+        _ => Err(TokenError::WrongType(name).into()),
     }
 }
 
@@ -190,7 +256,7 @@ impl IdTokenClaims {
     pub(crate) fn from_claims(claims: Claims) -> Result<Self> {
         let Claims {
             registered: r,
-            mut extra,
+            extra,
         } = claims;
         let iss = r.iss.ok_or(TokenError::MissingClaim("iss"))?;
         let sub = r.sub.ok_or(TokenError::MissingClaim("sub"))?;
@@ -200,19 +266,7 @@ impl IdTokenClaims {
         };
         let exp = r.exp.ok_or(TokenError::MissingClaim("exp"))?.secs();
         let iat = r.iat.ok_or(TokenError::MissingClaim("iat"))?.secs();
-        let amr = match extra.remove("amr") {
-            None | Some(Value::Null) => None,
-            Some(Value::Array(a)) => Some(
-                a.into_iter()
-                    .map(|v| match v {
-                        Value::String(s) => Ok(s),
-                        _ => Err(TokenError::WrongType("amr")),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            Some(_) => return Err(TokenError::WrongType("amr").into()),
-        };
-        Ok(IdTokenClaims {
+        let mut c = IdTokenClaims {
             iss,
             sub,
             aud,
@@ -220,19 +274,65 @@ impl IdTokenClaims {
             iat,
             nbf: r.nbf.map(|d| d.secs()),
             jti: r.jti,
-            auth_time: take_date(&mut extra, "auth_time")?,
-            nonce: take_string(&mut extra, "nonce")?,
-            acr: take_string(&mut extra, "acr")?,
-            amr,
-            azp: take_string(&mut extra, "azp")?,
-            at_hash: take_string(&mut extra, "at_hash")?,
-            c_hash: take_string(&mut extra, "c_hash")?,
-            s_hash: take_string(&mut extra, "s_hash")?,
-            sid: take_string(&mut extra, "sid")?,
-            standard: StandardClaims::take_from(&mut extra)?,
-            extra,
-        })
+            auth_time: None,
+            nonce: None,
+            acr: None,
+            amr: None,
+            azp: None,
+            at_hash: None,
+            c_hash: None,
+            s_hash: None,
+            sid: None,
+            standard: StandardClaims::default(),
+            extra: Map::new(),
+        };
+        // One pass over the other claims, each moved to its typed field.
+        for (k, v) in extra {
+            let slot = match k.as_str() {
+                "nonce" => &mut c.nonce,
+                "acr" => &mut c.acr,
+                "azp" => &mut c.azp,
+                "at_hash" => &mut c.at_hash,
+                "c_hash" => &mut c.c_hash,
+                "s_hash" => &mut c.s_hash,
+                "sid" => &mut c.sid,
+                "auth_time" => {
+                    c.auth_time = date_value(v, "auth_time")?;
+                    continue;
+                }
+                "amr" => {
+                    c.amr = match v {
+                        Value::Null => None,
+                        Value::Array(a) => Some(
+                            a.into_iter()
+                                .map(|v| match v {
+                                    Value::String(s) => Ok(s),
+                                    _ => Err(TokenError::WrongType("amr")),
+                                })
+                                .collect::<Result<Vec<_>, _>>()?,
+                        ),
+                        _ => return Err(TokenError::WrongType("amr").into()),
+                    };
+                    continue;
+                }
+                _ => {
+                    if let Some((k, v)) = c.standard.set(k, v)? {
+                        c.extra.insert(k, v);
+                    }
+                    continue;
+                }
+            };
+            *slot = string_value(v, oidc_name(&k))?;
+        }
+        Ok(c)
     }
+}
+
+fn oidc_name(k: &str) -> &'static str {
+    ["nonce", "acr", "azp", "at_hash", "c_hash", "s_hash", "sid"]
+        .into_iter()
+        .find(|n| *n == k)
+        .unwrap_or("(claim)")
 }
 
 /// Removes a string member (absent or `null`: `None`; another type: an error).
@@ -243,33 +343,6 @@ pub(crate) fn take_string(
     match m.remove(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(TokenError::WrongType(name).into()),
-    }
-}
-
-fn take_bool(m: &mut Map<String, Value>, name: &'static str) -> Result<Option<bool>> {
-    match m.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(b)),
-        Some(_) => Err(TokenError::WrongType(name).into()),
-    }
-}
-
-/// Removes a JSON numeric date: a non-negative number of seconds, fractions rounded down.
-pub(crate) fn take_date(m: &mut Map<String, Value>, name: &'static str) -> Result<Option<u64>> {
-    match m.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(u) = n.as_u64() {
-                return Ok(Some(u));
-            }
-            match n.as_f64() {
-                Some(f) if f.is_finite() && (0.0..9.2e18).contains(&f) && !n.is_i64() => {
-                    Ok(Some(f.trunc() as u64))
-                }
-                _ => Err(TokenError::WrongType(name).into()),
-            }
-        }
         Some(_) => Err(TokenError::WrongType(name).into()),
     }
 }
