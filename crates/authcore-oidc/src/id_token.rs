@@ -665,24 +665,29 @@ pub(crate) fn verify_signature(
                         other => Error::Jose(other),
                     })?,
                 ),
+                // Allowed, but the key set has no key of it (yet): a rotation to a new key.
+                Some(a) if algorithms.contains(&a) => unknown_key(token, keys),
                 _ => Err(TokenError::AlgorithmNotAllowed(name).into()),
             }
         }
-        JoseError::NoMatchingKey => {
-            // Only the failure path pays for a second look at the header.
-            match jws::decode_header_unverified(token) {
-                Ok(JwsHeader { kid: Some(kid), .. })
-                    if !keys
-                        .verifying_keys()
-                        .iter()
-                        .any(|k| k.kid() == Some(kid.as_str())) =>
-                {
-                    Err(TokenError::UnknownKeyId(kid).into())
-                }
-                _ => Err(JoseError::NoMatchingKey.into()),
-            }
-        }
+        JoseError::NoMatchingKey => unknown_key(token, keys),
         other => Err(other.into()),
+    }
+}
+
+/// No trusted key fits the token: [`TokenError::UnknownKeyId`] when its `kid` is not in the
+/// set, else [`JoseError::NoMatchingKey`]. Only the failure path looks at the header again.
+fn unknown_key(token: &str, keys: &(impl KeySource + ?Sized)) -> Result<jws::VerifiedJws> {
+    match jws::decode_header_unverified(token) {
+        Ok(JwsHeader { kid: Some(kid), .. })
+            if !keys
+                .verifying_keys()
+                .iter()
+                .any(|k| k.kid() == Some(kid.as_str())) =>
+        {
+            Err(TokenError::UnknownKeyId(kid).into())
+        }
+        _ => Err(JoseError::NoMatchingKey.into()),
     }
 }
 

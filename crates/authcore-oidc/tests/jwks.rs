@@ -1,0 +1,292 @@
+//! The JWKS cache machine on a virtual clock: first fetch, lifetimes from `Cache-Control`,
+//! refetch on unknown `kid` with the rate limit, rotation, failures keeping the last good set.
+
+mod common;
+
+use authcore_jose::{JwsAlgorithm, JwsHeader, UnixTime};
+use authcore_oidc::{
+    DEFAULT_FETCH_TIMEOUT, Error, IdTokenExpectations, JwksAction, JwksCache, JwksError,
+    MAX_JWKS_BYTES, TokenError,
+};
+use common::*;
+use http::Response;
+
+const ALGS: [JwsAlgorithm; 3] = [
+    JwsAlgorithm::RS256,
+    JwsAlgorithm::ES256,
+    JwsAlgorithm::EdDSA,
+];
+
+fn t(secs: u64) -> UnixTime {
+    UnixTime::from_secs(NOW + secs)
+}
+
+fn cache() -> JwksCache {
+    JwksCache::new("https://op.example/jwks", &ALGS).unwrap()
+}
+
+fn ok(body: &str, cache_control: Option<&str>) -> Response<Vec<u8>> {
+    let mut b = Response::builder()
+        .status(200)
+        .header("content-type", "application/json");
+    if let Some(cc) = cache_control {
+        b = b.header("cache-control", cc);
+    }
+    b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+fn expect_fetch(c: &mut JwksCache, now: UnixTime) -> http::Request<Vec<u8>> {
+    match c.poll(now) {
+        JwksAction::Fetch(r) => r,
+        other => panic!("expected a fetch at {now:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn first_fetch_then_lifetime_from_max_age() {
+    let op = Op::new();
+    let mut c = cache();
+    assert!(c.keys().is_none());
+    let req = expect_fetch(&mut c, t(0));
+    assert_eq!(req.method(), http::Method::GET);
+    assert_eq!(req.uri(), "https://op.example/jwks");
+    assert!(
+        req.headers()["accept"]
+            .to_str()
+            .unwrap()
+            .contains("application/jwk-set+json")
+    );
+    // While the fetch is outstanding and no keys are held: wait for the response.
+    assert!(matches!(c.poll(t(1)), JwksAction::WaitUntil(u) if u == t(DEFAULT_FETCH_TIMEOUT)));
+    c.handle_response(&ok(&op.jwks_json(), Some("public, max-age=600")), t(2))
+        .unwrap();
+    assert_eq!(c.fetched_at(), Some(t(2)));
+    assert_eq!(c.fresh_until(), Some(t(602)));
+    assert!(c.contains_kid("rsa1") && c.contains_kid("ec1") && c.contains_kid("ed1"));
+    assert!(matches!(c.poll(t(601)), JwksAction::Ready));
+    expect_fetch(&mut c, t(602));
+    // The keys validate tokens directly (the cache is a KeySource).
+    let token = op.sign(JwsAlgorithm::ES256, &claims());
+    let e = IdTokenExpectations::token_endpoint();
+    assert!(verifier().validate(&token, &c, &e, now()).is_ok());
+}
+
+#[test]
+fn lifetimes_default_bounds_and_no_store() {
+    let op = Op::new();
+    let cases = [
+        (None, 300),
+        (Some("max-age=30"), 60),
+        (Some("max-age=999999999"), 86_400),
+        (Some("no-store"), 60),
+        (Some("no-cache, max-age=3600"), 60),
+    ];
+    for (cc, ttl) in cases {
+        let mut c = cache();
+        expect_fetch(&mut c, t(0));
+        c.handle_response(&ok(&op.jwks_json(), cc), t(0)).unwrap();
+        assert_eq!(c.fresh_until(), Some(t(ttl)), "{cc:?}");
+    }
+    let mut c = cache().ttl_bounds(10, 20).default_ttl(15);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(&ok(&op.jwks_json(), None), t(0)).unwrap();
+    assert_eq!(c.fresh_until(), Some(t(15)));
+}
+
+#[test]
+fn unknown_kid_triggers_one_rate_limited_refetch() {
+    let op = Op::new();
+    let mut c = cache().min_refetch_interval(60);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(
+        &ok(&op.jwks_of(&[&op.rsa, &op.ec]), Some("max-age=3600")),
+        t(0),
+    )
+    .unwrap();
+    // A token with a known kid: ready, no fetch.
+    let known = op.sign(JwsAlgorithm::RS256, &claims());
+    assert!(matches!(c.poll_for_token(&known, t(70)), JwksAction::Ready));
+    // The provider rotated in `ed1`: the first token naming it asks for a refetch.
+    let rotated = op.sign(JwsAlgorithm::EdDSA, &claims());
+    let e = IdTokenExpectations::token_endpoint();
+    assert_eq!(
+        verifier().validate(&rotated, &c, &e, now()).unwrap_err(),
+        Error::Token(TokenError::UnknownKeyId("ed1".into()))
+    );
+    let JwksAction::Fetch(_) = c.poll_for_token(&rotated, t(70)) else {
+        panic!("unknown kid refetches")
+    };
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(71))
+        .unwrap();
+    assert!(matches!(
+        c.poll_for_token(&rotated, t(71)),
+        JwksAction::Ready
+    ));
+    assert!(verifier().validate(&rotated, &c, &e, now()).is_ok());
+}
+
+#[test]
+fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
+    let op = Op::new();
+    let mut c = cache().min_refetch_interval(60);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=86400")), t(0))
+        .unwrap();
+    let tokens: Vec<String> = (0..50)
+        .map(|i| {
+            op.sign_with_header(
+                JwsHeader::new(JwsAlgorithm::EdDSA).with_kid(format!("random-{i}")),
+                &claims(),
+            )
+        })
+        .collect();
+    let mut fetches = 0;
+    for i in 0..=2_000u64 {
+        let now = t(1 + i / 50);
+        match c.poll_for_token(&tokens[(i % 50) as usize], now) {
+            JwksAction::Fetch(_) => {
+                fetches += 1;
+                c.handle_response(&ok(&op.jwks_json(), Some("max-age=86400")), now)
+                    .unwrap();
+            }
+            JwksAction::Ready => {}
+            JwksAction::WaitUntil(_) => panic!("keys are held"),
+        }
+    }
+    // 2,001 tokens over 41 seconds, after a fetch at 0: the interval allows none.
+    assert_eq!(fetches, 0);
+    let token = op.sign_with_header(
+        JwsHeader::new(JwsAlgorithm::EdDSA).with_kid("random-x"),
+        &claims(),
+    );
+    // At 60 s exactly one refetch; afterwards none until 120 s.
+    let mut fetches = 0;
+    for s in 60..180 {
+        for _ in 0..20 {
+            if let JwksAction::Fetch(_) = c.poll_for_token(&token, t(s)) {
+                fetches += 1;
+                c.handle_response(&ok(&op.jwks_json(), Some("max-age=86400")), t(s))
+                    .unwrap();
+            }
+        }
+    }
+    assert_eq!(fetches, 2, "at 60 s and 120 s");
+}
+
+#[test]
+fn failures_keep_the_last_good_set() {
+    let op = Op::new();
+    let mut c = cache().min_refetch_interval(60);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=100")), t(0))
+        .unwrap();
+    let token = op.sign(JwsAlgorithm::RS256, &claims());
+    let e = IdTokenExpectations::token_endpoint();
+    let failures: [(Response<Vec<u8>>, JwksError); 5] = [
+        (
+            Response::builder().status(500).body(Vec::new()).unwrap(),
+            JwksError::UnexpectedStatus(500),
+        ),
+        (
+            ok("not json", None),
+            JwksError::Invalid(authcore_jose::Error::Json(String::new())),
+        ),
+        (ok(r#"{"keys":[]}"#, None), JwksError::NoUsableKeys),
+        (
+            ok(
+                r#"{"keys":[{"kty":"oct","k":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]}"#,
+                None,
+            ),
+            JwksError::NoUsableKeys,
+        ),
+        (
+            ok(&" ".repeat(MAX_JWKS_BYTES + 1), None),
+            JwksError::TooLarge {
+                limit: MAX_JWKS_BYTES,
+            },
+        ),
+    ];
+    let mut now = 100;
+    for (resp, expected) in failures {
+        expect_fetch(&mut c, t(now));
+        let err = c.handle_response(&resp, t(now)).unwrap_err();
+        match (&err, &expected) {
+            (Error::Jwks(JwksError::Invalid(_)), JwksError::Invalid(_)) => {}
+            (Error::Jwks(got), want) => assert_eq!(got, want),
+            other => panic!("{other:?}"),
+        }
+        assert!(c.last_error().is_some());
+        // The previous keys still validate.
+        assert!(verifier().validate(&token, &c, &e, now_plus(0)).is_ok());
+        // No new fetch before the interval.
+        assert!(matches!(c.poll(t(now + 59)), JwksAction::Ready));
+        now += 60;
+    }
+    // A transport failure too.
+    expect_fetch(&mut c, t(now));
+    c.handle_fetch_failure(t(now));
+    assert!(matches!(c.poll(t(now + 1)), JwksAction::Ready));
+    expect_fetch(&mut c, t(now + 60));
+    c.handle_response(&ok(&op.jwks_json(), None), t(now + 60))
+        .unwrap();
+    assert!(c.last_error().is_none());
+}
+
+fn now_plus(s: u64) -> UnixTime {
+    UnixTime::from_secs(NOW + s)
+}
+
+#[test]
+fn without_keys_failures_mean_waiting() {
+    let mut c = cache().min_refetch_interval(30);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(
+        &Response::builder().status(503).body(Vec::new()).unwrap(),
+        t(1),
+    )
+    .unwrap_err();
+    assert!(matches!(c.poll(t(2)), JwksAction::WaitUntil(u) if u == t(30)));
+    expect_fetch(&mut c, t(30));
+    // A lost request (no answer) counts as failed after the fetch timeout.
+    assert!(matches!(c.poll(t(31)), JwksAction::WaitUntil(_)));
+    expect_fetch(&mut c, t(30 + DEFAULT_FETCH_TIMEOUT));
+}
+
+#[test]
+fn responses_without_a_request_are_refused() {
+    let op = Op::new();
+    let mut c = cache();
+    assert_eq!(
+        c.handle_response(&ok(&op.jwks_json(), None), t(0))
+            .unwrap_err(),
+        Error::Jwks(JwksError::Unexpected)
+    );
+    assert!(c.keys().is_none());
+}
+
+#[test]
+fn keys_are_built_once_per_fetch_for_the_configured_algorithms() {
+    let op = Op::new();
+    let mut c = JwksCache::new("https://op.example/jwks", &[JwsAlgorithm::ES256]).unwrap();
+    expect_fetch(&mut c, t(0));
+    c.handle_response(&ok(&op.jwks_json(), None), t(0)).unwrap();
+    let keys = c.keys().unwrap();
+    assert_eq!(keys.len(), 1, "only the ES256 key");
+    let before: *const _ = keys;
+    let token = op.sign(JwsAlgorithm::ES256, &claims());
+    let v = authcore_oidc::IdTokenVerifier::new(ISSUER, CLIENT)
+        .id_token_signed_response_alg(JwsAlgorithm::ES256)
+        .unwrap();
+    for _ in 0..3 {
+        v.validate(&token, &c, &IdTokenExpectations::token_endpoint(), now())
+            .unwrap();
+    }
+    assert!(core::ptr::eq(before, c.keys().unwrap()));
+    // An RS256 token finds no RS256 key in this cache.
+    let rs = op.sign(JwsAlgorithm::RS256, &claims());
+    assert!(
+        verifier()
+            .validate(&rs, &c, &IdTokenExpectations::token_endpoint(), now())
+            .is_err()
+    );
+}
