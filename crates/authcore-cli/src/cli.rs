@@ -16,8 +16,10 @@ Exit status:
 const EXIT_ALL: &str = "\
 Exit status (every command):
   0  success
-  1  the token was rejected or is not a valid token (verify, decode)
-  2  usage error, or unreadable or unusable input (arguments, key files, stdin)
+  1  the token was rejected or is not a valid token (verify, decode); the server refused
+     or its answer failed validation (oauth2, oidc, login)
+  2  usage error, or unreadable or unusable input (arguments, key files, stdin), or a
+     network error
 The reason for a failure is one line on stderr.";
 
 const EXIT_DECODE: &str = "\
@@ -31,10 +33,26 @@ Exit status:
   0  success; the result is on stdout
   2  usage error, or unreadable or unusable input; the reason is one line on stderr";
 
+const EXIT_NETWORK: &str = "\
+Exit status:
+  0  success; the result is JSON on stdout (progress goes to stderr)
+  1  the server refused (its `error` and `error_description` are printed), or its answer
+     failed validation (metadata, token response, ID token, callback state or issuer)
+  2  usage error, unreadable input, or a network error (unreachable server, timeout)
+The reason for a failure is one line on stderr.
+
+Environment:
+  AUTHCORE_CLIENT_SECRET   --client-secret
+  AUTHCORE_REFRESH_TOKEN   --refresh-token
+  AUTHCORE_TOKEN           --token
+  AUTHCORE_ACCESS_TOKEN    --access-token";
+
 const ALG_HELP: &str = "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, \
                         ES384, ES512, ES256K, EdDSA or Ed25519";
 
-/// JOSE tools: verify, sign and inspect JWS, JWT and JWK.
+/// JOSE tools (verify, sign and inspect JWS, JWT and JWK) and OAuth 2.0 / OpenID Connect
+/// client flows (discovery, sign-in, client credentials, device flow, refresh, introspection,
+/// revocation, UserInfo).
 ///
 /// Keys are files: a JWK, a JWK Set, or a PEM key or certificate. The algorithm always comes
 /// from the key's `alg` member or from `--alg`, never from the token being verified.
@@ -85,6 +103,340 @@ pub enum Command {
     /// JSON Web Key (RFC 7517): generate keys, extract public keys, thumbprints, PEM import.
     #[command(subcommand, after_help = EXIT_ALL)]
     Jwk(JwkCommand),
+    /// OAuth 2.0 client flows: client credentials, device authorization, refresh,
+    /// introspection and revocation against a discovered authorization server.
+    #[command(subcommand, name = "oauth2", after_help = EXIT_NETWORK)]
+    Oauth2(OAuth2Command),
+    /// OpenID Connect: provider discovery and UserInfo.
+    #[command(subcommand, after_help = EXIT_NETWORK)]
+    Oidc(OidcCommand),
+    /// Sign in with OpenID Connect: authorization code flow with PKCE and a nonce, through a
+    /// loopback redirect (RFC 8252 §7.3); prints the tokens and the validated ID token claims.
+    ///
+    /// Binds the redirect URI's port on 127.0.0.1 (an ephemeral port when it is 0 or
+    /// omitted), prints the authorization URL on stderr and tries to open it in a browser
+    /// (`xdg-open`, or `open` on macOS) unless `--no-browser`. The first request to the
+    /// redirect path is answered with a small page and ends the wait; the code is exchanged
+    /// (with the PKCE verifier) and the ID token validated: signature with the provider's JWK
+    /// Set, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce` and `at_hash`.
+    ///
+    /// Prints `{"tokens": {...}, "claims": {...}}`. Register the redirect URI with the
+    /// provider; with a fixed port, register exactly `http://127.0.0.1:PORT/PATH`.
+    #[command(after_help = EXIT_NETWORK)]
+    Login(LoginArgs),
+}
+
+/// `authcore oauth2 ...`
+#[derive(Debug, Subcommand)]
+pub enum OAuth2Command {
+    /// Client credentials grant (RFC 6749 §4.4): print the token response as JSON.
+    #[command(name = "client-credentials", after_help = EXIT_NETWORK)]
+    ClientCredentials(ClientCredentialsArgs),
+    /// Device authorization grant (RFC 8628): show the user code and verification URI on
+    /// stderr, poll the token endpoint as the server says, print the tokens as JSON.
+    ///
+    /// Polling ends with the tokens, the server's refusal (`access_denied`,
+    /// `expired_token`), or when the device code expires (exit 1).
+    #[command(after_help = EXIT_NETWORK)]
+    Device(DeviceArgs),
+    /// Refresh token grant (RFC 6749 §6): print the new token response as JSON.
+    ///
+    /// When the server rotated the refresh token, the new one is in the output and a note
+    /// says so on stderr: the old one must not be used again. An ID token in the response is
+    /// printed as received, not validated (there is no original ID token to compare with).
+    #[command(after_help = EXIT_NETWORK)]
+    Refresh(RefreshArgs),
+    /// Token introspection (RFC 7662): print the server's answer as JSON.
+    ///
+    /// An inactive token is a valid answer: `{"active": false}` with exit status 0.
+    #[command(after_help = EXIT_NETWORK)]
+    Introspect(TokenArgs),
+    /// Token revocation (RFC 7009): prints `{"revoked": true}`.
+    ///
+    /// The server answers the same for a revoked token and one that was already invalid. A
+    /// 503 from the server (retry later) is exit status 1.
+    #[command(after_help = EXIT_NETWORK)]
+    Revoke(TokenArgs),
+}
+
+/// `authcore oidc ...`
+#[derive(Debug, Subcommand)]
+pub enum OidcCommand {
+    /// Fetch and validate the provider's metadata (OpenID Connect Discovery 1.0) and print
+    /// the document as JSON.
+    ///
+    /// The document is fetched from `ISSUER/.well-known/openid-configuration`; its `issuer`
+    /// must equal ISSUER exactly, the required members must be present and well typed.
+    #[command(after_help = EXIT_NETWORK)]
+    Discover(DiscoverArgs),
+    /// Fetch the UserInfo claims (OpenID Connect Core §5.3) with an access token and print
+    /// them as JSON.
+    ///
+    /// The endpoint is the discovered `userinfo_endpoint`. With `--dpop-key` the token is
+    /// presented as a DPoP-bound token with a proof signed by that key (RFC 9449 §7; a
+    /// server nonce is honoured), else as a Bearer token. Signed or encrypted UserInfo
+    /// responses are refused. With `--sub`, claims about another subject are rejected.
+    #[command(after_help = EXIT_NETWORK)]
+    Userinfo(UserinfoArgs),
+}
+
+/// Where the server is.
+#[derive(Debug, Args)]
+pub struct IssuerArgs {
+    /// The issuer identifier (an `https` URL; `http` is accepted for loopback hosts such as
+    /// 127.0.0.1). The server's metadata is discovered from it.
+    #[arg(long, value_name = "ISSUER")]
+    pub issuer: String,
+
+    /// Accept an `http` issuer on a non-loopback host. Tokens and credentials then travel
+    /// in clear text; the protocol core still refuses `http` endpoints other than loopback
+    /// ones, so this only lifts the tool's own check.
+    #[arg(long)]
+    pub allow_http: bool,
+
+    /// Timeout of each HTTP exchange, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub http_timeout: u64,
+}
+
+/// The client's identity and how it authenticates.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The client identifier.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+
+    /// The client secret; prefer the environment variable, which does not show in process
+    /// listings.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "AUTHCORE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub client_secret: Option<String>,
+
+    /// A private JWK (or PEM PKCS#8 key) for `private_key_jwt` client authentication; the
+    /// assertion algorithm is the key's `alg` unless `--assertion-alg` names it.
+    #[arg(long, value_name = "JWK_FILE", conflicts_with = "client_secret")]
+    pub private_key: Option<PathBuf>,
+
+    /// How the client authenticates at the token, device, introspection and revocation
+    /// endpoints. Default: `private_key_jwt` with `--private-key`, `client_secret_basic`
+    /// with a secret, else `none` (a public client).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub auth_method: Option<AuthMethod>,
+
+    /// Algorithm of the client assertion: HS256 (default), HS384 or HS512 for
+    /// `client_secret_jwt`; for `private_key_jwt`, when the key has no `alg`.
+    #[arg(long, value_name = "ALG", value_parser = parse_alg)]
+    pub assertion_alg: Option<JwsAlgorithm>,
+}
+
+/// Client authentication methods (`token_endpoint_auth_method`, RFC 7591 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMethod {
+    /// A public client: `client_id` in the request body, no credentials.
+    #[value(name = "none")]
+    None,
+    /// HTTP Basic with the client id and secret (RFC 6749 §2.3.1).
+    #[value(name = "client_secret_basic")]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the request body (RFC 6749 §2.3.1).
+    #[value(name = "client_secret_post")]
+    ClientSecretPost,
+    /// An HMAC-signed JWT assertion keyed with the secret (RFC 7523).
+    #[value(name = "client_secret_jwt")]
+    ClientSecretJwt,
+    /// A JWT assertion signed with `--private-key` (RFC 7523).
+    #[value(name = "private_key_jwt")]
+    PrivateKeyJwt,
+}
+
+/// DPoP (RFC 9449) for the token requests.
+#[derive(Debug, Args)]
+pub struct DpopArgs {
+    /// Request DPoP-bound tokens (RFC 9449), with a fresh ES256 key unless `--dpop-key`
+    /// names one. A fresh key is printed in the output (`dpop_key`): the tokens are useless
+    /// without it.
+    #[arg(long)]
+    pub dpop: bool,
+
+    /// The private JWK to prove possession with (implies `--dpop`).
+    #[arg(long, value_name = "JWK_FILE")]
+    pub dpop_key: Option<PathBuf>,
+}
+
+/// Arguments of `oauth2 client-credentials`.
+#[derive(Debug, Args)]
+pub struct ClientCredentialsArgs {
+    #[command(flatten)]
+    /// The server.
+    pub issuer: IssuerArgs,
+    #[command(flatten)]
+    /// The client.
+    pub client: ClientArgs,
+    /// The scope to request (space-separated).
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    /// A resource indicator (RFC 8707); repeatable.
+    #[arg(long = "resource", value_name = "URI")]
+    pub resources: Vec<String>,
+    #[command(flatten)]
+    /// DPoP.
+    pub dpop: DpopArgs,
+}
+
+/// Arguments of `oauth2 device`.
+#[derive(Debug, Args)]
+pub struct DeviceArgs {
+    #[command(flatten)]
+    /// The server.
+    pub issuer: IssuerArgs,
+    #[command(flatten)]
+    /// The client.
+    pub client: ClientArgs,
+    /// The scope to request (space-separated).
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    #[command(flatten)]
+    /// DPoP.
+    pub dpop: DpopArgs,
+}
+
+/// Arguments of `oauth2 refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    /// The server.
+    pub issuer: IssuerArgs,
+    #[command(flatten)]
+    /// The client.
+    pub client: ClientArgs,
+    /// The refresh token (also from the environment, out of process listings).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "AUTHCORE_REFRESH_TOKEN",
+        hide_env_values = true
+    )]
+    pub refresh_token: String,
+    /// Ask for a narrower scope (space-separated; RFC 6749 §6).
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    #[command(flatten)]
+    /// DPoP (the key the refresh token is bound to).
+    pub dpop: DpopArgs,
+}
+
+/// Arguments of `oauth2 introspect` and `oauth2 revoke`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    /// The server.
+    pub issuer: IssuerArgs,
+    #[command(flatten)]
+    /// The client.
+    pub client: ClientArgs,
+    /// The token (also from the environment, out of process listings).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "AUTHCORE_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: String,
+    /// `token_type_hint`.
+    #[arg(long, value_enum, value_name = "HINT")]
+    pub token_type_hint: Option<TokenHint>,
+}
+
+/// Values of `token_type_hint` (RFC 7009 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenHint {
+    /// An access token.
+    #[value(name = "access_token")]
+    AccessToken,
+    /// A refresh token.
+    #[value(name = "refresh_token")]
+    RefreshToken,
+}
+
+/// Arguments of `oidc discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// The issuer identifier (an `https` URL; `http` for loopback hosts).
+    #[arg(value_name = "ISSUER")]
+    pub issuer: String,
+
+    /// Accept an `http` issuer on a non-loopback host.
+    #[arg(long)]
+    pub allow_http: bool,
+
+    /// Timeout of each HTTP exchange, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub http_timeout: u64,
+}
+
+/// Arguments of `oidc userinfo`.
+#[derive(Debug, Args)]
+pub struct UserinfoArgs {
+    #[command(flatten)]
+    /// The server.
+    pub issuer: IssuerArgs,
+    /// The access token (also from the environment, out of process listings).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "AUTHCORE_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: String,
+    /// The private JWK the access token is DPoP-bound to.
+    #[arg(long, value_name = "JWK_FILE")]
+    pub dpop_key: Option<PathBuf>,
+    /// The `sub` the claims must be about: the ID token's (OpenID Connect Core §5.3.4).
+    #[arg(long, value_name = "SUB")]
+    pub sub: Option<String>,
+}
+
+/// Arguments of `login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    /// The provider.
+    pub issuer: IssuerArgs,
+    #[command(flatten)]
+    /// The client.
+    pub client: ClientArgs,
+    /// The loopback redirect URI: `http://127.0.0.1:PORT/PATH` (or `http://[::1]:PORT/PATH`);
+    /// PORT 0 or no port picks a free port.
+    #[arg(long, value_name = "URI", default_value = "http://127.0.0.1:0/cb")]
+    pub redirect_uri: String,
+    /// The scope (space-separated); `openid` is always included.
+    #[arg(long, value_name = "SCOPE", default_value = "openid profile")]
+    pub scope: String,
+    /// Send the authorization request through the PAR endpoint (RFC 9126); automatic when
+    /// the provider requires it.
+    #[arg(long)]
+    pub par: bool,
+    #[command(flatten)]
+    /// DPoP.
+    pub dpop: DpopArgs,
+    /// Do not try to open a browser; only print the URL.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// How long to wait for the redirect, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub timeout: u64,
+    /// Accepted ID token signature algorithm (repeatable). Default: the asymmetric
+    /// algorithms the provider lists in `id_token_signing_alg_values_supported`, plus its
+    /// HMAC ones when a client secret is given.
+    #[arg(long = "id-token-alg", value_name = "ALG", value_parser = parse_alg)]
+    pub id_token_algs: Vec<JwsAlgorithm>,
+    /// Clock skew tolerated when checking the ID token's times, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub leeway: u64,
 }
 
 /// `authcore jws ...`

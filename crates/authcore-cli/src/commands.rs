@@ -18,6 +18,7 @@ use crate::cli::{
 };
 use crate::io::{print_line, read_input, read_stdin, read_token, write_stdout};
 use crate::keys::{self, KeyFile};
+use crate::oauth::{self, OAuthCommand};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
@@ -33,6 +34,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Jwk(JwkCommand::Public(a)) => jwk_public(a),
         Command::Jwk(JwkCommand::Thumbprint(a)) => jwk_thumbprint(a, provider),
         Command::Jwk(JwkCommand::FromPem(a)) => jwk_from_pem(a),
+        Command::Oauth2(c) => oauth::run(OAuthCommand::OAuth2(c), provider),
+        Command::Oidc(c) => oauth::run(OAuthCommand::Oidc(c), provider),
+        Command::Login(a) => oauth::run(OAuthCommand::Login(Box::new(a)), provider),
     }
 }
 

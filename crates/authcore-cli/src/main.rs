@@ -19,9 +19,6 @@
 //! stderr. `--provider ring|aws-lc-rs` picks the crypto provider (aws-lc-rs with the
 //! `aws-lc-rs` feature).
 
-// The protocol core never reads the clock or draws randomness; this binary is the I/O edge
-// that does, and passes `now` and the system RNG into the library.
-#![allow(clippy::disallowed_methods)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -29,6 +26,8 @@ mod cli;
 mod commands;
 mod io;
 mod keys;
+mod loopback;
+mod oauth;
 
 use std::process::ExitCode;
 
@@ -37,9 +36,11 @@ use clap::Parser;
 /// Why a command failed; decides the exit status.
 #[derive(Debug)]
 pub enum Failure {
-    /// Exit 1: the token was rejected or is not a valid token.
+    /// Exit 1: the token was rejected or is not a valid token; the server refused, or its
+    /// answer failed validation.
     Rejected(String),
-    /// Exit 2: bad arguments, or input (a key, a payload, stdin) that cannot be read or used.
+    /// Exit 2: bad arguments, input (a key, a payload, stdin) that cannot be read or used, or
+    /// a network error.
     Usage(String),
 }
 
