@@ -1,0 +1,120 @@
+//! Property tests: no input makes a parser or validator panic, and validation accepts exactly
+//! the tokens it should under random claim values.
+
+mod common;
+
+use authcore_jose::{JwsAlgorithm, JwsHeader, SigningKey, crypto, jwt};
+use authcore_oauth2::ClientSecret;
+use authcore_oidc::{IdTokenExpectations, IdTokenVerifier, ResponseType, fuzzing};
+use common::*;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const SECRET: &str = "a-client-secret-of-at-least-32-bytes-xx";
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|f| json!(f)),
+        "[a-z0-9:/._-]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+const NAMES: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "azp",
+    "auth_time",
+    "acr",
+    "amr",
+    "at_hash",
+    "c_hash",
+    "s_hash",
+    "sid",
+    "jti",
+    "events",
+    "email",
+    "email_verified",
+    "address",
+    "updated_at",
+    "tid",
+];
+
+fn claims_object() -> impl Strategy<Value = Value> {
+    prop::collection::vec((prop::sample::select(NAMES), json_value()), 0..10).prop_map(|kv| {
+        let mut base = claims();
+        for (k, v) in kv {
+            base[k] = v;
+        }
+        base
+    })
+}
+
+fn hs_verifier() -> IdTokenVerifier {
+    IdTokenVerifier::new(ISSUER, CLIENT)
+        .allowed_algorithms([JwsAlgorithm::HS256])
+        .unwrap()
+        .client_secret(&ClientSecret::new(SECRET))
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn fuzz_entry_points_never_panic(data in prop::collection::vec(any::<u8>(), 0..512)) {
+        fuzzing::fuzz_discovery(&data);
+        fuzzing::fuzz_id_token(&data);
+        fuzzing::fuzz_userinfo(&data);
+        fuzzing::fuzz_logout_token(&data);
+        fuzzing::fuzz_jwks_response(&data);
+    }
+
+    #[test]
+    fn json_shaped_inputs_never_panic(v in json_value(), doc in claims_object()) {
+        let s = v.to_string();
+        fuzzing::fuzz_discovery(s.as_bytes());
+        fuzzing::fuzz_userinfo(s.as_bytes());
+        fuzzing::fuzz_jwks_response(format!("max-age=60\n{{\"keys\":[{s}]}}").as_bytes());
+        let d = with(doc, "issuer", json!("https://op.example"));
+        fuzzing::fuzz_discovery(d.to_string().as_bytes());
+    }
+
+    /// Signed tokens with random claims reach every check; validation never panics and
+    /// accepts only claims sets that satisfy the rules checked here independently.
+    #[test]
+    fn signed_random_claims(c in claims_object()) {
+        let p = crypto::default_provider();
+        let key = SigningKey::hmac(JwsAlgorithm::HS256, SECRET.as_bytes(), p).unwrap();
+        let token = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256), &c, &key).unwrap();
+        let v = hs_verifier();
+        let keys = authcore_jose::VerifyingKeys::new();
+        let e = IdTokenExpectations::token_endpoint().nonce("n-0S6_WzA2Mj");
+        let r = v.validate(&token, &keys, &e, now());
+        if r.is_ok() {
+            prop_assert_eq!(&c["iss"], &json!(ISSUER));
+            prop_assert_eq!(&c["nonce"], &json!("n-0S6_WzA2Mj"));
+            prop_assert!(c["exp"].as_f64().unwrap() > NOW as f64);
+        }
+        for rt in [ResponseType::IdTokenToken, ResponseType::CodeIdTokenToken] {
+            let e = IdTokenExpectations::authorization_endpoint(rt)
+                .nonce("n-0S6_WzA2Mj").access_token("at").code("c").state("s");
+            let _ = v.validate(&token, &keys, &e, now());
+        }
+        let _ = v.validate_logout_token(&token, &keys, now());
+    }
+}
