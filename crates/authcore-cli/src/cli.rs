@@ -216,9 +216,10 @@ pub struct ClientArgs {
     )]
     pub client_secret: Option<String>,
 
-    /// A private JWK (or PEM PKCS#8 key) for `private_key_jwt` client authentication; the
-    /// assertion algorithm is the key's `alg` unless `--assertion-alg` names it.
-    #[arg(long, value_name = "JWK_FILE", conflicts_with = "client_secret")]
+    /// A private JWK, a JWK Set with one key, or a PEM PKCS#8 key, for `private_key_jwt`
+    /// client authentication; the assertion algorithm is the key's `alg` unless
+    /// `--assertion-alg` names it.
+    #[arg(long, value_name = "JWK_FILE")]
     pub private_key: Option<PathBuf>,
 
     /// How the client authenticates at the token, device, introspection and revocation

@@ -1,4 +1,5 @@
-//! The `authcore` command-line tool: JOSE on the authcore protocol core.
+//! The `authcore` command-line tool: JOSE tools and OAuth 2.0 / OpenID Connect client flows on
+//! the authcore protocol core.
 //!
 //! ```text
 //! authcore jws verify --key FILE [--alg ALG]... [--detached PAYLOAD_FILE] TOKEN
@@ -12,12 +13,43 @@
 //! authcore jwk public FILE
 //! authcore jwk thumbprint [--hash sha256|sha384|sha512] FILE
 //! authcore jwk from-pem [--alg ALG] [--kid KID] FILE
+//!
+//! authcore oidc discover ISSUER
+//! authcore oidc userinfo --issuer ISSUER --access-token T [--dpop-key JWK_FILE] [--sub SUB]
+//! authcore login --issuer ISSUER CLIENT [--redirect-uri http://127.0.0.1:PORT/cb]
+//!                [--scope "openid profile"] [--par] [DPOP] [--no-browser] [--timeout SECS]
+//!                [--id-token-alg ALG]... [--leeway SECS]
+//! authcore oauth2 client-credentials --issuer ISSUER CLIENT [--scope S] [--resource URI]... [DPOP]
+//! authcore oauth2 device     --issuer ISSUER CLIENT [--scope S] [DPOP]
+//! authcore oauth2 refresh    --issuer ISSUER CLIENT --refresh-token T [--scope S] [DPOP]
+//! authcore oauth2 introspect --issuer ISSUER CLIENT --token T [--token-type-hint H]
+//! authcore oauth2 revoke     --issuer ISSUER CLIENT --token T [--token-type-hint H]
+//!
+//! CLIENT = --client-id ID [--client-secret S | --private-key JWK_FILE]
+//!          [--auth-method none|client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
+//!          [--assertion-alg ALG]
+//! DPOP   = --dpop (a fresh ES256 key) | --dpop-key JWK_FILE
+//! every OAuth command also takes [--allow-http] [--http-timeout SECS]
 //! ```
 //!
-//! `TOKEN` and `FILE` may be `-` for stdin; `TOKEN` may also name a file holding the token. Exit status: 0 success, 1 the token was rejected
-//! or is not a valid token, 2 usage error or unreadable input; the reason is one line on
-//! stderr. `--provider ring|aws-lc-rs` picks the crypto provider (aws-lc-rs with the
-//! `aws-lc-rs` feature).
+//! JOSE: `TOKEN` and `FILE` may be `-` for stdin; `TOKEN` may also name a file holding the
+//! token. `--provider ring|aws-lc-rs` picks the crypto provider (aws-lc-rs with the
+//! `aws-lc-rs` feature) for every command.
+//!
+//! OAuth: the server's metadata is discovered from the issuer (OpenID Connect Discovery, RFC
+//! 8414 as a fallback for the `oauth2` commands). Issuers must be `https`, or `http` on a
+//! loopback host; `--allow-http` lifts the tool's refusal of other `http` issuers. Secrets
+//! and tokens can come from the environment (`AUTHCORE_CLIENT_SECRET`,
+//! `AUTHCORE_REFRESH_TOKEN`, `AUTHCORE_TOKEN`, `AUTHCORE_ACCESS_TOKEN`) so that they do not
+//! show in process listings. Results are JSON on stdout, progress (the device code, the
+//! authorization URL) on stderr. `login` listens on the loopback redirect URI (RFC 8252
+//! §7.3), validates the ID token (signature with the provider's JWK Set, `iss`, `aud`, `exp`,
+//! `iat`, `nonce`, `at_hash`) and prints `{"tokens": ..., "claims": ...}`; `--dpop` prints the
+//! generated key as `dpop_key` next to the tokens bound to it.
+//!
+//! Exit status: 0 success; 1 the token was rejected or is not a valid token, the server
+//! refused (its `error` and `error_description` are printed) or its answer failed validation;
+//! 2 usage error, unreadable input or a network error. The reason is one line on stderr.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -243,7 +243,23 @@ fn private_key(
     alg_flag: &str,
     provider: &'static dyn CryptoProvider,
 ) -> Result<SigningKey, Failure> {
-    let jwk = keys::load_single(path)?;
+    // A JWK, a PEM key, or a JWK Set holding exactly one key (as providers' client key files
+    // often are).
+    let jwk = match keys::load(path)? {
+        keys::KeyFile::Single(jwk) => *jwk,
+        keys::KeyFile::Set(set) if set.keys.len() == 1 => set
+            .keys
+            .into_iter()
+            .next()
+            .ok_or_else(|| Failure::usage("empty JWK Set"))?,
+        keys::KeyFile::Set(set) => {
+            return Err(Failure::usage(format!(
+                "key file {} is a JWK Set of {} keys; give a file with the one key to use",
+                path.display(),
+                set.keys.len()
+            )));
+        }
+    };
     if !jwk.is_private() {
         return Err(Failure::usage(format!(
             "key file {} holds a public key; the private key is needed",

@@ -670,6 +670,23 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn allow_http_lifts_only_the_tools_own_refusal() {
+    // 192.0.2.0/24 is TEST-NET-1: nothing answers; the attempt shows the check was passed.
+    let issuer = "http://192.0.2.1:9";
+    fails(2, &["oidc", "discover", issuer], &[], "--allow-http");
+    let args = [
+        "oidc",
+        "discover",
+        issuer,
+        "--allow-http",
+        "--http-timeout",
+        "1",
+    ];
+    let out = fails(2, &args, &[], "network error");
+    assert!(!out.stderr.contains("--allow-http"), "{}", out.stderr);
+}
+
+#[test]
 fn help_documents_every_command() {
     let top = ok(&["--help"]).stdout;
     for c in ["jws", "jwt", "jwk", "oauth2", "oidc", "login"] {
@@ -806,6 +823,26 @@ fn client_credentials_with_jwt_assertions() {
     let t = ok(&args).json();
     assert_eq!(t["access_token"], "at-cc");
     assert_eq!(fake.last("/token").form["client_id"], KEY_CLIENT);
+    // A JWK Set holding the one key works too (providers hand out client keys that way).
+    let set_file = dir.join(format!("client-set-{}.json", std::process::id()));
+    std::fs::write(
+        &set_file,
+        JwkSet::new(vec![fake.client_key.clone()]).to_json(),
+    )
+    .unwrap();
+    let args = [
+        "oauth2",
+        "client-credentials",
+        "--issuer",
+        &fake.issuer,
+        "--client-id",
+        KEY_CLIENT,
+        "--private-key",
+        set_file.to_str().unwrap(),
+    ];
+    let out = run(&args);
+    let _ = std::fs::remove_file(&set_file);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     // The server rejects an assertion signed for another client.
     let args = [
         "oauth2",
@@ -1110,6 +1147,10 @@ fn login(fake: &Fake, extra: &[&str], callback: impl FnOnce(&str, &str, &str) ->
             },
         );
     });
+    // A browser asks for other things too: answered 404, the wait goes on.
+    let origin = redirect_uri.rsplit_once('/').unwrap().0;
+    let other = browser_get(&format!("{origin}/favicon.ico"));
+    assert!(other.starts_with("HTTP/1.1 404"), "{other}");
     let query = callback("code-1", &q["state"], &fake.issuer);
     let page = browser_get(&format!("{redirect_uri}?{query}"));
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
