@@ -186,6 +186,13 @@ impl AuthorizationRequest {
                 "redirect_uri must be an absolute URI (RFC 6749 §3.1.2)",
             ));
         }
+        if server.iss_parameter_supported() && server.issuer().is_none() {
+            // RFC 9207 §2.4 compares `iss` with the issuer identifier: requiring `iss`
+            // without knowing the issuer would look like mix-up defense and be none.
+            return Err(Error::Misuse(
+                "the server declares RFC 9207 `iss` support but its issuer identifier is unknown",
+            ));
+        }
         for (name, _) in &self.extra {
             if RESERVED.contains(&name.as_str())
                 || self.extra.iter().filter(|(n, _)| n == name).count() > 1
@@ -576,6 +583,20 @@ impl PendingAuthorization {
     /// Handles the authorization response of a code request: checks `state` (constant time),
     /// `iss` (RFC 9207), turns an error response into [`Error::Server`], and returns the grant
     /// that makes the token request.
+    ///
+    /// The `iss` check (RFC 9207 §2.4), on success and error responses alike:
+    ///
+    /// | server configuration | `iss` absent | `iss` present |
+    /// |---|---|---|
+    /// | issuer known, `iss` supported (from metadata `authorization_response_iss_parameter_supported`, or [`AuthorizationServer::with_iss_parameter_supported`]) | [`SecurityError::MissingIssuer`] | compared exactly with the issuer: [`SecurityError::IssuerMismatch`] if it differs |
+    /// | issuer known, `iss` not declared | accepted | compared exactly with the issuer |
+    /// | issuer unknown ([`AuthorizationServer::without_issuer`]) | accepted | **not checked**: there is nothing to compare it with |
+    ///
+    /// So a client without a configured issuer has no mix-up defense: configure the issuer
+    /// ([`AuthorizationServer::new`] or [`AuthorizationServer::from_metadata`]) whenever the
+    /// client talks to more than one authorization server. Declaring `iss` support without an
+    /// issuer is refused when the request is built. The received value stays readable
+    /// through [`AuthorizationResponse::get`]`("iss")`.
     pub fn handle_callback(
         self,
         response: &AuthorizationResponse,

@@ -1,12 +1,14 @@
-//! Using access tokens (RFC 6750 §2.1, RFC 9449 §7.1) and reading resource servers'
-//! `WWW-Authenticate` challenges (RFC 9110 §11.6.1, RFC 6750 §3, RFC 9449 §7.1, RFC 9728 §5.1).
+//! Using access tokens (RFC 6750 §2.1, the less preferred §2.2 and §2.3, RFC 9449 §7.1) and
+//! reading resource servers' `WWW-Authenticate` challenges (RFC 9110 §11.6.1, RFC 6750 §3,
+//! RFC 9449 §7.1, RFC 9728 §5.1).
 
-use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
-use http::{HeaderMap, HeaderValue, Request};
+use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 
 use crate::error::{Error, ErrorCode, ProtocolError, Result};
+use crate::form::encode_form;
 use crate::secret::AccessToken;
-use crate::wire::split_scope;
+use crate::wire::{FORM_CONTENT_TYPE, split_scope};
 
 /// Largest `WWW-Authenticate` input parsed, in bytes (all fields together).
 pub const MAX_CHALLENGE_BYTES: usize = 16 * 1024;
@@ -33,13 +35,155 @@ pub fn bearer_authorization(token: &AccessToken) -> Result<HeaderValue> {
     Ok(v)
 }
 
-/// Sets `Authorization: Bearer <token>` on a request to a resource server. For DPoP-bound
-/// tokens use [`DpopKey::attach_proof`](crate::DpopKey::attach_proof) or
+/// Sets `Authorization: Bearer <token>` on a request to a resource server: the method
+/// resource servers must support and clients should use (RFC 6750 §2.1). The body and
+/// query methods, [`authorize_bearer_in_form_body`] and [`authorize_bearer_in_uri_query`],
+/// exist for environments that cannot set the header. For DPoP-bound tokens use [`DpopKey::attach_proof`](crate::DpopKey::attach_proof) or
 /// [`DpopExchange`](crate::DpopExchange) instead.
 pub fn authorize_bearer<B>(req: &mut Request<B>, token: &AccessToken) -> Result<()> {
     req.headers_mut()
         .insert(AUTHORIZATION, bearer_authorization(token)?);
     Ok(())
+}
+
+/// Puts the access token in the form-encoded body of a request to a resource server
+/// (RFC 6750 §2.2): `access_token=<token>` is appended to the body's parameters.
+///
+/// **Less preferred than [`authorize_bearer`].** RFC 6750 §2.2 allows it only where the
+/// `Authorization` header cannot be used (some browser environments), and only under the
+/// conditions checked here, each a misuse error when not met:
+///
+/// - the method has defined request-body semantics: `POST`, `PUT` or `PATCH` (§2.2 forbids
+///   `GET`);
+/// - the body is single-part `application/x-www-form-urlencoded` (the `Content-Type` is set
+///   when the request has none and an empty body) and entirely ASCII;
+/// - the token is sent one way only (§2): no `Authorization` header, no `access_token` already
+///   in the body or the query.
+///
+/// Servers are not required to accept this method ("MAY", RFC 6750 §2.2).
+pub fn authorize_bearer_in_form_body(
+    req: &mut Request<Vec<u8>>,
+    token: &AccessToken,
+) -> Result<()> {
+    check_token_value(token)?;
+    if !matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH) {
+        return Err(Error::Misuse(
+            "a bearer token in the body needs a method with a request body: POST, PUT or PATCH (RFC 6750 §2.2)",
+        ));
+    }
+    check_single_method(req)?;
+    match req.headers().get(CONTENT_TYPE) {
+        None if req.body().is_empty() => {
+            req.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(FORM_CONTENT_TYPE));
+        }
+        Some(v) if is_form_content_type(v) => {}
+        _ => {
+            return Err(Error::Misuse(
+                "a bearer token in the body needs an application/x-www-form-urlencoded body (RFC 6750 §2.2)",
+            ));
+        }
+    }
+    let body = req.body();
+    if !body.is_ascii() {
+        return Err(Error::Misuse(
+            "a form body carrying a bearer token must be ASCII (RFC 6750 §2.2)",
+        ));
+    }
+    if has_access_token_param(body) {
+        return Err(Error::Misuse(
+            "the body already has an `access_token`: send the token one way only (RFC 6750 §2)",
+        ));
+    }
+    let param = encode_form([("access_token", token.secret())]);
+    let body = req.body_mut();
+    if !body.is_empty() && !body.ends_with(b"&") {
+        body.push(b'&');
+    }
+    body.extend_from_slice(param.as_bytes());
+    Ok(())
+}
+
+/// Puts the access token in the query of a request to a resource server (RFC 6750 §2.3):
+/// `access_token=<token>` is appended to the URI's query, and `Cache-Control: no-store` is
+/// set, as §2.3 asks of clients using this method.
+///
+/// **Clients SHOULD NOT use this method** (RFC 6750 §2.3, §5.3; RFC 9700 §4.3.2): URLs end up
+/// in server logs, browser history and `Referer` headers, so the token leaks. Use it only
+/// where neither [`authorize_bearer`] nor [`authorize_bearer_in_form_body`] is possible, and
+/// only with short-lived tokens. The token is sent one way only (RFC 6750 §2): a request that
+/// already has an `Authorization` header or an `access_token` in its query is a misuse error.
+/// The body (of any type here) is not inspected; [`authorize_bearer_in_form_body`] refuses a
+/// request whose query already carries the token.
+pub fn authorize_bearer_in_uri_query<B>(req: &mut Request<B>, token: &AccessToken) -> Result<()> {
+    check_token_value(token)?;
+    check_single_method(req)?;
+    let uri = req.uri();
+    let param = encode_form([("access_token", token.secret())]);
+    let path = match uri.path() {
+        "" => "/",
+        p => p,
+    };
+    let path_and_query = match uri.query() {
+        None | Some("") => format!("{path}?{param}"),
+        Some(q) if q.ends_with('&') => format!("{path}?{q}{param}"),
+        Some(q) => format!("{path}?{q}&{param}"),
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(
+        path_and_query
+            .parse()
+            .map_err(|_| Error::Misuse("the request URI cannot take a query"))?,
+    );
+    let new_uri =
+        Uri::from_parts(parts).map_err(|_| Error::Misuse("the request URI cannot take a query"))?;
+    *req.uri_mut() = new_uri;
+    req.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(())
+}
+
+/// The body and query methods carry any non-empty token (form encoding escapes it); the
+/// header method's stricter `b64token` syntax is checked by [`bearer_authorization`].
+fn check_token_value(token: &AccessToken) -> Result<()> {
+    if token.secret().is_empty() {
+        return Err(Error::Misuse("the access token is empty"));
+    }
+    Ok(())
+}
+
+/// RFC 6750 §2: "Clients MUST NOT use more than one method to transmit the token in each
+/// request." Checks the header and the query.
+fn check_single_method<B>(req: &Request<B>) -> Result<()> {
+    if req.headers().contains_key(AUTHORIZATION) {
+        return Err(Error::Misuse(
+            "the request already has an Authorization header: send the token one way only (RFC 6750 §2)",
+        ));
+    }
+    if req
+        .uri()
+        .query()
+        .is_some_and(|q| has_access_token_param(q.as_bytes()))
+    {
+        return Err(Error::Misuse(
+            "the query already has an `access_token`: send the token one way only (RFC 6750 §2)",
+        ));
+    }
+    Ok(())
+}
+
+fn is_form_content_type(v: &HeaderValue) -> bool {
+    v.to_str().is_ok_and(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case(FORM_CONTENT_TYPE)
+    })
+}
+
+fn has_access_token_param(form: &[u8]) -> bool {
+    url::form_urlencoded::parse(form).any(|(k, _)| k == "access_token")
 }
 
 /// One authentication challenge (RFC 9110 §11.6.1): a scheme with either a `token68` or

@@ -291,7 +291,11 @@ impl AuthorizationServer {
         }
     }
 
-    /// A server whose issuer identifier is unknown (no RFC 9207 `iss` check is possible).
+    /// A server whose issuer identifier is unknown. No RFC 9207 `iss` check is possible: an
+    /// `iss` in a callback is accepted unchecked (see
+    /// [`PendingAuthorization::handle_callback`](crate::PendingAuthorization::handle_callback)),
+    /// and [`AuthorizationServer::with_iss_parameter_supported`] makes building an
+    /// authorization request fail. Only for a client that talks to a single server.
     pub fn without_issuer() -> Self {
         AuthorizationServer::default()
     }
@@ -322,7 +326,8 @@ impl AuthorizationServer {
     }
 
     /// Declares that the server sends `iss` in authorization responses (RFC 9207 §3), which
-    /// makes `iss` required in callbacks.
+    /// makes `iss` required in callbacks. Needs the issuer identifier: authorization requests
+    /// for a server without one are refused.
     pub fn with_iss_parameter_supported(mut self, supported: bool) -> Self {
         self.iss_parameter_supported = supported;
         self

@@ -78,6 +78,15 @@ pub enum ProtocolError {
     DuplicateParameter(String),
     /// The `token_type` is one this client cannot use (RFC 6749 §7.1).
     UnusableTokenType(String),
+    /// A response header is missing or lacks a value the specification requires (checked
+    /// only where the caller opted in, such as
+    /// [`TokenResponseOptions::require_cache_control_no_store`](crate::TokenResponseOptions::require_cache_control_no_store)).
+    InvalidHeader {
+        /// The header name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The message is malformed in some other way.
     Malformed(&'static str),
 }
@@ -118,6 +127,12 @@ pub enum SecurityError {
     },
     /// A JWT response (RFC 9701 introspection) failed verification.
     InvalidJwtResponse(authcore_jose::Error),
+    /// A refresh response grants scope tokens that the refresh token was never granted
+    /// (RFC 6749 §6: a refresh cannot widen the original grant).
+    ScopeWidened {
+        /// The scope tokens in the response beyond the granted ones.
+        extra: Vec<String>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -159,6 +174,9 @@ impl fmt::Display for ProtocolError {
                 write!(f, "parameter `{p}` occurs more than once")
             }
             ProtocolError::UnusableTokenType(t) => write!(f, "unusable token_type `{t}`"),
+            ProtocolError::InvalidHeader { name, reason } => {
+                write!(f, "invalid `{name}` header: {reason}")
+            }
             ProtocolError::Malformed(m) => write!(f, "malformed message: {m}"),
         }
     }
@@ -186,6 +204,11 @@ impl fmt::Display for SecurityError {
                 write!(f, "requested a {requested} token, got `{received}`")
             }
             SecurityError::InvalidJwtResponse(e) => write!(f, "JWT response rejected: {e}"),
+            SecurityError::ScopeWidened { extra } => write!(
+                f,
+                "the refresh response grants scope beyond the original grant: `{}`",
+                extra.join(" ")
+            ),
         }
     }
 }

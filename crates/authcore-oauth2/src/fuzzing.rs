@@ -7,8 +7,8 @@ use http::Response;
 
 use crate::{
     AuthorizationRequest, AuthorizationResponse, AuthorizationServer, AuthorizationServerMetadata,
-    Client, ClientAuthentication, TokenResponseOptions, parse_introspection_response,
-    parse_token_response, parse_www_authenticate,
+    Client, ClientAuthentication, RefreshToken, TokenResponseOptions, parse_introspection_response,
+    parse_refresh_token_response_within_scope, parse_token_response, parse_www_authenticate,
 };
 
 /// Callback parsing: the bytes as a query string and as a `form_post` body, then handled by a
@@ -34,7 +34,8 @@ pub fn fuzz_callback(data: &[u8]) {
     }
 }
 
-/// Token and error response parsing, with and without quirks, under three statuses.
+/// Token and error response parsing, with and without quirks, under three statuses; the
+/// refresh scope check; the bytes as a `Cache-Control` value for the strict `no-store` check.
 pub fn fuzz_token_response(data: &[u8]) {
     for status in [200u16, 400, 401] {
         let resp = Response::builder()
@@ -50,6 +51,25 @@ pub fn fuzz_token_response(data: &[u8]) {
                 .accept_expires_in_as_string(),
         );
         let _ = parse_introspection_response(&resp);
+        let _ = parse_refresh_token_response_within_scope(
+            &resp,
+            &TokenResponseOptions::new().require_cache_control_no_store(),
+            RefreshToken::new("rt"),
+            &["read", "write"],
+        );
+    }
+    // The same bytes as a `Cache-Control` value on a valid token response.
+    if let Ok(cc) = http::HeaderValue::from_bytes(data) {
+        let resp = Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .header("cache-control", cc)
+            .body(br#"{"access_token":"a","token_type":"Bearer"}"#.to_vec())
+            .expect("static response");
+        let _ = parse_token_response(
+            &resp,
+            &TokenResponseOptions::new().require_cache_control_no_store(),
+        );
     }
 }
 

@@ -77,7 +77,13 @@
 //!   [`AuthorizationRequest::insecure_pkce_plain`].
 //! - 256-bit `state` from the caller's RNG, compared in constant time; the callback is
 //!   handled by consuming the [`PendingAuthorization`], so state and verifier are single use.
-//! - RFC 9207 `iss` checked whenever present, required when the server declares it.
+//! - RFC 9207 `iss` checked whenever present, required when the server declares it; with no
+//!   issuer configured ([`AuthorizationServer::without_issuer`]) it cannot be checked, which
+//!   [`PendingAuthorization::handle_callback`] documents.
+//! - A refresh response that widens the granted scope is an error with
+//!   [`parse_refresh_token_response_within_scope`].
+//! - Bearer tokens go in the `Authorization` header ([`authorize_bearer`]); the RFC 6750 body
+//!   and query methods are separate, named functions.
 //! - Metadata `issuer` compared exactly with the issuer it was fetched for.
 //! - Repeated parameters in callbacks are rejected; response bodies are size-capped; JSON is
 //!   parsed strictly (duplicate member names rejected).
@@ -119,7 +125,8 @@ pub use authorization::{
 };
 pub use bearer::{
     Challenge, MAX_CHALLENGE_BYTES, MAX_CHALLENGE_PARAMS, MAX_CHALLENGES, authorize_bearer,
-    bearer_authorization, parse_www_authenticate, parse_www_authenticate_headers,
+    authorize_bearer_in_form_body, authorize_bearer_in_uri_query, bearer_authorization,
+    parse_www_authenticate, parse_www_authenticate_headers,
 };
 pub use client::{
     AssertionAudience, AuthorizationServer, Client, ClientAuthentication,
@@ -150,6 +157,7 @@ pub use secret::{
 pub use token::{
     DEVICE_CODE_GRANT_TYPE, JWT_BEARER_GRANT_TYPE, RefreshedToken, TOKEN_EXCHANGE_GRANT_TYPE,
     TokenRequest, TokenResponse, TokenResponseOptions, TokenType, parse_refresh_token_response,
-    parse_token_exchange_response, parse_token_response, token_type_uri,
+    parse_refresh_token_response_within_scope, parse_token_exchange_response, parse_token_response,
+    token_type_uri,
 };
 pub use wire::MAX_RESPONSE_BYTES;

@@ -280,6 +280,15 @@ impl TokenType {
 }
 
 /// How token responses are checked. Strict by default; provider quirks are named opt-ins.
+///
+/// One check is opt-in rather than on by default:
+/// [`require_cache_control_no_store`](TokenResponseOptions::require_cache_control_no_store).
+/// RFC 6749 §5.1 makes `Cache-Control: no-store` a duty of the server, and it protects
+/// caches between the server and the client; it does not change what the client receives.
+/// Deployed servers and the gateways in front of them often omit or rewrite it, so refusing
+/// tokens over its absence by default would break working integrations without making the
+/// client safer. Turn it on to hold a server to the RFC (conformance testing, FAPI-style
+/// profiles).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenResponseOptions {
     dpop: bool,
@@ -287,6 +296,7 @@ pub struct TokenResponseOptions {
     extra_token_types: Vec<String>,
     expires_in_as_string: bool,
     any_content_type: bool,
+    require_no_store: bool,
 }
 
 impl Default for TokenResponseOptions {
@@ -304,6 +314,7 @@ impl TokenResponseOptions {
             extra_token_types: Vec::new(),
             expires_in_as_string: false,
             any_content_type: false,
+            require_no_store: false,
         }
     }
 
@@ -337,6 +348,27 @@ impl TokenResponseOptions {
     pub fn accept_any_content_type(mut self) -> Self {
         self.any_content_type = true;
         self
+    }
+
+    /// Strict: a successful token response must carry `Cache-Control: no-store` (RFC 6749
+    /// §5.1), else [`ProtocolError::InvalidHeader`]. Off by default (see the type's
+    /// documentation). Error responses are not checked: they carry no tokens. The `Pragma:
+    /// no-cache` that RFC 6749 §5.1 also names is an HTTP/1.0 cache directive and is not
+    /// checked.
+    pub fn require_cache_control_no_store(mut self) -> Self {
+        self.require_no_store = true;
+        self
+    }
+
+    fn check_headers(&self, resp: &Response<Vec<u8>>) -> Result<()> {
+        if self.require_no_store && !wire::has_cache_directive(resp.headers(), "no-store") {
+            return Err(ProtocolError::InvalidHeader {
+                name: "cache-control",
+                reason: "a token response must carry `no-store` (RFC 6749 §5.1)",
+            }
+            .into());
+        }
+        Ok(())
     }
 
     fn content_type_check(&self) -> ContentTypeCheck {
@@ -481,6 +513,7 @@ pub fn parse_token_response(
     let obj = wire::read_json_response(resp, options.content_type_check())?;
     let t = TokenResponse::from_json_object(obj, options)?;
     t.check_token_type(options, false)?;
+    options.check_headers(resp)?;
     Ok(t)
 }
 
@@ -496,6 +529,7 @@ pub fn parse_token_exchange_response(
         return Err(ProtocolError::MissingParameter("issued_token_type").into());
     }
     t.check_token_type(options, true)?;
+    options.check_headers(resp)?;
     Ok(t)
 }
 
@@ -513,7 +547,12 @@ pub struct RefreshedToken {
     pub rotated: bool,
 }
 
-/// Parses the response to a refresh token request, reporting rotation.
+/// Parses the response to a refresh token request, reporting rotation: when the server
+/// issues no new refresh token, [`RefreshedToken::refresh_token`] is `previous`.
+///
+/// This function does not know the scope originally granted, so it cannot tell whether the
+/// response widens it; use [`parse_refresh_token_response_within_scope`] when the client
+/// keeps the granted scope (it should: RFC 6749 §6 forbids a refresh from widening it).
 pub fn parse_refresh_token_response(
     resp: &Response<Vec<u8>>,
     options: &TokenResponseOptions,
@@ -529,4 +568,36 @@ pub fn parse_refresh_token_response(
         refresh_token,
         rotated,
     })
+}
+
+/// As [`parse_refresh_token_response`], and also checks the response's `scope` against
+/// `granted`, the scope tokens the refresh token was issued with (the `scope` of the response
+/// that issued it, or the scope requested when that response had none, RFC 6749 §5.1).
+///
+/// A refresh may narrow the scope but never widen it (RFC 6749 §6: the requested scope "MUST
+/// NOT include any scope not originally granted", and a new refresh token has the same
+/// scope). A response whose `scope` holds a token not in `granted` is reported as an
+/// **error**, [`SecurityError::ScopeWidened`] listing the extra tokens, not as a flag: a
+/// server that grants more on refresh than the resource owner approved is broken or the
+/// response belongs to another grant, and its tokens should not be used. A response without
+/// `scope` means the scope requested, which cannot exceed the grant when the request was
+/// built from it. Scope tokens are compared exactly (RFC 6749 §3.3: case-sensitive).
+pub fn parse_refresh_token_response_within_scope<S: AsRef<str>>(
+    resp: &Response<Vec<u8>>,
+    options: &TokenResponseOptions,
+    previous: RefreshToken,
+    granted: &[S],
+) -> Result<RefreshedToken> {
+    let refreshed = parse_refresh_token_response(resp, options, previous)?;
+    if let Some(scope) = &refreshed.response.scope {
+        let extra: Vec<String> = scope
+            .iter()
+            .filter(|s| !granted.iter().any(|g| g.as_ref() == s.as_str()))
+            .cloned()
+            .collect();
+        if !extra.is_empty() {
+            return Err(SecurityError::ScopeWidened { extra }.into());
+        }
+    }
+    Ok(refreshed)
 }

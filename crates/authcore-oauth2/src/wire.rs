@@ -1,7 +1,7 @@
 //! HTTP message helpers shared by every endpoint: form POST requests, bounded JSON responses.
 
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use http::{HeaderName, HeaderValue, Method, Request, Response};
+use http::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -158,6 +158,41 @@ pub(crate) fn read_json_response(
         return Err(Error::Server(err));
     }
     Ok(obj)
+}
+
+/// Whether the `Cache-Control` fields of `headers` hold `directive` (RFC 9111 §5.2: a
+/// comma-separated list of `token [ "=" ( token / quoted-string ) ]`, names compared
+/// case-insensitively, several fields combined). Commas inside quoted strings do not split.
+pub(crate) fn has_cache_directive(headers: &HeaderMap, directive: &str) -> bool {
+    headers.get_all(CACHE_CONTROL).iter().any(|v| {
+        let v = v.as_bytes();
+        let (mut start, mut quoted, mut escaped) = (0, false, false);
+        for i in 0..=v.len() {
+            let c = v.get(i).copied();
+            if quoted {
+                match c {
+                    _ if escaped => escaped = false,
+                    Some(b'\\') => escaped = true,
+                    Some(b'"') => quoted = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match c {
+                Some(b'"') => quoted = true,
+                Some(b',') | None => {
+                    let item = &v[start..i];
+                    let name = item.split(|&b| b == b'=').next().unwrap_or(item);
+                    if name.trim_ascii().eq_ignore_ascii_case(directive.as_bytes()) {
+                        return true;
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        false
+    })
 }
 
 pub(crate) fn content_type(resp: &Response<Vec<u8>>) -> Option<String> {
@@ -362,6 +397,29 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn cache_control_directives() {
+        let has = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(CACHE_CONTROL, HeaderValue::from_str(v).unwrap());
+            }
+            has_cache_directive(&h, "no-store")
+        };
+        assert!(has(&["no-store"]));
+        assert!(has(&["No-Store"]));
+        assert!(has(&["private, max-age=0 ,  no-store"]));
+        assert!(has(&["max-age=0", "no-store"]));
+        assert!(has(&["no-cache=\"a\", no-store"]));
+        assert!(!has(&[]));
+        assert!(!has(&["no-cache"]));
+        assert!(!has(&["no-storex, xno-store"]));
+        // Inside a quoted string, `no-store` is a value, not a directive.
+        assert!(!has(&["private=\"x, no-store\""]));
+        assert!(!has(&["private=\"x\\\", no-store\""]));
+        assert!(!has(&[""]));
     }
 
     #[test]

@@ -570,3 +570,218 @@ fn front_channel_refused_when_par_is_required() {
             .is_ok()
     );
 }
+
+fn token_response_with(
+    cache_control: Option<&str>,
+    status: u16,
+    body: &str,
+) -> http::Response<Vec<u8>> {
+    let mut b = http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json");
+    if let Some(cc) = cache_control {
+        b = b.header("cache-control", cc);
+    }
+    b.body(body.as_bytes().to_vec()).unwrap()
+}
+
+const TOKENS: &str = r#"{"access_token":"at","token_type":"Bearer","expires_in":3600}"#;
+
+#[test]
+fn cache_control_no_store_is_opt_in() {
+    // Lenient by default: many deployed servers omit it.
+    let missing = token_response_with(None, 200, TOKENS);
+    assert!(parse_token_response(&missing, &opts()).is_ok());
+
+    let strict = opts().require_cache_control_no_store();
+    let e = parse_token_response(&missing, &strict).unwrap_err();
+    assert!(matches!(
+        e,
+        Error::Protocol(ProtocolError::InvalidHeader {
+            name: "cache-control",
+            ..
+        })
+    ));
+    for cc in ["no-cache", "private, max-age=0", "no-storage", ""] {
+        let r = token_response_with(Some(cc), 200, TOKENS);
+        assert!(parse_token_response(&r, &strict).is_err(), "{cc}");
+    }
+    for cc in ["no-store", "NO-STORE", "no-cache, no-store, max-age=0"] {
+        let r = token_response_with(Some(cc), 200, TOKENS);
+        assert!(parse_token_response(&r, &strict).is_ok(), "{cc}");
+    }
+    // Token exchange, refresh and device responses go through the same check.
+    let exchange = token_response_with(
+        None,
+        200,
+        r#"{"access_token":"at","token_type":"N_A","issued_token_type":"urn:ietf:params:oauth:token-type:jwt"}"#,
+    );
+    assert!(parse_token_exchange_response(&exchange, &opts()).is_ok());
+    assert!(matches!(
+        parse_token_exchange_response(&exchange, &strict),
+        Err(Error::Protocol(ProtocolError::InvalidHeader { .. }))
+    ));
+    assert!(matches!(
+        parse_refresh_token_response(&missing, &strict, RefreshToken::new("rt")),
+        Err(Error::Protocol(ProtocolError::InvalidHeader { .. }))
+    ));
+    // Error responses carry no tokens: still reported as the server's error.
+    let err = token_response_with(None, 400, r#"{"error":"invalid_grant"}"#);
+    assert!(matches!(
+        parse_token_response(&err, &strict),
+        Err(Error::Server(e)) if e.error == ErrorCode::InvalidGrant
+    ));
+}
+
+#[test]
+fn refresh_cannot_widen_the_granted_scope() {
+    let previous = RefreshToken::new("rt");
+    let granted = ["read", "write"];
+    let with_scope = |scope: &str| {
+        json(
+            200,
+            &format!(r#"{{"access_token":"a2","token_type":"Bearer","scope":"{scope}"}}"#),
+        )
+    };
+    let e = parse_refresh_token_response_within_scope(
+        &with_scope("read write admin"),
+        &opts(),
+        previous.clone(),
+        &granted,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Error::Security(SecurityError::ScopeWidened {
+            extra: vec!["admin".into()]
+        })
+    );
+    // Scope tokens are case-sensitive (RFC 6749 §3.3).
+    assert!(matches!(
+        parse_refresh_token_response_within_scope(
+            &with_scope("READ"),
+            &opts(),
+            previous.clone(),
+            &granted
+        ),
+        Err(Error::Security(SecurityError::ScopeWidened { .. }))
+    ));
+    // Nothing granted: any scope in the response is wider.
+    assert!(
+        parse_refresh_token_response_within_scope(
+            &with_scope("read"),
+            &opts(),
+            previous.clone(),
+            &[] as &[&str]
+        )
+        .is_err()
+    );
+    // Same, narrower, reordered or absent scope: accepted; the old refresh token is kept
+    // when none is issued.
+    for scope in ["read write", "write read", "read"] {
+        let r = parse_refresh_token_response_within_scope(
+            &with_scope(scope),
+            &opts(),
+            previous.clone(),
+            &granted,
+        )
+        .unwrap();
+        assert!(!r.rotated);
+        assert_eq!(r.refresh_token, previous);
+    }
+    let r = parse_refresh_token_response_within_scope(
+        &json(200, r#"{"access_token":"a2","token_type":"Bearer"}"#),
+        &opts(),
+        previous.clone(),
+        &granted.map(String::from),
+    )
+    .unwrap();
+    assert_eq!(r.refresh_token, previous);
+    // Without the granted scope, the unchecked parser cannot tell.
+    assert!(
+        parse_refresh_token_response(&with_scope("read write admin"), &opts(), previous).is_ok()
+    );
+}
+
+#[test]
+fn iss_required_when_metadata_declares_it() {
+    // RFC 9207 §2.4 through RFC 8414 metadata, the way clients configure the server.
+    let doc = |supported: bool| {
+        format!(
+            r#"{{"issuer":"https://server.example.com","authorization_endpoint":"https://server.example.com/authorize","token_endpoint":"https://server.example.com/token","authorization_response_iss_parameter_supported":{supported}}}"#
+        )
+    };
+    let m =
+        AuthorizationServerMetadata::from_json(doc(true).as_bytes(), "https://server.example.com")
+            .unwrap();
+    let server = AuthorizationServer::from_metadata(&m).unwrap();
+    assert!(server.iss_parameter_supported());
+    let p = pending_for(&server);
+    let q = format!("code=abc&state={}", p.state().secret());
+    assert_eq!(
+        p.handle_callback(&callback(&q)).unwrap_err(),
+        Error::Security(SecurityError::MissingIssuer)
+    );
+    // A mix-up: the response comes from another server.
+    let p = pending_for(&server);
+    let q = format!(
+        "code=abc&state={}&iss=https%3A%2F%2Fattacker.example",
+        p.state().secret()
+    );
+    assert!(matches!(
+        p.handle_callback(&callback(&q)).unwrap_err(),
+        Error::Security(SecurityError::IssuerMismatch { .. })
+    ));
+    // Error responses too.
+    let p = pending_for(&server);
+    let q = format!("error=access_denied&state={}", p.state().secret());
+    assert_eq!(
+        p.handle_callback(&callback(&q)).unwrap_err(),
+        Error::Security(SecurityError::MissingIssuer)
+    );
+    let p = pending_for(&server);
+    let q = format!(
+        "code=abc&state={}&iss=https%3A%2F%2Fserver.example.com",
+        p.state().secret()
+    );
+    assert!(p.handle_callback(&callback(&q)).is_ok());
+
+    // Metadata without the flag: `iss` optional, but checked when present.
+    let m =
+        AuthorizationServerMetadata::from_json(doc(false).as_bytes(), "https://server.example.com")
+            .unwrap();
+    let server = AuthorizationServer::from_metadata(&m).unwrap();
+    let p = pending_for(&server);
+    let q = format!("code=abc&state={}", p.state().secret());
+    assert!(p.handle_callback(&callback(&q)).is_ok());
+    let p = pending_for(&server);
+    let q = format!(
+        "code=abc&state={}&iss=https%3A%2F%2Fattacker.example",
+        p.state().secret()
+    );
+    assert!(p.handle_callback(&callback(&q)).is_err());
+}
+
+#[test]
+fn iss_without_a_configured_issuer() {
+    let server = AuthorizationServer::without_issuer()
+        .with_authorization_endpoint("https://server.example.com/authorize")
+        .unwrap();
+    // Documented: nothing to compare with, so `iss` is accepted unchecked (no mix-up
+    // defense) and remains readable.
+    let p = pending_for(&server);
+    let q = format!(
+        "code=abc&state={}&iss=https%3A%2F%2Fanyone.example",
+        p.state().secret()
+    );
+    let cb = callback(&q);
+    let grant = p.handle_callback(&cb).unwrap();
+    assert_eq!(grant.issuer(), None);
+    assert_eq!(cb.get("iss"), Some("https://anyone.example"));
+    // Requiring `iss` without an issuer to compare it with is refused up front.
+    let server = server.with_iss_parameter_supported(true);
+    let e = AuthorizationRequest::new("https://client.example.com/cb")
+        .build_url(&basic_client(), &server, &rng())
+        .unwrap_err();
+    assert!(matches!(e, Error::Misuse(_)));
+}
