@@ -188,9 +188,9 @@ pub struct IssuerArgs {
     #[arg(long, value_name = "ISSUER")]
     pub issuer: String,
 
-    /// Accept an `http` issuer on a non-loopback host. Tokens and credentials then travel
-    /// in clear text; the protocol core still refuses `http` endpoints other than loopback
-    /// ones, so this only lifts the tool's own check.
+    /// Accept an `http` issuer on a non-loopback host (the tool refuses it otherwise). The
+    /// flows still need endpoints the protocol core accepts: `https`, or `http` on a
+    /// loopback host; credentials and tokens never travel in clear text to another host.
     #[arg(long)]
     pub allow_http: bool,
 
@@ -370,7 +370,8 @@ pub struct DiscoverArgs {
     #[arg(value_name = "ISSUER")]
     pub issuer: String,
 
-    /// Accept an `http` issuer on a non-loopback host.
+    /// Accept an `http` issuer on a non-loopback host (refused otherwise): its metadata is
+    /// fetched and validated in clear text.
     #[arg(long)]
     pub allow_http: bool,
 
