@@ -57,6 +57,10 @@ struct State {
     wrong_nonce: bool,
     /// Deny the device authorization.
     deny_device: bool,
+    /// Sign ID tokens with a key the JWK Set does not have.
+    foreign_key: bool,
+    /// Answer revocation requests with 503 and `Retry-After`.
+    revocation_unavailable: bool,
 }
 
 struct CodeGrant {
@@ -311,6 +315,11 @@ impl Ctx {
             },
             "/revoke" => match self.client(&logged) {
                 None => deny(),
+                Some(_) if self.state.lock().unwrap().revocation_unavailable => Response::builder()
+                    .status(503)
+                    .header("retry-after", "7")
+                    .body(Full::new(Bytes::new()))
+                    .unwrap(),
                 Some(_) => Response::builder()
                     .status(200)
                     .body(Full::new(Bytes::new()))
@@ -453,8 +462,18 @@ impl Ctx {
                     "iss": self.issuer, "sub": "user-1", "aud": client_id,
                     "exp": t + 300, "iat": t, "nonce": nonce, "name": "Test User",
                 });
-                let header = JwsHeader::new(JwsAlgorithm::ES256).with_kid("op-1");
-                let id_token = jwt::encode(&header, &claims, self.key.as_ref()).unwrap();
+                let id_token = if self.state.lock().unwrap().foreign_key {
+                    let provider = crypto::default_provider();
+                    let other =
+                        Jwk::generate(JwsAlgorithm::ES256, provider, provider.system_random())
+                            .unwrap();
+                    let key = SigningKey::from_jwk(&other, None, provider).unwrap();
+                    let header = JwsHeader::new(JwsAlgorithm::ES256).with_kid("op-unknown");
+                    jwt::encode(&header, &claims, &key).unwrap()
+                } else {
+                    let header = JwsHeader::new(JwsAlgorithm::ES256).with_kid("op-1");
+                    jwt::encode(&header, &claims, self.key.as_ref()).unwrap()
+                };
                 let mut body = self.tokens(l, Some("openid profile"));
                 body["access_token"] = "at-login".into();
                 body["id_token"] = id_token.into();
@@ -998,6 +1017,10 @@ fn revoke_reports_success_and_server_errors() {
         "x",
     ];
     fails(1, &args, &[], "invalid_client");
+
+    fake.with(|s| s.revocation_unavailable = true);
+    let args = with_client(&["oauth2", "revoke"], &fake.issuer, &["--token", "rt-1"]);
+    fails(1, &args, &[], "retry after 7 s");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1084,18 +1107,27 @@ fn userinfo_with_bearer_and_dpop_tokens() {
 /// its stderr, issues a code for that request and sends the redirect to the loopback
 /// listener. `callback` builds the redirect's query from (code, state, issuer).
 fn login(fake: &Fake, extra: &[&str], callback: impl FnOnce(&str, &str, &str) -> String) -> Out {
+    let client = ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET];
+    login_as(fake, &client, extra, callback)
+}
+
+/// As [`login`], with the client arguments given.
+fn login_as(
+    fake: &Fake,
+    client: &[&str],
+    extra: &[&str],
+    callback: impl FnOnce(&str, &str, &str) -> String,
+) -> Out {
+    let client_id = client[1];
     let mut args = vec![
         "login",
         "--issuer",
         &fake.issuer,
-        "--client-id",
-        CLIENT_ID,
-        "--client-secret",
-        CLIENT_SECRET,
         "--no-browser",
         "--timeout",
         "30",
     ];
+    args.extend(client);
     args.extend(extra);
     let mut child = Guard(command(&args, &[]).spawn().expect("the binary runs"));
     let out = reader(child.0.stdout.take().unwrap());
@@ -1133,7 +1165,7 @@ fn login(fake: &Fake, extra: &[&str], callback: impl FnOnce(&str, &str, &str) ->
         q = fake.state.lock().unwrap().pushed[&uri].clone();
     }
     assert_eq!(q["response_type"], "code");
-    assert_eq!(q["client_id"], CLIENT_ID);
+    assert_eq!(q["client_id"], client_id);
     assert_eq!(q["code_challenge_method"], "S256");
     assert!(q["scope"].split(' ').any(|s| s == "openid"), "{q:?}");
     let redirect_uri = q["redirect_uri"].clone();
@@ -1257,6 +1289,40 @@ fn login_rejects_an_id_token_with_another_nonce() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.reason().contains("nonce"), "{}", out.stderr);
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn login_as_a_public_client() {
+    let fake = Fake::start();
+    let out = login_as(
+        &fake,
+        &["--client-id", PUBLIC_CLIENT],
+        &["--scope", "openid"],
+        |code, state, iss| format!("code={code}&state={}&iss={}", enc(state), enc(iss)),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["claims"]["aud"], PUBLIC_CLIENT);
+    let l = fake.last("/token");
+    assert_eq!(l.authorization, None);
+    assert_eq!(l.form["client_id"], PUBLIC_CLIENT);
+    assert!(l.form.contains_key("code_verifier"));
+}
+
+#[test]
+fn login_rejects_an_id_token_signed_by_an_unknown_key() {
+    let fake = Fake::start();
+    fake.with(|s| s.foreign_key = true);
+    let out = login(&fake, &[], |code, state, iss| {
+        format!("code={code}&state={}&iss={}", enc(state), enc(iss))
+    });
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.reason().contains("ID token"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    let fetches = fake.log().iter().filter(|l| l.path == "/jwks").count();
+    assert!(
+        fetches <= 2,
+        "the JWK Set is fetched at most twice: {fetches}"
+    );
 }
 
 #[test]
