@@ -1,7 +1,7 @@
 // The OpenID provider the authcore interop tests run against: node `oidc-provider` on
 // 127.0.0.1, a free port, fresh signing keys per run, and one client per case.
 //
-// Usage: node provider.mjs            (environment: BACKCHANNEL_LOGOUT_URI, optional)
+// Usage: node provider.mjs   (optional environment: BACKCHANNEL_LOGOUT_URI, ISSUER_HOST)
 // Prints `READY <port>` on stdout once it accepts connections. Exits when stdin closes, so
 // it cannot outlive the test process that started it.
 
@@ -96,7 +96,9 @@ let handler = (_req, res) => { res.statusCode = 503; res.end(); };
 const server = createServer((req, res) => handler(req, res));
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
+  // The issuer's host name: 127.0.0.1 unless ISSUER_HOST says otherwise (the server listens
+  // on 127.0.0.1 either way).
+  const issuer = `http://${process.env.ISSUER_HOST ?? '127.0.0.1'}:${port}`;
 
   const provider = new Provider(issuer, {
     clients,

@@ -4,26 +4,28 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use authcore_jose::SecureRandom;
 use authcore_jose::crypto::CryptoProvider;
+use authcore_jose::{AlgorithmFamily, JwsAlgorithm, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     AuthorizationServerMetadata, ClientAuthentication, DeviceAuthorizationFlow, DpopExchange,
-    DpopKey, ErrorResponse, IntrospectionResponse, Nonce, PendingAuthorization, ProtocolError,
-    RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest, TokenResponse,
-    TokenResponseOptions, TokenTypeHint, UnixTime,
+    DpopKey, IdToken, IntrospectionResponse, Nonce, PendingAuthorization, RefreshToken,
+    RefreshedToken, RevocationOutcome, TokenRequest, TokenResponse, TokenResponseOptions,
+    TokenTypeHint, UnixTime,
+};
+use authcore_oidc::{
+    Authentication, AuthenticationRequest, CallbackOutcome, DiscoveryOptions, IdTokenClaims,
+    IdTokenExpectations, IdTokenVerifier, JwksAction, JwksCache, LogoutRequest, LogoutToken,
+    PendingAuthentication, ProviderMetadata, UserInfo,
 };
 use http::{Method, Request, Response, StatusCode};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use url::Url;
 
 use crate::clock;
-use crate::drive::{poll_device, send_dpop};
+use crate::drive::{MAX_JWKS_STEPS, poll_device, send_dpop};
 use crate::error::{Error, Result};
 use crate::transport::{HttpClient, HttpConfig};
-
-/// The suffix of OpenID Connect Discovery 1.0 §4.
-const OPENID_CONFIGURATION: &str = "openid-configuration";
 
 /// Tokens from an authorization code exchange, with what is needed to validate the ID token.
 #[derive(Debug)]
@@ -33,9 +35,12 @@ pub struct AuthorizationTokens {
     pub response: TokenResponse,
     /// When the response was received (for [`TokenResponse::expires_at`] and ID token checks).
     pub received_at: UnixTime,
-    /// The `nonce` the authorization request sent: the ID token's `nonce` claim must equal it
-    /// (OpenID Connect Core §3.1.3.7).
+    /// The `nonce` the authorization request sent, if any.
     pub nonce: Option<Nonce>,
+    /// The validated ID token claims, when the response had an ID token and the client was
+    /// discovered with OpenID Connect Discovery (signature, `iss`, `aud`, `exp`, `iat`,
+    /// `nonce` and `at_hash` checked, OpenID Connect Core §3.1.3.7).
+    pub id_token: Option<IdTokenClaims>,
 }
 
 /// Builds a [`Client`].
@@ -60,6 +65,9 @@ pub struct ClientBuilder {
     dpop: Option<DpopKey>,
     options: TokenResponseOptions,
     rng: Option<&'static dyn SecureRandom>,
+    id_token_algorithms: Vec<JwsAlgorithm>,
+    discovery: DiscoveryOptions,
+    jwks_min_refetch_interval: Option<u64>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -119,35 +127,65 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds a client for a server described by hand.
-    pub fn build(self, server: AuthorizationServer) -> Result<Client> {
-        Client::builder_finish(self, server, None)
+    /// The client's registered `id_token_signed_response_alg` (OpenID Connect Dynamic
+    /// Client Registration §2): ID tokens and logout tokens are accepted with this algorithm
+    /// only. Default `RS256`. `HS256`/`HS384`/`HS512` use the client secret.
+    pub fn id_token_signed_response_alg(mut self, alg: JwsAlgorithm) -> Self {
+        self.id_token_algorithms = vec![alg];
+        self
     }
 
-    /// Fetches the server's metadata and builds a client for it: OpenID Connect Discovery
-    /// (`{issuer}/.well-known/openid-configuration`) first, RFC 8414
-    /// (`/.well-known/oauth-authorization-server{path}`) when that is not found. The
-    /// document's `issuer` must equal `issuer` exactly (RFC 8414 §3.3).
+    /// Sets the shortest interval between two fetches of the provider's JWK Set, in seconds
+    /// (default [`authcore_oidc::DEFAULT_MIN_REFETCH_INTERVAL`]): the bound on refetches that
+    /// tokens naming unknown `kid`s can cause.
+    pub fn jwks_min_refetch_interval(mut self, secs: u64) -> Self {
+        self.jwks_min_refetch_interval = Some(secs);
+        self
+    }
+
+    /// Sets how discovery documents are checked (provider quirks are opt-ins there).
+    pub fn discovery_options(mut self, options: DiscoveryOptions) -> Self {
+        self.discovery = options;
+        self
+    }
+
+    /// Builds an OAuth 2.0 client for a server described by hand (no OpenID Connect: ID
+    /// tokens are not validated, [`Client::userinfo`] is unavailable).
+    pub fn build(self, server: AuthorizationServer) -> Result<Client> {
+        Client::builder_finish(self, server, None, None)
+    }
+
+    /// Builds an OpenID Connect client from provider metadata obtained elsewhere (a
+    /// configuration file, a cached discovery document).
+    pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<Client> {
+        let server = metadata.authorization_server()?;
+        Client::builder_finish(self, server, Some(metadata.oauth.clone()), Some(metadata))
+    }
+
+    /// Fetches the provider's metadata and builds a client for it: OpenID Connect Discovery
+    /// (`{issuer}/.well-known/openid-configuration`, with the OpenID Connect checks) first;
+    /// when that is not found, RFC 8414 (`/.well-known/oauth-authorization-server{path}`) and
+    /// a plain OAuth 2.0 client. The document's `issuer` must equal `issuer` exactly.
     pub async fn discover(self, issuer: &str) -> Result<Client> {
         let http = match &self.http {
             Some(h) => h.clone(),
             None => HttpClient::new(&self.config)?,
         };
-        let oidc_url = format!(
-            "{}/.well-known/{OPENID_CONFIGURATION}",
-            issuer.trim_end_matches('/')
-        );
-        let req = get_json(&oidc_url)?;
-        let resp = http.execute(req).await?;
-        let metadata = if resp.status() == StatusCode::NOT_FOUND {
-            let req = authcore_oauth2::build_metadata_request(issuer)?;
-            let resp = http.execute(req).await?;
-            authcore_oauth2::parse_metadata_response(&resp, issuer)?
-        } else {
-            authcore_oauth2::parse_metadata_response(&resp, issuer)?
-        };
+        let resp = http
+            .execute(authcore_oidc::build_discovery_request(issuer)?)
+            .await?;
+        let builder = self.http_client(http.clone());
+        if resp.status() != StatusCode::NOT_FOUND {
+            let metadata =
+                authcore_oidc::parse_discovery_response(&resp, issuer, &builder.discovery)?;
+            return builder.build_with_metadata(metadata);
+        }
+        let resp = http
+            .execute(authcore_oauth2::build_metadata_request(issuer)?)
+            .await?;
+        let metadata = authcore_oauth2::parse_metadata_response(&resp, issuer)?;
         let server = AuthorizationServer::from_metadata(&metadata)?;
-        Client::builder_finish(self.http_client(http), server, Some(metadata))
+        Client::builder_finish(builder, server, Some(metadata), None)
     }
 }
 
@@ -177,11 +215,20 @@ struct Inner {
     client: authcore_oauth2::Client,
     server: AuthorizationServer,
     metadata: Option<AuthorizationServerMetadata>,
+    oidc: Option<Oidc>,
     dpop: Option<DpopKey>,
     options: TokenResponseOptions,
     rng: &'static dyn SecureRandom,
     // Last `DPoP-Nonce` per origin (RFC 9449 §8.2: the client uses the latest nonce it got).
     nonces: Mutex<HashMap<String, String>>,
+}
+
+/// The OpenID Connect part of a discovered client.
+struct Oidc {
+    metadata: ProviderMetadata,
+    verifier: IdTokenVerifier,
+    // Shared by clones; never locked across an `.await`.
+    jwks: Mutex<JwksCache>,
 }
 
 impl fmt::Debug for Client {
@@ -204,6 +251,9 @@ impl Client {
             dpop: None,
             options: TokenResponseOptions::new(),
             rng: None,
+            id_token_algorithms: vec![JwsAlgorithm::RS256],
+            discovery: DiscoveryOptions::new(),
+            jwks_min_refetch_interval: None,
         }
     }
 
@@ -211,7 +261,46 @@ impl Client {
         b: ClientBuilder,
         server: AuthorizationServer,
         metadata: Option<AuthorizationServerMetadata>,
+        provider_metadata: Option<ProviderMetadata>,
     ) -> Result<Client> {
+        let oidc = match provider_metadata {
+            None => None,
+            Some(metadata) => {
+                let provider = b.client.crypto_provider();
+                let mut verifier = IdTokenVerifier::new(metadata.issuer(), b.client.client_id())
+                    .with_crypto_provider(provider)?
+                    .allowed_algorithms(b.id_token_algorithms.iter().copied())?;
+                let hmac = b
+                    .id_token_algorithms
+                    .iter()
+                    .any(|a| a.family() == AlgorithmFamily::Hmac);
+                if hmac {
+                    match b.client.authentication() {
+                        ClientAuthentication::ClientSecretBasic(s)
+                        | ClientAuthentication::ClientSecretPost(s)
+                        | ClientAuthentication::ClientSecretJwt { secret: s, .. } => {
+                            verifier = verifier.client_secret(s)?;
+                        }
+                        _ => {
+                            return Err(Error::Misuse(
+                                "HMAC-signed ID tokens need a client secret",
+                            ));
+                        }
+                    }
+                }
+                let mut jwks = metadata
+                    .jwks_cache(verifier.algorithms())?
+                    .with_crypto_provider(provider);
+                if let Some(secs) = b.jwks_min_refetch_interval {
+                    jwks = jwks.min_refetch_interval(secs);
+                }
+                Some(Oidc {
+                    metadata,
+                    verifier,
+                    jwks: Mutex::new(jwks),
+                })
+            }
+        };
         let http = match b.http {
             Some(h) => h,
             None => HttpClient::new(&b.config)?,
@@ -231,6 +320,7 @@ impl Client {
                 client: b.client,
                 server,
                 metadata,
+                oidc,
                 dpop: b.dpop,
                 options,
                 rng,
@@ -254,9 +344,21 @@ impl Client {
         &self.inner.server
     }
 
-    /// The server's metadata, when the client was discovered.
+    /// The server's OAuth 2.0 metadata, when the client was discovered.
     pub fn metadata(&self) -> Option<&AuthorizationServerMetadata> {
         self.inner.metadata.as_ref()
+    }
+
+    /// The OpenID provider's metadata, when the client was built with OpenID Connect
+    /// Discovery or [`ClientBuilder::build_with_metadata`].
+    pub fn provider_metadata(&self) -> Option<&ProviderMetadata> {
+        self.inner.oidc.as_ref().map(|o| &o.metadata)
+    }
+
+    /// The ID token verifier (issuer, client id, registered algorithm), for OpenID Connect
+    /// clients.
+    pub fn id_token_verifier(&self) -> Option<&IdTokenVerifier> {
+        self.inner.oidc.as_ref().map(|o| &o.verifier)
     }
 
     /// The HTTP client.
@@ -310,11 +412,205 @@ impl Client {
         let grant = pending.handle_callback(callback)?;
         let (request, nonce) = grant.into_parts();
         let response = self.token_request(&request).await?;
+        let received_at = clock::now()?;
+        let id_token = match (&response.id_token, &self.inner.oidc) {
+            (Some(token), Some(oidc)) => {
+                let mut expect = IdTokenExpectations::token_endpoint()
+                    .access_token(response.access_token.secret());
+                if let Some(n) = &nonce {
+                    expect = expect.nonce(n.secret());
+                }
+                let token = token.secret();
+                let claims = self
+                    .with_keys(token, |keys| {
+                        oidc.verifier.validate(token, keys, &expect, received_at)
+                    })
+                    .await?;
+                Some(claims)
+            }
+            _ => None,
+        };
         Ok(AuthorizationTokens {
-            received_at: clock::now()?,
+            received_at,
             response,
             nonce,
+            id_token,
         })
+    }
+
+    /// The OpenID Connect authentication request URL (any response type; `nonce` always,
+    /// `max_age` and essential `acr` carried to the ID token check), and the pending request
+    /// that alone can handle the response.
+    pub fn authentication_url(
+        &self,
+        request: AuthenticationRequest,
+    ) -> Result<(Url, PendingAuthentication)> {
+        Ok(request.build_url(&self.inner.client, &self.inner.server, self.inner.rng)?)
+    }
+
+    /// Handles an authentication response and completes it (OpenID Connect Core §3.1.3,
+    /// §3.2.2, §3.3.3): `state` and `iss` checked, a front-channel ID token validated, the
+    /// code exchanged and the token endpoint's ID token validated (`nonce`, `max_age`,
+    /// essential `acr`, `at_hash`/`c_hash` as the response type requires).
+    pub async fn authenticate(
+        &self,
+        pending: PendingAuthentication,
+        callback: &AuthorizationResponse,
+    ) -> Result<Authentication> {
+        let oidc = self.oidc()?;
+        let response = pending.handle_callback(callback)?;
+        let exchange = match response.id_token().map(str::to_owned) {
+            Some(front) => {
+                let now = clock::now()?;
+                let outcome = self
+                    .with_keys(&front, move |keys| {
+                        response.validate(&oidc.verifier, keys, now)
+                    })
+                    .await?;
+                match outcome {
+                    CallbackOutcome::Authenticated(a) => return Ok(a),
+                    CallbackOutcome::CodeExchange(e) => e,
+                }
+            }
+            None => response.into_code_exchange()?,
+        };
+        let i = &self.inner;
+        let req = exchange.build_token_request(&i.client, &i.server, clock::now()?, i.rng)?;
+        let resp = self.send_to_server(req).await?;
+        let tokens = authcore_oauth2::parse_token_response(&resp, &i.options)?;
+        let id_token = tokens
+            .id_token
+            .as_ref()
+            .map(|t| t.secret().to_owned())
+            .unwrap_or_default();
+        let now = clock::now()?;
+        self.with_keys(&id_token, move |keys| {
+            exchange.validate_token_response(tokens, &oidc.verifier, keys, now)
+        })
+        .await
+    }
+
+    /// Validates the ID token of a refresh response, if it has one, against the ID token of
+    /// the original authentication (OpenID Connect Core §12.2: same `iss`, `sub`, `aud`,
+    /// `auth_time`).
+    pub async fn validate_refreshed_id_token(
+        &self,
+        tokens: &TokenResponse,
+        previous: &IdTokenClaims,
+    ) -> Result<Option<IdTokenClaims>> {
+        let oidc = self.oidc()?;
+        let Some(token) = &tokens.id_token else {
+            return Ok(None);
+        };
+        let now = clock::now()?;
+        self.with_keys(token.secret(), |keys| {
+            authcore_oidc::validate_refresh_response(tokens, &oidc.verifier, keys, previous, now)
+        })
+        .await
+    }
+
+    /// The RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0 §2) at the
+    /// provider's `end_session_endpoint`: `id_token_hint`, `client_id`, and the registered
+    /// `post_logout_redirect_uri` and `state` when given.
+    pub fn logout_url(
+        &self,
+        id_token: &IdToken,
+        post_logout_redirect_uri: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<Url> {
+        let endpoint = self
+            .oidc()?
+            .metadata
+            .end_session_endpoint
+            .as_deref()
+            .ok_or(Error::Misuse("the provider has no end_session_endpoint"))?;
+        let mut request = LogoutRequest::new()
+            .id_token_hint(id_token)
+            .client_id(self.client_id());
+        if let Some(uri) = post_logout_redirect_uri {
+            request = request.post_logout_redirect_uri(uri);
+        }
+        if let Some(s) = state {
+            request = request.state(s);
+        }
+        Ok(request.build_url(endpoint)?)
+    }
+
+    /// Validates a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.6)
+    /// with the provider's keys (fetched or refetched as needed). Replay detection (`jti`)
+    /// and ending the sessions named by `sub`/`sid` are the application's.
+    pub async fn validate_logout_token(&self, logout_token: &str) -> Result<LogoutToken> {
+        let oidc = self.oidc()?;
+        let now = clock::now()?;
+        self.with_keys(logout_token, |keys| {
+            oidc.verifier.validate_logout_token(logout_token, keys, now)
+        })
+        .await
+    }
+
+    /// Handles a back-channel logout POST (§2.5, §2.8): reads `logout_token` from the form
+    /// body and validates it. Answer with [`authcore_oidc::logout_response`].
+    pub async fn handle_backchannel_logout<B: AsRef<[u8]>>(
+        &self,
+        request: &Request<B>,
+    ) -> Result<LogoutToken> {
+        let token = authcore_oidc::parse_logout_request(request)?;
+        self.validate_logout_token(&token).await
+    }
+
+    fn oidc(&self) -> Result<&Oidc> {
+        self.inner.oidc.as_ref().ok_or(Error::Misuse(
+            "this client was not built from OpenID provider metadata",
+        ))
+    }
+
+    /// Makes sure the JWKS cache can verify `token` (fetching on first use or expiry, and
+    /// once more for an unknown `kid`), then runs `check` with the keys.
+    async fn with_keys<T, F>(&self, token: &str, check: F) -> Result<T>
+    where
+        F: FnOnce(&JwksCache) -> authcore_oidc::Result<T>,
+    {
+        let oidc = self.oidc()?;
+        let mut fetched = false;
+        for _ in 0..MAX_JWKS_STEPS {
+            let now = clock::now()?;
+            // One fetch per call is enough to learn about a new `kid`; after it, an unknown
+            // `kid` is the token's problem, not the cache's.
+            let action = if fetched {
+                lock(&oidc.jwks).poll(now)
+            } else {
+                lock(&oidc.jwks).poll_for_token(token, now)
+            };
+            match action {
+                JwksAction::Ready => return Ok(check(&lock(&oidc.jwks))?),
+                JwksAction::Fetch(req) => match self.inner.http.execute(req).await {
+                    Ok(resp) => {
+                        fetched = true;
+                        let mut jwks = lock(&oidc.jwks);
+                        if let Err(e) = jwks.handle_response(&resp, clock::now()?) {
+                            if jwks.keys().is_none() {
+                                return Err(e.into());
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        let mut jwks = lock(&oidc.jwks);
+                        jwks.handle_fetch_failure(clock::now()?);
+                        if jwks.keys().is_none() {
+                            return Err(e);
+                        }
+                    }
+                },
+                // Another task's fetch is in flight, or the rate limit holds: short waits.
+                JwksAction::WaitUntil(t) => {
+                    tokio::time::sleep(clock::until(t)?.min(std::time::Duration::from_secs(1)))
+                        .await
+                }
+            }
+        }
+        Err(Error::Misuse(
+            "the provider's key set could not be obtained",
+        ))
     }
 
     /// Refreshes tokens (RFC 6749 §6); reports whether the refresh token was rotated.
@@ -414,23 +710,39 @@ impl Client {
     }
 
     /// Fetches the UserInfo claims (OpenID Connect Core §5.3) with `access_token`, presented
-    /// as `DPoP` when the client has a DPoP key and as `Bearer` otherwise.
+    /// as `DPoP` (with the nonce retry) when the client has a DPoP key and as `Bearer`
+    /// otherwise.
     ///
-    /// The endpoint is the discovered `userinfo_endpoint`. The response must be a JSON
-    /// object with a string `sub`; compare it with the ID token's `sub` (§5.3.4). Signed or
+    /// `expected_sub` is the ID token's `sub`; the response's `sub` must equal it (§5.3.4:
+    /// token substitution). Without one, the response's own `sub` is taken. Signed or
     /// encrypted UserInfo responses are refused.
-    pub async fn userinfo(&self, access_token: &AccessToken) -> Result<Map<String, Value>> {
+    pub async fn userinfo(
+        &self,
+        access_token: &AccessToken,
+        expected_sub: Option<&str>,
+    ) -> Result<UserInfo> {
         let endpoint = self
             .inner
-            .metadata
+            .oidc
             .as_ref()
-            .and_then(|m| m.extra.get("userinfo_endpoint"))
-            .and_then(Value::as_str)
+            .and_then(|o| o.metadata.userinfo_endpoint.clone())
+            .or_else(|| {
+                self.inner
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.extra.get("userinfo_endpoint"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .ok_or(Error::Misuse("the server has no known userinfo_endpoint"))?;
-        check_endpoint(endpoint)?;
-        let req = get_json(endpoint)?;
+        check_endpoint(&endpoint)?;
+        let req = get_json(&endpoint)?;
         let resp = self.send_protected(req, access_token).await?;
-        parse_userinfo_response(&resp)
+        let sub = match expected_sub {
+            Some(s) => s.to_owned(),
+            None => sub_of(&resp).unwrap_or_default(),
+        };
+        Ok(authcore_oidc::parse_userinfo_response(&resp, &sub)?)
     }
 
     /// Sends a request to a resource server with `access_token` (`Authorization: DPoP` plus a
@@ -522,64 +834,16 @@ fn check_endpoint(endpoint: &str) -> Result<()> {
     }
 }
 
-/// Parses a UserInfo response (OpenID Connect Core §5.3.2, §5.3.3).
-pub(crate) fn parse_userinfo_response(resp: &Response<Vec<u8>>) -> Result<Map<String, Value>> {
-    if resp.status() == StatusCode::UNAUTHORIZED || resp.status() == StatusCode::FORBIDDEN {
-        // RFC 6750 §3: the error is in the challenge.
-        let challenges = authcore_oauth2::parse_www_authenticate_headers(resp.headers())?;
-        if let Some(code) = challenges.iter().find_map(|c| c.error()) {
-            let mut e = ErrorResponse::new(code);
-            e.status = Some(resp.status().as_u16());
-            e.error_description = challenges
-                .iter()
-                .find_map(|c| c.error_description())
-                .map(str::to_owned);
-            return Err(authcore_oauth2::Error::Server(e).into());
-        }
+/// The `sub` of a successful UserInfo JSON response, if it has one.
+fn sub_of(resp: &Response<Vec<u8>>) -> Option<String> {
+    if resp.status() != StatusCode::OK || resp.body().len() > authcore_oidc::MAX_USERINFO_BYTES {
+        return None;
     }
-    if resp.status() != StatusCode::OK {
-        return Err(
-            authcore_oauth2::Error::from(ProtocolError::UnexpectedStatus {
-                status: resp.status().as_u16(),
-            })
-            .into(),
-        );
-    }
-    let media = resp
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
-    if media.as_deref() != Some("application/json") {
-        return Err(authcore_oauth2::Error::from(ProtocolError::ContentType {
-            expected: "application/json",
-            received: media,
-        })
-        .into());
-    }
-    if resp.body().len() > authcore_oauth2::MAX_RESPONSE_BYTES {
-        return Err(authcore_oauth2::Error::from(ProtocolError::TooLarge {
-            limit: authcore_oauth2::MAX_RESPONSE_BYTES,
-        })
-        .into());
-    }
-    let claims = authcore_jose::json::parse_object(resp.body())
-        .map_err(|e| authcore_oauth2::Error::from(ProtocolError::Json(e.to_string())))?;
-    match claims.get("sub") {
-        Some(Value::String(s)) if !s.is_empty() => Ok(claims),
-        Some(_) => Err(
-            authcore_oauth2::Error::from(ProtocolError::InvalidParameter {
-                name: "sub",
-                reason: "not a non-empty string",
-            })
-            .into(),
-        ),
-        None => Err(authcore_oauth2::Error::from(ProtocolError::MissingParameter("sub")).into()),
-    }
+    let claims = authcore_jose::json::parse_object(resp.body()).ok()?;
+    claims.get("sub")?.as_str().map(str::to_owned)
+}
+
+fn lock(m: &Mutex<JwksCache>) -> std::sync::MutexGuard<'_, JwksCache> {
+    // The cache's state stays consistent between calls; a panic elsewhere does not spoil it.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

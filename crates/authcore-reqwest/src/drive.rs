@@ -9,6 +9,7 @@ use authcore_oauth2::{
     AuthorizationServer, Client, DeviceAction, DeviceAuthorizationFlow, DeviceFlowStep,
     DpopExchange, DpopStep, TokenResponse, TokenResponseOptions,
 };
+use authcore_oidc::{JwksAction, JwksCache};
 use http::{Request, Response};
 
 use crate::clock;
@@ -49,7 +50,53 @@ impl HttpClient {
     ) -> Result<TokenResponse> {
         poll_device(flow, client, server, options, rng, |req| self.execute(req)).await
     }
+
+    /// Brings a JWKS cache to a usable state (OpenID Connect Core §10.1.1): fetches on first
+    /// use or when its lifetime is over, and, given the `token` about to be verified, refetches
+    /// once when it names a `kid` the set lacks (the cache rate-limits refetches). A failed
+    /// fetch keeps the last good keys; it is an error only when there are none.
+    pub async fn ensure_jwks(&self, cache: &mut JwksCache, token: Option<&str>) -> Result<()> {
+        let mut fetched = false;
+        for _ in 0..MAX_JWKS_STEPS {
+            let now = clock::now()?;
+            // One fetch per call is enough to learn about a new `kid`; after it, an unknown
+            // `kid` is the token's problem, not the cache's.
+            let action = match token {
+                Some(t) if !fetched => cache.poll_for_token(t, now),
+                _ => cache.poll(now),
+            };
+            match action {
+                JwksAction::Ready => return Ok(()),
+                JwksAction::Fetch(req) => match self.execute(req).await {
+                    Ok(resp) => {
+                        fetched = true;
+                        if let Err(e) = cache.handle_response(&resp, clock::now()?) {
+                            if cache.keys().is_none() {
+                                return Err(e.into());
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        cache.handle_fetch_failure(clock::now()?);
+                        if cache.keys().is_none() {
+                            return Err(e);
+                        }
+                    }
+                },
+                JwksAction::WaitUntil(t) => {
+                    tokio::time::sleep(clock::until(t)?.min(Duration::from_secs(1))).await
+                }
+            }
+        }
+        Err(Error::Misuse(
+            "the provider's key set could not be obtained",
+        ))
+    }
 }
+
+/// Most steps one key lookup may take: a fetch on first use or expiry, a refetch for an
+/// unknown `kid`, and short waits while a fetch is in flight.
+pub(crate) const MAX_JWKS_STEPS: usize = 8;
 
 pub(crate) async fn send_dpop<F, Fut>(
     mut exchange: DpopExchange,

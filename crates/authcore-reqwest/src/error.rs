@@ -7,9 +7,9 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 /// Why an operation failed.
 ///
-/// - [`Error::OAuth`]: the protocol core's verdict (an OAuth error response from the server,
-///   a response that breaks the spec, a failed security check, API misuse). Match on the inner
-///   [`authcore_oauth2::Error`] to see who is at fault.
+/// - [`Error::OAuth`], [`Error::Oidc`]: the protocol core's verdict (an OAuth error response
+///   from the server, a response that breaks the spec, a failed security or token check, API
+///   misuse). Match on the inner error to see who is at fault.
 /// - [`Error::Transport`], [`Error::Timeout`], [`Error::ResponseTooLarge`],
 ///   [`Error::Redirect`]: the exchange itself failed before the core saw a response.
 #[derive(Debug)]
@@ -17,6 +17,9 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 pub enum Error {
     /// The protocol core rejected a request or a response.
     OAuth(authcore_oauth2::Error),
+    /// The OpenID Connect core rejected a response: an ID token, logout token, UserInfo
+    /// response, discovery document or JWK Set failed its checks.
+    Oidc(authcore_oidc::Error),
     /// A JOSE operation failed (a key could not be used, a signature did not verify).
     Jose(authcore_jose::Error),
     /// Connecting, sending or receiving failed (DNS, TLS, connection reset, invalid URI).
@@ -46,6 +49,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::OAuth(e) => write!(f, "{e}"),
+            Error::Oidc(e) => write!(f, "{e}"),
             Error::Jose(e) => write!(f, "JOSE: {e}"),
             Error::Transport(e) => write!(f, "HTTP transport: {e}"),
             Error::Timeout => f.write_str("HTTP request timed out"),
@@ -66,6 +70,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::OAuth(e) => Some(e),
+            Error::Oidc(e) => Some(e),
             Error::Jose(e) => Some(e),
             Error::Transport(e) => Some(e),
             _ => None,
@@ -76,6 +81,12 @@ impl std::error::Error for Error {
 impl From<authcore_oauth2::Error> for Error {
     fn from(e: authcore_oauth2::Error) -> Self {
         Error::OAuth(e)
+    }
+}
+
+impl From<authcore_oidc::Error> for Error {
+    fn from(e: authcore_oidc::Error) -> Self {
+        Error::Oidc(e)
     }
 }
 

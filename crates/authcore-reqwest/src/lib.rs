@@ -1,33 +1,38 @@
 //! # authcore-reqwest
 //!
-//! The client adapter of authcore: it sends the `http::Request`s that the protocol core
-//! ([`authcore_oauth2`]) hands out with [reqwest], gives the responses back to the core, and
-//! supplies what the core never takes on its own: the clock, the operating system's
-//! randomness, and the waiting between steps.
+//! The client adapter of authcore: it sends the `http::Request`s that the protocol cores
+//! ([`authcore_oauth2`], [`authcore_oidc`]) hand out with [reqwest], gives the responses
+//! back to them, and supplies what the cores never take on their own: the clock, the
+//! operating system's randomness, and the waiting between steps.
 //!
-//! It adds no protocol logic. Every check (state, PKCE, `iss`, token types, DPoP binding,
-//! device-flow timing) is the core's; this crate only carries bytes and sleeps.
+//! It adds no protocol logic. Every check (state, PKCE, `iss`, ID token claims and
+//! signatures, token types, DPoP binding, device-flow timing, JWKS rate limits) is the
+//! cores'; this crate carries bytes, reads the clock and sleeps.
 //!
 //! ```text
 //!   Client (facade) ──► core builds http::Request ──► HttpClient::execute ──► network
 //!         ▲                                                  │ no redirects, timeouts,
 //!         │                                                  ▼ body capped while streaming
 //!   tokens / claims ◄── core parses http::Response ◄── http::Response<Vec<u8>>
-//!         └── state machines (DPoP nonce retry, device polling) loop here, bounded
+//!         └── state machines loop here, bounded: DPoP nonce retry, device polling,
+//!             JWKS fetch / refetch on an unknown `kid`
 //! ```
 //!
 //! Two levels:
 //!
 //! - [`HttpClient`]: `execute(http::Request<Vec<u8>>) -> http::Response<Vec<u8>>`, plus the
-//!   drivers [`HttpClient::send_with_dpop`] and [`HttpClient::poll_device_flow`]. Use it with
-//!   the core's `build_*`/`parse_*` functions directly. A blocking twin is in [`blocking`]
-//!   (feature `blocking`).
-//! - [`Client`]: one storable, cloneable value per (client, server) pair that runs whole
-//!   flows: [`ClientBuilder::discover`], [`Client::authorization_url`],
-//!   [`Client::exchange_code`], [`Client::refresh`], [`Client::client_credentials`],
+//!   drivers [`HttpClient::send_with_dpop`], [`HttpClient::poll_device_flow`] and
+//!   [`HttpClient::ensure_jwks`]. Use it with the cores' `build_*`/`parse_*` functions
+//!   directly. A blocking twin is in `blocking` (feature `blocking`).
+//! - [`Client`]: one storable, cloneable value per (client, provider) pair that runs whole
+//!   flows: [`ClientBuilder::discover`], [`Client::authorization_url`] /
+//!   [`Client::exchange_code`] (ID token validated when present),
+//!   [`Client::authentication_url`] / [`Client::authenticate`] (every OpenID Connect
+//!   response type), [`Client::refresh`], [`Client::client_credentials`],
 //!   [`Client::device_authorization`] and [`Client::poll_device`], [`Client::introspect`],
-//!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`], with
-//!   DPoP on request ([`ClientBuilder::dpop`]).
+//!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`],
+//!   [`Client::logout_url`], [`Client::validate_logout_token`], with DPoP on request
+//!   ([`ClientBuilder::dpop`]).
 //!
 //! ## Transport defaults
 //!
@@ -45,11 +50,12 @@
 //! use authcore_oauth2::{AuthorizationRequest, AuthorizationResponse, ClientAuthentication, ClientSecret};
 //!
 //! # async fn run() -> Result<(), authcore_reqwest::Error> {
+//! // Discovery, once; then store the client (it is `Clone + Send + Sync`).
 //! let client = authcore_reqwest::Client::builder(
 //!     "s6BhdRkqt3",
 //!     ClientAuthentication::ClientSecretBasic(ClientSecret::new("7Fjfp0ZBr1KtDRbnfVdmIw")),
 //! )
-//! .discover("https://as.example")
+//! .discover("https://op.example")
 //! .await?;
 //!
 //! // 1. Send the user agent to `url`; keep `pending` until the callback arrives.
@@ -60,15 +66,19 @@
 //! )?;
 //! println!("open {url}");
 //!
-//! // 2. The redirect URI the user agent came back with.
+//! // 2. The redirect URI the user agent came back with: state and iss are checked, the code
+//! //    exchanged, and the ID token validated with the provider's keys (fetched as needed).
 //! let callback = AuthorizationResponse::from_redirect_uri(
 //!     "https://client.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=...",
 //! )?;
 //! let tokens = client.exchange_code(pending, &callback).await?;
-//! let claims = client.userinfo(&tokens.response.access_token).await?;
-//! println!("hello {}", claims["sub"]);
+//! let id = tokens.id_token.expect("an ID token");
+//! let me = client
+//!     .userinfo(&tokens.response.access_token, Some(&id.sub))
+//!     .await?;
+//! println!("hello {:?}", me.standard.name);
 //!
-//! // Machine-to-machine.
+//! // Machine to machine.
 //! let t = client.client_credentials(&["api:read"]).await?;
 //! client.revoke(t.access_token.secret(), None).await?;
 //! # Ok(())
@@ -98,6 +108,8 @@ pub use transport::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpClient, HttpConfig,
 };
 
-/// The core crates this adapter drives.
+/// The OAuth 2.0 core this adapter drives.
 pub use authcore_oauth2 as oauth2;
+/// The OpenID Connect core this adapter drives.
+pub use authcore_oidc as oidc;
 pub use reqwest;

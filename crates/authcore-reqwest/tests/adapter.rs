@@ -471,42 +471,158 @@ async fn device_polling_stops_on_denial_and_on_expiry() {
     assert!(started.elapsed() < Duration::from_secs(8));
 }
 
+/// A server whose handler sees its own base URL.
+async fn serve_with_base<F>(f: F) -> String
+where
+    F: Fn(&str, Request<Bytes>) -> Response<Full<Bytes>> + Send + Sync + 'static,
+{
+    let base: Arc<OnceLockString> = Arc::new(OnceLockString::default());
+    let b = base.clone();
+    let addr = serve(handler(move |req| f(b.0.get().unwrap(), req))).await;
+    let url = format!("http://{addr}");
+    base.0.set(url.clone()).unwrap();
+    url
+}
+
+#[derive(Default)]
+struct OnceLockString(std::sync::OnceLock<String>);
+
+fn openid_configuration(issuer: &str) -> String {
+    serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/auth"),
+        "token_endpoint": format!("{issuer}/token"),
+        "userinfo_endpoint": format!("{issuer}/me"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+    })
+    .to_string()
+}
+
 #[tokio::test]
-async fn discovery_prefers_openid_configuration_and_checks_issuer() {
-    let addr_cell: Arc<Mutex<Option<SocketAddr>>> = Arc::new(Mutex::new(None));
-    let cell = addr_cell.clone();
-    let addr = serve(handler(move |req| {
-        let a = cell.lock().unwrap().unwrap();
-        match req.uri().path() {
-            "/.well-known/openid-configuration" => json(
-                200,
-                &format!(
-                    r#"{{"issuer":"http://{a}","token_endpoint":"http://{a}/token","userinfo_endpoint":"http://{a}/me"}}"#
-                ),
-            ),
-            _ => json(404, "{}"),
-        }
-    }))
+async fn discovery_openid_configuration_then_rfc8414_and_exact_issuer() {
+    let base = serve_with_base(|base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),
+        // An OAuth-only issuer with a path: no OpenID configuration under it.
+        "/.well-known/oauth-authorization-server/oauth" => json(
+            200,
+            &format!(r#"{{"issuer":"{base}/oauth","token_endpoint":"{base}/oauth/token"}}"#),
+        ),
+        _ => json(404, "{}"),
+    })
     .await;
-    *addr_cell.lock().unwrap() = Some(addr);
     let auth = || ClientAuthentication::ClientSecretBasic(ClientSecret::new("s"));
-    let client = Client::builder("c", auth())
-        .discover(&format!("http://{addr}"))
+
+    let oidc = Client::builder("c", auth()).discover(&base).await.unwrap();
+    assert!(oidc.provider_metadata().is_some());
+    assert_eq!(
+        oidc.server().token_endpoint().unwrap().as_str(),
+        format!("{base}/token")
+    );
+
+    let oauth = Client::builder("c", auth())
+        .discover(&format!("{base}/oauth"))
         .await
         .unwrap();
-    assert_eq!(
-        client.server().token_endpoint().unwrap().as_str(),
-        format!("http://{addr}/token")
-    );
-    // A document for another issuer is refused (RFC 8414 §3.3).
+    assert!(oauth.provider_metadata().is_none(), "RFC 8414 fallback");
+    assert!(oauth.metadata().is_some());
+    assert!(matches!(
+        oauth.validate_logout_token("x.y.z").await,
+        Err(Error::Misuse(_))
+    ));
+
+    // A document for another issuer is refused (OpenID Connect Discovery §4.3).
     let err = Client::builder("c", auth())
-        .discover(&format!("http://{addr}/"))
+        .discover(&format!("{base}/"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::OAuth(authcore_oauth2::Error::Security(_))),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Oidc(_)), "{err:?}");
+}
+
+fn es256_key(kid: &str) -> Jwk {
+    let provider = crypto::default_provider();
+    let mut jwk = Jwk::generate(JwsAlgorithm::ES256, provider, provider.system_random()).unwrap();
+    jwk.kid = Some(kid.into());
+    jwk
+}
+
+fn logout_token(issuer: &str, key: &Jwk) -> String {
+    let provider = crypto::default_provider();
+    let signer = SigningKey::from_jwk(key, None, provider).unwrap();
+    let header = authcore_jose::JwsHeader::new(JwsAlgorithm::ES256)
+        .with_kid(key.kid.clone().unwrap())
+        .with_typ("logout+jwt");
+    let now = authcore_reqwest::now().unwrap().as_secs();
+    let claims = serde_json::json!({
+        "iss": issuer, "aud": "c", "iat": now, "exp": now + 120, "jti": format!("j{now}"),
+        "sub": "alice", "events": {authcore_oidc::BACKCHANNEL_LOGOUT_EVENT: {}},
+    });
+    authcore_jose::jwt::encode(&header, &claims, &signer).unwrap()
+}
+
+#[tokio::test]
+async fn jwks_fetched_once_then_refetched_for_a_rotated_key() {
+    let k1 = es256_key("k1");
+    let k2 = es256_key("k2");
+    let served = Arc::new(Mutex::new(vec![k1.to_public().unwrap()]));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (s, n) = (served.clone(), fetches.clone());
+    let base = serve_with_base(move |base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),
+        "/jwks" => {
+            n.fetch_add(1, Ordering::SeqCst);
+            let set = authcore_jose::JwkSet::new(s.lock().unwrap().clone());
+            let mut r = json(200, &set.to_json());
+            r.headers_mut()
+                .insert("cache-control", "max-age=600".parse().unwrap());
+            r
+        }
+        _ => json(404, "{}"),
+    })
+    .await;
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .id_token_signed_response_alg(JwsAlgorithm::ES256)
+    .jwks_min_refetch_interval(0)
+    .discover(&base)
+    .await
+    .unwrap();
+
+    for _ in 0..2 {
+        let t = client
+            .validate_logout_token(&logout_token(&base, &k1))
+            .await
+            .unwrap();
+        assert_eq!(t.sub.as_deref(), Some("alice"));
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 1, "cached for its max-age");
+
+    // Key rotation: a token with the new `kid` makes one refetch.
+    served.lock().unwrap().push(k2.to_public().unwrap());
+    client
+        .validate_logout_token(&logout_token(&base, &k2))
+        .await
+        .unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+
+    // A `kid` the provider does not have: one refetch, then a clear failure.
+    let err = client
+        .validate_logout_token(&logout_token(&base, &es256_key("k3")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Oidc(_)), "{err:?}");
+    assert_eq!(fetches.load(Ordering::SeqCst), 3);
+
+    // The driver on a bare cache does the same.
+    let mut cache =
+        authcore_oidc::JwksCache::new(&format!("{base}/jwks"), &[JwsAlgorithm::ES256]).unwrap();
+    let http = HttpClient::new(&HttpConfig::new()).unwrap();
+    http.ensure_jwks(&mut cache, None).await.unwrap();
+    assert!(cache.contains_kid("k1") && cache.contains_kid("k2"));
 }
 
 #[tokio::test]
