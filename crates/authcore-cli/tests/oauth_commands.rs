@@ -1345,3 +1345,22 @@ fn login_times_out_without_a_redirect() {
         out.stderr
     );
 }
+
+#[cfg(feature = "aws-lc-rs")]
+#[test]
+fn flows_with_the_aws_lc_rs_provider() {
+    let fake = Fake::start();
+    let out = login(
+        &fake,
+        &["--provider", "aws-lc-rs", "--dpop"],
+        |code, state, iss| format!("code={code}&state={}&iss={}", enc(state), enc(iss)),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json()["claims"]["sub"], "user-1");
+    let args = with_client(
+        &["--provider", "aws-lc-rs", "oauth2", "client-credentials"],
+        &fake.issuer,
+        &["--auth-method", "client_secret_jwt"],
+    );
+    assert_eq!(ok(&args).json()["access_token"], "at-cc");
+}
