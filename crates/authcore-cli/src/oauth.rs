@@ -82,6 +82,7 @@ fn from_adapter(e: authcore_reqwest::Error) -> Failure {
     use authcore_reqwest::Error as E;
     match e {
         E::OAuth(e) => from_oauth(e),
+        E::Oidc(e) => from_oidc(e),
         E::Jose(e) => Failure::usage(format!("cannot use the key: {e}")),
         E::Transport(e) => Failure::usage(format!("network error: {}", error_chain(&e))),
         E::Timeout => Failure::usage("network error: the HTTP exchange timed out"),
