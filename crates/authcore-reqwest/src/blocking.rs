@@ -11,9 +11,11 @@ use authcore_oauth2::{
     AuthorizationServer, Client, DeviceAction, DeviceAuthorizationFlow, DeviceFlowStep,
     DpopExchange, DpopStep, TokenResponse, TokenResponseOptions,
 };
+use authcore_oidc::{JwksAction, JwksCache};
 use http::{Request, Response};
 
 use crate::clock;
+use crate::drive::MAX_JWKS_STEPS;
 use crate::error::{Error, Result};
 use crate::transport::{HttpConfig, check_redirect};
 
@@ -124,5 +126,43 @@ impl HttpClient {
                 }
             }
         }
+    }
+
+    /// Brings a JWKS cache to a usable state, as the async
+    /// [`crate::HttpClient::ensure_jwks`] does (thread sleeps while a fetch is in flight).
+    pub fn ensure_jwks(&self, cache: &mut JwksCache, token: Option<&str>) -> Result<()> {
+        let mut fetched = false;
+        for _ in 0..MAX_JWKS_STEPS {
+            let now = clock::now()?;
+            let action = match token {
+                Some(t) if !fetched => cache.poll_for_token(t, now),
+                _ => cache.poll(now),
+            };
+            match action {
+                JwksAction::Ready => return Ok(()),
+                JwksAction::Fetch(req) => match self.execute(req) {
+                    Ok(resp) => {
+                        fetched = true;
+                        if let Err(e) = cache.handle_response(&resp, clock::now()?) {
+                            if cache.keys().is_none() {
+                                return Err(e.into());
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        cache.handle_fetch_failure(clock::now()?);
+                        if cache.keys().is_none() {
+                            return Err(e);
+                        }
+                    }
+                },
+                JwksAction::WaitUntil(t) => {
+                    std::thread::sleep(clock::until(t)?.min(std::time::Duration::from_secs(1)))
+                }
+            }
+        }
+        Err(Error::Misuse(
+            "the provider's key set could not be obtained",
+        ))
     }
 }

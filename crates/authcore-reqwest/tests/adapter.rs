@@ -238,6 +238,30 @@ async fn total_timeout() {
 }
 
 #[tokio::test]
+async fn total_timeout_covers_a_stalled_body() {
+    // Headers at once, then ten bytes of a hundred, then silence.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = s.read(&mut buf).await;
+        let _ = s
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789")
+            .await;
+        tokio::time::sleep(Duration::from_secs(10)).await;
+    });
+    let http = http_client(HttpConfig::new().timeout(Duration::from_millis(500)));
+    let started = Instant::now();
+    let err = http
+        .execute(get(&format!("http://{addr}/")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
 async fn connect_timeout_or_refusal_is_an_error() {
     // A port nothing listens on: refused at once (a transport error, not a hang).
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -640,7 +664,9 @@ async fn client_is_storable() {
 #[test]
 fn blocking_client_caps_and_refuses_redirects() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let addr = rt.block_on(serve(handler(|req| match req.uri().path() {
+    let jwks = authcore_jose::JwkSet::new(vec![es256_key("b1").to_public().unwrap()]).to_json();
+    let addr = rt.block_on(serve(handler(move |req| match req.uri().path() {
+        "/jwks" => json(200, &jwks),
         "/big" => json(200, &"x".repeat(1000)),
         "/redirect" => Response::builder()
             .status(307)
@@ -662,5 +688,10 @@ fn blocking_client_caps_and_refuses_redirects() {
         http.execute(get(&format!("http://{addr}/redirect"))),
         Err(Error::Redirect { status: 307, .. })
     ));
+    let mut cache =
+        authcore_oidc::JwksCache::new(&format!("http://{addr}/jwks"), &[JwsAlgorithm::ES256])
+            .unwrap();
+    http.ensure_jwks(&mut cache, None).unwrap();
+    assert!(cache.contains_kid("b1"));
     drop(rt);
 }
