@@ -289,20 +289,14 @@ impl AuthenticationRequest {
         Ok(claims)
     }
 
-    /// Builds the authorization URL (parameters appended to the endpoint's own query) and the
-    /// [`PendingAuthentication`] that alone can handle the response.
-    pub fn build_url(
-        self,
-        client: &Client,
-        server: &AuthorizationServer,
-        rng: &dyn SecureRandom,
-    ) -> Result<(Url, PendingAuthentication)> {
-        if let Some((name, _)) = self
+    /// The OpenID Connect parameters (besides those of OAuth 2.0) and what the response must
+    /// be checked against.
+    fn oidc_params(&self) -> Result<(Vec<(&'static str, String)>, RequestContext)> {
+        if self
             .extra
             .iter()
-            .find(|(n, _)| RESERVED.contains(&n.as_str()))
+            .any(|(n, _)| RESERVED.contains(&n.as_str()))
         {
-            let _ = name;
             return Err(Error::Misuse("extension parameter is reserved"));
         }
         if self.response_type != ResponseType::Code
@@ -314,7 +308,7 @@ impl AuthenticationRequest {
         }
         let claims = self.claims_parameter()?;
         let essential_acr = essential_acr_values(claims.as_ref());
-        let mut params: Vec<(&str, String)> = Vec::new();
+        let mut params: Vec<(&'static str, String)> = Vec::new();
         if let Some(m) = self.max_age {
             params.push(("max_age", m.to_string()));
         }
@@ -344,22 +338,60 @@ impl AuthenticationRequest {
             max_age: self.max_age,
             essential_acr,
         };
+        Ok((params, context))
+    }
 
+    /// The authorization code flow as an `authcore-oauth2` request: nonce, `openid` scope and
+    /// the OpenID Connect parameters added.
+    fn into_oauth2(self) -> Result<(AuthorizationRequest, RequestContext)> {
+        let (params, context) = self.oidc_params()?;
+        let mut req = AuthorizationRequest::new(self.redirect_uri)
+            .with_nonce()
+            .scope("openid")
+            .scopes(self.scopes);
+        if let Some(mode) = self.response_mode {
+            req = req.response_mode(mode);
+        }
+        for (k, v) in params {
+            req = req.param(k, v);
+        }
+        for (k, v) in self.extra {
+            req = req.param(k, v);
+        }
+        Ok((req, context))
+    }
+
+    /// Builds a pushed authorization request (RFC 9126) for the authorization code flow: the
+    /// parameters POSTed to the PAR endpoint with client authentication. The response yields
+    /// the authorization URL and the [`PendingAuthentication`]. Implicit and hybrid response
+    /// types are refused.
+    pub fn build_par_request(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthentication)> {
+        if self.response_type != ResponseType::Code {
+            return Err(Error::Misuse(
+                "pushed authorization requests are built for response_type=code only",
+            ));
+        }
+        let (req, context) = self.into_oauth2()?;
+        let (request, pending) = req.build_par_request(client, server, now, rng)?;
+        Ok((request, PendingPushedAuthentication { pending, context }))
+    }
+
+    /// Builds the authorization URL (parameters appended to the endpoint's own query) and the
+    /// [`PendingAuthentication`] that alone can handle the response.
+    pub fn build_url(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        rng: &dyn SecureRandom,
+    ) -> Result<(Url, PendingAuthentication)> {
         if self.response_type == ResponseType::Code {
-            // The authorization code flow is OAuth 2.0's, with a nonce and OIDC parameters.
-            let mut req = AuthorizationRequest::new(self.redirect_uri)
-                .with_nonce()
-                .scope("openid")
-                .scopes(self.scopes);
-            if let Some(mode) = self.response_mode {
-                req = req.response_mode(mode);
-            }
-            for (k, v) in params {
-                req = req.param(k, v);
-            }
-            for (k, v) in self.extra {
-                req = req.param(k, v);
-            }
+            let (req, context) = self.into_oauth2()?;
             let (url, pending) = req.build_url(client, server, rng)?;
             return Ok((
                 url,
@@ -369,6 +401,7 @@ impl AuthenticationRequest {
                 },
             ));
         }
+        let (params, context) = self.oidc_params()?;
 
         if server.require_pushed_authorization_requests() {
             return Err(Error::Misuse(
@@ -511,6 +544,40 @@ impl fmt::Debug for PendingAuthentication {
             .field("max_age", &self.context.max_age)
             .field("essential_acr", &self.context.essential_acr)
             .finish_non_exhaustive()
+    }
+}
+
+/// A pushed authentication request that was sent; its response yields the authorization URL
+/// and the [`PendingAuthentication`].
+#[must_use]
+pub struct PendingPushedAuthentication {
+    pending: authcore_oauth2::PendingPushedAuthorization,
+    context: RequestContext,
+}
+
+impl fmt::Debug for PendingPushedAuthentication {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingPushedAuthentication")
+            .field("max_age", &self.context.max_age)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingPushedAuthentication {
+    /// Handles the PAR endpoint's response (RFC 9126 §2.2): the authorization URL
+    /// (`client_id` and `request_uri`) and the pending authentication.
+    pub fn handle_par_response(
+        self,
+        resp: &http::Response<Vec<u8>>,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let (url, _, pending) = self.pending.handle_par_response(resp)?;
+        Ok((
+            url,
+            PendingAuthentication {
+                inner: Inner::Code(pending),
+                context: self.context,
+            },
+        ))
     }
 }
 

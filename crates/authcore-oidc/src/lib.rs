@@ -184,7 +184,8 @@ pub use discovery::{
 pub use error::{Error, JwksError, MetadataError, Result, TokenError, UserInfoError};
 pub use flow::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome, CodeExchange,
-    ImplicitAccessToken, PendingAuthentication, ResponseType, validate_refresh_response,
+    ImplicitAccessToken, PendingAuthentication, PendingPushedAuthentication, ResponseType,
+    validate_refresh_response,
 };
 pub use id_token::{DEFAULT_IAT_WINDOW, IdTokenExpectations, IdTokenVerifier, token_hash};
 pub use jwks::{

@@ -636,3 +636,75 @@ fn refresh_responses() {
         None
     );
 }
+
+#[test]
+fn pushed_authentication_request() {
+    let op = Op::new();
+    let rng = rng();
+    let server = server(false)
+        .with_par_endpoint("https://op.example/par")
+        .unwrap()
+        .with_require_pushed_authorization_requests(true);
+    // The front-channel URL is refused when the server requires PAR.
+    assert!(
+        AuthenticationRequest::new(REDIRECT)
+            .build_url(&client(), &server, &rng)
+            .is_err()
+    );
+    let (req, pushed) = AuthenticationRequest::new(REDIRECT)
+        .max_age(600)
+        .login_hint("jane")
+        .build_par_request(&client(), &server, now(), &rng)
+        .unwrap();
+    assert_eq!(req.uri(), "https://op.example/par");
+    let form: Map<String, Value> = url::form_urlencoded::parse(req.body())
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect();
+    assert_eq!(form["scope"], "openid");
+    assert_eq!(form["max_age"], "600");
+    assert_eq!(form["login_hint"], "jane");
+    assert!(form.contains_key("nonce") && form.contains_key("code_challenge"));
+    let par = json_response(
+        201,
+        r#"{"request_uri":"urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c","expires_in":60}"#,
+    );
+    let (url, pending) = pushed.handle_par_response(&par).unwrap();
+    assert!(url.as_str().contains("request_uri=urn%3Aietf"));
+    assert_eq!(pending.max_age(), Some(600));
+    assert_eq!(pending.nonce().unwrap().secret(), form["nonce"]);
+    // The callback and the ID token go through the same checks as without PAR.
+    let r = AuthorizationResponse::from_query(&format!(
+        "code={CODE}&state={}",
+        form["state"].as_str().unwrap()
+    ))
+    .unwrap();
+    let exchange = pending
+        .handle_callback(&r)
+        .unwrap()
+        .into_code_exchange()
+        .unwrap();
+    let t = op.sign(
+        JwsAlgorithm::RS256,
+        &with(
+            with(claims(), "nonce", form["nonce"].clone()),
+            "auth_time",
+            json!(NOW - 601),
+        ),
+    );
+    let tokens =
+        parse_token_response(&token_response(&t, AT), &TokenResponseOptions::new()).unwrap();
+    assert!(matches!(
+        exchange.validate_token_response(tokens, &verifier(), &op.keys(), now()),
+        Err(Error::Token(TokenError::AuthenticationTooOld {
+            max_age: 600,
+            ..
+        }))
+    ));
+    // Implicit and hybrid requests are not pushed.
+    assert!(
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::CodeIdToken)
+            .build_par_request(&client(), &server, now(), &rng)
+            .is_err()
+    );
+}
