@@ -404,6 +404,11 @@ impl Client {
 
     /// Handles the callback (state, `iss`, error checks) and exchanges the code for tokens
     /// (RFC 6749 §4.1.3, PKCE verifier included).
+    ///
+    /// For an OpenID Connect client (built from provider metadata) the ID token of the
+    /// response is validated (OpenID Connect Core §3.1.3.7, with the request's `nonce` and
+    /// `at_hash`), fetching the provider's keys as needed; when the request carried a
+    /// `nonce`, a response without an ID token is an error.
     pub async fn exchange_code(
         &self,
         pending: PendingAuthorization,
@@ -427,6 +432,14 @@ impl Client {
                     })
                     .await?;
                 Some(claims)
+            }
+            // A nonce makes the request an OpenID Connect one, whose token response must
+            // carry an ID token (OpenID Connect Core §3.1.3.3): a missing one is not skipped.
+            (None, Some(_)) if nonce.is_some() => {
+                return Err(authcore_oauth2::Error::from(
+                    authcore_oauth2::ProtocolError::MissingParameter("id_token"),
+                )
+                .into());
             }
             _ => None,
         };

@@ -650,6 +650,51 @@ async fn jwks_fetched_once_then_refetched_for_a_rotated_key() {
 }
 
 #[tokio::test]
+async fn code_exchange_requires_the_id_token_of_an_openid_request() {
+    let base = serve_with_base(|base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),
+        "/token" => json(200, r#"{"access_token":"at","token_type":"Bearer"}"#),
+        _ => json(404, "{}"),
+    })
+    .await;
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .discover(&base)
+    .await
+    .unwrap();
+    for with_nonce in [true, false] {
+        let mut request =
+            authcore_oauth2::AuthorizationRequest::new("https://client.example/cb").scope("openid");
+        if with_nonce {
+            request = request.with_nonce();
+        }
+        let (_url, pending) = client.authorization_url(request).unwrap();
+        let callback = authcore_oauth2::AuthorizationResponse::from_redirect_uri(&format!(
+            "https://client.example/cb?code=c1&state={}",
+            pending.state().secret()
+        ))
+        .unwrap();
+        let result = client.exchange_code(pending, &callback).await;
+        if with_nonce {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::OAuth(authcore_oauth2::Error::Protocol(
+                        authcore_oauth2::ProtocolError::MissingParameter("id_token")
+                    ))
+                ),
+                "{err:?}"
+            );
+        } else {
+            assert!(result.unwrap().id_token.is_none());
+        }
+    }
+}
+
+#[tokio::test]
 async fn client_is_storable() {
     fn assert_traits<T: Clone + Send + Sync + 'static>() {}
     assert_traits::<Client>();
