@@ -34,6 +34,7 @@ impl HttpClient {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.get_connect_timeout())
             .timeout(config.get_timeout())
+            .user_agent(config.get_user_agent().to_owned())
             .build()?;
         Ok(HttpClient {
             inner,

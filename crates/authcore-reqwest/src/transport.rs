@@ -88,6 +88,11 @@ impl HttpConfig {
     pub fn get_timeout(&self) -> Duration {
         self.timeout
     }
+
+    /// The `User-Agent`.
+    pub fn get_user_agent(&self) -> &str {
+        &self.user_agent
+    }
 }
 
 /// An asynchronous HTTP client for the core's requests.
