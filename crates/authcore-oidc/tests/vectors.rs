@@ -126,3 +126,71 @@ fn core_appendix_a_examples() {
         assert!(other.validate(token, &keys, &e, now).is_err(), "{name}");
     }
 }
+
+/// Back-Channel Logout 1.0 §2.4 example claims set (`vectors/oidc/backchannel-logout-example.json`),
+/// signed here, validates; its variants breaking §2.6 do not.
+#[test]
+fn backchannel_logout_example() {
+    use authcore_jose::{InsecureTestRandom, Jwk, JwkSet, JwsHeader, SigningKey, jwt};
+    let doc: Value = serde_json::from_str(include_str!(
+        "../../../vectors/oidc/backchannel-logout-example.json"
+    ))
+    .unwrap();
+    let c = &doc["claims"];
+    let p = crypto::default_provider();
+    let mut private = Jwk::generate(JwsAlgorithm::EdDSA, p, &InsecureTestRandom::new(3)).unwrap();
+    private.kid = Some("k".into());
+    let key = SigningKey::from_jwk(&private, None, p).unwrap();
+    let set = JwkSet::new(vec![private.to_public().unwrap()]);
+    let keys = authcore_jose::VerifyingKeys::from_jwk_set(
+        &set,
+        &[JwsAlgorithm::EdDSA],
+        p,
+        &Default::default(),
+    )
+    .unwrap();
+    let v = IdTokenVerifier::new(
+        c["iss"].as_str().unwrap(),
+        doc["client_id"].as_str().unwrap(),
+    )
+    .id_token_signed_response_alg(JwsAlgorithm::EdDSA)
+    .unwrap();
+    let now = UnixTime::from_secs(c["iat"].as_u64().unwrap() + 10);
+    let sign = |claims: &Value| {
+        jwt::encode(
+            &JwsHeader::new(JwsAlgorithm::EdDSA)
+                .with_kid("k")
+                .with_typ("logout+jwt"),
+            claims,
+            &key,
+        )
+        .unwrap()
+    };
+    let t = v.validate_logout_token(&sign(c), &keys, now).unwrap();
+    assert_eq!(t.jti, "bWJq");
+    assert_eq!(
+        t.sid.as_deref(),
+        Some("08a5019c-17e1-4977-8f42-65a12843ea02")
+    );
+    assert_eq!(t.sub.as_deref(), Some("248289761001"));
+    let mut with_nonce = c.clone();
+    with_nonce["nonce"] = "n-0S6_WzA2Mj".into();
+    assert!(
+        v.validate_logout_token(&sign(&with_nonce), &keys, now)
+            .is_err()
+    );
+    let mut no_event = c.clone();
+    no_event["events"] = serde_json::json!({});
+    assert!(
+        v.validate_logout_token(&sign(&no_event), &keys, now)
+            .is_err()
+    );
+    let mut no_jti = c.clone();
+    no_jti.as_object_mut().unwrap().remove("jti");
+    assert!(v.validate_logout_token(&sign(&no_jti), &keys, now).is_err());
+    assert!(
+        v.validate_logout_token(&sign(c), &keys, UnixTime::from_secs(1_471_566_154 + 3600))
+            .is_err(),
+        "outside the iat window"
+    );
+}
