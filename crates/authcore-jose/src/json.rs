@@ -46,7 +46,10 @@ pub(crate) fn json_err(e: serde_json::Error) -> Error {
 }
 
 /// A member name that borrows from the input when it has no escapes.
-pub(crate) struct Key<'de>(pub Cow<'de, str>);
+///
+/// For typed strict deserializers outside this crate: escapes are decoded before the name is
+/// compared, so `"\u0061"` and `"a"` are the same name.
+pub struct Key<'de>(pub Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -123,8 +126,20 @@ impl<'de> SeenKeys<'de> {
 }
 
 /// Deserializes any JSON value with the strict rules, `depth` being the nesting already entered.
-pub(crate) struct StrictValue {
+///
+/// For typed strict deserializers outside this crate: seed the value of a member kept as a
+/// [`Value`] with `StrictValue::new(depth)`, `depth` counting the objects and arrays that
+/// hold the member (1 for a member of the top-level object), so that duplicate member names
+/// are rejected inside it and [`MAX_DEPTH`] bounds the whole text.
+pub struct StrictValue {
     pub(crate) depth: usize,
+}
+
+impl StrictValue {
+    /// A seed for a value nested in `depth` objects and arrays.
+    pub const fn new(depth: usize) -> Self {
+        StrictValue { depth }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for StrictValue {

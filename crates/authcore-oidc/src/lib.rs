@@ -199,4 +199,5 @@ pub use logout::{
 pub use userinfo::{
     MAX_USERINFO_BYTES, UserInfo, build_userinfo_request, build_userinfo_request_dpop,
     parse_signed_userinfo_response, parse_userinfo_json, parse_userinfo_response,
+    userinfo_dpop_exchange,
 };

@@ -1,7 +1,9 @@
 //! The UserInfo endpoint (OpenID Connect Core 1.0 §5.3).
 
 use authcore_jose::{KeySource, SecureRandom, UnixTime, jwt::Claims};
-use authcore_oauth2::{AccessToken, DpopKey, ErrorResponse, ProtocolError, authorize_bearer};
+use authcore_oauth2::{
+    AccessToken, DpopExchange, DpopKey, ErrorResponse, ProtocolError, authorize_bearer,
+};
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use serde_json::{Map, Value};
@@ -60,6 +62,24 @@ pub fn build_userinfo_request_dpop(
     let mut req = base_request(userinfo_endpoint)?;
     dpop.attach_proof(&mut req, Some(access_token), dpop_nonce, now, rng)?;
     Ok(req)
+}
+
+/// The UserInfo request with a DPoP-bound access token as a [`DpopExchange`], which retries
+/// once when the server demands a `DPoP-Nonce` (RFC 9449 §9): send
+/// [`DpopExchange::request`], hand the answer to [`DpopExchange::handle_response`], and parse
+/// the final response with [`parse_userinfo_response`].
+pub fn userinfo_dpop_exchange(
+    userinfo_endpoint: &str,
+    access_token: &AccessToken,
+    dpop: &DpopKey,
+    dpop_nonce: Option<&str>,
+) -> Result<DpopExchange> {
+    Ok(DpopExchange::new(
+        dpop.clone(),
+        base_request(userinfo_endpoint)?,
+        Some(access_token.clone()),
+        dpop_nonce.map(str::to_owned),
+    ))
 }
 
 fn media_type(resp: &Response<Vec<u8>>) -> Option<String> {

@@ -83,6 +83,30 @@ fn userinfo_requests() {
     assert_eq!(claims.extra["htu"], "https://op.example/userinfo");
     assert_eq!(claims.extra["nonce"], "server-nonce");
     assert!(claims.extra.contains_key("ath"));
+
+    // The nonce retry (RFC 9449 §9) through the exchange.
+    let x = authcore_oidc::userinfo_dpop_exchange("https://op.example/userinfo", &at, &dpop, None)
+        .unwrap();
+    let first = x.request(now(), &rng()).unwrap();
+    assert_eq!(first.headers()["authorization"], "DPoP SlAV32hkKG");
+    let demand = Response::builder()
+        .status(401)
+        .header("www-authenticate", r#"DPoP error="use_dpop_nonce""#)
+        .header("dpop-nonce", "eyJ7S_zG.eyJH0-Z.HX4w-7v")
+        .body(Vec::new())
+        .unwrap();
+    let authcore_oauth2::DpopStep::Retry(x) = x.handle_response(demand) else {
+        panic!("a nonce demand is retried")
+    };
+    let second = x.request(now(), &rng()).unwrap();
+    let (_, c) =
+        authcore_jose::jwt::decode_unverified(second.headers()["dpop"].to_str().unwrap()).unwrap();
+    assert_eq!(c.extra["nonce"], "eyJ7S_zG.eyJH0-Z.HX4w-7v");
+    let done = x.handle_response(response("application/json", &userinfo_body().to_string()));
+    let authcore_oauth2::DpopStep::Done { response, .. } = done else {
+        panic!("done")
+    };
+    assert_eq!(parse_userinfo_response(&response, SUB).unwrap().sub, SUB);
 }
 
 #[test]
