@@ -235,7 +235,9 @@ impl IdTokenVerifier {
     }
 
     /// The client secret, whose UTF-8 bytes are the key of `HS256`/`HS384`/`HS512` ID tokens
-    /// (OpenID Connect Core 1.0 §10.1) when those algorithms are allowed.
+    /// (OpenID Connect Core 1.0 §10.1) when those algorithms are allowed. The keys are built
+    /// here, once; a secret shorter than the hash output of an allowed HMAC algorithm (32, 48
+    /// or 64 bytes, RFC 7518 §3.2) is refused.
     pub fn client_secret(mut self, secret: &ClientSecret) -> Result<Self> {
         self.client_secret = Some(secret.clone());
         self.rebuild_hmac_keys()?;

@@ -10,9 +10,11 @@
 //!
 //! It performs **no I/O**: it opens no connection, reads no clock and draws no randomness of
 //! its own. Time (`now`) and randomness ([`SecureRandom`]) are arguments; HTTP messages are
-//! plain [`http::Request`]/[`http::Response`] values that *your* HTTP stack carries. It does
-//! not decrypt encrypted (JWE) ID tokens or UserInfo responses, and does not do dynamic client
-//! registration or session management iframes.
+//! plain [`http::Request`]/[`http::Response`] values that *your* HTTP stack carries.
+//!
+//! Not covered: encrypted (JWE) ID tokens, UserInfo responses and logout tokens; dynamic
+//! client registration; session management iframes and front-channel logout; request objects
+//! (JAR) for authentication requests (pushed requests are supported for the code flow).
 //!
 //! ```text
 //!   build_discovery_request ─► HTTP ─► parse_discovery_response ─► ProviderMetadata
