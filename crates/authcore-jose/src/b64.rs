@@ -66,10 +66,14 @@ pub const fn decoded_len(encoded_len: usize) -> Option<usize> {
 }
 
 /// Decodes strict unpadded base64url.
+#[allow(clippy::slow_vector_initialization)] // deliberate, see below
 pub fn decode(input: impl AsRef<[u8]>) -> Result<Vec<u8>> {
     let input = input.as_ref();
     let len = decoded_len(input.len()).ok_or(Error::Base64)?;
-    let mut out = vec![0u8; len];
+    // `malloc` and a fill rather than `vec![0; len]`: the zeroing allocator path (`calloc`) is
+    // slower for the small sizes of JOSE values.
+    let mut out = Vec::with_capacity(len);
+    out.resize(len, 0);
     decode_exact(input, &mut out)?;
     Ok(out)
 }
@@ -117,11 +121,28 @@ fn decode_exact(input: &[u8], out: &mut [u8]) -> Result<()> {
     let full = input.len() / 4;
     let (body, tail) = input.split_at(full * 4);
     let (out_body, out_tail) = out.split_at_mut(full * 3);
-    // Eight characters into six bytes per step; invalid bytes are collected and tested once
-    // at the end (the output is discarded on error anyway).
+    // Invalid bytes are collected and tested once at the end (the output is discarded on
+    // error anyway).
     let mut bad = 0u32;
-    let mut body_chunks = body.chunks_exact(8);
-    let mut out_chunks = out_body.chunks_exact_mut(6);
+    // Sixteen characters into twelve bytes per step, as two 8-byte stores of which the last
+    // two bytes each run past their six (overwritten by the next store or the loops below):
+    // only while the output has room for that.
+    let (mut i, mut o) = (0, 0);
+    while i + 16 <= body.len() && o + 14 <= out_body.len() {
+        let c = &body[i..i + 16];
+        let (a, b) = (group(&c[..4]), group(&c[4..8]));
+        let (x, y) = (group(&c[8..12]), group(&c[12..]));
+        bad |= a | b | x | y;
+        let first = (u64::from(a) << 40) | (u64::from(b) << 16);
+        let second = (u64::from(x) << 40) | (u64::from(y) << 16);
+        out_body[o..o + 8].copy_from_slice(&first.to_be_bytes());
+        out_body[o + 6..o + 14].copy_from_slice(&second.to_be_bytes());
+        i += 16;
+        o += 12;
+    }
+    // Then eight characters into six bytes per step, and a last group of four.
+    let mut body_chunks = body[i..].chunks_exact(8);
+    let mut out_chunks = out_body[o..].chunks_exact_mut(6);
     for (c, o) in (&mut body_chunks).zip(&mut out_chunks) {
         let (hi, lo) = (group(&c[..4]), group(&c[4..]));
         bad |= hi | lo;
@@ -219,7 +240,7 @@ mod tests {
     #[test]
     fn agrees_with_reference_engine() {
         let reference = |s: &[u8]| URL_SAFE_NO_PAD.decode(s).ok();
-        for len in 0..40usize {
+        for len in 0..72usize {
             let data: Vec<u8> = (0..len as u8).map(|b| b.wrapping_mul(77) ^ 0x3c).collect();
             let enc = encode(&data).into_bytes();
             for pos in 0..enc.len() {

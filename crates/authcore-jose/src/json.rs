@@ -302,7 +302,7 @@ impl<'a> Plain<'a> {
     }
 
     /// The name of the next member (its `:` consumed), or `Some(None)` at the end of the object.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn member(&mut self) -> Option<Option<&'a str>> {
         match self.peek()? {
             b'}' => {
@@ -327,7 +327,7 @@ impl<'a> Plain<'a> {
     }
 
     /// A string without escapes or control characters.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn string(&mut self) -> Option<&'a str> {
         if self.peek()? != b'"' {
             return None;
@@ -344,7 +344,7 @@ impl<'a> Plain<'a> {
     }
 
     /// A non-negative integer that fits `u64`, without fraction or exponent.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn uint(&mut self) -> Option<u64> {
         self.ws();
         let start = self.i;
@@ -457,6 +457,35 @@ fn string_len(b: &[u8]) -> usize {
         i += 1;
     }
     i
+}
+
+/// A member name of at most eight bytes as one integer (little-endian, zero-padded), so the
+/// fast paths compare names without calls to `memcmp`; `0` for longer names. Names on the
+/// fast path have no NUL bytes (control characters leave it), so the packing is one-to-one
+/// for the names it covers.
+#[inline]
+pub(crate) const fn key8(s: &str) -> u64 {
+    let b = s.as_bytes();
+    if b.len() > 8 {
+        return 0;
+    }
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < b.len() {
+        k |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
+/// The position of `name` in `table` (names packed by [`key8`]).
+#[inline]
+pub(crate) fn name_index(name: &str, table: &[u64]) -> Option<usize> {
+    let k = key8(name);
+    if k == 0 {
+        return None;
+    }
+    table.iter().position(|&t| t == k)
 }
 
 /// Names already read in one object on the [`Plain`] fast path: a bit per known name, and the

@@ -124,20 +124,10 @@ impl JwsHeader {
         let mut h = JwsHeader::new(JwsAlgorithm::HS256);
         let s = |p: &mut json::Plain<'_>| p.string().map(str::to_owned);
         while let Some(name) = p.member()? {
-            let bit = match name {
-                "alg" => 0,
-                "typ" => 1,
-                "cty" => 2,
-                "kid" => 3,
-                "jku" => 4,
-                "x5u" => 5,
-                "x5t" => 6,
-                "x5t#S256" => 7,
-                "x5c" => 8,
-                "crit" => 9,
-                "b64" => 10,
+            let bit = match json::name_index(name, &HEADER_NAMES) {
                 // An object: the strict parser builds the embedded JWK.
-                "jwk" => return None,
+                Some(11) => return None,
+                Some(bit) => bit,
                 _ => {
                     seen.add(None)?;
                     let v = p.scalar()?;
@@ -145,9 +135,9 @@ impl JwsHeader {
                     continue;
                 }
             };
-            seen.add(Some(bit))?;
+            seen.add(Some(bit as u32))?;
             match bit {
-                0 => alg = Some(p.string()?),
+                0 => alg = Some(algorithm_by_name(p.string()?)?),
                 1 => h.typ = Some(s(&mut p)?),
                 2 => h.cty = Some(s(&mut p)?),
                 3 => h.kid = Some(s(&mut p)?),
@@ -162,7 +152,7 @@ impl JwsHeader {
         }
         p.finish()?;
         // A missing or unknown `alg` is an error the strict parser reports.
-        h.alg = alg?.parse().ok()?;
+        h.alg = alg?;
         Some(h)
     }
 
@@ -253,6 +243,44 @@ impl JwsHeader {
             .as_deref()
             .is_some_and(|t| norm(t).eq_ignore_ascii_case(norm(expected)))
     }
+}
+
+/// The header parameters the fast path reads, by position (`jwk` last: it leaves the fast
+/// path).
+const HEADER_NAMES: [u64; 12] = {
+    use json::key8;
+    [
+        key8("alg"),
+        key8("typ"),
+        key8("cty"),
+        key8("kid"),
+        key8("jku"),
+        key8("x5u"),
+        key8("x5t"),
+        key8("x5t#S256"),
+        key8("x5c"),
+        key8("crit"),
+        key8("b64"),
+        key8("jwk"),
+    ]
+};
+
+/// The names of [`JwsAlgorithm::ALL`], packed by [`json::key8`].
+const ALGORITHM_NAMES: [u64; 15] = {
+    let mut t = [0u64; 15];
+    let mut i = 0;
+    while i < 15 {
+        t[i] = json::key8(JwsAlgorithm::ALL[i].name());
+        i += 1;
+    }
+    t
+};
+
+/// The algorithm registered under `name` (as `JwsAlgorithm::from_str`), compared as one
+/// integer; `None` for any other name, which the strict parser then reports.
+#[inline]
+fn algorithm_by_name(name: &str) -> Option<JwsAlgorithm> {
+    json::name_index(name, &ALGORITHM_NAMES).map(|i| JwsAlgorithm::ALL[i])
 }
 
 struct HeaderVisitor;
@@ -1053,6 +1081,19 @@ mod tests {
             assert_eq!(Ok(fast), strict, "{}", String::from_utf8_lossy(text));
         }
         assert_eq!(JwsHeader::from_json(text), strict);
+    }
+
+    #[test]
+    fn algorithm_names_match_from_str() {
+        for alg in JwsAlgorithm::ALL {
+            assert_eq!(algorithm_by_name(alg.name()), Some(alg));
+        }
+        for other in [
+            "", "none", "hs256", "HS256 ", "RS2560", "Ed2551", "ES256k", "x5t#S256",
+        ] {
+            assert_eq!(algorithm_by_name(other), None, "{other}");
+            assert!(other.parse::<JwsAlgorithm>().is_err());
+        }
     }
 
     #[test]

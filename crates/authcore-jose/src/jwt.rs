@@ -139,6 +139,19 @@ pub struct RegisteredClaims {
     pub jti: Option<String>,
 }
 
+impl RegisteredClaims {
+    /// One bit per present claim, in the order of [`REGISTERED_NAMES`].
+    fn present(&self) -> u8 {
+        u8::from(self.iss.is_some())
+            | u8::from(self.sub.is_some()) << 1
+            | u8::from(self.aud.is_some()) << 2
+            | u8::from(self.exp.is_some()) << 3
+            | u8::from(self.nbf.is_some()) << 4
+            | u8::from(self.iat.is_some()) << 5
+            | u8::from(self.jti.is_some()) << 6
+    }
+}
+
 /// A JWT claims set: the registered claims plus every other claim.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Claims {
@@ -185,14 +198,8 @@ impl Claims {
         let mut c = Claims::default();
         let r = &mut c.registered;
         while let Some(name) = p.member()? {
-            let bit = match name {
-                "iss" => 0,
-                "sub" => 1,
-                "aud" => 2,
-                "exp" => 3,
-                "nbf" => 4,
-                "iat" => 5,
-                "jti" => 6,
+            let bit = match json::name_index(name, &REGISTERED_NAMES) {
+                Some(bit) => bit,
                 _ => {
                     seen.add(None)?;
                     let v = p.scalar()?;
@@ -200,7 +207,7 @@ impl Claims {
                     continue;
                 }
             };
-            seen.add(Some(bit))?;
+            seen.add(Some(bit as u32))?;
             match bit {
                 0 => r.iss = Some(p.string()?.to_owned()),
                 1 => r.sub = Some(p.string()?.to_owned()),
@@ -265,6 +272,20 @@ impl Claims {
         m
     }
 }
+
+/// The registered claim names, packed by [`json::key8`], in the order of their bits.
+const REGISTERED_NAMES: [u64; 7] = {
+    use json::key8;
+    [
+        key8("iss"),
+        key8("sub"),
+        key8("aud"),
+        key8("exp"),
+        key8("nbf"),
+        key8("iat"),
+        key8("jti"),
+    ]
+};
 
 struct ClaimsVisitor;
 
@@ -356,6 +377,10 @@ fn date_claim(v: Value, slot: &mut Option<NumericDate>) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validation {
     required: Vec<String>,
+    /// The registered claims in `required`, one bit each (see [`RegisteredClaims::present`]).
+    required_registered: u8,
+    /// Whether `required` names any claim that is not registered.
+    required_other: bool,
     leeway: u64,
     issuers: Vec<String>,
     audiences: Vec<String>,
@@ -378,6 +403,8 @@ impl Validation {
     pub fn new() -> Self {
         Validation {
             required: vec!["exp".to_owned()],
+            required_registered: 1 << 3,
+            required_other: false,
             leeway: 0,
             issuers: Vec::new(),
             audiences: Vec::new(),
@@ -402,6 +429,7 @@ impl Validation {
         if !self.required.contains(&c) {
             self.required.push(c);
         }
+        self.index_required();
         self
     }
 
@@ -412,7 +440,20 @@ impl Validation {
         S: Into<String>,
     {
         self.required = claims.into_iter().map(Into::into).collect();
+        self.index_required();
         self
+    }
+
+    /// Recomputes `required_registered` and `required_other` from `required`.
+    fn index_required(&mut self) {
+        self.required_registered = 0;
+        self.required_other = false;
+        for name in &self.required {
+            match json::name_index(name, &REGISTERED_NAMES) {
+                Some(bit) if name.len() == 3 => self.required_registered |= 1 << bit,
+                _ => self.required_other = true,
+            }
+        }
     }
 
     /// Accepts `iss` equal to `issuer` (exact, case-sensitive); may be called several times.
@@ -486,9 +527,13 @@ impl Validation {
     /// Checks claims at `now`.
     pub fn validate_claims(&self, claims: &Claims, now: UnixTime) -> Result<()> {
         let r = &claims.registered;
-        for name in &self.required {
-            if !claims.contains(name) {
-                return Err(ValidationError::MissingClaim(static_name(name)).into());
+        // Registered claims are checked as one mask; any other required name (or a missing
+        // one, to report the first in order) goes through the list.
+        if self.required_other || self.required_registered & !r.present() != 0 {
+            for name in &self.required {
+                if !claims.contains(name) {
+                    return Err(ValidationError::MissingClaim(static_name(name)).into());
+                }
             }
         }
         if let Some(exp) = r.exp {
@@ -763,6 +808,36 @@ mod tests {
             v.validate_claims(&claims(r#"{"nonce":"x"}"#).unwrap(), UnixTime::from_secs(1))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn required_claims_by_mask_and_by_name() {
+        let now = UnixTime::from_secs(1);
+        let c = claims(r#"{"iss":"i","exp":5,"nonce":"n"}"#).unwrap();
+        let v = Validation::new().insecure_ignore_audience();
+        assert!(v.clone().require("iss").validate_claims(&c, now).is_ok());
+        assert!(v.clone().require("nonce").validate_claims(&c, now).is_ok());
+        // The first missing name in order is reported, registered or not.
+        assert_eq!(
+            v.clone()
+                .required_claims(["iss", "azp", "sub"])
+                .validate_claims(&c, now),
+            Err(ValidationError::MissingClaim("azp").into())
+        );
+        assert_eq!(
+            v.clone()
+                .required_claims(["jti", "azp"])
+                .validate_claims(&c, now),
+            Err(ValidationError::MissingClaim("jti").into())
+        );
+        // Names that pack like registered ones are still compared exactly.
+        for odd in ["exp\0", "ex", "expp", "EXP"] {
+            assert_eq!(
+                v.clone().required_claims([odd]).validate_claims(&c, now),
+                Err(ValidationError::MissingClaim("(custom claim)").into()),
+                "{odd:?}"
+            );
+        }
     }
 
     #[test]
