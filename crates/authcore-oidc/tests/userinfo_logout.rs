@@ -261,7 +261,10 @@ fn signed_userinfo() {
     ));
     // Tampered signature, disallowed algorithm, JWE, plain JSON.
     let t = signed(ok_claims.clone());
-    let tampered = format!("{}A", &t[..t.len() - 1]);
+    let (head, sig) = t.rsplit_once('.').unwrap();
+    let mut sig = authcore_jose::b64::decode(sig).unwrap();
+    sig[10] ^= 1;
+    let tampered = format!("{head}.{}", authcore_jose::b64::encode(&sig));
     assert!(
         parse_signed_userinfo_response(&response("application/jwt", &tampered), SUB, &v, &keys)
             .is_err()
