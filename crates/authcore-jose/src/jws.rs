@@ -109,19 +109,36 @@ impl JwsHeader {
 
     /// Parses a header from strict JSON bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        if let Some(h) = Self::from_plain_json(bytes) {
-            return Ok(h);
+        let mut h = JwsHeader::new(JwsAlgorithm::HS256);
+        h.read_json(bytes)?;
+        Ok(h)
+    }
+
+    /// [`JwsHeader::from_json`] into `self`, which must be as [`JwsHeader::new`] left it (the
+    /// verification path fills the header in place instead of moving it around).
+    #[inline]
+    pub(crate) fn read_json(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.read_plain_json(bytes).is_none() {
+            *self = Self::from_json_strict(bytes)?;
         }
-        Self::from_json_strict(bytes)
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn from_plain_json(bytes: &[u8]) -> Option<Self> {
+        let mut h = JwsHeader::new(JwsAlgorithm::HS256);
+        h.read_plain_json(bytes)?;
+        Some(h)
     }
 
     /// The fast path of [`JwsHeader::from_json`] for plain JSON (see [`json::Plain`]): `None`
-    /// whenever the strict parser has to decide, including for every invalid header.
-    fn from_plain_json(bytes: &[u8]) -> Option<Self> {
+    /// whenever the strict parser has to decide, including for every invalid header (`self`
+    /// is then partly filled, and replaced by the strict parser's result).
+    fn read_plain_json(&mut self, bytes: &[u8]) -> Option<()> {
         let mut p = json::Plain::object(bytes)?;
         let mut seen = json::PlainSeen::default();
         let mut alg = None;
-        let mut h = JwsHeader::new(JwsAlgorithm::HS256);
+        let h = self;
         let s = |p: &mut json::Plain<'_>| p.string().map(str::to_owned);
         while let Some(name) = p.member()? {
             let bit = match json::name_index(name, &HEADER_NAMES) {
@@ -153,7 +170,7 @@ impl JwsHeader {
         p.finish()?;
         // A missing or unknown `alg` is an error the strict parser reports.
         h.alg = alg?;
-        Some(h)
+        Some(())
     }
 
     /// [`JwsHeader::from_json`] without the fast path, for any JSON.
@@ -514,15 +531,18 @@ const HEADER_STACK_BYTES: usize = 256;
 /// Signatures up to this size (RSA-4096) are decoded on the stack.
 const SIGNATURE_STACK_BYTES: usize = 512;
 
-/// The work of [`verify_compact`], returning the header and the payload.
+/// The work of [`verify_compact`], filling in `header` (as [`JwsHeader::new`] left it) and
+/// `payload`.
 #[inline]
-pub(crate) fn verify_compact_parts(
+pub(crate) fn verify_compact_into(
     token: &str,
     keys: &(impl KeySource + ?Sized),
     options: &JwsOptions,
-) -> Result<(JwsHeader, Vec<u8>)> {
+    header: &mut JwsHeader,
+    payload: &mut Vec<u8>,
+) -> Result<()> {
     let parts = split_compact_ends(token, options.max_bytes)?;
-    let result = verify_parts(&parts, keys, options);
+    let result = verify_parts(&parts, keys, options, header, payload);
     if result.is_err() && parts.payload_b64.contains('.') {
         // More than three parts: reported as such whatever else failed first.
         return Err(too_many_parts(parts.payload_b64));
@@ -537,16 +557,18 @@ fn verify_parts(
     parts: &CompactParts<'_>,
     keys: &(impl KeySource + ?Sized),
     options: &JwsOptions,
-) -> Result<(JwsHeader, Vec<u8>)> {
+    header: &mut JwsHeader,
+    payload: &mut Vec<u8>,
+) -> Result<()> {
     let (mut stack, mut heap) = ([0u8; HEADER_STACK_BYTES], Vec::new());
     let header_json = b64::decode_buffered(parts.header_b64.as_bytes(), &mut stack, &mut heap)?;
-    let header = JwsHeader::from_json(header_json)?;
-    check_crit(&header, &|n| header.contains(n), options, false)?;
+    header.read_json(header_json)?;
+    check_crit(header, &|n| header.contains(n), options, false)?;
     let (mut stack, mut heap) = ([0u8; SIGNATURE_STACK_BYTES], Vec::new());
     let signature = b64::decode_buffered(parts.signature_b64.as_bytes(), &mut stack, &mut heap)?;
-    verify_signature(keys, &header, parts.signing_input.as_bytes(), signature)?;
-    let payload = b64::decode(parts.payload_b64)?;
-    Ok((header, payload))
+    verify_signature(keys, header, parts.signing_input.as_bytes(), signature)?;
+    *payload = b64::decode(parts.payload_b64)?;
+    Ok(())
 }
 
 /// Verifies a compact JWS with an attached, base64url-encoded payload.
@@ -559,12 +581,13 @@ pub fn verify_compact(
     keys: &(impl KeySource + ?Sized),
     options: &JwsOptions,
 ) -> Result<VerifiedJws> {
-    let (header, payload) = verify_compact_parts(token, keys, options)?;
-    Ok(VerifiedJws {
-        header,
-        payload,
+    let mut out = VerifiedJws {
+        header: JwsHeader::new(JwsAlgorithm::HS256),
+        payload: Vec::new(),
         signature_index: 0,
-    })
+    };
+    verify_compact_into(token, keys, options, &mut out.header, &mut out.payload)?;
+    Ok(out)
 }
 
 /// Verifies a compact JWS whose payload travels separately (RFC 7515 Appendix F), including

@@ -168,16 +168,24 @@ impl Claims {
     /// Parses a claims set strictly: a JSON object, no duplicate member names at any depth,
     /// bounded nesting, registered claims of the right JSON type.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        let mut c = Claims::default();
+        c.read_json(bytes)?;
+        Ok(c)
+    }
+
+    /// [`Claims::from_json`] into `self`, which must be empty (as `Claims::default()`).
+    #[inline]
+    fn read_json(&mut self, bytes: &[u8]) -> Result<()> {
         if bytes.len() > MAX_CLAIMS_BYTES {
             return Err(Error::TooLarge {
                 what: "JWT claims",
                 limit: MAX_CLAIMS_BYTES,
             });
         }
-        if let Some(c) = Self::from_plain_json(bytes) {
-            return Ok(c);
+        if self.read_plain_json(bytes).is_none() {
+            *self = Self::from_json_strict(bytes)?;
         }
-        Self::from_json_strict(bytes)
+        Ok(())
     }
 
     /// [`Claims::from_json`] without the fast path, for any JSON.
@@ -192,10 +200,10 @@ impl Claims {
     /// registered claims are read straight into their types, other claims with scalar values
     /// into [`Value`]s. `None` whenever the strict parser has to decide: escapes, nested
     /// values, fractional or negative numbers, repeated names, a wrong type, invalid JSON.
-    fn from_plain_json(bytes: &[u8]) -> Option<Self> {
+    fn read_plain_json(&mut self, bytes: &[u8]) -> Option<()> {
         let mut p = json::Plain::object(bytes)?;
         let mut seen = json::PlainSeen::default();
-        let mut c = Claims::default();
+        let c = self;
         let r = &mut c.registered;
         while let Some(name) = p.member()? {
             let bit = match json::name_index(name, &REGISTERED_NAMES) {
@@ -225,6 +233,13 @@ impl Claims {
             }
         }
         p.finish()?;
+        Some(())
+    }
+
+    #[cfg(test)]
+    fn from_plain_json(bytes: &[u8]) -> Option<Self> {
+        let mut c = Claims::default();
+        c.read_plain_json(bytes)?;
         Some(c)
     }
 
@@ -656,15 +671,23 @@ pub fn verify(
     validation: &Validation,
     now: UnixTime,
 ) -> Result<VerifiedJwt> {
-    let (header, payload) = jws::verify_compact_parts(token, keys, &validation.jws)?;
-    validation.validate_header(&header)?;
-    let claims = Claims::from_json(&payload)?;
-    validation.validate_claims(&claims, now)?;
-    Ok(VerifiedJwt {
-        header,
-        claims,
-        payload,
-    })
+    // Filled in place: the parts are large and would otherwise be moved several times.
+    let mut out = VerifiedJwt {
+        header: JwsHeader::new(crate::alg::JwsAlgorithm::HS256),
+        claims: Claims::default(),
+        payload: Vec::new(),
+    };
+    jws::verify_compact_into(
+        token,
+        keys,
+        &validation.jws,
+        &mut out.header,
+        &mut out.payload,
+    )?;
+    validation.validate_header(&out.header)?;
+    out.claims.read_json(&out.payload)?;
+    validation.validate_claims(&out.claims, now)?;
+    Ok(out)
 }
 
 /// Signs `claims` (any serializable value that serializes to a JSON object) into a compact JWT.
