@@ -665,7 +665,7 @@ impl PendingAuthentication {
                         f.redirect_uri,
                         f.verifier,
                     );
-                    (Some(code), Some(request))
+                    (Some(AuthorizationCode::new(code)), Some(request))
                 } else {
                     (None, None)
                 };
@@ -778,7 +778,7 @@ pub struct AuthenticationResponse {
     context: RequestContext,
     nonce: Nonce,
     state: Option<String>,
-    code: Option<String>,
+    code: Option<AuthorizationCode>,
     token_request: Option<TokenRequest>,
     id_token: Option<IdToken>,
     access_token: Option<ImplicitAccessToken>,
@@ -827,7 +827,7 @@ impl AuthenticationResponse {
             e = e.max_age(m);
         }
         if let Some(c) = &self.code {
-            e = e.code(c);
+            e = e.code(c.secret());
         }
         if let Some(t) = &self.access_token {
             e = e.access_token(t.access_token.secret());
@@ -854,6 +854,7 @@ impl AuthenticationResponse {
         let AuthenticationResponse {
             context,
             nonce,
+            code,
             token_request,
             id_token,
             access_token,
@@ -864,6 +865,7 @@ impl AuthenticationResponse {
                 request,
                 context,
                 nonce,
+                code,
                 front_channel: claims,
                 front_channel_access_token: access_token,
             })),
@@ -896,6 +898,7 @@ impl AuthenticationResponse {
             request,
             context: self.context,
             nonce: self.nonce,
+            code: self.code,
             front_channel: None,
             front_channel_access_token: self.access_token,
         })
@@ -911,6 +914,8 @@ pub struct CodeExchange {
     request: TokenRequest,
     context: RequestContext,
     nonce: Nonce,
+    /// The code of a front-channel (hybrid) response, for a `c_hash` in the second ID token.
+    code: Option<AuthorizationCode>,
     front_channel: Option<IdTokenClaims>,
     front_channel_access_token: Option<ImplicitAccessToken>,
 }
@@ -987,6 +992,10 @@ impl CodeExchange {
             .nonce(self.nonce.secret())
             .essential_acr_values(&self.context.essential_acr)
             .access_token(tokens.access_token.secret());
+        if let Some(c) = &self.code {
+            // §3.3.3.6: a c_hash in the token endpoint's ID token is checked too.
+            e = e.code(c.secret());
+        }
         if let Some(m) = self.context.max_age {
             e = e.max_age(m);
         }

@@ -585,6 +585,32 @@ fn hybrid_second_id_token_must_match_the_first() {
         x.validate_token_response(tokens, &verifier(), &op.keys(), now())
             .is_ok()
     );
+    // A c_hash in the second ID token covers the same code.
+    let with_c = id_token_for(
+        &op,
+        JwsAlgorithm::ES256,
+        &url,
+        json!({"c_hash": token_hash(JwsAlgorithm::ES256, CODE, p)}),
+    );
+    let tokens =
+        parse_token_response(&token_response(&with_c, AT), &TokenResponseOptions::new()).unwrap();
+    assert!(
+        x.validate_token_response(tokens, &verifier(), &op.keys(), now())
+            .is_ok()
+    );
+    let wrong_c = id_token_for(
+        &op,
+        JwsAlgorithm::ES256,
+        &url,
+        json!({"c_hash": token_hash(JwsAlgorithm::ES256, "other-code", p)}),
+    );
+    let tokens =
+        parse_token_response(&token_response(&wrong_c, AT), &TokenResponseOptions::new()).unwrap();
+    assert_eq!(
+        x.validate_token_response(tokens, &verifier(), &op.keys(), now())
+            .unwrap_err(),
+        Error::Token(TokenError::HashMismatch("c_hash"))
+    );
     let other = id_token_for(
         &op,
         JwsAlgorithm::ES256,
