@@ -7,8 +7,8 @@ use authcore_oauth2::ClientSecret;
 use http::Response;
 
 use crate::{
-    DiscoveryOptions, IdTokenExpectations, IdTokenVerifier, JwksAction, JwksCache,
-    ProviderMetadata, ResponseType, parse_logout_request_body, parse_userinfo_json,
+    AuthenticationRequest, DiscoveryOptions, IdTokenExpectations, IdTokenVerifier, JwksAction,
+    JwksCache, ProviderMetadata, ResponseType, parse_logout_request_body, parse_userinfo_json,
     parse_userinfo_response,
 };
 
@@ -117,4 +117,50 @@ pub fn fuzz_jwks_response(data: &[u8]) {
     }
     let _ = cache.poll_for_token(&String::from_utf8_lossy(body), NOW.saturating_add(1));
     let _ = cache.keys();
+}
+
+/// Authentication response handling: the bytes as a fragment and as a `form_post` body,
+/// handled by a pending request of every response type (state, `iss`, error, required
+/// parameters), then validated.
+pub fn fuzz_authentication_response(data: &[u8]) {
+    use authcore_oauth2::{
+        AuthorizationResponse, AuthorizationServer, Client, ClientAuthentication,
+    };
+    let Some(v) = verifier() else { return };
+    let rng = authcore_jose::InsecureTestRandom::new(1);
+    let Ok(server) = AuthorizationServer::new(ISSUER)
+        .with_iss_parameter_supported(true)
+        .with_authorization_endpoint("https://op.example/authorize")
+    else {
+        return;
+    };
+    let client = Client::new("client", ClientAuthentication::None);
+    let keys = authcore_jose::VerifyingKeys::new();
+    for parsed in [
+        AuthorizationResponse::from_form_post(data),
+        AuthorizationResponse::from_query(&String::from_utf8_lossy(data)),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        for rt in [
+            ResponseType::Code,
+            ResponseType::IdToken,
+            ResponseType::IdTokenToken,
+            ResponseType::CodeIdToken,
+            ResponseType::CodeToken,
+            ResponseType::CodeIdTokenToken,
+        ] {
+            let Ok((_, pending)) = AuthenticationRequest::new("https://client.example/cb")
+                .response_type(rt)
+                .max_age(60)
+                .build_url(&client, &server, &rng)
+            else {
+                continue;
+            };
+            if let Ok(resp) = pending.handle_callback(&parsed) {
+                let _ = resp.validate(&v, &keys, NOW);
+            }
+        }
+    }
 }

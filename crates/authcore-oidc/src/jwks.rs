@@ -272,6 +272,12 @@ impl JwksCache {
         JwksAction::Ready
     }
 
+    /// Asks for a refetch at the next poll the rate limit allows, for a reason the cache cannot
+    /// see itself (a token without `kid` that no held key verifies, an operator's request).
+    pub fn request_refetch(&mut self) {
+        self.refresh_wanted = true;
+    }
+
     /// Handles the response to a [`JwksAction::Fetch`] request received at `now`. On success
     /// the new keys replace the old ones; on failure the last good set stays and the error is
     /// returned (and kept in [`JwksCache::last_error`]); the next fetch then waits for the

@@ -290,3 +290,21 @@ fn keys_are_built_once_per_fetch_for_the_configured_algorithms() {
             .is_err()
     );
 }
+
+#[test]
+fn explicit_refetch_requests_respect_the_rate_limit() {
+    let op = Op::new();
+    let mut c = cache().min_refetch_interval(60);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(0))
+        .unwrap();
+    c.request_refetch();
+    assert!(matches!(c.poll(t(30)), JwksAction::Ready), "rate-limited");
+    expect_fetch(&mut c, t(60));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(60))
+        .unwrap();
+    assert!(
+        matches!(c.poll(t(200)), JwksAction::Ready),
+        "asked once, fetched once"
+    );
+}

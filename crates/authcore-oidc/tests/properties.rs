@@ -82,6 +82,7 @@ proptest! {
         fuzzing::fuzz_userinfo(&data);
         fuzzing::fuzz_logout_token(&data);
         fuzzing::fuzz_jwks_response(&data);
+        fuzzing::fuzz_authentication_response(&data);
     }
 
     #[test]
