@@ -211,6 +211,32 @@ impl IdTokenVerifier {
     ///
     /// Replay detection with `jti`, and matching `sub`/`sid` with the RP's sessions, are the
     /// caller's.
+    ///
+    /// ```
+    /// use authcore_jose::{JwsAlgorithm, UnixTime, VerifyingKeys};
+    /// use authcore_oauth2::ClientSecret;
+    /// use authcore_oidc::{IdTokenVerifier, logout_response, parse_logout_request_body};
+    /// # use authcore_jose::{crypto, jwt, JwsHeader, SigningKey};
+    /// let secret = ClientSecret::new("a-client-secret-of-at-least-32-bytes");
+    /// let verifier = IdTokenVerifier::new("https://op.example", "s6BhdRkqt3")
+    ///     .id_token_signed_response_alg(JwsAlgorithm::HS256)?
+    ///     .client_secret(&secret)?;
+    /// # let key = SigningKey::hmac(JwsAlgorithm::HS256, secret.secret().as_bytes(), crypto::default_provider())?;
+    /// # let claims = serde_json::json!({
+    /// #     "iss": "https://op.example", "aud": "s6BhdRkqt3", "iat": 1_700_000_000, "jti": "bWJq",
+    /// #     "sid": "08a5019c", "events": {authcore_oidc::BACKCHANNEL_LOGOUT_EVENT: {}}});
+    /// # let token = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256).with_typ("logout+jwt"), &claims, &key)?;
+    /// # let body = format!("logout_token={token}");
+    /// // The form body the provider POSTed to the back-channel logout URI.
+    /// let token = parse_logout_request_body(body.as_bytes())?;
+    /// let now = UnixTime::from_secs(1_700_000_005);
+    /// let result = verifier.validate_logout_token(&token, &VerifyingKeys::new(), now);
+    /// assert_eq!(result.as_ref().unwrap().sid.as_deref(), Some("08a5019c"));
+    /// // End the sessions of `sid` (or `sub`), remember `jti` against replays, then answer.
+    /// let response = logout_response(result.is_ok());
+    /// assert_eq!(response.status(), 200);
+    /// # Ok::<(), authcore_oidc::Error>(())
+    /// ```
     pub fn validate_logout_token(
         &self,
         token: &str,
