@@ -418,6 +418,17 @@ impl AuthenticationRequest {
                 "redirect_uri must be an absolute URI (RFC 6749 §3.1.2)",
             ));
         }
+        // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+        let scope_token = |t: &str| {
+            !t.is_empty()
+                && t.bytes()
+                    .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+        };
+        if !self.scopes.iter().all(|t| scope_token(t)) {
+            return Err(Error::Misuse(
+                "a scope token has a character RFC 6749 §3.3 forbids",
+            ));
+        }
         let state = State::generate(rng)?;
         let nonce = Nonce::generate(rng)?;
         let verifier = if self.response_type.returns_code() {

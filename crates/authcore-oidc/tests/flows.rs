@@ -536,6 +536,17 @@ fn front_channel_failures() {
             authcore_oauth2::SecurityError::IssuerMismatch { .. }
         )))
     ));
+    // Scope tokens are checked for every response type.
+    for rt in [ResponseType::Code, ResponseType::IdToken] {
+        assert!(
+            AuthenticationRequest::new(REDIRECT)
+                .response_type(rt)
+                .scope("two words")
+                .build_url(&client(), &server(false), &rng())
+                .is_err(),
+            "{rt}"
+        );
+    }
     // Tokens never travel in a query.
     assert!(
         AuthenticationRequest::new(REDIRECT)
