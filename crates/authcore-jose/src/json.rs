@@ -343,6 +343,12 @@ impl<'a> Plain<'a> {
         self.s.get(start..end)
     }
 
+    /// [`Plain::string`], copied (one shared copy of the allocation code).
+    #[inline(never)]
+    pub(crate) fn owned_string(&mut self) -> Option<String> {
+        self.string().map(str::to_owned)
+    }
+
     /// A non-negative integer that fits `u64`, without fraction or exponent.
     #[inline(never)]
     pub(crate) fn uint(&mut self) -> Option<u64> {
@@ -397,7 +403,7 @@ impl<'a> Plain<'a> {
             if out.len() >= PLAIN_MAX_ELEMENTS {
                 return None;
             }
-            out.push(self.string()?.to_owned());
+            out.push(self.owned_string()?);
             match self.peek()? {
                 b',' => self.i += 1,
                 b']' => {
@@ -412,7 +418,7 @@ impl<'a> Plain<'a> {
     /// A string, a non-negative integer, `true`, `false` or `null`, as a [`Value`].
     pub(crate) fn scalar(&mut self) -> Option<Value> {
         match self.peek()? {
-            b'"' => Some(Value::String(self.string()?.to_owned())),
+            b'"' => Some(Value::String(self.owned_string()?)),
             b'0'..=b'9' => Some(Value::from(self.uint()?)),
             b't' | b'f' => Some(Value::Bool(self.boolean()?)),
             b'n' if self.b[self.i..].starts_with(b"null") => {

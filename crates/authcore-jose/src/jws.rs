@@ -139,7 +139,6 @@ impl JwsHeader {
         let mut seen = json::PlainSeen::default();
         let mut alg = None;
         let h = self;
-        let s = |p: &mut json::Plain<'_>| p.string().map(str::to_owned);
         while let Some(name) = p.member()? {
             let bit = match json::name_index(name, &HEADER_NAMES) {
                 // An object: the strict parser builds the embedded JWK.
@@ -153,19 +152,33 @@ impl JwsHeader {
                 }
             };
             seen.add(Some(bit as u32))?;
-            match bit {
-                0 => alg = Some(algorithm_by_name(p.string()?)?),
-                1 => h.typ = Some(s(&mut p)?),
-                2 => h.cty = Some(s(&mut p)?),
-                3 => h.kid = Some(s(&mut p)?),
-                4 => h.jku = Some(s(&mut p)?),
-                5 => h.x5u = Some(s(&mut p)?),
-                6 => h.x5t = Some(s(&mut p)?),
-                7 => h.x5t_s256 = Some(s(&mut p)?),
-                8 => h.x5c = Some(p.strings()?),
-                9 => h.crit = Some(p.strings()?),
-                _ => h.b64 = Some(p.boolean()?),
-            }
+            // One assignment for all string parameters keeps this loop small.
+            let slot = match bit {
+                0 => {
+                    alg = Some(algorithm_by_name(p.string()?)?);
+                    continue;
+                }
+                1 => &mut h.typ,
+                2 => &mut h.cty,
+                3 => &mut h.kid,
+                4 => &mut h.jku,
+                5 => &mut h.x5u,
+                6 => &mut h.x5t,
+                7 => &mut h.x5t_s256,
+                8 => {
+                    h.x5c = Some(p.strings()?);
+                    continue;
+                }
+                9 => {
+                    h.crit = Some(p.strings()?);
+                    continue;
+                }
+                _ => {
+                    h.b64 = Some(p.boolean()?);
+                    continue;
+                }
+            };
+            *slot = Some(p.owned_string()?);
         }
         p.finish()?;
         // A missing or unknown `alg` is an error the strict parser reports.

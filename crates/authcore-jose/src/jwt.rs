@@ -216,20 +216,30 @@ impl Claims {
                 }
             };
             seen.add(Some(bit as u32))?;
-            match bit {
-                0 => r.iss = Some(p.string()?.to_owned()),
-                1 => r.sub = Some(p.string()?.to_owned()),
-                2 => {
+            // One assignment per claim type keeps this loop small.
+            enum Slot<'s> {
+                Text(&'s mut Option<String>),
+                Date(&'s mut Option<NumericDate>),
+            }
+            let slot = match bit {
+                0 => Slot::Text(&mut r.iss),
+                1 => Slot::Text(&mut r.sub),
+                3 => Slot::Date(&mut r.exp),
+                4 => Slot::Date(&mut r.nbf),
+                5 => Slot::Date(&mut r.iat),
+                6 => Slot::Text(&mut r.jti),
+                _ => {
                     r.aud = Some(if p.peek()? == b'[' {
                         Audience::Many(p.strings()?)
                     } else {
-                        Audience::Single(p.string()?.to_owned())
-                    })
+                        Audience::Single(p.owned_string()?)
+                    });
+                    continue;
                 }
-                3 => r.exp = Some(NumericDate::from_secs(p.uint()?)),
-                4 => r.nbf = Some(NumericDate::from_secs(p.uint()?)),
-                5 => r.iat = Some(NumericDate::from_secs(p.uint()?)),
-                _ => r.jti = Some(p.string()?.to_owned()),
+            };
+            match slot {
+                Slot::Text(t) => *t = Some(p.owned_string()?),
+                Slot::Date(d) => *d = Some(NumericDate::from_secs(p.uint()?)),
             }
         }
         p.finish()?;
