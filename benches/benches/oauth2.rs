@@ -30,7 +30,7 @@ use authcore_oauth2::{
     AuthorizationRequest, AuthorizationServer, Client, ClientAuthentication, ClientSecret,
     SecureRandom, TokenResponseOptions, parse_token_response,
 };
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use oauth2::basic::{BasicClient, BasicTokenResponse, BasicTokenType};
 use oauth2::{
     AuthUrl, ClientId, CsrfToken, ExtraTokenFields, PkceCodeChallenge, RedirectUrl, Scope,
@@ -172,4 +172,96 @@ criterion_group! {
     config = config();
     targets = authorization_url, token_response
 }
-criterion_main!(benches);
+
+/// Runs `f` `n` times; the only function whose instructions the callgrind mode counts.
+#[inline(never)]
+fn measured_loop(n: u64, f: &mut dyn FnMut()) {
+    for _ in 0..n {
+        f();
+    }
+}
+
+/// Instruction-count mode for a machine too busy for wall-clock ratios:
+/// `OAUTH2_CALLGRIND="<id> <n>"` (id: `authorization_url/authcore`,
+/// `authorization_url/authcore-fixed-rng`, `authorization_url/oauth2-rs`,
+/// `token_response/authcore`, `token_response/oauth2-rs`, `token_response/oauth2-rs+id_token`)
+/// runs that work `n` times and exits; run it under
+/// `valgrind --tool=callgrind --toggle-collect='*measured_loop*'` and divide by `n`.
+fn callgrind(spec: &str) {
+    let mut it = spec.split_whitespace();
+    let (Some(id), Some(n)) = (it.next(), it.next()) else {
+        panic!("OAUTH2_CALLGRIND is \"<id> <n>\"")
+    };
+    let n: u64 = n.parse().expect("iterations");
+    let server = AuthorizationServer::new(ISSUER)
+        .with_authorization_endpoint(AUTHORIZE)
+        .unwrap()
+        .with_token_endpoint(TOKEN)
+        .unwrap();
+    let client = Client::new(
+        CLIENT_ID,
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("gX1fBat3bV")),
+    );
+    let peer = BasicClient::new(ClientId::new(CLIENT_ID.to_owned()))
+        .set_auth_uri(AuthUrl::new(AUTHORIZE.to_owned()).unwrap())
+        .set_token_uri(TokenUrl::new(TOKEN.to_owned()).unwrap())
+        .set_redirect_uri(RedirectUrl::new(REDIRECT.to_owned()).unwrap());
+    let resp = http::Response::builder()
+        .status(200)
+        .header("content-type", "application/json;charset=UTF-8")
+        .header("cache-control", "no-store")
+        .body(TOKEN_RESPONSE.as_bytes().to_vec())
+        .unwrap();
+    let body = resp.body().as_slice();
+    let options = TokenResponseOptions::new();
+    let fixed_rng = InsecureTestRandom::new(7);
+    let authcore = |rng: &dyn SecureRandom| {
+        AuthorizationRequest::new(REDIRECT)
+            .scopes(SCOPES)
+            .build_url(&client, &server, rng)
+            .unwrap()
+    };
+    match id {
+        "authorization_url/authcore" => {
+            let rng = crypto::default_provider().system_random();
+            measured_loop(n, &mut || drop(black_box(authcore(rng))));
+        }
+        "authorization_url/authcore-fixed-rng" => {
+            measured_loop(n, &mut || drop(black_box(authcore(&fixed_rng))));
+        }
+        "authorization_url/oauth2-rs" => measured_loop(n, &mut || {
+            let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+            let r = peer
+                .authorize_url(|| CsrfToken::new_random_len(32))
+                .add_scopes(SCOPES.map(|s| Scope::new(s.to_owned())))
+                .set_pkce_challenge(challenge)
+                .url();
+            drop(black_box((r, verifier)));
+        }),
+        "token_response/authcore" => measured_loop(n, &mut || {
+            drop(black_box(
+                parse_token_response(black_box(&resp), &options).unwrap(),
+            ))
+        }),
+        "token_response/oauth2-rs" => measured_loop(n, &mut || {
+            drop(black_box(
+                serde_json::from_slice::<BasicTokenResponse>(black_box(body)).unwrap(),
+            ))
+        }),
+        "token_response/oauth2-rs+id_token" => measured_loop(n, &mut || {
+            drop(black_box(
+                serde_json::from_slice::<IdTokenResponse>(black_box(body)).unwrap(),
+            ))
+        }),
+        other => panic!("unknown id {other}"),
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("OAUTH2_CALLGRIND") {
+        callgrind(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

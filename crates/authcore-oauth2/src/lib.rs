@@ -110,6 +110,7 @@ mod metadata;
 mod pkce;
 mod secret;
 mod token;
+mod token_body;
 mod wire;
 
 pub mod fuzzing;

@@ -12,6 +12,10 @@ use crate::error::{Error, ProtocolError, Result, SecurityError};
 use crate::secret::{
     AccessToken, AuthorizationCode, DeviceCode, IdToken, Password, PkceCodeVerifier, RefreshToken,
 };
+use crate::token_body::{
+    ACCESS_TOKEN, EXPIRES_IN, ID_TOKEN, ISSUED_TOKEN_TYPE, Member, REFRESH_TOKEN, SCOPE,
+    TOKEN_TYPE, TokenBody, opt_string, req_string,
+};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
 
 /// `grant_type` of the JWT bearer grant (RFC 7523 §2.1).
@@ -410,39 +414,52 @@ impl TokenResponse {
     }
 
     pub(crate) fn from_json_object(
-        mut obj: Map<String, Value>,
+        obj: Map<String, Value>,
         options: &TokenResponseOptions,
     ) -> Result<Self> {
-        let access_token = AccessToken::new(wire::req_string(&obj, "access_token")?);
-        let token_type = TokenType::parse(&wire::req_string(&obj, "token_type")?);
-        let expires_in = match obj.get("expires_in") {
-            Some(Value::String(s)) if options.expires_in_as_string => Some(parse_decimal(s)?),
-            _ => wire::opt_u64(&obj, "expires_in")?,
+        TokenResponse::from_body(TokenBody::from_map(obj), options)
+    }
+
+    /// Reads the registered members in RFC 6749 §5.1 order (the first problem is the one
+    /// reported); the members left, `error_description` and `error_uri` included, go to
+    /// `extra`.
+    fn from_body(mut body: TokenBody<'_>, options: &TokenResponseOptions) -> Result<Self> {
+        let access_token = AccessToken::new(req_string(body.take(ACCESS_TOKEN), "access_token")?);
+        let token_type = TokenType::parse(&req_string(body.take(TOKEN_TYPE), "token_type")?);
+        let expires_in = match body.take(EXPIRES_IN) {
+            Some(Member::Str(s)) if options.expires_in_as_string => Some(parse_decimal(&s)?),
+            None | Some(Member::Null) => None,
+            Some(Member::Other(Value::Number(n))) => {
+                Some(n.as_u64().ok_or(ProtocolError::InvalidParameter {
+                    name: "expires_in",
+                    reason: "not a non-negative integer",
+                })?)
+            }
+            Some(_) => {
+                return Err(ProtocolError::InvalidParameter {
+                    name: "expires_in",
+                    reason: "not a number",
+                }
+                .into());
+            }
         };
-        let refresh_token = wire::opt_string(&obj, "refresh_token")?.map(RefreshToken::new);
-        let scope = wire::opt_string(&obj, "scope")?.map(|s| wire::split_scope(&s));
-        let id_token = wire::opt_string(&obj, "id_token")?.map(IdToken::new);
-        let issued_token_type = wire::opt_string(&obj, "issued_token_type")?;
-        for k in [
-            "access_token",
-            "token_type",
-            "expires_in",
-            "refresh_token",
-            "scope",
-            "id_token",
-            "issued_token_type",
-        ] {
-            obj.remove(k);
-        }
+        let refresh_token = opt_string(body.take(REFRESH_TOKEN), "refresh_token")?;
+        let scope = match body.take(SCOPE) {
+            // Split without copying the whole value first.
+            Some(Member::Str(s)) => Some(wire::split_scope(&s)),
+            other => opt_string(other, "scope")?.map(|s| wire::split_scope(&s)),
+        };
+        let id_token = opt_string(body.take(ID_TOKEN), "id_token")?;
+        let issued_token_type = opt_string(body.take(ISSUED_TOKEN_TYPE), "issued_token_type")?;
         Ok(TokenResponse {
             access_token,
             token_type,
             expires_in,
-            refresh_token,
+            refresh_token: refresh_token.map(RefreshToken::new),
             scope,
-            id_token,
+            id_token: id_token.map(IdToken::new),
             issued_token_type,
-            extra: obj,
+            extra: body.into_extra(),
         })
     }
 
@@ -510,8 +527,8 @@ pub fn parse_token_response(
     resp: &Response<Vec<u8>>,
     options: &TokenResponseOptions,
 ) -> Result<TokenResponse> {
-    let obj = wire::read_json_response(resp, options.content_type_check())?;
-    let t = TokenResponse::from_json_object(obj, options)?;
+    let body = wire::read_json_body(resp, options.content_type_check())?;
+    let t = TokenResponse::from_body(body, options)?;
     t.check_token_type(options, false)?;
     options.check_headers(resp)?;
     Ok(t)
@@ -523,8 +540,8 @@ pub fn parse_token_exchange_response(
     resp: &Response<Vec<u8>>,
     options: &TokenResponseOptions,
 ) -> Result<TokenResponse> {
-    let obj = wire::read_json_response(resp, options.content_type_check())?;
-    let t = TokenResponse::from_json_object(obj, options)?;
+    let body = wire::read_json_body(resp, options.content_type_check())?;
+    let t = TokenResponse::from_body(body, options)?;
     if t.issued_token_type.is_none() {
         return Err(ProtocolError::MissingParameter("issued_token_type").into());
     }
@@ -600,4 +617,163 @@ pub fn parse_refresh_token_response_within_scope<S: AsRef<str>>(
         }
     }
     Ok(refreshed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The token response reading this crate had before the typed body: the whole body as a
+    /// strict generic object, then the members copied out. The typed reading must agree.
+    fn reference(
+        resp: &Response<Vec<u8>>,
+        options: &TokenResponseOptions,
+    ) -> Result<TokenResponse> {
+        let mut obj = wire::read_json_response(resp, options.content_type_check())?;
+        let access_token = AccessToken::new(wire::req_string(&obj, "access_token")?);
+        let token_type = TokenType::parse(&wire::req_string(&obj, "token_type")?);
+        let expires_in = match obj.get("expires_in") {
+            Some(Value::String(s)) if options.expires_in_as_string => Some(parse_decimal(s)?),
+            _ => wire::opt_u64(&obj, "expires_in")?,
+        };
+        let refresh_token = wire::opt_string(&obj, "refresh_token")?.map(RefreshToken::new);
+        let scope = wire::opt_string(&obj, "scope")?.map(|s| wire::split_scope(&s));
+        let id_token = wire::opt_string(&obj, "id_token")?.map(IdToken::new);
+        let issued_token_type = wire::opt_string(&obj, "issued_token_type")?;
+        for k in [
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "scope",
+            "id_token",
+            "issued_token_type",
+        ] {
+            obj.remove(k);
+        }
+        let t = TokenResponse {
+            access_token,
+            token_type,
+            expires_in,
+            refresh_token,
+            scope,
+            id_token,
+            issued_token_type,
+            extra: obj,
+        };
+        t.check_token_type(options, false)?;
+        options.check_headers(resp)?;
+        Ok(t)
+    }
+
+    /// JSON syntax errors compare equal whatever their message (positions may differ).
+    fn normalized(r: Result<TokenResponse>) -> Result<TokenResponse> {
+        r.map_err(|e| match e {
+            Error::Protocol(ProtocolError::Json(_)) => ProtocolError::Json(String::new()).into(),
+            e => e,
+        })
+    }
+
+    #[test]
+    fn typed_reading_agrees_with_the_generic_one() {
+        const NAMES: &[&str] = &[
+            "access_token",
+            "access\\u005ftoken",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "scope",
+            "id_token",
+            "issued_token_type",
+            "error",
+            "\\u0065rror",
+            "error_description",
+            "error_uri",
+            "x",
+            "\\u0078",
+            "nested",
+        ];
+        // Nested 31 deep in a member: the deepest allowed; 32: too deep.
+        let (deep, too_deep) = (
+            format!("{}1{}", "[".repeat(31), "]".repeat(31)),
+            format!("{}1{}", "[".repeat(32), "]".repeat(32)),
+        );
+        let values: &[&str] = &[
+            r#""a""#,
+            r#""Bearer""#,
+            r#""DPoP""#,
+            r#""N_A""#,
+            r#""invalid_grant""#,
+            r#""""#,
+            r#""\u0062earer""#,
+            r#""3600""#,
+            r#""-1""#,
+            r#""read write""#,
+            "3600",
+            "0",
+            "-1",
+            "1.5",
+            "1e3",
+            "18446744073709551616",
+            "null",
+            "true",
+            "[]",
+            r#"["a",1]"#,
+            r#"{"k":{"k":[null]}}"#,
+            r#"{"k":1,"k":2}"#,
+            r#"[{"k":1,"\u006b":2}]"#,
+            &deep,
+            &too_deep,
+        ];
+        let options = [
+            TokenResponseOptions::new(),
+            TokenResponseOptions::new().accept_expires_in_as_string(),
+            TokenResponseOptions::new().dpop(),
+            TokenResponseOptions::new().accept_token_type("N_A"),
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..20_000 {
+            // Mostly well-formed token responses, with a few members added or changed.
+            let mut members = vec![
+                r#""access_token":"a""#.to_owned(),
+                r#""token_type":"Bearer""#.to_owned(),
+            ];
+            for _ in 0..next(6) {
+                let m = format!(
+                    "\"{}\":{}",
+                    NAMES[next(NAMES.len())],
+                    values[next(values.len())]
+                );
+                let at = next(members.len() + 1);
+                if next(3) == 0 && at < members.len() {
+                    members[at] = m;
+                } else {
+                    members.insert(at, m);
+                }
+            }
+            let mut body = format!("{{{}}}", members.join(","));
+            if next(50) == 0 {
+                body.push_str(" x");
+            }
+            let status = [200u16, 200, 200, 400, 500][next(5)];
+            let ct = ["application/json", "text/plain"][usize::from(next(10) == 0)];
+            let resp = Response::builder()
+                .status(status)
+                .header("content-type", ct)
+                .body(body.clone().into_bytes())
+                .unwrap();
+            let o = &options[case % options.len()];
+            assert_eq!(
+                normalized(parse_token_response(&resp, o)),
+                normalized(reference(&resp, o)),
+                "{status} {body} {o:?}"
+            );
+        }
+    }
 }

@@ -7,6 +7,7 @@ use url::Url;
 
 use crate::error::{Error, ErrorResponse, ProtocolError, Result};
 use crate::form::encode_form;
+use crate::token_body::TokenBody;
 
 /// Largest response body the parsers accept, in bytes. Token, error, introspection and metadata
 /// documents are far smaller; the limit bounds the work a hostile server can cause.
@@ -91,8 +92,28 @@ pub(crate) fn media_type(resp: &Response<Vec<u8>>) -> Option<String> {
     )
 }
 
+#[cfg(test)]
 fn is_json_media_type(m: &str) -> bool {
     m == JSON || (m.starts_with("application/") && m.ends_with("+json"))
+}
+
+/// Whether the response's media type (see [`media_type`]) is JSON, `application/json` or
+/// `application/*+json`, compared case-insensitively without allocating.
+fn has_json_media_type(resp: &Response<Vec<u8>>) -> bool {
+    let Some(v) = resp.headers().get(CONTENT_TYPE) else {
+        return false;
+    };
+    // `to_str` succeeds for visible ASCII and tabs only, so byte-wise ASCII case folding and
+    // trimming are exact.
+    let Ok(v) = v.to_str() else {
+        return false;
+    };
+    let m = v.split(';').next().unwrap_or("").trim().as_bytes();
+    let (prefix, suffix) = (b"application/".as_slice(), b"+json".as_slice());
+    m.eq_ignore_ascii_case(JSON.as_bytes())
+        || (m.len() >= prefix.len() + suffix.len()
+            && m[..prefix.len()].eq_ignore_ascii_case(prefix)
+            && m[m.len() - suffix.len()..].eq_ignore_ascii_case(suffix))
 }
 
 /// How strictly a JSON response's `Content-Type` is checked.
@@ -121,6 +142,32 @@ pub(crate) fn parse_json_object(body: &[u8]) -> Result<Map<String, Value>> {
     })
 }
 
+/// A JSON response body that may be an error response (RFC 6749 §5.2).
+pub(crate) trait JsonBody<'a>: Sized {
+    /// Parses the body strictly.
+    fn parse(body: &'a [u8]) -> Result<Self>;
+    /// The error response, when the body has an `error` member.
+    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>>;
+}
+
+impl JsonBody<'_> for Map<String, Value> {
+    fn parse(body: &[u8]) -> Result<Self> {
+        parse_json_object(body)
+    }
+    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>> {
+        ErrorResponse::from_json(self, Some(status))
+    }
+}
+
+impl<'a> JsonBody<'a> for TokenBody<'a> {
+    fn parse(body: &'a [u8]) -> Result<Self> {
+        TokenBody::parse(body)
+    }
+    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>> {
+        TokenBody::take_error(self, Some(status))
+    }
+}
+
 /// Reads an OAuth JSON response: a 2xx status with a JSON object that has no `error` member is
 /// the success body; a JSON object with `error` (any status, including 200, as some servers
 /// send) is [`Error::Server`]; anything else is a protocol error.
@@ -128,15 +175,22 @@ pub(crate) fn read_json_response(
     resp: &Response<Vec<u8>>,
     check: ContentTypeCheck,
 ) -> Result<Map<String, Value>> {
+    read_json_body(resp, check)
+}
+
+/// [`read_json_response`] into any [`JsonBody`].
+pub(crate) fn read_json_body<'a, T: JsonBody<'a>>(
+    resp: &'a Response<Vec<u8>>,
+    check: ContentTypeCheck,
+) -> Result<T> {
     check_size(resp)?;
     let status = resp.status();
-    let mt = media_type(resp);
-    let json_typed = mt.as_deref().is_some_and(is_json_media_type);
+    let json_typed = has_json_media_type(resp);
     if !status.is_success() {
         // Error bodies are only trusted when they are JSON objects with `error` (RFC 6749 §5.2).
         if json_typed || check == ContentTypeCheck::Any {
-            if let Ok(obj) = parse_json_object(resp.body()) {
-                if let Some(err) = ErrorResponse::from_json(&obj, Some(status.as_u16()))? {
+            if let Ok(mut body) = T::parse(resp.body()) {
+                if let Some(err) = body.take_error(status.as_u16())? {
                     return Err(Error::Server(err));
                 }
             }
@@ -153,11 +207,11 @@ pub(crate) fn read_json_response(
         }
         .into());
     }
-    let obj = parse_json_object(resp.body())?;
-    if let Some(err) = ErrorResponse::from_json(&obj, Some(status.as_u16()))? {
+    let mut body = T::parse(resp.body())?;
+    if let Some(err) = body.take_error(status.as_u16())? {
         return Err(Error::Server(err));
     }
-    Ok(obj)
+    Ok(body)
 }
 
 /// Whether the `Cache-Control` fields of `headers` hold `directive` (RFC 9111 §5.2: a
@@ -397,6 +451,37 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn json_media_types() {
+        for ct in [
+            "application/json",
+            "Application/JSON; charset=UTF-8",
+            " application/json ;x",
+            "\tapplication/json\t",
+            "application/jwk-set+json",
+            "APPLICATION/PROBLEM+JSON",
+            "application/+json",
+            "application/jsonx",
+            "text/json",
+            "application/json+x",
+            "application+json",
+            "applicatio/+json",
+            "",
+            ";application/json",
+        ] {
+            let r = resp(200, Some(ct), "{}");
+            let expected = media_type(&r).as_deref().is_some_and(is_json_media_type);
+            assert_eq!(has_json_media_type(&r), expected, "{ct:?}");
+        }
+        assert!(!has_json_media_type(&resp(200, None, "{}")));
+        let mut r = resp(200, None, "{}");
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_bytes(b"application/json\xe9").unwrap(),
+        );
+        assert!(!has_json_media_type(&r));
     }
 
     #[test]

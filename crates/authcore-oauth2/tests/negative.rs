@@ -421,6 +421,109 @@ fn duplicate_json_members() {
 }
 
 #[test]
+fn token_body_is_read_strictly_in_one_pass() {
+    let is_json_error =
+        |r: Result<TokenResponse>| matches!(r, Err(Error::Protocol(ProtocolError::Json(_))));
+    // Escaped duplicates of registered and unknown members, at the top and nested.
+    for body in [
+        r#"{"access_token":"a","token_type":"Bearer","access\u005ftoken":"b"}"#,
+        r#"{"access_token":"a","token_type":"Bearer","\u0073cope":"x","scope":"y"}"#,
+        r#"{"access_token":"a","token_type":"Bearer","x":1,"\u0078":2}"#,
+        r#"{"access_token":"a","token_type":"Bearer","x":{"k":[{"a":1,"\u0061":2}]}}"#,
+        r#"{"access_token":"a","token_type":"Bearer","scope":{"a":1,"a":2}}"#,
+    ] {
+        assert!(
+            is_json_error(parse_token_response(&json(200, body), &opts())),
+            "{body}"
+        );
+    }
+    // An escaped registered name is that member.
+    let t = parse_token_response(
+        &json(
+            200,
+            r#"{"access\u005ftoken":"a\u0062","token_type":"Bearer"}"#,
+        ),
+        &opts(),
+    )
+    .unwrap();
+    assert_eq!(t.access_token.secret(), "ab");
+    assert!(t.extra.is_empty());
+    // Nested unknown members are kept whole; `error_description` without `error` is one.
+    let t = parse_token_response(
+        &json(
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","x":{"y":[1,{"z":null}]},"error_description":"d"}"#,
+        ),
+        &opts(),
+    )
+    .unwrap();
+    assert_eq!(t.extra["x"], serde_json::json!({"y": [1, {"z": null}]}));
+    assert_eq!(t.extra["error_description"], "d");
+    // Nesting: 31 levels inside a member pass, 32 do not, registered member or not.
+    for name in ["x", "scope"] {
+        let nested = |n: usize| {
+            format!(
+                r#"{{"access_token":"a","token_type":"Bearer","{name}":{}1{}}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        let r = parse_token_response(&json(200, &nested(31)), &opts());
+        assert!(!is_json_error(r), "{name}");
+        assert!(is_json_error(parse_token_response(
+            &json(200, &nested(32)),
+            &opts()
+        )));
+    }
+    // Wrong types of every registered member are errors, not "absent".
+    for (member, value) in [
+        ("token_type", "true"),
+        ("expires_in", "[1]"),
+        ("refresh_token", "{}"),
+        ("id_token", "1"),
+        ("issued_token_type", "false"),
+    ] {
+        let body = format!(r#"{{"access_token":"a","token_type":"Bearer","{member}":{value}}}"#);
+        let body = body.replacen(
+            r#""token_type":"Bearer","token_type""#,
+            r#""token_type""#,
+            1,
+        );
+        assert!(
+            matches!(
+                parse_token_response(&json(200, &body), &opts()),
+                Err(Error::Protocol(ProtocolError::InvalidParameter { name, .. })) if name == member
+            ),
+            "{body}"
+        );
+    }
+    // An `error` member decides before the token members are read, with status 200 too; the
+    // other members are kept in the error response.
+    let e = parse_token_response(
+        &json(200, r#"{"access_token":5,"error":"invalid_grant","x":[1]}"#),
+        &opts(),
+    )
+    .unwrap_err();
+    let Error::Server(e) = e else { panic!("{e:?}") };
+    assert_eq!((e.error, e.status), (ErrorCode::InvalidGrant, Some(200)));
+    assert_eq!(e.extra["access_token"], 5);
+    assert_eq!(e.extra["x"], serde_json::json!([1]));
+    for body in [
+        r#"{"error":null}"#,
+        r#"{"error":"invalid_grant","error_description":1}"#,
+        r#"{"error":"invalid_grant","error_uri":[]}"#,
+    ] {
+        assert!(
+            matches!(
+                parse_token_response(&json(200, body), &opts()),
+                Err(Error::Protocol(ProtocolError::InvalidParameter { .. }))
+            ),
+            "{body}"
+        );
+    }
+}
+
+#[test]
 fn oversized_body() {
     let big = format!(
         r#"{{"access_token":"a","token_type":"Bearer","pad":"{}"}}"#,
