@@ -27,10 +27,6 @@ pub const NATIVE_REDIRECT_URI: &str = "http://127.0.0.1/cb";
 pub const REDIRECT_URI: &str = "https://client.example/cb";
 /// The post-logout redirect URI registered for every web client.
 pub const POST_LOGOUT_REDIRECT_URI: &str = "https://client.example/logged-out";
-/// The issuer host of the logout flows. authcore-oidc's `LogoutRequest::build_url` accepts
-/// plain `http` only for the host name `localhost` (not for 127.0.0.1, unlike the other
-/// endpoint checks), so these providers are named by it.
-pub const LOGOUT_ISSUER_HOST: &str = "localhost";
 /// Longest wait for the provider to print its port.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most redirects one browser navigation may follow.

@@ -27,8 +27,8 @@ use authcore_oauth2::{
 use authcore_oidc::{AuthenticationRequest, IdTokenClaims};
 use authcore_reqwest::{AuthorizationTokens, Client};
 use authcore_tests::oidc_provider::{
-    Browser, LOGOUT_ISSUER_HOST, Landing, MAX_FORMS, POST_LOGOUT_REDIRECT_URI, Provider,
-    REDIRECT_URI, absolute, dir, form_action, hidden, secret, secret_basic,
+    Browser, Landing, POST_LOGOUT_REDIRECT_URI, Provider, REDIRECT_URI, absolute, dir, form_action,
+    hidden, secret, secret_basic,
 };
 
 /// Clients of a running provider, from OpenID Connect Discovery.
@@ -355,7 +355,7 @@ async fn flow_08_jwt_client_authentication() {
 // registered post-logout redirect URI, state) and sends the user agent back with the state.
 #[tokio::test]
 async fn flow_09_rp_initiated_logout() {
-    let op = Provider::start_as(LOGOUT_ISSUER_HOST, None);
+    let op = Provider::start(None);
     let client = op.basic_client("basic").await;
     let (url, pending) = client.authorization_url(openid_request()).unwrap();
     let mut browser = Browser::new();
@@ -435,7 +435,7 @@ fn logout_receiver(max: usize) -> (String, mpsc::Receiver<Vec<u8>>) {
 #[tokio::test]
 async fn flow_10_backchannel_logout_token() {
     let (receiver_uri, received) = logout_receiver(8);
-    let op = Provider::start_as(LOGOUT_ISSUER_HOST, Some(&receiver_uri));
+    let op = Provider::start(Some(&receiver_uri));
     let client = op.basic_client("bclogout").await;
     let (url, pending) = client.authorization_url(openid_request()).unwrap();
     let mut browser = Browser::new();

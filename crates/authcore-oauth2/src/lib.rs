@@ -161,4 +161,4 @@ pub use token::{
     parse_refresh_token_response_within_scope, parse_token_exchange_response, parse_token_response,
     token_type_uri,
 };
-pub use wire::MAX_RESPONSE_BYTES;
+pub use wire::{MAX_RESPONSE_BYTES, check_endpoint};

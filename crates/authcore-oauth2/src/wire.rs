@@ -255,9 +255,10 @@ pub(crate) fn content_type(resp: &Response<Vec<u8>>) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-/// Checks an endpoint URL: absolute `https` (or `http` to a loopback host, for local
-/// development and tests), no fragment (RFC 6749 §3.1, §3.2).
-pub(crate) fn check_endpoint(url: &str) -> Result<Url> {
+/// Checks an endpoint URL: absolute `https` (or `http` to a loopback host — `localhost`,
+/// `127.0.0.0/8`, `::1` — for local development and tests), no fragment (RFC 6749 §3.1,
+/// §3.2). The same rule serves every endpoint this crate and the crates above it call.
+pub fn check_endpoint(url: &str) -> Result<Url> {
     let u = Url::parse(url).map_err(|_| Error::Misuse("endpoint is not an absolute URL"))?;
     if u.fragment().is_some() {
         return Err(Error::Misuse("endpoint URL must not have a fragment"));

@@ -89,18 +89,8 @@ impl JwksCache {
     /// A cache for `jwks_uri` (an `https` URL, or `http` to a loopback host) building keys for
     /// `algorithms` (HMAC algorithms are ignored: a JWK Set holds no client secret).
     pub fn new(jwks_uri: &str, algorithms: &[JwsAlgorithm]) -> Result<Self> {
-        let uri = Url::parse(jwks_uri).map_err(|_| Error::Misuse("jwks_uri is not a URL"))?;
-        let loopback = match uri.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        if !(uri.scheme() == "https" || (uri.scheme() == "http" && loopback)) {
-            return Err(Error::Misuse(
-                "jwks_uri must use https (http only to a loopback host)",
-            ));
-        }
+        // https, or http to a loopback host, as every endpoint.
+        let uri = authcore_oauth2::check_endpoint(jwks_uri)?;
         let algorithms: Vec<JwsAlgorithm> = algorithms
             .iter()
             .copied()

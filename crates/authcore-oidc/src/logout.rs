@@ -79,11 +79,8 @@ impl LogoutRequest {
 
     /// The logout URL: the parameters appended to `end_session_endpoint`'s own query.
     pub fn build_url(&self, end_session_endpoint: &str) -> Result<Url> {
-        let mut url = Url::parse(end_session_endpoint)
-            .map_err(|_| Error::Misuse("end_session_endpoint is not a URL"))?;
-        if url.scheme() != "https" && url.host_str() != Some("localhost") {
-            return Err(Error::Misuse("end_session_endpoint must use https"));
-        }
+        // https, or http to a loopback host (localhost, 127.0.0.0/8, ::1), as every endpoint.
+        let mut url = authcore_oauth2::check_endpoint(end_session_endpoint)?;
         if self.post_logout_redirect_uri.is_some()
             && self.id_token_hint.is_none()
             && self.client_id.is_none()

@@ -331,6 +331,19 @@ fn rp_initiated_logout_url() {
             .is_err()
     );
     assert!(LogoutRequest::new().build_url("not a url").is_err());
+    // Plain http only to loopback hosts, by name or by address.
+    for ok in [
+        "http://localhost:3000/logout",
+        "http://127.0.0.1:3000/logout",
+        "http://[::1]:3000/logout",
+    ] {
+        assert!(LogoutRequest::new().build_url(ok).is_ok(), "{ok}");
+    }
+    assert!(
+        LogoutRequest::new()
+            .build_url("http://127.0.0.1.example/logout")
+            .is_err()
+    );
 }
 
 fn logout_claims() -> Value {
