@@ -11,8 +11,10 @@ use url::Url;
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result, SecurityError};
 use crate::form::FormParams;
-use crate::pkce::PkceMethod;
-use crate::secret::{AuthorizationCode, Nonce, PkceCodeVerifier, State, random_jti};
+use crate::pkce::{PkceMethod, S256_CHALLENGE_LEN};
+use crate::secret::{
+    AuthorizationCode, Nonce, PkceCodeVerifier, RANDOM_VALUE_BYTES, State, random_jti,
+};
 use crate::token::{TokenRequest, TokenResponse};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
 
@@ -168,13 +170,8 @@ impl AuthorizationRequest {
         self
     }
 
-    /// The authorization parameters and the pending state, without the request's transport.
-    fn prepare(
-        self,
-        client: &Client,
-        server: &AuthorizationServer,
-        rng: &dyn SecureRandom,
-    ) -> Result<(Vec<(String, String)>, PendingAuthorization)> {
+    /// Checks the request before anything is drawn or built.
+    fn check(&self, server: &AuthorizationServer) -> Result<()> {
         for s in &self.scopes {
             check_scope_token(s)?;
         }
@@ -200,49 +197,91 @@ impl AuthorizationRequest {
                 return Err(Error::Misuse("extension parameter is reserved or repeated"));
             }
         }
-        let state = State::generate(rng)?;
-        let verifier = match self.pkce {
-            Some(_) => Some(PkceCodeVerifier::generate(rng)?),
-            None => None,
-        };
-        let nonce = if self.nonce {
-            Some(Nonce::generate(rng)?)
-        } else {
-            None
-        };
+        Ok(())
+    }
 
-        let mut p: Vec<(String, String)> = Vec::new();
-        let mut push = |k: &str, v: &str| p.push((k.to_owned(), v.to_owned()));
-        push("response_type", self.response_type);
-        push("client_id", client.client_id());
-        push("redirect_uri", &self.redirect_uri);
-        if !self.scopes.is_empty() {
-            push("scope", &self.scopes.join(" "));
+    /// Draws `state` (and the PKCE verifier and `nonce`) and passes every authorization
+    /// parameter to `emit`, in order, without copying them; returns the pending state. The
+    /// request must have passed [`AuthorizationRequest::check`].
+    fn emit_params(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        rng: &dyn SecureRandom,
+        mut emit: impl FnMut(&str, &str),
+    ) -> Result<PendingAuthorization> {
+        // One draw for every random value: one call into the RNG (one system call with the
+        // OS generator) instead of one per value.
+        let mut random = [0u8; 3 * RANDOM_VALUE_BYTES];
+        let count = 1 + usize::from(self.pkce.is_some()) + usize::from(self.nonce);
+        let random = &mut random[..count * RANDOM_VALUE_BYTES];
+        rng.fill(random).map_err(Error::Jose)?;
+        let mut values = random.chunks_exact(RANDOM_VALUE_BYTES);
+        let mut next = || values.next().unwrap_or_default();
+        let state = State::from_random(next());
+        let verifier = self.pkce.map(|_| PkceCodeVerifier::from_random(next()));
+        let nonce = self.nonce.then(|| Nonce::from_random(next()));
+        random.fill(0);
+
+        emit("response_type", self.response_type);
+        emit("client_id", client.client_id());
+        emit("redirect_uri", &self.redirect_uri);
+        match self.scopes.as_slice() {
+            [] => {}
+            [one] => emit("scope", one),
+            more => {
+                // Space-separated (RFC 6749 §3.3), on the stack when short enough.
+                let mut stack = [0u8; 256];
+                let len = more.iter().map(|s| s.len() + 1).sum::<usize>() - 1;
+                let mut heap = Vec::new();
+                let buf = if len <= stack.len() {
+                    &mut stack[..len]
+                } else {
+                    heap.resize(len, 0);
+                    &mut heap[..]
+                };
+                let mut at = 0;
+                for s in more {
+                    if at > 0 {
+                        buf[at] = b' ';
+                        at += 1;
+                    }
+                    buf[at..at + s.len()].copy_from_slice(s.as_bytes());
+                    at += s.len();
+                }
+                // Scope tokens were checked to be ASCII.
+                emit(
+                    "scope",
+                    core::str::from_utf8(buf)
+                        .map_err(|_| Error::Misuse("scope tokens are ASCII"))?,
+                );
+            }
         }
-        push("state", state.secret());
+        emit("state", state.secret());
         if let (Some(method), Some(v)) = (self.pkce, &verifier) {
-            push(
+            let mut buf = [0u8; S256_CHALLENGE_LEN];
+            emit(
                 "code_challenge",
-                &v.challenge(method, client.crypto_provider()),
+                v.challenge_in(method, client.crypto_provider(), &mut buf)?,
             );
-            push("code_challenge_method", method.as_str());
+            emit("code_challenge_method", method.as_str());
         }
         if let Some(n) = &nonce {
-            push("nonce", n.secret());
+            emit("nonce", n.secret());
         }
         for r in &self.resources {
-            push("resource", r);
+            emit("resource", r);
         }
         if let Some(m) = &self.response_mode {
-            push("response_mode", m.as_str());
+            emit("response_mode", m.as_str());
         }
         if let Some(j) = &self.dpop_jkt {
-            push("dpop_jkt", j);
+            emit("dpop_jkt", j);
         }
         for (k, v) in &self.extra {
-            push(k, v);
+            emit(k, v);
         }
-        let pending = PendingAuthorization {
+        Ok(PendingAuthorization {
             state,
             verifier,
             nonce,
@@ -254,7 +293,21 @@ impl AuthorizationRequest {
             } else {
                 Grant::Implicit
             },
-        };
+        })
+    }
+
+    /// The authorization parameters and the pending state, without the request's transport.
+    fn prepare(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        rng: &dyn SecureRandom,
+    ) -> Result<(Vec<(String, String)>, PendingAuthorization)> {
+        self.check(server)?;
+        let mut p = Vec::new();
+        let pending = self.emit_params(client, server, rng, |k, v| {
+            p.push((k.to_owned(), v.to_owned()));
+        })?;
         Ok((p, pending))
     }
 
@@ -271,8 +324,15 @@ impl AuthorizationRequest {
                 "this server requires pushed authorization requests",
             ));
         }
-        let (params, pending) = self.prepare(client, server, rng)?;
-        let url = append_query(server.authorization_endpoint()?, &params);
+        self.check(server)?;
+        // The parameters go straight into the URL's query, encoded once.
+        let mut url = server.authorization_endpoint()?.clone();
+        let pending = {
+            let mut query = url.query_pairs_mut();
+            self.emit_params(client, server, rng, |k, v| {
+                query.append_pair(k, v);
+            })?
+        };
         Ok((url, pending))
     }
 
@@ -802,5 +862,104 @@ pub fn parse_callback_request<B: AsRef<[u8]>>(
         AuthorizationResponse::from_form_post(req.body().as_ref())
     } else {
         AuthorizationResponse::from_query(req.uri().query().unwrap_or(""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ClientAuthentication;
+    use authcore_jose::InsecureTestRandom;
+
+    /// `build_url` encodes the parameters straight into the URL; it must give the URL that
+    /// appending the collected parameters gives.
+    #[test]
+    #[allow(deprecated)]
+    fn build_url_matches_the_collected_parameters() {
+        let long_scope = "s".repeat(300);
+        let requests = [
+            AuthorizationRequest::new("https://client.example/cb"),
+            AuthorizationRequest::new("https://client.example/cb?x=1&y=é").scope("openid"),
+            AuthorizationRequest::new("https://client.example/cb")
+                .scopes(["openid", "profile", "email"])
+                .with_nonce()
+                .resource("https://rs.example/a")
+                .resource("https://rs.example/b?c=d")
+                .response_mode(ResponseMode::FormPost)
+                .dpop_jkt("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
+                .param("prompt", "login consent")
+                .param("login_hint", "a+b@example.com"),
+            AuthorizationRequest::new("https://client.example/cb")
+                .scopes(["a", long_scope.as_str(), "b"])
+                .insecure_pkce_plain(),
+            AuthorizationRequest::implicit("https://client.example/cb")
+                .scope("read")
+                .with_nonce(),
+        ];
+        let client = Client::new("client id&x", ClientAuthentication::None);
+        for endpoint in [
+            "https://as.example/authorize",
+            "https://as.example/authorize?",
+            "https://as.example/authorize?tenant=a%20b",
+        ] {
+            let server = AuthorizationServer::new("https://as.example")
+                .with_authorization_endpoint(endpoint)
+                .unwrap();
+            for (i, r) in requests.iter().enumerate() {
+                let seed = 1 + i as u64;
+                let (url, pending) = r
+                    .clone()
+                    .build_url(&client, &server, &InsecureTestRandom::new(seed))
+                    .unwrap();
+                let (params, expected_pending) = r
+                    .clone()
+                    .prepare(&client, &server, &InsecureTestRandom::new(seed))
+                    .unwrap();
+                let expected = append_query(server.authorization_endpoint().unwrap(), &params);
+                assert_eq!(url, expected, "{endpoint} {i}");
+                assert_eq!(url.as_str(), expected.as_str());
+                assert_eq!(pending.state(), expected_pending.state());
+                assert_eq!(pending.nonce(), expected_pending.nonce());
+                // The values are the ones drawn, and the challenge is the verifier's.
+                let get = |k: &str| {
+                    url.query_pairs()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, v)| v.into_owned())
+                };
+                assert_eq!(get("state").as_deref(), Some(pending.state().secret()));
+                assert_eq!(get("nonce").as_deref(), pending.nonce().map(|n| n.secret()));
+                if let Some(v) = &pending.verifier {
+                    let method = r.pkce.unwrap();
+                    assert_eq!(
+                        get("code_challenge"),
+                        Some(v.challenge(method, client.crypto_provider()))
+                    );
+                }
+            }
+        }
+    }
+
+    /// State, verifier and nonce come from one draw, split in that order: the same values as
+    /// drawing them one after the other.
+    #[test]
+    fn random_values_are_distinct_and_from_one_draw() {
+        let server = AuthorizationServer::new("https://as.example")
+            .with_authorization_endpoint("https://as.example/authorize")
+            .unwrap();
+        let client = Client::new("c", ClientAuthentication::None);
+        let (_, pending) = AuthorizationRequest::new("https://client.example/cb")
+            .with_nonce()
+            .build_url(&client, &server, &InsecureTestRandom::new(9))
+            .unwrap();
+        let rng = InsecureTestRandom::new(9);
+        let state = State::generate(&rng).unwrap();
+        let verifier = PkceCodeVerifier::generate(&rng).unwrap();
+        let nonce = Nonce::generate(&rng).unwrap();
+        assert_eq!(pending.state(), &state);
+        assert_eq!(pending.verifier.as_ref(), Some(&verifier));
+        assert_eq!(pending.nonce(), Some(&nonce));
+        assert_ne!(state.secret(), nonce.secret());
+        assert_eq!(verifier.secret().len(), 43);
+        verifier.validate().unwrap();
     }
 }

@@ -3,8 +3,14 @@
 use authcore_jose::crypto::CryptoProvider;
 use authcore_jose::{DigestAlgorithm, SecureRandom, b64};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::error::{Error, Result};
 use crate::secret::PkceCodeVerifier;
+
+/// Length of an S256 `code_challenge`: a SHA-256 digest in unpadded base64url.
+pub(crate) const S256_CHALLENGE_LEN: usize = 43;
 
 /// A PKCE code challenge method (RFC 7636 §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,7 +39,12 @@ impl PkceCodeVerifier {
     pub fn generate(rng: &dyn SecureRandom) -> Result<Self> {
         let mut b = [0u8; 32];
         rng.fill(&mut b).map_err(Error::Jose)?;
-        Ok(PkceCodeVerifier::new(b64::encode(b)))
+        Ok(PkceCodeVerifier::from_random(&b))
+    }
+
+    /// The verifier for random bytes already drawn (32 of them, RFC 7636 §4.1).
+    pub(crate) fn from_random(bytes: &[u8]) -> Self {
+        PkceCodeVerifier::new(b64::encode(bytes))
     }
 
     /// Checks the verifier's syntax: 43 to 128 characters of `[A-Za-z0-9-._~]` (RFC 7636 §4.1).
@@ -48,6 +59,28 @@ impl PkceCodeVerifier {
             Err(Error::Misuse(
                 "a PKCE verifier is 43-128 unreserved characters",
             ))
+        }
+    }
+
+    /// The `code_challenge` for `method` as [`PkceCodeVerifier::challenge`], the S256 one
+    /// encoded into `buf` rather than a new `String`.
+    pub(crate) fn challenge_in<'a>(
+        &'a self,
+        method: PkceMethod,
+        provider: &dyn CryptoProvider,
+        buf: &'a mut [u8; S256_CHALLENGE_LEN],
+    ) -> Result<&'a str> {
+        match method {
+            PkceMethod::S256 => {
+                let digest = provider.digest(DigestAlgorithm::Sha256, self.secret().as_bytes());
+                // A SHA-256 digest always fills `buf` exactly; base64url is ASCII.
+                let n = URL_SAFE_NO_PAD
+                    .encode_slice(digest, buf)
+                    .map_err(|_| Error::Jose(authcore_jose::Error::Crypto))?;
+                core::str::from_utf8(&buf[..n])
+                    .map_err(|_| Error::Jose(authcore_jose::Error::Crypto))
+            }
+            PkceMethod::Plain => Ok(self.secret()),
         }
     }
 
@@ -76,6 +109,15 @@ mod tests {
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
         assert_eq!(v.challenge(PkceMethod::Plain, p), v.secret());
+        let mut buf = [0u8; S256_CHALLENGE_LEN];
+        assert_eq!(
+            v.challenge_in(PkceMethod::S256, p, &mut buf).unwrap(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert_eq!(
+            v.challenge_in(PkceMethod::Plain, p, &mut buf).unwrap(),
+            v.secret()
+        );
     }
 
     #[test]

@@ -115,31 +115,41 @@ secret_string!(
 
 /// Bytes of entropy in generated `state` and `nonce` values (RFC 6749 §10.10 asks for a
 /// probability of guessing of at most 2^-128; 256 bits leaves margin).
-const RANDOM_VALUE_BYTES: usize = 32;
+pub(crate) const RANDOM_VALUE_BYTES: usize = 32;
 
-fn random_b64(rng: &dyn SecureRandom, len: usize) -> Result<String> {
-    let mut buf = vec![0u8; len];
+fn random_b64<const N: usize>(rng: &dyn SecureRandom) -> Result<String> {
+    let mut buf = [0u8; N];
     rng.fill(&mut buf).map_err(Error::Jose)?;
-    Ok(b64::encode(&buf))
+    Ok(b64::encode(buf))
 }
 
 impl State {
     /// A fresh random `state` (256 bits, base64url) from `rng`.
     pub fn generate(rng: &dyn SecureRandom) -> Result<Self> {
-        random_b64(rng, RANDOM_VALUE_BYTES).map(State)
+        random_b64::<RANDOM_VALUE_BYTES>(rng).map(State)
+    }
+
+    /// The `state` for random bytes already drawn.
+    pub(crate) fn from_random(bytes: &[u8]) -> Self {
+        State(b64::encode(bytes))
     }
 }
 
 impl Nonce {
     /// A fresh random `nonce` (256 bits, base64url) from `rng`.
     pub fn generate(rng: &dyn SecureRandom) -> Result<Self> {
-        random_b64(rng, RANDOM_VALUE_BYTES).map(Nonce)
+        random_b64::<RANDOM_VALUE_BYTES>(rng).map(Nonce)
+    }
+
+    /// The `nonce` for random bytes already drawn.
+    pub(crate) fn from_random(bytes: &[u8]) -> Self {
+        Nonce(b64::encode(bytes))
     }
 }
 
 pub(crate) fn random_jti(rng: &dyn SecureRandom) -> Result<String> {
     // 128 bits make a collision within any assertion lifetime negligible.
-    random_b64(rng, 16)
+    random_b64::<16>(rng)
 }
 
 #[cfg(test)]
