@@ -183,8 +183,16 @@ impl Claims {
             });
         }
         if self.read_plain_json(bytes).is_none() {
-            *self = Self::from_json_strict(bytes)?;
+            self.read_json_strict(bytes)?;
         }
+        Ok(())
+    }
+
+    /// The strict parser's result in place of `self` (out of line: rare, and large).
+    #[cold]
+    #[inline(never)]
+    fn read_json_strict(&mut self, bytes: &[u8]) -> Result<()> {
+        *self = Self::from_json_strict(bytes)?;
         Ok(())
     }
 
