@@ -130,8 +130,16 @@ impl<'de> TokenBody<'de> {
     /// Parses a body strictly (see the module documentation).
     pub(crate) fn parse(body: &'de [u8]) -> Result<Self> {
         let json = |e: serde_json::Error| ProtocolError::Json(e.to_string());
-        let mut de = serde_json::Deserializer::from_slice(body);
-        let parsed = de.deserialize_map(BodyVisitor).map_err(json)?;
+        // JSON text is UTF-8 (RFC 8259 §8.1). One check of the whole body lets the parser take
+        // strings without checking each again; outside strings, bytes that are not ASCII are
+        // syntax errors either way, so the same bodies are accepted.
+        let body = core::str::from_utf8(body).map_err(|e| {
+            ProtocolError::Json(format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+        })?;
+        let mut de = serde_json::Deserializer::from_str(body);
+        // The visitor fills `parsed` in place: the slots are not moved through the parser.
+        let mut parsed = TokenBody::default();
+        de.deserialize_map(BodyVisitor(&mut parsed)).map_err(json)?;
         de.end().map_err(json)?;
         Ok(parsed)
     }
@@ -190,17 +198,17 @@ fn duplicate<E: de::Error>(name: &str) -> E {
     E::custom(format_args!("duplicate member `{name}`"))
 }
 
-struct BodyVisitor;
+struct BodyVisitor<'a, 'de>(&'a mut TokenBody<'de>);
 
-impl<'de> Visitor<'de> for BodyVisitor {
-    type Value = TokenBody<'de>;
+impl<'de> Visitor<'de> for BodyVisitor<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TokenBody<'de>, A::Error> {
-        let mut body = TokenBody::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let body = self.0;
         let mut members = 0usize;
         while let Some(Key(name)) = map.next_key()? {
             members += 1;
@@ -223,7 +231,7 @@ impl<'de> Visitor<'de> for BodyVisitor {
                 }
             }
         }
-        Ok(body)
+        Ok(())
     }
 }
 
@@ -363,6 +371,26 @@ mod tests {
             assert!(is_json_error(&parse(body)), "{body}");
         }
         assert!(parse(" {} \n").is_ok());
+    }
+
+    #[test]
+    fn utf8_is_checked_once_with_the_same_outcome() {
+        for body in [
+            &b"{\"access_token\":\"a\xff\"}"[..],
+            b"{\"x\xc3\":1}",
+            b"{\"x\":1}\xff",
+            b"\xef\xbb\xbf{}",
+            b"{\"x\":\"\xc3\xa9\xf0\x9f\x98\x80\"}",
+            b"{\"x\":\"\xed\xa0\x80\"}",
+        ] {
+            let generic = authcore_jose::json::parse_object(body);
+            let typed = TokenBody::parse(body);
+            assert_eq!(generic.is_ok(), typed.is_ok(), "{body:?}");
+            match (generic, typed) {
+                (Ok(g), Ok(t)) => assert_eq!(TokenBody::from_map(g), t),
+                (_, typed) => assert!(is_json_error(&typed), "{body:?}"),
+            }
+        }
     }
 
     #[test]
