@@ -483,6 +483,7 @@ impl Validation {
         self.required_other = false;
         for name in &self.required {
             match json::name_index(name, &REGISTERED_NAMES) {
+                // `key8` pads with zeros: the length keeps "exp\0" from passing for "exp".
                 Some(bit) if name.len() == 3 => self.required_registered |= 1 << bit,
                 _ => self.required_other = true,
             }
