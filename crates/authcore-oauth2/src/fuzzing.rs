@@ -1,5 +1,6 @@
 //! Entry points for fuzz targets: each takes arbitrary bytes, runs one parser (and the checks
-//! behind it), and must never panic.
+//! behind it), and must never panic; a panic is a bug, a crash or a disagreement between two
+//! readings that an entry point compares.
 #![doc(hidden)]
 
 use authcore_jose::InsecureTestRandom;
@@ -8,7 +9,8 @@ use http::Response;
 use crate::{
     AuthorizationRequest, AuthorizationResponse, AuthorizationServer, AuthorizationServerMetadata,
     Client, ClientAuthentication, RefreshToken, TokenResponseOptions, parse_introspection_response,
-    parse_refresh_token_response_within_scope, parse_token_response, parse_www_authenticate,
+    parse_refresh_token_response_within_scope, parse_token_exchange_response, parse_token_response,
+    parse_www_authenticate,
 };
 
 /// Callback parsing: the bytes as a query string and as a `form_post` body, then handled by a
@@ -36,7 +38,23 @@ pub fn fuzz_callback(data: &[u8]) {
 
 /// Token and error response parsing, with and without quirks, under three statuses; the
 /// refresh scope check; the bytes as a `Cache-Control` value for the strict `no-store` check.
+/// Also checks that the one-pass typed reading of token bodies accepts exactly the bodies the
+/// generic strict parser accepts, with the same members (a panic if not).
 pub fn fuzz_token_response(data: &[u8]) {
+    let typed = crate::token_body::TokenBody::parse(data);
+    let generic = authcore_jose::json::parse_object(data);
+    match (typed, generic) {
+        (Ok(t), Ok(g)) => assert!(
+            t == crate::token_body::TokenBody::from_map(g),
+            "typed and generic readings differ"
+        ),
+        (Err(_), Err(_)) => {}
+        (t, g) => panic!(
+            "typed reading ok: {}, generic reading ok: {}",
+            t.is_ok(),
+            g.is_ok()
+        ),
+    }
     for status in [200u16, 400, 401] {
         let resp = Response::builder()
             .status(status)
@@ -49,6 +67,10 @@ pub fn fuzz_token_response(data: &[u8]) {
             &TokenResponseOptions::new()
                 .dpop()
                 .accept_expires_in_as_string(),
+        );
+        let _ = parse_token_exchange_response(
+            &resp,
+            &TokenResponseOptions::new().accept_token_type("N_A"),
         );
         let _ = parse_introspection_response(&resp);
         let _ = parse_refresh_token_response_within_scope(
