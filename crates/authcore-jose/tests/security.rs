@@ -316,7 +316,9 @@ fn b64_false_only_through_the_detached_api_and_only_with_crit() {
     // An encoded token verifies through it too, with its payload decoded.
     let plain = jws::sign_compact(&JwsHeader::new(JwsAlgorithm::HS256), b"abc", &signer).unwrap();
     assert_eq!(
-        jws::verify_compact_unencoded(&plain, &key, &opts()).unwrap().payload,
+        jws::verify_compact_unencoded(&plain, &key, &opts())
+            .unwrap()
+            .payload,
         b"abc"
     );
 }

@@ -484,7 +484,11 @@ fn b64_false_without_crit(jws: &Value) -> bool {
                 .iter()
                 .filter_map(|s| s.get("protected").and_then(Value::as_str))
                 .collect(),
-            _ => o.get("protected").and_then(Value::as_str).into_iter().collect(),
+            _ => o
+                .get("protected")
+                .and_then(Value::as_str)
+                .into_iter()
+                .collect(),
         },
         _ => Vec::new(),
     };
