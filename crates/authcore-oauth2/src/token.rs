@@ -417,23 +417,25 @@ impl TokenResponse {
         obj: Map<String, Value>,
         options: &TokenResponseOptions,
     ) -> Result<Self> {
-        TokenResponse::from_body(TokenBody::from_map(obj), options)
+        TokenResponse::from_body(&mut TokenBody::from_map(obj), options)
     }
 
     /// Reads the registered members in RFC 6749 §5.1 order (the first problem is the one
     /// reported); the members left, `error_description` and `error_uri` included, go to
     /// `extra`.
-    fn from_body(mut body: TokenBody<'_>, options: &TokenResponseOptions) -> Result<Self> {
+    fn from_body(body: &mut TokenBody<'_>, options: &TokenResponseOptions) -> Result<Self> {
         let access_token = AccessToken::new(req_string(body.take(ACCESS_TOKEN), "access_token")?);
         let token_type = TokenType::parse(&req_string(body.take(TOKEN_TYPE), "token_type")?);
         let expires_in = match body.take(EXPIRES_IN) {
             Some(Member::Str(s)) if options.expires_in_as_string => Some(parse_decimal(&s)?),
             None | Some(Member::Null) => None,
-            Some(Member::Other(Value::Number(n))) => {
-                Some(n.as_u64().ok_or(ProtocolError::InvalidParameter {
+            Some(Member::Uint(n)) => Some(n),
+            Some(Member::Other(v)) if v.is_number() => {
+                return Err(ProtocolError::InvalidParameter {
                     name: "expires_in",
                     reason: "not a non-negative integer",
-                })?)
+                }
+                .into());
             }
             Some(_) => {
                 return Err(ProtocolError::InvalidParameter {
@@ -459,7 +461,7 @@ impl TokenResponse {
             scope,
             id_token: id_token.map(IdToken::new),
             issued_token_type,
-            extra: body.into_extra(),
+            extra: body.take_extra(),
         })
     }
 
@@ -527,8 +529,8 @@ pub fn parse_token_response(
     resp: &Response<Vec<u8>>,
     options: &TokenResponseOptions,
 ) -> Result<TokenResponse> {
-    let body = wire::read_json_body(resp, options.content_type_check())?;
-    let t = TokenResponse::from_body(body, options)?;
+    let mut body = wire::read_json_body(resp, options.content_type_check())?;
+    let t = TokenResponse::from_body(&mut body, options)?;
     t.check_token_type(options, false)?;
     options.check_headers(resp)?;
     Ok(t)
@@ -540,8 +542,8 @@ pub fn parse_token_exchange_response(
     resp: &Response<Vec<u8>>,
     options: &TokenResponseOptions,
 ) -> Result<TokenResponse> {
-    let body = wire::read_json_body(resp, options.content_type_check())?;
-    let t = TokenResponse::from_body(body, options)?;
+    let mut body = wire::read_json_body(resp, options.content_type_check())?;
+    let t = TokenResponse::from_body(&mut body, options)?;
     if t.issued_token_type.is_none() {
         return Err(ProtocolError::MissingParameter("issued_token_type").into());
     }

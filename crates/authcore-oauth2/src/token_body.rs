@@ -71,8 +71,11 @@ pub(crate) enum Member<'de> {
     Null,
     /// A string, borrowed from the body when it has no escapes.
     Str(Cow<'de, str>),
-    /// Any other value (number, boolean, array, object), read strictly.
-    Other(Value),
+    /// A non-negative integer.
+    Uint(u64),
+    /// Any other value (number, boolean, array, object), read strictly; boxed, as it is rare,
+    /// to keep the slots small.
+    Other(Box<Value>),
 }
 
 impl Member<'_> {
@@ -80,7 +83,8 @@ impl Member<'_> {
         match v {
             Value::Null => Member::Null,
             Value::String(s) => Member::Str(Cow::Owned(s)),
-            v => Member::Other(v),
+            Value::Number(n) if n.is_u64() => Member::Uint(n.as_u64().unwrap_or_default()),
+            v => Member::Other(Box::new(v)),
         }
     }
 
@@ -88,7 +92,8 @@ impl Member<'_> {
         match self {
             Member::Null => Value::Null,
             Member::Str(s) => Value::String(s.into_owned()),
-            Member::Other(v) => v,
+            Member::Uint(n) => Value::from(n),
+            Member::Other(v) => *v,
         }
     }
 }
@@ -98,7 +103,7 @@ pub(crate) fn opt_string(m: Option<Member<'_>>, name: &'static str) -> Result<Op
     match m {
         None | Some(Member::Null) => Ok(None),
         Some(Member::Str(s)) => Ok(Some(s.into_owned())),
-        Some(Member::Other(_)) => Err(ProtocolError::InvalidParameter {
+        Some(Member::Uint(_) | Member::Other(_)) => Err(ProtocolError::InvalidParameter {
             name,
             reason: "not a string",
         }
@@ -159,14 +164,14 @@ impl<'de> TokenBody<'de> {
         self.slots[slot].take()
     }
 
-    /// The members not taken, the registered ones not taken included.
-    pub(crate) fn into_extra(mut self) -> Map<String, Value> {
+    /// Takes the members not taken yet, the registered ones not taken included.
+    pub(crate) fn take_extra(&mut self) -> Map<String, Value> {
         for (slot, name) in self.slots.iter_mut().zip(NAMES) {
             if let Some(m) = slot.take() {
                 self.extra.insert(name.to_owned(), m.into_value());
             }
         }
-        self.extra
+        std::mem::take(&mut self.extra)
     }
 
     /// The error response (RFC 6749 §5.2) when the body has an `error` member, read as
@@ -189,7 +194,7 @@ impl<'de> TokenBody<'de> {
             error_description,
             error_uri,
             status,
-            extra: std::mem::take(self).into_extra(),
+            extra: self.take_extra(),
         }))
     }
 }
@@ -269,28 +274,28 @@ impl<'de> Visitor<'de> for MemberVisitor {
         Ok(Member::Null)
     }
     fn visit_bool<E>(self, v: bool) -> Result<Member<'de>, E> {
-        Ok(Member::Other(Value::Bool(v)))
+        Ok(Member::Other(Box::new(Value::Bool(v))))
     }
     fn visit_i64<E>(self, v: i64) -> Result<Member<'de>, E> {
-        Ok(Member::Other(Value::from(v)))
+        Ok(Member::from_value(Value::from(v)))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Member<'de>, E> {
-        Ok(Member::Other(Value::from(v)))
+        Ok(Member::Uint(v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Member<'de>, E> {
         serde_json::Number::from_f64(v)
-            .map(|n| Member::Other(Value::Number(n)))
+            .map(|n| Member::from_value(Value::Number(n)))
             .ok_or_else(|| E::custom("non-finite number"))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Member<'de>, A::Error> {
         StrictValue::new(1)
             .deserialize(SeqAccessDeserializer::new(seq))
-            .map(Member::Other)
+            .map(Member::from_value)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Member<'de>, A::Error> {
         StrictValue::new(1)
             .deserialize(MapAccessDeserializer::new(map))
-            .map(Member::Other)
+            .map(Member::from_value)
     }
 }
 
@@ -318,7 +323,7 @@ mod tests {
             b.take(TOKEN_TYPE),
             Some(Member::Str(Cow::Borrowed("Bearer")))
         ));
-        assert_eq!(b.into_extra()["x"], serde_json::json!([1]));
+        assert_eq!(b.take_extra()["x"], serde_json::json!([1]));
     }
 
     #[test]
@@ -397,10 +402,16 @@ mod tests {
     fn other_types_are_kept_for_the_typed_reading() {
         let mut b = parse(r#"{"access_token":5,"token_type":null,"expires_in":-1.5,"scope":true}"#)
             .unwrap();
-        assert_eq!(b.take(ACCESS_TOKEN), Some(Member::Other(Value::from(5))));
+        assert_eq!(b.take(ACCESS_TOKEN), Some(Member::Uint(5)));
         assert_eq!(b.take(TOKEN_TYPE), Some(Member::Null));
-        assert_eq!(b.take(EXPIRES_IN), Some(Member::Other(Value::from(-1.5))));
-        assert_eq!(b.take(SCOPE), Some(Member::Other(Value::Bool(true))));
+        assert_eq!(
+            b.take(EXPIRES_IN),
+            Some(Member::Other(Box::new(Value::from(-1.5))))
+        );
+        assert_eq!(
+            b.take(SCOPE),
+            Some(Member::Other(Box::new(Value::Bool(true))))
+        );
     }
 
     #[test]

@@ -365,10 +365,21 @@ pub(crate) fn opt_string_array(
 
 /// Splits a space-delimited `scope` value (RFC 6749 §3.3).
 pub(crate) fn split_scope(s: &str) -> Vec<String> {
-    s.split(' ')
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect()
+    let mut out = Vec::with_capacity(s.bytes().filter(|&b| b == b' ').count() + 1);
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b' ' {
+            // Both ends are next to an ASCII space (or at an end): character boundaries.
+            if let Some(t) = s.get(start..i).filter(|t| !t.is_empty()) {
+                out.push(t.to_owned());
+            }
+            start = i + 1;
+        }
+    }
+    if let Some(t) = s.get(start..).filter(|t| !t.is_empty()) {
+        out.push(t.to_owned());
+    }
+    out
 }
 
 /// Checks a scope token: `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
@@ -516,6 +527,18 @@ mod tests {
         assert!(check_endpoint("http://as.example/token").is_err());
         assert!(check_endpoint("https://as.example/token#x").is_err());
         assert!(check_endpoint("/token").is_err());
+    }
+
+    #[test]
+    fn scope_splitting() {
+        for s in ["", " ", "a", "a b", " a  b ", "read:all  write é", "x\ty z"] {
+            let expected: Vec<String> = s
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect();
+            assert_eq!(split_scope(s), expected, "{s:?}");
+        }
     }
 
     #[test]
