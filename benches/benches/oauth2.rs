@@ -17,10 +17,16 @@
 //!   its `RedirectUrl` once, when the client is configured, and does not check scopes) and
 //!   returns a `PendingAuthorization` holding state, verifier and redirect URI; oauth2-rs
 //!   returns the URL and the `CsrfToken`, and the caller keeps the verifier.
+//! - authcore draws its random values from the caller's RNG in one call (with the system RNG,
+//!   one system call per URL); oauth2-rs uses `rand`'s thread-local user-space generator.
 //! - authcore's token response parsing also checks the HTTP response (status, `Content-Type`,
 //!   body size), rejects duplicate JSON members, looks for an `error` member, keeps `id_token`
 //!   and every unknown member, and refuses unusable `token_type`s. `BasicTokenResponse` only
 //!   deserializes the body and drops `id_token`.
+//!
+//! For a machine too busy for wall-clock ratios, `OAUTH2_CALLGRIND="<id> <n>"` runs one of the
+//! benchmarks above `n` times and exits, for instruction counts under callgrind (see
+//! [`callgrind`]).
 
 use std::hint::black_box;
 use std::time::Duration;
