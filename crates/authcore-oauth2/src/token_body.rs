@@ -64,8 +64,10 @@ fn slot(name: &str) -> Option<usize> {
     })
 }
 
-/// The value of a registered member, before its type is checked.
-#[derive(Debug, PartialEq)]
+/// The value of a registered member, before its type is checked. No `Debug` outside tests:
+/// the strings include tokens.
+#[derive(PartialEq)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) enum Member<'de> {
     /// `null`, which the readers treat as absent.
     Null,
@@ -125,7 +127,8 @@ pub(crate) fn req_string(m: Option<Member<'_>>, name: &'static str) -> Result<St
 }
 
 /// A token endpoint body: the registered members in typed slots, the others in `extra`.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Default, PartialEq)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct TokenBody<'de> {
     slots: [Option<Member<'de>>; SLOTS],
     extra: Map<String, Value>,
