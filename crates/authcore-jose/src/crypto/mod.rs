@@ -5,7 +5,7 @@
 //! [`ring`](crate::crypto::ring::PROVIDER) (feature `ring`, the default) and
 //! [`aws-lc-rs`](crate::crypto::aws_lc::PROVIDER) (feature `aws-lc-rs`; adds ES512, ES256K and
 //! RSA key generation). An algorithm a provider lacks is an
-//! [`Error::UnsupportedAlgorithm`](crate::Error::UnsupportedAlgorithm) when the key is built,
+//! [`Error::UnsupportedAlgorithm`] when the key is built,
 //! never a panic on first use.
 //!
 //! The trait is deliberately object-safe and grows by default methods, so later parts of JOSE
@@ -78,7 +78,7 @@ pub trait CryptoProvider: Send + Sync + fmt::Debug {
     fn signer(&self, alg: JwsAlgorithm, key: &KeyParams) -> Result<Box<dyn SignaturePrimitive>>;
 
     /// Generates key material for `alg`. Symmetric and Ed25519 keys are drawn from `rng`;
-    /// EC and RSA key pairs from the provider's own generator (see [`crate::rand`]).
+    /// EC and RSA key pairs from the provider's own generator (see [`SecureRandom`]).
     fn generate_key(&self, alg: JwsAlgorithm, rng: &dyn SecureRandom) -> Result<KeyParams>;
 
     /// The operating system's secure random generator, as this provider accesses it. For
