@@ -166,6 +166,12 @@ pub struct Browser {
     client_prefixes: Vec<String>,
 }
 
+impl Default for Browser {
+    fn default() -> Self {
+        Browser::new()
+    }
+}
+
 /// Where a navigation ended.
 pub enum Landing {
     /// A page of the provider.
