@@ -930,7 +930,7 @@ Z9w7lshQhqowtrbLDFw4rXAxZuE=
     #[test]
     fn ring_reads_our_pkcs8() {
         use ring::signature as s;
-        let rng = ring::rand::SystemRandom::new();
+        let rng = ring::rand::SystemRandom::new(); // allow-clock: ring's key-pair parser draws randomness (test only)
         s::RsaKeyPair::from_pkcs8(&jwk(RSA_PRIVATE).to_pkcs8_der().unwrap()).unwrap();
         let KeyParams::Rsa(p) = &jwk(RSA_PRIVATE).params else {
             unreachable!()
