@@ -531,6 +531,27 @@ pub(crate) fn plain_insert(map: &mut Map<String, Value>, name: &str, v: Value) -
     }
 }
 
+/// Test support: calls `check` on `text`, on `text` with the byte at `edit` removed, and on
+/// `text` with `byte` inserted at `edit` (positions taken modulo the length), so that one
+/// generated document also exercises its near-miss neighbours.
+#[cfg(test)]
+pub(crate) fn for_text_and_one_byte_edits(
+    text: String,
+    edit: usize,
+    byte: u8,
+    check: impl Fn(&[u8]),
+) {
+    check(text.as_bytes());
+    let mut cut = text.clone().into_bytes();
+    if !cut.is_empty() {
+        cut.remove(edit % cut.len());
+        check(&cut);
+    }
+    let mut ins = text.into_bytes();
+    ins.insert(edit % (ins.len() + 1), byte);
+    check(&ins);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

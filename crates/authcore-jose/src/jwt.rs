@@ -1062,15 +1062,7 @@ mod tests {
                 text.push_str(VALUES[*v]);
             }
             text.push('}');
-            assert_fast_agrees(text.as_bytes());
-            let mut cut = text.clone().into_bytes();
-            if !cut.is_empty() {
-                cut.remove(edit % cut.len());
-                assert_fast_agrees(&cut);
-            }
-            let mut ins = text.into_bytes();
-            ins.insert(edit % (ins.len() + 1), byte);
-            assert_fast_agrees(&ins);
+            crate::json::for_text_and_one_byte_edits(text, edit, byte, assert_fast_agrees);
         }
     }
 
