@@ -24,11 +24,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use authcore_benches::{Fixture, rsa_public_key_der, unsigned};
 use authcore_jose::crypto::{self, CryptoProvider};
-use authcore_jose::{
-    EcCurve, EcParams, Jwk, JwkSet, JwsAlgorithm, KeyParams, OkpCurve, OkpParams, RsaParams,
-    UnixTime, b64,
-};
+use authcore_jose::{JwkSet, JwsAlgorithm, KeyParams, UnixTime};
 use authcore_oidc::{IdTokenExpectations, IdTokenVerifier, JwksAction, JwksCache};
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group};
 
@@ -49,124 +47,19 @@ const ALGORITHMS: [JwsAlgorithm; 3] = [
     JwsAlgorithm::EdDSA,
 ];
 
-struct Fixture {
-    alg: JwsAlgorithm,
-    public: Jwk,
-    token: String,
-    signing_input: Vec<u8>,
-    signature: Vec<u8>,
-}
-
 fn fixture(alg: JwsAlgorithm) -> Fixture {
-    use aws_lc_rs::signature::{self as s, KeyPair as _};
-    let rng = aws_lc_rs::rand::SystemRandom::new();
-    let header = format!(r#"{{"alg":"{}","typ":"JWT","kid":"{KID}"}}"#, alg.name());
     let claims = format!(
         r#"{{"iss":"{ISSUER}","sub":"{SUBJECT}","aud":"{CLIENT}","exp":{EXP},"iat":{IAT},"auth_time":{},"nonce":"{NONCE}","azp":"{CLIENT}","email":"janedoe@example.com","email_verified":true}}"#,
         IAT - 10
     );
-    let signing_input = format!("{}.{}", b64::encode(header), b64::encode(claims));
-    let msg = signing_input.as_bytes();
-    let (params, signature) = match alg {
-        JwsAlgorithm::RS256 => {
-            let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-                .expect("RSA key generation");
-            let mut sig = vec![0; kp.public_modulus_len()];
-            kp.sign(&s::RSA_PKCS1_SHA256, &rng, msg, &mut sig)
-                .expect("RSA signing");
-            let c = s::RsaPublicKeyComponents::<Vec<u8>>::from(kp.public_key());
-            (
-                KeyParams::Rsa(RsaParams {
-                    n: c.n,
-                    e: c.e,
-                    private: None,
-                }),
-                sig,
-            )
-        }
-        JwsAlgorithm::ES256 => {
-            let kp = s::EcdsaKeyPair::generate(&s::ECDSA_P256_SHA256_FIXED_SIGNING)
-                .expect("EC key generation");
-            let sig = kp.sign(&rng, msg).expect("ECDSA signing").as_ref().to_vec();
-            let (x, y) = kp.public_key().as_ref()[1..].split_at(32);
-            (
-                KeyParams::Ec(EcParams {
-                    crv: EcCurve::P256,
-                    x: x.to_vec(),
-                    y: y.to_vec(),
-                    d: None,
-                }),
-                sig,
-            )
-        }
-        _ => {
-            let seed: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(91) ^ 0x36).collect();
-            let kp = s::Ed25519KeyPair::from_seed_unchecked(&seed).expect("Ed25519 key");
-            let sig = kp.sign(msg).as_ref().to_vec();
-            (
-                KeyParams::Okp(OkpParams {
-                    crv: OkpCurve::Ed25519,
-                    x: kp.public_key().as_ref().to_vec(),
-                    d: None,
-                }),
-                sig,
-            )
-        }
-    };
-    let mut public = Jwk::new(params);
-    public.alg = Some(alg.name().to_owned());
-    public.kid = Some(KID.to_owned());
-    public.key_use = Some("sig".to_owned());
-    let token = format!("{signing_input}.{}", b64::encode(&signature));
-    Fixture {
-        alg,
-        public,
-        token,
-        signing_input: signing_input.into_bytes(),
-        signature,
-    }
+    let mut fx = authcore_benches::fixture(alg, KID, &claims);
+    fx.public.kid = Some(KID.to_owned());
+    fx.public.key_use = Some("sig".to_owned());
+    fx
 }
 
 fn jwks_json(fx: &Fixture) -> String {
     JwkSet::new(vec![fx.public.clone()]).to_json()
-}
-
-fn unsigned(b: &[u8]) -> &[u8] {
-    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[i..]
-}
-
-fn der_header(tag: u8, len: usize, out: &mut Vec<u8>) {
-    out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-}
-
-fn der_integer(v: &[u8], out: &mut Vec<u8>) {
-    let v = unsigned(v);
-    let pad = v.first().is_some_and(|&b| b & 0x80 != 0);
-    der_header(0x02, v.len() + usize::from(pad), out);
-    if pad {
-        out.push(0);
-    }
-    out.extend_from_slice(v);
-}
-
-/// PKCS#1 `RSAPublicKey`, the form aws-lc-rs parses for RSA verification.
-fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    der_integer(n, &mut body);
-    der_integer(e, &mut body);
-    let mut out = Vec::new();
-    der_header(0x30, body.len(), &mut out);
-    out.extend_from_slice(&body);
-    out
 }
 
 type Group<'a> = BenchmarkGroup<'a, criterion::measurement::WallTime>;
