@@ -141,22 +141,9 @@ impl HttpClient {
             };
             match action {
                 JwksAction::Ready => return Ok(()),
-                JwksAction::Fetch(req) => match self.execute(req) {
-                    Ok(resp) => {
-                        fetched = true;
-                        if let Err(e) = cache.handle_response(&resp, clock::now()?) {
-                            if cache.keys().is_none() {
-                                return Err(e.into());
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        cache.handle_fetch_failure(clock::now()?);
-                        if cache.keys().is_none() {
-                            return Err(e);
-                        }
-                    }
-                },
+                JwksAction::Fetch(req) => {
+                    fetched |= crate::drive::absorb_jwks_fetch(cache, self.execute(req))?;
+                }
                 JwksAction::WaitUntil(t) => {
                     std::thread::sleep(clock::until(t)?.min(std::time::Duration::from_secs(1)))
                 }

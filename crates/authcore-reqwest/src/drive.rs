@@ -67,22 +67,9 @@ impl HttpClient {
             };
             match action {
                 JwksAction::Ready => return Ok(()),
-                JwksAction::Fetch(req) => match self.execute(req).await {
-                    Ok(resp) => {
-                        fetched = true;
-                        if let Err(e) = cache.handle_response(&resp, clock::now()?) {
-                            if cache.keys().is_none() {
-                                return Err(e.into());
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        cache.handle_fetch_failure(clock::now()?);
-                        if cache.keys().is_none() {
-                            return Err(e);
-                        }
-                    }
-                },
+                JwksAction::Fetch(req) => {
+                    fetched |= absorb_jwks_fetch(cache, self.execute(req).await)?;
+                }
                 JwksAction::WaitUntil(t) => {
                     tokio::time::sleep(clock::until(t)?.min(Duration::from_secs(1))).await
                 }
@@ -91,6 +78,32 @@ impl HttpClient {
         Err(Error::Misuse(
             "the provider's key set could not be obtained",
         ))
+    }
+}
+
+/// Feeds one key set fetch's outcome to `cache`; says whether a response arrived. A failed
+/// fetch or a bad response is an error only while the cache has no keys at all; otherwise the
+/// last good set stays in use.
+pub(crate) fn absorb_jwks_fetch(
+    cache: &mut JwksCache,
+    fetched: Result<Response<Vec<u8>>>,
+) -> Result<bool> {
+    match fetched {
+        Ok(resp) => {
+            if let Err(e) = cache.handle_response(&resp, clock::now()?) {
+                if cache.keys().is_none() {
+                    return Err(e.into());
+                }
+            }
+            Ok(true)
+        }
+        Err(e) => {
+            cache.handle_fetch_failure(clock::now()?);
+            if cache.keys().is_none() {
+                return Err(e);
+            }
+            Ok(false)
+        }
     }
 }
 
