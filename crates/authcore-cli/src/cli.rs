@@ -212,7 +212,8 @@ pub struct ClientArgs {
         long,
         value_name = "SECRET",
         env = "AUTHCORE_CLIENT_SECRET",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub client_secret: Option<String>,
 
@@ -319,7 +320,8 @@ pub struct RefreshArgs {
         long,
         value_name = "TOKEN",
         env = "AUTHCORE_REFRESH_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub refresh_token: String,
     /// Ask for a narrower scope (space-separated; RFC 6749 §6).
@@ -344,7 +346,8 @@ pub struct TokenArgs {
         long,
         value_name = "TOKEN",
         env = "AUTHCORE_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub token: String,
     /// `token_type_hint`.
@@ -391,7 +394,8 @@ pub struct UserinfoArgs {
         long,
         value_name = "TOKEN",
         env = "AUTHCORE_ACCESS_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub access_token: String,
     /// The private JWK the access token is DPoP-bound to.

@@ -1023,6 +1023,55 @@ fn revoke_reports_success_and_server_errors() {
     fails(1, &args, &[], "retry after 7 s");
 }
 
+/// Tokens and secrets are base64url more often than not, so they can begin with `-`; such a
+/// value is taken as the option's value, never as another option.
+#[test]
+fn values_that_begin_with_a_hyphen_are_values() {
+    let fake = Fake::start();
+    let args = with_client(
+        &["oauth2", "revoke"],
+        &fake.issuer,
+        &["--token", "-9rt", "--token-type-hint", "refresh_token"],
+    );
+    assert_eq!(ok(&args).json(), json!({"revoked": true}));
+    assert_eq!(fake.last("/revoke").form["token"], "-9rt");
+
+    let args = with_client(
+        &["oauth2", "refresh"],
+        &fake.issuer,
+        &["--refresh-token", "-rt"],
+    );
+    let out = fails(1, &args, &[], "invalid_grant");
+    assert_eq!(fake.last("/token").form["refresh_token"], "-rt");
+    assert!(
+        !out.stderr.contains("unexpected argument"),
+        "{}",
+        out.stderr
+    );
+
+    let args = [
+        "oidc",
+        "userinfo",
+        "--issuer",
+        &fake.issuer,
+        "--access-token",
+        "-9bad",
+    ];
+    fails(1, &args, &[], "invalid_token");
+
+    let args = [
+        "oauth2",
+        "client-credentials",
+        "--issuer",
+        &fake.issuer,
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        "-wrong",
+    ];
+    fails(1, &args, &[], "invalid_client");
+}
+
 // ---------------------------------------------------------------------------------------
 // oidc userinfo
 
