@@ -236,10 +236,10 @@ impl<'de> Visitor<'de> for ObjectVisitor {
 }
 
 /// Most members an object may have on the [`Plain`] fast path (more: the strict parser runs).
-pub(crate) const PLAIN_MAX_MEMBERS: usize = 32;
+pub const PLAIN_MAX_MEMBERS: usize = 32;
 
 /// Most elements an array may have on the [`Plain`] fast path.
-const PLAIN_MAX_ELEMENTS: usize = 32;
+pub const PLAIN_MAX_ELEMENTS: usize = 32;
 
 /// A forward-only reader of *plain* JSON, the form nearly every JOSE header and JWT claims set
 /// takes: one object of members whose names and string values have no escapes, whose numbers
@@ -252,19 +252,59 @@ const PLAIN_MAX_ELEMENTS: usize = 32;
 /// strict parser accepts and must build the same value from it. Member names with escapes
 /// always leave the fast path, so a name compared byte by byte here is the name itself and
 /// duplicates spelled differently (`"e\u0078p"` and `"exp"`) are left to the strict parser.
-pub(crate) struct Plain<'a> {
+///
+/// It is public so that crates built on this one (an OpenID Connect ID token, a token
+/// endpoint response) can read their own typed values straight from a verified payload with
+/// the same rule: whatever the reader returns `None` for goes to a strict parser. The reader
+/// itself does not notice a repeated member name; its caller must (a slot already filled
+/// means "not plain").
+///
+/// ```
+/// use authcore_jose::json::Plain;
+///
+/// let mut p = Plain::object(br#"{"sub":"alice","exp":1700000000,"admin":true}"#).unwrap();
+/// let (mut sub, mut exp) = (None, None);
+/// while let Some(name) = p.member().unwrap() {
+///     match name {
+///         "sub" if sub.is_none() => sub = Some(p.owned_string().unwrap()),
+///         "exp" if exp.is_none() => exp = Some(p.uint().unwrap()),
+///         _ => {
+///             p.scalar().unwrap();
+///         }
+///     }
+/// }
+/// p.finish().unwrap();
+/// assert_eq!((sub.as_deref(), exp), (Some("alice"), Some(1700000000)));
+///
+/// // Escapes, fractions, nested objects: not plain, the strict parser decides.
+/// let mut p = Plain::object(br#"{"sub":"al\u0069ce"}"#).unwrap();
+/// assert_eq!(p.member(), Some(Some("sub")));
+/// assert_eq!(p.string(), None);
+/// ```
+pub struct Plain<'a> {
     /// The whole input, valid UTF-8 (checked once, so strings are sliced without checks).
     s: &'a str,
     b: &'a [u8],
     i: usize,
     /// Whether a member was read in the current object (a `,` must come before the next).
     more: bool,
+    /// Members read so far (at most [`PLAIN_MAX_MEMBERS`]).
+    members: usize,
+}
+
+/// Shows the read position only: the input may be a token's payload.
+impl fmt::Debug for Plain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plain")
+            .field("position", &self.i)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Plain<'a> {
     /// Starts reading `b`, which must hold one object.
     #[inline]
-    pub(crate) fn object(b: &'a [u8]) -> Option<Self> {
+    pub fn object(b: &'a [u8]) -> Option<Self> {
         // Invalid UTF-8 is an error in strings and outside them: the strict parser reports it.
         let s = std::str::from_utf8(b).ok()?;
         let mut p = Plain {
@@ -272,6 +312,7 @@ impl<'a> Plain<'a> {
             b,
             i: 0,
             more: false,
+            members: 0,
         };
         p.expect(b'{')?;
         Some(p)
@@ -286,7 +327,7 @@ impl<'a> Plain<'a> {
 
     /// The next byte after whitespace, not consumed.
     #[inline]
-    pub(crate) fn peek(&mut self) -> Option<u8> {
+    pub fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.b.get(self.i).copied()
     }
@@ -301,9 +342,10 @@ impl<'a> Plain<'a> {
         }
     }
 
-    /// The name of the next member (its `:` consumed), or `Some(None)` at the end of the object.
+    /// The name of the next member (its `:` consumed), or `Some(None)` at the end of the object;
+    /// `None` after [`PLAIN_MAX_MEMBERS`] members.
     #[inline(never)]
-    pub(crate) fn member(&mut self) -> Option<Option<&'a str>> {
+    pub fn member(&mut self) -> Option<Option<&'a str>> {
         match self.peek()? {
             b'}' => {
                 self.i += 1;
@@ -313,6 +355,10 @@ impl<'a> Plain<'a> {
             _ if self.more => return None,
             _ => {}
         }
+        self.members += 1;
+        if self.members > PLAIN_MAX_MEMBERS {
+            return None;
+        }
         let name = self.string()?;
         self.expect(b':')?;
         self.more = true;
@@ -321,14 +367,14 @@ impl<'a> Plain<'a> {
 
     /// Succeeds when only whitespace follows the object.
     #[inline]
-    pub(crate) fn finish(mut self) -> Option<()> {
+    pub fn finish(mut self) -> Option<()> {
         self.ws();
         (self.i == self.b.len()).then_some(())
     }
 
     /// A string without escapes or control characters.
     #[inline(never)]
-    pub(crate) fn string(&mut self) -> Option<&'a str> {
+    pub fn string(&mut self) -> Option<&'a str> {
         if self.peek()? != b'"' {
             return None;
         }
@@ -345,13 +391,13 @@ impl<'a> Plain<'a> {
 
     /// [`Plain::string`], copied (one shared copy of the allocation code).
     #[inline(never)]
-    pub(crate) fn owned_string(&mut self) -> Option<String> {
+    pub fn owned_string(&mut self) -> Option<String> {
         self.string().map(str::to_owned)
     }
 
     /// A non-negative integer that fits `u64`, without fraction or exponent.
     #[inline(never)]
-    pub(crate) fn uint(&mut self) -> Option<u64> {
+    pub fn uint(&mut self) -> Option<u64> {
         self.ws();
         let start = self.i;
         let mut n = 0u64;
@@ -377,7 +423,7 @@ impl<'a> Plain<'a> {
 
     /// `true` or `false`.
     #[inline]
-    pub(crate) fn boolean(&mut self) -> Option<bool> {
+    pub fn boolean(&mut self) -> Option<bool> {
         self.ws();
         let rest = self.b.get(self.i..)?;
         if rest.starts_with(b"true") {
@@ -392,7 +438,7 @@ impl<'a> Plain<'a> {
     }
 
     /// An array of plain strings.
-    pub(crate) fn strings(&mut self) -> Option<Vec<String>> {
+    pub fn strings(&mut self) -> Option<Vec<String>> {
         self.expect(b'[')?;
         let mut out = Vec::new();
         if self.peek()? == b']' {
@@ -416,7 +462,7 @@ impl<'a> Plain<'a> {
     }
 
     /// A string, a non-negative integer, `true`, `false` or `null`, as a [`Value`].
-    pub(crate) fn scalar(&mut self) -> Option<Value> {
+    pub fn scalar(&mut self) -> Option<Value> {
         match self.peek()? {
             b'"' => Some(Value::String(self.owned_string()?)),
             b'0'..=b'9' => Some(Value::from(self.uint()?)),
@@ -494,30 +540,22 @@ pub(crate) fn name_index(name: &str, table: &[u64]) -> Option<usize> {
     table.iter().position(|&t| t == k)
 }
 
-/// Names already read in one object on the [`Plain`] fast path: a bit per known name, and the
-/// extra names in the map being built (whose `insert` reports a repeat).
+/// Names already read in one object on the [`Plain`] fast path: a bit per known name (extra
+/// names are in the map being built, whose `insert` reports a repeat).
 #[derive(Default)]
 pub(crate) struct PlainSeen {
     known: u32,
-    count: usize,
 }
 
 impl PlainSeen {
-    /// Records the known name number `bit` (below 32), or an extra name when `None`; `None`
-    /// back for a repeated known name or too many members.
+    /// Records the known name number `bit` (below 32); `None` back when it was already read.
     #[inline]
-    pub(crate) fn add(&mut self, bit: Option<u32>) -> Option<()> {
-        self.count += 1;
-        if self.count > PLAIN_MAX_MEMBERS {
+    pub(crate) fn add(&mut self, bit: u32) -> Option<()> {
+        let mask = 1u32 << bit;
+        if self.known & mask != 0 {
             return None;
         }
-        if let Some(bit) = bit {
-            let mask = 1u32 << bit;
-            if self.known & mask != 0 {
-                return None;
-            }
-            self.known |= mask;
-        }
+        self.known |= mask;
         Some(())
     }
 }

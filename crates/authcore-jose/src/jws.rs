@@ -153,13 +153,12 @@ impl JwsHeader {
                 Some(11) => return None,
                 Some(bit) => bit,
                 _ => {
-                    seen.add(None)?;
                     let v = p.scalar()?;
                     json::plain_insert(&mut h.extra, name, v)?;
                     continue;
                 }
             };
-            seen.add(Some(bit as u32))?;
+            seen.add(bit as u32)?;
             // One assignment for all string parameters keeps this loop small.
             let slot = match bit {
                 0 => {

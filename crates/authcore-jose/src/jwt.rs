@@ -217,13 +217,12 @@ impl Claims {
             let bit = match json::name_index(name, &REGISTERED_NAMES) {
                 Some(bit) => bit,
                 _ => {
-                    seen.add(None)?;
                     let v = p.scalar()?;
                     json::plain_insert(&mut c.extra, name, v)?;
                     continue;
                 }
             };
-            seen.add(Some(bit as u32))?;
+            seen.add(bit as u32)?;
             // One assignment per claim type keeps this loop small.
             enum Slot<'s> {
                 Text(&'s mut Option<String>),
