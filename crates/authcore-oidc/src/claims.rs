@@ -1,6 +1,7 @@
 //! Typed claims: the ID token claims (OpenID Connect Core 1.0 §2) and the standard claims
 //! (§5.1) shared by ID tokens and UserInfo responses.
 
+use authcore_jose::json::Plain;
 use authcore_jose::jwt::{Audience, Claims};
 use serde_json::{Map, Value};
 
@@ -249,8 +250,110 @@ pub struct IdTokenClaims {
 impl IdTokenClaims {
     /// Reads the claims of a verified payload (strict JSON, typed registered claims).
     pub(crate) fn from_payload(payload: &[u8]) -> Result<Self> {
-        let claims = Claims::from_json(payload)?;
-        Self::from_claims(claims)
+        if let Some(c) = Self::read_plain_json(payload) {
+            return Ok(c);
+        }
+        Self::from_claims(Claims::from_json(payload)?)
+    }
+
+    /// The fast path of [`IdTokenClaims::from_payload`] for plain JSON (see [`Plain`]): every
+    /// claim goes straight to its typed field, without the intermediate [`Claims`] and its map
+    /// of named values. `None` whenever the strict path has to decide: escapes, `null`,
+    /// fractions, nested values such as `address`, a repeated name, a wrong type, a missing
+    /// required claim, invalid JSON. It therefore accepts a subset of what the strict path
+    /// accepts and builds the same value from it (checked by the differential tests below).
+    pub(crate) fn read_plain_json(payload: &[u8]) -> Option<Self> {
+        let mut p = Plain::object(payload)?;
+        let (mut iss, mut sub, mut aud, mut exp, mut iat) = (None, None, None, None, None);
+        let mut c = IdTokenClaims {
+            iss: String::new(),
+            sub: String::new(),
+            aud: Vec::new(),
+            exp: 0,
+            iat: 0,
+            nbf: None,
+            jti: None,
+            auth_time: None,
+            nonce: None,
+            acr: None,
+            amr: None,
+            azp: None,
+            at_hash: None,
+            c_hash: None,
+            s_hash: None,
+            sid: None,
+            standard: StandardClaims::default(),
+            extra: Map::new(),
+        };
+        enum Slot<'s> {
+            Text(&'s mut Option<String>),
+            Date(&'s mut Option<u64>),
+            Flag(&'s mut Option<bool>),
+            Texts(&'s mut Option<Vec<String>>),
+        }
+        while let Some(name) = p.member()? {
+            let s = &mut c.standard;
+            let slot = match name {
+                "iss" => Slot::Text(&mut iss),
+                "sub" => Slot::Text(&mut sub),
+                "aud" if p.peek()? == b'[' => Slot::Texts(&mut aud),
+                "aud" if aud.is_none() => {
+                    aud = Some(vec![p.owned_string()?]);
+                    continue;
+                }
+                "exp" => Slot::Date(&mut exp),
+                "iat" => Slot::Date(&mut iat),
+                "nbf" => Slot::Date(&mut c.nbf),
+                "jti" => Slot::Text(&mut c.jti),
+                "auth_time" => Slot::Date(&mut c.auth_time),
+                "nonce" => Slot::Text(&mut c.nonce),
+                "acr" => Slot::Text(&mut c.acr),
+                "amr" => Slot::Texts(&mut c.amr),
+                "azp" => Slot::Text(&mut c.azp),
+                "at_hash" => Slot::Text(&mut c.at_hash),
+                "c_hash" => Slot::Text(&mut c.c_hash),
+                "s_hash" => Slot::Text(&mut c.s_hash),
+                "sid" => Slot::Text(&mut c.sid),
+                "name" => Slot::Text(&mut s.name),
+                "given_name" => Slot::Text(&mut s.given_name),
+                "family_name" => Slot::Text(&mut s.family_name),
+                "middle_name" => Slot::Text(&mut s.middle_name),
+                "nickname" => Slot::Text(&mut s.nickname),
+                "preferred_username" => Slot::Text(&mut s.preferred_username),
+                "profile" => Slot::Text(&mut s.profile),
+                "picture" => Slot::Text(&mut s.picture),
+                "website" => Slot::Text(&mut s.website),
+                "email" => Slot::Text(&mut s.email),
+                "gender" => Slot::Text(&mut s.gender),
+                "birthdate" => Slot::Text(&mut s.birthdate),
+                "zoneinfo" => Slot::Text(&mut s.zoneinfo),
+                "locale" => Slot::Text(&mut s.locale),
+                "phone_number" => Slot::Text(&mut s.phone_number),
+                "email_verified" => Slot::Flag(&mut s.email_verified),
+                "phone_number_verified" => Slot::Flag(&mut s.phone_number_verified),
+                "updated_at" => Slot::Date(&mut s.updated_at),
+                // A second `aud`, an `address` object: the strict path decides.
+                "aud" | "address" => return None,
+                _ => {
+                    let v = p.scalar()?;
+                    match c.extra.insert(name.to_owned(), v) {
+                        None => continue,
+                        Some(_) => return None,
+                    }
+                }
+            };
+            // A slot already filled is a repeated name, which the strict path rejects.
+            match slot {
+                Slot::Text(t) if t.is_none() => *t = Some(p.owned_string()?),
+                Slot::Date(d) if d.is_none() => *d = Some(p.uint()?),
+                Slot::Flag(f) if f.is_none() => *f = Some(p.boolean()?),
+                Slot::Texts(v) if v.is_none() => *v = Some(p.strings()?),
+                _ => return None,
+            }
+        }
+        p.finish()?;
+        (c.iss, c.sub, c.aud, c.exp, c.iat) = (iss?, sub?, aud?, exp?, iat?);
+        Some(c)
     }
 
     pub(crate) fn from_claims(claims: Claims) -> Result<Self> {
@@ -369,6 +472,119 @@ mod tests {
         assert_eq!(a.extra["x"], 1);
         assert_eq!(c.standard.updated_at, Some(1311280970));
         assert!(c.extra.contains_key("name#ja") && c.extra.contains_key("custom"));
+    }
+
+    /// The strict path's answer for `p`, to compare the fast path with.
+    fn strict(p: &[u8]) -> Result<IdTokenClaims> {
+        IdTokenClaims::from_claims(Claims::from_json(p)?)
+    }
+
+    /// The fast path either declines or builds exactly what the strict path builds.
+    fn fast_agrees(p: &[u8]) -> bool {
+        match IdTokenClaims::read_plain_json(p) {
+            None => false,
+            Some(fast) => {
+                assert_eq!(Ok(fast), strict(p), "{}", String::from_utf8_lossy(p));
+                true
+            }
+        }
+    }
+
+    const BASE: &str = r#""iss":"https://op","sub":"s","aud":"c","exp":20,"iat":10"#;
+
+    #[test]
+    fn plain_payloads_take_the_fast_path_and_agree() {
+        for extra in [
+            "",
+            r#","aud2":1"#,
+            r#","nbf":5,"jti":"j","auth_time":7,"nonce":"n","acr":"1","amr":["pwd","otp"]"#,
+            r#","azp":"c","at_hash":"a","c_hash":"b","s_hash":"d","sid":"x""#,
+            r#","name":"N","given_name":"G","family_name":"F","middle_name":"M","nickname":"k""#,
+            r#","preferred_username":"u","profile":"p","picture":"q","website":"w""#,
+            r#","email":"e@x","email_verified":true,"gender":"g","birthdate":"2000-01-01""#,
+            r#","zoneinfo":"Z","locale":"de","phone_number":"+1","phone_number_verified":false"#,
+            r#","updated_at":1311280970,"custom":"v","n":0,"t":true,"z":null,"amr":[]"#,
+        ] {
+            let p = format!("{{ {BASE}{extra} }}");
+            assert!(fast_agrees(p.as_bytes()), "{p}");
+        }
+        let many = r#"{"aud":["c","d"],"iss":"i","sub":"s","exp":2,"iat":1}"#;
+        assert!(fast_agrees(many.as_bytes()));
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_strict_path() {
+        for extra in [
+            r#","nonce":null"#,
+            r#","nonce":"\u006e""#,
+            r#","auth_time":1.5"#,
+            r#","address":{"country":"DE"}"#,
+            r#","custom":{"a":1}"#,
+            r#","custom":[1]"#,
+            r#","custom":-1"#,
+            r#","nonce":"a","nonce":"a""#,
+            r#","custom":1,"custom":1"#,
+            r#","aud":"c""#,
+            r#","aud":["c"]"#,
+            r#","email_verified":"true""#,
+            r#","updated_at":true"#,
+            r#","amr":"pwd""#,
+            r#","sub":"s""#,
+        ] {
+            let p = format!("{{{BASE}{extra}}}");
+            assert_eq!(IdTokenClaims::read_plain_json(p.as_bytes()), None, "{p}");
+        }
+        for name in ["iss", "sub", "aud", "exp", "iat"] {
+            let p = format!("{{{BASE}}}").replace(&format!("\"{name}\""), "\"other\"");
+            assert_eq!(IdTokenClaims::read_plain_json(p.as_bytes()), None, "{p}");
+            assert_eq!(
+                strict(p.as_bytes()),
+                Err(TokenError::MissingClaim(name).into())
+            );
+        }
+        let trailing = format!("{{{BASE}}} x");
+        assert_eq!(IdTokenClaims::read_plain_json(trailing.as_bytes()), None);
+    }
+
+    proptest::proptest! {
+        /// Claims sets built from every name the fast path knows and values of every JSON
+        /// type, then one byte removed or inserted: whatever the fast path accepts, the strict
+        /// path accepts with the same value.
+        #[test]
+        fn fast_path_never_disagrees_with_the_strict_path(
+            members in proptest::collection::vec((0usize..48, 0usize..12), 0..12),
+            edit in proptest::option::of((proptest::num::usize::ANY, proptest::num::u8::ANY, proptest::bool::ANY)),
+        ) {
+            const NAMES: [&str; 40] = [
+                "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr",
+                "amr", "azp", "at_hash", "c_hash", "s_hash", "sid", "name", "given_name",
+                "family_name", "middle_name", "nickname", "preferred_username", "profile",
+                "picture", "website", "email", "email_verified", "gender", "birthdate",
+                "zoneinfo", "locale", "phone_number", "phone_number_verified", "address",
+                "updated_at", "x", "é", "a\\u0062", "", "name#ja",
+            ];
+            const VALUES: [&str; 12] = [
+                r#""v""#, "7", "true", "null", r#"["a","b"]"#, "[]", "1.5", "-3",
+                r#"{"country":"DE"}"#, r#""\u00e9""#, "[1]", "18446744073709551616",
+            ];
+            let mut text = format!("{{{BASE}");
+            for (n, v) in members {
+                let name = NAMES[n % NAMES.len()];
+                text.push_str(&format!(r#","{name}":{}"#, VALUES[v]));
+            }
+            text.push('}');
+            let mut bytes = text.into_bytes();
+            if let Some((at, byte, insert)) = edit {
+                if insert {
+                    bytes.insert(at % (bytes.len() + 1), byte);
+                } else {
+                    bytes.remove(at % bytes.len());
+                }
+            }
+            if IdTokenClaims::read_plain_json(&bytes).is_some() {
+                proptest::prop_assert!(fast_agrees(&bytes));
+            }
+        }
     }
 
     #[test]

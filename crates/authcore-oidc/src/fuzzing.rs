@@ -1,5 +1,6 @@
 //! Entry points for fuzz targets: each takes arbitrary bytes, runs one parser (and the checks
-//! behind it), and must never panic.
+//! behind it), and must never panic (a fast path that disagrees with its strict path panics on
+//! purpose).
 #![doc(hidden)]
 
 use authcore_jose::{JwsAlgorithm, UnixTime};
@@ -7,9 +8,9 @@ use authcore_oauth2::ClientSecret;
 use http::Response;
 
 use crate::{
-    AuthenticationRequest, DiscoveryOptions, IdTokenExpectations, IdTokenVerifier, JwksAction,
-    JwksCache, ProviderMetadata, ResponseType, parse_logout_request_body, parse_userinfo_json,
-    parse_userinfo_response,
+    AuthenticationRequest, DiscoveryOptions, IdTokenClaims, IdTokenExpectations, IdTokenVerifier,
+    JwksAction, JwksCache, ProviderMetadata, ResponseType, parse_logout_request_body,
+    parse_userinfo_json, parse_userinfo_response,
 };
 
 const ISSUER: &str = "https://op.example";
@@ -56,6 +57,20 @@ pub fn fuzz_id_token(data: &[u8]) {
         let _ = v.validate(&token, &keys, &e, NOW);
     }
     let _ = v.validate_logout_token(&token, &keys, NOW);
+    id_token_claims(data);
+}
+
+/// The input as a verified payload: the claims fast path must decline or agree with the
+/// strict path.
+fn id_token_claims(payload: &[u8]) {
+    let strict = || IdTokenClaims::from_claims(authcore_jose::jwt::Claims::from_json(payload)?);
+    if let Some(fast) = IdTokenClaims::read_plain_json(payload) {
+        assert_eq!(
+            Ok(fast),
+            strict(),
+            "the fast path accepted what the strict path did not"
+        );
+    }
 }
 
 /// UserInfo parsing, as a body and as responses of both content types.
