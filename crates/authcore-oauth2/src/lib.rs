@@ -98,6 +98,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod assertion;
 mod authorization;
 mod bearer;
 mod client;
@@ -119,6 +120,7 @@ pub mod fuzzing;
 pub use authcore_jose as jose;
 pub use authcore_jose::{SecureRandom, UnixTime};
 
+pub use assertion::{DEFAULT_ASSERTION_LIFETIME, JwtBearerAssertion};
 pub use authorization::{
     AuthorizationCodeGrant, AuthorizationRequest, AuthorizationResponse, PendingAuthorization,
     PendingPushedAuthorization, PushedAuthorizationResponse, REQUEST_OBJECT_TYP, ResponseMode,

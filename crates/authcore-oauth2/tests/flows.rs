@@ -651,3 +651,122 @@ fn bearer_usage() {
     assert_eq!(cs[0].scope().unwrap(), ["read", "write"]);
     assert!(cs[1].is_scheme("dpop"));
 }
+
+#[test]
+fn jwt_bearer_grant_assertion_carries_every_required_claim() {
+    let server = server();
+    let signer = ed25519_key().with_kid("grant-key");
+    let assertion = JwtBearerAssertion::new(
+        "https://client.example",
+        "service-account-7",
+        "https://server.example.com/token",
+    )
+    .claim("scope", "reports:read")
+    .unwrap()
+    .sign(&signer, t(1000), &rng())
+    .unwrap();
+    let header = jws::decode_header_unverified(&assertion).unwrap();
+    assert_eq!(header.alg, JwsAlgorithm::EdDSA);
+    assert_eq!(header.kid.as_deref(), Some("grant-key"));
+    assert_eq!(header.typ, None);
+
+    let vk = VerifyingKey::from_jwk(
+        signer.public_jwk().unwrap(),
+        None,
+        crypto::default_provider(),
+    )
+    .unwrap();
+    let v = jwt::Validation::new()
+        .issuer("https://client.example")
+        .subject("service-account-7")
+        .audience("https://server.example.com/token")
+        .require("jti")
+        .require("iat");
+    let ok = jwt::verify(&assertion, &vk, &v, t(1000)).unwrap();
+    let r = &ok.claims.registered;
+    assert_eq!(
+        r.exp.map(|d| d.secs()),
+        Some(1000 + DEFAULT_ASSERTION_LIFETIME)
+    );
+    assert_eq!(r.iat.map(|d| d.secs()), Some(1000));
+    assert_eq!(r.nbf, None);
+    assert_eq!(r.jti.as_deref().map(str::len), Some(22), "128 random bits");
+    assert_eq!(ok.claims.extra["scope"], "reports:read");
+    assert!(
+        jwt::verify(
+            &assertion,
+            &vk,
+            &v,
+            t(1000 + DEFAULT_ASSERTION_LIFETIME + 1)
+        )
+        .is_err(),
+        "expired after its lifetime"
+    );
+
+    // The grant's token request carries it.
+    let req = TokenRequest::jwt_bearer(&assertion)
+        .build_token_request(&basic_client(), &server, t(1000), &rng())
+        .unwrap();
+    let f = form(&req);
+    assert_eq!(f.get("grant_type"), Some(JWT_BEARER_GRANT_TYPE));
+    assert_eq!(f.get("assertion"), Some(assertion.as_str()));
+
+    // Two audiences, `nbf`, `typ`, a shorter lifetime.
+    let assertion = JwtBearerAssertion::new("i", "s", "https://server.example.com/token")
+        .also_for("https://server.example.com")
+        .not_before_now()
+        .typ("JWT")
+        .lifetime(30)
+        .sign(&signer, t(1000), &rng())
+        .unwrap();
+    assert_eq!(
+        jws::decode_header_unverified(&assertion)
+            .unwrap()
+            .typ
+            .as_deref(),
+        Some("JWT")
+    );
+    let v = jwt::Validation::new().audience("https://server.example.com");
+    let ok = jwt::verify(&assertion, &vk, &v, t(1000)).unwrap();
+    let r = &ok.claims.registered;
+    assert_eq!(
+        r.aud,
+        Some(jwt::Audience::Many(vec![
+            "https://server.example.com/token".into(),
+            "https://server.example.com".into()
+        ]))
+    );
+    assert_eq!(r.nbf.map(|d| d.secs()), Some(1000));
+    assert_eq!(r.exp.map(|d| d.secs()), Some(1030));
+}
+
+#[test]
+fn jwt_bearer_grant_assertion_misuse_is_refused() {
+    let signer = ed25519_key();
+    let base = || JwtBearerAssertion::new("i", "s", "https://as.example/token");
+    for name in ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"] {
+        assert!(
+            matches!(base().claim(name, "x"), Err(Error::Misuse(_))),
+            "{name}"
+        );
+    }
+    assert!(matches!(
+        base().claim("scope", "a").unwrap().claim("scope", "b"),
+        Err(Error::Misuse(_))
+    ));
+    for a in [
+        JwtBearerAssertion::new("", "s", "a"),
+        JwtBearerAssertion::new("i", "", "a"),
+        JwtBearerAssertion::new("i", "s", ""),
+        base().also_for(""),
+        base().lifetime(0),
+    ] {
+        assert!(
+            matches!(a.sign(&signer, t(0), &rng()), Err(Error::Misuse(_))),
+            "{a:?}"
+        );
+    }
+    // The same inputs and randomness make the same bytes (EdDSA is deterministic).
+    let one = base().sign(&signer, t(5), &rng()).unwrap();
+    assert_eq!(one, base().sign(&signer, t(5), &rng()).unwrap());
+}
