@@ -348,37 +348,11 @@ impl AuthorizationRequest {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(String, PendingAuthorization)> {
-        let issuer = server
-            .issuer()
-            .ok_or(Error::Misuse(
-                "a request object needs the issuer as its audience",
-            ))?
-            .to_owned();
+        // The audience is checked before anything is generated.
+        request_object_audience(server)?;
         let (params, pending) = self.prepare(client, server, rng)?;
-        let mut claims = Map::new();
-        for (k, v) in params {
-            if k == "resource" {
-                // Several resource indicators become an array (RFC 8707 §2.1 with RFC 9101).
-                match claims.remove("resource") {
-                    None => claims.insert(k, Value::String(v)),
-                    Some(Value::Array(mut a)) => {
-                        a.push(Value::String(v));
-                        claims.insert(k, Value::Array(a))
-                    }
-                    Some(prev) => claims.insert(k, Value::Array(vec![prev, Value::String(v)])),
-                };
-            } else {
-                claims.insert(k, Value::String(v));
-            }
-        }
-        claims.insert("iss".into(), client.client_id().into());
-        claims.insert("aud".into(), issuer.into());
-        claims.insert("iat".into(), now.as_secs().into());
-        claims.insert("nbf".into(), now.as_secs().into());
-        claims.insert("exp".into(), now.saturating_add(300).as_secs().into());
-        claims.insert("jti".into(), random_jti(rng)?.into());
-        let header = JwsHeader::new(signer.algorithm()).with_typ(REQUEST_OBJECT_TYP);
-        let jwt = jwt::encode(&header, &Value::Object(claims), signer)?;
+        let claims = request_object_claims(params)?;
+        let jwt = sign_request_object(claims, client, server, signer, now, rng)?;
         Ok((jwt, pending))
     }
 
@@ -475,6 +449,95 @@ fn append_query(endpoint: &Url, params: &[(String, String)]) -> Url {
         }
     }
     url
+}
+
+/// Lifetime of a request object, in seconds (`exp` - `iat`).
+const REQUEST_OBJECT_LIFETIME: u64 = 300;
+
+fn request_object_audience(server: &AuthorizationServer) -> Result<&str> {
+    server.issuer().ok_or(Error::Misuse(
+        "a request object needs the issuer as its audience",
+    ))
+}
+
+/// The claims of a request object (RFC 9101 §4) carrying authorization request `params`.
+///
+/// Each parameter becomes a string member, except those whose value is JSON by their own
+/// specification, which become that JSON: `claims` (OpenID Connect Core §5.5, an object),
+/// `authorization_details` (RFC 9396 §2, an array) and `max_age` (OpenID Connect Core §6.1,
+/// a number). A repeated parameter (several `resource` indicators, RFC 8707 §2.1) becomes an
+/// array of its values.
+pub fn request_object_claims(
+    params: impl IntoIterator<Item = (String, String)>,
+) -> Result<Map<String, Value>> {
+    let mut claims = Map::new();
+    for (k, v) in params {
+        let value = match k.as_str() {
+            "claims" => match serde_json::from_str(&v) {
+                Ok(Value::Object(o)) => Value::Object(o),
+                _ => {
+                    return Err(Error::Misuse(
+                        "the `claims` parameter must be a JSON object",
+                    ));
+                }
+            },
+            "authorization_details" => match serde_json::from_str(&v) {
+                Ok(Value::Array(a)) => Value::Array(a),
+                _ => {
+                    return Err(Error::Misuse(
+                        "the `authorization_details` parameter must be a JSON array",
+                    ));
+                }
+            },
+            "max_age" => match v.parse::<u64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => return Err(Error::Misuse("`max_age` must be a non-negative integer")),
+            },
+            _ => Value::String(v),
+        };
+        match claims.remove(&k) {
+            None => claims.insert(k, value),
+            Some(Value::Array(mut a)) if k == "resource" => {
+                a.push(value);
+                claims.insert(k, Value::Array(a))
+            }
+            Some(prev) => claims.insert(k, Value::Array(vec![prev, value])),
+        };
+    }
+    Ok(claims)
+}
+
+/// Signs a request object (RFC 9101 §4, §10.8) for `client` at `server`: `claims` (see
+/// [`request_object_claims`]) plus `iss` = the client id, `aud` = the server's issuer, `iat`
+/// and `nbf` = `now`, `exp` five minutes later and a random `jti`; header `typ`
+/// `oauth-authz-req+jwt`. The claims must not set those members themselves.
+pub fn sign_request_object(
+    mut claims: Map<String, Value>,
+    client: &Client,
+    server: &AuthorizationServer,
+    signer: &dyn JwsSigner,
+    now: UnixTime,
+    rng: &dyn SecureRandom,
+) -> Result<String> {
+    let aud = request_object_audience(server)?;
+    for name in ["iss", "aud", "iat", "nbf", "exp", "jti"] {
+        if claims.contains_key(name) {
+            return Err(Error::Misuse(
+                "a request object's iss, aud, iat, nbf, exp and jti are set when it is signed",
+            ));
+        }
+    }
+    claims.insert("iss".into(), client.client_id().into());
+    claims.insert("aud".into(), aud.into());
+    claims.insert("iat".into(), now.as_secs().into());
+    claims.insert("nbf".into(), now.as_secs().into());
+    claims.insert(
+        "exp".into(),
+        now.saturating_add(REQUEST_OBJECT_LIFETIME).as_secs().into(),
+    );
+    claims.insert("jti".into(), random_jti(rng)?.into());
+    let header = JwsHeader::new(signer.algorithm()).with_typ(REQUEST_OBJECT_TYP);
+    Ok(jwt::encode(&header, &Value::Object(claims), signer)?)
 }
 
 /// The authorization URL for a request object passed by reference (RFC 9101 §5.2) or a PAR

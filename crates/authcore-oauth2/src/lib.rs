@@ -125,6 +125,7 @@ pub use authorization::{
     AuthorizationCodeGrant, AuthorizationRequest, AuthorizationResponse, PendingAuthorization,
     PendingPushedAuthorization, PushedAuthorizationResponse, REQUEST_OBJECT_TYP, ResponseMode,
     authorization_url_with_request_uri, parse_callback_request, parse_par_response,
+    request_object_claims, sign_request_object,
 };
 pub use bearer::{
     Challenge, MAX_CHALLENGE_BYTES, MAX_CHALLENGE_PARAMS, MAX_CHALLENGES, authorize_bearer,

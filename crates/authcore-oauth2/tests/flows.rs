@@ -7,6 +7,7 @@ use std::sync::Arc;
 use authcore_oauth2::jose::{JwsAlgorithm, JwsHeader, SigningKey, VerifyingKey, crypto, jws, jwt};
 use authcore_oauth2::*;
 use common::*;
+use serde_json::Value;
 
 fn t(secs: u64) -> UnixTime {
     UnixTime::from_secs(secs)
@@ -769,4 +770,64 @@ fn jwt_bearer_grant_assertion_misuse_is_refused() {
     // The same inputs and randomness make the same bytes (EdDSA is deterministic).
     let one = base().sign(&signer, t(5), &rng()).unwrap();
     assert_eq!(one, base().sign(&signer, t(5), &rng()).unwrap());
+}
+
+#[test]
+fn request_object_members_keep_their_json_types() {
+    let p = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let claims = request_object_claims([
+        p("response_type", "code"),
+        p("max_age", "600"),
+        p("claims", r#"{"id_token":{"acr":{"essential":true}}}"#),
+        p("authorization_details", r#"[{"type":"payment"}]"#),
+        p("resource", "https://a.example"),
+        p("resource", "https://b.example"),
+        p("resource", "https://c.example"),
+    ])
+    .unwrap();
+    assert_eq!(
+        Value::Object(claims),
+        serde_json::json!({
+            "response_type": "code",
+            "max_age": 600,
+            "claims": {"id_token": {"acr": {"essential": true}}},
+            "authorization_details": [{"type": "payment"}],
+            "resource": ["https://a.example", "https://b.example", "https://c.example"],
+        })
+    );
+    for (k, v) in [
+        ("claims", "[]"),
+        ("claims", "{"),
+        ("authorization_details", "{}"),
+        ("max_age", "-1"),
+        ("max_age", "ten"),
+    ] {
+        assert!(
+            matches!(request_object_claims([p(k, v)]), Err(Error::Misuse(_))),
+            "{k}={v}"
+        );
+    }
+
+    // The signing step owns the JWT claims.
+    let client = basic_client();
+    let signer = ed25519_key();
+    for name in ["iss", "aud", "iat", "nbf", "exp", "jti"] {
+        let claims = request_object_claims([p(name, "x")]).unwrap();
+        assert!(matches!(
+            sign_request_object(claims, &client, &server(), &signer, t(0), &rng()),
+            Err(Error::Misuse(_))
+        ));
+    }
+    let claims = request_object_claims([p("scope", "openid")]).unwrap();
+    assert!(matches!(
+        sign_request_object(
+            claims,
+            &client,
+            &AuthorizationServer::without_issuer(),
+            &signer,
+            t(0),
+            &rng()
+        ),
+        Err(Error::Misuse(_))
+    ));
 }
