@@ -3,12 +3,12 @@
 
 use core::fmt;
 
-use authcore_jose::{KeySource, SecureRandom, UnixTime};
+use authcore_jose::{JwsSigner, KeySource, SecureRandom, UnixTime};
 use authcore_oauth2::{
     AccessToken, AuthorizationCode, AuthorizationRequest, AuthorizationResponse,
     AuthorizationServer, Client, ErrorCode, ErrorResponse, IdToken, Nonce, PendingAuthorization,
     PkceCodeVerifier, PkceMethod, ProtocolError, ResponseMode, SecurityError, State, TokenRequest,
-    TokenResponse, TokenType,
+    TokenResponse, TokenType, request_object_claims, sign_request_object,
 };
 use serde_json::{Map, Value};
 use url::Url;
@@ -382,6 +382,113 @@ impl AuthenticationRequest {
         Ok((request, PendingPushedAuthentication { pending, context }))
     }
 
+    /// Builds a pushed authorization request (RFC 9126 §3) whose parameters travel in a signed
+    /// request object (RFC 9101, OpenID Connect Core §6.1): the PAR endpoint receives client
+    /// authentication, `client_id` and `request`. Authorization code flow only, as
+    /// [`AuthenticationRequest::build_par_request`].
+    pub fn build_signed_par_request(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        signer: &dyn JwsSigner,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthentication)> {
+        if self.response_type != ResponseType::Code {
+            return Err(Error::Misuse(
+                "pushed authorization requests are built for response_type=code only",
+            ));
+        }
+        let (req, context) = self.into_oauth2()?;
+        let (request, pending) = req.build_signed_par_request(client, server, signer, now, rng)?;
+        Ok((request, PendingPushedAuthentication { pending, context }))
+    }
+
+    /// Builds a signed request object (OpenID Connect Core §6.1, RFC 9101 §4) holding every
+    /// parameter of this request, for any response type: the members and types of
+    /// [`authcore_oauth2::request_object_claims`] (`max_age` a number, `claims` an object),
+    /// plus `iss` (the client), `aud` (the issuer), `iat`, `nbf`, `exp` and `jti`. Host it
+    /// and send it by reference with [`AuthenticationRequest::signed_url_with_request_uri`],
+    /// or use [`AuthenticationRequest::build_signed_url`] to send it by value.
+    pub fn build_request_object(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        signer: &dyn JwsSigner,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(String, PendingAuthentication)> {
+        if server.issuer().is_none() {
+            return Err(Error::Misuse(
+                "a request object needs the issuer as its audience",
+            ));
+        }
+        // The parameters are exactly those of the plain URL, with every check of build_url.
+        let endpoint_pairs = server.authorization_endpoint()?.query_pairs().count();
+        let (url, pending) = self.build_url(client, server, rng)?;
+        let params = url
+            .query_pairs()
+            .skip(endpoint_pairs)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()));
+        let claims = request_object_claims(params)?;
+        let jwt = sign_request_object(claims, client, server, signer, now, rng)?;
+        Ok((jwt, pending))
+    }
+
+    /// Builds an authorization URL carrying a signed request object by value (OpenID Connect
+    /// Core §6.1, RFC 9101 §5.1). Besides `request`, the URL repeats `client_id`,
+    /// `response_type` and `scope` (with `openid`), which OpenID Connect Core §6.1 requires in
+    /// the query so that the request is still a valid OAuth 2.0 request; their values equal
+    /// those inside the object. Everything else (`state`, `nonce`, PKCE, `redirect_uri`, ...)
+    /// is only inside.
+    pub fn build_signed_url(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        signer: &dyn JwsSigner,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let response_type = self.response_type;
+        let scope = self.scope_value();
+        let (jwt, pending) = self.build_request_object(client, server, signer, now, rng)?;
+        let mut url = server.authorization_endpoint()?.clone();
+        url.query_pairs_mut()
+            .append_pair("client_id", client.client_id())
+            .append_pair("response_type", response_type.as_str())
+            .append_pair("scope", &scope)
+            .append_pair("request", &jwt);
+        Ok((url, pending))
+    }
+
+    /// The authorization URL for a request object hosted at `request_uri` (OpenID Connect
+    /// Core §6.2, RFC 9101 §5.2), made by [`AuthenticationRequest::build_request_object`]
+    /// from this same request: `client_id`, `response_type`, `scope` and `request_uri`.
+    pub fn signed_url_with_request_uri(
+        &self,
+        client: &Client,
+        server: &AuthorizationServer,
+        request_uri: &str,
+    ) -> Result<Url> {
+        let mut url = server.authorization_endpoint()?.clone();
+        url.query_pairs_mut()
+            .append_pair("client_id", client.client_id())
+            .append_pair("response_type", self.response_type.as_str())
+            .append_pair("scope", &self.scope_value())
+            .append_pair("request_uri", request_uri);
+        Ok(url)
+    }
+
+    /// The `scope` value sent: `openid` and the requested scopes.
+    fn scope_value(&self) -> String {
+        let mut scope = String::from("openid");
+        for s in &self.scopes {
+            scope.push(' ');
+            scope.push_str(s);
+        }
+        scope
+    }
+
     /// Builds the authorization URL (parameters appended to the endpoint's own query) and the
     /// [`PendingAuthentication`] that alone can handle the response.
     pub fn build_url(
@@ -442,12 +549,7 @@ impl AuthenticationRequest {
             q.append_pair("response_type", self.response_type.as_str());
             q.append_pair("client_id", client.client_id());
             q.append_pair("redirect_uri", &self.redirect_uri);
-            let mut scope = String::from("openid");
-            for s in &self.scopes {
-                scope.push(' ');
-                scope.push_str(s);
-            }
-            q.append_pair("scope", &scope);
+            q.append_pair("scope", &self.scope_value());
             q.append_pair("state", state.secret());
             q.append_pair("nonce", nonce.secret());
             if let Some(v) = &verifier {

@@ -745,3 +745,204 @@ fn pushed_authentication_request() {
             .is_err()
     );
 }
+
+/// Verifies a request object made with the OP stub's ES256 key (standing in for the client's
+/// registered key) and returns its claims.
+fn request_object_claims_of(jwt: &str) -> Map<String, Value> {
+    let v = authcore_jose::jwt::Validation::new()
+        .issuer(CLIENT)
+        .audience(ISSUER)
+        .typ("oauth-authz-req+jwt")
+        .require("jti")
+        .require("nbf");
+    let ok = authcore_jose::jwt::verify(jwt, &Op::new().keys(), &v, now()).unwrap();
+    let r = &ok.claims.registered;
+    assert_eq!(
+        r.exp.unwrap().secs() - r.iat.unwrap().secs(),
+        300,
+        "five minutes"
+    );
+    serde_json::from_slice(&ok.payload).unwrap()
+}
+
+#[test]
+fn request_object_by_value_for_the_hybrid_flow() {
+    let op = Op::new();
+    let rng = rng();
+    let mut claims_param = Map::new();
+    claims_param.insert("userinfo".into(), json!({"email": {"essential": true}}));
+    let (url, pending) = AuthenticationRequest::new(REDIRECT)
+        .response_type(ResponseType::CodeIdToken)
+        .scope("profile")
+        .max_age(600)
+        .claims(claims_param)
+        .login_hint("jane")
+        .build_signed_url(
+            &client(),
+            &server(false),
+            op.key(JwsAlgorithm::ES256),
+            now(),
+            &rng,
+        )
+        .unwrap();
+    // OpenID Connect Core §6.1: client_id, response_type and scope also in the query; the
+    // endpoint's own query parameter kept; nothing else outside the object.
+    assert!(
+        url.as_str()
+            .starts_with("https://op.example/authorize?tenant=a&")
+    );
+    let q = query(&url);
+    let mut names: Vec<&str> = q.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["client_id", "request", "response_type", "scope", "tenant"]
+    );
+    assert_eq!(q["response_type"], "code id_token");
+    assert_eq!(q["scope"], "openid profile");
+
+    let c = request_object_claims_of(q["request"].as_str().unwrap());
+    assert_eq!(c["client_id"], CLIENT);
+    assert_eq!(c["response_type"], q["response_type"]);
+    assert_eq!(c["scope"], q["scope"]);
+    assert_eq!(c["redirect_uri"], REDIRECT);
+    assert_eq!(c["state"], pending.state().secret());
+    assert_eq!(c["nonce"], pending.nonce().unwrap().secret());
+    assert_eq!(c["code_challenge_method"], "S256");
+    assert_eq!(c["max_age"], 600, "a number inside the object");
+    assert_eq!(c["login_hint"], "jane");
+    assert_eq!(
+        c["claims"],
+        json!({"userinfo": {"email": {"essential": true}}}),
+        "an object inside the request object"
+    );
+    assert!(!c.contains_key("tenant"), "the endpoint's own parameter");
+
+    // The pending request handles the hybrid response.
+    let p = crypto::default_provider();
+    let id_token = op.sign(
+        JwsAlgorithm::ES256,
+        &with(
+            with(claims(), "nonce", c["nonce"].clone()),
+            "c_hash",
+            token_hash(JwsAlgorithm::ES256, CODE, p).into(),
+        ),
+    );
+    let fragment = authcore_oauth2::encode_form([
+        ("code", CODE),
+        ("id_token", id_token.as_str()),
+        ("state", c["state"].as_str().unwrap()),
+    ]);
+    let response =
+        AuthorizationResponse::from_redirect_uri_fragment(&format!("{REDIRECT}#{fragment}"))
+            .unwrap();
+    let out = pending
+        .handle_callback(&response)
+        .unwrap()
+        .validate(&verifier(), &op.keys(), now())
+        .unwrap();
+    let CallbackOutcome::CodeExchange(exchange) = out else {
+        panic!("the hybrid flow continues at the token endpoint")
+    };
+    assert_eq!(
+        exchange.front_channel_claims().map(|c| c.sub.as_str()),
+        Some("248289761001")
+    );
+}
+
+#[test]
+fn request_object_by_reference_and_pushed() {
+    let op = Op::new();
+    let rng = rng();
+    let signer = op.key(JwsAlgorithm::ES256);
+    let req = AuthenticationRequest::new(REDIRECT).scope("email");
+    let url = req
+        .signed_url_with_request_uri(&client(), &server(false), "https://client.example/ro/1")
+        .unwrap();
+    let q = query(&url);
+    assert_eq!(q["request_uri"], "https://client.example/ro/1");
+    assert_eq!(q["client_id"], CLIENT);
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["scope"], "openid email");
+    let (jwt, pending) = req
+        .build_request_object(&client(), &server(false), signer, now(), &rng)
+        .unwrap();
+    let c = request_object_claims_of(&jwt);
+    assert_eq!(c["scope"], "openid email");
+    assert_eq!(c["state"], pending.state().secret());
+
+    // Pushed (RFC 9126 with RFC 9101): client authentication and the object, nothing else.
+    let server = server(false)
+        .with_par_endpoint("https://op.example/par")
+        .unwrap()
+        .with_require_pushed_authorization_requests(true);
+    let (par, pushed) = AuthenticationRequest::new(REDIRECT)
+        .max_age(60)
+        .build_signed_par_request(&client(), &server, signer, now(), &rng)
+        .unwrap();
+    assert_eq!(par.uri(), "https://op.example/par");
+    assert!(par.headers().contains_key(http::header::AUTHORIZATION));
+    let form: Map<String, Value> = url::form_urlencoded::parse(par.body())
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect();
+    let mut names: Vec<&str> = form.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["client_id", "request"]);
+    let c = request_object_claims_of(form["request"].as_str().unwrap());
+    assert_eq!(c["max_age"], 60);
+    let (url, pending) = pushed
+        .handle_par_response(&json_response(
+            201,
+            r#"{"request_uri":"urn:ietf:params:oauth:request_uri:bwc4JK","expires_in":60}"#,
+        ))
+        .unwrap();
+    assert_eq!(
+        query(&url)["request_uri"],
+        "urn:ietf:params:oauth:request_uri:bwc4JK"
+    );
+    assert_eq!(c["state"], pending.state().secret());
+}
+
+#[test]
+fn request_object_misuse_is_refused() {
+    let op = Op::new();
+    let signer = op.key(JwsAlgorithm::ES256);
+    // No issuer: no audience for the object.
+    let no_issuer = AuthorizationServer::without_issuer()
+        .with_authorization_endpoint("https://op.example/authorize")
+        .unwrap();
+    assert!(matches!(
+        AuthenticationRequest::new(REDIRECT).build_signed_url(
+            &client(),
+            &no_issuer,
+            signer,
+            now(),
+            &rng()
+        ),
+        Err(Error::Misuse(_))
+    ));
+    // A server that requires PAR refuses front-channel objects too.
+    let par_only = server(false).with_require_pushed_authorization_requests(true);
+    assert!(
+        AuthenticationRequest::new(REDIRECT)
+            .build_signed_url(&client(), &par_only, signer, now(), &rng())
+            .is_err()
+    );
+    // Pushed requests are for the code flow only.
+    let with_par = server(false)
+        .with_par_endpoint("https://op.example/par")
+        .unwrap();
+    assert!(matches!(
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::CodeIdToken)
+            .build_signed_par_request(&client(), &with_par, signer, now(), &rng()),
+        Err(Error::Misuse(_))
+    ));
+    // Checks of the plain URL apply: a reserved extension parameter.
+    assert!(
+        AuthenticationRequest::new(REDIRECT)
+            .param("nonce", "mine")
+            .build_signed_url(&client(), &server(false), signer, now(), &rng())
+            .is_err()
+    );
+}
