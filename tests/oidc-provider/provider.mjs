@@ -65,6 +65,16 @@ const clients = [
     token_endpoint_auth_signing_alg: 'ES256',
     jwks: clientPublicKeys,
   },
+  // Authentication requests in signed request objects (OpenID Connect Core §6, RFC 9101),
+  // by value and pushed, with the client key of client-keys.json.
+  {
+    ...common,
+    client_id: 'jar',
+    client_secret: secret('jar'),
+    token_endpoint_auth_method: 'client_secret_basic',
+    request_object_signing_alg: 'ES256',
+    jwks: clientPublicKeys,
+  },
   {
     ...common,
     client_id: 'csjwt',
@@ -148,6 +158,7 @@ server.listen(0, '127.0.0.1', () => {
       idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       clientAuthSigningAlgValues: ['HS256', 'ES256', 'RS256', 'PS256', 'EdDSA'],
       dPoPSigningAlgValues: ['ES256', 'EdDSA'],
+      requestObjectSigningAlgValues: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     },
     features: {
       devInteractions: { enabled: true },
@@ -155,6 +166,7 @@ server.listen(0, '127.0.0.1', () => {
       introspection: { enabled: true },
       revocation: { enabled: true },
       pushedAuthorizationRequests: { enabled: true },
+      requestObjects: { enabled: true },
       // Nonces always required, so every DPoP exchange goes through the nonce retry.
       dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
       clientCredentials: { enabled: true },

@@ -478,6 +478,77 @@ async fn flow_10_backchannel_logout_token() {
     );
 }
 
+// (11) Authentication requests in signed request objects (OpenID Connect Core §6, RFC 9101):
+// by value in the authorization URL and pushed to the PAR endpoint. Outside the object the URL
+// carries no state, nonce, redirect URI or PKCE challenge, so the flow only completes when the
+// provider verified the object with the client's registered key and used its parameters
+// (`max_age` among them, which must come back as `auth_time`). An object signed with another
+// key is refused.
+#[tokio::test]
+async fn flow_11_signed_request_objects() {
+    let op = Provider::start(None);
+    let client = op.basic_client("jar").await;
+    let keys = std::fs::read(dir().join("client-keys.json")).unwrap();
+    let set = JwkSet::from_json(&keys).unwrap();
+    let signer = SigningKey::from_jwk(&set.keys[0], None, crypto::default_provider()).unwrap();
+    let request = || {
+        AuthenticationRequest::new(REDIRECT_URI)
+            .scope("email")
+            .max_age(600)
+    };
+    for pushed in [false, true] {
+        let (url, pending) = if pushed {
+            client
+                .push_authentication_request(request(), Some(&signer))
+                .await
+                .unwrap()
+        } else {
+            client
+                .signed_authentication_url(request(), &signer)
+                .unwrap()
+        };
+        let query: HashMap<_, _> = url.query_pairs().into_owned().collect();
+        for name in ["state", "nonce", "redirect_uri", "code_challenge"] {
+            assert!(
+                !query.contains_key(name),
+                "{name} is only inside the object"
+            );
+        }
+        assert!(query.contains_key(if pushed { "request_uri" } else { "request" }));
+        let callback = Browser::new().authorize(url.as_str()).await;
+        let auth = client
+            .authenticate(
+                pending,
+                &AuthorizationResponse::from_redirect_uri(&callback).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(auth.claims.sub, "alice");
+        assert!(auth.claims.auth_time.is_some(), "max_age inside the object");
+    }
+
+    // A key the provider does not know: the pushed request is refused.
+    let stranger = SigningKey::from_jwk(
+        &Jwk::generate(
+            JwsAlgorithm::ES256,
+            crypto::default_provider(),
+            client.random(),
+        )
+        .unwrap(),
+        None,
+        crypto::default_provider(),
+    )
+    .unwrap();
+    let refused = client
+        .push_authentication_request(request(), Some(&stranger))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("invalid_request_object"),
+        "{refused}"
+    );
+}
+
 #[test]
 fn provider_stops_when_its_guard_drops() {
     let op = Provider::start(None);

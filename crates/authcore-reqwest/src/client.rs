@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use authcore_jose::crypto::CryptoProvider;
-use authcore_jose::{AlgorithmFamily, JwsAlgorithm, SecureRandom};
+use authcore_jose::{AlgorithmFamily, JwsAlgorithm, JwsSigner, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     AuthorizationServerMetadata, ClientAuthentication, DeviceAuthorizationFlow, DpopExchange,
@@ -459,6 +459,40 @@ impl Client {
         request: AuthenticationRequest,
     ) -> Result<(Url, PendingAuthentication)> {
         Ok(request.build_url(&self.inner.client, &self.inner.server, self.inner.rng)?)
+    }
+
+    /// [`Client::authentication_url`] with the parameters in a request object signed by
+    /// `signer` (OpenID Connect Core §6.1, RFC 9101): the URL carries `client_id`,
+    /// `response_type`, `scope` and `request`. The provider must know the signer's public key
+    /// (the client's registered `jwks` or `jwks_uri`).
+    pub fn signed_authentication_url(
+        &self,
+        request: AuthenticationRequest,
+        signer: &dyn JwsSigner,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let i = &self.inner;
+        Ok(request.build_signed_url(&i.client, &i.server, signer, clock::now()?, i.rng)?)
+    }
+
+    /// Pushes an OpenID Connect authentication request (authorization code flow) to the PAR
+    /// endpoint (RFC 9126): as form parameters, or, with a `signer`, as a signed request
+    /// object. Returns the short authorization URL (`client_id` and `request_uri`) and the
+    /// pending request for [`Client::authenticate`].
+    pub async fn push_authentication_request(
+        &self,
+        request: AuthenticationRequest,
+        signer: Option<&dyn JwsSigner>,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let i = &self.inner;
+        let now = clock::now()?;
+        let (req, pushed) = match signer {
+            Some(signer) => {
+                request.build_signed_par_request(&i.client, &i.server, signer, now, i.rng)?
+            }
+            None => request.build_par_request(&i.client, &i.server, now, i.rng)?,
+        };
+        let resp = self.send_to_server(req).await?;
+        Ok(pushed.handle_par_response(&resp)?)
     }
 
     /// Handles an authentication response and completes it (OpenID Connect Core §3.1.3,

@@ -28,7 +28,9 @@
 //!   flows: [`ClientBuilder::discover`], [`Client::authorization_url`] /
 //!   [`Client::exchange_code`] (ID token validated when present),
 //!   [`Client::authentication_url`] / [`Client::authenticate`] (every OpenID Connect
-//!   response type), [`Client::refresh`], [`Client::client_credentials`],
+//!   response type; parameters in a signed request object with
+//!   [`Client::signed_authentication_url`], pushed with
+//!   [`Client::push_authentication_request`]), [`Client::refresh`], [`Client::client_credentials`],
 //!   [`Client::device_authorization`] and [`Client::poll_device`], [`Client::introspect`],
 //!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`],
 //!   [`Client::logout_url`], [`Client::validate_logout_token`], with DPoP on request
