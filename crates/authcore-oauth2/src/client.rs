@@ -316,6 +316,34 @@ impl AuthorizationServer {
         })
     }
 
+    /// The server as a client that uses mutual TLS sees it (RFC 8705 §5): the token, PAR,
+    /// device authorization, revocation and introspection endpoints are replaced by their
+    /// `mtls_endpoint_aliases` entries where the metadata has one. A client authenticating
+    /// with `tls_client_auth` or `self_signed_tls_client_auth`, or holding
+    /// certificate-bound access tokens, must use these. The authorization endpoint is the
+    /// browser's and stays as it is.
+    pub fn from_metadata_for_mtls(m: &AuthorizationServerMetadata) -> Result<Self> {
+        let mut server = Self::from_metadata(m)?;
+        for (name, slot) in [
+            ("token_endpoint", &mut server.token_endpoint),
+            (
+                "pushed_authorization_request_endpoint",
+                &mut server.par_endpoint,
+            ),
+            (
+                "device_authorization_endpoint",
+                &mut server.device_authorization_endpoint,
+            ),
+            ("revocation_endpoint", &mut server.revocation_endpoint),
+            ("introspection_endpoint", &mut server.introspection_endpoint),
+        ] {
+            if let Some(alias) = m.mtls_endpoint_alias(name)? {
+                *slot = Some(check_endpoint(alias)?);
+            }
+        }
+        Ok(server)
+    }
+
     endpoint_accessors! {
         authorization_endpoint, with_authorization_endpoint, "authorization endpoint";
         token_endpoint, with_token_endpoint, "token endpoint";

@@ -105,6 +105,25 @@ pub struct AuthorizationServerMetadata {
 }
 
 impl AuthorizationServerMetadata {
+    /// The `mtls_endpoint_aliases` entry for the endpoint metadata member `name` (such as
+    /// `token_endpoint`), if the server has one (RFC 8705 §5). An entry that is not a string is
+    /// an error.
+    pub fn mtls_endpoint_alias(&self, name: &str) -> Result<Option<&str>> {
+        match self
+            .mtls_endpoint_aliases
+            .as_ref()
+            .and_then(|m| m.get(name))
+        {
+            None => Ok(None),
+            Some(Value::String(url)) => Ok(Some(url)),
+            Some(_) => Err(ProtocolError::InvalidParameter {
+                name: "mtls_endpoint_aliases",
+                reason: "an alias is not a string",
+            }
+            .into()),
+        }
+    }
+
     /// Parses a metadata document and checks that its `issuer` is exactly `expected_issuer`
     /// (RFC 8414 §3.3: no normalization, a mismatch means the document must not be used).
     pub fn from_json(body: &[u8], expected_issuer: &str) -> Result<Self> {

@@ -603,3 +603,80 @@ fn rfc7523_jwt_bearer_grant_and_client_assertion() {
     assert_eq!(c["exp"], 1_700_000_060);
     assert_eq!(c["jti"].as_str().unwrap().len(), 22);
 }
+
+/// RFC 8705 §5: a client that uses mutual TLS takes the `mtls_endpoint_aliases` entries
+/// (the section's example aliases) in preference to the conventional endpoints.
+#[test]
+fn rfc8705_5_mtls_endpoint_aliases() {
+    let doc = r#"{
+      "issuer": "https://server.example.com",
+      "authorization_endpoint": "https://server.example.com/authz",
+      "token_endpoint": "https://server.example.com/token",
+      "introspection_endpoint": "https://server.example.com/introspect",
+      "revocation_endpoint": "https://server.example.com/revo",
+      "pushed_authorization_request_endpoint": "https://server.example.com/par",
+      "device_authorization_endpoint": "https://server.example.com/device",
+      "mtls_endpoint_aliases": {
+        "token_endpoint": "https://mtls.example.com/token",
+        "revocation_endpoint": "https://mtls.example.com/revo",
+        "introspection_endpoint": "https://mtls.example.com/introspect"
+      }
+    }"#;
+    let m = AuthorizationServerMetadata::from_json(doc.as_bytes(), "https://server.example.com")
+        .unwrap();
+    let plain = AuthorizationServer::from_metadata(&m).unwrap();
+    let mtls = AuthorizationServer::from_metadata_for_mtls(&m).unwrap();
+    assert_eq!(
+        plain.token_endpoint().unwrap().as_str(),
+        "https://server.example.com/token"
+    );
+    assert_eq!(
+        mtls.token_endpoint().unwrap().as_str(),
+        "https://mtls.example.com/token"
+    );
+    assert_eq!(
+        mtls.revocation_endpoint().unwrap().as_str(),
+        "https://mtls.example.com/revo"
+    );
+    assert_eq!(
+        mtls.introspection_endpoint().unwrap().as_str(),
+        "https://mtls.example.com/introspect"
+    );
+    // Endpoints without an alias, and the browser's authorization endpoint, stay.
+    assert_eq!(
+        mtls.par_endpoint().unwrap().as_str(),
+        "https://server.example.com/par"
+    );
+    assert_eq!(
+        mtls.device_authorization_endpoint().unwrap().as_str(),
+        "https://server.example.com/device"
+    );
+    assert_eq!(
+        mtls.authorization_endpoint().unwrap(),
+        plain.authorization_endpoint().unwrap()
+    );
+    assert_eq!(
+        m.mtls_endpoint_alias("token_endpoint").unwrap(),
+        Some("https://mtls.example.com/token")
+    );
+    assert_eq!(m.mtls_endpoint_alias("userinfo_endpoint").unwrap(), None);
+
+    // An alias that is not a string, or not an acceptable endpoint, is refused.
+    for aliases in [
+        r#"{"token_endpoint": 7}"#,
+        r#"{"token_endpoint": "http://mtls.example.com/token"}"#,
+        r#"{"revocation_endpoint": "https://mtls.example.com/revo#x"}"#,
+    ] {
+        let doc = format!(
+            r#"{{"issuer":"https://server.example.com","mtls_endpoint_aliases":{aliases}}}"#
+        );
+        let m =
+            AuthorizationServerMetadata::from_json(doc.as_bytes(), "https://server.example.com")
+                .unwrap();
+        assert!(AuthorizationServer::from_metadata(&m).is_ok());
+        assert!(
+            AuthorizationServer::from_metadata_for_mtls(&m).is_err(),
+            "{aliases}"
+        );
+    }
+}
