@@ -403,6 +403,22 @@ impl ProviderMetadata {
         Ok(AuthorizationServer::from_metadata(&self.oauth)?)
     }
 
+    /// [`ProviderMetadata::authorization_server`] for a client that uses mutual TLS: the
+    /// `mtls_endpoint_aliases` of RFC 8705 §5 replace the endpoints they name (see
+    /// [`AuthorizationServer::from_metadata_for_mtls`]).
+    pub fn authorization_server_for_mtls(&self) -> Result<AuthorizationServer> {
+        Ok(AuthorizationServer::from_metadata_for_mtls(&self.oauth)?)
+    }
+
+    /// The UserInfo endpoint for a client that uses mutual TLS: its `mtls_endpoint_aliases`
+    /// entry (RFC 8705 §5) when there is one, `userinfo_endpoint` otherwise.
+    pub fn userinfo_endpoint_for_mtls(&self) -> Result<Option<&str>> {
+        Ok(self
+            .oauth
+            .mtls_endpoint_alias("userinfo_endpoint")?
+            .or(self.userinfo_endpoint.as_deref()))
+    }
+
     /// A [`JwksCache`] for this provider's `jwks_uri`, building keys for `algorithms`.
     pub fn jwks_cache(&self, algorithms: &[JwsAlgorithm]) -> Result<JwksCache> {
         JwksCache::new(self.jwks_uri(), algorithms)

@@ -284,3 +284,41 @@ fn the_http_response() {
         )))
     ));
 }
+
+#[test]
+fn mtls_endpoint_aliases_for_mutual_tls_clients() {
+    let mut doc = document();
+    doc["mtls_endpoint_aliases"] = json!({
+        "token_endpoint": "https://mtls.op.example/token",
+        "userinfo_endpoint": "https://mtls.op.example/userinfo"
+    });
+    let m = parse(&doc).unwrap();
+    assert_eq!(
+        m.authorization_server_for_mtls()
+            .unwrap()
+            .token_endpoint()
+            .unwrap()
+            .as_str(),
+        "https://mtls.op.example/token"
+    );
+    assert_eq!(
+        m.authorization_server()
+            .unwrap()
+            .token_endpoint()
+            .unwrap()
+            .as_str(),
+        "https://op.example/token"
+    );
+    assert_eq!(
+        m.userinfo_endpoint_for_mtls().unwrap(),
+        Some("https://mtls.op.example/userinfo")
+    );
+    // Without an alias, the conventional endpoint.
+    let plain = parse(&document()).unwrap();
+    assert_eq!(
+        plain.userinfo_endpoint_for_mtls().unwrap(),
+        Some("https://op.example/userinfo")
+    );
+    doc["mtls_endpoint_aliases"] = json!({"userinfo_endpoint": ["https://x"]});
+    assert!(parse(&doc).unwrap().userinfo_endpoint_for_mtls().is_err());
+}
