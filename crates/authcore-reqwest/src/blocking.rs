@@ -17,7 +17,7 @@ use http::{Request, Response};
 use crate::clock;
 use crate::drive::MAX_JWKS_STEPS;
 use crate::error::{Error, Result};
-use crate::transport::{HttpConfig, check_redirect};
+use crate::transport::{HttpConfig, check_redirect, with_tls};
 
 /// A blocking HTTP client for the core's requests: same behaviour as the async
 /// [`crate::HttpClient`] (no redirects, timeouts, body cap).
@@ -30,12 +30,12 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client with `config`.
     pub fn new(config: &HttpConfig) -> Result<Self> {
-        let inner = reqwest::blocking::Client::builder()
+        let builder = reqwest::blocking::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.get_connect_timeout())
             .timeout(config.get_timeout())
-            .user_agent(config.get_user_agent().to_owned())
-            .build()?;
+            .user_agent(config.get_user_agent().to_owned());
+        let inner = with_tls!(builder, config.tls_parts()?).build()?;
         Ok(HttpClient {
             inner,
             max_response_bytes: config.get_max_response_bytes(),

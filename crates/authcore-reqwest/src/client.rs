@@ -68,6 +68,7 @@ pub struct ClientBuilder {
     id_token_algorithms: Vec<JwsAlgorithm>,
     discovery: DiscoveryOptions,
     jwks_min_refetch_interval: Option<u64>,
+    mtls: Option<bool>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -149,6 +150,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the client talks to the `mtls_endpoint_aliases` of discovered metadata (RFC
+    /// 8705 §5) instead of the conventional endpoints: token, PAR, device authorization,
+    /// revocation, introspection and UserInfo. By default it does when it authenticates with
+    /// `tls_client_auth` or `self_signed_tls_client_auth`, or when the [`HttpConfig`] has a
+    /// client certificate (certificate-bound tokens).
+    pub fn mtls_endpoint_aliases(mut self, use_them: bool) -> Self {
+        self.mtls = Some(use_them);
+        self
+    }
+
+    fn uses_mtls(&self) -> bool {
+        self.mtls.unwrap_or_else(|| {
+            matches!(
+                self.client.authentication(),
+                ClientAuthentication::TlsClientAuth | ClientAuthentication::SelfSignedTlsClientAuth
+            ) || (self.http.is_none() && self.config.has_client_certificate())
+        })
+    }
+
     /// Builds an OAuth 2.0 client for a server described by hand (no OpenID Connect: ID
     /// tokens are not validated, [`Client::userinfo`] is unavailable).
     pub fn build(self, server: AuthorizationServer) -> Result<Client> {
@@ -158,7 +178,11 @@ impl ClientBuilder {
     /// Builds an OpenID Connect client from provider metadata obtained elsewhere (a
     /// configuration file, a cached discovery document).
     pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<Client> {
-        let server = metadata.authorization_server()?;
+        let server = if self.uses_mtls() {
+            metadata.authorization_server_for_mtls()?
+        } else {
+            metadata.authorization_server()?
+        };
         Client::builder_finish(self, server, Some(metadata.oauth.clone()), Some(metadata))
     }
 
@@ -184,7 +208,11 @@ impl ClientBuilder {
             .execute(authcore_oauth2::build_metadata_request(issuer)?)
             .await?;
         let metadata = authcore_oauth2::parse_metadata_response(&resp, issuer)?;
-        let server = AuthorizationServer::from_metadata(&metadata)?;
+        let server = if builder.uses_mtls() {
+            AuthorizationServer::from_metadata_for_mtls(&metadata)?
+        } else {
+            AuthorizationServer::from_metadata(&metadata)?
+        };
         Client::builder_finish(builder, server, Some(metadata), None)
     }
 }
@@ -219,6 +247,8 @@ struct Inner {
     dpop: Option<DpopKey>,
     options: TokenResponseOptions,
     rng: &'static dyn SecureRandom,
+    // Whether endpoints are the metadata's mTLS aliases (RFC 8705 §5).
+    mtls: bool,
     // Last `DPoP-Nonce` per origin (RFC 9449 §8.2: the client uses the latest nonce it got).
     nonces: Mutex<HashMap<String, String>>,
 }
@@ -254,6 +284,7 @@ impl Client {
             id_token_algorithms: vec![JwsAlgorithm::RS256],
             discovery: DiscoveryOptions::new(),
             jwks_min_refetch_interval: None,
+            mtls: None,
         }
     }
 
@@ -263,6 +294,7 @@ impl Client {
         metadata: Option<AuthorizationServerMetadata>,
         provider_metadata: Option<ProviderMetadata>,
     ) -> Result<Client> {
+        let mtls = b.uses_mtls();
         let oidc = match provider_metadata {
             None => None,
             Some(metadata) => {
@@ -324,6 +356,7 @@ impl Client {
                 dpop: b.dpop,
                 options,
                 rng,
+                mtls,
                 nonces: Mutex::new(HashMap::new()),
             }),
         })
@@ -769,18 +802,7 @@ impl Client {
         expected_sub: Option<&str>,
     ) -> Result<UserInfo> {
         let endpoint = self
-            .inner
-            .oidc
-            .as_ref()
-            .and_then(|o| o.metadata.userinfo_endpoint.clone())
-            .or_else(|| {
-                self.inner
-                    .metadata
-                    .as_ref()
-                    .and_then(|m| m.extra.get("userinfo_endpoint"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            })
+            .userinfo_endpoint()?
             .ok_or(Error::Misuse("the server has no known userinfo_endpoint"))?;
         check_endpoint(&endpoint)?;
         let req = get_json(&endpoint)?;
@@ -790,6 +812,31 @@ impl Client {
             None => sub_of(&resp).unwrap_or_default(),
         };
         Ok(authcore_oidc::parse_userinfo_response(&resp, &sub)?)
+    }
+
+    /// The UserInfo endpoint: from OpenID Connect metadata, else from a `userinfo_endpoint`
+    /// member of RFC 8414 metadata; its mTLS alias when the client uses them.
+    fn userinfo_endpoint(&self) -> Result<Option<String>> {
+        let i = &self.inner;
+        if let Some(o) = &i.oidc {
+            return Ok(if i.mtls {
+                o.metadata.userinfo_endpoint_for_mtls()?.map(str::to_owned)
+            } else {
+                o.metadata.userinfo_endpoint.clone()
+            });
+        }
+        let Some(m) = &i.metadata else {
+            return Ok(None);
+        };
+        if i.mtls {
+            if let Some(alias) = m.mtls_endpoint_alias("userinfo_endpoint")? {
+                return Ok(Some(alias.to_owned()));
+            }
+        }
+        Ok(m.extra
+            .get("userinfo_endpoint")
+            .and_then(Value::as_str)
+            .map(str::to_owned))
     }
 
     /// Sends a request to a resource server with `access_token` (`Authorization: DPoP` plus a

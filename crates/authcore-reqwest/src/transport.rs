@@ -1,6 +1,7 @@
 //! Sending the core's `http::Request<Vec<u8>>` with reqwest and bringing back a bounded
 //! `http::Response<Vec<u8>>`.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -31,6 +32,52 @@ pub struct HttpConfig {
     timeout: Duration,
     max_response_bytes: usize,
     user_agent: String,
+    client_identity: Option<IdentityPem>,
+    roots: Option<Roots>,
+}
+
+/// A client certificate chain and its private key, in PEM. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+struct IdentityPem(Vec<u8>);
+
+impl fmt::Debug for IdentityPem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdentityPem(<redacted>)")
+    }
+}
+
+/// Root certificates (a PEM bundle) besides or instead of the platform's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Roots {
+    pem: Vec<u8>,
+    only: bool,
+}
+
+/// Applies [`TlsParts`] to a reqwest client builder, async or blocking (the two have the same
+/// methods and no common trait).
+macro_rules! with_tls {
+    ($builder:expr, $tls:expr) => {{
+        let tls: $crate::transport::TlsParts = $tls;
+        let mut builder = $builder;
+        if let Some(identity) = tls.identity {
+            builder = builder.identity(identity);
+        }
+        if tls.roots_only {
+            builder.tls_certs_only(tls.roots)
+        } else {
+            builder.tls_certs_merge(tls.roots)
+        }
+    }};
+}
+#[cfg(feature = "blocking")]
+pub(crate) use with_tls;
+
+/// The TLS settings of an [`HttpConfig`] in reqwest's types, for the async and the blocking
+/// client builders alike.
+pub(crate) struct TlsParts {
+    pub(crate) identity: Option<reqwest::Identity>,
+    pub(crate) roots: Vec<reqwest::Certificate>,
+    pub(crate) roots_only: bool,
 }
 
 impl Default for HttpConfig {
@@ -47,7 +94,66 @@ impl HttpConfig {
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             user_agent: concat!("authcore-reqwest/", env!("CARGO_PKG_VERSION")).to_owned(),
+            client_identity: None,
+            roots: None,
         }
+    }
+
+    /// Presents a client certificate in every TLS handshake (mutual TLS): what the
+    /// `tls_client_auth` and `self_signed_tls_client_auth` client authentication methods and
+    /// certificate-bound access tokens of RFC 8705 need from the transport. `pem` holds the
+    /// certificate chain (leaf first) and the private key (PKCS#8, PKCS#1 or SEC1), for
+    /// example the concatenation of a `.crt` and a `.key` file. Checked here: an unreadable
+    /// identity is an error now, not at the first request.
+    pub fn client_certificate_pem(mut self, pem: &[u8]) -> Result<Self> {
+        reqwest::Identity::from_pem(pem)?;
+        self.client_identity = Some(IdentityPem(pem.to_vec()));
+        Ok(self)
+    }
+
+    /// Trusts the root certificates of the PEM bundle `pem` as well as the platform's (a
+    /// private CA next to public ones).
+    pub fn extra_root_certificates_pem(self, pem: &[u8]) -> Result<Self> {
+        self.with_roots(pem, false)
+    }
+
+    /// Trusts only the root certificates of the PEM bundle `pem` (a private deployment, a
+    /// pinned CA): servers with certificates from any other CA are refused.
+    pub fn only_root_certificates_pem(self, pem: &[u8]) -> Result<Self> {
+        self.with_roots(pem, true)
+    }
+
+    fn with_roots(mut self, pem: &[u8], only: bool) -> Result<Self> {
+        if reqwest::Certificate::from_pem_bundle(pem)?.is_empty() {
+            return Err(Error::Misuse("the PEM bundle holds no certificate"));
+        }
+        self.roots = Some(Roots {
+            pem: pem.to_vec(),
+            only,
+        });
+        Ok(self)
+    }
+
+    /// Whether a client certificate is configured.
+    pub fn has_client_certificate(&self) -> bool {
+        self.client_identity.is_some()
+    }
+
+    /// The TLS settings in reqwest's types (parsed again: they were checked when set).
+    pub(crate) fn tls_parts(&self) -> Result<TlsParts> {
+        let identity = match &self.client_identity {
+            Some(IdentityPem(pem)) => Some(reqwest::Identity::from_pem(pem)?),
+            None => None,
+        };
+        let (roots, roots_only) = match &self.roots {
+            Some(r) => (reqwest::Certificate::from_pem_bundle(&r.pem)?, r.only),
+            None => (Vec::new(), false),
+        };
+        Ok(TlsParts {
+            identity,
+            roots,
+            roots_only,
+        })
     }
 
     /// Sets the connect timeout.
@@ -109,12 +215,12 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client with `config`.
     pub fn new(config: &HttpConfig) -> Result<Self> {
-        let inner = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
-            .user_agent(config.user_agent.clone())
-            .build()?;
+            .user_agent(config.user_agent.clone());
+        let inner = with_tls!(builder, config.tls_parts()?).build()?;
         Ok(HttpClient {
             inner,
             max_response_bytes: config.max_response_bytes,
