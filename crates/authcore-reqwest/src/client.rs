@@ -198,7 +198,10 @@ impl ClientBuilder {
         let resp = http
             .execute(authcore_oidc::build_discovery_request(issuer)?)
             .await?;
-        let builder = self.http_client(http.clone());
+        // Decided before the transport is fixed: a certificate in the config counts.
+        let mtls = self.uses_mtls();
+        let mut builder = self.http_client(http.clone());
+        builder.mtls = Some(mtls);
         if resp.status() != StatusCode::NOT_FOUND {
             let metadata =
                 authcore_oidc::parse_discovery_response(&resp, issuer, &builder.discovery)?;
