@@ -197,6 +197,24 @@ pub struct IssuerArgs {
     /// Timeout of each HTTP exchange, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub http_timeout: u64,
+
+    /// TLS settings.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// TLS settings of the HTTP client.
+#[derive(Debug, Args, Default)]
+pub struct TlsArgs {
+    /// A PEM file with a client certificate chain and its private key, presented in every
+    /// TLS handshake (mutual TLS, RFC 8705). With it the server's `mtls_endpoint_aliases`
+    /// are used, and the default `--auth-method` is `tls_client_auth`.
+    #[arg(long, value_name = "PEM_FILE")]
+    pub client_cert: Option<PathBuf>,
+
+    /// A PEM file of root certificates to trust besides the system's (a private CA).
+    #[arg(long, value_name = "PEM_FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The client's identity and how it authenticates.
@@ -225,7 +243,7 @@ pub struct ClientArgs {
 
     /// How the client authenticates at the token, device, introspection and revocation
     /// endpoints. Default: `private_key_jwt` with `--private-key`, `client_secret_basic`
-    /// with a secret, else `none` (a public client).
+    /// with a secret, `tls_client_auth` with `--client-cert`, else `none` (a public client).
     #[arg(long, value_enum, value_name = "METHOD")]
     pub auth_method: Option<AuthMethod>,
 
@@ -253,6 +271,13 @@ pub enum AuthMethod {
     /// A JWT assertion signed with `--private-key` (RFC 7523).
     #[value(name = "private_key_jwt")]
     PrivateKeyJwt,
+    /// The `--client-cert` certificate, issued by a CA the server trusts (RFC 8705 §2.1).
+    #[value(name = "tls_client_auth")]
+    TlsClientAuth,
+    /// The `--client-cert` certificate, self-signed and registered with the server (RFC
+    /// 8705 §2.2).
+    #[value(name = "self_signed_tls_client_auth")]
+    SelfSignedTlsClientAuth,
 }
 
 /// DPoP (RFC 9449) for the token requests.
@@ -381,6 +406,10 @@ pub struct DiscoverArgs {
     /// Timeout of each HTTP exchange, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub http_timeout: u64,
+
+    /// TLS settings.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Arguments of `oidc userinfo`.

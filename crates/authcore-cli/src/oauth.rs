@@ -27,9 +27,10 @@ use url::Url;
 use crate::Failure;
 use crate::cli::{
     AuthMethod, ClientArgs, ClientCredentialsArgs, DeviceArgs, DiscoverArgs, DpopArgs, IssuerArgs,
-    LoginArgs, OAuth2Command, OidcCommand, RefreshArgs, TokenArgs, TokenHint, UserinfoArgs,
+    LoginArgs, OAuth2Command, OidcCommand, RefreshArgs, TlsArgs, TokenArgs, TokenHint,
+    UserinfoArgs,
 };
-use crate::io::print_line;
+use crate::io::{print_line, read_input};
 use crate::keys;
 use crate::loopback;
 
@@ -160,15 +161,30 @@ fn check_issuer(issuer: &str, allow_http: bool) -> Result<bool, Failure> {
     }
 }
 
-fn http_client(timeout_secs: u64) -> Result<HttpClient, Failure> {
+fn http_client(timeout_secs: u64, tls: &TlsArgs) -> Result<HttpClient, Failure> {
     if timeout_secs == 0 {
         return Err(Failure::usage("--http-timeout must be at least 1 second"));
     }
     let timeout = Duration::from_secs(timeout_secs);
-    let config = HttpConfig::new()
+    let mut config = HttpConfig::new()
         .timeout(timeout)
         .connect_timeout(timeout.min(MAX_CONNECT_TIMEOUT))
         .user_agent(concat!("authcore-cli/", env!("CARGO_PKG_VERSION")));
+    let unusable = |flag: &str, e: authcore_reqwest::Error| {
+        Failure::usage(format!("{flag}: {}", error_chain(&e)))
+    };
+    if let Some(path) = &tls.client_cert {
+        let pem = read_input(path, "client certificate")?;
+        config = config
+            .client_certificate_pem(&pem)
+            .map_err(|e| unusable("--client-cert", e))?;
+    }
+    if let Some(path) = &tls.ca_cert {
+        let pem = read_input(path, "CA certificates")?;
+        config = config
+            .extra_root_certificates_pem(&pem)
+            .map_err(|e| unusable("--ca-cert", e))?;
+    }
     HttpClient::new(&config).map_err(from_adapter)
 }
 
@@ -179,21 +195,36 @@ fn method_name(m: AuthMethod) -> &'static str {
         AuthMethod::ClientSecretPost => "client_secret_post",
         AuthMethod::ClientSecretJwt => "client_secret_jwt",
         AuthMethod::PrivateKeyJwt => "private_key_jwt",
+        AuthMethod::TlsClientAuth => "tls_client_auth",
+        AuthMethod::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
     }
 }
 
 /// The client authentication the arguments ask for.
 fn client_auth(
     a: &ClientArgs,
+    tls: &TlsArgs,
     provider: &'static dyn CryptoProvider,
 ) -> Result<ClientAuthentication, Failure> {
     let method = a.auth_method.unwrap_or(if a.private_key.is_some() {
         AuthMethod::PrivateKeyJwt
     } else if a.client_secret.is_some() {
         AuthMethod::ClientSecretBasic
+    } else if tls.client_cert.is_some() {
+        AuthMethod::TlsClientAuth
     } else {
         AuthMethod::None
     });
+    let needs_cert = matches!(
+        method,
+        AuthMethod::TlsClientAuth | AuthMethod::SelfSignedTlsClientAuth
+    );
+    if needs_cert && tls.client_cert.is_none() {
+        return Err(Failure::usage(format!(
+            "--auth-method {} needs --client-cert PEM_FILE",
+            method_name(method)
+        )));
+    }
     if a.private_key.is_some() && method != AuthMethod::PrivateKeyJwt {
         return Err(Failure::usage(format!(
             "--private-key is for private_key_jwt, not --auth-method {}",
@@ -234,6 +265,8 @@ fn client_auth(
             let key = private_key(path, a.assertion_alg, "--assertion-alg", provider)?;
             ClientAuthentication::PrivateKeyJwt(Arc::new(key))
         }
+        AuthMethod::TlsClientAuth => ClientAuthentication::TlsClientAuth,
+        AuthMethod::SelfSignedTlsClientAuth => ClientAuthentication::SelfSignedTlsClientAuth,
     })
 }
 
@@ -319,10 +352,13 @@ async fn discovered_client(
     provider: &'static dyn CryptoProvider,
 ) -> Result<Client, Failure> {
     check_issuer(&issuer.issuer, issuer.allow_http)?;
-    let http = http_client(issuer.http_timeout)?;
-    let mut builder = Client::builder(client.client_id.clone(), client_auth(client, provider)?)
+    let http = http_client(issuer.http_timeout, &issuer.tls)?;
+    let auth = client_auth(client, &issuer.tls, provider)?;
+    let mut builder = Client::builder(client.client_id.clone(), auth)
         .http_client(http)
-        .crypto_provider(provider);
+        .crypto_provider(provider)
+        // A client certificate means mutual TLS: its endpoints are the aliases (RFC 8705 §5).
+        .mtls_endpoint_aliases(issuer.tls.client_cert.is_some());
     if let Some(k) = dpop {
         builder = builder.dpop(k.clone());
     }
@@ -548,12 +584,14 @@ async fn userinfo(a: UserinfoArgs, provider: &'static dyn CryptoProvider) -> Res
         None => None,
     };
     let insecure = check_issuer(&a.issuer.issuer, a.issuer.allow_http)?;
-    let http = http_client(a.issuer.http_timeout)?;
+    let http = http_client(a.issuer.http_timeout, &a.issuer.tls)?;
     let (metadata, _) = fetch_provider_metadata(&http, &a.issuer.issuer, insecure).await?;
-    let endpoint = metadata
-        .userinfo_endpoint
-        .as_deref()
-        .ok_or_else(|| Failure::rejected("the provider's metadata has no userinfo_endpoint"))?;
+    let endpoint = if a.issuer.tls.client_cert.is_some() {
+        metadata.userinfo_endpoint_for_mtls().map_err(from_oidc)?
+    } else {
+        metadata.userinfo_endpoint.as_deref()
+    }
+    .ok_or_else(|| Failure::rejected("the provider's metadata has no userinfo_endpoint"))?;
     let token = AccessToken::new(a.access_token);
     let response = match dpop {
         // RFC 9449 §7.1: `Authorization: DPoP` and a proof with `ath`; one retry when the
@@ -620,7 +658,7 @@ async fn fetch_provider_metadata(
 
 async fn discover(a: DiscoverArgs) -> Result<(), Failure> {
     let insecure = check_issuer(&a.issuer, a.allow_http)?;
-    let http = http_client(a.http_timeout)?;
+    let http = http_client(a.http_timeout, &a.tls)?;
     let (_, document) = fetch_provider_metadata(&http, &a.issuer, insecure).await?;
     let Value::Object(m) = document else {
         return Err(Failure::rejected(
@@ -636,11 +674,16 @@ async fn login(a: LoginArgs, provider: &'static dyn CryptoProvider) -> Result<()
         return Err(Failure::usage("--timeout must be at least 1 second"));
     }
     let dpop = dpop_key(&a.dpop, provider)?;
-    let auth = client_auth(&a.client, provider)?;
+    let auth = client_auth(&a.client, &a.issuer.tls, provider)?;
     let listener = loopback::Listener::bind(&a.redirect_uri).await?;
-    let http = http_client(a.issuer.http_timeout)?;
+    let http = http_client(a.issuer.http_timeout, &a.issuer.tls)?;
     let (metadata, _) = fetch_provider_metadata(&http, &a.issuer.issuer, insecure).await?;
-    let server = metadata.authorization_server().map_err(from_oidc)?;
+    let server = if a.issuer.tls.client_cert.is_some() {
+        metadata.authorization_server_for_mtls()
+    } else {
+        metadata.authorization_server()
+    }
+    .map_err(from_oidc)?;
     let require_par = server.require_pushed_authorization_requests();
     let mut builder = Client::builder(a.client.client_id.clone(), auth)
         .http_client(http.clone())

@@ -1073,6 +1073,101 @@ fn values_that_begin_with_a_hyphen_are_values() {
 }
 
 // ---------------------------------------------------------------------------------------
+// mutual TLS (RFC 8705), against the mutual TLS provider stub of authcore-tests
+
+#[test]
+fn mutual_tls_client_credentials_userinfo_and_discovery() {
+    let op = authcore_tests::mtls::MtlsProvider::start();
+    let dir = authcore_tests::mtls::tls_dir();
+    let cert = dir.join("client-identity.pem");
+    let ca = dir.join("ca.pem");
+    let (cert, ca) = (cert.to_str().unwrap(), ca.to_str().unwrap());
+    let tls = ["--client-cert", cert, "--ca-cert", ca];
+    let base = ["--issuer", op.issuer.as_str()];
+
+    // tls_client_auth is the default with a certificate; the token endpoint is the alias.
+    let mut args = vec!["oauth2", "client-credentials"];
+    args.extend(base);
+    args.extend(["--client-id", "mtls-client"]);
+    args.extend(tls);
+    let tokens = ok(&args).json();
+    assert_eq!(tokens["access_token"], "at-for-mtls-client");
+
+    // UserInfo at its alias, about the certificate's subject.
+    let mut args = vec!["oidc", "userinfo"];
+    args.extend(base);
+    args.extend([
+        "--access-token",
+        "at-for-mtls-client",
+        "--sub",
+        "mtls-client",
+    ]);
+    args.extend(tls);
+    assert_eq!(ok(&args).json()["sub"], "mtls-client");
+
+    // Discovery over mutual TLS, aliases printed as received.
+    let mut args = vec!["oidc", "discover", op.issuer.as_str()];
+    args.extend(tls);
+    let meta = ok(&args).json();
+    assert_eq!(
+        meta["mtls_endpoint_aliases"]["token_endpoint"],
+        format!("{}/mtls/token", op.issuer)
+    );
+
+    // A certificate for another client id: the server's refusal, exit 1.
+    let mut args = vec!["oauth2", "client-credentials"];
+    args.extend(base);
+    args.extend(["--client-id", "someone-else"]);
+    args.extend(tls);
+    fails(1, &args, &[], "invalid_client");
+
+    // Without the certificate the handshake fails: a network error, exit 2.
+    let mut args = vec!["oauth2", "client-credentials"];
+    args.extend(base);
+    args.extend(["--client-id", "mtls-client", "--ca-cert", ca]);
+    args.extend(["--auth-method", "none"]);
+    fails(2, &args, &[], "network error");
+}
+
+#[test]
+fn mutual_tls_usage_errors() {
+    let op = authcore_tests::mtls::MtlsProvider::start();
+    let ca = authcore_tests::mtls::tls_dir().join("ca.pem");
+    let ca = ca.to_str().unwrap();
+    for method in ["tls_client_auth", "self_signed_tls_client_auth"] {
+        let args = [
+            "oauth2",
+            "client-credentials",
+            "--issuer",
+            &op.issuer,
+            "--client-id",
+            "mtls-client",
+            "--auth-method",
+            method,
+        ];
+        fails(2, &args, &[], "needs --client-cert");
+    }
+    // A certificate without its key, and a file that is no PEM at all.
+    for (flag, file) in [
+        ("--client-cert", ca),
+        ("--ca-cert", env!("CARGO_MANIFEST_DIR")),
+    ] {
+        let args = [
+            "oauth2",
+            "client-credentials",
+            "--issuer",
+            &op.issuer,
+            "--client-id",
+            "mtls-client",
+            flag,
+            file,
+        ];
+        let out = run(&args);
+        assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // oidc userinfo
 
 #[test]
