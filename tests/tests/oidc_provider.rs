@@ -24,7 +24,7 @@ use authcore_oauth2::{
     AuthorizationRequest, AuthorizationResponse, ClientAuthentication, ClientSecret, DpopKey,
     TokenType, TokenTypeHint,
 };
-use authcore_oidc::{AuthenticationRequest, IdTokenClaims};
+use authcore_oidc::{Authentication, AuthenticationRequest, IdTokenClaims, PendingAuthentication};
 use authcore_reqwest::{AuthorizationTokens, Client};
 use authcore_tests::oidc_provider::{
     Browser, Landing, POST_LOGOUT_REDIRECT_URI, Provider, REDIRECT_URI, absolute, dir, form_action,
@@ -75,6 +75,19 @@ async fn code_flow(client: &Client, request: AuthorizationRequest) -> Authorizat
     let callback = Browser::new().authorize(url.as_str()).await;
     let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
     client.exchange_code(pending, &response).await.unwrap()
+}
+
+/// Sends the browser to the authentication request `url`, logs in and consents, and completes
+/// the authentication with the callback.
+async fn sign_in(client: &Client, url: url::Url, pending: PendingAuthentication) -> Authentication {
+    let callback = Browser::new().authorize(url.as_str()).await;
+    client
+        .authenticate(
+            pending,
+            &AuthorizationResponse::from_redirect_uri(&callback).unwrap(),
+        )
+        .await
+        .unwrap()
 }
 
 fn openid_request() -> AuthorizationRequest {
@@ -129,14 +142,7 @@ async fn flow_01_code_pkce_nonce_id_token_each_alg_and_userinfo() {
                     .max_age(600),
             )
             .unwrap();
-        let callback = Browser::new().authorize(url.as_str()).await;
-        let auth = client
-            .authenticate(
-                pending,
-                &AuthorizationResponse::from_redirect_uri(&callback).unwrap(),
-            )
-            .await
-            .unwrap();
+        let auth = sign_in(&client, url, pending).await;
         assert_eq!(auth.claims.sub, "alice");
         assert!(
             auth.claims.auth_time.is_some(),
@@ -515,14 +521,7 @@ async fn flow_11_signed_request_objects() {
             );
         }
         assert!(query.contains_key(if pushed { "request_uri" } else { "request" }));
-        let callback = Browser::new().authorize(url.as_str()).await;
-        let auth = client
-            .authenticate(
-                pending,
-                &AuthorizationResponse::from_redirect_uri(&callback).unwrap(),
-            )
-            .await
-            .unwrap();
+        let auth = sign_in(&client, url, pending).await;
         assert_eq!(auth.claims.sub, "alice");
         assert!(auth.claims.auth_time.is_some(), "max_age inside the object");
     }

@@ -265,26 +265,8 @@ impl IdTokenClaims {
     pub(crate) fn read_plain_json(payload: &[u8]) -> Option<Self> {
         let mut p = Plain::object(payload)?;
         let (mut iss, mut sub, mut aud, mut exp, mut iat) = (None, None, None, None, None);
-        let mut c = IdTokenClaims {
-            iss: String::new(),
-            sub: String::new(),
-            aud: Vec::new(),
-            exp: 0,
-            iat: 0,
-            nbf: None,
-            jti: None,
-            auth_time: None,
-            nonce: None,
-            acr: None,
-            amr: None,
-            azp: None,
-            at_hash: None,
-            c_hash: None,
-            s_hash: None,
-            sid: None,
-            standard: StandardClaims::default(),
-            extra: Map::new(),
-        };
+        // The required claims are filled in at the end, when all were seen.
+        let mut c = IdTokenClaims::required(String::new(), String::new(), Vec::new(), 0, 0);
         enum Slot<'s> {
             Text(&'s mut Option<String>),
             Date(&'s mut Option<u64>),
@@ -356,6 +338,30 @@ impl IdTokenClaims {
         Some(c)
     }
 
+    /// Claims with the required members and nothing else.
+    fn required(iss: String, sub: String, aud: Vec<String>, exp: u64, iat: u64) -> Self {
+        IdTokenClaims {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            nbf: None,
+            jti: None,
+            auth_time: None,
+            nonce: None,
+            acr: None,
+            amr: None,
+            azp: None,
+            at_hash: None,
+            c_hash: None,
+            s_hash: None,
+            sid: None,
+            standard: StandardClaims::default(),
+            extra: Map::new(),
+        }
+    }
+
     pub(crate) fn from_claims(claims: Claims) -> Result<Self> {
         let Claims {
             registered: r,
@@ -369,26 +375,9 @@ impl IdTokenClaims {
         };
         let exp = r.exp.ok_or(TokenError::MissingClaim("exp"))?.secs();
         let iat = r.iat.ok_or(TokenError::MissingClaim("iat"))?.secs();
-        let mut c = IdTokenClaims {
-            iss,
-            sub,
-            aud,
-            exp,
-            iat,
-            nbf: r.nbf.map(|d| d.secs()),
-            jti: r.jti,
-            auth_time: None,
-            nonce: None,
-            acr: None,
-            amr: None,
-            azp: None,
-            at_hash: None,
-            c_hash: None,
-            s_hash: None,
-            sid: None,
-            standard: StandardClaims::default(),
-            extra: Map::new(),
-        };
+        let mut c = IdTokenClaims::required(iss, sub, aud, exp, iat);
+        c.nbf = r.nbf.map(|d| d.secs());
+        c.jti = r.jti;
         // One pass over the other claims, each moved to its typed field.
         for (k, v) in extra {
             let slot = match k.as_str() {

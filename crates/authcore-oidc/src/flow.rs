@@ -372,14 +372,7 @@ impl AuthenticationRequest {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthentication)> {
-        if self.response_type != ResponseType::Code {
-            return Err(Error::Misuse(
-                "pushed authorization requests are built for response_type=code only",
-            ));
-        }
-        let (req, context) = self.into_oauth2()?;
-        let (request, pending) = req.build_par_request(client, server, now, rng)?;
-        Ok((request, PendingPushedAuthentication { pending, context }))
+        self.pushed(|req| req.build_par_request(client, server, now, rng))
     }
 
     /// Builds a pushed authorization request (RFC 9126 §3) whose parameters travel in a signed
@@ -394,13 +387,27 @@ impl AuthenticationRequest {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthentication)> {
+        self.pushed(|req| req.build_signed_par_request(client, server, signer, now, rng))
+    }
+
+    /// A pushed request for the authorization code flow, built by `push` from this request's
+    /// `authcore-oauth2` form.
+    fn pushed(
+        self,
+        push: impl FnOnce(
+            AuthorizationRequest,
+        ) -> authcore_oauth2::Result<(
+            http::Request<Vec<u8>>,
+            authcore_oauth2::PendingPushedAuthorization,
+        )>,
+    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthentication)> {
         if self.response_type != ResponseType::Code {
             return Err(Error::Misuse(
                 "pushed authorization requests are built for response_type=code only",
             ));
         }
         let (req, context) = self.into_oauth2()?;
-        let (request, pending) = req.build_signed_par_request(client, server, signer, now, rng)?;
+        let (request, pending) = push(req)?;
         Ok((request, PendingPushedAuthentication { pending, context }))
     }
 
