@@ -176,3 +176,18 @@ fn the_blocking_client_presents_it_too() {
     let tokens = parse_token_response(&response, &TokenResponseOptions::new()).unwrap();
     assert_eq!(tokens.access_token.secret(), "at-for-mtls-client");
 }
+
+#[cfg(feature = "blocking")]
+#[test]
+fn the_blocking_facade_takes_the_aliases_too() {
+    let op = MtlsProvider::start();
+    let builder = Client::builder("mtls-client", ClientAuthentication::TlsClientAuth)
+        .http_config(mtls_config());
+    let client = authcore_reqwest::blocking::Client::discover(builder, &op.issuer).unwrap();
+    let tokens = client.client_credentials(&[]).unwrap();
+    assert_eq!(tokens.access_token.secret(), "at-for-mtls-client");
+    let info = client
+        .userinfo(&tokens.access_token, Some("mtls-client"))
+        .unwrap();
+    assert_eq!(info.sub, "mtls-client");
+}

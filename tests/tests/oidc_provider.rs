@@ -548,6 +548,34 @@ async fn flow_11_signed_request_objects() {
     );
 }
 
+// The blocking facade (feature `blocking`) against the same provider, from a thread without
+// an async runtime: discovery, client credentials, introspection, revocation.
+#[cfg(feature = "blocking")]
+#[test]
+fn blocking_facade_client_credentials_introspection_revocation() {
+    let op = Provider::start(None);
+    let builder = Client::builder("basic", secret_basic("basic"));
+    let client = authcore_reqwest::blocking::Client::discover(builder, &op.issuer).unwrap();
+    assert!(client.as_async().provider_metadata().is_some());
+    let tokens = client.client_credentials(&["api:read"]).unwrap();
+    let token = tokens.access_token.secret();
+    let hint = Some(TokenTypeHint::AccessToken);
+    assert!(client.introspect(token, hint).unwrap().active);
+    client.revoke(token, hint).unwrap();
+    assert!(!client.introspect(token, hint).unwrap().active);
+
+    // Inside an async runtime it refuses instead of blocking the runtime's thread.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let refused = rt.block_on(async { client.client_credentials(&[]) });
+    assert!(
+        matches!(refused, Err(authcore_reqwest::Error::Misuse(_))),
+        "{refused:?}"
+    );
+}
+
 #[test]
 fn provider_stops_when_its_guard_drops() {
     let op = Provider::start(None);

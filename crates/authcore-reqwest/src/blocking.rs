@@ -1,4 +1,5 @@
-//! A blocking HTTP client (feature `blocking`), for programs without an async runtime.
+//! A blocking HTTP client and a blocking [`Client`] facade (feature `blocking`), for programs
+//! without an async runtime.
 //!
 //! It must not be created or used inside an async runtime (reqwest's blocking client runs its
 //! own). The state machines are driven the same way as in the async API; see
@@ -6,10 +7,13 @@
 
 use std::io::Read;
 
+mod facade;
+pub use facade::Client;
+
 use authcore_jose::SecureRandom;
 use authcore_oauth2::{
-    AuthorizationServer, Client, DeviceAction, DeviceAuthorizationFlow, DeviceFlowStep,
-    DpopExchange, DpopStep, TokenResponse, TokenResponseOptions,
+    AuthorizationServer, DeviceAction, DeviceAuthorizationFlow, DeviceFlowStep, DpopExchange,
+    DpopStep, TokenResponse, TokenResponseOptions,
 };
 use authcore_oidc::{JwksAction, JwksCache};
 use http::{Request, Response};
@@ -95,7 +99,7 @@ impl HttpClient {
     pub fn poll_device_flow(
         &self,
         mut flow: DeviceAuthorizationFlow,
-        client: &Client,
+        client: &authcore_oauth2::Client,
         server: &AuthorizationServer,
         options: &TokenResponseOptions,
         rng: &dyn SecureRandom,

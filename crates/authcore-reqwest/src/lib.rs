@@ -34,7 +34,8 @@
 //!   [`Client::device_authorization`] and [`Client::poll_device`], [`Client::introspect`],
 //!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`],
 //!   [`Client::logout_url`], [`Client::validate_logout_token`], with DPoP on request
-//!   ([`ClientBuilder::dpop`]).
+//!   ([`ClientBuilder::dpop`]). `blocking::Client` (feature `blocking`) runs the same flows
+//!   for programs without an async runtime.
 //!
 //! ## Transport defaults
 //!
