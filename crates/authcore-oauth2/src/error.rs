@@ -125,7 +125,8 @@ pub enum SecurityError {
         /// The type received.
         received: String,
     },
-    /// A JWT response (RFC 9701 introspection) failed verification.
+    /// A JWT from the server (an RFC 9701 introspection response, RFC 8414 signed metadata)
+    /// failed verification.
     InvalidJwtResponse(authcore_jose::Error),
     /// A refresh response grants scope tokens that the refresh token was never granted
     /// (RFC 6749 §6: a refresh cannot widen the original grant).

@@ -1,5 +1,6 @@
 //! Authorization server metadata (RFC 8414).
 
+use authcore_jose::{KeySource, UnixTime, jwt};
 use http::{Request, Response};
 use serde_json::{Map, Value};
 use url::Url;
@@ -134,6 +135,88 @@ impl AuthorizationServerMetadata {
             .into());
         }
         Self::from_object(wire::parse_json_object(body)?, expected_issuer)
+    }
+
+    /// Parses a metadata document whose `signed_metadata` (RFC 8414 §2.1) is verified and
+    /// applied: the JWT must be signed by one of `keys` and carry `iss` = `attester` (the party
+    /// vouching for the values, which may be the server itself or a federation authority);
+    /// `exp` and `nbf`, when present, are checked against `now`. Its metadata values then take
+    /// precedence over the plain JSON members, and the result is checked as
+    /// [`AuthorizationServerMetadata::from_json`] checks a document, the exact `issuer` match
+    /// included. A document without `signed_metadata` is refused here.
+    ///
+    /// ```
+    /// use authcore_oauth2::jose::crypto::default_provider;
+    /// use authcore_oauth2::jose::{InsecureTestRandom, Jwk, JwsAlgorithm, JwsHeader};
+    /// use authcore_oauth2::jose::{SigningKey, UnixTime, VerifyingKey, jwt};
+    /// use authcore_oauth2::AuthorizationServerMetadata;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let p = default_provider();
+    /// let jwk = Jwk::generate(JwsAlgorithm::EdDSA, p, &InsecureTestRandom::new(3))?;
+    /// let key = SigningKey::from_jwk(&jwk, None, p)?;
+    /// let signed = jwt::encode(
+    ///     &JwsHeader::new(JwsAlgorithm::EdDSA),
+    ///     &serde_json::json!({
+    ///         "iss": "https://federation.example",
+    ///         "issuer": "https://as.example",
+    ///         "token_endpoint": "https://as.example/signed-token",
+    ///     }),
+    ///     &key,
+    /// )?;
+    /// let doc = serde_json::json!({
+    ///     "issuer": "https://as.example",
+    ///     "token_endpoint": "https://as.example/token",
+    ///     "signed_metadata": signed,
+    /// });
+    /// let keys = VerifyingKey::from_jwk(&jwk.to_public()?, None, p)?;
+    /// let m = AuthorizationServerMetadata::from_json_with_signed_metadata(
+    ///     doc.to_string().as_bytes(),
+    ///     "https://as.example",
+    ///     &keys,
+    ///     "https://federation.example",
+    ///     UnixTime::from_secs(1_700_000_000),
+    /// )?;
+    /// assert_eq!(m.token_endpoint.as_deref(), Some("https://as.example/signed-token"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn from_json_with_signed_metadata(
+        body: &[u8],
+        expected_issuer: &str,
+        keys: &(impl KeySource + ?Sized),
+        attester: &str,
+        now: UnixTime,
+    ) -> Result<Self> {
+        if body.len() > wire::MAX_RESPONSE_BYTES {
+            return Err(ProtocolError::TooLarge {
+                limit: wire::MAX_RESPONSE_BYTES,
+            }
+            .into());
+        }
+        let mut o = wire::parse_json_object(body)?;
+        let token = match o.get("signed_metadata") {
+            Some(Value::String(t)) => t.clone(),
+            Some(_) => {
+                return Err(ProtocolError::InvalidParameter {
+                    name: "signed_metadata",
+                    reason: "not a string",
+                }
+                .into());
+            }
+            None => return Err(ProtocolError::MissingParameter("signed_metadata").into()),
+        };
+        let validation = jwt::Validation::new()
+            .required_claims(["iss"])
+            .issuer(attester);
+        let verified = jwt::verify(&token, keys, &validation, now)
+            .map_err(SecurityError::InvalidJwtResponse)?;
+        // The metadata values of the JWT override the plain ones; its JWT claims (the
+        // attester, times, identifier) are not metadata.
+        for (name, value) in verified.claims.extra {
+            o.insert(name, value);
+        }
+        Self::from_object(o, expected_issuer)
     }
 
     fn from_object(mut o: Map<String, Value>, expected_issuer: &str) -> Result<Self> {

@@ -680,3 +680,119 @@ fn rfc8705_5_mtls_endpoint_aliases() {
         );
     }
 }
+
+/// RFC 8414 §2.1: `signed_metadata` verified with the attester's keys; its values take
+/// precedence over the plain members; every failure refuses the document.
+#[test]
+fn rfc8414_2_1_signed_metadata() {
+    use authcore_oauth2::jose::{JwsHeader, VerifyingKey, jwt};
+    let p = crypto::default_provider();
+    let rng = InsecureTestRandom::new(11);
+    let jwk = Jwk::generate(JwsAlgorithm::EdDSA, p, &rng).unwrap();
+    let key = authcore_oauth2::jose::SigningKey::from_jwk(&jwk, None, p).unwrap();
+    let keys = VerifyingKey::from_jwk(&jwk.to_public().unwrap(), None, p).unwrap();
+    let other = Jwk::generate(JwsAlgorithm::EdDSA, p, &rng).unwrap();
+    let other = authcore_oauth2::jose::SigningKey::from_jwk(&other, None, p).unwrap();
+    const AS: &str = "https://server.example.com";
+    const ATTESTER: &str = "https://federation.example.com";
+    let now = UnixTime::from_secs(1_700_000_000);
+    let sign = |claims: serde_json::Value, key: &authcore_oauth2::jose::SigningKey| {
+        jwt::encode(&JwsHeader::new(JwsAlgorithm::EdDSA), &claims, key).unwrap()
+    };
+    let doc = |signed: &str| {
+        serde_json::json!({
+            "issuer": AS,
+            "token_endpoint": "https://server.example.com/token",
+            "scopes_supported": ["openid"],
+            "signed_metadata": signed,
+        })
+        .to_string()
+    };
+    let parse = |body: &str| {
+        AuthorizationServerMetadata::from_json_with_signed_metadata(
+            body.as_bytes(),
+            AS,
+            &keys,
+            ATTESTER,
+            now,
+        )
+    };
+    let good = sign(
+        serde_json::json!({
+            "iss": ATTESTER,
+            "iat": 1_699_999_000,
+            "exp": 1_700_003_600,
+            "issuer": AS,
+            "token_endpoint": "https://server.example.com/signed/token",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        }),
+        &key,
+    );
+    let m = parse(&doc(&good)).unwrap();
+    assert_eq!(
+        m.token_endpoint.as_deref(),
+        Some("https://server.example.com/signed/token"),
+        "the signed value takes precedence"
+    );
+    assert_eq!(
+        m.token_endpoint_auth_methods_supported.as_deref(),
+        Some(&["private_key_jwt".to_owned()][..])
+    );
+    assert_eq!(
+        m.scopes_supported.as_deref(),
+        Some(&["openid".to_owned()][..])
+    );
+    for jwt_claim in ["iss", "iat", "exp"] {
+        assert!(
+            !m.extra.contains_key(jwt_claim),
+            "{jwt_claim} is not metadata"
+        );
+    }
+
+    // Refused: another signer, another attester, an expired JWT, a signed issuer that is not
+    // the expected one, a tampered signature, no or a non-string signed_metadata.
+    let by_other = sign(serde_json::json!({"iss": ATTESTER}), &other);
+    let wrong_attester = sign(serde_json::json!({"iss": "https://evil.example"}), &key);
+    let expired = sign(
+        serde_json::json!({"iss": ATTESTER, "exp": 1_600_000_000}),
+        &key,
+    );
+    let other_issuer = sign(
+        serde_json::json!({"iss": ATTESTER, "issuer": "https://evil.example"}),
+        &key,
+    );
+    let mut tampered = good.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for signed in [
+        &by_other,
+        &wrong_attester,
+        &expired,
+        &other_issuer,
+        &tampered,
+    ] {
+        assert!(parse(&doc(signed)).is_err(), "{signed}");
+    }
+    assert!(matches!(
+        parse(&doc(&other_issuer)),
+        Err(Error::Security(
+            SecurityError::MetadataIssuerMismatch { .. }
+        ))
+    ));
+    let plain = serde_json::json!({"issuer": AS}).to_string();
+    assert!(matches!(
+        parse(&plain),
+        Err(Error::Protocol(ProtocolError::MissingParameter(
+            "signed_metadata"
+        )))
+    ));
+    let not_string = serde_json::json!({"issuer": AS, "signed_metadata": 1}).to_string();
+    assert!(parse(&not_string).is_err());
+    // Without verification the document parses, signed_metadata kept as received.
+    let unverified = AuthorizationServerMetadata::from_json(doc(&good).as_bytes(), AS).unwrap();
+    assert_eq!(
+        unverified.token_endpoint.as_deref(),
+        Some("https://server.example.com/token")
+    );
+    assert!(unverified.extra.contains_key("signed_metadata"));
+}
