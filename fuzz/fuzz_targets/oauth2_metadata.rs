@@ -1,4 +1,4 @@
-//! authcore-oauth2: authorization server metadata parsing and the exact issuer check never
+//! authcore-oauth2: authorization server metadata parsing, the exact issuer check, mtls aliases and signed metadata never
 //! panic.
 #![no_main]
 

@@ -104,9 +104,26 @@ pub fn fuzz_www_authenticate(data: &[u8]) {
     }
 }
 
-/// Authorization server metadata parsing with the exact issuer check.
+/// Authorization server metadata parsing with the exact issuer check, the mutual TLS view and
+/// signed metadata verification.
 pub fn fuzz_metadata(data: &[u8]) {
     if let Ok(m) = AuthorizationServerMetadata::from_json(data, "https://as.example") {
         let _ = AuthorizationServer::from_metadata(&m);
+        let _ = AuthorizationServer::from_metadata_for_mtls(&m);
+    }
+    // With `signed_metadata` verification (an HMAC key the input cannot sign with, so the
+    // paths up to the signature check are what runs).
+    if let Ok(key) = authcore_jose::VerifyingKey::hmac(
+        authcore_jose::JwsAlgorithm::HS256,
+        &[7; 32],
+        authcore_jose::crypto::default_provider(),
+    ) {
+        let _ = AuthorizationServerMetadata::from_json_with_signed_metadata(
+            data,
+            "https://as.example",
+            &key,
+            "https://as.example",
+            authcore_jose::UnixTime::from_secs(1_700_000_000),
+        );
     }
 }
