@@ -105,7 +105,7 @@ impl StandardClaims {
     }
 
     /// Stores a standard claim; any other claim is handed back.
-    fn set(&mut self, k: String, v: Value) -> Result<Option<(String, Value)>> {
+    pub(crate) fn set(&mut self, k: String, v: Value) -> Result<Option<(String, Value)>> {
         let slot = match k.as_str() {
             "name" => &mut self.name,
             "given_name" => &mut self.given_name,

@@ -198,6 +198,9 @@ pub enum UserInfoError {
     Claims(TokenError),
     /// An encrypted (JWE) response; decryption is not supported.
     Encrypted,
+    /// `_claim_names` / `_claim_sources` (aggregated and distributed claims, §5.6.2) are
+    /// malformed, or a Claims Provider's answer is.
+    ClaimSources(&'static str),
 }
 
 impl fmt::Display for Error {
@@ -319,6 +322,7 @@ impl fmt::Display for UserInfoError {
             }
             UserInfoError::Claims(e) => write!(f, "{e}"),
             UserInfoError::Encrypted => f.write_str("encrypted responses are not supported"),
+            UserInfoError::ClaimSources(m) => write!(f, "aggregated or distributed claims: {m}"),
         }
     }
 }

@@ -73,9 +73,21 @@ fn id_token_claims(payload: &[u8]) {
     }
 }
 
-/// UserInfo parsing, as a body and as responses of both content types.
+/// UserInfo parsing, as a body (with its aggregated and distributed claim references) and as
+/// responses of both content types.
 pub fn fuzz_userinfo(data: &[u8]) {
-    let _ = parse_userinfo_json(data, "248289761001");
+    if let Ok(info) = parse_userinfo_json(data, "248289761001") {
+        // Aggregated and distributed claim references, and what is built from them.
+        for source in crate::claim_sources(&info.extra).unwrap_or_default() {
+            let _ = crate::build_distributed_claims_request(&source, None);
+            let _ = source.verify_aggregated(
+                &authcore_jose::VerifyingKeys::new(),
+                Some(ISSUER),
+                "client",
+                NOW,
+            );
+        }
+    }
     for ct in ["application/json", "application/jwt"] {
         if let Ok(resp) = Response::builder()
             .status(200)

@@ -161,6 +161,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod claim_sources;
 mod claims;
 mod discovery;
 mod error;
@@ -178,6 +179,10 @@ pub use authcore_jose::{SecureRandom, UnixTime};
 /// The OAuth 2.0 crate this one builds on.
 pub use authcore_oauth2 as oauth2;
 
+pub use claim_sources::{
+    ClaimSource, ClaimSourceKind, build_distributed_claims_request, claim_sources,
+    parse_distributed_claims_response, verify_claims_jwt,
+};
 pub use claims::{Address, IdTokenClaims, StandardClaims};
 pub use discovery::{
     DiscoveryOptions, MAX_METADATA_BYTES, OPENID_CONFIGURATION, ProviderMetadata,
