@@ -750,3 +750,67 @@ fn unsupported_algorithms_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn nested_jwt_verifies_both_layers() {
+    let p = authcore_jose::crypto::default_provider();
+    let key = |alg, seed| {
+        let jwk = Jwk::generate(alg, p, &InsecureTestRandom::new(seed)).unwrap();
+        (
+            SigningKey::from_jwk(&jwk, None, p).unwrap(),
+            VerifyingKey::from_jwk(&jwk.to_public().unwrap(), None, p).unwrap(),
+        )
+    };
+    let (inner_signer, inner_key) = key(JwsAlgorithm::ES256, 1);
+    let (outer_signer, outer_key) = key(JwsAlgorithm::EdDSA, 20);
+    let (stranger, _) = key(JwsAlgorithm::EdDSA, 30);
+    let now = UnixTime::from_secs(100);
+    let inner = |claims: Value| {
+        jwt::encode(&JwsHeader::new(JwsAlgorithm::ES256), &claims, &inner_signer).unwrap()
+    };
+    let wrap = |payload: &str, cty: Option<&str>, signer: &SigningKey| {
+        let mut h = JwsHeader::new(authcore_jose::JwsSigner::algorithm(signer));
+        h.cty = cty.map(str::to_owned);
+        jws::sign_compact(&h, payload.as_bytes(), signer).unwrap()
+    };
+    let v = jwt::Validation::new().issuer("inner-issuer");
+    let good_inner = inner(json!({"iss": "inner-issuer", "exp": 200}));
+    for cty in ["JWT", "jwt"] {
+        let nested = wrap(&good_inner, Some(cty), &outer_signer);
+        let ok = jwt::verify_nested(&nested, &outer_key, &inner_key, &v, now).unwrap();
+        assert_eq!(ok.outer_header.alg, JwsAlgorithm::EdDSA);
+        assert_eq!(
+            ok.inner.claims.registered.iss.as_deref(),
+            Some("inner-issuer")
+        );
+        // The plain API never unwraps.
+        assert!(jwt::verify(&nested, &outer_key, &v, now).is_err());
+    }
+    // Each layer needs its own key, the outer header its `cty`, the inner claims their checks.
+    let by_stranger = wrap(&good_inner, Some("JWT"), &stranger);
+    assert!(jwt::verify_nested(&by_stranger, &outer_key, &inner_key, &v, now).is_err());
+    let nested = wrap(&good_inner, Some("JWT"), &outer_signer);
+    assert!(jwt::verify_nested(&nested, &outer_key, &outer_key, &v, now).is_err());
+    let untyped = wrap(&good_inner, None, &outer_signer);
+    assert!(matches!(
+        jwt::verify_nested(&untyped, &outer_key, &inner_key, &v, now),
+        Err(Error::Header(_))
+    ));
+    let other_cty = wrap(&good_inner, Some("text/plain"), &outer_signer);
+    assert!(jwt::verify_nested(&other_cty, &outer_key, &inner_key, &v, now).is_err());
+    let expired = wrap(
+        &inner(json!({"iss": "inner-issuer", "exp": 50})),
+        Some("JWT"),
+        &outer_signer,
+    );
+    assert!(matches!(
+        jwt::verify_nested(&expired, &outer_key, &inner_key, &v, now),
+        Err(Error::Validation(ValidationError::Expired { .. }))
+    ));
+    // Two levels of nesting: the inner token is not a JWT with claims.
+    let mut h = JwsHeader::new(JwsAlgorithm::ES256);
+    h.cty = Some("JWT".into());
+    let inner_nested = jws::sign_compact(&h, good_inner.as_bytes(), &inner_signer).unwrap();
+    let twice = wrap(&inner_nested, Some("JWT"), &outer_signer);
+    assert!(jwt::verify_nested(&twice, &outer_key, &inner_key, &v, now).is_err());
+}
