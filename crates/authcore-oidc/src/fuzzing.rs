@@ -107,7 +107,8 @@ pub fn fuzz_userinfo(data: &[u8]) {
     }
 }
 
-/// Back-channel logout request body parsing, then logout token validation of the token.
+/// Back-channel logout request body parsing, then logout token validation of the token; the
+/// bytes as a front-channel logout query.
 pub fn fuzz_logout_token(data: &[u8]) {
     let Some(v) = verifier() else { return };
     let keys = authcore_jose::VerifyingKeys::new();
@@ -115,6 +116,11 @@ pub fn fuzz_logout_token(data: &[u8]) {
         let _ = v.validate_logout_token(&token, &keys, NOW);
     }
     let _ = v.validate_logout_token(&String::from_utf8_lossy(data), &keys, NOW);
+    // The bytes as a front-channel logout query.
+    let query = String::from_utf8_lossy(data);
+    for session_required in [false, true] {
+        let _ = crate::parse_frontchannel_logout_query(&query, ISSUER, session_required);
+    }
 }
 
 /// JWK Set response handling by the cache machine, with `Cache-Control` from the first line.

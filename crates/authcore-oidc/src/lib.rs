@@ -200,8 +200,10 @@ pub use jwks::{
     DEFAULT_MIN_REFETCH_INTERVAL, JwksAction, JwksCache, MAX_JWKS_BYTES,
 };
 pub use logout::{
-    BACKCHANNEL_LOGOUT_EVENT, LOGOUT_TOKEN_TYP, LogoutRequest, LogoutToken,
-    MAX_LOGOUT_REQUEST_BYTES, logout_response, parse_logout_request, parse_logout_request_body,
+    BACKCHANNEL_LOGOUT_EVENT, FrontChannelLogout, LOGOUT_TOKEN_TYP, LogoutRequest, LogoutToken,
+    MAX_LOGOUT_REQUEST_BYTES, frontchannel_logout_response, logout_response,
+    parse_frontchannel_logout_query, parse_frontchannel_logout_request, parse_logout_request,
+    parse_logout_request_body,
 };
 pub use userinfo::{
     MAX_USERINFO_BYTES, UserInfo, build_userinfo_request, build_userinfo_request_dpop,

@@ -1,14 +1,15 @@
-//! Logout: the RP-initiated logout request (OpenID Connect RP-Initiated Logout 1.0 §2) and
+//! Logout: the RP-initiated logout request (OpenID Connect RP-Initiated Logout 1.0 §2),
+//! front-channel logout requests (OpenID Connect Front-Channel Logout 1.0 §2) and
 //! back-channel logout tokens (OpenID Connect Back-Channel Logout 1.0 §2).
 
 use authcore_jose::jwt::{Audience, Claims};
-use authcore_jose::{KeySource, UnixTime};
+use authcore_jose::{KeySource, UnixTime, constant_time_eq};
 use authcore_oauth2::{FormParams, IdToken, ProtocolError};
 use http::{Response, StatusCode};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::claims::take_string;
+use crate::claims::{IdTokenClaims, take_string};
 use crate::error::{Error, Result, TokenError};
 use crate::id_token::{IdTokenVerifier, check_audience, check_times, verify_signature};
 
@@ -172,6 +173,98 @@ pub fn logout_response(success: bool) -> Response<Vec<u8>> {
             .body(br#"{"error":"invalid_request"}"#.to_vec())
     };
     r.unwrap_or_default()
+}
+
+/// A front-channel logout request (OpenID Connect Front-Channel Logout 1.0 §2): the OP loads
+/// the RP's registered `frontchannel_logout_uri` in an iframe, adding `iss` and `sid` when it
+/// sends them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FrontChannelLogout {
+    /// `iss`, checked equal to the expected issuer.
+    pub iss: Option<String>,
+    /// `sid`: the session to end; without it, the request names no session.
+    pub sid: Option<String>,
+}
+
+/// Parses the query (without `?`) of a front-channel logout request (Front-Channel Logout 1.0
+/// §2). `iss` and `sid` come together or not at all; `iss` must equal `expected_issuer`
+/// exactly; with `session_required` (the client registered
+/// `frontchannel_logout_session_required`) both must be there. Repeated parameters are
+/// refused.
+pub fn parse_frontchannel_logout_query(
+    query: &str,
+    expected_issuer: &str,
+    session_required: bool,
+) -> Result<FrontChannelLogout> {
+    let params = FormParams::parse(query.as_bytes())?;
+    let take = |name| {
+        params
+            .get(name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let (iss, sid) = (take("iss"), take("sid"));
+    match (&iss, &sid) {
+        (Some(_), Some(_)) => {}
+        (None, None) if !session_required => {}
+        (None, _) => return Err(ProtocolError::MissingParameter("iss").into()),
+        (_, None) => return Err(ProtocolError::MissingParameter("sid").into()),
+    }
+    if let Some(received) = &iss {
+        if received != expected_issuer {
+            return Err(TokenError::Issuer {
+                expected: expected_issuer.to_owned(),
+                received: received.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(FrontChannelLogout { iss, sid })
+}
+
+/// [`parse_frontchannel_logout_query`] for a received request: a GET of the logout URI.
+pub fn parse_frontchannel_logout_request<B>(
+    req: &http::Request<B>,
+    expected_issuer: &str,
+    session_required: bool,
+) -> Result<FrontChannelLogout> {
+    if req.method() != http::Method::GET {
+        return Err(ProtocolError::Malformed("a front-channel logout request is a GET").into());
+    }
+    parse_frontchannel_logout_query(
+        req.uri().query().unwrap_or(""),
+        expected_issuer,
+        session_required,
+    )
+}
+
+impl FrontChannelLogout {
+    /// Whether the request ends the session that the ID token `claims` started: the same
+    /// issuer and the same `sid` (compared in constant time). A request without `sid` names
+    /// no session and ends none here; the caller decides what such a request means (the RP
+    /// may log the user out of every session with the issuer).
+    pub fn ends_session_of(&self, claims: &IdTokenClaims) -> bool {
+        match (&self.iss, &self.sid, &claims.sid) {
+            (Some(iss), Some(sid), Some(session)) => {
+                *iss == claims.iss && constant_time_eq(sid.as_bytes(), session.as_bytes())
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The RP's answer to a front-channel logout request: `200 OK` with the page `html` (often
+/// empty, or scripts that clear the RP's own state), never cached (§2 asks RPs to keep the
+/// response from being cached: `Cache-Control: no-cache, no-store` and `Pragma: no-cache`).
+pub fn frontchannel_logout_response(html: Vec<u8>) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(http::header::CACHE_CONTROL, "no-cache, no-store")
+        .header(http::header::PRAGMA, "no-cache")
+        .body(html)
+        .unwrap_or_default()
 }
 
 /// A validated logout token (Back-Channel Logout 1.0 §2.4).

@@ -539,3 +539,76 @@ fn back_channel_logout_requests_and_responses() {
     assert_eq!(bad.headers()["cache-control"], "no-store");
     assert!(String::from_utf8_lossy(bad.body()).contains("invalid_request"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Front-channel logout (Front-Channel Logout 1.0 §2)
+
+/// The claims of a validated ID token with session `sid`.
+fn session(sid: &str) -> authcore_oidc::IdTokenClaims {
+    let token = Op::new().sign(JwsAlgorithm::ES256, &with(claims(), "sid", json!(sid)));
+    verifier()
+        .validate(
+            &token,
+            &Op::new().keys(),
+            &authcore_oidc::IdTokenExpectations::token_endpoint(),
+            now(),
+        )
+        .unwrap()
+}
+
+#[test]
+fn frontchannel_logout_requests() {
+    use authcore_oidc::{
+        frontchannel_logout_response, parse_frontchannel_logout_query,
+        parse_frontchannel_logout_request,
+    };
+    let iss = url::form_urlencoded::byte_serialize(ISSUER.as_bytes()).collect::<String>();
+    let query = format!("iss={iss}&sid=08a5019c-17e1-4977-8f42-65a12843ea02");
+    let req = http::Request::get(format!("https://rp.example/frontchannel_logout?{query}"))
+        .body(())
+        .unwrap();
+    let logout = parse_frontchannel_logout_request(&req, ISSUER, true).unwrap();
+    assert_eq!(logout.iss.as_deref(), Some(ISSUER));
+    assert_eq!(
+        logout.sid.as_deref(),
+        Some("08a5019c-17e1-4977-8f42-65a12843ea02")
+    );
+    assert!(logout.ends_session_of(&session("08a5019c-17e1-4977-8f42-65a12843ea02")));
+    assert!(!logout.ends_session_of(&session("another-session")));
+
+    // Without parameters: allowed unless the client registered session_required; names no
+    // session.
+    let bare = parse_frontchannel_logout_query("", ISSUER, false).unwrap();
+    assert!(!bare.ends_session_of(&session("08a5019c-17e1-4977-8f42-65a12843ea02")));
+    assert!(parse_frontchannel_logout_query("", ISSUER, true).is_err());
+
+    // Refused: one without the other, another issuer, repeats, a POST.
+    for (q, what) in [
+        (format!("iss={iss}"), "iss without sid"),
+        ("sid=x".to_owned(), "iss missing"),
+        (
+            "iss=https%3A%2F%2Fevil.example&sid=x".to_owned(),
+            "another issuer",
+        ),
+        (format!("{query}&sid=y"), "repeated sid"),
+    ] {
+        assert!(
+            parse_frontchannel_logout_query(&q, ISSUER, false).is_err(),
+            "{what}"
+        );
+    }
+    assert!(matches!(
+        parse_frontchannel_logout_query("iss=https%3A%2F%2Fevil.example&sid=x", ISSUER, false),
+        Err(Error::Token(TokenError::Issuer { .. }))
+    ));
+    let post = http::Request::post(format!("https://rp.example/fc?{query}"))
+        .body(())
+        .unwrap();
+    assert!(parse_frontchannel_logout_request(&post, ISSUER, false).is_err());
+
+    // The page is never cached.
+    let r = frontchannel_logout_response(b"<!doctype html><p>Signed out".to_vec());
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-cache, no-store");
+    assert_eq!(r.headers()["pragma"], "no-cache");
+}
