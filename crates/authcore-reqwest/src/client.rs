@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use authcore_jose::crypto::CryptoProvider;
-use authcore_jose::{AlgorithmFamily, JwsAlgorithm, JwsSigner, SecureRandom};
+use authcore_jose::{AlgorithmFamily, JwsAlgorithm, JwsSigner, KeySource, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     AuthorizationServerMetadata, ClientAuthentication, DeviceAuthorizationFlow, DpopExchange,
@@ -840,6 +840,50 @@ impl Client {
             .get("userinfo_endpoint")
             .and_then(Value::as_str)
             .map(str::to_owned))
+    }
+
+    /// Resolves the aggregated and distributed claims of a UserInfo response (OpenID Connect
+    /// Core §5.6.2) whose Claims Provider is `claims_provider`, trusted with `keys`: every
+    /// source of `userinfo` is verified (an aggregated one's embedded JWT, a distributed one's
+    /// endpoint fetched with its access token, or `access_token` when the source gives none)
+    /// and the claims referred to it are merged into `userinfo`. Sources of other Claims
+    /// Providers are the caller's: pass their names in `only` to resolve a subset (`None`:
+    /// all). Returns the names of the sources resolved.
+    pub async fn resolve_claim_sources(
+        &self,
+        userinfo: &mut UserInfo,
+        only: Option<&[&str]>,
+        keys: &(impl KeySource + ?Sized),
+        claims_provider: Option<&str>,
+        access_token: Option<&AccessToken>,
+    ) -> Result<Vec<String>> {
+        let now = clock::now()?;
+        let client_id = self.client_id();
+        let mut resolved = Vec::new();
+        for source in authcore_oidc::claim_sources(&userinfo.extra)? {
+            if only.is_some_and(|names| !names.contains(&source.name.as_str())) {
+                continue;
+            }
+            let claims = match &source.kind {
+                authcore_oidc::ClaimSourceKind::Distributed { .. } => {
+                    let req =
+                        authcore_oidc::build_distributed_claims_request(&source, access_token)?;
+                    let resp = self.inner.http.execute(req).await?;
+                    authcore_oidc::parse_distributed_claims_response(
+                        &resp,
+                        &source,
+                        keys,
+                        claims_provider,
+                        client_id,
+                        now,
+                    )?
+                }
+                _ => source.verify_aggregated(keys, claims_provider, client_id, now)?,
+            };
+            userinfo.insert_source_claims(claims)?;
+            resolved.push(source.name);
+        }
+        Ok(resolved)
     }
 
     /// Sends a request to a resource server with `access_token` (`Authorization: DPoP` plus a

@@ -740,3 +740,80 @@ fn blocking_client_caps_and_refuses_redirects() {
     assert!(cache.contains_kid("b1"));
     drop(rt);
 }
+
+#[tokio::test]
+async fn claim_sources_resolved_aggregated_and_distributed() {
+    let provider = crypto::default_provider();
+    let cp_key = es256_key("cp");
+    let signer = SigningKey::from_jwk(&cp_key, None, provider).unwrap();
+    let sign = |claims: serde_json::Value| {
+        authcore_jose::jwt::encode(
+            &authcore_jose::JwsHeader::new(JwsAlgorithm::ES256),
+            &claims,
+            &signer,
+        )
+        .unwrap()
+    };
+    let distributed = sign(serde_json::json!({"iss": "https://cp.example", "credit_score": 650}));
+    let seen_auth = Arc::new(Mutex::new(Vec::new()));
+    let seen = seen_auth.clone();
+    let base = serve_with_base(move |_, req| {
+        seen.lock().unwrap().push(
+            req.headers()
+                .get("authorization")
+                .map(|v| v.to_str().unwrap().to_owned()),
+        );
+        match req.uri().path() {
+            "/claims" => Response::builder()
+                .header("content-type", "application/jwt")
+                .body(Full::new(Bytes::from(distributed.clone())))
+                .unwrap(),
+            _ => json(404, "{}"),
+        }
+    })
+    .await;
+    let aggregated = sign(serde_json::json!({
+        "iss": "https://cp.example", "phone_number": "+1 555", "email": "not-referred@x"
+    }));
+    let body = serde_json::json!({
+        "sub": "alice",
+        "email": "alice@example.com",
+        "_claim_names": {"phone_number": "agg", "credit_score": "dist"},
+        "_claim_sources": {
+            "agg": {"JWT": aggregated},
+            "dist": {"endpoint": format!("{base}/claims"), "access_token": "cp-token"}
+        }
+    });
+    let mut info =
+        authcore_oidc::parse_userinfo_json(body.to_string().as_bytes(), "alice").unwrap();
+    let keys = authcore_jose::VerifyingKey::from_jwk(&cp_key.to_public().unwrap(), None, provider)
+        .unwrap();
+    let client = device_client(&base);
+    let resolved = client
+        .resolve_claim_sources(&mut info, None, &keys, Some("https://cp.example"), None)
+        .await
+        .unwrap();
+    assert_eq!(resolved, ["agg", "dist"]);
+    assert_eq!(info.standard.phone_number.as_deref(), Some("+1 555"));
+    assert_eq!(info.extra["credit_score"], 650);
+    assert_eq!(info.standard.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(
+        seen_auth.lock().unwrap().as_slice(),
+        [Some("Bearer cp-token".to_owned())]
+    );
+
+    // Another Claims Provider's keys: nothing merged, an error.
+    let mut again =
+        authcore_oidc::parse_userinfo_json(body.to_string().as_bytes(), "alice").unwrap();
+    let stranger = es256_key("other");
+    let wrong =
+        authcore_jose::VerifyingKey::from_jwk(&stranger.to_public().unwrap(), None, provider)
+            .unwrap();
+    assert!(
+        client
+            .resolve_claim_sources(&mut again, Some(&["agg"]), &wrong, None, None)
+            .await
+            .is_err()
+    );
+    assert_eq!(again.standard.phone_number, None);
+}

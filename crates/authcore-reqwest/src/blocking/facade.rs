@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use authcore_jose::JwsSigner;
+use authcore_jose::{JwsSigner, KeySource};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     DeviceAuthorizationFlow, IdToken, IntrospectionResponse, PendingAuthorization, RefreshToken,
@@ -203,6 +203,15 @@ impl Client {
         fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> RevocationOutcome;
         /// See [`crate::Client::userinfo`].
         fn userinfo(&self, access_token: &AccessToken, expected_sub: Option<&str>) -> UserInfo;
+        /// See [`crate::Client::resolve_claim_sources`].
+        fn resolve_claim_sources(
+            &self,
+            userinfo: &mut UserInfo,
+            only: Option<&[&str]>,
+            keys: &(impl KeySource + ?Sized),
+            claims_provider: Option<&str>,
+            access_token: Option<&AccessToken>
+        ) -> Vec<String>;
         /// See [`crate::Client::send_protected`].
         fn send_protected(&self, request: Request<Vec<u8>>, access_token: &AccessToken)
             -> Response<Vec<u8>>;
