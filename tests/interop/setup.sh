@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the interop peers by package name: npm `jose` (from package-lock.json) into
-# tests/interop/node_modules and PyPI `jwcrypto` (from requirements.txt) into
-# tests/interop/.venv. Idempotent: a step whose inputs have not changed is skipped.
+# tests/interop/node_modules and PyPI `jwcrypto`, `PyJWT` and `Authlib` (from
+# requirements.txt) into tests/interop/.venv. Idempotent: a step whose inputs have not
+# changed is skipped.
 # Needs only node/npm and python3 (with its venv module) on the PATH.
 set -euo pipefail
 
@@ -28,11 +29,15 @@ else
   say "npm: installed jose $(node -p "require('./node_modules/jose/package.json').version")"
 fi
 
-# 2. python jwcrypto
+# 2. python jwcrypto, PyJWT, Authlib
+py_versions() {
+  .venv/bin/python -c 'from importlib.metadata import version
+print(", ".join(f"{p} {version(p)}" for p in ("jwcrypto", "PyJWT", "Authlib")))'
+}
 py_stamp="$(stamp_of requirements.txt)"
 if [[ -x .venv/bin/python && -f .venv/.authcore-setup-stamp && "$(cat .venv/.authcore-setup-stamp)" == "$py_stamp" ]] \
-    && .venv/bin/python -c 'import jwcrypto, cryptography' >/dev/null 2>&1; then
-  say "python: .venv is current (jwcrypto $(.venv/bin/python -c 'from importlib.metadata import version; print(version("jwcrypto"))')), skipped"
+    && .venv/bin/python -c 'import jwcrypto, cryptography, jwt, authlib' >/dev/null 2>&1; then
+  say "python: .venv is current ($(py_versions)), skipped"
 else
   if [[ ! -x .venv/bin/python ]]; then
     say "python: creating .venv"
@@ -42,5 +47,5 @@ else
   say "python: pip install -r requirements.txt"
   .venv/bin/python -m pip install --disable-pip-version-check --no-input -q -r requirements.txt >&2
   printf '%s\n' "$py_stamp" > .venv/.authcore-setup-stamp
-  say "python: installed jwcrypto $(.venv/bin/python -c 'from importlib.metadata import version; print(version("jwcrypto"))')"
+  say "python: installed $(py_versions)"
 fi

@@ -1,13 +1,18 @@
-//! Tokens signed here, verified by two independent JOSE implementations: the npm package
-//! `jose` and the Python package `jwcrypto` (pinned in `tests/interop/`, installed by package
-//! name by `tests/interop/setup.sh` on first run). The other direction, their tokens verified
-//! here, is `vectors/jws/cross-*.json` in `authcore-jose`'s vector tests.
+//! Tokens signed here, verified by four independent JOSE implementations: the npm package
+//! `jose` and the Python packages `jwcrypto`, `PyJWT` and `Authlib` (its `authlib.jose`
+//! module), pinned in `tests/interop/` and installed by package name by
+//! `tests/interop/setup.sh` on first run. The other direction, their tokens verified here, is
+//! `vectors/jws/cross-*.json` in `authcore-jose`'s vector tests.
 //!
 //! For every compiled-in crypto provider and every algorithm it signs with, this signs a
 //! compact JWT, a flattened JSON JWS, a detached compact JWS, a general JSON JWS with two
-//! signatures, and (HS256, EdDSA) RFC 7797 unencoded detached JWSs; each peer must accept them
-//! all, and must reject a copy of each with one signature byte changed (so that a peer which
-//! accepted everything would fail this test too).
+//! signatures, and (HS256, EdDSA) RFC 7797 unencoded detached JWSs; each peer must accept all
+//! of them that it can express, and must reject a copy of each with one signature byte changed
+//! (so that a peer which accepted everything would fail this test too). A peer is only given
+//! the shapes and algorithms its API has: `jose` has no ES256K, PyJWT has only the compact
+//! serialization and takes a detached payload only with `b64: false`, `authlib.jose` has
+//! neither detached payloads nor `b64: false`, and neither Python package knows the
+//! fully-specified `Ed25519` algorithm name (both have `EdDSA`).
 
 // Bounded waits measure elapsed time; reading the clock is the test harness's job here.
 #![allow(clippy::disallowed_methods)]
@@ -26,6 +31,11 @@ use serde_json::{Map, Value, json};
 /// Longest a peer (or the one-time setup) may run before the test gives up on it.
 const SETUP_LIMIT: Duration = Duration::from_secs(600);
 const PEER_LIMIT: Duration = Duration::from_secs(180);
+
+/// Fewest cases (valid and tampered) the PyJWT and Authlib tests must check: what ring alone
+/// gives them, so that a filter gone wrong or a shape that quietly stopped being signed fails.
+const PYJWT_MIN: usize = 28;
+const AUTHLIB_MIN: usize = 72;
 
 /// A fixed 2048-bit RSA key (RFC 7515 Appendix A.2): ring cannot generate RSA keys.
 const RSA_JWK: &str = r#"{"kty":"RSA",
@@ -321,16 +331,19 @@ fn peer_results(mut cmd: Command, cases: &[Case], what: &str) -> Vec<(String, bo
         .collect()
 }
 
-/// Checks a peer's answers: every valid case accepted unless its algorithm is one the peer
-/// lacks, every tampered one rejected. Returns the number of cases checked.
-fn check_peer(cmd: Command, what: &str, peer_lacks: &[&str]) -> usize {
+/// Checks a peer's answers: every valid case that `peer_has` keeps must be accepted, and a
+/// tampered copy of each rejected; at least `min_cases` cases (valid and tampered) must be
+/// checked. Returns the number of cases checked.
+fn check_peer(
+    cmd: Command,
+    what: &str,
+    peer_has: impl Fn(&Value) -> bool,
+    min_cases: usize,
+) -> usize {
     setup();
     let valid: Vec<Case> = signed_cases()
         .into_iter()
-        .filter(|c| {
-            let alg = c.value["alg"].as_str().unwrap_or_default();
-            !peer_lacks.contains(&alg)
-        })
+        .filter(|c| peer_has(&c.value))
         .collect();
     let bad: Vec<Case> = valid.iter().map(tampered).collect();
     let all: Vec<Case> = valid.into_iter().chain(bad).collect();
@@ -349,8 +362,16 @@ fn check_peer(cmd: Command, what: &str, peer_lacks: &[&str]) -> usize {
         all.len(),
         failures.join("\n")
     );
-    assert!(all.len() >= 40, "{what}: too few cases ({})", all.len());
+    assert!(
+        all.len() >= min_cases,
+        "{what}: too few cases ({} < {min_cases})",
+        all.len()
+    );
     all.len()
+}
+
+fn is(c: &Value, member: &str) -> bool {
+    c[member] == Value::Bool(true)
 }
 
 #[test]
@@ -358,7 +379,7 @@ fn node_jose_verifies_tokens_signed_here() {
     let mut cmd = Command::new("node");
     cmd.arg("verify_node_jose.mjs");
     // `jose` 6 has no secp256k1.
-    let n = check_peer(cmd, "node jose", &["ES256K"]);
+    let n = check_peer(cmd, "node jose", |c| c["alg"] != "ES256K", 40);
     eprintln!("node jose: {n} cases as expected");
 }
 
@@ -366,6 +387,40 @@ fn node_jose_verifies_tokens_signed_here() {
 fn jwcrypto_verifies_tokens_signed_here() {
     let mut cmd = Command::new(interop_dir().join(".venv/bin/python"));
     cmd.arg("verify_jwcrypto.py");
-    let n = check_peer(cmd, "jwcrypto", &[]);
+    let n = check_peer(cmd, "jwcrypto", |_| true, 40);
     eprintln!("jwcrypto: {n} cases as expected");
+}
+
+#[test]
+fn pyjwt_verifies_tokens_signed_here() {
+    let mut cmd = Command::new(interop_dir().join(".venv/bin/python"));
+    cmd.args(["verify_py_peer.py", "pyjwt"]);
+    // PyJWT's PyJWS is compact only, its `detached_payload` needs `b64: false`, and its
+    // algorithm table has EdDSA but not the fully-specified Ed25519 name.
+    let n = check_peer(
+        cmd,
+        "PyJWT",
+        |c| {
+            c["serialization"] == "compact"
+                && (!is(c, "detached") || is(c, "unencoded"))
+                && c["alg"] != "Ed25519"
+        },
+        PYJWT_MIN,
+    );
+    eprintln!("PyJWT: {n} cases as expected");
+}
+
+#[test]
+fn authlib_verifies_tokens_signed_here() {
+    let mut cmd = Command::new(interop_dir().join(".venv/bin/python"));
+    cmd.args(["verify_py_peer.py", "authlib"]);
+    // authlib.jose takes the payload from the serialization only, knows no `b64`, and
+    // registers EdDSA but not the fully-specified Ed25519 name.
+    let n = check_peer(
+        cmd,
+        "Authlib",
+        |c| !is(c, "detached") && !is(c, "unencoded") && c["alg"] != "Ed25519",
+        AUTHLIB_MIN,
+    );
+    eprintln!("Authlib: {n} cases as expected");
 }
