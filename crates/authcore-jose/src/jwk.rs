@@ -886,6 +886,11 @@ mod tests {
         let bad = [
             r#"{"kty":"EC","crv":"P-256","x":"AAAA","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}"#,
             r#"{"kty":"EC","crv":"P-999","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}"#,
+            // RFC 7518 §6.2.1.2, §6.2.2.1: coordinates and `d` have the full field length; a
+            // minimal-length encoding (one byte short, or one byte long) is refused.
+            r#"{"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"S2XpJFbZiItSs3m9-9Ue6GnvHw_GW2ZZaVtszggXIw"}"#,
+            r#"{"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","d":"vQwHqB-5Mnge1SdS9gzImmvl5Rk0_gGTjdtV2Pd4AQ"}"#,
+            r#"{"kty":"EC","crv":"P-256","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM","d":"APO9DAeoH7kyeB7VJ1L2DMiaa-XlGTT-AZON21XY93gB"}"#,
             r#"{"kty":"oct"}"#,
             r#"{"kty":"oct","k":""}"#,
             r#"{"kty":"oct","k":"AAAA","k":"AAAA"}"#,
