@@ -16,32 +16,15 @@ allow-list for a signature is the key's `alg` when it has one, else the header's
 Usage: tests/interop/.venv/bin/python tests/interop/verify_jwcrypto.py < cases.json
 """
 
-import base64
 import json
-import re
 import sys
 
 from jwcrypto import jwk, jws
 
-PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "oth")
-B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
-
-
-def b64d(s) -> bytes:
-    if not isinstance(s, str) or not B64URL.match(s) or len(s) % 4 == 1:
-        raise ValueError("not unpadded base64url")
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
+from peer_io import b64d, header_of, public_members, run_cases
 
 def public_jwk(key_json: dict) -> jwk.JWK:
-    if key_json.get("kty") != "oct" and any(m in key_json for m in PRIVATE):
-        key_json = {m: v for m, v in key_json.items() if m not in PRIVATE and m != "key_ops"}
-    return jwk.JWK(**key_json)
-
-
-def header_of(sig: dict) -> dict:
-    prot = json.loads(b64d(sig["protected"])) if sig.get("protected") else {}
-    return {**sig.get("header", {}), **prot}
+    return jwk.JWK(**public_members(key_json))
 
 
 def verify_serialized(raw: str, key_json: dict, alg: str, payload: bytes, detached: bool):
@@ -97,27 +80,7 @@ def check(case: dict):
 
 
 def main() -> int:
-    try:
-        cases = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-        if not isinstance(cases, list):
-            raise ValueError("input is not a JSON array")
-    except (ValueError, UnicodeDecodeError) as e:
-        print(f"verify_jwcrypto: unreadable input: {e}", file=sys.stderr)
-        return 2
-    results = []
-    for case in cases:
-        name = case.get("name") if isinstance(case, dict) else None
-        try:
-            if not isinstance(case, dict):
-                raise ValueError("case is not an object")
-            check(case)
-            results.append({"name": name, "ok": True, "error": ""})
-        except Exception as e:  # any failure of the peer is a reported result, not a crash
-            msg = str(e) or repr(e)
-            results.append({"name": name, "ok": False, "error": f"{type(e).__name__}: {msg}"})
-    json.dump(results, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    return run_cases(check, "verify_jwcrypto")
 
 
 if __name__ == "__main__":

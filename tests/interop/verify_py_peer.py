@@ -29,35 +29,15 @@ script reports any such case as not ok rather than working around the library):
 Usage: tests/interop/.venv/bin/python tests/interop/verify_py_peer.py pyjwt|authlib < cases.json
 """
 
-import base64
-import json
-import re
 import sys
 import warnings
 
-PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "oth")
-B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+from peer_io import b64d, header_of, public_members, run_cases
+
 
 
 class Inexpressible(Exception):
     """The case has a shape the peer library has no API for."""
-
-
-def b64d(s) -> bytes:
-    if not isinstance(s, str) or not B64URL.match(s) or len(s) % 4 == 1:
-        raise ValueError("not unpadded base64url")
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def public_members(key_json: dict) -> dict:
-    if key_json.get("kty") != "oct" and any(m in key_json for m in PRIVATE):
-        return {m: v for m, v in key_json.items() if m not in PRIVATE and m != "key_ops"}
-    return dict(key_json)
-
-
-def header_of(sig: dict) -> dict:
-    prot = json.loads(b64d(sig["protected"])) if sig.get("protected") else {}
-    return {**sig.get("header", {}), **prot}
 
 
 def allowed_alg(key_json: dict, sig: dict) -> str:
@@ -176,27 +156,7 @@ def main(argv) -> int:
         print(f"usage: verify_py_peer.py {'|'.join(PEERS)} < cases.json", file=sys.stderr)
         return 2
     peer = PEERS[argv[0]]
-    try:
-        cases = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-        if not isinstance(cases, list):
-            raise ValueError("input is not a JSON array")
-    except (ValueError, UnicodeDecodeError) as e:
-        print(f"verify_py_peer: unreadable input: {e}", file=sys.stderr)
-        return 2
-    results = []
-    for case in cases:
-        name = case.get("name") if isinstance(case, dict) else None
-        try:
-            if not isinstance(case, dict):
-                raise ValueError("case is not an object")
-            check(peer, case)
-            results.append({"name": name, "ok": True, "error": ""})
-        except Exception as e:  # any failure of the peer is a reported result, not a crash
-            msg = str(e) or repr(e)
-            results.append({"name": name, "ok": False, "error": f"{type(e).__name__}: {msg}"})
-    json.dump(results, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    return run_cases(lambda case: check(peer, case), "verify_py_peer")
 
 
 if __name__ == "__main__":
