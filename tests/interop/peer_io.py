@@ -35,6 +35,19 @@ def header_of(sig: dict) -> dict:
     return {**sig.get("header", {}), **prot}
 
 
+def split_compact(case: dict, keys: list, detached: bool):
+    """The three parts of a compact case, checked against its keys and detachment."""
+    value = case["jws"]
+    parts = value.split(".")
+    if len(parts) != 3:
+        raise ValueError("compact JWS must have three parts")
+    if len(keys) != 1:
+        raise ValueError(f"compact JWS needs one key, got {len(keys)}")
+    if detached and parts[1]:
+        raise ValueError("detached compact JWS has a payload part")
+    return parts
+
+
 def run_cases(check, program: str) -> int:
     """Reads the cases from stdin, calls check(case) on each (an exception is a failed case,
     never a crash of the script) and writes the results to stdout."""

@@ -32,7 +32,7 @@ Usage: tests/interop/.venv/bin/python tests/interop/verify_py_peer.py pyjwt|auth
 import sys
 import warnings
 
-from peer_io import b64d, header_of, public_members, run_cases
+from peer_io import b64d, header_of, public_members, run_cases, split_compact
 
 
 
@@ -49,18 +49,6 @@ def same_payload(got, payload: bytes):
         got = got.encode("utf-8")
     if got != payload:
         raise ValueError("verified payload differs from payload_b64")
-
-
-def split_compact(case: dict, keys: list, detached: bool):
-    value = case["jws"]
-    parts = value.split(".")
-    if len(parts) != 3:
-        raise ValueError("compact JWS must have three parts")
-    if len(keys) != 1:
-        raise ValueError(f"compact JWS needs one key, got {len(keys)}")
-    if detached and parts[1]:
-        raise ValueError("detached compact JWS has a payload part")
-    return parts
 
 
 def check_pyjwt(case: dict, keys: list, payload: bytes, detached: bool):
