@@ -348,8 +348,6 @@ impl AuthorizationRequest {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(String, PendingAuthorization)> {
-        // The audience is checked before anything is generated.
-        request_object_audience(server)?;
         let (params, pending) = self.prepare(client, server, rng)?;
         let claims = request_object_claims(params)?;
         let jwt = sign_request_object(claims, client, server, signer, now, rng)?;
@@ -454,12 +452,6 @@ fn append_query(endpoint: &Url, params: &[(String, String)]) -> Url {
 /// Lifetime of a request object, in seconds (`exp` - `iat`).
 const REQUEST_OBJECT_LIFETIME: u64 = 300;
 
-fn request_object_audience(server: &AuthorizationServer) -> Result<&str> {
-    server.issuer().ok_or(Error::Misuse(
-        "a request object needs the issuer as its audience",
-    ))
-}
-
 /// The claims of a request object (RFC 9101 §4) carrying authorization request `params`.
 ///
 /// Each parameter becomes a string member, except those whose value is JSON by their own
@@ -519,7 +511,9 @@ pub fn sign_request_object(
     now: UnixTime,
     rng: &dyn SecureRandom,
 ) -> Result<String> {
-    let aud = request_object_audience(server)?;
+    let aud = server.issuer().ok_or(Error::Misuse(
+        "a request object needs the issuer as its audience",
+    ))?;
     for name in ["iss", "aud", "iat", "nbf", "exp", "jti"] {
         if claims.contains_key(name) {
             return Err(Error::Misuse(

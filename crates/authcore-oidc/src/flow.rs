@@ -425,6 +425,7 @@ impl AuthenticationRequest {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(String, PendingAuthentication)> {
+        // Refused here, as this crate's misuse, before any value is generated.
         if server.issuer().is_none() {
             return Err(Error::Misuse(
                 "a request object needs the issuer as its audience",
@@ -456,15 +457,9 @@ impl AuthenticationRequest {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(Url, PendingAuthentication)> {
-        let response_type = self.response_type;
-        let scope = self.scope_value();
+        let mut url = self.outer_url(client, server)?;
         let (jwt, pending) = self.build_request_object(client, server, signer, now, rng)?;
-        let mut url = server.authorization_endpoint()?.clone();
-        url.query_pairs_mut()
-            .append_pair("client_id", client.client_id())
-            .append_pair("response_type", response_type.as_str())
-            .append_pair("scope", &scope)
-            .append_pair("request", &jwt);
+        url.query_pairs_mut().append_pair("request", &jwt);
         Ok((url, pending))
     }
 
@@ -477,12 +472,20 @@ impl AuthenticationRequest {
         server: &AuthorizationServer,
         request_uri: &str,
     ) -> Result<Url> {
+        let mut url = self.outer_url(client, server)?;
+        url.query_pairs_mut()
+            .append_pair("request_uri", request_uri);
+        Ok(url)
+    }
+
+    /// The authorization endpoint with the parameters OpenID Connect Core §6.1 wants outside a
+    /// request object as well: `client_id`, `response_type` and `scope`.
+    fn outer_url(&self, client: &Client, server: &AuthorizationServer) -> Result<Url> {
         let mut url = server.authorization_endpoint()?.clone();
         url.query_pairs_mut()
             .append_pair("client_id", client.client_id())
             .append_pair("response_type", self.response_type.as_str())
-            .append_pair("scope", &self.scope_value())
-            .append_pair("request_uri", request_uri);
+            .append_pair("scope", &self.scope_value());
         Ok(url)
     }
 
