@@ -72,24 +72,6 @@ pub struct StandardClaims {
     pub updated_at: Option<u64>,
 }
 
-const STRING_CLAIMS: [&str; 15] = [
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "email",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "phone_number",
-];
-
 impl StandardClaims {
     /// Moves the standard claims out of `m` (wrong JSON types are rejections).
     pub(crate) fn take_from(m: &mut Map<String, Value>) -> Result<Self> {
@@ -104,36 +86,43 @@ impl StandardClaims {
         Ok(s)
     }
 
+    /// The typed field of the scalar standard claim `name` (every one but `address`), with the
+    /// claim's name for error messages.
+    fn slot(&mut self, name: &str) -> Option<(&'static str, Slot<'_>)> {
+        let text = |n, t| Some((n, Slot::Text(t)));
+        match name {
+            "name" => text("name", &mut self.name),
+            "given_name" => text("given_name", &mut self.given_name),
+            "family_name" => text("family_name", &mut self.family_name),
+            "middle_name" => text("middle_name", &mut self.middle_name),
+            "nickname" => text("nickname", &mut self.nickname),
+            "preferred_username" => text("preferred_username", &mut self.preferred_username),
+            "profile" => text("profile", &mut self.profile),
+            "picture" => text("picture", &mut self.picture),
+            "website" => text("website", &mut self.website),
+            "email" => text("email", &mut self.email),
+            "gender" => text("gender", &mut self.gender),
+            "birthdate" => text("birthdate", &mut self.birthdate),
+            "zoneinfo" => text("zoneinfo", &mut self.zoneinfo),
+            "locale" => text("locale", &mut self.locale),
+            "phone_number" => text("phone_number", &mut self.phone_number),
+            "email_verified" => Some(("email_verified", Slot::Flag(&mut self.email_verified))),
+            "phone_number_verified" => Some((
+                "phone_number_verified",
+                Slot::Flag(&mut self.phone_number_verified),
+            )),
+            "updated_at" => Some(("updated_at", Slot::Date(&mut self.updated_at))),
+            _ => None,
+        }
+    }
+
     /// Stores a standard claim; any other claim is handed back.
     pub(crate) fn set(&mut self, k: String, v: Value) -> Result<Option<(String, Value)>> {
-        let slot = match k.as_str() {
-            "name" => &mut self.name,
-            "given_name" => &mut self.given_name,
-            "family_name" => &mut self.family_name,
-            "middle_name" => &mut self.middle_name,
-            "nickname" => &mut self.nickname,
-            "preferred_username" => &mut self.preferred_username,
-            "profile" => &mut self.profile,
-            "picture" => &mut self.picture,
-            "website" => &mut self.website,
-            "email" => &mut self.email,
-            "gender" => &mut self.gender,
-            "birthdate" => &mut self.birthdate,
-            "zoneinfo" => &mut self.zoneinfo,
-            "locale" => &mut self.locale,
-            "phone_number" => &mut self.phone_number,
-            "email_verified" => {
-                self.email_verified = bool_value(v, "email_verified")?;
-                return Ok(None);
-            }
-            "phone_number_verified" => {
-                self.phone_number_verified = bool_value(v, "phone_number_verified")?;
-                return Ok(None);
-            }
-            "updated_at" => {
-                self.updated_at = date_value(v, "updated_at")?;
-                return Ok(None);
-            }
+        if let Some((name, slot)) = self.slot(&k) {
+            slot.assign(v, name)?;
+            return Ok(None);
+        }
+        match k.as_str() {
             "address" => {
                 self.address = match v {
                     Value::Null => None,
@@ -148,22 +137,46 @@ impl StandardClaims {
                     }),
                     _ => return Err(TokenError::WrongType("address").into()),
                 };
-                return Ok(None);
+                Ok(None)
             }
-            _ => return Ok(Some((k, v))),
-        };
-        *slot = string_value(v, standard_name(&k))?;
-        Ok(None)
+            _ => Ok(Some((k, v))),
+        }
     }
 }
 
-/// The `&'static` name of a standard string claim, for error messages.
-fn standard_name(k: &str) -> &'static str {
-    STRING_CLAIMS
-        .iter()
-        .copied()
-        .find(|n| *n == k)
-        .unwrap_or("(standard claim)")
+/// A typed claim field that a value of one JSON type goes to.
+enum Slot<'s> {
+    Text(&'s mut Option<String>),
+    Date(&'s mut Option<u64>),
+    Flag(&'s mut Option<bool>),
+    Texts(&'s mut Option<Vec<String>>),
+}
+
+impl Slot<'_> {
+    /// Stores the strict parser's value of claim `name` (`null`: absent; another JSON type:
+    /// [`TokenError::WrongType`]).
+    fn assign(self, v: Value, name: &'static str) -> Result<()> {
+        match self {
+            Slot::Text(t) => *t = string_value(v, name)?,
+            Slot::Flag(f) => *f = bool_value(v, name)?,
+            Slot::Date(d) => *d = date_value(v, name)?,
+            Slot::Texts(t) => {
+                *t = match v {
+                    Value::Null => None,
+                    Value::Array(a) => Some(
+                        a.into_iter()
+                            .map(|v| match v {
+                                Value::String(s) => Ok(s),
+                                _ => Err(TokenError::WrongType(name)),
+                            })
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ),
+                    _ => return Err(TokenError::WrongType(name).into()),
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn string_value(v: Value, name: &'static str) -> Result<Option<String>> {
@@ -267,14 +280,7 @@ impl IdTokenClaims {
         let (mut iss, mut sub, mut aud, mut exp, mut iat) = (None, None, None, None, None);
         // The required claims are filled in at the end, when all were seen.
         let mut c = IdTokenClaims::required(String::new(), String::new(), Vec::new(), 0, 0);
-        enum Slot<'s> {
-            Text(&'s mut Option<String>),
-            Date(&'s mut Option<u64>),
-            Flag(&'s mut Option<bool>),
-            Texts(&'s mut Option<Vec<String>>),
-        }
         while let Some(name) = p.member()? {
-            let s = &mut c.standard;
             let slot = match name {
                 "iss" => Slot::Text(&mut iss),
                 "sub" => Slot::Text(&mut sub),
@@ -287,42 +293,18 @@ impl IdTokenClaims {
                 "iat" => Slot::Date(&mut iat),
                 "nbf" => Slot::Date(&mut c.nbf),
                 "jti" => Slot::Text(&mut c.jti),
-                "auth_time" => Slot::Date(&mut c.auth_time),
-                "nonce" => Slot::Text(&mut c.nonce),
-                "acr" => Slot::Text(&mut c.acr),
-                "amr" => Slot::Texts(&mut c.amr),
-                "azp" => Slot::Text(&mut c.azp),
-                "at_hash" => Slot::Text(&mut c.at_hash),
-                "c_hash" => Slot::Text(&mut c.c_hash),
-                "s_hash" => Slot::Text(&mut c.s_hash),
-                "sid" => Slot::Text(&mut c.sid),
-                "name" => Slot::Text(&mut s.name),
-                "given_name" => Slot::Text(&mut s.given_name),
-                "family_name" => Slot::Text(&mut s.family_name),
-                "middle_name" => Slot::Text(&mut s.middle_name),
-                "nickname" => Slot::Text(&mut s.nickname),
-                "preferred_username" => Slot::Text(&mut s.preferred_username),
-                "profile" => Slot::Text(&mut s.profile),
-                "picture" => Slot::Text(&mut s.picture),
-                "website" => Slot::Text(&mut s.website),
-                "email" => Slot::Text(&mut s.email),
-                "gender" => Slot::Text(&mut s.gender),
-                "birthdate" => Slot::Text(&mut s.birthdate),
-                "zoneinfo" => Slot::Text(&mut s.zoneinfo),
-                "locale" => Slot::Text(&mut s.locale),
-                "phone_number" => Slot::Text(&mut s.phone_number),
-                "email_verified" => Slot::Flag(&mut s.email_verified),
-                "phone_number_verified" => Slot::Flag(&mut s.phone_number_verified),
-                "updated_at" => Slot::Date(&mut s.updated_at),
                 // A second `aud`, an `address` object: the strict path decides.
                 "aud" | "address" => return None,
-                _ => {
-                    let v = p.scalar()?;
-                    match c.extra.insert(name.to_owned(), v) {
-                        None => continue,
-                        Some(_) => return None,
+                _ => match c.slot(name) {
+                    Some((_, slot)) => slot,
+                    None => {
+                        let v = p.scalar()?;
+                        match c.extra.insert(name.to_owned(), v) {
+                            None => continue,
+                            Some(_) => return None,
+                        }
                     }
-                }
+                },
             };
             // A slot already filled is a repeated name, which the strict path rejects.
             match slot {
@@ -336,6 +318,24 @@ impl IdTokenClaims {
         p.finish()?;
         (c.iss, c.sub, c.aud, c.exp, c.iat) = (iss?, sub?, aud?, exp?, iat?);
         Some(c)
+    }
+
+    /// The typed field of an OpenID Connect claim beyond the registered ones (or of a scalar
+    /// standard claim), with the claim's name for error messages.
+    fn slot(&mut self, name: &str) -> Option<(&'static str, Slot<'_>)> {
+        let text = |n, t| Some((n, Slot::Text(t)));
+        match name {
+            "auth_time" => Some(("auth_time", Slot::Date(&mut self.auth_time))),
+            "nonce" => text("nonce", &mut self.nonce),
+            "acr" => text("acr", &mut self.acr),
+            "amr" => Some(("amr", Slot::Texts(&mut self.amr))),
+            "azp" => text("azp", &mut self.azp),
+            "at_hash" => text("at_hash", &mut self.at_hash),
+            "c_hash" => text("c_hash", &mut self.c_hash),
+            "s_hash" => text("s_hash", &mut self.s_hash),
+            "sid" => text("sid", &mut self.sid),
+            _ => self.standard.slot(name),
+        }
     }
 
     /// Claims with the required members and nothing else.
@@ -380,51 +380,17 @@ impl IdTokenClaims {
         c.jti = r.jti;
         // One pass over the other claims, each moved to its typed field.
         for (k, v) in extra {
-            let slot = match k.as_str() {
-                "nonce" => &mut c.nonce,
-                "acr" => &mut c.acr,
-                "azp" => &mut c.azp,
-                "at_hash" => &mut c.at_hash,
-                "c_hash" => &mut c.c_hash,
-                "s_hash" => &mut c.s_hash,
-                "sid" => &mut c.sid,
-                "auth_time" => {
-                    c.auth_time = date_value(v, "auth_time")?;
-                    continue;
-                }
-                "amr" => {
-                    c.amr = match v {
-                        Value::Null => None,
-                        Value::Array(a) => Some(
-                            a.into_iter()
-                                .map(|v| match v {
-                                    Value::String(s) => Ok(s),
-                                    _ => Err(TokenError::WrongType("amr")),
-                                })
-                                .collect::<Result<Vec<_>, _>>()?,
-                        ),
-                        _ => return Err(TokenError::WrongType("amr").into()),
-                    };
-                    continue;
-                }
-                _ => {
+            match c.slot(&k) {
+                Some((name, slot)) => slot.assign(v, name)?,
+                None => {
                     if let Some((k, v)) = c.standard.set(k, v)? {
                         c.extra.insert(k, v);
                     }
-                    continue;
                 }
-            };
-            *slot = string_value(v, oidc_name(&k))?;
+            }
         }
         Ok(c)
     }
-}
-
-fn oidc_name(k: &str) -> &'static str {
-    ["nonce", "acr", "azp", "at_hash", "c_hash", "s_hash", "sid"]
-        .into_iter()
-        .find(|n| *n == k)
-        .unwrap_or("(claim)")
 }
 
 /// Removes a string member (absent or `null`: `None`; another type: an error).
