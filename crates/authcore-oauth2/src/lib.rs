@@ -114,6 +114,9 @@ mod token;
 mod token_body;
 mod wire;
 
+// Fuzz entry points: built for cargo-fuzz (`--cfg fuzzing`) and the crate's own property tests
+// (feature `fuzzing`), never part of the public API of a normal build.
+#[cfg(any(fuzzing, feature = "fuzzing"))]
 pub mod fuzzing;
 
 /// The JOSE crate this one builds on (keys, signers, `UnixTime`, `SecureRandom`).

@@ -12,9 +12,13 @@
 //! its own. Time (`now`) and randomness ([`SecureRandom`]) are arguments; HTTP messages are
 //! plain [`http::Request`]/[`http::Response`] values that *your* HTTP stack carries.
 //!
-//! Not covered: encrypted (JWE) ID tokens, UserInfo responses and logout tokens; dynamic
-//! client registration; session management iframes and front-channel logout; request objects
-//! (JAR) for authentication requests (pushed requests are supported for the code flow).
+//! Not covered: encrypted (JWE) ID tokens, UserInfo responses and logout tokens (they are
+//! refused); dynamic client registration (OpenID Connect Dynamic Client Registration 1.0);
+//! Session Management 1.0 (`check_session_iframe` is read from discovery, not driven).
+//! Covered besides the flows above: request objects for authentication requests, by value or
+//! pushed ([`AuthenticationRequest::build_signed_url`],
+//! [`AuthenticationRequest::build_signed_par_request`]), and front-channel logout requests
+//! ([`parse_frontchannel_logout_request`]).
 //!
 //! ```text
 //!   build_discovery_request ─► HTTP ─► parse_discovery_response ─► ProviderMetadata
@@ -171,6 +175,9 @@ mod jwks;
 mod logout;
 mod userinfo;
 
+// Fuzz entry points: built for cargo-fuzz (`--cfg fuzzing`) and the crate's own property tests
+// (feature `fuzzing`), never part of the public API of a normal build.
+#[cfg(any(fuzzing, feature = "fuzzing"))]
 pub mod fuzzing;
 
 /// The JOSE crate underneath.
