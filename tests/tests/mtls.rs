@@ -131,7 +131,7 @@ async fn the_facade_takes_the_mtls_endpoint_aliases() {
     let tokens = client.client_credentials(&[]).await.unwrap();
     assert_eq!(tokens.access_token.secret(), "at-for-mtls-client");
     let info = client
-        .userinfo(&tokens.access_token, Some("mtls-client"))
+        .userinfo(&tokens.access_token, "mtls-client")
         .await
         .unwrap();
     assert_eq!(info.sub, "mtls-client");
@@ -187,7 +187,7 @@ fn the_blocking_facade_takes_the_aliases_too() {
     let tokens = client.client_credentials(&[]).unwrap();
     assert_eq!(tokens.access_token.secret(), "at-for-mtls-client");
     let info = client
-        .userinfo(&tokens.access_token, Some("mtls-client"))
+        .userinfo(&tokens.access_token, "mtls-client")
         .unwrap();
     assert_eq!(info.sub, "mtls-client");
 }

@@ -129,7 +129,7 @@ async fn flow_01_code_pkce_nonce_id_token_each_alg_and_userinfo() {
         let claims = validated_id_token(&tokens, alg);
         assert_eq!(claims.sub, "alice");
         let info = client
-            .userinfo(&tokens.response.access_token, Some(&claims.sub))
+            .userinfo(&tokens.response.access_token, &claims.sub)
             .await
             .unwrap();
         assert_eq!(info.standard.email.as_deref(), Some("alice@example.com"));
@@ -176,7 +176,7 @@ async fn flow_02_refresh() {
         .expect("the provider returns an ID token on refresh");
     assert_eq!(again.sub, original.sub);
     let info = client
-        .userinfo(&refreshed.response.access_token, Some(&original.sub))
+        .userinfo(&refreshed.response.access_token, &original.sub)
         .await
         .unwrap();
     assert_eq!(info.sub, "alice");
@@ -224,7 +224,10 @@ async fn flow_04_device_flow() {
         .expect("polling finished in time")
         .unwrap()
         .unwrap();
-    let info = client.userinfo(&tokens.access_token, None).await.unwrap();
+    let info = client
+        .userinfo(&tokens.access_token, "alice")
+        .await
+        .unwrap();
     assert_eq!(info.sub, "alice");
 }
 
@@ -299,7 +302,7 @@ async fn flow_07_dpop_bound_token_at_userinfo() {
     assert_eq!(tokens.response.token_type, TokenType::DPoP);
     let sub = validated_id_token(&tokens, JwsAlgorithm::RS256).sub;
     let info = client
-        .userinfo(&tokens.response.access_token, Some(&sub))
+        .userinfo(&tokens.response.access_token, &sub)
         .await
         .unwrap();
     assert_eq!(info.sub, "alice");
@@ -314,7 +317,7 @@ async fn flow_07_dpop_bound_token_at_userinfo() {
     let bearer = op.basic_client("dpop").await;
     assert!(
         bearer
-            .userinfo(&tokens.response.access_token, Some(&sub))
+            .userinfo(&tokens.response.access_token, &sub)
             .await
             .is_err()
     );

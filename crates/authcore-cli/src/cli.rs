@@ -430,9 +430,14 @@ pub struct UserinfoArgs {
     /// The private JWK the access token is DPoP-bound to.
     #[arg(long, value_name = "JWK_FILE")]
     pub dpop_key: Option<PathBuf>,
-    /// The `sub` the claims must be about: the ID token's (OpenID Connect Core §5.3.4).
-    #[arg(long, value_name = "SUB")]
+    /// The `sub` the claims must be about: the ID token's (OpenID Connect Core §5.3.2).
+    /// Without it or --id-token the response's subject is not checked (stderr says so).
+    #[arg(long, value_name = "SUB", conflicts_with = "id_token")]
     pub sub: Option<String>,
+    /// The ID token the access token came with (text, a file, or `-` for stdin): the claims
+    /// must be about its `sub` (OpenID Connect Core §5.3.2).
+    #[arg(long, value_name = "ID_TOKEN", allow_hyphen_values = true)]
+    pub id_token: Option<String>,
 }
 
 /// Arguments of `login`.

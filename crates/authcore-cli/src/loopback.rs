@@ -50,15 +50,18 @@ impl Listener {
         if uri.scheme() != "http" {
             return Err(bad("a loopback redirect URI uses http"));
         }
+        if !authcore_oauth2::is_loopback(&uri) {
+            return Err(bad("the host must be a loopback IP address"));
+        }
         let ip: IpAddr = match uri.host() {
-            Some(Host::Ipv4(a)) if a.is_loopback() => a.into(),
-            Some(Host::Ipv6(a)) if a.is_loopback() => a.into(),
-            Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => {
+            Some(Host::Ipv4(a)) => a.into(),
+            Some(Host::Ipv6(a)) => a.into(),
+            // The one loopback name: refused, a name can resolve elsewhere.
+            _ => {
                 return Err(bad(
                     "use the IP literal 127.0.0.1, not localhost (RFC 8252 §8.3)",
                 ));
             }
-            _ => return Err(bad("the host must be a loopback IP address")),
         };
         if uri.query().is_some() || uri.fragment().is_some() {
             return Err(bad("no query or fragment"));

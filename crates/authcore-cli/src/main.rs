@@ -15,7 +15,8 @@
 //! authcore jwk from-pem [--alg ALG] [--kid KID] FILE
 //!
 //! authcore oidc discover ISSUER
-//! authcore oidc userinfo --issuer ISSUER --access-token T [--dpop-key JWK_FILE] [--sub SUB]
+//! authcore oidc userinfo --issuer ISSUER --access-token T [--dpop-key JWK_FILE]
+//!                        [--sub SUB | --id-token ID_TOKEN]
 //! authcore login --issuer ISSUER CLIENT [--redirect-uri http://127.0.0.1:PORT/cb]
 //!                [--scope "openid profile"] [--par] [DPOP] [--no-browser] [--timeout SECS]
 //!                [--id-token-alg ALG]... [--leeway SECS]

@@ -14,11 +14,11 @@ use authcore_jose::crypto::CryptoProvider;
 use authcore_jose::{AlgorithmFamily, Jwk, JwsAlgorithm, SigningKey, VerifyingKeys, b64, json};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, ClientAuthentication, ClientSecret,
-    DpopExchange, DpopKey, IntrospectionResponse, RefreshToken, RevocationOutcome, TokenRequest,
-    TokenResponse, TokenTypeHint,
+    DeviceAuthorizationFlow, DpopExchange, DpopKey, IntrospectionResponse, RefreshToken,
+    RevocationOutcome, TokenRequest, TokenResponse, TokenTypeHint,
 };
 use authcore_oidc::{
-    DiscoveryOptions, IdTokenExpectations, IdTokenVerifier, JwksAction, JwksCache, ProviderMetadata,
+    DiscoveryOptions, IdTokenExpectations, IdTokenVerifier, JwksCache, ProviderMetadata,
 };
 use authcore_reqwest::{Client, HttpClient, HttpConfig};
 use serde_json::{Map, Value};
@@ -36,9 +36,6 @@ use crate::loopback;
 
 /// Longest connect timeout, whatever `--http-timeout` says.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Most JWK Set fetches while validating one ID token (first fetch, one refetch on an unknown
-/// `kid`).
-const MAX_JWKS_FETCHES: usize = 2;
 /// Added to the device code's lifetime as the hard bound of the polling loop.
 const DEVICE_GRACE: Duration = Duration::from_secs(30);
 
@@ -78,18 +75,29 @@ pub fn run(command: OAuthCommand, provider: &'static dyn CryptoProvider) -> Resu
 // ---------------------------------------------------------------------------------------
 // Errors to exit statuses.
 
-/// An adapter error: the core's verdict is 1 (or 2 for misuse), the transport's is 2.
+/// An adapter error, by who is at fault: the server refused or its answer failed a check
+/// (1); the caller, the host or the network (2).
 fn from_adapter(e: authcore_reqwest::Error) -> Failure {
     use authcore_reqwest::Error as E;
     match e {
         E::OAuth(e) => from_oauth(e),
         E::Oidc(e) => from_oidc(e),
+        // The adapter signs only with the caller's keys (assertions, DPoP proofs).
         E::Jose(e) => Failure::usage(format!("cannot use the key: {e}")),
         E::Transport(e) => Failure::usage(format!("network error: {}", error_chain(&e))),
         E::Timeout => Failure::usage("network error: the HTTP exchange timed out"),
+        E::BodyRead(e) => Failure::usage(format!(
+            "network error: reading the response failed: {}",
+            error_chain(&e)
+        )),
         E::Clock => Failure::usage("the system clock is set before 1970"),
+        E::Runtime(e) => Failure::usage(format!("cannot start the async runtime: {e}")),
         E::Misuse(m) => Failure::usage(m),
-        // A redirect or an oversized body: the server answered, and the answer is refused.
+        // Polling was interrupted: the cause decides (a 503 is the server's, a timeout the
+        // network's).
+        E::DevicePollingInterrupted { cause, .. } => from_adapter(*cause),
+        // A redirect, an oversized body, a missing endpoint: the server answered, and the
+        // answer is refused.
         other => Failure::rejected(other.to_string()),
     }
 }
@@ -133,15 +141,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 // ---------------------------------------------------------------------------------------
 // Shared setup: issuer, HTTP client, client authentication, DPoP key.
 
-fn is_loopback(u: &Url) -> bool {
-    match u.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(a)) => a.is_loopback(),
-        Some(url::Host::Ipv6(a)) => a.is_loopback(),
-        None => false,
-    }
-}
-
 /// `https`, or `http` to a loopback host, or any `http` with `--allow-http`. Returns whether
 /// the issuer is a non-loopback `http` one.
 fn check_issuer(issuer: &str, allow_http: bool) -> Result<bool, Failure> {
@@ -149,7 +148,7 @@ fn check_issuer(issuer: &str, allow_http: bool) -> Result<bool, Failure> {
         .map_err(|_| Failure::usage(format!("issuer {issuer} is not an absolute URL")))?;
     match u.scheme() {
         "https" => Ok(false),
-        "http" if is_loopback(&u) => Ok(false),
+        "http" if authcore_oauth2::is_loopback(&u) => Ok(false),
         "http" if allow_http => Ok(true),
         "http" => Err(Failure::usage(format!(
             "refusing the http issuer {issuer}: credentials and tokens would travel in clear \
@@ -510,11 +509,29 @@ async fn device(a: DeviceArgs, provider: &'static dyn CryptoProvider) -> Result<
         r.expires_in
     ));
     let bound = Duration::from_secs(r.expires_in).saturating_add(DEVICE_GRACE);
-    let tokens = tokio::time::timeout(bound, client.poll_device(flow))
+    let tokens = tokio::time::timeout(bound, poll_until_done(&client, flow))
         .await
         .map_err(|_| Failure::rejected("the device code expired without an answer"))?
         .map_err(from_adapter)?;
     print_json(with_dpop(token_json(&tokens), dpop.as_ref()))
+}
+
+/// Polls until the device flow ends, resuming after transient failures (a 503, a timeout):
+/// the flow comes back intact with its next poll one interval later, and the device code's
+/// expiry (checked by the flow) ends the loop.
+async fn poll_until_done(
+    client: &Client,
+    mut flow: DeviceAuthorizationFlow,
+) -> Result<TokenResponse, authcore_reqwest::Error> {
+    loop {
+        match client.poll_device(flow).await {
+            Err(authcore_reqwest::Error::DevicePollingInterrupted { flow: f, cause }) => {
+                progress(&format!("{cause}; polling again"));
+                flow = *f;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Text from the server, on one line (it goes to the terminal).
@@ -613,17 +630,41 @@ async fn userinfo(a: UserinfoArgs, provider: &'static dyn CryptoProvider) -> Res
             http.execute(request).await.map_err(from_adapter)?
         }
     };
-    // Without an ID token to compare with, the expected `sub` is `--sub` or the response's
-    // own; the response is checked (status, media type, size, `sub`) all the same.
-    let own_sub = json::parse_object(response.body())
-        .ok()
-        .and_then(|m| m.get("sub").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_default();
-    let expected = a.sub.unwrap_or(own_sub);
-    authcore_oidc::parse_userinfo_response(&response, &expected).map_err(from_oidc)?;
+    // OpenID Connect Core §5.3.2: the claims must be about the ID token's subject, `--sub`
+    // or the `sub` of `--id-token`. With neither there is nothing to compare with: the
+    // response is checked all the same (status, media type, size, a `sub`), and stderr says
+    // that its subject was not.
+    match expected_sub(a.sub, a.id_token.as_deref())? {
+        Some(sub) => authcore_oidc::parse_userinfo_response(&response, &sub),
+        None => {
+            progress(
+                "no --sub or --id-token: the response's subject is not checked \
+                 (OpenID Connect Core §5.3.2)",
+            );
+            authcore_oidc::parse_userinfo_response_without_subject_check(&response)
+        }
+    }
+    .map_err(from_oidc)?;
     let claims =
         json::parse_object(response.body()).map_err(|e| Failure::rejected(e.to_string()))?;
     print_json(claims)
+}
+
+/// The `sub` the UserInfo claims must be about: `--sub`, or the `sub` of the ID token given
+/// with `--id-token` (a token `login` printed and validated; only its payload is read here).
+fn expected_sub(sub: Option<String>, id_token: Option<&str>) -> Result<Option<String>, Failure> {
+    match (sub, id_token) {
+        (Some(_), Some(_)) => Err(Failure::usage("give --sub or --id-token, not both")),
+        (Some(sub), None) => Ok(Some(sub)),
+        (None, Some(arg)) => {
+            let token = crate::io::read_token(arg)?;
+            match payload_claims(&token)?.get("sub") {
+                Some(Value::String(sub)) => Ok(Some(sub.clone())),
+                _ => Err(Failure::usage("--id-token: the token has no string `sub`")),
+            }
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 /// Fetches and validates OpenID provider metadata; returns it and the document as received.
@@ -798,7 +839,8 @@ fn id_token_algorithms(
     Ok(algs)
 }
 
-/// The provider's keys, fetched (and refetched once if the token names an unknown `kid`).
+/// The provider's keys, fetched (and refetched once if the token names an unknown `kid`) by
+/// the core's JWKS driver.
 async fn fetch_jwks(
     http: &HttpClient,
     metadata: &ProviderMetadata,
@@ -810,23 +852,10 @@ async fn fetch_jwks(
         .jwks_cache(verifier.algorithms())
         .map_err(from_oidc)?
         .with_crypto_provider(provider);
-    for _ in 0..=MAX_JWKS_FETCHES {
-        let now = crate::io::system_time()?;
-        match cache.poll_for_token(token, now) {
-            JwksAction::Ready => return Ok(cache),
-            JwksAction::Fetch(request) => match http.execute(request).await {
-                Ok(response) => cache
-                    .handle_response(&response, crate::io::system_time()?)
-                    .map_err(from_oidc)?,
-                Err(e) => {
-                    cache.handle_fetch_failure(now);
-                    return Err(from_adapter(e));
-                }
-            },
-            JwksAction::WaitUntil(_) => break,
-        }
-    }
-    Err(Failure::rejected("could not obtain the provider's JWK Set"))
+    http.ensure_jwks(&mut cache, Some(token))
+        .await
+        .map_err(from_adapter)?;
+    Ok(cache)
 }
 
 /// The claims of a validated ID token, as the JSON object it carries.

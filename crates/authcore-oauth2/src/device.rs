@@ -1,7 +1,8 @@
 //! The device authorization grant (RFC 8628) as a state machine.
 
 use authcore_jose::{SecureRandom, UnixTime};
-use http::{Request, Response};
+use http::header::RETRY_AFTER;
+use http::{Request, Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::client::{AuthorizationServer, Client};
@@ -109,12 +110,22 @@ pub enum DeviceAction {
 /// The result of one poll.
 #[derive(Debug)]
 #[must_use]
+#[non_exhaustive]
 pub enum DeviceFlowStep {
     /// The user has not finished yet (`authorization_pending` or `slow_down`): the flow
     /// continues, with its next poll time updated.
     Pending(DeviceAuthorizationFlow),
     /// The user approved: the tokens.
     Complete(TokenResponse),
+    /// The token endpoint is unavailable for now (HTTP 429, 502, 503 or 504): the flow is
+    /// intact, its next poll one interval later (or when `Retry-After` says, if later). The
+    /// caller decides whether to poll again; the device code's expiry bounds the flow.
+    Interrupted {
+        /// The flow, to poll again.
+        flow: DeviceAuthorizationFlow,
+        /// What the response said (its status, or the error response it carried).
+        error: Error,
+    },
 }
 
 /// The polling phase of the device authorization grant (RFC 8628 §3.4, §3.5).
@@ -210,14 +221,35 @@ impl DeviceAuthorizationFlow {
     /// Handles the token endpoint's answer received at `now`.
     ///
     /// `authorization_pending` keeps the interval; `slow_down` adds 5 seconds to it (RFC 8628
-    /// §3.5); both continue the flow. `access_denied`, `expired_token` and every other error
-    /// end it.
+    /// §3.5); both continue the flow. A status that says "not now" (429, 502, 503, 504) hands
+    /// the flow back as [`DeviceFlowStep::Interrupted`]. `access_denied`, `expired_token` and
+    /// every other error end it.
     pub fn handle_token_response(
         mut self,
         resp: &Response<Vec<u8>>,
         now: UnixTime,
         options: &TokenResponseOptions,
     ) -> Result<DeviceFlowStep> {
+        if is_transient_status(resp.status()) {
+            let error = match parse_token_response(resp, options) {
+                Err(e) => e,
+                // A transient status never carries tokens (RFC 6749 §5.1 is a 200).
+                Ok(_) => ProtocolError::UnexpectedStatus {
+                    status: resp.status().as_u16(),
+                }
+                .into(),
+            };
+            // RFC 9110 §10.2.3: the server may say how long to stay away (delay-seconds only;
+            // an HTTP-date would need a clock this crate does not read).
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            self.next_poll_at = now.saturating_add(self.interval.max(retry_after));
+            return Ok(DeviceFlowStep::Interrupted { flow: self, error });
+        }
         match parse_token_response(resp, options) {
             Ok(t) => Ok(DeviceFlowStep::Complete(t)),
             Err(Error::Server(e)) if e.error == ErrorCode::AuthorizationPending => {
@@ -232,4 +264,24 @@ impl DeviceAuthorizationFlow {
             Err(e) => Err(e),
         }
     }
+
+    /// Reports that the token request could not be sent or answered (a timeout, a broken
+    /// connection) at `now`: the flow stays valid and its next poll is one interval later,
+    /// so polling again does not hammer a server that is struggling.
+    pub fn handle_send_failure(mut self, now: UnixTime) -> Self {
+        self.next_poll_at = now.saturating_add(self.interval);
+        self
+    }
+}
+
+/// Statuses that say "not now" rather than "no": rate limited (RFC 6585 §4) or a gateway or
+/// the server itself unavailable for the moment (RFC 9110 §15.6.3-§15.6.5).
+fn is_transient_status(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
+    )
 }

@@ -104,6 +104,7 @@ mod bearer;
 mod client;
 mod device;
 mod dpop;
+mod drive;
 mod error;
 mod form;
 mod introspection;
@@ -145,6 +146,10 @@ pub use device::{
     build_device_authorization_request, parse_device_authorization_response,
 };
 pub use dpop::{DPOP, DPOP_NONCE, DPOP_PROOF_TYP, DpopExchange, DpopKey, DpopStep, demands_nonce};
+pub use drive::{
+    DevicePollError, MIN_DEVICE_POLL_GAP, TransientFailure, poll_device_flow,
+    poll_device_flow_blocking, run_ready, seconds_between, send_with_dpop, send_with_dpop_blocking,
+};
 pub use error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result, SecurityError};
 pub use form::{FormParams, MAX_FORM_BYTES, MAX_FORM_PARAMETERS, encode_form};
 pub use introspection::{
@@ -167,4 +172,4 @@ pub use token::{
     parse_refresh_token_response_within_scope, parse_token_exchange_response, parse_token_response,
     token_type_uri,
 };
-pub use wire::{MAX_RESPONSE_BYTES, check_endpoint};
+pub use wire::{MAX_RESPONSE_BYTES, check_endpoint, is_loopback};

@@ -272,7 +272,9 @@ pub fn check_endpoint(url: &str) -> Result<Url> {
     }
 }
 
-fn is_loopback(u: &Url) -> bool {
+/// Whether `u`'s host is a loopback host: `localhost`, `127.0.0.0/8` or `::1` (RFC 8252 §7.3,
+/// RFC 6761 §6.3). The one place this rule is written; plain `http` is allowed only there.
+pub fn is_loopback(u: &Url) -> bool {
     match u.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -176,6 +176,9 @@ pub enum JwksError {
     NoUsableKeys,
     /// No fetch was outstanding when a response was handed in.
     Unexpected,
+    /// The driver gave up: no usable key set within its bounded number of steps (another
+    /// fetch kept the cache waiting, or the rate limit forbade a new one).
+    Unavailable,
 }
 
 /// Why a UserInfo response was rejected (OpenID Connect Core 1.0 §5.3).
@@ -304,6 +307,7 @@ impl fmt::Display for JwksError {
             JwksError::Invalid(e) => write!(f, "not a JWK Set: {e}"),
             JwksError::NoUsableKeys => f.write_str("no usable key"),
             JwksError::Unexpected => f.write_str("no fetch was outstanding"),
+            JwksError::Unavailable => f.write_str("no key set could be obtained"),
         }
     }
 }

@@ -9,6 +9,12 @@ use http::header::{ACCEPT, CACHE_CONTROL};
 use http::{Method, Request, Response, StatusCode};
 use url::Url;
 
+use core::future::{Future, ready};
+use core::time::Duration;
+use std::sync::{Mutex, PoisonError};
+
+use authcore_oauth2::{run_ready, seconds_between};
+
 use crate::error::{Error, JwksError, Result};
 
 /// Largest JWK Set response accepted, in bytes.
@@ -347,6 +353,119 @@ impl KeySource for JwksCache {
     fn verifying_keys(&self) -> &[VerifyingKey] {
         self.keys.verifying_keys()
     }
+}
+
+/// Most steps [`ensure_jwks`] takes: a fetch on first use or expiry, a refetch for an unknown
+/// `kid`, and short waits while another task's fetch is in flight.
+pub const MAX_JWKS_STEPS: usize = 8;
+
+/// Longest single wait of [`ensure_jwks`] while a fetch is in flight elsewhere: the other
+/// task's answer usually arrives well before the cache's own fetch timeout.
+pub const MAX_JWKS_WAIT: Duration = Duration::from_secs(1);
+
+/// A JWKS cache as a driver holds it across its waits: locked, or borrowed, only for each
+/// synchronous step, never across a send or a sleep.
+pub trait JwksCacheHandle {
+    /// Runs `f` on the cache.
+    fn with_cache<R>(&mut self, f: impl FnOnce(&mut JwksCache) -> R) -> R;
+}
+
+impl JwksCacheHandle for &mut JwksCache {
+    fn with_cache<R>(&mut self, f: impl FnOnce(&mut JwksCache) -> R) -> R {
+        f(self)
+    }
+}
+
+/// A cache shared by tasks or threads (a client's keys).
+impl JwksCacheHandle for &Mutex<JwksCache> {
+    fn with_cache<R>(&mut self, f: impl FnOnce(&mut JwksCache) -> R) -> R {
+        // The cache's state is consistent between calls; a panic elsewhere does not spoil it.
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// Brings a JWKS cache to a usable state (OpenID Connect Core §10.1.1): fetches on first use
+/// or when its lifetime is over and, given the `token` about to be verified, refetches once
+/// when it names a `kid` the set lacks (subject to the cache's rate limit). A failed fetch
+/// keeps the last good keys; it is an error only while there are none.
+///
+/// `now` reads the caller's clock, `send` carries the request, `sleep` waits (while another
+/// task's fetch is in flight). At most [`MAX_JWKS_STEPS`] steps.
+pub async fn ensure_jwks<E, H, N, S, SF, W, WF>(
+    mut cache: H,
+    token: Option<&str>,
+    now: N,
+    send: S,
+    sleep: W,
+) -> core::result::Result<(), E>
+where
+    E: From<Error>,
+    H: JwksCacheHandle,
+    N: Fn() -> core::result::Result<UnixTime, E>,
+    S: Fn(Request<Vec<u8>>) -> SF,
+    SF: Future<Output = core::result::Result<Response<Vec<u8>>, E>>,
+    W: Fn(Duration) -> WF,
+    WF: Future<Output = ()>,
+{
+    let mut fetched = false;
+    for _ in 0..MAX_JWKS_STEPS {
+        let t = now()?;
+        // One fetch per call is enough to learn about a new `kid`; after it, an unknown `kid`
+        // is the token's problem, not the cache's.
+        let action = cache.with_cache(|c| match token {
+            Some(token) if !fetched => c.poll_for_token(token, t),
+            _ => c.poll(t),
+        });
+        match action {
+            JwksAction::Ready => return Ok(()),
+            JwksAction::Fetch(req) => {
+                let outcome = send(req).await;
+                let t = now()?;
+                cache.with_cache(|c| match outcome {
+                    Ok(resp) => {
+                        fetched = true;
+                        match c.handle_response(&resp, t) {
+                            Err(e) if c.keys().is_none() => Err(E::from(e)),
+                            _ => Ok(()),
+                        }
+                    }
+                    Err(e) => {
+                        c.handle_fetch_failure(t);
+                        if c.keys().is_none() { Err(e) } else { Ok(()) }
+                    }
+                })?;
+            }
+            JwksAction::WaitUntil(at) => {
+                sleep(seconds_between(t, at).min(MAX_JWKS_WAIT)).await;
+            }
+        }
+    }
+    Err(Error::from(JwksError::Unavailable).into())
+}
+
+/// [`ensure_jwks`] with a blocking `send` and `sleep`.
+pub fn ensure_jwks_blocking<E, H, N, S, W>(
+    cache: H,
+    token: Option<&str>,
+    now: N,
+    send: S,
+    sleep: W,
+) -> core::result::Result<(), E>
+where
+    E: From<Error>,
+    H: JwksCacheHandle,
+    N: Fn() -> core::result::Result<UnixTime, E>,
+    S: Fn(Request<Vec<u8>>) -> core::result::Result<Response<Vec<u8>>, E>,
+    W: Fn(Duration),
+{
+    let driver = ensure_jwks(
+        cache,
+        token,
+        now,
+        |req| ready(send(req)),
+        |d| ready(sleep(d)),
+    );
+    run_ready(driver).unwrap_or_else(|| Err(Error::from(JwksError::Unavailable).into()))
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -204,7 +204,8 @@ pub use flow::{
 pub use id_token::{DEFAULT_IAT_WINDOW, IdTokenExpectations, IdTokenVerifier, token_hash};
 pub use jwks::{
     DEFAULT_FETCH_TIMEOUT, DEFAULT_JWKS_TTL, DEFAULT_MAX_JWKS_TTL, DEFAULT_MIN_JWKS_TTL,
-    DEFAULT_MIN_REFETCH_INTERVAL, JwksAction, JwksCache, MAX_JWKS_BYTES,
+    DEFAULT_MIN_REFETCH_INTERVAL, JwksAction, JwksCache, JwksCacheHandle, MAX_JWKS_BYTES,
+    MAX_JWKS_STEPS, MAX_JWKS_WAIT, ensure_jwks, ensure_jwks_blocking,
 };
 pub use logout::{
     BACKCHANNEL_LOGOUT_EVENT, FrontChannelLogout, LOGOUT_TOKEN_TYP, LogoutRequest, LogoutToken,
@@ -215,5 +216,5 @@ pub use logout::{
 pub use userinfo::{
     MAX_USERINFO_BYTES, UserInfo, build_userinfo_request, build_userinfo_request_dpop,
     parse_signed_userinfo_response, parse_userinfo_json, parse_userinfo_response,
-    userinfo_dpop_exchange,
+    parse_userinfo_response_without_subject_check, userinfo_dpop_exchange,
 };

@@ -161,9 +161,14 @@ pub fn parse_userinfo_json(body: &[u8], expected_sub: &str) -> Result<UserInfo> 
 /// ([`UserInfoError::UnexpectedFormat`]): use [`parse_signed_userinfo_response`] for clients
 /// that registered `userinfo_signed_response_alg`.
 pub fn parse_userinfo_response(resp: &Response<Vec<u8>>, expected_sub: &str) -> Result<UserInfo> {
+    parse_userinfo_json(plain_json_body(resp)?, expected_sub)
+}
+
+/// The body of a successful plain JSON UserInfo response.
+fn plain_json_body(resp: &Response<Vec<u8>>) -> Result<&[u8]> {
     check_status(resp)?;
     match media_type(resp).as_deref() {
-        Some("application/json") => parse_userinfo_json(resp.body(), expected_sub),
+        Some("application/json") => Ok(resp.body()),
         Some("application/jwt") => Err(UserInfoError::UnexpectedFormat(
             "a signed UserInfo response was not expected",
         )
@@ -219,4 +224,24 @@ pub fn parse_signed_userinfo_response(
         }
     }
     from_object(claims.to_map(), expected_sub, true)
+}
+
+/// Parses a plain JSON response of an OAuth 2.0 endpoint that serves UserInfo-like claims
+/// with no ID token to bind them to: as [`parse_userinfo_response`] (status, media type,
+/// size, strict JSON, `sub` required), except that `sub` is not compared with anything.
+///
+/// An OpenID Connect client holds the ID token's `sub` and must use
+/// [`parse_userinfo_response`]: OpenID Connect Core §5.3.2 forbids using a response about
+/// another subject (token substitution).
+pub fn parse_userinfo_response_without_subject_check(resp: &Response<Vec<u8>>) -> Result<UserInfo> {
+    let body = plain_json_body(resp)?;
+    // Bounded by check_status's size limit before parsing.
+    let m =
+        authcore_jose::json::parse_object(body).map_err(|e| ProtocolError::Json(e.to_string()))?;
+    let sub = match m.get("sub") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(TokenError::WrongType("sub").into()),
+        None => return Err(TokenError::MissingClaim("sub").into()),
+    };
+    from_object(m, &sub, false)
 }

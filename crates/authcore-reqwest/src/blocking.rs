@@ -2,8 +2,9 @@
 //! without an async runtime.
 //!
 //! It must not be created or used inside an async runtime (reqwest's blocking client runs its
-//! own). The state machines are driven the same way as in the async API; see
-//! [`HttpClient::poll_device_flow`] for the one that waits.
+//! own). The state machines are driven by the same core drivers as in the async API, with a
+//! blocking send and `std::thread::sleep`; see [`HttpClient::poll_device_flow`] for the one
+//! that waits.
 
 use std::io::Read;
 
@@ -12,14 +13,12 @@ pub use facade::Client;
 
 use authcore_jose::SecureRandom;
 use authcore_oauth2::{
-    AuthorizationServer, DeviceAction, DeviceAuthorizationFlow, DeviceFlowStep, DpopExchange,
-    DpopStep, TokenResponse, TokenResponseOptions,
+    AuthorizationServer, DeviceAuthorizationFlow, DpopExchange, TokenResponse, TokenResponseOptions,
 };
-use authcore_oidc::{JwksAction, JwksCache};
+use authcore_oidc::JwksCache;
 use http::{Request, Response};
 
 use crate::clock;
-use crate::drive::MAX_JWKS_STEPS;
 use crate::error::{Error, Result};
 use crate::transport::{HttpConfig, check_redirect, with_tls};
 
@@ -63,7 +62,8 @@ impl HttpClient {
             .map_err(
                 |e| match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
                     Some(r) if r.is_timeout() => Error::Timeout,
-                    _ => Error::Misuse("reading the response body failed"),
+                    // The connection broke mid-body: the network's fault, not the caller's.
+                    _ => Error::BodyRead(e),
                 },
             )?;
         if body.len() > limit {
@@ -80,81 +80,43 @@ impl HttpClient {
     /// §8, §9). Returns the final response and the latest nonce.
     pub fn send_with_dpop(
         &self,
-        mut exchange: DpopExchange,
+        exchange: DpopExchange,
         rng: &dyn SecureRandom,
     ) -> Result<(Response<Vec<u8>>, Option<String>)> {
-        // The exchange retries at most once; the bound is a guard, not a policy.
-        for _ in 0..3 {
-            let req = exchange.request(clock::now()?, rng)?;
-            match exchange.handle_response(self.execute(req)?) {
-                DpopStep::Retry(next) => exchange = *next,
-                DpopStep::Done { response, nonce } => return Ok((response, nonce)),
-            }
-        }
-        Err(Error::Misuse("DPoP nonce retry did not settle"))
+        authcore_oauth2::send_with_dpop_blocking(exchange, rng, clock::now, |req| self.execute(req))
     }
 
     /// Polls the token endpoint until the device flow ends (RFC 8628 §3.4, §3.5), sleeping
-    /// the thread between polls.
+    /// the thread between polls; as the async [`crate::HttpClient::poll_device_flow`].
     pub fn poll_device_flow(
         &self,
-        mut flow: DeviceAuthorizationFlow,
+        flow: DeviceAuthorizationFlow,
         client: &authcore_oauth2::Client,
         server: &AuthorizationServer,
         options: &TokenResponseOptions,
         rng: &dyn SecureRandom,
     ) -> Result<TokenResponse> {
-        loop {
-            let now = clock::now()?;
-            match flow.next_action(now) {
-                DeviceAction::WaitUntil(t) => std::thread::sleep(clock::until(t)?),
-                DeviceAction::Expired => {
-                    return Err(authcore_oauth2::Error::DeviceCodeExpired {
-                        now,
-                        expired_at: flow.expires_at(),
-                    }
-                    .into());
-                }
-                DeviceAction::Poll => {
-                    let req = flow.build_token_request(client, server, now, rng)?;
-                    let resp = self.execute(req)?;
-                    match flow.handle_token_response(&resp, clock::now()?, options)? {
-                        DeviceFlowStep::Complete(t) => return Ok(t),
-                        DeviceFlowStep::Pending(next) => {
-                            // A zero interval from the server must not become a busy loop.
-                            std::thread::sleep(
-                                clock::until(next.next_poll_at())?.max(crate::drive::MIN_POLL_GAP),
-                            );
-                            flow = next;
-                        }
-                    }
-                }
-            }
-        }
+        Ok(authcore_oauth2::poll_device_flow_blocking(
+            flow,
+            client,
+            server,
+            options,
+            rng,
+            clock::now,
+            |req| self.execute(req),
+            std::thread::sleep,
+        )?)
     }
 
     /// Brings a JWKS cache to a usable state, as the async
     /// [`crate::HttpClient::ensure_jwks`] does (thread sleeps while a fetch is in flight).
     pub fn ensure_jwks(&self, cache: &mut JwksCache, token: Option<&str>) -> Result<()> {
-        let mut fetched = false;
-        for _ in 0..MAX_JWKS_STEPS {
-            let now = clock::now()?;
-            let action = match token {
-                Some(t) if !fetched => cache.poll_for_token(t, now),
-                _ => cache.poll(now),
-            };
-            match action {
-                JwksAction::Ready => return Ok(()),
-                JwksAction::Fetch(req) => {
-                    fetched |= crate::drive::absorb_jwks_fetch(cache, self.execute(req))?;
-                }
-                JwksAction::WaitUntil(t) => {
-                    std::thread::sleep(clock::until(t)?.min(std::time::Duration::from_secs(1)))
-                }
-            }
-        }
-        Err(Error::Misuse(
-            "the provider's key set could not be obtained",
-        ))
+        authcore_oidc::ensure_jwks_blocking(
+            cache,
+            token,
+            clock::now,
+            |req| self.execute(req),
+            std::thread::sleep,
+        )
     }
 }

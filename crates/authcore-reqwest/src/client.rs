@@ -15,7 +15,7 @@ use authcore_oauth2::{
 };
 use authcore_oidc::{
     Authentication, AuthenticationRequest, CallbackOutcome, DiscoveryOptions, IdTokenClaims,
-    IdTokenExpectations, IdTokenVerifier, JwksAction, JwksCache, LogoutRequest, LogoutToken,
+    IdTokenExpectations, IdTokenVerifier, JwksCache, LogoutRequest, LogoutToken,
     PendingAuthentication, ProviderMetadata, UserInfo,
 };
 use http::{Method, Request, Response, StatusCode};
@@ -23,7 +23,6 @@ use serde_json::Value;
 use url::Url;
 
 use crate::clock;
-use crate::drive::{MAX_JWKS_STEPS, poll_device, send_dpop};
 use crate::error::{Error, Result};
 use crate::transport::{HttpClient, HttpConfig};
 
@@ -220,13 +219,21 @@ impl ClientBuilder {
     }
 }
 
-fn get_json(url: &str) -> Result<Request<Vec<u8>>> {
+/// The GET request for a UserInfo endpoint from the server's metadata.
+fn userinfo_get_request(url: &str) -> Result<Request<Vec<u8>>> {
     Request::builder()
         .method(Method::GET)
         .uri(url)
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|_| Error::Misuse("not a valid HTTP URI"))
+        // The URL is the server's (from its metadata), so is the fault.
+        .map_err(|_| {
+            authcore_oauth2::Error::from(authcore_oauth2::ProtocolError::InvalidParameter {
+                name: "userinfo_endpoint",
+                reason: "not a valid HTTP URI",
+            })
+            .into()
+        })
 }
 
 /// An OAuth 2.0 / OpenID Connect client bound to one server: the core's flows, sent with
@@ -606,7 +613,9 @@ impl Client {
             .metadata
             .end_session_endpoint
             .as_deref()
-            .ok_or(Error::Misuse("the provider has no end_session_endpoint"))?;
+            .ok_or(Error::Unsupported(
+                "the provider has no end_session_endpoint",
+            ))?;
         let mut request = LogoutRequest::new()
             .id_token_hint(id_token)
             .client_id(self.client_id());
@@ -648,52 +657,22 @@ impl Client {
     }
 
     /// Makes sure the JWKS cache can verify `token` (fetching on first use or expiry, and
-    /// once more for an unknown `kid`), then runs `check` with the keys.
+    /// once more for an unknown `kid`), then runs `check` with the keys. The cache is shared
+    /// by clones and locked only between the driver's awaits.
     async fn with_keys<T, F>(&self, token: &str, check: F) -> Result<T>
     where
         F: FnOnce(&JwksCache) -> authcore_oidc::Result<T>,
     {
         let oidc = self.oidc()?;
-        let mut fetched = false;
-        for _ in 0..MAX_JWKS_STEPS {
-            let now = clock::now()?;
-            // One fetch per call is enough to learn about a new `kid`; after it, an unknown
-            // `kid` is the token's problem, not the cache's.
-            let action = if fetched {
-                lock(&oidc.jwks).poll(now)
-            } else {
-                lock(&oidc.jwks).poll_for_token(token, now)
-            };
-            match action {
-                JwksAction::Ready => return Ok(check(&lock(&oidc.jwks))?),
-                JwksAction::Fetch(req) => match self.inner.http.execute(req).await {
-                    Ok(resp) => {
-                        fetched = true;
-                        let mut jwks = lock(&oidc.jwks);
-                        if let Err(e) = jwks.handle_response(&resp, clock::now()?) {
-                            if jwks.keys().is_none() {
-                                return Err(e.into());
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        let mut jwks = lock(&oidc.jwks);
-                        jwks.handle_fetch_failure(clock::now()?);
-                        if jwks.keys().is_none() {
-                            return Err(e);
-                        }
-                    }
-                },
-                // Another task's fetch is in flight, or the rate limit holds: short waits.
-                JwksAction::WaitUntil(t) => {
-                    tokio::time::sleep(clock::until(t)?.min(std::time::Duration::from_secs(1)))
-                        .await
-                }
-            }
-        }
-        Err(Error::Misuse(
-            "the provider's key set could not be obtained",
-        ))
+        authcore_oidc::ensure_jwks(
+            &oidc.jwks,
+            Some(token),
+            clock::now,
+            |req| self.inner.http.execute(req),
+            tokio::time::sleep,
+        )
+        .await?;
+        Ok(check(&lock(&oidc.jwks))?)
     }
 
     /// Refreshes tokens (RFC 6749 §6); reports whether the refresh token was rotated.
@@ -746,12 +725,22 @@ impl Client {
 
     /// Polls until the user approves or denies, or the code expires (RFC 8628 §3.4, §3.5),
     /// sleeping between polls as the flow says.
+    ///
+    /// A transient failure (HTTP 429/502/503/504, a timeout, a broken connection) is
+    /// [`Error::DevicePollingInterrupted`]: it hands the flow back, to pass here again.
     pub async fn poll_device(&self, flow: DeviceAuthorizationFlow) -> Result<TokenResponse> {
         let i = &self.inner;
-        poll_device(flow, &i.client, &i.server, &i.options, i.rng, |req| {
-            self.send_to_server(req)
-        })
-        .await
+        Ok(authcore_oauth2::poll_device_flow(
+            flow,
+            &i.client,
+            &i.server,
+            &i.options,
+            i.rng,
+            clock::now,
+            |req| self.send_to_server(req),
+            tokio::time::sleep,
+        )
+        .await?)
     }
 
     /// Introspects a token (RFC 7662).
@@ -796,25 +785,40 @@ impl Client {
     /// as `DPoP` (with the nonce retry) when the client has a DPoP key and as `Bearer`
     /// otherwise.
     ///
-    /// `expected_sub` is the ID token's `sub`; the response's `sub` must equal it (§5.3.4:
-    /// token substitution). Without one, the response's own `sub` is taken. Signed or
-    /// encrypted UserInfo responses are refused.
+    /// `expected_sub` is the `sub` of the ID token the access token came with: the
+    /// response's `sub` must equal it, or the response is refused
+    /// ([`authcore_oidc::UserInfoError::SubjectMismatch`], §5.3.2: token substitution).
+    /// Signed or encrypted UserInfo responses are refused. For an OAuth 2.0 endpoint with no
+    /// ID token to compare with, [`Client::userinfo_without_subject_check`].
     pub async fn userinfo(
         &self,
         access_token: &AccessToken,
-        expected_sub: Option<&str>,
+        expected_sub: &str,
     ) -> Result<UserInfo> {
-        let endpoint = self
-            .userinfo_endpoint()?
-            .ok_or(Error::Misuse("the server has no known userinfo_endpoint"))?;
-        check_endpoint(&endpoint)?;
-        let req = get_json(&endpoint)?;
-        let resp = self.send_protected(req, access_token).await?;
-        let sub = match expected_sub {
-            Some(s) => s.to_owned(),
-            None => sub_of(&resp).unwrap_or_default(),
-        };
-        Ok(authcore_oidc::parse_userinfo_response(&resp, &sub)?)
+        let resp = self.fetch_userinfo(access_token).await?;
+        Ok(authcore_oidc::parse_userinfo_response(&resp, expected_sub)?)
+    }
+
+    /// [`Client::userinfo`] for a plain OAuth 2.0 server's UserInfo-like endpoint, where no ID
+    /// token says whose claims to expect: `sub` is required but compared with nothing. An
+    /// OpenID Connect client must use [`Client::userinfo`] with the ID token's `sub`.
+    pub async fn userinfo_without_subject_check(
+        &self,
+        access_token: &AccessToken,
+    ) -> Result<UserInfo> {
+        let resp = self.fetch_userinfo(access_token).await?;
+        Ok(authcore_oidc::parse_userinfo_response_without_subject_check(&resp)?)
+    }
+
+    /// GETs the UserInfo endpoint with `access_token` (`DPoP` or `Bearer`).
+    async fn fetch_userinfo(&self, access_token: &AccessToken) -> Result<Response<Vec<u8>>> {
+        let endpoint = self.userinfo_endpoint()?.ok_or(Error::Unsupported(
+            "the server has no known userinfo_endpoint",
+        ))?;
+        // The endpoint came from the server's metadata: https, or http to a loopback host.
+        authcore_oauth2::check_endpoint(&endpoint)?;
+        let req = userinfo_get_request(&endpoint)?;
+        self.send_protected(req, access_token).await
     }
 
     /// The UserInfo endpoint: from OpenID Connect metadata, else from a `userinfo_endpoint`
@@ -932,8 +936,11 @@ impl Client {
         let origin = origin(req.uri());
         let known = self.nonce_store().get(&origin).cloned();
         let exchange = DpopExchange::new(key.clone(), req, access_token, known);
-        let (resp, nonce) =
-            send_dpop(exchange, self.inner.rng, |r| self.inner.http.execute(r)).await?;
+        let (resp, nonce) = self
+            .inner
+            .http
+            .send_with_dpop(exchange, self.inner.rng)
+            .await?;
         if let Some(n) = nonce {
             self.nonce_store().insert(origin, n);
         }
@@ -955,33 +962,6 @@ fn origin(uri: &http::Uri) -> String {
         uri.scheme_str().unwrap_or(""),
         uri.authority().map(|a| a.as_str()).unwrap_or("")
     )
-}
-
-/// An endpoint from metadata must be `https`, or `http` on a loopback host.
-fn check_endpoint(endpoint: &str) -> Result<()> {
-    let u = Url::parse(endpoint).map_err(|_| Error::Misuse("endpoint is not a URL"))?;
-    let loopback = match u.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(a)) => a.is_loopback(),
-        Some(url::Host::Ipv6(a)) => a.is_loopback(),
-        None => false,
-    };
-    if u.scheme() == "https" || (u.scheme() == "http" && loopback) {
-        Ok(())
-    } else {
-        Err(Error::Misuse(
-            "endpoint must be https (http only on loopback)",
-        ))
-    }
-}
-
-/// The `sub` of a successful UserInfo JSON response, if it has one.
-fn sub_of(resp: &Response<Vec<u8>>) -> Option<String> {
-    if resp.status() != StatusCode::OK || resp.body().len() > authcore_oidc::MAX_USERINFO_BYTES {
-        return None;
-    }
-    let claims = authcore_jose::json::parse_object(resp.body()).ok()?;
-    claims.get("sub")?.as_str().map(str::to_owned)
 }
 
 fn lock(m: &Mutex<JwksCache>) -> std::sync::MutexGuard<'_, JwksCache> {

@@ -8,8 +8,8 @@ use authcore_jose::UnixTime;
 use crate::error::{Error, Result};
 
 /// The system time since the Unix epoch.
-// The workspace bans clock reads in core crates; adapters own the clock (DESIGN.md rule 1),
-// and this is the one place this crate reads it.
+// The workspace bans clock reads in core crates (time is an argument there); adapters own
+// the clock, and this is the one place this crate reads it.
 #[allow(clippy::disallowed_methods)]
 fn since_epoch() -> Result<Duration> {
     SystemTime::now()
@@ -20,9 +20,4 @@ fn since_epoch() -> Result<Duration> {
 /// The current time as the core wants it.
 pub fn now() -> Result<UnixTime> {
     Ok(UnixTime::from_secs(since_epoch()?.as_secs()))
-}
-
-/// How long from now until `t` (zero when `t` has passed).
-pub(crate) fn until(t: UnixTime) -> Result<Duration> {
-    Ok(Duration::from_secs(t.as_secs()).saturating_sub(since_epoch()?))
 }

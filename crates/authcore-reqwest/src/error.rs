@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use authcore_oauth2::{DeviceAuthorizationFlow, DevicePollError, TransientFailure};
+
 /// A `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
@@ -10,8 +12,15 @@ pub type Result<T, E = Error> = core::result::Result<T, E>;
 /// - [`Error::OAuth`], [`Error::Oidc`]: the protocol core's verdict (an OAuth error response
 ///   from the server, a response that breaks the spec, a failed security or token check, API
 ///   misuse). Match on the inner error to see who is at fault.
-/// - [`Error::Transport`], [`Error::Timeout`], [`Error::ResponseTooLarge`],
-///   [`Error::Redirect`]: the exchange itself failed before the core saw a response.
+/// - [`Error::Transport`], [`Error::Timeout`], [`Error::BodyRead`]: the network failed before
+///   the core saw a response (worth retrying later).
+/// - [`Error::ResponseTooLarge`], [`Error::Redirect`], [`Error::Unsupported`]: the server's
+///   answer or metadata is refused by this adapter.
+/// - [`Error::DevicePollingInterrupted`]: a transient failure while polling a device flow,
+///   with the flow to poll again.
+/// - [`Error::Misuse`], [`Error::Clock`], [`Error::Runtime`]: the caller or the host.
+///
+/// [`std::error::Error::source`] gives the underlying error where there is one.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -26,6 +35,8 @@ pub enum Error {
     Transport(reqwest::Error),
     /// The connect or total timeout elapsed.
     Timeout,
+    /// The connection failed while the response body was being read.
+    BodyRead(std::io::Error),
     /// The response body is larger than the configured cap; reading stopped there.
     ResponseTooLarge {
         /// The cap in bytes.
@@ -39,8 +50,24 @@ pub enum Error {
         /// The `Location` header, if any.
         location: Option<String>,
     },
+    /// The server does not offer what was asked for: its metadata names no such endpoint
+    /// (`userinfo_endpoint`, `end_session_endpoint`).
+    Unsupported(&'static str),
+    /// Device flow polling stopped on a transient failure (HTTP 429, 502, 503 or 504 from the
+    /// token endpoint, a timeout, a broken connection). The flow is intact, its next poll one
+    /// interval later: pass it to `poll_device` again to continue; its expiry still bounds
+    /// the whole flow.
+    DevicePollingInterrupted {
+        /// The flow, to poll again.
+        flow: Box<DeviceAuthorizationFlow>,
+        /// What interrupted it.
+        cause: Box<Error>,
+    },
     /// The system clock is before the Unix epoch.
     Clock,
+    /// The blocking client's own runtime could not start (the operating system refused a
+    /// thread, a timer or a socket driver).
+    Runtime(std::io::Error),
     /// The caller used the API in a way it does not allow.
     Misuse(&'static str),
 }
@@ -60,7 +87,13 @@ impl fmt::Display for Error {
                 Some(l) => write!(f, "server redirected ({status}) to {l}; not followed"),
                 None => write!(f, "server redirected ({status}); not followed"),
             },
+            Error::BodyRead(e) => write!(f, "HTTP transport: reading the response body: {e}"),
+            Error::Unsupported(m) => write!(f, "not offered by the server: {m}"),
+            Error::DevicePollingInterrupted { cause, .. } => {
+                write!(f, "device flow polling interrupted (poll again): {cause}")
+            }
             Error::Clock => f.write_str("system clock is before the Unix epoch"),
+            Error::Runtime(e) => write!(f, "the blocking client's runtime could not start: {e}"),
             Error::Misuse(m) => write!(f, "misuse: {m}"),
         }
     }
@@ -73,7 +106,14 @@ impl std::error::Error for Error {
             Error::Oidc(e) => Some(e),
             Error::Jose(e) => Some(e),
             Error::Transport(e) => Some(e),
-            _ => None,
+            Error::BodyRead(e) | Error::Runtime(e) => Some(e),
+            Error::DevicePollingInterrupted { cause, .. } => Some(cause.as_ref()),
+            Error::Timeout
+            | Error::ResponseTooLarge { .. }
+            | Error::Redirect { .. }
+            | Error::Unsupported(_)
+            | Error::Clock
+            | Error::Misuse(_) => None,
         }
     }
 }
@@ -102,6 +142,31 @@ impl From<reqwest::Error> for Error {
             Error::Timeout
         } else {
             Error::Transport(e)
+        }
+    }
+}
+
+/// A failure to send that may go away by itself: the device flow driver hands the flow back
+/// on these instead of ending it.
+impl TransientFailure for Error {
+    fn is_transient(&self) -> bool {
+        match self {
+            // A request reqwest could not even build will not build later either.
+            Error::Transport(e) => !e.is_builder(),
+            Error::Timeout | Error::BodyRead(_) => true,
+            _ => false,
+        }
+    }
+}
+
+impl From<DevicePollError<Error>> for Error {
+    fn from(e: DevicePollError<Error>) -> Self {
+        match e {
+            DevicePollError::Interrupted { flow, cause } => Error::DevicePollingInterrupted {
+                flow: Box::new(flow),
+                cause: Box::new(cause),
+            },
+            DevicePollError::Ended(e) => e,
         }
     }
 }

@@ -32,7 +32,8 @@
 //!   [`Client::signed_authentication_url`], pushed with
 //!   [`Client::push_authentication_request`]), [`Client::refresh`], [`Client::client_credentials`],
 //!   [`Client::device_authorization`] and [`Client::poll_device`], [`Client::introspect`],
-//!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`],
+//!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`] (the
+//!   ID token's `sub` required; [`Client::userinfo_without_subject_check`] for plain OAuth 2.0),
 //!   [`Client::logout_url`], [`Client::validate_logout_token`], with DPoP on request
 //!   ([`ClientBuilder::dpop`]). `blocking::Client` (feature `blocking`) runs the same flows
 //!   for programs without an async runtime.
@@ -77,7 +78,7 @@
 //! let tokens = client.exchange_code(pending, &callback).await?;
 //! let id = tokens.id_token.expect("an ID token");
 //! let me = client
-//!     .userinfo(&tokens.response.access_token, Some(&id.sub))
+//!     .userinfo(&tokens.response.access_token, &id.sub)
 //!     .await?;
 //! println!("hello {:?}", me.standard.name);
 //!

@@ -201,8 +201,10 @@ impl Client {
         fn introspect(&self, token: &str, hint: Option<TokenTypeHint>) -> IntrospectionResponse;
         /// See [`crate::Client::revoke`].
         fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> RevocationOutcome;
-        /// See [`crate::Client::userinfo`].
-        fn userinfo(&self, access_token: &AccessToken, expected_sub: Option<&str>) -> UserInfo;
+        /// See [`crate::Client::userinfo`]: the response's `sub` must be `expected_sub`.
+        fn userinfo(&self, access_token: &AccessToken, expected_sub: &str) -> UserInfo;
+        /// See [`crate::Client::userinfo_without_subject_check`].
+        fn userinfo_without_subject_check(&self, access_token: &AccessToken) -> UserInfo;
         /// See [`crate::Client::resolve_claim_sources`].
         fn resolve_claim_sources(
             &self,
@@ -228,5 +230,5 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|_| Error::Misuse("the blocking client's runtime could not start"))
+        .map_err(Error::Runtime)
 }
