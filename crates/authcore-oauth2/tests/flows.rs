@@ -72,7 +72,7 @@ fn device_flow_state_machine() {
         .unwrap()
     {
         DeviceFlowStep::Complete(tokens) => assert_eq!(tokens.access_token.secret(), "at"),
-        DeviceFlowStep::Pending(_) => panic!("expected completion"),
+        other => panic!("expected completion: {other:?}"),
     }
 }
 
