@@ -308,3 +308,132 @@ fn explicit_refetch_requests_respect_the_rate_limit() {
         "asked once, fetched once"
     );
 }
+
+// The JWKS driver (`ensure_jwks`) on a virtual clock: sends go to a script, sleeps advance
+// the clock.
+
+/// The driver's error in these tests: the core's, or a failed send.
+#[derive(Debug)]
+enum DriveError {
+    Core(Error),
+    Send,
+}
+
+impl From<Error> for DriveError {
+    fn from(e: Error) -> Self {
+        DriveError::Core(e)
+    }
+}
+
+struct Script {
+    clock: std::cell::Cell<u64>,
+    answers: std::cell::RefCell<Vec<Result<Response<Vec<u8>>, DriveError>>>,
+    sent: std::cell::Cell<usize>,
+}
+
+impl Script {
+    fn new(answers: Vec<Result<Response<Vec<u8>>, DriveError>>) -> Self {
+        Script {
+            clock: std::cell::Cell::new(NOW),
+            answers: std::cell::RefCell::new(answers),
+            sent: std::cell::Cell::new(0),
+        }
+    }
+    fn ensure(&self, cache: &mut JwksCache, token: Option<&str>) -> Result<(), DriveError> {
+        authcore_oidc::ensure_jwks_blocking(
+            cache,
+            token,
+            || Ok(UnixTime::from_secs(self.clock.get())),
+            |_req| {
+                self.sent.set(self.sent.get() + 1);
+                let mut a = self.answers.borrow_mut();
+                assert!(!a.is_empty(), "more fetches than scripted");
+                a.remove(0)
+            },
+            |d| self.clock.set(self.clock.get() + d.as_secs()),
+        )
+    }
+}
+
+#[test]
+fn jwks_driver_fetches_once_then_serves_from_the_cache() {
+    let op = Op::new();
+    let script = Script::new(vec![Ok(ok(&op.jwks_json(), Some("max-age=600")))]);
+    let mut c = cache();
+    script.ensure(&mut c, None).unwrap();
+    script.ensure(&mut c, None).unwrap();
+    assert_eq!(script.sent.get(), 1);
+    assert!(c.contains_kid("ec1"));
+}
+
+#[test]
+fn jwks_driver_refetches_once_for_an_unknown_kid() {
+    let op = Op::new();
+    let es = op.key(JwsAlgorithm::ES256);
+    let script = Script::new(vec![
+        Ok(ok(&op.jwks_of(&[es]), Some("max-age=600"))),
+        Ok(ok(&op.jwks_json(), Some("max-age=600"))),
+    ]);
+    let mut c = cache().min_refetch_interval(0);
+    script.ensure(&mut c, None).unwrap();
+    assert!(!c.contains_kid("rsa1"));
+    let token = op.sign(JwsAlgorithm::RS256, &claims());
+    script.ensure(&mut c, Some(&token)).unwrap();
+    assert_eq!(script.sent.get(), 2);
+    assert!(c.contains_kid("rsa1"));
+    // A kid no set has: one refetch at most per call, then the token's problem.
+    let script = Script::new(vec![Ok(ok(&op.jwks_json(), Some("max-age=600")))]);
+    let stranger = op.sign_with_header(
+        JwsHeader::new(JwsAlgorithm::ES256).with_kid("nobody"),
+        &claims(),
+    );
+    script.ensure(&mut c, Some(&stranger)).unwrap();
+    assert_eq!(script.sent.get(), 1);
+}
+
+#[test]
+fn jwks_driver_fails_only_without_keys() {
+    let op = Op::new();
+    // No keys yet: a send failure or a bad response is the error.
+    let script = Script::new(vec![Err(DriveError::Send)]);
+    assert!(matches!(
+        script.ensure(&mut cache(), None),
+        Err(DriveError::Send)
+    ));
+    let script = Script::new(vec![Ok(json_response(500, "{}"))]);
+    assert!(matches!(
+        script.ensure(&mut cache(), None),
+        Err(DriveError::Core(Error::Jwks(JwksError::UnexpectedStatus(
+            500
+        ))))
+    ));
+    // With keys: a failed refetch keeps them in use.
+    let script = Script::new(vec![
+        Ok(ok(&op.jwks_json(), Some("max-age=60"))),
+        Err(DriveError::Send),
+    ]);
+    let mut c = cache();
+    script.ensure(&mut c, None).unwrap();
+    script.clock.set(NOW + 120);
+    script.ensure(&mut c, None).unwrap();
+    assert_eq!(script.sent.get(), 2);
+    assert!(c.contains_kid("ec1"));
+}
+
+#[test]
+fn jwks_driver_gives_up_when_the_cache_keeps_waiting() {
+    // A fetch is outstanding elsewhere (never answered here) and no keys are held: the driver
+    // waits in short steps and gives up after its bound, without sending.
+    let mut c = cache().fetch_timeout(3600);
+    let _outstanding = expect_fetch(&mut c, UnixTime::from_secs(NOW));
+    let script = Script::new(vec![]);
+    assert!(matches!(
+        script.ensure(&mut c, None),
+        Err(DriveError::Core(Error::Jwks(JwksError::Unavailable)))
+    ));
+    assert_eq!(script.sent.get(), 0);
+    assert_eq!(
+        script.clock.get() - NOW,
+        authcore_oidc::MAX_JWKS_STEPS as u64 * authcore_oidc::MAX_JWKS_WAIT.as_secs()
+    );
+}

@@ -170,3 +170,40 @@ impl From<DevicePollError<Error>> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn transient_failures_are_the_networks() {
+        assert!(Error::Timeout.is_transient());
+        assert!(Error::BodyRead(std::io::ErrorKind::ConnectionReset.into()).is_transient());
+        // Failures that would repeat: the peer's answer refused, the caller's or host's.
+        for e in [
+            Error::Redirect {
+                status: 302,
+                location: None,
+            },
+            Error::ResponseTooLarge { limit: 1 },
+            Error::Unsupported("no userinfo_endpoint"),
+            Error::Misuse("x"),
+            Error::Clock,
+        ] {
+            assert!(!e.is_transient(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn sources_are_the_causes() {
+        let io = Error::BodyRead(std::io::ErrorKind::ConnectionReset.into());
+        assert!(io.source().is_some());
+        let runtime = Error::Runtime(std::io::ErrorKind::OutOfMemory.into());
+        assert!(runtime.source().is_some());
+        let core = Error::OAuth(authcore_oauth2::Error::Misuse("m"));
+        assert_eq!(core.source().unwrap().to_string(), core.to_string());
+        assert!(Error::Timeout.source().is_none());
+        assert!(Error::Misuse("m").source().is_none());
+    }
+}

@@ -403,7 +403,14 @@ async fn device_server(
             let mut seen = p.lock().unwrap();
             seen.push(Instant::now());
             let body = script[(seen.len() - 1).min(script.len() - 1)];
-            if body.contains("error") {
+            if let Some(status) = body.strip_prefix("status ") {
+                // A bare status with an HTML body, as a proxy in front of the server sends.
+                Response::builder()
+                    .status(status.parse::<u16>().unwrap())
+                    .header("content-type", "text/html")
+                    .body(Full::new(Bytes::from_static(b"<h1>Service Unavailable</h1>")))
+                    .unwrap()
+            } else if body.contains("error") {
                 json(400, body)
             } else {
                 json(200, body)
@@ -495,6 +502,40 @@ async fn device_polling_stops_on_denial_and_on_expiry() {
     assert!(started.elapsed() < Duration::from_secs(8));
 }
 
+#[tokio::test]
+async fn device_polling_hands_the_flow_back_on_503_and_continues() {
+    let (base, polls) = device_server(
+        1,
+        60,
+        vec![
+            "status 503",
+            r#"{"access_token":"at","token_type":"Bearer"}"#,
+        ],
+    )
+    .await;
+    let client = device_client(&base);
+    let flow = client.device_authorization(&[]).await.unwrap();
+    let err = client.poll_device(flow).await.unwrap_err();
+    // The interruption names its cause.
+    assert!(std::error::Error::source(&err).is_some());
+    let Error::DevicePollingInterrupted { flow, cause } = err else {
+        panic!("a 503 must not end the flow: {err:?}")
+    };
+    assert!(
+        matches!(
+            *cause,
+            Error::OAuth(authcore_oauth2::Error::Protocol(
+                authcore_oauth2::ProtocolError::UnexpectedStatus { status: 503 }
+            ))
+        ),
+        "{cause:?}"
+    );
+    // Polling again with the flow handed back gets the tokens.
+    let tokens = client.poll_device(*flow).await.unwrap();
+    assert_eq!(tokens.access_token.secret(), "at");
+    assert_eq!(polls.lock().unwrap().len(), 2);
+}
+
 /// A server whose handler sees its own base URL.
 async fn serve_with_base<F>(f: F) -> String
 where
@@ -563,6 +604,43 @@ async fn discovery_openid_configuration_then_rfc8414_and_exact_issuer() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Oidc(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn userinfo_checks_the_id_token_sub() {
+    let base = serve_with_base(|base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),
+        "/me" => json(200, r#"{"sub":"alice","name":"Alice"}"#),
+        _ => json(404, "{}"),
+    })
+    .await;
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .discover(&base)
+    .await
+    .unwrap();
+    let token = authcore_oauth2::AccessToken::new("at");
+    let me = client.userinfo(&token, "alice").await.unwrap();
+    assert_eq!(me.standard.name.as_deref(), Some("Alice"));
+    // OpenID Connect Core §5.3.2: claims about another subject are refused.
+    match client.userinfo(&token, "mallory").await {
+        Err(Error::Oidc(authcore_oidc::Error::UserInfo(
+            authcore_oidc::UserInfoError::SubjectMismatch { expected, received },
+        ))) => assert_eq!((expected.as_str(), received.as_str()), ("mallory", "alice")),
+        other => panic!("{other:?}"),
+    }
+    // The separately named method for plain OAuth 2.0 endpoints compares with nothing.
+    let any = client.userinfo_without_subject_check(&token).await.unwrap();
+    assert_eq!(any.sub, "alice");
+
+    // A server without a UserInfo endpoint: the server's lack, not the caller's misuse.
+    let plain = device_client(&base);
+    assert!(matches!(
+        plain.userinfo(&token, "alice").await,
+        Err(Error::Unsupported(_))
+    ));
 }
 
 fn es256_key(kid: &str) -> Jwk {
