@@ -658,7 +658,10 @@ fn expected_sub(sub: Option<String>, id_token: Option<&str>) -> Result<Option<St
         (Some(sub), None) => Ok(Some(sub)),
         (None, Some(arg)) => {
             let token = crate::io::read_token(arg)?;
-            match payload_claims(&token)?.get("sub") {
+            // The caller's input: unreadable is a usage error, not the server's fault.
+            let claims = payload_claims(&token)
+                .map_err(|_| Failure::usage("--id-token: not a compact JWT with a JSON payload"))?;
+            match claims.get("sub") {
                 Some(Value::String(sub)) => Ok(Some(sub.clone())),
                 _ => Err(Failure::usage("--id-token: the token has no string `sub`")),
             }
@@ -888,5 +891,110 @@ fn open_browser(url: &str) {
         std::thread::spawn(move || {
             let _ = child.wait();
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use authcore_reqwest::Error as E;
+
+    fn status(f: Failure) -> u8 {
+        match f {
+            Failure::Rejected(_) => 1,
+            Failure::Usage(_) => 2,
+        }
+    }
+
+    #[test]
+    fn each_adapter_error_class_has_its_exit_status() {
+        let server_error = || {
+            E::OAuth(authcore_oauth2::Error::Server(
+                authcore_oauth2::ErrorResponse::new(authcore_oauth2::ErrorCode::InvalidClient),
+            ))
+        };
+        // 1: the server refused, or its answer was refused.
+        for e in [
+            server_error(),
+            E::OAuth(authcore_oauth2::ProtocolError::MissingParameter("access_token").into()),
+            E::Oidc(authcore_oidc::Error::Jwks(
+                authcore_oidc::JwksError::NoUsableKeys,
+            )),
+            E::Redirect {
+                status: 302,
+                location: None,
+            },
+            E::ResponseTooLarge { limit: 1 },
+            E::Unsupported("no userinfo_endpoint"),
+        ] {
+            let shown = format!("{e:?}");
+            assert_eq!(status(from_adapter(e)), 1, "{shown}");
+        }
+        // 2: the caller, the host or the network.
+        for e in [
+            E::Timeout,
+            E::BodyRead(std::io::ErrorKind::ConnectionReset.into()),
+            E::Clock,
+            E::Runtime(std::io::ErrorKind::OutOfMemory.into()),
+            E::Misuse("bad call"),
+            E::OAuth(authcore_oauth2::Error::Misuse("bad call")),
+        ] {
+            let shown = format!("{e:?}");
+            assert_eq!(status(from_adapter(e)), 2, "{shown}");
+        }
+    }
+
+    #[test]
+    fn an_interrupted_device_flow_takes_its_causes_status() {
+        let flow = || {
+            let resp = http::Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(
+                    br#"{"device_code":"d","user_code":"u","verification_uri":"https://v.example","expires_in":60}"#
+                        .to_vec(),
+                )
+                .unwrap();
+            let parsed = authcore_oauth2::parse_device_authorization_response(&resp).unwrap();
+            Box::new(DeviceAuthorizationFlow::new(
+                parsed,
+                authcore_jose::UnixTime::from_secs(0),
+            ))
+        };
+        let by_timeout = E::DevicePollingInterrupted {
+            flow: flow(),
+            cause: Box::new(E::Timeout),
+        };
+        assert_eq!(status(from_adapter(by_timeout)), 2);
+        let by_503 = E::DevicePollingInterrupted {
+            flow: flow(),
+            cause: Box::new(E::OAuth(
+                authcore_oauth2::ProtocolError::UnexpectedStatus { status: 503 }.into(),
+            )),
+        };
+        assert_eq!(status(from_adapter(by_503)), 1);
+    }
+
+    #[test]
+    fn the_expected_sub_comes_from_sub_or_the_id_token() {
+        assert_eq!(expected_sub(None, None).unwrap(), None);
+        assert_eq!(
+            expected_sub(Some("a".into()), None).unwrap().as_deref(),
+            Some("a")
+        );
+        let token = format!("e30.{}.c2ln", b64::encode(br#"{"sub":"b"}"#));
+        assert_eq!(
+            expected_sub(None, Some(&token)).unwrap().as_deref(),
+            Some("b")
+        );
+        let no_sub = format!("e30.{}.c2ln", b64::encode(br#"{"sub":1}"#));
+        assert!(matches!(
+            expected_sub(None, Some(&no_sub)),
+            Err(Failure::Usage(_))
+        ));
+        assert!(matches!(
+            expected_sub(Some("a".into()), Some(&token)),
+            Err(Failure::Usage(_))
+        ));
     }
 }

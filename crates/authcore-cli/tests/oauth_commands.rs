@@ -61,6 +61,10 @@ struct State {
     foreign_key: bool,
     /// Answer revocation requests with 503 and `Retry-After`.
     revocation_unavailable: bool,
+    /// Answer the first device code poll with a bare 503 (a proxy's page).
+    device_unavailable_once: bool,
+    /// Answer token requests with a redirect.
+    token_redirect: bool,
 }
 
 struct CodeGrant {
@@ -270,6 +274,11 @@ impl Ctx {
                 .header("content-type", "application/jwk-set+json")
                 .body(Full::new(Bytes::from(self.jwks.clone())))
                 .unwrap(),
+            "/token" if self.state.lock().unwrap().token_redirect => Response::builder()
+                .status(307)
+                .header("location", "https://elsewhere.example/token")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
             "/token" => self.token(&logged),
             "/device" => match self.client(&logged) {
                 None => deny(),
@@ -426,7 +435,13 @@ impl Ctx {
             "urn:ietf:params:oauth:grant-type:device_code" => {
                 let mut s = self.state.lock().unwrap();
                 s.device_polls += 1;
-                if s.deny_device {
+                if s.device_unavailable_once && s.device_polls == 1 {
+                    Response::builder()
+                        .status(503)
+                        .header("content-type", "text/html")
+                        .body(Full::new(Bytes::from_static(b"<h1>503</h1>")))
+                        .unwrap()
+                } else if s.deny_device {
                     oauth_error(400, "access_denied", "the user said no")
                 } else if s.device_polls < 2 {
                     oauth_error(400, "authorization_pending", "not yet")
@@ -925,6 +940,33 @@ fn device_flow_shows_the_code_polls_and_prints_tokens() {
 }
 
 #[test]
+fn device_flow_resumes_after_a_transient_503() {
+    let fake = Fake::start();
+    fake.with(|s| s.device_unavailable_once = true);
+    let args = [
+        "oauth2",
+        "device",
+        "--issuer",
+        &fake.issuer,
+        "--client-id",
+        PUBLIC_CLIENT,
+    ];
+    let out = ok(&args);
+    assert!(out.stderr.contains("polling again"), "{}", out.stderr);
+    assert_eq!(out.json()["access_token"], "at-cc");
+    assert_eq!(fake.state.lock().unwrap().device_polls, 2);
+}
+
+#[test]
+fn a_refused_server_answer_exits_1() {
+    // The server answered, with a redirect that is never followed: its answer is refused.
+    let fake = Fake::start();
+    fake.with(|s| s.token_redirect = true);
+    let args = with_client(&["oauth2", "client-credentials"], &fake.issuer, &[]);
+    fails(1, &args, &[], "not followed");
+}
+
+#[test]
 fn device_flow_denied_exits_1() {
     let fake = Fake::start();
     fake.with(|s| s.deny_device = true);
@@ -1215,6 +1257,66 @@ fn userinfo_with_bearer_and_dpop_tokens() {
         "user-2",
     ];
     fails(1, &args, &[], "user-2");
+
+    // The sub of an ID token (only its payload is read), given as text.
+    let id_token = |sub: &str| {
+        format!(
+            "{}.{}.c2ln",
+            b64::encode(br#"{"alg":"ES256"}"#),
+            b64::encode(json!({"sub": sub}).to_string().as_bytes())
+        )
+    };
+    let good = id_token("user-1");
+    let args = [
+        "oidc",
+        "userinfo",
+        "--issuer",
+        &fake.issuer,
+        "--access-token",
+        "at-cc",
+        "--id-token",
+        &good,
+    ];
+    let out = ok(&args);
+    assert!(!out.stderr.contains("not checked"), "{}", out.stderr);
+    // OpenID Connect Core §5.3.2: claims about another subject are refused, exit 1.
+    let other = id_token("user-2");
+    let args = [
+        "oidc",
+        "userinfo",
+        "--issuer",
+        &fake.issuer,
+        "--access-token",
+        "at-cc",
+        "--id-token",
+        &other,
+    ];
+    fails(1, &args, &[], "user-2");
+    // Both is a usage error.
+    let args = [
+        "oidc",
+        "userinfo",
+        "--issuer",
+        &fake.issuer,
+        "--access-token",
+        "at-cc",
+        "--sub",
+        "user-1",
+        "--id-token",
+        &good,
+    ];
+    fails(2, &args, &[], "");
+    // Neither: the claims are printed and stderr says the subject was not checked.
+    let args = [
+        "oidc",
+        "userinfo",
+        "--issuer",
+        &fake.issuer,
+        "--access-token",
+        "at-cc",
+    ];
+    let out = ok(&args);
+    assert!(out.stderr.contains("not checked"), "{}", out.stderr);
 
     // A DPoP-bound token: the key file from a `--dpop` run.
     let args = with_client(&["oauth2", "client-credentials"], &fake.issuer, &["--dpop"]);
