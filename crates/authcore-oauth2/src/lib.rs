@@ -71,6 +71,66 @@
 //! # Ok::<(), authcore_oauth2::Error>(())
 //! ```
 //!
+//! ## The drive loop
+//!
+//! A multi-step exchange is a state machine driven one way: ask it what to do at `now`, do
+//! it (send, or wait), hand the answer back, repeat until it is done. Device polling as
+//! code, with a virtual clock and a scripted server standing in for the real ones:
+//!
+//! ```
+//! use authcore_oauth2::{
+//!     parse_device_authorization_response, AuthorizationServer, Client, ClientAuthentication,
+//!     DeviceAction, DeviceAuthorizationFlow, DeviceFlowStep, TokenResponseOptions, UnixTime,
+//! };
+//! # fn json(status: u16, body: &str) -> http::Response<Vec<u8>> {
+//! #     http::Response::builder().status(status).header("content-type", "application/json")
+//! #         .body(body.as_bytes().to_vec()).unwrap()
+//! # }
+//! # let answers = std::cell::RefCell::new(vec![
+//! #     json(200, r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer"}"#),
+//! #     json(503, "{}"),
+//! #     json(400, r#"{"error":"authorization_pending"}"#),
+//! # ]);
+//! # let send = |_req: http::Request<Vec<u8>>| answers.borrow_mut().pop().unwrap();
+//! let rng = authcore_oauth2::jose::InsecureTestRandom::new(7);
+//! let mut clock = UnixTime::from_secs(1_700_000_000); // your clock
+//! let server = AuthorizationServer::new("https://as.example")
+//!     .with_token_endpoint("https://as.example/token")?;
+//! let client = Client::new("tv", ClientAuthentication::None);
+//! let options = TokenResponseOptions::new();
+//! # let device_authorization_response = json(200, r#"{"device_code":"GmRhmhcxhwAzkoEqiMEg","user_code":"WDJB-MJHT","verification_uri":"https://as.example/device","expires_in":600,"interval":5}"#);
+//! let response = parse_device_authorization_response(&device_authorization_response)?;
+//! let mut flow = DeviceAuthorizationFlow::new(response, clock);
+//! let tokens = loop {
+//!     match flow.next_action(clock) {
+//!         // Sleep until `t` (here: move the virtual clock).
+//!         DeviceAction::WaitUntil(t) => clock = t,
+//!         DeviceAction::Expired => panic!("the user did not answer in time"),
+//!         DeviceAction::Poll => {
+//!             let request = flow.build_token_request(&client, &server, clock, &rng)?;
+//!             let answer = send(request); // your HTTP stack
+//!             flow = match flow.handle_token_response(&answer, clock, &options)? {
+//!                 DeviceFlowStep::Complete(tokens) => break tokens,
+//!                 // authorization_pending, slow_down: poll again at the flow's time.
+//!                 DeviceFlowStep::Pending(flow) => flow,
+//!                 // 429/502/503/504: the flow comes back intact; resume now or later.
+//!                 DeviceFlowStep::Interrupted { flow, .. } => flow,
+//!                 other => unreachable!("{other:?}"),
+//!             };
+//!         }
+//!     }
+//! };
+//! assert_eq!(tokens.access_token.secret(), "2YotnFZFEjr1zCsicMWpAA");
+//! # Ok::<(), authcore_oauth2::Error>(())
+//! ```
+//!
+//! That loop is written once, as drivers that take the caller's clock (`now`), HTTP client
+//! (`send`) and timer (`sleep`) as parameters: [`poll_device_flow`] (an async fn that needs
+//! no runtime; it never polls faster than [`MIN_DEVICE_POLL_GAP`] and returns the flow on a
+//! transient failure, [`DevicePollError::Interrupted`]) and [`send_with_dpop`] for the DPoP
+//! nonce retry, each with a `*_blocking` twin that runs the same loop with a blocking `send`
+//! and `sleep`. Adapters supply the three parameters and nothing else.
+//!
 //! ## Security defaults
 //!
 //! - PKCE S256 on every code request; `plain` only through

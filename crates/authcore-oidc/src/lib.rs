@@ -24,7 +24,7 @@
 //!   build_discovery_request ─► HTTP ─► parse_discovery_response ─► ProviderMetadata
 //!                                                                     │
 //!   JwksCache::poll(now) ─► Fetch(req) ─► HTTP ─► handle_response ◄───┤ jwks_uri
-//!          └─ WaitUntil(t) / Ready (keys)                             │
+//!          └─ WaitUntil(t) / Ready (keys)   (driven by ensure_jwks)   │
 //!                                                                     ▼
 //!   AuthenticationRequest::build_url ─► (url, PendingAuthentication) ─► user agent
 //!   callback ─► pending.handle_callback ─► AuthenticationResponse
@@ -132,7 +132,9 @@
 //! let response = op.send(exchange.build_token_request(&client, &server, now, &rng)?);
 //! let tokens = parse_token_response(&response, &TokenResponseOptions::new())?;
 //!
-//! // 6. Make sure the JWKS cache holds the ID token's key (fetch, or refetch on rotation).
+//! // 6. Make sure the JWKS cache holds the ID token's key (fetch, or refetch on rotation):
+//! //    the drive loop, as code. `ensure_jwks` / `ensure_jwks_blocking` are this loop written
+//! //    once, bounded, with the clock, `send` and `sleep` as parameters.
 //! let id_token = tokens.id_token.clone().expect("an ID token");
 //! loop {
 //!     match jwks.poll_for_token(id_token.secret(), now) {

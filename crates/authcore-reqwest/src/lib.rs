@@ -18,6 +18,31 @@
 //!             JWKS fetch / refetch on an unknown `kid`
 //! ```
 //!
+//! The loops are the cores' drivers ([`authcore_oauth2::send_with_dpop`],
+//! [`authcore_oauth2::poll_device_flow`], [`authcore_oidc::ensure_jwks`] and their
+//! `*_blocking` twins); this crate passes them its clock, its `send` and its `sleep`:
+//!
+//! ```no_run
+//! # use authcore_oauth2::{AuthorizationServer, Client, DeviceAuthorizationFlow, TokenResponseOptions};
+//! # async fn run(
+//! #     http: authcore_reqwest::HttpClient,
+//! #     flow: DeviceAuthorizationFlow,
+//! #     client: Client,
+//! #     server: AuthorizationServer,
+//! # ) -> Result<(), authcore_reqwest::Error> {
+//! let rng = authcore_jose::crypto::default_provider().system_random();
+//! let options = TokenResponseOptions::new();
+//! let tokens = authcore_oauth2::poll_device_flow(
+//!     flow, &client, &server, &options, rng,
+//!     authcore_reqwest::now,           // now: the system clock
+//!     |request| http.execute(request), // send: reqwest, no redirects, capped body
+//!     tokio::time::sleep,              // sleep: tokio's timer
+//! )
+//! .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Two levels:
 //!
 //! - [`HttpClient`]: `execute(http::Request<Vec<u8>>) -> http::Response<Vec<u8>>`, plus the
