@@ -43,8 +43,8 @@ pub enum DevicePollError<E> {
     /// scheduled one interval later. Poll again with it; its expiry still bounds the whole
     /// flow.
     Interrupted {
-        /// The flow, to poll again.
-        flow: DeviceAuthorizationFlow,
+        /// The flow, to poll again (boxed: the error stays small on the success path).
+        flow: Box<DeviceAuthorizationFlow>,
         /// What interrupted it.
         cause: E,
     },
@@ -98,7 +98,7 @@ where
                     Err(cause) if cause.is_transient() => {
                         let t = now().map_err(DevicePollError::Ended)?;
                         return Err(DevicePollError::Interrupted {
-                            flow: flow.handle_send_failure(t),
+                            flow: Box::new(flow.handle_send_failure(t)),
                             cause,
                         });
                     }
@@ -117,7 +117,7 @@ where
                     }
                     DeviceFlowStep::Interrupted { flow, error } => {
                         return Err(DevicePollError::Interrupted {
-                            flow,
+                            flow: Box::new(flow),
                             cause: error.into(),
                         });
                     }
@@ -153,7 +153,10 @@ where
         rng,
         now,
         |req| ready(send(req)),
-        |d| ready(sleep(d)),
+        |d| {
+            sleep(d);
+            ready(())
+        },
     );
     run_ready(driver).unwrap_or_else(|| Err(DevicePollError::Ended(not_ready().into())))
 }

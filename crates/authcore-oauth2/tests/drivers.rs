@@ -166,7 +166,7 @@ fn device_driver_hands_the_flow_back_on_503_then_completes() {
     );
     // The next poll is one interval after the 503, not at once.
     assert_eq!(flow.next_poll_at(), UnixTime::from_secs(10));
-    let t = poll(&stub, flow).unwrap();
+    let t = poll(&stub, *flow).unwrap();
     assert_eq!(t.access_token.secret(), "at");
     assert_eq!(stub.poll_times(), [5, 10]);
 }
@@ -207,7 +207,7 @@ fn device_driver_hands_the_flow_back_on_a_transient_send_failure_only() {
     };
     assert!(matches!(cause, TestError::Send(true)));
     assert_eq!(flow.next_poll_at(), UnixTime::from_secs(10));
-    assert!(poll(&stub, flow).is_ok());
+    assert!(poll(&stub, *flow).is_ok());
 
     // A failure that will repeat (a refused redirect) ends the flow.
     let stub = Stub::new(0, vec![Err(TestError::Send(false))]);

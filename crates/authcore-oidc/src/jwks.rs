@@ -463,7 +463,10 @@ where
         token,
         now,
         |req| ready(send(req)),
-        |d| ready(sleep(d)),
+        |d| {
+            sleep(d);
+            ready(())
+        },
     );
     run_ready(driver).unwrap_or_else(|| Err(Error::from(JwksError::Unavailable).into()))
 }

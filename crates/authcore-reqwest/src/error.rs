@@ -163,7 +163,7 @@ impl From<DevicePollError<Error>> for Error {
     fn from(e: DevicePollError<Error>) -> Self {
         match e {
             DevicePollError::Interrupted { flow, cause } => Error::DevicePollingInterrupted {
-                flow: Box::new(flow),
+                flow,
                 cause: Box::new(cause),
             },
             DevicePollError::Ended(e) => e,
