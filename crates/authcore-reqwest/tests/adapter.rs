@@ -819,6 +819,46 @@ fn blocking_client_caps_and_refuses_redirects() {
     drop(rt);
 }
 
+#[cfg(feature = "blocking")]
+#[test]
+fn blocking_device_polling_hands_the_flow_back_on_503() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (base, polls) = rt.block_on(device_server(
+        1,
+        60,
+        vec![
+            "status 503",
+            r#"{"error":"authorization_pending"}"#,
+            r#"{"access_token":"at","token_type":"Bearer"}"#,
+        ],
+    ));
+    let http = authcore_reqwest::blocking::HttpClient::new(&HttpConfig::new()).unwrap();
+    let server = AuthorizationServer::new(&base)
+        .with_token_endpoint(&format!("{base}/token"))
+        .unwrap()
+        .with_device_authorization_endpoint(&format!("{base}/device"))
+        .unwrap();
+    let client = authcore_oauth2::Client::new("tv", ClientAuthentication::None);
+    let rng = crypto::default_provider().system_random();
+    let now = authcore_reqwest::now().unwrap();
+    let req = authcore_oauth2::build_device_authorization_request(&client, &server, &[], now, rng)
+        .unwrap();
+    let resp = http.execute(req).unwrap();
+    let flow = authcore_oauth2::DeviceAuthorizationFlow::new(
+        authcore_oauth2::parse_device_authorization_response(&resp).unwrap(),
+        now,
+    );
+    let options = authcore_oauth2::TokenResponseOptions::new();
+    let poll = |flow| http.poll_device_flow(flow, &client, &server, &options, rng);
+    let Err(Error::DevicePollingInterrupted { flow, .. }) = poll(flow) else {
+        panic!("a 503 must hand the flow back")
+    };
+    let tokens = poll(*flow).unwrap();
+    assert_eq!(tokens.access_token.secret(), "at");
+    assert_eq!(polls.lock().unwrap().len(), 3);
+    drop(rt);
+}
+
 #[tokio::test]
 async fn claim_sources_resolved_aggregated_and_distributed() {
     let provider = crypto::default_provider();
