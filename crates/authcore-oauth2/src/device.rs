@@ -230,28 +230,8 @@ impl DeviceAuthorizationFlow {
         now: UnixTime,
         options: &TokenResponseOptions,
     ) -> Result<DeviceFlowStep> {
-        if is_transient_status(resp.status()) {
-            let error = match parse_token_response(resp, options) {
-                Err(e) => e,
-                // A transient status never carries tokens (RFC 6749 §5.1 is a 200).
-                Ok(_) => ProtocolError::UnexpectedStatus {
-                    status: resp.status().as_u16(),
-                }
-                .into(),
-            };
-            // RFC 9110 §10.2.3: the server may say how long to stay away (delay-seconds only;
-            // an HTTP-date would need a clock this crate does not read).
-            let retry_after = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(0);
-            self.next_poll_at = now.saturating_add(self.interval.max(retry_after));
-            return Ok(DeviceFlowStep::Interrupted { flow: self, error });
-        }
         match parse_token_response(resp, options) {
-            Ok(t) => Ok(DeviceFlowStep::Complete(t)),
+            // The RFC 8628 §3.5 answers count whatever status carries them.
             Err(Error::Server(e)) if e.error == ErrorCode::AuthorizationPending => {
                 self.next_poll_at = now.saturating_add(self.interval);
                 Ok(DeviceFlowStep::Pending(self))
@@ -261,6 +241,27 @@ impl DeviceAuthorizationFlow {
                 self.next_poll_at = now.saturating_add(self.interval);
                 Ok(DeviceFlowStep::Pending(self))
             }
+            outcome if is_transient_status(resp.status()) => {
+                let error = match outcome {
+                    Err(e) => e,
+                    // Tokens come with 200 (RFC 6749 §5.1), never with a "not now" status.
+                    Ok(_) => ProtocolError::UnexpectedStatus {
+                        status: resp.status().as_u16(),
+                    }
+                    .into(),
+                };
+                // RFC 9110 §10.2.3: the server may say how long to stay away (delay-seconds
+                // only; an HTTP-date would need a clock this crate does not read).
+                let retry_after = resp
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(0);
+                self.next_poll_at = now.saturating_add(self.interval.max(retry_after));
+                Ok(DeviceFlowStep::Interrupted { flow: self, error })
+            }
+            Ok(t) => Ok(DeviceFlowStep::Complete(t)),
             Err(e) => Err(e),
         }
     }

@@ -196,6 +196,16 @@ fn device_driver_hands_the_flow_back_on_each_transient_status_and_retry_after() 
         panic!("expected an interruption")
     };
     assert_eq!(flow.next_poll_at(), UnixTime::from_secs(35));
+
+    // slow_down keeps its meaning when a server sends it with 429.
+    let slow_429 = Ok(Response::builder()
+        .status(429)
+        .header("content-type", "application/json")
+        .body(br#"{"error":"slow_down"}"#.to_vec())
+        .unwrap());
+    let stub = Stub::new(0, vec![slow_429, tokens()]);
+    poll(&stub, device_flow(0, 60, 5)).unwrap();
+    assert_eq!(stub.poll_times(), [5, 15], "interval 5 + 5 after slow_down");
 }
 
 #[test]
