@@ -590,6 +590,8 @@ async fn revoke(a: TokenArgs, provider: &'static dyn CryptoProvider) -> Result<(
 }
 
 async fn userinfo(a: UserinfoArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+    // Read before any request: a bad --id-token is a usage error, not a wasted exchange.
+    let expected = expected_sub(a.sub, a.id_token.as_deref())?;
     let dpop = match &a.dpop_key {
         Some(path) => {
             let key = private_key(path, None, "an `alg` member", provider)?;
@@ -634,7 +636,7 @@ async fn userinfo(a: UserinfoArgs, provider: &'static dyn CryptoProvider) -> Res
     // or the `sub` of `--id-token`. With neither there is nothing to compare with: the
     // response is checked all the same (status, media type, size, a `sub`), and stderr says
     // that its subject was not.
-    match expected_sub(a.sub, a.id_token.as_deref())? {
+    match expected {
         Some(sub) => authcore_oidc::parse_userinfo_response(&response, &sub),
         None => {
             progress(
