@@ -15,7 +15,7 @@ use authcore_oauth2::{
 };
 use authcore_oidc::{
     Authentication, AuthenticationRequest, CallbackOutcome, DiscoveryOptions, IdTokenClaims,
-    IdTokenExpectations, IdTokenVerifier, JwksCache, LogoutRequest, LogoutToken,
+    IdTokenExpectations, IdTokenVerifier, JwksCache, JwksCacheHandle, LogoutRequest, LogoutToken,
     PendingAuthentication, ProviderMetadata, UserInfo,
 };
 use http::{Method, Request, Response, StatusCode};
@@ -672,7 +672,8 @@ impl Client {
             tokio::time::sleep,
         )
         .await?;
-        Ok(check(&lock(&oidc.jwks))?)
+        let mut keys = &oidc.jwks;
+        Ok(keys.with_cache(|cache| check(cache))?)
     }
 
     /// Refreshes tokens (RFC 6749 §6); reports whether the refresh token was rotated.
@@ -962,9 +963,4 @@ fn origin(uri: &http::Uri) -> String {
         uri.scheme_str().unwrap_or(""),
         uri.authority().map(|a| a.as_str()).unwrap_or("")
     )
-}
-
-fn lock(m: &Mutex<JwksCache>) -> std::sync::MutexGuard<'_, JwksCache> {
-    // The cache's state stays consistent between calls; a panic elsewhere does not spoil it.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
