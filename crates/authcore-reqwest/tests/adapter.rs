@@ -779,6 +779,25 @@ async fn client_is_storable() {
     assert_traits::<HttpClient>();
     // Futures of the facade can be spawned.
     let client = device_client("http://127.0.0.1:9");
+    // The drivers' futures too (key fetches, device polling, DPoP): no lock held across an
+    // await, nothing that is not Send.
+    fn assert_send<T: Send>(_: &T) {}
+    assert_send(&client.validate_logout_token("x.y.z"));
+    let flow = authcore_oauth2::DeviceAuthorizationFlow::new(
+        authcore_oauth2::parse_device_authorization_response(
+            &Response::builder()
+                .status(200)
+                .header("content-type", "application/json")
+                .body(
+                    br#"{"device_code":"d","user_code":"u","verification_uri":"https://v.example","expires_in":60}"#
+                        .to_vec(),
+                )
+                .unwrap(),
+        )
+        .unwrap(),
+        authcore_reqwest::now().unwrap(),
+    );
+    assert_send(&client.poll_device(flow));
     let handle = tokio::spawn(async move { client.client_credentials(&[]).await.is_err() });
     assert!(handle.await.unwrap());
 }
