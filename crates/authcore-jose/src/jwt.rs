@@ -61,6 +61,17 @@ impl NumericDate {
         self.nanos
     }
 
+    /// The date a JSON value holds, if it is a valid NumericDate (RFC 7519 §2: a non-negative
+    /// number of seconds, fractions allowed); `None` for anything else (negative, a string,
+    /// `null`, ...). The one reading of NumericDate values, for claims beyond the registered
+    /// ones too (OpenID Connect `auth_time`, `updated_at`).
+    pub fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Number(n) => Self::from_number(n),
+            _ => None,
+        }
+    }
+
     fn from_number(n: &Number) -> Option<Self> {
         if let Some(u) = n.as_u64() {
             return Some(NumericDate::from_secs(u));
@@ -395,10 +406,7 @@ fn string_claim(v: Value, slot: &mut Option<String>) -> bool {
 }
 
 fn date_claim(v: Value, slot: &mut Option<NumericDate>) -> bool {
-    *slot = match &v {
-        Value::Number(n) => NumericDate::from_number(n),
-        _ => None,
-    };
+    *slot = NumericDate::from_value(&v);
     slot.is_some()
 }
 
@@ -416,6 +424,10 @@ pub struct Validation {
     leeway: u64,
     issuers: Vec<String>,
     audiences: Vec<String>,
+    /// Audiences that may appear besides an expected one when `exclusive_audiences` is set.
+    trusted_audiences: Vec<String>,
+    /// Whether every `aud` value must be expected or trusted.
+    exclusive_audiences: bool,
     ignore_audience: bool,
     subject: Option<String>,
     max_age: Option<u64>,
@@ -440,6 +452,8 @@ impl Validation {
             leeway: 0,
             issuers: Vec::new(),
             audiences: Vec::new(),
+            trusted_audiences: Vec::new(),
+            exclusive_audiences: false,
             ignore_audience: false,
             subject: None,
             max_age: None,
@@ -500,6 +514,24 @@ impl Validation {
     /// one must match). Setting any audience makes `aud` required.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// Requires every value of `aud` to be an expected audience ([`Validation::audience`]) or a
+    /// trusted one ([`Validation::trust_audience`]); the first other value is rejected with
+    /// [`ValidationError::UntrustedAudience`]. For tokens whose audience list is a statement of
+    /// who may use them (OpenID Connect Core 1.0 §3.1.3.7 step 3: an ID token with an audience
+    /// the client does not trust is rejected).
+    pub fn reject_untrusted_audiences(mut self) -> Self {
+        self.exclusive_audiences = true;
+        self
+    }
+
+    /// Accepts `audience` in `aud` besides an expected audience under
+    /// [`Validation::reject_untrusted_audiences`]. A trusted audience alone never satisfies the
+    /// audience check: one of [`Validation::audience`] must still be present.
+    pub fn trust_audience(mut self, audience: impl Into<String>) -> Self {
+        self.trusted_audiences.push(audience.into());
         self
     }
 
@@ -569,7 +601,41 @@ impl Validation {
                 }
             }
         }
-        if let Some(exp) = r.exp {
+        self.validate_times(r.exp, r.nbf, r.iat, now)?;
+        if !self.issuers.is_empty() {
+            let iss = r
+                .iss
+                .as_deref()
+                .ok_or(ValidationError::MissingClaim("iss"))?;
+            if !self.issuers.iter().any(|i| i == iss) {
+                return Err(ValidationError::Issuer.into());
+            }
+        }
+        self.validate_audience(r.aud.as_ref().map(Audience::as_slice))?;
+        if let Some(sub) = &self.subject {
+            match r.sub.as_deref() {
+                None => return Err(ValidationError::MissingClaim("sub").into()),
+                Some(s) if s != sub => return Err(ValidationError::Subject.into()),
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The time checks of [`Validation::validate_claims`] alone, on exact NumericDates (RFC 7519
+    /// §2: fractions count, so `exp` 1000.5 has not passed at `now` 1000): `exp` after `now`,
+    /// `nbf` not after `now`, `iat` not in the future (unless allowed) and not older than the
+    /// maximum age, each with the leeway. For typed claims sets outside this crate (an OpenID
+    /// Connect ID token) that read their dates themselves.
+    #[inline]
+    pub fn validate_times(
+        &self,
+        exp: Option<NumericDate>,
+        nbf: Option<NumericDate>,
+        iat: Option<NumericDate>,
+        now: UnixTime,
+    ) -> Result<()> {
+        if let Some(exp) = exp {
             // RFC 7519 §4.1.4: now must be before exp.
             if exp.cmp_time(now.saturating_sub(self.leeway)) != Ordering::Greater {
                 return Err(ValidationError::Expired {
@@ -579,7 +645,7 @@ impl Validation {
                 .into());
             }
         }
-        if let Some(nbf) = r.nbf {
+        if let Some(nbf) = nbf {
             if nbf.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater {
                 return Err(ValidationError::NotYetValid {
                     now,
@@ -588,7 +654,7 @@ impl Validation {
                 .into());
             }
         }
-        if let Some(iat) = r.iat {
+        if let Some(iat) = iat {
             if self.reject_future_iat
                 && iat.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater
             {
@@ -600,7 +666,7 @@ impl Validation {
             }
         }
         if let Some(max_age) = self.max_age {
-            let iat = r.iat.ok_or(ValidationError::MissingClaim("iat"))?;
+            let iat = iat.ok_or(ValidationError::MissingClaim("iat"))?;
             let oldest = now.saturating_sub(max_age.saturating_add(self.leeway));
             if iat.cmp_time(oldest) == Ordering::Less {
                 return Err(ValidationError::TooOld {
@@ -611,32 +677,31 @@ impl Validation {
                 .into());
             }
         }
-        if !self.issuers.is_empty() {
-            let iss = r
-                .iss
-                .as_deref()
-                .ok_or(ValidationError::MissingClaim("iss"))?;
-            if !self.issuers.iter().any(|i| i == iss) {
-                return Err(ValidationError::Issuer.into());
-            }
+        Ok(())
+    }
+
+    /// The audience check of [`Validation::validate_claims`] alone (RFC 7519 §4.1.3), on the
+    /// values of `aud` (`None`: no `aud` claim).
+    #[inline]
+    pub fn validate_audience(&self, aud: Option<&[String]>) -> Result<()> {
+        if self.ignore_audience {
+            return Ok(());
         }
-        if !self.ignore_audience {
-            match (&r.aud, self.audiences.is_empty()) {
-                (None, false) => return Err(ValidationError::MissingClaim("aud").into()),
-                (Some(_), true) => return Err(ValidationError::Audience.into()),
-                (Some(aud), false) => {
-                    if !self.audiences.iter().any(|a| aud.contains(a)) {
-                        return Err(ValidationError::Audience.into());
-                    }
-                }
-                (None, true) => {}
-            }
+        let aud = match (aud, self.audiences.is_empty()) {
+            (None, false) => return Err(ValidationError::MissingClaim("aud").into()),
+            (Some(_), true) => return Err(ValidationError::Audience.into()),
+            (None, true) => return Ok(()),
+            (Some(aud), false) => aud,
+        };
+        if !self.audiences.iter().any(|a| aud.contains(a)) {
+            return Err(ValidationError::Audience.into());
         }
-        if let Some(sub) = &self.subject {
-            match r.sub.as_deref() {
-                None => return Err(ValidationError::MissingClaim("sub").into()),
-                Some(s) if s != sub => return Err(ValidationError::Subject.into()),
-                Some(_) => {}
+        if self.exclusive_audiences {
+            if let Some(other) = aud
+                .iter()
+                .find(|a| !self.audiences.contains(a) && !self.trusted_audiences.contains(a))
+            {
+                return Err(ValidationError::UntrustedAudience(other.clone()).into());
             }
         }
         Ok(())
@@ -986,6 +1051,82 @@ mod tests {
         );
         let single = claims(r#"{"aud":"x"}"#).unwrap();
         assert!(base.audience("x").validate_claims(&single, now).is_ok());
+    }
+
+    #[test]
+    fn untrusted_audiences_rejected_on_request() {
+        let now = UnixTime::from_secs(1);
+        let base = Validation::new()
+            .required_claims::<_, String>([])
+            .audience("client");
+        let both = claims(r#"{"aud":["client","api"]}"#).unwrap();
+        // Off by default: one expected audience is enough.
+        assert!(base.validate_claims(&both, now).is_ok());
+        let strict = base.clone().reject_untrusted_audiences();
+        assert_eq!(
+            strict.validate_claims(&both, now),
+            Err(ValidationError::UntrustedAudience("api".into()).into())
+        );
+        let trusting = strict.clone().trust_audience("api");
+        assert!(trusting.validate_claims(&both, now).is_ok());
+        // A trusted audience alone does not satisfy the check.
+        let only_api = claims(r#"{"aud":"api"}"#).unwrap();
+        assert_eq!(
+            trusting.validate_claims(&only_api, now),
+            Err(ValidationError::Audience.into())
+        );
+        assert!(
+            strict
+                .validate_claims(&claims(r#"{"aud":"client"}"#).unwrap(), now)
+                .is_ok()
+        );
+        assert_eq!(
+            strict.validate_audience(None),
+            Err(ValidationError::MissingClaim("aud").into())
+        );
+    }
+
+    #[test]
+    fn numeric_dates_from_values() {
+        let d = |v: Value| NumericDate::from_value(&v);
+        assert_eq!(d(Value::from(7u64)), Some(NumericDate::from_secs(7)));
+        assert_eq!(
+            d(serde_json::json!(1000.5)).map(|d| d.subsec_nanos()),
+            Some(500_000_000)
+        );
+        for bad in [
+            serde_json::json!(-1),
+            serde_json::json!(-0.5),
+            serde_json::json!("7"),
+            serde_json::json!(null),
+            serde_json::json!(true),
+            serde_json::json!([7]),
+            serde_json::json!(1e300),
+        ] {
+            assert_eq!(d(bad.clone()), None, "{bad}");
+        }
+    }
+
+    /// RFC 7519 §2: `exp` 1000.5 has not passed at `now` 1000, through the whole verify path.
+    #[test]
+    fn fractional_exp_through_verify() {
+        let provider = crate::crypto::default_provider();
+        let signer =
+            crate::SigningKey::hmac(crate::JwsAlgorithm::HS256, &[4u8; 32], provider).unwrap();
+        let key =
+            crate::VerifyingKey::hmac(crate::JwsAlgorithm::HS256, &[4u8; 32], provider).unwrap();
+        let header = JwsHeader::new(crate::JwsAlgorithm::HS256);
+        let token = encode(&header, &serde_json::json!({"exp": 1000.5}), &signer).unwrap();
+        let v = Validation::new();
+        assert!(verify(&token, &key, &v, UnixTime::from_secs(1000)).is_ok());
+        assert_eq!(
+            verify(&token, &key, &v, UnixTime::from_secs(1001)).map(|_| ()),
+            Err(ValidationError::Expired {
+                now: UnixTime::from_secs(1001),
+                exp: 1000
+            }
+            .into())
+        );
     }
 
     /// Claims texts covering the fast path and every way of leaving it.

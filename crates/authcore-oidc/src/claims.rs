@@ -2,10 +2,11 @@
 //! (§5.1) shared by ID tokens and UserInfo responses.
 
 use authcore_jose::json::Plain;
-use authcore_jose::jwt::{Audience, Claims};
+use authcore_jose::jwt::{Audience, Claims, NumericDate};
 use serde_json::{Map, Value};
 
 use crate::error::{Result, TokenError};
+use crate::signed_jwt::TimeClaims;
 
 /// The postal address claim (OpenID Connect Core 1.0 §5.1.1).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -195,22 +196,14 @@ fn bool_value(v: Value, name: &'static str) -> Result<Option<bool>> {
     }
 }
 
-/// A JSON numeric date: a non-negative number of seconds, fractions rounded down.
+/// A JSON numeric date read as `authcore_jose::jwt::NumericDate` reads it (RFC 7519 §2), kept
+/// in whole seconds (fractions rounded down) in the typed field.
 fn date_value(v: Value, name: &'static str) -> Result<Option<u64>> {
     match v {
         Value::Null => Ok(None),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                return Ok(Some(u));
-            }
-            match n.as_f64() {
-                Some(f) if f.is_finite() && (0.0..9.2e18).contains(&f) && !n.is_i64() => {
-                    Ok(Some(f.trunc() as u64))
-                }
-                _ => Err(TokenError::WrongType(name).into()),
-            }
-        }
-        _ => Err(TokenError::WrongType(name).into()),
+        v => NumericDate::from_value(&v)
+            .map(|d| Some(d.secs()))
+            .ok_or_else(|| TokenError::WrongType(name).into()),
     }
 }
 
@@ -261,12 +254,27 @@ pub struct IdTokenClaims {
 }
 
 impl IdTokenClaims {
-    /// Reads the claims of a verified payload (strict JSON, typed registered claims).
-    pub(crate) fn from_payload(payload: &[u8]) -> Result<Self> {
+    /// Reads the claims of a verified payload (strict JSON, typed registered claims), with
+    /// its time claims as exact NumericDates for the checks (the typed fields keep whole
+    /// seconds).
+    pub(crate) fn from_payload(payload: &[u8]) -> Result<(Self, TimeClaims)> {
         if let Some(c) = Self::read_plain_json(payload) {
-            return Ok(c);
+            // The fast path reads integers only: the whole seconds are the exact dates.
+            let times = TimeClaims {
+                exp: Some(NumericDate::from_secs(c.exp)),
+                nbf: c.nbf.map(NumericDate::from_secs),
+                iat: Some(NumericDate::from_secs(c.iat)),
+            };
+            return Ok((c, times));
         }
-        Self::from_claims(Claims::from_json(payload)?)
+        let claims = Claims::from_json(payload)?;
+        let r = &claims.registered;
+        let times = TimeClaims {
+            exp: r.exp,
+            nbf: r.nbf,
+            iat: r.iat,
+        };
+        Ok((Self::from_claims(claims)?, times))
     }
 
     /// The fast path of [`IdTokenClaims::from_payload`] for plain JSON (see [`Plain`]): every
@@ -414,7 +422,7 @@ mod tests {
         let p = br#"{"iss":"https://op","sub":"24400320","aud":"c","exp":2,"iat":1,
             "auth_time":1.5,"amr":["pwd","otp"],"email":"j@example.com","email_verified":true,
             "address":{"country":"DE","x":1},"updated_at":1311280970,"name#ja":"x","custom":[1]}"#;
-        let c = IdTokenClaims::from_payload(p).unwrap();
+        let (c, _) = IdTokenClaims::from_payload(p).unwrap();
         assert_eq!(c.aud, vec!["c".to_owned()]);
         assert_eq!(c.auth_time, Some(1));
         assert_eq!(
@@ -559,7 +567,7 @@ mod tests {
         ] {
             let p = format!("{{{base}{extra}}}");
             assert_eq!(
-                IdTokenClaims::from_payload(p.as_bytes()),
+                IdTokenClaims::from_payload(p.as_bytes()).map(|(c, _)| c),
                 Err(TokenError::WrongType(name).into()),
                 "{p}"
             );
@@ -569,7 +577,7 @@ mod tests {
             m.remove(name);
             let p = serde_json::to_vec(&m).unwrap();
             assert_eq!(
-                IdTokenClaims::from_payload(&p),
+                IdTokenClaims::from_payload(&p).map(|(c, _)| c),
                 Err(TokenError::MissingClaim(name).into())
             );
         }

@@ -169,6 +169,7 @@ mod flow;
 mod id_token;
 mod jwks;
 mod logout;
+mod signed_jwt;
 mod userinfo;
 
 pub mod fuzzing;
