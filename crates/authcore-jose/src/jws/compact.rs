@@ -72,8 +72,8 @@ const HEADER_STACK_BYTES: usize = 256;
 /// Signatures up to this size (RSA-4096) are decoded on the stack.
 const SIGNATURE_STACK_BYTES: usize = 512;
 
-/// The work of [`verify_compact`], filling in `header` (as [`JwsHeader::new`] left it) and
-/// `payload`.
+/// The work of [`verify_compact`], filling in `header` and `payload` in place (whatever they
+/// held before: every member comes from the token).
 #[inline]
 pub(crate) fn verify_compact_into(
     token: &str,

@@ -21,7 +21,12 @@ pub(super) const REGISTERED_HEADER_NAMES: &[&str] = &[
 
 /// A JOSE header for JWS (RFC 7515 §4.1). When parsed from a JSON serialization it is the
 /// union of the protected and unprotected headers.
+///
+/// `#[non_exhaustive]`: JWE and future registrations add members. Build one with
+/// [`JwsHeader::new`] and the `with_*` methods (or set the public fields), or read one with
+/// [`JwsHeader::from_json`] / [`JwsHeader::from_map`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct JwsHeader {
     /// `alg`.
     pub alg: JwsAlgorithm,
@@ -53,7 +58,7 @@ pub struct JwsHeader {
 }
 
 impl JwsHeader {
-    /// A header with only `alg`.
+    /// A header with only `alg`: a complete header, whatever is done with it next.
     pub fn new(alg: JwsAlgorithm) -> Self {
         JwsHeader {
             alg,
@@ -84,6 +89,42 @@ impl JwsHeader {
         self
     }
 
+    /// Sets `cty`, the media type of the payload (`JWT` for a nested JWT, RFC 7519 §5.2).
+    pub fn with_cty(mut self, cty: impl Into<String>) -> Self {
+        self.cty = Some(cty.into());
+        self
+    }
+
+    /// Sets `jwk`, the public key the token claims to be signed with (for proof-of-possession
+    /// tokens such as DPoP proofs; verifiers here never trust it).
+    pub fn with_jwk(mut self, jwk: Jwk) -> Self {
+        self.jwk = Some(Box::new(jwk));
+        self
+    }
+
+    /// Sets `x5c`, the certificate chain (base64 DER, leaf first).
+    pub fn with_x5c(mut self, chain: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.x5c = Some(chain.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds `name` to `crit` (RFC 7515 §4.1.11): a verifier that does not process the
+    /// extension parameter `name` must reject the token.
+    pub fn with_crit(mut self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        let crit = self.crit.get_or_insert_with(Vec::new);
+        if !crit.contains(&name) {
+            crit.push(name);
+        }
+        self
+    }
+
+    /// Sets a header parameter that has no field of its own (an extension parameter).
+    pub fn with_param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+
     /// Parses a header from strict JSON bytes.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let mut h = JwsHeader::new(JwsAlgorithm::HS256);
@@ -91,14 +132,44 @@ impl JwsHeader {
         Ok(h)
     }
 
-    /// [`JwsHeader::from_json`] into `self`, which must be as [`JwsHeader::new`] left it (the
-    /// verification path fills the header in place instead of moving it around).
+    /// [`JwsHeader::from_json`] into `self`, whatever `self` held before (the verification
+    /// path fills the header in place instead of moving it around). On success every member
+    /// comes from `bytes`; on an error `self` holds no usable header.
     #[inline]
     pub(crate) fn read_json(&mut self, bytes: &[u8]) -> Result<()> {
+        self.clear();
         if self.read_plain_json(bytes).is_none() {
             self.read_json_strict(bytes)?;
         }
         Ok(())
+    }
+
+    /// Removes every parameter but `alg`, which each reader sets itself. The exhaustive
+    /// pattern makes a new member a compile error here until it is cleared too, so no member
+    /// of an earlier header can survive into the next one.
+    #[inline]
+    fn clear(&mut self) {
+        let JwsHeader {
+            alg: _,
+            typ,
+            cty,
+            kid,
+            jwk,
+            jku,
+            x5u,
+            x5c,
+            x5t,
+            x5t_s256,
+            crit,
+            b64,
+            extra,
+        } = self;
+        (*typ, *cty, *kid, *jku, *x5u, *x5t, *x5t_s256) =
+            (None, None, None, None, None, None, None);
+        (*jwk, *x5c, *crit, *b64) = (None, None, None, None);
+        if !extra.is_empty() {
+            extra.clear();
+        }
     }
 
     /// The strict parser's result in place of `self` (out of line: rare, and large).
@@ -437,6 +508,49 @@ mod tests {
                 .alg,
             JwsAlgorithm::ES256
         );
+    }
+
+    /// Reading into a header that held another one leaves nothing of the old one, on the
+    /// fast path and on the strict path.
+    #[test]
+    fn read_json_keeps_nothing_of_an_earlier_header() {
+        let dirty = || {
+            JwsHeader::new(JwsAlgorithm::ES256)
+                .with_typ("old")
+                .with_kid("old")
+                .with_cty("old")
+                .with_x5c(["MIIB"])
+                .with_crit("b64")
+                .with_param("ext", 1)
+                .with_jwk(
+                    Jwk::from_map(
+                        serde_json::json!({"kty": "oct", "k": "AAAA"})
+                            .as_object()
+                            .unwrap()
+                            .clone(),
+                    )
+                    .unwrap(),
+                )
+        };
+        for text in [
+            &br#"{"alg":"HS256"}"#[..],
+            br#"{"alg":"HS256","kid":"new"}"#,
+            br#"{"alg":"HS256","kid":"n\u0065w"}"#,
+            br#"{"\u0061lg":"RS256"}"#,
+        ] {
+            let mut h = dirty();
+            h.read_json(text).unwrap();
+            assert_eq!(h, JwsHeader::from_json(text).unwrap());
+            assert_eq!(h.typ, None);
+            assert_eq!(h.jwk, None);
+            assert!(h.extra.is_empty());
+        }
+        let mut h = dirty();
+        h.b64 = Some(false);
+        h.read_json(br#"{"alg":"HS256","b64":true}"#).unwrap();
+        let mut expected = JwsHeader::new(JwsAlgorithm::HS256);
+        expected.b64 = Some(true);
+        assert_eq!(h, expected);
     }
 
     proptest::proptest! {
