@@ -150,16 +150,17 @@ pub struct RegisteredClaims {
     pub jti: Option<String>,
 }
 
-impl RegisteredClaims {
-    /// One bit per present claim, in the order of [`REGISTERED_NAMES`].
-    fn present(&self) -> u8 {
-        u8::from(self.iss.is_some())
-            | u8::from(self.sub.is_some()) << 1
-            | u8::from(self.aud.is_some()) << 2
-            | u8::from(self.exp.is_some()) << 3
-            | u8::from(self.nbf.is_some()) << 4
-            | u8::from(self.iat.is_some()) << 5
-            | u8::from(self.jti.is_some()) << 6
+crate::json_members! {
+    /// The registered claims (RFC 7519 §4.1), for both readers of [`Claims`] and the
+    /// required-claims mask of [`Validation`].
+    struct RegisteredMembers for RegisteredClaims {
+        "iss" => iss: text,
+        "sub" => sub: text,
+        "aud" => aud: audience,
+        "exp" => exp: date,
+        "nbf" => nbf: date,
+        "iat" => iat: date,
+        "jti" => jti: text,
     }
 }
 
@@ -220,48 +221,10 @@ impl Claims {
     /// into [`Value`]s. `None` whenever the strict parser has to decide: escapes, nested
     /// values, fractional or negative numbers, repeated names, a wrong type, invalid JSON.
     fn read_plain_json(&mut self, bytes: &[u8]) -> Option<()> {
-        let mut p = json::Plain::object(bytes)?;
-        let mut seen = json::PlainSeen::default();
-        let c = self;
-        let r = &mut c.registered;
-        while let Some(name) = p.member()? {
-            let bit = match json::name_index(name, &REGISTERED_NAMES) {
-                Some(bit) => bit,
-                _ => {
-                    let v = p.scalar()?;
-                    json::plain_insert(&mut c.extra, name, v)?;
-                    continue;
-                }
-            };
-            seen.add(bit as u32)?;
-            // One assignment per claim type keeps this loop small.
-            enum Slot<'s> {
-                Text(&'s mut Option<String>),
-                Date(&'s mut Option<NumericDate>),
-            }
-            let slot = match bit {
-                0 => Slot::Text(&mut r.iss),
-                1 => Slot::Text(&mut r.sub),
-                3 => Slot::Date(&mut r.exp),
-                4 => Slot::Date(&mut r.nbf),
-                5 => Slot::Date(&mut r.iat),
-                6 => Slot::Text(&mut r.jti),
-                _ => {
-                    r.aud = Some(if p.peek()? == b'[' {
-                        Audience::Many(p.strings()?)
-                    } else {
-                        Audience::Single(p.owned_string()?)
-                    });
-                    continue;
-                }
-            };
-            match slot {
-                Slot::Text(t) => *t = Some(p.owned_string()?),
-                Slot::Date(d) => *d = Some(NumericDate::from_secs(p.uint()?)),
-            }
-        }
-        p.finish()?;
-        Some(())
+        let registered = &mut self.registered;
+        json::__private::read_plain_object(bytes, &mut self.extra, |name, p| {
+            RegisteredMembers::read_plain(registered, name, p)
+        })
     }
 
     #[cfg(test)]
@@ -273,17 +236,8 @@ impl Claims {
 
     /// Whether the claim named `name` is present (registered or not).
     pub fn contains(&self, name: &str) -> bool {
-        let r = &self.registered;
-        match name {
-            "iss" => r.iss.is_some(),
-            "sub" => r.sub.is_some(),
-            "aud" => r.aud.is_some(),
-            "exp" => r.exp.is_some(),
-            "nbf" => r.nbf.is_some(),
-            "iat" => r.iat.is_some(),
-            "jti" => r.jti.is_some(),
-            other => self.extra.contains_key(other),
-        }
+        RegisteredMembers::contains(&self.registered, name)
+            .unwrap_or_else(|| self.extra.contains_key(name))
     }
 
     /// The whole claims set as one JSON object.
@@ -316,20 +270,6 @@ impl Claims {
     }
 }
 
-/// The registered claim names, packed by [`json::key8`], in the order of their bits.
-const REGISTERED_NAMES: [u64; 7] = {
-    use json::key8;
-    [
-        key8("iss"),
-        key8("sub"),
-        key8("aud"),
-        key8("exp"),
-        key8("nbf"),
-        key8("iat"),
-        key8("jti"),
-    ]
-};
-
 struct ClaimsVisitor;
 
 impl<'de> Visitor<'de> for ClaimsVisitor {
@@ -346,46 +286,15 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         while let Some(Key(k)) = map.next_key()? {
             seen.insert(&k)?;
             let v = map.next_value_seed(StrictValue { depth: 1 })?;
-            let r = &mut c.registered;
-            let name: Option<&'static str> = match k.as_ref() {
-                "iss" => Some("iss"),
-                "sub" => Some("sub"),
-                "jti" => Some("jti"),
-                "exp" => Some("exp"),
-                "nbf" => Some("nbf"),
-                "iat" => Some("iat"),
-                "aud" => Some("aud"),
-                _ => None,
-            };
-            let ok = match k.as_ref() {
-                "iss" => string_claim(v, &mut r.iss),
-                "sub" => string_claim(v, &mut r.sub),
-                "jti" => string_claim(v, &mut r.jti),
-                "exp" => date_claim(v, &mut r.exp),
-                "nbf" => date_claim(v, &mut r.nbf),
-                "iat" => date_claim(v, &mut r.iat),
-                "aud" => {
-                    r.aud = match v {
-                        Value::String(s) => Some(Audience::Single(s)),
-                        Value::Array(a) => a
-                            .into_iter()
-                            .map(|x| match x {
-                                Value::String(s) => Some(s),
-                                _ => None,
-                            })
-                            .collect::<Option<Vec<_>>>()
-                            .map(Audience::Many),
-                        _ => None,
-                    };
-                    r.aud.is_some()
-                }
-                _ => {
+            match RegisteredMembers::read_strict(&mut c.registered, &k, v) {
+                Ok(None) => {}
+                Ok(Some(v)) => {
                     c.extra.insert(k.into_owned(), v);
-                    true
                 }
-            };
-            if !ok && wrong.is_none() {
-                wrong = name;
+                // The first wrong type is reported once the whole text parsed.
+                Err(name) => {
+                    wrong.get_or_insert(name);
+                }
             }
         }
         Ok(match wrong {
@@ -395,21 +304,6 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
     }
 }
 
-fn string_claim(v: Value, slot: &mut Option<String>) -> bool {
-    match v {
-        Value::String(s) => {
-            *slot = Some(s);
-            true
-        }
-        _ => false,
-    }
-}
-
-fn date_claim(v: Value, slot: &mut Option<NumericDate>) -> bool {
-    *slot = NumericDate::from_value(&v);
-    slot.is_some()
-}
-
 /// What a JWT's claims (and `typ`) must satisfy.
 ///
 /// Defaults: `exp` required, no leeway, `iat` in the future rejected, `aud` present in a
@@ -417,8 +311,8 @@ fn date_claim(v: Value, slot: &mut Option<NumericDate>) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validation {
     required: Vec<String>,
-    /// The registered claims in `required`, one bit each (see [`RegisteredClaims::present`]).
-    required_registered: u8,
+    /// The registered claims in `required`, one bit each (`RegisteredMembers::present`).
+    required_registered: u64,
     /// Whether `required` names any claim that is not registered.
     required_other: bool,
     leeway: u64,
@@ -445,9 +339,9 @@ impl Default for Validation {
 impl Validation {
     /// The defaults: `exp` required, zero leeway.
     pub fn new() -> Self {
-        Validation {
+        let mut v = Validation {
             required: vec!["exp".to_owned()],
-            required_registered: 1 << 3,
+            required_registered: 0,
             required_other: false,
             leeway: 0,
             issuers: Vec::new(),
@@ -460,7 +354,9 @@ impl Validation {
             typ: None,
             reject_future_iat: true,
             jws: JwsOptions::default(),
-        }
+        };
+        v.index_required();
+        v
     }
 
     /// Seconds of clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age.
@@ -495,10 +391,9 @@ impl Validation {
         self.required_registered = 0;
         self.required_other = false;
         for name in &self.required {
-            match json::name_index(name, &REGISTERED_NAMES) {
-                // `key8` pads with zeros: the length keeps "exp\0" from passing for "exp".
-                Some(bit) if name.len() == 3 => self.required_registered |= 1 << bit,
-                _ => self.required_other = true,
+            match RegisteredMembers::bit(name) {
+                Some(bit) => self.required_registered |= bit,
+                None => self.required_other = true,
             }
         }
     }
@@ -594,7 +489,7 @@ impl Validation {
         let r = &claims.registered;
         // Registered claims are checked as one mask; any other required name (or a missing
         // one, to report the first in order) goes through the list.
-        if self.required_other || self.required_registered & !r.present() != 0 {
+        if self.required_other || self.required_registered & !RegisteredMembers::present(r) != 0 {
             for name in &self.required {
                 if !claims.contains(name) {
                     return Err(ValidationError::MissingClaim(static_name(name)).into());

@@ -191,53 +191,26 @@ impl JwsHeader {
     /// whenever the strict parser has to decide, including for every invalid header (`self`
     /// is then partly filled, and replaced by the strict parser's result).
     fn read_plain_json(&mut self, bytes: &[u8]) -> Option<()> {
+        const ALG: u64 = json::key8("alg");
+        const JWK: u64 = json::key8("jwk");
         let mut p = json::Plain::object(bytes)?;
-        let mut seen = json::PlainSeen::default();
         let mut alg = None;
-        let h = self;
         while let Some(name) = p.member()? {
-            let bit = match json::name_index(name, &HEADER_NAMES) {
-                // An object: the strict parser builds the embedded JWK.
-                Some(11) => return None,
-                Some(bit) => bit,
+            match json::key8(name) {
+                ALG if alg.is_none() => alg = Some(algorithm_by_name(p.string()?)?),
+                // A repeated `alg`; an object (the strict parser builds the embedded JWK).
+                ALG | JWK => return None,
                 _ => {
-                    let v = p.scalar()?;
-                    json::plain_insert(&mut h.extra, name, v)?;
-                    continue;
+                    if !HeaderMembers::read_plain(self, name, &mut p)? {
+                        let v = p.scalar()?;
+                        json::plain_insert(&mut self.extra, name, v)?;
+                    }
                 }
-            };
-            seen.add(bit as u32)?;
-            // One assignment for all string parameters keeps this loop small.
-            let slot = match bit {
-                0 => {
-                    alg = Some(algorithm_by_name(p.string()?)?);
-                    continue;
-                }
-                1 => &mut h.typ,
-                2 => &mut h.cty,
-                3 => &mut h.kid,
-                4 => &mut h.jku,
-                5 => &mut h.x5u,
-                6 => &mut h.x5t,
-                7 => &mut h.x5t_s256,
-                8 => {
-                    h.x5c = Some(p.strings()?);
-                    continue;
-                }
-                9 => {
-                    h.crit = Some(p.strings()?);
-                    continue;
-                }
-                _ => {
-                    h.b64 = Some(p.boolean()?);
-                    continue;
-                }
-            };
-            *slot = Some(p.owned_string()?);
+            }
         }
         p.finish()?;
         // A missing or unknown `alg` is an error the strict parser reports.
-        h.alg = alg?;
+        self.alg = alg?;
         Some(())
     }
 
@@ -330,25 +303,22 @@ impl JwsHeader {
     }
 }
 
-/// The header parameters the fast path reads, by position (`jwk` last: it leaves the fast
-/// path).
-const HEADER_NAMES: [u64; 12] = {
-    use json::key8;
-    [
-        key8("alg"),
-        key8("typ"),
-        key8("cty"),
-        key8("kid"),
-        key8("jku"),
-        key8("x5u"),
-        key8("x5t"),
-        key8("x5t#S256"),
-        key8("x5c"),
-        key8("crit"),
-        key8("b64"),
-        key8("jwk"),
-    ]
-};
+crate::json_members! {
+    /// The header parameters with a field of their own, for both readers. `alg` (required, an
+    /// algorithm name) and `jwk` (an object, left to the strict parser) are read apart.
+    struct HeaderMembers for JwsHeader {
+        "typ" => typ: text,
+        "cty" => cty: text,
+        "kid" => kid: text,
+        "jku" => jku: text,
+        "x5u" => x5u: text,
+        "x5t" => x5t: text,
+        "x5t#S256" => x5t_s256: text,
+        "x5c" => x5c: texts,
+        "crit" => crit: texts,
+        "b64" => b64: flag,
+    }
+}
 
 /// The names of [`JwsAlgorithm::ALL`], packed by [`json::key8`].
 const ALGORITHM_NAMES: [u64; 15] = {
@@ -387,20 +357,20 @@ impl<'de> Visitor<'de> for HeaderVisitor {
             seen.insert(&k)?;
             match k.as_ref() {
                 "alg" => alg = Some(map.next_value()?),
-                "typ" => h.typ = Some(map.next_value()?),
-                "cty" => h.cty = Some(map.next_value()?),
-                "kid" => h.kid = Some(map.next_value()?),
-                "jku" => h.jku = Some(map.next_value()?),
-                "x5u" => h.x5u = Some(map.next_value()?),
-                "x5t" => h.x5t = Some(map.next_value()?),
-                "x5t#S256" => h.x5t_s256 = Some(map.next_value()?),
-                "x5c" => h.x5c = Some(map.next_value()?),
-                "crit" => h.crit = Some(map.next_value()?),
-                "b64" => h.b64 = Some(map.next_value()?),
                 "jwk" => jwk = Some(map.next_value_seed(ObjectSeed)?),
                 _ => {
                     let v = map.next_value_seed(StrictValue { depth: 1 })?;
-                    h.extra.insert(k.into_owned(), v);
+                    match HeaderMembers::read_strict(&mut h, &k, v) {
+                        Ok(None) => {}
+                        Ok(Some(v)) => {
+                            h.extra.insert(k.into_owned(), v);
+                        }
+                        Err(name) => {
+                            return Err(de::Error::custom(format_args!(
+                                "header parameter `{name}` has the wrong type"
+                            )));
+                        }
+                    }
                 }
             }
         }

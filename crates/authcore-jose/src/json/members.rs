@@ -1,0 +1,272 @@
+//! Member tables: one list of (JSON name, field, kind) from which [`json_members!`] makes both
+//! readers of a typed JSON object, the plain-JSON fast path and the strict path, so the two can
+//! never disagree on which name goes to which field.
+
+/// Declares a member table: for each JSON member name, the field (a path of `Option` fields
+/// from the target) and the *kind* of value it holds (a module of [`kinds`]). Expands to a unit
+/// struct `$Table` with:
+///
+/// - `NAMES`: the member names, in table order;
+/// - `read_plain(target, name, reader)`: the fast path's step for the member `name`, whose
+///   value the plain reader is at: `Some(true)` stored, `Some(false)` not in the table (the
+///   caller reads it as an extra member), `None` not plain (the value is not of the fast form,
+///   or the field is already filled: a repeated name, which the strict parser rejects);
+/// - `read_strict(target, name, value)`: the strict path's step for a member the strict
+///   parser read: `Ok(None)` stored, `Ok(Some(value))` not in the table (handed back),
+///   `Err(name)` the value has the wrong JSON type for the kind;
+/// - `contains(target, name)`: `Some(present)` for a name in the table, `None` otherwise;
+/// - `present(target)`: one bit per filled field, in table order.
+///
+/// Names of up to eight bytes are compared as one integer ([`key8`](__private::key8)); no
+/// slot numbers are written by hand. Not public API: it expands to crate-private helpers.
+///
+/// [`kinds`]: crate::json::__private::kinds
+#[doc(hidden)]
+#[macro_export]
+macro_rules! json_members {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $Table:ident for $Target:ty {
+            $( $name:literal => $($field:ident).+ : $kind:ident, )*
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $Table;
+
+        #[allow(dead_code)]
+        impl $Table {
+            /// The member names, in table order.
+            $vis const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The fast path's step for the member `name` (see `json_members!`).
+            #[inline]
+            $vis fn read_plain(
+                t: &mut $Target,
+                name: &str,
+                p: &mut $crate::json::__private::Plain<'_>,
+            ) -> Option<bool> {
+                let k = $crate::json::__private::key8(name);
+                $(
+                    if $crate::json::__private::is_name(
+                        name,
+                        k,
+                        $name,
+                        const { $crate::json::__private::key8($name) },
+                    ) {
+                        if t.$($field).+.is_some() {
+                            return None;
+                        }
+                        t.$($field).+ = Some($crate::json::__private::kinds::$kind::plain(p)?);
+                        return Some(true);
+                    }
+                )*
+                Some(false)
+            }
+
+            /// The strict path's step for the member `name` (see `json_members!`).
+            $vis fn read_strict(
+                t: &mut $Target,
+                name: &str,
+                v: ::serde_json::Value,
+            ) -> Result<Option<::serde_json::Value>, &'static str> {
+                $(
+                    if name == $name {
+                        t.$($field).+ = Some(
+                            $crate::json::__private::kinds::$kind::strict(v).ok_or($name)?,
+                        );
+                        return Ok(None);
+                    }
+                )*
+                Ok(Some(v))
+            }
+
+            /// Whether the member `name` is present, for a name in the table.
+            $vis fn contains(t: &$Target, name: &str) -> Option<bool> {
+                $(
+                    if name == $name {
+                        return Some(t.$($field).+.is_some());
+                    }
+                )*
+                None
+            }
+
+            /// One bit per filled field, in table order.
+            #[inline]
+            $vis fn present(t: &$Target) -> u64 {
+                let mut bits = 0u64;
+                let mut bit = 1u64;
+                $(
+                    if t.$($field).+.is_some() {
+                        bits |= bit;
+                    }
+                    bit <<= 1;
+                )*
+                let _ = bit;
+                bits
+            }
+
+            /// The bit of `name` in [`Self::present`], for a name in the table.
+            $vis fn bit(name: &str) -> Option<u64> {
+                Self::NAMES
+                    .iter()
+                    .position(|n| *n == name)
+                    .map(|i| 1u64 << i)
+            }
+        }
+    };
+}
+
+/// The kinds of member values a table can hold: each reads its value from plain JSON (`plain`,
+/// `None`: not of the fast form) and converts a strictly parsed value (`strict`, `None`: the
+/// wrong JSON type). `plain` accepts only what `strict` accepts, with the same result.
+pub mod kinds {
+    /// A string.
+    pub mod text {
+        use crate::json::Plain;
+        use serde_json::Value;
+
+        /// The plain form: a string without escapes.
+        #[inline]
+        pub fn plain(p: &mut Plain<'_>) -> Option<String> {
+            p.owned_string()
+        }
+
+        /// A JSON string.
+        pub fn strict(v: Value) -> Option<String> {
+            match v {
+                Value::String(s) => Some(s),
+                _ => None,
+            }
+        }
+    }
+
+    /// An array of strings.
+    pub mod texts {
+        use crate::json::Plain;
+        use serde_json::Value;
+
+        /// The plain form: an array of plain strings.
+        #[inline]
+        pub fn plain(p: &mut Plain<'_>) -> Option<Vec<String>> {
+            p.strings()
+        }
+
+        /// A JSON array of strings.
+        pub fn strict(v: Value) -> Option<Vec<String>> {
+            match v {
+                Value::Array(a) => a
+                    .into_iter()
+                    .map(|x| match x {
+                        Value::String(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => None,
+            }
+        }
+    }
+
+    /// `true` or `false`.
+    pub mod flag {
+        use crate::json::Plain;
+        use serde_json::Value;
+
+        /// The plain form: `true` or `false`.
+        #[inline]
+        pub fn plain(p: &mut Plain<'_>) -> Option<bool> {
+            p.boolean()
+        }
+
+        /// A JSON boolean.
+        pub fn strict(v: Value) -> Option<bool> {
+            v.as_bool()
+        }
+    }
+
+    /// A NumericDate (RFC 7519 §2), fractions kept.
+    pub mod date {
+        use crate::json::Plain;
+        use crate::jwt::NumericDate;
+        use serde_json::Value;
+
+        /// The plain form: a non-negative integer.
+        #[inline]
+        pub fn plain(p: &mut Plain<'_>) -> Option<NumericDate> {
+            p.uint().map(NumericDate::from_secs)
+        }
+
+        /// Any JSON number that is a NumericDate.
+        pub fn strict(v: Value) -> Option<NumericDate> {
+            NumericDate::from_value(&v)
+        }
+    }
+
+    /// A NumericDate (RFC 7519 §2) kept in whole seconds (fractions rounded down), for typed
+    /// fields of `u64` seconds.
+    pub mod date_secs {
+        use crate::json::Plain;
+        use crate::jwt::NumericDate;
+        use serde_json::Value;
+
+        /// The plain form: a non-negative integer.
+        #[inline]
+        pub fn plain(p: &mut Plain<'_>) -> Option<u64> {
+            p.uint()
+        }
+
+        /// Any JSON number that is a NumericDate, in whole seconds.
+        pub fn strict(v: Value) -> Option<u64> {
+            NumericDate::from_value(&v).map(NumericDate::secs)
+        }
+    }
+
+    /// `aud` (RFC 7519 §4.1.3): one string or an array of strings.
+    pub mod audience {
+        use crate::json::Plain;
+        use crate::jwt::Audience;
+        use serde_json::Value;
+
+        /// The plain form: a plain string or an array of them.
+        #[inline]
+        pub fn plain(p: &mut Plain<'_>) -> Option<Audience> {
+            if p.peek()? == b'[' {
+                p.strings().map(Audience::Many)
+            } else {
+                p.owned_string().map(Audience::Single)
+            }
+        }
+
+        /// A JSON string or array of strings.
+        pub fn strict(v: Value) -> Option<Audience> {
+            match v {
+                Value::String(s) => Some(Audience::Single(s)),
+                v => super::texts::strict(v).map(Audience::Many),
+            }
+        }
+    }
+
+    /// `aud` as a list (a single string is a list of one).
+    pub mod audience_list {
+        use crate::json::Plain;
+        use crate::jwt::Audience;
+        use serde_json::Value;
+
+        /// The plain form: a plain string or an array of them.
+        #[inline]
+        pub fn plain(p: &mut Plain<'_>) -> Option<Vec<String>> {
+            super::audience::plain(p).map(into_list)
+        }
+
+        /// A JSON string or array of strings.
+        pub fn strict(v: Value) -> Option<Vec<String>> {
+            super::audience::strict(v).map(into_list)
+        }
+
+        fn into_list(a: Audience) -> Vec<String> {
+            match a {
+                Audience::Single(s) => vec![s],
+                Audience::Many(v) => v,
+            }
+        }
+    }
+}
