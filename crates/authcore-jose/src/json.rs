@@ -235,10 +235,10 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 }
 
-/// Most members an object may have on the [`Plain`] fast path (more: the strict parser runs).
+/// Most members an object may have on the plain-JSON fast path (more: the strict parser runs).
 pub const PLAIN_MAX_MEMBERS: usize = 32;
 
-/// Most elements an array may have on the [`Plain`] fast path.
+/// Most elements an array may have on the plain-JSON fast path.
 pub const PLAIN_MAX_ELEMENTS: usize = 32;
 
 mod members;
