@@ -1,7 +1,7 @@
 //! Typed claims: the ID token claims (OpenID Connect Core 1.0 §2) and the standard claims
 //! (§5.1) shared by ID tokens and UserInfo responses.
 
-use authcore_jose::json::__private::read_plain_object;
+use authcore_jose::json::__private::{key8, read_plain_object};
 use authcore_jose::jwt::{Audience, Claims, NumericDate};
 use serde_json::{Map, Value};
 
@@ -143,19 +143,19 @@ authcore_jose::json_members! {
     }
 }
 
-/// An ID token's claims while they are read: the required ones wait in `Option`s until all
-/// were seen.
-struct IdTokenReader {
+/// An ID token's claims while they are read into `c` (in place: the claims are large): the
+/// required ones wait in `Option`s until all were seen.
+struct IdTokenReader<'c> {
     iss: Option<String>,
     sub: Option<String>,
     aud: Option<Vec<String>>,
     exp: Option<u64>,
     iat: Option<u64>,
-    c: IdTokenClaims,
+    c: &'c mut IdTokenClaims,
 }
 
-impl IdTokenReader {
-    fn new(c: IdTokenClaims) -> Self {
+impl<'c> IdTokenReader<'c> {
+    fn new(c: &'c mut IdTokenClaims) -> Self {
         IdTokenReader {
             iss: None,
             sub: None,
@@ -170,7 +170,7 @@ impl IdTokenReader {
 authcore_jose::json_members! {
     /// The ID token claims with a typed field (OpenID Connect Core 1.0 §2, and `sid` of the
     /// logout specifications), for both readers; the standard claims are [`StandardMembers`].
-    struct IdTokenMembers for IdTokenReader {
+    struct IdTokenMembers for IdTokenReader<'_> {
         "iss" => iss: text,
         "sub" => sub: text,
         "aud" => aud: audience_list,
@@ -240,24 +240,31 @@ impl IdTokenClaims {
     /// Reads the claims of a verified payload (strict JSON, typed registered claims), with
     /// its time claims as exact NumericDates for the checks (the typed fields keep whole
     /// seconds).
-    pub(crate) fn from_payload(payload: &[u8]) -> Result<(Self, TimeClaims)> {
+    pub(crate) fn from_payload(payload: &[u8], times: &mut TimeClaims) -> Result<Self> {
         if let Some(c) = Self::read_plain_json(payload) {
             // The fast path reads integers only: the whole seconds are the exact dates.
-            let times = TimeClaims {
+            *times = TimeClaims {
                 exp: Some(NumericDate::from_secs(c.exp)),
                 nbf: c.nbf.map(NumericDate::from_secs),
                 iat: Some(NumericDate::from_secs(c.iat)),
             };
-            return Ok((c, times));
+            return Ok(c);
         }
+        Self::from_payload_strict(payload, times)
+    }
+
+    /// The strict path of [`IdTokenClaims::from_payload`] (out of line: rare, and large).
+    #[cold]
+    #[inline(never)]
+    fn from_payload_strict(payload: &[u8], times: &mut TimeClaims) -> Result<Self> {
         let claims = Claims::from_json(payload)?;
         let r = &claims.registered;
-        let times = TimeClaims {
+        *times = TimeClaims {
             exp: r.exp,
             nbf: r.nbf,
             iat: r.iat,
         };
-        Ok((Self::from_claims(claims)?, times))
+        Self::from_claims(claims)
     }
 
     /// The fast path of [`IdTokenClaims::from_payload`] for plain JSON (the member tables below): every
@@ -267,28 +274,24 @@ impl IdTokenClaims {
     /// required claim, invalid JSON. It therefore accepts a subset of what the strict path
     /// accepts and builds the same value from it (checked by the differential tests below).
     pub(crate) fn read_plain_json(payload: &[u8]) -> Option<Self> {
-        let mut r = IdTokenReader::new(IdTokenClaims::required(
-            String::new(),
-            String::new(),
-            Vec::new(),
-            0,
-            0,
-        ));
+        let mut c = IdTokenClaims::required(String::new(), String::new(), Vec::new(), 0, 0);
+        let mut r = IdTokenReader::new(&mut c);
         let mut extra = Map::new();
         read_plain_object(payload, &mut extra, |name, p| {
             // An object: the strict path decides.
             if name == "address" {
                 return None;
             }
-            if IdTokenMembers::read_plain(&mut r, name, p)? {
+            let k = key8(name);
+            if IdTokenMembers::read_plain_packed(&mut r, name, k, p)? {
                 return Some(true);
             }
-            StandardMembers::read_plain(&mut r.c.standard, name, p)
+            StandardMembers::read_plain_packed(&mut r.c.standard, name, k, p)
         })?;
-        let mut c = r.c;
-        c.extra = extra;
         // The required claims, all seen.
-        (c.iss, c.sub, c.aud, c.exp, c.iat) = (r.iss?, r.sub?, r.aud?, r.exp?, r.iat?);
+        let (iss, sub, aud, exp, iat) = (r.iss?, r.sub?, r.aud?, r.exp?, r.iat?);
+        (c.iss, c.sub, c.aud, c.exp, c.iat) = (iss, sub, aud, exp, iat);
+        c.extra = extra;
         Some(c)
     }
 
@@ -333,7 +336,7 @@ impl IdTokenClaims {
         c.nbf = r.nbf.map(|d| d.secs());
         c.jti = r.jti;
         // One pass over the other claims, each moved to its typed field by the tables.
-        let mut r = IdTokenReader::new(c);
+        let mut r = IdTokenReader::new(&mut c);
         for (k, v) in extra {
             // `null` is an absent claim (the registered claims, typed by authcore-jose, never
             // reach this loop).
@@ -350,7 +353,6 @@ impl IdTokenClaims {
                 Err(name) => return Err(TokenError::WrongType(name).into()),
             }
         }
-        let c = r.c;
         Ok(c)
     }
 }
@@ -376,7 +378,7 @@ mod tests {
         let p = br#"{"iss":"https://op","sub":"24400320","aud":"c","exp":2,"iat":1,
             "auth_time":1.5,"amr":["pwd","otp"],"email":"j@example.com","email_verified":true,
             "address":{"country":"DE","x":1},"updated_at":1311280970,"name#ja":"x","custom":[1]}"#;
-        let (c, _) = IdTokenClaims::from_payload(p).unwrap();
+        let c = IdTokenClaims::from_payload(p, &mut TimeClaims::default()).unwrap();
         assert_eq!(c.aud, vec!["c".to_owned()]);
         assert_eq!(c.auth_time, Some(1));
         assert_eq!(
@@ -521,7 +523,7 @@ mod tests {
         ] {
             let p = format!("{{{base}{extra}}}");
             assert_eq!(
-                IdTokenClaims::from_payload(p.as_bytes()).map(|(c, _)| c),
+                IdTokenClaims::from_payload(p.as_bytes(), &mut TimeClaims::default()),
                 Err(TokenError::WrongType(name).into()),
                 "{p}"
             );
@@ -531,7 +533,7 @@ mod tests {
             m.remove(name);
             let p = serde_json::to_vec(&m).unwrap();
             assert_eq!(
-                IdTokenClaims::from_payload(&p).map(|(c, _)| c),
+                IdTokenClaims::from_payload(&p, &mut TimeClaims::default()),
                 Err(TokenError::MissingClaim(name).into())
             );
         }

@@ -13,7 +13,7 @@ use crate::claims::IdTokenClaims;
 use crate::error::{Error, Result, TokenError};
 use crate::flow::ResponseType;
 use crate::logout::{self, LogoutToken};
-use crate::signed_jwt::{IssuerCheck, TokenRules};
+use crate::signed_jwt::{IssuerCheck, TimeClaims, TokenRules};
 
 /// Default acceptance window for `iat`: an ID token issued more than this many seconds before
 /// `now` is rejected (OpenID Connect Core 1.0 §3.1.3.7 step 10 leaves the bound to the client).
@@ -466,7 +466,8 @@ impl IdTokenVerifier {
         let verified = self.rules.verify_signature(token, keys)?;
         let alg = verified.header.alg;
         check_jwt_typ(&verified.header)?;
-        let (claims, times) = IdTokenClaims::from_payload(&verified.payload)?;
+        let mut times = TimeClaims::default();
+        let claims = IdTokenClaims::from_payload(&verified.payload, &mut times)?;
         self.rules.check_issuer(&claims.iss, &claims.extra)?;
         self.rules
             .check_claims(&claims.aud, claims.azp.as_deref(), times, now)?;

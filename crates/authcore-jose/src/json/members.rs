@@ -45,7 +45,18 @@ macro_rules! json_members {
                 name: &str,
                 p: &mut $crate::json::__private::Plain<'_>,
             ) -> Option<bool> {
-                let k = $crate::json::__private::key8(name);
+                Self::read_plain_packed(t, name, $crate::json::__private::key8(name), p)
+            }
+
+            /// [`Self::read_plain`] with `name` already packed as `k` by `key8` (one packing
+            /// for several tables tried in turn).
+            #[inline]
+            $vis fn read_plain_packed(
+                t: &mut $Target,
+                name: &str,
+                k: u64,
+                p: &mut $crate::json::__private::Plain<'_>,
+            ) -> Option<bool> {
                 $(
                     if $crate::json::__private::is_name(
                         name,
