@@ -588,6 +588,12 @@ impl Validation {
             (None, true) => return Ok(()),
             (Some(aud), false) => aud,
         };
+        // The usual case, one audience that is expected, passes every rule at once.
+        if let [only] = aud {
+            if self.audiences.contains(only) {
+                return Ok(());
+            }
+        }
         if !self.audiences.iter().any(|a| aud.contains(a)) {
             return Err(ValidationError::Audience.into());
         }

@@ -187,8 +187,9 @@ impl TokenRules {
         self.validation
             .validate_audience(Some(aud))
             .map_err(|e| self.claims_error(e))?;
-        // Steps 4-5: several audiences need `azp`; an `azp` must be the client.
-        let distinct = aud.iter().any(|a| *a != self.client_id);
+        // Steps 4-5: an audience besides the client needs `azp`; an `azp` must be the client.
+        // (`aud` holds the client id here, so a single audience is the client alone.)
+        let distinct = aud.len() > 1 && aud.iter().any(|a| *a != self.client_id);
         match azp {
             None if distinct => return Err(TokenError::AzpRequired.into()),
             Some(p) if p != self.client_id => {
