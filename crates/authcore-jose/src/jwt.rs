@@ -444,6 +444,8 @@ impl Validation {
     }
 
     /// Requires `iat` no older than `secs` before `now` (plus leeway); makes `iat` required.
+    /// This is the `iat` acceptance window of OpenID Connect Core 1.0 §3.1.3.7 step 10, which
+    /// authcore-oidc's ID token and logout token checks use.
     pub fn max_age(mut self, secs: u64) -> Self {
         self.max_age = Some(secs);
         self
