@@ -252,7 +252,8 @@ pub(crate) use plain::{Plain, key8, name_index, plain_insert};
 /// public API.
 #[doc(hidden)]
 pub mod __private {
-    use serde_json::{Map, Value};
+    use serde_json::Map;
+    pub use serde_json::Value;
 
     pub use super::members::kinds;
     pub use super::plain::{Plain, key8};

@@ -78,8 +78,8 @@ macro_rules! json_members {
             $vis fn read_strict(
                 t: &mut $Target,
                 name: &str,
-                v: ::serde_json::Value,
-            ) -> Result<Option<::serde_json::Value>, &'static str> {
+                v: $crate::json::__private::Value,
+            ) -> Result<Option<$crate::json::__private::Value>, &'static str> {
                 $(
                     if name == $name {
                         t.$($field).+ = Some(
