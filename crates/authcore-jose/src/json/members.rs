@@ -281,3 +281,114 @@ pub mod kinds {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::json::__private::read_plain_object;
+    use crate::jwt::{Audience, NumericDate};
+
+    #[derive(Debug, Default, PartialEq)]
+    struct Sample {
+        name: Option<String>,
+        tags: Option<Vec<String>>,
+        ok: Option<bool>,
+        at: Option<NumericDate>,
+        secs: Option<u64>,
+        aud: Option<Audience>,
+        list: Option<Vec<String>>,
+        long_member_name: Option<String>,
+    }
+
+    crate::json_members! {
+        struct SampleMembers for Sample {
+            "name" => name: text,
+            "tags" => tags: texts,
+            "ok" => ok: flag,
+            "at" => at: date,
+            "secs" => secs: date_secs,
+            "aud" => aud: audience,
+            "list" => list: audience_list,
+            "long_member_name" => long_member_name: text,
+        }
+    }
+
+    fn plain(text: &str) -> Option<(Sample, serde_json::Map<String, Value>)> {
+        let mut s = Sample::default();
+        let mut extra = serde_json::Map::new();
+        read_plain_object(text.as_bytes(), &mut extra, |name, p| {
+            SampleMembers::read_plain(&mut s, name, p)
+        })?;
+        Some((s, extra))
+    }
+
+    fn strict(text: &str) -> Result<(Sample, serde_json::Map<String, Value>), &'static str> {
+        let mut s = Sample::default();
+        let mut extra = serde_json::Map::new();
+        let Value::Object(m) = serde_json::from_str::<Value>(text).unwrap() else {
+            panic!("an object")
+        };
+        for (k, v) in m {
+            if let Some(v) = SampleMembers::read_strict(&mut s, &k, v)? {
+                extra.insert(k, v);
+            }
+        }
+        Ok((s, extra))
+    }
+
+    #[test]
+    fn both_readers_fill_the_same_fields() {
+        let text = r#"{"name":"n","tags":["a","b"],"ok":true,"at":7,"secs":8,"aud":"x",
+            "list":"y","long_member_name":"l","other":1}"#;
+        let (fast, fast_extra) = plain(text).unwrap();
+        let (slow, slow_extra) = strict(text).unwrap();
+        assert_eq!(fast, slow);
+        assert_eq!(fast_extra, slow_extra);
+        assert_eq!(fast.aud, Some(Audience::Single("x".into())));
+        assert_eq!(fast.list, Some(vec!["y".to_owned()]));
+        assert_eq!(fast_extra["other"], 1);
+        assert_eq!(SampleMembers::present(&fast), 0xff);
+        assert_eq!(SampleMembers::bit("at"), Some(1 << 3));
+        assert_eq!(SampleMembers::bit("other"), None);
+        assert_eq!(SampleMembers::contains(&fast, "ok"), Some(true));
+        assert_eq!(
+            SampleMembers::contains(&Sample::default(), "long_member_name"),
+            Some(false)
+        );
+        assert_eq!(SampleMembers::contains(&fast, "other"), None);
+    }
+
+    #[test]
+    fn the_fast_path_declines_and_the_strict_path_rejects() {
+        // A repeated member, a fraction, an escape, a nested value: not plain.
+        for text in [
+            r#"{"name":"a","name":"b"}"#,
+            r#"{"at":7.5}"#,
+            r#"{"name":"\u0061"}"#,
+            r#"{"tags":[["a"]]}"#,
+            r#"{"long_member_name":"a","long_member_name":"a"}"#,
+        ] {
+            assert!(plain(text).is_none(), "{text}");
+        }
+        // Fractions are NumericDates on the strict path; whole seconds where asked.
+        let (s, _) = strict(r#"{"at":7.5,"secs":8.9}"#).unwrap();
+        assert_eq!(s.at.map(NumericDate::subsec_nanos), Some(500_000_000));
+        assert_eq!(s.secs, Some(8));
+        // Wrong JSON types name the member.
+        for (text, name) in [
+            (r#"{"name":1}"#, "name"),
+            (r#"{"tags":["a",1]}"#, "tags"),
+            (r#"{"ok":"true"}"#, "ok"),
+            (r#"{"at":-1}"#, "at"),
+            (r#"{"secs":"8"}"#, "secs"),
+            (r#"{"aud":{}}"#, "aud"),
+            (r#"{"list":[1]}"#, "list"),
+            (r#"{"long_member_name":null}"#, "long_member_name"),
+        ] {
+            assert_eq!(strict(text).map(|_| ()), Err(name), "{text}");
+        }
+        // Names that pack alike are still told apart.
+        assert_eq!(strict(r#"{"nam":"x","namee":"y"}"#).unwrap().1.len(), 2);
+    }
+}
