@@ -22,6 +22,11 @@
 //!
 //! Every token is verified once by every verifier before anything is timed, so no benchmark
 //! measures an error path.
+//!
+//! For a machine too busy for wall-clock ratios, `VERIFY_CALLGRIND="<alg> <id> <n>"` (id:
+//! `raw/ring`, `jwt/ring`, `raw/aws-lc-rs`, `jwt/aws-lc-rs`) runs that verification `n` times
+//! in `measured_loop` and exits, to be counted with
+//! `valgrind --tool=callgrind --toggle-collect='*measured_loop*'`.
 
 use std::hint::black_box;
 use std::sync::OnceLock;
@@ -33,7 +38,7 @@ use authcore_jose::crypto::CryptoProvider;
 use authcore_jose::{
     Jwk, JwsAlgorithm, JwsHeader, JwsOptions, KeyParams, UnixTime, VerifyingKey, b64, jws, jwt,
 };
-use criterion::{Bencher, BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{Bencher, BenchmarkGroup, BenchmarkId, Criterion, criterion_group};
 use serde::Deserialize;
 
 const ISSUER: &str = "https://issuer.example.com";
@@ -487,4 +492,129 @@ criterion_group! {
     config = config();
     targets = verify_tokens, anatomy
 }
-criterion_main!(benches);
+
+/// Runs `f` `n` times; the only function whose instructions the callgrind mode counts.
+#[inline(never)]
+fn measured_loop(n: u64, f: &mut dyn FnMut()) {
+    for _ in 0..n {
+        f();
+    }
+}
+
+/// The raw primitive of `fx` with ring, called as in [`raw_ring`], as one closure.
+fn raw_ring_once(fx: &Fixture) -> Box<dyn Fn() + '_> {
+    use ring::signature as s;
+    let (msg, sig) = (fx.signing_input.as_slice(), fx.signature.as_slice());
+    match fx.alg {
+        JwsAlgorithm::HS256 => {
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, hmac_secret(&fx.public));
+            Box::new(move || {
+                ring::hmac::verify(&key, black_box(msg), black_box(sig)).expect("verify")
+            })
+        }
+        JwsAlgorithm::RS256 | JwsAlgorithm::PS256 => {
+            let params = if fx.alg == JwsAlgorithm::RS256 {
+                &s::RSA_PKCS1_2048_8192_SHA256
+            } else {
+                &s::RSA_PSS_2048_8192_SHA256
+            };
+            let (n, e) = rsa_parts(&fx.public);
+            let key = s::RsaPublicKeyComponents { n, e };
+            Box::new(move || {
+                key.verify(params, black_box(msg), black_box(sig))
+                    .expect("verify")
+            })
+        }
+        JwsAlgorithm::ES256 | JwsAlgorithm::ES384 => {
+            let alg = if fx.alg == JwsAlgorithm::ES256 {
+                &s::ECDSA_P256_SHA256_FIXED
+            } else {
+                &s::ECDSA_P384_SHA384_FIXED
+            };
+            let key = s::UnparsedPublicKey::new(alg, ec_point(&fx.public));
+            Box::new(move || key.verify(black_box(msg), black_box(sig)).expect("verify"))
+        }
+        _ => {
+            let key = s::UnparsedPublicKey::new(&s::ED25519, ed25519_x(&fx.public).to_vec());
+            Box::new(move || key.verify(black_box(msg), black_box(sig)).expect("verify"))
+        }
+    }
+}
+
+/// The raw primitive of `fx` with aws-lc-rs, called as in [`raw_aws_lc`], as one closure.
+fn raw_aws_lc_once(fx: &Fixture) -> Box<dyn Fn() + '_> {
+    use aws_lc_rs::signature as s;
+    let (msg, sig) = (fx.signing_input.as_slice(), fx.signature.as_slice());
+    if fx.alg == JwsAlgorithm::HS256 {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, hmac_secret(&fx.public));
+        return Box::new(move || {
+            aws_lc_rs::hmac::verify(&key, black_box(msg), black_box(sig)).expect("verify")
+        });
+    }
+    let (alg, bytes): (&'static dyn s::VerificationAlgorithm, Vec<u8>) = match fx.alg {
+        JwsAlgorithm::RS256 | JwsAlgorithm::PS256 => {
+            let (n, e) = rsa_parts(&fx.public);
+            let alg: &'static dyn s::VerificationAlgorithm = if fx.alg == JwsAlgorithm::RS256 {
+                &s::RSA_PKCS1_2048_8192_SHA256
+            } else {
+                &s::RSA_PSS_2048_8192_SHA256
+            };
+            (alg, rsa_public_key_der(n, e))
+        }
+        JwsAlgorithm::ES256 => (&s::ECDSA_P256_SHA256_FIXED, ec_point(&fx.public)),
+        JwsAlgorithm::ES384 => (&s::ECDSA_P384_SHA384_FIXED, ec_point(&fx.public)),
+        _ => (&s::ED25519, ed25519_x(&fx.public).to_vec()),
+    };
+    let key = s::ParsedPublicKey::new(alg, &bytes).expect("aws-lc-rs public key");
+    Box::new(move || {
+        key.verify_sig(black_box(msg), black_box(sig))
+            .expect("verify")
+    })
+}
+
+/// Instruction-count mode: `VERIFY_CALLGRIND="<alg> <id> <n>"` (id: `raw/ring`, `jwt/ring`,
+/// `raw/aws-lc-rs`, `jwt/aws-lc-rs`) runs that verification `n` times and exits; run it under
+/// `valgrind --tool=callgrind --toggle-collect='*measured_loop*'` and divide by `n`.
+fn callgrind(spec: &str) {
+    let mut it = spec.split_whitespace();
+    let (Some(alg), Some(id), Some(n)) = (it.next(), it.next(), it.next()) else {
+        panic!("VERIFY_CALLGRIND is \"<alg> <id> <n>\"")
+    };
+    let alg: JwsAlgorithm = alg.parse().expect("algorithm");
+    let n: u64 = n.parse().expect("iterations");
+    let fx = fixture(alg);
+    match id {
+        "raw/ring" => {
+            let f = raw_ring_once(&fx);
+            measured_loop(n, &mut || f());
+        }
+        "raw/aws-lc-rs" => {
+            let f = raw_aws_lc_once(&fx);
+            measured_loop(n, &mut || f());
+        }
+        "jwt/ring" | "jwt/aws-lc-rs" => {
+            let provider: &'static dyn CryptoProvider = if id == "jwt/ring" {
+                &authcore_jose::crypto::ring::PROVIDER
+            } else {
+                &authcore_jose::crypto::aws_lc::PROVIDER
+            };
+            let key = VerifyingKey::from_jwk(&fx.public, None, provider).expect("verifying key");
+            let validation = validation();
+            let now = UnixTime::from_secs(NOW);
+            let token = fx.token.as_str();
+            measured_loop(n, &mut || {
+                jwt::verify(black_box(token), &key, &validation, now).expect("valid");
+            });
+        }
+        other => panic!("unknown id {other}"),
+    }
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("VERIFY_CALLGRIND") {
+        callgrind(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -96,6 +96,9 @@ pub enum ValidationError {
     /// `aud` does not contain an expected audience, or `aud` is present and no audience was
     /// configured.
     Audience,
+    /// `aud` holds a value that is neither expected nor trusted (see
+    /// `Validation::reject_untrusted_audiences`).
+    UntrustedAudience(String),
     /// `sub` is not the expected subject.
     Subject,
     /// The header `typ` is not the expected type (RFC 8725 §3.11).
@@ -151,6 +154,7 @@ impl fmt::Display for ValidationError {
             ),
             ValidationError::Issuer => f.write_str("unexpected issuer"),
             ValidationError::Audience => f.write_str("audience not accepted"),
+            ValidationError::UntrustedAudience(a) => write!(f, "untrusted audience `{a}`"),
             ValidationError::Subject => f.write_str("unexpected subject"),
             ValidationError::Type => f.write_str("unexpected typ header"),
             ValidationError::Custom(m) => write!(f, "{m}"),

@@ -61,6 +61,17 @@ impl NumericDate {
         self.nanos
     }
 
+    /// The date a JSON value holds, if it is a valid NumericDate (RFC 7519 §2: a non-negative
+    /// number of seconds, fractions allowed); `None` for anything else (negative, a string,
+    /// `null`, ...). The one reading of NumericDate values, for claims beyond the registered
+    /// ones too (OpenID Connect `auth_time`, `updated_at`).
+    pub fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Number(n) => Self::from_number(n),
+            _ => None,
+        }
+    }
+
     fn from_number(n: &Number) -> Option<Self> {
         if let Some(u) = n.as_u64() {
             return Some(NumericDate::from_secs(u));
@@ -139,16 +150,17 @@ pub struct RegisteredClaims {
     pub jti: Option<String>,
 }
 
-impl RegisteredClaims {
-    /// One bit per present claim, in the order of [`REGISTERED_NAMES`].
-    fn present(&self) -> u8 {
-        u8::from(self.iss.is_some())
-            | u8::from(self.sub.is_some()) << 1
-            | u8::from(self.aud.is_some()) << 2
-            | u8::from(self.exp.is_some()) << 3
-            | u8::from(self.nbf.is_some()) << 4
-            | u8::from(self.iat.is_some()) << 5
-            | u8::from(self.jti.is_some()) << 6
+crate::json_members! {
+    /// The registered claims (RFC 7519 §4.1), for both readers of [`Claims`] and the
+    /// required-claims mask of [`Validation`].
+    struct RegisteredMembers for RegisteredClaims {
+        "iss" => iss: text,
+        "sub" => sub: text,
+        "aud" => aud: audience,
+        "exp" => exp: date,
+        "nbf" => nbf: date,
+        "iat" => iat: date,
+        "jti" => jti: text,
     }
 }
 
@@ -209,48 +221,10 @@ impl Claims {
     /// into [`Value`]s. `None` whenever the strict parser has to decide: escapes, nested
     /// values, fractional or negative numbers, repeated names, a wrong type, invalid JSON.
     fn read_plain_json(&mut self, bytes: &[u8]) -> Option<()> {
-        let mut p = json::Plain::object(bytes)?;
-        let mut seen = json::PlainSeen::default();
-        let c = self;
-        let r = &mut c.registered;
-        while let Some(name) = p.member()? {
-            let bit = match json::name_index(name, &REGISTERED_NAMES) {
-                Some(bit) => bit,
-                _ => {
-                    let v = p.scalar()?;
-                    json::plain_insert(&mut c.extra, name, v)?;
-                    continue;
-                }
-            };
-            seen.add(bit as u32)?;
-            // One assignment per claim type keeps this loop small.
-            enum Slot<'s> {
-                Text(&'s mut Option<String>),
-                Date(&'s mut Option<NumericDate>),
-            }
-            let slot = match bit {
-                0 => Slot::Text(&mut r.iss),
-                1 => Slot::Text(&mut r.sub),
-                3 => Slot::Date(&mut r.exp),
-                4 => Slot::Date(&mut r.nbf),
-                5 => Slot::Date(&mut r.iat),
-                6 => Slot::Text(&mut r.jti),
-                _ => {
-                    r.aud = Some(if p.peek()? == b'[' {
-                        Audience::Many(p.strings()?)
-                    } else {
-                        Audience::Single(p.owned_string()?)
-                    });
-                    continue;
-                }
-            };
-            match slot {
-                Slot::Text(t) => *t = Some(p.owned_string()?),
-                Slot::Date(d) => *d = Some(NumericDate::from_secs(p.uint()?)),
-            }
-        }
-        p.finish()?;
-        Some(())
+        let registered = &mut self.registered;
+        json::__private::read_plain_object(bytes, &mut self.extra, |name, p| {
+            RegisteredMembers::read_plain(registered, name, p)
+        })
     }
 
     #[cfg(test)]
@@ -262,17 +236,8 @@ impl Claims {
 
     /// Whether the claim named `name` is present (registered or not).
     pub fn contains(&self, name: &str) -> bool {
-        let r = &self.registered;
-        match name {
-            "iss" => r.iss.is_some(),
-            "sub" => r.sub.is_some(),
-            "aud" => r.aud.is_some(),
-            "exp" => r.exp.is_some(),
-            "nbf" => r.nbf.is_some(),
-            "iat" => r.iat.is_some(),
-            "jti" => r.jti.is_some(),
-            other => self.extra.contains_key(other),
-        }
+        RegisteredMembers::contains(&self.registered, name)
+            .unwrap_or_else(|| self.extra.contains_key(name))
     }
 
     /// The whole claims set as one JSON object.
@@ -305,20 +270,6 @@ impl Claims {
     }
 }
 
-/// The registered claim names, packed by [`json::key8`], in the order of their bits.
-const REGISTERED_NAMES: [u64; 7] = {
-    use json::key8;
-    [
-        key8("iss"),
-        key8("sub"),
-        key8("aud"),
-        key8("exp"),
-        key8("nbf"),
-        key8("iat"),
-        key8("jti"),
-    ]
-};
-
 struct ClaimsVisitor;
 
 impl<'de> Visitor<'de> for ClaimsVisitor {
@@ -335,46 +286,15 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
         while let Some(Key(k)) = map.next_key()? {
             seen.insert(&k)?;
             let v = map.next_value_seed(StrictValue { depth: 1 })?;
-            let r = &mut c.registered;
-            let name: Option<&'static str> = match k.as_ref() {
-                "iss" => Some("iss"),
-                "sub" => Some("sub"),
-                "jti" => Some("jti"),
-                "exp" => Some("exp"),
-                "nbf" => Some("nbf"),
-                "iat" => Some("iat"),
-                "aud" => Some("aud"),
-                _ => None,
-            };
-            let ok = match k.as_ref() {
-                "iss" => string_claim(v, &mut r.iss),
-                "sub" => string_claim(v, &mut r.sub),
-                "jti" => string_claim(v, &mut r.jti),
-                "exp" => date_claim(v, &mut r.exp),
-                "nbf" => date_claim(v, &mut r.nbf),
-                "iat" => date_claim(v, &mut r.iat),
-                "aud" => {
-                    r.aud = match v {
-                        Value::String(s) => Some(Audience::Single(s)),
-                        Value::Array(a) => a
-                            .into_iter()
-                            .map(|x| match x {
-                                Value::String(s) => Some(s),
-                                _ => None,
-                            })
-                            .collect::<Option<Vec<_>>>()
-                            .map(Audience::Many),
-                        _ => None,
-                    };
-                    r.aud.is_some()
-                }
-                _ => {
+            match RegisteredMembers::read_strict(&mut c.registered, &k, v) {
+                Ok(None) => {}
+                Ok(Some(v)) => {
                     c.extra.insert(k.into_owned(), v);
-                    true
                 }
-            };
-            if !ok && wrong.is_none() {
-                wrong = name;
+                // The first wrong type is reported once the whole text parsed.
+                Err(name) => {
+                    wrong.get_or_insert(name);
+                }
             }
         }
         Ok(match wrong {
@@ -384,24 +304,6 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
     }
 }
 
-fn string_claim(v: Value, slot: &mut Option<String>) -> bool {
-    match v {
-        Value::String(s) => {
-            *slot = Some(s);
-            true
-        }
-        _ => false,
-    }
-}
-
-fn date_claim(v: Value, slot: &mut Option<NumericDate>) -> bool {
-    *slot = match &v {
-        Value::Number(n) => NumericDate::from_number(n),
-        _ => None,
-    };
-    slot.is_some()
-}
-
 /// What a JWT's claims (and `typ`) must satisfy.
 ///
 /// Defaults: `exp` required, no leeway, `iat` in the future rejected, `aud` present in a
@@ -409,13 +311,17 @@ fn date_claim(v: Value, slot: &mut Option<NumericDate>) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validation {
     required: Vec<String>,
-    /// The registered claims in `required`, one bit each (see [`RegisteredClaims::present`]).
-    required_registered: u8,
+    /// The registered claims in `required`, one bit each (`RegisteredMembers::present`).
+    required_registered: u64,
     /// Whether `required` names any claim that is not registered.
     required_other: bool,
     leeway: u64,
     issuers: Vec<String>,
     audiences: Vec<String>,
+    /// Audiences that may appear besides an expected one when `exclusive_audiences` is set.
+    trusted_audiences: Vec<String>,
+    /// Whether every `aud` value must be expected or trusted.
+    exclusive_audiences: bool,
     ignore_audience: bool,
     subject: Option<String>,
     max_age: Option<u64>,
@@ -433,20 +339,24 @@ impl Default for Validation {
 impl Validation {
     /// The defaults: `exp` required, zero leeway.
     pub fn new() -> Self {
-        Validation {
+        let mut v = Validation {
             required: vec!["exp".to_owned()],
-            required_registered: 1 << 3,
+            required_registered: 0,
             required_other: false,
             leeway: 0,
             issuers: Vec::new(),
             audiences: Vec::new(),
+            trusted_audiences: Vec::new(),
+            exclusive_audiences: false,
             ignore_audience: false,
             subject: None,
             max_age: None,
             typ: None,
             reject_future_iat: true,
             jws: JwsOptions::default(),
-        }
+        };
+        v.index_required();
+        v
     }
 
     /// Seconds of clock skew tolerated for `exp`, `nbf`, `iat` and the maximum age.
@@ -481,10 +391,9 @@ impl Validation {
         self.required_registered = 0;
         self.required_other = false;
         for name in &self.required {
-            match json::name_index(name, &REGISTERED_NAMES) {
-                // `key8` pads with zeros: the length keeps "exp\0" from passing for "exp".
-                Some(bit) if name.len() == 3 => self.required_registered |= 1 << bit,
-                _ => self.required_other = true,
+            match RegisteredMembers::bit(name) {
+                Some(bit) => self.required_registered |= bit,
+                None => self.required_other = true,
             }
         }
     }
@@ -503,6 +412,24 @@ impl Validation {
         self
     }
 
+    /// Requires every value of `aud` to be an expected audience ([`Validation::audience`]) or a
+    /// trusted one ([`Validation::trust_audience`]); the first other value is rejected with
+    /// [`ValidationError::UntrustedAudience`]. For tokens whose audience list is a statement of
+    /// who may use them (OpenID Connect Core 1.0 §3.1.3.7 step 3: an ID token with an audience
+    /// the client does not trust is rejected).
+    pub fn reject_untrusted_audiences(mut self) -> Self {
+        self.exclusive_audiences = true;
+        self
+    }
+
+    /// Accepts `audience` in `aud` besides an expected audience under
+    /// [`Validation::reject_untrusted_audiences`]. A trusted audience alone never satisfies the
+    /// audience check: one of [`Validation::audience`] must still be present.
+    pub fn trust_audience(mut self, audience: impl Into<String>) -> Self {
+        self.trusted_audiences.push(audience.into());
+        self
+    }
+
     /// Skips the audience check entirely, even when the token has `aud`. Only for tokens whose
     /// audience is checked elsewhere.
     pub fn insecure_ignore_audience(mut self) -> Self {
@@ -517,6 +444,8 @@ impl Validation {
     }
 
     /// Requires `iat` no older than `secs` before `now` (plus leeway); makes `iat` required.
+    /// This is the `iat` acceptance window of OpenID Connect Core 1.0 §3.1.3.7 step 10, which
+    /// authcore-oidc's ID token and logout token checks use.
     pub fn max_age(mut self, secs: u64) -> Self {
         self.max_age = Some(secs);
         self
@@ -562,14 +491,48 @@ impl Validation {
         let r = &claims.registered;
         // Registered claims are checked as one mask; any other required name (or a missing
         // one, to report the first in order) goes through the list.
-        if self.required_other || self.required_registered & !r.present() != 0 {
+        if self.required_other || self.required_registered & !RegisteredMembers::present(r) != 0 {
             for name in &self.required {
                 if !claims.contains(name) {
                     return Err(ValidationError::MissingClaim(static_name(name)).into());
                 }
             }
         }
-        if let Some(exp) = r.exp {
+        self.validate_times(r.exp, r.nbf, r.iat, now)?;
+        if !self.issuers.is_empty() {
+            let iss = r
+                .iss
+                .as_deref()
+                .ok_or(ValidationError::MissingClaim("iss"))?;
+            if !self.issuers.iter().any(|i| i == iss) {
+                return Err(ValidationError::Issuer.into());
+            }
+        }
+        self.validate_audience(r.aud.as_ref().map(Audience::as_slice))?;
+        if let Some(sub) = &self.subject {
+            match r.sub.as_deref() {
+                None => return Err(ValidationError::MissingClaim("sub").into()),
+                Some(s) if s != sub => return Err(ValidationError::Subject.into()),
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The time checks of [`Validation::validate_claims`] alone, on exact NumericDates (RFC 7519
+    /// §2: fractions count, so `exp` 1000.5 has not passed at `now` 1000): `exp` after `now`,
+    /// `nbf` not after `now`, `iat` not in the future (unless allowed) and not older than the
+    /// maximum age, each with the leeway. For typed claims sets outside this crate (an OpenID
+    /// Connect ID token) that read their dates themselves.
+    #[inline]
+    pub fn validate_times(
+        &self,
+        exp: Option<NumericDate>,
+        nbf: Option<NumericDate>,
+        iat: Option<NumericDate>,
+        now: UnixTime,
+    ) -> Result<()> {
+        if let Some(exp) = exp {
             // RFC 7519 §4.1.4: now must be before exp.
             if exp.cmp_time(now.saturating_sub(self.leeway)) != Ordering::Greater {
                 return Err(ValidationError::Expired {
@@ -579,7 +542,7 @@ impl Validation {
                 .into());
             }
         }
-        if let Some(nbf) = r.nbf {
+        if let Some(nbf) = nbf {
             if nbf.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater {
                 return Err(ValidationError::NotYetValid {
                     now,
@@ -588,7 +551,7 @@ impl Validation {
                 .into());
             }
         }
-        if let Some(iat) = r.iat {
+        if let Some(iat) = iat {
             if self.reject_future_iat
                 && iat.cmp_time(now.saturating_add(self.leeway)) == Ordering::Greater
             {
@@ -600,7 +563,7 @@ impl Validation {
             }
         }
         if let Some(max_age) = self.max_age {
-            let iat = r.iat.ok_or(ValidationError::MissingClaim("iat"))?;
+            let iat = iat.ok_or(ValidationError::MissingClaim("iat"))?;
             let oldest = now.saturating_sub(max_age.saturating_add(self.leeway));
             if iat.cmp_time(oldest) == Ordering::Less {
                 return Err(ValidationError::TooOld {
@@ -611,32 +574,37 @@ impl Validation {
                 .into());
             }
         }
-        if !self.issuers.is_empty() {
-            let iss = r
-                .iss
-                .as_deref()
-                .ok_or(ValidationError::MissingClaim("iss"))?;
-            if !self.issuers.iter().any(|i| i == iss) {
-                return Err(ValidationError::Issuer.into());
+        Ok(())
+    }
+
+    /// The audience check of [`Validation::validate_claims`] alone (RFC 7519 §4.1.3), on the
+    /// values of `aud` (`None`: no `aud` claim).
+    #[inline]
+    pub fn validate_audience(&self, aud: Option<&[String]>) -> Result<()> {
+        if self.ignore_audience {
+            return Ok(());
+        }
+        let aud = match (aud, self.audiences.is_empty()) {
+            (None, false) => return Err(ValidationError::MissingClaim("aud").into()),
+            (Some(_), true) => return Err(ValidationError::Audience.into()),
+            (None, true) => return Ok(()),
+            (Some(aud), false) => aud,
+        };
+        // The usual case, one audience that is expected, passes every rule at once.
+        if let [only] = aud {
+            if self.audiences.contains(only) {
+                return Ok(());
             }
         }
-        if !self.ignore_audience {
-            match (&r.aud, self.audiences.is_empty()) {
-                (None, false) => return Err(ValidationError::MissingClaim("aud").into()),
-                (Some(_), true) => return Err(ValidationError::Audience.into()),
-                (Some(aud), false) => {
-                    if !self.audiences.iter().any(|a| aud.contains(a)) {
-                        return Err(ValidationError::Audience.into());
-                    }
-                }
-                (None, true) => {}
-            }
+        if !self.audiences.iter().any(|a| aud.contains(a)) {
+            return Err(ValidationError::Audience.into());
         }
-        if let Some(sub) = &self.subject {
-            match r.sub.as_deref() {
-                None => return Err(ValidationError::MissingClaim("sub").into()),
-                Some(s) if s != sub => return Err(ValidationError::Subject.into()),
-                Some(_) => {}
+        if self.exclusive_audiences {
+            if let Some(other) = aud
+                .iter()
+                .find(|a| !self.audiences.contains(a) && !self.trusted_audiences.contains(a))
+            {
+                return Err(ValidationError::UntrustedAudience(other.clone()).into());
             }
         }
         Ok(())
@@ -986,6 +954,82 @@ mod tests {
         );
         let single = claims(r#"{"aud":"x"}"#).unwrap();
         assert!(base.audience("x").validate_claims(&single, now).is_ok());
+    }
+
+    #[test]
+    fn untrusted_audiences_rejected_on_request() {
+        let now = UnixTime::from_secs(1);
+        let base = Validation::new()
+            .required_claims::<_, String>([])
+            .audience("client");
+        let both = claims(r#"{"aud":["client","api"]}"#).unwrap();
+        // Off by default: one expected audience is enough.
+        assert!(base.validate_claims(&both, now).is_ok());
+        let strict = base.clone().reject_untrusted_audiences();
+        assert_eq!(
+            strict.validate_claims(&both, now),
+            Err(ValidationError::UntrustedAudience("api".into()).into())
+        );
+        let trusting = strict.clone().trust_audience("api");
+        assert!(trusting.validate_claims(&both, now).is_ok());
+        // A trusted audience alone does not satisfy the check.
+        let only_api = claims(r#"{"aud":"api"}"#).unwrap();
+        assert_eq!(
+            trusting.validate_claims(&only_api, now),
+            Err(ValidationError::Audience.into())
+        );
+        assert!(
+            strict
+                .validate_claims(&claims(r#"{"aud":"client"}"#).unwrap(), now)
+                .is_ok()
+        );
+        assert_eq!(
+            strict.validate_audience(None),
+            Err(ValidationError::MissingClaim("aud").into())
+        );
+    }
+
+    #[test]
+    fn numeric_dates_from_values() {
+        let d = |v: Value| NumericDate::from_value(&v);
+        assert_eq!(d(Value::from(7u64)), Some(NumericDate::from_secs(7)));
+        assert_eq!(
+            d(serde_json::json!(1000.5)).map(|d| d.subsec_nanos()),
+            Some(500_000_000)
+        );
+        for bad in [
+            serde_json::json!(-1),
+            serde_json::json!(-0.5),
+            serde_json::json!("7"),
+            serde_json::json!(null),
+            serde_json::json!(true),
+            serde_json::json!([7]),
+            serde_json::json!(1e300),
+        ] {
+            assert_eq!(d(bad.clone()), None, "{bad}");
+        }
+    }
+
+    /// RFC 7519 §2: `exp` 1000.5 has not passed at `now` 1000, through the whole verify path.
+    #[test]
+    fn fractional_exp_through_verify() {
+        let provider = crate::crypto::default_provider();
+        let signer =
+            crate::SigningKey::hmac(crate::JwsAlgorithm::HS256, &[4u8; 32], provider).unwrap();
+        let key =
+            crate::VerifyingKey::hmac(crate::JwsAlgorithm::HS256, &[4u8; 32], provider).unwrap();
+        let header = JwsHeader::new(crate::JwsAlgorithm::HS256);
+        let token = encode(&header, &serde_json::json!({"exp": 1000.5}), &signer).unwrap();
+        let v = Validation::new();
+        assert!(verify(&token, &key, &v, UnixTime::from_secs(1000)).is_ok());
+        assert_eq!(
+            verify(&token, &key, &v, UnixTime::from_secs(1001)).map(|_| ()),
+            Err(ValidationError::Expired {
+                now: UnixTime::from_secs(1001),
+                exp: 1000
+            }
+            .into())
+        );
     }
 
     /// Claims texts covering the fast path and every way of leaving it.

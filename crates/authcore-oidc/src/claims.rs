@@ -1,11 +1,12 @@
 //! Typed claims: the ID token claims (OpenID Connect Core 1.0 §2) and the standard claims
 //! (§5.1) shared by ID tokens and UserInfo responses.
 
-use authcore_jose::json::Plain;
-use authcore_jose::jwt::{Audience, Claims};
+use authcore_jose::json::__private::{key8, read_plain_object};
+use authcore_jose::jwt::{Audience, Claims, NumericDate};
 use serde_json::{Map, Value};
 
 use crate::error::{Result, TokenError};
+use crate::signed_jwt::TimeClaims;
 
 /// The postal address claim (OpenID Connect Core 1.0 §5.1.1).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -86,131 +87,106 @@ impl StandardClaims {
         Ok(s)
     }
 
-    /// The typed field of the scalar standard claim `name` (every one but `address`), with the
-    /// claim's name for error messages.
-    fn slot(&mut self, name: &str) -> Option<(&'static str, Slot<'_>)> {
-        let text = |n, t| Some((n, Slot::Text(t)));
-        match name {
-            "name" => text("name", &mut self.name),
-            "given_name" => text("given_name", &mut self.given_name),
-            "family_name" => text("family_name", &mut self.family_name),
-            "middle_name" => text("middle_name", &mut self.middle_name),
-            "nickname" => text("nickname", &mut self.nickname),
-            "preferred_username" => text("preferred_username", &mut self.preferred_username),
-            "profile" => text("profile", &mut self.profile),
-            "picture" => text("picture", &mut self.picture),
-            "website" => text("website", &mut self.website),
-            "email" => text("email", &mut self.email),
-            "gender" => text("gender", &mut self.gender),
-            "birthdate" => text("birthdate", &mut self.birthdate),
-            "zoneinfo" => text("zoneinfo", &mut self.zoneinfo),
-            "locale" => text("locale", &mut self.locale),
-            "phone_number" => text("phone_number", &mut self.phone_number),
-            "email_verified" => Some(("email_verified", Slot::Flag(&mut self.email_verified))),
-            "phone_number_verified" => Some((
-                "phone_number_verified",
-                Slot::Flag(&mut self.phone_number_verified),
-            )),
-            "updated_at" => Some(("updated_at", Slot::Date(&mut self.updated_at))),
-            _ => None,
-        }
-    }
-
-    /// Stores a standard claim; any other claim is handed back.
+    /// Stores a standard claim (`null`: absent; another wrong JSON type:
+    /// [`TokenError::WrongType`]); any other claim is handed back.
     pub(crate) fn set(&mut self, k: String, v: Value) -> Result<Option<(String, Value)>> {
-        if let Some((name, slot)) = self.slot(&k) {
-            slot.assign(v, name)?;
+        if k == "address" {
+            self.address = match v {
+                Value::Null => None,
+                Value::Object(mut a) => Some(Address {
+                    formatted: take_string(&mut a, "formatted")?,
+                    street_address: take_string(&mut a, "street_address")?,
+                    locality: take_string(&mut a, "locality")?,
+                    region: take_string(&mut a, "region")?,
+                    postal_code: take_string(&mut a, "postal_code")?,
+                    country: take_string(&mut a, "country")?,
+                    extra: a,
+                }),
+                _ => return Err(TokenError::WrongType("address").into()),
+            };
             return Ok(None);
         }
-        match k.as_str() {
-            "address" => {
-                self.address = match v {
-                    Value::Null => None,
-                    Value::Object(mut a) => Some(Address {
-                        formatted: take_string(&mut a, "formatted")?,
-                        street_address: take_string(&mut a, "street_address")?,
-                        locality: take_string(&mut a, "locality")?,
-                        region: take_string(&mut a, "region")?,
-                        postal_code: take_string(&mut a, "postal_code")?,
-                        country: take_string(&mut a, "country")?,
-                        extra: a,
-                    }),
-                    _ => return Err(TokenError::WrongType("address").into()),
-                };
-                Ok(None)
-            }
-            _ => Ok(Some((k, v))),
+        // A claim of the table with `null` is absent (the fast path leaves `null` to this one).
+        if v.is_null() && StandardMembers::NAMES.contains(&k.as_str()) {
+            return Ok(None);
+        }
+        match StandardMembers::read_strict(self, &k, v) {
+            Ok(None) => Ok(None),
+            Ok(Some(v)) => Ok(Some((k, v))),
+            Err(name) => Err(TokenError::WrongType(name).into()),
         }
     }
 }
 
-/// A typed claim field that a value of one JSON type goes to.
-enum Slot<'s> {
-    Text(&'s mut Option<String>),
-    Date(&'s mut Option<u64>),
-    Flag(&'s mut Option<bool>),
-    Texts(&'s mut Option<Vec<String>>),
+authcore_jose::json_members! {
+    /// The standard claims with a typed field (OpenID Connect Core 1.0 §5.1), for both readers;
+    /// `address`, an object, is read apart.
+    struct StandardMembers for StandardClaims {
+        "name" => name: text,
+        "given_name" => given_name: text,
+        "family_name" => family_name: text,
+        "middle_name" => middle_name: text,
+        "nickname" => nickname: text,
+        "preferred_username" => preferred_username: text,
+        "profile" => profile: text,
+        "picture" => picture: text,
+        "website" => website: text,
+        "email" => email: text,
+        "email_verified" => email_verified: flag,
+        "gender" => gender: text,
+        "birthdate" => birthdate: text,
+        "zoneinfo" => zoneinfo: text,
+        "locale" => locale: text,
+        "phone_number" => phone_number: text,
+        "phone_number_verified" => phone_number_verified: flag,
+        "updated_at" => updated_at: date_secs,
+    }
 }
 
-impl Slot<'_> {
-    /// Stores the strict parser's value of claim `name` (`null`: absent; another JSON type:
-    /// [`TokenError::WrongType`]).
-    fn assign(self, v: Value, name: &'static str) -> Result<()> {
-        match self {
-            Slot::Text(t) => *t = string_value(v, name)?,
-            Slot::Flag(f) => *f = bool_value(v, name)?,
-            Slot::Date(d) => *d = date_value(v, name)?,
-            Slot::Texts(t) => {
-                *t = match v {
-                    Value::Null => None,
-                    Value::Array(a) => Some(
-                        a.into_iter()
-                            .map(|v| match v {
-                                Value::String(s) => Ok(s),
-                                _ => Err(TokenError::WrongType(name)),
-                            })
-                            .collect::<Result<Vec<_>, _>>()?,
-                    ),
-                    _ => return Err(TokenError::WrongType(name).into()),
-                }
-            }
+/// An ID token's claims while they are read into `c` (in place: the claims are large): the
+/// required ones wait in `Option`s until all were seen.
+struct IdTokenReader<'c> {
+    iss: Option<String>,
+    sub: Option<String>,
+    aud: Option<Vec<String>>,
+    exp: Option<u64>,
+    iat: Option<u64>,
+    c: &'c mut IdTokenClaims,
+}
+
+impl<'c> IdTokenReader<'c> {
+    fn new(c: &'c mut IdTokenClaims) -> Self {
+        IdTokenReader {
+            iss: None,
+            sub: None,
+            aud: None,
+            exp: None,
+            iat: None,
+            c,
         }
-        Ok(())
     }
 }
 
-fn string_value(v: Value, name: &'static str) -> Result<Option<String>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        _ => Err(TokenError::WrongType(name).into()),
-    }
-}
-
-fn bool_value(v: Value, name: &'static str) -> Result<Option<bool>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Bool(b) => Ok(Some(b)),
-        _ => Err(TokenError::WrongType(name).into()),
-    }
-}
-
-/// A JSON numeric date: a non-negative number of seconds, fractions rounded down.
-fn date_value(v: Value, name: &'static str) -> Result<Option<u64>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                return Ok(Some(u));
-            }
-            match n.as_f64() {
-                Some(f) if f.is_finite() && (0.0..9.2e18).contains(&f) && !n.is_i64() => {
-                    Ok(Some(f.trunc() as u64))
-                }
-                _ => Err(TokenError::WrongType(name).into()),
-            }
-        }
-        _ => Err(TokenError::WrongType(name).into()),
+authcore_jose::json_members! {
+    /// The ID token claims with a typed field (OpenID Connect Core 1.0 §2, and `sid` of the
+    /// logout specifications), for both readers; the standard claims are [`StandardMembers`].
+    struct IdTokenMembers for IdTokenReader<'_> {
+        "iss" => iss: text,
+        "sub" => sub: text,
+        "aud" => aud: audience_list,
+        "exp" => exp: date_secs,
+        "iat" => iat: date_secs,
+        "nbf" => c.nbf: date_secs,
+        "jti" => c.jti: text,
+        "auth_time" => c.auth_time: date_secs,
+        "nonce" => c.nonce: text,
+        "acr" => c.acr: text,
+        "amr" => c.amr: texts,
+        "azp" => c.azp: text,
+        "at_hash" => c.at_hash: text,
+        "c_hash" => c.c_hash: text,
+        "s_hash" => c.s_hash: text,
+        "sid" => c.sid: text,
     }
 }
 
@@ -261,81 +237,62 @@ pub struct IdTokenClaims {
 }
 
 impl IdTokenClaims {
-    /// Reads the claims of a verified payload (strict JSON, typed registered claims).
-    pub(crate) fn from_payload(payload: &[u8]) -> Result<Self> {
+    /// Reads the claims of a verified payload (strict JSON, typed registered claims), with
+    /// its time claims as exact NumericDates for the checks (the typed fields keep whole
+    /// seconds).
+    pub(crate) fn from_payload(payload: &[u8], times: &mut TimeClaims) -> Result<Self> {
         if let Some(c) = Self::read_plain_json(payload) {
+            // The fast path reads integers only: the whole seconds are the exact dates.
+            *times = TimeClaims {
+                exp: Some(NumericDate::from_secs(c.exp)),
+                nbf: c.nbf.map(NumericDate::from_secs),
+                iat: Some(NumericDate::from_secs(c.iat)),
+            };
             return Ok(c);
         }
-        Self::from_claims(Claims::from_json(payload)?)
+        Self::from_payload_strict(payload, times)
     }
 
-    /// The fast path of [`IdTokenClaims::from_payload`] for plain JSON (see [`Plain`]): every
+    /// The strict path of [`IdTokenClaims::from_payload`] (out of line: rare, and large).
+    #[cold]
+    #[inline(never)]
+    fn from_payload_strict(payload: &[u8], times: &mut TimeClaims) -> Result<Self> {
+        let claims = Claims::from_json(payload)?;
+        let r = &claims.registered;
+        *times = TimeClaims {
+            exp: r.exp,
+            nbf: r.nbf,
+            iat: r.iat,
+        };
+        Self::from_claims(claims)
+    }
+
+    /// The fast path of [`IdTokenClaims::from_payload`] for plain JSON (the member tables below): every
     /// claim goes straight to its typed field, without the intermediate [`Claims`] and its map
     /// of named values. `None` whenever the strict path has to decide: escapes, `null`,
     /// fractions, nested values such as `address`, a repeated name, a wrong type, a missing
     /// required claim, invalid JSON. It therefore accepts a subset of what the strict path
     /// accepts and builds the same value from it (checked by the differential tests below).
     pub(crate) fn read_plain_json(payload: &[u8]) -> Option<Self> {
-        let mut p = Plain::object(payload)?;
-        let (mut iss, mut sub, mut aud, mut exp, mut iat) = (None, None, None, None, None);
-        // The required claims are filled in at the end, when all were seen.
         let mut c = IdTokenClaims::required(String::new(), String::new(), Vec::new(), 0, 0);
-        while let Some(name) = p.member()? {
-            let slot = match name {
-                "iss" => Slot::Text(&mut iss),
-                "sub" => Slot::Text(&mut sub),
-                "aud" if p.peek()? == b'[' => Slot::Texts(&mut aud),
-                "aud" if aud.is_none() => {
-                    aud = Some(vec![p.owned_string()?]);
-                    continue;
-                }
-                "exp" => Slot::Date(&mut exp),
-                "iat" => Slot::Date(&mut iat),
-                "nbf" => Slot::Date(&mut c.nbf),
-                "jti" => Slot::Text(&mut c.jti),
-                // A second `aud`, an `address` object: the strict path decides.
-                "aud" | "address" => return None,
-                _ => match c.slot(name) {
-                    Some((_, slot)) => slot,
-                    None => {
-                        let v = p.scalar()?;
-                        match c.extra.insert(name.to_owned(), v) {
-                            None => continue,
-                            Some(_) => return None,
-                        }
-                    }
-                },
-            };
-            // A slot already filled is a repeated name, which the strict path rejects.
-            match slot {
-                Slot::Text(t) if t.is_none() => *t = Some(p.owned_string()?),
-                Slot::Date(d) if d.is_none() => *d = Some(p.uint()?),
-                Slot::Flag(f) if f.is_none() => *f = Some(p.boolean()?),
-                Slot::Texts(v) if v.is_none() => *v = Some(p.strings()?),
-                _ => return None,
+        let mut r = IdTokenReader::new(&mut c);
+        let mut extra = Map::new();
+        read_plain_object(payload, &mut extra, |name, p| {
+            // An object: the strict path decides.
+            if name == "address" {
+                return None;
             }
-        }
-        p.finish()?;
-        (c.iss, c.sub, c.aud, c.exp, c.iat) = (iss?, sub?, aud?, exp?, iat?);
+            let k = key8(name);
+            if IdTokenMembers::read_plain_packed(&mut r, name, k, p)? {
+                return Some(true);
+            }
+            StandardMembers::read_plain_packed(&mut r.c.standard, name, k, p)
+        })?;
+        // The required claims, all seen.
+        let (iss, sub, aud, exp, iat) = (r.iss?, r.sub?, r.aud?, r.exp?, r.iat?);
+        (c.iss, c.sub, c.aud, c.exp, c.iat) = (iss, sub, aud, exp, iat);
+        c.extra = extra;
         Some(c)
-    }
-
-    /// The typed field of an OpenID Connect claim beyond the registered ones (or of a scalar
-    /// standard claim), with the claim's name for error messages.
-    fn slot(&mut self, name: &str) -> Option<(&'static str, Slot<'_>)> {
-        let text = |n, t| Some((n, Slot::Text(t)));
-        match name {
-            "auth_time" => Some(("auth_time", Slot::Date(&mut self.auth_time))),
-            "nonce" => text("nonce", &mut self.nonce),
-            "acr" => text("acr", &mut self.acr),
-            "amr" => Some(("amr", Slot::Texts(&mut self.amr))),
-            "azp" => text("azp", &mut self.azp),
-            "at_hash" => text("at_hash", &mut self.at_hash),
-            "c_hash" => text("c_hash", &mut self.c_hash),
-            "s_hash" => text("s_hash", &mut self.s_hash),
-            "sid" => text("sid", &mut self.sid),
-            _ => self.standard.slot(name),
-        }
     }
 
     /// Claims with the required members and nothing else.
@@ -378,15 +335,22 @@ impl IdTokenClaims {
         let mut c = IdTokenClaims::required(iss, sub, aud, exp, iat);
         c.nbf = r.nbf.map(|d| d.secs());
         c.jti = r.jti;
-        // One pass over the other claims, each moved to its typed field.
+        // One pass over the other claims, each moved to its typed field by the tables.
+        let mut r = IdTokenReader::new(&mut c);
         for (k, v) in extra {
-            match c.slot(&k) {
-                Some((name, slot)) => slot.assign(v, name)?,
-                None => {
-                    if let Some((k, v)) = c.standard.set(k, v)? {
-                        c.extra.insert(k, v);
+            // `null` is an absent claim (the registered claims, typed by authcore-jose, never
+            // reach this loop).
+            if v.is_null() && IdTokenMembers::NAMES.contains(&k.as_str()) {
+                continue;
+            }
+            match IdTokenMembers::read_strict(&mut r, &k, v) {
+                Ok(None) => {}
+                Ok(Some(v)) => {
+                    if let Some((k, v)) = r.c.standard.set(k, v)? {
+                        r.c.extra.insert(k, v);
                     }
                 }
+                Err(name) => return Err(TokenError::WrongType(name).into()),
             }
         }
         Ok(c)
@@ -414,7 +378,7 @@ mod tests {
         let p = br#"{"iss":"https://op","sub":"24400320","aud":"c","exp":2,"iat":1,
             "auth_time":1.5,"amr":["pwd","otp"],"email":"j@example.com","email_verified":true,
             "address":{"country":"DE","x":1},"updated_at":1311280970,"name#ja":"x","custom":[1]}"#;
-        let c = IdTokenClaims::from_payload(p).unwrap();
+        let c = IdTokenClaims::from_payload(p, &mut TimeClaims::default()).unwrap();
         assert_eq!(c.aud, vec!["c".to_owned()]);
         assert_eq!(c.auth_time, Some(1));
         assert_eq!(
@@ -559,7 +523,7 @@ mod tests {
         ] {
             let p = format!("{{{base}{extra}}}");
             assert_eq!(
-                IdTokenClaims::from_payload(p.as_bytes()),
+                IdTokenClaims::from_payload(p.as_bytes(), &mut TimeClaims::default()),
                 Err(TokenError::WrongType(name).into()),
                 "{p}"
             );
@@ -569,7 +533,7 @@ mod tests {
             m.remove(name);
             let p = serde_json::to_vec(&m).unwrap();
             assert_eq!(
-                IdTokenClaims::from_payload(&p),
+                IdTokenClaims::from_payload(&p, &mut TimeClaims::default()),
                 Err(TokenError::MissingClaim(name).into())
             );
         }

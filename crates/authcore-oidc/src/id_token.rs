@@ -4,14 +4,16 @@ use core::fmt;
 
 use authcore_jose::crypto::{self, CryptoProvider};
 use authcore_jose::{
-    AlgorithmFamily, Error as JoseError, JwsAlgorithm, JwsHeader, JwsOptions, KeySource, UnixTime,
-    VerifyingKey, VerifyingKeys, b64, constant_time_eq, jws,
+    AlgorithmFamily, JwsAlgorithm, JwsHeader, KeySource, UnixTime, VerifyingKey, VerifyingKeys,
+    b64, constant_time_eq,
 };
 use authcore_oauth2::ClientSecret;
 
 use crate::claims::IdTokenClaims;
 use crate::error::{Error, Result, TokenError};
 use crate::flow::ResponseType;
+use crate::logout::{self, LogoutToken};
+use crate::signed_jwt::{IssuerCheck, TimeClaims, TokenRules};
 
 /// Default acceptance window for `iat`: an ID token issued more than this many seconds before
 /// `now` is rejected (OpenID Connect Core 1.0 §3.1.3.7 step 10 leaves the bound to the client).
@@ -35,20 +37,6 @@ pub const DEFAULT_IAT_WINDOW: u64 = 600;
 pub fn token_hash(alg: JwsAlgorithm, value: &str, provider: &dyn CryptoProvider) -> String {
     let digest = provider.digest(alg.digest(), value.as_bytes());
     b64::encode(&digest[..digest.len() / 2])
-}
-
-/// How the `iss` of an ID token is checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum IssuerCheck {
-    /// Exactly this string (OpenID Connect Core 1.0 §3.1.3.7 step 2).
-    Exact(String),
-    /// A template (Microsoft's multi-tenant `https://login.microsoftonline.com/{tenantid}/v2.0`):
-    /// `iss` must equal the template with `placeholder` replaced by the token's `claim`.
-    Template {
-        template: String,
-        placeholder: String,
-        claim: String,
-    },
 }
 
 /// What the client knows about the request an ID token answers, for the request-specific
@@ -163,26 +151,24 @@ impl<'a> IdTokenExpectations<'a> {
 ///
 /// All time comparisons allow [`IdTokenVerifier::leeway`] seconds of clock skew (default 0).
 pub struct IdTokenVerifier {
-    issuer: IssuerCheck,
-    client_id: String,
+    /// The JWT rules shared with logout tokens and signed UserInfo, built from the settings
+    /// below.
+    rules: TokenRules,
     trusted_audiences: Vec<String>,
-    algorithms: Vec<JwsAlgorithm>,
     client_secret: Option<ClientSecret>,
-    hmac_keys: VerifyingKeys,
     leeway: u64,
     iat_window: u64,
     require_auth_time: bool,
     provider: &'static dyn CryptoProvider,
-    jws: JwsOptions,
 }
 
 impl fmt::Debug for IdTokenVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdTokenVerifier")
-            .field("issuer", &self.issuer)
-            .field("client_id", &self.client_id)
+            .field("issuer", &self.rules.issuer)
+            .field("client_id", &self.rules.client_id)
             .field("trusted_audiences", &self.trusted_audiences)
-            .field("algorithms", &self.algorithms)
+            .field("algorithms", &self.rules.algorithms)
             .field(
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "[REDACTED]"),
@@ -201,17 +187,13 @@ impl IdTokenVerifier {
     /// Registration 1.0 §2), with the default crypto provider.
     pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
         IdTokenVerifier {
-            issuer: IssuerCheck::Exact(issuer.into()),
-            client_id: client_id.into(),
+            rules: TokenRules::new(issuer.into(), client_id.into(), DEFAULT_IAT_WINDOW),
             trusted_audiences: Vec::new(),
-            algorithms: vec![JwsAlgorithm::RS256],
             client_secret: None,
-            hmac_keys: VerifyingKeys::new(),
             leeway: 0,
             iat_window: DEFAULT_IAT_WINDOW,
             require_auth_time: false,
             provider: crypto::default_provider(),
-            jws: JwsOptions::default(),
         }
     }
 
@@ -229,7 +211,7 @@ impl IdTokenVerifier {
         if algs.is_empty() {
             return Err(Error::Misuse("an allow-list of algorithms is required"));
         }
-        self.algorithms = algs;
+        self.rules.algorithms = algs;
         self.rebuild_hmac_keys()?;
         Ok(self)
     }
@@ -247,7 +229,7 @@ impl IdTokenVerifier {
     fn rebuild_hmac_keys(&mut self) -> Result<()> {
         let mut keys = VerifyingKeys::new();
         if let Some(secret) = &self.client_secret {
-            for &alg in &self.algorithms {
+            for &alg in &self.rules.algorithms {
                 if alg.family() == AlgorithmFamily::Hmac {
                     keys.push(VerifyingKey::hmac(
                         alg,
@@ -257,26 +239,35 @@ impl IdTokenVerifier {
                 }
             }
         }
-        self.hmac_keys = keys;
+        self.rules.hmac_keys = keys;
         Ok(())
+    }
+
+    /// Rebuilds the claim checks of the rules from the settings.
+    fn rebuild_claim_rules(&mut self) {
+        self.rules
+            .set_claim_rules(self.leeway, self.iat_window, &self.trusted_audiences);
     }
 
     /// Accepts `audience` in `aud` besides the client id (OpenID Connect Core 1.0 §3.1.3.7
     /// step 3: other audiences are rejected unless trusted).
     pub fn trust_audience(mut self, audience: impl Into<String>) -> Self {
         self.trusted_audiences.push(audience.into());
+        self.rebuild_claim_rules();
         self
     }
 
     /// Seconds of clock skew tolerated in every time comparison (default 0).
     pub fn leeway(mut self, secs: u64) -> Self {
         self.leeway = secs;
+        self.rebuild_claim_rules();
         self
     }
 
     /// How long after `iat` a token is still accepted (default [`DEFAULT_IAT_WINDOW`]).
     pub fn iat_window(mut self, secs: u64) -> Self {
         self.iat_window = secs;
+        self.rebuild_claim_rules();
         self
     }
 
@@ -308,7 +299,7 @@ impl IdTokenVerifier {
         placeholder: impl Into<String>,
         claim: impl Into<String>,
     ) -> Self {
-        self.issuer = IssuerCheck::Template {
+        self.rules.issuer = IssuerCheck::Template {
             template: template.into(),
             placeholder: placeholder.into(),
             claim: claim.into(),
@@ -318,12 +309,12 @@ impl IdTokenVerifier {
 
     /// The client id.
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        &self.rules.client_id
     }
 
     /// The accepted algorithms.
     pub fn algorithms(&self) -> &[JwsAlgorithm] {
-        &self.algorithms
+        &self.rules.algorithms
     }
 
     /// The crypto provider.
@@ -421,6 +412,50 @@ impl IdTokenVerifier {
         Ok(claims)
     }
 
+    /// Validates a back-channel logout token as Back-Channel Logout 1.0 §2.6 says: the
+    /// signature and `alg` as for ID tokens (`none` never), `typ` absent, `JWT` or
+    /// `logout+jwt`; `iss`, `aud` (and `azp`), `iat` and `exp` (if present) as for ID tokens;
+    /// `jti` present; `sub` and/or `sid` present; `events` a JSON object whose
+    /// [`BACKCHANNEL_LOGOUT_EVENT`](crate::BACKCHANNEL_LOGOUT_EVENT) member is a JSON object; no `nonce` (so an ID token cannot
+    /// pass as a logout token).
+    ///
+    /// Replay detection with `jti`, and matching `sub`/`sid` with the RP's sessions, are the
+    /// caller's.
+    ///
+    /// ```
+    /// use authcore_jose::{JwsAlgorithm, UnixTime, VerifyingKeys};
+    /// use authcore_oauth2::ClientSecret;
+    /// use authcore_oidc::{IdTokenVerifier, logout_response, parse_logout_request_body};
+    /// # use authcore_jose::{crypto, jwt, JwsHeader, SigningKey};
+    /// let secret = ClientSecret::new("a-client-secret-of-at-least-32-bytes");
+    /// let verifier = IdTokenVerifier::new("https://op.example", "s6BhdRkqt3")
+    ///     .id_token_signed_response_alg(JwsAlgorithm::HS256)?
+    ///     .client_secret(&secret)?;
+    /// # let key = SigningKey::hmac(JwsAlgorithm::HS256, secret.secret().as_bytes(), crypto::default_provider())?;
+    /// # let claims = serde_json::json!({
+    /// #     "iss": "https://op.example", "aud": "s6BhdRkqt3", "iat": 1_700_000_000, "jti": "bWJq",
+    /// #     "sid": "08a5019c", "events": {authcore_oidc::BACKCHANNEL_LOGOUT_EVENT: {}}});
+    /// # let token = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256).with_typ("logout+jwt"), &claims, &key)?;
+    /// # let body = format!("logout_token={token}");
+    /// // The form body the provider POSTed to the back-channel logout URI.
+    /// let token = parse_logout_request_body(body.as_bytes())?;
+    /// let now = UnixTime::from_secs(1_700_000_005);
+    /// let result = verifier.validate_logout_token(&token, &VerifyingKeys::new(), now);
+    /// assert_eq!(result.as_ref().unwrap().sid.as_deref(), Some("08a5019c"));
+    /// // End the sessions of `sid` (or `sub`), remember `jti` against replays, then answer.
+    /// let response = logout_response(result.is_ok());
+    /// assert_eq!(response.status(), 200);
+    /// # Ok::<(), authcore_oidc::Error>(())
+    /// ```
+    pub fn validate_logout_token(
+        &self,
+        token: &str,
+        keys: &(impl KeySource + ?Sized),
+        now: UnixTime,
+    ) -> Result<LogoutToken> {
+        logout::validate_logout_token(&self.rules, token, keys, now)
+    }
+
     /// Signature, `alg`, `typ`, `iss`, `aud`, `azp` and time checks.
     fn verify_common(
         &self,
@@ -428,91 +463,20 @@ impl IdTokenVerifier {
         keys: &(impl KeySource + ?Sized),
         now: UnixTime,
     ) -> Result<(JwsAlgorithm, IdTokenClaims)> {
-        let verified = verify_signature(token, keys, &self.hmac_keys, &self.algorithms, &self.jws)?;
+        let verified = self.rules.verify_signature(token, keys)?;
         let alg = verified.header.alg;
         check_jwt_typ(&verified.header)?;
-        let claims = IdTokenClaims::from_payload(&verified.payload)?;
-        self.check_issuer(&claims)?;
-        check_audience(
-            &claims.aud,
-            claims.azp.as_deref(),
-            &self.client_id,
-            &self.trusted_audiences,
-        )?;
-        check_times(
-            claims.exp,
-            claims.iat,
-            claims.nbf,
-            now,
-            self.leeway,
-            self.iat_window,
-        )?;
+        let mut times = TimeClaims::default();
+        let claims = IdTokenClaims::from_payload(&verified.payload, &mut times)?;
+        self.rules.check_issuer(&claims.iss, &claims.extra)?;
+        self.rules
+            .check_claims(&claims.aud, claims.azp.as_deref(), times, now)?;
         Ok((alg, claims))
     }
 
-    fn check_issuer(&self, claims: &IdTokenClaims) -> Result<()> {
-        Ok(self.check_issuer_str(&claims.iss, &claims.extra)?)
-    }
-
-    /// Checks `iss` (exactly, or against the template with the claim from `extra`).
-    pub(crate) fn check_issuer_str(
-        &self,
-        iss: &str,
-        extra: &serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), TokenError> {
-        let expected = match &self.issuer {
-            IssuerCheck::Exact(i) => {
-                if iss == i {
-                    return Ok(());
-                }
-                i.clone()
-            }
-            IssuerCheck::Template {
-                template,
-                placeholder,
-                claim,
-            } => {
-                let value = extra.get(claim.as_str()).and_then(|v| v.as_str());
-                match value {
-                    // The substituted value must be one path segment of safe characters.
-                    Some(v)
-                        if !v.is_empty()
-                            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
-                    {
-                        let expected = template.replace(placeholder.as_str(), v);
-                        if iss == expected {
-                            return Ok(());
-                        }
-                        expected
-                    }
-                    _ => template.clone(),
-                }
-            }
-        };
-        Err(TokenError::Issuer {
-            expected,
-            received: iss.to_owned(),
-        })
-    }
-
-    pub(crate) fn trusted_audiences(&self) -> &[String] {
-        &self.trusted_audiences
-    }
-
-    pub(crate) fn leeway_secs(&self) -> u64 {
-        self.leeway
-    }
-
-    pub(crate) fn iat_window_secs(&self) -> u64 {
-        self.iat_window
-    }
-
-    pub(crate) fn hmac_keys(&self) -> &VerifyingKeys {
-        &self.hmac_keys
-    }
-
-    pub(crate) fn jws_options(&self) -> &JwsOptions {
-        &self.jws
+    /// The JWT rules shared with logout tokens and signed UserInfo responses.
+    pub(crate) fn rules(&self) -> &TokenRules {
+        &self.rules
     }
 
     fn check_request_bound(
@@ -637,62 +601,6 @@ impl IdTokenVerifier {
     }
 }
 
-/// Verifies a compact JWS whose header `alg` must be in `algorithms`: with `keys`, or with
-/// `hmac_keys` for HMAC algorithms. An unknown `kid` becomes [`TokenError::UnknownKeyId`].
-pub(crate) fn verify_signature(
-    token: &str,
-    keys: &(impl KeySource + ?Sized),
-    hmac_keys: &VerifyingKeys,
-    algorithms: &[JwsAlgorithm],
-    options: &JwsOptions,
-) -> Result<jws::VerifiedJws> {
-    let first = match jws::verify_compact(token, keys, options) {
-        Ok(v) => {
-            if !algorithms.contains(&v.header.alg) {
-                return Err(TokenError::AlgorithmNotAllowed(v.header.alg.name().to_owned()).into());
-            }
-            return Ok(v);
-        }
-        Err(e) => e,
-    };
-    match first {
-        JoseError::AlgorithmNotAllowed(name) => {
-            let alg: Option<JwsAlgorithm> = name.parse().ok();
-            match alg {
-                Some(a) if algorithms.contains(&a) && a.family() == AlgorithmFamily::Hmac => Ok(
-                    jws::verify_compact(token, hmac_keys, options).map_err(|e| match e {
-                        JoseError::AlgorithmNotAllowed(_) => Error::Misuse(
-                            "an HMAC algorithm is allowed but no client secret is set",
-                        ),
-                        other => Error::Jose(other),
-                    })?,
-                ),
-                // Allowed, but the key set has no key of it (yet): a rotation to a new key.
-                Some(a) if algorithms.contains(&a) => unknown_key(token, keys),
-                _ => Err(TokenError::AlgorithmNotAllowed(name).into()),
-            }
-        }
-        JoseError::NoMatchingKey => unknown_key(token, keys),
-        other => Err(other.into()),
-    }
-}
-
-/// No trusted key fits the token: [`TokenError::UnknownKeyId`] when its `kid` is not in the
-/// set, else [`JoseError::NoMatchingKey`]. Only the failure path looks at the header again.
-fn unknown_key(token: &str, keys: &(impl KeySource + ?Sized)) -> Result<jws::VerifiedJws> {
-    match jws::decode_header_unverified(token) {
-        Ok(JwsHeader { kid: Some(kid), .. })
-            if !keys
-                .verifying_keys()
-                .iter()
-                .any(|k| k.kid() == Some(kid.as_str())) =>
-        {
-            Err(TokenError::UnknownKeyId(kid).into())
-        }
-        _ => Err(JoseError::NoMatchingKey.into()),
-    }
-}
-
 /// An ID token is a plain JWT: `typ`, when present, is `JWT` (OpenID Connect Core 1.0 §2 puts
 /// no other value; explicit types of other tokens such as `logout+jwt` or `at+jwt` are
 /// rejected so those tokens cannot pass as ID tokens).
@@ -702,66 +610,4 @@ fn check_jwt_typ(header: &JwsHeader) -> Result<()> {
         Some(_) if header.typ_matches("JWT") => Ok(()),
         Some(t) => Err(TokenError::Type(t.clone()).into()),
     }
-}
-
-/// `aud` and `azp` (OpenID Connect Core 1.0 §3.1.3.7 steps 3-5).
-pub(crate) fn check_audience(
-    aud: &[String],
-    azp: Option<&str>,
-    client_id: &str,
-    trusted: &[String],
-) -> Result<()> {
-    if !aud.iter().any(|a| a == client_id) {
-        return Err(TokenError::AudienceMissingClient {
-            client_id: client_id.to_owned(),
-        }
-        .into());
-    }
-    if let Some(other) = aud
-        .iter()
-        .find(|a| a.as_str() != client_id && !trusted.contains(a))
-    {
-        return Err(TokenError::UntrustedAudience(other.clone()).into());
-    }
-    let distinct = aud.iter().any(|a| a != client_id);
-    match azp {
-        None if distinct => Err(TokenError::AzpRequired.into()),
-        Some(p) if p != client_id => Err(TokenError::AzpMismatch {
-            received: p.to_owned(),
-        }
-        .into()),
-        _ => Ok(()),
-    }
-}
-
-/// `exp`, `iat` and `nbf` against `now`.
-pub(crate) fn check_times(
-    exp: u64,
-    iat: u64,
-    nbf: Option<u64>,
-    now: UnixTime,
-    leeway: u64,
-    iat_window: u64,
-) -> Result<()> {
-    let t = now.as_secs();
-    if exp.saturating_add(leeway) <= t {
-        return Err(TokenError::Expired { now, exp }.into());
-    }
-    if iat > t.saturating_add(leeway) {
-        return Err(TokenError::IssuedInFuture { now, iat }.into());
-    }
-    if iat.saturating_add(iat_window).saturating_add(leeway) < t {
-        return Err(TokenError::IssuedTooLongAgo {
-            now,
-            iat,
-            window: iat_window,
-        }
-        .into());
-    }
-    if let Some(nbf) = nbf {
-        if nbf > t.saturating_add(leeway) {
-            return Err(TokenError::NotYetValid { now, nbf }.into());
-        }
-    }
-    Ok(())
 }

@@ -175,6 +175,7 @@ mod flow;
 mod id_token;
 mod jwks;
 mod logout;
+mod signed_jwt;
 mod userinfo;
 
 // Fuzz entry points: built for cargo-fuzz (`--cfg fuzzing`) and the crate's own property tests

@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::claims::{IdTokenClaims, take_string};
 use crate::error::{Error, Result, TokenError};
-use crate::id_token::{IdTokenVerifier, check_audience, check_times, verify_signature};
+use crate::signed_jwt::{TimeClaims, TokenRules};
 
 /// The event a logout token must carry (Back-Channel Logout 1.0 §2.4).
 pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
@@ -291,118 +291,68 @@ pub struct LogoutToken {
     pub extra: Map<String, Value>,
 }
 
-impl IdTokenVerifier {
-    /// Validates a back-channel logout token as Back-Channel Logout 1.0 §2.6 says: the
-    /// signature and `alg` as for ID tokens (`none` never), `typ` absent, `JWT` or
-    /// `logout+jwt`; `iss`, `aud` (and `azp`), `iat` and `exp` (if present) as for ID tokens;
-    /// `jti` present; `sub` and/or `sid` present; `events` a JSON object whose
-    /// [`BACKCHANNEL_LOGOUT_EVENT`] member is a JSON object; no `nonce` (so an ID token cannot
-    /// pass as a logout token).
-    ///
-    /// Replay detection with `jti`, and matching `sub`/`sid` with the RP's sessions, are the
-    /// caller's.
-    ///
-    /// ```
-    /// use authcore_jose::{JwsAlgorithm, UnixTime, VerifyingKeys};
-    /// use authcore_oauth2::ClientSecret;
-    /// use authcore_oidc::{IdTokenVerifier, logout_response, parse_logout_request_body};
-    /// # use authcore_jose::{crypto, jwt, JwsHeader, SigningKey};
-    /// let secret = ClientSecret::new("a-client-secret-of-at-least-32-bytes");
-    /// let verifier = IdTokenVerifier::new("https://op.example", "s6BhdRkqt3")
-    ///     .id_token_signed_response_alg(JwsAlgorithm::HS256)?
-    ///     .client_secret(&secret)?;
-    /// # let key = SigningKey::hmac(JwsAlgorithm::HS256, secret.secret().as_bytes(), crypto::default_provider())?;
-    /// # let claims = serde_json::json!({
-    /// #     "iss": "https://op.example", "aud": "s6BhdRkqt3", "iat": 1_700_000_000, "jti": "bWJq",
-    /// #     "sid": "08a5019c", "events": {authcore_oidc::BACKCHANNEL_LOGOUT_EVENT: {}}});
-    /// # let token = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256).with_typ("logout+jwt"), &claims, &key)?;
-    /// # let body = format!("logout_token={token}");
-    /// // The form body the provider POSTed to the back-channel logout URI.
-    /// let token = parse_logout_request_body(body.as_bytes())?;
-    /// let now = UnixTime::from_secs(1_700_000_005);
-    /// let result = verifier.validate_logout_token(&token, &VerifyingKeys::new(), now);
-    /// assert_eq!(result.as_ref().unwrap().sid.as_deref(), Some("08a5019c"));
-    /// // End the sessions of `sid` (or `sub`), remember `jti` against replays, then answer.
-    /// let response = logout_response(result.is_ok());
-    /// assert_eq!(response.status(), 200);
-    /// # Ok::<(), authcore_oidc::Error>(())
-    /// ```
-    pub fn validate_logout_token(
-        &self,
-        token: &str,
-        keys: &(impl KeySource + ?Sized),
-        now: UnixTime,
-    ) -> Result<LogoutToken> {
-        let verified = verify_signature(
-            token,
-            keys,
-            self.hmac_keys(),
-            self.algorithms(),
-            self.jws_options(),
-        )?;
-        if let Some(t) = &verified.header.typ {
-            if !verified.header.typ_matches(LOGOUT_TOKEN_TYP) && !verified.header.typ_matches("JWT")
-            {
-                return Err(TokenError::Type(t.clone()).into());
-            }
+/// Back-Channel Logout 1.0 §2.6 on `token` with the provider's rules: see
+/// [`IdTokenVerifier::validate_logout_token`](crate::IdTokenVerifier::validate_logout_token).
+pub(crate) fn validate_logout_token(
+    rules: &TokenRules,
+    token: &str,
+    keys: &(impl KeySource + ?Sized),
+    now: UnixTime,
+) -> Result<LogoutToken> {
+    let verified = rules.verify_signature(token, keys)?;
+    if let Some(t) = &verified.header.typ {
+        if !verified.header.typ_matches(LOGOUT_TOKEN_TYP) && !verified.header.typ_matches("JWT") {
+            return Err(TokenError::Type(t.clone()).into());
         }
-        let Claims {
-            registered: r,
-            mut extra,
-        } = Claims::from_json(&verified.payload)?;
-        let iss = r.iss.ok_or(TokenError::MissingClaim("iss"))?;
-        self.check_issuer_str(&iss, &extra)?;
-        let aud = match r.aud.ok_or(TokenError::MissingClaim("aud"))? {
-            Audience::Single(a) => vec![a],
-            Audience::Many(v) => v,
-        };
-        let azp = take_string(&mut extra, "azp")?;
-        check_audience(
-            &aud,
-            azp.as_deref(),
-            self.client_id(),
-            self.trusted_audiences(),
-        )?;
-        if let Some(azp) = azp {
-            extra.insert("azp".into(), Value::String(azp));
-        }
-        let iat = r.iat.ok_or(TokenError::MissingClaim("iat"))?.secs();
-        let exp = r.exp.map(|d| d.secs());
-        check_times(
-            exp.unwrap_or(u64::MAX),
-            iat,
-            r.nbf.map(|d| d.secs()),
-            now,
-            self.leeway_secs(),
-            self.iat_window_secs(),
-        )?;
-        // §2.6: a logout token never has a nonce.
-        if extra.contains_key("nonce") {
-            return Err(TokenError::ForbiddenClaim("nonce").into());
-        }
-        let jti = r.jti.ok_or(TokenError::MissingClaim("jti"))?;
-        let sid = take_string(&mut extra, "sid")?;
-        if r.sub.is_none() && sid.is_none() {
-            return Err(TokenError::MissingClaim("sub or sid").into());
-        }
-        let events = match extra.remove("events") {
-            Some(Value::Object(e)) => e,
-            Some(_) => return Err(TokenError::WrongType("events").into()),
-            None => return Err(TokenError::MissingLogoutEvent.into()),
-        };
-        if !matches!(events.get(BACKCHANNEL_LOGOUT_EVENT), Some(Value::Object(_))) {
-            return Err(TokenError::MissingLogoutEvent.into());
-        }
-        Ok(LogoutToken {
-            iss,
-            aud,
-            iat,
-            exp,
-            jti,
-            sub: r.sub,
-            sid,
-            events,
-            extra,
-        })
     }
+    let Claims {
+        registered: r,
+        mut extra,
+    } = Claims::from_json(&verified.payload)?;
+    let iss = r.iss.ok_or(TokenError::MissingClaim("iss"))?;
+    rules.check_issuer(&iss, &extra)?;
+    let aud = match r.aud.ok_or(TokenError::MissingClaim("aud"))? {
+        Audience::Single(a) => vec![a],
+        Audience::Many(v) => v,
+    };
+    let azp = take_string(&mut extra, "azp")?;
+    // `iat` is required (§2.4); `exp` is checked when present.
+    let iat = r.iat.ok_or(TokenError::MissingClaim("iat"))?;
+    let times = TimeClaims {
+        exp: r.exp,
+        nbf: r.nbf,
+        iat: Some(iat),
+    };
+    rules.check_claims(&aud, azp.as_deref(), times, now)?;
+    if let Some(azp) = azp {
+        extra.insert("azp".into(), Value::String(azp));
+    }
+    // §2.6: a logout token never has a nonce.
+    if extra.contains_key("nonce") {
+        return Err(TokenError::ForbiddenClaim("nonce").into());
+    }
+    let jti = r.jti.ok_or(TokenError::MissingClaim("jti"))?;
+    let sid = take_string(&mut extra, "sid")?;
+    if r.sub.is_none() && sid.is_none() {
+        return Err(TokenError::MissingClaim("sub or sid").into());
+    }
+    let events = match extra.remove("events") {
+        Some(Value::Object(e)) => e,
+        Some(_) => return Err(TokenError::WrongType("events").into()),
+        None => return Err(TokenError::MissingLogoutEvent.into()),
+    };
+    if !matches!(events.get(BACKCHANNEL_LOGOUT_EVENT), Some(Value::Object(_))) {
+        return Err(TokenError::MissingLogoutEvent.into());
+    }
+    Ok(LogoutToken {
+        iss,
+        aud,
+        iat: iat.secs(),
+        exp: r.exp.map(|d| d.secs()),
+        jti,
+        sub: r.sub,
+        sid,
+        events,
+        extra,
+    })
 }

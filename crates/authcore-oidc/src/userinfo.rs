@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::claims::{StandardClaims, take_string};
 use crate::error::{Error, Result, TokenError, UserInfoError};
-use crate::id_token::{IdTokenVerifier, verify_signature};
+use crate::id_token::IdTokenVerifier;
 
 /// Largest UserInfo response accepted, in bytes.
 pub const MAX_USERINFO_BYTES: usize = 64 * 1024;
@@ -202,26 +202,18 @@ pub fn parse_signed_userinfo_response(
     if body.split('.').count() == 5 {
         return Err(UserInfoError::Encrypted.into());
     }
-    let verified = verify_signature(
-        body,
-        keys,
-        verifier.hmac_keys(),
-        verifier.algorithms(),
-        verifier.jws_options(),
-    )?;
+    let rules = verifier.rules();
+    let verified = rules.verify_signature(body, keys)?;
     let claims = Claims::from_json(&verified.payload)?;
     if let Some(iss) = &claims.registered.iss {
-        verifier
-            .check_issuer_str(iss, &claims.extra)
+        rules
+            .check_issuer(iss, &claims.extra)
             .map_err(UserInfoError::Claims)?;
     }
     if let Some(aud) = &claims.registered.aud {
-        if !aud.contains(verifier.client_id()) {
-            return Err(UserInfoError::Claims(TokenError::AudienceMissingClient {
-                client_id: verifier.client_id().to_owned(),
-            })
-            .into());
-        }
+        rules
+            .check_userinfo_audience(aud.as_slice())
+            .map_err(UserInfoError::Claims)?;
     }
     from_object(claims.to_map(), expected_sub, true)
 }

@@ -823,3 +823,59 @@ fn debug_output_hides_secrets() {
     let e = code_flow();
     assert!(!format!("{e:?}").contains("n-0S6_WzA2Mj"));
 }
+
+/// RFC 7519 §2 allows fractional NumericDates: `exp` 1000.5 has not passed at `now` 1000.
+/// ID tokens and logout tokens get the same answer as `authcore_jose::jwt::verify` with the
+/// same rules, for every time claim, whole or fractional, at and around the boundaries.
+#[test]
+fn time_claims_get_the_same_answer_as_jwt_verify() {
+    use authcore_jose::jwt;
+    let op = Op::new();
+    let alg = JwsAlgorithm::EdDSA;
+    let n = NOW as f64;
+    for leeway in [0u64, 5] {
+        let oidc = verifier().leeway(leeway);
+        let validation = jwt::Validation::new()
+            .issuer(ISSUER)
+            .audience(CLIENT)
+            .max_age(600)
+            .leeway(leeway);
+        let mut accepted = 0;
+        for (name, values) in [
+            ("exp", [n - 5.5, n - 5.0, n - 0.5, n, n + 0.5, n + 1.0]),
+            (
+                "iat",
+                [n - 605.5, n - 605.0, n - 600.5, n, n + 0.5, n + 5.5],
+            ),
+            ("nbf", [n - 1.0, n, n + 0.5, n + 5.0, n + 5.5, n + 6.0]),
+        ] {
+            for v in values {
+                let c = with(claims(), name, json!(v));
+                let token = op.sign(alg, &c);
+                let jose = jwt::verify(&token, &op.keys(), &validation, now()).is_ok();
+                let id = oidc
+                    .validate(&token, &op.keys(), &code_flow(), now())
+                    .is_ok();
+                assert_eq!(id, jose, "{name} {v} leeway {leeway}");
+                accepted += usize::from(id);
+            }
+        }
+        // Both answers occur, so the comparison says something.
+        assert!(accepted > 3 && accepted < 15, "{accepted}");
+    }
+    // The case that used to differ, and its logout token twin.
+    let frac = op.sign(alg, &with(claims(), "exp", json!(n + 0.5)));
+    let c = verifier()
+        .validate(&frac, &op.keys(), &code_flow(), now())
+        .unwrap();
+    assert_eq!(c.exp, NOW, "the typed field keeps whole seconds");
+    let frac = op.sign(alg, &with(claims(), "exp", json!(n - 0.5)));
+    assert!(matches!(
+        token_err(
+            verifier()
+                .validate(&frac, &op.keys(), &code_flow(), now())
+                .map(|_| ())
+        ),
+        TokenError::Expired { exp, .. } if exp == NOW - 1
+    ));
+}

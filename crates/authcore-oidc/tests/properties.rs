@@ -119,3 +119,49 @@ proptest! {
         let _ = v.validate_logout_token(&token, &keys, now());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// One answer for the generic JWT rules: an ID token and a logout token with random
+    /// `exp`, `nbf` and `iat` (whole or fractional, near `now`), under a random leeway and
+    /// `iat` window, are accepted exactly when `authcore_jose::jwt::verify` with the same rules
+    /// accepts the same claims.
+    #[test]
+    fn time_claims_answer_as_jwt_verify(
+        exp in -700i64..700, exp_frac in prop::bool::ANY,
+        nbf in proptest::option::of(-20i64..20), iat in -700i64..20, frac in 0u8..3,
+        leeway in 0u64..8, window in 0u64..700,
+    ) {
+        let p = crypto::default_provider();
+        let key = SigningKey::hmac(JwsAlgorithm::HS256, SECRET.as_bytes(), p).unwrap();
+        let keys = authcore_jose::VerifyingKeys::new();
+        let date = |offset: i64, f: bool| {
+            let d = NOW as f64 + offset as f64 + if f { 0.5 } else { 0.0 };
+            json!(d)
+        };
+        let mut c = with(claims(), "exp", date(exp, exp_frac));
+        c = with(c, "iat", date(iat, frac == 1));
+        if let Some(n) = nbf {
+            c = with(c, "nbf", date(n, frac == 2));
+        }
+        let token = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256), &c, &key).unwrap();
+        let v = hs_verifier().leeway(leeway).iat_window(window);
+        let jose_keys = authcore_jose::VerifyingKey::hmac(JwsAlgorithm::HS256, SECRET.as_bytes(), p)
+            .unwrap();
+        let rules = jwt::Validation::new()
+            .issuer(ISSUER)
+            .audience(CLIENT)
+            .leeway(leeway)
+            .max_age(window);
+        let expected = jwt::verify(&token, &jose_keys, &rules, now()).is_ok();
+        let e = IdTokenExpectations::token_endpoint().nonce("n-0S6_WzA2Mj");
+        prop_assert_eq!(v.validate(&token, &keys, &e, now()).is_ok(), expected);
+
+        let mut l = with(c, "jti", json!("j"));
+        l = with(l, "events", json!({authcore_oidc::BACKCHANNEL_LOGOUT_EVENT: {}}));
+        let l = without(l, "nonce");
+        let token = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256), &l, &key).unwrap();
+        prop_assert_eq!(v.validate_logout_token(&token, &keys, now()).is_ok(), expected);
+    }
+}

@@ -464,6 +464,14 @@ fn back_channel_logout_tokens() {
         err(&with(logout_claims(), "exp", json!(NOW - 1)), None),
         TokenError::Expired { .. }
     ));
+    // RFC 7519 §2: a fractional `exp` counts to the fraction (one answer with ID tokens and
+    // `authcore_jose::jwt::verify`).
+    assert!(matches!(
+        err(&with(logout_claims(), "exp", json!(NOW as f64 - 0.5)), None),
+        TokenError::Expired { .. }
+    ));
+    let t = check(&with(logout_claims(), "exp", json!(NOW as f64 + 0.5)), None).unwrap();
+    assert_eq!(t.exp, Some(NOW), "whole seconds in the typed field");
     assert!(matches!(
         err(&with(logout_claims(), "iat", json!(NOW - 3600)), None),
         TokenError::IssuedTooLongAgo { .. }
