@@ -11,7 +11,7 @@ use authcore_oauth2::ClientSecret;
 
 use crate::claims::IdTokenClaims;
 use crate::error::{Error, Result, TokenError};
-use crate::flow::ResponseType;
+use authcore_oauth2::ResponseType;
 
 /// Default acceptance window for `iat`: an ID token issued more than this many seconds before
 /// `now` is rejected (OpenID Connect Core 1.0 §3.1.3.7 step 10 leaves the bound to the client).

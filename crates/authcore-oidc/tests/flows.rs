@@ -9,8 +9,8 @@ use authcore_oauth2::{
     ResponseMode, TokenResponseOptions, parse_token_response,
 };
 use authcore_oidc::{
-    AuthenticationRequest, CallbackOutcome, Error, PendingAuthentication, ResponseType, TokenError,
-    token_hash, validate_refresh_response,
+    AuthenticationRequest, AuthenticationResponse, CallbackOutcome, Error, PendingAuthentication,
+    ResponseType, TokenError, token_hash, validate_refresh_response,
 };
 use common::*;
 use serde_json::{Map, Value, json};
@@ -108,7 +108,7 @@ fn authorization_code_flow_with_every_parameter() {
         json!({"userinfo": {"email": {"essential": true}},
                "id_token": {"acr": {"essential": true, "values": ["urn:mace:incommon:iap:silver"]}}})
     );
-    assert_eq!(q["nonce"], pending.nonce().unwrap().secret());
+    assert_eq!(q["nonce"], pending.nonce().secret());
     assert_eq!(q["state"], pending.state().secret());
     assert_eq!(pending.max_age(), Some(3600));
     assert_eq!(pending.response_type(), ResponseType::Code);
@@ -126,7 +126,10 @@ fn authorization_code_flow_with_every_parameter() {
     let response = AuthorizationResponse::from_form_post(body.as_bytes()).unwrap();
     let resp = pending.handle_callback(&response).unwrap();
     assert_eq!(resp.id_token(), None);
-    let exchange = resp.into_code_exchange().unwrap();
+    // A `code` response has no front-channel ID token: its only way on is the exchange.
+    let AuthenticationResponse::Code(exchange) = resp else {
+        panic!("a code response goes to the code exchange")
+    };
     let req = exchange
         .build_token_request(&client(), &server(true), now(), &rng)
         .unwrap();
@@ -708,18 +711,16 @@ fn pushed_authentication_request() {
     let (url, pending) = pushed.handle_par_response(&par).unwrap();
     assert!(url.as_str().contains("request_uri=urn%3Aietf"));
     assert_eq!(pending.max_age(), Some(600));
-    assert_eq!(pending.nonce().unwrap().secret(), form["nonce"]);
+    assert_eq!(pending.nonce().secret(), form["nonce"]);
     // The callback and the ID token go through the same checks as without PAR.
     let r = AuthorizationResponse::from_query(&format!(
         "code={CODE}&state={}",
         form["state"].as_str().unwrap()
     ))
     .unwrap();
-    let exchange = pending
-        .handle_callback(&r)
-        .unwrap()
-        .into_code_exchange()
-        .unwrap();
+    let AuthenticationResponse::Code(exchange) = pending.handle_callback(&r).unwrap() else {
+        panic!("a code response goes to the code exchange")
+    };
     let t = op.sign(
         JwsAlgorithm::RS256,
         &with(
@@ -807,7 +808,7 @@ fn request_object_by_value_for_the_hybrid_flow() {
     assert_eq!(c["scope"], q["scope"]);
     assert_eq!(c["redirect_uri"], REDIRECT);
     assert_eq!(c["state"], pending.state().secret());
-    assert_eq!(c["nonce"], pending.nonce().unwrap().secret());
+    assert_eq!(c["nonce"], pending.nonce().secret());
     assert_eq!(c["code_challenge_method"], "S256");
     assert_eq!(c["max_age"], 600, "a number inside the object");
     assert_eq!(c["login_hint"], "jane");

@@ -301,14 +301,6 @@ impl<F: AuthorizationFlow> PendingAuthorization<F> {
             AuthorizationResponseParams::Success(s) => s,
         };
         let rt = p.response_type;
-        if (success.access_token.is_some() && !rt.returns_access_token())
-            || (success.id_token.is_some() && !rt.returns_id_token())
-        {
-            return Err(ProtocolError::Malformed(
-                "the response carries a token its response type does not return",
-            )
-            .into());
-        }
         let AuthorizationSuccess {
             code,
             access_token,
@@ -319,33 +311,43 @@ impl<F: AuthorizationFlow> PendingAuthorization<F> {
             extra,
             ..
         } = success;
-        let id_token = if rt.returns_id_token() {
-            Some(id_token.ok_or(ProtocolError::MissingParameter("id_token"))?)
-        } else {
-            None
-        };
-        let access_token = if rt.returns_access_token() {
-            let access_token =
-                access_token.ok_or(ProtocolError::MissingParameter("access_token"))?;
-            let extra: Map<String, Value> = extra
-                .into_iter()
-                .filter(|(k, _)| !(k == "code" || k == "id_token"))
-                .map(|(k, v)| (k, Value::String(v)))
-                .collect();
-            Some(TokenResponse::from_authorization_response(
-                access_token,
-                token_type,
-                expires_in,
-                scope,
-                extra,
-                options,
-            )?)
-        } else {
-            None
+        if rt.returns_id_token() && id_token.is_none() {
+            return Err(ProtocolError::MissingParameter("id_token").into());
+        }
+        if rt.returns_access_token() && access_token.is_none() {
+            return Err(ProtocolError::MissingParameter("access_token").into());
+        }
+        if rt.returns_code() && code.is_none() {
+            return Err(ProtocolError::MissingParameter("code").into());
+        }
+        // After the presence checks, so that a missing value is reported as missing.
+        if (access_token.is_some() && !rt.returns_access_token())
+            || (id_token.is_some() && !rt.returns_id_token())
+        {
+            return Err(ProtocolError::Malformed(
+                "the response carries a token its response type does not return",
+            )
+            .into());
+        }
+        let access_token = match access_token {
+            Some(access_token) => {
+                let extra: Map<String, Value> = extra
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect();
+                Some(TokenResponse::from_authorization_response(
+                    access_token,
+                    token_type,
+                    expires_in,
+                    scope,
+                    extra,
+                    options,
+                )?)
+            }
+            None => None,
         };
         let code = if rt.returns_code() {
-            let code = code.ok_or(ProtocolError::MissingParameter("code"))?;
-            Some(AuthorizationCodeGrant {
+            code.map(|code| AuthorizationCodeGrant {
                 request: TokenRequest::authorization_code(
                     AuthorizationCode::new(code.secret()),
                     p.redirect_uri,

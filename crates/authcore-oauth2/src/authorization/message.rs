@@ -285,7 +285,6 @@ impl AuthorizationRequestParams {
         one("display", self.display.as_deref());
         one("request", self.request.as_deref());
         one("request_uri", self.request_uri.as_deref());
-        let mut out = out;
         for (k, v) in &self.extra {
             if !v.is_empty() {
                 out.push((k.as_str(), v.clone()));

@@ -87,6 +87,9 @@ pub struct AuthorizationRequest<F: AuthorizationFlow = CodeFlow> {
     flow: PhantomData<F>,
 }
 
+/// The authorization parameters of a request and its pending state.
+type Prepared<F> = (Vec<(String, String)>, PendingAuthorization<F>);
+
 /// Where the `nonce` of a request comes from.
 #[derive(Clone)]
 enum NonceSource {
@@ -362,7 +365,7 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         client: &Client,
         server: &AuthorizationServer,
         rng: &dyn SecureRandom,
-    ) -> Result<(Vec<(String, String)>, PendingAuthorization<F>)> {
+    ) -> Result<Prepared<F>> {
         self.check(server)?;
         let mut p = Vec::new();
         let pending = self.emit_params(client, server, rng, |k, v| {
