@@ -508,8 +508,7 @@ impl TokenResponse {
     }
 }
 
-/// A decimal integer sent as a string (`expires_in` in a redirect, RFC 6749 §4.2.2).
-pub(crate) fn parse_decimal(s: &str) -> Result<u64> {
+fn parse_decimal(s: &str) -> Result<u64> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ProtocolError::InvalidParameter {
             name: "expires_in",

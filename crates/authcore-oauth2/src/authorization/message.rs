@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result};
 use crate::form::{FormParams, encode_form};
 use crate::pkce::PkceMethod;
 use crate::secret::{AccessToken, AuthorizationCode, IdToken};
-use crate::token::{TokenType, parse_decimal};
+use crate::token::TokenType;
 use crate::wire;
 
 use super::response_type::{ResponseMode, ResponseType};
@@ -192,12 +192,10 @@ impl AuthorizationRequestParams {
         if resource.iter().any(|r| wire::check_resource(r).is_err()) {
             return Err(invalid("resource", "not an absolute URI without fragment"));
         }
-        let max_age = match p.get("max_age") {
-            None => None,
-            Some(s) => {
-                Some(parse_decimal(s).map_err(|_| invalid("max_age", "not a decimal integer"))?)
-            }
-        };
+        let max_age = p
+            .get("max_age")
+            .map(|s| decimal(s, "max_age"))
+            .transpose()?;
         let claims = match p.get("claims") {
             None => None,
             Some(c) => Some(
@@ -474,7 +472,10 @@ impl AuthorizationResponseParams {
             access_token: p.get("access_token").map(AccessToken::new),
             token_type: p.get("token_type").map(TokenType::parse),
             // RFC 6749 §4.2.2: a decimal number of seconds, a string in a redirect.
-            expires_in: p.get("expires_in").map(parse_decimal).transpose()?,
+            expires_in: p
+                .get("expires_in")
+                .map(|s| decimal(s, "expires_in"))
+                .transpose()?,
             scope: p.get("scope").map(wire::split_scope),
             id_token: p.get("id_token").map(IdToken::new),
             state: owned("state"),
@@ -572,6 +573,15 @@ impl AuthorizationResponseParams {
 
 fn invalid(name: &'static str, reason: &'static str) -> Error {
     ProtocolError::InvalidParameter { name, reason }.into()
+}
+
+/// A non-negative decimal integer sent as a string (`expires_in` in a redirect, RFC 6749
+/// §4.2.2; `max_age`, OpenID Connect Core §3.1.2.1): digits only, no sign, no fraction.
+fn decimal(s: &str, name: &'static str) -> Result<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(name, "not a decimal integer"));
+    }
+    s.parse().map_err(|_| invalid(name, "out of range"))
 }
 
 /// A space-separated list whose items are non-empty (single spaces between them).
