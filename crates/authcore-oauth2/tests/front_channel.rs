@@ -195,6 +195,17 @@ proptest! {
         }
     }
 
+    /// What the response parser accepts serializes to a form that parses back the same (the
+    /// fuzz target `oauth2_authorization_messages` checks the same on arbitrary bytes).
+    #[test]
+    fn accepted_responses_round_trip(
+        s in "(code|state|iss|error|error_description|scope|expires_in|token_type|access_token|id_token|x|%[0-9A-F]{2}|[=&+ a-z0-9]){0,40}"
+    ) {
+        if let Ok(r) = AuthorizationResponseParams::parse(s.as_bytes()) {
+            prop_assert_eq!(&AuthorizationResponseParams::parse(r.to_form().as_bytes()).unwrap(), &r);
+        }
+    }
+
     #[test]
     fn message_parsers_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = AuthorizationRequestParams::parse(&data);

@@ -476,7 +476,11 @@ impl AuthorizationResponseParams {
                 .get("expires_in")
                 .map(|s| decimal(s, "expires_in"))
                 .transpose()?,
-            scope: p.get("scope").map(wire::split_scope),
+            // A value of spaces only holds no scope token: absent, as an empty value is.
+            scope: p
+                .get("scope")
+                .map(wire::split_scope)
+                .filter(|s| !s.is_empty()),
             id_token: p.get("id_token").map(IdToken::new),
             state: owned("state"),
             iss: owned("iss"),
