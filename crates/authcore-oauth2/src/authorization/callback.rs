@@ -172,6 +172,33 @@ fn code_response_type() -> ResponseType {
 /// A web application that handles the callback in another process can persist it with serde
 /// (the serialized form contains those secrets: keep it server-side or encrypted); reading it
 /// back as another flow than it was built for is refused.
+///
+/// Handling a callback with the wrong kind of pending request does not compile. A code-flow
+/// request has no implicit handler:
+///
+/// ```compile_fail
+/// # use authcore_oauth2::*;
+/// # fn f(client: &Client, server: &AuthorizationServer, rng: &dyn SecureRandom,
+/// #      callback: &AuthorizationResponse) -> Result<()> {
+/// let (_, pending) = AuthorizationRequest::new("https://client.example/cb")
+///     .build_url(client, server, rng)?;
+/// #[allow(deprecated)]
+/// let tokens = pending.handle_implicit_callback(callback, &TokenResponseOptions::new())?;
+/// # Ok(()) }
+/// ```
+///
+/// and an implicit one has no code handler:
+///
+/// ```compile_fail
+/// # use authcore_oauth2::*;
+/// # fn f(client: &Client, server: &AuthorizationServer, rng: &dyn SecureRandom,
+/// #      callback: &AuthorizationResponse) -> Result<()> {
+/// # #[allow(deprecated)]
+/// let (_, pending) = AuthorizationRequest::implicit("https://client.example/cb")
+///     .build_url(client, server, rng)?;
+/// let grant = pending.handle_callback(callback)?;
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct PendingAuthorization<F: AuthorizationFlow = CodeFlow> {
     pub(super) fields: PendingFields,
