@@ -239,61 +239,50 @@ impl AuthorizationRequestParams {
         Self::parse(url.query().unwrap_or("").as_bytes())
     }
 
+    /// The parameters borrowed, for the one serializer.
+    fn as_ref(&self) -> RequestParamsRef<'_> {
+        RequestParamsRef {
+            response_type: self.response_type.as_str(),
+            client_id: &self.client_id,
+            redirect_uri: self.redirect_uri.as_deref(),
+            scope: &self.scope,
+            state: self.state.as_deref(),
+            code_challenge: self.code_challenge.as_deref(),
+            code_challenge_method: self.code_challenge_method.map(PkceMethod::as_str),
+            nonce: self.nonce.as_deref(),
+            resource: &self.resource,
+            response_mode: self.response_mode.as_ref().map(ResponseMode::as_str),
+            dpop_jkt: self.dpop_jkt.as_deref(),
+            prompt: &self.prompt,
+            max_age: self.max_age,
+            ui_locales: &self.ui_locales,
+            id_token_hint: self.id_token_hint.as_deref(),
+            login_hint: self.login_hint.as_deref(),
+            acr_values: &self.acr_values,
+            claims: self.claims.as_ref(),
+            display: self.display.as_deref(),
+            request: self.request.as_deref(),
+            request_uri: self.request_uri.as_deref(),
+            extra: &self.extra,
+        }
+    }
+
     /// The parameters as name/value pairs, in a fixed order; absent and empty values are left
     /// out (RFC 6749 §3.1 treats them as omitted).
-    pub fn to_pairs(&self) -> Vec<(&str, String)> {
-        let mut out: Vec<(&str, String)> = Vec::new();
-        let mut one = |name: &'static str, value: Option<&str>| {
-            if let Some(v) = value.filter(|v| !v.is_empty()) {
-                out.push((name, v.to_owned()));
-            }
-        };
-        one("response_type", Some(self.response_type.as_str()));
-        one("client_id", Some(&self.client_id));
-        one("redirect_uri", self.redirect_uri.as_deref());
-        one("scope", Some(&self.scope.join(" ")));
-        one("state", self.state.as_deref());
-        one("code_challenge", self.code_challenge.as_deref());
-        one(
-            "code_challenge_method",
-            self.code_challenge_method.map(PkceMethod::as_str),
-        );
-        one("nonce", self.nonce.as_deref());
-        for r in &self.resource {
-            one("resource", Some(r));
-        }
-        one(
-            "response_mode",
-            self.response_mode.as_ref().map(ResponseMode::as_str),
-        );
-        one("dpop_jkt", self.dpop_jkt.as_deref());
-        one("prompt", Some(&self.prompt.join(" ")));
-        one("max_age", self.max_age.map(|m| m.to_string()).as_deref());
-        one("ui_locales", Some(&self.ui_locales.join(" ")));
-        one("id_token_hint", self.id_token_hint.as_deref());
-        one("login_hint", self.login_hint.as_deref());
-        one("acr_values", Some(&self.acr_values.join(" ")));
-        one(
-            "claims",
-            self.claims
-                .as_ref()
-                .map(|c| Value::Object(c.clone()).to_string())
-                .as_deref(),
-        );
-        one("display", self.display.as_deref());
-        one("request", self.request.as_deref());
-        one("request_uri", self.request_uri.as_deref());
-        for (k, v) in &self.extra {
-            if !v.is_empty() {
-                out.push((k.as_str(), v.clone()));
-            }
-        }
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.as_ref()
+            .emit(|k, v| out.push((k.to_owned(), v.to_owned())));
         out
     }
 
     /// The parameters form-encoded (RFC 6749 Appendix B), for a query or a POST body.
     pub fn to_form(&self) -> String {
-        encode_form(self.to_pairs().iter().map(|(k, v)| (*k, v.as_str())))
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        self.as_ref().emit(|k, v| {
+            form.append_pair(k, v);
+        });
+        form.finish()
     }
 
     /// The authorization URL: the parameters appended to `endpoint`'s own query, which RFC
@@ -302,11 +291,143 @@ impl AuthorizationRequestParams {
         let mut url = endpoint.clone();
         {
             let mut q = url.query_pairs_mut();
-            for (k, v) in self.to_pairs() {
-                q.append_pair(k, &v);
-            }
+            self.as_ref().emit(|k, v| {
+                q.append_pair(k, v);
+            });
         }
         url
+    }
+}
+
+/// An authorization request's parameters, borrowed: the one place that knows their names,
+/// order and encoding, used by [`AuthorizationRequestParams`] and by the client builder
+/// (which streams the values it draws straight into the URL, without copying them).
+pub(crate) struct RequestParamsRef<'a> {
+    pub(crate) response_type: &'a str,
+    pub(crate) client_id: &'a str,
+    pub(crate) redirect_uri: Option<&'a str>,
+    pub(crate) scope: &'a [String],
+    pub(crate) state: Option<&'a str>,
+    pub(crate) code_challenge: Option<&'a str>,
+    pub(crate) code_challenge_method: Option<&'a str>,
+    pub(crate) nonce: Option<&'a str>,
+    pub(crate) resource: &'a [String],
+    pub(crate) response_mode: Option<&'a str>,
+    pub(crate) dpop_jkt: Option<&'a str>,
+    pub(crate) prompt: &'a [String],
+    pub(crate) max_age: Option<u64>,
+    pub(crate) ui_locales: &'a [String],
+    pub(crate) id_token_hint: Option<&'a str>,
+    pub(crate) login_hint: Option<&'a str>,
+    pub(crate) acr_values: &'a [String],
+    pub(crate) claims: Option<&'a Map<String, Value>>,
+    pub(crate) display: Option<&'a str>,
+    pub(crate) request: Option<&'a str>,
+    pub(crate) request_uri: Option<&'a str>,
+    pub(crate) extra: &'a [(String, String)],
+}
+
+impl<'a> RequestParamsRef<'a> {
+    /// Only extension parameters; every other one absent.
+    pub(crate) fn new(extra: &'a [(String, String)]) -> Self {
+        RequestParamsRef {
+            response_type: "",
+            client_id: "",
+            redirect_uri: None,
+            scope: &[],
+            state: None,
+            code_challenge: None,
+            code_challenge_method: None,
+            nonce: None,
+            resource: &[],
+            response_mode: None,
+            dpop_jkt: None,
+            prompt: &[],
+            max_age: None,
+            ui_locales: &[],
+            id_token_hint: None,
+            login_hint: None,
+            acr_values: &[],
+            claims: None,
+            display: None,
+            request: None,
+            request_uri: None,
+            extra,
+        }
+    }
+
+    /// Passes every parameter to `emit`, in order; absent and empty values are left out (RFC
+    /// 6749 §3.1 treats an empty value as omitted).
+    pub(crate) fn emit(&self, mut emit: impl FnMut(&str, &str)) {
+        let mut one = |name: &str, value: Option<&str>| {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                emit(name, v);
+            }
+        };
+        one("response_type", Some(self.response_type));
+        one("client_id", Some(self.client_id));
+        one("redirect_uri", self.redirect_uri);
+        joined(self.scope, |v| one("scope", Some(v)));
+        one("state", self.state);
+        one("code_challenge", self.code_challenge);
+        one("code_challenge_method", self.code_challenge_method);
+        one("nonce", self.nonce);
+        for r in self.resource {
+            one("resource", Some(r));
+        }
+        one("response_mode", self.response_mode);
+        one("dpop_jkt", self.dpop_jkt);
+        joined(self.prompt, |v| one("prompt", Some(v)));
+        if let Some(m) = self.max_age {
+            one("max_age", Some(&m.to_string()));
+        }
+        joined(self.ui_locales, |v| one("ui_locales", Some(v)));
+        one("id_token_hint", self.id_token_hint);
+        one("login_hint", self.login_hint);
+        joined(self.acr_values, |v| one("acr_values", Some(v)));
+        if let Some(c) = self.claims {
+            // OpenID Connect Core §5.5: the JSON object, serialized.
+            one("claims", Some(&Value::Object(c.clone()).to_string()));
+        }
+        one("display", self.display);
+        one("request", self.request);
+        one("request_uri", self.request_uri);
+        for (k, v) in self.extra {
+            one(k, Some(v));
+        }
+    }
+}
+
+/// Passes `items` joined by single spaces (RFC 6749 §3.3; OpenID Connect Core §3.1.2.1) to
+/// `emit`, built on the stack when short enough; nothing when there are none.
+fn joined(items: &[String], emit: impl FnOnce(&str)) {
+    match items {
+        [] => {}
+        [one] => emit(one),
+        more => {
+            let len = more.iter().map(|s| s.len() + 1).sum::<usize>() - 1;
+            let mut stack = [0u8; 256];
+            let mut heap = Vec::new();
+            let buf = if len <= stack.len() {
+                &mut stack[..len]
+            } else {
+                heap.resize(len, 0);
+                &mut heap[..]
+            };
+            let mut at = 0;
+            for s in more {
+                if at > 0 {
+                    buf[at] = b' ';
+                    at += 1;
+                }
+                buf[at..at + s.len()].copy_from_slice(s.as_bytes());
+                at += s.len();
+            }
+            // Whole UTF-8 strings joined by ASCII spaces are UTF-8, so this always succeeds.
+            if let Ok(v) = core::str::from_utf8(buf) {
+                emit(v);
+            }
+        }
     }
 }
 
@@ -502,11 +623,11 @@ impl AuthorizationResponseParams {
 
     /// The parameters as name/value pairs, in a fixed order; absent and empty values are left
     /// out.
-    pub fn to_pairs(&self) -> Vec<(&str, String)> {
-        let mut out: Vec<(&str, String)> = Vec::new();
-        let mut one = |name: &'static str, value: Option<&str>| {
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut one = |name: &str, value: Option<&str>| {
             if let Some(v) = value.filter(|v| !v.is_empty()) {
-                out.push((name, v.to_owned()));
+                out.push((name.to_owned(), v.to_owned()));
             }
         };
         let extra = match self {
@@ -535,7 +656,7 @@ impl AuthorizationResponseParams {
         };
         for (k, v) in extra {
             if !v.is_empty() {
-                out.push((k.as_str(), v.clone()));
+                out.push((k.clone(), v.clone()));
             }
         }
         out
@@ -543,7 +664,11 @@ impl AuthorizationResponseParams {
 
     /// The parameters form-encoded (RFC 6749 Appendix B).
     pub fn to_form(&self) -> String {
-        encode_form(self.to_pairs().iter().map(|(k, v)| (*k, v.as_str())))
+        encode_form(
+            self.to_pairs()
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
     }
 
     /// The redirect to send the user agent to: `redirect_uri` with the parameters in its
@@ -561,7 +686,7 @@ impl AuthorizationResponseParams {
                 }
                 let mut q = url.query_pairs_mut();
                 for (k, v) in self.to_pairs() {
-                    q.append_pair(k, &v);
+                    q.append_pair(&k, &v);
                 }
             }
             ResponseMode::Fragment => url.set_fragment(Some(&self.to_form())),

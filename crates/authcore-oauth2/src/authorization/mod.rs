@@ -34,6 +34,7 @@ pub use callback::{
     AuthorizationCallback, AuthorizationCodeGrant, AuthorizationResponse, PendingAuthorization,
     parse_callback_request,
 };
+use message::RequestParamsRef;
 pub(crate) use message::is_pkce_string;
 pub use message::{
     AuthorizationError, AuthorizationRequestParams, AuthorizationResponseParams,
@@ -284,66 +285,34 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         let nonce = draw_nonce.then(|| Nonce::from_random(next()));
         random.fill(0);
 
-        emit("response_type", self.response_type.as_str());
-        emit("client_id", client.client_id());
-        emit("redirect_uri", &self.redirect_uri);
-        match self.scopes.as_slice() {
-            [] => {}
-            [one] => emit("scope", one),
-            more => {
-                // Space-separated (RFC 6749 §3.3), on the stack when short enough.
-                let mut stack = [0u8; 256];
-                let len = more.iter().map(|s| s.len() + 1).sum::<usize>() - 1;
-                let mut heap = Vec::new();
-                let buf = if len <= stack.len() {
-                    &mut stack[..len]
-                } else {
-                    heap.resize(len, 0);
-                    &mut heap[..]
-                };
-                let mut at = 0;
-                for s in more {
-                    if at > 0 {
-                        buf[at] = b' ';
-                        at += 1;
-                    }
-                    buf[at..at + s.len()].copy_from_slice(s.as_bytes());
-                    at += s.len();
-                }
-                // Scope tokens were checked to be ASCII.
-                emit(
-                    "scope",
-                    core::str::from_utf8(buf)
-                        .map_err(|_| Error::Misuse("scope tokens are ASCII"))?,
-                );
-            }
+        let mut challenge_buf = [0u8; S256_CHALLENGE_LEN];
+        let challenge = match (self.pkce, &verifier) {
+            (Some(method), Some(v)) => Some((
+                v.challenge_in(method, client.crypto_provider(), &mut challenge_buf)?,
+                method.as_str(),
+            )),
+            _ => None,
+        };
+        RequestParamsRef {
+            response_type: self.response_type.as_str(),
+            client_id: client.client_id(),
+            redirect_uri: Some(&self.redirect_uri),
+            scope: &self.scopes,
+            state: Some(state.secret()),
+            code_challenge: challenge.map(|(c, _)| c),
+            code_challenge_method: challenge.map(|(_, m)| m),
+            nonce: match (&nonce, &self.nonce) {
+                (Some(n), _) => Some(n.secret()),
+                (None, NonceSource::Given(n)) => Some(n),
+                _ => None,
+            },
+            resource: &self.resources,
+            response_mode: self.response_mode.as_ref().map(ResponseMode::as_str),
+            dpop_jkt: self.dpop_jkt.as_deref(),
+            // The OpenID Connect parameters come in `extra` from the layer above.
+            ..RequestParamsRef::new(&self.extra)
         }
-        emit("state", state.secret());
-        if let (Some(method), Some(v)) = (self.pkce, &verifier) {
-            let mut buf = [0u8; S256_CHALLENGE_LEN];
-            emit(
-                "code_challenge",
-                v.challenge_in(method, client.crypto_provider(), &mut buf)?,
-            );
-            emit("code_challenge_method", method.as_str());
-        }
-        match (&nonce, &self.nonce) {
-            (Some(n), _) => emit("nonce", n.secret()),
-            (None, NonceSource::Given(n)) => emit("nonce", n),
-            _ => {}
-        }
-        for r in &self.resources {
-            emit("resource", r);
-        }
-        if let Some(m) = &self.response_mode {
-            emit("response_mode", m.as_str());
-        }
-        if let Some(j) = &self.dpop_jkt {
-            emit("dpop_jkt", j);
-        }
-        for (k, v) in &self.extra {
-            emit(k, v);
-        }
+        .emit(&mut emit);
         Ok(PendingAuthorization {
             fields: PendingFields {
                 state,
