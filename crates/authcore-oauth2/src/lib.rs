@@ -183,9 +183,10 @@ pub use authorization::{
     AnyResponseType, AuthorizationCallback, AuthorizationCodeGrant, AuthorizationError,
     AuthorizationFlow, AuthorizationRequest, AuthorizationRequestParams, AuthorizationResponse,
     AuthorizationResponseParams, AuthorizationSuccess, CodeFlow, ImplicitFlow,
-    PendingAuthorization, PendingPushedAuthorization, PushedAuthorizationResponse,
-    REQUEST_OBJECT_TYP, ResponseMode, ResponseType, authorization_url_with_request_uri,
-    parse_callback_request, parse_par_response, request_object_claims, sign_request_object,
+    OPENID_REQUEST_PARAMETERS, PendingAuthorization, PendingPushedAuthorization,
+    PushedAuthorizationResponse, REQUEST_OBJECT_TYP, ResponseMode, ResponseType,
+    authorization_url_with_request_uri, parse_callback_request, parse_par_response,
+    request_object_claims, sign_request_object,
 };
 pub use bearer::{
     Challenge, MAX_CHALLENGE_BYTES, MAX_CHALLENGE_PARAMS, MAX_CHALLENGES, authorize_bearer,

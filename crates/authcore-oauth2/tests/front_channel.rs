@@ -96,8 +96,13 @@ fn any_request() -> impl Strategy<Value = AuthorizationRequestParams> {
                 r.acr_values = acr_values;
                 r.claims = claims;
                 r.display = display;
+                // RFC 9101 §5: one or the other.
                 r.request = request;
-                r.request_uri = request_uri;
+                r.request_uri = if r.request.is_some() {
+                    None
+                } else {
+                    request_uri
+                };
                 r.extra = extra.into_iter().collect();
                 r
             },
@@ -256,6 +261,7 @@ fn request_parser_refuses_each_malformed_parameter() {
         ("prompt=login++consent", "prompt"),
         ("ui_locales=+de", "ui_locales"),
         ("acr_values=a+", "acr_values"),
+        ("request=h.p.s&request_uri=urn%3Ax", "request_uri"),
     ];
     for (params, name) in cases {
         let input = if params.starts_with("response_type") {
@@ -560,4 +566,67 @@ fn a_given_nonce_is_sent_and_left_to_the_caller() {
     assert_eq!(sent.response_type, ResponseType::IdToken);
     assert_eq!(sent.code_challenge, None, "no PKCE without a code");
     assert!(pending.nonce().is_none());
+}
+
+/// The OpenID Connect parameters are typed on the builder and sent in their place; the
+/// builder refuses them as extension parameters.
+#[test]
+fn openid_parameters_are_sent_typed() {
+    let claims: Map<String, Value> =
+        serde_json::from_str(r#"{"userinfo":{"email":{"essential":true}}}"#).unwrap();
+    let (url, _) = AuthorizationRequest::with_response_type(REDIRECT, ResponseType::CodeIdToken)
+        .scope("openid")
+        .prompt("login")
+        .prompt("consent")
+        .max_age(600)
+        .ui_locale("de-CH")
+        .ui_locale("en")
+        .id_token_hint(&IdToken::new("h.p.s"))
+        .login_hint("jane@example.com")
+        .acr_value("urn:mace:incommon:iap:silver")
+        .claims(claims.clone())
+        .display("popup")
+        .with_nonce()
+        .build_url(&basic_client(), &server(), &rng())
+        .unwrap();
+    let sent = AuthorizationRequestParams::from_url(&url).unwrap();
+    assert_eq!(sent.prompt, ["login", "consent"]);
+    assert_eq!(sent.max_age, Some(600));
+    assert_eq!(sent.ui_locales, ["de-CH", "en"]);
+    assert_eq!(sent.id_token_hint.as_deref(), Some("h.p.s"));
+    assert_eq!(sent.login_hint.as_deref(), Some("jane@example.com"));
+    assert_eq!(sent.acr_values, ["urn:mace:incommon:iap:silver"]);
+    assert_eq!(sent.claims, Some(claims));
+    assert_eq!(sent.display.as_deref(), Some("popup"));
+    assert!(sent.extra.is_empty());
+    // Managed parameters are refused as extension parameters; an OpenID Connect one only
+    // when its typed setter is used too (alone, it is sent as given, as it always was).
+    for name in ["nonce", "request", "state", "code_challenge"] {
+        assert_eq!(
+            AuthorizationRequest::new(REDIRECT)
+                .param(name, "x")
+                .build_url(&basic_client(), &server(), &rng())
+                .unwrap_err(),
+            Error::Misuse("extension parameter is reserved or repeated"),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        AuthorizationRequest::new(REDIRECT)
+            .prompt("login")
+            .param("prompt", "consent")
+            .build_url(&basic_client(), &server(), &rng())
+            .unwrap_err(),
+        Error::Misuse("extension parameter is reserved or repeated")
+    );
+    for name in OPENID_REQUEST_PARAMETERS {
+        let (url, _) = AuthorizationRequest::new(REDIRECT)
+            .param(*name, "1")
+            .build_url(&basic_client(), &server(), &rng())
+            .unwrap();
+        assert!(
+            url.query_pairs().any(|(k, v)| k == *name && v == "1"),
+            "{name}"
+        );
+    }
 }

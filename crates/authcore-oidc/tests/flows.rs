@@ -947,3 +947,42 @@ fn request_object_misuse_is_refused() {
             .is_err()
     );
 }
+
+/// What OpenID Connect adds is refused where it does not fit: a `token`-only response type
+/// (no ID token, Core 1.0 §3), OpenID Connect parameters as extension parameters (they have
+/// typed setters), and a stored pending request rewritten to a `token` request.
+#[test]
+fn openid_connect_refusals() {
+    assert!(matches!(
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::Token)
+            .build_url(&client(), &server(false), &rng()),
+        Err(Error::Misuse(_))
+    ));
+    for name in authcore_oauth2::OPENID_REQUEST_PARAMETERS {
+        assert!(
+            matches!(
+                AuthenticationRequest::new(REDIRECT)
+                    .param(*name, "x")
+                    .build_url(&client(), &server(false), &rng()),
+                Err(Error::Misuse(_))
+            ),
+            "{name}"
+        );
+    }
+    // The OAuth 2.0 parameters are refused by the builder underneath.
+    assert!(matches!(
+        AuthenticationRequest::new(REDIRECT)
+            .param("state", "x")
+            .build_url(&client(), &server(false), &rng()),
+        Err(Error::OAuth2(authcore_oauth2::Error::Misuse(_)))
+    ));
+    let (_, pending) = AuthenticationRequest::new(REDIRECT)
+        .build_url(&client(), &server(false), &rng())
+        .unwrap();
+    let stored = serde_json::to_string(&pending).unwrap();
+    assert!(stored.contains(r#""response_type":"Code""#));
+    assert!(serde_json::from_str::<PendingAuthentication>(&stored).is_ok());
+    let rewritten = stored.replace(r#""response_type":"Code""#, r#""response_type":"Token""#);
+    assert!(serde_json::from_str::<PendingAuthentication>(&rewritten).is_err());
+}

@@ -192,6 +192,10 @@ impl AuthorizationRequestParams {
         if resource.iter().any(|r| wire::check_resource(r).is_err()) {
             return Err(invalid("resource", "not an absolute URI without fragment"));
         }
+        if p.get("request").is_some() && p.get("request_uri").is_some() {
+            // RFC 9101 §5: a request object by value or by reference, never both.
+            return Err(invalid("request_uri", "sent together with request"));
+        }
         let max_age = p
             .get("max_age")
             .map(|s| decimal(s, "max_age"))

@@ -26,7 +26,7 @@ use url::Url;
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ProtocolError, Result};
 use crate::pkce::{PkceMethod, S256_CHALLENGE_LEN};
-use crate::secret::{Nonce, PkceCodeVerifier, RANDOM_VALUE_BYTES, State, random_jti};
+use crate::secret::{IdToken, Nonce, PkceCodeVerifier, RANDOM_VALUE_BYTES, State, random_jti};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
 
 use callback::PendingFields;
@@ -61,6 +61,21 @@ const RESERVED: &[&str] = &[
     "request_uri",
 ];
 
+/// The OpenID Connect request parameters the builder sets from typed values (Core 1.0
+/// §3.1.2.1, §5.5): [`AuthorizationRequest::prompt`], [`AuthorizationRequest::max_age`]...
+/// [`AuthorizationRequest::param`] may still send one of them as a plain string, when the
+/// typed setter is not used for it; `authcore-oidc`'s request refuses them there.
+pub const OPENID_REQUEST_PARAMETERS: &[&str] = &[
+    "prompt",
+    "max_age",
+    "ui_locales",
+    "id_token_hint",
+    "login_hint",
+    "acr_values",
+    "claims",
+    "display",
+];
+
 /// The `typ` of request objects (RFC 9101 §10.8).
 pub const REQUEST_OBJECT_TYP: &str = "oauth-authz-req+jwt";
 
@@ -84,8 +99,50 @@ pub struct AuthorizationRequest<F: AuthorizationFlow = CodeFlow> {
     nonce: NonceSource,
     response_mode: Option<ResponseMode>,
     dpop_jkt: Option<String>,
+    openid: OpenIdParams,
     extra: Vec<(String, String)>,
     flow: PhantomData<F>,
+}
+
+/// The OpenID Connect request parameters (Core 1.0 §3.1.2.1, §5.5), sent as given; what they
+/// mean for the ID token is checked by `authcore-oidc`.
+#[derive(Debug, Clone, Default)]
+struct OpenIdParams {
+    prompt: Vec<String>,
+    max_age: Option<u64>,
+    ui_locales: Vec<String>,
+    id_token_hint: Option<IdTokenHint>,
+    login_hint: Option<String>,
+    acr_values: Vec<String>,
+    claims: Option<Map<String, Value>>,
+    display: Option<String>,
+}
+
+impl OpenIdParams {
+    /// Whether the typed value of the parameter `name` is set.
+    fn sets(&self, name: &str) -> bool {
+        match name {
+            "prompt" => !self.prompt.is_empty(),
+            "max_age" => self.max_age.is_some(),
+            "ui_locales" => !self.ui_locales.is_empty(),
+            "id_token_hint" => self.id_token_hint.is_some(),
+            "login_hint" => self.login_hint.is_some(),
+            "acr_values" => !self.acr_values.is_empty(),
+            "claims" => self.claims.is_some(),
+            "display" => self.display.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// An ID token sent back as `id_token_hint`: redacted in `Debug`.
+#[derive(Clone)]
+struct IdTokenHint(String);
+
+impl fmt::Debug for IdTokenHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdTokenHint([REDACTED])")
+    }
 }
 
 /// The authorization parameters of a request and its pending state.
@@ -124,6 +181,7 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
             nonce: NonceSource::None,
             response_mode: None,
             dpop_jkt: None,
+            openid: OpenIdParams::default(),
             extra: Vec::new(),
             flow: PhantomData,
         }
@@ -219,8 +277,59 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         self
     }
 
-    /// Adds an extension parameter (`prompt`, `login_hint`, `acr_values`...). Parameters this
-    /// crate manages (`state`, `code_challenge`, `scope`...) are refused when building.
+    /// Adds a `prompt` value (`none`, `login`, `consent`, `select_account`; OpenID Connect
+    /// Core 1.0 §3.1.2.1), space-separated with the others.
+    pub fn prompt(mut self, value: impl Into<String>) -> Self {
+        self.openid.prompt.push(value.into());
+        self
+    }
+
+    /// `max_age` in seconds (OpenID Connect Core 1.0 §3.1.2.1).
+    pub fn max_age(mut self, secs: u64) -> Self {
+        self.openid.max_age = Some(secs);
+        self
+    }
+
+    /// Adds a `ui_locales` entry (a BCP 47 language tag, in order of preference).
+    pub fn ui_locale(mut self, tag: impl Into<String>) -> Self {
+        self.openid.ui_locales.push(tag.into());
+        self
+    }
+
+    /// `id_token_hint`: an ID token previously issued to this client.
+    pub fn id_token_hint(mut self, token: &IdToken) -> Self {
+        self.openid.id_token_hint = Some(IdTokenHint(token.secret().to_owned()));
+        self
+    }
+
+    /// `login_hint`.
+    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
+        self.openid.login_hint = Some(hint.into());
+        self
+    }
+
+    /// Adds an `acr_values` entry.
+    pub fn acr_value(mut self, value: impl Into<String>) -> Self {
+        self.openid.acr_values.push(value.into());
+        self
+    }
+
+    /// The `claims` request parameter (OpenID Connect Core 1.0 §5.5): a JSON object, sent
+    /// serialized (and as an object in a request object).
+    pub fn claims(mut self, claims: Map<String, Value>) -> Self {
+        self.openid.claims = Some(claims);
+        self
+    }
+
+    /// `display` (`page`, `popup`, `touch`, `wap`).
+    pub fn display(mut self, display: impl Into<String>) -> Self {
+        self.openid.display = Some(display.into());
+        self
+    }
+
+    /// Adds an extension parameter. Parameters this crate manages (`state`,
+    /// `code_challenge`, `scope`...) are refused when building, and so are the OpenID Connect
+    /// ones ([`OPENID_REQUEST_PARAMETERS`]) whose typed setter is also used.
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((name.into(), value.into()));
         self
@@ -253,6 +362,7 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         }
         for (name, _) in &self.extra {
             if RESERVED.contains(&name.as_str())
+                || self.openid.sets(name)
                 || self.extra.iter().filter(|(n, _)| n == name).count() > 1
             {
                 return Err(Error::Misuse("extension parameter is reserved or repeated"));
@@ -309,7 +419,14 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
             resource: &self.resources,
             response_mode: self.response_mode.as_ref().map(ResponseMode::as_str),
             dpop_jkt: self.dpop_jkt.as_deref(),
-            // The OpenID Connect parameters come in `extra` from the layer above.
+            prompt: &self.openid.prompt,
+            max_age: self.openid.max_age,
+            ui_locales: &self.openid.ui_locales,
+            id_token_hint: self.openid.id_token_hint.as_ref().map(|h| h.0.as_str()),
+            login_hint: self.openid.login_hint.as_deref(),
+            acr_values: &self.openid.acr_values,
+            claims: self.openid.claims.as_ref(),
+            display: self.openid.display.as_deref(),
             ..RequestParamsRef::new(&self.extra)
         }
         .emit(&mut emit);
@@ -673,6 +790,17 @@ mod tests {
             AuthorizationRequest::new("https://client.example/cb")
                 .scopes(["a", long_scope.as_str(), "b"])
                 .insecure_pkce_plain(),
+            AuthorizationRequest::new("https://client.example/cb")
+                .prompt("login")
+                .prompt("consent")
+                .max_age(0)
+                .ui_locale("de")
+                .id_token_hint(&IdToken::new("h.p.s"))
+                .login_hint("jane")
+                .acr_value("a")
+                .acr_value(long_scope.as_str())
+                .claims(serde_json::from_str(r#"{"id_token":{"acr":{"essential":true}}}"#).unwrap())
+                .display("page"),
         ];
         let client = Client::new("client id&x", ClientAuthentication::None);
         for endpoint in [

@@ -8,36 +8,13 @@ use core::fmt;
 use authcore_jose::{JwsSigner, SecureRandom, UnixTime};
 use authcore_oauth2::{
     AnyResponseType, AuthorizationRequest, AuthorizationServer, Client, IdToken, Nonce,
-    PendingAuthorization, PendingPushedAuthorization, ResponseMode, ResponseType, State,
-    request_object_claims, sign_request_object,
+    OPENID_REQUEST_PARAMETERS, PendingAuthorization, PendingPushedAuthorization, ResponseMode,
+    ResponseType, State, request_object_claims, sign_request_object,
 };
 use serde_json::{Map, Value};
 use url::Url;
 
 use crate::error::{Error, Result};
-
-/// Parameters this module sets itself; [`AuthenticationRequest::param`] may not set them.
-const RESERVED: &[&str] = &[
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "nonce",
-    "code_challenge",
-    "code_challenge_method",
-    "response_mode",
-    "max_age",
-    "prompt",
-    "acr_values",
-    "claims",
-    "login_hint",
-    "ui_locales",
-    "id_token_hint",
-    "display",
-    "request",
-    "request_uri",
-];
 
 /// An OpenID Connect authentication request (OpenID Connect Core 1.0 §3.1.2.1) being
 /// composed: `scope` always includes `openid`, a `nonce` is always generated (the caller's
@@ -58,7 +35,7 @@ pub struct AuthenticationRequest {
     essential_acr: Vec<String>,
     claims: Option<Map<String, Value>>,
     login_hint: Option<String>,
-    id_token_hint: Option<String>,
+    id_token_hint: Option<IdToken>,
     ui_locales: Vec<String>,
     display: Option<String>,
     response_mode: Option<ResponseMode>,
@@ -147,7 +124,7 @@ impl AuthenticationRequest {
 
     /// `id_token_hint`: a previously issued ID token.
     pub fn id_token_hint(mut self, token: &IdToken) -> Self {
-        self.id_token_hint = Some(token.secret().to_owned());
+        self.id_token_hint = Some(token.clone());
         self
     }
 
@@ -195,13 +172,19 @@ impl AuthenticationRequest {
         Ok(claims)
     }
 
-    /// The OpenID Connect parameters (besides those of OAuth 2.0) and what the response must
-    /// be checked against.
-    fn oidc_params(&self) -> Result<(Vec<(&'static str, String)>, RequestContext)> {
+    /// This request as an `authcore-oauth2` request of its response type, with the `openid`
+    /// scope, the OpenID Connect parameters and a fresh `nonce` added, and what the response
+    /// must be checked against; the nonce is returned for the pending authentication to keep.
+    /// Every check of this type runs before the `nonce` is drawn.
+    fn into_oauth2(
+        self,
+        rng: &dyn SecureRandom,
+    ) -> Result<(AuthorizationRequest<AnyResponseType>, Nonce, RequestContext)> {
+        // This type sets the OpenID Connect parameters from its typed values only.
         if self
             .extra
             .iter()
-            .any(|(n, _)| RESERVED.contains(&n.as_str()))
+            .any(|(n, _)| OPENID_REQUEST_PARAMETERS.contains(&n.as_str()))
         {
             return Err(Error::Misuse("extension parameter is reserved"));
         }
@@ -211,48 +194,10 @@ impl AuthenticationRequest {
             ));
         }
         let claims = self.claims_parameter()?;
-        let essential_acr = essential_acr_values(claims.as_ref());
-        let mut params: Vec<(&'static str, String)> = Vec::new();
-        if let Some(m) = self.max_age {
-            params.push(("max_age", m.to_string()));
-        }
-        if !self.prompt.is_empty() {
-            params.push(("prompt", self.prompt.join(" ")));
-        }
-        if !self.acr_values.is_empty() {
-            params.push(("acr_values", self.acr_values.join(" ")));
-        }
-        if let Some(c) = &claims {
-            params.push(("claims", Value::Object(c.clone()).to_string()));
-        }
-        if let Some(h) = &self.login_hint {
-            params.push(("login_hint", h.clone()));
-        }
-        if let Some(h) = &self.id_token_hint {
-            params.push(("id_token_hint", h.clone()));
-        }
-        if !self.ui_locales.is_empty() {
-            params.push(("ui_locales", self.ui_locales.join(" ")));
-        }
-        if let Some(d) = &self.display {
-            params.push(("display", d.clone()));
-        }
         let context = RequestContext {
             max_age: self.max_age,
-            essential_acr,
+            essential_acr: essential_acr_values(claims.as_ref()),
         };
-        Ok((params, context))
-    }
-
-    /// This request as an `authcore-oauth2` request of its response type, with the `openid`
-    /// scope, the OpenID Connect parameters and a fresh `nonce` added; the nonce is returned
-    /// for the pending authentication to keep. Every check of this type runs before the
-    /// `nonce` is drawn.
-    fn into_oauth2(
-        self,
-        rng: &dyn SecureRandom,
-    ) -> Result<(AuthorizationRequest<AnyResponseType>, Nonce, RequestContext)> {
-        let (params, context) = self.oidc_params()?;
         let mut req =
             AuthorizationRequest::with_response_type(self.redirect_uri, self.response_type)
                 .scope("openid")
@@ -260,8 +205,29 @@ impl AuthenticationRequest {
         if let Some(mode) = self.response_mode {
             req = req.response_mode(mode);
         }
-        for (k, v) in params {
-            req = req.param(k, v);
+        if let Some(m) = self.max_age {
+            req = req.max_age(m);
+        }
+        for p in self.prompt {
+            req = req.prompt(p);
+        }
+        for a in self.acr_values {
+            req = req.acr_value(a);
+        }
+        if let Some(c) = claims {
+            req = req.claims(c);
+        }
+        if let Some(h) = self.login_hint {
+            req = req.login_hint(h);
+        }
+        if let Some(h) = &self.id_token_hint {
+            req = req.id_token_hint(h);
+        }
+        for l in self.ui_locales {
+            req = req.ui_locale(l);
+        }
+        if let Some(d) = self.display {
+            req = req.display(d);
         }
         for (k, v) in self.extra {
             req = req.param(k, v);
