@@ -99,7 +99,9 @@ pub struct AuthorizationRequest<F: AuthorizationFlow = CodeFlow> {
     nonce: NonceSource,
     response_mode: Option<ResponseMode>,
     dpop_jkt: Option<String>,
-    openid: OpenIdParams,
+    /// Boxed and made on first use: most requests have none, and the builder is moved by
+    /// value through every call.
+    openid: Option<Box<OpenIdParams>>,
     extra: Vec<(String, String)>,
     flow: PhantomData<F>,
 }
@@ -181,7 +183,7 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
             nonce: NonceSource::None,
             response_mode: None,
             dpop_jkt: None,
-            openid: OpenIdParams::default(),
+            openid: None,
             extra: Vec::new(),
             flow: PhantomData,
         }
@@ -277,53 +279,57 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         self
     }
 
+    fn openid_mut(&mut self) -> &mut OpenIdParams {
+        self.openid.get_or_insert_with(Default::default)
+    }
+
     /// Adds a `prompt` value (`none`, `login`, `consent`, `select_account`; OpenID Connect
     /// Core 1.0 §3.1.2.1), space-separated with the others.
     pub fn prompt(mut self, value: impl Into<String>) -> Self {
-        self.openid.prompt.push(value.into());
+        self.openid_mut().prompt.push(value.into());
         self
     }
 
     /// `max_age` in seconds (OpenID Connect Core 1.0 §3.1.2.1).
     pub fn max_age(mut self, secs: u64) -> Self {
-        self.openid.max_age = Some(secs);
+        self.openid_mut().max_age = Some(secs);
         self
     }
 
     /// Adds a `ui_locales` entry (a BCP 47 language tag, in order of preference).
     pub fn ui_locale(mut self, tag: impl Into<String>) -> Self {
-        self.openid.ui_locales.push(tag.into());
+        self.openid_mut().ui_locales.push(tag.into());
         self
     }
 
     /// `id_token_hint`: an ID token previously issued to this client.
     pub fn id_token_hint(mut self, token: &IdToken) -> Self {
-        self.openid.id_token_hint = Some(IdTokenHint(token.secret().to_owned()));
+        self.openid_mut().id_token_hint = Some(IdTokenHint(token.secret().to_owned()));
         self
     }
 
     /// `login_hint`.
     pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
-        self.openid.login_hint = Some(hint.into());
+        self.openid_mut().login_hint = Some(hint.into());
         self
     }
 
     /// Adds an `acr_values` entry.
     pub fn acr_value(mut self, value: impl Into<String>) -> Self {
-        self.openid.acr_values.push(value.into());
+        self.openid_mut().acr_values.push(value.into());
         self
     }
 
     /// The `claims` request parameter (OpenID Connect Core 1.0 §5.5): a JSON object, sent
     /// serialized (and as an object in a request object).
     pub fn claims(mut self, claims: Map<String, Value>) -> Self {
-        self.openid.claims = Some(claims);
+        self.openid_mut().claims = Some(claims);
         self
     }
 
     /// `display` (`page`, `popup`, `touch`, `wap`).
     pub fn display(mut self, display: impl Into<String>) -> Self {
-        self.openid.display = Some(display.into());
+        self.openid_mut().display = Some(display.into());
         self
     }
 
@@ -362,7 +368,7 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         }
         for (name, _) in &self.extra {
             if RESERVED.contains(&name.as_str())
-                || self.openid.sets(name)
+                || self.openid.as_ref().is_some_and(|o| o.sets(name))
                 || self.extra.iter().filter(|(n, _)| n == name).count() > 1
             {
                 return Err(Error::Misuse("extension parameter is reserved or repeated"));
@@ -419,15 +425,20 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
             resource: &self.resources,
             response_mode: self.response_mode.as_ref().map(ResponseMode::as_str),
             dpop_jkt: self.dpop_jkt.as_deref(),
-            prompt: &self.openid.prompt,
-            max_age: self.openid.max_age,
-            ui_locales: &self.openid.ui_locales,
-            id_token_hint: self.openid.id_token_hint.as_ref().map(|h| h.0.as_str()),
-            login_hint: self.openid.login_hint.as_deref(),
-            acr_values: &self.openid.acr_values,
-            claims: self.openid.claims.as_ref(),
-            display: self.openid.display.as_deref(),
-            ..RequestParamsRef::new(&self.extra)
+            ..match self.openid.as_deref() {
+                None => RequestParamsRef::new(&self.extra),
+                Some(o) => RequestParamsRef {
+                    prompt: &o.prompt,
+                    max_age: o.max_age,
+                    ui_locales: &o.ui_locales,
+                    id_token_hint: o.id_token_hint.as_ref().map(|h| h.0.as_str()),
+                    login_hint: o.login_hint.as_deref(),
+                    acr_values: &o.acr_values,
+                    claims: o.claims.as_ref(),
+                    display: o.display.as_deref(),
+                    ..RequestParamsRef::new(&self.extra)
+                },
+            }
         }
         .emit(&mut emit);
         Ok(PendingAuthorization {
