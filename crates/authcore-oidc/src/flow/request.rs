@@ -9,7 +9,7 @@ use authcore_jose::{JwsSigner, SecureRandom, UnixTime};
 use authcore_oauth2::{
     AnyResponseType, AuthorizationRequest, AuthorizationServer, Client, IdToken, Nonce,
     OPENID_REQUEST_PARAMETERS, PendingAuthorization, PendingPushedAuthorization, ResponseMode,
-    ResponseType, State, request_object_claims, sign_request_object,
+    ResponseType, State,
 };
 use serde_json::{Map, Value};
 use url::Url;
@@ -318,16 +318,23 @@ impl AuthenticationRequest {
                 "a request object needs the issuer as its audience",
             ));
         }
-        // The parameters are exactly those of the plain URL, with every check of build_url.
-        let endpoint_pairs = server.authorization_endpoint()?.query_pairs().count();
-        let (url, pending) = self.build_url(client, server, rng)?;
-        let params = url
-            .query_pairs()
-            .skip(endpoint_pairs)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()));
-        let claims = request_object_claims(params)?;
-        let jwt = sign_request_object(claims, client, server, signer, now, rng)?;
-        Ok((jwt, pending))
+        // The checks of the plain URL apply: the object replaces a front-channel request.
+        server.authorization_endpoint()?;
+        if server.require_pushed_authorization_requests() {
+            return Err(Error::Misuse(
+                "this server requires pushed authorization requests",
+            ));
+        }
+        let (req, nonce, context) = self.into_oauth2(rng)?;
+        let (jwt, pending) = req.build_request_object(client, server, signer, now, rng)?;
+        Ok((
+            jwt,
+            PendingAuthentication {
+                pending,
+                nonce,
+                context,
+            },
+        ))
     }
 
     /// Builds an authorization URL carrying a signed request object by value (OpenID Connect
