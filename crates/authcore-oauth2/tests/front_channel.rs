@@ -630,3 +630,16 @@ fn openid_parameters_are_sent_typed() {
         );
     }
 }
+
+#[test]
+fn request_debug_leaves_out_tokens() {
+    let mut r = AuthorizationRequestParams::new(ResponseType::Code, "c");
+    r.id_token_hint = Some("eyJ.hint.sig".into());
+    r.request = Some("eyJ.request.sig".into());
+    r.extra = vec![("x_secret".into(), "hidden-value".into())];
+    let shown = format!("{r:?}");
+    for secret in ["eyJ.hint.sig", "eyJ.request.sig", "hidden-value"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    assert!(shown.contains("x_secret"));
+}

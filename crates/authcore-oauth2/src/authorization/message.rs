@@ -55,7 +55,10 @@ const REQUEST_PARAMETERS: &[&str] = &[
 ///
 /// Space-separated values (`scope`, `prompt`, `ui_locales`, `acr_values`) are lists here;
 /// `claims` is the JSON object it stands for (OpenID Connect Core §5.5).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` leaves out the values of `id_token_hint` and `request` (a token and a signed
+/// object) and of extension parameters.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct AuthorizationRequestParams {
     /// `response_type` (RFC 6749 §3.1.1).
@@ -103,6 +106,39 @@ pub struct AuthorizationRequestParams {
     pub request_uri: Option<String>,
     /// Every other parameter, in order.
     pub extra: Vec<(String, String)>,
+}
+
+impl fmt::Debug for AuthorizationRequestParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "[REDACTED]");
+        f.debug_struct("AuthorizationRequestParams")
+            .field("response_type", &self.response_type)
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("state", &self.state)
+            .field("code_challenge", &self.code_challenge)
+            .field("code_challenge_method", &self.code_challenge_method)
+            .field("nonce", &self.nonce)
+            .field("resource", &self.resource)
+            .field("response_mode", &self.response_mode)
+            .field("dpop_jkt", &self.dpop_jkt)
+            .field("prompt", &self.prompt)
+            .field("max_age", &self.max_age)
+            .field("ui_locales", &self.ui_locales)
+            .field("id_token_hint", &redacted(&self.id_token_hint))
+            .field("login_hint", &self.login_hint)
+            .field("acr_values", &self.acr_values)
+            .field("claims", &self.claims)
+            .field("display", &self.display)
+            .field("request", &redacted(&self.request))
+            .field("request_uri", &self.request_uri)
+            .field(
+                "extra",
+                &self.extra.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
 }
 
 impl AuthorizationRequestParams {
