@@ -986,3 +986,29 @@ fn openid_connect_refusals() {
     let rewritten = stored.replace(r#""response_type":"Code""#, r#""response_type":"Token""#);
     assert!(serde_json::from_str::<PendingAuthentication>(&rewritten).is_err());
 }
+
+/// Tokens never come in a query: an implicit or hybrid response read from the redirect URI's
+/// query is refused by the one callback check, before the ID token is looked at.
+#[test]
+fn front_channel_tokens_in_a_query_are_refused() {
+    for rt in [ResponseType::IdToken, ResponseType::CodeIdToken] {
+        let (_, pending) = AuthenticationRequest::new(REDIRECT)
+            .response_type(rt)
+            .build_url(&client(), &server(false), &rng())
+            .unwrap();
+        let uri = format!(
+            "{REDIRECT}?code={CODE}&id_token=h.p.s&state={}",
+            pending.state().secret()
+        );
+        let response = AuthorizationResponse::from_redirect_uri(&uri).unwrap();
+        assert!(
+            matches!(
+                pending.handle_callback(&response),
+                Err(Error::OAuth2(authcore_oauth2::Error::Protocol(
+                    authcore_oauth2::ProtocolError::Malformed(_)
+                )))
+            ),
+            "{rt}"
+        );
+    }
+}
