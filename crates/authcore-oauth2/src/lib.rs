@@ -131,12 +131,70 @@
 //! nonce retry, each with a `*_blocking` twin that runs the same loop with a blocking `send`
 //! and `sleep`. Adapters supply the three parameters and nothing else.
 //!
+//! ## One front channel for every response type
+//!
+//! [`AuthorizationRequest`] builds the request of every response type (`code`, the
+//! deprecated `token`, and the combinations of OAuth 2.0 Multiple Response Types and OpenID
+//! Connect, [`ResponseType`]); one check handles every callback: `state` first, then `iss`
+//! (RFC 9207), the response mode, an error response, and the values the response type
+//! returns. The flow is part of the pending request's type, so a callback can only be handled
+//! by a value that expects it:
+//!
+//! ```text
+//!   AuthorizationRequest::new(..)                 ─► PendingAuthorization<CodeFlow>
+//!        .handle_callback(&response)              ─► AuthorizationCodeGrant
+//!   AuthorizationRequest::implicit(..)            ─► PendingAuthorization<ImplicitFlow>
+//!        .handle_implicit_callback(&response, ..) ─► TokenResponse          (deprecated)
+//!   AuthorizationRequest::with_response_type(..)  ─► PendingAuthorization<AnyResponseType>
+//!        .handle_response(&response, ..)          ─► AuthorizationCallback (code / token / id_token)
+//! ```
+//!
+//! `authcore-oidc` builds its authentication requests on the same builder and check.
+//!
+//! The messages themselves are side-neutral: [`AuthorizationRequestParams`] and
+//! [`AuthorizationResponseParams`] are built from their fields, serialized into a URL, and
+//! parsed strictly (repeated parameters refused, RFC 6749 §3.1), so an authorization server
+//! reads the request and emits the response with the same types:
+//!
+//! ```
+//! use authcore_oauth2::{
+//!     AuthorizationCode, AuthorizationRequestParams, AuthorizationResponseParams,
+//!     AuthorizationSuccess, ResponseMode, ResponseType,
+//! };
+//! use url::Url;
+//!
+//! // RFC 6749 §4.1.1's example request, as the authorization endpoint receives it.
+//! let request = AuthorizationRequestParams::parse(
+//!     b"response_type=code&client_id=s6BhdRkqt3&state=xyz\
+//!       &redirect_uri=https%3A%2F%2Fclient%2Eexample%2Ecom%2Fcb",
+//! )?;
+//! assert_eq!(request.response_type, ResponseType::Code);
+//! assert_eq!(request.redirect_uri.as_deref(), Some("https://client.example.com/cb"));
+//!
+//! // RFC 6749 §4.1.2's response, as a redirect with the parameters in the query.
+//! let mut success = AuthorizationSuccess::new();
+//! success.code = Some(AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA"));
+//! success.state = request.state.clone();
+//! let response = AuthorizationResponseParams::Success(success);
+//! let redirect = Url::parse(request.redirect_uri.as_deref().unwrap_or_default())?;
+//! let location = response.to_redirect_url(&redirect, &ResponseMode::Query)?;
+//! assert_eq!(
+//!     location.as_str(),
+//!     "https://client.example.com/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=xyz"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Security defaults
 //!
 //! - PKCE S256 on every code request; `plain` only through
 //!   [`AuthorizationRequest::insecure_pkce_plain`].
 //! - 256-bit `state` from the caller's RNG, compared in constant time; the callback is
-//!   handled by consuming the [`PendingAuthorization`], so state and verifier are single use.
+//!   handled by consuming the [`PendingAuthorization`], so state and verifier are single use,
+//!   and only a pending request of the right flow has a handler for it.
+//! - Tokens never in a query: a request that asks for that is refused, a response that came by
+//!   another response mode than the one requested is refused, and so is a token the response
+//!   type does not return.
 //! - RFC 9207 `iss` checked whenever present, required when the server declares it; with no
 //!   issuer configured ([`AuthorizationServer::without_issuer`]) it cannot be checked, which
 //!   [`PendingAuthorization::handle_callback`] documents.
@@ -186,8 +244,11 @@ pub use authcore_jose::{SecureRandom, UnixTime};
 
 pub use assertion::{DEFAULT_ASSERTION_LIFETIME, JwtBearerAssertion};
 pub use authorization::{
-    AuthorizationCodeGrant, AuthorizationRequest, AuthorizationResponse, PendingAuthorization,
-    PendingPushedAuthorization, PushedAuthorizationResponse, REQUEST_OBJECT_TYP, ResponseMode,
+    AnyResponseType, AuthorizationCallback, AuthorizationCodeGrant, AuthorizationError,
+    AuthorizationFlow, AuthorizationRequest, AuthorizationRequestParams, AuthorizationResponse,
+    AuthorizationResponseParams, AuthorizationSuccess, CodeFlow, ImplicitFlow,
+    OPENID_REQUEST_PARAMETERS, PendingAuthorization, PendingPushedAuthorization,
+    PushedAuthorizationResponse, REQUEST_OBJECT_TYP, ResponseMode, ResponseType,
     authorization_url_with_request_uri, parse_callback_request, parse_par_response,
     request_object_claims, sign_request_object,
 };

@@ -6,6 +6,7 @@ use authcore_jose::{DigestAlgorithm, SecureRandom, b64};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::authorization::is_pkce_string;
 use crate::error::{Error, Result};
 use crate::secret::PkceCodeVerifier;
 
@@ -32,6 +33,15 @@ impl PkceMethod {
             PkceMethod::Plain => "plain",
         }
     }
+
+    /// Parses a `code_challenge_method` value (RFC 7636 §4.3; case-sensitive, §4.2).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "S256" => Some(PkceMethod::S256),
+            "plain" => Some(PkceMethod::Plain),
+            _ => None,
+        }
+    }
 }
 
 impl PkceCodeVerifier {
@@ -49,11 +59,7 @@ impl PkceCodeVerifier {
 
     /// Checks the verifier's syntax: 43 to 128 characters of `[A-Za-z0-9-._~]` (RFC 7636 §4.1).
     pub fn validate(&self) -> Result<()> {
-        let v = self.secret();
-        let ok = (43..=128).contains(&v.len())
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-        if ok {
+        if is_pkce_string(self.secret()) {
             Ok(())
         } else {
             Err(Error::Misuse(
@@ -118,6 +124,16 @@ mod tests {
             v.challenge_in(PkceMethod::Plain, p, &mut buf).unwrap(),
             v.secret()
         );
+    }
+
+    #[test]
+    fn methods_parse_case_sensitively() {
+        for m in [PkceMethod::S256, PkceMethod::Plain] {
+            assert_eq!(PkceMethod::parse(m.as_str()), Some(m));
+        }
+        for bad in ["s256", "PLAIN", "", "S512"] {
+            assert_eq!(PkceMethod::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -413,13 +413,6 @@ impl TokenResponse {
         self.expires_in.map(|s| received_at.saturating_add(s))
     }
 
-    pub(crate) fn from_json_object(
-        obj: Map<String, Value>,
-        options: &TokenResponseOptions,
-    ) -> Result<Self> {
-        TokenResponse::from_body(&mut TokenBody::from_map(obj), options)
-    }
-
     /// Reads the registered members in RFC 6749 §5.1 order (the first problem is the one
     /// reported); the members left, `error_description` and `error_uri` included, go to
     /// `extra`.
@@ -465,15 +458,27 @@ impl TokenResponse {
         })
     }
 
-    /// Reads the token parameters of an implicit grant redirect (RFC 6749 §4.2.2), where every
-    /// value, `expires_in` included, is a string.
-    pub(crate) fn from_fragment_params(
-        obj: Map<String, Value>,
+    /// The access token of an authorization response (RFC 6749 §4.2.2; OpenID Connect Core
+    /// 1.0 §3.2.2.5), already read from the redirect (`expires_in` included): `token_type` is
+    /// required and must be usable under `options`, as in a token response.
+    pub(crate) fn from_authorization_response(
+        access_token: AccessToken,
+        token_type: Option<TokenType>,
+        expires_in: Option<u64>,
+        scope: Option<Vec<String>>,
+        extra: Map<String, Value>,
         options: &TokenResponseOptions,
     ) -> Result<Self> {
-        let mut o = options.clone();
-        o.expires_in_as_string = true;
-        let t = TokenResponse::from_json_object(obj, &o)?;
+        let t = TokenResponse {
+            access_token,
+            token_type: token_type.ok_or(ProtocolError::MissingParameter("token_type"))?,
+            expires_in,
+            refresh_token: None,
+            scope,
+            id_token: None,
+            issued_token_type: None,
+            extra,
+        };
         t.check_token_type(options, false)?;
         Ok(t)
     }

@@ -11,9 +11,9 @@ use authcore_oauth2::ClientSecret;
 
 use crate::claims::IdTokenClaims;
 use crate::error::{Error, Result, TokenError};
-use crate::flow::ResponseType;
 use crate::logout::{self, LogoutToken};
 use crate::signed_jwt::{IssuerCheck, TimeClaims, TokenRules};
+use authcore_oauth2::ResponseType;
 
 /// Default acceptance window for `iat`: an ID token issued more than this many seconds before
 /// `now` is rejected (OpenID Connect Core 1.0 §3.1.3.7 step 10 leaves the bound to the client).

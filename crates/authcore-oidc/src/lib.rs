@@ -5,8 +5,11 @@
 //! validation with every step of OpenID Connect Core 1.0 (§3.1.3.7 code flow, §3.2.2.11
 //! implicit, §3.3.2.12 hybrid, §12.2 refresh), authentication requests and their responses for
 //! every response type, UserInfo (§5.3), RP-initiated logout and back-channel logout tokens.
-//! It builds on `authcore-oauth2` (authorization requests, PKCE, token requests, client
-//! authentication, DPoP) and `authcore-jose` (JWS, JWK).
+//! It builds on `authcore-oauth2` (the front channel: authorization requests of every
+//! response type, PKCE, the one callback check; token requests, client authentication,
+//! DPoP) and `authcore-jose` (JWS, JWK), and adds only what OpenID Connect adds: the `openid`
+//! scope, `nonce`, `max_age`, `claims` and the other request parameters, and ID token
+//! validation.
 //!
 //! It performs **no I/O**: it opens no connection, reads no clock and draws no randomness of
 //! its own. Time (`now`) and randomness ([`SecureRandom`]) are arguments; HTTP messages are
@@ -28,7 +31,9 @@
 //!                                                                     ▼
 //!   AuthenticationRequest::build_url ─► (url, PendingAuthentication) ─► user agent
 //!   callback ─► pending.handle_callback ─► AuthenticationResponse
-//!            ─► validate(verifier, keys, now) / into_code_exchange ─► CodeExchange
+//!            ├─ Code(CodeExchange)                      (code, code token)
+//!            └─ IdToken(front) ─► front.validate(verifier, keys, now)
+//!                 ─► CallbackOutcome::CodeExchange / ::Authenticated (implicit)
 //!   CodeExchange::build_token_request ─► HTTP ─► parse_token_response
 //!            ─► validate_token_response(tokens, verifier, keys, now) ─► Authentication
 //! ```
@@ -46,7 +51,7 @@
 //! };
 //! use authcore_oidc::{
 //!     build_discovery_request, parse_discovery_response, AuthenticationRequest,
-//!     DiscoveryOptions, IdTokenVerifier, JwksAction,
+//!     AuthenticationResponse, DiscoveryOptions, IdTokenVerifier, JwksAction,
 //! };
 //! # use std::cell::RefCell;
 //! # struct Op { key: SigningKey, jwks: String, nonce: RefCell<String>, now: u64 }
@@ -120,13 +125,17 @@
 //!     .max_age(3600)
 //!     .build_url(&client, &server, &rng)?;
 //! assert!(url.as_str().contains("scope=openid+email"));
-//! # *op.nonce.borrow_mut() = pending.nonce().unwrap().secret().to_owned();
+//! # *op.nonce.borrow_mut() = pending.nonce().secret().to_owned();
 //!
-//! // 4. The callback: `state` (constant time) and `iss` are checked by the pending request.
+//! // 4. The callback: `state` (constant time), `iss` and the response mode are checked by
+//! //    the pending request. A `code` response carries no ID token: it can only go on to the
+//! //    code exchange.
 //! # let callback_uri = format!(
 //! #     "https://client.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state={}", pending.state().secret());
 //! let callback = AuthorizationResponse::from_redirect_uri(&callback_uri)?;
-//! let exchange = pending.handle_callback(&callback)?.into_code_exchange()?;
+//! let AuthenticationResponse::Code(exchange) = pending.handle_callback(&callback)? else {
+//!     unreachable!("a code request's response has no front-channel ID token")
+//! };
 //!
 //! // 5. The token request, with PKCE verifier and client authentication.
 //! let response = op.send(exchange.build_token_request(&client, &server, now, &rng)?);
@@ -189,6 +198,7 @@ pub use authcore_jose::{SecureRandom, UnixTime};
 /// The OAuth 2.0 crate this one builds on.
 pub use authcore_oauth2 as oauth2;
 
+pub use authcore_oauth2::ResponseType;
 pub use claim_sources::{
     ClaimSource, ClaimSourceKind, build_distributed_claims_request, claim_sources,
     parse_distributed_claims_response, verify_claims_jwt,
@@ -201,7 +211,7 @@ pub use discovery::{
 pub use error::{Error, JwksError, MetadataError, Result, TokenError, UserInfoError};
 pub use flow::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome, CodeExchange,
-    ImplicitAccessToken, PendingAuthentication, PendingPushedAuthentication, ResponseType,
+    FrontChannelIdToken, ImplicitAccessToken, PendingAuthentication, PendingPushedAuthentication,
     validate_refresh_response,
 };
 pub use id_token::{DEFAULT_IAT_WINDOW, IdTokenExpectations, IdTokenVerifier, token_hash};

@@ -9,8 +9,8 @@ use authcore_oauth2::{
     ResponseMode, TokenResponseOptions, parse_token_response,
 };
 use authcore_oidc::{
-    AuthenticationRequest, CallbackOutcome, Error, PendingAuthentication, ResponseType, TokenError,
-    token_hash, validate_refresh_response,
+    AuthenticationRequest, AuthenticationResponse, CallbackOutcome, Error, PendingAuthentication,
+    ResponseType, TokenError, token_hash, validate_refresh_response,
 };
 use common::*;
 use serde_json::{Map, Value, json};
@@ -108,7 +108,7 @@ fn authorization_code_flow_with_every_parameter() {
         json!({"userinfo": {"email": {"essential": true}},
                "id_token": {"acr": {"essential": true, "values": ["urn:mace:incommon:iap:silver"]}}})
     );
-    assert_eq!(q["nonce"], pending.nonce().unwrap().secret());
+    assert_eq!(q["nonce"], pending.nonce().secret());
     assert_eq!(q["state"], pending.state().secret());
     assert_eq!(pending.max_age(), Some(3600));
     assert_eq!(pending.response_type(), ResponseType::Code);
@@ -126,7 +126,10 @@ fn authorization_code_flow_with_every_parameter() {
     let response = AuthorizationResponse::from_form_post(body.as_bytes()).unwrap();
     let resp = pending.handle_callback(&response).unwrap();
     assert_eq!(resp.id_token(), None);
-    let exchange = resp.into_code_exchange().unwrap();
+    // A `code` response has no front-channel ID token: its only way on is the exchange.
+    let AuthenticationResponse::Code(exchange) = resp else {
+        panic!("a code response goes to the code exchange")
+    };
     let req = exchange
         .build_token_request(&client(), &server(true), now(), &rng)
         .unwrap();
@@ -708,18 +711,16 @@ fn pushed_authentication_request() {
     let (url, pending) = pushed.handle_par_response(&par).unwrap();
     assert!(url.as_str().contains("request_uri=urn%3Aietf"));
     assert_eq!(pending.max_age(), Some(600));
-    assert_eq!(pending.nonce().unwrap().secret(), form["nonce"]);
+    assert_eq!(pending.nonce().secret(), form["nonce"]);
     // The callback and the ID token go through the same checks as without PAR.
     let r = AuthorizationResponse::from_query(&format!(
         "code={CODE}&state={}",
         form["state"].as_str().unwrap()
     ))
     .unwrap();
-    let exchange = pending
-        .handle_callback(&r)
-        .unwrap()
-        .into_code_exchange()
-        .unwrap();
+    let AuthenticationResponse::Code(exchange) = pending.handle_callback(&r).unwrap() else {
+        panic!("a code response goes to the code exchange")
+    };
     let t = op.sign(
         JwsAlgorithm::RS256,
         &with(
@@ -807,7 +808,7 @@ fn request_object_by_value_for_the_hybrid_flow() {
     assert_eq!(c["scope"], q["scope"]);
     assert_eq!(c["redirect_uri"], REDIRECT);
     assert_eq!(c["state"], pending.state().secret());
-    assert_eq!(c["nonce"], pending.nonce().unwrap().secret());
+    assert_eq!(c["nonce"], pending.nonce().secret());
     assert_eq!(c["code_challenge_method"], "S256");
     assert_eq!(c["max_age"], 600, "a number inside the object");
     assert_eq!(c["login_hint"], "jane");
@@ -945,4 +946,69 @@ fn request_object_misuse_is_refused() {
             .build_signed_url(&client(), &server(false), signer, now(), &rng())
             .is_err()
     );
+}
+
+/// What OpenID Connect adds is refused where it does not fit: a `token`-only response type
+/// (no ID token, Core 1.0 §3), OpenID Connect parameters as extension parameters (they have
+/// typed setters), and a stored pending request rewritten to a `token` request.
+#[test]
+fn openid_connect_refusals() {
+    assert!(matches!(
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::Token)
+            .build_url(&client(), &server(false), &rng()),
+        Err(Error::Misuse(_))
+    ));
+    for name in authcore_oauth2::OPENID_REQUEST_PARAMETERS {
+        assert!(
+            matches!(
+                AuthenticationRequest::new(REDIRECT)
+                    .param(*name, "x")
+                    .build_url(&client(), &server(false), &rng()),
+                Err(Error::Misuse(_))
+            ),
+            "{name}"
+        );
+    }
+    // The OAuth 2.0 parameters are refused by the builder underneath.
+    assert!(matches!(
+        AuthenticationRequest::new(REDIRECT)
+            .param("state", "x")
+            .build_url(&client(), &server(false), &rng()),
+        Err(Error::OAuth2(authcore_oauth2::Error::Misuse(_)))
+    ));
+    let (_, pending) = AuthenticationRequest::new(REDIRECT)
+        .build_url(&client(), &server(false), &rng())
+        .unwrap();
+    let stored = serde_json::to_string(&pending).unwrap();
+    assert!(stored.contains(r#""response_type":"Code""#));
+    assert!(serde_json::from_str::<PendingAuthentication>(&stored).is_ok());
+    let rewritten = stored.replace(r#""response_type":"Code""#, r#""response_type":"Token""#);
+    assert!(serde_json::from_str::<PendingAuthentication>(&rewritten).is_err());
+}
+
+/// Tokens never come in a query: an implicit or hybrid response read from the redirect URI's
+/// query is refused by the one callback check, before the ID token is looked at.
+#[test]
+fn front_channel_tokens_in_a_query_are_refused() {
+    for rt in [ResponseType::IdToken, ResponseType::CodeIdToken] {
+        let (_, pending) = AuthenticationRequest::new(REDIRECT)
+            .response_type(rt)
+            .build_url(&client(), &server(false), &rng())
+            .unwrap();
+        let uri = format!(
+            "{REDIRECT}?code={CODE}&id_token=h.p.s&state={}",
+            pending.state().secret()
+        );
+        let response = AuthorizationResponse::from_redirect_uri(&uri).unwrap();
+        assert!(
+            matches!(
+                pending.handle_callback(&response),
+                Err(Error::OAuth2(authcore_oauth2::Error::Protocol(
+                    authcore_oauth2::ProtocolError::Malformed(_)
+                )))
+            ),
+            "{rt}"
+        );
+    }
 }

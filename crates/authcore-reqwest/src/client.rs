@@ -14,9 +14,9 @@ use authcore_oauth2::{
     TokenTypeHint, UnixTime,
 };
 use authcore_oidc::{
-    Authentication, AuthenticationRequest, CallbackOutcome, DiscoveryOptions, IdTokenClaims,
-    IdTokenExpectations, IdTokenVerifier, JwksCache, JwksCacheHandle, LogoutRequest, LogoutToken,
-    PendingAuthentication, ProviderMetadata, UserInfo,
+    Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome,
+    DiscoveryOptions, IdTokenClaims, IdTokenExpectations, IdTokenVerifier, JwksCache,
+    JwksCacheHandle, LogoutRequest, LogoutToken, PendingAuthentication, ProviderMetadata, UserInfo,
 };
 use http::{Method, Request, Response, StatusCode};
 use serde_json::Value;
@@ -549,12 +549,13 @@ impl Client {
     ) -> Result<Authentication> {
         let oidc = self.oidc()?;
         let response = pending.handle_callback(callback)?;
-        let exchange = match response.id_token().map(str::to_owned) {
-            Some(front) => {
+        let exchange = match response {
+            AuthenticationResponse::IdToken(front) => {
+                let token = front.id_token().to_owned();
                 let now = clock::now()?;
                 let outcome = self
-                    .with_keys(&front, move |keys| {
-                        response.validate(&oidc.verifier, keys, now)
+                    .with_keys(&token, move |keys| {
+                        front.validate(&oidc.verifier, keys, now)
                     })
                     .await?;
                 match outcome {
@@ -562,7 +563,7 @@ impl Client {
                     CallbackOutcome::CodeExchange(e) => e,
                 }
             }
-            None => response.into_code_exchange()?,
+            AuthenticationResponse::Code(e) => e,
         };
         let i = &self.inner;
         let req = exchange.build_token_request(&i.client, &i.server, clock::now()?, i.rng)?;

@@ -1,7 +1,22 @@
-//! The authorization request and its callback (RFC 6749 §4.1, RFC 7636, RFC 9207, RFC 8707,
-//! RFC 9449 §10), pushed (RFC 9126) or signed (RFC 9101).
+//! The front channel: the authorization request and its callback (RFC 6749 §4.1, §4.2, RFC
+//! 7636, RFC 9207, RFC 8707, RFC 9449 §10; OAuth 2.0 Multiple Response Type Encoding
+//! Practices), pushed (RFC 9126) or signed (RFC 9101), for every response type. The OpenID
+//! Connect layer builds on it and adds only what OpenID Connect adds.
+//!
+//! - `response_type`: [`ResponseType`], [`ResponseMode`], and the type-level flows
+//!   ([`CodeFlow`], [`ImplicitFlow`], [`AnyResponseType`]) that decide which callback handler
+//!   a pending request has;
+//! - the client side: [`AuthorizationRequest`] builds the request and yields the
+//!   [`PendingAuthorization`] that alone can check the callback ([`AuthorizationResponse`]);
+//! - the messages themselves, for either side: [`AuthorizationRequestParams`] and
+//!   [`AuthorizationResponseParams`] (constructors, serialization, strict parsing).
+
+mod callback;
+mod message;
+mod response_type;
 
 use core::fmt;
+use core::marker::PhantomData;
 
 use authcore_jose::{JwsHeader, JwsSigner, SecureRandom, UnixTime, jwt};
 use http::Response;
@@ -9,41 +24,25 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::client::{AuthorizationServer, Client};
-use crate::error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result, SecurityError};
-use crate::form::FormParams;
+use crate::error::{Error, ProtocolError, Result};
 use crate::pkce::{PkceMethod, S256_CHALLENGE_LEN};
-use crate::secret::{
-    AuthorizationCode, Nonce, PkceCodeVerifier, RANDOM_VALUE_BYTES, State, random_jti,
-};
-use crate::token::{TokenRequest, TokenResponse};
+use crate::secret::{IdToken, Nonce, PkceCodeVerifier, RANDOM_VALUE_BYTES, State, random_jti};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
 
-/// How the authorization server returns the authorization response (OAuth 2.0 Multiple
-/// Response Type Encoding Practices, OAuth 2.0 Form Post Response Mode).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ResponseMode {
-    /// Parameters in the redirect URI's query (the default for `code`).
-    Query,
-    /// Parameters in the redirect URI's fragment (the default for `token`).
-    Fragment,
-    /// Parameters in an auto-submitted HTML form POSTed to the redirect URI.
-    FormPost,
-    /// Another registered response mode, sent verbatim.
-    Other(String),
-}
-
-impl ResponseMode {
-    /// The `response_mode` value.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ResponseMode::Query => "query",
-            ResponseMode::Fragment => "fragment",
-            ResponseMode::FormPost => "form_post",
-            ResponseMode::Other(s) => s,
-        }
-    }
-}
+use callback::PendingFields;
+pub use callback::{
+    AuthorizationCallback, AuthorizationCodeGrant, AuthorizationResponse, PendingAuthorization,
+    parse_callback_request,
+};
+use message::RequestParamsRef;
+pub(crate) use message::is_pkce_string;
+pub use message::{
+    AuthorizationError, AuthorizationRequestParams, AuthorizationResponseParams,
+    AuthorizationSuccess,
+};
+pub use response_type::{
+    AnyResponseType, AuthorizationFlow, CodeFlow, ImplicitFlow, ResponseMode, ResponseType,
+};
 
 /// Parameters this crate sets itself; [`AuthorizationRequest::param`] may not override them.
 const RESERVED: &[&str] = &[
@@ -62,57 +61,167 @@ const RESERVED: &[&str] = &[
     "request_uri",
 ];
 
+/// The OpenID Connect request parameters the builder sets from typed values (Core 1.0
+/// §3.1.2.1, §5.5): [`AuthorizationRequest::prompt`], [`AuthorizationRequest::max_age`]...
+/// [`AuthorizationRequest::param`] may still send one of them as a plain string, when the
+/// typed setter is not used for it; `authcore-oidc`'s request refuses them there.
+pub const OPENID_REQUEST_PARAMETERS: &[&str] = &[
+    "prompt",
+    "max_age",
+    "ui_locales",
+    "id_token_hint",
+    "login_hint",
+    "acr_values",
+    "claims",
+    "display",
+];
+
 /// The `typ` of request objects (RFC 9101 §10.8).
 pub const REQUEST_OBJECT_TYP: &str = "oauth-authz-req+jwt";
 
-/// An authorization request being composed (RFC 6749 §4.1.1). Building it draws `state` (and
-/// the PKCE verifier, and optionally a `nonce`) from the caller's RNG and yields the URL to
-/// send the user to together with the [`PendingAuthorization`] that alone can handle the
-/// callback.
+/// An authorization request being composed (RFC 6749 §4.1.1, §4.2.1). Building it draws
+/// `state` (and the PKCE verifier, and optionally a `nonce`) from the caller's RNG and yields
+/// the URL to send the user to together with the [`PendingAuthorization`] that alone can
+/// handle the callback.
+///
+/// The flow `F` is fixed by the constructor and carried to the pending request, whose
+/// callback handler depends on it: [`AuthorizationRequest::new`] makes a code request
+/// ([`CodeFlow`]), [`AuthorizationRequest::with_response_type`] a request of any response
+/// type ([`AnyResponseType`], the base of OpenID Connect's implicit and hybrid flows).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct AuthorizationRequest {
-    response_type: &'static str,
+pub struct AuthorizationRequest<F: AuthorizationFlow = CodeFlow> {
+    response_type: ResponseType,
     redirect_uri: String,
     scopes: Vec<String>,
     resources: Vec<String>,
     pkce: Option<PkceMethod>,
-    nonce: bool,
+    nonce: NonceSource,
     response_mode: Option<ResponseMode>,
     dpop_jkt: Option<String>,
+    /// Boxed and made on first use: most requests have none, and the builder is moved by
+    /// value through every call.
+    openid: Option<Box<OpenIdParams>>,
     extra: Vec<(String, String)>,
+    flow: PhantomData<F>,
 }
 
-impl AuthorizationRequest {
+/// The OpenID Connect request parameters (Core 1.0 §3.1.2.1, §5.5), sent as given; what they
+/// mean for the ID token is checked by `authcore-oidc`.
+#[derive(Debug, Clone, Default)]
+struct OpenIdParams {
+    prompt: Vec<String>,
+    max_age: Option<u64>,
+    ui_locales: Vec<String>,
+    id_token_hint: Option<IdTokenHint>,
+    login_hint: Option<String>,
+    acr_values: Vec<String>,
+    claims: Option<Map<String, Value>>,
+    display: Option<String>,
+}
+
+impl OpenIdParams {
+    /// Whether the typed value of the parameter `name` is set.
+    fn sets(&self, name: &str) -> bool {
+        match name {
+            "prompt" => !self.prompt.is_empty(),
+            "max_age" => self.max_age.is_some(),
+            "ui_locales" => !self.ui_locales.is_empty(),
+            "id_token_hint" => self.id_token_hint.is_some(),
+            "login_hint" => self.login_hint.is_some(),
+            "acr_values" => !self.acr_values.is_empty(),
+            "claims" => self.claims.is_some(),
+            "display" => self.display.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// An ID token sent back as `id_token_hint`: redacted in `Debug`.
+#[derive(Clone)]
+struct IdTokenHint(String);
+
+impl fmt::Debug for IdTokenHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdTokenHint([REDACTED])")
+    }
+}
+
+/// The authorization parameters of a request and its pending state.
+type Prepared<F> = (Vec<(String, String)>, PendingAuthorization<F>);
+
+/// Where the `nonce` of a request comes from.
+#[derive(Clone)]
+enum NonceSource {
+    /// No `nonce`.
+    None,
+    /// Drawn with `state` and kept by the pending request.
+    Draw,
+    /// Given by the caller, who keeps it (the OpenID Connect layer does).
+    Given(String),
+}
+
+impl fmt::Debug for NonceSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NonceSource::None => "None",
+            NonceSource::Draw => "Draw",
+            NonceSource::Given(_) => "Given([REDACTED])",
+        })
+    }
+}
+
+impl<F: AuthorizationFlow> AuthorizationRequest<F> {
+    fn with_type(redirect_uri: String, response_type: ResponseType) -> Self {
+        AuthorizationRequest {
+            response_type,
+            redirect_uri,
+            scopes: Vec::new(),
+            resources: Vec::new(),
+            // PKCE S256 for every request that returns a code (RFC 9700 §2.1.1).
+            pkce: response_type.returns_code().then_some(PkceMethod::S256),
+            nonce: NonceSource::None,
+            response_mode: None,
+            dpop_jkt: None,
+            openid: None,
+            extra: Vec::new(),
+            flow: PhantomData,
+        }
+    }
+}
+
+impl AuthorizationRequest<CodeFlow> {
     /// An authorization code request (`response_type=code`) with PKCE S256, returning to
     /// `redirect_uri` (which the token request echoes, RFC 6749 §4.1.3).
     pub fn new(redirect_uri: impl Into<String>) -> Self {
-        AuthorizationRequest {
-            response_type: "code",
-            redirect_uri: redirect_uri.into(),
-            scopes: Vec::new(),
-            resources: Vec::new(),
-            pkce: Some(PkceMethod::S256),
-            nonce: false,
-            response_mode: None,
-            dpop_jkt: None,
-            extra: Vec::new(),
-        }
+        AuthorizationRequest::with_type(redirect_uri.into(), ResponseType::Code)
     }
+}
 
+impl AuthorizationRequest<ImplicitFlow> {
     /// An implicit grant request (`response_type=token`, RFC 6749 §4.2).
     #[deprecated(
         note = "the implicit grant exposes tokens in the front channel; RFC 9700 §2.1.2 says \
                 clients should not use it. Use the authorization code grant with PKCE."
     )]
     pub fn implicit(redirect_uri: impl Into<String>) -> Self {
-        AuthorizationRequest {
-            response_type: "token",
-            pkce: None,
-            ..AuthorizationRequest::new(redirect_uri)
-        }
+        AuthorizationRequest::with_type(redirect_uri.into(), ResponseType::Token)
     }
+}
 
+impl AuthorizationRequest<AnyResponseType> {
+    /// A request of any response type (OAuth 2.0 Multiple Response Type Encoding Practices,
+    /// OpenID Connect Core 1.0 §3), with PKCE S256 when it returns a code. Its pending request
+    /// handles the callback with [`PendingAuthorization::handle_response`].
+    pub fn with_response_type(
+        redirect_uri: impl Into<String>,
+        response_type: ResponseType,
+    ) -> Self {
+        AuthorizationRequest::with_type(redirect_uri.into(), response_type)
+    }
+}
+
+impl<F: AuthorizationFlow> AuthorizationRequest<F> {
     /// Adds a scope token (RFC 6749 §3.3).
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scopes.push(scope.into());
@@ -137,7 +246,14 @@ impl AuthorizationRequest {
 
     /// Also generates an OpenID Connect `nonce`, available from the pending request.
     pub fn with_nonce(mut self) -> Self {
-        self.nonce = true;
+        self.nonce = NonceSource::Draw;
+        self
+    }
+
+    /// Sends `nonce`, which the caller drew and keeps (the OpenID Connect layer holds its own
+    /// and checks the ID token against it); the pending request then has none.
+    pub fn nonce(mut self, nonce: &Nonce) -> Self {
+        self.nonce = NonceSource::Given(nonce.secret().to_owned());
         self
     }
 
@@ -163,8 +279,63 @@ impl AuthorizationRequest {
         self
     }
 
-    /// Adds an extension parameter (`prompt`, `login_hint`, `acr_values`...). Parameters this
-    /// crate manages (`state`, `code_challenge`, `scope`...) are refused when building.
+    fn openid_mut(&mut self) -> &mut OpenIdParams {
+        self.openid.get_or_insert_with(Default::default)
+    }
+
+    /// Adds a `prompt` value (`none`, `login`, `consent`, `select_account`; OpenID Connect
+    /// Core 1.0 §3.1.2.1), space-separated with the others.
+    pub fn prompt(mut self, value: impl Into<String>) -> Self {
+        self.openid_mut().prompt.push(value.into());
+        self
+    }
+
+    /// `max_age` in seconds (OpenID Connect Core 1.0 §3.1.2.1).
+    pub fn max_age(mut self, secs: u64) -> Self {
+        self.openid_mut().max_age = Some(secs);
+        self
+    }
+
+    /// Adds a `ui_locales` entry (a BCP 47 language tag, in order of preference).
+    pub fn ui_locale(mut self, tag: impl Into<String>) -> Self {
+        self.openid_mut().ui_locales.push(tag.into());
+        self
+    }
+
+    /// `id_token_hint`: an ID token previously issued to this client.
+    pub fn id_token_hint(mut self, token: &IdToken) -> Self {
+        self.openid_mut().id_token_hint = Some(IdTokenHint(token.secret().to_owned()));
+        self
+    }
+
+    /// `login_hint`.
+    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
+        self.openid_mut().login_hint = Some(hint.into());
+        self
+    }
+
+    /// Adds an `acr_values` entry.
+    pub fn acr_value(mut self, value: impl Into<String>) -> Self {
+        self.openid_mut().acr_values.push(value.into());
+        self
+    }
+
+    /// The `claims` request parameter (OpenID Connect Core 1.0 §5.5): a JSON object, sent
+    /// serialized (and as an object in a request object).
+    pub fn claims(mut self, claims: Map<String, Value>) -> Self {
+        self.openid_mut().claims = Some(claims);
+        self
+    }
+
+    /// `display` (`page`, `popup`, `touch`, `wap`).
+    pub fn display(mut self, display: impl Into<String>) -> Self {
+        self.openid_mut().display = Some(display.into());
+        self
+    }
+
+    /// Adds an extension parameter. Parameters this crate manages (`state`,
+    /// `code_challenge`, `scope`...) are refused when building, and so are the OpenID Connect
+    /// ones ([`OPENID_REQUEST_PARAMETERS`]) whose typed setter is also used.
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.push((name.into(), value.into()));
         self
@@ -172,6 +343,11 @@ impl AuthorizationRequest {
 
     /// Checks the request before anything is drawn or built.
     fn check(&self, server: &AuthorizationServer) -> Result<()> {
+        if self.response_type.returns_tokens() && self.response_mode == Some(ResponseMode::Query) {
+            return Err(Error::Misuse(
+                "tokens are never returned in a query (Multiple Response Type Encoding Practices §3)",
+            ));
+        }
         for s in &self.scopes {
             check_scope_token(s)?;
         }
@@ -192,6 +368,7 @@ impl AuthorizationRequest {
         }
         for (name, _) in &self.extra {
             if RESERVED.contains(&name.as_str())
+                || self.openid.as_ref().is_some_and(|o| o.sets(name))
                 || self.extra.iter().filter(|(n, _)| n == name).count() > 1
             {
                 return Err(Error::Misuse("extension parameter is reserved or repeated"));
@@ -209,90 +386,73 @@ impl AuthorizationRequest {
         server: &AuthorizationServer,
         rng: &dyn SecureRandom,
         mut emit: impl FnMut(&str, &str),
-    ) -> Result<PendingAuthorization> {
+    ) -> Result<PendingAuthorization<F>> {
         // One draw for every random value: one call into the RNG (one system call with the
         // OS generator) instead of one per value.
         let mut random = [0u8; 3 * RANDOM_VALUE_BYTES];
-        let count = 1 + usize::from(self.pkce.is_some()) + usize::from(self.nonce);
+        let draw_nonce = matches!(self.nonce, NonceSource::Draw);
+        let count = 1 + usize::from(self.pkce.is_some()) + usize::from(draw_nonce);
         let random = &mut random[..count * RANDOM_VALUE_BYTES];
         rng.fill(random).map_err(Error::Jose)?;
         let mut values = random.chunks_exact(RANDOM_VALUE_BYTES);
         let mut next = || values.next().unwrap_or_default();
         let state = State::from_random(next());
         let verifier = self.pkce.map(|_| PkceCodeVerifier::from_random(next()));
-        let nonce = self.nonce.then(|| Nonce::from_random(next()));
+        let nonce = draw_nonce.then(|| Nonce::from_random(next()));
         random.fill(0);
 
-        emit("response_type", self.response_type);
-        emit("client_id", client.client_id());
-        emit("redirect_uri", &self.redirect_uri);
-        match self.scopes.as_slice() {
-            [] => {}
-            [one] => emit("scope", one),
-            more => {
-                // Space-separated (RFC 6749 §3.3), on the stack when short enough.
-                let mut stack = [0u8; 256];
-                let len = more.iter().map(|s| s.len() + 1).sum::<usize>() - 1;
-                let mut heap = Vec::new();
-                let buf = if len <= stack.len() {
-                    &mut stack[..len]
-                } else {
-                    heap.resize(len, 0);
-                    &mut heap[..]
-                };
-                let mut at = 0;
-                for s in more {
-                    if at > 0 {
-                        buf[at] = b' ';
-                        at += 1;
-                    }
-                    buf[at..at + s.len()].copy_from_slice(s.as_bytes());
-                    at += s.len();
-                }
-                // Scope tokens were checked to be ASCII.
-                emit(
-                    "scope",
-                    core::str::from_utf8(buf)
-                        .map_err(|_| Error::Misuse("scope tokens are ASCII"))?,
-                );
+        let mut challenge_buf = [0u8; S256_CHALLENGE_LEN];
+        let challenge = match (self.pkce, &verifier) {
+            (Some(method), Some(v)) => Some((
+                v.challenge_in(method, client.crypto_provider(), &mut challenge_buf)?,
+                method.as_str(),
+            )),
+            _ => None,
+        };
+        RequestParamsRef {
+            response_type: self.response_type.as_str(),
+            client_id: client.client_id(),
+            redirect_uri: Some(&self.redirect_uri),
+            scope: &self.scopes,
+            state: Some(state.secret()),
+            code_challenge: challenge.map(|(c, _)| c),
+            code_challenge_method: challenge.map(|(_, m)| m),
+            nonce: match (&nonce, &self.nonce) {
+                (Some(n), _) => Some(n.secret()),
+                (None, NonceSource::Given(n)) => Some(n),
+                _ => None,
+            },
+            resource: &self.resources,
+            response_mode: self.response_mode.as_ref().map(ResponseMode::as_str),
+            dpop_jkt: self.dpop_jkt.as_deref(),
+            ..match self.openid.as_deref() {
+                None => RequestParamsRef::new(&self.extra),
+                Some(o) => RequestParamsRef {
+                    prompt: &o.prompt,
+                    max_age: o.max_age,
+                    ui_locales: &o.ui_locales,
+                    id_token_hint: o.id_token_hint.as_ref().map(|h| h.0.as_str()),
+                    login_hint: o.login_hint.as_deref(),
+                    acr_values: &o.acr_values,
+                    claims: o.claims.as_ref(),
+                    display: o.display.as_deref(),
+                    ..RequestParamsRef::new(&self.extra)
+                },
             }
         }
-        emit("state", state.secret());
-        if let (Some(method), Some(v)) = (self.pkce, &verifier) {
-            let mut buf = [0u8; S256_CHALLENGE_LEN];
-            emit(
-                "code_challenge",
-                v.challenge_in(method, client.crypto_provider(), &mut buf)?,
-            );
-            emit("code_challenge_method", method.as_str());
-        }
-        if let Some(n) = &nonce {
-            emit("nonce", n.secret());
-        }
-        for r in &self.resources {
-            emit("resource", r);
-        }
-        if let Some(m) = &self.response_mode {
-            emit("response_mode", m.as_str());
-        }
-        if let Some(j) = &self.dpop_jkt {
-            emit("dpop_jkt", j);
-        }
-        for (k, v) in &self.extra {
-            emit(k, v);
-        }
+        .emit(&mut emit);
         Ok(PendingAuthorization {
-            state,
-            verifier,
-            nonce,
-            redirect_uri: self.redirect_uri,
-            expected_issuer: server.issuer().map(str::to_owned),
-            iss_required: server.iss_parameter_supported(),
-            grant: if self.response_type == "code" {
-                Grant::Code
-            } else {
-                Grant::Implicit
+            fields: PendingFields {
+                state,
+                verifier,
+                nonce,
+                redirect_uri: self.redirect_uri,
+                expected_issuer: server.issuer().map(str::to_owned),
+                iss_required: server.iss_parameter_supported(),
+                response_type: self.response_type,
+                response_mode: self.response_mode,
             },
+            flow: PhantomData,
         })
     }
 
@@ -302,7 +462,7 @@ impl AuthorizationRequest {
         client: &Client,
         server: &AuthorizationServer,
         rng: &dyn SecureRandom,
-    ) -> Result<(Vec<(String, String)>, PendingAuthorization)> {
+    ) -> Result<Prepared<F>> {
         self.check(server)?;
         let mut p = Vec::new();
         let pending = self.emit_params(client, server, rng, |k, v| {
@@ -318,7 +478,7 @@ impl AuthorizationRequest {
         client: &Client,
         server: &AuthorizationServer,
         rng: &dyn SecureRandom,
-    ) -> Result<(Url, PendingAuthorization)> {
+    ) -> Result<(Url, PendingAuthorization<F>)> {
         if server.require_pushed_authorization_requests() {
             return Err(Error::Misuse(
                 "this server requires pushed authorization requests",
@@ -347,7 +507,7 @@ impl AuthorizationRequest {
         signer: &dyn JwsSigner,
         now: UnixTime,
         rng: &dyn SecureRandom,
-    ) -> Result<(String, PendingAuthorization)> {
+    ) -> Result<(String, PendingAuthorization<F>)> {
         let (params, pending) = self.prepare(client, server, rng)?;
         let claims = request_object_claims(params)?;
         let jwt = sign_request_object(claims, client, server, signer, now, rng)?;
@@ -363,7 +523,7 @@ impl AuthorizationRequest {
         signer: &dyn JwsSigner,
         now: UnixTime,
         rng: &dyn SecureRandom,
-    ) -> Result<(Url, PendingAuthorization)> {
+    ) -> Result<(Url, PendingAuthorization<F>)> {
         if server.require_pushed_authorization_requests() {
             return Err(Error::Misuse(
                 "this server requires pushed authorization requests",
@@ -389,7 +549,7 @@ impl AuthorizationRequest {
         server: &AuthorizationServer,
         now: UnixTime,
         rng: &dyn SecureRandom,
-    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthorization)> {
+    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthorization<F>)> {
         let mut post = FormPost::new(server.par_endpoint()?);
         let (params, pending) = self.prepare(client, server, rng)?;
         client.authenticate(&mut post, server, now, rng)?;
@@ -419,7 +579,7 @@ impl AuthorizationRequest {
         signer: &dyn JwsSigner,
         now: UnixTime,
         rng: &dyn SecureRandom,
-    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthorization)> {
+    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthorization<F>)> {
         let mut post = FormPost::new(server.par_endpoint()?);
         let (jwt, pending) = self.build_request_object(client, server, signer, now, rng)?;
         client.authenticate(&mut post, server, now, rng)?;
@@ -554,8 +714,8 @@ pub fn authorization_url_with_request_uri(
 /// and the [`PendingAuthorization`].
 #[derive(Debug)]
 #[must_use]
-pub struct PendingPushedAuthorization {
-    pending: PendingAuthorization,
+pub struct PendingPushedAuthorization<F: AuthorizationFlow = CodeFlow> {
+    pending: PendingAuthorization<F>,
     client_id: String,
     endpoint: Option<Url>,
 }
@@ -587,13 +747,13 @@ pub fn parse_par_response(resp: &Response<Vec<u8>>) -> Result<PushedAuthorizatio
     })
 }
 
-impl PendingPushedAuthorization {
+impl<F: AuthorizationFlow> PendingPushedAuthorization<F> {
     /// Handles the PAR endpoint's response: on success, the authorization URL (`client_id` and
     /// `request_uri`, RFC 9126 §4) and the pending request; otherwise the error.
     pub fn handle_par_response(
         self,
         resp: &Response<Vec<u8>>,
-    ) -> Result<(Url, PushedAuthorizationResponse, PendingAuthorization)> {
+    ) -> Result<(Url, PushedAuthorizationResponse, PendingAuthorization<F>)> {
         let par = parse_par_response(resp)?;
         let endpoint = self.endpoint.ok_or(Error::Misuse(
             "the authorization endpoint is not configured",
@@ -609,316 +769,8 @@ impl PendingPushedAuthorization {
     }
 
     /// The pending authorization (its `state`, for storing).
-    pub fn pending(&self) -> &PendingAuthorization {
+    pub fn pending(&self) -> &PendingAuthorization<F> {
         &self.pending
-    }
-}
-
-/// An authorization request that was sent; the only value that can handle its callback.
-///
-/// It owns the `state`, the PKCE verifier and the `nonce`. Handling the callback consumes it,
-/// so none of them can be reused. A web application that handles the callback in another
-/// process can persist it with serde (the serialized form contains those secrets: keep it
-/// server-side or encrypted).
-#[derive(serde::Serialize, serde::Deserialize)]
-#[must_use]
-pub struct PendingAuthorization {
-    state: State,
-    verifier: Option<PkceCodeVerifier>,
-    nonce: Option<Nonce>,
-    redirect_uri: String,
-    expected_issuer: Option<String>,
-    iss_required: bool,
-    grant: Grant,
-}
-
-/// The grant a pending request belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-enum Grant {
-    Code,
-    Implicit,
-}
-
-impl fmt::Debug for PendingAuthorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PendingAuthorization")
-            .field("state", &self.state)
-            .field("verifier", &self.verifier)
-            .field("nonce", &self.nonce)
-            .field("redirect_uri", &self.redirect_uri)
-            .field("expected_issuer", &self.expected_issuer)
-            .field("iss_required", &self.iss_required)
-            .finish()
-    }
-}
-
-impl PendingAuthorization {
-    /// The `state` sent, for looking the pending request up when the callback arrives.
-    pub fn state(&self) -> &State {
-        &self.state
-    }
-
-    /// The `nonce` sent, if one was generated.
-    pub fn nonce(&self) -> Option<&Nonce> {
-        self.nonce.as_ref()
-    }
-
-    /// The `redirect_uri` sent.
-    pub fn redirect_uri(&self) -> &str {
-        &self.redirect_uri
-    }
-
-    /// Checks `state` and `iss`, common to every response type.
-    fn check(&self, params: &AuthorizationResponse) -> Result<()> {
-        // RFC 6749 §10.12: `state` first, so that an injected error response is reported as
-        // the forgery it is.
-        let state = params
-            .params
-            .get("state")
-            .ok_or(SecurityError::MissingState)?;
-        if State::new(state) != self.state {
-            return Err(SecurityError::StateMismatch.into());
-        }
-        // RFC 9207 §2.4: on success and error responses alike.
-        match (params.params.get("iss"), &self.expected_issuer) {
-            (Some(iss), Some(expected)) if iss != expected => {
-                return Err(SecurityError::IssuerMismatch {
-                    expected: expected.clone(),
-                    received: iss.to_owned(),
-                }
-                .into());
-            }
-            (None, _) if self.iss_required => return Err(SecurityError::MissingIssuer.into()),
-            _ => {}
-        }
-        if params.params.get("error").is_some() {
-            return Err(Error::Server(params.error_response()));
-        }
-        Ok(())
-    }
-
-    /// Handles the authorization response of a code request: checks `state` (constant time),
-    /// `iss` (RFC 9207), turns an error response into [`Error::Server`], and returns the grant
-    /// that makes the token request.
-    ///
-    /// The `iss` check (RFC 9207 §2.4), on success and error responses alike:
-    ///
-    /// | server configuration | `iss` absent | `iss` present |
-    /// |---|---|---|
-    /// | issuer known, `iss` supported (from metadata `authorization_response_iss_parameter_supported`, or [`AuthorizationServer::with_iss_parameter_supported`]) | [`SecurityError::MissingIssuer`] | compared exactly with the issuer: [`SecurityError::IssuerMismatch`] if it differs |
-    /// | issuer known, `iss` not declared | accepted | compared exactly with the issuer |
-    /// | issuer unknown ([`AuthorizationServer::without_issuer`]) | accepted | **not checked**: there is nothing to compare it with |
-    ///
-    /// So a client without a configured issuer has no mix-up defense: configure the issuer
-    /// ([`AuthorizationServer::new`] or [`AuthorizationServer::from_metadata`]) whenever the
-    /// client talks to more than one authorization server. Declaring `iss` support without an
-    /// issuer is refused when the request is built. The received value stays readable
-    /// through [`AuthorizationResponse::get`]`("iss")`.
-    pub fn handle_callback(
-        self,
-        response: &AuthorizationResponse,
-    ) -> Result<AuthorizationCodeGrant> {
-        if self.grant != Grant::Code {
-            return Err(Error::Misuse(
-                "this pending request expects an implicit-grant callback",
-            ));
-        }
-        self.check(response)?;
-        let code = response
-            .params
-            .get("code")
-            .ok_or(ProtocolError::MissingParameter("code"))?;
-        let PendingAuthorization {
-            verifier,
-            nonce,
-            redirect_uri,
-            expected_issuer,
-            ..
-        } = self;
-        Ok(AuthorizationCodeGrant {
-            request: TokenRequest::authorization_code(
-                AuthorizationCode::new(code),
-                redirect_uri,
-                verifier,
-            ),
-            nonce,
-            issuer: expected_issuer,
-        })
-    }
-
-    /// Handles the fragment of an implicit grant response (RFC 6749 §4.2.2).
-    #[deprecated(note = "the implicit grant is deprecated by RFC 9700 §2.1.2")]
-    pub fn handle_implicit_callback(
-        self,
-        response: &AuthorizationResponse,
-        options: &crate::token::TokenResponseOptions,
-    ) -> Result<TokenResponse> {
-        if self.grant != Grant::Implicit {
-            return Err(Error::Misuse(
-                "this pending request expects a code callback",
-            ));
-        }
-        self.check(response)?;
-        let mut obj = Map::new();
-        for (k, v) in response.params.iter() {
-            if !matches!(k, "state" | "iss") {
-                obj.insert(k.to_owned(), Value::String(v.to_owned()));
-            }
-        }
-        TokenResponse::from_fragment_params(obj, options)
-    }
-}
-
-/// A successfully handled authorization callback: the code, bound to the PKCE verifier and
-/// redirect URI of its request, ready for the token request (RFC 6749 §4.1.3).
-#[derive(Debug)]
-#[must_use]
-pub struct AuthorizationCodeGrant {
-    request: TokenRequest,
-    nonce: Option<Nonce>,
-    issuer: Option<String>,
-}
-
-impl AuthorizationCodeGrant {
-    /// The token request: `grant_type=authorization_code`, `code`, `redirect_uri`,
-    /// `code_verifier`. Add `resource` indicators to it if needed.
-    pub fn token_request(&self) -> &TokenRequest {
-        &self.request
-    }
-
-    /// Mutable access to the token request, for adding `resource` or extension parameters.
-    pub fn token_request_mut(&mut self) -> &mut TokenRequest {
-        &mut self.request
-    }
-
-    /// The `nonce` of the authorization request, for ID token validation.
-    pub fn nonce(&self) -> Option<&Nonce> {
-        self.nonce.as_ref()
-    }
-
-    /// The issuer the code came from.
-    pub fn issuer(&self) -> Option<&str> {
-        self.issuer.as_deref()
-    }
-
-    /// Builds the token request (see [`TokenRequest::build_token_request`]).
-    pub fn build_token_request(
-        &self,
-        client: &Client,
-        server: &AuthorizationServer,
-        now: UnixTime,
-        rng: &dyn SecureRandom,
-    ) -> Result<http::Request<Vec<u8>>> {
-        self.request.build_token_request(client, server, now, rng)
-    }
-
-    /// Splits the grant into its token request and `nonce`.
-    pub fn into_parts(self) -> (TokenRequest, Option<Nonce>) {
-        (self.request, self.nonce)
-    }
-}
-
-/// The parameters of an authorization response, from a redirect URI's query or fragment or a
-/// `form_post` body. Repeated parameters are rejected (RFC 6749 §3.1).
-#[derive(Clone, PartialEq, Eq)]
-pub struct AuthorizationResponse {
-    params: FormParams,
-}
-
-impl fmt::Debug for AuthorizationResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Codes and tokens are secrets: names only.
-        f.debug_struct("AuthorizationResponse")
-            .field(
-                "parameters",
-                &self.params.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
-impl AuthorizationResponse {
-    /// Parses a query string (without `?`).
-    pub fn from_query(query: &str) -> Result<Self> {
-        Ok(AuthorizationResponse {
-            params: FormParams::parse(query.as_bytes())?,
-        })
-    }
-
-    /// Parses the query of a full redirect URI (response mode `query`).
-    pub fn from_redirect_uri(uri: &str) -> Result<Self> {
-        let u = Url::parse(uri)
-            .map_err(|_| ProtocolError::Malformed("redirect URI is not an absolute URI"))?;
-        Self::from_query(u.query().unwrap_or(""))
-    }
-
-    /// Parses the fragment of a full redirect URI (response mode `fragment`).
-    pub fn from_redirect_uri_fragment(uri: &str) -> Result<Self> {
-        let u = Url::parse(uri)
-            .map_err(|_| ProtocolError::Malformed("redirect URI is not an absolute URI"))?;
-        Self::from_query(u.fragment().unwrap_or(""))
-    }
-
-    /// Parses an `application/x-www-form-urlencoded` body (response mode `form_post`).
-    pub fn from_form_post(body: &[u8]) -> Result<Self> {
-        Ok(AuthorizationResponse {
-            params: FormParams::parse(body)?,
-        })
-    }
-
-    /// The value of a parameter.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.params.get(name)
-    }
-
-    /// Whether this is an error response (has `error`).
-    pub fn is_error(&self) -> bool {
-        self.params.get("error").is_some()
-    }
-
-    fn error_response(&self) -> ErrorResponse {
-        let mut e = ErrorResponse::new(ErrorCode::parse(self.params.get("error").unwrap_or("")));
-        e.error_description = self.params.get("error_description").map(str::to_owned);
-        e.error_uri = self.params.get("error_uri").map(str::to_owned);
-        for (k, v) in self.params.iter() {
-            if !matches!(
-                k,
-                "error" | "error_description" | "error_uri" | "state" | "iss"
-            ) {
-                e.extra.insert(k.to_owned(), Value::String(v.to_owned()));
-            }
-        }
-        e
-    }
-}
-
-/// Reads an authorization response out of an `http::Request` received at the redirect URI:
-/// the query of a GET, or the form body of a POST (`form_post`).
-pub fn parse_callback_request<B: AsRef<[u8]>>(
-    req: &http::Request<B>,
-) -> Result<AuthorizationResponse> {
-    if req.method() == http::Method::POST {
-        let ok = req
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case(wire::FORM_CONTENT_TYPE)
-            });
-        if !ok {
-            return Err(ProtocolError::ContentType {
-                expected: wire::FORM_CONTENT_TYPE,
-                received: None,
-            }
-            .into());
-        }
-        AuthorizationResponse::from_form_post(req.body().as_ref())
-    } else {
-        AuthorizationResponse::from_query(req.uri().query().unwrap_or(""))
     }
 }
 
@@ -949,9 +801,17 @@ mod tests {
             AuthorizationRequest::new("https://client.example/cb")
                 .scopes(["a", long_scope.as_str(), "b"])
                 .insecure_pkce_plain(),
-            AuthorizationRequest::implicit("https://client.example/cb")
-                .scope("read")
-                .with_nonce(),
+            AuthorizationRequest::new("https://client.example/cb")
+                .prompt("login")
+                .prompt("consent")
+                .max_age(0)
+                .ui_locale("de")
+                .id_token_hint(&IdToken::new("h.p.s"))
+                .login_hint("jane")
+                .acr_value("a")
+                .acr_value(long_scope.as_str())
+                .claims(serde_json::from_str(r#"{"id_token":{"acr":{"essential":true}}}"#).unwrap())
+                .display("page"),
         ];
         let client = Client::new("client id&x", ClientAuthentication::None);
         for endpoint in [
@@ -963,37 +823,67 @@ mod tests {
                 .with_authorization_endpoint(endpoint)
                 .unwrap();
             for (i, r) in requests.iter().enumerate() {
-                let seed = 1 + i as u64;
-                let (url, pending) = r
-                    .clone()
-                    .build_url(&client, &server, &InsecureTestRandom::new(seed))
-                    .unwrap();
-                let (params, expected_pending) = r
-                    .clone()
-                    .prepare(&client, &server, &InsecureTestRandom::new(seed))
-                    .unwrap();
-                let expected = append_query(server.authorization_endpoint().unwrap(), &params);
-                assert_eq!(url, expected, "{endpoint} {i}");
-                assert_eq!(url.as_str(), expected.as_str());
-                assert_eq!(pending.state(), expected_pending.state());
-                assert_eq!(pending.nonce(), expected_pending.nonce());
-                // The values are the ones drawn, and the challenge is the verifier's.
-                let get = |k: &str| {
-                    url.query_pairs()
-                        .find(|(n, _)| n == k)
-                        .map(|(_, v)| v.into_owned())
-                };
-                assert_eq!(get("state").as_deref(), Some(pending.state().secret()));
-                assert_eq!(get("nonce").as_deref(), pending.nonce().map(|n| n.secret()));
-                if let Some(v) = &pending.verifier {
-                    let method = r.pkce.unwrap();
-                    assert_eq!(
-                        get("code_challenge"),
-                        Some(v.challenge(method, client.crypto_provider()))
-                    );
-                }
+                same_url_as_collected(r, &client, &server, 1 + i as u64);
+            }
+            let implicit = AuthorizationRequest::implicit("https://client.example/cb")
+                .scope("read")
+                .with_nonce();
+            same_url_as_collected(&implicit, &client, &server, 9);
+            for rt in ResponseType::ALL {
+                let r = AuthorizationRequest::with_response_type("https://client.example/cb", rt)
+                    .nonce(&Nonce::new("n-0S6_WzA2Mj"));
+                same_url_as_collected(&r, &client, &server, 11);
             }
         }
+    }
+
+    fn same_url_as_collected<F: AuthorizationFlow>(
+        r: &AuthorizationRequest<F>,
+        client: &Client,
+        server: &AuthorizationServer,
+        seed: u64,
+    ) {
+        let (url, pending) = r
+            .clone()
+            .build_url(client, server, &InsecureTestRandom::new(seed))
+            .unwrap();
+        let (params, expected_pending) = r
+            .clone()
+            .prepare(client, server, &InsecureTestRandom::new(seed))
+            .unwrap();
+        let expected = append_query(server.authorization_endpoint().unwrap(), &params);
+        assert_eq!(url, expected, "{r:?}");
+        assert_eq!(url.as_str(), expected.as_str());
+        assert_eq!(pending.state(), expected_pending.state());
+        assert_eq!(pending.nonce(), expected_pending.nonce());
+        // The values are the ones drawn, and the challenge is the verifier's.
+        let get = |k: &str| {
+            url.query_pairs()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.into_owned())
+        };
+        assert_eq!(
+            get("response_type").as_deref(),
+            Some(r.response_type.as_str())
+        );
+        assert_eq!(get("state").as_deref(), Some(pending.state().secret()));
+        match &r.nonce {
+            NonceSource::Given(n) => assert_eq!(get("nonce").as_deref(), Some(n.as_str())),
+            _ => assert_eq!(get("nonce").as_deref(), pending.nonce().map(|n| n.secret())),
+        }
+        assert_eq!(pending.verifier().is_some(), r.response_type.returns_code());
+        if let Some(v) = pending.verifier() {
+            let method = r.pkce.unwrap();
+            assert_eq!(
+                get("code_challenge"),
+                Some(v.challenge(method, client.crypto_provider()))
+            );
+        }
+        // The wire type reads back what was sent.
+        let sent = AuthorizationRequestParams::from_url(&url).unwrap();
+        assert_eq!(sent.response_type, r.response_type);
+        assert_eq!(sent.state.as_deref(), Some(pending.state().secret()));
+        assert_eq!(sent.resource, r.resources);
     }
 
     /// State, verifier and nonce come from one draw, split in that order: the same values as
@@ -1013,7 +903,7 @@ mod tests {
         let verifier = PkceCodeVerifier::generate(&rng).unwrap();
         let nonce = Nonce::generate(&rng).unwrap();
         assert_eq!(pending.state(), &state);
-        assert_eq!(pending.verifier.as_ref(), Some(&verifier));
+        assert_eq!(pending.verifier(), Some(&verifier));
         assert_eq!(pending.nonce(), Some(&nonce));
         assert_ne!(state.secret(), nonce.secret());
         assert_eq!(verifier.secret().len(), 43);
