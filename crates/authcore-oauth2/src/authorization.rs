@@ -215,7 +215,7 @@ impl AuthorizationRequest {
         let mut random = [0u8; 3 * RANDOM_VALUE_BYTES];
         let count = 1 + usize::from(self.pkce.is_some()) + usize::from(self.nonce);
         let random = &mut random[..count * RANDOM_VALUE_BYTES];
-        rng.fill(random).map_err(Error::Jose)?;
+        rng.fill(random).map_err(Error::Random)?;
         let mut values = random.chunks_exact(RANDOM_VALUE_BYTES);
         let mut next = || values.next().unwrap_or_default();
         let state = State::from_random(next());

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::form::encode_component;
 use crate::metadata::AuthorizationServerMetadata;
 use crate::secret::{ClientSecret, random_jti};
-use crate::wire::{FormPost, check_endpoint};
+use crate::wire::{FormPost, check_endpoint, check_server_endpoint};
 
 /// The `client_assertion_type` of JWT client authentication (RFC 7523 §2.2).
 pub const JWT_BEARER_CLIENT_ASSERTION_TYPE: &str =
@@ -301,16 +301,30 @@ impl AuthorizationServer {
     }
 
     /// The server described by a validated metadata document.
+    ///
+    /// An endpoint that is not `https` (or `http` to a loopback host) is the server's fault:
+    /// [`ProtocolError::InvalidEndpoint`](crate::ProtocolError::InvalidEndpoint) naming the
+    /// metadata member.
     pub fn from_metadata(m: &AuthorizationServerMetadata) -> Result<Self> {
-        let opt = |u: &Option<String>| u.as_deref().map(check_endpoint).transpose();
+        let opt = |u: &Option<String>, name| {
+            u.as_deref()
+                .map(|u| check_server_endpoint(u, name))
+                .transpose()
+        };
         Ok(AuthorizationServer {
             issuer: Some(m.issuer.clone()),
-            authorization_endpoint: opt(&m.authorization_endpoint)?,
-            token_endpoint: opt(&m.token_endpoint)?,
-            par_endpoint: opt(&m.pushed_authorization_request_endpoint)?,
-            device_authorization_endpoint: opt(&m.device_authorization_endpoint)?,
-            revocation_endpoint: opt(&m.revocation_endpoint)?,
-            introspection_endpoint: opt(&m.introspection_endpoint)?,
+            authorization_endpoint: opt(&m.authorization_endpoint, "authorization_endpoint")?,
+            token_endpoint: opt(&m.token_endpoint, "token_endpoint")?,
+            par_endpoint: opt(
+                &m.pushed_authorization_request_endpoint,
+                "pushed_authorization_request_endpoint",
+            )?,
+            device_authorization_endpoint: opt(
+                &m.device_authorization_endpoint,
+                "device_authorization_endpoint",
+            )?,
+            revocation_endpoint: opt(&m.revocation_endpoint, "revocation_endpoint")?,
+            introspection_endpoint: opt(&m.introspection_endpoint, "introspection_endpoint")?,
             iss_parameter_supported: m.authorization_response_iss_parameter_supported,
             require_par: m.require_pushed_authorization_requests,
         })
@@ -338,7 +352,7 @@ impl AuthorizationServer {
             ("introspection_endpoint", &mut server.introspection_endpoint),
         ] {
             if let Some(alias) = m.mtls_endpoint_alias(name)? {
-                *slot = Some(check_endpoint(alias)?);
+                *slot = Some(check_server_endpoint(alias, "mtls_endpoint_aliases")?);
             }
         }
         Ok(server)

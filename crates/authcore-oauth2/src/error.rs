@@ -17,6 +17,7 @@ use authcore_jose::UnixTime;
 ///   document for another issuer...). Treat these as possible attacks.
 /// - [`Error::Misuse`]: the caller used the API in a way it does not allow.
 /// - [`Error::Jose`]: signing or verifying a JWT failed.
+/// - [`Error::Random`]: the caller's random source failed; nobody's message was wrong.
 /// - [`Error::DeviceCodeExpired`]: a device flow ran out of time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -32,6 +33,10 @@ pub enum Error {
     /// A JOSE operation (signing an assertion, a request object or a DPoP proof; verifying a
     /// JWT introspection response) failed.
     Jose(authcore_jose::Error),
+    /// The caller's [`SecureRandom`](authcore_jose::SecureRandom) failed to produce the bytes
+    /// for a `state`, nonce, PKCE verifier or `jti`. Neither the peer nor the caller's use of
+    /// the API is at fault; retrying may succeed.
+    Random(authcore_jose::Error),
     /// The device code's lifetime (RFC 8628 §3.2 `expires_in`) is over: the flow ended
     /// without an answer and must be restarted.
     DeviceCodeExpired {
@@ -83,6 +88,17 @@ pub enum ProtocolError {
     /// [`TokenResponseOptions::require_cache_control_no_store`](crate::TokenResponseOptions::require_cache_control_no_store)).
     InvalidHeader {
         /// The header name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An endpoint URL the server published (a metadata endpoint, an `mtls_endpoint_aliases`
+    /// entry, a `jwks_uri`, a claim source) is not usable: not an absolute URL, not `https`
+    /// (plain `http` is allowed only to a loopback host), or with a fragment (RFC 6749 §3.1,
+    /// §3.2; RFC 8414 §2). The server is at fault, unlike an endpoint the caller configured,
+    /// which is [`Error::Misuse`].
+    InvalidEndpoint {
+        /// The member or parameter that holds the URL.
         name: &'static str,
         /// What is wrong with it.
         reason: &'static str,
@@ -144,6 +160,7 @@ impl fmt::Display for Error {
             Error::Security(s) => write!(f, "security check failed: {s}"),
             Error::Misuse(m) => write!(f, "API misuse: {m}"),
             Error::Jose(e) => write!(f, "JOSE: {e}"),
+            Error::Random(e) => write!(f, "random source failed: {e}"),
             Error::DeviceCodeExpired { now, expired_at } => write!(
                 f,
                 "device code expired at {}, now {}",
@@ -177,6 +194,9 @@ impl fmt::Display for ProtocolError {
             ProtocolError::UnusableTokenType(t) => write!(f, "unusable token_type `{t}`"),
             ProtocolError::InvalidHeader { name, reason } => {
                 write!(f, "invalid `{name}` header: {reason}")
+            }
+            ProtocolError::InvalidEndpoint { name, reason } => {
+                write!(f, "endpoint `{name}` from the server is unusable: {reason}")
             }
             ProtocolError::Malformed(m) => write!(f, "malformed message: {m}"),
         }
@@ -214,7 +234,30 @@ impl fmt::Display for SecurityError {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Server(e) => Some(e),
+            Error::Protocol(e) => Some(e),
+            Error::Security(e) => Some(e),
+            Error::Jose(e) | Error::Random(e) => Some(e),
+            Error::Misuse(_) | Error::DeviceCodeExpired { .. } => None,
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+impl std::error::Error for SecurityError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SecurityError::InvalidJwtResponse(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for ErrorResponse {}
 
 impl From<authcore_jose::Error> for Error {
     fn from(e: authcore_jose::Error) -> Self {

@@ -164,4 +164,4 @@ pub use token::{
     parse_refresh_token_response_within_scope, parse_token_exchange_response, parse_token_response,
     token_type_uri,
 };
-pub use wire::{MAX_RESPONSE_BYTES, check_endpoint};
+pub use wire::{MAX_RESPONSE_BYTES, check_endpoint, check_server_endpoint};

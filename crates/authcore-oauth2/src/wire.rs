@@ -136,9 +136,11 @@ fn check_size(resp: &Response<Vec<u8>>) -> Result<()> {
 }
 
 pub(crate) fn parse_json_object(body: &[u8]) -> Result<Map<String, Value>> {
+    // Whatever the strict parser refuses (syntax, duplicates, depth, size) is the peer's
+    // malformed body, never a JOSE failure.
     authcore_jose::json::parse_object(body).map_err(|e| match e {
         authcore_jose::Error::Json(m) => ProtocolError::Json(m).into(),
-        other => Error::Jose(other),
+        other => ProtocolError::Json(other.to_string()).into(),
     })
 }
 
@@ -255,20 +257,33 @@ pub(crate) fn content_type(resp: &Response<Vec<u8>>) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-/// Checks an endpoint URL: absolute `https` (or `http` to a loopback host — `localhost`,
-/// `127.0.0.0/8`, `::1` — for local development and tests), no fragment (RFC 6749 §3.1,
-/// §3.2). The same rule serves every endpoint this crate and the crates above it call.
+/// Checks an endpoint URL the caller configured: absolute `https` (or `http` to a loopback
+/// host — `localhost`, `127.0.0.0/8`, `::1` — for local development and tests), no fragment
+/// (RFC 6749 §3.1, §3.2). The same rule serves every endpoint this crate and the crates above
+/// it call. A URL that fails it is [`Error::Misuse`]: the caller chose it. For a URL that came
+/// from the server use [`check_server_endpoint`], which blames the server.
 pub fn check_endpoint(url: &str) -> Result<Url> {
-    let u = Url::parse(url).map_err(|_| Error::Misuse("endpoint is not an absolute URL"))?;
+    endpoint_rule(url).map_err(Error::Misuse)
+}
+
+/// Checks an endpoint URL the server published (a metadata endpoint, an
+/// `mtls_endpoint_aliases` entry, a `jwks_uri`, a claim source endpoint) by the rule of
+/// [`check_endpoint`]. A URL that fails it is the server's fault:
+/// [`ProtocolError::InvalidEndpoint`] naming the member `name` that held it.
+pub fn check_server_endpoint(url: &str, name: &'static str) -> Result<Url> {
+    endpoint_rule(url).map_err(|reason| ProtocolError::InvalidEndpoint { name, reason }.into())
+}
+
+/// The one endpoint rule; the caller of it decides who is at fault.
+fn endpoint_rule(url: &str) -> core::result::Result<Url, &'static str> {
+    let u = Url::parse(url).map_err(|_| "endpoint is not an absolute URL")?;
     if u.fragment().is_some() {
-        return Err(Error::Misuse("endpoint URL must not have a fragment"));
+        return Err("endpoint URL must not have a fragment");
     }
     match u.scheme() {
         "https" => Ok(u),
         "http" if is_loopback(&u) => Ok(u),
-        _ => Err(Error::Misuse(
-            "endpoint must use https (http only to a loopback host)",
-        )),
+        _ => Err("endpoint must use https (http only to a loopback host)"),
     }
 }
 
@@ -527,6 +542,33 @@ mod tests {
         assert!(check_endpoint("http://as.example/token").is_err());
         assert!(check_endpoint("https://as.example/token#x").is_err());
         assert!(check_endpoint("/token").is_err());
+        assert!(matches!(
+            check_endpoint("http://as.example/token"),
+            Err(Error::Misuse(_))
+        ));
+    }
+
+    #[test]
+    fn server_endpoints_blame_the_server() {
+        assert!(check_server_endpoint("https://as.example/token", "token_endpoint").is_ok());
+        assert!(check_server_endpoint("http://[::1]:8080/token", "token_endpoint").is_ok());
+        for bad in [
+            "http://as.example/token",
+            "https://as.example/t#x",
+            "/token",
+            "ftp://x",
+        ] {
+            assert!(
+                matches!(
+                    check_server_endpoint(bad, "jwks_uri"),
+                    Err(Error::Protocol(ProtocolError::InvalidEndpoint {
+                        name: "jwks_uri",
+                        ..
+                    }))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -420,7 +420,18 @@ impl ProviderMetadata {
     }
 
     /// A [`JwksCache`] for this provider's `jwks_uri`, building keys for `algorithms`.
+    ///
+    /// A `jwks_uri` that is not `https` (or `http` to a loopback host) is the provider's
+    /// fault: [`MetadataError::InvalidEndpoint`], not the caller's misuse.
     pub fn jwks_cache(&self, algorithms: &[JwsAlgorithm]) -> Result<JwksCache> {
+        authcore_oauth2::check_server_endpoint(self.jwks_uri(), "jwks_uri").map_err(
+            |e| match e {
+                authcore_oauth2::Error::Protocol(
+                    authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason },
+                ) => Error::from(MetadataError::InvalidEndpoint { name, reason }),
+                other => other.into(),
+            },
+        )?;
         JwksCache::new(self.jwks_uri(), algorithms)
     }
 }
