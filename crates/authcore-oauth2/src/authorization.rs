@@ -16,7 +16,7 @@ use crate::secret::{
     AuthorizationCode, Nonce, PkceCodeVerifier, RANDOM_VALUE_BYTES, State, random_jti,
 };
 use crate::token::{TokenRequest, TokenResponse};
-use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
+use crate::wire::{self, FormPost, check_resource, check_scope_token};
 
 /// How the authorization server returns the authorization response (OAuth 2.0 Multiple
 /// Response Type Encoding Practices, OAuth 2.0 Form Post Response Mode).
@@ -560,32 +560,7 @@ pub struct PendingPushedAuthorization {
     endpoint: Option<Url>,
 }
 
-/// The PAR endpoint's answer (RFC 9126 §2.2).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct PushedAuthorizationResponse {
-    /// `request_uri`.
-    pub request_uri: String,
-    /// `expires_in`, in seconds.
-    pub expires_in: u64,
-    /// Other members.
-    pub extra: Map<String, Value>,
-}
-
-/// Parses a PAR endpoint response (RFC 9126 §2.2, §2.3).
-pub fn parse_par_response(resp: &Response<Vec<u8>>) -> Result<PushedAuthorizationResponse> {
-    let mut obj = wire::read_json_response(resp, ContentTypeCheck::Json)?;
-    let request_uri = wire::req_string(&obj, "request_uri")?;
-    let expires_in =
-        wire::opt_u64(&obj, "expires_in")?.ok_or(ProtocolError::MissingParameter("expires_in"))?;
-    obj.remove("request_uri");
-    obj.remove("expires_in");
-    Ok(PushedAuthorizationResponse {
-        request_uri,
-        expires_in,
-        extra: obj,
-    })
-}
+pub use crate::par::{PushedAuthorizationResponse, parse_par_response};
 
 impl PendingPushedAuthorization {
     /// Handles the PAR endpoint's response: on success, the authorization URL (`client_id` and

@@ -107,12 +107,15 @@ mod dpop;
 mod error;
 mod form;
 mod introspection;
+mod json_object;
 mod metadata;
+mod par;
 mod pkce;
+mod registration;
 mod secret;
 mod token;
-mod token_body;
-mod wire;
+pub mod wire;
+mod wire_write;
 
 pub mod fuzzing;
 
@@ -138,22 +141,24 @@ pub use client::{
 };
 pub use device::{
     DEFAULT_DEVICE_POLL_INTERVAL, DeviceAction, DeviceAuthorizationFlow,
-    DeviceAuthorizationResponse, DeviceFlowStep, SLOW_DOWN_INCREMENT,
+    DeviceAuthorizationRequest, DeviceAuthorizationResponse, DeviceFlowStep, SLOW_DOWN_INCREMENT,
     build_device_authorization_request, parse_device_authorization_response,
 };
 pub use dpop::{DPOP, DPOP_NONCE, DPOP_PROOF_TYP, DpopExchange, DpopKey, DpopStep, demands_nonce};
 pub use error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result, SecurityError};
-pub use form::{FormParams, MAX_FORM_BYTES, MAX_FORM_PARAMETERS, encode_form};
+pub use form::{ClientAuthParams, FormParams, MAX_FORM_BYTES, MAX_FORM_PARAMETERS, encode_form};
 pub use introspection::{
-    IntrospectionResponse, RevocationOutcome, TOKEN_INTROSPECTION_JWT, TokenTypeHint,
-    build_introspection_request, build_jwt_introspection_request, build_revocation_request,
-    parse_introspection_response, parse_jwt_introspection_response, parse_revocation_response,
+    IntrospectionRequest, IntrospectionResponse, RevocationOutcome, RevocationRequest,
+    TOKEN_INTROSPECTION_JWT, TokenHintRequest, TokenTypeHint, build_introspection_request,
+    build_jwt_introspection_request, build_revocation_request, parse_introspection_response,
+    parse_jwt_introspection_response, parse_revocation_response,
 };
 pub use metadata::{
     AuthorizationServerMetadata, OAUTH_AUTHORIZATION_SERVER, build_metadata_request, metadata_url,
     parse_metadata_response,
 };
 pub use pkce::PkceMethod;
+pub use registration::{ClientInformationResponse, ClientMetadata, parse_registration_response};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, DeviceCode, IdToken, Nonce, Password,
     PkceCodeVerifier, RefreshToken, State,

@@ -1,13 +1,53 @@
-//! HTTP message helpers shared by every endpoint: form POST requests, bounded JSON responses.
+//! The OAuth 2.0 back-channel messages, side-neutral: every type here can be built with
+//! constructors, serialized exactly as its RFC specifies (form-encoded requests, JSON
+//! responses with absent members omitted and numbers as numbers) and strictly parsed
+//! (duplicate members or parameters, wrong JSON types and missing required members are
+//! errors; unknown members are kept where the RFC allows extensions). A client and an
+//! authorization server use the same types: the client builds requests and parses responses,
+//! the server parses requests and emits responses (the `to_http_response` methods add the
+//! headers RFC 6749 §5.1 requires).
+//!
+//! The types stay in the modules of their specifications, next to the client functions
+//! that send and check them (`parse_token_response` adds the client's policy — accepted
+//! token types, provider quirks — to the strict reading of [`TokenResponse::from_json`]);
+//! this module gathers them in one place, so a server crate finds every message without the
+//! client machinery.
+//!
+//! | message | type | form |
+//! |---|---|---|
+//! | token request (RFC 6749 §4, §6; RFC 7523; RFC 8628 §3.4; RFC 8693) | [`TokenRequest`] | form |
+//! | token response (RFC 6749 §5.1) | [`TokenResponse`] | JSON |
+//! | error response (RFC 6749 §5.2; RFC 7591 §3.2.2) | [`ErrorResponse`] | JSON |
+//! | introspection request / response (RFC 7662) | [`IntrospectionRequest`] / [`IntrospectionResponse`] | form / JSON |
+//! | revocation request (RFC 7009) | [`RevocationRequest`] | form |
+//! | device authorization request / response (RFC 8628 §3.1, §3.2) | [`DeviceAuthorizationRequest`] / [`DeviceAuthorizationResponse`] | form / JSON |
+//! | PAR response (RFC 9126 §2.2) | [`PushedAuthorizationResponse`] | JSON |
+//! | authorization server metadata (RFC 8414) | [`AuthorizationServerMetadata`] | JSON |
+//! | client registration (RFC 7591) | [`ClientMetadata`] / [`ClientInformationResponse`] | JSON |
+//! | client authentication parameters (RFC 6749 §2.3.1, RFC 7521 §4.2) | [`ClientAuthParams`] | form |
+//!
+//! The crate-private half of this module holds the HTTP helpers every endpoint shares: form
+//! POST requests and bounded JSON responses.
+
+pub use crate::device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
+pub use crate::error::{ErrorCode, ErrorResponse};
+pub use crate::form::ClientAuthParams;
+pub use crate::introspection::{
+    IntrospectionRequest, IntrospectionResponse, RevocationRequest, TokenHintRequest, TokenTypeHint,
+};
+pub use crate::metadata::AuthorizationServerMetadata;
+pub use crate::par::PushedAuthorizationResponse;
+pub use crate::registration::{ClientInformationResponse, ClientMetadata};
+pub use crate::token::{TokenRequest, TokenResponse, TokenType};
 
 use http::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::error::{Error, ErrorResponse, ProtocolError, Result};
+use crate::error::{Error, ProtocolError, Result};
 use crate::form::encode_form;
-use crate::token_body::TokenBody;
+use crate::json_object::JsonObject;
 
 /// Largest response body the parsers accept, in bytes. Token, error, introspection and metadata
 /// documents are far smaller; the limit bounds the work a hostile server can cause.
@@ -135,64 +175,31 @@ fn check_size(resp: &Response<Vec<u8>>) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn parse_json_object(body: &[u8]) -> Result<Map<String, Value>> {
-    // Whatever the strict parser refuses (syntax, duplicates, depth, size) is the peer's
-    // malformed body, never a JOSE failure.
-    authcore_jose::json::parse_object(body).map_err(|e| match e {
-        authcore_jose::Error::Json(m) => ProtocolError::Json(m).into(),
-        other => ProtocolError::Json(other.to_string()).into(),
-    })
-}
-
-/// A JSON response body that may be an error response (RFC 6749 §5.2).
-pub(crate) trait JsonBody<'a>: Sized {
-    /// Parses the body strictly.
-    fn parse(body: &'a [u8]) -> Result<Self>;
-    /// The error response, when the body has an `error` member.
-    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>>;
-}
-
-impl JsonBody<'_> for Map<String, Value> {
-    fn parse(body: &[u8]) -> Result<Self> {
-        parse_json_object(body)
-    }
-    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>> {
-        ErrorResponse::from_json(self, Some(status))
-    }
-}
-
-impl<'a> JsonBody<'a> for TokenBody<'a> {
-    fn parse(body: &'a [u8]) -> Result<Self> {
-        TokenBody::parse(body)
-    }
-    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>> {
-        TokenBody::take_error(self, Some(status))
-    }
-}
-
 /// Reads an OAuth JSON response: a 2xx status with a JSON object that has no `error` member is
 /// the success body; a JSON object with `error` (any status, including 200, as some servers
-/// send) is [`Error::Server`]; anything else is a protocol error.
+/// send) is [`Error::Server`]; anything else is a protocol error. The members are returned as a
+/// map, for responses whose members the caller reads itself.
 pub(crate) fn read_json_response(
     resp: &Response<Vec<u8>>,
     check: ContentTypeCheck,
 ) -> Result<Map<String, Value>> {
-    read_json_body(resp, check)
+    Ok(read_json_object(resp, check, &[])?.take_extra())
 }
 
-/// [`read_json_response`] into any [`JsonBody`].
-pub(crate) fn read_json_body<'a, T: JsonBody<'a>>(
+/// [`read_json_response`] into a [`JsonObject`] with the registered members `names`.
+pub(crate) fn read_json_object<'a, const N: usize>(
     resp: &'a Response<Vec<u8>>,
     check: ContentTypeCheck,
-) -> Result<T> {
+    names: &'static [&'static str; N],
+) -> Result<JsonObject<'a, N>> {
     check_size(resp)?;
     let status = resp.status();
     let json_typed = has_json_media_type(resp);
     if !status.is_success() {
         // Error bodies are only trusted when they are JSON objects with `error` (RFC 6749 §5.2).
         if json_typed || check == ContentTypeCheck::Any {
-            if let Ok(mut body) = T::parse(resp.body()) {
-                if let Some(err) = body.take_error(status.as_u16())? {
+            if let Ok(mut body) = JsonObject::parse(resp.body(), names) {
+                if let Some(err) = body.take_error(Some(status.as_u16()))? {
                     return Err(Error::Server(err));
                 }
             }
@@ -209,11 +216,26 @@ pub(crate) fn read_json_body<'a, T: JsonBody<'a>>(
         }
         .into());
     }
-    let mut body = T::parse(resp.body())?;
-    if let Some(err) = body.take_error(status.as_u16())? {
+    let mut body = JsonObject::parse(resp.body(), names)?;
+    if let Some(err) = body.take_error(Some(status.as_u16()))? {
         return Err(Error::Server(err));
     }
     Ok(body)
+}
+
+/// A JSON document (no HTTP response around it) of at most [`MAX_RESPONSE_BYTES`], parsed
+/// strictly with the registered members `names`.
+pub(crate) fn parse_json_document<'a, const N: usize>(
+    body: &'a [u8],
+    names: &'static [&'static str; N],
+) -> Result<JsonObject<'a, N>> {
+    if body.len() > MAX_RESPONSE_BYTES {
+        return Err(ProtocolError::TooLarge {
+            limit: MAX_RESPONSE_BYTES,
+        }
+        .into());
+    }
+    JsonObject::parse(body, names)
 }
 
 /// Whether the `Cache-Control` fields of `headers` hold `directive` (RFC 9111 §5.2: a
@@ -296,88 +318,6 @@ fn is_loopback(u: &Url) -> bool {
     }
 }
 
-// Typed member readers for strictly parsed JSON objects.
-
-pub(crate) fn opt_string(obj: &Map<String, Value>, name: &'static str) -> Result<Option<String>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not a string",
-        }
-        .into()),
-    }
-}
-
-pub(crate) fn req_string(obj: &Map<String, Value>, name: &'static str) -> Result<String> {
-    match opt_string(obj, name)? {
-        Some(s) if !s.is_empty() => Ok(s),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "empty",
-        }
-        .into()),
-        None => Err(ProtocolError::MissingParameter(name).into()),
-    }
-}
-
-pub(crate) fn opt_u64(obj: &Map<String, Value>, name: &'static str) -> Result<Option<u64>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or(
-            ProtocolError::InvalidParameter {
-                name,
-                reason: "not a non-negative integer",
-            }
-            .into(),
-        ),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not a number",
-        }
-        .into()),
-    }
-}
-
-pub(crate) fn opt_bool(obj: &Map<String, Value>, name: &'static str) -> Result<Option<bool>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not a boolean",
-        }
-        .into()),
-    }
-}
-
-pub(crate) fn opt_string_array(
-    obj: &Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<Vec<String>>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .map(Some)
-            .ok_or(
-                ProtocolError::InvalidParameter {
-                    name,
-                    reason: "not an array of strings",
-                }
-                .into(),
-            ),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not an array",
-        }
-        .into()),
-    }
-}
-
 /// Splits a space-delimited `scope` value (RFC 6749 §3.3).
 pub(crate) fn split_scope(s: &str) -> Vec<String> {
     let mut out = Vec::with_capacity(s.bytes().filter(|&b| b == b' ').count() + 1);
@@ -397,13 +337,16 @@ pub(crate) fn split_scope(s: &str) -> Vec<String> {
     out
 }
 
-/// Checks a scope token: `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
-pub(crate) fn check_scope_token(s: &str) -> Result<()> {
-    if s.is_empty()
-        || !s
-            .bytes()
+/// Whether `s` is a scope token: `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
+pub(crate) fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
             .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
-    {
+}
+
+/// Checks a scope token the caller gave (see [`is_scope_token`]).
+pub(crate) fn check_scope_token(s: &str) -> Result<()> {
+    if !is_scope_token(s) {
         return Err(Error::Misuse(
             "scope tokens are non-empty printable ASCII without space, `\"` or `\\`",
         ));
