@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ErrorCode, Result};
 use crate::form::{ClientAuthParams, FormParams, encode_form, parse_scope};
-use crate::json_object::JsonObject;
+use crate::json_object::{JsonObject, Members, json_members};
 use crate::secret::DeviceCode;
 use crate::token::{TokenRequest, TokenResponse, TokenResponseOptions, parse_token_response};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_scope_token};
@@ -123,14 +123,16 @@ pub fn build_device_authorization_request(
     post.into_request()
 }
 
-const RESPONSE_MEMBERS: [&str; 6] = [
-    "device_code",
-    "user_code",
-    "verification_uri",
-    "verification_uri_complete",
-    "expires_in",
-    "interval",
-];
+json_members! {
+    DeviceAuthorizationMembers[6] = [
+        "device_code",
+        "user_code",
+        "verification_uri",
+        "verification_uri_complete",
+        "expires_in",
+        "interval",
+    ];
+}
 
 /// The device authorization response (RFC 8628 §3.2).
 #[derive(Debug, PartialEq)]
@@ -185,7 +187,7 @@ impl DeviceAuthorizationResponse {
 
     /// The JSON body; `interval` is always written, so a reader needs no default.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&RESPONSE_MEMBERS);
+        let mut w = JsonWriter::new(&DeviceAuthorizationMembers::NAMES);
         w.string("device_code", Some(self.device_code.secret()));
         w.string("user_code", Some(&self.user_code));
         w.string("verification_uri", Some(&self.verification_uri));
@@ -207,14 +209,14 @@ impl DeviceAuthorizationResponse {
 
     /// Parses the JSON body strictly; an `error` member is [`Error::Server`].
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        let mut obj = wire::parse_json_document(body, &RESPONSE_MEMBERS)?;
+        let mut obj = wire::parse_json_document::<DeviceAuthorizationMembers, 6>(body)?;
         if let Some(e) = obj.take_error(None)? {
             return Err(Error::Server(e));
         }
         Self::read(&mut obj)
     }
 
-    fn read(obj: &mut JsonObject<'_, 6>) -> Result<Self> {
+    fn read(obj: &mut JsonObject<'_, DeviceAuthorizationMembers, 6>) -> Result<Self> {
         Ok(DeviceAuthorizationResponse {
             device_code: DeviceCode::new(obj.req_string("device_code")?),
             user_code: obj.req_string("user_code")?,
@@ -233,11 +235,9 @@ impl DeviceAuthorizationResponse {
 pub fn parse_device_authorization_response(
     resp: &Response<Vec<u8>>,
 ) -> Result<DeviceAuthorizationResponse> {
-    DeviceAuthorizationResponse::read(&mut wire::read_json_object(
-        resp,
-        ContentTypeCheck::Json,
-        &RESPONSE_MEMBERS,
-    )?)
+    DeviceAuthorizationResponse::read(
+        &mut wire::read_json_object::<DeviceAuthorizationMembers, 6>(resp, ContentTypeCheck::Json)?,
+    )
 }
 
 /// What the device flow wants next.

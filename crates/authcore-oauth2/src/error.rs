@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use authcore_jose::UnixTime;
 
+use crate::json_object::{Members, json_members};
 use crate::wire_write::{JsonWriter, json_http_response};
 
 /// Everything that can go wrong in `authcore-oauth2`, grouped by who is at fault.
@@ -429,7 +430,7 @@ impl ErrorResponse {
     /// The JSON body (RFC 6749 §5.2): `error`, and `error_description`, `error_uri` and
     /// extension members when present. The status is not part of it.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&ERROR_MEMBERS);
+        let mut w = JsonWriter::new(&ErrorMembers::NAMES);
         w.string("error", Some(self.error.as_str()));
         w.string("error_description", self.error_description.as_deref());
         w.string("error_uri", self.error_uri.as_deref());
@@ -440,7 +441,7 @@ impl ErrorResponse {
     /// Parses an error response body strictly: `error` a string and required,
     /// `error_description` and `error_uri` strings, other members kept. `status` is `None`.
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        let mut obj = crate::wire::parse_json_document(body, &ERROR_MEMBERS)?;
+        let mut obj = crate::wire::parse_json_document::<ErrorMembers, 3>(body)?;
         obj.take_error(None)?
             .ok_or_else(|| ProtocolError::MissingParameter("error").into())
     }
@@ -488,8 +489,10 @@ impl ErrorResponse {
     }
 }
 
-/// The registered members of an error response (RFC 6749 §5.2).
-const ERROR_MEMBERS: [&str; 3] = ["error", "error_description", "error_uri"];
+json_members! {
+    /// The registered members of an error response (RFC 6749 §5.2).
+    ErrorMembers[3] = ["error", "error_description", "error_uri"];
+}
 
 impl fmt::Display for ErrorResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -41,14 +41,11 @@ pub fn fuzz_callback(data: &[u8]) {
 /// Also checks that the one-pass typed reading of token bodies accepts exactly the bodies the
 /// generic strict parser accepts, with the same members (a panic if not).
 pub fn fuzz_token_response(data: &[u8]) {
-    let names = &crate::token::TOKEN_RESPONSE_MEMBERS;
-    let typed = crate::json_object::JsonObject::parse(data, names);
+    type Token<'a> = crate::json_object::JsonObject<'a, crate::token::TokenResponseMembers, 10>;
+    let typed = Token::parse(data);
     let generic = authcore_jose::json::parse_object(data);
     match (typed, generic) {
-        (Ok(t), Ok(g)) => assert!(
-            t == crate::json_object::JsonObject::from_map(g, names),
-            "typed and generic readings differ"
-        ),
+        (Ok(t), Ok(g)) => assert!(t == Token::from_map(g), "typed and generic readings differ"),
         (Err(_), Err(_)) => {}
         (t, g) => panic!(
             "typed reading ok: {}, generic reading ok: {}",

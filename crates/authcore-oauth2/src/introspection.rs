@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ProtocolError, Result, SecurityError};
 use crate::form::{ClientAuthParams, FormParams, encode_form};
-use crate::json_object::{JsonObject, Member};
+use crate::json_object::{JsonObject, Member, Members, json_members};
 use crate::wire::{self, ContentTypeCheck, FormPost};
 use crate::wire_write::{JsonWriter, json_http_response};
 
@@ -253,20 +253,22 @@ pub fn build_jwt_introspection_request(
     post.into_request()
 }
 
-const RESPONSE_MEMBERS: [&str; 12] = [
-    "active",
-    "scope",
-    "client_id",
-    "username",
-    "token_type",
-    "exp",
-    "iat",
-    "nbf",
-    "sub",
-    "aud",
-    "iss",
-    "jti",
-];
+json_members! {
+    IntrospectionMembers[12] = [
+        "active",
+        "scope",
+        "client_id",
+        "username",
+        "token_type",
+        "exp",
+        "iat",
+        "nbf",
+        "sub",
+        "aud",
+        "iss",
+        "jti",
+    ];
+}
 
 /// An introspection response (RFC 7662 §2.2). Only `active` is required; an inactive token
 /// carries no other information the client may rely on.
@@ -325,19 +327,19 @@ impl IntrospectionResponse {
     /// Reads an introspection object (a JSON response body or the `token_introspection`
     /// claim of RFC 9701).
     pub fn from_object(o: Map<String, Value>) -> Result<Self> {
-        Self::read(&mut JsonObject::from_map(o, &RESPONSE_MEMBERS))
+        Self::read(&mut JsonObject::<IntrospectionMembers, 12>::from_map(o))
     }
 
     /// Parses a JSON body strictly; an `error` member is [`Error::Server`].
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        let mut obj = wire::parse_json_document(body, &RESPONSE_MEMBERS)?;
+        let mut obj = wire::parse_json_document::<IntrospectionMembers, 12>(body)?;
         if let Some(e) = obj.take_error(None)? {
             return Err(Error::Server(e));
         }
         Self::read(&mut obj)
     }
 
-    fn read(o: &mut JsonObject<'_, 12>) -> Result<Self> {
+    fn read(o: &mut JsonObject<'_, IntrospectionMembers, 12>) -> Result<Self> {
         let active = o
             .opt_bool("active")?
             .ok_or(ProtocolError::MissingParameter("active"))?;
@@ -401,7 +403,7 @@ impl IntrospectionResponse {
     /// The JSON body (RFC 7662 §2.2): absent members omitted, times as numbers, `scope`
     /// space-delimited, a single `aud` as a string.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&RESPONSE_MEMBERS);
+        let mut w = JsonWriter::new(&IntrospectionMembers::NAMES);
         w.bool("active", Some(self.active));
         w.scope("scope", self.scope.as_deref());
         w.string("client_id", self.client_id.as_deref());
@@ -436,10 +438,9 @@ impl IntrospectionResponse {
 
 /// Parses a JSON introspection response (RFC 7662 §2.2, §2.3).
 pub fn parse_introspection_response(resp: &Response<Vec<u8>>) -> Result<IntrospectionResponse> {
-    IntrospectionResponse::read(&mut wire::read_json_object(
+    IntrospectionResponse::read(&mut wire::read_json_object::<IntrospectionMembers, 12>(
         resp,
         ContentTypeCheck::Json,
-        &RESPONSE_MEMBERS,
     )?)
 }
 

@@ -1,7 +1,7 @@
 //! The one strict, typed reader of the JSON objects of OAuth 2.0 and OpenID Connect: token,
 //! error, introspection, device authorization, PAR and registration responses, metadata
-//! documents. Each message type names its registered members in a table
-//! ([`JsonObject::parse`]'s `names`); the reader puts their values into typed slots in one
+//! documents. Each message type names its registered members in a table (a [`Members`]
+//! type made with `json_members!`); the reader puts their values into typed slots in one
 //! pass, strings borrowed from the body when they have no escapes, and keeps every other
 //! member as a [`Value`] read with authcore-jose's strict rules.
 //!
@@ -15,6 +15,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 
 use authcore_jose::json::{Key, MAX_MEMBERS, StrictValue};
 use serde::Deserializer as _;
@@ -61,6 +62,75 @@ impl Member<'_> {
     }
 }
 
+/// The registered members of one message type, in slot order. A type, not a value, so that
+/// the name of a member read with a literal (`take("access_token")`) becomes its slot at
+/// compile time.
+pub(crate) trait Members<const N: usize> {
+    /// The member names.
+    const NAMES: [&'static str; N];
+
+    /// The slot of `name`, if the table has it.
+    #[inline(always)]
+    fn slot(name: &str) -> Option<usize> {
+        Self::NAMES.iter().position(|n| *n == name)
+    }
+}
+
+/// Declares a member table: `json_members!(pub(crate) Name[2] = ["a", "b"]);`.
+macro_rules! json_members {
+    ($(#[$m:meta])* $vis:vis $name:ident[$n:literal] = [$($member:literal),* $(,)?];) => {
+        $(#[$m])*
+        #[derive(Debug, PartialEq)]
+        $vis struct $name;
+
+        impl crate::json_object::Members<$n> for $name {
+            const NAMES: [&'static str; $n] = [$($member),*];
+
+            // A `match` compiles to a length switch and one comparison, cheaper than a scan
+            // of the table; each slot is the member's place in `NAMES`, found at compile
+            // time. Always inlined: a member read by its literal name then costs no lookup.
+            #[inline(always)]
+            fn slot(name: &str) -> Option<usize> {
+                match name {
+                    $($member => Some(const {
+                        crate::json_object::index_of(
+                            &<$name as crate::json_object::Members<$n>>::NAMES,
+                            $member,
+                        )
+                    }),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use json_members;
+
+/// The place of `name` in `names`, for [`json_members!`] at compile time: a name that is not
+/// in the table is a compile error there, never a run-time panic.
+pub(crate) const fn index_of(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a member of the table")
+}
+
+json_members! {
+    /// No registered member: every member goes to `extra`.
+    pub(crate) NoMembers[0] = [];
+}
+
 fn invalid(name: &'static str, reason: &'static str) -> crate::error::Error {
     ProtocolError::InvalidParameter { name, reason }.into()
 }
@@ -69,24 +139,24 @@ fn invalid(name: &'static str, reason: &'static str) -> crate::error::Error {
 /// in `extra`. No `Debug` outside tests: the strings include tokens and secrets.
 #[derive(PartialEq)]
 #[cfg_attr(test, derive(Debug))]
-pub(crate) struct JsonObject<'de, const N: usize> {
-    names: &'static [&'static str; N],
+pub(crate) struct JsonObject<'de, T: Members<N>, const N: usize> {
     slots: [Option<Member<'de>>; N],
     extra: Map<String, Value>,
+    table: PhantomData<T>,
 }
 
-impl<'de, const N: usize> JsonObject<'de, N> {
-    fn empty(names: &'static [&'static str; N]) -> Self {
+impl<'de, T: Members<N>, const N: usize> JsonObject<'de, T, N> {
+    fn empty() -> Self {
         JsonObject {
-            names,
             slots: [const { None }; N],
             extra: Map::new(),
+            table: PhantomData,
         }
     }
 
-    /// Parses a body strictly (see the module documentation), the members in `names` into
+    /// Parses a body strictly (see the module documentation), the members of the table into
     /// typed slots.
-    pub(crate) fn parse(body: &'de [u8], names: &'static [&'static str; N]) -> Result<Self> {
+    pub(crate) fn parse(body: &'de [u8]) -> Result<Self> {
         let json = |e: serde_json::Error| ProtocolError::Json(e.to_string());
         // JSON text is UTF-8 (RFC 8259 §8.1). One check of the whole body lets the parser take
         // strings without checking each again; outside strings, bytes that are not ASCII are
@@ -96,7 +166,7 @@ impl<'de, const N: usize> JsonObject<'de, N> {
         })?;
         let mut de = serde_json::Deserializer::from_str(body);
         // The visitor fills `parsed` in place: the slots are not moved through the parser.
-        let mut parsed = JsonObject::empty(names);
+        let mut parsed = JsonObject::empty();
         de.deserialize_map(BodyVisitor(&mut parsed)).map_err(json)?;
         de.end().map_err(json)?;
         Ok(parsed)
@@ -104,21 +174,19 @@ impl<'de, const N: usize> JsonObject<'de, N> {
 
     /// The same split of an object parsed by other means (the parameters of an implicit grant
     /// redirect, a metadata document merged with its signed metadata).
-    pub(crate) fn from_map(
-        mut obj: Map<String, Value>,
-        names: &'static [&'static str; N],
-    ) -> JsonObject<'static, N> {
-        let mut parsed = JsonObject::empty(names);
-        for (slot, name) in parsed.slots.iter_mut().zip(names) {
-            *slot = obj.remove(*name).map(Member::from_value);
+    pub(crate) fn from_map(mut obj: Map<String, Value>) -> JsonObject<'static, T, N> {
+        let mut parsed = JsonObject::empty();
+        for (slot, name) in parsed.slots.iter_mut().zip(T::NAMES) {
+            *slot = obj.remove(name).map(Member::from_value);
         }
         parsed.extra = obj;
         parsed
     }
 
     /// Takes the member `name`: from its slot when the table names it, else from `extra`.
+    #[inline(always)]
     pub(crate) fn take(&mut self, name: &str) -> Option<Member<'de>> {
-        match self.names.iter().position(|n| *n == name) {
+        match T::slot(name) {
             Some(i) => self.slots[i].take(),
             None => self.extra.remove(name).map(Member::from_value),
         }
@@ -126,20 +194,22 @@ impl<'de, const N: usize> JsonObject<'de, N> {
 
     /// Takes the members not taken yet, the registered ones not taken included.
     pub(crate) fn take_extra(&mut self) -> Map<String, Value> {
-        for (slot, name) in self.slots.iter_mut().zip(self.names) {
+        for (slot, name) in self.slots.iter_mut().zip(T::NAMES) {
             if let Some(m) = slot.take() {
-                self.extra.insert((*name).to_owned(), m.into_value());
+                self.extra.insert(name.to_owned(), m.into_value());
             }
         }
         std::mem::take(&mut self.extra)
     }
 
     /// An optional string member: absent or `null` is `None`, another type an error.
+    #[inline]
     pub(crate) fn opt_string(&mut self, name: &'static str) -> Result<Option<String>> {
         member_string(self.take(name), name)
     }
 
     /// A required, non-empty string member.
+    #[inline]
     pub(crate) fn req_string(&mut self, name: &'static str) -> Result<String> {
         match self.opt_string(name)? {
             Some(s) if !s.is_empty() => Ok(s),
@@ -149,6 +219,7 @@ impl<'de, const N: usize> JsonObject<'de, N> {
     }
 
     /// An optional non-negative integer member (a JSON number, never a string).
+    #[inline]
     pub(crate) fn opt_u64(&mut self, name: &'static str) -> Result<Option<u64>> {
         match self.take(name) {
             None | Some(Member::Null) => Ok(None),
@@ -239,9 +310,9 @@ fn duplicate<E: de::Error>(name: &str) -> E {
     E::custom(format_args!("duplicate member `{name}`"))
 }
 
-struct BodyVisitor<'a, 'de, const N: usize>(&'a mut JsonObject<'de, N>);
+struct BodyVisitor<'a, 'de, T: Members<N>, const N: usize>(&'a mut JsonObject<'de, T, N>);
 
-impl<'de, const N: usize> Visitor<'de> for BodyVisitor<'_, 'de, N> {
+impl<'de, T: Members<N>, const N: usize> Visitor<'de> for BodyVisitor<'_, 'de, T, N> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -256,7 +327,7 @@ impl<'de, const N: usize> Visitor<'de> for BodyVisitor<'_, 'de, N> {
             if members > MAX_MEMBERS {
                 return Err(de::Error::custom("too many object members"));
             }
-            if let Some(i) = body.names.iter().position(|n| **n == *name) {
+            if let Some(i) = T::slot(&name) {
                 if body.slots[i].is_some() {
                     return Err(duplicate(&name));
                 }
@@ -339,15 +410,15 @@ impl<'de> Visitor<'de> for MemberVisitor {
 mod tests {
     use super::*;
     use crate::error::Error;
-    use crate::token::TOKEN_RESPONSE_MEMBERS;
+    use crate::token::TokenResponseMembers;
 
-    const NAMES: &[&str; 10] = &TOKEN_RESPONSE_MEMBERS;
+    type Token<'a> = JsonObject<'a, TokenResponseMembers, 10>;
 
-    fn parse(s: &str) -> Result<JsonObject<'_, 10>> {
-        JsonObject::parse(s.as_bytes(), NAMES)
+    fn parse(s: &str) -> Result<Token<'_>> {
+        Token::parse(s.as_bytes())
     }
 
-    fn is_json_error(r: &Result<JsonObject<'_, 10>>) -> bool {
+    fn is_json_error(r: &Result<Token<'_>>) -> bool {
         matches!(r, Err(Error::Protocol(ProtocolError::Json(_))))
     }
 
@@ -428,10 +499,10 @@ mod tests {
             b"{\"x\":\"\xed\xa0\x80\"}",
         ] {
             let generic = authcore_jose::json::parse_object(body);
-            let typed = JsonObject::parse(body, NAMES);
+            let typed = Token::parse(body);
             assert_eq!(generic.is_ok(), typed.is_ok(), "{body:?}");
             match (generic, typed) {
-                (Ok(g), Ok(t)) => assert_eq!(JsonObject::from_map(g, NAMES), t),
+                (Ok(g), Ok(t)) => assert_eq!(Token::from_map(g), t),
                 (_, typed) => assert!(is_json_error(&typed), "{body:?}"),
             }
         }
@@ -469,7 +540,7 @@ mod tests {
             let typed = parse(body);
             assert_eq!(generic.is_ok(), typed.is_ok(), "{body}");
             if let (Ok(g), Ok(t)) = (generic, typed) {
-                assert_eq!(JsonObject::from_map(g, NAMES), t, "{body}");
+                assert_eq!(Token::from_map(g), t, "{body}");
             }
         }
     }

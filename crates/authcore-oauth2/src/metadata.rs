@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::error::{Error, ProtocolError, Result, SecurityError};
-use crate::json_object::JsonObject;
+use crate::json_object::{JsonObject, Members, NoMembers, json_members};
 use crate::wire::{self, ContentTypeCheck};
 use crate::wire_write::JsonWriter;
 
@@ -170,7 +170,7 @@ impl AuthorizationServerMetadata {
     /// (RFC 8414 §2) are errors, unknown members are kept (RFC 8414 §2: extensions allowed).
     /// A client should use [`AuthorizationServerMetadata::from_json`] instead.
     pub fn parse_json(body: &[u8]) -> Result<Self> {
-        Self::read(&mut wire::parse_json_document(body, &KNOWN)?)
+        Self::read(&mut wire::parse_json_document::<MetadataMembers, 23>(body)?)
     }
 
     /// The JSON document (RFC 8414 §3.2): absent members and `false` booleans omitted (their
@@ -196,7 +196,7 @@ impl AuthorizationServerMetadata {
     }
 
     fn writer(&self) -> JsonWriter {
-        let mut w = JsonWriter::new(&KNOWN);
+        let mut w = JsonWriter::new(&MetadataMembers::NAMES);
         w.string("issuer", Some(&self.issuer));
         for (name, v) in [
             ("authorization_endpoint", &self.authorization_endpoint),
@@ -333,7 +333,7 @@ impl AuthorizationServerMetadata {
         attester: &str,
         now: UnixTime,
     ) -> Result<Self> {
-        let mut o = wire::parse_json_document(body, &[])?.take_extra();
+        let mut o = wire::parse_json_document::<NoMembers, 0>(body)?.take_extra();
         let token = match o.get("signed_metadata") {
             Some(Value::String(t)) => t.clone(),
             Some(_) => {
@@ -355,14 +355,17 @@ impl AuthorizationServerMetadata {
         for (name, value) in verified.claims.extra {
             o.insert(name, value);
         }
-        Self::read(&mut JsonObject::from_map(o, &KNOWN))?.checked_for(expected_issuer)
+        Self::read(&mut JsonObject::<MetadataMembers, 23>::from_map(o))?
+            .checked_for(expected_issuer)
     }
 
-    fn read(o: &mut JsonObject<'_, 23>) -> Result<Self> {
+    fn read(o: &mut JsonObject<'_, MetadataMembers, 23>) -> Result<Self> {
         let issuer = o.req_string("issuer")?;
-        let s = |o: &mut JsonObject<'_, 23>, n| o.opt_string(n);
-        let a = |o: &mut JsonObject<'_, 23>, n| o.opt_strings(n);
-        let b = |o: &mut JsonObject<'_, 23>, n| o.opt_bool(n).map(|v| v.unwrap_or(false));
+        let s = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| o.opt_string(n);
+        let a = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| o.opt_strings(n);
+        let b = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| {
+            o.opt_bool(n).map(|v| v.unwrap_or(false))
+        };
         let mtls_endpoint_aliases = o.opt_object("mtls_endpoint_aliases")?;
         let m = AuthorizationServerMetadata {
             issuer,
@@ -424,31 +427,33 @@ impl AuthorizationServerMetadata {
     }
 }
 
-const KNOWN: [&str; 23] = [
-    "issuer",
-    "authorization_endpoint",
-    "token_endpoint",
-    "jwks_uri",
-    "registration_endpoint",
-    "scopes_supported",
-    "response_types_supported",
-    "response_modes_supported",
-    "grant_types_supported",
-    "token_endpoint_auth_methods_supported",
-    "token_endpoint_auth_signing_alg_values_supported",
-    "revocation_endpoint",
-    "introspection_endpoint",
-    "code_challenge_methods_supported",
-    "device_authorization_endpoint",
-    "pushed_authorization_request_endpoint",
-    "require_pushed_authorization_requests",
-    "authorization_response_iss_parameter_supported",
-    "dpop_signing_alg_values_supported",
-    "request_object_signing_alg_values_supported",
-    "require_signed_request_object",
-    "tls_client_certificate_bound_access_tokens",
-    "mtls_endpoint_aliases",
-];
+json_members! {
+    MetadataMembers[23] = [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "registration_endpoint",
+        "scopes_supported",
+        "response_types_supported",
+        "response_modes_supported",
+        "grant_types_supported",
+        "token_endpoint_auth_methods_supported",
+        "token_endpoint_auth_signing_alg_values_supported",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "code_challenge_methods_supported",
+        "device_authorization_endpoint",
+        "pushed_authorization_request_endpoint",
+        "require_pushed_authorization_requests",
+        "authorization_response_iss_parameter_supported",
+        "dpop_signing_alg_values_supported",
+        "request_object_signing_alg_values_supported",
+        "require_signed_request_object",
+        "tls_client_certificate_bound_access_tokens",
+        "mtls_endpoint_aliases",
+    ];
+}
 
 /// Parses the metadata response for `expected_issuer` (RFC 8414 §3.2, §3.3): 200 with a JSON
 /// object whose `issuer` is exactly `expected_issuer`.
@@ -463,10 +468,9 @@ pub fn parse_metadata_response(
         .into());
     }
     // The strict wire reading, then the client's issuer check.
-    AuthorizationServerMetadata::read(&mut wire::read_json_object(
+    AuthorizationServerMetadata::read(&mut wire::read_json_object::<MetadataMembers, 23>(
         resp,
         ContentTypeCheck::Json,
-        &KNOWN,
     )?)?
     .checked_for(expected_issuer)
 }

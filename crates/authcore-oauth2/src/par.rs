@@ -5,11 +5,13 @@ use http::{Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::json_object::JsonObject;
+use crate::json_object::{JsonObject, Members, json_members};
 use crate::wire::{self, ContentTypeCheck};
 use crate::wire_write::{JsonWriter, json_http_response};
 
-const MEMBERS: [&str; 2] = ["request_uri", "expires_in"];
+json_members! {
+    ParMembers[2] = ["request_uri", "expires_in"];
+}
 
 /// The PAR endpoint's answer (RFC 9126 §2.2): the `request_uri` to send to the authorization
 /// endpoint and its lifetime.
@@ -36,7 +38,7 @@ impl PushedAuthorizationResponse {
 
     /// The JSON body.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&MEMBERS);
+        let mut w = JsonWriter::new(&ParMembers::NAMES);
         w.string("request_uri", Some(&self.request_uri));
         w.u64("expires_in", Some(self.expires_in));
         w.extra(&self.extra);
@@ -52,14 +54,14 @@ impl PushedAuthorizationResponse {
     /// Parses the JSON body strictly: `request_uri` a non-empty string, `expires_in` a
     /// non-negative integer, both required; an `error` member is [`Error::Server`].
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        let mut obj = wire::parse_json_document(body, &MEMBERS)?;
+        let mut obj = wire::parse_json_document::<ParMembers, 2>(body)?;
         if let Some(e) = obj.take_error(None)? {
             return Err(Error::Server(e));
         }
         Self::read(&mut obj)
     }
 
-    fn read(obj: &mut JsonObject<'_, 2>) -> Result<Self> {
+    fn read(obj: &mut JsonObject<'_, ParMembers, 2>) -> Result<Self> {
         Ok(PushedAuthorizationResponse {
             request_uri: obj.req_string("request_uri")?,
             expires_in: obj.req_u64("expires_in")?,
@@ -70,9 +72,8 @@ impl PushedAuthorizationResponse {
 
 /// Parses a PAR endpoint response (RFC 9126 §2.2, §2.3).
 pub fn parse_par_response(resp: &Response<Vec<u8>>) -> Result<PushedAuthorizationResponse> {
-    PushedAuthorizationResponse::read(&mut wire::read_json_object(
+    PushedAuthorizationResponse::read(&mut wire::read_json_object::<ParMembers, 2>(
         resp,
         ContentTypeCheck::Json,
-        &MEMBERS,
     )?)
 }

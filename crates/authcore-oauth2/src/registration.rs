@@ -8,54 +8,58 @@ use http::{Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ProtocolError, Result};
-use crate::json_object::JsonObject;
+use crate::json_object::{JsonObject, Members, json_members};
 use crate::secret::ClientSecret;
 use crate::wire::{self, ContentTypeCheck};
 use crate::wire_write::{JsonWriter, json_http_response};
 
-/// The client metadata members of RFC 7591 §2 and §2.3.
-const METADATA_MEMBERS: [&str; 16] = [
-    "redirect_uris",
-    "token_endpoint_auth_method",
-    "grant_types",
-    "response_types",
-    "client_name",
-    "client_uri",
-    "logo_uri",
-    "scope",
-    "contacts",
-    "tos_uri",
-    "policy_uri",
-    "jwks_uri",
-    "jwks",
-    "software_id",
-    "software_version",
-    "software_statement",
-];
+json_members! {
+    /// The client metadata members of RFC 7591 §2 and §2.3.
+    ClientMetadataMembers[16] = [
+        "redirect_uris",
+        "token_endpoint_auth_method",
+        "grant_types",
+        "response_types",
+        "client_name",
+        "client_uri",
+        "logo_uri",
+        "scope",
+        "contacts",
+        "tos_uri",
+        "policy_uri",
+        "jwks_uri",
+        "jwks",
+        "software_id",
+        "software_version",
+        "software_statement",
+    ];
+}
 
-/// The client information members (RFC 7591 §3.2.1) and the metadata members.
-const RESPONSE_MEMBERS: [&str; 20] = [
-    "client_id",
-    "client_secret",
-    "client_id_issued_at",
-    "client_secret_expires_at",
-    "redirect_uris",
-    "token_endpoint_auth_method",
-    "grant_types",
-    "response_types",
-    "client_name",
-    "client_uri",
-    "logo_uri",
-    "scope",
-    "contacts",
-    "tos_uri",
-    "policy_uri",
-    "jwks_uri",
-    "jwks",
-    "software_id",
-    "software_version",
-    "software_statement",
-];
+json_members! {
+    /// The client information members (RFC 7591 §3.2.1) and the metadata members.
+    ClientInformationMembers[20] = [
+        "client_id",
+        "client_secret",
+        "client_id_issued_at",
+        "client_secret_expires_at",
+        "redirect_uris",
+        "token_endpoint_auth_method",
+        "grant_types",
+        "response_types",
+        "client_name",
+        "client_uri",
+        "logo_uri",
+        "scope",
+        "contacts",
+        "tos_uri",
+        "policy_uri",
+        "jwks_uri",
+        "jwks",
+        "software_id",
+        "software_version",
+        "software_statement",
+    ];
+}
 
 /// Client metadata (RFC 7591 §2): the body of a registration request (§3.1) and part of the
 /// registration response (§3.2.1). Members for other languages (`client_name#ja-Jpan-JP`,
@@ -129,7 +133,7 @@ impl ClientMetadata {
 
     /// The JSON body of a registration request (RFC 7591 §3.1).
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&RESPONSE_MEMBERS);
+        let mut w = JsonWriter::new(&ClientInformationMembers::NAMES);
         self.write(&mut w);
         w.finish()
     }
@@ -137,7 +141,9 @@ impl ClientMetadata {
     /// Parses a registration request body strictly (RFC 7591 §3.1): members of the wrong
     /// JSON type, and `jwks_uri` together with `jwks` (§2), are errors.
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        Self::read(&mut wire::parse_json_document(body, &METADATA_MEMBERS)?)
+        Self::read(&mut wire::parse_json_document::<ClientMetadataMembers, 16>(
+            body,
+        )?)
     }
 
     /// The registration request (RFC 7591 §3.1): a JSON POST to `registration_endpoint`,
@@ -186,7 +192,7 @@ impl ClientMetadata {
         w.extra(&self.extra);
     }
 
-    fn read<const N: usize>(o: &mut JsonObject<'_, N>) -> Result<Self> {
+    fn read<T: Members<N>, const N: usize>(o: &mut JsonObject<'_, T, N>) -> Result<Self> {
         let m = ClientMetadata {
             redirect_uris: o.opt_strings("redirect_uris")?,
             token_endpoint_auth_method: o.opt_string("token_endpoint_auth_method")?,
@@ -263,7 +269,7 @@ impl ClientInformationResponse {
 
     /// The JSON body.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&RESPONSE_MEMBERS);
+        let mut w = JsonWriter::new(&ClientInformationMembers::NAMES);
         w.string("client_id", Some(&self.client_id));
         w.string(
             "client_secret",
@@ -284,14 +290,14 @@ impl ClientInformationResponse {
     /// required when `client_secret` is present (§3.2.1); an `error` member is
     /// [`Error::Server`].
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        let mut obj = wire::parse_json_document(body, &RESPONSE_MEMBERS)?;
+        let mut obj = wire::parse_json_document::<ClientInformationMembers, 20>(body)?;
         if let Some(e) = obj.take_error(None)? {
             return Err(Error::Server(e));
         }
         Self::read(&mut obj)
     }
 
-    fn read(o: &mut JsonObject<'_, 20>) -> Result<Self> {
+    fn read(o: &mut JsonObject<'_, ClientInformationMembers, 20>) -> Result<Self> {
         let client_id = o.req_string("client_id")?;
         let client_secret = o.opt_string("client_secret")?.map(ClientSecret::new);
         let client_id_issued_at = o.opt_u64("client_id_issued_at")?;
@@ -312,9 +318,8 @@ impl ClientInformationResponse {
 /// Parses a registration response (RFC 7591 §3.2.1; errors of §3.2.2 are
 /// [`Error::Server`]): 201 (any 2xx) with the client information as JSON.
 pub fn parse_registration_response(resp: &Response<Vec<u8>>) -> Result<ClientInformationResponse> {
-    ClientInformationResponse::read(&mut wire::read_json_object(
+    ClientInformationResponse::read(&mut wire::read_json_object::<ClientInformationMembers, 20>(
         resp,
         ContentTypeCheck::Json,
-        &RESPONSE_MEMBERS,
     )?)
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ProtocolError, Result, SecurityError};
 use crate::form::{ClientAuthParams, FormParams, encode_form, parse_scope};
-use crate::json_object::{JsonObject, Member};
+use crate::json_object::{JsonObject, Member, Members, json_members};
 use crate::secret::{
     AccessToken, AuthorizationCode, DeviceCode, IdToken, Password, PkceCodeVerifier, RefreshToken,
 };
@@ -543,20 +543,22 @@ impl TokenResponseOptions {
     }
 }
 
-/// The registered members of a token endpoint body (RFC 6749 §5.1, §5.2; RFC 8693 §2.2.1;
-/// OpenID Connect Core §3.1.3.3), read into typed slots.
-pub(crate) const TOKEN_RESPONSE_MEMBERS: [&str; 10] = [
-    "access_token",
-    "token_type",
-    "expires_in",
-    "refresh_token",
-    "scope",
-    "id_token",
-    "issued_token_type",
-    "error",
-    "error_description",
-    "error_uri",
-];
+json_members! {
+    /// The registered members of a token endpoint body (RFC 6749 §5.1, §5.2; RFC 8693 §2.2.1;
+    /// OpenID Connect Core §3.1.3.3), read into typed slots.
+    pub(crate) TokenResponseMembers[10] = [
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "scope",
+        "id_token",
+        "issued_token_type",
+        "error",
+        "error_description",
+        "error_uri",
+    ];
+}
 
 /// A successful token response (RFC 6749 §5.1), as a server emits it and a client reads it.
 ///
@@ -662,7 +664,7 @@ impl TokenResponse {
     /// The JSON body (RFC 6749 §5.1): absent members omitted, `expires_in` a number, `scope`
     /// space-delimited.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&TOKEN_RESPONSE_MEMBERS);
+        let mut w = JsonWriter::new(&TokenResponseMembers::NAMES);
         w.string("access_token", Some(self.access_token.secret()));
         w.string("token_type", Some(self.token_type.as_str()));
         w.u64("expires_in", self.expires_in);
@@ -688,7 +690,7 @@ impl TokenResponse {
     /// `access_token` or `token_type` are errors; unknown members go to `extra`. A body with an
     /// `error` member is the error response, [`Error::Server`].
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        let mut obj = wire::parse_json_document(body, &TOKEN_RESPONSE_MEMBERS)?;
+        let mut obj = wire::parse_json_document::<TokenResponseMembers, 10>(body)?;
         if let Some(e) = obj.take_error(None)? {
             return Err(Error::Server(e));
         }
@@ -698,7 +700,10 @@ impl TokenResponse {
     /// Reads the registered members in RFC 6749 §5.1 order (the first problem is the one
     /// reported); the members left, `error_description` and `error_uri` included, go to
     /// `extra`. `expires_in` says which forms of `expires_in` the caller accepts.
-    pub(crate) fn read(body: &mut JsonObject<'_, 10>, expires_in: ExpiresIn) -> Result<Self> {
+    pub(crate) fn read(
+        body: &mut JsonObject<'_, TokenResponseMembers, 10>,
+        expires_in: ExpiresIn,
+    ) -> Result<Self> {
         let access_token = AccessToken::new(body.req_string("access_token")?);
         let token_type = TokenType::parse(&body.req_string("token_type")?);
         let expires_in = match body.take("expires_in") {
@@ -750,7 +755,7 @@ impl TokenResponse {
         obj: Map<String, Value>,
         options: &TokenResponseOptions,
     ) -> Result<Self> {
-        let mut body = JsonObject::from_map(obj, &TOKEN_RESPONSE_MEMBERS);
+        let mut body = JsonObject::<TokenResponseMembers, 10>::from_map(obj);
         let t = TokenResponse::read(&mut body, ExpiresIn::NumberOrDecimalString)?;
         options.check_token_type(&t, false)?;
         Ok(t)
@@ -794,7 +799,7 @@ pub fn parse_token_response(
 ) -> Result<TokenResponse> {
     // The strict wire reading, then the client's policy.
     let mut body =
-        wire::read_json_object(resp, options.content_type_check(), &TOKEN_RESPONSE_MEMBERS)?;
+        wire::read_json_object::<TokenResponseMembers, 10>(resp, options.content_type_check())?;
     let t = TokenResponse::read(&mut body, options.expires_in())?;
     options.check_token_type(&t, false)?;
     options.check_headers(resp)?;
@@ -808,7 +813,7 @@ pub fn parse_token_exchange_response(
     options: &TokenResponseOptions,
 ) -> Result<TokenResponse> {
     let mut body =
-        wire::read_json_object(resp, options.content_type_check(), &TOKEN_RESPONSE_MEMBERS)?;
+        wire::read_json_object::<TokenResponseMembers, 10>(resp, options.content_type_check())?;
     let t = TokenResponse::read(&mut body, options.expires_in())?;
     if t.issued_token_type.is_none() {
         return Err(ProtocolError::MissingParameter("issued_token_type").into());

@@ -47,7 +47,7 @@ use url::Url;
 
 use crate::error::{Error, ProtocolError, Result};
 use crate::form::encode_form;
-use crate::json_object::JsonObject;
+use crate::json_object::{JsonObject, Members, NoMembers};
 
 /// Largest response body the parsers accept, in bytes. Token, error, introspection and metadata
 /// documents are far smaller; the limit bounds the work a hostile server can cause.
@@ -183,22 +183,21 @@ pub(crate) fn read_json_response(
     resp: &Response<Vec<u8>>,
     check: ContentTypeCheck,
 ) -> Result<Map<String, Value>> {
-    Ok(read_json_object(resp, check, &[])?.take_extra())
+    Ok(read_json_object::<NoMembers, 0>(resp, check)?.take_extra())
 }
 
-/// [`read_json_response`] into a [`JsonObject`] with the registered members `names`.
-pub(crate) fn read_json_object<'a, const N: usize>(
+/// [`read_json_response`] into a [`JsonObject`] with the registered members `T`.
+pub(crate) fn read_json_object<'a, T: Members<N>, const N: usize>(
     resp: &'a Response<Vec<u8>>,
     check: ContentTypeCheck,
-    names: &'static [&'static str; N],
-) -> Result<JsonObject<'a, N>> {
+) -> Result<JsonObject<'a, T, N>> {
     check_size(resp)?;
     let status = resp.status();
     let json_typed = has_json_media_type(resp);
     if !status.is_success() {
         // Error bodies are only trusted when they are JSON objects with `error` (RFC 6749 §5.2).
         if json_typed || check == ContentTypeCheck::Any {
-            if let Ok(mut body) = JsonObject::parse(resp.body(), names) {
+            if let Ok(mut body) = JsonObject::<T, N>::parse(resp.body()) {
                 if let Some(err) = body.take_error(Some(status.as_u16()))? {
                     return Err(Error::Server(err));
                 }
@@ -216,7 +215,7 @@ pub(crate) fn read_json_object<'a, const N: usize>(
         }
         .into());
     }
-    let mut body = JsonObject::parse(resp.body(), names)?;
+    let mut body = JsonObject::parse(resp.body())?;
     if let Some(err) = body.take_error(Some(status.as_u16()))? {
         return Err(Error::Server(err));
     }
@@ -224,18 +223,17 @@ pub(crate) fn read_json_object<'a, const N: usize>(
 }
 
 /// A JSON document (no HTTP response around it) of at most [`MAX_RESPONSE_BYTES`], parsed
-/// strictly with the registered members `names`.
-pub(crate) fn parse_json_document<'a, const N: usize>(
+/// strictly with the registered members `T`.
+pub(crate) fn parse_json_document<'a, T: Members<N>, const N: usize>(
     body: &'a [u8],
-    names: &'static [&'static str; N],
-) -> Result<JsonObject<'a, N>> {
+) -> Result<JsonObject<'a, T, N>> {
     if body.len() > MAX_RESPONSE_BYTES {
         return Err(ProtocolError::TooLarge {
             limit: MAX_RESPONSE_BYTES,
         }
         .into());
     }
-    JsonObject::parse(body, names)
+    JsonObject::parse(body)
 }
 
 /// Whether the `Cache-Control` fields of `headers` hold `directive` (RFC 9111 §5.2: a
