@@ -13,7 +13,7 @@ use serde_json::json;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::form::encode_component;
+use crate::form::{ClientAuthParams, encode_component};
 use crate::metadata::AuthorizationServerMetadata;
 use crate::secret::{ClientSecret, random_jti};
 use crate::wire::{FormPost, check_endpoint, check_server_endpoint};
@@ -175,11 +175,13 @@ impl Client {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<()> {
-        match &self.auth {
+        // The body parameters of each method are a `ClientAuthParams`, the one place that
+        // names and orders them for clients and servers alike.
+        let params = match &self.auth {
             ClientAuthentication::None
             | ClientAuthentication::TlsClientAuth
             | ClientAuthentication::SelfSignedTlsClientAuth => {
-                post.param("client_id", &self.client_id);
+                ClientAuthParams::public(self.client_id.clone())
             }
             ClientAuthentication::ClientSecretBasic(secret) => {
                 // RFC 6749 §2.3.1: both are form-urlencoded before Basic encoding.
@@ -192,28 +194,33 @@ impl Client {
                     .map_err(|_| Error::Misuse("credentials do not fit a header"))?;
                 value.set_sensitive(true);
                 post.authorization = Some(value);
+                ClientAuthParams::none()
             }
             ClientAuthentication::ClientSecretPost(secret) => {
-                post.param("client_id", &self.client_id);
-                post.param("client_secret", secret.secret());
+                ClientAuthParams::secret_post(self.client_id.clone(), secret.clone())
             }
             ClientAuthentication::ClientSecretJwt { secret, algorithm } => {
                 let key = SigningKey::hmac(*algorithm, secret.secret().as_bytes(), self.provider)?;
-                let assertion = self.client_assertion(&key, server, now, rng)?;
-                self.add_assertion(post, &assertion);
+                self.assertion_params(self.client_assertion(&key, server, now, rng)?)
             }
             ClientAuthentication::PrivateKeyJwt(signer) => {
-                let assertion = self.client_assertion(signer.as_ref(), server, now, rng)?;
-                self.add_assertion(post, &assertion);
+                self.assertion_params(self.client_assertion(signer.as_ref(), server, now, rng)?)
             }
+        };
+        let mut pairs = Vec::with_capacity(ClientAuthParams::NAMES.len());
+        params.push_pairs(&mut pairs);
+        for (name, value) in pairs {
+            post.param(name, value);
         }
         Ok(())
     }
 
-    fn add_assertion(&self, post: &mut FormPost, assertion: &str) {
-        post.param("client_id", &self.client_id);
-        post.param("client_assertion_type", JWT_BEARER_CLIENT_ASSERTION_TYPE);
-        post.param("client_assertion", assertion);
+    fn assertion_params(&self, assertion: String) -> ClientAuthParams {
+        ClientAuthParams::assertion(
+            Some(self.client_id.clone()),
+            JWT_BEARER_CLIENT_ASSERTION_TYPE,
+            assertion,
+        )
     }
 
     /// Builds an RFC 7523 §2.2 client assertion: `iss` = `sub` = `client_id`, `aud`, a random
