@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ErrorCode, Result};
 use crate::form::{ClientAuthParams, FormParams, encode_form, parse_scope};
-use crate::json_object::{JsonObject, Members, json_members};
+use crate::json_object::{JsonObject, json_members};
 use crate::secret::DeviceCode;
 use crate::token::{TokenRequest, TokenResponse, TokenResponseOptions, parse_token_response};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_scope_token};
@@ -187,7 +187,7 @@ impl DeviceAuthorizationResponse {
 
     /// The JSON body; `interval` is always written, so a reader needs no default.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&DeviceAuthorizationMembers::NAMES);
+        let mut w = JsonWriter::new();
         w.string("device_code", Some(self.device_code.secret()));
         w.string("user_code", Some(&self.user_code));
         w.string("verification_uri", Some(&self.verification_uri));

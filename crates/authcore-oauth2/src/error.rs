@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use authcore_jose::UnixTime;
 
-use crate::json_object::{Members, json_members};
+use crate::json_object::json_members;
 use crate::wire_write::{JsonWriter, json_http_response};
 
 /// Everything that can go wrong in `authcore-oauth2`, grouped by who is at fault.
@@ -430,7 +430,7 @@ impl ErrorResponse {
     /// The JSON body (RFC 6749 §5.2): `error`, and `error_description`, `error_uri` and
     /// extension members when present. The status is not part of it.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&ErrorMembers::NAMES);
+        let mut w = JsonWriter::new();
         w.string("error", Some(self.error.as_str()));
         w.string("error_description", self.error_description.as_deref());
         w.string("error_uri", self.error_uri.as_deref());

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ProtocolError, Result, SecurityError};
 use crate::form::{ClientAuthParams, FormParams, encode_form};
-use crate::json_object::{JsonObject, Member, Members, json_members};
+use crate::json_object::{JsonObject, Member, json_members};
 use crate::wire::{self, ContentTypeCheck, FormPost};
 use crate::wire_write::{JsonWriter, json_http_response};
 
@@ -403,7 +403,7 @@ impl IntrospectionResponse {
     /// The JSON body (RFC 7662 §2.2): absent members omitted, times as numbers, `scope`
     /// space-delimited, a single `aud` as a string.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&IntrospectionMembers::NAMES);
+        let mut w = JsonWriter::new();
         w.bool("active", Some(self.active));
         w.scope("scope", self.scope.as_deref());
         w.string("client_id", self.client_id.as_deref());

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::error::{Error, ProtocolError, Result, SecurityError};
-use crate::json_object::{JsonObject, Members, NoMembers, json_members};
+use crate::json_object::{JsonObject, NoMembers, json_members};
 use crate::wire::{self, ContentTypeCheck};
 use crate::wire_write::JsonWriter;
 
@@ -196,7 +196,7 @@ impl AuthorizationServerMetadata {
     }
 
     fn writer(&self) -> JsonWriter {
-        let mut w = JsonWriter::new(&MetadataMembers::NAMES);
+        let mut w = JsonWriter::new();
         w.string("issuer", Some(&self.issuer));
         for (name, v) in [
             ("authorization_endpoint", &self.authorization_endpoint),

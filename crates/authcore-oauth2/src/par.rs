@@ -5,7 +5,7 @@ use http::{Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::json_object::{JsonObject, Members, json_members};
+use crate::json_object::{JsonObject, json_members};
 use crate::wire::{self, ContentTypeCheck};
 use crate::wire_write::{JsonWriter, json_http_response};
 
@@ -38,7 +38,7 @@ impl PushedAuthorizationResponse {
 
     /// The JSON body.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&ParMembers::NAMES);
+        let mut w = JsonWriter::new();
         w.string("request_uri", Some(&self.request_uri));
         w.u64("expires_in", Some(self.expires_in));
         w.extra(&self.extra);

@@ -133,7 +133,7 @@ impl ClientMetadata {
 
     /// The JSON body of a registration request (RFC 7591 §3.1).
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&ClientInformationMembers::NAMES);
+        let mut w = JsonWriter::new();
         self.write(&mut w);
         w.finish()
     }
@@ -269,7 +269,7 @@ impl ClientInformationResponse {
 
     /// The JSON body.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&ClientInformationMembers::NAMES);
+        let mut w = JsonWriter::new();
         w.string("client_id", Some(&self.client_id));
         w.string(
             "client_secret",

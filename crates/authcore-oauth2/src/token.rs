@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ProtocolError, Result, SecurityError};
 use crate::form::{ClientAuthParams, FormParams, encode_form, parse_scope};
-use crate::json_object::{JsonObject, Member, Members, json_members};
+use crate::json_object::{JsonObject, Member, json_members};
 use crate::secret::{
     AccessToken, AuthorizationCode, DeviceCode, IdToken, Password, PkceCodeVerifier, RefreshToken,
 };
@@ -649,7 +649,7 @@ impl TokenResponse {
         self
     }
 
-    /// Adds an extension member. A registered name is ignored when serializing: the typed
+    /// Adds an extension member. The name of a typed field is ignored when serializing: the
     /// field decides.
     pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
         self.extra.insert(name.into(), value);
@@ -664,7 +664,7 @@ impl TokenResponse {
     /// The JSON body (RFC 6749 §5.1): absent members omitted, `expires_in` a number, `scope`
     /// space-delimited.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut w = JsonWriter::new(&TokenResponseMembers::NAMES);
+        let mut w = JsonWriter::new();
         w.string("access_token", Some(self.access_token.secret()));
         w.string("token_type", Some(self.token_type.as_str()));
         w.u64("expires_in", self.expires_in);

@@ -5,49 +5,51 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderName, PRAGMA, WWW_AUTHENTI
 use http::{HeaderValue, Response, StatusCode};
 use serde_json::{Map, Value};
 
-/// Builds one JSON object. The registered members of the type are written by name; extension
-/// members are added last and never replace a registered one, so a typed field always
-/// decides what its member says.
+/// Builds one JSON object. The members a type has fields for are written by name, present or
+/// not; extension members are added last and never replace one of those, so a typed field
+/// always decides what its member says (an absent field is an absent member).
 pub(crate) struct JsonWriter {
-    registered: &'static [&'static str],
+    typed: Vec<&'static str>,
     map: Map<String, Value>,
 }
 
 impl JsonWriter {
-    pub(crate) fn new(registered: &'static [&'static str]) -> Self {
+    pub(crate) fn new() -> Self {
         JsonWriter {
-            registered,
+            typed: Vec::new(),
             map: Map::new(),
         }
     }
 
-    pub(crate) fn value(&mut self, name: &str, value: Option<Value>) {
+    pub(crate) fn value(&mut self, name: &'static str, value: Option<Value>) {
+        self.typed.push(name);
         if let Some(v) = value {
             self.map.insert(name.to_owned(), v);
         }
     }
 
-    pub(crate) fn string(&mut self, name: &str, value: Option<&str>) {
+    pub(crate) fn string(&mut self, name: &'static str, value: Option<&str>) {
         self.value(name, value.map(|v| Value::String(v.to_owned())));
     }
 
-    pub(crate) fn u64(&mut self, name: &str, value: Option<u64>) {
+    pub(crate) fn u64(&mut self, name: &'static str, value: Option<u64>) {
         self.value(name, value.map(Value::from));
     }
 
-    pub(crate) fn bool(&mut self, name: &str, value: Option<bool>) {
+    pub(crate) fn bool(&mut self, name: &'static str, value: Option<bool>) {
         self.value(name, value.map(Value::Bool));
     }
 
     /// A boolean whose absence means `false` (RFC 8414 §2, RFC 9126 §5): written only when
     /// `true`.
-    pub(crate) fn flag(&mut self, name: &str, value: bool) {
+    pub(crate) fn flag(&mut self, name: &'static str, value: bool) {
+        self.typed.push(name);
         if value {
             self.map.insert(name.to_owned(), Value::Bool(true));
         }
     }
 
-    pub(crate) fn strings(&mut self, name: &str, value: Option<&[String]>) {
+    pub(crate) fn strings(&mut self, name: &'static str, value: Option<&[String]>) {
         self.value(
             name,
             value.map(|v| Value::Array(v.iter().cloned().map(Value::String).collect())),
@@ -55,18 +57,18 @@ impl JsonWriter {
     }
 
     /// A space-delimited list (`scope`, RFC 6749 §3.3).
-    pub(crate) fn scope(&mut self, name: &str, value: Option<&[String]>) {
+    pub(crate) fn scope(&mut self, name: &'static str, value: Option<&[String]>) {
         self.value(name, value.map(|v| Value::String(v.join(" "))));
     }
 
-    pub(crate) fn object(&mut self, name: &str, value: Option<&Map<String, Value>>) {
+    pub(crate) fn object(&mut self, name: &'static str, value: Option<&Map<String, Value>>) {
         self.value(name, value.map(|v| Value::Object(v.clone())));
     }
 
-    /// Extension members, skipping registered names and names already written.
+    /// Extension members, skipping the names of typed fields.
     pub(crate) fn extra(&mut self, extra: &Map<String, Value>) {
         for (k, v) in extra {
-            if !self.registered.contains(&k.as_str()) && !self.map.contains_key(k) {
+            if !self.typed.contains(&k.as_str()) {
                 self.map.insert(k.clone(), v.clone());
             }
         }

@@ -296,19 +296,100 @@ proptest! {
 
     #[test]
     fn wire_parsers_never_panic(body in proptest::collection::vec(any::<u8>(), 0..200)) {
-        let _ = TokenResponse::from_json(&body);
-        let _ = ErrorResponse::from_json(&body);
-        let _ = IntrospectionResponse::from_json(&body);
-        let _ = DeviceAuthorizationResponse::from_json(&body);
-        let _ = PushedAuthorizationResponse::from_json(&body);
-        let _ = AuthorizationServerMetadata::parse_json(&body);
-        let _ = ClientMetadata::from_json(&body);
-        let _ = ClientInformationResponse::from_json(&body);
-        let _ = TokenRequest::from_form(&body);
-        let _ = TokenHintRequest::from_form(&body);
-        let _ = DeviceAuthorizationRequest::from_form(&body);
+        authcore_oauth2::fuzzing::fuzz_wire_messages(&body);
+    }
+
+    /// Objects made of registered member names with values of every JSON type, and forms of
+    /// registered parameter names: the parsers' typed paths, and the write-back check.
+    #[test]
+    fn registered_members_of_any_type_write_back(
+        members in proptest::collection::vec((0usize..NAMES.len(), 0usize..VALUES.len()), 0..8),
+        form in proptest::collection::vec((0usize..PARAMS.len(), "[a-z:]{1,6}"), 0..6),
+    ) {
+        let body = format!(
+            "{{{}}}",
+            members.iter().map(|(n, v)| format!("\"{}\":{}", NAMES[*n], VALUES[*v])).collect::<Vec<_>>().join(",")
+        );
+        authcore_oauth2::fuzzing::fuzz_wire_messages(body.as_bytes());
+        let form = encode_form(form.iter().map(|(n, v)| (PARAMS[*n], v.as_str())));
+        authcore_oauth2::fuzzing::fuzz_wire_messages(form.as_bytes());
     }
 }
+
+const NAMES: &[&str] = &[
+    "access_token",
+    "token_type",
+    "expires_in",
+    "refresh_token",
+    "scope",
+    "id_token",
+    "issued_token_type",
+    "error",
+    "error_description",
+    "error_uri",
+    "active",
+    "aud",
+    "exp",
+    "client_id",
+    "device_code",
+    "user_code",
+    "verification_uri",
+    "interval",
+    "request_uri",
+    "issuer",
+    "jwks_uri",
+    "jwks",
+    "mtls_endpoint_aliases",
+    "scopes_supported",
+    "require_signed_request_object",
+    "token_endpoint_auth_signing_alg_values_supported",
+    "redirect_uris",
+    "client_secret",
+    "client_secret_expires_at",
+    "x",
+];
+
+const VALUES: &[&str] = &[
+    r#""a""#,
+    r#""Bearer""#,
+    r#""none""#,
+    r#""a b""#,
+    "3600",
+    "0",
+    "-1",
+    "1.5",
+    "true",
+    "null",
+    "[]",
+    r#"["none"]"#,
+    r#"["a",1]"#,
+    "{}",
+    r#"{"k":"v"}"#,
+];
+
+const PARAMS: &[&str] = &[
+    "grant_type",
+    "code",
+    "refresh_token",
+    "username",
+    "password",
+    "device_code",
+    "subject_token",
+    "subject_token_type",
+    "actor_token",
+    "actor_token_type",
+    "assertion",
+    "scope",
+    "resource",
+    "audience",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+    "token",
+    "token_type_hint",
+    "x",
+];
 
 fn protocol(e: Error) -> ProtocolError {
     match e {
