@@ -19,6 +19,16 @@
 //!   (device polling, DPoP nonce retry, PAR then redirect)
 //! ```
 //!
+//! ## Wire types for both sides
+//!
+//! The back-channel messages themselves — token request and response, error response,
+//! introspection, revocation, device authorization, PAR response, RFC 8414 metadata, RFC 7591
+//! registration — are side-neutral types gathered in [`wire`]: built with constructors,
+//! serialized exactly as their RFCs say, strictly parsed, and turned into the
+//! `http::Response` a server sends. The client functions (`parse_token_response`, ...) are a
+//! strict wire parse followed by the client's own policy ([`TokenResponseOptions`], the
+//! expected issuer).
+//!
 //! ## Authorization code with PKCE
 //!
 //! ```
