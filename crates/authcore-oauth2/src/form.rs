@@ -136,8 +136,9 @@ pub(crate) fn parse_scope(value: &str) -> Result<Vec<String>> {
 /// `client_assertion` (RFC 7521 §4.2, RFC 7523 §2.2). HTTP Basic and mutual TLS
 /// authentication travel outside the form and are not here.
 ///
-/// `Debug` redacts the secret and the assertion.
-#[derive(Clone, PartialEq, Eq, Default)]
+/// `Debug` redacts the secret and the assertion; `==` compares the secret and the assertion
+/// in constant time.
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct ClientAuthParams {
     /// `client_id`.
@@ -163,6 +164,21 @@ impl fmt::Debug for ClientAuthParams {
             .finish()
     }
 }
+
+impl PartialEq for ClientAuthParams {
+    fn eq(&self, other: &Self) -> bool {
+        let assertions_equal = match (&self.client_assertion, &other.client_assertion) {
+            (Some(a), Some(b)) => authcore_jose::constant_time_eq(a.as_bytes(), b.as_bytes()),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        // Evaluated in full, so the time does not tell which part differs.
+        let public_equal = self.client_id == other.client_id
+            && self.client_assertion_type == other.client_assertion_type;
+        (self.client_secret == other.client_secret) & assertions_equal & public_equal
+    }
+}
+
+impl Eq for ClientAuthParams {}
 
 impl ClientAuthParams {
     /// The parameter names, in the order they are written.

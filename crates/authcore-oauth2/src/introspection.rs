@@ -39,8 +39,9 @@ impl TokenTypeHint {
 /// client's authentication. [`RevocationRequest`] and [`IntrospectionRequest`] name its two
 /// uses.
 ///
-/// `Debug` redacts the token and the client's secrets.
-#[derive(Clone, PartialEq, Eq)]
+/// `Debug` redacts the token and the client's secrets; `==` compares the form bodies in
+/// constant time.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct TokenHintRequest {
     /// `token`: the token itself.
@@ -72,6 +73,14 @@ impl fmt::Debug for TokenHintRequest {
             .finish()
     }
 }
+
+impl PartialEq for TokenHintRequest {
+    fn eq(&self, other: &Self) -> bool {
+        authcore_jose::constant_time_eq(self.to_form().as_bytes(), other.to_form().as_bytes())
+    }
+}
+
+impl Eq for TokenHintRequest {}
 
 impl TokenHintRequest {
     /// A request about `token`, with an optional hint, and no client parameters yet.

@@ -48,9 +48,9 @@ pub mod token_type_uri {
 /// server reads one with [`TokenRequest::from_form`]. [`TokenRequest::to_form`] is the body
 /// without the HTTP request around it.
 ///
-/// `Debug` shows parameter names only: values include codes, tokens and passwords.
+/// `Debug` shows parameter names only: values include codes, tokens and passwords; `==`
+/// compares the form bodies in constant time.
 #[must_use]
-#[derive(PartialEq, Eq)]
 pub struct TokenRequest {
     grant_type: String,
     params: Vec<(String, String)>,
@@ -73,6 +73,14 @@ impl fmt::Debug for TokenRequest {
             .finish()
     }
 }
+
+impl PartialEq for TokenRequest {
+    fn eq(&self, other: &Self) -> bool {
+        authcore_jose::constant_time_eq(self.to_form().as_bytes(), other.to_form().as_bytes())
+    }
+}
+
+impl Eq for TokenRequest {}
 
 impl TokenRequest {
     fn new(grant_type: &str) -> Self {

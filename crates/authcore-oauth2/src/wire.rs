@@ -137,9 +137,10 @@ fn is_json_media_type(m: &str) -> bool {
     m == JSON || (m.starts_with("application/") && m.ends_with("+json"))
 }
 
-/// Whether the response's media type (see [`media_type`]) is JSON, `application/json` or
-/// `application/*+json`, compared case-insensitively without allocating.
-fn has_json_media_type(resp: &Response<Vec<u8>>) -> bool {
+/// Whether the response's `Content-Type` is JSON: `application/json` or `application/*+json`
+/// (RFC 6838 §4.2.8), parameters ignored, compared case-insensitively without allocating. The
+/// one rule every JSON response of this crate and the crates above it is held to.
+pub fn has_json_content_type(resp: &Response<Vec<u8>>) -> bool {
     let Some(v) = resp.headers().get(CONTENT_TYPE) else {
         return false;
     };
@@ -193,7 +194,7 @@ pub(crate) fn read_json_object<'a, T: Members<N>, const N: usize>(
 ) -> Result<JsonObject<'a, T, N>> {
     check_size(resp)?;
     let status = resp.status();
-    let json_typed = has_json_media_type(resp);
+    let json_typed = has_json_content_type(resp);
     if !status.is_success() {
         // Error bodies are only trusted when they are JSON objects with `error` (RFC 6749 §5.2).
         if json_typed || check == ContentTypeCheck::Any {
@@ -441,15 +442,15 @@ mod tests {
         ] {
             let r = resp(200, Some(ct), "{}");
             let expected = media_type(&r).as_deref().is_some_and(is_json_media_type);
-            assert_eq!(has_json_media_type(&r), expected, "{ct:?}");
+            assert_eq!(has_json_content_type(&r), expected, "{ct:?}");
         }
-        assert!(!has_json_media_type(&resp(200, None, "{}")));
+        assert!(!has_json_content_type(&resp(200, None, "{}")));
         let mut r = resp(200, None, "{}");
         r.headers_mut().insert(
             CONTENT_TYPE,
             HeaderValue::from_bytes(b"application/json\xe9").unwrap(),
         );
-        assert!(!has_json_media_type(&r));
+        assert!(!has_json_content_type(&r));
     }
 
     #[test]

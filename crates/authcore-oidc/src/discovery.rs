@@ -628,19 +628,7 @@ pub fn parse_discovery_response(
         }
         .into());
     }
-    let json = resp
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
-    if !json {
+    if !authcore_oauth2::wire::has_json_content_type(resp) {
         return Err(authcore_oauth2::ProtocolError::ContentType {
             expected: "application/json",
             received: resp
