@@ -110,13 +110,19 @@ impl TokenHintRequest {
 
     /// The form body.
     pub fn to_form(&self) -> String {
+        encode_form(self.pairs())
+    }
+
+    /// The body parameters in order: `token`, `token_type_hint`, the client parameters, the
+    /// others.
+    fn pairs(&self) -> Vec<(&str, &str)> {
         let mut pairs: Vec<(&str, &str)> = vec![("token", &self.token)];
         if let Some(h) = &self.token_type_hint {
             pairs.push(("token_type_hint", h));
         }
         self.client.push_pairs(&mut pairs);
         pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        encode_form(pairs)
+        pairs
     }
 
     /// Parses a form body strictly: `token` required, no parameter repeated.
@@ -153,8 +159,9 @@ fn token_post(
     rng: &dyn SecureRandom,
 ) -> Result<FormPost> {
     let mut post = FormPost::new(endpoint);
-    post.param("token", token);
-    post.param_opt("token_type_hint", hint.map(TokenTypeHint::as_str));
+    for (k, v) in TokenHintRequest::new(token, hint).pairs() {
+        post.param(k, v);
+    }
     client.authenticate(&mut post, server, now, rng)?;
     Ok(post)
 }

@@ -255,14 +255,20 @@ impl TokenRequest {
     /// client parameters.
     pub fn to_form(&self) -> String {
         let scope = self.scopes.join(" ");
+        encode_form(self.pairs(&scope))
+    }
+
+    /// The body parameters in order, with `scope` already joined: the one place that orders
+    /// them, for [`TokenRequest::to_form`] and the client's request alike.
+    fn pairs<'a>(&'a self, scope: &'a str) -> Vec<(&'a str, &'a str)> {
         let mut pairs: Vec<(&str, &str)> = vec![("grant_type", &self.grant_type)];
         pairs.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        if !self.scopes.is_empty() {
-            pairs.push(("scope", &scope));
+        if !scope.is_empty() {
+            pairs.push(("scope", scope));
         }
         pairs.extend(self.resources.iter().map(|r| ("resource", r.as_str())));
         self.client.push_pairs(&mut pairs);
-        encode_form(pairs)
+        pairs
     }
 
     /// Parses a token request body strictly, as a token endpoint reads it: no parameter
@@ -346,19 +352,8 @@ impl TokenRequest {
             check_resource(r)?;
         }
         let mut post = FormPost::new(endpoint);
-        post.param("grant_type", &self.grant_type);
-        for (k, v) in &self.params {
-            post.param(k, v);
-        }
-        if !self.scopes.is_empty() {
-            post.param("scope", &self.scopes.join(" "));
-        }
-        for r in &self.resources {
-            post.param("resource", r);
-        }
-        let mut client_params = Vec::new();
-        self.client.push_pairs(&mut client_params);
-        for (k, v) in client_params {
+        let scope = self.scopes.join(" ");
+        for (k, v) in self.pairs(&scope) {
             post.param(k, v);
         }
         client.authenticate(&mut post, server, now, rng)?;

@@ -82,12 +82,6 @@ impl FormPost {
         self.params.push((name.to_owned(), value.to_owned()));
     }
 
-    pub(crate) fn param_opt(&mut self, name: &str, value: Option<&str>) {
-        if let Some(v) = value {
-            self.param(name, v);
-        }
-    }
-
     pub(crate) fn has_param(&self, name: &str) -> bool {
         self.params.iter().any(|(k, _)| k == name)
     }
