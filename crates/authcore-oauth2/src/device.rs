@@ -64,16 +64,25 @@ impl DeviceAuthorizationRequest {
         }
     }
 
-    /// The form body (`application/x-www-form-urlencoded`).
+    /// The form body (`application/x-www-form-urlencoded`): the client parameters, `scope`,
+    /// the others (the order of the RFC 8628 §3.1 example).
     pub fn to_form(&self) -> String {
-        let mut pairs: Vec<(&str, &str)> = Vec::new();
         let scope = self.scope.join(" ");
-        if !self.scope.is_empty() {
-            pairs.push(("scope", &scope));
-        }
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
         self.client.push_pairs(&mut pairs);
-        pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        pairs.extend(self.pairs_after_client(&scope));
         encode_form(pairs)
+    }
+
+    /// The parameters after the client's, with `scope` already joined; shared with the
+    /// client's request, whose client parameters come from its [`Client`].
+    fn pairs_after_client<'a>(&'a self, scope: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if !scope.is_empty() {
+            pairs.push(("scope", scope));
+        }
+        pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        pairs
     }
 
     /// Parses a form body strictly: no parameter repeated (RFC 6749 §3.1), scope tokens of the
@@ -117,8 +126,14 @@ pub fn build_device_authorization_request(
     for s in scopes {
         check_scope_token(s)?;
     }
-    if !scopes.is_empty() {
-        post.param("scope", &scopes.join(" "));
+    let request = DeviceAuthorizationRequest {
+        scope: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        client: ClientAuthParams::none(),
+        extra: Vec::new(),
+    };
+    let scope = request.scope.join(" ");
+    for (k, v) in request.pairs_after_client(&scope) {
+        post.param(k, v);
     }
     post.into_request()
 }

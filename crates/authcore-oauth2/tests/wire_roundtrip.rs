@@ -664,3 +664,52 @@ fn registration_request_is_a_json_post() {
         ErrorCode::InvalidClientMetadata
     );
 }
+
+#[test]
+fn client_policy_sits_on_top_of_the_strict_wire_parse() {
+    let resp = |body: &str| {
+        http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    };
+    // An unregistered token type is a valid message; whether a client can use it is policy.
+    let body = r#"{"access_token":"a","token_type":"mac"}"#;
+    assert_eq!(
+        TokenResponse::from_json(body.as_bytes())
+            .unwrap()
+            .token_type,
+        TokenType::Other("mac".into())
+    );
+    assert_eq!(
+        parse_token_response(&resp(body), &TokenResponseOptions::new()),
+        Err(ProtocolError::UnusableTokenType("mac".into()).into())
+    );
+    assert!(
+        parse_token_response(
+            &resp(body),
+            &TokenResponseOptions::new().accept_token_type("MAC")
+        )
+        .is_ok()
+    );
+    // A string `expires_in` breaks RFC 6749 §5.1; a client may opt in to the quirk.
+    let body = r#"{"access_token":"a","token_type":"Bearer","expires_in":"3600"}"#;
+    assert!(TokenResponse::from_json(body.as_bytes()).is_err());
+    let quirk = TokenResponseOptions::new().accept_expires_in_as_string();
+    assert_eq!(
+        parse_token_response(&resp(body), &quirk)
+            .unwrap()
+            .expires_in,
+        Some(3600)
+    );
+    // The metadata issuer: the wire parse reads it, the client compares it.
+    let doc = br#"{"issuer":"https://a.example"}"#;
+    assert!(AuthorizationServerMetadata::parse_json(doc).is_ok());
+    assert!(matches!(
+        AuthorizationServerMetadata::from_json(doc, "https://b.example"),
+        Err(Error::Security(
+            SecurityError::MetadataIssuerMismatch { .. }
+        ))
+    ));
+}
