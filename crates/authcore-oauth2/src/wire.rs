@@ -26,6 +26,10 @@
 //! | client registration (RFC 7591) | [`ClientMetadata`] / [`ClientInformationResponse`] | JSON |
 //! | client authentication parameters (RFC 6749 §2.3.1, RFC 7521 §4.2) | [`ClientAuthParams`] | form |
 //!
+//! OpenID provider metadata (OpenID Connect Discovery 1.0 §3) builds on
+//! [`AuthorizationServerMetadata`] in authcore-oidc (`ProviderMetadata`). The authorization
+//! request and response, a front-channel exchange, live with the authorization request.
+//!
 //! The crate-private half of this module holds the HTTP helpers every endpoint shares: form
 //! POST requests and bounded JSON responses.
 
