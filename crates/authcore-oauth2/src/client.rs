@@ -13,10 +13,10 @@ use serde_json::json;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::form::encode_component;
+use crate::form::{ClientAuthParams, encode_component};
 use crate::metadata::AuthorizationServerMetadata;
 use crate::secret::{ClientSecret, random_jti};
-use crate::wire::{FormPost, check_endpoint};
+use crate::wire::{FormPost, check_endpoint, check_server_endpoint};
 
 /// The `client_assertion_type` of JWT client authentication (RFC 7523 §2.2).
 pub const JWT_BEARER_CLIENT_ASSERTION_TYPE: &str =
@@ -175,11 +175,13 @@ impl Client {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<()> {
-        match &self.auth {
+        // The body parameters of each method are a `ClientAuthParams`, the one place that
+        // names and orders them for clients and servers alike.
+        let params = match &self.auth {
             ClientAuthentication::None
             | ClientAuthentication::TlsClientAuth
             | ClientAuthentication::SelfSignedTlsClientAuth => {
-                post.param("client_id", &self.client_id);
+                ClientAuthParams::public(self.client_id.clone())
             }
             ClientAuthentication::ClientSecretBasic(secret) => {
                 // RFC 6749 §2.3.1: both are form-urlencoded before Basic encoding.
@@ -192,28 +194,33 @@ impl Client {
                     .map_err(|_| Error::Misuse("credentials do not fit a header"))?;
                 value.set_sensitive(true);
                 post.authorization = Some(value);
+                ClientAuthParams::none()
             }
             ClientAuthentication::ClientSecretPost(secret) => {
-                post.param("client_id", &self.client_id);
-                post.param("client_secret", secret.secret());
+                ClientAuthParams::secret_post(self.client_id.clone(), secret.clone())
             }
             ClientAuthentication::ClientSecretJwt { secret, algorithm } => {
                 let key = SigningKey::hmac(*algorithm, secret.secret().as_bytes(), self.provider)?;
-                let assertion = self.client_assertion(&key, server, now, rng)?;
-                self.add_assertion(post, &assertion);
+                self.assertion_params(self.client_assertion(&key, server, now, rng)?)
             }
             ClientAuthentication::PrivateKeyJwt(signer) => {
-                let assertion = self.client_assertion(signer.as_ref(), server, now, rng)?;
-                self.add_assertion(post, &assertion);
+                self.assertion_params(self.client_assertion(signer.as_ref(), server, now, rng)?)
             }
+        };
+        let mut pairs = Vec::with_capacity(ClientAuthParams::NAMES.len());
+        params.push_pairs(&mut pairs);
+        for (name, value) in pairs {
+            post.param(name, value);
         }
         Ok(())
     }
 
-    fn add_assertion(&self, post: &mut FormPost, assertion: &str) {
-        post.param("client_id", &self.client_id);
-        post.param("client_assertion_type", JWT_BEARER_CLIENT_ASSERTION_TYPE);
-        post.param("client_assertion", assertion);
+    fn assertion_params(&self, assertion: String) -> ClientAuthParams {
+        ClientAuthParams::assertion(
+            Some(self.client_id.clone()),
+            JWT_BEARER_CLIENT_ASSERTION_TYPE,
+            assertion,
+        )
     }
 
     /// Builds an RFC 7523 §2.2 client assertion: `iss` = `sub` = `client_id`, `aud`, a random
@@ -301,16 +308,30 @@ impl AuthorizationServer {
     }
 
     /// The server described by a validated metadata document.
+    ///
+    /// An endpoint that is not `https` (or `http` to a loopback host) is the server's fault:
+    /// [`ProtocolError::InvalidEndpoint`](crate::ProtocolError::InvalidEndpoint) naming the
+    /// metadata member.
     pub fn from_metadata(m: &AuthorizationServerMetadata) -> Result<Self> {
-        let opt = |u: &Option<String>| u.as_deref().map(check_endpoint).transpose();
+        let opt = |u: &Option<String>, name| {
+            u.as_deref()
+                .map(|u| check_server_endpoint(u, name))
+                .transpose()
+        };
         Ok(AuthorizationServer {
             issuer: Some(m.issuer.clone()),
-            authorization_endpoint: opt(&m.authorization_endpoint)?,
-            token_endpoint: opt(&m.token_endpoint)?,
-            par_endpoint: opt(&m.pushed_authorization_request_endpoint)?,
-            device_authorization_endpoint: opt(&m.device_authorization_endpoint)?,
-            revocation_endpoint: opt(&m.revocation_endpoint)?,
-            introspection_endpoint: opt(&m.introspection_endpoint)?,
+            authorization_endpoint: opt(&m.authorization_endpoint, "authorization_endpoint")?,
+            token_endpoint: opt(&m.token_endpoint, "token_endpoint")?,
+            par_endpoint: opt(
+                &m.pushed_authorization_request_endpoint,
+                "pushed_authorization_request_endpoint",
+            )?,
+            device_authorization_endpoint: opt(
+                &m.device_authorization_endpoint,
+                "device_authorization_endpoint",
+            )?,
+            revocation_endpoint: opt(&m.revocation_endpoint, "revocation_endpoint")?,
+            introspection_endpoint: opt(&m.introspection_endpoint, "introspection_endpoint")?,
             iss_parameter_supported: m.authorization_response_iss_parameter_supported,
             require_par: m.require_pushed_authorization_requests,
         })
@@ -338,7 +359,7 @@ impl AuthorizationServer {
             ("introspection_endpoint", &mut server.introspection_endpoint),
         ] {
             if let Some(alias) = m.mtls_endpoint_alias(name)? {
-                *slot = Some(check_endpoint(alias)?);
+                *slot = Some(check_server_endpoint(alias, "mtls_endpoint_aliases")?);
             }
         }
         Ok(server)

@@ -1,5 +1,7 @@
 //! The device authorization grant (RFC 8628) as a state machine.
 
+use core::fmt;
+
 use authcore_jose::{SecureRandom, UnixTime};
 use http::header::RETRY_AFTER;
 use http::{Request, Response, StatusCode};
@@ -7,15 +9,104 @@ use serde_json::{Map, Value};
 
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ErrorCode, ProtocolError, Result};
+use crate::form::{ClientAuthParams, FormParams, encode_form, parse_scope};
+use crate::json_object::{JsonObject, json_members};
 use crate::secret::DeviceCode;
 use crate::token::{TokenRequest, TokenResponse, TokenResponseOptions, parse_token_response};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_scope_token};
+use crate::wire_write::{JsonWriter, json_http_response};
 
 /// Polling interval when the server gives none (RFC 8628 §3.2).
 pub const DEFAULT_DEVICE_POLL_INTERVAL: u64 = 5;
 
 /// Seconds added to the interval on `slow_down` (RFC 8628 §3.5).
 pub const SLOW_DOWN_INCREMENT: u64 = 5;
+
+/// A device authorization request (RFC 8628 §3.1): the requested `scope`, the client's
+/// `client_id` and authentication parameters, and extension parameters, as a client sends it
+/// and a server reads it.
+///
+/// `Debug` shows parameter names only: a client secret or assertion may be among them.
+#[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DeviceAuthorizationRequest {
+    /// The scope tokens requested (RFC 6749 §3.3).
+    pub scope: Vec<String>,
+    /// `client_id` and the client authentication parameters (RFC 6749 §2.3.1, RFC 7521 §4.2).
+    pub client: ClientAuthParams,
+    /// Every other parameter, in order.
+    pub extra: Vec<(String, String)>,
+}
+
+impl fmt::Debug for DeviceAuthorizationRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceAuthorizationRequest")
+            .field("scope", &self.scope)
+            .field("client", &self.client)
+            .field(
+                "extra",
+                &self.extra.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl DeviceAuthorizationRequest {
+    /// A request for `scope` by the public client `client_id`.
+    pub fn new<I, S>(client_id: impl Into<String>, scope: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        DeviceAuthorizationRequest {
+            scope: scope.into_iter().map(Into::into).collect(),
+            client: ClientAuthParams::public(client_id),
+            extra: Vec::new(),
+        }
+    }
+
+    /// The form body (`application/x-www-form-urlencoded`): the client parameters, `scope`,
+    /// the others (the order of the RFC 8628 §3.1 example).
+    pub fn to_form(&self) -> String {
+        let scope = self.scope.join(" ");
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        self.client.push_pairs(&mut pairs);
+        pairs.extend(self.pairs_after_client(&scope));
+        encode_form(pairs)
+    }
+
+    /// The parameters after the client's, with `scope` already joined; shared with the
+    /// client's request, whose client parameters come from its [`Client`].
+    fn pairs_after_client<'a>(&'a self, scope: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if !scope.is_empty() {
+            pairs.push(("scope", scope));
+        }
+        pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        pairs
+    }
+
+    /// Parses a form body strictly: no parameter repeated (RFC 6749 §3.1), scope tokens of the
+    /// RFC 6749 §3.3 syntax, the client authentication parameters consistent.
+    pub fn from_form(body: &[u8]) -> Result<Self> {
+        let params = FormParams::parse(body)?;
+        let scope = match params.get("scope") {
+            Some(s) => parse_scope(s)?,
+            None => Vec::new(),
+        };
+        let client = ClientAuthParams::from_params(&params)?;
+        let extra = params
+            .iter()
+            .filter(|(k, _)| *k != "scope" && !ClientAuthParams::NAMES.contains(k))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(DeviceAuthorizationRequest {
+            scope,
+            client,
+            extra,
+        })
+    }
+}
 
 /// Builds a device authorization request (RFC 8628 §3.1): `scope` and the client's
 /// authentication POSTed to the device authorization endpoint.
@@ -36,10 +127,27 @@ pub fn build_device_authorization_request(
     for s in scopes {
         check_scope_token(s)?;
     }
-    if !scopes.is_empty() {
-        post.param("scope", &scopes.join(" "));
+    let request = DeviceAuthorizationRequest {
+        scope: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        client: ClientAuthParams::none(),
+        extra: Vec::new(),
+    };
+    let scope = request.scope.join(" ");
+    for (k, v) in request.pairs_after_client(&scope) {
+        post.param(k, v);
     }
     post.into_request()
+}
+
+json_members! {
+    DeviceAuthorizationMembers[6] = [
+        "device_code",
+        "user_code",
+        "verification_uri",
+        "verification_uri_complete",
+        "expires_in",
+        "interval",
+    ];
 }
 
 /// The device authorization response (RFC 8628 §3.2).
@@ -62,37 +170,90 @@ pub struct DeviceAuthorizationResponse {
     pub extra: Map<String, Value>,
 }
 
+impl DeviceAuthorizationResponse {
+    /// A response with the required members and the default `interval` (RFC 8628 §3.2).
+    pub fn new(
+        device_code: DeviceCode,
+        user_code: impl Into<String>,
+        verification_uri: impl Into<String>,
+        expires_in: u64,
+    ) -> Self {
+        DeviceAuthorizationResponse {
+            device_code,
+            user_code: user_code.into(),
+            verification_uri: verification_uri.into(),
+            verification_uri_complete: None,
+            expires_in,
+            interval: DEFAULT_DEVICE_POLL_INTERVAL,
+            extra: Map::new(),
+        }
+    }
+
+    /// Sets `verification_uri_complete`.
+    pub fn with_verification_uri_complete(mut self, uri: impl Into<String>) -> Self {
+        self.verification_uri_complete = Some(uri.into());
+        self
+    }
+
+    /// Sets `interval`.
+    pub fn with_interval(mut self, secs: u64) -> Self {
+        self.interval = secs;
+        self
+    }
+
+    /// The JSON body; `interval` is always written, so a reader needs no default.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut w = JsonWriter::new();
+        w.string("device_code", Some(self.device_code.secret()));
+        w.string("user_code", Some(&self.user_code));
+        w.string("verification_uri", Some(&self.verification_uri));
+        w.string(
+            "verification_uri_complete",
+            self.verification_uri_complete.as_deref(),
+        );
+        w.u64("expires_in", Some(self.expires_in));
+        w.u64("interval", Some(self.interval));
+        w.extra(&self.extra);
+        w.finish()
+    }
+
+    /// The HTTP response: 200, JSON, `Cache-Control: no-store` (the device code is a
+    /// credential).
+    pub fn to_http_response(&self) -> Response<Vec<u8>> {
+        json_http_response(http::StatusCode::OK, self.to_json(), None)
+    }
+
+    /// Parses the JSON body strictly; an `error` member is [`Error::Server`].
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        let mut obj = wire::parse_json_document::<DeviceAuthorizationMembers, 6>(body)?;
+        if let Some(e) = obj.take_error(None)? {
+            return Err(Error::Server(e));
+        }
+        Self::read(&mut obj)
+    }
+
+    fn read(obj: &mut JsonObject<'_, DeviceAuthorizationMembers, 6>) -> Result<Self> {
+        Ok(DeviceAuthorizationResponse {
+            device_code: DeviceCode::new(obj.req_string("device_code")?),
+            user_code: obj.req_string("user_code")?,
+            verification_uri: obj.req_string("verification_uri")?,
+            verification_uri_complete: obj.opt_string("verification_uri_complete")?,
+            expires_in: obj.req_u64("expires_in")?,
+            interval: obj
+                .opt_u64("interval")?
+                .unwrap_or(DEFAULT_DEVICE_POLL_INTERVAL),
+            extra: obj.take_extra(),
+        })
+    }
+}
+
 /// Parses a device authorization response (RFC 8628 §3.2, errors as RFC 6749 §5.2).
 pub fn parse_device_authorization_response(
     resp: &Response<Vec<u8>>,
 ) -> Result<DeviceAuthorizationResponse> {
-    let mut obj = wire::read_json_response(resp, ContentTypeCheck::Json)?;
-    let device_code = DeviceCode::new(wire::req_string(&obj, "device_code")?);
-    let user_code = wire::req_string(&obj, "user_code")?;
-    let verification_uri = wire::req_string(&obj, "verification_uri")?;
-    let verification_uri_complete = wire::opt_string(&obj, "verification_uri_complete")?;
-    let expires_in =
-        wire::opt_u64(&obj, "expires_in")?.ok_or(ProtocolError::MissingParameter("expires_in"))?;
-    let interval = wire::opt_u64(&obj, "interval")?.unwrap_or(DEFAULT_DEVICE_POLL_INTERVAL);
-    for k in [
-        "device_code",
-        "user_code",
-        "verification_uri",
-        "verification_uri_complete",
-        "expires_in",
-        "interval",
-    ] {
-        obj.remove(k);
-    }
-    Ok(DeviceAuthorizationResponse {
-        device_code,
-        user_code,
-        verification_uri,
-        verification_uri_complete,
-        expires_in,
-        interval,
-        extra: obj,
-    })
+    DeviceAuthorizationResponse::read(
+        &mut wire::read_json_object::<DeviceAuthorizationMembers, 6>(resp, ContentTypeCheck::Json)?,
+    )
 }
 
 /// What the device flow wants next.

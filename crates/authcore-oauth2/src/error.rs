@@ -6,6 +6,9 @@ use serde_json::{Map, Value};
 
 use authcore_jose::UnixTime;
 
+use crate::json_object::json_members;
+use crate::wire_write::{JsonWriter, json_http_response};
+
 /// Everything that can go wrong in `authcore-oauth2`, grouped by who is at fault.
 ///
 /// - [`Error::Server`]: the server answered with an OAuth error response (RFC 6749 §4.1.2.1,
@@ -17,6 +20,7 @@ use authcore_jose::UnixTime;
 ///   document for another issuer...). Treat these as possible attacks.
 /// - [`Error::Misuse`]: the caller used the API in a way it does not allow.
 /// - [`Error::Jose`]: signing or verifying a JWT failed.
+/// - [`Error::Random`]: the caller's random source failed; nobody's message was wrong.
 /// - [`Error::DeviceCodeExpired`]: a device flow ran out of time.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -32,6 +36,10 @@ pub enum Error {
     /// A JOSE operation (signing an assertion, a request object or a DPoP proof; verifying a
     /// JWT introspection response) failed.
     Jose(authcore_jose::Error),
+    /// The caller's [`SecureRandom`](authcore_jose::SecureRandom) failed to produce the bytes
+    /// for a `state`, nonce, PKCE verifier or `jti`. Neither the peer nor the caller's use of
+    /// the API is at fault; retrying may succeed.
+    Random(authcore_jose::Error),
     /// The device code's lifetime (RFC 8628 §3.2 `expires_in`) is over: the flow ended
     /// without an answer and must be restarted.
     DeviceCodeExpired {
@@ -83,6 +91,17 @@ pub enum ProtocolError {
     /// [`TokenResponseOptions::require_cache_control_no_store`](crate::TokenResponseOptions::require_cache_control_no_store)).
     InvalidHeader {
         /// The header name.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An endpoint URL the server published (a metadata endpoint, an `mtls_endpoint_aliases`
+    /// entry, a `jwks_uri`, a claim source) is not usable: not an absolute URL, not `https`
+    /// (plain `http` is allowed only to a loopback host), or with a fragment (RFC 6749 §3.1,
+    /// §3.2; RFC 8414 §2). The server is at fault, unlike an endpoint the caller configured,
+    /// which is [`Error::Misuse`].
+    InvalidEndpoint {
+        /// The member or parameter that holds the URL.
         name: &'static str,
         /// What is wrong with it.
         reason: &'static str,
@@ -144,6 +163,7 @@ impl fmt::Display for Error {
             Error::Security(s) => write!(f, "security check failed: {s}"),
             Error::Misuse(m) => write!(f, "API misuse: {m}"),
             Error::Jose(e) => write!(f, "JOSE: {e}"),
+            Error::Random(e) => write!(f, "random source failed: {e}"),
             Error::DeviceCodeExpired { now, expired_at } => write!(
                 f,
                 "device code expired at {}, now {}",
@@ -177,6 +197,9 @@ impl fmt::Display for ProtocolError {
             ProtocolError::UnusableTokenType(t) => write!(f, "unusable token_type `{t}`"),
             ProtocolError::InvalidHeader { name, reason } => {
                 write!(f, "invalid `{name}` header: {reason}")
+            }
+            ProtocolError::InvalidEndpoint { name, reason } => {
+                write!(f, "endpoint `{name}` from the server is unusable: {reason}")
             }
             ProtocolError::Malformed(m) => write!(f, "malformed message: {m}"),
         }
@@ -214,7 +237,30 @@ impl fmt::Display for SecurityError {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Server(e) => Some(e),
+            Error::Protocol(e) => Some(e),
+            Error::Security(e) => Some(e),
+            Error::Jose(e) | Error::Random(e) => Some(e),
+            Error::Misuse(_) | Error::DeviceCodeExpired { .. } => None,
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+impl std::error::Error for SecurityError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SecurityError::InvalidJwtResponse(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for ErrorResponse {}
 
 impl From<authcore_jose::Error> for Error {
     fn from(e: authcore_jose::Error) -> Self {
@@ -242,7 +288,8 @@ macro_rules! error_codes {
         /// A registered OAuth error code, or an extension code kept verbatim.
         ///
         /// Registered codes come from RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 8628
-        /// §3.5, RFC 8693 §2.2.2, RFC 8707 §2, RFC 9126 §2.3, RFC 9101 §6.3 and RFC 9449 §7.
+        /// §3.5, RFC 8693 §2.2.2, RFC 8707 §2, RFC 9126 §2.3, RFC 9101 §6.3, RFC 9449 §7 and
+        /// RFC 7591 §3.2.2.
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ErrorCode {
@@ -318,6 +365,14 @@ error_codes! {
     InvalidDpopProof = "invalid_dpop_proof",
     /// `use_dpop_nonce` (RFC 9449 §8, §9).
     UseDpopNonce = "use_dpop_nonce",
+    /// `invalid_redirect_uri` (RFC 7591 §3.2.2).
+    InvalidRedirectUri = "invalid_redirect_uri",
+    /// `invalid_client_metadata` (RFC 7591 §3.2.2).
+    InvalidClientMetadata = "invalid_client_metadata",
+    /// `invalid_software_statement` (RFC 7591 §3.2.2).
+    InvalidSoftwareStatement = "invalid_software_statement",
+    /// `unapproved_software_statement` (RFC 7591 §3.2.2).
+    UnapprovedSoftwareStatement = "unapproved_software_statement",
 }
 
 impl fmt::Display for ErrorCode {
@@ -354,39 +409,89 @@ impl ErrorResponse {
         }
     }
 
-    /// Reads an error response from a strictly parsed JSON object, if it has an `error`
-    /// member. A member of the wrong type is a protocol error.
-    pub(crate) fn from_json(obj: &Map<String, Value>, status: Option<u16>) -> Result<Option<Self>> {
-        let Some(error) = obj.get("error") else {
-            return Ok(None);
-        };
-        let error = error.as_str().ok_or(ProtocolError::InvalidParameter {
-            name: "error",
-            reason: "not a string",
-        })?;
-        let opt = |name: &'static str| -> Result<Option<String>> {
-            match obj.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(ProtocolError::InvalidParameter {
-                    name,
-                    reason: "not a string",
-                }
-                .into()),
-            }
-        };
-        let mut extra = obj.clone();
-        for k in ["error", "error_description", "error_uri"] {
-            extra.remove(k);
-        }
-        Ok(Some(ErrorResponse {
-            error: ErrorCode::parse(error),
-            error_description: opt("error_description")?,
-            error_uri: opt("error_uri")?,
-            status,
-            extra,
-        }))
+    /// Sets `error_description`.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.error_description = Some(description.into());
+        self
     }
+
+    /// Sets `error_uri`.
+    pub fn with_uri(mut self, uri: impl Into<String>) -> Self {
+        self.error_uri = Some(uri.into());
+        self
+    }
+
+    /// Sets the HTTP status [`ErrorResponse::to_http_response`] uses.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The JSON body (RFC 6749 §5.2): `error`, and `error_description`, `error_uri` and
+    /// extension members when present. The status is not part of it.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut w = JsonWriter::new();
+        w.string("error", Some(self.error.as_str()));
+        w.string("error_description", self.error_description.as_deref());
+        w.string("error_uri", self.error_uri.as_deref());
+        w.extra(&self.extra);
+        w.finish()
+    }
+
+    /// Parses an error response body strictly: `error` a string and required,
+    /// `error_description` and `error_uri` strings, other members kept. `status` is `None`.
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        let mut obj = crate::wire::parse_json_document::<ErrorMembers, 3>(body)?;
+        obj.take_error(None)?
+            .ok_or_else(|| ProtocolError::MissingParameter("error").into())
+    }
+
+    /// The HTTP response (RFC 6749 §5.2): the status set with
+    /// [`ErrorResponse::with_status`] or 400, `Content-Type: application/json`,
+    /// `Cache-Control: no-store`.
+    ///
+    /// For `invalid_client` after the client authenticated with the `Authorization` header
+    /// use [`ErrorResponse::to_http_response_with_challenge`] instead: RFC 6749 §5.2 then
+    /// requires 401 and a `WWW-Authenticate` challenge.
+    pub fn to_http_response(&self) -> http::Response<Vec<u8>> {
+        let status = self
+            .status
+            .and_then(|s| http::StatusCode::from_u16(s).ok())
+            .unwrap_or(http::StatusCode::BAD_REQUEST);
+        json_http_response(status, self.to_json(), None)
+    }
+
+    /// The HTTP response for a client that authenticated with the `Authorization` header
+    /// field (HTTP Basic, RFC 6749 §2.3.1): 401 and `WWW-Authenticate: <scheme>
+    /// realm="<realm>"`, the scheme the client used (RFC 6749 §5.2, RFC 7617 §2), with the
+    /// JSON body and headers of [`ErrorResponse::to_http_response`]. A `realm` with a control
+    /// character is [`Error::Misuse`].
+    pub fn to_http_response_with_challenge(
+        &self,
+        scheme: &str,
+        realm: &str,
+    ) -> Result<http::Response<Vec<u8>>> {
+        let mut quoted = String::with_capacity(realm.len() + 2);
+        for c in realm.chars() {
+            // RFC 9110 §5.6.4: a quoted-string escapes `"` and `\`.
+            if c == '"' || c == '\\' {
+                quoted.push('\\');
+            }
+            quoted.push(c);
+        }
+        let challenge = http::HeaderValue::try_from(format!("{scheme} realm=\"{quoted}\""))
+            .map_err(|_| Error::Misuse("the scheme or realm does not fit a header"))?;
+        Ok(json_http_response(
+            http::StatusCode::UNAUTHORIZED,
+            self.to_json(),
+            Some(challenge),
+        ))
+    }
+}
+
+json_members! {
+    /// The registered members of an error response (RFC 6749 §5.2).
+    ErrorMembers[3] = ["error", "error_description", "error_uri"];
 }
 
 impl fmt::Display for ErrorResponse {

@@ -1,8 +1,12 @@
 //! `application/x-www-form-urlencoded` (RFC 6749 Appendix B) and strict parameter sets.
 
+use core::fmt;
+
 use url::form_urlencoded;
 
 use crate::error::{ProtocolError, Result};
+use crate::secret::ClientSecret;
+use crate::wire::{is_scope_token, split_scope};
 
 /// Largest form body or query string the parsers accept, in bytes.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -108,6 +112,164 @@ impl FormParams {
     /// Whether there are no parameters.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
+    }
+}
+
+/// Reads a `scope` parameter a peer sent: space-delimited scope tokens of the RFC 6749 §3.3
+/// syntax; a token outside it is the peer's protocol error.
+pub(crate) fn parse_scope(value: &str) -> Result<Vec<String>> {
+    let scope = split_scope(value);
+    if scope.iter().all(|t| is_scope_token(t)) {
+        Ok(scope)
+    } else {
+        Err(ProtocolError::InvalidParameter {
+            name: "scope",
+            reason: "not a list of RFC 6749 §3.3 scope tokens",
+        }
+        .into())
+    }
+}
+
+/// The client identification and authentication parameters of a request to the token,
+/// introspection, revocation, device authorization or PAR endpoint: `client_id` and
+/// `client_secret` (RFC 6749 §2.3.1, `client_secret_post`), `client_assertion_type` and
+/// `client_assertion` (RFC 7521 §4.2, RFC 7523 §2.2). HTTP Basic and mutual TLS
+/// authentication travel outside the form and are not here.
+///
+/// `Debug` redacts the secret and the assertion; `==` compares the secret and the assertion
+/// in constant time.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct ClientAuthParams {
+    /// `client_id`.
+    pub client_id: Option<String>,
+    /// `client_secret`.
+    pub client_secret: Option<ClientSecret>,
+    /// `client_assertion_type`.
+    pub client_assertion_type: Option<String>,
+    /// `client_assertion`.
+    pub client_assertion: Option<String>,
+}
+
+impl fmt::Debug for ClientAuthParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientAuthParams")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("client_assertion_type", &self.client_assertion_type)
+            .field(
+                "client_assertion",
+                &self.client_assertion.as_ref().map(|_| "[REDACTED]"),
+            )
+            .finish()
+    }
+}
+
+impl PartialEq for ClientAuthParams {
+    fn eq(&self, other: &Self) -> bool {
+        let assertions_equal = match (&self.client_assertion, &other.client_assertion) {
+            (Some(a), Some(b)) => authcore_jose::constant_time_eq(a.as_bytes(), b.as_bytes()),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        // Evaluated in full, so the time does not tell which part differs.
+        let public_equal = self.client_id == other.client_id
+            && self.client_assertion_type == other.client_assertion_type;
+        (self.client_secret == other.client_secret) & assertions_equal & public_equal
+    }
+}
+
+impl Eq for ClientAuthParams {}
+
+impl ClientAuthParams {
+    /// The parameter names, in the order they are written.
+    pub(crate) const NAMES: [&'static str; 4] = [
+        "client_id",
+        "client_secret",
+        "client_assertion_type",
+        "client_assertion",
+    ];
+
+    /// No parameters (the client authenticates with HTTP Basic or mutual TLS).
+    pub fn none() -> Self {
+        ClientAuthParams::default()
+    }
+
+    /// A public client or a client using mutual TLS: `client_id` only.
+    pub fn public(client_id: impl Into<String>) -> Self {
+        ClientAuthParams {
+            client_id: Some(client_id.into()),
+            ..Default::default()
+        }
+    }
+
+    /// `client_secret_post`: `client_id` and `client_secret` (RFC 6749 §2.3.1).
+    pub fn secret_post(client_id: impl Into<String>, secret: ClientSecret) -> Self {
+        ClientAuthParams {
+            client_id: Some(client_id.into()),
+            client_secret: Some(secret),
+            ..Default::default()
+        }
+    }
+
+    /// A client assertion (RFC 7521 §4.2) of `assertion_type`, with the optional `client_id`.
+    pub fn assertion(
+        client_id: Option<String>,
+        assertion_type: impl Into<String>,
+        assertion: impl Into<String>,
+    ) -> Self {
+        ClientAuthParams {
+            client_id,
+            client_assertion_type: Some(assertion_type.into()),
+            client_assertion: Some(assertion.into()),
+            ..Default::default()
+        }
+    }
+
+    /// Appends the parameters that are set, in [`ClientAuthParams::NAMES`] order.
+    pub(crate) fn push_pairs<'a>(&'a self, pairs: &mut Vec<(&'a str, &'a str)>) {
+        let values = [
+            self.client_id.as_deref(),
+            self.client_secret.as_ref().map(ClientSecret::secret),
+            self.client_assertion_type.as_deref(),
+            self.client_assertion.as_deref(),
+        ];
+        for (name, value) in Self::NAMES.into_iter().zip(values) {
+            if let Some(v) = value {
+                pairs.push((name, v));
+            }
+        }
+    }
+
+    /// Reads the parameters from a strict parameter set. `client_assertion` and
+    /// `client_assertion_type` come together (RFC 7521 §4.2); a `client_secret` needs the
+    /// `client_id` it belongs to (RFC 6749 §2.3.1); and a client uses one method only, never a
+    /// secret and an assertion at once (RFC 6749 §2.3).
+    pub(crate) fn from_params(params: &FormParams) -> Result<Self> {
+        let get = |n| params.get(n).map(str::to_owned);
+        let p = ClientAuthParams {
+            client_id: get("client_id"),
+            client_secret: get("client_secret").map(ClientSecret::new),
+            client_assertion_type: get("client_assertion_type"),
+            client_assertion: get("client_assertion"),
+        };
+        if p.client_assertion.is_some() != p.client_assertion_type.is_some() {
+            let missing = if p.client_assertion.is_some() {
+                "client_assertion_type"
+            } else {
+                "client_assertion"
+            };
+            return Err(ProtocolError::MissingParameter(missing).into());
+        }
+        if p.client_secret.is_some() && p.client_id.is_none() {
+            return Err(ProtocolError::MissingParameter("client_id").into());
+        }
+        if p.client_secret.is_some() && p.client_assertion.is_some() {
+            return Err(ProtocolError::Malformed(
+                "more than one client authentication method (RFC 6749 §2.3)",
+            )
+            .into());
+        }
+        Ok(p)
     }
 }
 

@@ -1,13 +1,18 @@
 //! Token revocation (RFC 7009) and introspection (RFC 7662), including JWT introspection
 //! responses (RFC 9701).
 
+use core::fmt;
+
 use authcore_jose::{KeySource, SecureRandom, UnixTime, jwt};
 use http::{Request, Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ProtocolError, Result, SecurityError};
+use crate::form::{ClientAuthParams, FormParams, encode_form};
+use crate::json_object::{JsonObject, Member, json_members};
 use crate::wire::{self, ContentTypeCheck, FormPost};
+use crate::wire_write::{JsonWriter, json_http_response};
 
 /// A `token_type_hint` (RFC 7009 §2.1, RFC 7662 §2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +34,121 @@ impl TokenTypeHint {
     }
 }
 
+/// A request about one token: the revocation request (RFC 7009 §2.1) and the introspection
+/// request (RFC 7662 §2.1) carry the same parameters, `token` and `token_type_hint`, with the
+/// client's authentication. [`RevocationRequest`] and [`IntrospectionRequest`] name its two
+/// uses.
+///
+/// `Debug` redacts the token and the client's secrets; `==` compares the form bodies in
+/// constant time.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct TokenHintRequest {
+    /// `token`: the token itself.
+    pub token: String,
+    /// `token_type_hint`, as sent (RFC 7009 §2.1 lets a server ignore a hint it does not
+    /// know, so an unregistered value is kept, not refused).
+    pub token_type_hint: Option<String>,
+    /// `client_id` and the client authentication parameters.
+    pub client: ClientAuthParams,
+    /// Every other parameter, in order.
+    pub extra: Vec<(String, String)>,
+}
+
+/// A revocation request (RFC 7009 §2.1).
+pub type RevocationRequest = TokenHintRequest;
+/// An introspection request (RFC 7662 §2.1).
+pub type IntrospectionRequest = TokenHintRequest;
+
+impl fmt::Debug for TokenHintRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenHintRequest")
+            .field("token", &"[REDACTED]")
+            .field("token_type_hint", &self.token_type_hint)
+            .field("client", &self.client)
+            .field(
+                "extra",
+                &self.extra.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl PartialEq for TokenHintRequest {
+    fn eq(&self, other: &Self) -> bool {
+        authcore_jose::constant_time_eq(self.to_form().as_bytes(), other.to_form().as_bytes())
+    }
+}
+
+impl Eq for TokenHintRequest {}
+
+impl TokenHintRequest {
+    /// A request about `token`, with an optional hint, and no client parameters yet.
+    pub fn new(token: impl Into<String>, hint: Option<TokenTypeHint>) -> Self {
+        TokenHintRequest {
+            token: token.into(),
+            token_type_hint: hint.map(|h| h.as_str().to_owned()),
+            client: ClientAuthParams::none(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Sets the client parameters.
+    pub fn with_client(mut self, client: ClientAuthParams) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// The hint, when it is a registered one.
+    pub fn hint(&self) -> Option<TokenTypeHint> {
+        match self.token_type_hint.as_deref() {
+            Some("access_token") => Some(TokenTypeHint::AccessToken),
+            Some("refresh_token") => Some(TokenTypeHint::RefreshToken),
+            _ => None,
+        }
+    }
+
+    /// The form body.
+    pub fn to_form(&self) -> String {
+        encode_form(self.pairs())
+    }
+
+    /// The body parameters in order: `token`, `token_type_hint`, the client parameters, the
+    /// others.
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = vec![("token", &self.token)];
+        if let Some(h) = &self.token_type_hint {
+            pairs.push(("token_type_hint", h));
+        }
+        self.client.push_pairs(&mut pairs);
+        pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        pairs
+    }
+
+    /// Parses a form body strictly: `token` required, no parameter repeated.
+    pub fn from_form(body: &[u8]) -> Result<Self> {
+        let params = FormParams::parse(body)?;
+        let token = params
+            .get("token")
+            .ok_or(ProtocolError::MissingParameter("token"))?
+            .to_owned();
+        let client = ClientAuthParams::from_params(&params)?;
+        let extra = params
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(*k, "token" | "token_type_hint") && !ClientAuthParams::NAMES.contains(k)
+            })
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Ok(TokenHintRequest {
+            token,
+            token_type_hint: params.get("token_type_hint").map(str::to_owned),
+            client,
+            extra,
+        })
+    }
+}
+
 fn token_post(
     client: &Client,
     server: &AuthorizationServer,
@@ -39,8 +159,9 @@ fn token_post(
     rng: &dyn SecureRandom,
 ) -> Result<FormPost> {
     let mut post = FormPost::new(endpoint);
-    post.param("token", token);
-    post.param_opt("token_type_hint", hint.map(TokenTypeHint::as_str));
+    for (k, v) in TokenHintRequest::new(token, hint).pairs() {
+        post.param(k, v);
+    }
     client.authenticate(&mut post, server, now, rng)?;
     Ok(post)
 }
@@ -148,6 +269,23 @@ pub fn build_jwt_introspection_request(
     post.into_request()
 }
 
+json_members! {
+    IntrospectionMembers[12] = [
+        "active",
+        "scope",
+        "client_id",
+        "username",
+        "token_type",
+        "exp",
+        "iat",
+        "nbf",
+        "sub",
+        "aud",
+        "iss",
+        "jti",
+    ];
+}
+
 /// An introspection response (RFC 7662 §2.2). Only `active` is required; an inactive token
 /// carries no other information the client may rely on.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,50 +320,128 @@ pub struct IntrospectionResponse {
 }
 
 impl IntrospectionResponse {
+    /// A response with only `active` (RFC 7662 §2.2: an inactive token must say nothing
+    /// more).
+    pub fn new(active: bool) -> Self {
+        IntrospectionResponse {
+            active,
+            scope: None,
+            client_id: None,
+            username: None,
+            token_type: None,
+            exp: None,
+            iat: None,
+            nbf: None,
+            sub: None,
+            aud: None,
+            iss: None,
+            jti: None,
+            extra: Map::new(),
+        }
+    }
+
     /// Reads an introspection object (a JSON response body or the `token_introspection`
     /// claim of RFC 9701).
-    pub fn from_object(mut o: Map<String, Value>) -> Result<Self> {
-        let active =
-            wire::opt_bool(&o, "active")?.ok_or(ProtocolError::MissingParameter("active"))?;
-        let aud = match o.get("aud") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(vec![s.clone()]),
-            Some(_) => Some(
-                wire::opt_string_array(&o, "aud")?.ok_or(ProtocolError::MissingParameter("aud"))?,
-            ),
-        };
-        let r = IntrospectionResponse {
-            active,
-            scope: wire::opt_string(&o, "scope")?.map(|s| wire::split_scope(&s)),
-            client_id: wire::opt_string(&o, "client_id")?,
-            username: wire::opt_string(&o, "username")?,
-            token_type: wire::opt_string(&o, "token_type")?,
-            exp: wire::opt_u64(&o, "exp")?,
-            iat: wire::opt_u64(&o, "iat")?,
-            nbf: wire::opt_u64(&o, "nbf")?,
-            sub: wire::opt_string(&o, "sub")?,
-            aud,
-            iss: wire::opt_string(&o, "iss")?,
-            jti: wire::opt_string(&o, "jti")?,
-            extra: Map::new(),
-        };
-        for k in [
-            "active",
-            "scope",
-            "client_id",
-            "username",
-            "token_type",
-            "exp",
-            "iat",
-            "nbf",
-            "sub",
-            "aud",
-            "iss",
-            "jti",
-        ] {
-            o.remove(k);
+    pub fn from_object(o: Map<String, Value>) -> Result<Self> {
+        Self::read(&mut JsonObject::<IntrospectionMembers, 12>::from_map(o))
+    }
+
+    /// Parses a JSON body strictly; an `error` member is [`Error::Server`].
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        let mut obj = wire::parse_json_document::<IntrospectionMembers, 12>(body)?;
+        if let Some(e) = obj.take_error(None)? {
+            return Err(Error::Server(e));
         }
-        Ok(IntrospectionResponse { extra: o, ..r })
+        Self::read(&mut obj)
+    }
+
+    fn read(o: &mut JsonObject<'_, IntrospectionMembers, 12>) -> Result<Self> {
+        let active = o
+            .opt_bool("active")?
+            .ok_or(ProtocolError::MissingParameter("active"))?;
+        let scope = o.opt_string("scope")?.map(|s| wire::split_scope(&s));
+        let client_id = o.opt_string("client_id")?;
+        let username = o.opt_string("username")?;
+        let token_type = o.opt_string("token_type")?;
+        let exp = o.opt_u64("exp")?;
+        let iat = o.opt_u64("iat")?;
+        let nbf = o.opt_u64("nbf")?;
+        let sub = o.opt_string("sub")?;
+        // RFC 7662 §2.2 via RFC 7519 §4.1.3: one string or an array of strings.
+        let aud = match o.take("aud") {
+            Some(Member::Str(s)) => Some(vec![s.into_owned()]),
+            Some(Member::Other(v)) => match *v {
+                Value::Array(a) => Some(
+                    a.into_iter()
+                        .map(|v| match v {
+                            Value::String(s) => Ok(s),
+                            _ => Err(ProtocolError::InvalidParameter {
+                                name: "aud",
+                                reason: "not an array of strings",
+                            }),
+                        })
+                        .collect::<core::result::Result<Vec<_>, _>>()?,
+                ),
+                _ => {
+                    return Err(ProtocolError::InvalidParameter {
+                        name: "aud",
+                        reason: "not an array",
+                    }
+                    .into());
+                }
+            },
+            None | Some(Member::Null) => None,
+            Some(Member::Uint(_)) => {
+                return Err(ProtocolError::InvalidParameter {
+                    name: "aud",
+                    reason: "not an array",
+                }
+                .into());
+            }
+        };
+        Ok(IntrospectionResponse {
+            active,
+            scope,
+            client_id,
+            username,
+            token_type,
+            exp,
+            iat,
+            nbf,
+            sub,
+            aud,
+            iss: o.opt_string("iss")?,
+            jti: o.opt_string("jti")?,
+            extra: o.take_extra(),
+        })
+    }
+
+    /// The JSON body (RFC 7662 §2.2): absent members omitted, times as numbers, `scope`
+    /// space-delimited, a single `aud` as a string.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut w = JsonWriter::new();
+        w.bool("active", Some(self.active));
+        w.scope("scope", self.scope.as_deref());
+        w.string("client_id", self.client_id.as_deref());
+        w.string("username", self.username.as_deref());
+        w.string("token_type", self.token_type.as_deref());
+        w.u64("exp", self.exp);
+        w.u64("iat", self.iat);
+        w.u64("nbf", self.nbf);
+        w.string("sub", self.sub.as_deref());
+        match self.aud.as_deref() {
+            Some([one]) => w.string("aud", Some(one)),
+            other => w.strings("aud", other),
+        }
+        w.string("iss", self.iss.as_deref());
+        w.string("jti", self.jti.as_deref());
+        w.extra(&self.extra);
+        w.finish()
+    }
+
+    /// The HTTP response: 200, JSON, `Cache-Control: no-store`.
+    pub fn to_http_response(&self) -> Response<Vec<u8>> {
+        json_http_response(StatusCode::OK, self.to_json(), None)
     }
 
     /// Whether the token is active and, when `exp`/`nbf` are present, valid at `now`.
@@ -238,7 +454,10 @@ impl IntrospectionResponse {
 
 /// Parses a JSON introspection response (RFC 7662 §2.2, §2.3).
 pub fn parse_introspection_response(resp: &Response<Vec<u8>>) -> Result<IntrospectionResponse> {
-    IntrospectionResponse::from_object(wire::read_json_response(resp, ContentTypeCheck::Json)?)
+    IntrospectionResponse::read(&mut wire::read_json_object::<IntrospectionMembers, 12>(
+        resp,
+        ContentTypeCheck::Json,
+    )?)
 }
 
 /// Parses and verifies a JWT introspection response (RFC 9701 §5): `Content-Type`

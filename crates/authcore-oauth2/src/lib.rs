@@ -19,6 +19,16 @@
 //!   (device polling, DPoP nonce retry, PAR then redirect)
 //! ```
 //!
+//! ## Wire types for both sides
+//!
+//! The back-channel messages themselves — token request and response, error response,
+//! introspection, revocation, device authorization, PAR response, RFC 8414 metadata, RFC 7591
+//! registration — are side-neutral types gathered in [`wire`]: built with constructors,
+//! serialized exactly as their RFCs say, strictly parsed, and turned into the
+//! `http::Response` a server sends. The client functions (`parse_token_response`, ...) are a
+//! strict wire parse followed by the client's own policy ([`TokenResponseOptions`], the
+//! expected issuer).
+//!
 //! ## Authorization code with PKCE
 //!
 //! ```
@@ -226,12 +236,15 @@ mod drive;
 mod error;
 mod form;
 mod introspection;
+mod json_object;
 mod metadata;
+mod par;
 mod pkce;
+mod registration;
 mod secret;
 mod token;
-mod token_body;
-mod wire;
+pub mod wire;
+mod wire_write;
 
 // Fuzz entry points: built for cargo-fuzz (`--cfg fuzzing`) and the crate's own property tests
 // (feature `fuzzing`), never part of the public API of a normal build.
@@ -263,7 +276,7 @@ pub use client::{
 };
 pub use device::{
     DEFAULT_DEVICE_POLL_INTERVAL, DeviceAction, DeviceAuthorizationFlow,
-    DeviceAuthorizationResponse, DeviceFlowStep, SLOW_DOWN_INCREMENT,
+    DeviceAuthorizationRequest, DeviceAuthorizationResponse, DeviceFlowStep, SLOW_DOWN_INCREMENT,
     build_device_authorization_request, parse_device_authorization_response,
 };
 pub use dpop::{DPOP, DPOP_NONCE, DPOP_PROOF_TYP, DpopExchange, DpopKey, DpopStep, demands_nonce};
@@ -272,17 +285,19 @@ pub use drive::{
     poll_device_flow_blocking, run_ready, seconds_between, send_with_dpop, send_with_dpop_blocking,
 };
 pub use error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result, SecurityError};
-pub use form::{FormParams, MAX_FORM_BYTES, MAX_FORM_PARAMETERS, encode_form};
+pub use form::{ClientAuthParams, FormParams, MAX_FORM_BYTES, MAX_FORM_PARAMETERS, encode_form};
 pub use introspection::{
-    IntrospectionResponse, RevocationOutcome, TOKEN_INTROSPECTION_JWT, TokenTypeHint,
-    build_introspection_request, build_jwt_introspection_request, build_revocation_request,
-    parse_introspection_response, parse_jwt_introspection_response, parse_revocation_response,
+    IntrospectionRequest, IntrospectionResponse, RevocationOutcome, RevocationRequest,
+    TOKEN_INTROSPECTION_JWT, TokenHintRequest, TokenTypeHint, build_introspection_request,
+    build_jwt_introspection_request, build_revocation_request, parse_introspection_response,
+    parse_jwt_introspection_response, parse_revocation_response,
 };
 pub use metadata::{
     AuthorizationServerMetadata, OAUTH_AUTHORIZATION_SERVER, build_metadata_request, metadata_url,
     parse_metadata_response,
 };
 pub use pkce::PkceMethod;
+pub use registration::{ClientInformationResponse, ClientMetadata, parse_registration_response};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, DeviceCode, IdToken, Nonce, Password,
     PkceCodeVerifier, RefreshToken, State,
@@ -293,4 +308,4 @@ pub use token::{
     parse_refresh_token_response_within_scope, parse_token_exchange_response, parse_token_response,
     token_type_uri,
 };
-pub use wire::{MAX_RESPONSE_BYTES, check_endpoint, is_loopback};
+pub use wire::{MAX_RESPONSE_BYTES, check_endpoint, check_server_endpoint, is_loopback};

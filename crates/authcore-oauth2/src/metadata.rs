@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::error::{Error, ProtocolError, Result, SecurityError};
+use crate::json_object::{JsonObject, json_members};
 use crate::wire::{self, ContentTypeCheck};
+use crate::wire_write::JsonWriter;
 
 /// The well-known suffix of OAuth 2.0 authorization server metadata (RFC 8414 §3).
 pub const OAUTH_AUTHORIZATION_SERVER: &str = "oauth-authorization-server";
@@ -125,16 +127,159 @@ impl AuthorizationServerMetadata {
         }
     }
 
+    /// Metadata for `issuer` with no other member set, for a server to fill in.
+    pub fn new(issuer: impl Into<String>) -> Self {
+        AuthorizationServerMetadata {
+            issuer: issuer.into(),
+            authorization_endpoint: None,
+            token_endpoint: None,
+            jwks_uri: None,
+            registration_endpoint: None,
+            scopes_supported: None,
+            response_types_supported: None,
+            response_modes_supported: None,
+            grant_types_supported: None,
+            token_endpoint_auth_methods_supported: None,
+            token_endpoint_auth_signing_alg_values_supported: None,
+            revocation_endpoint: None,
+            introspection_endpoint: None,
+            code_challenge_methods_supported: None,
+            device_authorization_endpoint: None,
+            pushed_authorization_request_endpoint: None,
+            require_pushed_authorization_requests: false,
+            authorization_response_iss_parameter_supported: false,
+            dpop_signing_alg_values_supported: None,
+            request_object_signing_alg_values_supported: None,
+            require_signed_request_object: false,
+            tls_client_certificate_bound_access_tokens: false,
+            mtls_endpoint_aliases: None,
+            extra: Map::new(),
+        }
+    }
+
     /// Parses a metadata document and checks that its `issuer` is exactly `expected_issuer`
     /// (RFC 8414 §3.3: no normalization, a mismatch means the document must not be used).
+    /// This is [`AuthorizationServerMetadata::parse_json`] followed by the client's issuer
+    /// check.
     pub fn from_json(body: &[u8], expected_issuer: &str) -> Result<Self> {
-        if body.len() > wire::MAX_RESPONSE_BYTES {
-            return Err(ProtocolError::TooLarge {
-                limit: wire::MAX_RESPONSE_BYTES,
+        Self::parse_json(body)?.checked_for(expected_issuer)
+    }
+
+    /// Parses a metadata document strictly, without comparing its `issuer` with anything:
+    /// members of the wrong JSON type and `none` among the token endpoint signing algorithms
+    /// (RFC 8414 §2) are errors, unknown members are kept (RFC 8414 §2: extensions allowed).
+    /// A client should use [`AuthorizationServerMetadata::from_json`] instead.
+    pub fn parse_json(body: &[u8]) -> Result<Self> {
+        Self::read(&mut wire::parse_json_document::<MetadataMembers, 23>(body)?)
+    }
+
+    /// The JSON document (RFC 8414 §3.2): absent members and `false` booleans omitted (their
+    /// absence means `false`).
+    pub fn to_json(&self) -> Vec<u8> {
+        self.writer().finish()
+    }
+
+    /// The document as a JSON object, for documents that extend this one (OpenID Connect
+    /// Discovery).
+    pub fn to_json_object(&self) -> Map<String, Value> {
+        self.writer().into_map()
+    }
+
+    /// The metadata endpoint's HTTP response: 200 and `Content-Type: application/json`.
+    pub fn to_http_response(&self) -> http::Response<Vec<u8>> {
+        let mut resp = http::Response::new(self.to_json());
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        resp
+    }
+
+    fn writer(&self) -> JsonWriter {
+        let mut w = JsonWriter::new();
+        w.string("issuer", Some(&self.issuer));
+        for (name, v) in [
+            ("authorization_endpoint", &self.authorization_endpoint),
+            ("token_endpoint", &self.token_endpoint),
+            ("jwks_uri", &self.jwks_uri),
+            ("registration_endpoint", &self.registration_endpoint),
+            ("revocation_endpoint", &self.revocation_endpoint),
+            ("introspection_endpoint", &self.introspection_endpoint),
+            (
+                "device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            ),
+            (
+                "pushed_authorization_request_endpoint",
+                &self.pushed_authorization_request_endpoint,
+            ),
+        ] {
+            w.string(name, v.as_deref());
+        }
+        for (name, v) in [
+            ("scopes_supported", &self.scopes_supported),
+            ("response_types_supported", &self.response_types_supported),
+            ("response_modes_supported", &self.response_modes_supported),
+            ("grant_types_supported", &self.grant_types_supported),
+            (
+                "token_endpoint_auth_methods_supported",
+                &self.token_endpoint_auth_methods_supported,
+            ),
+            (
+                "token_endpoint_auth_signing_alg_values_supported",
+                &self.token_endpoint_auth_signing_alg_values_supported,
+            ),
+            (
+                "code_challenge_methods_supported",
+                &self.code_challenge_methods_supported,
+            ),
+            (
+                "dpop_signing_alg_values_supported",
+                &self.dpop_signing_alg_values_supported,
+            ),
+            (
+                "request_object_signing_alg_values_supported",
+                &self.request_object_signing_alg_values_supported,
+            ),
+        ] {
+            w.strings(name, v.as_deref());
+        }
+        for (name, v) in [
+            (
+                "require_pushed_authorization_requests",
+                self.require_pushed_authorization_requests,
+            ),
+            (
+                "authorization_response_iss_parameter_supported",
+                self.authorization_response_iss_parameter_supported,
+            ),
+            (
+                "require_signed_request_object",
+                self.require_signed_request_object,
+            ),
+            (
+                "tls_client_certificate_bound_access_tokens",
+                self.tls_client_certificate_bound_access_tokens,
+            ),
+        ] {
+            w.flag(name, v);
+        }
+        w.object("mtls_endpoint_aliases", self.mtls_endpoint_aliases.as_ref());
+        w.extra(&self.extra);
+        w
+    }
+
+    /// The client's check (RFC 8414 §3.3): `issuer` is exactly the issuer the document was
+    /// fetched for.
+    fn checked_for(self, expected_issuer: &str) -> Result<Self> {
+        if self.issuer != expected_issuer {
+            return Err(SecurityError::MetadataIssuerMismatch {
+                expected: expected_issuer.to_owned(),
+                received: self.issuer,
             }
             .into());
         }
-        Self::from_object(wire::parse_json_object(body)?, expected_issuer)
+        Ok(self)
     }
 
     /// Parses a metadata document whose `signed_metadata` (RFC 8414 §2.1) is verified and
@@ -188,12 +333,6 @@ impl AuthorizationServerMetadata {
         attester: &str,
         now: UnixTime,
     ) -> Result<Self> {
-        if body.len() > wire::MAX_RESPONSE_BYTES {
-            return Err(ProtocolError::TooLarge {
-                limit: wire::MAX_RESPONSE_BYTES,
-            }
-            .into());
-        }
         let mut o = wire::parse_json_object(body)?;
         let token = match o.get("signed_metadata") {
             Some(Value::String(t)) => t.clone(),
@@ -216,69 +355,55 @@ impl AuthorizationServerMetadata {
         for (name, value) in verified.claims.extra {
             o.insert(name, value);
         }
-        Self::from_object(o, expected_issuer)
+        Self::read(&mut JsonObject::<MetadataMembers, 23>::from_map(o))?
+            .checked_for(expected_issuer)
     }
 
-    fn from_object(mut o: Map<String, Value>, expected_issuer: &str) -> Result<Self> {
-        let issuer = wire::req_string(&o, "issuer")?;
-        if issuer != expected_issuer {
-            return Err(SecurityError::MetadataIssuerMismatch {
-                expected: expected_issuer.to_owned(),
-                received: issuer,
-            }
-            .into());
-        }
-        let s = |o: &Map<String, Value>, n| wire::opt_string(o, n);
-        let a = |o: &Map<String, Value>, n| wire::opt_string_array(o, n);
-        let b = |o: &Map<String, Value>, n| wire::opt_bool(o, n).map(|v| v.unwrap_or(false));
-        let mtls_endpoint_aliases = match o.get("mtls_endpoint_aliases") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m.clone()),
-            Some(_) => {
-                return Err(ProtocolError::InvalidParameter {
-                    name: "mtls_endpoint_aliases",
-                    reason: "not an object",
-                }
-                .into());
-            }
+    fn read(o: &mut JsonObject<'_, MetadataMembers, 23>) -> Result<Self> {
+        let issuer = o.req_string("issuer")?;
+        let s = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| o.opt_string(n);
+        let a = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| o.opt_strings(n);
+        let b = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| {
+            o.opt_bool(n).map(|v| v.unwrap_or(false))
         };
+        let mtls_endpoint_aliases = o.opt_object("mtls_endpoint_aliases")?;
         let m = AuthorizationServerMetadata {
             issuer,
-            authorization_endpoint: s(&o, "authorization_endpoint")?,
-            token_endpoint: s(&o, "token_endpoint")?,
-            jwks_uri: s(&o, "jwks_uri")?,
-            registration_endpoint: s(&o, "registration_endpoint")?,
-            scopes_supported: a(&o, "scopes_supported")?,
-            response_types_supported: a(&o, "response_types_supported")?,
-            response_modes_supported: a(&o, "response_modes_supported")?,
-            grant_types_supported: a(&o, "grant_types_supported")?,
-            token_endpoint_auth_methods_supported: a(&o, "token_endpoint_auth_methods_supported")?,
+            authorization_endpoint: s(o, "authorization_endpoint")?,
+            token_endpoint: s(o, "token_endpoint")?,
+            jwks_uri: s(o, "jwks_uri")?,
+            registration_endpoint: s(o, "registration_endpoint")?,
+            scopes_supported: a(o, "scopes_supported")?,
+            response_types_supported: a(o, "response_types_supported")?,
+            response_modes_supported: a(o, "response_modes_supported")?,
+            grant_types_supported: a(o, "grant_types_supported")?,
+            token_endpoint_auth_methods_supported: a(o, "token_endpoint_auth_methods_supported")?,
             token_endpoint_auth_signing_alg_values_supported: a(
-                &o,
+                o,
                 "token_endpoint_auth_signing_alg_values_supported",
             )?,
-            revocation_endpoint: s(&o, "revocation_endpoint")?,
-            introspection_endpoint: s(&o, "introspection_endpoint")?,
-            code_challenge_methods_supported: a(&o, "code_challenge_methods_supported")?,
-            device_authorization_endpoint: s(&o, "device_authorization_endpoint")?,
-            pushed_authorization_request_endpoint: s(&o, "pushed_authorization_request_endpoint")?,
-            require_pushed_authorization_requests: b(&o, "require_pushed_authorization_requests")?,
+            revocation_endpoint: s(o, "revocation_endpoint")?,
+            introspection_endpoint: s(o, "introspection_endpoint")?,
+            code_challenge_methods_supported: a(o, "code_challenge_methods_supported")?,
+            device_authorization_endpoint: s(o, "device_authorization_endpoint")?,
+            pushed_authorization_request_endpoint: s(o, "pushed_authorization_request_endpoint")?,
+            require_pushed_authorization_requests: b(o, "require_pushed_authorization_requests")?,
             authorization_response_iss_parameter_supported: b(
-                &o,
+                o,
                 "authorization_response_iss_parameter_supported",
             )?,
-            dpop_signing_alg_values_supported: a(&o, "dpop_signing_alg_values_supported")?,
+            dpop_signing_alg_values_supported: a(o, "dpop_signing_alg_values_supported")?,
             request_object_signing_alg_values_supported: a(
-                &o,
+                o,
                 "request_object_signing_alg_values_supported",
             )?,
-            require_signed_request_object: b(&o, "require_signed_request_object")?,
+            require_signed_request_object: b(o, "require_signed_request_object")?,
             tls_client_certificate_bound_access_tokens: b(
-                &o,
+                o,
                 "tls_client_certificate_bound_access_tokens",
             )?,
             mtls_endpoint_aliases,
-            extra: Map::new(),
+            extra: o.take_extra(),
         };
         // RFC 8414 §2: `none` is not a valid token endpoint signing algorithm.
         if m.token_endpoint_auth_signing_alg_values_supported
@@ -291,10 +416,7 @@ impl AuthorizationServerMetadata {
             }
             .into());
         }
-        for k in KNOWN {
-            o.remove(*k);
-        }
-        Ok(AuthorizationServerMetadata { extra: o, ..m })
+        Ok(m)
     }
 
     /// Whether the server advertises PKCE `S256`.
@@ -305,31 +427,33 @@ impl AuthorizationServerMetadata {
     }
 }
 
-const KNOWN: &[&str] = &[
-    "issuer",
-    "authorization_endpoint",
-    "token_endpoint",
-    "jwks_uri",
-    "registration_endpoint",
-    "scopes_supported",
-    "response_types_supported",
-    "response_modes_supported",
-    "grant_types_supported",
-    "token_endpoint_auth_methods_supported",
-    "token_endpoint_auth_signing_alg_values_supported",
-    "revocation_endpoint",
-    "introspection_endpoint",
-    "code_challenge_methods_supported",
-    "device_authorization_endpoint",
-    "pushed_authorization_request_endpoint",
-    "require_pushed_authorization_requests",
-    "authorization_response_iss_parameter_supported",
-    "dpop_signing_alg_values_supported",
-    "request_object_signing_alg_values_supported",
-    "require_signed_request_object",
-    "tls_client_certificate_bound_access_tokens",
-    "mtls_endpoint_aliases",
-];
+json_members! {
+    MetadataMembers[23] = [
+        "issuer",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "registration_endpoint",
+        "scopes_supported",
+        "response_types_supported",
+        "response_modes_supported",
+        "grant_types_supported",
+        "token_endpoint_auth_methods_supported",
+        "token_endpoint_auth_signing_alg_values_supported",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "code_challenge_methods_supported",
+        "device_authorization_endpoint",
+        "pushed_authorization_request_endpoint",
+        "require_pushed_authorization_requests",
+        "authorization_response_iss_parameter_supported",
+        "dpop_signing_alg_values_supported",
+        "request_object_signing_alg_values_supported",
+        "require_signed_request_object",
+        "tls_client_certificate_bound_access_tokens",
+        "mtls_endpoint_aliases",
+    ];
+}
 
 /// Parses the metadata response for `expected_issuer` (RFC 8414 §3.2, §3.3): 200 with a JSON
 /// object whose `issuer` is exactly `expected_issuer`.
@@ -343,8 +467,12 @@ pub fn parse_metadata_response(
         }
         .into());
     }
-    let obj = wire::read_json_response(resp, ContentTypeCheck::Json)?;
-    AuthorizationServerMetadata::from_object(obj, expected_issuer)
+    // The strict wire reading, then the client's issuer check.
+    AuthorizationServerMetadata::read(&mut wire::read_json_object::<MetadataMembers, 23>(
+        resp,
+        ContentTypeCheck::Json,
+    )?)?
+    .checked_for(expected_issuer)
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ impl PkceCodeVerifier {
     /// A fresh verifier: 32 random bytes as 43 base64url characters (RFC 7636 §4.1).
     pub fn generate(rng: &dyn SecureRandom) -> Result<Self> {
         let mut b = [0u8; 32];
-        rng.fill(&mut b).map_err(Error::Jose)?;
+        rng.fill(&mut b).map_err(Error::Random)?;
         Ok(PkceCodeVerifier::from_random(&b))
     }
 

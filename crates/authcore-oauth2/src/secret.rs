@@ -119,7 +119,7 @@ pub(crate) const RANDOM_VALUE_BYTES: usize = 32;
 
 fn random_b64<const N: usize>(rng: &dyn SecureRandom) -> Result<String> {
     let mut buf = [0u8; N];
-    rng.fill(&mut buf).map_err(Error::Jose)?;
+    rng.fill(&mut buf).map_err(Error::Random)?;
     Ok(b64::encode(buf))
 }
 

@@ -9,14 +9,13 @@ use serde_json::{Map, Value};
 
 use crate::client::{AuthorizationServer, Client};
 use crate::error::{Error, ProtocolError, Result, SecurityError};
+use crate::form::{ClientAuthParams, FormParams, encode_form, parse_scope};
+use crate::json_object::{JsonObject, Member, json_members};
 use crate::secret::{
     AccessToken, AuthorizationCode, DeviceCode, IdToken, Password, PkceCodeVerifier, RefreshToken,
 };
-use crate::token_body::{
-    ACCESS_TOKEN, EXPIRES_IN, ID_TOKEN, ISSUED_TOKEN_TYPE, Member, REFRESH_TOKEN, SCOPE,
-    TOKEN_TYPE, TokenBody, opt_string, req_string,
-};
 use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
+use crate::wire_write::{JsonWriter, json_http_response};
 
 /// `grant_type` of the JWT bearer grant (RFC 7523 §2.1).
 pub const JWT_BEARER_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -44,13 +43,20 @@ pub mod token_type_uri {
 /// A token request for one grant (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6; RFC 7523 §2.1;
 /// RFC 8628 §3.4; RFC 8693 §2.1), with optional `scope` and `resource` (RFC 8707 §2.2).
 ///
-/// `Debug` shows parameter names only: values include codes, tokens and passwords.
+/// Side-neutral: a client builds it with the grant's constructor and sends it with
+/// [`TokenRequest::build_token_request`] (which adds the [`Client`]'s authentication); a
+/// server reads one with [`TokenRequest::from_form`]. [`TokenRequest::to_form`] is the body
+/// without the HTTP request around it.
+///
+/// `Debug` shows parameter names only: values include codes, tokens and passwords; `==`
+/// compares the form bodies in constant time.
 #[must_use]
 pub struct TokenRequest {
     grant_type: String,
     params: Vec<(String, String)>,
     scopes: Vec<String>,
     resources: Vec<String>,
+    client: ClientAuthParams,
 }
 
 impl fmt::Debug for TokenRequest {
@@ -63,9 +69,18 @@ impl fmt::Debug for TokenRequest {
             )
             .field("scopes", &self.scopes)
             .field("resources", &self.resources)
+            .field("client", &self.client)
             .finish()
     }
 }
+
+impl PartialEq for TokenRequest {
+    fn eq(&self, other: &Self) -> bool {
+        authcore_jose::constant_time_eq(self.to_form().as_bytes(), other.to_form().as_bytes())
+    }
+}
+
+impl Eq for TokenRequest {}
 
 impl TokenRequest {
     fn new(grant_type: &str) -> Self {
@@ -74,6 +89,7 @@ impl TokenRequest {
             params: Vec::new(),
             scopes: Vec::new(),
             resources: Vec::new(),
+            client: ClientAuthParams::none(),
         }
     }
 
@@ -100,7 +116,9 @@ impl TokenRequest {
         r
     }
 
-    pub(crate) fn device_code(code: &DeviceCode) -> Self {
+    /// The device authorization grant's token request (RFC 8628 §3.4). Usually made by
+    /// [`DeviceAuthorizationFlow`](crate::DeviceAuthorizationFlow).
+    pub fn device_code(code: &DeviceCode) -> Self {
         TokenRequest::new(DEVICE_CODE_GRANT_TYPE).with("device_code", code.secret())
     }
 
@@ -186,9 +204,124 @@ impl TokenRequest {
         self.with(name, value)
     }
 
+    /// Sets the client identification and authentication parameters sent in the body. A
+    /// client that sends the request with [`TokenRequest::build_token_request`] leaves them
+    /// unset: its [`Client`] adds them.
+    pub fn with_client(mut self, client: ClientAuthParams) -> Self {
+        self.client = client;
+        self
+    }
+
     /// The `grant_type`.
     pub fn grant_type(&self) -> &str {
         &self.grant_type
+    }
+
+    /// The first value of the grant or extension parameter `name` (`code`, `refresh_token`,
+    /// `subject_token`, ...). `grant_type`, `scope`, `resource` and the client parameters have
+    /// their own accessors.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `name`, in order (`audience` may repeat, RFC 8693 §2.1).
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.params
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The scope tokens requested.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// The resource indicators (RFC 8707 §2).
+    pub fn resources(&self) -> &[String] {
+        &self.resources
+    }
+
+    /// The client parameters in the body.
+    pub fn client(&self) -> &ClientAuthParams {
+        &self.client
+    }
+
+    /// The form body (`application/x-www-form-urlencoded`, RFC 6749 Appendix B):
+    /// `grant_type`, the grant's parameters in order, `scope`, each `resource`, then the
+    /// client parameters.
+    pub fn to_form(&self) -> String {
+        let scope = self.scopes.join(" ");
+        encode_form(self.pairs(&scope))
+    }
+
+    /// The body parameters in order, with `scope` already joined: the one place that orders
+    /// them, for [`TokenRequest::to_form`] and the client's request alike.
+    fn pairs<'a>(&'a self, scope: &'a str) -> Vec<(&'a str, &'a str)> {
+        let mut pairs: Vec<(&str, &str)> = vec![("grant_type", &self.grant_type)];
+        pairs.extend(self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        if !scope.is_empty() {
+            pairs.push(("scope", scope));
+        }
+        pairs.extend(self.resources.iter().map(|r| ("resource", r.as_str())));
+        self.client.push_pairs(&mut pairs);
+        pairs
+    }
+
+    /// Parses a token request body strictly, as a token endpoint reads it: no parameter
+    /// repeated except `resource` and `audience` (RFC 6749 §3.1, RFC 8707 §2, RFC 8693 §2.1);
+    /// `grant_type` required; the parameters each registered grant requires present
+    /// (`code`; `refresh_token`; `username` and `password`; `device_code`; `subject_token`
+    /// and `subject_token_type`, with `actor_token_type` exactly when `actor_token` is sent;
+    /// `assertion`); scope tokens of the RFC 6749 §3.3 syntax; consistent client
+    /// authentication parameters. Unknown parameters are kept (RFC 6749 §8.2).
+    pub fn from_form(body: &[u8]) -> Result<Self> {
+        let params = FormParams::parse_allowing_repeats(body, &["resource", "audience"])?;
+        let grant_type = params
+            .get("grant_type")
+            .ok_or(ProtocolError::MissingParameter("grant_type"))?;
+        let mut r = TokenRequest::new(grant_type);
+        if let Some(scope) = params.get("scope") {
+            r.scopes = parse_scope(scope)?;
+        }
+        r.resources = params.get_all("resource").map(str::to_owned).collect();
+        r.client = ClientAuthParams::from_params(&params)?;
+        r.params = params
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(*k, "grant_type" | "scope" | "resource")
+                    && !ClientAuthParams::NAMES.contains(k)
+            })
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let required: &[&'static str] = match r.grant_type.as_str() {
+            "authorization_code" => &["code"],
+            "refresh_token" => &["refresh_token"],
+            "password" => &["username", "password"],
+            DEVICE_CODE_GRANT_TYPE => &["device_code"],
+            TOKEN_EXCHANGE_GRANT_TYPE => &["subject_token", "subject_token_type"],
+            JWT_BEARER_GRANT_TYPE => &["assertion"],
+            _ => &[],
+        };
+        if let Some(missing) = required.iter().find(|n| r.get(n).is_none()) {
+            return Err(ProtocolError::MissingParameter(missing).into());
+        }
+        // RFC 8693 §2.1: `actor_token_type` is required with `actor_token` and must not be
+        // sent without it.
+        if r.grant_type == TOKEN_EXCHANGE_GRANT_TYPE
+            && r.get("actor_token").is_some() != r.get("actor_token_type").is_some()
+        {
+            let missing = if r.get("actor_token").is_some() {
+                "actor_token_type"
+            } else {
+                "actor_token"
+            };
+            return Err(ProtocolError::MissingParameter(missing).into());
+        }
+        Ok(r)
     }
 
     /// Builds the POST to the token endpoint: form body with `grant_type`, the grant's
@@ -219,15 +352,9 @@ impl TokenRequest {
             check_resource(r)?;
         }
         let mut post = FormPost::new(endpoint);
-        post.param("grant_type", &self.grant_type);
-        for (k, v) in &self.params {
+        let scope = self.scopes.join(" ");
+        for (k, v) in self.pairs(&scope) {
             post.param(k, v);
-        }
-        if !self.scopes.is_empty() {
-            post.param("scope", &self.scopes.join(" "));
-        }
-        for r in &self.resources {
-            post.param("resource", r);
         }
         client.authenticate(&mut post, server, now, rng)?;
         // A name set twice (an extension parameter colliding with a managed one) would make
@@ -375,6 +502,41 @@ impl TokenResponseOptions {
         Ok(())
     }
 
+    fn expires_in(&self) -> ExpiresIn {
+        if self.expires_in_as_string {
+            ExpiresIn::NumberOrDecimalString
+        } else {
+            ExpiresIn::Number
+        }
+    }
+
+    /// The client's rule on `token_type` (RFC 6749 §7.1: a client must not use a token whose
+    /// type it does not understand; RFC 9449 §5: no `Bearer` when DPoP was asked for unless
+    /// the fallback is allowed). `exchange`: a token exchange response, where `N_A` is usable.
+    fn check_token_type(&self, t: &TokenResponse, exchange: bool) -> Result<()> {
+        let usable = match &t.token_type {
+            TokenType::Bearer if self.dpop && !self.allow_bearer_with_dpop => {
+                return Err(SecurityError::TokenTypeDowngrade {
+                    requested: "DPoP",
+                    received: "Bearer".into(),
+                }
+                .into());
+            }
+            TokenType::Bearer => true,
+            TokenType::DPoP => self.dpop,
+            TokenType::NotApplicable => exchange,
+            TokenType::Other(other) => self
+                .extra_token_types
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(other)),
+        };
+        if usable {
+            Ok(())
+        } else {
+            Err(ProtocolError::UnusableTokenType(t.token_type.as_str().to_owned()).into())
+        }
+    }
+
     fn content_type_check(&self) -> ContentTypeCheck {
         if self.any_content_type {
             ContentTypeCheck::Any
@@ -384,7 +546,41 @@ impl TokenResponseOptions {
     }
 }
 
-/// A successful token response (RFC 6749 §5.1).
+json_members! {
+    /// The registered members of a token endpoint body (RFC 6749 §5.1, §5.2; RFC 8693 §2.2.1;
+    /// OpenID Connect Core §3.1.3.3), read into typed slots.
+    pub(crate) TokenResponseMembers[10] = [
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "scope",
+        "id_token",
+        "issued_token_type",
+        "error",
+        "error_description",
+        "error_uri",
+    ];
+}
+
+/// A successful token response (RFC 6749 §5.1), as a server emits it and a client reads it.
+///
+/// Built with [`TokenResponse::new`] and the `with_*` methods; serialized with
+/// [`TokenResponse::to_json`] or [`TokenResponse::to_http_response`]; parsed strictly, with no
+/// client policy, by [`TokenResponse::from_json`]. A client reading a server's answer uses
+/// [`parse_token_response`], which adds the checks of [`TokenResponseOptions`].
+///
+/// ```
+/// use authcore_oauth2::{AccessToken, TokenResponse, TokenType};
+/// let t = TokenResponse::new(AccessToken::new("2YotnFZFEjr1zCsicMWpAA"), TokenType::Bearer)
+///     .with_expires_in(3600);
+/// assert_eq!(
+///     t.to_json(),
+///     br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","expires_in":3600,"token_type":"Bearer"}"#
+/// );
+/// assert_eq!(TokenResponse::from_json(&t.to_json())?, t);
+/// # Ok::<(), authcore_oauth2::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct TokenResponse {
@@ -403,24 +599,120 @@ pub struct TokenResponse {
     pub id_token: Option<IdToken>,
     /// `issued_token_type` (RFC 8693 §2.2.1).
     pub issued_token_type: Option<String>,
-    /// Every other member.
+    /// Every other member (extensions are allowed, RFC 6749 §5.1, §8.2).
     pub extra: Map<String, Value>,
 }
 
 impl TokenResponse {
+    /// A response with the two required members (RFC 6749 §5.1).
+    pub fn new(access_token: AccessToken, token_type: TokenType) -> Self {
+        TokenResponse {
+            access_token,
+            token_type,
+            expires_in: None,
+            refresh_token: None,
+            scope: None,
+            id_token: None,
+            issued_token_type: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// Sets `expires_in`.
+    pub fn with_expires_in(mut self, secs: u64) -> Self {
+        self.expires_in = Some(secs);
+        self
+    }
+
+    /// Sets `refresh_token`.
+    pub fn with_refresh_token(mut self, token: RefreshToken) -> Self {
+        self.refresh_token = Some(token);
+        self
+    }
+
+    /// Sets `scope` (RFC 6749 §5.1: required when it differs from the scope requested).
+    pub fn with_scope<I, S>(mut self, scope: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scope = Some(scope.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets `id_token` (OpenID Connect Core §3.1.3.3).
+    pub fn with_id_token(mut self, token: IdToken) -> Self {
+        self.id_token = Some(token);
+        self
+    }
+
+    /// Sets `issued_token_type` (RFC 8693 §2.2.1).
+    pub fn with_issued_token_type(mut self, token_type: impl Into<String>) -> Self {
+        self.issued_token_type = Some(token_type.into());
+        self
+    }
+
+    /// Adds an extension member. The name of a typed field is ignored when serializing: the
+    /// field decides.
+    pub fn with_extra(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.extra.insert(name.into(), value);
+        self
+    }
+
     /// When the access token expires, given when the response was received.
     pub fn expires_at(&self, received_at: UnixTime) -> Option<UnixTime> {
         self.expires_in.map(|s| received_at.saturating_add(s))
     }
 
+    /// The JSON body (RFC 6749 §5.1): absent members omitted, `expires_in` a number, `scope`
+    /// space-delimited.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut w = JsonWriter::new();
+        w.string("access_token", Some(self.access_token.secret()));
+        w.string("token_type", Some(self.token_type.as_str()));
+        w.u64("expires_in", self.expires_in);
+        w.string(
+            "refresh_token",
+            self.refresh_token.as_ref().map(|t| t.secret()),
+        );
+        w.scope("scope", self.scope.as_deref());
+        w.string("id_token", self.id_token.as_ref().map(|t| t.secret()));
+        w.string("issued_token_type", self.issued_token_type.as_deref());
+        w.extra(&self.extra);
+        w.finish()
+    }
+
+    /// The token endpoint's HTTP response: 200, `Content-Type: application/json`,
+    /// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+    pub fn to_http_response(&self) -> Response<Vec<u8>> {
+        json_http_response(http::StatusCode::OK, self.to_json(), None)
+    }
+
+    /// Parses a token response body strictly, with no client policy: duplicate members, a
+    /// member of the wrong JSON type (`expires_in` must be a number), a missing or empty
+    /// `access_token` or `token_type` are errors; unknown members go to `extra`. A body with an
+    /// `error` member is the error response, [`Error::Server`].
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        let mut obj = wire::parse_json_document::<TokenResponseMembers, 10>(body)?;
+        if let Some(e) = obj.take_error(None)? {
+            return Err(Error::Server(e));
+        }
+        TokenResponse::read(&mut obj, ExpiresIn::Number)
+    }
+
     /// Reads the registered members in RFC 6749 §5.1 order (the first problem is the one
     /// reported); the members left, `error_description` and `error_uri` included, go to
-    /// `extra`.
-    fn from_body(body: &mut TokenBody<'_>, options: &TokenResponseOptions) -> Result<Self> {
-        let access_token = AccessToken::new(req_string(body.take(ACCESS_TOKEN), "access_token")?);
-        let token_type = TokenType::parse(&req_string(body.take(TOKEN_TYPE), "token_type")?);
-        let expires_in = match body.take(EXPIRES_IN) {
-            Some(Member::Str(s)) if options.expires_in_as_string => Some(parse_decimal(&s)?),
+    /// `extra`. `expires_in` says which forms of `expires_in` the caller accepts.
+    pub(crate) fn read(
+        body: &mut JsonObject<'_, TokenResponseMembers, 10>,
+        expires_in: ExpiresIn,
+    ) -> Result<Self> {
+        let access_token = AccessToken::new(body.req_string("access_token")?);
+        let token_type = TokenType::parse(&body.req_string("token_type")?);
+        let expires_in = match body.take("expires_in") {
+            Some(Member::Str(s)) if expires_in == ExpiresIn::NumberOrDecimalString => {
+                Some(parse_decimal(&s)?)
+            }
             None | Some(Member::Null) => None,
             Some(Member::Uint(n)) => Some(n),
             Some(Member::Other(v)) if v.is_number() => {
@@ -438,14 +730,16 @@ impl TokenResponse {
                 .into());
             }
         };
-        let refresh_token = opt_string(body.take(REFRESH_TOKEN), "refresh_token")?;
-        let scope = match body.take(SCOPE) {
+        let refresh_token = body.opt_string("refresh_token")?;
+        let scope = match body.take("scope") {
             // Split without copying the whole value first.
             Some(Member::Str(s)) => Some(wire::split_scope(&s)),
-            other => opt_string(other, "scope")?.map(|s| wire::split_scope(&s)),
+            other => {
+                crate::json_object::member_string(other, "scope")?.map(|s| wire::split_scope(&s))
+            }
         };
-        let id_token = opt_string(body.take(ID_TOKEN), "id_token")?;
-        let issued_token_type = opt_string(body.take(ISSUED_TOKEN_TYPE), "issued_token_type")?;
+        let id_token = body.opt_string("id_token")?;
+        let issued_token_type = body.opt_string("issued_token_type")?;
         Ok(TokenResponse {
             access_token,
             token_type,
@@ -479,33 +773,18 @@ impl TokenResponse {
             issued_token_type: None,
             extra,
         };
-        t.check_token_type(options, false)?;
+        options.check_token_type(&t, false)?;
         Ok(t)
     }
+}
 
-    fn check_token_type(&self, options: &TokenResponseOptions, exchange: bool) -> Result<()> {
-        let usable = match &self.token_type {
-            TokenType::Bearer if options.dpop && !options.allow_bearer_with_dpop => {
-                return Err(SecurityError::TokenTypeDowngrade {
-                    requested: "DPoP",
-                    received: "Bearer".into(),
-                }
-                .into());
-            }
-            TokenType::Bearer => true,
-            TokenType::DPoP => options.dpop,
-            TokenType::NotApplicable => exchange,
-            TokenType::Other(t) => options
-                .extra_token_types
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(t)),
-        };
-        if usable {
-            Ok(())
-        } else {
-            Err(ProtocolError::UnusableTokenType(self.token_type.as_str().to_owned()).into())
-        }
-    }
+/// Which forms of `expires_in` a reading accepts: the RFC's number, or also the decimal
+/// string some providers send (a client quirk, [`TokenResponseOptions::accept_expires_in_as_string`],
+/// and the form of every value in an implicit grant redirect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExpiresIn {
+    Number,
+    NumberOrDecimalString,
 }
 
 fn parse_decimal(s: &str) -> Result<u64> {
@@ -534,9 +813,11 @@ pub fn parse_token_response(
     resp: &Response<Vec<u8>>,
     options: &TokenResponseOptions,
 ) -> Result<TokenResponse> {
-    let mut body = wire::read_json_body(resp, options.content_type_check())?;
-    let t = TokenResponse::from_body(&mut body, options)?;
-    t.check_token_type(options, false)?;
+    // The strict wire reading, then the client's policy.
+    let mut body =
+        wire::read_json_object::<TokenResponseMembers, 10>(resp, options.content_type_check())?;
+    let t = TokenResponse::read(&mut body, options.expires_in())?;
+    options.check_token_type(&t, false)?;
     options.check_headers(resp)?;
     Ok(t)
 }
@@ -547,12 +828,13 @@ pub fn parse_token_exchange_response(
     resp: &Response<Vec<u8>>,
     options: &TokenResponseOptions,
 ) -> Result<TokenResponse> {
-    let mut body = wire::read_json_body(resp, options.content_type_check())?;
-    let t = TokenResponse::from_body(&mut body, options)?;
+    let mut body =
+        wire::read_json_object::<TokenResponseMembers, 10>(resp, options.content_type_check())?;
+    let t = TokenResponse::read(&mut body, options.expires_in())?;
     if t.issued_token_type.is_none() {
         return Err(ProtocolError::MissingParameter("issued_token_type").into());
     }
-    t.check_token_type(options, true)?;
+    options.check_token_type(&t, true)?;
     options.check_headers(resp)?;
     Ok(t)
 }
@@ -637,16 +919,43 @@ mod tests {
         options: &TokenResponseOptions,
     ) -> Result<TokenResponse> {
         let mut obj = wire::read_json_response(resp, options.content_type_check())?;
-        let access_token = AccessToken::new(wire::req_string(&obj, "access_token")?);
-        let token_type = TokenType::parse(&wire::req_string(&obj, "token_type")?);
+        let string = |obj: &Map<String, Value>, name: &'static str| match obj.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Error::from(ProtocolError::InvalidParameter {
+                name,
+                reason: "not a string",
+            })),
+        };
+        let required = |obj: &Map<String, Value>, name: &'static str| match string(obj, name)? {
+            Some(s) if !s.is_empty() => Ok(s),
+            Some(_) => Err(Error::from(ProtocolError::InvalidParameter {
+                name,
+                reason: "empty",
+            })),
+            None => Err(ProtocolError::MissingParameter(name).into()),
+        };
+        let access_token = AccessToken::new(required(&obj, "access_token")?);
+        let token_type = TokenType::parse(&required(&obj, "token_type")?);
         let expires_in = match obj.get("expires_in") {
             Some(Value::String(s)) if options.expires_in_as_string => Some(parse_decimal(s)?),
-            _ => wire::opt_u64(&obj, "expires_in")?,
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => Some(n.as_u64().ok_or(ProtocolError::InvalidParameter {
+                name: "expires_in",
+                reason: "not a non-negative integer",
+            })?),
+            Some(_) => {
+                return Err(ProtocolError::InvalidParameter {
+                    name: "expires_in",
+                    reason: "not a number",
+                }
+                .into());
+            }
         };
-        let refresh_token = wire::opt_string(&obj, "refresh_token")?.map(RefreshToken::new);
-        let scope = wire::opt_string(&obj, "scope")?.map(|s| wire::split_scope(&s));
-        let id_token = wire::opt_string(&obj, "id_token")?.map(IdToken::new);
-        let issued_token_type = wire::opt_string(&obj, "issued_token_type")?;
+        let refresh_token = string(&obj, "refresh_token")?.map(RefreshToken::new);
+        let scope = string(&obj, "scope")?.map(|s| wire::split_scope(&s));
+        let id_token = string(&obj, "id_token")?.map(IdToken::new);
+        let issued_token_type = string(&obj, "issued_token_type")?;
         for k in [
             "access_token",
             "token_type",
@@ -668,7 +977,7 @@ mod tests {
             issued_token_type,
             extra: obj,
         };
-        t.check_token_type(options, false)?;
+        options.check_token_type(&t, false)?;
         options.check_headers(resp)?;
         Ok(t)
     }

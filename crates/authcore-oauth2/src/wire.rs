@@ -1,13 +1,57 @@
-//! HTTP message helpers shared by every endpoint: form POST requests, bounded JSON responses.
+//! The OAuth 2.0 back-channel messages, side-neutral: every type here can be built with
+//! constructors, serialized exactly as its RFC specifies (form-encoded requests, JSON
+//! responses with absent members omitted and numbers as numbers) and strictly parsed
+//! (duplicate members or parameters, wrong JSON types and missing required members are
+//! errors; unknown members are kept where the RFC allows extensions). A client and an
+//! authorization server use the same types: the client builds requests and parses responses,
+//! the server parses requests and emits responses (the `to_http_response` methods add the
+//! headers RFC 6749 §5.1 requires).
+//!
+//! The types stay in the modules of their specifications, next to the client functions
+//! that send and check them (`parse_token_response` adds the client's policy — accepted
+//! token types, provider quirks — to the strict reading of [`TokenResponse::from_json`]);
+//! this module gathers them in one place, so a server crate finds every message without the
+//! client machinery.
+//!
+//! | message | type | form |
+//! |---|---|---|
+//! | token request (RFC 6749 §4, §6; RFC 7523; RFC 8628 §3.4; RFC 8693) | [`TokenRequest`] | form |
+//! | token response (RFC 6749 §5.1) | [`TokenResponse`] | JSON |
+//! | error response (RFC 6749 §5.2; RFC 7591 §3.2.2) | [`ErrorResponse`] | JSON |
+//! | introspection request / response (RFC 7662) | [`IntrospectionRequest`] / [`IntrospectionResponse`] | form / JSON |
+//! | revocation request (RFC 7009) | [`RevocationRequest`] | form |
+//! | device authorization request / response (RFC 8628 §3.1, §3.2) | [`DeviceAuthorizationRequest`] / [`DeviceAuthorizationResponse`] | form / JSON |
+//! | PAR response (RFC 9126 §2.2) | [`PushedAuthorizationResponse`] | JSON |
+//! | authorization server metadata (RFC 8414) | [`AuthorizationServerMetadata`] | JSON |
+//! | client registration (RFC 7591) | [`ClientMetadata`] / [`ClientInformationResponse`] | JSON |
+//! | client authentication parameters (RFC 6749 §2.3.1, RFC 7521 §4.2) | [`ClientAuthParams`] | form |
+//!
+//! OpenID provider metadata (OpenID Connect Discovery 1.0 §3) builds on
+//! [`AuthorizationServerMetadata`] in authcore-oidc (`ProviderMetadata`). The authorization
+//! request and response, a front-channel exchange, live with the authorization request.
+//!
+//! The crate-private half of this module holds the HTTP helpers every endpoint shares: form
+//! POST requests and bounded JSON responses.
+
+pub use crate::device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
+pub use crate::error::{ErrorCode, ErrorResponse};
+pub use crate::form::ClientAuthParams;
+pub use crate::introspection::{
+    IntrospectionRequest, IntrospectionResponse, RevocationRequest, TokenHintRequest, TokenTypeHint,
+};
+pub use crate::metadata::AuthorizationServerMetadata;
+pub use crate::par::PushedAuthorizationResponse;
+pub use crate::registration::{ClientInformationResponse, ClientMetadata};
+pub use crate::token::{TokenRequest, TokenResponse, TokenType};
 
 use http::header::{ACCEPT, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::error::{Error, ErrorResponse, ProtocolError, Result};
+use crate::error::{Error, ProtocolError, Result};
 use crate::form::encode_form;
-use crate::token_body::TokenBody;
+use crate::json_object::{JsonObject, Members, NoMembers};
 
 /// Largest response body the parsers accept, in bytes. Token, error, introspection and metadata
 /// documents are far smaller; the limit bounds the work a hostile server can cause.
@@ -40,12 +84,6 @@ impl FormPost {
 
     pub(crate) fn param(&mut self, name: &str, value: &str) {
         self.params.push((name.to_owned(), value.to_owned()));
-    }
-
-    pub(crate) fn param_opt(&mut self, name: &str, value: Option<&str>) {
-        if let Some(v) = value {
-            self.param(name, v);
-        }
     }
 
     pub(crate) fn has_param(&self, name: &str) -> bool {
@@ -97,9 +135,10 @@ fn is_json_media_type(m: &str) -> bool {
     m == JSON || (m.starts_with("application/") && m.ends_with("+json"))
 }
 
-/// Whether the response's media type (see [`media_type`]) is JSON, `application/json` or
-/// `application/*+json`, compared case-insensitively without allocating.
-fn has_json_media_type(resp: &Response<Vec<u8>>) -> bool {
+/// Whether the response's `Content-Type` is JSON: `application/json` or `application/*+json`
+/// (RFC 6838 §4.2.8), parameters ignored, compared case-insensitively without allocating. The
+/// one rule every JSON response of this crate and the crates above it is held to.
+pub fn has_json_content_type(resp: &Response<Vec<u8>>) -> bool {
     let Some(v) = resp.headers().get(CONTENT_TYPE) else {
         return false;
     };
@@ -135,62 +174,30 @@ fn check_size(resp: &Response<Vec<u8>>) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn parse_json_object(body: &[u8]) -> Result<Map<String, Value>> {
-    authcore_jose::json::parse_object(body).map_err(|e| match e {
-        authcore_jose::Error::Json(m) => ProtocolError::Json(m).into(),
-        other => Error::Jose(other),
-    })
-}
-
-/// A JSON response body that may be an error response (RFC 6749 §5.2).
-pub(crate) trait JsonBody<'a>: Sized {
-    /// Parses the body strictly.
-    fn parse(body: &'a [u8]) -> Result<Self>;
-    /// The error response, when the body has an `error` member.
-    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>>;
-}
-
-impl JsonBody<'_> for Map<String, Value> {
-    fn parse(body: &[u8]) -> Result<Self> {
-        parse_json_object(body)
-    }
-    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>> {
-        ErrorResponse::from_json(self, Some(status))
-    }
-}
-
-impl<'a> JsonBody<'a> for TokenBody<'a> {
-    fn parse(body: &'a [u8]) -> Result<Self> {
-        TokenBody::parse(body)
-    }
-    fn take_error(&mut self, status: u16) -> Result<Option<ErrorResponse>> {
-        TokenBody::take_error(self, Some(status))
-    }
-}
-
 /// Reads an OAuth JSON response: a 2xx status with a JSON object that has no `error` member is
 /// the success body; a JSON object with `error` (any status, including 200, as some servers
-/// send) is [`Error::Server`]; anything else is a protocol error.
+/// send) is [`Error::Server`]; anything else is a protocol error. The members are returned as a
+/// map, for responses whose members the caller reads itself.
 pub(crate) fn read_json_response(
     resp: &Response<Vec<u8>>,
     check: ContentTypeCheck,
 ) -> Result<Map<String, Value>> {
-    read_json_body(resp, check)
+    Ok(read_json_object::<NoMembers, 0>(resp, check)?.take_extra())
 }
 
-/// [`read_json_response`] into any [`JsonBody`].
-pub(crate) fn read_json_body<'a, T: JsonBody<'a>>(
+/// [`read_json_response`] into a [`JsonObject`] with the registered members `T`.
+pub(crate) fn read_json_object<'a, T: Members<N>, const N: usize>(
     resp: &'a Response<Vec<u8>>,
     check: ContentTypeCheck,
-) -> Result<T> {
+) -> Result<JsonObject<'a, T, N>> {
     check_size(resp)?;
     let status = resp.status();
-    let json_typed = has_json_media_type(resp);
+    let json_typed = has_json_content_type(resp);
     if !status.is_success() {
         // Error bodies are only trusted when they are JSON objects with `error` (RFC 6749 §5.2).
         if json_typed || check == ContentTypeCheck::Any {
-            if let Ok(mut body) = T::parse(resp.body()) {
-                if let Some(err) = body.take_error(status.as_u16())? {
+            if let Ok(mut body) = JsonObject::<T, N>::parse(resp.body()) {
+                if let Some(err) = body.take_error(Some(status.as_u16()))? {
                     return Err(Error::Server(err));
                 }
             }
@@ -207,11 +214,31 @@ pub(crate) fn read_json_body<'a, T: JsonBody<'a>>(
         }
         .into());
     }
-    let mut body = T::parse(resp.body())?;
-    if let Some(err) = body.take_error(status.as_u16())? {
+    let mut body = JsonObject::parse(resp.body())?;
+    if let Some(err) = body.take_error(Some(status.as_u16()))? {
         return Err(Error::Server(err));
     }
     Ok(body)
+}
+
+/// A JSON document (no HTTP response around it) of at most [`MAX_RESPONSE_BYTES`], parsed
+/// strictly with the registered members `T`.
+pub(crate) fn parse_json_document<'a, T: Members<N>, const N: usize>(
+    body: &'a [u8],
+) -> Result<JsonObject<'a, T, N>> {
+    if body.len() > MAX_RESPONSE_BYTES {
+        return Err(ProtocolError::TooLarge {
+            limit: MAX_RESPONSE_BYTES,
+        }
+        .into());
+    }
+    JsonObject::parse(body)
+}
+
+/// A JSON object document of at most [`MAX_RESPONSE_BYTES`] as a plain map (strict: duplicate
+/// members refused), for values whose members the caller reads itself.
+pub(crate) fn parse_json_object(body: &[u8]) -> Result<Map<String, Value>> {
+    Ok(parse_json_document::<NoMembers, 0>(body)?.take_extra())
 }
 
 /// Whether the `Cache-Control` fields of `headers` hold `directive` (RFC 9111 §5.2: a
@@ -255,20 +282,33 @@ pub(crate) fn content_type(resp: &Response<Vec<u8>>) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
-/// Checks an endpoint URL: absolute `https` (or `http` to a loopback host — `localhost`,
-/// `127.0.0.0/8`, `::1` — for local development and tests), no fragment (RFC 6749 §3.1,
-/// §3.2). The same rule serves every endpoint this crate and the crates above it call.
+/// Checks an endpoint URL the caller configured: absolute `https` (or `http` to a loopback
+/// host — `localhost`, `127.0.0.0/8`, `::1` — for local development and tests), no fragment
+/// (RFC 6749 §3.1, §3.2). The same rule serves every endpoint this crate and the crates above
+/// it call. A URL that fails it is [`Error::Misuse`]: the caller chose it. For a URL that came
+/// from the server use [`check_server_endpoint`], which blames the server.
 pub fn check_endpoint(url: &str) -> Result<Url> {
-    let u = Url::parse(url).map_err(|_| Error::Misuse("endpoint is not an absolute URL"))?;
+    endpoint_rule(url).map_err(Error::Misuse)
+}
+
+/// Checks an endpoint URL the server published (a metadata endpoint, an
+/// `mtls_endpoint_aliases` entry, a `jwks_uri`, a claim source endpoint) by the rule of
+/// [`check_endpoint`]. A URL that fails it is the server's fault:
+/// [`ProtocolError::InvalidEndpoint`] naming the member `name` that held it.
+pub fn check_server_endpoint(url: &str, name: &'static str) -> Result<Url> {
+    endpoint_rule(url).map_err(|reason| ProtocolError::InvalidEndpoint { name, reason }.into())
+}
+
+/// The one endpoint rule; the caller of it decides who is at fault.
+fn endpoint_rule(url: &str) -> core::result::Result<Url, &'static str> {
+    let u = Url::parse(url).map_err(|_| "endpoint is not an absolute URL")?;
     if u.fragment().is_some() {
-        return Err(Error::Misuse("endpoint URL must not have a fragment"));
+        return Err("endpoint URL must not have a fragment");
     }
     match u.scheme() {
         "https" => Ok(u),
         "http" if is_loopback(&u) => Ok(u),
-        _ => Err(Error::Misuse(
-            "endpoint must use https (http only to a loopback host)",
-        )),
+        _ => Err("endpoint must use https (http only to a loopback host)"),
     }
 }
 
@@ -280,88 +320,6 @@ pub fn is_loopback(u: &Url) -> bool {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
-    }
-}
-
-// Typed member readers for strictly parsed JSON objects.
-
-pub(crate) fn opt_string(obj: &Map<String, Value>, name: &'static str) -> Result<Option<String>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not a string",
-        }
-        .into()),
-    }
-}
-
-pub(crate) fn req_string(obj: &Map<String, Value>, name: &'static str) -> Result<String> {
-    match opt_string(obj, name)? {
-        Some(s) if !s.is_empty() => Ok(s),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "empty",
-        }
-        .into()),
-        None => Err(ProtocolError::MissingParameter(name).into()),
-    }
-}
-
-pub(crate) fn opt_u64(obj: &Map<String, Value>, name: &'static str) -> Result<Option<u64>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_u64().map(Some).ok_or(
-            ProtocolError::InvalidParameter {
-                name,
-                reason: "not a non-negative integer",
-            }
-            .into(),
-        ),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not a number",
-        }
-        .into()),
-    }
-}
-
-pub(crate) fn opt_bool(obj: &Map<String, Value>, name: &'static str) -> Result<Option<bool>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not a boolean",
-        }
-        .into()),
-    }
-}
-
-pub(crate) fn opt_string_array(
-    obj: &Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<Vec<String>>> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .map(Some)
-            .ok_or(
-                ProtocolError::InvalidParameter {
-                    name,
-                    reason: "not an array of strings",
-                }
-                .into(),
-            ),
-        Some(_) => Err(ProtocolError::InvalidParameter {
-            name,
-            reason: "not an array",
-        }
-        .into()),
     }
 }
 
@@ -384,13 +342,16 @@ pub(crate) fn split_scope(s: &str) -> Vec<String> {
     out
 }
 
-/// Checks a scope token: `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
-pub(crate) fn check_scope_token(s: &str) -> Result<()> {
-    if s.is_empty()
-        || !s
-            .bytes()
+/// Whether `s` is a scope token: `1*( %x21 / %x23-5B / %x5D-7E )` (RFC 6749 §3.3).
+pub(crate) fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
             .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
-    {
+}
+
+/// Checks a scope token the caller gave (see [`is_scope_token`]).
+pub(crate) fn check_scope_token(s: &str) -> Result<()> {
+    if !is_scope_token(s) {
         return Err(Error::Misuse(
             "scope tokens are non-empty printable ASCII without space, `\"` or `\\`",
         ));
@@ -487,15 +448,15 @@ mod tests {
         ] {
             let r = resp(200, Some(ct), "{}");
             let expected = media_type(&r).as_deref().is_some_and(is_json_media_type);
-            assert_eq!(has_json_media_type(&r), expected, "{ct:?}");
+            assert_eq!(has_json_content_type(&r), expected, "{ct:?}");
         }
-        assert!(!has_json_media_type(&resp(200, None, "{}")));
+        assert!(!has_json_content_type(&resp(200, None, "{}")));
         let mut r = resp(200, None, "{}");
         r.headers_mut().insert(
             CONTENT_TYPE,
             HeaderValue::from_bytes(b"application/json\xe9").unwrap(),
         );
-        assert!(!has_json_media_type(&r));
+        assert!(!has_json_content_type(&r));
     }
 
     #[test]
@@ -529,6 +490,33 @@ mod tests {
         assert!(check_endpoint("http://as.example/token").is_err());
         assert!(check_endpoint("https://as.example/token#x").is_err());
         assert!(check_endpoint("/token").is_err());
+        assert!(matches!(
+            check_endpoint("http://as.example/token"),
+            Err(Error::Misuse(_))
+        ));
+    }
+
+    #[test]
+    fn server_endpoints_blame_the_server() {
+        assert!(check_server_endpoint("https://as.example/token", "token_endpoint").is_ok());
+        assert!(check_server_endpoint("http://[::1]:8080/token", "token_endpoint").is_ok());
+        for bad in [
+            "http://as.example/token",
+            "https://as.example/t#x",
+            "/token",
+            "ftp://x",
+        ] {
+            assert!(
+                matches!(
+                    check_server_endpoint(bad, "jwks_uri"),
+                    Err(Error::Protocol(ProtocolError::InvalidEndpoint {
+                        name: "jwks_uri",
+                        ..
+                    }))
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -888,3 +888,101 @@ fn iss_without_a_configured_issuer() {
         .unwrap_err();
     assert!(matches!(e, Error::Misuse(_)));
 }
+
+/// A random source that always fails, as an exhausted or broken OS generator would.
+struct FailingRandom;
+
+impl SecureRandom for FailingRandom {
+    fn fill(&self, _dest: &mut [u8]) -> Result<(), jose::Error> {
+        Err(jose::Error::Crypto)
+    }
+}
+
+#[test]
+fn random_source_failure_has_its_own_variant() {
+    let e = AuthorizationRequest::new("https://client.example.com/cb")
+        .build_url(&basic_client(), &server(), &FailingRandom)
+        .unwrap_err();
+    assert!(matches!(e, Error::Random(_)), "{e:?}");
+    // The cause is kept for `source()`.
+    assert!(std::error::Error::source(&e).is_some());
+}
+
+#[test]
+fn metadata_endpoints_that_break_the_https_rule_are_the_servers_fault() {
+    for (member, url) in [
+        ("token_endpoint", "http://as.example/token"),
+        (
+            "authorization_endpoint",
+            "https://as.example/authorize#frag",
+        ),
+        ("revocation_endpoint", "revoke"),
+    ] {
+        let doc = format!(r#"{{"issuer":"https://as.example","{member}":"{url}"}}"#);
+        let m =
+            AuthorizationServerMetadata::from_json(doc.as_bytes(), "https://as.example").unwrap();
+        let e = AuthorizationServer::from_metadata(&m).unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(ProtocolError::InvalidEndpoint { name, .. }) if name == member),
+            "{member}: {e:?}"
+        );
+    }
+    let doc = br#"{"issuer":"https://as.example","token_endpoint":"https://as.example/token","mtls_endpoint_aliases":{"token_endpoint":"http://mtls.example/token"}}"#;
+    let m = AuthorizationServerMetadata::from_json(doc, "https://as.example").unwrap();
+    assert!(matches!(
+        AuthorizationServer::from_metadata_for_mtls(&m),
+        Err(Error::Protocol(ProtocolError::InvalidEndpoint {
+            name: "mtls_endpoint_aliases",
+            ..
+        }))
+    ));
+    // The same URL configured by the caller stays the caller's misuse.
+    assert!(matches!(
+        AuthorizationServer::new("https://as.example")
+            .with_token_endpoint("http://as.example/token"),
+        Err(Error::Misuse(_))
+    ));
+}
+
+#[test]
+fn non_json_bodies_are_protocol_errors_not_jose() {
+    for body in ["<html>", "{\"a\":1,\"a\":2}", "[]", ""] {
+        let e = parse_introspection_response(&json(200, body)).unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(ProtocolError::Json(_))),
+            "{body}: {e:?}"
+        );
+        let e = AuthorizationServerMetadata::from_json(body.as_bytes(), "https://as.example")
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(ProtocolError::Json(_))),
+            "{body}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn errors_expose_their_cause() {
+    use std::error::Error as _;
+    let server_error = parse_token_response(
+        &json(400, r#"{"error":"invalid_grant"}"#),
+        &TokenResponseOptions::new(),
+    )
+    .unwrap_err();
+    let cause = server_error
+        .source()
+        .expect("the error response is the cause");
+    assert_eq!(cause.to_string(), "invalid_grant (HTTP 400)");
+    let protocol =
+        parse_token_response(&json(200, "{}"), &TokenResponseOptions::new()).unwrap_err();
+    assert!(protocol.source().is_some());
+    assert!(Error::Misuse("x").source().is_none());
+    let jwt = Error::Security(SecurityError::InvalidJwtResponse(
+        jose::Error::InvalidSignature,
+    ));
+    let chain = jwt
+        .source()
+        .and_then(|s| s.source())
+        .expect("the JOSE error");
+    assert_eq!(chain.to_string(), jose::Error::InvalidSignature.to_string());
+}

@@ -10,7 +10,7 @@
 //! to which Claims Provider is the caller's knowledge: the references name no keys.
 
 use authcore_jose::{KeySource, UnixTime, jwt};
-use authcore_oauth2::{AccessToken, ProtocolError, authorize_bearer, check_endpoint};
+use authcore_oauth2::{AccessToken, ProtocolError, authorize_bearer, check_server_endpoint};
 use http::header::ACCEPT;
 use http::{Method, Request, Response};
 use serde_json::{Map, Value};
@@ -89,7 +89,8 @@ pub fn claim_sources(claims: &Map<String, Value>) -> Result<Vec<ClaimSource>> {
         let kind = match (text("JWT")?, text("endpoint")?) {
             (Some(jwt), None) => ClaimSourceKind::Aggregated { jwt },
             (None, Some(endpoint)) => {
-                check_endpoint(&endpoint)?;
+                // The endpoint comes from the server's response: a bad one is its fault.
+                check_server_endpoint(&endpoint, "endpoint")?;
                 ClaimSourceKind::Distributed {
                     endpoint,
                     access_token: text("access_token")?.map(AccessToken::new),

@@ -257,6 +257,185 @@ impl ProviderMetadata {
         Self::from_oauth(oauth, templated)
     }
 
+    /// Provider metadata with the members OpenID Connect Discovery 1.0 §3 requires beyond
+    /// RFC 8414's (`subject_types_supported`, `id_token_signing_alg_values_supported`), for a
+    /// provider to fill in and serve. `oauth` holds the RFC 8414 members; the OpenID Connect
+    /// booleans start at their defaults.
+    pub fn new(
+        oauth: AuthorizationServerMetadata,
+        subject_types_supported: Vec<String>,
+        id_token_signing_alg_values_supported: Vec<String>,
+    ) -> Self {
+        ProviderMetadata {
+            oauth,
+            userinfo_endpoint: None,
+            subject_types_supported,
+            id_token_signing_alg_values_supported,
+            id_token_encryption_alg_values_supported: None,
+            id_token_encryption_enc_values_supported: None,
+            userinfo_signing_alg_values_supported: None,
+            userinfo_encryption_alg_values_supported: None,
+            userinfo_encryption_enc_values_supported: None,
+            acr_values_supported: None,
+            display_values_supported: None,
+            claim_types_supported: None,
+            claims_supported: None,
+            claims_locales_supported: None,
+            ui_locales_supported: None,
+            claims_parameter_supported: false,
+            request_parameter_supported: false,
+            request_uri_parameter_supported: true,
+            require_request_uri_registration: false,
+            service_documentation: None,
+            op_policy_uri: None,
+            op_tos_uri: None,
+            end_session_endpoint: None,
+            check_session_iframe: None,
+            frontchannel_logout_supported: false,
+            frontchannel_logout_session_supported: false,
+            backchannel_logout_supported: false,
+            backchannel_logout_session_supported: false,
+            templated_issuer: false,
+        }
+    }
+
+    /// Parses a discovery document strictly, without comparing its `issuer` with anything:
+    /// members of the wrong JSON type and missing required members (Discovery §3) are
+    /// errors, unknown members are kept in `oauth.extra`. A client should use
+    /// [`ProviderMetadata::from_json`], which adds the issuer check of Discovery §4.3.
+    pub fn parse_json(body: &[u8]) -> Result<Self> {
+        if body.len() > MAX_METADATA_BYTES {
+            return Err(authcore_oauth2::ProtocolError::TooLarge {
+                limit: MAX_METADATA_BYTES,
+            }
+            .into());
+        }
+        Self::from_oauth(AuthorizationServerMetadata::parse_json(body)?, false)
+    }
+
+    /// The JSON document (Discovery §3, §4.2): the RFC 8414 members of `oauth` and the OpenID
+    /// Connect members; absent members omitted, booleans written only when they differ from
+    /// their default.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut o = self.oauth.to_json_object();
+        let mut put = |name: &str, v: Value| {
+            o.insert(name.to_owned(), v);
+        };
+        let strings = |v: &[String]| Value::Array(v.iter().cloned().map(Value::String).collect());
+        if let Some(u) = &self.userinfo_endpoint {
+            put("userinfo_endpoint", Value::String(u.clone()));
+        }
+        put(
+            "subject_types_supported",
+            strings(&self.subject_types_supported),
+        );
+        put(
+            "id_token_signing_alg_values_supported",
+            strings(&self.id_token_signing_alg_values_supported),
+        );
+        for (name, v) in [
+            (
+                "id_token_encryption_alg_values_supported",
+                &self.id_token_encryption_alg_values_supported,
+            ),
+            (
+                "id_token_encryption_enc_values_supported",
+                &self.id_token_encryption_enc_values_supported,
+            ),
+            (
+                "userinfo_signing_alg_values_supported",
+                &self.userinfo_signing_alg_values_supported,
+            ),
+            (
+                "userinfo_encryption_alg_values_supported",
+                &self.userinfo_encryption_alg_values_supported,
+            ),
+            (
+                "userinfo_encryption_enc_values_supported",
+                &self.userinfo_encryption_enc_values_supported,
+            ),
+            ("acr_values_supported", &self.acr_values_supported),
+            ("display_values_supported", &self.display_values_supported),
+            ("claim_types_supported", &self.claim_types_supported),
+            ("claims_supported", &self.claims_supported),
+            ("claims_locales_supported", &self.claims_locales_supported),
+            ("ui_locales_supported", &self.ui_locales_supported),
+        ] {
+            if let Some(v) = v {
+                put(name, strings(v));
+            }
+        }
+        for (name, v) in [
+            ("service_documentation", &self.service_documentation),
+            ("op_policy_uri", &self.op_policy_uri),
+            ("op_tos_uri", &self.op_tos_uri),
+            ("end_session_endpoint", &self.end_session_endpoint),
+            ("check_session_iframe", &self.check_session_iframe),
+        ] {
+            if let Some(v) = v {
+                put(name, Value::String(v.clone()));
+            }
+        }
+        for (name, v, default) in [
+            (
+                "claims_parameter_supported",
+                self.claims_parameter_supported,
+                false,
+            ),
+            (
+                "request_parameter_supported",
+                self.request_parameter_supported,
+                false,
+            ),
+            (
+                "request_uri_parameter_supported",
+                self.request_uri_parameter_supported,
+                true,
+            ),
+            (
+                "require_request_uri_registration",
+                self.require_request_uri_registration,
+                false,
+            ),
+            (
+                "frontchannel_logout_supported",
+                self.frontchannel_logout_supported,
+                false,
+            ),
+            (
+                "frontchannel_logout_session_supported",
+                self.frontchannel_logout_session_supported,
+                false,
+            ),
+            (
+                "backchannel_logout_supported",
+                self.backchannel_logout_supported,
+                false,
+            ),
+            (
+                "backchannel_logout_session_supported",
+                self.backchannel_logout_session_supported,
+                false,
+            ),
+        ] {
+            if v != default {
+                put(name, Value::Bool(v));
+            }
+        }
+        serde_json::to_vec(&Value::Object(o)).unwrap_or_default()
+    }
+
+    /// The discovery endpoint's HTTP response: 200 and `Content-Type: application/json`
+    /// (Discovery §4.2).
+    pub fn to_http_response(&self) -> Response<Vec<u8>> {
+        let mut resp = Response::new(self.to_json());
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        resp
+    }
+
     fn from_oauth(mut oauth: AuthorizationServerMetadata, templated_issuer: bool) -> Result<Self> {
         let x = &mut oauth.extra;
         let m = ProviderMetadata {
@@ -420,7 +599,18 @@ impl ProviderMetadata {
     }
 
     /// A [`JwksCache`] for this provider's `jwks_uri`, building keys for `algorithms`.
+    ///
+    /// A `jwks_uri` that is not `https` (or `http` to a loopback host) is the provider's
+    /// fault: [`MetadataError::InvalidEndpoint`], not the caller's misuse.
     pub fn jwks_cache(&self, algorithms: &[JwsAlgorithm]) -> Result<JwksCache> {
+        authcore_oauth2::check_server_endpoint(self.jwks_uri(), "jwks_uri").map_err(
+            |e| match e {
+                authcore_oauth2::Error::Protocol(
+                    authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason },
+                ) => Error::from(MetadataError::InvalidEndpoint { name, reason }),
+                other => other.into(),
+            },
+        )?;
         JwksCache::new(self.jwks_uri(), algorithms)
     }
 }
@@ -438,19 +628,7 @@ pub fn parse_discovery_response(
         }
         .into());
     }
-    let json = resp
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
-    if !json {
+    if !authcore_oauth2::wire::has_json_content_type(resp) {
         return Err(authcore_oauth2::ProtocolError::ContentType {
             expected: "application/json",
             received: resp

@@ -141,6 +141,14 @@ pub enum TokenError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MetadataError {
+    /// An endpoint URL in the document (such as `jwks_uri`) is not `https` (plain `http` is
+    /// allowed only to a loopback host), not absolute, or has a fragment: the provider's fault.
+    InvalidEndpoint {
+        /// The member.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// `issuer` is not exactly the issuer the document was fetched for.
     IssuerMismatch {
         /// The issuer the document was requested for.
@@ -292,6 +300,9 @@ impl fmt::Display for MetadataError {
                 write!(f, "`issuer` is `{received}`, expected `{expected}`")
             }
             MetadataError::MissingMember(m) => write!(f, "missing required member `{m}`"),
+            MetadataError::InvalidEndpoint { name, reason } => {
+                write!(f, "endpoint `{name}` is unusable: {reason}")
+            }
             MetadataError::InvalidMember { name, reason } => {
                 write!(f, "invalid member `{name}`: {reason}")
             }
@@ -331,11 +342,37 @@ impl fmt::Display for UserInfoError {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::OAuth2(e) => Some(e),
+            Error::Jose(e) => Some(e),
+            Error::Token(e) => Some(e),
+            Error::Metadata(e) => Some(e),
+            Error::Jwks(e) => Some(e),
+            Error::UserInfo(e) => Some(e),
+            Error::Misuse(_) => None,
+        }
+    }
+}
 impl std::error::Error for TokenError {}
 impl std::error::Error for MetadataError {}
-impl std::error::Error for JwksError {}
-impl std::error::Error for UserInfoError {}
+impl std::error::Error for JwksError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            JwksError::Invalid(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+impl std::error::Error for UserInfoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            UserInfoError::Claims(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<authcore_oauth2::Error> for Error {
     fn from(e: authcore_oauth2::Error) -> Self {

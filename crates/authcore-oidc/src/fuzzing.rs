@@ -24,8 +24,15 @@ fn verifier() -> Option<IdTokenVerifier> {
         .ok()
 }
 
-/// Discovery document parsing: exact issuer and with a templated issuer accepted.
+/// Discovery document parsing: exact issuer and with a templated issuer accepted; the strict
+/// wire parse, whose accepted documents must parse again after writing (a panic if not).
 pub fn fuzz_discovery(data: &[u8]) {
+    if let Ok(m) = ProviderMetadata::parse_json(data) {
+        assert!(
+            ProviderMetadata::parse_json(&m.to_json()).is_ok(),
+            "a parsed provider metadata document does not parse after writing"
+        );
+    }
     if let Ok(m) = ProviderMetadata::from_json(data, ISSUER) {
         let _ = m.authorization_server();
         let _ = m.id_token_signing_algorithms();

@@ -230,3 +230,18 @@ fn malformed_references_are_refused() {
     );
     assert_eq!(info.sub, SUB);
 }
+
+#[test]
+fn an_insecure_claim_source_endpoint_is_the_servers_fault() {
+    let refs = json!({"_claim_names": {"a": "src1"},
+                      "_claim_sources": {"src1": {"endpoint": "http://bank.example/claims"}}});
+    assert!(matches!(
+        claim_sources(&object(refs)),
+        Err(Error::OAuth2(authcore_oauth2::Error::Protocol(
+            authcore_oauth2::ProtocolError::InvalidEndpoint {
+                name: "endpoint",
+                ..
+            }
+        )))
+    ));
+}

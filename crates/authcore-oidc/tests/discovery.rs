@@ -322,3 +322,48 @@ fn mtls_endpoint_aliases_for_mutual_tls_clients() {
     doc["mtls_endpoint_aliases"] = json!({"userinfo_endpoint": ["https://x"]});
     assert!(parse(&doc).unwrap().userinfo_endpoint_for_mtls().is_err());
 }
+
+#[test]
+fn an_insecure_jwks_uri_is_the_providers_fault() {
+    let mut doc = document();
+    doc["jwks_uri"] = json!("http://op.example/jwks");
+    let m = parse(&doc).unwrap();
+    assert!(matches!(
+        m.jwks_cache(&[JwsAlgorithm::RS256]),
+        Err(Error::Metadata(MetadataError::InvalidEndpoint {
+            name: "jwks_uri",
+            ..
+        }))
+    ));
+    // An insecure endpoint of the OAuth 2.0 view is the provider's fault too.
+    let mut doc = document();
+    doc["token_endpoint"] = json!("http://op.example/token");
+    assert!(matches!(
+        parse(&doc).unwrap().authorization_server(),
+        Err(Error::OAuth2(authcore_oauth2::Error::Protocol(
+            authcore_oauth2::ProtocolError::InvalidEndpoint {
+                name: "token_endpoint",
+                ..
+            }
+        )))
+    ));
+    // The same URL given by the caller to the cache directly is the caller's misuse.
+    assert!(matches!(
+        authcore_oidc::JwksCache::new("http://op.example/jwks", &[JwsAlgorithm::RS256]),
+        Err(Error::OAuth2(authcore_oauth2::Error::Misuse(_)))
+    ));
+}
+
+#[test]
+fn errors_expose_their_cause() {
+    use std::error::Error as _;
+    let mut doc = document();
+    doc["issuer"] = json!("https://evil.example");
+    let e = parse(&doc).unwrap_err();
+    let cause = e.source().expect("the metadata error is the cause");
+    assert!(cause.to_string().contains("evil.example"));
+    let e: Error =
+        authcore_oauth2::Error::Protocol(authcore_oauth2::ProtocolError::Json("x".into())).into();
+    assert!(e.source().and_then(|s| s.source()).is_some());
+    assert!(Error::Misuse("x").source().is_none());
+}

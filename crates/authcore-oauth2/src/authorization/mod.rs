@@ -24,10 +24,10 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::client::{AuthorizationServer, Client};
-use crate::error::{Error, ProtocolError, Result};
+use crate::error::{Error, Result};
 use crate::pkce::{PkceMethod, S256_CHALLENGE_LEN};
 use crate::secret::{IdToken, Nonce, PkceCodeVerifier, RANDOM_VALUE_BYTES, State, random_jti};
-use crate::wire::{self, ContentTypeCheck, FormPost, check_resource, check_scope_token};
+use crate::wire::{FormPost, check_resource, check_scope_token};
 
 use callback::PendingFields;
 pub use callback::{
@@ -393,7 +393,7 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         let draw_nonce = matches!(self.nonce, NonceSource::Draw);
         let count = 1 + usize::from(self.pkce.is_some()) + usize::from(draw_nonce);
         let random = &mut random[..count * RANDOM_VALUE_BYTES];
-        rng.fill(random).map_err(Error::Jose)?;
+        rng.fill(random).map_err(Error::Random)?;
         let mut values = random.chunks_exact(RANDOM_VALUE_BYTES);
         let mut next = || values.next().unwrap_or_default();
         let state = State::from_random(next());
@@ -720,32 +720,7 @@ pub struct PendingPushedAuthorization<F: AuthorizationFlow = CodeFlow> {
     endpoint: Option<Url>,
 }
 
-/// The PAR endpoint's answer (RFC 9126 §2.2).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct PushedAuthorizationResponse {
-    /// `request_uri`.
-    pub request_uri: String,
-    /// `expires_in`, in seconds.
-    pub expires_in: u64,
-    /// Other members.
-    pub extra: Map<String, Value>,
-}
-
-/// Parses a PAR endpoint response (RFC 9126 §2.2, §2.3).
-pub fn parse_par_response(resp: &Response<Vec<u8>>) -> Result<PushedAuthorizationResponse> {
-    let mut obj = wire::read_json_response(resp, ContentTypeCheck::Json)?;
-    let request_uri = wire::req_string(&obj, "request_uri")?;
-    let expires_in =
-        wire::opt_u64(&obj, "expires_in")?.ok_or(ProtocolError::MissingParameter("expires_in"))?;
-    obj.remove("request_uri");
-    obj.remove("expires_in");
-    Ok(PushedAuthorizationResponse {
-        request_uri,
-        expires_in,
-        extra: obj,
-    })
-}
+pub use crate::par::{PushedAuthorizationResponse, parse_par_response};
 
 impl<F: AuthorizationFlow> PendingPushedAuthorization<F> {
     /// Handles the PAR endpoint's response: on success, the authorization URL (`client_id` and
