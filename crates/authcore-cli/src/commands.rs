@@ -69,7 +69,7 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }
 
-fn jws_verify(a: JwsVerifyArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jws_verify(a: JwsVerifyArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     at_most_one_stdin(&[
         ("the key", is_stdin(&a.keys.key)),
         ("the token", a.token == "-"),
@@ -152,7 +152,7 @@ fn build_header(
     JwsHeader::from_map(map).map_err(|e| Failure::usage(format!("--header: {e}")))
 }
 
-fn jws_sign(a: JwsSignArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jws_sign(a: JwsSignArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let k = &a.key;
     at_most_one_stdin(&[("the key", is_stdin(&k.key)), ("the payload", true)])?;
     let key = keys::signing_key(&k.key, k.alg, k.kid.as_deref(), provider)?;
@@ -212,7 +212,7 @@ fn jwt_decode(a: JwtDecodeArgs) -> Result<(), Failure> {
     print_line(&out)
 }
 
-fn jwt_verify(a: JwtVerifyArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jwt_verify(a: JwtVerifyArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     at_most_one_stdin(&[
         ("the key", is_stdin(&a.keys.key)),
         ("the token", a.token == "-"),
@@ -241,7 +241,7 @@ fn jwt_verify(a: JwtVerifyArgs, provider: &'static dyn CryptoProvider) -> Result
     print_line(&pretty(&claims))
 }
 
-fn jwt_sign(a: JwtSignArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jwt_sign(a: JwtSignArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let k = &a.key;
     at_most_one_stdin(&[("the key", is_stdin(&k.key)), ("the claims", true)])?;
     let key = keys::signing_key(&k.key, k.alg, k.kid.as_deref(), provider)?;
@@ -268,7 +268,7 @@ fn jwt_sign(a: JwtSignArgs, provider: &'static dyn CryptoProvider) -> Result<(),
     print_line(&token)
 }
 
-fn jwk_generate(a: JwkGenerateArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jwk_generate(a: JwkGenerateArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let mut jwk = Jwk::generate(a.alg, provider, provider.system_random()).map_err(|e| {
         Failure::usage(format!(
             "cannot generate a {} key: {e}{}",
@@ -314,10 +314,7 @@ fn jwk_public(a: JwkFileArgs) -> Result<(), Failure> {
     print_line(&pretty(&out))
 }
 
-fn jwk_thumbprint(
-    a: JwkThumbprintArgs,
-    provider: &'static dyn CryptoProvider,
-) -> Result<(), Failure> {
+fn jwk_thumbprint(a: JwkThumbprintArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let jwk = keys::load_single(&a.file)?;
     let hash = match a.hash {
         ThumbprintHash::Sha256 => DigestAlgorithm::Sha256,

@@ -118,7 +118,7 @@ pub struct Client {
     auth: ClientAuthentication,
     audience: AssertionAudience,
     assertion_lifetime: u64,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 }
 
 impl Client {
@@ -135,7 +135,7 @@ impl Client {
     }
 
     /// Sets the crypto provider used for `client_secret_jwt` and PKCE.
-    pub fn with_crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Self {
+    pub fn with_crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
         self.provider = provider;
         self
     }
@@ -163,7 +163,7 @@ impl Client {
     }
 
     /// The crypto provider.
-    pub fn crypto_provider(&self) -> &'static dyn CryptoProvider {
+    pub fn crypto_provider(&self) -> &'static CryptoProvider {
         self.provider
     }
 

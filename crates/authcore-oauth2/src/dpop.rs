@@ -32,7 +32,7 @@ pub struct DpopKey {
     signer: Arc<dyn JwsSigner>,
     public: Jwk,
     jkt: String,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 }
 
 impl fmt::Debug for DpopKey {
@@ -59,7 +59,7 @@ impl JwsSigner for WithoutKid<'_> {
 
 impl DpopKey {
     /// A DPoP key from a local asymmetric signing key.
-    pub fn new(key: SigningKey, provider: &'static dyn CryptoProvider) -> Result<Self> {
+    pub fn new(key: SigningKey, provider: &'static CryptoProvider) -> Result<Self> {
         let public = key
             .public_jwk()
             .cloned()
@@ -71,7 +71,7 @@ impl DpopKey {
     pub fn from_signer(
         signer: Arc<dyn JwsSigner>,
         public_jwk: Jwk,
-        provider: &'static dyn CryptoProvider,
+        provider: &'static CryptoProvider,
     ) -> Result<Self> {
         if signer.algorithm().family() == authcore_jose::AlgorithmFamily::Hmac {
             return Err(Error::Misuse(

@@ -32,7 +32,7 @@ pub const DEFAULT_IAT_WINDOW: u64 = 600;
 /// );
 /// assert_eq!(h, "77QmUPtjPfzWtF2AnpK9RQ");
 /// ```
-pub fn token_hash(alg: JwsAlgorithm, value: &str, provider: &dyn CryptoProvider) -> String {
+pub fn token_hash(alg: JwsAlgorithm, value: &str, provider: &CryptoProvider) -> String {
     let digest = provider.digest(alg.digest(), value.as_bytes());
     b64::encode(&digest[..digest.len() / 2])
 }
@@ -172,7 +172,7 @@ pub struct IdTokenVerifier {
     leeway: u64,
     iat_window: u64,
     require_auth_time: bool,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
     jws: JwsOptions,
 }
 
@@ -287,7 +287,7 @@ impl IdTokenVerifier {
     }
 
     /// Uses `provider` for hashes and HMAC keys.
-    pub fn with_crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Result<Self> {
+    pub fn with_crypto_provider(mut self, provider: &'static CryptoProvider) -> Result<Self> {
         self.provider = provider;
         self.rebuild_hmac_keys()?;
         Ok(self)
@@ -327,7 +327,7 @@ impl IdTokenVerifier {
     }
 
     /// The crypto provider.
-    pub fn crypto_provider(&self) -> &'static dyn CryptoProvider {
+    pub fn crypto_provider(&self) -> &'static CryptoProvider {
         self.provider
     }
 

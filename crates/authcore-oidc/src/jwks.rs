@@ -68,7 +68,7 @@ pub enum JwksAction {
 pub struct JwksCache {
     uri: Url,
     algorithms: Vec<JwsAlgorithm>,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
     verify_options: VerifyOptions,
     min_refetch_interval: u64,
     default_ttl: u64,
@@ -123,7 +123,7 @@ impl JwksCache {
     }
 
     /// Uses `provider` to build keys.
-    pub fn with_crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Self {
+    pub fn with_crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
         self.provider = provider;
         self
     }

@@ -110,7 +110,7 @@ impl ClientBuilder {
     }
 
     /// Sets the crypto provider of the core client (client assertions, PKCE).
-    pub fn crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Self {
+    pub fn crypto_provider(mut self, provider: &'static CryptoProvider) -> Self {
         self.client = self.client.with_crypto_provider(provider);
         self
     }
