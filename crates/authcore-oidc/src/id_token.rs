@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use authcore_jose::crypto::{self, CryptoProvider};
+use authcore_jose::crypto::{self, CryptoProvider, Provider};
 use authcore_jose::{
     AlgorithmFamily, Error as JoseError, JwsAlgorithm, JwsHeader, JwsOptions, KeySource, UnixTime,
     VerifyingKey, VerifyingKeys, b64, constant_time_eq, jws,
@@ -172,7 +172,7 @@ pub struct IdTokenVerifier {
     leeway: u64,
     iat_window: u64,
     require_auth_time: bool,
-    provider: &'static CryptoProvider,
+    provider: Provider,
     jws: JwsOptions,
 }
 
@@ -210,7 +210,7 @@ impl IdTokenVerifier {
             leeway: 0,
             iat_window: DEFAULT_IAT_WINDOW,
             require_auth_time: false,
-            provider: crypto::default_provider(),
+            provider: crypto::default_provider().into(),
             jws: JwsOptions::default(),
         }
     }
@@ -252,7 +252,7 @@ impl IdTokenVerifier {
                     keys.push(VerifyingKey::hmac(
                         alg,
                         secret.secret().as_bytes(),
-                        self.provider,
+                        &self.provider,
                     )?);
                 }
             }
@@ -286,9 +286,10 @@ impl IdTokenVerifier {
         self
     }
 
-    /// Uses `provider` for hashes and HMAC keys.
-    pub fn with_crypto_provider(mut self, provider: &'static CryptoProvider) -> Result<Self> {
-        self.provider = provider;
+    /// Uses `provider` for hashes and HMAC keys: a `&'static CryptoProvider`, or one built at
+    /// run time (`Arc<CryptoProvider>` or an owned `CryptoProvider`), which need not be leaked.
+    pub fn with_crypto_provider(mut self, provider: impl Into<Provider>) -> Result<Self> {
+        self.provider = provider.into();
         self.rebuild_hmac_keys()?;
         Ok(self)
     }
@@ -327,8 +328,8 @@ impl IdTokenVerifier {
     }
 
     /// The crypto provider.
-    pub fn crypto_provider(&self) -> &'static CryptoProvider {
-        self.provider
+    pub fn crypto_provider(&self) -> &CryptoProvider {
+        &self.provider
     }
 
     /// Validates an ID token with every check that applies to it (see the type's
@@ -628,7 +629,7 @@ impl IdTokenVerifier {
         value: &str,
         name: &'static str,
     ) -> Result<()> {
-        let expected = token_hash(alg, value, self.provider);
+        let expected = token_hash(alg, value, &self.provider);
         if constant_time_eq(expected.as_bytes(), claim.as_bytes()) {
             Ok(())
         } else {
