@@ -22,8 +22,13 @@ use crate::oauth::{self, OAuthCommand};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
-    let provider = crypto::provider_by_name(cli.provider.library_name())
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    // No `--provider`: the default provider, which picks the faster backend per algorithm
+    // when both are compiled in.
+    let provider = match cli.provider {
+        None => crypto::default_provider(),
+        Some(name) => crypto::provider_by_name(name.library_name())
+            .map_err(|e| Failure::usage(e.to_string()))?,
+    };
     match cli.command {
         Command::Jws(JwsCommand::Verify(a)) => jws_verify(a, provider),
         Command::Jws(JwsCommand::Sign(a)) => jws_sign(a, provider),

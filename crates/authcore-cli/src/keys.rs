@@ -205,11 +205,13 @@ pub fn signing_key(
     })
 }
 
-/// A suggestion appended to "unsupported algorithm" errors when another provider might help.
+/// A suggestion appended to "unsupported algorithm" errors when another provider might help:
+/// only when ring was forced in a build that also has aws-lc-rs (the default provider of
+/// such a build already has every algorithm).
 pub fn hint(e: &Error, provider: &CryptoProvider) -> &'static str {
-    let other = cfg!(feature = "aws-lc-rs") && provider.name() != "aws-lc-rs";
+    let other = cfg!(feature = "aws-lc-rs") && provider.name() == "ring";
     if matches!(e, Error::UnsupportedAlgorithm(_)) && other {
-        " (try --provider aws-lc-rs)"
+        " (try without --provider, or --provider aws-lc-rs)"
     } else {
         ""
     }
