@@ -83,7 +83,7 @@ proptest! {
         let (provider, alg, ..) = &pairs[idx % pairs.len()];
         let mut jwk = match alg.family() {
             AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss => Jwk::from_json(RSA_JWK.as_bytes()).unwrap(),
-            _ => Jwk::generate(*alg, *provider, &InsecureTestRandom::new(idx as u64)).unwrap(),
+            _ => Jwk::generate(*alg, provider, &InsecureTestRandom::new(idx as u64)).unwrap(),
         };
         jwk.kid = kid;
         jwk.key_use = use_sig.then(|| "sig".to_owned());

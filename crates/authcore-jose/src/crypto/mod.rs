@@ -4,8 +4,8 @@
 //! signature verification ([`SignatureVerification`]), signing ([`Signing`]), HMAC
 //! ([`Hmac`]), digests ([`Hashing`]), key generation ([`KeyGeneration`]) and the operating
 //! system's random generator. Each backend module offers its parts one by one and a full
-//! provider made of them: [`ring`](crate::crypto::ring) (feature `ring`, the default) and
-//! [`aws_lc`](crate::crypto::aws_lc) (feature `aws-lc-rs`; adds ES512, ES256K and RSA key
+//! provider made of them: `crypto::ring` (feature `ring`, the default) and
+//! `crypto::aws_lc` (feature `aws-lc-rs`; adds ES512, ES256K and RSA key
 //! generation). A build can thus take each part from the backend that has it or is fastest,
 //! and a user can replace one part and keep the rest:
 //!
