@@ -282,9 +282,9 @@ impl SigningKey {
         alg: Option<JwsAlgorithm>,
         provider: &CryptoProvider,
     ) -> Result<Self> {
-        if !jwk.is_private() {
-            return Err(Error::InvalidKey("a public key cannot sign".into()));
-        }
+        // Before the algorithm is resolved, so a public key is refused as such even without
+        // `alg`; the provider applies the same rule to every caller.
+        jwk.params.check_can_sign()?;
         let alg = jwk.resolve_algorithm(alg)?;
         jwk.check_usable(KeyOperation::Sign, alg)?;
         let inner = provider.signer(alg, &jwk.params)?;

@@ -248,6 +248,15 @@ impl KeyMaterial {
         }
     }
 
+    /// Checks that the material can sign: a private or symmetric key.
+    pub fn check_can_sign(&self) -> Result<()> {
+        if self.is_private() {
+            Ok(())
+        } else {
+            Err(Error::InvalidKey("a public key cannot sign".into()))
+        }
+    }
+
     /// The key type with its curve, for messages (`EC P-256`, `RSA`).
     pub fn describe(&self) -> String {
         match self {
@@ -277,14 +286,13 @@ impl KeyMaterial {
     fn fits(&self, alg: Algorithm) -> bool {
         use KeyManagementAlgorithm as K;
         match (self, alg) {
-            (KeyMaterial::Oct(_), Algorithm::Jws(a)) => a.family() == AlgorithmFamily::Hmac,
-            (KeyMaterial::Rsa(_), Algorithm::Jws(a)) => matches!(
-                a.family(),
-                AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss
-            ),
-            (KeyMaterial::Ec(p), Algorithm::Jws(a)) => a.ec_curve() == Some(p.crv),
-            (KeyMaterial::Okp(p), Algorithm::Jws(a)) => {
-                a.family() == AlgorithmFamily::EdDsa && p.crv == OkpCurve::Ed25519
+            (_, Algorithm::Jws(a)) => {
+                KeyType::for_algorithm(a) == self.key_type()
+                    && match self {
+                        KeyMaterial::Ec(p) => a.ec_curve() == Some(p.crv),
+                        KeyMaterial::Okp(p) => p.crv == OkpCurve::Ed25519,
+                        _ => true,
+                    }
             }
             (KeyMaterial::Rsa(_), Algorithm::KeyManagement(a)) => matches!(
                 a,

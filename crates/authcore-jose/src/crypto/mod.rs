@@ -433,12 +433,7 @@ impl CryptoProvider {
                 self.hmac.signer(alg.digest(), k.k.expose())
             }
             _ => {
-                if !key.is_private() {
-                    return Err(Error::InvalidKey(format!(
-                        "a public {} key cannot sign",
-                        key.key_type().name()
-                    )));
-                }
+                key.check_can_sign()?;
                 if let KeyMaterial::Rsa(p) = key {
                     check_rsa_bits(p, MIN_RSA_SIGNING_BITS)?;
                 }
@@ -702,6 +697,32 @@ mod tests {
         assert!(matches!(
             Jwk::generate(JwsAlgorithm::HS256, &no_keygen, &InsecureTestRandom::new(1)),
             Err(Error::UnsupportedAlgorithm(_))
+        ));
+    }
+
+    #[test]
+    fn the_provider_applies_the_shared_rules_before_any_part() {
+        let d = default_provider();
+        let public = ed25519(d).to_public().unwrap().params;
+        // A public key cannot sign, whoever calls the provider.
+        assert!(matches!(
+            d.signer(JwsAlgorithm::EdDSA, &public),
+            Err(Error::InvalidKey(m)) if m.contains("public key")
+        ));
+        // The key must fit the algorithm.
+        assert!(matches!(
+            d.verifier(JwsAlgorithm::ES256, &public, &VerifyOptions::default()),
+            Err(Error::InvalidKey(m)) if m.contains("OKP Ed25519") && m.contains("ES256")
+        ));
+        // HMAC keys shorter than the hash (RFC 7518 §3.2).
+        let short = KeyMaterial::Oct(OctParams::new(vec![1u8; 31]));
+        assert!(matches!(
+            d.verifier(JwsAlgorithm::HS256, &short, &VerifyOptions::default()),
+            Err(Error::InvalidKey(_))
+        ));
+        assert!(matches!(
+            d.signer(JwsAlgorithm::HS256, &short),
+            Err(Error::InvalidKey(_))
         ));
     }
 
