@@ -503,7 +503,8 @@ impl Jwk {
     ///
     /// Symmetric and Ed25519 keys are drawn from `rng`. EC and RSA key pairs come from the
     /// provider's own generator, because neither ring nor aws-lc-rs accepts outside entropy for
-    /// them; RSA generation needs the aws-lc-rs provider.
+    /// them; RSA, P-521 and secp256k1 generation need the aws-lc-rs backend (which the default
+    /// provider uses for them when it is compiled in).
     pub fn generate(
         alg: JwsAlgorithm,
         provider: &CryptoProvider,
