@@ -102,6 +102,22 @@ proptest! {
     }
 
     #[test]
+    fn algorithm_names_parse_exactly_or_not_at_all(s in "[A-Za-z0-9+_-]{0,20}", pick in 0usize..40) {
+        // Any text: an error or the algorithm whose name it is, never a panic or a near match.
+        if let Ok(a) = s.parse::<authcore_jose::Algorithm>() {
+            prop_assert_eq!(a.name(), s.as_str());
+        }
+        // Every registered name round-trips, with a JWK's `alg` read in the same space.
+        let all: Vec<authcore_jose::Algorithm> = authcore_jose::Algorithm::all().collect();
+        let a = all[pick % all.len()];
+        prop_assert_eq!(a.name().parse::<authcore_jose::Algorithm>().unwrap(), a);
+        let mut jwk = Jwk::symmetric(vec![1u8; 64]);
+        jwk.alg = Some(a.name().to_owned());
+        let back = Jwk::from_json(jwk.to_json().as_bytes()).unwrap();
+        prop_assert_eq!(back.algorithm().unwrap().unwrap(), a);
+    }
+
+    #[test]
     fn parsers_never_panic_on_bytes(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = json::parse_object(&data);
         let _ = Jwk::from_json(&data);
