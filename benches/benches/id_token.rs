@@ -122,7 +122,7 @@ fn raw_aws_lc(g: &mut Group<'_>, fx: &Fixture) {
 
 /// authcore-oidc: the JWKS cache fed the provider's JWK Set once, then full ID token
 /// validation of the code flow (token endpoint ID token, nonce sent).
-fn authcore(g: &mut Group<'_>, fx: &Fixture, provider: &'static dyn CryptoProvider) {
+fn authcore(g: &mut Group<'_>, fx: &Fixture, provider: &'static CryptoProvider) {
     let now = UnixTime::from_secs(NOW);
     let mut cache = JwksCache::new("https://op.example.com/jwks", &[fx.alg])
         .expect("JWKS cache")

@@ -239,7 +239,7 @@ fn validation() -> jwt::Validation {
 }
 
 /// authcore: compact JWS verification, then full JWT verification with claim checks.
-fn authcore(g: &mut Group<'_>, fx: &Fixture, provider: &'static dyn CryptoProvider) {
+fn authcore(g: &mut Group<'_>, fx: &Fixture, provider: &'static CryptoProvider) {
     let key = VerifyingKey::from_jwk(&fx.public, None, provider).expect("verifying key");
     let options = JwsOptions::default();
     let validation = validation();
@@ -416,8 +416,8 @@ fn jwt_simple_bench(g: &mut Group<'_>, fx: &Fixture) {
 
 fn verify_tokens(c: &mut Criterion) {
     install_jsonwebtoken_switch();
-    let ring: &'static dyn CryptoProvider = &authcore_jose::crypto::ring::PROVIDER;
-    let aws_lc: &'static dyn CryptoProvider = &authcore_jose::crypto::aws_lc::PROVIDER;
+    let ring: &'static CryptoProvider = &authcore_jose::crypto::ring::PROVIDER;
+    let aws_lc: &'static CryptoProvider = &authcore_jose::crypto::aws_lc::PROVIDER;
     for alg in ALGORITHMS {
         let fx = fixture(alg);
         let mut g = c.benchmark_group(alg.name());
@@ -593,7 +593,7 @@ fn callgrind(spec: &str) {
             measured_loop(n, &mut || f());
         }
         "jwt/ring" | "jwt/aws-lc-rs" => {
-            let provider: &'static dyn CryptoProvider = if id == "jwt/ring" {
+            let provider: &'static CryptoProvider = if id == "jwt/ring" {
                 &authcore_jose::crypto::ring::PROVIDER
             } else {
                 &authcore_jose::crypto::aws_lc::PROVIDER

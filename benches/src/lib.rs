@@ -42,9 +42,7 @@ pub fn fixture(alg: JwsAlgorithm, kid: &str, claims: &str) -> Fixture {
             let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &secret);
             let tag = aws_lc_rs::hmac::sign(&key, msg).as_ref().to_vec();
             (
-                KeyParams::Oct(OctParams {
-                    k: SecretBytes::new(secret),
-                }),
+                KeyParams::Oct(OctParams::new(SecretBytes::new(secret))),
                 tag,
             )
         }
@@ -59,14 +57,7 @@ pub fn fixture(alg: JwsAlgorithm, kid: &str, claims: &str) -> Fixture {
             let mut sig = vec![0; kp.public_modulus_len()];
             kp.sign(padding, &rng, msg, &mut sig).expect("RSA signing");
             let c = s::RsaPublicKeyComponents::<Vec<u8>>::from(kp.public_key());
-            (
-                KeyParams::Rsa(RsaParams {
-                    n: c.n,
-                    e: c.e,
-                    private: None,
-                }),
-                sig,
-            )
+            (KeyParams::Rsa(RsaParams::new(c.n, c.e)), sig)
         }
         JwsAlgorithm::ES256 | JwsAlgorithm::ES384 => {
             let (signing, crv, len) = if alg == JwsAlgorithm::ES256 {
@@ -78,29 +69,14 @@ pub fn fixture(alg: JwsAlgorithm, kid: &str, claims: &str) -> Fixture {
             let sig = kp.sign(&rng, msg).expect("ECDSA signing").as_ref().to_vec();
             let point = kp.public_key().as_ref();
             let (x, y) = point[1..].split_at(len);
-            (
-                KeyParams::Ec(EcParams {
-                    crv,
-                    x: x.to_vec(),
-                    y: y.to_vec(),
-                    d: None,
-                }),
-                sig,
-            )
+            (KeyParams::Ec(EcParams::new(crv, x, y)), sig)
         }
         _ => {
             let seed: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(91) ^ 0x36).collect();
             let kp = s::Ed25519KeyPair::from_seed_unchecked(&seed).expect("Ed25519 key");
             let sig = kp.sign(msg).as_ref().to_vec();
             let x = kp.public_key().as_ref().to_vec();
-            (
-                KeyParams::Okp(OkpParams {
-                    crv: OkpCurve::Ed25519,
-                    x,
-                    d: None,
-                }),
-                sig,
-            )
+            (KeyParams::Okp(OkpParams::new(OkpCurve::Ed25519, x)), sig)
         }
     };
     let mut public = Jwk::new(params);

@@ -150,7 +150,7 @@ fn case(
     }
 }
 
-fn key_for(alg: JwsAlgorithm, provider: &dyn CryptoProvider, rng: &InsecureTestRandom) -> Jwk {
+fn key_for(alg: JwsAlgorithm, provider: &CryptoProvider, rng: &InsecureTestRandom) -> Jwk {
     let mut jwk = match alg.family() {
         authcore_jose::AlgorithmFamily::RsaPkcs1 | authcore_jose::AlgorithmFamily::RsaPss => {
             Jwk::from_json(RSA_JWK.as_bytes()).expect("RSA JWK")

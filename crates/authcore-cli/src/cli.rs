@@ -59,10 +59,13 @@ const ALG_HELP: &str = "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, 
 #[derive(Debug, Parser)]
 #[command(name = "authcore", version, propagate_version = true, after_help = EXIT_ALL)]
 pub struct Cli {
-    /// Crypto provider to use (aws-lc-rs adds ES512, ES256K and RSA key generation; it is
-    /// available when the tool was built with the `aws-lc-rs` feature).
-    #[arg(long, global = true, value_enum, default_value_t = ProviderName::Ring)]
-    pub provider: ProviderName,
+    /// Force one crypto backend. Without this flag the default provider is used: in a build
+    /// with the `aws-lc-rs` feature it takes each algorithm from the backend measured faster
+    /// (aws-lc-rs for RSA, ECDSA including ES512 and ES256K, EdDSA and RSA key generation;
+    /// ring for HMAC and digests); otherwise ring. `aws-lc-rs` is available when the tool was
+    /// built with that feature.
+    #[arg(long, global = true, value_enum)]
+    pub provider: Option<ProviderName>,
 
     /// The command.
     #[command(subcommand)]
@@ -530,8 +533,8 @@ pub enum JwtCommand {
 pub enum JwkCommand {
     /// Generate a new private key for an algorithm and print it as a JWK.
     ///
-    /// EC, OKP and oct keys work with every provider; RSA key generation needs
-    /// `--provider aws-lc-rs`. The JWK carries `alg` and a `kid` (by default its RFC 7638
+    /// EC, OKP and oct keys work with every provider; RSA, ES512 and ES256K key generation
+    /// need a build with the `aws-lc-rs` feature (the default provider then has them). The JWK carries `alg` and a `kid` (by default its RFC 7638
     /// SHA-256 thumbprint). Keep the output secret; `jwk public` derives the public key.
     #[command(after_help = EXIT_TOOL)]
     Generate(JwkGenerateArgs),

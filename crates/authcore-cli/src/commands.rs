@@ -22,8 +22,13 @@ use crate::oauth::{self, OAuthCommand};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
-    let provider = crypto::provider_by_name(cli.provider.library_name())
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    // No `--provider`: the default provider, which picks the faster backend per algorithm
+    // when both are compiled in.
+    let provider = match cli.provider {
+        None => crypto::default_provider(),
+        Some(name) => crypto::provider_by_name(name.library_name())
+            .map_err(|e| Failure::usage(e.to_string()))?,
+    };
     match cli.command {
         Command::Jws(JwsCommand::Verify(a)) => jws_verify(a, provider),
         Command::Jws(JwsCommand::Sign(a)) => jws_sign(a, provider),
@@ -69,7 +74,7 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }
 
-fn jws_verify(a: JwsVerifyArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jws_verify(a: JwsVerifyArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     at_most_one_stdin(&[
         ("the key", is_stdin(&a.keys.key)),
         ("the token", a.token == "-"),
@@ -152,7 +157,7 @@ fn build_header(
     JwsHeader::from_map(map).map_err(|e| Failure::usage(format!("--header: {e}")))
 }
 
-fn jws_sign(a: JwsSignArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jws_sign(a: JwsSignArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let k = &a.key;
     at_most_one_stdin(&[("the key", is_stdin(&k.key)), ("the payload", true)])?;
     let key = keys::signing_key(&k.key, k.alg, k.kid.as_deref(), provider)?;
@@ -212,7 +217,7 @@ fn jwt_decode(a: JwtDecodeArgs) -> Result<(), Failure> {
     print_line(&out)
 }
 
-fn jwt_verify(a: JwtVerifyArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jwt_verify(a: JwtVerifyArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     at_most_one_stdin(&[
         ("the key", is_stdin(&a.keys.key)),
         ("the token", a.token == "-"),
@@ -241,7 +246,7 @@ fn jwt_verify(a: JwtVerifyArgs, provider: &'static dyn CryptoProvider) -> Result
     print_line(&pretty(&claims))
 }
 
-fn jwt_sign(a: JwtSignArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jwt_sign(a: JwtSignArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let k = &a.key;
     at_most_one_stdin(&[("the key", is_stdin(&k.key)), ("the claims", true)])?;
     let key = keys::signing_key(&k.key, k.alg, k.kid.as_deref(), provider)?;
@@ -268,7 +273,7 @@ fn jwt_sign(a: JwtSignArgs, provider: &'static dyn CryptoProvider) -> Result<(),
     print_line(&token)
 }
 
-fn jwk_generate(a: JwkGenerateArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+fn jwk_generate(a: JwkGenerateArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let mut jwk = Jwk::generate(a.alg, provider, provider.system_random()).map_err(|e| {
         Failure::usage(format!(
             "cannot generate a {} key: {e}{}",
@@ -314,10 +319,7 @@ fn jwk_public(a: JwkFileArgs) -> Result<(), Failure> {
     print_line(&pretty(&out))
 }
 
-fn jwk_thumbprint(
-    a: JwkThumbprintArgs,
-    provider: &'static dyn CryptoProvider,
-) -> Result<(), Failure> {
+fn jwk_thumbprint(a: JwkThumbprintArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let jwk = keys::load_single(&a.file)?;
     let hash = match a.hash {
         ThumbprintHash::Sha256 => DigestAlgorithm::Sha256,

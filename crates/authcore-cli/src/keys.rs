@@ -76,7 +76,7 @@ pub fn from_pem(text: &str) -> Result<Jwk, Error> {
 pub fn verifying_keys(
     file: KeyFile,
     algs: &[JwsAlgorithm],
-    provider: &dyn CryptoProvider,
+    provider: &CryptoProvider,
 ) -> Result<VerifyingKeys, Failure> {
     let options = VerifyOptions::default();
     match file {
@@ -142,7 +142,7 @@ pub fn verifying_keys(
 fn verifying_key(
     jwk: &Jwk,
     alg: JwsAlgorithm,
-    provider: &dyn CryptoProvider,
+    provider: &CryptoProvider,
 ) -> Result<VerifyingKey, Failure> {
     VerifyingKey::from_jwk(jwk, Some(alg), provider).map_err(|e| {
         Failure::usage(format!(
@@ -179,7 +179,7 @@ pub fn signing_key(
     path: &Path,
     alg: Option<JwsAlgorithm>,
     kid: Option<&str>,
-    provider: &dyn CryptoProvider,
+    provider: &CryptoProvider,
 ) -> Result<SigningKey, Failure> {
     let jwk = load_single(path)?;
     if !jwk.is_private() {
@@ -205,11 +205,13 @@ pub fn signing_key(
     })
 }
 
-/// A suggestion appended to "unsupported algorithm" errors when another provider might help.
-pub fn hint(e: &Error, provider: &dyn CryptoProvider) -> &'static str {
-    let other = cfg!(feature = "aws-lc-rs") && provider.name() != "aws-lc-rs";
+/// A suggestion appended to "unsupported algorithm" errors when another provider might help:
+/// only when ring was forced in a build that also has aws-lc-rs (the default provider of
+/// such a build already has every algorithm).
+pub fn hint(e: &Error, provider: &CryptoProvider) -> &'static str {
+    let other = cfg!(feature = "aws-lc-rs") && provider.name() == "ring";
     if matches!(e, Error::UnsupportedAlgorithm(_)) && other {
-        " (try --provider aws-lc-rs)"
+        " (try without --provider, or --provider aws-lc-rs)"
     } else {
         ""
     }

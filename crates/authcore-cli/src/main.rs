@@ -34,8 +34,10 @@
 //! ```
 //!
 //! JOSE: `TOKEN` and `FILE` may be `-` for stdin; `TOKEN` may also name a file holding the
-//! token. `--provider ring|aws-lc-rs` picks the crypto provider (aws-lc-rs with the
-//! `aws-lc-rs` feature) for every command.
+//! token. Without `--provider` the default crypto provider is used: built with the
+//! `aws-lc-rs` feature, it takes each algorithm from the faster backend (aws-lc-rs for RSA,
+//! ECDSA including ES512 and ES256K, and EdDSA; ring for HMAC); otherwise ring.
+//! `--provider ring|aws-lc-rs` forces one backend for every command.
 //!
 //! OAuth: the server's metadata is discovered from the issuer (OpenID Connect Discovery, RFC
 //! 8414 as a fallback for the `oauth2` commands). Issuers must be `https`, or `http` on a

@@ -51,7 +51,7 @@ pub enum OAuthCommand {
 }
 
 /// Runs an OAuth command on a single-threaded runtime.
-pub fn run(command: OAuthCommand, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+pub fn run(command: OAuthCommand, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -203,7 +203,7 @@ fn method_name(m: AuthMethod) -> &'static str {
 fn client_auth(
     a: &ClientArgs,
     tls: &TlsArgs,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 ) -> Result<ClientAuthentication, Failure> {
     let method = a.auth_method.unwrap_or(if a.private_key.is_some() {
         AuthMethod::PrivateKeyJwt
@@ -274,7 +274,7 @@ fn private_key(
     path: &Path,
     alg: Option<JwsAlgorithm>,
     alg_flag: &str,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 ) -> Result<SigningKey, Failure> {
     // A JWK, a PEM key, or a JWK Set holding exactly one key (as providers' client key files
     // often are).
@@ -325,7 +325,7 @@ fn private_key(
 /// caller needs it to use the tokens).
 fn dpop_key(
     a: &DpopArgs,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 ) -> Result<Option<(DpopKey, Option<Jwk>)>, Failure> {
     let bad = |e: authcore_oauth2::Error| Failure::usage(format!("DPoP key: {e}"));
     if let Some(path) = &a.dpop_key {
@@ -348,7 +348,7 @@ async fn discovered_client(
     issuer: &IssuerArgs,
     client: &ClientArgs,
     dpop: Option<&DpopKey>,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 ) -> Result<Client, Failure> {
     check_issuer(&issuer.issuer, issuer.allow_http)?;
     let http = http_client(issuer.http_timeout, &issuer.tls)?;
@@ -471,7 +471,7 @@ fn hint(h: Option<TokenHint>) -> Option<TokenTypeHint> {
 
 async fn client_credentials(
     a: ClientCredentialsArgs,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 ) -> Result<(), Failure> {
     let dpop = dpop_key(&a.dpop, provider)?;
     let client =
@@ -487,7 +487,7 @@ async fn client_credentials(
     print_json(with_dpop(token_json(&tokens), dpop.as_ref()))
 }
 
-async fn device(a: DeviceArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+async fn device(a: DeviceArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let dpop = dpop_key(&a.dpop, provider)?;
     let client =
         discovered_client(&a.issuer, &a.client, dpop.as_ref().map(|d| &d.0), provider).await?;
@@ -539,7 +539,7 @@ fn one_line(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }
 
-async fn refresh(a: RefreshArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+async fn refresh(a: RefreshArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let dpop = dpop_key(&a.dpop, provider)?;
     let client =
         discovered_client(&a.issuer, &a.client, dpop.as_ref().map(|d| &d.0), provider).await?;
@@ -559,7 +559,7 @@ async fn refresh(a: RefreshArgs, provider: &'static dyn CryptoProvider) -> Resul
     print_json(with_dpop(token_json(&tokens), dpop.as_ref()))
 }
 
-async fn introspect(a: TokenArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+async fn introspect(a: TokenArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let client = discovered_client(&a.issuer, &a.client, None, provider).await?;
     let r = client
         .introspect(&a.token, hint(a.token_type_hint))
@@ -568,7 +568,7 @@ async fn introspect(a: TokenArgs, provider: &'static dyn CryptoProvider) -> Resu
     print_json(introspection_json(&r))
 }
 
-async fn revoke(a: TokenArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+async fn revoke(a: TokenArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let client = discovered_client(&a.issuer, &a.client, None, provider).await?;
     match client
         .revoke(&a.token, hint(a.token_type_hint))
@@ -589,7 +589,7 @@ async fn revoke(a: TokenArgs, provider: &'static dyn CryptoProvider) -> Result<(
     }
 }
 
-async fn userinfo(a: UserinfoArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+async fn userinfo(a: UserinfoArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     // Read before any request: a bad --id-token is a usage error, not a wasted exchange.
     let expected = expected_sub(a.sub, a.id_token.as_deref())?;
     let dpop = match &a.dpop_key {
@@ -714,7 +714,7 @@ async fn discover(a: DiscoverArgs) -> Result<(), Failure> {
     print_json(m)
 }
 
-async fn login(a: LoginArgs, provider: &'static dyn CryptoProvider) -> Result<(), Failure> {
+async fn login(a: LoginArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
     let insecure = check_issuer(&a.issuer.issuer, a.issuer.allow_http)?;
     if a.timeout == 0 {
         return Err(Failure::usage("--timeout must be at least 1 second"));
@@ -824,7 +824,7 @@ fn id_token_algorithms(
     given: &[JwsAlgorithm],
     metadata: &ProviderMetadata,
     have_secret: bool,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 ) -> Result<Vec<JwsAlgorithm>, Failure> {
     if !given.is_empty() {
         return Ok(given.to_vec());
@@ -851,7 +851,7 @@ async fn fetch_jwks(
     metadata: &ProviderMetadata,
     verifier: &IdTokenVerifier,
     token: &str,
-    provider: &'static dyn CryptoProvider,
+    provider: &'static CryptoProvider,
 ) -> Result<JwksCache, Failure> {
     let mut cache = metadata
         .jwks_cache(verifier.algorithms())

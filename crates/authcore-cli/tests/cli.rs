@@ -1143,6 +1143,12 @@ fn help_documents_arguments_and_exit_codes() {
         );
         assert!(text.contains("--provider"), "{c:?} --help lacks --provider");
     }
+    // The provider choice as it now works: no flag means the default provider.
+    let top = ok(&["--help"], b"").text();
+    assert!(
+        top.contains("default provider") && top.contains("measured faster"),
+        "{top}"
+    );
     let verify = ok(&["jwt", "verify", "--help"], b"").text();
     for arg in [
         "--key", "--alg", "--iss", "--aud", "--leeway", "--now", "--typ", "<TOKEN>",
@@ -1180,10 +1186,111 @@ mod aws_lc {
         let d = dir("aws-es512");
         let (private, public) = keypair(&d, P, "ES512");
         round_trip(P, &private, &public);
-        // ring has no P-521: a usage error with a hint, not a rejection.
+        // Forcing ring, which has no P-521: a usage error with a hint, not a rejection.
         let token = ok(&["--provider", P, "jws", "sign", "--key", &private], b"x").line();
-        let out = fails(2, &["jws", "verify", "--key", &public, &token], b"");
+        let out = fails(
+            2,
+            &[
+                "--provider",
+                "ring",
+                "jws",
+                "verify",
+                "--key",
+                &public,
+                &token,
+            ],
+            b"",
+        );
         assert!(out.stderr.contains("aws-lc-rs"), "{}", out.stderr);
+        assert!(out.stderr.contains("without --provider"), "{}", out.stderr);
+        // Without `--provider` the default provider has ES512.
+        assert_eq!(
+            ok(&["jws", "verify", "--key", &public, &token], b"").stdout,
+            b"x"
+        );
+    }
+
+    /// A token signed by aws-lc-rs with a key it generated, verified with no `--provider`
+    /// flag at all (the default provider takes the algorithm from aws-lc-rs), plus the
+    /// whole round trip and tampering checks on the default provider.
+    fn verifies_without_provider_flag(alg: &str) {
+        let d = dir(&format!("default-{alg}"));
+        let (private, public) = keypair(&d, P, alg);
+        let sign = [
+            "--provider",
+            P,
+            "jwt",
+            "sign",
+            "--key",
+            &private,
+            "--exp-in",
+            "600",
+            "--now",
+            NOW,
+        ];
+        let token = ok(&sign, CLAIMS).line();
+        let verify = |token: &str| {
+            vec![
+                "jwt".to_owned(),
+                "verify".into(),
+                "--key".into(),
+                public.clone(),
+                "--iss".into(),
+                "https://issuer.example".into(),
+                "--aud".into(),
+                "authcore-demo".into(),
+                "--now".into(),
+                NOW.into(),
+                token.to_owned(),
+            ]
+        };
+        let args = verify(&token);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let claims = ok(&args, b"").json();
+        assert_eq!(claims["sub"], "alice");
+        assert!(claims.to_string().contains("issuer.example"), "{claims}");
+        // A tampered signature is a rejection (exit 1), not a usage error.
+        let bad = verify(&tamper(&token, 2));
+        let bad: Vec<&str> = bad.iter().map(String::as_str).collect();
+        fails(1, &bad, b"");
+        // Keys generated and tokens signed by the default provider too.
+        let (private, public) = keypair_default(&d, alg);
+        round_trip_default(&private, &public);
+    }
+
+    /// `jwk generate` with no `--provider`.
+    fn keypair_default(d: &Path, alg: &str) -> (String, String) {
+        let private = ok(&["jwk", "generate", "--alg", alg], b"");
+        let private = write(d, &format!("default-{alg}.jwk"), &private.stdout);
+        let public = ok(&["jwk", "public", &private], b"");
+        (
+            private,
+            write(d, &format!("default-{alg}.pub.jwk"), &public.stdout),
+        )
+    }
+
+    /// Sign and verify a payload, all with no `--provider`.
+    fn round_trip_default(private: &str, public: &str) {
+        let token = ok(&["jws", "sign", "--key", private], b"payload").line();
+        assert_eq!(
+            ok(&["jws", "verify", "--key", public, &token], b"").stdout,
+            b"payload"
+        );
+        fails(
+            1,
+            &["jws", "verify", "--key", public, &tamper(&token, 1)],
+            b"",
+        );
+    }
+
+    #[test]
+    fn es512_verifies_without_provider_flag() {
+        verifies_without_provider_flag("ES512");
+    }
+
+    #[test]
+    fn es256k_verifies_without_provider_flag() {
+        verifies_without_provider_flag("ES256K");
     }
 
     #[test]
@@ -1199,12 +1306,28 @@ mod aws_lc {
         for alg in ["RS256", "PS384"] {
             let (private, public) = keypair(&d, P, alg);
             round_trip(P, &private, &public);
-            // Cross-provider: signed with aws-lc-rs, verified with ring.
+            // Cross-provider: signed with aws-lc-rs, verified with ring and with the default.
             let token = ok(
                 &["--provider", P, "jws", "sign", "--key", &private],
                 b"cross",
             )
             .line();
+            assert_eq!(
+                ok(
+                    &[
+                        "--provider",
+                        "ring",
+                        "jws",
+                        "verify",
+                        "--key",
+                        &public,
+                        &token
+                    ],
+                    b""
+                )
+                .stdout,
+                b"cross"
+            );
             assert_eq!(
                 ok(&["jws", "verify", "--key", &public, &token], b"").stdout,
                 b"cross"

@@ -9,8 +9,8 @@
 //! shallow, so no input can drive recursion, allocation or looping beyond its own length.
 
 use crate::alg::{EcCurve, OkpCurve};
+use crate::crypto::{EcParams, KeyMaterial as KeyParams, OkpParams, RsaParams, RsaPrivateParams};
 use crate::error::{Error, Result};
-use crate::jwk::{EcParams, KeyParams, OkpParams, RsaParams, RsaPrivateParams};
 use crate::secret::SecretBytes;
 
 /// Deepest nesting of constructed values the reader follows. A certificate's SPKI sits at

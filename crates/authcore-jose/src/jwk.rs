@@ -6,9 +6,12 @@ use core::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::alg::{AlgorithmFamily, DigestAlgorithm, EcCurve, JwsAlgorithm, OkpCurve};
+use crate::alg::{Algorithm, DigestAlgorithm, EcCurve, JwsAlgorithm, OkpCurve};
 use crate::b64;
-use crate::crypto::CryptoProvider;
+use crate::crypto::{
+    CryptoProvider, EcParams, KeyMaterial, KeyType, OctParams, OkpParams, RsaParams,
+    RsaPrivateParams, unsigned,
+};
 use crate::error::{Error, Result};
 use crate::json;
 use crate::rand::SecureRandom;
@@ -19,41 +22,6 @@ pub const MAX_JWK_SET_BYTES: usize = 1024 * 1024;
 
 /// Maximum number of keys in a JWK Set.
 pub const MAX_JWK_SET_KEYS: usize = 1024;
-
-/// A key type (`kty`, RFC 7518 §6.1, RFC 8037 §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyType {
-    /// `RSA`.
-    Rsa,
-    /// `EC`.
-    Ec,
-    /// `OKP`.
-    Okp,
-    /// `oct` (symmetric).
-    Oct,
-}
-
-impl KeyType {
-    /// The registered `kty` name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            KeyType::Rsa => "RSA",
-            KeyType::Ec => "EC",
-            KeyType::Okp => "OKP",
-            KeyType::Oct => "oct",
-        }
-    }
-
-    /// The key type an algorithm needs.
-    pub const fn for_algorithm(alg: JwsAlgorithm) -> KeyType {
-        match alg.family() {
-            AlgorithmFamily::Hmac => KeyType::Oct,
-            AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss => KeyType::Rsa,
-            AlgorithmFamily::Ecdsa => KeyType::Ec,
-            AlgorithmFamily::EdDsa => KeyType::Okp,
-        }
-    }
-}
 
 /// A key operation (`key_ops`, RFC 7517 §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,111 +68,10 @@ impl KeyOperation {
     }
 }
 
-/// RSA key parameters (RFC 7518 §6.3).
-#[derive(Clone, PartialEq, Eq)]
-pub struct RsaParams {
-    /// Modulus, big-endian, as encoded in the key (RFC 7518 §6.3.1.1).
-    pub n: Vec<u8>,
-    /// Public exponent, big-endian.
-    pub e: Vec<u8>,
-    /// Private parameters, for a private key.
-    pub private: Option<RsaPrivateParams>,
-}
-
-/// RSA private parameters (RFC 7518 §6.3.2). Multi-prime keys (`oth`) are not supported.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RsaPrivateParams {
-    /// Private exponent.
-    pub d: SecretBytes,
-    /// First prime factor.
-    pub p: SecretBytes,
-    /// Second prime factor.
-    pub q: SecretBytes,
-    /// First factor CRT exponent.
-    pub dp: SecretBytes,
-    /// Second factor CRT exponent.
-    pub dq: SecretBytes,
-    /// First CRT coefficient.
-    pub qi: SecretBytes,
-}
-
-impl RsaParams {
-    /// The modulus length in bits (leading zero octets ignored).
-    pub fn modulus_bits(&self) -> usize {
-        let n = strip_leading_zeros(&self.n);
-        match n.first() {
-            None => 0,
-            Some(&b) => n.len() * 8 - b.leading_zeros() as usize,
-        }
-    }
-}
-
-/// Elliptic-curve key parameters (RFC 7518 §6.2).
-#[derive(Clone, PartialEq, Eq)]
-pub struct EcParams {
-    /// The curve.
-    pub crv: EcCurve,
-    /// X coordinate, exactly the curve's coordinate length.
-    pub x: Vec<u8>,
-    /// Y coordinate, exactly the curve's coordinate length.
-    pub y: Vec<u8>,
-    /// Private scalar, exactly the curve's coordinate length.
-    pub d: Option<SecretBytes>,
-}
-
-impl EcParams {
-    /// The uncompressed SEC1 point `04 || x || y`.
-    pub fn uncompressed_point(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1 + self.x.len() + self.y.len());
-        out.push(4);
-        out.extend_from_slice(&self.x);
-        out.extend_from_slice(&self.y);
-        out
-    }
-}
-
-/// Octet key pair parameters (RFC 8037 §2).
-#[derive(Clone, PartialEq, Eq)]
-pub struct OkpParams {
-    /// The curve.
-    pub crv: OkpCurve,
-    /// Public key.
-    pub x: Vec<u8>,
-    /// Private key.
-    pub d: Option<SecretBytes>,
-}
-
-/// Symmetric key parameters (RFC 7518 §6.4).
-#[derive(Clone, PartialEq, Eq)]
-pub struct OctParams {
-    /// The key value.
-    pub k: SecretBytes,
-}
-
-/// The type-specific part of a JWK.
-#[derive(Clone, PartialEq, Eq)]
-pub enum KeyParams {
-    /// `kty` `RSA`.
-    Rsa(RsaParams),
-    /// `kty` `EC`.
-    Ec(EcParams),
-    /// `kty` `OKP`.
-    Okp(OkpParams),
-    /// `kty` `oct`.
-    Oct(OctParams),
-}
-
-impl KeyParams {
-    /// The key type.
-    pub fn key_type(&self) -> KeyType {
-        match self {
-            KeyParams::Rsa(_) => KeyType::Rsa,
-            KeyParams::Ec(_) => KeyType::Ec,
-            KeyParams::Okp(_) => KeyType::Okp,
-            KeyParams::Oct(_) => KeyType::Oct,
-        }
-    }
-}
+/// The type-specific part of a JWK: its key material. The providers work on this type
+/// directly ([`crate::crypto::KeyMaterial`]), so a JWK needs no conversion to be used and the
+/// crypto module does not depend on this one.
+pub type KeyParams = KeyMaterial;
 
 /// A JSON Web Key (RFC 7517 §4).
 ///
@@ -218,7 +85,11 @@ impl KeyParams {
 /// assert_eq!(jwk.kid.as_deref(), Some("k1"));
 /// assert!(jwk.is_private());
 /// ```
+///
+/// `#[non_exhaustive]`: build one with [`Jwk::new`] (or [`Jwk::symmetric`], a parser, or
+/// [`Jwk::generate`]) and set the members you need.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Jwk {
     /// The key material.
     pub params: KeyParams,
@@ -493,12 +364,7 @@ impl Jwk {
 
     /// Whether the key holds private (or symmetric) material.
     pub fn is_private(&self) -> bool {
-        match &self.params {
-            KeyParams::Rsa(p) => p.private.is_some(),
-            KeyParams::Ec(p) => p.d.is_some(),
-            KeyParams::Okp(p) => p.d.is_some(),
-            KeyParams::Oct(_) => true,
-        }
+        self.params.is_private()
     }
 
     /// The public part of an asymmetric key: the same JWK without private members. `key_ops`
@@ -559,12 +425,12 @@ impl Jwk {
     }
 
     /// The RFC 7638 thumbprint with `hash`.
-    pub fn thumbprint(&self, provider: &dyn CryptoProvider, hash: DigestAlgorithm) -> Vec<u8> {
+    pub fn thumbprint(&self, provider: &CryptoProvider, hash: DigestAlgorithm) -> Vec<u8> {
         provider.digest(hash, self.thumbprint_input().as_bytes())
     }
 
     /// The base64url RFC 7638 SHA-256 thumbprint, the usual `kid` and DPoP `jkt` value.
-    pub fn thumbprint_sha256(&self, provider: &dyn CryptoProvider) -> String {
+    pub fn thumbprint_sha256(&self, provider: &CryptoProvider) -> String {
         b64::encode(self.thumbprint(provider, DigestAlgorithm::Sha256))
     }
 
@@ -595,23 +461,17 @@ impl Jwk {
         self.check_fits(alg)
     }
 
-    /// Checks that the key type (and curve) fits `alg`, ignoring `use`, `key_ops` and `alg`.
-    pub fn check_fits(&self, alg: JwsAlgorithm) -> Result<()> {
-        let fits = match (&self.params, alg.family()) {
-            (KeyParams::Oct(_), AlgorithmFamily::Hmac) => true,
-            (KeyParams::Rsa(_), AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss) => true,
-            (KeyParams::Ec(p), AlgorithmFamily::Ecdsa) => Some(p.crv) == alg.ec_curve(),
-            (KeyParams::Okp(p), AlgorithmFamily::EdDsa) => p.crv == OkpCurve::Ed25519,
-            _ => false,
-        };
-        if fits {
-            Ok(())
-        } else {
-            Err(Error::InvalidKey(format!(
-                "a {} key cannot be used with {alg}",
-                self.describe()
-            )))
-        }
+    /// Checks that the key type (and curve) fits `alg`, ignoring `use`, `key_ops` and `alg`
+    /// (the rule is [`KeyMaterial::check_fits`]; `alg` may be a JWS or JWE algorithm).
+    pub fn check_fits(&self, alg: impl Into<Algorithm>) -> Result<()> {
+        self.params.check_fits(alg)
+    }
+
+    /// The algorithm this key declares in its `alg` member, in the one algorithm space of JWS
+    /// `alg`, JWE `alg` and `enc` (RFC 7517 §4.4). `None` without `alg`; an unregistered name
+    /// is [`Error::UnsupportedAlgorithm`].
+    pub fn algorithm(&self) -> Option<Result<Algorithm>> {
+        self.alg.as_deref().map(str::parse)
     }
 
     /// The signature algorithm this key declares, if its `alg` is a JWS algorithm.
@@ -627,7 +487,14 @@ impl Jwk {
                 Err(Error::KeyUsage(format!("key is for `{a}`, not `{r}`")))
             }
             (_, Some(r)) => Ok(r),
-            (Some(a), None) => a.parse(),
+            (Some(a), None) => match a.parse::<Algorithm>()? {
+                Algorithm::Jws(alg) => Ok(alg),
+                // RFC 7517 §4.4: the key is meant for that algorithm only, so it cannot sign
+                // or verify; a clear refusal rather than "unsupported algorithm".
+                other => Err(Error::KeyUsage(format!(
+                    "key is for the JWE algorithm `{other}`, not for signatures"
+                ))),
+            },
             (None, None) => Err(Error::Misuse("the key has no `alg`; name the algorithm")),
         }
     }
@@ -636,24 +503,17 @@ impl Jwk {
     ///
     /// Symmetric and Ed25519 keys are drawn from `rng`. EC and RSA key pairs come from the
     /// provider's own generator, because neither ring nor aws-lc-rs accepts outside entropy for
-    /// them; RSA generation needs the aws-lc-rs provider.
+    /// them; RSA, P-521 and secp256k1 generation need the aws-lc-rs backend (which the default
+    /// provider uses for them when it is compiled in).
     pub fn generate(
         alg: JwsAlgorithm,
-        provider: &dyn CryptoProvider,
+        provider: &CryptoProvider,
         rng: &dyn SecureRandom,
     ) -> Result<Jwk> {
         let params = provider.generate_key(alg, rng)?;
         let mut jwk = Jwk::new(params);
         jwk.alg = Some(alg.name().to_owned());
         Ok(jwk)
-    }
-
-    fn describe(&self) -> String {
-        match &self.params {
-            KeyParams::Ec(p) => format!("EC {}", p.crv.name()),
-            KeyParams::Okp(p) => format!("OKP {}", p.crv.name()),
-            p => p.key_type().name().to_owned(),
-        }
     }
 }
 
@@ -768,11 +628,6 @@ impl JwkSet {
     }
 }
 
-fn strip_leading_zeros(b: &[u8]) -> &[u8] {
-    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
-    &b[i..]
-}
-
 pub(crate) fn take_str(m: &mut Map<String, Value>, k: &'static str) -> Result<Option<String>> {
     match m.remove(k) {
         None => Ok(None),
@@ -806,7 +661,7 @@ fn check_len(k: &str, v: Vec<u8>, len: usize) -> Result<Vec<u8>> {
 fn parse_rsa(m: &mut Map<String, Value>) -> Result<RsaParams> {
     let n = take_b64(m, "n")?.ok_or(Error::InvalidKey("missing `n`".into()))?;
     let e = take_b64(m, "e")?.ok_or(Error::InvalidKey("missing `e`".into()))?;
-    if strip_leading_zeros(&n).is_empty() || strip_leading_zeros(&e).is_empty() {
+    if unsigned(&n).is_empty() || unsigned(&e).is_empty() {
         return Err(Error::InvalidKey("zero RSA modulus or exponent".into()));
     }
     if m.contains_key("oth") {

@@ -4,9 +4,10 @@
 use core::fmt;
 
 use crate::alg::JwsAlgorithm;
+use crate::crypto::OctParams;
 use crate::crypto::{CryptoProvider, SignaturePrimitive, SignatureVerifier, VerifyOptions};
 use crate::error::{Error, Result};
-use crate::jwk::{Jwk, JwkSet, KeyOperation, KeyParams, OctParams};
+use crate::jwk::{Jwk, JwkSet, KeyOperation, KeyParams};
 use crate::secret::SecretBytes;
 
 /// A key that verifies signatures of one algorithm.
@@ -42,7 +43,7 @@ impl VerifyingKey {
     pub fn from_jwk(
         jwk: &Jwk,
         alg: Option<JwsAlgorithm>,
-        provider: &dyn CryptoProvider,
+        provider: &CryptoProvider,
     ) -> Result<Self> {
         Self::from_jwk_with(jwk, alg, provider, &VerifyOptions::default())
     }
@@ -51,7 +52,7 @@ impl VerifyingKey {
     pub fn from_jwk_with(
         jwk: &Jwk,
         alg: Option<JwsAlgorithm>,
-        provider: &dyn CryptoProvider,
+        provider: &CryptoProvider,
         options: &VerifyOptions,
     ) -> Result<Self> {
         let alg = jwk.resolve_algorithm(alg)?;
@@ -68,7 +69,7 @@ impl VerifyingKey {
     ///
     /// Text that looks like a PEM public key is refused: using a public key as an HMAC secret is
     /// the classic algorithm-confusion attack (RFC 8725 §2.1).
-    pub fn hmac(alg: JwsAlgorithm, secret: &[u8], provider: &dyn CryptoProvider) -> Result<Self> {
+    pub fn hmac(alg: JwsAlgorithm, secret: &[u8], provider: &CryptoProvider) -> Result<Self> {
         let params = hmac_params(alg, secret)?;
         let inner = provider.verifier(alg, &params, &VerifyOptions::default())?;
         Ok(VerifyingKey {
@@ -167,7 +168,7 @@ impl VerifyingKeys {
     pub fn from_jwk_set(
         set: &JwkSet,
         allowed: &[JwsAlgorithm],
-        provider: &dyn CryptoProvider,
+        provider: &CryptoProvider,
         options: &VerifyOptions,
     ) -> Result<Self> {
         if allowed.is_empty() {
@@ -279,11 +280,11 @@ impl SigningKey {
     pub fn from_jwk(
         jwk: &Jwk,
         alg: Option<JwsAlgorithm>,
-        provider: &dyn CryptoProvider,
+        provider: &CryptoProvider,
     ) -> Result<Self> {
-        if !jwk.is_private() {
-            return Err(Error::InvalidKey("a public key cannot sign".into()));
-        }
+        // Before the algorithm is resolved, so a public key is refused as such even without
+        // `alg`; the provider applies the same rule to every caller.
+        jwk.params.check_can_sign()?;
         let alg = jwk.resolve_algorithm(alg)?;
         jwk.check_usable(KeyOperation::Sign, alg)?;
         let inner = provider.signer(alg, &jwk.params)?;
@@ -304,7 +305,7 @@ impl SigningKey {
     }
 
     /// An HMAC signing key from raw secret bytes (same PEM guard as [`VerifyingKey::hmac`]).
-    pub fn hmac(alg: JwsAlgorithm, secret: &[u8], provider: &dyn CryptoProvider) -> Result<Self> {
+    pub fn hmac(alg: JwsAlgorithm, secret: &[u8], provider: &CryptoProvider) -> Result<Self> {
         let params = hmac_params(alg, secret)?;
         let inner = provider.signer(alg, &params)?;
         Ok(SigningKey {

@@ -6,8 +6,9 @@
 //!
 //! It does no I/O, reads no clock and draws no randomness of its own: time (`now`) and
 //! randomness ([`SecureRandom`]) are arguments, keys come from the caller. Cryptography goes
-//! through a [`crypto::CryptoProvider`]: ring (default feature `ring`) or aws-lc-rs (feature
-//! `aws-lc-rs`).
+//! through a [`crypto::CryptoProvider`], a set of parts taken from ring (default feature `ring`)
+//! and/or aws-lc-rs (feature `aws-lc-rs`); with both, the default provider uses the faster
+//! backend for each algorithm.
 //!
 //! ```text
 //!  your JWKS / key file ──► Jwk ──► VerifyingKey (one algorithm each) ──┐
@@ -70,12 +71,13 @@ mod secret;
 mod time;
 pub mod unsecured;
 
-pub use alg::{AlgorithmFamily, DigestAlgorithm, EcCurve, JwsAlgorithm, OkpCurve};
-pub use error::{Error, Result, ValidationError};
-pub use jwk::{
-    EcParams, Jwk, JwkSet, KeyOperation, KeyParams, KeyType, MAX_JWK_SET_BYTES, MAX_JWK_SET_KEYS,
-    OctParams, OkpParams, RsaParams, RsaPrivateParams,
+pub use alg::{
+    Algorithm, AlgorithmFamily, ContentEncryptionAlgorithm, DigestAlgorithm, EcCurve, JwsAlgorithm,
+    KeyManagementAlgorithm, OkpCurve,
 };
+pub use crypto::{EcParams, KeyType, OctParams, OkpParams, RsaParams, RsaPrivateParams};
+pub use error::{Error, Result, ValidationError};
+pub use jwk::{Jwk, JwkSet, KeyOperation, KeyParams, MAX_JWK_SET_BYTES, MAX_JWK_SET_KEYS};
 pub use jws::{JwsHeader, JwsOptions, VerifiedJws};
 pub use keys::{JwsSigner, KeySource, MAX_KEY_CANDIDATES, SigningKey, VerifyingKey, VerifyingKeys};
 pub use rand::{InsecureTestRandom, SecureRandom, random_array};

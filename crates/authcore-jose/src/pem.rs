@@ -260,7 +260,7 @@ fn read_block<'a>(lines: &mut impl Iterator<Item = &'a str>, label: &str) -> Res
 mod tests {
     use super::*;
     use crate::alg::{EcCurve, OkpCurve};
-    use crate::jwk::{EcParams, OkpParams};
+    use crate::crypto::{EcParams, OkpParams};
 
     fn jwk(json: &str) -> Jwk {
         Jwk::from_json(json.as_bytes()).unwrap()

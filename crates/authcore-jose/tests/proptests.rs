@@ -16,7 +16,7 @@ use proptest::prelude::*;
 const RSA_JWK: &str = r#"{"kty":"RSA","n":"ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ","e":"AQAB","d":"Eq5xpGnNCivDflJsRQBXHx1hdR1k6Ulwe2JZD50LpXyWPEAeP88vLNO97IjlA7_GQ5sLKMgvfTeXZx9SE-7YwVol2NXOoAJe46sui395IW_GO-pWJ1O0BkTGoVEn2bKVRUCgu-GjBVaYLU6f3l9kJfFNS3E0QbVdxzubSu3Mkqzjkn439X0M_V51gfpRLI9JYanrC4D4qAdGcopV_0ZHHzQlBjudU2QvXt4ehNYTCBr6XCLQUShb1juUO1ZdiYoFaFQT5Tw8bGUl_x_jTj3ccPDVZFD9pIuhLhBOneufuBiB4cS98l2SR_RQyGWSeWjnczT0QU91p1DhOVRuOopznQ","p":"4BzEEOtIpmVdVEZNCqS7baC4crd0pqnRH_5IB3jw3bcxGn6QLvnEtfdUdiYrqBdss1l58BQ3KhooKeQTa9AB0Hw_Py5PJdTJNPY8cQn7ouZ2KKDcmnPGBY5t7yLc1QlQ5xHdwW1VhvKn-nXqhJTBgIPgtldC-KDV5z-y2XDwGUc","q":"uQPEfgmVtjL0Uyyx88GZFF1fOunH3-7cepKmtH4pxhtCoHqpWmT8YAmZxaewHgHAjLYsp1ZSe7zFYHj7C6ul7TjeLQeZD_YwD66t62wDmpe_HlB-TnBA-njbglfIsRLtXlnDzQkv5dTltRJ11BKBBypeeF6689rjcJIDEz9RWdc","dp":"BwKfV3Akq5_MFZDFZCnW-wzl-CCo83WoZvnLQwCTeDv8uzluRSnm71I3QCLdhrqE2e9YkxvuxdBfpT_PI7Yz-FOKnu1R6HsJeDCjn12Sk3vmAktV2zb34MCdy7cpdTh_YVr7tss2u6vneTwrA86rZtu5Mbr1C1XsmvkxHQAdYo0","dq":"h_96-mK1R_7glhsum81dZxjTnYynPbZpHziZjeeHcXYsXaaMwkOlODsWa7I9xXDoRwbKgB719rrmI2oKr6N3Do9U0ajaHF-NKJnwgjMd2w9cjz3_-kyNlxAr2v4IKhGNpmM5iIgOS1VZnOZ68m6_pbLBSp3nssTdlqvd0tIiTHU","qi":"IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U"}"#;
 
 type KeyPair = (
-    &'static dyn CryptoProvider,
+    &'static CryptoProvider,
     JwsAlgorithm,
     SigningKey,
     VerifyingKey,
@@ -83,7 +83,7 @@ proptest! {
         let (provider, alg, ..) = &pairs[idx % pairs.len()];
         let mut jwk = match alg.family() {
             AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss => Jwk::from_json(RSA_JWK.as_bytes()).unwrap(),
-            _ => Jwk::generate(*alg, *provider, &InsecureTestRandom::new(idx as u64)).unwrap(),
+            _ => Jwk::generate(*alg, provider, &InsecureTestRandom::new(idx as u64)).unwrap(),
         };
         jwk.kid = kid;
         jwk.key_use = use_sig.then(|| "sig".to_owned());
@@ -99,6 +99,22 @@ proptest! {
         }
         let set = JwkSet::new(vec![jwk.clone()]);
         prop_assert_eq!(JwkSet::from_json(set.to_json().as_bytes()).unwrap().keys, vec![jwk]);
+    }
+
+    #[test]
+    fn algorithm_names_parse_exactly_or_not_at_all(s in "[A-Za-z0-9+_-]{0,20}", pick in 0usize..40) {
+        // Any text: an error or the algorithm whose name it is, never a panic or a near match.
+        if let Ok(a) = s.parse::<authcore_jose::Algorithm>() {
+            prop_assert_eq!(a.name(), s.as_str());
+        }
+        // Every registered name round-trips, with a JWK's `alg` read in the same space.
+        let all: Vec<authcore_jose::Algorithm> = authcore_jose::Algorithm::all().collect();
+        let a = all[pick % all.len()];
+        prop_assert_eq!(a.name().parse::<authcore_jose::Algorithm>().unwrap(), a);
+        let mut jwk = Jwk::symmetric(vec![1u8; 64]);
+        jwk.alg = Some(a.name().to_owned());
+        let back = Jwk::from_json(jwk.to_json().as_bytes()).unwrap();
+        prop_assert_eq!(back.algorithm().unwrap().unwrap(), a);
     }
 
     #[test]

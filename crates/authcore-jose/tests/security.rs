@@ -25,7 +25,7 @@ const RSA_JWK: &str = r#"{"kty":"RSA",
  "qi":"IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U"}"#;
 
 /// Every algorithm a provider can sign with, with a fresh (or fixed, for RSA) key.
-fn keys_for(provider: &dyn CryptoProvider) -> Vec<(JwsAlgorithm, Jwk)> {
+fn keys_for(provider: &CryptoProvider) -> Vec<(JwsAlgorithm, Jwk)> {
     let mut out = Vec::new();
     for alg in JwsAlgorithm::ALL {
         if !provider.supports(alg) {
@@ -42,7 +42,7 @@ fn keys_for(provider: &dyn CryptoProvider) -> Vec<(JwsAlgorithm, Jwk)> {
     out
 }
 
-fn verifying(jwk: &Jwk, alg: JwsAlgorithm, provider: &dyn CryptoProvider) -> VerifyingKey {
+fn verifying(jwk: &Jwk, alg: JwsAlgorithm, provider: &CryptoProvider) -> VerifyingKey {
     let public = if matches!(jwk.params, KeyParams::Oct(_)) {
         jwk.clone()
     } else {

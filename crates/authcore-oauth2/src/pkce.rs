@@ -73,7 +73,7 @@ impl PkceCodeVerifier {
     pub(crate) fn challenge_in<'a>(
         &'a self,
         method: PkceMethod,
-        provider: &dyn CryptoProvider,
+        provider: &CryptoProvider,
         buf: &'a mut [u8; S256_CHALLENGE_LEN],
     ) -> Result<&'a str> {
         match method {
@@ -91,7 +91,7 @@ impl PkceCodeVerifier {
     }
 
     /// The `code_challenge` for `method` (RFC 7636 §4.2).
-    pub fn challenge(&self, method: PkceMethod, provider: &dyn CryptoProvider) -> String {
+    pub fn challenge(&self, method: PkceMethod, provider: &CryptoProvider) -> String {
         match method {
             PkceMethod::S256 => {
                 b64::encode(provider.digest(DigestAlgorithm::Sha256, self.secret().as_bytes()))

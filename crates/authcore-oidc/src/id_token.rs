@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use authcore_jose::crypto::{self, CryptoProvider};
+use authcore_jose::crypto::{self, CryptoProvider, Provider};
 use authcore_jose::{
     AlgorithmFamily, JwsAlgorithm, JwsHeader, KeySource, UnixTime, VerifyingKey, VerifyingKeys,
     b64, constant_time_eq,
@@ -34,7 +34,7 @@ pub const DEFAULT_IAT_WINDOW: u64 = 600;
 /// );
 /// assert_eq!(h, "77QmUPtjPfzWtF2AnpK9RQ");
 /// ```
-pub fn token_hash(alg: JwsAlgorithm, value: &str, provider: &dyn CryptoProvider) -> String {
+pub fn token_hash(alg: JwsAlgorithm, value: &str, provider: &CryptoProvider) -> String {
     let digest = provider.digest(alg.digest(), value.as_bytes());
     b64::encode(&digest[..digest.len() / 2])
 }
@@ -159,7 +159,7 @@ pub struct IdTokenVerifier {
     leeway: u64,
     iat_window: u64,
     require_auth_time: bool,
-    provider: &'static dyn CryptoProvider,
+    provider: Provider,
 }
 
 impl fmt::Debug for IdTokenVerifier {
@@ -193,7 +193,7 @@ impl IdTokenVerifier {
             leeway: 0,
             iat_window: DEFAULT_IAT_WINDOW,
             require_auth_time: false,
-            provider: crypto::default_provider(),
+            provider: crypto::default_provider().into(),
         }
     }
 
@@ -234,7 +234,7 @@ impl IdTokenVerifier {
                     keys.push(VerifyingKey::hmac(
                         alg,
                         secret.secret().as_bytes(),
-                        self.provider,
+                        &self.provider,
                     )?);
                 }
             }
@@ -277,9 +277,10 @@ impl IdTokenVerifier {
         self
     }
 
-    /// Uses `provider` for hashes and HMAC keys.
-    pub fn with_crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Result<Self> {
-        self.provider = provider;
+    /// Uses `provider` for hashes and HMAC keys: a `&'static CryptoProvider`, or one built at
+    /// run time (`Arc<CryptoProvider>` or an owned `CryptoProvider`), which need not be leaked.
+    pub fn with_crypto_provider(mut self, provider: impl Into<Provider>) -> Result<Self> {
+        self.provider = provider.into();
         self.rebuild_hmac_keys()?;
         Ok(self)
     }
@@ -318,8 +319,8 @@ impl IdTokenVerifier {
     }
 
     /// The crypto provider.
-    pub fn crypto_provider(&self) -> &'static dyn CryptoProvider {
-        self.provider
+    pub fn crypto_provider(&self) -> &CryptoProvider {
+        &self.provider
     }
 
     /// Validates an ID token with every check that applies to it (see the type's
@@ -592,7 +593,7 @@ impl IdTokenVerifier {
         value: &str,
         name: &'static str,
     ) -> Result<()> {
-        let expected = token_hash(alg, value, self.provider);
+        let expected = token_hash(alg, value, &self.provider);
         if constant_time_eq(expected.as_bytes(), claim.as_bytes()) {
             Ok(())
         } else {

@@ -1,7 +1,7 @@
 //! The provider's JWK Set as a cache state machine: when to fetch, what to do with the
 //! response, when to refetch on an unknown `kid` (rate-limited), what to keep on failure.
 
-use authcore_jose::crypto::{self, CryptoProvider, VerifyOptions};
+use authcore_jose::crypto::{self, Provider, VerifyOptions};
 use authcore_jose::{
     AlgorithmFamily, JwkSet, JwsAlgorithm, KeySource, UnixTime, VerifyingKey, VerifyingKeys, jws,
 };
@@ -74,7 +74,7 @@ pub enum JwksAction {
 pub struct JwksCache {
     uri: Url,
     algorithms: Vec<JwsAlgorithm>,
-    provider: &'static dyn CryptoProvider,
+    provider: Provider,
     verify_options: VerifyOptions,
     min_refetch_interval: u64,
     default_ttl: u64,
@@ -110,7 +110,7 @@ impl JwksCache {
         Ok(JwksCache {
             uri,
             algorithms,
-            provider: crypto::default_provider(),
+            provider: crypto::default_provider().into(),
             verify_options: VerifyOptions::default(),
             min_refetch_interval: DEFAULT_MIN_REFETCH_INTERVAL,
             default_ttl: DEFAULT_JWKS_TTL,
@@ -128,9 +128,10 @@ impl JwksCache {
         })
     }
 
-    /// Uses `provider` to build keys.
-    pub fn with_crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Self {
-        self.provider = provider;
+    /// Uses `provider` to build keys: a `&'static CryptoProvider`, or one built at run time
+    /// (`Arc<CryptoProvider>` or an owned `CryptoProvider`), which need not be leaked.
+    pub fn with_crypto_provider(mut self, provider: impl Into<Provider>) -> Self {
+        self.provider = provider.into();
         self
     }
 
@@ -318,7 +319,7 @@ impl JwksCache {
         let keys = VerifyingKeys::from_jwk_set(
             &set,
             &self.algorithms,
-            self.provider,
+            &self.provider,
             &self.verify_options,
         )
         .map_err(JwksError::Invalid)?;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use authcore_jose::crypto::CryptoProvider;
+use authcore_jose::crypto::Provider;
 use authcore_jose::{AlgorithmFamily, JwsAlgorithm, JwsSigner, KeySource, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
@@ -109,7 +109,7 @@ impl ClientBuilder {
     }
 
     /// Sets the crypto provider of the core client (client assertions, PKCE).
-    pub fn crypto_provider(mut self, provider: &'static dyn CryptoProvider) -> Self {
+    pub fn crypto_provider(mut self, provider: impl Into<Provider>) -> Self {
         self.client = self.client.with_crypto_provider(provider);
         self
     }
@@ -308,9 +308,9 @@ impl Client {
         let oidc = match provider_metadata {
             None => None,
             Some(metadata) => {
-                let provider = b.client.crypto_provider();
+                let provider = b.client.crypto_provider_handle().clone();
                 let mut verifier = IdTokenVerifier::new(metadata.issuer(), b.client.client_id())
-                    .with_crypto_provider(provider)?
+                    .with_crypto_provider(provider.clone())?
                     .allowed_algorithms(b.id_token_algorithms.iter().copied())?;
                 let hmac = b
                     .id_token_algorithms

@@ -1,25 +1,29 @@
-//! The [aws-lc-rs](https://docs.rs/aws-lc-rs) provider (feature `aws-lc-rs`).
+//! The [aws-lc-rs](https://docs.rs/aws-lc-rs) backend (feature `aws-lc-rs`).
 //!
 //! Supports every JWS algorithm of this crate: HS256/384/512, RS256/384/512, PS256/384/512,
 //! ES256, ES384, ES512, ES256K, EdDSA and Ed25519, and generates RSA keys (2048 bits).
 //! Public keys are parsed once when the verification key is built.
+//!
+//! Each part is offered alone ([`VERIFICATION`], [`SIGNING`], [`HMAC`], [`HASHING`],
+//! [`KEY_GENERATION`]) and together as [`PROVIDER`].
 
-use super::common::{is_rsa, shared_provider_parts, unsupported};
-use super::{CryptoProvider, VerifyOptions};
+use super::common::{shared_provider_parts, unsupported};
 
-shared_provider_parts!(aws_lc_rs);
-
-/// The aws-lc-rs provider.
-pub static PROVIDER: AwsLcProvider = AwsLcProvider;
-
-/// The aws-lc-rs crypto provider. Use [`PROVIDER`].
+/// The aws-lc-rs backend; its parts are the constants of this module.
 #[derive(Debug, Clone, Copy)]
-pub struct AwsLcProvider;
+pub struct AwsLc;
 
 const NAME: &str = "aws-lc-rs";
 
-fn supports(_alg: JwsAlgorithm) -> bool {
-    true
+shared_provider_parts!(aws_lc_rs, AwsLc);
+
+/// aws-lc-rs generates RSA keys.
+const GENERATES_RSA: bool = true;
+
+/// The public-key algorithms aws-lc-rs signs and verifies: all of them (HMAC is the HMAC
+/// part's).
+fn supports_public_key(alg: JwsAlgorithm) -> bool {
+    alg.family() != AlgorithmFamily::Hmac
 }
 
 fn ecdsa_signing_alg(
@@ -48,13 +52,13 @@ fn ecdsa_key_pair(
     .map_err(|e| Error::InvalidKey(format!("EC private key rejected: {e}")))
 }
 
-fn generate_rsa() -> Result<KeyParams> {
+fn generate_rsa() -> Result<KeyMaterial> {
     use aws_lc_rs::encoding::AsDer;
-    // Provider-internal randomness, like EC generation (see the `rand` module docs).
+    // Backend-internal randomness, like EC generation (see the `rand` module docs).
     let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
         .map_err(|_| Error::Crypto)?;
     let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> = kp.as_der().map_err(|_| Error::Crypto)?;
-    Ok(crate::Jwk::from_pkcs8_der(der.as_ref())?.params)
+    crate::der::parse_pkcs8(der.as_ref())
 }
 
 /// A public key parsed once, verified many times.
@@ -95,39 +99,28 @@ fn rsa_params(
     })
 }
 
-impl CryptoProvider for AwsLcProvider {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
+impl SignatureVerification for AwsLc {
     fn supports(&self, alg: JwsAlgorithm) -> bool {
-        supports(alg)
-    }
-
-    fn digest(&self, alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
-        digest_impl(alg, data)
+        supports_public_key(alg)
     }
 
     fn verifier(
         &self,
         alg: JwsAlgorithm,
-        key: &KeyParams,
-        options: &VerifyOptions,
+        key: &KeyMaterial,
+        _options: &VerifyOptions,
     ) -> Result<Box<dyn SignatureVerifier>> {
         use aws_lc_rs::signature as s;
-        match (alg, key) {
-            (JwsAlgorithm::HS256 | JwsAlgorithm::HS384 | JwsAlgorithm::HS512, _) => {
-                Ok(Box::new(hmac_key(alg, key)?))
-            }
-            (_, KeyParams::Rsa(p)) if is_rsa(alg) => {
-                check_rsa_bits(p, options.min_rsa_bits)?;
+        // `CryptoProvider::verifier` has checked support, fit (type and curve) and RSA size.
+        match key {
+            KeyMaterial::Rsa(p) => {
                 let legacy = p.modulus_bits() < 2048;
                 let params = rsa_params(alg, legacy).ok_or_else(|| {
                     Error::InvalidKey(format!("{alg} needs an RSA key of at least 2048 bits"))
                 })?;
                 parsed(params, &crate::der::rsa_public_key_pkcs1(&p.n, &p.e))
             }
-            (_, KeyParams::Ec(p)) if alg.ec_curve() == Some(p.crv) => {
+            KeyMaterial::Ec(p) => {
                 let a: &'static s::EcdsaVerificationAlgorithm = match alg {
                     JwsAlgorithm::ES256 => &s::ECDSA_P256_SHA256_FIXED,
                     JwsAlgorithm::ES384 => &s::ECDSA_P384_SHA384_FIXED,
@@ -136,28 +129,8 @@ impl CryptoProvider for AwsLcProvider {
                 };
                 parsed(a, &p.uncompressed_point())
             }
-            (JwsAlgorithm::EdDSA | JwsAlgorithm::Ed25519, KeyParams::Okp(p))
-                if p.crv == crate::alg::OkpCurve::Ed25519 =>
-            {
-                parsed(&s::ED25519, &p.x)
-            }
-            _ => Err(wrong_key(alg, key)),
+            KeyMaterial::Okp(p) => parsed(&s::ED25519, &p.x),
+            _ => Err(key.wrong_for(alg)),
         }
-    }
-
-    fn signer(&self, alg: JwsAlgorithm, key: &KeyParams) -> Result<Box<dyn SignaturePrimitive>> {
-        signer_impl(NAME, alg, key)
-    }
-
-    fn generate_key(
-        &self,
-        alg: JwsAlgorithm,
-        rng: &dyn crate::rand::SecureRandom,
-    ) -> Result<KeyParams> {
-        generate_impl(NAME, alg, rng)
-    }
-
-    fn system_random(&self) -> &'static dyn crate::rand::SecureRandom {
-        &SYSTEM_RNG
     }
 }

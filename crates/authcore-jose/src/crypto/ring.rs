@@ -1,25 +1,31 @@
-//! The [ring](https://docs.rs/ring) provider (feature `ring`, on by default).
+//! The [ring](https://docs.rs/ring) backend (feature `ring`, on by default).
 //!
 //! Supports HS256/384/512, RS256/384/512, PS256/384/512, ES256, ES384, EdDSA and Ed25519.
 //! ring has no P-521 or secp256k1 signatures and cannot generate RSA keys: ES512, ES256K and
-//! RSA key generation are [`Error::UnsupportedAlgorithm`] here (use the aws-lc-rs provider).
+//! RSA key generation are [`Error::UnsupportedAlgorithm`] here (the aws-lc-rs backend has them,
+//! and the default provider takes them from it when both are compiled in).
+//!
+//! Each part is offered alone ([`VERIFICATION`], [`SIGNING`], [`HMAC`], [`HASHING`],
+//! [`KEY_GENERATION`]) and together as [`PROVIDER`].
 
-use super::common::{is_rsa, shared_provider_parts, unsupported};
-use super::{CryptoProvider, VerifyOptions};
+use super::common::{shared_provider_parts, unsupported};
+use crate::crypto::unsigned;
 
-shared_provider_parts!(ring);
-
-/// The ring provider.
-pub static PROVIDER: RingProvider = RingProvider;
-
-/// The ring crypto provider. Use [`PROVIDER`].
+/// The ring backend; its parts are the constants of this module.
 #[derive(Debug, Clone, Copy)]
-pub struct RingProvider;
+pub struct Ring;
 
 const NAME: &str = "ring";
 
-fn supports(alg: JwsAlgorithm) -> bool {
-    !matches!(alg, JwsAlgorithm::ES512 | JwsAlgorithm::ES256K)
+shared_provider_parts!(ring, Ring);
+
+/// ring cannot generate RSA keys.
+const GENERATES_RSA: bool = false;
+
+/// The public-key algorithms ring signs and verifies (HMAC is the HMAC part's).
+fn supports_public_key(alg: JwsAlgorithm) -> bool {
+    alg.family() != AlgorithmFamily::Hmac
+        && !matches!(alg, JwsAlgorithm::ES512 | JwsAlgorithm::ES256K)
 }
 
 fn ecdsa_signing_alg(alg: JwsAlgorithm) -> Result<&'static ring::signature::EcdsaSigningAlgorithm> {
@@ -45,7 +51,7 @@ fn ecdsa_key_pair(
     .map_err(|e| Error::InvalidKey(format!("EC private key rejected: {e}")))
 }
 
-fn generate_rsa() -> Result<KeyParams> {
+fn generate_rsa() -> Result<KeyMaterial> {
     Err(Error::UnsupportedAlgorithm(
         "RSA key generation is not available with the ring provider".into(),
     ))
@@ -93,35 +99,21 @@ fn rsa_params(alg: JwsAlgorithm, legacy: bool) -> Option<&'static ring::signatur
     })
 }
 
-impl CryptoProvider for RingProvider {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
+impl SignatureVerification for Ring {
     fn supports(&self, alg: JwsAlgorithm) -> bool {
-        supports(alg)
-    }
-
-    fn digest(&self, alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
-        digest_impl(alg, data)
+        supports_public_key(alg)
     }
 
     fn verifier(
         &self,
         alg: JwsAlgorithm,
-        key: &KeyParams,
-        options: &VerifyOptions,
+        key: &KeyMaterial,
+        _options: &VerifyOptions,
     ) -> Result<Box<dyn SignatureVerifier>> {
         use ring::signature as s;
-        if !supports(alg) {
-            return Err(unsupported(alg, NAME));
-        }
-        match (alg, key) {
-            (JwsAlgorithm::HS256 | JwsAlgorithm::HS384 | JwsAlgorithm::HS512, _) => {
-                Ok(Box::new(hmac_key(alg, key)?))
-            }
-            (_, KeyParams::Rsa(p)) if is_rsa(alg) => {
-                check_rsa_bits(p, options.min_rsa_bits)?;
+        // `CryptoProvider::verifier` has checked support, fit (type and curve) and RSA size.
+        match key {
+            KeyMaterial::Rsa(p) => {
                 let legacy = p.modulus_bits() < 2048;
                 let params = rsa_params(alg, legacy).ok_or_else(|| {
                     Error::InvalidKey(format!("{alg} needs an RSA key of at least 2048 bits"))
@@ -132,43 +124,22 @@ impl CryptoProvider for RingProvider {
                     params,
                 }))
             }
-            (JwsAlgorithm::ES256, KeyParams::Ec(p)) if p.crv == crate::alg::EcCurve::P256 => {
+            KeyMaterial::Ec(p) => {
+                let a = match alg {
+                    JwsAlgorithm::ES256 => &s::ECDSA_P256_SHA256_FIXED,
+                    JwsAlgorithm::ES384 => &s::ECDSA_P384_SHA384_FIXED,
+                    _ => return Err(unsupported(alg, NAME)),
+                };
                 Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(
-                    &s::ECDSA_P256_SHA256_FIXED,
+                    a,
                     p.uncompressed_point(),
                 ))))
             }
-            (JwsAlgorithm::ES384, KeyParams::Ec(p)) if p.crv == crate::alg::EcCurve::P384 => {
-                Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(
-                    &s::ECDSA_P384_SHA384_FIXED,
-                    p.uncompressed_point(),
-                ))))
-            }
-            (JwsAlgorithm::EdDSA | JwsAlgorithm::Ed25519, KeyParams::Okp(p))
-                if p.crv == crate::alg::OkpCurve::Ed25519 =>
-            {
-                Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(
-                    &s::ED25519,
-                    p.x.clone(),
-                ))))
-            }
-            _ => Err(wrong_key(alg, key)),
+            KeyMaterial::Okp(p) => Ok(Box::new(PointVerifier(s::UnparsedPublicKey::new(
+                &s::ED25519,
+                p.x.clone(),
+            )))),
+            _ => Err(key.wrong_for(alg)),
         }
-    }
-
-    fn signer(&self, alg: JwsAlgorithm, key: &KeyParams) -> Result<Box<dyn SignaturePrimitive>> {
-        signer_impl(NAME, alg, key)
-    }
-
-    fn generate_key(
-        &self,
-        alg: JwsAlgorithm,
-        rng: &dyn crate::rand::SecureRandom,
-    ) -> Result<KeyParams> {
-        generate_impl(NAME, alg, rng)
-    }
-
-    fn system_random(&self) -> &'static dyn crate::rand::SecureRandom {
-        &SYSTEM_RNG
     }
 }
