@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use authcore_jose::UnixTime;
 
@@ -94,8 +94,6 @@ pub fn now(arg: Option<u64>) -> Result<UnixTime, Failure> {
 /// I/O edge that does, here and nowhere else, and passes `now` into the library.
 #[allow(clippy::disallowed_methods)]
 pub fn system_time() -> Result<UnixTime, Failure> {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| UnixTime::from_secs(d.as_secs()))
+    UnixTime::try_from(SystemTime::now())
         .map_err(|_| Failure::usage("the system clock is set before 1970"))
 }

@@ -82,7 +82,7 @@ pub use jws::{JwsHeader, JwsOptions, VerifiedJws};
 pub use keys::{JwsSigner, KeySource, MAX_KEY_CANDIDATES, SigningKey, VerifyingKey, VerifyingKeys};
 pub use rand::{InsecureTestRandom, SecureRandom, random_array};
 pub use secret::{SecretBytes, constant_time_eq};
-pub use time::UnixTime;
+pub use time::{TimeConversionError, UnixTime};
 
 #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
 compile_error!("authcore-jose needs a crypto provider: enable the `ring` or `aws-lc-rs` feature");

@@ -264,7 +264,7 @@ impl Client {
 ///
 /// Build it from [`AuthorizationServerMetadata`] or by hand. Endpoint URLs must be absolute
 /// `https` URLs (`http` only for loopback hosts) without a fragment.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthorizationServer {
     issuer: Option<String>,
     authorization_endpoint: Option<Url>,
@@ -275,6 +275,30 @@ pub struct AuthorizationServer {
     introspection_endpoint: Option<Url>,
     iss_parameter_supported: bool,
     require_par: bool,
+}
+
+// By hand: `url::Url`'s derived `Debug` prints its parse internals (`serialization`,
+// `scheme_end`, `host_start`, ...), which bury the endpoints a reader is looking for.
+impl fmt::Debug for AuthorizationServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn url(u: &Option<Url>) -> Option<&str> {
+            u.as_ref().map(Url::as_str)
+        }
+        f.debug_struct("AuthorizationServer")
+            .field("issuer", &self.issuer)
+            .field("authorization_endpoint", &url(&self.authorization_endpoint))
+            .field("token_endpoint", &url(&self.token_endpoint))
+            .field("par_endpoint", &url(&self.par_endpoint))
+            .field(
+                "device_authorization_endpoint",
+                &url(&self.device_authorization_endpoint),
+            )
+            .field("revocation_endpoint", &url(&self.revocation_endpoint))
+            .field("introspection_endpoint", &url(&self.introspection_endpoint))
+            .field("iss_parameter_supported", &self.iss_parameter_supported)
+            .field("require_par", &self.require_par)
+            .finish()
+    }
 }
 
 macro_rules! endpoint_accessors {
@@ -438,6 +462,29 @@ mod tests {
             post.params.is_empty(),
             "no client_id in the body with Basic"
         );
+    }
+
+    #[test]
+    fn debug_shows_endpoints_as_strings() {
+        let server = AuthorizationServer::new("https://as.example")
+            .with_token_endpoint("https://as.example/token")
+            .unwrap()
+            .with_authorization_endpoint("https://as.example/authorize?tenant=a")
+            .unwrap();
+        let debug = format!("{server:?}");
+        assert!(
+            debug.contains(r#"token_endpoint: Some("https://as.example/token")"#),
+            "{debug}"
+        );
+        assert!(
+            debug.contains(r#"authorization_endpoint: Some("https://as.example/authorize?tenant=a")"#),
+            "{debug}"
+        );
+        assert!(debug.contains("revocation_endpoint: None"), "{debug}");
+        // None of `url::Url`'s parse internals.
+        for internal in ["serialization", "scheme_end", "host_start", "query_start"] {
+            assert!(!debug.contains(internal), "{internal} in {debug}");
+        }
     }
 
     #[test]

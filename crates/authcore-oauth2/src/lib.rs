@@ -7,7 +7,7 @@
 //!
 //! It performs **no I/O**: it never opens a connection, reads no clock and draws no randomness
 //! of its own. Time (`now`) and randomness ([`SecureRandom`]) are arguments; HTTP messages are
-//! plain [`http::Request`] / [`http::Response`] values that *your* HTTP stack (any client,
+//! plain `http::Request` / `http::Response` values that *your* HTTP stack (any client,
 //! blocking or async) carries. The same code therefore runs in servers, CLIs, WASM and
 //! deterministic tests.
 //!

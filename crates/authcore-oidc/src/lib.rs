@@ -13,7 +13,7 @@
 //!
 //! It performs **no I/O**: it opens no connection, reads no clock and draws no randomness of
 //! its own. Time (`now`) and randomness ([`SecureRandom`]) are arguments; HTTP messages are
-//! plain [`http::Request`]/[`http::Response`] values that *your* HTTP stack carries.
+//! plain `http::Request`/`http::Response` values that *your* HTTP stack carries.
 //!
 //! Not covered: encrypted (JWE) ID tokens, UserInfo responses and logout tokens (they are
 //! refused); dynamic client registration (OpenID Connect Dynamic Client Registration 1.0);

@@ -45,7 +45,7 @@ pub struct AuthorizationTokens {
 /// Builds a [`Client`].
 ///
 /// ```
-/// use authcore_oauth2::{AuthorizationServer, ClientAuthentication, ClientSecret};
+/// use authcore_reqwest::{AuthorizationServer, ClientAuthentication, ClientSecret};
 /// let server = AuthorizationServer::new("https://as.example")
 ///     .with_token_endpoint("https://as.example/token")?;
 /// let client = authcore_reqwest::Client::builder(

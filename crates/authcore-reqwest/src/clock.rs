@@ -1,23 +1,22 @@
 //! The clock and the sleeping: this adapter is where time is read (the core takes it as an
 //! argument).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use authcore_jose::UnixTime;
 
 use crate::error::{Error, Result};
 
-/// The system time since the Unix epoch.
+/// The system clock.
 // The workspace bans clock reads in core crates (time is an argument there); adapters own
 // the clock, and this is the one place this crate reads it.
 #[allow(clippy::disallowed_methods)]
-fn since_epoch() -> Result<Duration> {
+fn system_clock() -> SystemTime {
     SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| Error::Clock)
 }
 
-/// The current time as the core wants it.
+/// The current time as the core wants it (whole seconds; the conversion is the core's
+/// `UnixTime::try_from(SystemTime)`).
 pub fn now() -> Result<UnixTime> {
-    Ok(UnixTime::from_secs(since_epoch()?.as_secs()))
+    UnixTime::try_from(system_clock()).map_err(|_| Error::Clock)
 }

@@ -1,7 +1,7 @@
 //! # authcore-reqwest
 //!
 //! The client adapter of authcore: it sends the `http::Request`s that the protocol cores
-//! ([`authcore_oauth2`], [`authcore_oidc`]) hand out with [reqwest], gives the responses
+//! ([`authcore_oauth2`], [`authcore_oidc`]) hand out with `reqwest`, gives the responses
 //! back to them, and supplies what the cores never take on their own: the clock, the
 //! operating system's randomness, and the waiting between steps.
 //!
@@ -23,16 +23,17 @@
 //! `*_blocking` twins); this crate passes them its clock, its `send` and its `sleep`:
 //!
 //! ```no_run
-//! # use authcore_oauth2::{AuthorizationServer, Client, DeviceAuthorizationFlow, TokenResponseOptions};
+//! use authcore_reqwest::{oauth2, jose, TokenResponseOptions};
+//! # use authcore_reqwest::{AuthorizationServer, DeviceAuthorizationFlow};
 //! # async fn run(
 //! #     http: authcore_reqwest::HttpClient,
 //! #     flow: DeviceAuthorizationFlow,
-//! #     client: Client,
+//! #     client: oauth2::Client,
 //! #     server: AuthorizationServer,
 //! # ) -> Result<(), authcore_reqwest::Error> {
-//! let rng = authcore_jose::crypto::default_provider().system_random();
+//! let rng = jose::crypto::default_provider().system_random();
 //! let options = TokenResponseOptions::new();
-//! let tokens = authcore_oauth2::poll_device_flow(
+//! let tokens = oauth2::poll_device_flow(
 //!     flow, &client, &server, &options, rng,
 //!     authcore_reqwest::now,           // now: the system clock
 //!     |request| http.execute(request), // send: reqwest, no redirects, capped body
@@ -76,11 +77,13 @@
 //! ## Example
 //!
 //! ```no_run
-//! use authcore_oauth2::{AuthorizationRequest, AuthorizationResponse, ClientAuthentication, ClientSecret};
+//! use authcore_reqwest::{
+//!     AuthorizationRequest, AuthorizationResponse, Client, ClientAuthentication, ClientSecret,
+//! };
 //!
 //! # async fn run() -> Result<(), authcore_reqwest::Error> {
 //! // Discovery, once; then store the client (it is `Clone + Send + Sync`).
-//! let client = authcore_reqwest::Client::builder(
+//! let client = Client::builder(
 //!     "s6BhdRkqt3",
 //!     ClientAuthentication::ClientSecretBasic(ClientSecret::new("7Fjfp0ZBr1KtDRbnfVdmIw")),
 //! )
@@ -137,6 +140,22 @@ pub use transport::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, HttpClient, HttpConfig,
 };
 
+// The types of the `Client` facade's own signatures, so that an application depends on this
+// crate alone; everything else is under the core re-exports `jose`, `oauth2` and `oidc`.
+pub use authcore_jose::{JwsAlgorithm, UnixTime};
+pub use authcore_oauth2::{
+    AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
+    ClientAuthentication, ClientSecret, DeviceAuthorizationFlow, DpopKey, IntrospectionResponse,
+    PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
+    TokenResponse, TokenResponseOptions, TokenTypeHint,
+};
+pub use authcore_oidc::{
+    Authentication, AuthenticationRequest, DiscoveryOptions, IdTokenClaims, LogoutToken,
+    PendingAuthentication, ProviderMetadata, UserInfo,
+};
+
+/// The JOSE core (keys, algorithms, JWTs) the OAuth 2.0 and OpenID Connect cores build on.
+pub use authcore_jose as jose;
 /// The OAuth 2.0 core this adapter drives.
 pub use authcore_oauth2 as oauth2;
 /// The OpenID Connect core this adapter drives.

@@ -607,6 +607,31 @@ async fn discovery_openid_configuration_then_rfc8414_and_exact_issuer() {
 }
 
 #[tokio::test]
+async fn debug_of_a_discovered_client_shows_urls_as_strings() {
+    let base = serve_with_base(|base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),
+        _ => json(404, "{}"),
+    })
+    .await;
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("hunter2")),
+    )
+    .discover(&base)
+    .await
+    .unwrap();
+    let debug = format!("{client:?}");
+    assert!(
+        debug.contains(&format!(r#"token_endpoint: Some("{base}/token")"#)),
+        "{debug}"
+    );
+    // None of `url::Url`'s parse internals, and no secret.
+    for hidden in ["serialization", "scheme_end", "host_start", "hunter2"] {
+        assert!(!debug.contains(hidden), "{hidden} in {debug}");
+    }
+}
+
+#[tokio::test]
 async fn userinfo_checks_the_id_token_sub() {
     let base = serve_with_base(|base, req| match req.uri().path() {
         "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),

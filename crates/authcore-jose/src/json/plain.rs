@@ -18,9 +18,9 @@ use super::{PLAIN_MAX_ELEMENTS, PLAIN_MAX_MEMBERS};
 /// always leave the fast path, so a name compared byte by byte here is the name itself and
 /// duplicates spelled differently (`"e\u0078p"` and `"exp"`) are left to the strict parser.
 ///
-/// Crate-private: typed values are read through member tables ([`json_members!`]), which give
-/// the fast reader and the strict one from one list. The reader itself does not notice a
-/// repeated member name; the table does (a field already filled means "not plain").
+/// Crate-private: typed values are read through member tables (the `json_members!` macro),
+/// which give the fast reader and the strict one from one list. The reader itself does not
+/// notice a repeated member name; the table does (a field already filled means "not plain").
 ///
 /// ```text
 /// use authcore_jose::json::Plain;

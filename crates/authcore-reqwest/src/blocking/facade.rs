@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 /// with the async [`ClientBuilder`] (configuration does no I/O) and hand that over:
 ///
 /// ```no_run
-/// use authcore_oauth2::{ClientAuthentication, ClientSecret};
+/// use authcore_reqwest::{ClientAuthentication, ClientSecret};
 /// use authcore_reqwest::blocking::Client;
 ///
 /// let builder = authcore_reqwest::Client::builder(
