@@ -135,8 +135,14 @@ mod tests {
 
     #[test]
     fn the_epoch_itself_is_zero() {
-        assert_eq!(UnixTime::try_from(UNIX_EPOCH).unwrap(), UnixTime::from_secs(0));
-        assert_eq!(SystemTime::try_from(UnixTime::from_secs(0)).unwrap(), UNIX_EPOCH);
+        assert_eq!(
+            UnixTime::try_from(UNIX_EPOCH).unwrap(),
+            UnixTime::from_secs(0)
+        );
+        assert_eq!(
+            SystemTime::try_from(UnixTime::from_secs(0)).unwrap(),
+            UNIX_EPOCH
+        );
     }
 
     #[test]
@@ -148,7 +154,10 @@ mod tests {
             UnixTime::from_secs(1_700_000_000)
         );
         let just_after = UNIX_EPOCH + Duration::from_nanos(1);
-        assert_eq!(UnixTime::try_from(just_after).unwrap(), UnixTime::from_secs(0));
+        assert_eq!(
+            UnixTime::try_from(just_after).unwrap(),
+            UnixTime::from_secs(0)
+        );
         // Back to SystemTime, the dropped fraction stays dropped.
         let back = SystemTime::try_from(UnixTime::try_from(t).unwrap()).unwrap();
         assert_eq!(back, UNIX_EPOCH + Duration::from_secs(1_700_000_000));

@@ -477,7 +477,9 @@ mod tests {
             "{debug}"
         );
         assert!(
-            debug.contains(r#"authorization_endpoint: Some("https://as.example/authorize?tenant=a")"#),
+            debug.contains(
+                r#"authorization_endpoint: Some("https://as.example/authorize?tenant=a")"#
+            ),
             "{debug}"
         );
         assert!(debug.contains("revocation_endpoint: None"), "{debug}");

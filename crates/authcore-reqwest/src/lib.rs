@@ -142,13 +142,18 @@ pub use transport::{
 
 // The types of the `Client` facade's own signatures, so that an application depends on this
 // crate alone; everything else is under the core re-exports `jose`, `oauth2` and `oidc`.
+// `no_inline`: listed as re-exports linking to the cores' pages, rather than copies of those
+// pages whose links rustdoc does not carry over.
+#[doc(no_inline)]
 pub use authcore_jose::{JwsAlgorithm, UnixTime};
+#[doc(no_inline)]
 pub use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     ClientAuthentication, ClientSecret, DeviceAuthorizationFlow, DpopKey, IntrospectionResponse,
     PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
     TokenResponse, TokenResponseOptions, TokenTypeHint,
 };
+#[doc(no_inline)]
 pub use authcore_oidc::{
     Authentication, AuthenticationRequest, DiscoveryOptions, IdTokenClaims, LogoutToken,
     PendingAuthentication, ProviderMetadata, UserInfo,
