@@ -47,6 +47,8 @@
 //! let public = private.to_public()?;
 //! let key = VerifyingKey::from_jwk(&public, None, provider)?;
 //! let v = jwt::Validation::new().issuer("me").typ("JWT");
+//! // `now` is a fixed test value here; an application passes the clock it reads,
+//! // `UnixTime::try_from(std::time::SystemTime::now())`.
 //! let ok = jwt::verify(&token, &key, &v, UnixTime::from_secs(999_999))?;
 //! assert_eq!(ok.claims.registered.iss.as_deref(), Some("me"));
 //! # Ok::<(), authcore_jose::Error>(())

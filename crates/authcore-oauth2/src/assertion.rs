@@ -41,7 +41,7 @@ pub const DEFAULT_ASSERTION_LIFETIME: u64 = 300;
 /// let rng = InsecureTestRandom::new(7); // a real caller passes the OS generator
 /// let jwk = Jwk::generate(JwsAlgorithm::ES256, default_provider(), &rng)?;
 /// let key = SigningKey::from_jwk(&jwk, None, default_provider())?;
-/// let now = UnixTime::from_secs(1_700_000_000);
+/// let now = UnixTime::from_secs(1_700_000_000); // fixed test value
 ///
 /// let assertion = JwtBearerAssertion::new(
 ///     "https://client.example",

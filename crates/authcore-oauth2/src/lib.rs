@@ -45,9 +45,10 @@
 //! #         .unwrap()
 //! # }
 //! // Randomness and time come from the caller: an OS generator and the clock in production
-//! // (`authcore_jose::crypto::default_provider().system_random()`), fixed values in tests.
+//! // (`authcore_jose::crypto::default_provider().system_random()` and
+//! // `UnixTime::try_from(SystemTime::now())`), fixed values in tests.
 //! let rng = authcore_oauth2::jose::InsecureTestRandom::new(7);
-//! let now = UnixTime::from_secs(1_700_000_000);
+//! let now = UnixTime::from_secs(1_700_000_000); // fixed test value
 //!
 //! let server = AuthorizationServer::new("https://as.example")
 //!     .with_authorization_endpoint("https://as.example/authorize")?
@@ -103,7 +104,8 @@
 //! # ]);
 //! # let send = |_req: http::Request<Vec<u8>>| answers.borrow_mut().pop().unwrap();
 //! let rng = authcore_oauth2::jose::InsecureTestRandom::new(7);
-//! let mut clock = UnixTime::from_secs(1_700_000_000); // your clock
+//! // A fixed test value that the loop below advances; your clock in production.
+//! let mut clock = UnixTime::from_secs(1_700_000_000);
 //! let server = AuthorizationServer::new("https://as.example")
 //!     .with_token_endpoint("https://as.example/token")?;
 //! let client = Client::new("tv", ClientAuthentication::None);

@@ -320,7 +320,7 @@ impl AuthorizationServerMetadata {
     ///     "https://as.example",
     ///     &keys,
     ///     "https://federation.example",
-    ///     UnixTime::from_secs(1_700_000_000),
+    ///     UnixTime::from_secs(1_700_000_000), // fixed test value
     /// )?;
     /// assert_eq!(m.token_endpoint.as_deref(), Some("https://as.example/signed-token"));
     /// # Ok(())

@@ -440,7 +440,7 @@ impl IdTokenVerifier {
     /// # let body = format!("logout_token={token}");
     /// // The form body the provider POSTed to the back-channel logout URI.
     /// let token = parse_logout_request_body(body.as_bytes())?;
-    /// let now = UnixTime::from_secs(1_700_000_005);
+    /// let now = UnixTime::from_secs(1_700_000_005); // fixed test value
     /// let result = verifier.validate_logout_token(&token, &VerifyingKeys::new(), now);
     /// assert_eq!(result.as_ref().unwrap().sid.as_deref(), Some("08a5019c"));
     /// // End the sessions of `sid` (or `sub`), remember `jti` against replays, then answer.

@@ -89,9 +89,9 @@
 //! #     }
 //! # }
 //! // Randomness and time come from the caller: the OS generator and the clock in
-//! // production, fixed values here.
+//! // production (`UnixTime::try_from(SystemTime::now())`), fixed values here.
 //! let rng = authcore_jose::InsecureTestRandom::new(7);
-//! let now = UnixTime::from_secs(1_700_000_000);
+//! let now = UnixTime::from_secs(1_700_000_000); // fixed test value
 //! # let mut private = Jwk::generate(JwsAlgorithm::EdDSA, crypto::default_provider(), &rng)?;
 //! # private.kid = Some("k1".into());
 //! # let op = Op {
