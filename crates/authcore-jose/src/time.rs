@@ -188,6 +188,41 @@ mod tests {
         );
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            // Any time at or after the epoch keeps its whole seconds and loses only its
+            // fraction; back as a SystemTime it is the start of that second.
+            #[test]
+            fn after_the_epoch_keeps_whole_seconds(
+                secs in 0u64..=i64::MAX as u64 / 2,
+                nanos in 0u32..1_000_000_000,
+            ) {
+                let t = UNIX_EPOCH + Duration::new(secs, nanos);
+                let unix = UnixTime::try_from(t).unwrap();
+                prop_assert_eq!(unix.as_secs(), secs);
+                prop_assert_eq!(
+                    SystemTime::try_from(unix).unwrap(),
+                    UNIX_EPOCH + Duration::from_secs(secs)
+                );
+            }
+
+            // Any time before the epoch, by however little, is refused with its distance.
+            #[test]
+            fn before_the_epoch_is_always_refused(
+                secs in 0u64..1_000_000_000_000,
+                nanos in 0u32..1_000_000_000,
+            ) {
+                let by = Duration::new(secs, nanos);
+                prop_assume!(!by.is_zero());
+                let err = UnixTime::try_from(UNIX_EPOCH - by).unwrap_err();
+                prop_assert_eq!(err, TimeConversionError::BeforeEpoch { by });
+            }
+        }
+    }
+
     #[test]
     fn seconds_beyond_system_time_are_an_error_not_a_panic() {
         let err = SystemTime::try_from(UnixTime::from_secs(u64::MAX)).unwrap_err();
