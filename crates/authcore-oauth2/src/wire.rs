@@ -1,11 +1,11 @@
-//! The OAuth 2.0 back-channel messages, side-neutral: every type here can be built with
-//! constructors, serialized exactly as its RFC specifies (form-encoded requests, JSON
-//! responses with absent members omitted and numbers as numbers) and strictly parsed
-//! (duplicate members or parameters, wrong JSON types and missing required members are
-//! errors; unknown members are kept where the RFC allows extensions). A client and an
-//! authorization server use the same types: the client builds requests and parses responses,
-//! the server parses requests and emits responses (the `to_http_response` methods add the
-//! headers RFC 6749 §5.1 requires).
+//! The OAuth 2.0 messages of the back channel and the front channel, side-neutral: every
+//! type here can be built with constructors, serialized exactly as its RFC specifies
+//! (form-encoded requests, JSON responses with absent members omitted and numbers as numbers)
+//! and strictly parsed (duplicate members or parameters, wrong JSON types and missing
+//! required members are errors; unknown members are kept where the RFC allows extensions). A
+//! client and an authorization server use the same types: the client builds requests and
+//! parses responses, the server parses requests and emits responses (the `to_http_response`
+//! methods add the headers RFC 6749 §5.1 requires).
 //!
 //! The types stay in the modules of their specifications, next to the client functions
 //! that send and check them (`parse_token_response` adds the client's policy — accepted
@@ -25,14 +25,21 @@
 //! | authorization server metadata (RFC 8414) | [`AuthorizationServerMetadata`] | JSON |
 //! | client registration (RFC 7591) | [`ClientMetadata`] / [`ClientInformationResponse`] | JSON |
 //! | client authentication parameters (RFC 6749 §2.3.1, RFC 7521 §4.2) | [`ClientAuthParams`] | form |
+//! | authorization request, front channel (RFC 6749 §4.1.1, §4.2.1; RFC 7636 §4.3; OpenID Connect Core §3.1.2.1) | [`AuthorizationRequestParams`] | query / form |
+//! | authorization response, success or error, front channel (RFC 6749 §4.1.2, §4.1.2.1, §4.2.2; RFC 9207 §2) | [`AuthorizationResponseParams`] ([`AuthorizationSuccess`], [`AuthorizationError`]) | query / fragment / form |
 //!
 //! OpenID provider metadata (OpenID Connect Discovery 1.0 §3) builds on
 //! [`AuthorizationServerMetadata`] in authcore-oidc (`ProviderMetadata`). The authorization
-//! request and response, a front-channel exchange, live with the authorization request.
+//! request and response, a front-channel exchange, live with the authorization request and
+//! are gathered here too.
 //!
 //! The crate-private half of this module holds the HTTP helpers every endpoint shares: form
 //! POST requests and bounded JSON responses.
 
+pub use crate::authorization::{
+    AuthorizationError, AuthorizationRequestParams, AuthorizationResponseParams,
+    AuthorizationSuccess, ResponseMode, ResponseType,
+};
 pub use crate::device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
 pub use crate::error::{ErrorCode, ErrorResponse};
 pub use crate::form::ClientAuthParams;
