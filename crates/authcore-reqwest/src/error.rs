@@ -258,6 +258,24 @@ mod tests {
     }
 
     #[test]
+    fn a_dns_failure_says_so() {
+        // `.invalid` never resolves (RFC 6761 §6.4).
+        let url = "http://no-such-host.invalid/jwks";
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = runtime.block_on(async {
+            let transport = crate::HttpClient::new(&crate::HttpConfig::new()).unwrap();
+            let request = http::Request::get(url).body(Vec::new()).unwrap();
+            transport.execute(request).await.unwrap_err()
+        });
+        let message = err.to_string();
+        assert!(message.contains(url), "{message}");
+        assert!(message.contains("dns error"), "{message}");
+    }
+
+    #[test]
     fn sources_are_the_causes() {
         let io = Error::BodyRead(std::io::ErrorKind::ConnectionReset.into());
         assert!(io.source().is_some());
