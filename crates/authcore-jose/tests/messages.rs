@@ -323,3 +323,21 @@ fn a_refused_algorithm_names_the_allowed_ones() {
         "{err}"
     );
 }
+
+proptest::proptest! {
+    /// Whitespace anywhere in a valid token is reported as such, with the part it is in.
+    #[test]
+    fn any_whitespace_is_named_with_its_part(pos in 0usize..200, ws in 0usize..4) {
+        let (token, key) = signed_token();
+        let pos = pos % (token.len() + 1);
+        let c = [' ', '\n', '\t', '\r'][ws];
+        let mut bad = token.clone();
+        bad.insert(pos, c);
+        let dots_before = token[..pos].matches('.').count();
+        let segment = ["header", "payload", "signature"][dots_before];
+        proptest::prop_assert_eq!(
+            jws::verify_compact(&bad, &key, &jws::JwsOptions::default()).map(|_| ()),
+            Err(Error::Whitespace { segment })
+        );
+    }
+}
