@@ -606,7 +606,7 @@ impl ProviderMetadata {
         authcore_oauth2::check_server_endpoint(self.jwks_uri(), "jwks_uri").map_err(
             |e| match e {
                 authcore_oauth2::Error::Protocol(
-                    authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason },
+                    authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason, .. },
                 ) => Error::from(MetadataError::InvalidEndpoint { name, reason }),
                 other => other.into(),
             },

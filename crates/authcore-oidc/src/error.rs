@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use authcore_jose::UnixTime;
+use authcore_jose::{JwsAlgorithm, UnixTime};
 
 /// Everything that can go wrong in `authcore-oidc`, grouped by who is at fault.
 ///
@@ -69,8 +69,14 @@ pub enum TokenError {
         /// The `azp` received.
         received: String,
     },
-    /// The JWS `alg` is not one of the algorithms accepted for this kind of token.
-    AlgorithmNotAllowed(String),
+    /// The JWS `alg` is not one of the algorithms the verifier accepts (its
+    /// `id_token_signed_response_alg`, or the list given to `allowed_algorithms`).
+    AlgorithmNotAllowed {
+        /// The header's `alg`, as written.
+        alg: String,
+        /// The algorithms the verifier accepts.
+        allowed: Vec<JwsAlgorithm>,
+    },
     /// The header `typ` is not acceptable for this kind of token.
     Type(String),
     /// `exp` is not after `now` (leeway included).
@@ -245,7 +251,19 @@ impl fmt::Display for TokenError {
             TokenError::AzpMismatch { received } => {
                 write!(f, "`azp` is `{received}`, not the client id")
             }
-            TokenError::AlgorithmNotAllowed(a) => write!(f, "algorithm `{a}` not allowed"),
+            TokenError::AlgorithmNotAllowed { alg, allowed } => {
+                write!(f, "algorithm `{alg}` not allowed: expected ")?;
+                for (i, a) in allowed.iter().enumerate() {
+                    f.write_str(if i == 0 { "" } else { ", " })?;
+                    f.write_str(a.name())?;
+                }
+                // OpenID Connect Dynamic Client Registration 1.0 §2: the client's registered
+                // algorithm decides, RS256 when none was registered.
+                f.write_str(
+                    ", the client's `id_token_signed_response_alg` (RS256 unless set with \
+                     `IdTokenVerifier::id_token_signed_response_alg` or `allowed_algorithms`)",
+                )
+            }
             TokenError::Type(t) => write!(f, "unacceptable `typ` `{t}`"),
             TokenError::Expired { now, exp } => {
                 write!(f, "expired (exp {exp}, now {})", now.as_secs())

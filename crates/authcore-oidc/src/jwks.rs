@@ -322,10 +322,10 @@ impl JwksCache {
             &self.provider,
             &self.verify_options,
         )
-        .map_err(JwksError::Invalid)?;
-        if keys.is_empty() {
-            return Err(JwksError::NoUsableKeys);
-        }
+        .map_err(|e| match e {
+            authcore_jose::Error::NoUsableKeys { .. } => JwksError::NoUsableKeys,
+            e => JwksError::Invalid(e),
+        })?;
         Ok(keys)
     }
 
