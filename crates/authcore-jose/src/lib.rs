@@ -56,6 +56,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/authcore-jose/latest")]
 
 mod alg;
 pub mod b64;

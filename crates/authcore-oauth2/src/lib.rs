@@ -227,6 +227,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/authcore-oauth2/latest")]
 
 mod assertion;
 mod authorization;

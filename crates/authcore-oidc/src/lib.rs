@@ -175,6 +175,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/authcore-oidc/latest")]
 
 mod claim_sources;
 mod claims;

@@ -124,6 +124,7 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![doc(html_root_url = "https://docs.rs/authcore-reqwest/latest")]
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
