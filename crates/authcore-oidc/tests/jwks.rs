@@ -126,6 +126,46 @@ fn unknown_kid_triggers_one_rate_limited_refetch() {
 }
 
 #[test]
+fn an_unknown_kid_right_after_the_first_fetch_is_refetched_once() {
+    let op = Op::new();
+    let mut c = cache().min_refetch_interval(60);
+    expect_fetch(&mut c, t(0));
+    // The set served before the provider rotated `ed1` in.
+    c.handle_response(
+        &ok(&op.jwks_of(&[&op.rsa, &op.ec]), Some("max-age=3600")),
+        t(0),
+    )
+    .unwrap();
+    let rotated = op.sign(JwsAlgorithm::EdDSA, &claims());
+    // Two seconds after the first fetch: the refetch is not held back by its interval.
+    let JwksAction::Fetch(_) = c.poll_for_token(&rotated, t(2)) else {
+        panic!("an unknown kid right after the first fetch refetches")
+    };
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(2))
+        .unwrap();
+    assert!(matches!(
+        c.poll_for_token(&rotated, t(2)),
+        JwksAction::Ready
+    ));
+    let e = IdTokenExpectations::token_endpoint();
+    assert!(verifier().validate(&rotated, &c, &e, now()).is_ok());
+    // A second unknown kid within the interval of that refetch: no fetch, the rate limit.
+    let other = op.sign_with_header(
+        JwsHeader::new(JwsAlgorithm::EdDSA).with_kid("not-there"),
+        &claims(),
+    );
+    for s in 3..62 {
+        assert!(
+            matches!(c.poll_for_token(&other, t(s)), JwksAction::Ready),
+            "{s}"
+        );
+    }
+    let JwksAction::Fetch(_) = c.poll_for_token(&other, t(62)) else {
+        panic!("one interval after the last refetch on demand")
+    };
+}
+
+#[test]
 fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
     let op = Op::new();
     let mut c = cache().min_refetch_interval(60);
@@ -140,12 +180,12 @@ fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
             )
         })
         .collect();
-    let mut fetches = 0;
+    let mut fetches = Vec::new();
     for i in 0..=2_000u64 {
         let now = t(1 + i / 50);
         match c.poll_for_token(&tokens[(i % 50) as usize], now) {
             JwksAction::Fetch(_) => {
-                fetches += 1;
+                fetches.push(now);
                 c.handle_response(&ok(&op.jwks_json(), Some("max-age=86400")), now)
                     .unwrap();
             }
@@ -153,13 +193,15 @@ fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
             JwksAction::WaitUntil(_) => panic!("keys are held"),
         }
     }
-    // 2,001 tokens over 41 seconds, after a fetch at 0: the interval allows none.
-    assert_eq!(fetches, 0);
+    // 2,001 tokens over 41 seconds, after the first fetch at 0: the first unknown `kid` gets
+    // its one refetch (the provider may have rotated just before signing), then the interval
+    // allows none.
+    assert_eq!(fetches, [t(1)]);
     let token = op.sign_with_header(
         JwsHeader::new(JwsAlgorithm::EdDSA).with_kid("random-x"),
         &claims(),
     );
-    // At 60 s exactly one refetch; afterwards none until 120 s.
+    // One interval after that refetch (61 s) exactly one more; afterwards none until 121 s.
     let mut fetches = 0;
     for s in 60..180 {
         for _ in 0..20 {
@@ -170,7 +212,7 @@ fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
             }
         }
     }
-    assert_eq!(fetches, 2, "at 60 s and 120 s");
+    assert_eq!(fetches, 2, "at 61 s and 121 s");
 }
 
 #[test]
@@ -298,10 +340,17 @@ fn explicit_refetch_requests_respect_the_rate_limit() {
     expect_fetch(&mut c, t(0));
     c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(0))
         .unwrap();
+    // The first request after the first fetch is served at once (the scheduled fetch does
+    // not use up the budget of refetches on demand).
     c.request_refetch();
-    assert!(matches!(c.poll(t(30)), JwksAction::Ready), "rate-limited");
-    expect_fetch(&mut c, t(60));
-    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(60))
+    expect_fetch(&mut c, t(30));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(30))
+        .unwrap();
+    c.request_refetch();
+    assert!(matches!(c.poll(t(31)), JwksAction::Ready), "rate-limited");
+    assert!(matches!(c.poll(t(89)), JwksAction::Ready), "rate-limited");
+    expect_fetch(&mut c, t(90));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(90))
         .unwrap();
     assert!(
         matches!(c.poll(t(200)), JwksAction::Ready),
@@ -389,6 +438,33 @@ fn jwks_driver_refetches_once_for_an_unknown_kid() {
     );
     script.ensure(&mut c, Some(&stranger)).unwrap();
     assert_eq!(script.sent.get(), 1);
+}
+
+#[test]
+fn jwks_driver_refetches_right_after_the_first_fetch_with_the_default_interval() {
+    let op = Op::new();
+    let es = op.key(JwsAlgorithm::ES256);
+    let script = Script::new(vec![
+        Ok(ok(&op.jwks_of(&[es]), Some("max-age=600"))),
+        Ok(ok(&op.jwks_json(), Some("max-age=600"))),
+    ]);
+    let mut c = cache();
+    script.ensure(&mut c, None).unwrap();
+    // The provider rotated just before signing: the token arrives a second later.
+    script.clock.set(NOW + 1);
+    let token = op.sign(JwsAlgorithm::RS256, &claims());
+    script.ensure(&mut c, Some(&token)).unwrap();
+    assert_eq!(script.sent.get(), 2, "the promised refetch");
+    assert!(c.contains_kid("rsa1"));
+    // A flood of unknown kids afterwards: no fetch until the interval is over.
+    for i in 0..100 {
+        let stranger = op.sign_with_header(
+            JwsHeader::new(JwsAlgorithm::ES256).with_kid(format!("nobody-{i}")),
+            &claims(),
+        );
+        script.ensure(&mut c, Some(&stranger)).unwrap();
+    }
+    assert_eq!(script.sent.get(), 2, "rate-limited");
 }
 
 #[test]
