@@ -122,6 +122,15 @@ impl VerifyingKey {
 pub trait KeySource {
     /// The trusted keys, in preference order.
     fn verifying_keys(&self) -> &[VerifyingKey];
+
+    /// Why the key named `kid` was left out when this source was built from a key set (too
+    /// weak, no accepted algorithm fits it), if it was, so that a token naming it can be
+    /// refused with that reason rather than "no such key". Sources that drop nothing keep
+    /// this default: `None`.
+    fn dropped_key_reason(&self, kid: &str) -> Option<&Error> {
+        let _ = kid;
+        None
+    }
 }
 
 impl KeySource for VerifyingKey {

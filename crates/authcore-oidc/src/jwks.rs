@@ -3,7 +3,8 @@
 
 use authcore_jose::crypto::{self, Provider, VerifyOptions};
 use authcore_jose::{
-    AlgorithmFamily, JwkSet, JwsAlgorithm, KeySource, UnixTime, VerifyingKey, VerifyingKeys, jws,
+    AlgorithmFamily, Jwk, JwkSet, JwsAlgorithm, KeyOperation, KeySource, UnixTime, VerifyingKey,
+    VerifyingKeys, jws,
 };
 use http::header::{ACCEPT, CACHE_CONTROL};
 use http::{Method, Request, Response, StatusCode};
@@ -37,6 +38,19 @@ pub const DEFAULT_MIN_JWKS_TTL: u64 = 60;
 pub const DEFAULT_MAX_JWKS_TTL: u64 = 86_400;
 /// Default time after which an unanswered fetch counts as lost, in seconds.
 pub const DEFAULT_FETCH_TIMEOUT: u64 = 30;
+
+/// A key of the last good JWK Set that no verifying key was built from, and why (RFC 7517
+/// §5: a set member that cannot be used is skipped, not fatal). Kept so that a token naming
+/// it is refused with the reason ([`TokenError::DroppedKey`](crate::TokenError::DroppedKey)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DroppedKey {
+    /// The key's `kid`.
+    pub kid: String,
+    /// Why it was dropped: the error of building it for the algorithm it fits, else why it
+    /// fits none of the cache's algorithms.
+    pub reason: authcore_jose::Error,
+}
 
 /// What the caller should do next for the key set.
 // Returned by value and consumed at once; boxing the request would only add an allocation.
@@ -90,6 +104,7 @@ pub struct JwksCache {
     max_ttl: u64,
     fetch_timeout: u64,
     keys: VerifyingKeys,
+    dropped: Vec<DroppedKey>,
     has_keys: bool,
     fetched_at: Option<UnixTime>,
     fresh_until: Option<UnixTime>,
@@ -129,6 +144,7 @@ impl JwksCache {
             max_ttl: DEFAULT_MAX_JWKS_TTL,
             fetch_timeout: DEFAULT_FETCH_TIMEOUT,
             keys: VerifyingKeys::new(),
+            dropped: Vec::new(),
             has_keys: false,
             fetched_at: None,
             fresh_until: None,
@@ -199,6 +215,12 @@ impl JwksCache {
             .verifying_keys()
             .iter()
             .any(|k| k.kid() == Some(kid))
+    }
+
+    /// The keys of the last good set that were dropped, with the reason (keys with a `kid`
+    /// only: a token can name no other).
+    pub fn dropped_keys(&self) -> &[DroppedKey] {
+        &self.dropped
     }
 
     /// When the last good key set was fetched.
@@ -313,9 +335,10 @@ impl JwksCache {
             return Err(JwksError::Unexpected.into());
         }
         match self.read(resp) {
-            Ok(keys) => {
+            Ok((keys, dropped)) => {
                 let ttl = self.ttl_from_headers(resp);
                 self.keys = keys;
+                self.dropped = dropped;
                 self.has_keys = true;
                 self.fetched_at = Some(now);
                 self.fresh_until = Some(now.saturating_add(ttl));
@@ -335,7 +358,10 @@ impl JwksCache {
         self.in_flight_since = None;
     }
 
-    fn read(&self, resp: &Response<Vec<u8>>) -> Result<VerifyingKeys, JwksError> {
+    fn read(
+        &self,
+        resp: &Response<Vec<u8>>,
+    ) -> Result<(VerifyingKeys, Vec<DroppedKey>), JwksError> {
         if resp.status() != StatusCode::OK {
             return Err(JwksError::UnexpectedStatus(resp.status().as_u16()));
         }
@@ -352,10 +378,67 @@ impl JwksCache {
             &self.verify_options,
         )
         .map_err(JwksError::Invalid)?;
+        let dropped: Vec<DroppedKey> = set
+            .keys
+            .iter()
+            .filter_map(|jwk| {
+                let kid = jwk.kid.as_deref()?;
+                let built = keys.verifying_keys().iter().any(|k| k.kid() == Some(kid));
+                (!built).then(|| DroppedKey {
+                    kid: kid.to_owned(),
+                    reason: self.drop_reason(jwk),
+                })
+            })
+            .collect();
         if keys.is_empty() {
-            return Err(JwksError::NoUsableKeys);
+            // Reasons name what is wrong with the keys; when the provider can verify none of
+            // the algorithms, nothing is, and the plain error says it all.
+            let verifiable = self.algorithms.iter().any(|&a| self.provider.supports(a));
+            return Err(if dropped.is_empty() || !verifiable {
+                JwksError::NoUsableKeys
+            } else {
+                JwksError::AllKeysDropped(dropped)
+            });
         }
-        Ok(keys)
+        Ok((keys, dropped))
+    }
+
+    /// Why no verifying key was built from `jwk`: asked again of the same checks the key set
+    /// ran ([`Jwk::check_usable`], [`VerifyingKey::from_jwk_with`]), only for the keys it
+    /// dropped. A failure to build for an algorithm the key fits (a short RSA modulus) says
+    /// more than the key fitting another algorithm, so it wins.
+    fn drop_reason(&self, jwk: &Jwk) -> authcore_jose::Error {
+        let mut misfit = None;
+        for &alg in &self.algorithms {
+            if !self.provider.supports(alg) {
+                continue;
+            }
+            match jwk.check_usable(KeyOperation::Verify, alg) {
+                Err(e) => {
+                    misfit.get_or_insert(e);
+                }
+                Ok(()) => {
+                    if let Err(e) = VerifyingKey::from_jwk_with(
+                        jwk,
+                        Some(alg),
+                        &self.provider,
+                        &self.verify_options,
+                    ) {
+                        return e;
+                    }
+                }
+            }
+        }
+        misfit.unwrap_or_else(|| {
+            authcore_jose::Error::AlgorithmNotAllowed(format!(
+                "no accepted algorithm ({}) is available for this key",
+                self.algorithms
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
     }
 
     /// The lifetime a response grants: `max-age` minus `Age`, bounded; `no-cache` or
@@ -382,6 +465,13 @@ impl JwksCache {
 impl KeySource for JwksCache {
     fn verifying_keys(&self) -> &[VerifyingKey] {
         self.keys.verifying_keys()
+    }
+
+    fn dropped_key_reason(&self, kid: &str) -> Option<&authcore_jose::Error> {
+        self.dropped
+            .iter()
+            .find(|d| d.kid == kid)
+            .map(|d| &d.reason)
     }
 }
 

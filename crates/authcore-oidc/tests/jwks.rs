@@ -5,8 +5,8 @@ mod common;
 
 use authcore_jose::{JwsAlgorithm, JwsHeader, UnixTime};
 use authcore_oidc::{
-    DEFAULT_FETCH_TIMEOUT, Error, IdTokenExpectations, JwksAction, JwksCache, JwksError,
-    MAX_JWKS_BYTES, TokenError,
+    DEFAULT_FETCH_TIMEOUT, DEFAULT_JWKS_TTL, Error, IdTokenExpectations, JwksAction, JwksCache,
+    JwksError, MAX_JWKS_BYTES, TokenError,
 };
 use common::*;
 use http::Response;
@@ -511,5 +511,114 @@ fn jwks_driver_gives_up_when_the_cache_keeps_waiting() {
     assert_eq!(
         script.clock.get() - NOW,
         authcore_oidc::MAX_JWKS_STEPS as u64 * authcore_oidc::MAX_JWKS_WAIT.as_secs()
+    );
+}
+
+#[test]
+fn a_token_naming_a_dropped_key_is_told_why() {
+    let op = Op::new();
+    // The RFC 7517 sample RSA key has a 2048-bit modulus: below this cache's floor, as a
+    // 1024-bit key is below the default one.
+    let strict = authcore_jose::crypto::VerifyOptions { min_rsa_bits: 4096 };
+    let mut c = cache().with_verify_options(strict);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(&ok(&op.jwks_json(), None), t(0)).unwrap();
+    assert!(c.contains_kid("ec1") && c.contains_kid("ed1"));
+    assert!(!c.contains_kid("rsa1"));
+    let dropped = c.dropped_keys();
+    assert_eq!(dropped.len(), 1);
+    assert_eq!(dropped[0].kid, "rsa1");
+    assert!(matches!(
+        dropped[0].reason,
+        authcore_jose::Error::InvalidKey(_)
+    ));
+    let e = IdTokenExpectations::token_endpoint();
+    let rs = op.sign(JwsAlgorithm::RS256, &claims());
+    let err = verifier().validate(&rs, &c, &e, now()).unwrap_err();
+    match &err {
+        Error::Token(TokenError::DroppedKey { kid, reason }) => {
+            assert_eq!(kid, "rsa1");
+            assert_eq!(reason, &dropped[0].reason);
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = err.to_string();
+    assert!(
+        shown.contains("rsa1") && shown.contains("dropped"),
+        "{shown}"
+    );
+    // A `kid` the set does not have at all is still unknown, not dropped.
+    let stranger = op.sign_with_header(
+        JwsHeader::new(JwsAlgorithm::ES256).with_kid("nobody"),
+        &claims(),
+    );
+    assert_eq!(
+        verifier().validate(&stranger, &c, &e, now()).unwrap_err(),
+        Error::Token(TokenError::UnknownKeyId("nobody".into()))
+    );
+    // The usable keys verify as ever.
+    let es = op.sign(JwsAlgorithm::ES256, &claims());
+    assert!(verifier().validate(&es, &c, &e, now()).is_ok());
+    // A key no accepted algorithm fits is dropped with that reason.
+    let mut only_ed = JwksCache::new("https://op.example/jwks", &[JwsAlgorithm::EdDSA]).unwrap();
+    expect_fetch(&mut only_ed, t(0));
+    only_ed
+        .handle_response(&ok(&op.jwks_json(), None), t(0))
+        .unwrap();
+    let kids: Vec<_> = only_ed
+        .dropped_keys()
+        .iter()
+        .map(|d| d.kid.as_str())
+        .collect();
+    assert_eq!(kids, ["rsa1", "ec1"]);
+    // Nothing dropped: nothing reported.
+    let mut plain = cache();
+    expect_fetch(&mut plain, t(0));
+    plain
+        .handle_response(&ok(&op.jwks_json(), None), t(0))
+        .unwrap();
+    assert!(plain.dropped_keys().is_empty());
+}
+
+#[test]
+fn a_set_whose_every_key_was_dropped_names_the_reasons() {
+    let op = Op::new();
+    let strict = authcore_jose::crypto::VerifyOptions { min_rsa_bits: 4096 };
+    let mut c = JwksCache::new("https://op.example/jwks", &[JwsAlgorithm::RS256])
+        .unwrap()
+        .with_verify_options(strict);
+    expect_fetch(&mut c, t(0));
+    let err = c
+        .handle_response(&ok(&op.jwks_of(&[&op.rsa]), None), t(0))
+        .unwrap_err();
+    match &err {
+        Error::Jwks(JwksError::AllKeysDropped(dropped)) => {
+            assert_eq!(dropped.len(), 1);
+            assert_eq!(dropped[0].kid, "rsa1");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("`rsa1`"), "{err}");
+    assert!(c.keys().is_none());
+}
+
+#[test]
+fn the_size_limit_is_the_http_layers() {
+    assert_eq!(MAX_JWKS_BYTES, authcore_oauth2::MAX_RESPONSE_BYTES);
+    let op = Op::new();
+    let mut c = cache();
+    expect_fetch(&mut c, t(0));
+    // A set padded to exactly the limit is read; one byte more is refused.
+    let mut padded = op.jwks_json();
+    padded.push_str(&" ".repeat(MAX_JWKS_BYTES - padded.len()));
+    assert_eq!(padded.len(), MAX_JWKS_BYTES);
+    c.handle_response(&ok(&padded, None), t(0)).unwrap();
+    expect_fetch(&mut c, t(DEFAULT_JWKS_TTL));
+    assert_eq!(
+        c.handle_response(&ok(&format!("{padded} "), None), t(DEFAULT_JWKS_TTL))
+            .unwrap_err(),
+        Error::Jwks(JwksError::TooLarge {
+            limit: MAX_JWKS_BYTES
+        })
     );
 }
