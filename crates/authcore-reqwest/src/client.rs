@@ -255,8 +255,13 @@ impl ClientBuilder {
     }
 
     /// Builds an OpenID Connect client from provider metadata obtained elsewhere (a
-    /// configuration file, a cached discovery document).
+    /// configuration file, a cached discovery document). Every endpoint it names must be
+    /// `https` (or `http` to a loopback host), as at discovery
+    /// ([`ProviderMetadata::check_endpoints`]).
     pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<Client> {
+        // Metadata read with the permissive `ProviderMetadata::parse_json` has not been
+        // through the relying party's endpoint check: refuse here, before any code exists.
+        metadata.check_endpoints()?;
         let server = if self.uses_mtls() {
             metadata.authorization_server_for_mtls()?
         } else {

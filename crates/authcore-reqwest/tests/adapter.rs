@@ -1205,3 +1205,61 @@ fn blocking_client_has_the_async_builder_shape() {
     );
     drop(rt);
 }
+
+#[tokio::test]
+async fn a_plain_http_endpoint_in_discovered_metadata_is_refused_before_any_exchange() {
+    for member in ["jwks_uri", "userinfo_endpoint", "end_session_endpoint"] {
+        let base = serve_with_base(move |base, req| match req.uri().path() {
+            "/.well-known/openid-configuration" => {
+                let mut doc: serde_json::Value =
+                    serde_json::from_str(&openid_configuration(base)).unwrap();
+                doc[member] = "http://op.example/x".into();
+                json(200, &doc.to_string())
+            }
+            _ => json(404, "{}"),
+        })
+        .await;
+        let err = Client::builder(
+            "c",
+            ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+        )
+        .id_token_signed_response_alg(JwsAlgorithm::ES256)
+        .discover(&base)
+        .await
+        .unwrap_err();
+        match &err {
+            Error::Oidc(authcore_oidc::Error::Metadata(
+                authcore_oidc::MetadataError::InvalidEndpoint { name, .. },
+            )) => assert_eq!(*name, member),
+            other => panic!("{member}: {other:?}"),
+        }
+        // The same document obtained elsewhere is refused when the client is built from it.
+        let doc = serde_json::json!({
+            "issuer": "https://op.example",
+            "authorization_endpoint": "https://op.example/auth",
+            "token_endpoint": "https://op.example/token",
+            "jwks_uri": "https://op.example/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["ES256"],
+            member: "http://op.example/x",
+        });
+        let metadata =
+            authcore_oidc::ProviderMetadata::parse_json(doc.to_string().as_bytes()).unwrap();
+        let built = Client::builder(
+            "c",
+            ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+        )
+        .id_token_signed_response_alg(JwsAlgorithm::ES256)
+        .build_with_metadata(metadata);
+        assert!(built.is_err(), "{member}");
+    }
+}
+
+#[test]
+fn the_jwk_set_cap_of_the_http_layer_is_the_key_sets() {
+    assert_eq!(
+        authcore_reqwest::DEFAULT_MAX_RESPONSE_BYTES,
+        authcore_oidc::MAX_JWKS_BYTES
+    );
+}
