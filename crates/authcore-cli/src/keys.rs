@@ -127,14 +127,9 @@ pub fn verifying_keys(
             Ok(keys)
         }
         KeyFile::Set(set) => {
-            let keys = VerifyingKeys::from_jwk_set(&set, algs, provider, &options)
-                .map_err(|e| Failure::usage(format!("JWK Set: {e}")))?;
-            if keys.is_empty() {
-                return Err(Failure::usage(
-                    "no key in the JWK Set can verify any of the --alg algorithms",
-                ));
-            }
-            Ok(keys)
+            // An empty result is an error naming why each key was skipped.
+            VerifyingKeys::from_jwk_set(&set, algs, provider, &options)
+                .map_err(|e| Failure::usage(format!("JWK Set: {e}")))
         }
     }
 }

@@ -107,6 +107,7 @@ fn from_oauth(e: authcore_oauth2::Error) -> Failure {
     match e {
         E::Server(r) => Failure::rejected(format!("the server answered {r}")),
         E::Misuse(m) => Failure::usage(m),
+        e @ E::InvalidEndpoint { .. } => Failure::usage(e.to_string()),
         E::Jose(e) => Failure::usage(format!("cannot sign: {e}")),
         other => Failure::rejected(other.to_string()),
     }

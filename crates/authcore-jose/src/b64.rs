@@ -65,6 +65,19 @@ pub const fn decoded_len(encoded_len: usize) -> Option<usize> {
     }
 }
 
+/// The part of a compact serialization (`token`, its parts separated by `.`) that holds
+/// whitespace, named by `names` (the last name for any part beyond them), or `None` when the
+/// token has none. For error messages: base64url has no whitespace, and neither has a compact
+/// token (RFC 7515 §7.1, RFC 7516 §7.1), so a trailing newline or a surrounding space is
+/// otherwise reported as mere "invalid base64url".
+#[cold]
+pub fn whitespace_part(token: &str, names: &[&'static str]) -> Option<&'static str> {
+    let i = token
+        .split('.')
+        .position(|part| part.bytes().any(|b| b.is_ascii_whitespace()))?;
+    names.get(i).or(names.last()).copied()
+}
+
 /// Decodes strict unpadded base64url.
 #[allow(clippy::slow_vector_initialization)] // deliberate, see below
 pub fn decode(input: impl AsRef<[u8]>) -> Result<Vec<u8>> {

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::alg::JwsAlgorithm;
 use crate::time::UnixTime;
 
 /// Everything that can go wrong in `authcore-jose`.
@@ -35,7 +36,32 @@ pub enum Error {
     /// The key's `use` or `key_ops` does not permit the operation, or its `alg` differs.
     KeyUsage(String),
     /// The header names an algorithm the verifying keys do not allow (RFC 8725 §3.1).
-    AlgorithmNotAllowed(String),
+    AlgorithmNotAllowed {
+        /// The header's `alg`, as written.
+        alg: String,
+        /// The algorithms the trusted keys verify, in key order without repeats. Each key's
+        /// algorithm is fixed when the key is built: its JWK's `alg`, or the allow-list given to
+        /// `VerifyingKeys::from_jwk_set`.
+        allowed: Vec<JwsAlgorithm>,
+    },
+    /// Building [`crate::VerifyingKeys`] from a JWK Set left no key at all: each entry was skipped
+    /// for the reason given, so every token would later fail with "algorithm not allowed".
+    NoUsableKeys {
+        /// The allow-list the keys were built for.
+        allowed: Vec<JwsAlgorithm>,
+        /// Every entry of the set and why it was skipped, in document order.
+        skipped: Vec<SkippedKey>,
+        /// Entries that were not valid JWKs and whose reasons were not kept (the set was parsed
+        /// by `JwkSet::from_json`, which only counts them); not in `skipped`.
+        unparsed: usize,
+    },
+    /// A part of a compact serialization holds whitespace, which RFC 7515 §7.1 and RFC 7516
+    /// §7.1 do not allow (usually a trailing newline from a file or a header copied with
+    /// spaces around it).
+    Whitespace {
+        /// Which part: `header`, `payload`, `signature`, ...
+        segment: &'static str,
+    },
     /// No trusted key matches the header's `kid` and `alg`.
     NoMatchingKey,
     /// The signature does not verify. Deliberately carries no detail.
@@ -117,7 +143,43 @@ impl fmt::Display for Error {
             Error::UnsupportedAlgorithm(a) => write!(f, "unsupported algorithm: {a}"),
             Error::InvalidKey(m) => write!(f, "invalid key: {m}"),
             Error::KeyUsage(m) => write!(f, "key not permitted for this use: {m}"),
-            Error::AlgorithmNotAllowed(a) => write!(f, "algorithm not allowed: {a}"),
+            Error::AlgorithmNotAllowed { alg, allowed } => {
+                write!(f, "algorithm `{alg}` not allowed: ")?;
+                if allowed.is_empty() {
+                    f.write_str("there are no verifying keys")?;
+                } else {
+                    f.write_str("the verifying keys allow only ")?;
+                    write_algorithms(f, allowed)?;
+                }
+                f.write_str(
+                    " (each key's algorithm is its JWK's `alg` or, for a JWK without one, \
+                     the allow-list the key set was built with)",
+                )
+            }
+            Error::NoUsableKeys {
+                allowed,
+                skipped,
+                unparsed,
+            } => {
+                f.write_str("no usable verifying key for the allow-list ")?;
+                write_algorithms(f, allowed)?;
+                if skipped.is_empty() && *unparsed == 0 {
+                    return f.write_str(": the JWK Set has no keys");
+                }
+                f.write_str(":")?;
+                for s in skipped {
+                    write!(f, " {s};")?;
+                }
+                if *unparsed > 0 {
+                    write!(f, " {unparsed} entries are not valid JWKs;")?;
+                }
+                Ok(())
+            }
+            Error::Whitespace { segment } => write!(
+                f,
+                "the {segment} part of the compact token contains whitespace, which is not \
+                 allowed (RFC 7515 §7.1): trim the token (a trailing newline?)"
+            ),
             Error::NoMatchingKey => f.write_str("no trusted key matches the token"),
             Error::InvalidSignature => f.write_str("invalid signature"),
             Error::Crit(m) => write!(f, "unacceptable crit header: {m}"),
@@ -159,6 +221,52 @@ impl fmt::Display for ValidationError {
             ValidationError::Type => f.write_str("unexpected typ header"),
             ValidationError::Custom(m) => write!(f, "{m}"),
         }
+    }
+}
+
+/// Writes `[A, B]`.
+fn write_algorithms(f: &mut fmt::Formatter<'_>, algs: &[JwsAlgorithm]) -> fmt::Result {
+    f.write_str("[")?;
+    for (i, a) in algs.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        f.write_str(a.name())?;
+    }
+    f.write_str("]")
+}
+
+/// A JWK Set entry that yielded no verifying key, and why (see [`Error::NoUsableKeys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedKey {
+    /// Where the entry is in the set's `keys` array.
+    pub index: usize,
+    /// Its `kid`, if it has one that is a string.
+    pub kid: Option<String>,
+    /// Its `kty`, if it has one that is a string.
+    pub kty: Option<String>,
+    /// Its `alg`, if it has one that is a string.
+    pub alg: Option<String>,
+    /// Its `use`, if it has one that is a string.
+    pub key_use: Option<String>,
+    /// Why no key was built from it.
+    pub reason: String,
+}
+
+impl fmt::Display for SkippedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "key #{}", self.index)?;
+        for (name, v) in [
+            ("kid", &self.kid),
+            ("kty", &self.kty),
+            ("alg", &self.alg),
+            ("use", &self.key_use),
+        ] {
+            if let Some(v) = v {
+                write!(f, " {name} `{v}`")?;
+            }
+        }
+        write!(f, " skipped: {}", self.reason)
     }
 }
 

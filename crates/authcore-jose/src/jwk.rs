@@ -12,7 +12,7 @@ use crate::crypto::{
     CryptoProvider, EcParams, KeyMaterial, KeyType, OctParams, OkpParams, RsaParams,
     RsaPrivateParams, unsigned,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SkippedKey};
 use crate::json;
 use crate::rand::SecureRandom;
 use crate::secret::SecretBytes;
@@ -165,7 +165,16 @@ impl Jwk {
                 limit: MAX_JWK_SET_BYTES,
             });
         }
-        Jwk::from_map(json::parse_object(bytes)?)
+        let m = json::parse_object(bytes)?;
+        if !m.contains_key("kty") && m.contains_key("keys") {
+            // RFC 7517 §5: `keys` is the JWK Set's member; a JWK has `kty` (§4.1).
+            return Err(Error::InvalidKey(
+                "this is a JWK Set (it has `keys`), not a JWK: pass one of its keys, or parse \
+                 it with `JwkSet::from_json`"
+                    .into(),
+            ));
+        }
+        Jwk::from_map(m)
     }
 
     /// Builds a JWK from an already parsed JSON object.
@@ -558,6 +567,16 @@ impl JwkSet {
 
     /// Parses a JWK Set from strict JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::parse(bytes, None)
+    }
+
+    /// [`JwkSet::from_json`], appending each entry that is not a valid JWK to `skipped` with
+    /// the reason.
+    pub(crate) fn from_json_noting(bytes: &[u8], skipped: &mut Vec<SkippedKey>) -> Result<Self> {
+        Self::parse(bytes, Some(skipped))
+    }
+
+    fn parse(bytes: &[u8], mut noting: Option<&mut Vec<SkippedKey>>) -> Result<Self> {
         if bytes.len() > MAX_JWK_SET_BYTES {
             return Err(Error::TooLarge {
                 what: "JWK Set",
@@ -566,6 +585,14 @@ impl JwkSet {
         }
         let mut m = json::parse_object(bytes)?;
         let Some(Value::Array(entries)) = m.remove("keys") else {
+            if m.contains_key("kty") {
+                // RFC 7517 §4.1 `kty` marks a single JWK; a set wraps keys in `keys` (§5).
+                return Err(Error::InvalidKey(
+                    "this is a single JWK (it has `kty`), not a JWK Set: wrap it as \
+                     {\"keys\": [...]}, or parse it with `Jwk::from_json`"
+                        .into(),
+                ));
+            }
             return Err(Error::InvalidKey("a JWK Set needs a `keys` array".into()));
         };
         if entries.len() > MAX_JWK_SET_KEYS {
@@ -576,12 +603,33 @@ impl JwkSet {
         }
         let mut keys = Vec::with_capacity(entries.len());
         let mut skipped = 0;
-        for entry in entries {
+        for (index, entry) in entries.into_iter().enumerate() {
             match entry {
-                Value::Object(k) => match Jwk::from_map(k) {
-                    Ok(k) => keys.push(k),
-                    Err(_) => skipped += 1,
-                },
+                Value::Object(k) => {
+                    // The members that name the entry, read only when reasons are kept.
+                    let named = noting.is_some().then(|| {
+                        let text = |n: &str| k.get(n).and_then(Value::as_str).map(str::to_owned);
+                        (text("kid"), text("kty"), text("alg"), text("use"))
+                    });
+                    match Jwk::from_map(k) {
+                        Ok(k) => keys.push(k),
+                        Err(e) => {
+                            skipped += 1;
+                            if let (Some(out), Some((kid, kty, alg, key_use))) =
+                                (noting.as_deref_mut(), named)
+                            {
+                                out.push(SkippedKey {
+                                    index,
+                                    kid,
+                                    kty,
+                                    alg,
+                                    key_use,
+                                    reason: e.to_string(),
+                                });
+                            }
+                        }
+                    }
+                }
                 _ => return Err(Error::InvalidKey("`keys` entries must be objects".into())),
             }
         }

@@ -20,6 +20,37 @@
 //! assert!(jwt::verify(&token, &key, &validation, UnixTime::from_secs(2_000)).is_err());
 //! # Ok::<(), authcore_jose::Error>(())
 //! ```
+//!
+//! # Verify a JWT against a JWK Set
+//!
+//! The most common job: a provider publishes its keys as a JWK Set (RFC 7517 §5), and tokens
+//! name their key with `kid`. [`VerifyingKeys::from_jwk_set_json`](crate::VerifyingKeys::from_jwk_set_json)
+//! builds the keys for an allow-list of algorithms (default provider and options) and refuses
+//! a set that leaves no usable key, saying why each key was skipped; [`verify`] then checks the
+//! signature, `iss`, `aud` and the times. This is the sample token and key of the CLI's
+//! `samples/` directory.
+//!
+//! ```
+//! use authcore_jose::{jwt, JwsAlgorithm, UnixTime, VerifyingKeys};
+//!
+//! let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256",
+//!   "kid":"FEL8PnUFR_Oer5xkcbLV7bUSvFM2NHzw0CaUcnUHpUY",
+//!   "x":"L6V0h-f8Wp6AkQ2i_-a2gE0jWJV9zhn8s6Dy-UQCsjs",
+//!   "y":"i9LPtA86skrpbSRuDB5X_01MSOAVt0rGRhHenNyK9TY"}]}"#;
+//! let token = "eyJhbGciOiJFUzI1NiIsImtpZCI6IkZFTDhQblVGUl9PZXI1eGtjYkxWN2JVU3ZGTTJOSHp3MENhVWNuVUhwVVkiLCJ0eXAiOiJKV1QifQ.\
+//!     eyJhdWQiOiJhdXRoY29yZS1kZW1vIiwiZXhwIjoxNzAwMDAzNDAwLCJpYXQiOjE2OTk5OTk4MDAsImlzcyI6Imh0dHBzOi8vaXNzdWVyLmV4YW1wbGUiLCJzdWIiOiJhbGljZSJ9.\
+//!     m_lrWlo4lmqXb20kHBlTMIXHluC1TN4vtmxcMY9WYbtAm4CGQGO6cbnYiBHttempSrEI007VldOjOp4cICOFpw";
+//!
+//! let keys = VerifyingKeys::from_jwk_set_json(jwks, &[JwsAlgorithm::ES256, JwsAlgorithm::RS256])?;
+//! let validation = jwt::Validation::new()
+//!     .issuer("https://issuer.example")
+//!     .audience("authcore-demo");
+//! // A fixed test time inside the sample's validity; an application passes the clock it read.
+//! let now = UnixTime::from_secs(1_700_000_000);
+//! let verified = jwt::verify(token, &keys, &validation, now)?;
+//! assert_eq!(verified.claims.registered.sub.as_deref(), Some("alice"));
+//! # Ok::<(), authcore_jose::Error>(())
+//! ```
 
 use core::cmp::Ordering;
 use core::fmt;

@@ -6,7 +6,7 @@ use core::fmt;
 use crate::alg::JwsAlgorithm;
 use crate::crypto::OctParams;
 use crate::crypto::{CryptoProvider, SignaturePrimitive, SignatureVerifier, VerifyOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SkippedKey};
 use crate::jwk::{Jwk, JwkSet, KeyOperation, KeyParams};
 use crate::secret::SecretBytes;
 
@@ -123,11 +123,11 @@ pub trait KeySource {
     /// The trusted keys, in preference order.
     fn verifying_keys(&self) -> &[VerifyingKey];
 
-    /// Why the key named `kid` was left out when this source was built from a key set (too
-    /// weak, no accepted algorithm fits it), if it was, so that a token naming it can be
-    /// refused with that reason rather than "no such key". Sources that drop nothing keep
+    /// The entry named `kid` that was skipped when this source was built from a key set (too
+    /// weak, no allowed algorithm fits it), if one was, so that a token naming it can be
+    /// refused with that reason rather than "no such key". Sources that skip nothing keep
     /// this default: `None`.
-    fn dropped_key_reason(&self, kid: &str) -> Option<&Error> {
+    fn skipped_key(&self, kid: &str) -> Option<&SkippedKey> {
         let _ = kid;
         None
     }
@@ -155,6 +155,9 @@ impl KeySource for Vec<VerifyingKey> {
 #[derive(Debug, Default)]
 pub struct VerifyingKeys {
     keys: Vec<VerifyingKey>,
+    // The entries of the JWK Set that yielded no key, kept when others did so that a token
+    // naming one can be told why (`KeySource::skipped_key`).
+    skipped: Vec<SkippedKey>,
 }
 
 impl VerifyingKeys {
@@ -173,28 +176,139 @@ impl VerifyingKeys {
     /// A JWK with an `alg` yields one key if that algorithm is allowed; a JWK without `alg`
     /// yields one key per allowed algorithm that fits its type and curve and that `provider`
     /// supports. JWKs whose `use`/`key_ops` forbid verification, and private-only or
-    /// unsupported material, are skipped. `allowed` must not be empty.
+    /// unsupported material, are skipped. `allowed` must not be empty, and a set that yields no
+    /// key at all is [`Error::NoUsableKeys`], which says why each entry was skipped: a set that
+    /// cannot verify anything is refused when it is built, not token by token later.
     pub fn from_jwk_set(
         set: &JwkSet,
         allowed: &[JwsAlgorithm],
         provider: &CryptoProvider,
         options: &VerifyOptions,
     ) -> Result<Self> {
+        // Entries that did not parse were counted without their reasons; `from_jwk_set_json`
+        // keeps them.
+        Self::build(
+            set.keys.iter().enumerate(),
+            allowed,
+            provider,
+            options,
+            Vec::new(),
+            set.skipped,
+        )
+    }
+
+    /// Builds keys from the JSON text of a JWK Set (RFC 7517 §5) for the algorithms in
+    /// `allowed`, with the default crypto provider and default options: the one call for the
+    /// common job of verifying JWTs against a provider's published keys. As
+    /// [`VerifyingKeys::from_jwk_set`] otherwise; when no key results, the error names every
+    /// entry (`kid`, `kty`, `alg`, `use`) and why it was skipped, entries that are not valid
+    /// JWKs included.
+    ///
+    /// ```
+    /// use authcore_jose::{Error, JwsAlgorithm, VerifyingKeys};
+    /// // An RSA key cannot verify ES256: refused here rather than at every token.
+    /// let jwks = r#"{"keys":[{"kty":"RSA","kid":"r1","n":"AQAB","e":"AQAB"}]}"#;
+    /// let err = VerifyingKeys::from_jwk_set_json(jwks, &[JwsAlgorithm::ES256]).unwrap_err();
+    /// assert!(matches!(err, Error::NoUsableKeys { .. }));
+    /// assert!(err.to_string().contains("kid `r1`"));
+    /// ```
+    #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
+    pub fn from_jwk_set_json(json: impl AsRef<[u8]>, allowed: &[JwsAlgorithm]) -> Result<Self> {
+        let mut skipped = Vec::new();
+        let set = JwkSet::from_json_noting(json.as_ref(), &mut skipped)?;
+        // Each parsed key's position in the document, around the entries that were skipped.
+        let mut positions = Vec::with_capacity(set.keys.len());
+        let mut s = skipped.iter().map(|k| k.index).peekable();
+        let mut index = 0;
+        while positions.len() < set.keys.len() {
+            if s.peek() == Some(&index) {
+                s.next();
+            } else {
+                positions.push(index);
+            }
+            index += 1;
+        }
+        Self::build(
+            positions.into_iter().zip(&set.keys),
+            allowed,
+            crate::crypto::default_provider(),
+            &VerifyOptions::default(),
+            skipped,
+            0,
+        )
+    }
+
+    /// The one rule for turning JWKs into keys for an allow-list (see `from_jwk_set`),
+    /// recording why each JWK that gave no key was skipped.
+    fn build<'a>(
+        jwks: impl Iterator<Item = (usize, &'a Jwk)>,
+        allowed: &[JwsAlgorithm],
+        provider: &CryptoProvider,
+        options: &VerifyOptions,
+        mut skipped: Vec<SkippedKey>,
+        unparsed: usize,
+    ) -> Result<Self> {
         if allowed.is_empty() {
             return Err(Error::Misuse("an allow-list of algorithms is required"));
         }
         let mut keys = Vec::new();
-        for jwk in &set.keys {
+        for (index, jwk) in jwks {
+            let before = keys.len();
+            let mut reasons: Vec<String> = Vec::new();
             for &alg in allowed {
-                if !provider.supports(alg) || jwk.check_usable(KeyOperation::Verify, alg).is_err() {
-                    continue;
-                }
-                if let Ok(k) = VerifyingKey::from_jwk_with(jwk, Some(alg), provider, options) {
-                    keys.push(k);
+                let built = if !provider.supports(alg) {
+                    Err(Error::UnsupportedAlgorithm(format!(
+                        "{alg} (not in the crypto provider)"
+                    )))
+                } else {
+                    jwk.check_usable(KeyOperation::Verify, alg).and_then(|()| {
+                        VerifyingKey::from_jwk_with(jwk, Some(alg), provider, options)
+                    })
+                };
+                match built {
+                    Ok(k) => keys.push(k),
+                    Err(e) => {
+                        let reason = e.to_string();
+                        if !reasons.contains(&reason) {
+                            reasons.push(reason);
+                        }
+                    }
                 }
             }
+            if keys.len() == before {
+                let reason = match jwk.alg.as_deref() {
+                    // One reason says it all: its own algorithm is not on the list.
+                    Some(a) if !allowed.iter().any(|x| x.name() == a) => {
+                        format!("its `alg` `{a}` is not in the allow-list")
+                    }
+                    _ => reasons.join("; "),
+                };
+                skipped.push(SkippedKey {
+                    index,
+                    kid: jwk.kid.clone(),
+                    kty: Some(jwk.key_type().name().to_owned()),
+                    alg: jwk.alg.clone(),
+                    key_use: jwk.key_use.clone(),
+                    reason,
+                });
+            }
         }
-        Ok(VerifyingKeys { keys })
+        if keys.is_empty() {
+            skipped.sort_by_key(|k| k.index);
+            return Err(Error::NoUsableKeys {
+                allowed: allowed.to_vec(),
+                skipped,
+                unparsed,
+            });
+        }
+        skipped.sort_by_key(|k| k.index);
+        Ok(VerifyingKeys { keys, skipped })
+    }
+
+    /// The entries of the JWK Set this set was built from that yielded no key, and why (in
+    /// document order); empty for a set built key by key.
+    pub fn skipped(&self) -> &[SkippedKey] {
+        &self.skipped
     }
 
     /// Number of keys.
@@ -212,12 +326,17 @@ impl KeySource for VerifyingKeys {
     fn verifying_keys(&self) -> &[VerifyingKey] {
         &self.keys
     }
+
+    fn skipped_key(&self, kid: &str) -> Option<&SkippedKey> {
+        self.skipped.iter().find(|s| s.kid.as_deref() == Some(kid))
+    }
 }
 
 impl FromIterator<VerifyingKey> for VerifyingKeys {
     fn from_iter<I: IntoIterator<Item = VerifyingKey>>(iter: I) -> Self {
         VerifyingKeys {
             keys: iter.into_iter().collect(),
+            skipped: Vec::new(),
         }
     }
 }
@@ -238,7 +357,7 @@ pub(crate) fn candidates<'a>(
     kid: Option<&'a str>,
 ) -> Result<impl Iterator<Item = &'a VerifyingKey> + 'a> {
     if !keys.iter().any(|k| k.alg == alg) {
-        return Err(Error::AlgorithmNotAllowed(alg.name().to_owned()));
+        return Err(not_allowed(alg.name().to_owned(), keys));
     }
     let exact = keys
         .iter()
@@ -247,6 +366,19 @@ pub(crate) fn candidates<'a>(
         .iter()
         .filter(move |k| k.alg == alg && (kid.is_none() || k.kid.is_none()));
     Ok(exact.chain(loose).take(MAX_KEY_CANDIDATES))
+}
+
+/// [`Error::AlgorithmNotAllowed`] for the header algorithm `alg`, naming the algorithms that
+/// `keys` do verify, so the message says what was expected instead.
+#[cold]
+pub(crate) fn not_allowed(alg: String, keys: &[VerifyingKey]) -> Error {
+    let mut allowed: Vec<JwsAlgorithm> = Vec::new();
+    for k in keys {
+        if !allowed.contains(&k.alg) {
+            allowed.push(k.alg);
+        }
+    }
+    Error::AlgorithmNotAllowed { alg, allowed }
 }
 
 /// Something that produces JWS signatures: a [`SigningKey`], or an external signer (KMS, HSM)

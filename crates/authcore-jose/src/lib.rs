@@ -76,7 +76,7 @@ pub use alg::{
     KeyManagementAlgorithm, OkpCurve,
 };
 pub use crypto::{EcParams, KeyType, OctParams, OkpParams, RsaParams, RsaPrivateParams};
-pub use error::{Error, Result, ValidationError};
+pub use error::{Error, Result, SkippedKey, ValidationError};
 pub use jwk::{Jwk, JwkSet, KeyOperation, KeyParams, MAX_JWK_SET_BYTES, MAX_JWK_SET_KEYS};
 pub use jws::{JwsHeader, JwsOptions, VerifiedJws};
 pub use keys::{JwsSigner, KeySource, MAX_KEY_CANDIDATES, SigningKey, VerifyingKey, VerifyingKeys};

@@ -18,7 +18,8 @@ use crate::wire_write::{JsonWriter, json_http_response};
 ///   `access_token`, an unexpected HTTP status, duplicate parameters...).
 /// - [`Error::Security`]: a security check failed (`state` or `iss` mismatch, a metadata
 ///   document for another issuer...). Treat these as possible attacks.
-/// - [`Error::Misuse`]: the caller used the API in a way it does not allow.
+/// - [`Error::Misuse`]: the caller used the API in a way it does not allow;
+///   [`Error::InvalidEndpoint`]: the caller configured an endpoint URL that cannot be used.
 /// - [`Error::Jose`]: signing or verifying a JWT failed.
 /// - [`Error::Random`]: the caller's random source failed; nobody's message was wrong.
 /// - [`Error::DeviceCodeExpired`]: a device flow ran out of time.
@@ -33,6 +34,16 @@ pub enum Error {
     Security(SecurityError),
     /// The caller misused the API.
     Misuse(&'static str),
+    /// An endpoint URL the caller configured is not usable: not an absolute URL, not `https`
+    /// (plain `http` is allowed only to a loopback host), or with a fragment (RFC 6749 §3.1,
+    /// §3.2). The caller is at fault, unlike an endpoint the server published, which is
+    /// [`ProtocolError::InvalidEndpoint`].
+    InvalidEndpoint {
+        /// The URL as configured.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A JOSE operation (signing an assertion, a request object or a DPoP proof; verifying a
     /// JWT introspection response) failed.
     Jose(authcore_jose::Error),
@@ -103,6 +114,8 @@ pub enum ProtocolError {
     InvalidEndpoint {
         /// The member or parameter that holds the URL.
         name: &'static str,
+        /// The URL as the server published it.
+        url: String,
         /// What is wrong with it.
         reason: &'static str,
     },
@@ -162,6 +175,9 @@ impl fmt::Display for Error {
             Error::Protocol(p) => write!(f, "protocol violation by the peer: {p}"),
             Error::Security(s) => write!(f, "security check failed: {s}"),
             Error::Misuse(m) => write!(f, "API misuse: {m}"),
+            Error::InvalidEndpoint { url, reason } => {
+                write!(f, "configured endpoint `{url}` is unusable: {reason}")
+            }
             Error::Jose(e) => write!(f, "JOSE: {e}"),
             Error::Random(e) => write!(f, "random source failed: {e}"),
             Error::DeviceCodeExpired { now, expired_at } => write!(
@@ -198,8 +214,11 @@ impl fmt::Display for ProtocolError {
             ProtocolError::InvalidHeader { name, reason } => {
                 write!(f, "invalid `{name}` header: {reason}")
             }
-            ProtocolError::InvalidEndpoint { name, reason } => {
-                write!(f, "endpoint `{name}` from the server is unusable: {reason}")
+            ProtocolError::InvalidEndpoint { name, url, reason } => {
+                write!(
+                    f,
+                    "endpoint `{name}` from the server (`{url}`) is unusable: {reason}"
+                )
             }
             ProtocolError::Malformed(m) => write!(f, "malformed message: {m}"),
         }
@@ -244,7 +263,9 @@ impl std::error::Error for Error {
             Error::Protocol(e) => Some(e),
             Error::Security(e) => Some(e),
             Error::Jose(e) | Error::Random(e) => Some(e),
-            Error::Misuse(_) | Error::DeviceCodeExpired { .. } => None,
+            Error::Misuse(_) | Error::InvalidEndpoint { .. } | Error::DeviceCodeExpired { .. } => {
+                None
+            }
         }
     }
 }

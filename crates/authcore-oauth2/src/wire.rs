@@ -1,11 +1,11 @@
-//! The OAuth 2.0 back-channel messages, side-neutral: every type here can be built with
-//! constructors, serialized exactly as its RFC specifies (form-encoded requests, JSON
-//! responses with absent members omitted and numbers as numbers) and strictly parsed
-//! (duplicate members or parameters, wrong JSON types and missing required members are
-//! errors; unknown members are kept where the RFC allows extensions). A client and an
-//! authorization server use the same types: the client builds requests and parses responses,
-//! the server parses requests and emits responses (the `to_http_response` methods add the
-//! headers RFC 6749 §5.1 requires).
+//! The OAuth 2.0 messages of the back channel and the front channel, side-neutral: every
+//! type here can be built with constructors, serialized exactly as its RFC specifies
+//! (form-encoded requests, JSON responses with absent members omitted and numbers as numbers)
+//! and strictly parsed (duplicate members or parameters, wrong JSON types and missing
+//! required members are errors; unknown members are kept where the RFC allows extensions). A
+//! client and an authorization server use the same types: the client builds requests and
+//! parses responses, the server parses requests and emits responses (the `to_http_response`
+//! methods add the headers RFC 6749 §5.1 requires).
 //!
 //! The types stay in the modules of their specifications, next to the client functions
 //! that send and check them (`parse_token_response` adds the client's policy — accepted
@@ -25,14 +25,21 @@
 //! | authorization server metadata (RFC 8414) | [`AuthorizationServerMetadata`] | JSON |
 //! | client registration (RFC 7591) | [`ClientMetadata`] / [`ClientInformationResponse`] | JSON |
 //! | client authentication parameters (RFC 6749 §2.3.1, RFC 7521 §4.2) | [`ClientAuthParams`] | form |
+//! | authorization request, front channel (RFC 6749 §4.1.1, §4.2.1; RFC 7636 §4.3; OpenID Connect Core §3.1.2.1) | [`AuthorizationRequestParams`] | query / form |
+//! | authorization response, success or error, front channel (RFC 6749 §4.1.2, §4.1.2.1, §4.2.2; RFC 9207 §2) | [`AuthorizationResponseParams`] ([`AuthorizationSuccess`], [`AuthorizationError`]) | query / fragment / form |
 //!
 //! OpenID provider metadata (OpenID Connect Discovery 1.0 §3) builds on
 //! [`AuthorizationServerMetadata`] in authcore-oidc (`ProviderMetadata`). The authorization
-//! request and response, a front-channel exchange, live with the authorization request.
+//! request and response, a front-channel exchange, live with the authorization request and
+//! are gathered here too.
 //!
 //! The crate-private half of this module holds the HTTP helpers every endpoint shares: form
 //! POST requests and bounded JSON responses.
 
+pub use crate::authorization::{
+    AuthorizationError, AuthorizationRequestParams, AuthorizationResponseParams,
+    AuthorizationSuccess, ResponseMode, ResponseType,
+};
 pub use crate::device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
 pub use crate::error::{ErrorCode, ErrorResponse};
 pub use crate::form::ClientAuthParams;
@@ -285,10 +292,14 @@ pub(crate) fn content_type(resp: &Response<Vec<u8>>) -> Option<String> {
 /// Checks an endpoint URL the caller configured: absolute `https` (or `http` to a loopback
 /// host — `localhost`, `127.0.0.0/8`, `::1` — for local development and tests), no fragment
 /// (RFC 6749 §3.1, §3.2). The same rule serves every endpoint this crate and the crates above
-/// it call. A URL that fails it is [`Error::Misuse`]: the caller chose it. For a URL that came
-/// from the server use [`check_server_endpoint`], which blames the server.
+/// it call. A URL that fails it is [`Error::InvalidEndpoint`], naming the URL: the caller
+/// chose it. For a URL that came from the server use [`check_server_endpoint`], which blames
+/// the server.
 pub fn check_endpoint(url: &str) -> Result<Url> {
-    endpoint_rule(url).map_err(Error::Misuse)
+    endpoint_rule(url).map_err(|reason| Error::InvalidEndpoint {
+        url: url.to_owned(),
+        reason,
+    })
 }
 
 /// Checks an endpoint URL the server published (a metadata endpoint, an
@@ -296,19 +307,30 @@ pub fn check_endpoint(url: &str) -> Result<Url> {
 /// [`check_endpoint`]. A URL that fails it is the server's fault:
 /// [`ProtocolError::InvalidEndpoint`] naming the member `name` that held it.
 pub fn check_server_endpoint(url: &str, name: &'static str) -> Result<Url> {
-    endpoint_rule(url).map_err(|reason| ProtocolError::InvalidEndpoint { name, reason }.into())
+    endpoint_rule(url).map_err(|reason| {
+        ProtocolError::InvalidEndpoint {
+            name,
+            url: url.to_owned(),
+            reason,
+        }
+        .into()
+    })
 }
 
 /// The one endpoint rule; the caller of it decides who is at fault.
 fn endpoint_rule(url: &str) -> core::result::Result<Url, &'static str> {
-    let u = Url::parse(url).map_err(|_| "endpoint is not an absolute URL")?;
+    let u = Url::parse(url).map_err(|_| "it is not an absolute URL")?;
     if u.fragment().is_some() {
-        return Err("endpoint URL must not have a fragment");
+        return Err("it must not have a fragment (RFC 6749 §3.1)");
     }
     match u.scheme() {
         "https" => Ok(u),
         "http" if is_loopback(&u) => Ok(u),
-        _ => Err("endpoint must use https (http only to a loopback host)"),
+        // RFC 8252 §7.3, §8.3: plain http only where the traffic never leaves the machine.
+        _ => Err(
+            "it must use https; only a loopback host (localhost, 127.0.0.0/8, ::1) is exempt \
+             and may use plain http",
+        ),
     }
 }
 
@@ -492,8 +514,56 @@ mod tests {
         assert!(check_endpoint("/token").is_err());
         assert!(matches!(
             check_endpoint("http://as.example/token"),
-            Err(Error::Misuse(_))
+            Err(Error::InvalidEndpoint { .. })
         ));
+    }
+
+    #[test]
+    fn refused_endpoints_name_the_url_and_the_loopback_exemption() {
+        let e = check_endpoint("http://as.example/token").unwrap_err();
+        assert_eq!(
+            e,
+            Error::InvalidEndpoint {
+                url: "http://as.example/token".into(),
+                reason: "it must use https; only a loopback host (localhost, 127.0.0.0/8, \
+                         ::1) is exempt and may use plain http",
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "configured endpoint `http://as.example/token` is unusable: it must use https; \
+             only a loopback host (localhost, 127.0.0.0/8, ::1) is exempt and may use plain http"
+        );
+        let e = check_server_endpoint("http://op.example/jwks", "jwks_uri").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "protocol violation by the peer: endpoint `jwks_uri` from the server \
+             (`http://op.example/jwks`) is unusable: it must use https; only a loopback host \
+             (localhost, 127.0.0.0/8, ::1) is exempt and may use plain http"
+        );
+        for (bad, reason) in [
+            ("/token", "it is not an absolute URL"),
+            (
+                "https://as.example/t#x",
+                "it must not have a fragment (RFC 6749 §3.1)",
+            ),
+        ] {
+            assert_eq!(
+                check_endpoint(bad),
+                Err(Error::InvalidEndpoint {
+                    url: bad.into(),
+                    reason
+                })
+            );
+        }
+        // The exemption itself.
+        for ok in [
+            "http://localhost:8080/token",
+            "http://127.0.0.1/token",
+            "http://[::1]/token",
+        ] {
+            assert!(check_endpoint(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -936,11 +936,11 @@ fn metadata_endpoints_that_break_the_https_rule_are_the_servers_fault() {
             ..
         }))
     ));
-    // The same URL configured by the caller stays the caller's misuse.
+    // The same URL configured by the caller stays the caller's fault.
     assert!(matches!(
         AuthorizationServer::new("https://as.example")
             .with_token_endpoint("http://as.example/token"),
-        Err(Error::Misuse(_))
+        Err(Error::InvalidEndpoint { url, .. }) if url == "http://as.example/token"
     ));
 }
 

@@ -652,7 +652,7 @@ fn registration_request_is_a_json_post() {
     assert_eq!(ClientMetadata::from_json(req.body()).unwrap(), m);
     assert!(matches!(
         m.build_registration_request("http://as.example/register", None),
-        Err(Error::Misuse(_))
+        Err(Error::InvalidEndpoint { url, .. }) if url == "http://as.example/register"
     ));
     let err = ErrorResponse::new(ErrorCode::InvalidRedirectUri).to_http_response();
     assert!(matches!(

@@ -665,7 +665,7 @@ fn check_metadata_endpoint(url: &str, name: &'static str) -> Result<()> {
     match authcore_oauth2::check_server_endpoint(url, name) {
         Ok(_) => Ok(()),
         Err(authcore_oauth2::Error::Protocol(
-            authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason },
+            authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason, .. },
         )) => Err(MetadataError::InvalidEndpoint { name, reason }.into()),
         Err(other) => Err(other.into()),
     }

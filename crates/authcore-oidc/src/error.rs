@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use authcore_jose::UnixTime;
+use authcore_jose::{JwsAlgorithm, UnixTime};
 
 /// Everything that can go wrong in `authcore-oidc`, grouped by who is at fault.
 ///
@@ -69,8 +69,14 @@ pub enum TokenError {
         /// The `azp` received.
         received: String,
     },
-    /// The JWS `alg` is not one of the algorithms accepted for this kind of token.
-    AlgorithmNotAllowed(String),
+    /// The JWS `alg` is not one of the algorithms the verifier accepts (its
+    /// `id_token_signed_response_alg`, or the list given to `allowed_algorithms`).
+    AlgorithmNotAllowed {
+        /// The header's `alg`, as written.
+        alg: String,
+        /// The algorithms the verifier accepts.
+        allowed: Vec<JwsAlgorithm>,
+    },
     /// The header `typ` is not acceptable for this kind of token.
     Type(String),
     /// `exp` is not after `now` (leeway included).
@@ -136,14 +142,14 @@ pub enum TokenError {
     /// [`JwksCache::poll_for_token`](crate::JwksCache::poll_for_token) schedules a refetch.
     UnknownKeyId(String),
     /// The JWS `kid` names a key the provider's key set has but that was dropped when the
-    /// set was read ([`KeySource::dropped_key_reason`](authcore_jose::KeySource::dropped_key_reason)):
-    /// for example an RSA key below the smallest accepted modulus, or a key no accepted
+    /// set was read ([`KeySource::skipped_key`](authcore_jose::KeySource::skipped_key)): for
+    /// example an RSA key below the smallest accepted modulus, or a key no accepted
     /// algorithm fits.
     DroppedKey {
         /// The `kid`.
         kid: String,
         /// Why the key was dropped.
-        reason: authcore_jose::Error,
+        reason: String,
     },
 }
 
@@ -194,7 +200,7 @@ pub enum JwksError {
     NoUsableKeys,
     /// Every key of the set that has a `kid` was dropped, each for the reason given (too
     /// weak, no accepted algorithm fits it).
-    AllKeysDropped(Vec<crate::DroppedKey>),
+    AllKeysDropped(Vec<authcore_jose::SkippedKey>),
     /// No fetch was outstanding when a response was handed in.
     Unexpected,
     /// The driver gave up: no usable key set within its bounded number of steps (another
@@ -258,7 +264,19 @@ impl fmt::Display for TokenError {
             TokenError::AzpMismatch { received } => {
                 write!(f, "`azp` is `{received}`, not the client id")
             }
-            TokenError::AlgorithmNotAllowed(a) => write!(f, "algorithm `{a}` not allowed"),
+            TokenError::AlgorithmNotAllowed { alg, allowed } => {
+                write!(f, "algorithm `{alg}` not allowed: expected ")?;
+                for (i, a) in allowed.iter().enumerate() {
+                    f.write_str(if i == 0 { "" } else { ", " })?;
+                    f.write_str(a.name())?;
+                }
+                // OpenID Connect Dynamic Client Registration 1.0 §2: the client's registered
+                // algorithm decides, RS256 when none was registered.
+                f.write_str(
+                    ", the client's `id_token_signed_response_alg` (RS256 unless set with \
+                     `IdTokenVerifier::id_token_signed_response_alg` or `allowed_algorithms`)",
+                )
+            }
             TokenError::Type(t) => write!(f, "unacceptable `typ` `{t}`"),
             TokenError::Expired { now, exp } => {
                 write!(f, "expired (exp {exp}, now {})", now.as_secs())
@@ -338,7 +356,7 @@ impl fmt::Display for JwksError {
                 f.write_str("no usable key: every key was dropped")?;
                 for (i, d) in dropped.iter().enumerate() {
                     let sep = if i == 0 { " (" } else { "; " };
-                    write!(f, "{sep}`{}`: {}", d.kid, d.reason)?;
+                    write!(f, "{sep}{d}")?;
                 }
                 f.write_str(")")
             }

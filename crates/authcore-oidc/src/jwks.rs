@@ -3,7 +3,7 @@
 
 use authcore_jose::crypto::{self, Provider, VerifyOptions};
 use authcore_jose::{
-    AlgorithmFamily, Jwk, JwkSet, JwsAlgorithm, KeyOperation, KeySource, UnixTime, VerifyingKey,
+    AlgorithmFamily, JwkSet, JwsAlgorithm, KeySource, SkippedKey, UnixTime, VerifyingKey,
     VerifyingKeys, jws,
 };
 use http::header::{ACCEPT, CACHE_CONTROL};
@@ -38,19 +38,6 @@ pub const DEFAULT_MIN_JWKS_TTL: u64 = 60;
 pub const DEFAULT_MAX_JWKS_TTL: u64 = 86_400;
 /// Default time after which an unanswered fetch counts as lost, in seconds.
 pub const DEFAULT_FETCH_TIMEOUT: u64 = 30;
-
-/// A key of the last good JWK Set that no verifying key was built from, and why (RFC 7517
-/// §5: a set member that cannot be used is skipped, not fatal). Kept so that a token naming
-/// it is refused with the reason ([`TokenError::DroppedKey`](crate::TokenError::DroppedKey)).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DroppedKey {
-    /// The key's `kid`.
-    pub kid: String,
-    /// Why it was dropped: the error of building it for the algorithm it fits, else why it
-    /// fits none of the cache's algorithms.
-    pub reason: authcore_jose::Error,
-}
 
 /// What the caller should do next for the key set.
 // Returned by value and consumed at once; boxing the request would only add an allocation.
@@ -104,7 +91,6 @@ pub struct JwksCache {
     max_ttl: u64,
     fetch_timeout: u64,
     keys: VerifyingKeys,
-    dropped: Vec<DroppedKey>,
     has_keys: bool,
     fetched_at: Option<UnixTime>,
     fresh_until: Option<UnixTime>,
@@ -144,7 +130,6 @@ impl JwksCache {
             max_ttl: DEFAULT_MAX_JWKS_TTL,
             fetch_timeout: DEFAULT_FETCH_TIMEOUT,
             keys: VerifyingKeys::new(),
-            dropped: Vec::new(),
             has_keys: false,
             fetched_at: None,
             fresh_until: None,
@@ -217,10 +202,11 @@ impl JwksCache {
             .any(|k| k.kid() == Some(kid))
     }
 
-    /// The keys of the last good set that were dropped, with the reason (keys with a `kid`
-    /// only: a token can name no other).
-    pub fn dropped_keys(&self) -> &[DroppedKey] {
-        &self.dropped
+    /// The entries of the last good set that yielded no key, with the reason (RFC 7517 §5:
+    /// a member that cannot be used is skipped, not fatal). A token naming one of them is
+    /// refused with that reason ([`TokenError::DroppedKey`](crate::TokenError::DroppedKey)).
+    pub fn dropped_keys(&self) -> &[SkippedKey] {
+        self.keys.skipped()
     }
 
     /// When the last good key set was fetched.
@@ -335,10 +321,9 @@ impl JwksCache {
             return Err(JwksError::Unexpected.into());
         }
         match self.read(resp) {
-            Ok((keys, dropped)) => {
+            Ok(keys) => {
                 let ttl = self.ttl_from_headers(resp);
                 self.keys = keys;
-                self.dropped = dropped;
                 self.has_keys = true;
                 self.fetched_at = Some(now);
                 self.fresh_until = Some(now.saturating_add(ttl));
@@ -358,10 +343,7 @@ impl JwksCache {
         self.in_flight_since = None;
     }
 
-    fn read(
-        &self,
-        resp: &Response<Vec<u8>>,
-    ) -> Result<(VerifyingKeys, Vec<DroppedKey>), JwksError> {
+    fn read(&self, resp: &Response<Vec<u8>>) -> Result<VerifyingKeys, JwksError> {
         if resp.status() != StatusCode::OK {
             return Err(JwksError::UnexpectedStatus(resp.status().as_u16()));
         }
@@ -377,68 +359,21 @@ impl JwksCache {
             &self.provider,
             &self.verify_options,
         )
-        .map_err(JwksError::Invalid)?;
-        let dropped: Vec<DroppedKey> = set
-            .keys
-            .iter()
-            .filter_map(|jwk| {
-                let kid = jwk.kid.as_deref()?;
-                let built = keys.verifying_keys().iter().any(|k| k.kid() == Some(kid));
-                (!built).then(|| DroppedKey {
-                    kid: kid.to_owned(),
-                    reason: self.drop_reason(jwk),
-                })
-            })
-            .collect();
-        if keys.is_empty() {
-            // Reasons name what is wrong with the keys; when the provider can verify none of
-            // the algorithms, nothing is, and the plain error says it all.
-            let verifiable = self.algorithms.iter().any(|&a| self.provider.supports(a));
-            return Err(if dropped.is_empty() || !verifiable {
-                JwksError::NoUsableKeys
-            } else {
-                JwksError::AllKeysDropped(dropped)
-            });
-        }
-        Ok((keys, dropped))
-    }
-
-    /// Why no verifying key was built from `jwk`: asked again of the same checks the key set
-    /// ran ([`Jwk::check_usable`], [`VerifyingKey::from_jwk_with`]), only for the keys it
-    /// dropped. A failure to build for an algorithm the key fits (a short RSA modulus) says
-    /// more than the key fitting another algorithm, so it wins.
-    fn drop_reason(&self, jwk: &Jwk) -> authcore_jose::Error {
-        let mut misfit = None;
-        for &alg in &self.algorithms {
-            if !self.provider.supports(alg) {
-                continue;
-            }
-            match jwk.check_usable(KeyOperation::Verify, alg) {
-                Err(e) => {
-                    misfit.get_or_insert(e);
-                }
-                Ok(()) => {
-                    if let Err(e) = VerifyingKey::from_jwk_with(
-                        jwk,
-                        Some(alg),
-                        &self.provider,
-                        &self.verify_options,
-                    ) {
-                        return e;
-                    }
+        .map_err(|e| match e {
+            authcore_jose::Error::NoUsableKeys { skipped, .. } => {
+                // The reasons name what is wrong with keys a token could name (a `kid`); when
+                // the provider verifies none of the algorithms, no key is at fault and the
+                // plain error says it all.
+                let verifiable = self.algorithms.iter().any(|&a| self.provider.supports(a));
+                if verifiable && skipped.iter().any(|s| s.kid.is_some()) {
+                    JwksError::AllKeysDropped(skipped)
+                } else {
+                    JwksError::NoUsableKeys
                 }
             }
-        }
-        misfit.unwrap_or_else(|| {
-            authcore_jose::Error::AlgorithmNotAllowed(format!(
-                "no accepted algorithm ({}) is available for this key",
-                self.algorithms
-                    .iter()
-                    .map(|a| a.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })
+            e => JwksError::Invalid(e),
+        })?;
+        Ok(keys)
     }
 
     /// The lifetime a response grants: `max-age` minus `Age`, bounded; `no-cache` or
@@ -467,11 +402,8 @@ impl KeySource for JwksCache {
         self.keys.verifying_keys()
     }
 
-    fn dropped_key_reason(&self, kid: &str) -> Option<&authcore_jose::Error> {
-        self.dropped
-            .iter()
-            .find(|d| d.kid == kid)
-            .map(|d| &d.reason)
+    fn skipped_key(&self, kid: &str) -> Option<&SkippedKey> {
+        self.keys.skipped_key(kid)
     }
 }
 

@@ -220,8 +220,8 @@ pub use flow::{
 pub use id_token::{DEFAULT_IAT_WINDOW, IdTokenExpectations, IdTokenVerifier, token_hash};
 pub use jwks::{
     DEFAULT_FETCH_TIMEOUT, DEFAULT_JWKS_TTL, DEFAULT_MAX_JWKS_TTL, DEFAULT_MIN_JWKS_TTL,
-    DEFAULT_MIN_REFETCH_INTERVAL, DroppedKey, JwksAction, JwksCache, JwksCacheHandle,
-    MAX_JWKS_BYTES, MAX_JWKS_STEPS, MAX_JWKS_WAIT, ensure_jwks, ensure_jwks_blocking,
+    DEFAULT_MIN_REFETCH_INTERVAL, JwksAction, JwksCache, JwksCacheHandle, MAX_JWKS_BYTES,
+    MAX_JWKS_STEPS, MAX_JWKS_WAIT, ensure_jwks, ensure_jwks_blocking,
 };
 pub use logout::{
     BACKCHANNEL_LOGOUT_EVENT, FrontChannelLogout, LOGOUT_TOKEN_TYP, LogoutRequest, LogoutToken,

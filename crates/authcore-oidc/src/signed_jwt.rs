@@ -88,6 +88,15 @@ impl TokenRules {
         self.validation = v;
     }
 
+    /// The refusal of header algorithm `alg`, naming the accepted ones.
+    fn not_allowed(&self, alg: String) -> Error {
+        TokenError::AlgorithmNotAllowed {
+            alg,
+            allowed: self.algorithms.clone(),
+        }
+        .into()
+    }
+
     /// Verifies a compact JWS whose header `alg` must be in the allow-list: with `keys`, or
     /// with the client-secret keys for HMAC algorithms. An unknown `kid` becomes
     /// [`TokenError::UnknownKeyId`].
@@ -100,23 +109,21 @@ impl TokenRules {
         let first = match jws::verify_compact(token, keys, &self.jws) {
             Ok(v) => {
                 if !algorithms.contains(&v.header.alg) {
-                    return Err(
-                        TokenError::AlgorithmNotAllowed(v.header.alg.name().to_owned()).into(),
-                    );
+                    return Err(self.not_allowed(v.header.alg.name().to_owned()));
                 }
                 return Ok(v);
             }
             Err(e) => e,
         };
         match first {
-            JoseError::AlgorithmNotAllowed(name) => {
+            JoseError::AlgorithmNotAllowed { alg: name, .. } => {
                 let alg: Option<JwsAlgorithm> = name.parse().ok();
                 match alg {
                     Some(a) if algorithms.contains(&a) && a.family() == AlgorithmFamily::Hmac => {
                         Ok(
                             jws::verify_compact(token, &self.hmac_keys, &self.jws).map_err(
                                 |e| match e {
-                                    JoseError::AlgorithmNotAllowed(_) => Error::Misuse(
+                                    JoseError::AlgorithmNotAllowed { .. } => Error::Misuse(
                                         "an HMAC algorithm is allowed but no client secret is set",
                                     ),
                                     other => Error::Jose(other),
@@ -126,7 +133,7 @@ impl TokenRules {
                     }
                     // Allowed, but the key set has no key of it (yet): a rotation to a new key.
                     Some(a) if algorithms.contains(&a) => unknown_key(token, keys),
-                    _ => Err(TokenError::AlgorithmNotAllowed(name).into()),
+                    _ => Err(self.not_allowed(name)),
                 }
             }
             JoseError::NoMatchingKey => unknown_key(token, keys),
@@ -255,9 +262,9 @@ fn unknown_key(token: &str, keys: &(impl KeySource + ?Sized)) -> Result<jws::Ver
                 .iter()
                 .any(|k| k.kid() == Some(kid.as_str())) =>
         {
-            Err(match keys.dropped_key_reason(&kid) {
-                Some(reason) => TokenError::DroppedKey {
-                    reason: reason.clone(),
+            Err(match keys.skipped_key(&kid) {
+                Some(skipped) => TokenError::DroppedKey {
+                    reason: skipped.reason.clone(),
                     kid,
                 },
                 None => TokenError::UnknownKeyId(kid),

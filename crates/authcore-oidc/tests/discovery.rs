@@ -422,7 +422,9 @@ fn an_insecure_jwks_uri_is_the_providers_fault() {
     // The same URL given by the caller to the cache directly is the caller's misuse.
     assert!(matches!(
         authcore_oidc::JwksCache::new("http://op.example/jwks", &[JwsAlgorithm::RS256]),
-        Err(Error::OAuth2(authcore_oauth2::Error::Misuse(_)))
+        Err(Error::OAuth2(
+            authcore_oauth2::Error::InvalidEndpoint { .. }
+        ))
     ));
 }
 

@@ -182,11 +182,22 @@ fn algorithm_allow_list() {
     // Default: RS256 only.
     let rs_only = IdTokenVerifier::new(ISSUER, CLIENT);
     let es = op.sign(JwsAlgorithm::ES256, &claims());
+    let refused = rs_only
+        .validate(&es, &op.keys(), &code_flow(), now())
+        .unwrap_err();
     assert_eq!(
-        rs_only
-            .validate(&es, &op.keys(), &code_flow(), now())
-            .unwrap_err(),
-        Error::Token(TokenError::AlgorithmNotAllowed("ES256".into()))
+        refused,
+        Error::Token(TokenError::AlgorithmNotAllowed {
+            alg: "ES256".into(),
+            allowed: vec![JwsAlgorithm::RS256],
+        })
+    );
+    // The message names what was expected and the setting that decides it.
+    assert_eq!(
+        refused.to_string(),
+        "token rejected: algorithm `ES256` not allowed: expected RS256, the client's \
+         `id_token_signed_response_alg` (RS256 unless set with \
+         `IdTokenVerifier::id_token_signed_response_alg` or `allowed_algorithms`)"
     );
     let rs = op.sign(JwsAlgorithm::RS256, &claims());
     assert!(
@@ -260,7 +271,7 @@ fn hmac_with_the_client_secret() {
             .client_secret(&secret)
             .unwrap()
             .validate(&t, &op.keys(), &code_flow(), now()),
-        Err(Error::Token(TokenError::AlgorithmNotAllowed(_)))
+        Err(Error::Token(TokenError::AlgorithmNotAllowed { .. }))
     ));
     // HS384 allowed but the token is HS256.
     let v384 = verifier()

@@ -527,11 +527,8 @@ fn a_token_naming_a_dropped_key_is_told_why() {
     assert!(!c.contains_kid("rsa1"));
     let dropped = c.dropped_keys();
     assert_eq!(dropped.len(), 1);
-    assert_eq!(dropped[0].kid, "rsa1");
-    assert!(matches!(
-        dropped[0].reason,
-        authcore_jose::Error::InvalidKey(_)
-    ));
+    assert_eq!(dropped[0].kid.as_deref(), Some("rsa1"));
+    assert!(!dropped[0].reason.is_empty());
     let e = IdTokenExpectations::token_endpoint();
     let rs = op.sign(JwsAlgorithm::RS256, &claims());
     let err = verifier().validate(&rs, &c, &e, now()).unwrap_err();
@@ -568,7 +565,7 @@ fn a_token_naming_a_dropped_key_is_told_why() {
     let kids: Vec<_> = only_ed
         .dropped_keys()
         .iter()
-        .map(|d| d.kid.as_str())
+        .map(|d| d.kid.as_deref().unwrap())
         .collect();
     assert_eq!(kids, ["rsa1", "ec1"]);
     // Nothing dropped: nothing reported.
@@ -594,7 +591,7 @@ fn a_set_whose_every_key_was_dropped_names_the_reasons() {
     match &err {
         Error::Jwks(JwksError::AllKeysDropped(dropped)) => {
             assert_eq!(dropped.len(), 1);
-            assert_eq!(dropped[0].kid, "rsa1");
+            assert_eq!(dropped[0].kid.as_deref(), Some("rsa1"));
         }
         other => panic!("{other:?}"),
     }

@@ -952,8 +952,9 @@ impl Client {
         let endpoint = self.userinfo_endpoint()?.ok_or(Error::Unsupported(
             "the server has no known userinfo_endpoint",
         ))?;
-        // The endpoint came from the server's metadata: https, or http to a loopback host.
-        authcore_oauth2::check_endpoint(&endpoint)?;
+        // The endpoint came from the server's metadata: https, or http to a loopback host;
+        // one that is not is the server's fault.
+        authcore_oauth2::check_server_endpoint(&endpoint, "userinfo_endpoint")?;
         let req = userinfo_get_request(&endpoint)?;
         self.send_protected(req, access_token).await
     }

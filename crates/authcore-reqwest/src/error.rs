@@ -78,7 +78,10 @@ impl fmt::Display for Error {
             Error::OAuth(e) => write!(f, "{e}"),
             Error::Oidc(e) => write!(f, "{e}"),
             Error::Jose(e) => write!(f, "JOSE: {e}"),
-            Error::Transport(e) => write!(f, "HTTP transport: {e}"),
+            Error::Transport(e) => {
+                f.write_str("HTTP transport: ")?;
+                write_chain(f, e, e.url())
+            }
             Error::Timeout => f.write_str("HTTP request timed out"),
             Error::ResponseTooLarge { limit } => {
                 write!(f, "HTTP response body larger than {limit} bytes")
@@ -87,7 +90,10 @@ impl fmt::Display for Error {
                 Some(l) => write!(f, "server redirected ({status}) to {l}; not followed"),
                 None => write!(f, "server redirected ({status}); not followed"),
             },
-            Error::BodyRead(e) => write!(f, "HTTP transport: reading the response body: {e}"),
+            Error::BodyRead(e) => {
+                f.write_str("HTTP transport: reading the response body: ")?;
+                write_chain(f, e, None)
+            }
             Error::Unsupported(m) => write!(f, "not offered by the server: {m}"),
             Error::DevicePollingInterrupted { cause, .. } => {
                 write!(f, "device flow polling interrupted (poll again): {cause}")
@@ -97,6 +103,35 @@ impl fmt::Display for Error {
             Error::Misuse(m) => write!(f, "misuse: {m}"),
         }
     }
+}
+
+/// Writes `e`, the URL when `e`'s own text lacks it, then each cause in `e`'s `source()` chain
+/// that adds something. reqwest's own text is only "error sending request"; the reason a user
+/// can act on ("Connection refused", "dns error: failed to lookup address") is several causes
+/// down, and a message without it sends people to the wrong place.
+fn write_chain(
+    f: &mut fmt::Formatter<'_>,
+    e: &(dyn std::error::Error + 'static),
+    url: Option<&url::Url>,
+) -> fmt::Result {
+    let mut last = e.to_string();
+    f.write_str(&last)?;
+    if let Some(url) = url.filter(|u| !last.contains(u.as_str())) {
+        write!(f, " ({url})")?;
+    }
+    let mut cause = e.source();
+    // Bounded: a cyclic chain (never seen, but possible) cannot loop forever.
+    for _ in 0..16 {
+        let Some(c) = cause else { break };
+        let text = c.to_string();
+        // Layers often repeat their inner error's text; say each thing once.
+        if !last.contains(&text) {
+            write!(f, ": {text}")?;
+        }
+        last = text;
+        cause = c.source();
+    }
+    Ok(())
 }
 
 impl std::error::Error for Error {
@@ -193,6 +228,51 @@ mod tests {
         ] {
             assert!(!e.is_transient(), "{e:?}");
         }
+    }
+
+    #[test]
+    fn a_transport_error_names_the_root_cause_and_the_url() {
+        // A port nothing listens on: bound, then released.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let url = format!("http://127.0.0.1:{port}/token");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = runtime.block_on(async {
+            let transport = crate::HttpClient::new(&crate::HttpConfig::new()).unwrap();
+            let request = http::Request::get(url.as_str()).body(Vec::new()).unwrap();
+            transport.execute(request).await.unwrap_err()
+        });
+        assert!(matches!(err, Error::Transport(_)), "{err:?}");
+        let message = err.to_string();
+        assert!(message.starts_with("HTTP transport: "), "{message}");
+        assert!(message.contains(&url), "{message}");
+        assert!(
+            message.to_ascii_lowercase().contains("connection refused"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_dns_failure_says_so() {
+        // `.invalid` never resolves (RFC 6761 §6.4).
+        let url = "http://no-such-host.invalid/jwks";
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = runtime.block_on(async {
+            let transport = crate::HttpClient::new(&crate::HttpConfig::new()).unwrap();
+            let request = http::Request::get(url).body(Vec::new()).unwrap();
+            transport.execute(request).await.unwrap_err()
+        });
+        let message = err.to_string();
+        assert!(message.contains(url), "{message}");
+        assert!(message.contains("dns error"), "{message}");
     }
 
     #[test]

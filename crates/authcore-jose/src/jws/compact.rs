@@ -4,7 +4,7 @@
 use crate::alg::JwsAlgorithm;
 use crate::b64;
 use crate::error::{Error, Result};
-use crate::keys::{JwsSigner, KeySource};
+use crate::keys::{JwsSigner, KeySource, VerifyingKey, not_allowed};
 
 use super::{
     DEFAULT_MAX_JWS_BYTES, JwsHeader, JwsOptions, VerifiedJws, check_crit, mark_unencoded,
@@ -66,6 +66,34 @@ fn too_many_parts(payload: &str) -> Error {
     }
 }
 
+/// The names of a compact JWS's parts, in order (RFC 7515 §7.1).
+const PART_NAMES: [&str; 3] = ["header", "payload", "signature"];
+
+/// Makes a failure to read a compact JWS say what to do about it: a token that does not
+/// decode or verify because it holds whitespace says so and names the part; an `alg` this crate does
+/// not know lists the algorithms the keys do verify (as any other refused `alg` does).
+#[cold]
+fn explain(token: &str, keys: &[VerifyingKey], e: Error) -> Error {
+    match e {
+        // A signature over a part with whitespace in it cannot verify either; the whitespace
+        // is then the useful answer (it says nothing about the keys).
+        Error::Base64 | Error::Malformed(_) | Error::InvalidSignature => {
+            match b64::whitespace_part(token, &PART_NAMES) {
+                Some(segment) => Error::Whitespace { segment },
+                None => e,
+            }
+        }
+        Error::AlgorithmNotAllowed { alg, allowed } if allowed.is_empty() => not_allowed(alg, keys),
+        e => e,
+    }
+}
+
+/// [`explain`] where no keys are involved.
+#[cold]
+fn explain_unverified(token: &str, e: Error) -> Error {
+    explain(token, &[], e)
+}
+
 /// Header JSON up to this size is decoded on the stack.
 const HEADER_STACK_BYTES: usize = 256;
 
@@ -82,13 +110,18 @@ pub(crate) fn verify_compact_into(
     header: &mut JwsHeader,
     payload: &mut Vec<u8>,
 ) -> Result<()> {
-    let parts = split_compact_ends(token, options.max_bytes)?;
+    let parts = split_compact_ends(token, options.max_bytes)
+        .map_err(|e| explain(token, keys.verifying_keys(), e))?;
     let result = verify_parts(&parts, keys, options, header, payload);
     if result.is_err() && parts.payload_b64.contains('.') {
         // More than three parts: reported as such whatever else failed first.
-        return Err(too_many_parts(parts.payload_b64));
+        return Err(explain(
+            token,
+            keys.verifying_keys(),
+            too_many_parts(parts.payload_b64),
+        ));
     }
-    result
+    result.map_err(|e| explain(token, keys.verifying_keys(), e))
 }
 
 /// Verifies split compact parts. A payload part holding a stray `.` (a token of more than
@@ -143,6 +176,16 @@ pub fn verify_detached(
     keys: &(impl KeySource + ?Sized),
     options: &JwsOptions,
 ) -> Result<JwsHeader> {
+    verify_detached_parts(token, payload, keys, options)
+        .map_err(|e| explain(token, keys.verifying_keys(), e))
+}
+
+fn verify_detached_parts(
+    token: &str,
+    payload: &[u8],
+    keys: &(impl KeySource + ?Sized),
+    options: &JwsOptions,
+) -> Result<JwsHeader> {
     let parts = split_compact(token, options.max_bytes)?;
     if !parts.payload_b64.is_empty() {
         return Err(Error::Malformed("a detached JWS has an empty payload part"));
@@ -160,6 +203,15 @@ pub fn verify_detached(
 /// The plain [`verify_compact`] refuses `b64: false` so that a caller not expecting raw
 /// payloads never receives one; this is the explicit opt-in. Encoded payloads verify here too.
 pub fn verify_compact_unencoded(
+    token: &str,
+    keys: &(impl KeySource + ?Sized),
+    options: &JwsOptions,
+) -> Result<VerifiedJws> {
+    verify_compact_unencoded_parts(token, keys, options)
+        .map_err(|e| explain(token, keys.verifying_keys(), e))
+}
+
+fn verify_compact_unencoded_parts(
     token: &str,
     keys: &(impl KeySource + ?Sized),
     options: &JwsOptions,
@@ -233,12 +285,19 @@ pub fn sign_compact_detached(
 
 /// Decodes a compact JWS header *without verifying anything*, for routing and diagnostics.
 pub fn decode_header_unverified(token: &str) -> Result<JwsHeader> {
-    let parts = split_compact(token, DEFAULT_MAX_JWS_BYTES)?;
-    JwsHeader::from_json(&b64::decode(parts.header_b64)?)
+    let parts =
+        split_compact(token, DEFAULT_MAX_JWS_BYTES).map_err(|e| explain_unverified(token, e))?;
+    b64::decode(parts.header_b64)
+        .and_then(|h| JwsHeader::from_json(&h))
+        .map_err(|e| explain_unverified(token, e))
 }
 
 /// Decodes a compact JWS header and payload *without verifying anything*.
 pub fn decode_unverified(token: &str) -> Result<(JwsHeader, Vec<u8>)> {
+    decode_unverified_parts(token).map_err(|e| explain_unverified(token, e))
+}
+
+fn decode_unverified_parts(token: &str) -> Result<(JwsHeader, Vec<u8>)> {
     let parts = split_compact(token, DEFAULT_MAX_JWS_BYTES)?;
     let header = JwsHeader::from_json(&b64::decode(parts.header_b64)?)?;
     b64::decode(parts.signature_b64)?;

@@ -379,7 +379,14 @@ impl<'de> Visitor<'de> for HeaderVisitor {
         };
         h.alg = match alg.parse() {
             Ok(a) => a,
-            Err(_) => return Ok(Err(Error::AlgorithmNotAllowed(alg))),
+            // No key can have an algorithm this crate does not know; the verifier fills in
+            // the algorithms its keys do allow.
+            Err(_) => {
+                return Ok(Err(Error::AlgorithmNotAllowed {
+                    alg,
+                    allowed: Vec::new(),
+                }));
+            }
         };
         if let Some(j) = jwk {
             h.jwk = match Jwk::from_map(j) {

@@ -189,7 +189,7 @@ impl JwsJson {
                 Err(
                     e @ (Error::InvalidSignature
                     | Error::NoMatchingKey
-                    | Error::AlgorithmNotAllowed(_)),
+                    | Error::AlgorithmNotAllowed { .. }),
                 ) => {
                     // Prefer reporting a signature failure over "no key" when both happened.
                     if !matches!(last, Error::InvalidSignature) {
