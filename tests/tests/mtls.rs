@@ -181,9 +181,13 @@ fn the_blocking_client_presents_it_too() {
 #[test]
 fn the_blocking_facade_takes_the_aliases_too() {
     let op = MtlsProvider::start();
-    let builder = Client::builder("mtls-client", ClientAuthentication::TlsClientAuth)
-        .http_config(mtls_config());
-    let client = authcore_reqwest::blocking::Client::discover(builder, &op.issuer).unwrap();
+    let client = authcore_reqwest::blocking::Client::builder(
+        "mtls-client",
+        ClientAuthentication::TlsClientAuth,
+    )
+    .http_config(mtls_config())
+    .discover(&op.issuer)
+    .unwrap();
     let tokens = client.client_credentials(&[]).unwrap();
     assert_eq!(tokens.access_token.secret(), "at-for-mtls-client");
     let info = client

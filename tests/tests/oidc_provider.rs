@@ -71,10 +71,13 @@ impl ProviderClients for Provider {
 
 /// Runs the authorization code flow for `request` through the browser.
 async fn code_flow(client: &Client, request: AuthorizationRequest) -> AuthorizationTokens {
-    let (url, pending) = client.authorization_url(request).unwrap();
+    let (url, pending) = client.oauth2_authorization_url(request).unwrap();
     let callback = Browser::new().authorize(url.as_str()).await;
     let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
-    client.exchange_code(pending, &response).await.unwrap()
+    client
+        .oauth2_exchange_code(pending, &response)
+        .await
+        .unwrap()
 }
 
 /// Sends the browser to the authentication request `url`, logs in and consents, and completes
@@ -192,10 +195,7 @@ async fn flow_03_client_credentials() {
     let tokens = client.client_credentials(&["api:read"]).await.unwrap();
     assert_eq!(tokens.token_type, TokenType::Bearer);
     let info = client
-        .introspect(
-            tokens.access_token.secret(),
-            Some(TokenTypeHint::AccessToken),
-        )
+        .introspect(&tokens.access_token, Some(TokenTypeHint::AccessToken))
         .await
         .unwrap();
     assert!(info.active);
@@ -265,7 +265,7 @@ async fn flow_06_par() {
         )
         .await;
     let (url, pending) = client
-        .push_authorization_request(openid_request())
+        .push_oauth2_authorization_request(openid_request())
         .await
         .unwrap();
     let query: HashMap<_, _> = url.query_pairs().into_owned().collect();
@@ -276,7 +276,10 @@ async fn flow_06_par() {
     );
     let callback = Browser::new().authorize(url.as_str()).await;
     let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
-    let tokens = client.exchange_code(pending, &response).await.unwrap();
+    let tokens = client
+        .oauth2_exchange_code(pending, &response)
+        .await
+        .unwrap();
     validated_id_token(&tokens, JwsAlgorithm::ES256);
 }
 
@@ -309,7 +312,7 @@ async fn flow_07_dpop_bound_token_at_userinfo() {
 
     // The token is bound to the key (RFC 9449 §6.2)...
     let introspected = client
-        .introspect(tokens.response.access_token.secret(), None)
+        .introspect(&tokens.response.access_token, None)
         .await
         .unwrap();
     assert_eq!(introspected.extra["cnf"]["jkt"], jkt.as_str());
@@ -349,10 +352,7 @@ async fn flow_08_jwt_client_authentication() {
         .await;
     for client in [&pkjwt, &csjwt] {
         let tokens = client.client_credentials(&["api:read"]).await.unwrap();
-        let info = client
-            .introspect(tokens.access_token.secret(), None)
-            .await
-            .unwrap();
+        let info = client.introspect(&tokens.access_token, None).await.unwrap();
         assert!(info.active);
         assert_eq!(info.client_id.as_deref(), Some(client.client_id()));
         let code = code_flow(client, openid_request()).await;
@@ -366,11 +366,14 @@ async fn flow_08_jwt_client_authentication() {
 async fn flow_09_rp_initiated_logout() {
     let op = Provider::start(None);
     let client = op.basic_client("basic").await;
-    let (url, pending) = client.authorization_url(openid_request()).unwrap();
+    let (url, pending) = client.oauth2_authorization_url(openid_request()).unwrap();
     let mut browser = Browser::new();
     let callback = browser.authorize(url.as_str()).await;
     let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
-    let tokens = client.exchange_code(pending, &response).await.unwrap();
+    let tokens = client
+        .oauth2_exchange_code(pending, &response)
+        .await
+        .unwrap();
 
     let logout_url = client
         .logout_url(
@@ -446,11 +449,14 @@ async fn flow_10_backchannel_logout_token() {
     let (receiver_uri, received) = logout_receiver(8);
     let op = Provider::start(Some(&receiver_uri));
     let client = op.basic_client("bclogout").await;
-    let (url, pending) = client.authorization_url(openid_request()).unwrap();
+    let (url, pending) = client.oauth2_authorization_url(openid_request()).unwrap();
     let mut browser = Browser::new();
     let callback = browser.authorize(url.as_str()).await;
     let response = AuthorizationResponse::from_redirect_uri(&callback).unwrap();
-    let tokens = client.exchange_code(pending, &response).await.unwrap();
+    let tokens = client
+        .oauth2_exchange_code(pending, &response)
+        .await
+        .unwrap();
     let id_token = validated_id_token(&tokens, JwsAlgorithm::RS256);
     let sid = id_token.sid.clone().expect("the ID token carries sid");
 
@@ -557,11 +563,12 @@ async fn flow_11_signed_request_objects() {
 #[test]
 fn blocking_facade_client_credentials_introspection_revocation() {
     let op = Provider::start(None);
-    let builder = Client::builder("basic", secret_basic("basic"));
-    let client = authcore_reqwest::blocking::Client::discover(builder, &op.issuer).unwrap();
+    let client = authcore_reqwest::blocking::Client::builder("basic", secret_basic("basic"))
+        .discover(&op.issuer)
+        .unwrap();
     assert!(client.as_async().provider_metadata().is_some());
     let tokens = client.client_credentials(&["api:read"]).unwrap();
-    let token = tokens.access_token.secret();
+    let token = &tokens.access_token;
     let hint = Some(TokenTypeHint::AccessToken);
     assert!(client.introspect(token, hint).unwrap().active);
     client.revoke(token, hint).unwrap();

@@ -749,11 +749,13 @@ async fn login(a: LoginArgs, provider: &'static CryptoProvider) -> Result<(), Fa
     }
     let (url, pending) = if a.par || require_par {
         client
-            .push_authorization_request(request)
+            .push_oauth2_authorization_request(request)
             .await
             .map_err(from_adapter)?
     } else {
-        client.authorization_url(request).map_err(from_adapter)?
+        client
+            .oauth2_authorization_url(request)
+            .map_err(from_adapter)?
     };
     progress(&format!("open this URL to sign in: {url}"));
     if !a.no_browser {
@@ -768,7 +770,7 @@ async fn login(a: LoginArgs, provider: &'static CryptoProvider) -> Result<(), Fa
     drop(listener);
     let callback = AuthorizationResponse::from_redirect_uri(&redirected).map_err(from_oauth)?;
     let tokens = client
-        .exchange_code(pending, &callback)
+        .oauth2_exchange_code(pending, &callback)
         .await
         .map_err(from_adapter)?;
 

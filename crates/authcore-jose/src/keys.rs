@@ -122,6 +122,15 @@ impl VerifyingKey {
 pub trait KeySource {
     /// The trusted keys, in preference order.
     fn verifying_keys(&self) -> &[VerifyingKey];
+
+    /// The entry named `kid` that was skipped when this source was built from a key set (too
+    /// weak, no allowed algorithm fits it), if one was, so that a token naming it can be
+    /// refused with that reason rather than "no such key". Sources that skip nothing keep
+    /// this default: `None`.
+    fn skipped_key(&self, kid: &str) -> Option<&SkippedKey> {
+        let _ = kid;
+        None
+    }
 }
 
 impl KeySource for VerifyingKey {
@@ -146,6 +155,9 @@ impl KeySource for Vec<VerifyingKey> {
 #[derive(Debug, Default)]
 pub struct VerifyingKeys {
     keys: Vec<VerifyingKey>,
+    // The entries of the JWK Set that yielded no key, kept when others did so that a token
+    // naming one can be told why (`KeySource::skipped_key`).
+    skipped: Vec<SkippedKey>,
 }
 
 impl VerifyingKeys {
@@ -289,7 +301,14 @@ impl VerifyingKeys {
                 unparsed,
             });
         }
-        Ok(VerifyingKeys { keys })
+        skipped.sort_by_key(|k| k.index);
+        Ok(VerifyingKeys { keys, skipped })
+    }
+
+    /// The entries of the JWK Set this set was built from that yielded no key, and why (in
+    /// document order); empty for a set built key by key.
+    pub fn skipped(&self) -> &[SkippedKey] {
+        &self.skipped
     }
 
     /// Number of keys.
@@ -307,12 +326,17 @@ impl KeySource for VerifyingKeys {
     fn verifying_keys(&self) -> &[VerifyingKey] {
         &self.keys
     }
+
+    fn skipped_key(&self, kid: &str) -> Option<&SkippedKey> {
+        self.skipped.iter().find(|s| s.kid.as_deref() == Some(kid))
+    }
 }
 
 impl FromIterator<VerifyingKey> for VerifyingKeys {
     fn from_iter<I: IntoIterator<Item = VerifyingKey>>(iter: I) -> Self {
         VerifyingKeys {
             keys: iter.into_iter().collect(),
+            skipped: Vec::new(),
         }
     }
 }

@@ -254,7 +254,13 @@ impl ProviderMetadata {
             .into());
         }
         let oauth = AuthorizationServerMetadata::from_json(body, &issuer)?;
-        Self::from_oauth(oauth, templated)
+        let metadata = Self::from_oauth(oauth, templated)?;
+        // The relying party learns every endpoint here, so an unusable one is refused here,
+        // before an authorization code exists to be sent to it (RFC 6749 §3.1, §3.2 and
+        // OpenID Connect Discovery 1.0 §3 ask for TLS; loopback hosts are exempt, RFC 8252
+        // §7.3).
+        metadata.check_endpoints()?;
+        Ok(metadata)
     }
 
     /// Provider metadata with the members OpenID Connect Discovery 1.0 §3 requires beyond
@@ -603,15 +609,65 @@ impl ProviderMetadata {
     /// A `jwks_uri` that is not `https` (or `http` to a loopback host) is the provider's
     /// fault: [`MetadataError::InvalidEndpoint`], not the caller's misuse.
     pub fn jwks_cache(&self, algorithms: &[JwsAlgorithm]) -> Result<JwksCache> {
-        authcore_oauth2::check_server_endpoint(self.jwks_uri(), "jwks_uri").map_err(
-            |e| match e {
-                authcore_oauth2::Error::Protocol(
-                    authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason, .. },
-                ) => Error::from(MetadataError::InvalidEndpoint { name, reason }),
-                other => other.into(),
-            },
-        )?;
+        check_metadata_endpoint(self.jwks_uri(), "jwks_uri")?;
         JwksCache::new(self.jwks_uri(), algorithms)
+    }
+
+    /// Checks every endpoint the document names (the RFC 8414 ones, `jwks_uri`,
+    /// `userinfo_endpoint`, `end_session_endpoint`, `check_session_iframe` and the string
+    /// values of `mtls_endpoint_aliases`): each must be an absolute `https` URL without a
+    /// fragment, or `http` to a loopback host. A failure is the provider's fault,
+    /// [`MetadataError::InvalidEndpoint`] naming the member.
+    ///
+    /// [`ProviderMetadata::from_json`] runs this check, so a relying party refuses such a
+    /// provider at discovery, before any code is exchanged. [`ProviderMetadata::parse_json`]
+    /// does not (it reads documents for any party); a client built from its result should call
+    /// this first.
+    pub fn check_endpoints(&self) -> Result<()> {
+        let o = &self.oauth;
+        let members = [
+            ("authorization_endpoint", &o.authorization_endpoint),
+            ("token_endpoint", &o.token_endpoint),
+            ("jwks_uri", &o.jwks_uri),
+            ("registration_endpoint", &o.registration_endpoint),
+            ("revocation_endpoint", &o.revocation_endpoint),
+            ("introspection_endpoint", &o.introspection_endpoint),
+            (
+                "device_authorization_endpoint",
+                &o.device_authorization_endpoint,
+            ),
+            (
+                "pushed_authorization_request_endpoint",
+                &o.pushed_authorization_request_endpoint,
+            ),
+            ("userinfo_endpoint", &self.userinfo_endpoint),
+            ("end_session_endpoint", &self.end_session_endpoint),
+            ("check_session_iframe", &self.check_session_iframe),
+        ];
+        for (name, url) in members {
+            if let Some(url) = url {
+                check_metadata_endpoint(url, name)?;
+            }
+        }
+        // RFC 8705 §5: the aliases are endpoints too. A member of the wrong type is refused
+        // where the alias is looked up.
+        let aliases = o.mtls_endpoint_aliases.iter().flat_map(|m| m.values());
+        for url in aliases.filter_map(Value::as_str) {
+            check_metadata_endpoint(url, "mtls_endpoint_aliases")?;
+        }
+        Ok(())
+    }
+}
+
+/// The endpoint rule of [`authcore_oauth2::check_server_endpoint`] for a member of this
+/// document: a failure is [`MetadataError::InvalidEndpoint`].
+fn check_metadata_endpoint(url: &str, name: &'static str) -> Result<()> {
+    match authcore_oauth2::check_server_endpoint(url, name) {
+        Ok(_) => Ok(()),
+        Err(authcore_oauth2::Error::Protocol(
+            authcore_oauth2::ProtocolError::InvalidEndpoint { name, reason, .. },
+        )) => Err(MetadataError::InvalidEndpoint { name, reason }.into()),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -141,6 +141,16 @@ pub enum TokenError {
     /// The JWS `kid` names a key that is not in the key set; the JWKS may have rotated.
     /// [`JwksCache::poll_for_token`](crate::JwksCache::poll_for_token) schedules a refetch.
     UnknownKeyId(String),
+    /// The JWS `kid` names a key the provider's key set has but that was dropped when the
+    /// set was read ([`KeySource::skipped_key`](authcore_jose::KeySource::skipped_key)): for
+    /// example an RSA key below the smallest accepted modulus, or a key no accepted
+    /// algorithm fits.
+    DroppedKey {
+        /// The `kid`.
+        kid: String,
+        /// Why the key was dropped.
+        reason: String,
+    },
 }
 
 /// Why a provider metadata document was rejected (OpenID Connect Discovery 1.0 §3, §4.3).
@@ -188,6 +198,9 @@ pub enum JwksError {
     Invalid(authcore_jose::Error),
     /// The set holds no key usable with the accepted algorithms.
     NoUsableKeys,
+    /// Every key of the set that has a `kid` was dropped, each for the reason given (too
+    /// weak, no accepted algorithm fits it).
+    AllKeysDropped(Vec<authcore_jose::SkippedKey>),
     /// No fetch was outstanding when a response was handed in.
     Unexpected,
     /// The driver gave up: no usable key set within its bounded number of steps (another
@@ -307,6 +320,10 @@ impl fmt::Display for TokenError {
                 f.write_str("`events` lacks the back-channel logout event")
             }
             TokenError::UnknownKeyId(k) => write!(f, "no key with `kid` `{k}` in the key set"),
+            TokenError::DroppedKey { kid, reason } => write!(
+                f,
+                "the key with `kid` `{kid}` is in the key set but was dropped: {reason}"
+            ),
         }
     }
 }
@@ -335,6 +352,14 @@ impl fmt::Display for JwksError {
             JwksError::TooLarge { limit } => write!(f, "body exceeds {limit} bytes"),
             JwksError::Invalid(e) => write!(f, "not a JWK Set: {e}"),
             JwksError::NoUsableKeys => f.write_str("no usable key"),
+            JwksError::AllKeysDropped(dropped) => {
+                f.write_str("no usable key: every key was dropped")?;
+                for (i, d) in dropped.iter().enumerate() {
+                    let sep = if i == 0 { " (" } else { "; " };
+                    write!(f, "{sep}{d}")?;
+                }
+                f.write_str(")")
+            }
             JwksError::Unexpected => f.write_str("no fetch was outstanding"),
             JwksError::Unavailable => f.write_str("no key set could be obtained"),
         }

@@ -3,7 +3,8 @@
 
 use authcore_jose::crypto::{self, Provider, VerifyOptions};
 use authcore_jose::{
-    AlgorithmFamily, JwkSet, JwsAlgorithm, KeySource, UnixTime, VerifyingKey, VerifyingKeys, jws,
+    AlgorithmFamily, JwkSet, JwsAlgorithm, KeySource, SkippedKey, UnixTime, VerifyingKey,
+    VerifyingKeys, jws,
 };
 use http::header::{ACCEPT, CACHE_CONTROL};
 use http::{Method, Request, Response, StatusCode};
@@ -17,8 +18,13 @@ use authcore_oauth2::{run_ready, seconds_between};
 
 use crate::error::{Error, JwksError, Result};
 
-/// Largest JWK Set response accepted, in bytes.
-pub const MAX_JWKS_BYTES: usize = authcore_jose::MAX_JWK_SET_BYTES;
+/// Largest JWK Set response accepted, in bytes: the response cap of the HTTP layer
+/// ([`authcore_oauth2::MAX_RESPONSE_BYTES`], the adapters' default), so that a key set the
+/// transport delivers is never refused here for its size, and the reverse. It is within
+/// [`authcore_jose::MAX_JWK_SET_BYTES`], the JWK Set parser's own bound.
+pub const MAX_JWKS_BYTES: usize = authcore_oauth2::MAX_RESPONSE_BYTES;
+
+const _: () = assert!(MAX_JWKS_BYTES <= authcore_jose::MAX_JWK_SET_BYTES);
 
 /// Default smallest interval between two fetches, in seconds: however many tokens with
 /// unknown `kid`s arrive, the key set is fetched at most once per interval.
@@ -65,9 +71,12 @@ pub enum JwksAction {
 ///   Without `max-age` the lifetime is [`DEFAULT_JWKS_TTL`]; `no-cache`/`no-store` give the
 ///   lower bound.
 /// - [`JwksCache::poll_for_token`] asks for one refetch when a token names a `kid` the set
-///   lacks (key rotation). Fetches of any cause are at least
-///   [`JwksCache::min_refetch_interval`] apart, so a flood of tokens with random `kid`s
-///   causes at most one request per interval.
+///   lacks (key rotation), even right after the first fetch: a provider that rotated just
+///   before signing is found at once. Such refetches on demand (and
+///   [`JwksCache::request_refetch`]) are at least [`JwksCache::min_refetch_interval`] apart,
+///   so a flood of tokens with random `kid`s causes at most one request per interval on top
+///   of the scheduled fetches (first use, lifetime over), which are themselves at least that
+///   interval apart.
 /// - A failed fetch (status, body, no usable key, transport) keeps the last good key set.
 /// - Keys are built into [`VerifyingKeys`] once per fetch, for the configured algorithms.
 #[derive(Debug)]
@@ -86,6 +95,9 @@ pub struct JwksCache {
     fetched_at: Option<UnixTime>,
     fresh_until: Option<UnixTime>,
     last_fetch_started: Option<UnixTime>,
+    // When the last fetch asked for by an unknown `kid` or `request_refetch` started: the
+    // rate limit of refetches on demand, apart from the scheduled ones.
+    last_refetch_on_demand: Option<UnixTime>,
     in_flight_since: Option<UnixTime>,
     refresh_wanted: bool,
     last_error: Option<JwksError>,
@@ -122,6 +134,7 @@ impl JwksCache {
             fetched_at: None,
             fresh_until: None,
             last_fetch_started: None,
+            last_refetch_on_demand: None,
             in_flight_since: None,
             refresh_wanted: false,
             last_error: None,
@@ -189,6 +202,13 @@ impl JwksCache {
             .any(|k| k.kid() == Some(kid))
     }
 
+    /// The entries of the last good set that yielded no key, with the reason (RFC 7517 §5:
+    /// a member that cannot be used is skipped, not fatal). A token naming one of them is
+    /// refused with that reason ([`TokenError::DroppedKey`](crate::TokenError::DroppedKey)).
+    pub fn dropped_keys(&self) -> &[SkippedKey] {
+        self.keys.skipped()
+    }
+
     /// When the last good key set was fetched.
     pub fn fetched_at(&self) -> Option<UnixTime> {
         self.fetched_at
@@ -222,14 +242,29 @@ impl JwksCache {
                 self.in_flight_since = None;
             }
         }
-        let due =
-            !self.has_keys || self.refresh_wanted || self.fresh_until.is_none_or(|f| now >= f);
-        if due && self.in_flight_since.is_none() {
-            let earliest = self
-                .last_fetch_started
-                .map(|t| t.saturating_add(self.min_refetch_interval));
-            if earliest.is_none_or(|e| now >= e) {
+        let interval = self.min_refetch_interval;
+        let expired = !self.has_keys || self.fresh_until.is_none_or(|f| now >= f);
+        // Two budgets, each one fetch per interval: the scheduled fetches (first use, lifetime
+        // over, retries after a failure) and the refetches on demand. Keeping them apart is
+        // what lets an unknown `kid` right after the first fetch be looked up (OpenID Connect
+        // Core §10.1.1: the provider may rotate at any time), while a flood of made-up `kid`s
+        // still costs at most one extra request per interval.
+        let scheduled_at = expired.then(|| {
+            self.last_fetch_started
+                .map_or(now, |t| t.saturating_add(interval))
+        });
+        let on_demand_at = (self.has_keys && self.refresh_wanted).then(|| {
+            self.last_refetch_on_demand
+                .map_or(now, |t| t.saturating_add(interval))
+        });
+        let earliest = scheduled_at.into_iter().chain(on_demand_at).min();
+        if let (Some(earliest), None) = (earliest, self.in_flight_since) {
+            if now >= earliest {
                 if let Ok(req) = self.build_request() {
+                    // Not due by schedule: this fetch spends the budget on demand.
+                    if scheduled_at.is_none_or(|t| now < t) {
+                        self.last_refetch_on_demand = Some(now);
+                    }
                     self.in_flight_since = Some(now);
                     self.last_fetch_started = Some(now);
                     self.refresh_wanted = false;
@@ -237,7 +272,7 @@ impl JwksCache {
                 }
             }
             if !self.has_keys {
-                return JwksAction::WaitUntil(earliest.unwrap_or(now));
+                return JwksAction::WaitUntil(earliest);
             }
         }
         if self.has_keys {
@@ -249,10 +284,11 @@ impl JwksCache {
     }
 
     /// As [`JwksCache::poll`], for validating `token`: when its header names a `kid` the set
-    /// lacks, one refetch is requested (subject to the rate limit). If the rate limit
-    /// forbids it, the answer is [`JwksAction::Ready`] and the token will fail with
-    /// [`TokenError::UnknownKeyId`](crate::TokenError::UnknownKeyId); the refetch happens at
-    /// the first poll after the interval.
+    /// lacks, one refetch is requested, allowed when no other refetch on demand happened
+    /// within [`JwksCache::min_refetch_interval`] (however recent the last scheduled fetch).
+    /// If the rate limit forbids it, the answer is [`JwksAction::Ready`] and the token will
+    /// fail with [`TokenError::UnknownKeyId`](crate::TokenError::UnknownKeyId); the refetch
+    /// happens at the first poll after the interval.
     pub fn poll_for_token(&mut self, token: &str, now: UnixTime) -> JwksAction {
         let action = self.poll(now);
         if !matches!(action, JwksAction::Ready) {
@@ -269,8 +305,9 @@ impl JwksCache {
         JwksAction::Ready
     }
 
-    /// Asks for a refetch at the next poll the rate limit allows, for a reason the cache cannot
-    /// see itself (a token without `kid` that no held key verifies, an operator's request).
+    /// Asks for a refetch at the next poll the rate limit of refetches on demand allows (as
+    /// for an unknown `kid`), for a reason the cache cannot see itself (a token without `kid`
+    /// that no held key verifies, an operator's request).
     pub fn request_refetch(&mut self) {
         self.refresh_wanted = true;
     }
@@ -323,7 +360,17 @@ impl JwksCache {
             &self.verify_options,
         )
         .map_err(|e| match e {
-            authcore_jose::Error::NoUsableKeys { .. } => JwksError::NoUsableKeys,
+            authcore_jose::Error::NoUsableKeys { skipped, .. } => {
+                // The reasons name what is wrong with keys a token could name (a `kid`); when
+                // the provider verifies none of the algorithms, no key is at fault and the
+                // plain error says it all.
+                let verifiable = self.algorithms.iter().any(|&a| self.provider.supports(a));
+                if verifiable && skipped.iter().any(|s| s.kid.is_some()) {
+                    JwksError::AllKeysDropped(skipped)
+                } else {
+                    JwksError::NoUsableKeys
+                }
+            }
             e => JwksError::Invalid(e),
         })?;
         Ok(keys)
@@ -353,6 +400,10 @@ impl JwksCache {
 impl KeySource for JwksCache {
     fn verifying_keys(&self) -> &[VerifyingKey] {
         self.keys.verifying_keys()
+    }
+
+    fn skipped_key(&self, kid: &str) -> Option<&SkippedKey> {
+        self.keys.skipped_key(kid)
     }
 }
 

@@ -170,7 +170,10 @@
 //! - A `nonce` on every authentication request, compared in constant time; `max_age` and
 //!   essential `acr` requests carried to the ID token check by the pending request.
 //! - `at_hash`/`c_hash` required where the response type requires them.
-//! - The JWKS is refetched on an unknown `kid` at most once per interval.
+//! - The JWKS is refetched on an unknown `kid` at most once per interval, even right after
+//!   the first fetch; a `kid` whose key was dropped (too weak, no accepted algorithm) is
+//!   refused with the reason. Every endpoint of a discovered document is `https` (or
+//!   loopback `http`), checked at discovery.
 //! - Every parser has a size limit; JSON is strict (duplicate members rejected).
 
 #![forbid(unsafe_code)]

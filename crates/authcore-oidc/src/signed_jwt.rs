@@ -250,8 +250,10 @@ impl TokenRules {
     }
 }
 
-/// No trusted key fits the token: [`TokenError::UnknownKeyId`] when its `kid` is not in the
-/// set, else [`JoseError::NoMatchingKey`]. Only the failure path looks at the header again.
+/// No trusted key fits the token: [`TokenError::DroppedKey`] when its `kid` names a key the
+/// source dropped (with the reason), [`TokenError::UnknownKeyId`] when it is not in the set
+/// at all, else [`JoseError::NoMatchingKey`]. Only the failure path looks at the header
+/// again.
 fn unknown_key(token: &str, keys: &(impl KeySource + ?Sized)) -> Result<jws::VerifiedJws> {
     match jws::decode_header_unverified(token) {
         Ok(JwsHeader { kid: Some(kid), .. })
@@ -260,7 +262,14 @@ fn unknown_key(token: &str, keys: &(impl KeySource + ?Sized)) -> Result<jws::Ver
                 .iter()
                 .any(|k| k.kid() == Some(kid.as_str())) =>
         {
-            Err(TokenError::UnknownKeyId(kid).into())
+            Err(match keys.skipped_key(&kid) {
+                Some(skipped) => TokenError::DroppedKey {
+                    reason: skipped.reason.clone(),
+                    kid,
+                },
+                None => TokenError::UnknownKeyId(kid),
+            }
+            .into())
         }
         _ => Err(JoseError::NoMatchingKey.into()),
     }

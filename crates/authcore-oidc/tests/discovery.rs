@@ -236,22 +236,87 @@ fn member_types() {
     assert!(ProviderMetadata::from_json(&huge, ISSUER).is_err());
 }
 
+/// The document read without the relying party's checks (as a server or a tool reads it).
+fn parse_unchecked(doc: &Value) -> ProviderMetadata {
+    ProviderMetadata::parse_json(doc.to_string().as_bytes()).unwrap()
+}
+
 #[test]
 fn insecure_endpoints_are_refused_when_used() {
-    let m = parse(&with(
+    let m = parse_unchecked(&with(
         document(),
         "token_endpoint",
         json!("http://op.example/token"),
-    ))
-    .unwrap();
+    ));
     assert!(m.authorization_server().is_err());
-    let m = parse(&with(
+    assert!(m.check_endpoints().is_err());
+    let m = parse_unchecked(&with(
+        document(),
+        "jwks_uri",
+        json!("http://op.example/jwks"),
+    ));
+    assert!(m.jwks_cache(&[JwsAlgorithm::RS256]).is_err());
+    assert!(m.check_endpoints().is_err());
+}
+
+#[test]
+fn insecure_endpoints_are_refused_at_discovery() {
+    let members = [
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "registration_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "device_authorization_endpoint",
+        "pushed_authorization_request_endpoint",
+        "userinfo_endpoint",
+        "end_session_endpoint",
+        "check_session_iframe",
+    ];
+    for name in members {
+        for bad in ["http://op.example/x", "https://op.example/x#f", "/relative"] {
+            let doc = with(document(), name, json!(bad));
+            match parse(&doc) {
+                Err(Error::Metadata(MetadataError::InvalidEndpoint { name: n, .. })) => {
+                    assert_eq!(n, name, "{bad}")
+                }
+                other => panic!("{name} = {bad}: {other:?}"),
+            }
+            let resp = json_response(200, &doc.to_string());
+            assert!(
+                parse_discovery_response(&resp, ISSUER, &DiscoveryOptions::new()).is_err(),
+                "{name} = {bad}"
+            );
+        }
+        // Loopback hosts stay allowed over plain http (RFC 8252 §7.3), as everywhere.
+        for good in [
+            "http://127.0.0.1:8080/x",
+            "http://localhost/x",
+            "http://[::1]/x",
+        ] {
+            assert!(
+                parse(&with(document(), name, json!(good))).is_ok(),
+                "{name} = {good}"
+            );
+        }
+    }
+    let mut doc = document();
+    doc["mtls_endpoint_aliases"] = json!({"token_endpoint": "http://mtls.op.example/token"});
+    assert!(matches!(
+        parse(&doc),
+        Err(Error::Metadata(MetadataError::InvalidEndpoint {
+            name: "mtls_endpoint_aliases",
+            ..
+        }))
+    ));
+    let err = parse(&with(
         document(),
         "jwks_uri",
         json!("http://op.example/jwks"),
     ))
-    .unwrap();
-    assert!(m.jwks_cache(&[JwsAlgorithm::RS256]).is_err());
+    .unwrap_err();
+    assert!(err.to_string().contains("jwks_uri"), "{err}");
 }
 
 #[test]
@@ -327,7 +392,14 @@ fn mtls_endpoint_aliases_for_mutual_tls_clients() {
 fn an_insecure_jwks_uri_is_the_providers_fault() {
     let mut doc = document();
     doc["jwks_uri"] = json!("http://op.example/jwks");
-    let m = parse(&doc).unwrap();
+    assert!(matches!(
+        parse(&doc),
+        Err(Error::Metadata(MetadataError::InvalidEndpoint {
+            name: "jwks_uri",
+            ..
+        }))
+    ));
+    let m = parse_unchecked(&doc);
     assert!(matches!(
         m.jwks_cache(&[JwsAlgorithm::RS256]),
         Err(Error::Metadata(MetadataError::InvalidEndpoint {
@@ -339,7 +411,7 @@ fn an_insecure_jwks_uri_is_the_providers_fault() {
     let mut doc = document();
     doc["token_endpoint"] = json!("http://op.example/token");
     assert!(matches!(
-        parse(&doc).unwrap().authorization_server(),
+        parse_unchecked(&doc).authorization_server(),
         Err(Error::OAuth2(authcore_oauth2::Error::Protocol(
             authcore_oauth2::ProtocolError::InvalidEndpoint {
                 name: "token_endpoint",

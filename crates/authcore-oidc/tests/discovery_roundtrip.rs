@@ -27,7 +27,8 @@ proptest! {
         subject_types in proptest::collection::vec("\\PC{1,8}", 1..3),
         algs in proptest::collection::vec("[A-Z0-9]{2,6}", 1..3),
         lists in proptest::collection::vec(opt_texts(), 11),
-        strings in proptest::collection::vec(opt_text(), 6),
+        strings in proptest::collection::vec(opt_text(), 4),
+        endpoints in proptest::collection::vec(proptest::option::of("[a-z0-9/]{1,12}"), 3),
         flags in proptest::collection::vec(any::<bool>(), 8),
     ) {
         let mut oauth = AuthorizationServerMetadata::new(issuer.clone());
@@ -41,12 +42,14 @@ proptest! {
             oauth.response_types_supported = Some(vec!["id_token".into()]);
         }
         let mut m = ProviderMetadata::new(oauth, subject_types, algs);
-        m.userinfo_endpoint = strings[0].clone();
+        // Endpoints are URLs: the client's parse refuses any that is not https (or loopback).
+        let endpoint = |p: &Option<String>| p.as_ref().map(|p| format!("{issuer}/{p}"));
+        m.userinfo_endpoint = endpoint(&endpoints[0]);
         m.service_documentation = strings[1].clone();
         m.op_policy_uri = strings[2].clone();
         m.op_tos_uri = strings[3].clone();
-        m.end_session_endpoint = strings[4].clone();
-        m.check_session_iframe = strings[5].clone();
+        m.end_session_endpoint = endpoint(&endpoints[1]);
+        m.check_session_iframe = endpoint(&endpoints[2]);
         m.id_token_encryption_alg_values_supported = lists[0].clone();
         m.id_token_encryption_enc_values_supported = lists[1].clone();
         m.userinfo_signing_alg_values_supported = lists[2].clone();

@@ -5,8 +5,8 @@ mod common;
 
 use authcore_jose::{JwsAlgorithm, JwsHeader, UnixTime};
 use authcore_oidc::{
-    DEFAULT_FETCH_TIMEOUT, Error, IdTokenExpectations, JwksAction, JwksCache, JwksError,
-    MAX_JWKS_BYTES, TokenError,
+    DEFAULT_FETCH_TIMEOUT, DEFAULT_JWKS_TTL, Error, IdTokenExpectations, JwksAction, JwksCache,
+    JwksError, MAX_JWKS_BYTES, TokenError,
 };
 use common::*;
 use http::Response;
@@ -126,6 +126,46 @@ fn unknown_kid_triggers_one_rate_limited_refetch() {
 }
 
 #[test]
+fn an_unknown_kid_right_after_the_first_fetch_is_refetched_once() {
+    let op = Op::new();
+    let mut c = cache().min_refetch_interval(60);
+    expect_fetch(&mut c, t(0));
+    // The set served before the provider rotated `ed1` in.
+    c.handle_response(
+        &ok(&op.jwks_of(&[&op.rsa, &op.ec]), Some("max-age=3600")),
+        t(0),
+    )
+    .unwrap();
+    let rotated = op.sign(JwsAlgorithm::EdDSA, &claims());
+    // Two seconds after the first fetch: the refetch is not held back by its interval.
+    let JwksAction::Fetch(_) = c.poll_for_token(&rotated, t(2)) else {
+        panic!("an unknown kid right after the first fetch refetches")
+    };
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(2))
+        .unwrap();
+    assert!(matches!(
+        c.poll_for_token(&rotated, t(2)),
+        JwksAction::Ready
+    ));
+    let e = IdTokenExpectations::token_endpoint();
+    assert!(verifier().validate(&rotated, &c, &e, now()).is_ok());
+    // A second unknown kid within the interval of that refetch: no fetch, the rate limit.
+    let other = op.sign_with_header(
+        JwsHeader::new(JwsAlgorithm::EdDSA).with_kid("not-there"),
+        &claims(),
+    );
+    for s in 3..62 {
+        assert!(
+            matches!(c.poll_for_token(&other, t(s)), JwksAction::Ready),
+            "{s}"
+        );
+    }
+    let JwksAction::Fetch(_) = c.poll_for_token(&other, t(62)) else {
+        panic!("one interval after the last refetch on demand")
+    };
+}
+
+#[test]
 fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
     let op = Op::new();
     let mut c = cache().min_refetch_interval(60);
@@ -140,12 +180,12 @@ fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
             )
         })
         .collect();
-    let mut fetches = 0;
+    let mut fetches = Vec::new();
     for i in 0..=2_000u64 {
         let now = t(1 + i / 50);
         match c.poll_for_token(&tokens[(i % 50) as usize], now) {
             JwksAction::Fetch(_) => {
-                fetches += 1;
+                fetches.push(now);
                 c.handle_response(&ok(&op.jwks_json(), Some("max-age=86400")), now)
                     .unwrap();
             }
@@ -153,13 +193,15 @@ fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
             JwksAction::WaitUntil(_) => panic!("keys are held"),
         }
     }
-    // 2,001 tokens over 41 seconds, after a fetch at 0: the interval allows none.
-    assert_eq!(fetches, 0);
+    // 2,001 tokens over 41 seconds, after the first fetch at 0: the first unknown `kid` gets
+    // its one refetch (the provider may have rotated just before signing), then the interval
+    // allows none.
+    assert_eq!(fetches, [t(1)]);
     let token = op.sign_with_header(
         JwsHeader::new(JwsAlgorithm::EdDSA).with_kid("random-x"),
         &claims(),
     );
-    // At 60 s exactly one refetch; afterwards none until 120 s.
+    // One interval after that refetch (61 s) exactly one more; afterwards none until 121 s.
     let mut fetches = 0;
     for s in 60..180 {
         for _ in 0..20 {
@@ -170,7 +212,7 @@ fn a_flood_of_random_kids_causes_one_fetch_per_interval() {
             }
         }
     }
-    assert_eq!(fetches, 2, "at 60 s and 120 s");
+    assert_eq!(fetches, 2, "at 61 s and 121 s");
 }
 
 #[test]
@@ -298,10 +340,17 @@ fn explicit_refetch_requests_respect_the_rate_limit() {
     expect_fetch(&mut c, t(0));
     c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(0))
         .unwrap();
+    // The first request after the first fetch is served at once (the scheduled fetch does
+    // not use up the budget of refetches on demand).
     c.request_refetch();
-    assert!(matches!(c.poll(t(30)), JwksAction::Ready), "rate-limited");
-    expect_fetch(&mut c, t(60));
-    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(60))
+    expect_fetch(&mut c, t(30));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(30))
+        .unwrap();
+    c.request_refetch();
+    assert!(matches!(c.poll(t(31)), JwksAction::Ready), "rate-limited");
+    assert!(matches!(c.poll(t(89)), JwksAction::Ready), "rate-limited");
+    expect_fetch(&mut c, t(90));
+    c.handle_response(&ok(&op.jwks_json(), Some("max-age=3600")), t(90))
         .unwrap();
     assert!(
         matches!(c.poll(t(200)), JwksAction::Ready),
@@ -392,6 +441,33 @@ fn jwks_driver_refetches_once_for_an_unknown_kid() {
 }
 
 #[test]
+fn jwks_driver_refetches_right_after_the_first_fetch_with_the_default_interval() {
+    let op = Op::new();
+    let es = op.key(JwsAlgorithm::ES256);
+    let script = Script::new(vec![
+        Ok(ok(&op.jwks_of(&[es]), Some("max-age=600"))),
+        Ok(ok(&op.jwks_json(), Some("max-age=600"))),
+    ]);
+    let mut c = cache();
+    script.ensure(&mut c, None).unwrap();
+    // The provider rotated just before signing: the token arrives a second later.
+    script.clock.set(NOW + 1);
+    let token = op.sign(JwsAlgorithm::RS256, &claims());
+    script.ensure(&mut c, Some(&token)).unwrap();
+    assert_eq!(script.sent.get(), 2, "the promised refetch");
+    assert!(c.contains_kid("rsa1"));
+    // A flood of unknown kids afterwards: no fetch until the interval is over.
+    for i in 0..100 {
+        let stranger = op.sign_with_header(
+            JwsHeader::new(JwsAlgorithm::ES256).with_kid(format!("nobody-{i}")),
+            &claims(),
+        );
+        script.ensure(&mut c, Some(&stranger)).unwrap();
+    }
+    assert_eq!(script.sent.get(), 2, "rate-limited");
+}
+
+#[test]
 fn jwks_driver_fails_only_without_keys() {
     let op = Op::new();
     // No keys yet: a send failure or a bad response is the error.
@@ -435,5 +511,111 @@ fn jwks_driver_gives_up_when_the_cache_keeps_waiting() {
     assert_eq!(
         script.clock.get() - NOW,
         authcore_oidc::MAX_JWKS_STEPS as u64 * authcore_oidc::MAX_JWKS_WAIT.as_secs()
+    );
+}
+
+#[test]
+fn a_token_naming_a_dropped_key_is_told_why() {
+    let op = Op::new();
+    // The RFC 7517 sample RSA key has a 2048-bit modulus: below this cache's floor, as a
+    // 1024-bit key is below the default one.
+    let strict = authcore_jose::crypto::VerifyOptions { min_rsa_bits: 4096 };
+    let mut c = cache().with_verify_options(strict);
+    expect_fetch(&mut c, t(0));
+    c.handle_response(&ok(&op.jwks_json(), None), t(0)).unwrap();
+    assert!(c.contains_kid("ec1") && c.contains_kid("ed1"));
+    assert!(!c.contains_kid("rsa1"));
+    let dropped = c.dropped_keys();
+    assert_eq!(dropped.len(), 1);
+    assert_eq!(dropped[0].kid.as_deref(), Some("rsa1"));
+    assert!(!dropped[0].reason.is_empty());
+    let e = IdTokenExpectations::token_endpoint();
+    let rs = op.sign(JwsAlgorithm::RS256, &claims());
+    let err = verifier().validate(&rs, &c, &e, now()).unwrap_err();
+    match &err {
+        Error::Token(TokenError::DroppedKey { kid, reason }) => {
+            assert_eq!(kid, "rsa1");
+            assert_eq!(reason, &dropped[0].reason);
+        }
+        other => panic!("{other:?}"),
+    }
+    let shown = err.to_string();
+    assert!(
+        shown.contains("rsa1") && shown.contains("dropped"),
+        "{shown}"
+    );
+    // A `kid` the set does not have at all is still unknown, not dropped.
+    let stranger = op.sign_with_header(
+        JwsHeader::new(JwsAlgorithm::ES256).with_kid("nobody"),
+        &claims(),
+    );
+    assert_eq!(
+        verifier().validate(&stranger, &c, &e, now()).unwrap_err(),
+        Error::Token(TokenError::UnknownKeyId("nobody".into()))
+    );
+    // The usable keys verify as ever.
+    let es = op.sign(JwsAlgorithm::ES256, &claims());
+    assert!(verifier().validate(&es, &c, &e, now()).is_ok());
+    // A key no accepted algorithm fits is dropped with that reason.
+    let mut only_ed = JwksCache::new("https://op.example/jwks", &[JwsAlgorithm::EdDSA]).unwrap();
+    expect_fetch(&mut only_ed, t(0));
+    only_ed
+        .handle_response(&ok(&op.jwks_json(), None), t(0))
+        .unwrap();
+    let kids: Vec<_> = only_ed
+        .dropped_keys()
+        .iter()
+        .map(|d| d.kid.as_deref().unwrap())
+        .collect();
+    assert_eq!(kids, ["rsa1", "ec1"]);
+    // Nothing dropped: nothing reported.
+    let mut plain = cache();
+    expect_fetch(&mut plain, t(0));
+    plain
+        .handle_response(&ok(&op.jwks_json(), None), t(0))
+        .unwrap();
+    assert!(plain.dropped_keys().is_empty());
+}
+
+#[test]
+fn a_set_whose_every_key_was_dropped_names_the_reasons() {
+    let op = Op::new();
+    let strict = authcore_jose::crypto::VerifyOptions { min_rsa_bits: 4096 };
+    let mut c = JwksCache::new("https://op.example/jwks", &[JwsAlgorithm::RS256])
+        .unwrap()
+        .with_verify_options(strict);
+    expect_fetch(&mut c, t(0));
+    let err = c
+        .handle_response(&ok(&op.jwks_of(&[&op.rsa]), None), t(0))
+        .unwrap_err();
+    match &err {
+        Error::Jwks(JwksError::AllKeysDropped(dropped)) => {
+            assert_eq!(dropped.len(), 1);
+            assert_eq!(dropped[0].kid.as_deref(), Some("rsa1"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("`rsa1`"), "{err}");
+    assert!(c.keys().is_none());
+}
+
+#[test]
+fn the_size_limit_is_the_http_layers() {
+    assert_eq!(MAX_JWKS_BYTES, authcore_oauth2::MAX_RESPONSE_BYTES);
+    let op = Op::new();
+    let mut c = cache();
+    expect_fetch(&mut c, t(0));
+    // A set padded to exactly the limit is read; one byte more is refused.
+    let mut padded = op.jwks_json();
+    padded.push_str(&" ".repeat(MAX_JWKS_BYTES - padded.len()));
+    assert_eq!(padded.len(), MAX_JWKS_BYTES);
+    c.handle_response(&ok(&padded, None), t(0)).unwrap();
+    expect_fetch(&mut c, t(DEFAULT_JWKS_TTL));
+    assert_eq!(
+        c.handle_response(&ok(&format!("{padded} "), None), t(DEFAULT_JWKS_TTL))
+            .unwrap_err(),
+        Error::Jwks(JwksError::TooLarge {
+            limit: MAX_JWKS_BYTES
+        })
     );
 }

@@ -9,7 +9,7 @@
 use std::io::Read;
 
 mod facade;
-pub use facade::Client;
+pub use facade::{Client, ClientBuilder};
 
 use authcore_jose::SecureRandom;
 use authcore_oauth2::{

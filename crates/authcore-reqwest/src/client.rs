@@ -42,6 +42,86 @@ pub struct AuthorizationTokens {
     pub id_token: Option<IdTokenClaims>,
 }
 
+/// A token to introspect (RFC 7662) or revoke (RFC 7009): one of the token types, or a
+/// string for a token of another kind (as a resource server receives it).
+///
+/// The token types say what they are, so they bring their `token_type_hint` (RFC 7009 §2.1,
+/// RFC 7662 §2.1) with them; a string brings none.
+///
+/// ```
+/// use authcore_reqwest::TokenRef;
+/// use authcore_reqwest::oauth2::{AccessToken, TokenTypeHint};
+/// let at = AccessToken::new("2YotnFZFEjr1zCsicMWpAA");
+/// assert_eq!(TokenRef::from(&at).type_hint(), Some(TokenTypeHint::AccessToken));
+/// assert_eq!(TokenRef::from("2YotnFZFEjr1zCsicMWpAA").type_hint(), None);
+/// ```
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub enum TokenRef<'a> {
+    /// An access token.
+    Access(&'a AccessToken),
+    /// A refresh token.
+    Refresh(&'a RefreshToken),
+    /// A token known only as a string.
+    Other(&'a str),
+}
+
+impl TokenRef<'_> {
+    /// The token's value.
+    pub fn secret(&self) -> &str {
+        match self {
+            TokenRef::Access(t) => t.secret(),
+            TokenRef::Refresh(t) => t.secret(),
+            TokenRef::Other(t) => t,
+        }
+    }
+
+    /// The `token_type_hint` its type implies: `access_token`, `refresh_token`, or none for a
+    /// string.
+    pub fn type_hint(&self) -> Option<TokenTypeHint> {
+        match self {
+            TokenRef::Access(_) => Some(TokenTypeHint::AccessToken),
+            TokenRef::Refresh(_) => Some(TokenTypeHint::RefreshToken),
+            TokenRef::Other(_) => None,
+        }
+    }
+}
+
+/// Redacted, as the token types are: a token is a credential.
+impl fmt::Debug for TokenRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenRef::Access(_) => "TokenRef::Access([REDACTED])",
+            TokenRef::Refresh(_) => "TokenRef::Refresh([REDACTED])",
+            TokenRef::Other(_) => "TokenRef::Other([REDACTED])",
+        })
+    }
+}
+
+impl<'a> From<&'a AccessToken> for TokenRef<'a> {
+    fn from(t: &'a AccessToken) -> Self {
+        TokenRef::Access(t)
+    }
+}
+
+impl<'a> From<&'a RefreshToken> for TokenRef<'a> {
+    fn from(t: &'a RefreshToken) -> Self {
+        TokenRef::Refresh(t)
+    }
+}
+
+impl<'a> From<&'a str> for TokenRef<'a> {
+    fn from(t: &'a str) -> Self {
+        TokenRef::Other(t)
+    }
+}
+
+impl<'a> From<&'a String> for TokenRef<'a> {
+    fn from(t: &'a String) -> Self {
+        TokenRef::Other(t)
+    }
+}
+
 /// Builds a [`Client`].
 ///
 /// ```
@@ -175,8 +255,13 @@ impl ClientBuilder {
     }
 
     /// Builds an OpenID Connect client from provider metadata obtained elsewhere (a
-    /// configuration file, a cached discovery document).
+    /// configuration file, a cached discovery document). Every endpoint it names must be
+    /// `https` (or `http` to a loopback host), as at discovery
+    /// ([`ProviderMetadata::check_endpoints`]).
     pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<Client> {
+        // Metadata read with the permissive `ProviderMetadata::parse_json` has not been
+        // through the relying party's endpoint check: refuse here, before any code exists.
+        metadata.check_endpoints()?;
         let server = if self.uses_mtls() {
             metadata.authorization_server_for_mtls()?
         } else {
@@ -419,21 +504,47 @@ impl Client {
         self.inner.rng
     }
 
-    /// The authorization URL to send the user agent to, and the pending request that alone
-    /// can handle the callback (it holds `state`, the PKCE verifier and the `nonce`).
+    /// Plain OAuth 2.0 sign-in, step 1 (RFC 6749 §4.1.1): the authorization URL to send the
+    /// user agent to, and the pending request that alone can handle the callback (it holds
+    /// `state`, the PKCE verifier and any `nonce`). Step 2 is [`Client::oauth2_exchange_code`].
     ///
-    /// Build `request` with the redirect URI, scopes and `with_nonce()` for OpenID Connect.
-    /// Servers that require PAR need [`Client::push_authorization_request`] instead.
-    pub fn authorization_url(
+    /// For OpenID Connect sign-in use [`Client::authentication_url`] and
+    /// [`Client::authenticate`] instead: every response type, `nonce` always, `max_age` and
+    /// `acr` checked. Servers that require PAR need
+    /// [`Client::push_oauth2_authorization_request`].
+    pub fn oauth2_authorization_url(
         &self,
         request: AuthorizationRequest,
     ) -> Result<(Url, PendingAuthorization)> {
         Ok(request.build_url(&self.inner.client, &self.inner.server, self.inner.rng)?)
     }
 
-    /// Pushes the authorization request to the PAR endpoint (RFC 9126) and returns the short
-    /// authorization URL (`client_id` and `request_uri` only) and the pending request.
+    /// The former name of [`Client::oauth2_authorization_url`].
+    #[deprecated(
+        note = "use `oauth2_authorization_url` for plain OAuth 2.0, or `authentication_url` for OpenID Connect sign-in"
+    )]
+    pub fn authorization_url(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<(Url, PendingAuthorization)> {
+        self.oauth2_authorization_url(request)
+    }
+
+    /// The former name of [`Client::push_oauth2_authorization_request`].
+    #[deprecated(
+        note = "use `push_oauth2_authorization_request` for plain OAuth 2.0, or `push_authentication_request` for OpenID Connect sign-in"
+    )]
     pub async fn push_authorization_request(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<(Url, PendingAuthorization)> {
+        self.push_oauth2_authorization_request(request).await
+    }
+
+    /// [`Client::oauth2_authorization_url`] through the PAR endpoint (RFC 9126): pushes the
+    /// authorization request and returns the short authorization URL (`client_id` and
+    /// `request_uri` only) and the pending request.
+    pub async fn push_oauth2_authorization_request(
         &self,
         request: AuthorizationRequest,
     ) -> Result<(Url, PendingAuthorization)> {
@@ -445,14 +556,15 @@ impl Client {
         Ok((url, pending))
     }
 
-    /// Handles the callback (state, `iss`, error checks) and exchanges the code for tokens
-    /// (RFC 6749 §4.1.3, PKCE verifier included).
+    /// Plain OAuth 2.0 sign-in, step 2: handles the callback (state, `iss`, error checks) and
+    /// exchanges the code for tokens (RFC 6749 §4.1.3, PKCE verifier included).
     ///
-    /// For an OpenID Connect client (built from provider metadata) the ID token of the
-    /// response is validated (OpenID Connect Core §3.1.3.7, with the request's `nonce` and
-    /// `at_hash`), fetching the provider's keys as needed; when the request carried a
-    /// `nonce`, a response without an ID token is an error.
-    pub async fn exchange_code(
+    /// For an OpenID Connect client (built from provider metadata) an ID token in the
+    /// response is still validated (OpenID Connect Core §3.1.3.7, with the request's `nonce`
+    /// and `at_hash`), fetching the provider's keys as needed; when the request carried a
+    /// `nonce`, a response without an ID token is an error. New OpenID Connect code should
+    /// use [`Client::authenticate`].
+    pub async fn oauth2_exchange_code(
         &self,
         pending: PendingAuthorization,
         callback: &AuthorizationResponse,
@@ -494,9 +606,25 @@ impl Client {
         })
     }
 
-    /// The OpenID Connect authentication request URL (any response type; `nonce` always,
-    /// `max_age` and essential `acr` carried to the ID token check), and the pending request
-    /// that alone can handle the response.
+    /// The former name of [`Client::oauth2_exchange_code`].
+    #[deprecated(
+        note = "use `oauth2_exchange_code` for plain OAuth 2.0, or `authenticate` for OpenID Connect sign-in"
+    )]
+    pub async fn exchange_code(
+        &self,
+        pending: PendingAuthorization,
+        callback: &AuthorizationResponse,
+    ) -> Result<AuthorizationTokens> {
+        self.oauth2_exchange_code(pending, callback).await
+    }
+
+    /// OpenID Connect sign-in, step 1 (OpenID Connect Core §3.1.2.1, §3.2.2.1, §3.3.2.1):
+    /// the authentication request URL (any response type; `nonce` always, `max_age` and
+    /// essential `acr` carried to the ID token check), and the pending request that alone can
+    /// handle the response. Step 2 is [`Client::authenticate`].
+    ///
+    /// This is the sign-in path for OpenID Connect. For a plain OAuth 2.0 server (no ID
+    /// token) use [`Client::oauth2_authorization_url`].
     pub fn authentication_url(
         &self,
         request: AuthenticationRequest,
@@ -538,7 +666,8 @@ impl Client {
         Ok(pushed.handle_par_response(&resp)?)
     }
 
-    /// Handles an authentication response and completes it (OpenID Connect Core §3.1.3,
+    /// OpenID Connect sign-in, step 2: handles the authentication response of
+    /// [`Client::authentication_url`] and completes it (OpenID Connect Core §3.1.3,
     /// §3.2.2, §3.3.3): `state` and `iss` checked, a front-channel ID token validated, the
     /// code exchanged and the token endpoint's ID token validated (`nonce`, `max_age`,
     /// essential `acr`, `at_hash`/`c_hash` as the response type requires).
@@ -745,18 +874,21 @@ impl Client {
         .await?)
     }
 
-    /// Introspects a token (RFC 7662).
-    pub async fn introspect(
+    /// Introspects a token (RFC 7662): an [`AccessToken`], a [`RefreshToken`], or a string
+    /// (see [`TokenRef`]). `hint` is the `token_type_hint` to send; `None` sends the one the
+    /// token's type implies, if any.
+    pub async fn introspect<'t>(
         &self,
-        token: &str,
+        token: impl Into<TokenRef<'t>>,
         hint: Option<TokenTypeHint>,
     ) -> Result<IntrospectionResponse> {
+        let token = token.into();
         let i = &self.inner;
         let req = authcore_oauth2::build_introspection_request(
             &i.client,
             &i.server,
-            token,
-            hint,
+            token.secret(),
+            hint.or(token.type_hint()),
             clock::now()?,
             i.rng,
         )?;
@@ -764,18 +896,21 @@ impl Client {
         Ok(authcore_oauth2::parse_introspection_response(&resp)?)
     }
 
-    /// Revokes a token (RFC 7009).
-    pub async fn revoke(
+    /// Revokes a token (RFC 7009): an [`AccessToken`], a [`RefreshToken`], or a string (see
+    /// [`TokenRef`]). `hint` is the `token_type_hint` to send; `None` sends the one the
+    /// token's type implies, if any.
+    pub async fn revoke<'t>(
         &self,
-        token: &str,
+        token: impl Into<TokenRef<'t>>,
         hint: Option<TokenTypeHint>,
     ) -> Result<RevocationOutcome> {
+        let token = token.into();
         let i = &self.inner;
         let req = authcore_oauth2::build_revocation_request(
             &i.client,
             &i.server,
-            token,
-            hint,
+            token.secret(),
+            hint.or(token.type_hint()),
             clock::now()?,
             i.rng,
         )?;

@@ -51,18 +51,29 @@
 //!   [`HttpClient::ensure_jwks`]. Use it with the cores' `build_*`/`parse_*` functions
 //!   directly. A blocking twin is in `blocking` (feature `blocking`).
 //! - [`Client`]: one storable, cloneable value per (client, provider) pair that runs whole
-//!   flows: [`ClientBuilder::discover`], [`Client::authorization_url`] /
-//!   [`Client::exchange_code`] (ID token validated when present),
-//!   [`Client::authentication_url`] / [`Client::authenticate`] (every OpenID Connect
-//!   response type; parameters in a signed request object with
-//!   [`Client::signed_authentication_url`], pushed with
-//!   [`Client::push_authentication_request`]), [`Client::refresh`], [`Client::client_credentials`],
-//!   [`Client::device_authorization`] and [`Client::poll_device`], [`Client::introspect`],
-//!   [`Client::revoke`], [`Client::push_authorization_request`], [`Client::userinfo`] (the
-//!   ID token's `sub` required; [`Client::userinfo_without_subject_check`] for plain OAuth 2.0),
+//!   flows: [`ClientBuilder::discover`], sign-in (below), [`Client::refresh`],
+//!   [`Client::client_credentials`], [`Client::device_authorization`] and
+//!   [`Client::poll_device`], [`Client::introspect`] and [`Client::revoke`] (an access token,
+//!   a refresh token or a string, see [`TokenRef`]), [`Client::userinfo`] (the ID token's
+//!   `sub` required; [`Client::userinfo_without_subject_check`] for plain OAuth 2.0),
 //!   [`Client::logout_url`], [`Client::validate_logout_token`], with DPoP on request
 //!   ([`ClientBuilder::dpop`]). `blocking::Client` (feature `blocking`) runs the same flows
-//!   for programs without an async runtime.
+//!   for programs without an async runtime, built the same way
+//!   (`blocking::Client::builder(..).discover(..)`).
+//!
+//! ## Which sign-in path
+//!
+//! | You want | Step 1: send the user agent to | Step 2: with the callback |
+//! |---|---|---|
+//! | OpenID Connect sign-in (who the user is: an ID token, validated) | [`Client::authentication_url`] (or [`Client::signed_authentication_url`], [`Client::push_authentication_request`]) | [`Client::authenticate`] |
+//! | Plain OAuth 2.0 authorization (an access token for an API, no ID token expected) | [`Client::oauth2_authorization_url`] (or [`Client::push_oauth2_authorization_request`]) | [`Client::oauth2_exchange_code`] |
+//!
+//! The OpenID Connect path takes an [`oidc::AuthenticationRequest`]: `nonce` always, every
+//! response type (code, implicit, hybrid), `max_age` and essential `acr` checked. The OAuth
+//! 2.0 path takes an [`oauth2::AuthorizationRequest`] (authorization code with PKCE); it still
+//! validates an ID token that comes back, but new OpenID Connect code should not use it. The
+//! former names `authorization_url`, `push_authorization_request` and `exchange_code` are
+//! deprecated aliases of the OAuth 2.0 path.
 //!
 //! ## Transport defaults
 //!
@@ -78,7 +89,7 @@
 //!
 //! ```no_run
 //! use authcore_reqwest::{
-//!     AuthorizationRequest, AuthorizationResponse, Client, ClientAuthentication, ClientSecret,
+//!     AuthenticationRequest, AuthorizationResponse, Client, ClientAuthentication, ClientSecret,
 //! };
 //!
 //! # async fn run() -> Result<(), authcore_reqwest::Error> {
@@ -90,11 +101,10 @@
 //! .discover("https://op.example")
 //! .await?;
 //!
+//! // OpenID Connect sign-in.
 //! // 1. Send the user agent to `url`; keep `pending` until the callback arrives.
-//! let (url, pending) = client.authorization_url(
-//!     AuthorizationRequest::new("https://client.example/cb")
-//!         .scopes(["openid", "profile"])
-//!         .with_nonce(),
+//! let (url, pending) = client.authentication_url(
+//!     AuthenticationRequest::new("https://client.example/cb").scope("profile"),
 //! )?;
 //! println!("open {url}");
 //!
@@ -103,16 +113,16 @@
 //! let callback = AuthorizationResponse::from_redirect_uri(
 //!     "https://client.example/cb?code=SplxlOBeZQQYbYS6WxSbIA&state=...",
 //! )?;
-//! let tokens = client.exchange_code(pending, &callback).await?;
-//! let id = tokens.id_token.expect("an ID token");
+//! let signed_in = client.authenticate(pending, &callback).await?;
+//! let tokens = signed_in.tokens.expect("the code flow's token response");
 //! let me = client
-//!     .userinfo(&tokens.response.access_token, &id.sub)
+//!     .userinfo(&tokens.access_token, &signed_in.claims.sub)
 //!     .await?;
 //! println!("hello {:?}", me.standard.name);
 //!
 //! // Machine to machine.
 //! let t = client.client_credentials(&["api:read"]).await?;
-//! client.revoke(t.access_token.secret(), None).await?;
+//! client.revoke(&t.access_token, None).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -134,7 +144,7 @@ mod drive;
 mod error;
 mod transport;
 
-pub use client::{AuthorizationTokens, Client, ClientBuilder};
+pub use client::{AuthorizationTokens, Client, ClientBuilder, TokenRef};
 pub use clock::now;
 pub use error::{Error, Result};
 pub use transport::{

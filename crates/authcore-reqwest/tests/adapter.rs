@@ -773,13 +773,13 @@ async fn code_exchange_requires_the_id_token_of_an_openid_request() {
         if with_nonce {
             request = request.with_nonce();
         }
-        let (_url, pending) = client.authorization_url(request).unwrap();
+        let (_url, pending) = client.oauth2_authorization_url(request).unwrap();
         let callback = authcore_oauth2::AuthorizationResponse::from_redirect_uri(&format!(
             "https://client.example/cb?code=c1&state={}",
             pending.state().secret()
         ))
         .unwrap();
-        let result = client.exchange_code(pending, &callback).await;
+        let result = client.oauth2_exchange_code(pending, &callback).await;
         if with_nonce {
             let err = result.unwrap_err();
             assert!(
@@ -978,4 +978,313 @@ async fn claim_sources_resolved_aggregated_and_distributed() {
             .is_err()
     );
     assert_eq!(again.standard.phone_number, None);
+}
+
+#[tokio::test]
+async fn a_key_rotated_just_after_discovery_is_found_with_the_default_rate_limit() {
+    let k1 = es256_key("k1");
+    let k2 = es256_key("k2");
+    let served = Arc::new(Mutex::new(vec![k1.to_public().unwrap()]));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (s, n) = (served.clone(), fetches.clone());
+    let base = serve_with_base(move |base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),
+        "/jwks" => {
+            n.fetch_add(1, Ordering::SeqCst);
+            json(
+                200,
+                &authcore_jose::JwkSet::new(s.lock().unwrap().clone()).to_json(),
+            )
+        }
+        _ => json(404, "{}"),
+    })
+    .await;
+    // The default interval between refetches (60 s), unlike the test above.
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .id_token_signed_response_alg(JwsAlgorithm::ES256)
+    .discover(&base)
+    .await
+    .unwrap();
+    client
+        .validate_logout_token(&logout_token(&base, &k1))
+        .await
+        .unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    // The provider rotates right after the first fetch: the new `kid` gets its refetch.
+    served.lock().unwrap().push(k2.to_public().unwrap());
+    client
+        .validate_logout_token(&logout_token(&base, &k2))
+        .await
+        .unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    // Unknown `kid`s within the interval: refused without a fetch each (rate limit).
+    for i in 0..5 {
+        let err = client
+            .validate_logout_token(&logout_token(&base, &es256_key(&format!("x{i}"))))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Oidc(_)), "{err:?}");
+    }
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+}
+
+/// A server with introspection and revocation endpoints that records the form bodies.
+async fn token_admin_server() -> (String, Arc<Mutex<Vec<String>>>) {
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    let base = serve_with_base(move |base, req| match req.uri().path() {
+        "/.well-known/oauth-authorization-server" => json(
+            200,
+            &serde_json::json!({
+                "issuer": base,
+                "token_endpoint": format!("{base}/token"),
+                "introspection_endpoint": format!("{base}/introspect"),
+                "revocation_endpoint": format!("{base}/revoke"),
+            })
+            .to_string(),
+        ),
+        "/token" => json(200, r#"{"access_token":"at","token_type":"Bearer"}"#),
+        "/introspect" => {
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(req.body()).into_owned());
+            json(200, r#"{"active":true}"#)
+        }
+        "/revoke" => {
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(req.body()).into_owned());
+            json(200, "")
+        }
+        _ => json(404, "{}"),
+    })
+    .await;
+    (base, bodies)
+}
+
+/// The `token` and `token_type_hint` of a recorded form body.
+fn token_and_hint(body: &str) -> (String, Option<String>) {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    (get("token").unwrap(), get("token_type_hint"))
+}
+
+#[tokio::test]
+async fn introspect_and_revoke_take_the_token_types_and_strings() {
+    use authcore_oauth2::{AccessToken, RefreshToken, TokenTypeHint};
+    let (base, bodies) = token_admin_server().await;
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .discover(&base)
+    .await
+    .unwrap();
+    let at = AccessToken::new("at-1");
+    let rt = RefreshToken::new("rt-1");
+    let raw = String::from("raw-1");
+    assert!(client.introspect(&at, None).await.unwrap().active);
+    assert!(client.introspect(&rt, None).await.unwrap().active);
+    assert!(client.introspect("raw-0", None).await.unwrap().active);
+    assert!(client.introspect(&raw, None).await.unwrap().active);
+    // An explicit hint wins over the one the type implies.
+    client
+        .introspect(&at, Some(TokenTypeHint::RefreshToken))
+        .await
+        .unwrap();
+    client.revoke(&rt, None).await.unwrap();
+    client.revoke(&at, None).await.unwrap();
+    client
+        .revoke("raw-2", Some(TokenTypeHint::AccessToken))
+        .await
+        .unwrap();
+    let seen: Vec<_> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| token_and_hint(b))
+        .collect();
+    let expected = [
+        ("at-1", Some("access_token")),
+        ("rt-1", Some("refresh_token")),
+        ("raw-0", None),
+        ("raw-1", None),
+        ("at-1", Some("refresh_token")),
+        ("rt-1", Some("refresh_token")),
+        ("at-1", Some("access_token")),
+        ("raw-2", Some("access_token")),
+    ];
+    assert_eq!(seen.len(), expected.len());
+    for ((token, hint), (want_token, want_hint)) in seen.iter().zip(expected) {
+        assert_eq!(token, want_token);
+        assert_eq!(hint.as_deref(), want_hint, "{token}");
+    }
+    // A token in Debug output stays redacted, whatever its type.
+    let debug = format!("{:?}", authcore_reqwest::TokenRef::from("raw-secret"));
+    assert!(!debug.contains("raw-secret"), "{debug}");
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn the_former_sign_in_names_still_work() {
+    let base = serve_with_base(|base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => json(200, &openid_configuration(base)),
+        "/token" => json(200, r#"{"access_token":"at","token_type":"Bearer"}"#),
+        _ => json(404, "{}"),
+    })
+    .await;
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .discover(&base)
+    .await
+    .unwrap();
+    let request =
+        authcore_oauth2::AuthorizationRequest::new("https://client.example/cb").scope("openid");
+    let (url, pending) = client.authorization_url(request).unwrap();
+    assert!(url.as_str().starts_with(&format!("{base}/auth?")), "{url}");
+    let callback = authcore_oauth2::AuthorizationResponse::from_redirect_uri(&format!(
+        "https://client.example/cb?code=c1&state={}",
+        pending.state().secret()
+    ))
+    .unwrap();
+    let tokens = client.exchange_code(pending, &callback).await.unwrap();
+    assert_eq!(tokens.response.access_token.secret(), "at");
+    assert!(tokens.id_token.is_none());
+}
+
+#[cfg(feature = "blocking")]
+#[test]
+fn blocking_client_has_the_async_builder_shape() {
+    use authcore_oauth2::{AccessToken, TokenTypeHint};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (base, bodies) = rt.block_on(token_admin_server());
+    let client = authcore_reqwest::blocking::Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .http_config(HttpConfig::new().max_response_bytes(64 * 1024))
+    .discover(&base)
+    .unwrap();
+    let tokens = client.client_credentials(&[]).unwrap();
+    assert!(
+        client
+            .introspect(&tokens.access_token, None)
+            .unwrap()
+            .active
+    );
+    client
+        .revoke("raw", Some(TokenTypeHint::AccessToken))
+        .unwrap();
+    assert!(
+        client
+            .introspect(&AccessToken::new("x"), None)
+            .unwrap()
+            .active
+    );
+    let seen: Vec<_> = bodies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| token_and_hint(b))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("at".to_owned(), Some("access_token".to_owned())),
+            ("raw".to_owned(), Some("access_token".to_owned())),
+            ("x".to_owned(), Some("access_token".to_owned())),
+        ]
+    );
+    // The former entry point, an async builder handed over, still works.
+    #[allow(deprecated)]
+    let former = authcore_reqwest::blocking::Client::discover(
+        Client::builder(
+            "c",
+            ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+        ),
+        &base,
+    )
+    .unwrap();
+    assert_eq!(former.as_async().client_id(), "c");
+    // Built by hand, as the async builder's `build`.
+    let server = AuthorizationServer::new(&base)
+        .with_token_endpoint(&format!("{base}/token"))
+        .unwrap();
+    let by_hand = authcore_reqwest::blocking::Client::builder("c", ClientAuthentication::None)
+        .build(server)
+        .unwrap();
+    assert_eq!(
+        by_hand
+            .client_credentials(&[])
+            .unwrap()
+            .access_token
+            .secret(),
+        "at"
+    );
+    drop(rt);
+}
+
+#[tokio::test]
+async fn a_plain_http_endpoint_in_discovered_metadata_is_refused_before_any_exchange() {
+    for member in ["jwks_uri", "userinfo_endpoint", "end_session_endpoint"] {
+        let base = serve_with_base(move |base, req| match req.uri().path() {
+            "/.well-known/openid-configuration" => {
+                let mut doc: serde_json::Value =
+                    serde_json::from_str(&openid_configuration(base)).unwrap();
+                doc[member] = "http://op.example/x".into();
+                json(200, &doc.to_string())
+            }
+            _ => json(404, "{}"),
+        })
+        .await;
+        let err = Client::builder(
+            "c",
+            ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+        )
+        .id_token_signed_response_alg(JwsAlgorithm::ES256)
+        .discover(&base)
+        .await
+        .unwrap_err();
+        match &err {
+            Error::Oidc(authcore_oidc::Error::Metadata(
+                authcore_oidc::MetadataError::InvalidEndpoint { name, .. },
+            )) => assert_eq!(*name, member),
+            other => panic!("{member}: {other:?}"),
+        }
+        // The same document obtained elsewhere is refused when the client is built from it.
+        let doc = serde_json::json!({
+            "issuer": "https://op.example",
+            "authorization_endpoint": "https://op.example/auth",
+            "token_endpoint": "https://op.example/token",
+            "jwks_uri": "https://op.example/jwks",
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["ES256"],
+            member: "http://op.example/x",
+        });
+        let metadata =
+            authcore_oidc::ProviderMetadata::parse_json(doc.to_string().as_bytes()).unwrap();
+        let built = Client::builder(
+            "c",
+            ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+        )
+        .id_token_signed_response_alg(JwsAlgorithm::ES256)
+        .build_with_metadata(metadata);
+        assert!(built.is_err(), "{member}");
+    }
+}
+
+#[test]
+fn the_jwk_set_cap_of_the_http_layer_is_the_key_sets() {
+    assert_eq!(
+        authcore_reqwest::DEFAULT_MAX_RESPONSE_BYTES,
+        authcore_oidc::MAX_JWKS_BYTES
+    );
 }

@@ -3,39 +3,121 @@
 use std::fmt;
 use std::sync::Arc;
 
-use authcore_jose::{JwsSigner, KeySource};
+use authcore_jose::crypto::Provider;
+use authcore_jose::{JwsAlgorithm, JwsSigner, KeySource, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
-    DeviceAuthorizationFlow, IdToken, IntrospectionResponse, PendingAuthorization, RefreshToken,
-    RefreshedToken, RevocationOutcome, TokenRequest, TokenResponse, TokenTypeHint,
+    ClientAuthentication, DeviceAuthorizationFlow, DpopKey, IdToken, IntrospectionResponse,
+    PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
+    TokenResponse, TokenResponseOptions, TokenTypeHint,
 };
 use authcore_oidc::{
-    Authentication, AuthenticationRequest, IdTokenClaims, LogoutToken, PendingAuthentication,
-    ProviderMetadata, UserInfo,
+    Authentication, AuthenticationRequest, DiscoveryOptions, IdTokenClaims, LogoutToken,
+    PendingAuthentication, ProviderMetadata, UserInfo,
 };
 use http::{Request, Response};
 use url::Url;
 
-use crate::client::{AuthorizationTokens, ClientBuilder};
+use crate::client::{AuthorizationTokens, TokenRef};
 use crate::error::{Error, Result};
+use crate::transport::{HttpClient, HttpConfig};
+
+/// Builds a blocking [`Client`]: the same settings as the async [`crate::ClientBuilder`],
+/// and blocking `discover` / `build` / `build_with_metadata`.
+///
+/// A builder configured for the async facade converts with `From`.
+#[must_use]
+#[derive(Debug)]
+pub struct ClientBuilder(crate::ClientBuilder);
+
+impl From<crate::ClientBuilder> for ClientBuilder {
+    fn from(builder: crate::ClientBuilder) -> Self {
+        ClientBuilder(builder)
+    }
+}
+
+/// Forwards a setting to the async builder, which holds every setting once.
+macro_rules! builder_settings {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($arg:ident: $ty:ty);
+    )*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(self, $arg: $ty) -> Self {
+                ClientBuilder(self.0.$name($arg))
+            }
+        )*
+    };
+}
+
+impl ClientBuilder {
+    builder_settings! {
+        /// See [`crate::ClientBuilder::http_config`].
+        fn http_config(config: HttpConfig);
+        /// See [`crate::ClientBuilder::http_client`].
+        fn http_client(http: HttpClient);
+        /// See [`crate::ClientBuilder::dpop`].
+        fn dpop(key: DpopKey);
+        /// See [`crate::ClientBuilder::token_response_options`].
+        fn token_response_options(options: TokenResponseOptions);
+        /// See [`crate::ClientBuilder::crypto_provider`].
+        fn crypto_provider(provider: impl Into<Provider>);
+        /// See [`crate::ClientBuilder::oauth_client`].
+        fn oauth_client(client: authcore_oauth2::Client);
+        /// See [`crate::ClientBuilder::random`].
+        fn random(rng: &'static dyn SecureRandom);
+        /// See [`crate::ClientBuilder::id_token_signed_response_alg`].
+        fn id_token_signed_response_alg(alg: JwsAlgorithm);
+        /// See [`crate::ClientBuilder::jwks_min_refetch_interval`].
+        fn jwks_min_refetch_interval(secs: u64);
+        /// See [`crate::ClientBuilder::discovery_options`].
+        fn discovery_options(options: DiscoveryOptions);
+        /// See [`crate::ClientBuilder::mtls_endpoint_aliases`].
+        fn mtls_endpoint_aliases(use_them: bool);
+    }
+
+    /// Discovers the provider and builds the client, as [`crate::ClientBuilder::discover`].
+    pub fn discover(self, issuer: &str) -> Result<Client> {
+        let rt = runtime()?;
+        let inner = rt.block_on(self.0.discover(issuer))?;
+        Ok(Client::with_runtime(inner, rt))
+    }
+
+    /// Builds an OAuth 2.0 client for a server described by hand, as
+    /// [`crate::ClientBuilder::build`].
+    pub fn build(self, server: AuthorizationServer) -> Result<Client> {
+        let rt = runtime()?;
+        let inner = rt.block_on(async { self.0.build(server) })?;
+        Ok(Client::with_runtime(inner, rt))
+    }
+
+    /// Builds an OpenID Connect client from provider metadata obtained elsewhere, as
+    /// [`crate::ClientBuilder::build_with_metadata`].
+    pub fn build_with_metadata(self, metadata: ProviderMetadata) -> Result<Client> {
+        let rt = runtime()?;
+        let inner = rt.block_on(async { self.0.build_with_metadata(metadata) })?;
+        Ok(Client::with_runtime(inner, rt))
+    }
+}
 
 /// The blocking twin of [`crate::Client`], for programs without an async runtime: the same
 /// flows, checks and defaults, each method waiting for its result.
 ///
 /// It runs the async facade on a single-threaded tokio runtime that it owns (as reqwest's own
 /// blocking client does), so it must not be used from inside an async runtime: there every
-/// method returns [`Error::Misuse`] instead of blocking the runtime's thread. Configure it
-/// with the async [`ClientBuilder`] (configuration does no I/O) and hand that over:
+/// method returns [`Error::Misuse`] instead of blocking the runtime's thread. It is built as
+/// the async one is, with [`Client::builder`]:
 ///
 /// ```no_run
-/// use authcore_reqwest::{ClientAuthentication, ClientSecret};
 /// use authcore_reqwest::blocking::Client;
+/// use authcore_reqwest::{ClientAuthentication, ClientSecret};
 ///
-/// let builder = authcore_reqwest::Client::builder(
+/// let client = Client::builder(
 ///     "s6BhdRkqt3",
 ///     ClientAuthentication::ClientSecretBasic(ClientSecret::new("7Fjfp0ZBr1KtDRbnfVdmIw")),
-/// );
-/// let client = Client::discover(builder, "https://op.example")?;
+/// )
+/// .discover("https://op.example")?;
 /// let tokens = client.client_credentials(&["api:read"])?;
 /// println!("{:?}", tokens.expires_in);
 /// # Ok::<(), authcore_reqwest::Error>(())
@@ -72,39 +154,40 @@ macro_rules! blocking_methods {
 }
 
 impl Client {
-    /// Discovers the provider (see [`ClientBuilder::discover`]) and builds the client.
-    pub fn discover(builder: ClientBuilder, issuer: &str) -> Result<Client> {
-        let rt = runtime()?;
-        let inner = rt.block_on(builder.discover(issuer))?;
-        Ok(Client {
-            inner,
-            rt: Arc::new(rt),
-        })
+    /// Starts building a client with its `client_id` and authentication method, as
+    /// [`crate::Client::builder`]; finish with [`ClientBuilder::discover`],
+    /// [`ClientBuilder::build`] or [`ClientBuilder::build_with_metadata`].
+    pub fn builder(client_id: impl Into<String>, auth: ClientAuthentication) -> ClientBuilder {
+        ClientBuilder(crate::Client::builder(client_id, auth))
     }
 
-    /// Builds an OAuth 2.0 client for a server described by hand (see
-    /// [`ClientBuilder::build`]).
-    pub fn build(builder: ClientBuilder, server: AuthorizationServer) -> Result<Client> {
-        let rt = runtime()?;
-        let inner = rt.block_on(async { builder.build(server) })?;
-        Ok(Client {
+    fn with_runtime(inner: crate::Client, rt: tokio::runtime::Runtime) -> Client {
+        Client {
             inner,
             rt: Arc::new(rt),
-        })
+        }
     }
 
-    /// Builds an OpenID Connect client from provider metadata obtained elsewhere (see
-    /// [`ClientBuilder::build_with_metadata`]).
+    /// The former way to discover: [`ClientBuilder::discover`] with the async builder.
+    #[deprecated(note = "use `blocking::Client::builder(..).discover(issuer)`")]
+    pub fn discover(builder: crate::ClientBuilder, issuer: &str) -> Result<Client> {
+        ClientBuilder::from(builder).discover(issuer)
+    }
+
+    /// The former way to build: [`ClientBuilder::build`] with the async builder.
+    #[deprecated(note = "use `blocking::Client::builder(..).build(server)`")]
+    pub fn build(builder: crate::ClientBuilder, server: AuthorizationServer) -> Result<Client> {
+        ClientBuilder::from(builder).build(server)
+    }
+
+    /// The former way to build from metadata: [`ClientBuilder::build_with_metadata`] with the
+    /// async builder.
+    #[deprecated(note = "use `blocking::Client::builder(..).build_with_metadata(metadata)`")]
     pub fn build_with_metadata(
-        builder: ClientBuilder,
+        builder: crate::ClientBuilder,
         metadata: ProviderMetadata,
     ) -> Result<Client> {
-        let rt = runtime()?;
-        let inner = rt.block_on(async { builder.build_with_metadata(metadata) })?;
-        Ok(Client {
-            inner,
-            rt: Arc::new(rt),
-        })
+        ClientBuilder::from(builder).build_with_metadata(metadata)
     }
 
     /// The async facade this one drives, for its accessors ([`crate::Client::server`],
@@ -122,15 +205,67 @@ impl Client {
         self.rt.block_on(f)
     }
 
-    /// See [`crate::Client::authorization_url`].
+    /// See [`crate::Client::oauth2_authorization_url`] (plain OAuth 2.0 sign-in, step 1).
+    pub fn oauth2_authorization_url(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<(Url, PendingAuthorization)> {
+        self.inner.oauth2_authorization_url(request)
+    }
+
+    /// The former name of [`Client::oauth2_authorization_url`].
+    #[deprecated(
+        note = "use `oauth2_authorization_url` for plain OAuth 2.0, or `authentication_url` for OpenID Connect sign-in"
+    )]
     pub fn authorization_url(
         &self,
         request: AuthorizationRequest,
     ) -> Result<(Url, PendingAuthorization)> {
-        self.inner.authorization_url(request)
+        self.oauth2_authorization_url(request)
     }
 
-    /// See [`crate::Client::authentication_url`].
+    /// The former name of [`Client::oauth2_exchange_code`].
+    #[deprecated(
+        note = "use `oauth2_exchange_code` for plain OAuth 2.0, or `authenticate` for OpenID Connect sign-in"
+    )]
+    pub fn exchange_code(
+        &self,
+        pending: PendingAuthorization,
+        callback: &AuthorizationResponse,
+    ) -> Result<AuthorizationTokens> {
+        self.oauth2_exchange_code(pending, callback)
+    }
+
+    /// The former name of [`Client::push_oauth2_authorization_request`].
+    #[deprecated(
+        note = "use `push_oauth2_authorization_request` for plain OAuth 2.0, or `push_authentication_request` for OpenID Connect sign-in"
+    )]
+    pub fn push_authorization_request(
+        &self,
+        request: AuthorizationRequest,
+    ) -> Result<(Url, PendingAuthorization)> {
+        self.push_oauth2_authorization_request(request)
+    }
+
+    /// See [`crate::Client::introspect`].
+    pub fn introspect<'t>(
+        &self,
+        token: impl Into<TokenRef<'t>>,
+        hint: Option<TokenTypeHint>,
+    ) -> Result<IntrospectionResponse> {
+        self.run(self.inner.introspect(token, hint))
+    }
+
+    /// See [`crate::Client::revoke`].
+    pub fn revoke<'t>(
+        &self,
+        token: impl Into<TokenRef<'t>>,
+        hint: Option<TokenTypeHint>,
+    ) -> Result<RevocationOutcome> {
+        self.run(self.inner.revoke(token, hint))
+    }
+
+    /// See [`crate::Client::authentication_url`] (OpenID Connect sign-in, step 1).
     pub fn authentication_url(
         &self,
         request: AuthenticationRequest,
@@ -167,19 +302,22 @@ impl Client {
     }
 
     blocking_methods! {
-        /// See [`crate::Client::push_authorization_request`].
-        fn push_authorization_request(&self, request: AuthorizationRequest)
+        /// See [`crate::Client::push_oauth2_authorization_request`].
+        fn push_oauth2_authorization_request(&self, request: AuthorizationRequest)
             -> (Url, PendingAuthorization);
-        /// See [`crate::Client::exchange_code`].
-        fn exchange_code(&self, pending: PendingAuthorization, callback: &AuthorizationResponse)
-            -> AuthorizationTokens;
+        /// See [`crate::Client::oauth2_exchange_code`] (plain OAuth 2.0 sign-in, step 2).
+        fn oauth2_exchange_code(
+            &self,
+            pending: PendingAuthorization,
+            callback: &AuthorizationResponse
+        ) -> AuthorizationTokens;
         /// See [`crate::Client::push_authentication_request`].
         fn push_authentication_request(
             &self,
             request: AuthenticationRequest,
             signer: Option<&dyn JwsSigner>
         ) -> (Url, PendingAuthentication);
-        /// See [`crate::Client::authenticate`].
+        /// See [`crate::Client::authenticate`] (OpenID Connect sign-in, step 2).
         fn authenticate(&self, pending: PendingAuthentication, callback: &AuthorizationResponse)
             -> Authentication;
         /// See [`crate::Client::validate_refreshed_id_token`].
@@ -197,10 +335,6 @@ impl Client {
         fn device_authorization(&self, scopes: &[&str]) -> DeviceAuthorizationFlow;
         /// See [`crate::Client::poll_device`]: blocks the thread until the flow ends.
         fn poll_device(&self, flow: DeviceAuthorizationFlow) -> TokenResponse;
-        /// See [`crate::Client::introspect`].
-        fn introspect(&self, token: &str, hint: Option<TokenTypeHint>) -> IntrospectionResponse;
-        /// See [`crate::Client::revoke`].
-        fn revoke(&self, token: &str, hint: Option<TokenTypeHint>) -> RevocationOutcome;
         /// See [`crate::Client::userinfo`]: the response's `sub` must be `expected_sub`.
         fn userinfo(&self, access_token: &AccessToken, expected_sub: &str) -> UserInfo;
         /// See [`crate::Client::userinfo_without_subject_check`].
