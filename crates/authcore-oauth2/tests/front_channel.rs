@@ -643,3 +643,34 @@ fn request_debug_leaves_out_tokens() {
     }
     assert!(shown.contains("x_secret"));
 }
+
+/// Pending requests stored by the earlier version named their grant instead of a response
+/// type: `Code` reads back as a code request, `Implicit` as an implicit (`token`) one, so a
+/// request stored before an upgrade still handles its callback.
+#[test]
+#[allow(deprecated)]
+fn pending_authorization_stored_in_the_earlier_form_is_read() {
+    use authcore_oauth2::{AnyResponseType, ImplicitFlow, PendingAuthorization, ResponseType};
+    let earlier = |grant: &str| {
+        serde_json::json!({
+            "state": "af0ifjsldkj",
+            "verifier": null,
+            "nonce": null,
+            "redirect_uri": "https://client.example/cb",
+            "expected_issuer": null,
+            "iss_required": false,
+            "grant": grant,
+        })
+    };
+    let code: PendingAuthorization = serde_json::from_value(earlier("Code")).unwrap();
+    assert_eq!(code.response_type(), ResponseType::Code);
+    let implicit: PendingAuthorization<ImplicitFlow> =
+        serde_json::from_value(earlier("Implicit")).unwrap();
+    assert_eq!(implicit.response_type(), ResponseType::Token);
+    // Each still belongs to its own flow only.
+    assert!(serde_json::from_value::<PendingAuthorization>(earlier("Implicit")).is_err());
+    let any: PendingAuthorization<AnyResponseType> =
+        serde_json::from_value(earlier("Implicit")).unwrap();
+    assert_eq!(any.response_type(), ResponseType::Token);
+    assert!(serde_json::from_value::<PendingAuthorization>(earlier("Password")).is_err());
+}

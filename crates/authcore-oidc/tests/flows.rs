@@ -1012,3 +1012,66 @@ fn front_channel_tokens_in_a_query_are_refused() {
         );
     }
 }
+
+/// A pending sign-in stored by the earlier version (its secrets under `inner`, its response
+/// type in `context`) is read back and handles its callback: an upgrade between the redirect
+/// and the callback loses no sign-in in progress.
+#[test]
+fn pending_authentication_stored_in_the_earlier_form_is_read() {
+    let (_, pending) = AuthenticationRequest::new(REDIRECT)
+        .build_url(&client(), &server(false), &rng())
+        .unwrap();
+    let current = serde_json::to_value(&pending).unwrap();
+    let mut fields = current["pending"].clone();
+    let members = fields.as_object_mut().unwrap();
+    members.remove("response_type");
+    members.remove("response_mode");
+    members.insert("grant".into(), json!("Code"));
+    // The earlier form kept the nonce in the request's own members.
+    members.insert("nonce".into(), current["nonce"].clone());
+    let context = json!({
+        "response_type": "Code",
+        "max_age": current["context"]["max_age"],
+        "essential_acr": current["context"]["essential_acr"],
+    });
+    let earlier = json!({"inner": {"Code": fields.clone()}, "context": context.clone()});
+
+    let read: PendingAuthentication = serde_json::from_value(earlier).unwrap();
+    assert_eq!(read.state().secret(), pending.state().secret());
+    assert_eq!(read.nonce().secret(), pending.nonce().secret());
+    assert_eq!(read.response_type(), ResponseType::Code);
+    let uri = format!("{REDIRECT}?code={CODE}&state={}", pending.state().secret());
+    let response = AuthorizationResponse::from_redirect_uri(&uri).unwrap();
+    assert!(matches!(
+        read.handle_callback(&response).unwrap(),
+        AuthenticationResponse::Code(_)
+    ));
+
+    // The earlier front-channel variant reads too, with its response type from `context`.
+    let mut front = fields.clone();
+    front.as_object_mut().unwrap().remove("grant");
+    let mut hybrid = context.clone();
+    hybrid["response_type"] = json!("CodeIdToken");
+    let read: PendingAuthentication =
+        serde_json::from_value(json!({"inner": {"FrontChannel": front}, "context": hybrid}))
+            .unwrap();
+    assert_eq!(read.response_type(), ResponseType::CodeIdToken);
+
+    // Refused: no nonce, and a response type that is not OpenID Connect's.
+    let mut no_nonce = fields.clone();
+    no_nonce["nonce"] = Value::Null;
+    assert!(
+        serde_json::from_value::<PendingAuthentication>(
+            json!({"inner": {"Code": no_nonce}, "context": context.clone()})
+        )
+        .is_err()
+    );
+    let mut token = context;
+    token["response_type"] = json!("Token");
+    assert!(
+        serde_json::from_value::<PendingAuthentication>(
+            json!({"inner": {"Code": fields}, "context": token})
+        )
+        .is_err()
+    );
+}

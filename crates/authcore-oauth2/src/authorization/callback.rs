@@ -142,7 +142,7 @@ pub fn parse_callback_request<B: AsRef<[u8]>>(
 }
 
 /// What a pending request remembers; serialized as is.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(serde::Serialize)]
 pub(super) struct PendingFields {
     pub(super) state: State,
     pub(super) verifier: Option<PkceCodeVerifier>,
@@ -150,15 +150,55 @@ pub(super) struct PendingFields {
     pub(super) redirect_uri: String,
     pub(super) expected_issuer: Option<String>,
     pub(super) iss_required: bool,
-    #[serde(default = "code_response_type")]
     pub(super) response_type: ResponseType,
-    #[serde(default)]
     pub(super) response_mode: Option<ResponseMode>,
 }
 
-/// Pending requests stored before the response type was recorded were code requests.
-fn code_response_type() -> ResponseType {
-    ResponseType::Code
+/// The stored form as read back: today's, or the one written before the response type was
+/// recorded, which named the grant (`Code` or `Implicit`) instead, so that a request stored
+/// by an earlier version is still handled when its callback arrives.
+#[derive(serde::Deserialize)]
+struct StoredFields {
+    state: State,
+    verifier: Option<PkceCodeVerifier>,
+    nonce: Option<Nonce>,
+    redirect_uri: String,
+    expected_issuer: Option<String>,
+    iss_required: bool,
+    #[serde(default)]
+    response_type: Option<ResponseType>,
+    #[serde(default)]
+    response_mode: Option<ResponseMode>,
+    #[serde(default)]
+    grant: Option<StoredGrant>,
+}
+
+/// The grant member of the earlier stored form.
+#[derive(serde::Deserialize)]
+enum StoredGrant {
+    Code,
+    Implicit,
+}
+
+impl<'de> serde::Deserialize<'de> for PendingFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+        let f = StoredFields::deserialize(d)?;
+        let response_type = match (f.response_type, f.grant) {
+            (Some(t), _) => t,
+            (None, Some(StoredGrant::Implicit)) => ResponseType::Token,
+            (None, Some(StoredGrant::Code) | None) => ResponseType::Code,
+        };
+        Ok(PendingFields {
+            state: f.state,
+            verifier: f.verifier,
+            nonce: f.nonce,
+            redirect_uri: f.redirect_uri,
+            expected_issuer: f.expected_issuer,
+            iss_required: f.iss_required,
+            response_type,
+            response_mode: f.response_mode,
+        })
+    }
 }
 
 /// An authorization request that was sent; the only value that can handle its callback.

@@ -8,8 +8,8 @@ use core::fmt;
 use authcore_jose::{JwsSigner, SecureRandom, UnixTime};
 use authcore_oauth2::{
     AnyResponseType, AuthorizationRequest, AuthorizationServer, Client, IdToken, Nonce,
-    OPENID_REQUEST_PARAMETERS, PendingAuthorization, PendingPushedAuthorization, ResponseMode,
-    ResponseType, State,
+    OPENID_REQUEST_PARAMETERS, PendingAuthorization, PendingPushedAuthorization, PkceCodeVerifier,
+    ResponseMode, ResponseType, State,
 };
 use serde_json::{Map, Value};
 use url::Url;
@@ -469,6 +469,98 @@ struct StoredAuthentication<P, N, C> {
     context: C,
 }
 
+/// A stored [`PendingAuthentication`] as read back: today's form, or the one written before
+/// the OpenID Connect front channel was built on `authcore-oauth2`'s, so that a sign-in stored
+/// by an earlier version still completes when its callback arrives.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredForm {
+    Current(StoredAuthentication<PendingAuthorization<AnyResponseType>, Nonce, RequestContext>),
+    Earlier(EarlierAuthentication),
+}
+
+/// The earlier stored form: the request's secrets under `inner` (a code request or a
+/// front-channel one), the response type in `context`.
+#[derive(serde::Deserialize)]
+struct EarlierAuthentication {
+    inner: EarlierInner,
+    context: EarlierContext,
+}
+
+#[derive(serde::Deserialize)]
+enum EarlierInner {
+    Code(EarlierFields),
+    FrontChannel(EarlierFields),
+}
+
+/// The members both earlier variants stored (the code variant's `nonce` was optional, and it
+/// named its grant, which `context.response_type` repeats).
+#[derive(serde::Deserialize)]
+struct EarlierFields {
+    state: State,
+    verifier: Option<PkceCodeVerifier>,
+    nonce: Option<Nonce>,
+    redirect_uri: String,
+    expected_issuer: Option<String>,
+    iss_required: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct EarlierContext {
+    response_type: ResponseType,
+    max_age: Option<u64>,
+    essential_acr: Vec<String>,
+}
+
+/// The pending request's members in the form `PendingAuthorization` reads.
+#[derive(serde::Serialize)]
+struct CurrentFields<'a> {
+    state: &'a State,
+    verifier: Option<&'a PkceCodeVerifier>,
+    /// Kept beside the pending request, as a new one keeps it.
+    nonce: Option<&'a Nonce>,
+    redirect_uri: &'a str,
+    expected_issuer: Option<&'a str>,
+    iss_required: bool,
+    response_type: ResponseType,
+}
+
+impl EarlierAuthentication {
+    fn into_current(
+        self,
+    ) -> core::result::Result<
+        StoredAuthentication<PendingAuthorization<AnyResponseType>, Nonce, RequestContext>,
+        String,
+    > {
+        let (EarlierInner::Code(f) | EarlierInner::FrontChannel(f)) = self.inner;
+        let nonce = f
+            .nonce
+            .ok_or("the stored authentication request has no nonce")?;
+        // Through the pending request's own reader, so its checks apply as to any stored value.
+        let fields = serde_json::to_value(CurrentFields {
+            state: &f.state,
+            verifier: f.verifier.as_ref(),
+            nonce: None,
+            redirect_uri: &f.redirect_uri,
+            expected_issuer: f.expected_issuer.as_deref(),
+            iss_required: f.iss_required,
+            response_type: self.context.response_type,
+        })
+        .map_err(|e| e.to_string())?;
+        let pending =
+            <PendingAuthorization<AnyResponseType> as serde::Deserialize>::deserialize(fields)
+                .map_err(|e| e.to_string())?;
+        Ok(StoredAuthentication {
+            pending,
+            nonce,
+            context: RequestContext {
+                max_age: self.context.max_age,
+                essential_acr: self.context.essential_acr,
+            },
+        })
+    }
+}
+
 impl serde::Serialize for PendingAuthentication {
     fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
         StoredAuthentication {
@@ -486,7 +578,12 @@ impl<'de> serde::Deserialize<'de> for PendingAuthentication {
             pending,
             nonce,
             context,
-        } = StoredAuthentication::<PendingAuthorization<AnyResponseType>, Nonce, RequestContext>::deserialize(d)?;
+        } = match StoredForm::deserialize(d)? {
+            StoredForm::Current(stored) => stored,
+            StoredForm::Earlier(earlier) => {
+                earlier.into_current().map_err(serde::de::Error::custom)?
+            }
+        };
         // Only OpenID Connect response types are built here; a stored `token` request is not
         // one of ours.
         if !pending.response_type().is_openid() {
