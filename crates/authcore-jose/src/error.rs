@@ -77,6 +77,9 @@ pub enum Error {
     Misuse(&'static str),
     /// The crypto provider failed for a reason it did not explain.
     Crypto,
+    /// A JWE did not decrypt. Deliberately carries no detail: a padding failure, a wrong tag
+    /// and a failed key unwrap are indistinguishable (RFC 7516 §11.4, §11.5).
+    Decryption,
 }
 
 /// Why JWT claims were rejected (RFC 7519 §4.1, RFC 8725).
@@ -187,6 +190,7 @@ impl fmt::Display for Error {
             Error::Validation(v) => write!(f, "claims rejected: {v}"),
             Error::Misuse(m) => write!(f, "API misuse: {m}"),
             Error::Crypto => f.write_str("crypto provider failure"),
+            Error::Decryption => f.write_str("decryption failed"),
         }
     }
 }

@@ -268,6 +268,12 @@ macro_rules! shared_provider_parts {
             hashing: HASHING,
             key_generation: KEY_GENERATION,
             system_random: &SystemRng,
+            aes_gcm: &$crate::crypto::Unsupported,
+            aes_key_wrap: &$crate::crypto::Unsupported,
+            aes_cbc: &$crate::crypto::Unsupported,
+            rsa_encryption: &$crate::crypto::Unsupported,
+            key_agreement: &$crate::crypto::Unsupported,
+            pbkdf2: &$crate::crypto::Unsupported,
         };
     };
 }

@@ -58,8 +58,13 @@ pub mod ring;
 
 #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
 mod common;
+pub mod encryption;
 mod key;
 
+pub use encryption::{
+    AesCbc, AesGcm, AesKeyWrap, AgreementCurve, KeyAgreement, KeyDecryptor, KeyEncryptor, Pbkdf2,
+    RsaEncryption,
+};
 pub(crate) use key::unsigned;
 pub use key::{EcParams, KeyMaterial, KeyType, OctParams, OkpParams, RsaParams, RsaPrivateParams};
 
@@ -308,6 +313,18 @@ pub struct CryptoProvider {
     /// The operating system's secure random generator, as this provider reaches it. For
     /// adapters and applications, which own randomness; the protocol core never calls it.
     pub system_random: &'static dyn SecureRandom,
+    /// AES-GCM (JWE `enc` `A*GCM`, `alg` `A*GCMKW`).
+    pub aes_gcm: &'static dyn AesGcm,
+    /// AES key wrap (JWE `alg` `A*KW`, and after ECDH-ES and PBES2).
+    pub aes_key_wrap: &'static dyn AesKeyWrap,
+    /// AES-CBC (the encryption half of JWE `enc` `A*CBC-HS*`).
+    pub aes_cbc: &'static dyn AesCbc,
+    /// RSA key encryption (JWE `alg` `RSA-OAEP*`, `RSA1_5`).
+    pub rsa_encryption: &'static dyn RsaEncryption,
+    /// Elliptic-curve key agreement (JWE `alg` `ECDH-ES*`).
+    pub key_agreement: &'static dyn KeyAgreement,
+    /// PBKDF2 (JWE `alg` `PBES2-*`).
+    pub pbkdf2: &'static dyn Pbkdf2,
 }
 
 impl fmt::Debug for CryptoProvider {
@@ -319,6 +336,12 @@ impl fmt::Debug for CryptoProvider {
             .field("hmac", &self.hmac)
             .field("hashing", &self.hashing)
             .field("key_generation", &self.key_generation)
+            .field("aes_gcm", &self.aes_gcm)
+            .field("aes_key_wrap", &self.aes_key_wrap)
+            .field("aes_cbc", &self.aes_cbc)
+            .field("rsa_encryption", &self.rsa_encryption)
+            .field("key_agreement", &self.key_agreement)
+            .field("pbkdf2", &self.pbkdf2)
             .finish_non_exhaustive()
     }
 }
@@ -363,6 +386,42 @@ impl CryptoProvider {
     /// The same provider with another system random generator.
     pub const fn with_system_random(mut self, rng: &'static dyn SecureRandom) -> Self {
         self.system_random = rng;
+        self
+    }
+
+    /// The same provider with another AES-GCM part.
+    pub const fn with_aes_gcm(mut self, part: &'static dyn AesGcm) -> Self {
+        self.aes_gcm = part;
+        self
+    }
+
+    /// The same provider with another AES key wrap part.
+    pub const fn with_aes_key_wrap(mut self, part: &'static dyn AesKeyWrap) -> Self {
+        self.aes_key_wrap = part;
+        self
+    }
+
+    /// The same provider with another AES-CBC part.
+    pub const fn with_aes_cbc(mut self, part: &'static dyn AesCbc) -> Self {
+        self.aes_cbc = part;
+        self
+    }
+
+    /// The same provider with another RSA key encryption part.
+    pub const fn with_rsa_encryption(mut self, part: &'static dyn RsaEncryption) -> Self {
+        self.rsa_encryption = part;
+        self
+    }
+
+    /// The same provider with another key agreement part.
+    pub const fn with_key_agreement(mut self, part: &'static dyn KeyAgreement) -> Self {
+        self.key_agreement = part;
+        self
+    }
+
+    /// The same provider with another PBKDF2 part.
+    pub const fn with_pbkdf2(mut self, part: &'static dyn Pbkdf2) -> Self {
+        self.pbkdf2 = part;
         self
     }
 
