@@ -21,15 +21,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod client_auth;
 pub mod config;
 mod error;
+pub mod metadata;
 pub mod model;
 mod step;
 pub mod store;
+pub mod token;
 pub mod tokens;
 
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
 pub use step::{
-    Answer, Context, Endpoint, Need, Step, Store, Supplied, Write, WriteOutcome, apply_batch, drive,
+    Answer, Context, Endpoint, Need, PasswordCheck, Step, Store, Supplied, Write, WriteOutcome,
+    apply_batch, drive,
 };
+pub use token::TokenEndpoint;
