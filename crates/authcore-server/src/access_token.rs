@@ -14,86 +14,37 @@ use authcore_jose::jwt::{self, Audience, Claims};
 use authcore_jose::{JwsAlgorithm, KeySource, UnixTime};
 use serde_json::{Map, Value};
 
+use crate::model::Confirmation;
 use crate::signing_keys::{KeySetError, SigningKeySet};
 
 /// The `typ` header of JWT access tokens (RFC 9068 §2.1); `application/at+jwt` is accepted as
 /// the same type (RFC 7515 §4.1.9).
 pub const AT_JWT_TYP: &str = "at+jwt";
 
-/// The form of the access tokens issued for a resource server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum AccessTokenFormat {
-    /// A random handle the resource server resolves by introspection (RFC 7662); revocation
-    /// takes effect at once.
-    #[default]
-    Opaque,
-    /// A signed JWT (RFC 9068) the resource server validates locally with the server's
-    /// published keys; revocation takes effect when it expires.
-    Jwt,
-}
+/// The asymmetric signature algorithms a resource server accepts by default.
+pub const DEFAULT_ACCESS_TOKEN_ALGS: &[JwsAlgorithm] = &[
+    JwsAlgorithm::ES256,
+    JwsAlgorithm::ES384,
+    JwsAlgorithm::EdDSA,
+    JwsAlgorithm::PS256,
+    JwsAlgorithm::RS256,
+];
 
-/// The confirmation of a sender-constrained token (`cnf`, RFC 7800 §3.1): the key or
-/// certificate the presenter must prove possession of.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct Confirmation {
-    /// `jkt`: the RFC 7638 SHA-256 thumbprint of the DPoP key (RFC 9449 §6.1).
-    pub jkt: Option<String>,
-    /// `x5t#S256`: the SHA-256 thumbprint of the client certificate (RFC 8705 §3.1).
-    pub x5t_s256: Option<String>,
-}
-
-impl Confirmation {
-    /// Bound to a DPoP key.
-    pub fn dpop(jkt: impl Into<String>) -> Self {
-        Confirmation {
-            jkt: Some(jkt.into()),
-            x5t_s256: None,
-        }
-    }
-
-    /// Bound to a client certificate.
-    pub fn certificate(x5t_s256: impl Into<String>) -> Self {
-        Confirmation {
-            jkt: None,
-            x5t_s256: Some(x5t_s256.into()),
-        }
-    }
-
-    /// Whether the token is bound to anything.
-    pub fn is_empty(&self) -> bool {
-        self.jkt.is_none() && self.x5t_s256.is_none()
-    }
-
-    /// The `cnf` JSON object.
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        if let Some(j) = &self.jkt {
-            m.insert("jkt".into(), j.clone().into());
-        }
-        if let Some(x) = &self.x5t_s256 {
-            m.insert("x5t#S256".into(), x.clone().into());
-        }
-        Value::Object(m)
-    }
-
-    /// Reads a `cnf` object; members other than `jkt` and `x5t#S256` are ignored (RFC 7800
-    /// §3.1 lets a token carry other confirmation methods), a wrong type is an error.
-    pub fn from_json(v: &Value) -> Result<Self, AccessTokenError> {
-        let Value::Object(m) = v else {
-            return Err(AccessTokenError::Claim("cnf is not an object"));
-        };
-        let read = |name| match m.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(AccessTokenError::Claim("a cnf member is not a string")),
-        };
-        Ok(Confirmation {
-            jkt: read("jkt")?,
-            x5t_s256: read("x5t#S256")?,
-        })
-    }
+/// Reads a `cnf` object (RFC 7800 §3.1): `jkt` and `x5t#S256`; other confirmation methods are
+/// ignored, a wrong type is an error.
+pub(crate) fn read_confirmation(v: &Value) -> Result<Confirmation, AccessTokenError> {
+    let Value::Object(m) = v else {
+        return Err(AccessTokenError::Claim("cnf is not an object"));
+    };
+    let read = |name| match m.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(AccessTokenError::Claim("a cnf member is not a string")),
+    };
+    let mut c = Confirmation::default();
+    c.jkt = read("jkt")?;
+    c.x5t_s256 = read("x5t#S256")?;
+    Ok(c)
 }
 
 /// The claims of a JWT access token (RFC 9068 §2.2).
@@ -181,7 +132,7 @@ impl AccessTokenClaims {
             m.insert("acr".into(), a.clone().into());
         }
         if let Some(c) = self.cnf.as_ref().filter(|c| !c.is_empty()) {
-            m.insert("cnf".into(), c.to_json());
+            m.insert("cnf".into(), Value::Object(c.to_json()));
         }
         m
     }
@@ -214,7 +165,7 @@ impl AccessTokenClaims {
         };
         let cnf = match extra.remove("cnf") {
             None => None,
-            Some(v) => Some(Confirmation::from_json(&v)?),
+            Some(v) => Some(read_confirmation(&v)?),
         };
         Ok(AccessTokenClaims {
             iss: r.iss.ok_or(missing.clone())?,
@@ -287,12 +238,12 @@ pub struct JwtAccessTokenValidation {
 
 impl JwtAccessTokenValidation {
     /// Tokens of `issuer` for the resource server `audience`, with the asymmetric algorithms
-    /// of [`crate::dpop::DEFAULT_DPOP_ALGS`] and no leeway.
+    /// of [`DEFAULT_ACCESS_TOKEN_ALGS`] and no leeway.
     pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
         JwtAccessTokenValidation {
             issuer: issuer.into(),
             audience: audience.into(),
-            algs: crate::dpop::DEFAULT_DPOP_ALGS.to_vec(),
+            algs: DEFAULT_ACCESS_TOKEN_ALGS.to_vec(),
             leeway: 0,
         }
     }
@@ -360,7 +311,9 @@ mod tests {
         c.scope = vec!["read".into(), "write".into()];
         c.auth_time = Some(990);
         c.acr = Some("urn:mace:incommon:iap:silver".into());
-        c.cnf = Some(Confirmation::dpop("thumb"));
+        let mut cnf = Confirmation::default();
+        cnf.jkt = Some("thumb".into());
+        c.cnf = Some(cnf);
         c
     }
 

@@ -1,6 +1,6 @@
 //! DPoP proof verification (RFC 9449 §4.3), for the token endpoint and the resource server.
 //!
-//! [`DpopPolicy::verify`] runs every check of RFC 9449 §4.3 that needs no stored data: one
+//! [`DpopVerifier::verify`] runs every check of RFC 9449 §4.3 that needs no stored data: one
 //! `DPoP` header, `typ` `dpop+jwt`, an allowed asymmetric `alg`, a public `jwk` that verifies
 //! the signature, `htm` and `htu` (normalized as the client side writes it,
 //! [`authcore_oauth2::normalize_htu`]), `iat` within the window, `ath` when an access token is
@@ -25,6 +25,8 @@ use authcore_oauth2::{
     normalize_htu,
 };
 use http::{HeaderMap, Method};
+
+use crate::config::DpopSettings;
 use subtle::ConstantTimeEq;
 
 /// Largest `DPoP` header value accepted, in bytes: a proof with an RSA 4096 `jwk` is about
@@ -33,16 +35,6 @@ pub const MAX_DPOP_PROOF_BYTES: usize = 8 * 1024;
 
 /// Longest `jti` accepted, in bytes: it is stored for replay detection, so it is bounded.
 pub const MAX_DPOP_JTI_BYTES: usize = 256;
-
-/// The signature algorithms accepted in proofs by default: the asymmetric algorithms of RFC
-/// 9449 §4.2 that every provider offers.
-pub const DEFAULT_DPOP_ALGS: &[JwsAlgorithm] = &[
-    JwsAlgorithm::ES256,
-    JwsAlgorithm::ES384,
-    JwsAlgorithm::EdDSA,
-    JwsAlgorithm::PS256,
-    JwsAlgorithm::RS256,
-];
 
 /// Why a proof was refused. Each maps to the RFC 9449 error code the endpoint answers with:
 /// [`DpopError::UseNonce`] to `use_dpop_nonce`, everything else to `invalid_dpop_proof`.
@@ -59,7 +51,7 @@ pub enum DpopError {
     /// §8, §9): the client retries with the nonce of the `DPoP-Nonce` response header.
     UseNonce,
     /// The proof's `jti` was already used (RFC 9449 §11.1): reported by the endpoint after the
-    /// replay check, never by [`DpopPolicy::verify`] itself.
+    /// replay check, never by [`DpopVerifier::verify`] itself.
     Replayed,
 }
 
@@ -112,7 +104,7 @@ pub struct ProofTarget<'a> {
     pub access_token: Option<&'a str>,
 }
 
-/// A proof that passed every check of [`DpopPolicy::verify`].
+/// A proof that passed every check of [`DpopVerifier::verify`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct VerifiedDpopProof {
@@ -144,63 +136,42 @@ impl VerifiedDpopProof {
     }
 }
 
-/// The server's DPoP rules: accepted algorithms, the `iat` window, and optional server
-/// nonces.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct DpopPolicy {
-    /// The accepted proof algorithms (asymmetric only; HMAC algorithms are ignored), the
-    /// `dpop_signing_alg_values_supported` of the server's metadata and the `algs` of
-    /// resource-server challenges.
-    pub algs: Vec<JwsAlgorithm>,
-    /// How old a proof's `iat` may be, in seconds (RFC 9449 §11.1 asks for a short window).
-    pub max_age: u64,
-    /// Seconds of clock skew tolerated, both ways.
-    pub leeway: u64,
-    /// Server nonces; when set every proof must carry a valid one (RFC 9449 §8).
-    pub nonces: Option<DpopNonces>,
+/// Verifies proofs under the server's [`DpopSettings`] (accepted algorithms, the `iat`
+/// window) and, optionally, its server nonces. Cheap to build for each request.
+#[derive(Debug, Clone, Copy)]
+pub struct DpopVerifier<'a> {
+    settings: &'a DpopSettings,
+    nonces: Option<&'a DpopNonces>,
 }
 
-impl Default for DpopPolicy {
-    fn default() -> Self {
-        DpopPolicy {
-            algs: DEFAULT_DPOP_ALGS.to_vec(),
-            max_age: 60,
-            leeway: 5,
+impl<'a> DpopVerifier<'a> {
+    /// A verifier under `settings`, without server nonces.
+    pub fn new(settings: &'a DpopSettings) -> Self {
+        DpopVerifier {
+            settings,
             nonces: None,
         }
     }
-}
 
-impl DpopPolicy {
-    /// The defaults: [`DEFAULT_DPOP_ALGS`], a 60 s window, 5 s leeway, no server nonces.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Demands server nonces from `nonces`.
-    pub fn with_nonces(mut self, nonces: DpopNonces) -> Self {
+    /// Demands server nonces from `nonces` (RFC 9449 §8, §9).
+    pub fn with_nonces(mut self, nonces: &'a DpopNonces) -> Self {
         self.nonces = Some(nonces);
         self
     }
 
-    /// Replaces the accepted algorithms.
-    pub fn with_algs(mut self, algs: impl IntoIterator<Item = JwsAlgorithm>) -> Self {
-        self.algs = algs.into_iter().collect();
-        self
-    }
-
-    /// The accepted algorithms that are asymmetric, as announced to clients.
-    pub fn announced_algs(&self) -> impl Iterator<Item = JwsAlgorithm> + '_ {
-        self.algs
+    /// The accepted algorithms that are asymmetric, as announced to clients
+    /// (`dpop_signing_alg_values_supported`, the `algs` of a resource server's challenge).
+    pub fn announced_algs(&self) -> impl Iterator<Item = JwsAlgorithm> + 'a {
+        self.settings
+            .algorithms
             .iter()
             .copied()
             .filter(|a| a.family() != AlgorithmFamily::Hmac)
     }
 
-    /// The nonce to send in a `DPoP-Nonce` header at `now`, when the policy uses nonces.
+    /// The nonce to send in a `DPoP-Nonce` header at `now`, when nonces are demanded.
     pub fn current_nonce(&self, now: UnixTime) -> Option<String> {
-        self.nonces.as_ref().map(|n| n.issue(now))
+        self.nonces.map(|n| n.issue(now))
     }
 
     /// Verifies the `DPoP` header of a request (RFC 9449 §4.3 steps 1–12; the `jti` replay
@@ -246,7 +217,9 @@ impl DpopPolicy {
         }
         // Step 5: an asymmetric algorithm of the allow-list (`none` cannot even be parsed
         // as a JWS algorithm).
-        if header.alg.family() == AlgorithmFamily::Hmac || !self.algs.contains(&header.alg) {
+        if header.alg.family() == AlgorithmFamily::Hmac
+            || !self.settings.algorithms.contains(&header.alg)
+        {
             return Err(DpopError::Invalid(
                 "the DPoP proof's alg is not an accepted asymmetric algorithm",
             ));
@@ -254,18 +227,20 @@ impl DpopPolicy {
         let jwk = proof_key(&header)?;
         let key = VerifyingKey::from_jwk(&jwk, Some(header.alg), provider)
             .map_err(|_| DpopError::Invalid("the DPoP proof's jwk does not fit its alg"))?;
-        // Step 6 and 3 (signature, then required claims and the `iat` window).
+        // Step 6 and 3: the signature, then the required claims. The `iat` window of step 11
+        // is symmetric (RFC 9449 §11.1: "within an acceptable window"), checked below.
+        let window = self.settings.iat_window;
         let validation = jwt::Validation::new()
             .required_claims(["jti", "iat", "htm", "htu"])
             .typ(DPOP_PROOF_TYP)
-            .max_age(self.max_age)
-            .leeway(self.leeway)
+            .max_age(window)
+            .allow_future_iat()
             .insecure_ignore_audience();
+        let stale = DpopError::Invalid("the DPoP proof's iat is outside the accepted window");
         let verified = jwt::verify(proof, &key, &validation, now).map_err(|e| match e {
-            authcore_jose::Error::Validation(
-                authcore_jose::ValidationError::TooOld { .. }
-                | authcore_jose::ValidationError::IssuedInFuture { .. },
-            ) => DpopError::Invalid("the DPoP proof's iat is outside the accepted window"),
+            authcore_jose::Error::Validation(authcore_jose::ValidationError::TooOld { .. }) => {
+                stale.clone()
+            }
             authcore_jose::Error::Validation(authcore_jose::ValidationError::MissingClaim(_)) => {
                 DpopError::Invalid("the DPoP proof lacks jti, htm, htu or iat")
             }
@@ -274,6 +249,15 @@ impl DpopPolicy {
             }
             _ => DpopError::Invalid("the DPoP proof is not a valid JWT"),
         })?;
+        let iat = verified
+            .claims
+            .registered
+            .iat
+            .map(|d| d.secs())
+            .unwrap_or_default();
+        if iat > now.saturating_add(window).as_secs() {
+            return Err(stale);
+        }
         let claims = &verified.claims;
         let jti = claims.registered.jti.clone().unwrap_or_default();
         if jti.is_empty() || jti.len() > MAX_DPOP_JTI_BYTES {
@@ -323,13 +307,11 @@ impl DpopPolicy {
             }
             (None, _) => {}
         }
-        let iat = claims.registered.iat.map(|d| d.secs()).unwrap_or_default();
         Ok(VerifiedDpopProof {
             jkt: jwk.thumbprint_sha256(provider),
             jti,
             iat,
-            replay_until: UnixTime::from_secs(iat)
-                .saturating_add(self.max_age.saturating_add(2 * self.leeway)),
+            replay_until: UnixTime::from_secs(iat).saturating_add(window.saturating_add(1)),
             jwk,
         })
     }
@@ -466,7 +448,7 @@ mod tests {
     }
 
     fn verify_at(
-        policy: &DpopPolicy,
+        policy: &DpopVerifier<'_>,
         proof: &str,
         t: ProofTarget<'_>,
         now: u64,
@@ -506,7 +488,7 @@ mod tests {
             )
             .unwrap();
         let v = verify_at(
-            &DpopPolicy::new(),
+            &DpopVerifier::new(&DpopSettings::default()),
             &proof,
             target(&Method::POST, None),
             1010,
@@ -517,14 +499,15 @@ mod tests {
         assert!(v.key_matches(key.jkt()));
         assert!(!v.key_matches("other"));
         assert_eq!(v.iat, 1000);
-        assert_eq!(v.replay_until, UnixTime::from_secs(1070));
+        assert_eq!(v.replay_until, UnixTime::from_secs(1061));
         assert!(v.replay_id().starts_with("dpop:"));
         assert!(!v.jwk.is_private());
     }
 
     #[test]
     fn no_header_is_none_and_two_are_refused() {
-        let p = DpopPolicy::new();
+        let settings = DpopSettings::default();
+        let p = DpopVerifier::new(&settings);
         let t = target(&Method::POST, None);
         assert_eq!(
             p.verify(&HeaderMap::new(), &t, UnixTime::from_secs(1), provider()),
@@ -541,7 +524,8 @@ mod tests {
 
     #[test]
     fn wrong_htm_and_htu_are_refused() {
-        let p = DpopPolicy::new();
+        let settings = DpopSettings::default();
+        let p = DpopVerifier::new(&settings);
         let proof = custom(header(), claims(1000));
         assert_eq!(
             verify_at(&p, &proof, target(&Method::POST, None), 1000).map(|v| v.is_some()),
@@ -575,21 +559,23 @@ mod tests {
 
     #[test]
     fn stale_and_future_iat_are_refused() {
-        let p = DpopPolicy::new();
+        let settings = DpopSettings::default();
+        let p = DpopVerifier::new(&settings);
         let proof = custom(header(), claims(1000));
         let t = || target(&Method::POST, None);
-        assert!(verify_at(&p, &proof, t(), 1065).is_ok());
+        assert!(verify_at(&p, &proof, t(), 1060).is_ok());
         let stale = Err(DpopError::Invalid(
             "the DPoP proof's iat is outside the accepted window",
         ));
-        assert_eq!(verify_at(&p, &proof, t(), 1066), stale);
-        assert!(verify_at(&p, &proof, t(), 995).is_ok());
-        assert_eq!(verify_at(&p, &proof, t(), 994), stale);
+        assert_eq!(verify_at(&p, &proof, t(), 1061), stale);
+        assert!(verify_at(&p, &proof, t(), 940).is_ok());
+        assert_eq!(verify_at(&p, &proof, t(), 939), stale);
     }
 
     #[test]
     fn header_rules() {
-        let p = DpopPolicy::new();
+        let settings = DpopSettings::default();
+        let p = DpopVerifier::new(&settings);
         let t = || target(&Method::POST, None);
         // Wrong or missing typ.
         let mut h = header();
@@ -619,7 +605,9 @@ mod tests {
             ))
         );
         // An algorithm outside the allow-list.
-        let only_es256 = DpopPolicy::new().with_algs([JwsAlgorithm::ES256]);
+        let mut es256 = DpopSettings::default();
+        es256.algorithms = vec![JwsAlgorithm::ES256];
+        let only_es256 = DpopVerifier::new(&es256);
         assert!(verify_at(&only_es256, &custom(header(), claims(1000)), t(), 1000).is_err());
         // Not a JWT at all; oversized.
         assert!(verify_at(&p, "a.b.c", t(), 1000).is_err());
@@ -632,7 +620,9 @@ mod tests {
 
     #[test]
     fn hmac_and_none_are_refused() {
-        let p = DpopPolicy::new().with_algs([JwsAlgorithm::HS256, JwsAlgorithm::EdDSA]);
+        let mut settings = DpopSettings::default();
+        settings.algorithms = vec![JwsAlgorithm::HS256, JwsAlgorithm::EdDSA];
+        let p = DpopVerifier::new(&settings);
         let t = || target(&Method::POST, None);
         let mac = SigningKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider()).unwrap();
         let h = JwsHeader::new(JwsAlgorithm::HS256)
@@ -663,7 +653,8 @@ mod tests {
 
     #[test]
     fn required_claims() {
-        let p = DpopPolicy::new();
+        let settings = DpopSettings::default();
+        let p = DpopVerifier::new(&settings);
         let t = || target(&Method::POST, None);
         for name in ["jti", "htm", "htu", "iat"] {
             let mut c = claims(1000);
@@ -680,7 +671,8 @@ mod tests {
 
     #[test]
     fn ath_binds_the_access_token() {
-        let p = DpopPolicy::new();
+        let settings = DpopSettings::default();
+        let p = DpopVerifier::new(&settings);
         let key = client_key();
         let rng = InsecureTestRandom::new(9);
         let token = AccessToken::new("tok-123");
@@ -725,7 +717,8 @@ mod tests {
         assert!(!other.accepts(&n, UnixTime::from_secs(1050)));
         assert!(DpopNonces::new(&[3u8; 32], 0, provider()).is_err());
 
-        let p = DpopPolicy::new().with_nonces(nonces);
+        let settings = DpopSettings::default();
+        let p = DpopVerifier::new(&settings).with_nonces(&nonces);
         let key = client_key();
         let rng = InsecureTestRandom::new(2);
         let now = UnixTime::from_secs(1050);
