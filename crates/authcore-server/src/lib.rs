@@ -26,6 +26,7 @@ pub mod config;
 pub mod dpop;
 mod error;
 pub mod model;
+pub mod resource;
 pub mod signing_keys;
 mod step;
 pub mod store;
