@@ -22,18 +22,23 @@
 #![deny(missing_docs)]
 
 pub mod access_token;
+pub mod client_auth;
 pub mod config;
 pub mod dpop;
 mod error;
+pub mod metadata;
 pub mod model;
 pub mod resource;
 pub mod signing_keys;
 mod step;
 pub mod store;
+pub mod token;
 pub mod tokens;
 
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
 pub use step::{
-    Answer, Context, Endpoint, Need, Step, Store, Supplied, Write, WriteOutcome, apply_batch, drive,
+    Answer, Context, Endpoint, Need, PasswordCheck, Step, Store, Supplied, Write, WriteOutcome,
+    apply_batch, drive,
 };
+pub use token::TokenEndpoint;
