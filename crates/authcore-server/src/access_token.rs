@@ -14,8 +14,10 @@ use authcore_jose::jwt::{self, Audience, Claims};
 use authcore_jose::{JwsAlgorithm, KeySource, UnixTime};
 use serde_json::{Map, Value};
 
+use crate::error::ServerError;
 use crate::model::Confirmation;
 use crate::signing_keys::{KeySetError, SigningKeySet};
+use crate::tokens::{AccessTokenContent, JwtAccessTokenIssuer};
 
 /// The `typ` header of JWT access tokens (RFC 9068 §2.1); `application/at+jwt` is accepted as
 /// the same type (RFC 7515 §4.1.9).
@@ -47,156 +49,104 @@ pub(crate) fn read_confirmation(v: &Value) -> Result<Confirmation, AccessTokenEr
     Ok(c)
 }
 
-/// The claims of a JWT access token (RFC 9068 §2.2).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct AccessTokenClaims {
-    /// `iss`: the authorization server's issuer identifier.
-    pub iss: String,
-    /// `sub`: the resource owner, or the client itself for client credentials (RFC 9068
-    /// §2.2).
-    pub sub: String,
-    /// `aud`: the resource servers the token is for (RFC 8707 resource indicators).
-    pub aud: Vec<String>,
-    /// `client_id`.
-    pub client_id: String,
-    /// `iat`.
-    pub iat: u64,
-    /// `exp`.
-    pub exp: u64,
-    /// `jti`.
-    pub jti: String,
-    /// `scope`, split (RFC 9068 §2.2.3); empty for none.
-    pub scope: Vec<String>,
-    /// `auth_time`, when the user authenticated (RFC 9068 §2.2.1).
-    pub auth_time: Option<u64>,
-    /// `acr` (RFC 9068 §2.2.1).
-    pub acr: Option<String>,
-    /// `cnf` of sender-constrained tokens.
-    pub cnf: Option<Confirmation>,
-    /// Other claims (`amr`, identity claims, extensions).
-    pub extra: Map<String, Value>,
+/// The JSON claims set of a JWT access token (RFC 9068 §2.2): absent members omitted, a
+/// single audience as a string, `scope` space-delimited.
+pub fn access_token_claims(c: &AccessTokenContent) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("iss".into(), c.issuer.clone().into());
+    m.insert("sub".into(), c.subject.clone().into());
+    m.insert(
+        "aud".into(),
+        match c.audience.as_slice() {
+            [one] => one.clone().into(),
+            many => many.to_vec().into(),
+        },
+    );
+    m.insert("client_id".into(), c.client_id.clone().into());
+    m.insert("iat".into(), c.issued_at.as_secs().into());
+    m.insert("exp".into(), c.expires_at.as_secs().into());
+    m.insert("jti".into(), c.jti.clone().into());
+    if !c.scopes.is_empty() {
+        m.insert("scope".into(), c.scopes.join(" ").into());
+    }
+    if let Some(t) = c.auth_time {
+        m.insert("auth_time".into(), t.as_secs().into());
+    }
+    if let Some(a) = &c.acr {
+        m.insert("acr".into(), a.clone().into());
+    }
+    if let Some(cnf) = c.cnf.as_ref().filter(|c| !c.is_empty()) {
+        m.insert("cnf".into(), Value::Object(cnf.to_json()));
+    }
+    m
 }
 
-impl AccessTokenClaims {
-    /// The claims of a token issued at `iat` for `lifetime` seconds, with no scope,
-    /// `auth_time`, `acr` or `cnf`.
-    pub fn new(
-        iss: impl Into<String>,
-        sub: impl Into<String>,
-        aud: Vec<String>,
-        client_id: impl Into<String>,
-        jti: impl Into<String>,
-        iat: UnixTime,
-        lifetime: u64,
-    ) -> Self {
-        AccessTokenClaims {
-            iss: iss.into(),
-            sub: sub.into(),
-            aud,
-            client_id: client_id.into(),
-            iat: iat.as_secs(),
-            exp: iat.saturating_add(lifetime).as_secs(),
-            jti: jti.into(),
-            scope: Vec::new(),
-            auth_time: None,
-            acr: None,
-            cnf: None,
-            extra: Map::new(),
-        }
-    }
-
-    /// The JSON claims set: absent members omitted, a single audience as a string.
-    pub fn to_json(&self) -> Map<String, Value> {
-        let mut m = self.extra.clone();
-        m.insert("iss".into(), self.iss.clone().into());
-        m.insert("sub".into(), self.sub.clone().into());
-        m.insert(
-            "aud".into(),
-            match self.aud.as_slice() {
-                [one] => one.clone().into(),
-                many => many.to_vec().into(),
-            },
-        );
-        m.insert("client_id".into(), self.client_id.clone().into());
-        m.insert("iat".into(), self.iat.into());
-        m.insert("exp".into(), self.exp.into());
-        m.insert("jti".into(), self.jti.clone().into());
-        if !self.scope.is_empty() {
-            m.insert("scope".into(), self.scope.join(" ").into());
-        }
-        if let Some(t) = self.auth_time {
-            m.insert("auth_time".into(), t.into());
-        }
-        if let Some(a) = &self.acr {
-            m.insert("acr".into(), a.clone().into());
-        }
-        if let Some(c) = self.cnf.as_ref().filter(|c| !c.is_empty()) {
-            m.insert("cnf".into(), Value::Object(c.to_json()));
-        }
-        m
-    }
-
-    /// Reads the claims of a token whose signature and registered claims were already
-    /// checked; every RFC 9068 §2.2 claim is required.
-    fn from_claims(c: Claims) -> Result<Self, AccessTokenError> {
-        let Claims {
-            registered: r,
-            mut extra,
-        } = c;
-        let missing = AccessTokenError::Claim("a required claim is missing (RFC 9068 §2.2)");
-        let text = |extra: &mut Map<String, Value>, name| match extra.remove(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(AccessTokenError::Claim("a claim has the wrong type")),
-        };
-        let client_id = text(&mut extra, "client_id")?.ok_or(missing.clone())?;
-        let scope = text(&mut extra, "scope")?
-            .map(|s| authcore_oauth2::wire::split_scope(&s))
-            .unwrap_or_default();
-        let acr = text(&mut extra, "acr")?;
-        let auth_time = match extra.remove("auth_time") {
-            None => None,
-            Some(v) => Some(
-                jwt::NumericDate::from_value(&v)
-                    .ok_or(AccessTokenError::Claim("auth_time is not a NumericDate"))?
-                    .secs(),
-            ),
-        };
-        let cnf = match extra.remove("cnf") {
-            None => None,
-            Some(v) => Some(read_confirmation(&v)?),
-        };
-        Ok(AccessTokenClaims {
-            iss: r.iss.ok_or(missing.clone())?,
-            sub: r.sub.ok_or(missing.clone())?,
-            aud: r
-                .aud
-                .map(|a| match a {
-                    Audience::Single(s) => vec![s],
-                    Audience::Many(m) => m,
-                })
-                .ok_or(missing.clone())?,
-            client_id,
-            iat: r.iat.ok_or(missing.clone())?.secs(),
-            exp: r.exp.ok_or(missing.clone())?.secs(),
-            jti: r.jti.ok_or(missing)?,
-            scope,
-            auth_time,
-            acr,
-            cnf,
-            extra,
-        })
-    }
+/// Reads the content of a token whose signature and registered claims were already checked;
+/// every RFC 9068 §2.2 claim is required, and claims beyond those of
+/// [`AccessTokenContent`] are ignored.
+fn content_from_claims(c: Claims) -> Result<AccessTokenContent, AccessTokenError> {
+    let Claims {
+        registered: r,
+        mut extra,
+    } = c;
+    let missing = AccessTokenError::Claim("a required claim is missing (RFC 9068 §2.2)");
+    let text = |extra: &mut Map<String, Value>, name| match extra.remove(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(AccessTokenError::Claim("a claim has the wrong type")),
+    };
+    let client_id = text(&mut extra, "client_id")?.ok_or(missing.clone())?;
+    let scopes = text(&mut extra, "scope")?
+        .map(|s| authcore_oauth2::wire::split_scope(&s))
+        .unwrap_or_default();
+    let acr = text(&mut extra, "acr")?;
+    let auth_time = match extra.remove("auth_time") {
+        None => None,
+        Some(v) => Some(UnixTime::from_secs(
+            jwt::NumericDate::from_value(&v)
+                .ok_or(AccessTokenError::Claim("auth_time is not a NumericDate"))?
+                .secs(),
+        )),
+    };
+    let cnf = match extra.remove("cnf") {
+        None => None,
+        Some(v) => Some(read_confirmation(&v)?),
+    };
+    Ok(AccessTokenContent {
+        issuer: r.iss.ok_or(missing.clone())?,
+        subject: r.sub.ok_or(missing.clone())?,
+        client_id,
+        audience: r
+            .aud
+            .map(|a| match a {
+                Audience::Single(s) => vec![s],
+                Audience::Many(m) => m,
+            })
+            .ok_or(missing.clone())?,
+        scopes,
+        issued_at: UnixTime::from_secs(r.iat.ok_or(missing.clone())?.secs()),
+        expires_at: UnixTime::from_secs(r.exp.ok_or(missing.clone())?.secs()),
+        jti: r.jti.ok_or(missing)?,
+        auth_time,
+        acr,
+        cnf,
+    })
 }
 
-/// Signs `claims` as a JWT access token with the key set's current signer (RFC 9068 §2.1:
+/// Signs `content` as a JWT access token with the key set's current signer (RFC 9068 §2.1:
 /// `typ` `at+jwt`, an asymmetric algorithm, the `kid` of the key).
 pub fn mint_jwt_access_token(
-    claims: &AccessTokenClaims,
+    content: &AccessTokenContent,
     keys: &SigningKeySet,
 ) -> Result<String, KeySetError> {
-    keys.sign_jwt(AT_JWT_TYP, &claims.to_json())
+    keys.sign_jwt(AT_JWT_TYP, &access_token_claims(content))
+}
+
+/// The token endpoint signs JWT access tokens with the set's current signer.
+impl JwtAccessTokenIssuer for SigningKeySet {
+    fn issue(&self, content: &AccessTokenContent) -> Result<String, ServerError> {
+        mint_jwt_access_token(content, self).map_err(|_| ServerError::Crypto)
+    }
 }
 
 /// Why a JWT access token was refused. The resource server answers every one of them with
@@ -257,7 +207,7 @@ impl JwtAccessTokenValidation {
         token: &str,
         keys: &(impl KeySource + ?Sized),
         now: UnixTime,
-    ) -> Result<AccessTokenClaims, AccessTokenError> {
+    ) -> Result<AccessTokenContent, AccessTokenError> {
         // RFC 9068 §4 step 5 / RFC 8725 §3.1: the algorithm must be one this resource server
         // accepts; each key is bound to one algorithm, which the header must name.
         let header = authcore_jose::jws::decode_header_unverified(token)
@@ -276,7 +226,7 @@ impl JwtAccessTokenValidation {
             .leeway(self.leeway);
         let verified = jwt::verify(token, keys, &validation, now)
             .map_err(|e| AccessTokenError::Jwt(e.to_string()))?;
-        AccessTokenClaims::from_claims(verified.claims)
+        content_from_claims(verified.claims)
     }
 }
 
@@ -298,30 +248,29 @@ mod tests {
         s
     }
 
-    fn claims() -> AccessTokenClaims {
-        let mut c = AccessTokenClaims::new(
-            ISS,
-            "alice",
-            vec![RS.into()],
-            "client-1",
-            "jti-1",
-            UnixTime::from_secs(1000),
-            300,
-        );
-        c.scope = vec!["read".into(), "write".into()];
-        c.auth_time = Some(990);
-        c.acr = Some("urn:mace:incommon:iap:silver".into());
+    fn claims() -> AccessTokenContent {
         let mut cnf = Confirmation::default();
         cnf.jkt = Some("thumb".into());
-        c.cnf = Some(cnf);
-        c
+        AccessTokenContent {
+            issuer: ISS.into(),
+            subject: "alice".into(),
+            client_id: "client-1".into(),
+            audience: vec![RS.into()],
+            scopes: vec!["read".into(), "write".into()],
+            issued_at: UnixTime::from_secs(1000),
+            expires_at: UnixTime::from_secs(1300),
+            jti: "jti-1".into(),
+            auth_time: Some(UnixTime::from_secs(990)),
+            acr: Some("urn:mace:incommon:iap:silver".into()),
+            cnf: Some(cnf),
+        }
     }
 
     fn validate(
         token: &str,
         keys: &SigningKeySet,
         now: u64,
-    ) -> Result<AccessTokenClaims, AccessTokenError> {
+    ) -> Result<AccessTokenContent, AccessTokenError> {
         let now = UnixTime::from_secs(now);
         JwtAccessTokenValidation::new(ISS, RS).validate(token, keys.verifying_keys_at(now), now)
     }
@@ -360,15 +309,17 @@ mod tests {
         assert!(v("https://other.example", RS).is_err());
         assert!(v(ISS, "https://other-rs.example").is_err());
         // Another `typ` (an ID token signed by the same keys) is refused.
-        let id_token = keys.sign_jwt("JWT", &claims().to_json()).unwrap();
+        let id_token = keys
+            .sign_jwt("JWT", &access_token_claims(&claims()))
+            .unwrap();
         assert!(validate(&id_token, &keys, 1100).is_err());
         // A required claim missing.
-        let mut m = claims().to_json();
+        let mut m = access_token_claims(&claims());
         m.remove("client_id");
         let t2 = keys.sign_jwt(AT_JWT_TYP, &m).unwrap();
         assert!(validate(&t2, &keys, 1100).is_err());
         // A claim of the wrong type.
-        let mut m = claims().to_json();
+        let mut m = access_token_claims(&claims());
         m.insert("cnf".into(), "thumb".into());
         let t3 = keys.sign_jwt(AT_JWT_TYP, &m).unwrap();
         assert_eq!(
@@ -391,7 +342,7 @@ mod tests {
         let signer = SigningKey::hmac(JwsAlgorithm::HS256, &secret, p).unwrap();
         let t = jwt::encode(
             &JwsHeader::new(JwsAlgorithm::HS256).with_typ(AT_JWT_TYP),
-            &claims().to_json(),
+            &access_token_claims(&claims()),
             &signer,
         )
         .unwrap();
@@ -406,7 +357,9 @@ mod tests {
         let none = format!(
             "{}.{}.",
             authcore_jose::b64::encode(br#"{"alg":"none","typ":"at+jwt"}"#),
-            authcore_jose::b64::encode(serde_json::to_vec(&claims().to_json()).unwrap())
+            authcore_jose::b64::encode(
+                serde_json::to_vec(&access_token_claims(&claims())).unwrap()
+            )
         );
         assert!(validate(&none, &keys(), 1100).is_err());
     }

@@ -27,6 +27,7 @@ use authcore_oauth2::{
 use http::{HeaderMap, Method};
 
 use crate::config::DpopSettings;
+use crate::token::DpopBinding;
 use subtle::ConstantTimeEq;
 
 /// Largest `DPoP` header value accepted, in bytes: a proof with an RSA 4096 `jwk` is about
@@ -127,6 +128,16 @@ impl VerifiedDpopProof {
     /// scoped by the key, so two clients' `jti`s never collide.
     pub fn replay_id(&self) -> String {
         format!("dpop:{}:{}", self.jkt, self.jti)
+    }
+
+    /// What the token endpoint binds its tokens to and records single use
+    /// ([`crate::TokenEndpoint::with_dpop`], RFC 9449 §5).
+    pub fn token_endpoint_binding(&self) -> DpopBinding {
+        DpopBinding {
+            jkt: self.jkt.clone(),
+            replay_key: self.replay_id(),
+            expires_at: self.replay_until,
+        }
     }
 
     /// Whether the proof's key is the one a token or code is bound to (`cnf.jkt`, RFC 9449

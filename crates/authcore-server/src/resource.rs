@@ -27,18 +27,19 @@ use core::fmt;
 use core::hash::{Hash, Hasher};
 
 use authcore_jose::crypto::CryptoProvider;
-use authcore_jose::{DigestAlgorithm, UnixTime, VerifyingKey, b64};
+use authcore_jose::{UnixTime, VerifyingKey};
 use authcore_oauth2::{DPOP_NONCE, ErrorCode, IntrospectionResponse};
 use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use subtle::ConstantTimeEq;
 
-use crate::access_token::{AccessTokenClaims, JwtAccessTokenValidation, read_confirmation};
+use crate::access_token::{JwtAccessTokenValidation, read_confirmation};
+use crate::client_auth::ClientCertificate;
 use crate::config::DpopSettings;
 use crate::dpop::{DpopError, DpopNonces, DpopVerifier, ProofTarget, VerifiedDpopProof};
 use crate::model::{Confirmation, TokenKind, TokenRecord};
 use crate::step::{Answer, Need, Supplied, Write, WriteOutcome};
-use crate::tokens::{CredentialKind, TokenHashKeys};
+use crate::tokens::{AccessTokenContent, CredentialKind, TokenHashKeys};
 
 /// Largest form body searched for an `access_token` parameter (RFC 6750 §2.2), in bytes.
 pub const MAX_FORM_BODY_BYTES: usize = authcore_oauth2::MAX_FORM_BYTES;
@@ -442,7 +443,7 @@ pub struct ResourceRequest<'a> {
     jwt_keys: &'a [VerifyingKey],
     request: &'a Request<Vec<u8>>,
     uri: &'a str,
-    client_certificate: Option<&'a [u8]>,
+    client_certificate: Option<&'a ClientCertificate>,
     required_scopes: &'a [&'a str],
     prepared: Option<Result<Prepared, Refusal>>,
 }
@@ -451,14 +452,14 @@ impl<'a> ResourceRequest<'a> {
     /// Checks `request`, addressed to the absolute URI `uri` (the request line often carries
     /// only the path; the adapter knows the external origin), with the authorization server's
     /// JWT signing keys `jwt_keys` (a JWKS cache, or
-    /// [`crate::signing_keys::SigningKeySet::verifying_keys_at`]), the DER client certificate
-    /// of a mutual-TLS connection, and the scopes this resource needs.
+    /// [`crate::signing_keys::SigningKeySet::verifying_keys_at`]), the client certificate of a
+    /// mutual-TLS connection, and the scopes this resource needs.
     pub fn new(
         config: &'a ResourceServerConfig,
         jwt_keys: &'a [VerifyingKey],
         request: &'a Request<Vec<u8>>,
         uri: &'a str,
-        client_certificate: Option<&'a [u8]>,
+        client_certificate: Option<&'a ClientCertificate>,
         required_scopes: &'a [&'a str],
     ) -> Self {
         ResourceRequest {
@@ -617,14 +618,14 @@ impl<'a> ResourceRequest<'a> {
         }
     }
 
-    fn from_claims(&self, c: AccessTokenClaims, token: &PresentedToken) -> AuthorizedAccess {
+    fn from_claims(&self, c: AccessTokenContent, token: &PresentedToken) -> AuthorizedAccess {
         AuthorizedAccess {
-            subject: Some(c.sub),
+            subject: Some(c.subject),
             client_id: Some(c.client_id),
-            scopes: c.scope,
-            audience: c.aud,
-            expires_at: Some(UnixTime::from_secs(c.exp)),
-            auth_time: c.auth_time.map(UnixTime::from_secs),
+            scopes: c.scopes,
+            audience: c.audience,
+            expires_at: Some(c.expires_at),
+            auth_time: c.auth_time,
             acr: c.acr,
             cnf: c.cnf,
             scheme: token.scheme,
@@ -746,9 +747,7 @@ impl<'a> ResourceRequest<'a> {
             (TokenScheme::Bearer, None) => {}
         }
         if let Some(x5t) = cnf.and_then(|c| c.x5t_s256.as_deref()) {
-            let presented = self
-                .client_certificate
-                .map(|der| certificate_thumbprint(provider, der));
+            let presented = self.client_certificate.map(|c| c.thumbprint_s256(provider));
             if !presented.is_some_and(|p| bool::from(p.as_bytes().ct_eq(x5t.as_bytes()))) {
                 return Err(Refusal::token(
                     scheme,
@@ -817,11 +816,6 @@ impl<'a> ResourceRequest<'a> {
 enum Resolved {
     Need(Need),
     Access(AuthorizedAccess),
-}
-
-/// The `x5t#S256` of a DER certificate (RFC 8705 §3.1): its base64url SHA-256 hash.
-pub fn certificate_thumbprint(provider: &CryptoProvider, der: &[u8]) -> String {
-    b64::encode(provider.digest(DigestAlgorithm::Sha256, der))
 }
 
 /// One challenge (RFC 9110 §11.6.1) with the parameters of RFC 6750 §3 and RFC 9449 §7.1, as
