@@ -26,9 +26,11 @@ pub mod client_auth;
 pub mod config;
 pub mod dpop;
 mod error;
+pub mod introspection;
 pub mod metadata;
 pub mod model;
 pub mod resource;
+pub mod revocation;
 pub mod signing_keys;
 mod step;
 pub mod store;
@@ -37,6 +39,8 @@ pub mod tokens;
 
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
+pub use introspection::IntrospectionEndpoint;
+pub use revocation::RevocationEndpoint;
 pub use step::{
     Answer, Context, Endpoint, Need, PasswordCheck, Step, Store, Supplied, Write, WriteOutcome,
     apply_batch, drive,
