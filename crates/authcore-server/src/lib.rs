@@ -99,11 +99,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod access_token;
 pub mod client_auth;
 pub mod config;
+pub mod dpop;
 mod error;
+pub mod introspection;
 pub mod metadata;
 pub mod model;
+pub mod resource;
+pub mod revocation;
+pub mod signing_keys;
 mod step;
 pub mod store;
 pub mod token;
@@ -111,6 +117,8 @@ pub mod tokens;
 
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
+pub use introspection::IntrospectionEndpoint;
+pub use revocation::RevocationEndpoint;
 pub use step::{
     Answer, Context, Endpoint, Need, PasswordCheck, Step, Store, Supplied, Write, WriteOutcome,
     apply_batch, drive,
