@@ -5,6 +5,7 @@ mod request;
 mod response;
 
 pub use redirect_uri::match_redirect_uri;
+pub(crate) use request::describe;
 pub use request::{
     FrontChannelRequest, UnreadableRequest, parse_front_channel, read_front_channel_request,
 };
