@@ -7,3 +7,4 @@
 
 pub mod authorize;
 pub mod jar;
+pub mod device;
