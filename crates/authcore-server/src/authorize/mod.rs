@@ -1,5 +1,6 @@
 //! The authorization endpoint (RFC 6749 §3.1, §4.1; RFC 9700).
 
+mod checks;
 mod redirect_uri;
 mod request;
 mod response;
@@ -10,3 +11,4 @@ pub use request::{
     FrontChannelRequest, UnreadableRequest, parse_front_channel, read_front_channel_request,
 };
 pub use response::{FORM_POST_SCRIPT, FORM_POST_SCRIPT_HASH, ResponseTarget, error_page};
+pub use checks::{PkceChallenge, Refusal};
