@@ -77,7 +77,10 @@ mod tests {
             assert!(code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)));
             let shown = display_user_code(&code);
             assert_eq!(shown.len(), USER_CODE_LENGTH + 1);
-            assert_eq!(normalize_user_code(&shown.to_lowercase()), Some(code.clone()));
+            assert_eq!(
+                normalize_user_code(&shown.to_lowercase()),
+                Some(code.clone())
+            );
             seen.insert(code);
         }
         assert_eq!(seen.len(), 200);
@@ -85,10 +88,20 @@ mod tests {
 
     #[test]
     fn normalize_refuses_what_cannot_be_a_code() {
-        for bad in ["", "BDWP-HQP", "BDWP-HQPKX", "BDWA-HQPK", "BDWP_HQPK", "ＢDWP-HQPK"] {
+        for bad in [
+            "",
+            "BDWP-HQP",
+            "BDWP-HQPKX",
+            "BDWA-HQPK",
+            "BDWP_HQPK",
+            "ＢDWP-HQPK",
+        ] {
             assert_eq!(normalize_user_code(bad), None, "{bad}");
         }
-        assert_eq!(normalize_user_code(" bdwp hqpk ").as_deref(), Some("BDWPHQPK"));
+        assert_eq!(
+            normalize_user_code(" bdwp hqpk ").as_deref(),
+            Some("BDWPHQPK")
+        );
     }
 
     #[test]
@@ -102,7 +115,10 @@ mod tests {
             }
         }
         // 16000 draws, 800 expected per character.
-        assert!(counts.iter().all(|&c| (650..950).contains(&c)), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| (650..950).contains(&c)),
+            "{counts:?}"
+        );
     }
 
     proptest! {

@@ -9,12 +9,16 @@
 //! object's claims go through the same strict parser as a query string, so one rule decides
 //! what a valid authorization request is.
 
+use authcore_jose::crypto::VerifyOptions;
 use authcore_jose::jwt::{self, Validation};
-use authcore_jose::{KeySource, UnixTime};
-use authcore_oauth2::wire::AuthorizationRequestParams;
+use authcore_jose::{AlgorithmFamily, JwsAlgorithm, KeySource, UnixTime, VerifyingKeys};
+use authcore_oauth2::wire::{AuthorizationRequestParams, ErrorCode};
 use serde_json::Value;
+use url::Url;
 
 use crate::authorize::describe;
+use crate::model::ClientRecord;
+use crate::step::Context;
 
 /// The `typ` header of a request object (RFC 9101 §10.8, §8.1): it keeps a token of another
 /// kind, signed by the same client key, from being taken as an authorization request.
@@ -147,6 +151,78 @@ pub fn request_object_params(
         }
     }
     AuthorizationRequestParams::parse(form.finish().as_bytes()).map_err(|e| describe(&e))
+}
+
+impl RequestObjectError {
+    /// The error code the client is told (RFC 9101 §6.3, §5).
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            RequestObjectError::ClientIdMismatch => ErrorCode::InvalidRequest,
+            _ => ErrorCode::InvalidRequestObject,
+        }
+    }
+}
+
+/// The keys a client's request objects are verified with: its registered `jwks`, for the
+/// asymmetric algorithms the server accepts from clients (a request object is signed with
+/// the client's private key, RFC 9101 §4; shared-secret MACs are not accepted for it here).
+pub(crate) fn client_request_object_keys(
+    client: &ClientRecord,
+    ctx: &Context<'_>,
+) -> Result<VerifyingKeys, RequestObjectError> {
+    let Some(jwks) = &client.jwks else {
+        return Err(RequestObjectError::Invalid(
+            "the client registered no keys".into(),
+        ));
+    };
+    let algorithms: Vec<JwsAlgorithm> = ctx
+        .config
+        .client_assertion_algorithms
+        .iter()
+        .copied()
+        .filter(|a| a.family() != AlgorithmFamily::Hmac)
+        .collect();
+    VerifyingKeys::from_jwk_set(
+        jwks,
+        &algorithms,
+        ctx.keys.provider,
+        &VerifyOptions::default(),
+    )
+    .map_err(|e| RequestObjectError::Invalid(e.to_string()))
+}
+
+/// [`verify_request_object`] for a registered client at this server: its keys, this
+/// server's issuer, the time and leeway of `ctx`.
+pub(crate) fn verify_client_request_object(
+    request_object: &str,
+    client: &ClientRecord,
+    ctx: &Context<'_>,
+) -> Result<AuthorizationRequestParams, RequestObjectError> {
+    let keys = client_request_object_keys(client, ctx)?;
+    verify_request_object(
+        request_object,
+        &keys,
+        &client.client_id,
+        &ctx.config.issuer,
+        ctx.now,
+        ctx.config.lifetimes.leeway,
+    )
+}
+
+/// Whether the server may fetch `uri` as a request object of `client` (RFC 9101 §5.2): an
+/// `https` URL, and one of the client's registered `request_uris` when it registered any
+/// (OpenID Connect Registration §2). The fetch itself is the caller's ([`Need::Fetch`],
+/// under the adapter contract: no redirects, a timeout, a size cap).
+///
+/// [`Need::Fetch`]: crate::Need::Fetch
+pub(crate) fn request_uri_allowed(uri: &str, client: &ClientRecord) -> bool {
+    if !Url::parse(uri).is_ok_and(|u| u.scheme() == "https" && u.host().is_some()) {
+        return false;
+    }
+    match client.extra.get("request_uris") {
+        Some(Value::Array(registered)) => registered.iter().any(|r| r.as_str() == Some(uri)),
+        _ => true,
+    }
 }
 
 #[cfg(test)]

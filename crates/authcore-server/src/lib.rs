@@ -27,6 +27,7 @@ pub mod device;
 mod error;
 pub mod jar;
 pub mod model;
+pub mod par;
 mod step;
 pub mod store;
 pub mod tokens;
@@ -34,5 +35,6 @@ pub mod tokens;
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
 pub use step::{
-    Answer, Context, Endpoint, Need, Step, Store, Supplied, Write, WriteOutcome, apply_batch, drive,
+    Answer, Context, Endpoint, Finished, Need, Step, Store, Supplied, Write, WriteOutcome,
+    apply_batch, drive, drive_to_finish,
 };

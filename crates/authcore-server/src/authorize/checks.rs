@@ -5,6 +5,8 @@
 use authcore_oauth2::PkceMethod;
 use authcore_oauth2::wire::{ErrorCode, ResponseMode, ResponseType};
 
+use crate::model::CodeChallenge;
+
 /// A check that failed: the error code and a description for `error_description`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -84,15 +86,6 @@ pub(crate) fn error_response_mode(
     choose_response_mode(rt, requested.as_ref()).unwrap_or_else(|_| rt.default_response_mode())
 }
 
-/// A PKCE challenge the code is bound to (RFC 7636 §4.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PkceChallenge {
-    /// `code_challenge`.
-    pub challenge: String,
-    /// `code_challenge_method`.
-    pub method: PkceMethod,
-}
-
 /// PKCE (RFC 7636; RFC 9700 §2.1.1): required when `required` (the server's default, always
 /// for public clients); `S256` only unless `plain` is explicitly allowed, so an attacker
 /// cannot downgrade to a challenge equal to the verifier. An absent method means `plain`
@@ -102,7 +95,7 @@ pub(crate) fn check_pkce(
     method: Option<PkceMethod>,
     required: bool,
     plain_allowed: bool,
-) -> Result<Option<PkceChallenge>, Refusal> {
+) -> Result<Option<CodeChallenge>, Refusal> {
     let Some(challenge) = challenge else {
         return if required {
             Err(refuse(ErrorCode::InvalidRequest, "code_challenge required"))
@@ -117,7 +110,7 @@ pub(crate) fn check_pkce(
             "code_challenge_method must be S256",
         ));
     }
-    Ok(Some(PkceChallenge {
+    Ok(Some(CodeChallenge {
         challenge: challenge.to_owned(),
         method,
     }))

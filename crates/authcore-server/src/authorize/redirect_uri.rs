@@ -85,8 +85,16 @@ mod tests {
             "http://app.example/cb",
             "https://app.example/c%62",
         ] {
-            assert_eq!(match_redirect_uri(Some(attack), &reg, false), None, "{attack}");
-            assert_eq!(match_redirect_uri(Some(attack), &reg, true), None, "{attack}");
+            assert_eq!(
+                match_redirect_uri(Some(attack), &reg, false),
+                None,
+                "{attack}"
+            );
+            assert_eq!(
+                match_redirect_uri(Some(attack), &reg, true),
+                None,
+                "{attack}"
+            );
         }
     }
 
@@ -129,7 +137,11 @@ mod tests {
             "http://127.0.0.1:53211/Callback",
             "http://127.000.000.001:53211/callback",
         ] {
-            assert_eq!(match_redirect_uri(Some(attack), &reg, true), None, "{attack}");
+            assert_eq!(
+                match_redirect_uri(Some(attack), &reg, true),
+                None,
+                "{attack}"
+            );
         }
     }
 

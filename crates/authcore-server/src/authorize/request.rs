@@ -33,6 +33,11 @@ pub struct FrontChannelRequest {
     pub response_type: Option<String>,
     /// `response_mode`, when present exactly once.
     pub response_mode: Option<String>,
+    /// `request` (RFC 9101 §5.1), when present exactly once. With it, or with `request_uri`,
+    /// the outer parameters other than `client_id` do not count and need not be valid.
+    pub request: Option<String>,
+    /// `request_uri` (RFC 9101 §5.2, RFC 9126 §4), when present exactly once.
+    pub request_uri: Option<String>,
     /// The strict parse of every parameter, or why it failed.
     pub params: Result<AuthorizationRequestParams, String>,
 }
@@ -47,9 +52,6 @@ pub enum UnreadableRequest {
     /// Larger than the form limits of authcore-oauth2.
     TooLarge,
 }
-
-/// The parameters that may legitimately repeat (RFC 8707 §2: several `resource` indicators).
-const REPEATABLE: &[&str] = &["resource"];
 
 /// Reads the authorization request carried by `req`: its query for GET, its form body for
 /// POST (OpenID Connect Core §3.1.2.1 lets a client POST the request). Never panics on any
@@ -85,12 +87,14 @@ pub fn parse_front_channel(input: &[u8]) -> Result<FrontChannelRequest, Unreadab
     if input.len() > MAX_FORM_BYTES {
         return Err(UnreadableRequest::TooLarge);
     }
-    let mut seen: [(&str, u32, Option<String>); 5] = [
+    let mut seen: [(&str, u32, Option<String>); 7] = [
         ("client_id", 0, None),
         ("redirect_uri", 0, None),
         ("state", 0, None),
         ("response_type", 0, None),
         ("response_mode", 0, None),
+        ("request", 0, None),
+        ("request_uri", 0, None),
     ];
     let mut count = 0usize;
     for (k, v) in form_urlencoded::parse(input) {
@@ -119,6 +123,8 @@ pub fn parse_front_channel(input: &[u8]) -> Result<FrontChannelRequest, Unreadab
         state: once(2),
         response_type: once(3),
         response_mode: once(4),
+        request: once(5),
+        request_uri: once(6),
         params,
     })
 }
@@ -146,7 +152,8 @@ pub(crate) fn describe(e: &OAuthError) -> String {
 fn has_repeated(input: &[u8]) -> bool {
     let mut names: Vec<String> = Vec::new();
     for (k, v) in form_urlencoded::parse(input) {
-        if v.is_empty() || REPEATABLE.contains(&k.as_ref()) {
+        // RFC 8707 §2: `resource` may repeat.
+        if v.is_empty() || k == "resource" {
             continue;
         }
         if names.iter().any(|n| *n == k) {
@@ -170,14 +177,18 @@ mod tests {
 
     #[test]
     fn reads_get_and_post() {
-        let q = "response_type=code&client_id=c1&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=s";
+        let q =
+            "response_type=code&client_id=c1&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=s";
         let r = read_front_channel_request(&get(q)).unwrap();
         assert_eq!(r.client_id.as_deref(), Some("c1"));
         assert_eq!(r.redirect_uri.as_deref(), Some("https://app.example/cb"));
         assert_eq!(r.state.as_deref(), Some("s"));
         assert!(r.params.is_ok());
         let post = Request::post("https://as.example/authorize")
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded; charset=utf-8")
+            .header(
+                CONTENT_TYPE,
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
             .body(q.as_bytes().to_vec())
             .unwrap();
         assert_eq!(read_front_channel_request(&post).unwrap(), r);
