@@ -244,7 +244,7 @@ impl ClientAuthParams {
     /// `client_assertion_type` come together (RFC 7521 §4.2); a `client_secret` needs the
     /// `client_id` it belongs to (RFC 6749 §2.3.1); and a client uses one method only, never a
     /// secret and an assertion at once (RFC 6749 §2.3).
-    pub(crate) fn from_params(params: &FormParams) -> Result<Self> {
+    pub fn from_params(params: &FormParams) -> Result<Self> {
         let get = |n| params.get(n).map(str::to_owned);
         let p = ClientAuthParams {
             client_id: get("client_id"),

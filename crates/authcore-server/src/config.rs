@@ -181,9 +181,20 @@ pub struct TokenExchangeRule {
     /// The resources (`audience`/`resource`) the new token may be for.
     pub audiences: Vec<String>,
     /// The scope tokens the new token may carry (further limited by the subject token's).
+    /// Only impersonation is offered: a request with an `actor_token` (delegation, RFC 8693
+    /// §1.1) is refused.
     pub scopes: Vec<String>,
-    /// Whether an `actor_token` (delegation, RFC 8693 §1.1) is accepted.
-    pub allow_delegation: bool,
+}
+
+impl TokenExchangeRule {
+    /// A rule letting `client_id` exchange for tokens of `audiences` with `scopes`.
+    pub fn new(client_id: impl Into<String>, audiences: Vec<String>, scopes: Vec<String>) -> Self {
+        TokenExchangeRule {
+            client_id: client_id.into(),
+            audiences,
+            scopes,
+        }
+    }
 }
 
 /// The token exchange policy, as a value (RFC 8693 §2.1 leaves the decision to the server):
@@ -351,6 +362,9 @@ pub struct ServerKeys {
     ///
     /// [`StoredSecret::Keyed`]: crate::model::StoredSecret::Keyed
     pub secret_hashing: TokenHashKeys,
+    /// The signer of JWT access tokens (RFC 9068), for resource servers that want them;
+    /// `None`: every access token is opaque.
+    pub jwt_access_tokens: Option<std::sync::Arc<dyn crate::tokens::JwtAccessTokenIssuer>>,
 }
 
 impl ServerKeys {
@@ -364,7 +378,17 @@ impl ServerKeys {
             provider,
             token_hashing,
             secret_hashing,
+            jwt_access_tokens: None,
         }
+    }
+
+    /// Sets the signer of JWT access tokens.
+    pub fn with_jwt_access_tokens(
+        mut self,
+        issuer: std::sync::Arc<dyn crate::tokens::JwtAccessTokenIssuer>,
+    ) -> Self {
+        self.jwt_access_tokens = Some(issuer);
+        self
     }
 
     /// Fresh keys drawn from `rng` (ids `t1` and `s1`), for tests and for a first start.

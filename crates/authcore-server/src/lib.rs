@@ -22,19 +22,23 @@
 #![deny(missing_docs)]
 
 pub mod authorize;
+pub mod client_auth;
 pub mod config;
 pub mod device;
 mod error;
 pub mod jar;
+pub mod metadata;
 pub mod model;
 pub mod par;
 mod step;
 pub mod store;
+pub mod token;
 pub mod tokens;
 
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
 pub use step::{
-    Answer, Context, Endpoint, Finished, Need, Step, Store, Supplied, Write, WriteOutcome,
-    apply_batch, drive, drive_to_finish,
+    Answer, Context, Endpoint, Finished, Need, PasswordCheck, Step, Store, Supplied, Write,
+    WriteOutcome, apply_batch, drive, drive_to_finish,
 };
+pub use token::TokenEndpoint;

@@ -87,9 +87,31 @@ pub enum Need {
     /// Whether this replay key (see [`Write::InsertIfAbsent`]) has been seen. Read-only:
     /// the endpoint that must be sure writes [`Write::InsertIfAbsent`], which is atomic.
     ReplayCheck(String),
+    /// The resource owner's check of a username and password (the legacy password grant,
+    /// RFC 6749 §4.3): the application verifies them its own way.
+    ResourceOwnerPassword(PasswordCheck),
     /// The body of a GET of this URL (a `request_uri` or `jwks_uri` fetch); the caller
     /// enforces the adapter contract (no redirects, timeouts, a size cap).
     Fetch(String),
+}
+
+/// A username and password to check (the legacy password grant). `Debug` hides the
+/// password.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PasswordCheck {
+    /// `username`.
+    pub username: String,
+    /// `password`.
+    pub password: String,
+}
+
+impl core::fmt::Debug for PasswordCheck {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PasswordCheck")
+            .field("username", &self.username)
+            .field("password", &"[REDACTED]")
+            .finish()
+    }
 }
 
 /// The caller's answer to one [`Need`]. `None` (or `false`) means "no such record".
@@ -112,6 +134,9 @@ pub enum Answer {
     Interaction(Option<InteractionRecord>),
     /// For [`Need::ReplayCheck`]: whether the key has been seen.
     Seen(bool),
+    /// For [`Need::ResourceOwnerPassword`]: the subject (`sub`) the credentials belong to,
+    /// `None` when they are wrong.
+    Subject(Option<String>),
     /// For [`Need::Fetch`]: the body, or `None` when the fetch failed.
     Fetched(Option<Vec<u8>>),
 }

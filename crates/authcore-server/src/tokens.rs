@@ -239,6 +239,44 @@ impl TokenHashKeys {
     }
 }
 
+/// What a JWT access token says (RFC 9068 §2.2), handed to the [`JwtAccessTokenIssuer`]
+/// that signs it. The token endpoint fills it; the issuer adds nothing but the signature
+/// (and the `typ` `at+jwt` header, RFC 9068 §2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccessTokenContent {
+    /// `iss`.
+    pub issuer: String,
+    /// `sub`.
+    pub subject: String,
+    /// `client_id`.
+    pub client_id: String,
+    /// `aud`: the resource servers.
+    pub audience: Vec<String>,
+    /// `scope`.
+    pub scopes: Vec<String>,
+    /// `iat`.
+    pub issued_at: authcore_jose::UnixTime,
+    /// `exp`.
+    pub expires_at: authcore_jose::UnixTime,
+    /// `jti`: 128 random bits, base64url.
+    pub jti: String,
+    /// `auth_time`, when known.
+    pub auth_time: Option<authcore_jose::UnixTime>,
+    /// `acr`, when known.
+    pub acr: Option<String>,
+    /// `cnf`, for sender-constrained tokens.
+    pub cnf: Option<crate::model::Confirmation>,
+}
+
+/// Signs JWT access tokens (RFC 9068) for the resource servers configured with
+/// [`AccessTokenFormat::Jwt`](crate::config::AccessTokenFormat::Jwt). The token endpoint
+/// decides the content; the issuer holds the signing keys.
+pub trait JwtAccessTokenIssuer: Send + Sync + fmt::Debug {
+    /// The signed token for `content`.
+    fn issue(&self, content: &AccessTokenContent) -> Result<String, ServerError>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -96,6 +96,8 @@ impl Store for MemoryStore {
             Need::PushedRequest(h) => Answer::PushedRequest(i.pushed.get(h).cloned()),
             Need::Interaction(h) => Answer::Interaction(i.interactions.get(h).cloned()),
             Need::ReplayCheck(key) => Answer::Seen(i.replay.get(key).is_some_and(|exp| now < *exp)),
+            // Resource owners' passwords are the application's, not the store's.
+            Need::ResourceOwnerPassword(_) => Answer::Subject(None),
             Need::Fetch(_) => Answer::Fetched(None),
         }
     }
