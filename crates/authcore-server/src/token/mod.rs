@@ -254,7 +254,13 @@ impl TokenEndpoint {
                     "the DPoP proof was used before",
                 )
             }
-            Write::InsertIfAbsent { .. } => {
+            Write::InsertIfAbsent { key, .. }
+                if self
+                    .client
+                    .as_ref()
+                    .and_then(|c| c.replay_guard.as_ref())
+                    .is_some_and(|(k, _)| k == key) =>
+            {
                 OAuthError::invalid_client("the client assertion was used before", used_basic)
             }
             _ => OAuthError::invalid_grant("the grant was used before"),
