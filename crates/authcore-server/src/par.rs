@@ -92,8 +92,8 @@ pub fn parse_pushed_request(
 #[derive(Debug)]
 enum Phase {
     Deciding,
-    /// The writes were handed out; on success, this response.
-    Writing(http::Response<Vec<u8>>),
+    /// The writes (this many) were handed out; on success, this response.
+    Writing(usize, http::Response<Vec<u8>>),
     Done,
 }
 
@@ -177,7 +177,7 @@ impl PushedAuthorizationEndpoint {
             lifetime,
         )
         .to_http_response();
-        self.phase = Phase::Writing(response);
+        self.phase = Phase::Writing(writes.len(), response);
         Ok(Step::Write(writes))
     }
 
@@ -190,11 +190,15 @@ impl PushedAuthorizationEndpoint {
 impl Endpoint for PushedAuthorizationEndpoint {
     fn step(&mut self, ctx: &Context<'_>, supplied: &Supplied) -> Step {
         match core::mem::replace(&mut self.phase, Phase::Done) {
-            Phase::Deciding => match self.decide(ctx, supplied) {
-                Ok(step) => step,
-                Err(e) => self.respond_error(e, ctx),
-            },
-            Phase::Writing(response) => {
+            Phase::Deciding => {
+                // Still deciding until `decide` hands out the writes.
+                self.phase = Phase::Deciding;
+                match self.decide(ctx, supplied) {
+                    Ok(step) => step,
+                    Err(e) => self.respond_error(e, ctx),
+                }
+            }
+            Phase::Writing(count, response) => {
                 let outcomes = supplied.last_outcomes().unwrap_or(&[]);
                 if outcomes.iter().any(|o| *o == WriteOutcome::Conflict) {
                     let used_basic = self
@@ -209,7 +213,8 @@ impl Endpoint for PushedAuthorizationEndpoint {
                         ctx,
                     );
                 }
-                if outcomes.is_empty() {
+                if outcomes.len() < count {
+                    // The caller did not apply every write: nothing was promised.
                     return self.respond_error(OAuthError::server_error(ServerError::Crypto), ctx);
                 }
                 Step::Respond(response)
