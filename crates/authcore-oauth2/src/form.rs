@@ -181,8 +181,9 @@ impl PartialEq for ClientAuthParams {
 impl Eq for ClientAuthParams {}
 
 impl ClientAuthParams {
-    /// The parameter names, in the order they are written.
-    pub(crate) const NAMES: [&'static str; 4] = [
+    /// The parameter names, in the order they are written (a server removes them from a
+    /// request's other parameters with it).
+    pub const NAMES: [&'static str; 4] = [
         "client_id",
         "client_secret",
         "client_assertion_type",

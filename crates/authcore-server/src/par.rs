@@ -25,11 +25,6 @@ use crate::tokens::CredentialKind;
 /// credential whose keyed hash names the stored request.
 pub const PAR_REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
-/// The client authentication parameters of a PAR body (RFC 6749 §2.3.1, RFC 7521 §4.2):
-/// they authenticate the push and are not authorization parameters.
-const CLIENT_AUTH_PARAMETERS: &[&str] =
-    &["client_secret", "client_assertion", "client_assertion_type"];
-
 /// A pushed authorization request read without any data: the authorization parameters (from
 /// the form, or from a request object in it, RFC 9126 §3) are parsed once the client is
 /// known; here only the form and the client's credentials.
@@ -83,7 +78,9 @@ pub fn parse_pushed_request(
     let credentials = ClientCredentials::from_request(request.headers(), &auth, certificate)?;
     let pairs = form
         .iter()
-        .filter(|(k, _)| !CLIENT_AUTH_PARAMETERS.contains(k))
+        // The client authentication parameters authenticate the push; they are not
+        // authorization parameters (`client_id` is both).
+        .filter(|(k, _)| *k == "client_id" || !ClientAuthParams::NAMES.contains(k))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
     Ok(PushedRequest { pairs, credentials })
@@ -200,7 +197,7 @@ impl Endpoint for PushedAuthorizationEndpoint {
             }
             Phase::Writing(count, response) => {
                 let outcomes = supplied.last_outcomes().unwrap_or(&[]);
-                if outcomes.iter().any(|o| *o == WriteOutcome::Conflict) {
+                if outcomes.contains(&WriteOutcome::Conflict) {
                     let used_basic = self
                         .parsed
                         .as_ref()

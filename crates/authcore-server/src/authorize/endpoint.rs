@@ -411,7 +411,7 @@ pub(crate) enum CheckFailure {
     /// The redirect URI is not one of the client's: nowhere to redirect to.
     RedirectUri(&'static str),
     /// Any other check, with the place its error may be redirected to.
-    Refused(ResponseTarget, Refusal),
+    Refused(Box<ResponseTarget>, Refusal),
 }
 
 impl CheckFailure {
@@ -516,7 +516,7 @@ pub(crate) fn check_request(
                 resources,
             })
         }
-        Err(r) => Err(CheckFailure::Refused(target, r)),
+        Err(r) => Err(CheckFailure::Refused(Box::new(target), r)),
     }
 }
 

@@ -10,6 +10,7 @@ mod response;
 pub use checks::Refusal;
 pub use endpoint::AuthorizationEndpoint;
 pub(crate) use endpoint::check_request;
+pub(crate) use interaction::prompts_for;
 pub use interaction::{Approval, Interaction, InteractionResult, Prompt};
 pub use redirect_uri::match_redirect_uri;
 pub(crate) use request::describe;
