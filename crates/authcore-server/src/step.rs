@@ -93,6 +93,11 @@ pub enum Need {
     /// The body of a GET of this URL (a `request_uri` or `jwks_uri` fetch); the caller
     /// enforces the adapter contract (no redirects, timeouts, a size cap).
     Fetch(String),
+    /// The authorization server's introspection (RFC 7662) of an access token a resource
+    /// server was presented and cannot resolve itself (see [`crate::resource`]): the caller
+    /// sends the introspection request (`authcore_oauth2::build_introspection_request`)
+    /// with the resource server's client credentials and answers with the parsed response.
+    Introspect(crate::resource::IntrospectionToken),
 }
 
 /// A username and password to check (the legacy password grant). `Debug` hides the
@@ -139,6 +144,10 @@ pub enum Answer {
     Subject(Option<String>),
     /// For [`Need::Fetch`]: the body, or `None` when the fetch failed.
     Fetched(Option<Vec<u8>>),
+    /// For [`Need::Introspect`]: the introspection response, or `None` when the
+    /// authorization server could not be asked (the resource server then answers the request
+    /// as unauthorized rather than guess).
+    Introspected(Option<authcore_oauth2::IntrospectionResponse>),
 }
 
 /// A write an endpoint decided on. The conditional ones (`…IfUnused`, `…IfCurrent`,

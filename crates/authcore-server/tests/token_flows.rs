@@ -1000,3 +1000,80 @@ fn tokens_survive_hash_key_rotation() {
     assert!(t2.refresh_token.unwrap().secret().starts_with("acrt_t2."));
     let _ = TokenKind::Access;
 }
+
+fn dpop_key(s: &TestServer) -> authcore_oauth2::DpopKey {
+    let provider = s.keys.provider;
+    let jwk = authcore_jose::Jwk::generate(JwsAlgorithm::EdDSA, provider, &s.rng).unwrap();
+    authcore_oauth2::DpopKey::new(
+        authcore_jose::SigningKey::from_jwk(&jwk, None, provider).unwrap(),
+        provider,
+    )
+    .unwrap()
+}
+
+#[test]
+fn dpop_proofs_are_verified_at_the_token_endpoint_with_server_nonces() {
+    let mut s = TestServer::new();
+    let nonces = authcore_server::dpop::DpopNonces::new(&[7u8; 32], 300, s.keys.provider).unwrap();
+    s.keys = s.keys.clone().with_dpop_nonces(Arc::new(nonces));
+    let (_, secret) = s.secret_client("svc", ClientAuthMethod::ClientSecretBasic);
+    let cl = client("svc", basic(&secret));
+    let key = dpop_key(&s);
+    // Without the nonce: use_dpop_nonce, and the nonce in DPoP-Nonce (RFC 9449 §8).
+    let mut req = cc_request(&s, &cl);
+    key.attach_proof(&mut req, None, None, s.now, &s.rng)
+        .unwrap();
+    let resp = s.token(&req);
+    server_error(&resp, ErrorCode::UseDpopNonce);
+    let nonce = resp.headers()[authcore_oauth2::DPOP_NONCE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut req = cc_request(&s, &cl);
+    key.attach_proof(&mut req, None, Some(&nonce), s.now, &s.rng)
+        .unwrap();
+    let resp = s.token(&req);
+    let t = parse_token_response(&resp, &TokenResponseOptions::new().dpop()).unwrap();
+    assert_eq!(t.token_type, authcore_oauth2::TokenType::DPoP);
+    let h = s
+        .keys
+        .token_hashing
+        .hash_presented(CredentialKind::AccessToken, t.access_token.secret())
+        .unwrap();
+    let Answer::Token(Some(rec)) = s.answer(Need::AccessToken(h)) else {
+        panic!()
+    };
+    assert_eq!(rec.cnf.unwrap().jkt.as_deref(), Some(key.jkt()));
+    // The same proof again: replay (RFC 9449 §11.1).
+    server_error(&s.token(&req), ErrorCode::InvalidDpopProof);
+    // A proof for another URI (htu).
+    let mut wrong = http::Request::post("https://as.example/other")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Vec::<u8>::new())
+        .unwrap();
+    key.attach_proof(&mut wrong, None, Some(&nonce), s.now, &s.rng)
+        .unwrap();
+    let mut req = cc_request(&s, &cl);
+    req.headers_mut().insert(
+        authcore_oauth2::DPOP,
+        wrong.headers()[authcore_oauth2::DPOP].clone(),
+    );
+    server_error(&s.token(&req), ErrorCode::InvalidDpopProof);
+    // A garbage proof.
+    let mut req = cc_request(&s, &cl);
+    req.headers_mut().insert(
+        authcore_oauth2::DPOP,
+        http::HeaderValue::from_static("x.y.z"),
+    );
+    server_error(&s.token(&req), ErrorCode::InvalidDpopProof);
+    // A proof that is too old.
+    let mut req = cc_request(&s, &cl);
+    key.attach_proof(&mut req, None, Some(&nonce), s.now, &s.rng)
+        .unwrap();
+    s.advance(200);
+    let resp = s.token(&req);
+    assert!(matches!(
+        parse_token_response(&resp, &TokenResponseOptions::new()),
+        Err(Error::Server(_))
+    ));
+}

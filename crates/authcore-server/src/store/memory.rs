@@ -99,6 +99,8 @@ impl Store for MemoryStore {
             // Resource owners' passwords are the application's, not the store's.
             Need::ResourceOwnerPassword(_) => Answer::Subject(None),
             Need::Fetch(_) => Answer::Fetched(None),
+            // A store holds no other server's tokens: introspection is the caller's request.
+            Need::Introspect(_) => Answer::Introspected(None),
         }
     }
 
