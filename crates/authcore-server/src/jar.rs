@@ -17,6 +17,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::authorize::describe;
+use crate::config::ServerConfig;
 use crate::model::ClientRecord;
 use crate::step::Context;
 
@@ -175,20 +176,25 @@ pub(crate) fn client_request_object_keys(
             "the client registered no keys".into(),
         ));
     };
-    let algorithms: Vec<JwsAlgorithm> = ctx
-        .config
-        .client_assertion_algorithms
-        .iter()
-        .copied()
-        .filter(|a| a.family() != AlgorithmFamily::Hmac)
-        .collect();
     VerifyingKeys::from_jwk_set(
         jwks,
-        &algorithms,
+        &request_object_algorithms(ctx.config),
         ctx.keys.provider,
         &VerifyOptions::default(),
     )
     .map_err(|e| RequestObjectError::Invalid(e.to_string()))
+}
+
+/// The algorithms request objects may be signed with
+/// (`request_object_signing_alg_values_supported`, RFC 9101 §10.5): the asymmetric ones of
+/// the client assertion algorithms.
+pub fn request_object_algorithms(config: &ServerConfig) -> Vec<JwsAlgorithm> {
+    config
+        .client_assertion_algorithms
+        .iter()
+        .copied()
+        .filter(|a| a.family() != AlgorithmFamily::Hmac)
+        .collect()
 }
 
 /// [`verify_request_object`] for a registered client at this server: its keys, this
