@@ -378,6 +378,37 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// A request turned into request object claims by authcore-oauth2's client reads
+        /// back to the same request.
+        #[test]
+        fn claims_round_trip(
+            scope in proptest::collection::vec("[a-z]{1,8}", 0..4),
+            state in proptest::option::of("[ -~]{1,40}"),
+            resource in proptest::collection::vec("https://[a-z]{1,8}\\.example/[a-z]{0,6}", 0..3),
+            max_age in proptest::option::of(0u64..100_000),
+        ) {
+            let mut p = AuthorizationRequestParams::new(
+                authcore_oauth2::ResponseType::Code,
+                "c1",
+            );
+            p.redirect_uri = Some("https://app.example/cb".into());
+            p.scope = scope;
+            p.state = state;
+            p.resource = resource;
+            p.max_age = max_age;
+            let claims = authcore_oauth2::request_object_claims(p.to_pairs()).unwrap();
+            proptest::prop_assert_eq!(request_object_params(&claims).unwrap(), p);
+        }
+
+        #[test]
+        fn claims_never_panic(json in "\\{[ -~]{0,200}\\}") {
+            if let Ok(Value::Object(claims)) = serde_json::from_str::<Value>(&json) {
+                let _ = request_object_params(&claims);
+            }
+        }
+    }
+
     #[test]
     fn unsigned_objects_are_refused() {
         let k = keys(1);

@@ -745,4 +745,10 @@ fn post_requests_and_other_methods() {
         .body(Vec::new())
         .unwrap();
     assert_page(&response(server.run(AuthorizationEndpoint::new(delete))));
+    // A server configured without an authorization endpoint answers none.
+    let mut off = Server::new();
+    off.config.endpoints.authorization = None;
+    let r = response(off.get(&url));
+    assert_page(&r);
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

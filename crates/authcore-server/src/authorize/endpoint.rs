@@ -122,6 +122,14 @@ impl Endpoint for AuthorizationEndpoint {
             });
             return self.finish(if applied { p.done } else { p.on_conflict });
         }
+        if ctx.config.endpoints.authorization.is_none() {
+            // Not offered (and not advertised in the metadata).
+            return self.finish(Finished::Respond(error_page(
+                StatusCode::NOT_FOUND,
+                &ErrorCode::InvalidRequest,
+                "this server has no authorization endpoint",
+            )));
+        }
         let decision = match &self.input {
             Input::Request(req) => decide_request(req, ctx, supplied),
             Input::Resume { ticket, result } => decide_resume(ticket, result, ctx, supplied),
