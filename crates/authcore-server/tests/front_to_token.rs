@@ -275,3 +275,87 @@ fn par_required_server_wide_still_accepts_pushed_requests() {
             .is_err()
     );
 }
+
+/// Runs `ep` until it hands out writes, answering its needs from the store.
+fn until_writes(
+    s: &TestServer,
+    ep: &mut AuthorizationEndpoint,
+    supplied: &mut authcore_server::Supplied,
+) -> Vec<authcore_server::Write> {
+    use authcore_server::{Endpoint, Step, Store};
+    loop {
+        match ep.step(&s.ctx(), supplied) {
+            Step::Need(needs) => {
+                for n in needs {
+                    let a = s.store.answer(&n, s.now);
+                    supplied.answer(n, a);
+                }
+            }
+            Step::Write(w) => return w,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn racing_uses_of_one_request_uri_or_ticket_let_exactly_one_win() {
+    use authcore_server::{Endpoint, Step, apply_batch};
+    let s = server();
+    let client = confidential(&s);
+    let (req, pushed) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let (url, _, _) = pushed.handle_par_response(&push(&s, &req)).unwrap();
+    let request = || http::Request::get(url.as_str()).body(Vec::new()).unwrap();
+    // Both requests looked the pushed request up before either consumed it.
+    let (mut a, mut b) = (
+        AuthorizationEndpoint::new(request()),
+        AuthorizationEndpoint::new(request()),
+    );
+    let (mut sa, mut sb) = (
+        authcore_server::Supplied::new(),
+        authcore_server::Supplied::new(),
+    );
+    let wa = until_writes(&s, &mut a, &mut sa);
+    let wb = until_writes(&s, &mut b, &mut sb);
+    sa.record_outcomes(apply_batch(&s.store, &wa, s.now));
+    sb.record_outcomes(apply_batch(&s.store, &wb, s.now));
+    let Step::Interact(i) = a.step(&s.ctx(), &sa) else {
+        panic!("the first use lost")
+    };
+    let Step::Respond(r) = b.step(&s.ctx(), &sb) else {
+        panic!("the second use won too")
+    };
+    assert!(
+        r.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("error=invalid_request_uri")
+    );
+
+    // Two answers to one interaction: one redirect with a code, one refusal page.
+    let approve_it =
+        || InteractionResult::Approved(Approval::new("alice", s.now, vec!["read".into()], vec![]));
+    let (mut a, mut b) = (
+        AuthorizationEndpoint::resume(i.ticket.clone(), approve_it()),
+        AuthorizationEndpoint::resume(i.ticket.clone(), approve_it()),
+    );
+    let (mut sa, mut sb) = (
+        authcore_server::Supplied::new(),
+        authcore_server::Supplied::new(),
+    );
+    let wa = until_writes(&s, &mut a, &mut sa);
+    let wb = until_writes(&s, &mut b, &mut sb);
+    sa.record_outcomes(apply_batch(&s.store, &wa, s.now));
+    sb.record_outcomes(apply_batch(&s.store, &wb, s.now));
+    let Step::Respond(ok) = a.step(&s.ctx(), &sa) else {
+        panic!()
+    };
+    assert!(ok.headers()[LOCATION].to_str().unwrap().contains("code="));
+    let Step::Respond(lost) = b.step(&s.ctx(), &sb) else {
+        panic!()
+    };
+    assert_eq!(lost.status(), http::StatusCode::BAD_REQUEST);
+    assert!(lost.headers().get(LOCATION).is_none());
+}
