@@ -23,8 +23,9 @@ use serde_json::{Value, json};
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Interaction {
-    /// The ticket to resume with (a credential: keep it in the user's session only; `Debug`
-    /// redacts it).
+    /// The ticket to resume with (a credential: keep it in the user agent's session, bound
+    /// to it as a CSRF token is, and resume only for that session, so that nobody can make
+    /// another user answer an authorization request they started; `Debug` redacts it).
     pub ticket: String,
     /// The client asking.
     pub client_id: String,
