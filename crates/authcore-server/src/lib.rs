@@ -13,7 +13,9 @@
 //!   http::Request ──► endpoint ──► Step::Need(needs)   ──► look up ──► Supplied::answer ──┐
 //!                        ▲     ├─► Step::Write(writes) ──► apply   ──► record_outcomes ──┤
 //!                        └─────┴──────────────────────────────────────────────────────────┘
-//!                              └─► Step::Respond(http::Response)   (send it)
+//!                              ├─► Step::Respond(http::Response)   (send it)
+//!                              └─► Step::Interact(Interaction)     (authorization endpoint:
+//!                                  the application logs the user in, asks consent, resumes)
 //! ```
 //!
 //! ## The drive loop, complete, with the in-memory store
@@ -69,6 +71,8 @@
 //!         // Conditional writes come first; stop at the first conflict and report.
 //!         Step::Write(writes) => supplied.record_outcomes(apply_batch(&store, &writes, now)),
 //!         Step::Respond(response) => break response,
+//!         // Only the authorization endpoint asks for user interaction (see `authorize`).
+//!         Step::Interact(interaction) => break interaction.to_http_response(),
 //!     }
 //! };
 //! assert_eq!(response.status(), 200);
@@ -93,6 +97,10 @@
 //! - [`token`]: the token endpoint and every grant.
 //! - [`tokens`]: opaque credentials and their keyed hashing with key rotation; the JWT access
 //!   token hook.
+//! - [`authorize`]: the authorization endpoint, response modes, the `form_post` page, user
+//!   interaction; [`par`]: pushed authorization requests (RFC 9126); [`jar`]: signed request
+//!   objects (RFC 9101); [`device`]: device authorization and user-code verification
+//!   (RFC 8628).
 //! - [`metadata`]: RFC 8414 metadata from the configuration.
 //! - [`store`]: the in-memory store and the storage conformance kit.
 
@@ -100,13 +108,17 @@
 #![deny(missing_docs)]
 
 pub mod access_token;
+pub mod authorize;
 pub mod client_auth;
 pub mod config;
+pub mod device;
 pub mod dpop;
 mod error;
 pub mod introspection;
+pub mod jar;
 pub mod metadata;
 pub mod model;
+pub mod par;
 pub mod resource;
 pub mod revocation;
 pub mod signing_keys;
@@ -120,7 +132,7 @@ pub use error::{ConfigError, OAuthError, ServerError};
 pub use introspection::IntrospectionEndpoint;
 pub use revocation::RevocationEndpoint;
 pub use step::{
-    Answer, Context, Endpoint, Need, PasswordCheck, Step, Store, Supplied, Write, WriteOutcome,
-    apply_batch, drive,
+    Answer, Context, Endpoint, Finished, Need, PasswordCheck, Step, Store, Supplied, Write,
+    WriteOutcome, apply_batch, drive, drive_to_finish,
 };
 pub use token::TokenEndpoint;

@@ -37,6 +37,12 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
         m.response_modes_supported = strings(["query", "fragment", "form_post"]);
         // RFC 9207: every authorization response carries `iss`.
         m.authorization_response_iss_parameter_supported = true;
+        // RFC 9101 §10.5: the authorization endpoint verifies signed request objects.
+        m.request_object_signing_alg_values_supported = strings(
+            crate::jar::request_object_algorithms(config)
+                .iter()
+                .map(|a| a.name()),
+        );
         m.code_challenge_methods_supported = strings(if config.pkce.allow_plain {
             vec!["S256", "plain"]
         } else {

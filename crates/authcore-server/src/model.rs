@@ -54,6 +54,19 @@ impl GrantId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A new grant id: 128 bits from the caller's randomness, base64url (unguessable, so a
+    /// grant id seen in one place cannot be used to name another grant).
+    pub fn generate(
+        rng: &dyn authcore_jose::SecureRandom,
+    ) -> Result<Self, crate::error::ServerError> {
+        use base64::Engine as _;
+        let raw: [u8; 16] =
+            authcore_jose::random_array(rng).map_err(|_| crate::error::ServerError::Random)?;
+        Ok(GrantId(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw),
+        ))
+    }
 }
 
 /// How a client authenticates at the token endpoint and the other back-channel endpoints

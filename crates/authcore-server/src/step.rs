@@ -261,6 +261,11 @@ pub enum Step {
     Write(Vec<Write>),
     /// Send this response. The exchange is over.
     Respond(http::Response<Vec<u8>>),
+    /// The authorization endpoint needs the application to interact with the user (log in,
+    /// consent): show its own pages, then resume with
+    /// [`AuthorizationEndpoint::resume`](crate::authorize::AuthorizationEndpoint::resume).
+    /// Only the authorization endpoint takes this step.
+    Interact(crate::authorize::Interaction),
 }
 
 /// The answers and write outcomes the caller has supplied so far.
@@ -323,15 +328,26 @@ pub trait Endpoint {
     fn step(&mut self, ctx: &Context<'_>, supplied: &Supplied) -> Step;
 }
 
-/// Runs `endpoint` to its response against a synchronous [`Store`]: answers every need from
-/// the store (`fetch` answers [`Need::Fetch`]), applies every write batch in order, stopping
-/// at the first conflict. The loop of the crate documentation, as a function.
-pub fn drive<E: Endpoint + ?Sized>(
+/// How a driven endpoint ended: a response to send, or (the authorization endpoint only) a
+/// user interaction for the application.
+#[derive(Debug)]
+#[must_use]
+pub enum Finished {
+    /// Send this response.
+    Respond(http::Response<Vec<u8>>),
+    /// Interact with the user, then resume (see [`Step::Interact`]).
+    Interact(crate::authorize::Interaction),
+}
+
+/// Runs `endpoint` to its end against a synchronous [`Store`]: answers every need from the
+/// store (`fetch` answers [`Need::Fetch`]), applies every write batch in order, stopping at
+/// the first conflict. The loop of the crate documentation, as a function.
+pub fn drive_to_finish<E: Endpoint + ?Sized>(
     endpoint: &mut E,
     ctx: &Context<'_>,
     store: &dyn Store,
     fetch: &dyn Fn(&str) -> Option<Vec<u8>>,
-) -> http::Response<Vec<u8>> {
+) -> Finished {
     let mut supplied = Supplied::new();
     loop {
         match endpoint.step(ctx, &supplied) {
@@ -347,8 +363,25 @@ pub fn drive<E: Endpoint + ?Sized>(
             Step::Write(writes) => {
                 supplied.record_outcomes(apply_batch(store, &writes, ctx.now));
             }
-            Step::Respond(response) => return response,
+            Step::Respond(response) => return Finished::Respond(response),
+            Step::Interact(interaction) => return Finished::Interact(interaction),
         }
+    }
+}
+
+/// Runs `endpoint` to its response (see [`drive_to_finish`]). An endpoint that asks for user
+/// interaction ends with the interaction as its JSON document
+/// ([`Interaction::to_http_response`](crate::authorize::Interaction::to_http_response)), for
+/// an application whose login pages fetch it.
+pub fn drive<E: Endpoint + ?Sized>(
+    endpoint: &mut E,
+    ctx: &Context<'_>,
+    store: &dyn Store,
+    fetch: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> http::Response<Vec<u8>> {
+    match drive_to_finish(endpoint, ctx, store, fetch) {
+        Finished::Respond(response) => response,
+        Finished::Interact(interaction) => interaction.to_http_response(),
     }
 }
 

@@ -465,6 +465,7 @@ fn a_lost_race_on_the_code_is_a_replay() {
             }
             Step::Write(w) => break w,
             Step::Respond(r) => panic!("{:?}", String::from_utf8_lossy(r.body())),
+            Step::Interact(i) => panic!("the token endpoint never interacts: {i:?}"),
         }
     };
     // Another request consumed the code between the lookup and the write.
@@ -824,6 +825,7 @@ fn password_grant_only_behind_its_legacy_setting() {
                     supplied.record_outcomes(authcore_server::apply_batch(&s.store, &w, s.now))
                 }
                 Step::Respond(r) => return r,
+                Step::Interact(i) => panic!("the token endpoint never interacts: {i:?}"),
             }
         }
     };
