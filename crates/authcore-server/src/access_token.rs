@@ -43,10 +43,10 @@ pub(crate) fn read_confirmation(v: &Value) -> Result<Confirmation, AccessTokenEr
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(AccessTokenError::Claim("a cnf member is not a string")),
     };
-    let mut c = Confirmation::default();
-    c.jkt = read("jkt")?;
-    c.x5t_s256 = read("x5t#S256")?;
-    Ok(c)
+    Ok(Confirmation {
+        jkt: read("jkt")?,
+        x5t_s256: read("x5t#S256")?,
+    })
 }
 
 /// The JSON claims set of a JWT access token (RFC 9068 §2.2): absent members omitted, a
@@ -249,8 +249,10 @@ mod tests {
     }
 
     fn claims() -> AccessTokenContent {
-        let mut cnf = Confirmation::default();
-        cnf.jkt = Some("thumb".into());
+        let cnf = Confirmation {
+            jkt: Some("thumb".into()),
+            ..Default::default()
+        };
         AccessTokenContent {
             issuer: ISS.into(),
             subject: "alice".into(),

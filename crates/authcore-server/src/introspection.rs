@@ -105,7 +105,7 @@ impl<'k> IntrospectionEndpoint<'k> {
                     .map(|r| from_record(r, resource_server, ctx))
                     .unwrap_or_else(|| IntrospectionResponse::new(false))
             }
-            None => self.from_jwt(&request.token, resource_server, ctx),
+            None => self.introspect_jwt(&request.token, resource_server, ctx),
         };
         let response = self.render(&answer, &client.client.client_id, ctx)?;
         match &client.replay_guard {
@@ -122,7 +122,7 @@ impl<'k> IntrospectionEndpoint<'k> {
 
     /// A JWT access token issued by this server, validated as the resource server it is
     /// meant for would (RFC 9068 §4).
-    fn from_jwt(
+    fn introspect_jwt(
         &self,
         token: &str,
         rs: &ResourceServer,

@@ -591,7 +591,7 @@ impl<'a> ResourceRequest<'a> {
                 let claims = v
                     .validate(t, self.jwt_keys, now)
                     .map_err(|_| invalid("the access token is invalid"))?;
-                return Ok(Resolved::Access(self.from_claims(claims, token)));
+                return Ok(Resolved::Access(self.access_from_claims(claims, token)));
             }
         }
         match &self.config.opaque {
@@ -603,7 +603,7 @@ impl<'a> ResourceRequest<'a> {
                 let need = Need::AccessToken(hash);
                 match supplied.get(&need) {
                     None => Ok(Resolved::Need(need)),
-                    Some(Answer::Token(Some(rec))) => self.from_record(rec, token, now),
+                    Some(Answer::Token(Some(rec))) => self.access_from_record(rec, token, now),
                     Some(_) => Err(invalid("the access token is invalid")),
                 }
             }
@@ -611,14 +611,20 @@ impl<'a> ResourceRequest<'a> {
                 let need = Need::Introspect(IntrospectionToken(t.to_owned()));
                 match supplied.get(&need) {
                     None => Ok(Resolved::Need(need)),
-                    Some(Answer::Introspected(Some(r))) => self.from_introspection(r, token, now),
+                    Some(Answer::Introspected(Some(r))) => {
+                        self.access_from_introspection(r, token, now)
+                    }
                     Some(_) => Err(invalid("the access token is invalid")),
                 }
             }
         }
     }
 
-    fn from_claims(&self, c: AccessTokenContent, token: &PresentedToken) -> AuthorizedAccess {
+    fn access_from_claims(
+        &self,
+        c: AccessTokenContent,
+        token: &PresentedToken,
+    ) -> AuthorizedAccess {
         AuthorizedAccess {
             subject: Some(c.subject),
             client_id: Some(c.client_id),
@@ -634,7 +640,7 @@ impl<'a> ResourceRequest<'a> {
         }
     }
 
-    fn from_record(
+    fn access_from_record(
         &self,
         rec: &TokenRecord,
         token: &PresentedToken,
@@ -666,7 +672,7 @@ impl<'a> ResourceRequest<'a> {
         }))
     }
 
-    fn from_introspection(
+    fn access_from_introspection(
         &self,
         r: &IntrospectionResponse,
         token: &PresentedToken,
