@@ -251,7 +251,7 @@ mod tests {
     fn claims() -> AccessTokenContent {
         let cnf = Confirmation {
             jkt: Some("thumb".into()),
-            ..Default::default()
+            x5t_s256: None,
         };
         AccessTokenContent {
             issuer: ISS.into(),

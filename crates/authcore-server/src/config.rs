@@ -365,6 +365,9 @@ pub struct ServerKeys {
     /// The signer of JWT access tokens (RFC 9068), for resource servers that want them;
     /// `None`: every access token is opaque.
     pub jwt_access_tokens: Option<std::sync::Arc<dyn crate::tokens::JwtAccessTokenIssuer>>,
+    /// Server nonces the token endpoint demands in DPoP proofs (RFC 9449 §8); `None`: no
+    /// nonces.
+    pub dpop_nonces: Option<std::sync::Arc<crate::dpop::DpopNonces>>,
 }
 
 impl ServerKeys {
@@ -379,6 +382,7 @@ impl ServerKeys {
             token_hashing,
             secret_hashing,
             jwt_access_tokens: None,
+            dpop_nonces: None,
         }
     }
 
@@ -388,6 +392,12 @@ impl ServerKeys {
         issuer: std::sync::Arc<dyn crate::tokens::JwtAccessTokenIssuer>,
     ) -> Self {
         self.jwt_access_tokens = Some(issuer);
+        self
+    }
+
+    /// Demands server nonces in DPoP proofs at the token endpoint (RFC 9449 §8).
+    pub fn with_dpop_nonces(mut self, nonces: std::sync::Arc<crate::dpop::DpopNonces>) -> Self {
+        self.dpop_nonces = Some(nonces);
         self
     }
 

@@ -185,41 +185,6 @@ impl<'a> DpopVerifier<'a> {
         self.nonces.map(|n| n.issue(now))
     }
 
-    /// The DPoP step of a token request (RFC 9449 §5): verifies the proof against the token
-    /// endpoint's URL and hands back what [`crate::TokenEndpoint::with_dpop`] takes, or the
-    /// error response to send at once (400 `invalid_dpop_proof`, or `use_dpop_nonce` with a
-    /// `DPoP-Nonce` header, RFC 9449 §8). `Ok(None)`: the request carries no proof.
-    pub fn check_token_request(
-        &self,
-        request: &http::Request<Vec<u8>>,
-        token_endpoint: &str,
-        now: UnixTime,
-        provider: &CryptoProvider,
-    ) -> Result<Option<DpopBinding>, http::Response<Vec<u8>>> {
-        let target = ProofTarget {
-            method: request.method(),
-            uri: token_endpoint,
-            access_token: None,
-        };
-        match self.verify(request.headers(), &target, now, provider) {
-            Ok(proof) => Ok(proof.map(|p| p.token_endpoint_binding())),
-            Err(e) => {
-                let mut response = e.to_error_response().to_http_response();
-                if e == DpopError::UseNonce {
-                    if let Some(n) = self
-                        .current_nonce(now)
-                        .and_then(|n| http::HeaderValue::try_from(n).ok())
-                    {
-                        response
-                            .headers_mut()
-                            .insert(authcore_oauth2::DPOP_NONCE, n);
-                    }
-                }
-                Err(response)
-            }
-        }
-    }
-
     /// Verifies the `DPoP` header of a request (RFC 9449 §4.3 steps 1–12; the `jti` replay
     /// check is the caller's, through [`VerifiedDpopProof::replay_id`]). `Ok(None)` when the
     /// request carries no proof at all: the endpoint decides whether one was needed.

@@ -8,8 +8,8 @@
 //! the [`GrantId`] it was issued under, so a replay can revoke the whole family
 //! ([`Write::RevokeGrant`](crate::Write::RevokeGrant)).
 //!
-//! Records are plain data with public fields: a store maps them to its own rows, and the
-//! conformance kit ([`crate::store::conformance`]) checks that it keeps them faithfully.
+//! Records are plain data with public fields (not `#[non_exhaustive]`: a store outside this
+//! crate builds them from its rows): a store maps them to its own rows, and the conformance kit ([`crate::store::conformance`]) checks that it keeps them faithfully.
 
 use core::fmt;
 
@@ -173,7 +173,6 @@ pub enum ApplicationType {
 
 /// A registered client (RFC 7591 §2 metadata, as the server uses it).
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct ClientRecord {
     /// `client_id`.
     pub client_id: String,
@@ -265,7 +264,6 @@ impl ClientRecord {
 /// resources to a client. Codes and tokens issued under it carry its id; revoking it revokes
 /// them all.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct GrantRecord {
     /// The grant's id.
     pub id: GrantId,
@@ -323,7 +321,6 @@ pub struct CodeChallenge {
 /// An authorization code (RFC 6749 §4.1.2): single use, short-lived, bound to the client,
 /// the redirect URI, the PKCE challenge, the scope and resources, and the grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct AuthorizationCodeRecord {
     /// The keyed hash of the code.
     pub handle: TokenHash,
@@ -365,7 +362,6 @@ pub enum TokenKind {
 
 /// The confirmation (`cnf`, RFC 7800) binding a token to a key the client proves it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
 pub struct Confirmation {
     /// `jkt`: the base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §6.1).
     pub jkt: Option<String>,
@@ -395,7 +391,6 @@ impl Confirmation {
 
 /// An opaque access token or a refresh token, stored by its keyed hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct TokenRecord {
     /// The keyed hash of the token.
     pub handle: TokenHash,
@@ -447,7 +442,6 @@ pub enum DeviceCodeStatus {
 
 /// A device authorization (RFC 8628 §3.1–3.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct DeviceCodeRecord {
     /// The keyed hash of the `device_code`.
     pub handle: TokenHash,
@@ -476,7 +470,6 @@ pub struct DeviceCodeRecord {
 /// A pushed authorization request (RFC 9126 §2): the validated parameters behind a
 /// `request_uri`, single use and short-lived.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct PushedRequestRecord {
     /// The keyed hash of the random part of the `request_uri`.
     pub handle: TokenHash,
@@ -493,7 +486,6 @@ pub struct PushedRequestRecord {
 /// A pending user interaction of the authorization endpoint (login, consent): the validated
 /// request waiting for the application's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct InteractionRecord {
     /// The keyed hash of the interaction ticket.
     pub handle: TokenHash,

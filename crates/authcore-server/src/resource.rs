@@ -299,8 +299,9 @@ pub struct ResourceServerConfig {
     pub locations: TokenLocations,
     /// DPoP proof rules.
     pub dpop: DpopSettings,
-    /// Server nonces demanded in DPoP proofs (RFC 9449 §9), if any.
-    pub dpop_nonces: Option<DpopNonces>,
+    /// Server nonces demanded in DPoP proofs (RFC 9449 §9), if any (shared with the
+    /// authorization server's [`crate::ServerKeys::dpop_nonces`] when they run together).
+    pub dpop_nonces: Option<std::sync::Arc<DpopNonces>>,
     /// Whether every token must be DPoP-bound (`Bearer` refused).
     pub require_dpop: bool,
 }

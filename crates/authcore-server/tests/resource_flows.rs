@@ -15,7 +15,7 @@ use authcore_oauth2::{
 };
 use authcore_server::client_auth::{ClientCertificate, generate_secret};
 use authcore_server::config::{AccessTokenFormat, ResourceServer};
-use authcore_server::dpop::{DpopNonces, DpopVerifier};
+use authcore_server::dpop::DpopNonces;
 use authcore_server::model::{ClientAuthMethod, ClientRecord};
 use authcore_server::resource::{
     AuthorizedAccess, OpaqueTokens, ResourceRequest, ResourceServerConfig, ResourceStep,
@@ -153,21 +153,12 @@ impl World {
             .resource(resource)
             .build_token_request(client, &self.server, self.now, &self.rng)
             .unwrap();
-        let mut endpoint = TokenEndpoint::new(&req, cert);
         if let Some(key) = dpop {
             key.attach_proof(&mut req, None, None, self.now, &self.rng)
                 .unwrap();
-            let binding = DpopVerifier::new(&self.config.dpop)
-                .check_token_request(
-                    &req,
-                    self.config.endpoints.token.as_str(),
-                    self.now,
-                    provider(),
-                )
-                .unwrap()
-                .unwrap();
-            endpoint = TokenEndpoint::new(&req, cert).with_dpop(binding);
         }
+        // The token endpoint verifies the proof itself.
+        let mut endpoint = TokenEndpoint::new(&req, cert);
         let resp = drive(&mut endpoint, &self.ctx(), &self.store, &|_| None);
         let options = match dpop {
             Some(_) => TokenResponseOptions::new().dpop(),
@@ -612,7 +603,9 @@ fn dpop_bound_tokens_with_server_nonces() {
     let t = w.token(&w.dpop_app, API, Some(&key), None).unwrap();
     assert_eq!(t.token_type, TokenType::DPoP);
     let mut rs = ResourceServerConfig::new(API, ISS, OpaqueTokens::Refuse);
-    rs.dpop_nonces = Some(DpopNonces::new(&[5u8; 32], 300, provider()).unwrap());
+    rs.dpop_nonces = Some(Arc::new(
+        DpopNonces::new(&[5u8; 32], 300, provider()).unwrap(),
+    ));
 
     // The client's DPoP exchange: a nonce demand, then the retry succeeds.
     let base = get(API_DATA, None);
@@ -714,81 +707,4 @@ fn certificate_bound_tokens() {
         let r = w.access(&rs, &req, PHOTOS, presented, &[]).unwrap_err();
         assert_eq!(challenge_error(&r, "Bearer"), Some(ErrorCode::InvalidToken));
     }
-}
-
-#[test]
-fn token_endpoint_dpop_nonce_and_proof_errors() {
-    let w = World::new();
-    let key = dpop_key(9);
-    let nonces = DpopNonces::new(&[6u8; 32], 60, provider()).unwrap();
-    let verifier = DpopVerifier::new(&w.config.dpop).with_nonces(&nonces);
-    let token_url = w.config.endpoints.token.as_str();
-    let base = TokenRequest::client_credentials()
-        .scope("read")
-        .resource(API)
-        .build_token_request(&w.dpop_app, &w.server, w.now, &w.rng)
-        .unwrap();
-    // Through the client's DPoP exchange: the first proof lacks the nonce (400
-    // use_dpop_nonce with a DPoP-Nonce header), the retry carries it.
-    let exchange = DpopExchange::new(key.clone(), base, None, None);
-    let first = exchange.request(w.now, &w.rng).unwrap();
-    let denied = verifier
-        .check_token_request(&first, token_url, w.now, provider())
-        .unwrap_err();
-    assert_eq!(denied.status(), StatusCode::BAD_REQUEST);
-    let DpopStep::Retry(retry) = exchange.handle_response(denied) else {
-        panic!("expected a retry with the nonce");
-    };
-    let second = retry.request(w.now, &w.rng).unwrap();
-    let binding = verifier
-        .check_token_request(&second, token_url, w.now, provider())
-        .unwrap()
-        .unwrap();
-    assert_eq!(binding.jkt, key.jkt());
-    let mut endpoint = TokenEndpoint::new(&second, None).with_dpop(binding.clone());
-    let resp = drive(&mut endpoint, &w.ctx(), &w.store, &|_| None);
-    let t = parse_token_response(&resp, &TokenResponseOptions::new().dpop()).unwrap();
-    assert_eq!(t.token_type, TokenType::DPoP);
-    // The same proof again: the token endpoint records its jti and refuses the replay.
-    let mut endpoint = TokenEndpoint::new(&second, None).with_dpop(binding);
-    let resp = drive(&mut endpoint, &w.ctx(), &w.store, &|_| None);
-    assert_eq!(
-        parse_token_response(&resp, &TokenResponseOptions::new().dpop())
-            .err()
-            .and_then(|e| match e {
-                authcore_oauth2::Error::Server(r) => Some(r.error),
-                _ => None,
-            }),
-        Some(ErrorCode::InvalidDpopProof)
-    );
-    // A proof for another URL (wrong htu) is refused before any lookup.
-    let mut elsewhere = TokenRequest::client_credentials()
-        .build_token_request(&w.dpop_app, &w.server, w.now, &w.rng)
-        .unwrap();
-    let nonce = nonces.issue(w.now);
-    let mut p = get("https://as.example/other", None);
-    key.attach_proof(&mut p, None, Some(&nonce), w.now, &w.rng)
-        .unwrap();
-    let proof = p.headers().get(authcore_oauth2::DPOP).unwrap().clone();
-    elsewhere.headers_mut().insert(authcore_oauth2::DPOP, proof);
-    let r = verifier
-        .check_token_request(&elsewhere, token_url, w.now, provider())
-        .unwrap_err();
-    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    // A proof with the GET method on a POST.
-    let mut wrong_method = TokenRequest::client_credentials()
-        .build_token_request(&w.dpop_app, &w.server, w.now, &w.rng)
-        .unwrap();
-    let mut g = get(token_url, None);
-    key.attach_proof(&mut g, None, Some(&nonce), w.now, &w.rng)
-        .unwrap();
-    let proof = g.headers().get(authcore_oauth2::DPOP).unwrap().clone();
-    wrong_method
-        .headers_mut()
-        .insert(authcore_oauth2::DPOP, proof);
-    assert!(
-        verifier
-            .check_token_request(&wrong_method, token_url, w.now, provider())
-            .is_err()
-    );
 }

@@ -18,6 +18,7 @@ use authcore_oauth2::TokenRequest;
 use http::{Method, Request, Response};
 
 use crate::client_auth::{AuthenticatedClient, ClientCertificate, ClientCredentials};
+use crate::dpop::{DpopError, DpopVerifier, ProofTarget};
 use crate::error::OAuthError;
 use crate::model::GrantId;
 use crate::step::{Answer, Context, Endpoint, Need, Step, Supplied, Write, WriteOutcome};
@@ -83,6 +84,11 @@ pub fn parse_token_request(
     Ok((parsed, creds))
 }
 
+/// The token endpoint's answer to a refused proof (RFC 9449 §5, §8).
+fn dpop_error(e: &DpopError) -> OAuthError {
+    OAuthError::new(e.error_code(), e.description())
+}
+
 /// What the endpoint does after it decided.
 #[derive(Debug)]
 struct Decision {
@@ -111,6 +117,9 @@ enum Phase {
 #[derive(Debug)]
 pub struct TokenEndpoint {
     parsed: Result<(TokenRequest, ClientCredentials), OAuthError>,
+    /// The request's `DPoP` header fields, verified on the first step.
+    dpop_headers: http::HeaderMap,
+    dpop_checked: bool,
     dpop: Option<DpopBinding>,
     client: Option<AuthenticatedClient>,
     phase: Phase,
@@ -120,19 +129,67 @@ impl TokenEndpoint {
     /// Starts handling `request`; `certificate` is the TLS client certificate the adapter
     /// saw, if any.
     pub fn new(request: &Request<Vec<u8>>, certificate: Option<&ClientCertificate>) -> Self {
+        let mut dpop_headers = http::HeaderMap::new();
+        for v in request.headers().get_all(authcore_oauth2::DPOP) {
+            dpop_headers.append(authcore_oauth2::DPOP, v.clone());
+        }
         TokenEndpoint {
             parsed: parse_token_request(request, certificate),
+            dpop_headers,
+            dpop_checked: false,
             dpop: None,
             client: None,
             phase: Phase::Deciding,
         }
     }
 
-    /// Adds the verified DPoP proof of the request: the tokens are bound to its key
-    /// (RFC 9449 §5) and its `jti` is recorded single use.
+    /// Adds a DPoP proof the adapter already verified (with [`crate::dpop::DpopVerifier`]):
+    /// the tokens are bound to its key (RFC 9449 §5) and its `jti` is recorded single use.
+    /// Without it, the endpoint verifies the request's `DPoP` header itself on its first
+    /// step, against the token endpoint URL, the configured algorithms and `iat` window, and
+    /// the server nonces of [`ServerKeys::dpop_nonces`](crate::ServerKeys).
     pub fn with_dpop(mut self, binding: DpopBinding) -> Self {
         self.dpop = Some(binding);
+        self.dpop_checked = true;
         self
+    }
+
+    /// Verifies the request's DPoP proof, once (RFC 9449 §4.3, §5).
+    fn check_dpop(&mut self, ctx: &Context<'_>) -> Result<(), OAuthError> {
+        if self.dpop_checked {
+            return Ok(());
+        }
+        self.dpop_checked = true;
+        let mut verifier = DpopVerifier::new(&ctx.config.dpop);
+        if let Some(n) = &ctx.keys.dpop_nonces {
+            verifier = verifier.with_nonces(n);
+        }
+        let target = ProofTarget {
+            method: &Method::POST,
+            uri: ctx.config.endpoints.token.as_str(),
+            access_token: None,
+        };
+        match verifier.verify(&self.dpop_headers, &target, ctx.now, ctx.keys.provider) {
+            Ok(Some(proof)) => {
+                self.dpop = Some(proof.token_endpoint_binding());
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(dpop_error(&e)),
+        }
+    }
+
+    /// Adds a fresh `DPoP-Nonce` to a response when the server demands nonces and the
+    /// request used DPoP (RFC 9449 §8: the server may supply a new nonce in any response).
+    fn with_nonce(&self, mut resp: Response<Vec<u8>>, ctx: &Context<'_>) -> Response<Vec<u8>> {
+        if let Some(n) = &ctx.keys.dpop_nonces {
+            if !self.dpop_headers.is_empty() {
+                if let Ok(v) = http::HeaderValue::try_from(n.issue(ctx.now)) {
+                    resp.headers_mut().insert(authcore_oauth2::DPOP_NONCE, v);
+                }
+            }
+        }
+        resp
     }
 
     fn realm<'c>(ctx: &'c Context<'_>) -> &'c str {
@@ -140,11 +197,23 @@ impl TokenEndpoint {
     }
 
     fn respond_error(&mut self, e: OAuthError, ctx: &Context<'_>) -> Step {
+        self.respond(Err(e), ctx)
+    }
+
+    fn respond(&mut self, r: Result<Response<Vec<u8>>, OAuthError>, ctx: &Context<'_>) -> Step {
         self.phase = Phase::Done;
-        Step::Respond(e.to_http_response(Self::realm(ctx)))
+        let resp = match r {
+            Ok(resp) => resp,
+            Err(e) => e.to_http_response(Self::realm(ctx)),
+        };
+        Step::Respond(self.with_nonce(resp, ctx))
     }
 
     fn decide(&mut self, ctx: &Context<'_>, supplied: &Supplied) -> Result<Step, OAuthError> {
+        if let Err(e) = &self.parsed {
+            return Err(e.clone());
+        }
+        self.check_dpop(ctx)?;
         let (request, creds) = self.parsed.as_ref().map_err(Clone::clone)?;
         if self.client.is_none() {
             let need = Need::Client(creds.client_id().to_owned());
@@ -173,10 +242,7 @@ impl TokenEndpoint {
         }
         // RFC 9449 §5.2 / RFC 8705 §3.4: a client registered for bound tokens must bind.
         if client.client.dpop_bound_access_tokens && self.dpop.is_none() {
-            return Err(OAuthError::new(
-                authcore_oauth2::ErrorCode::InvalidDpopProof,
-                "the client must present a DPoP proof",
-            ));
+            return Err(dpop_error(&DpopError::Missing));
         }
         if client.client.tls_client_certificate_bound_access_tokens && client.certificate.is_none()
         {
@@ -212,11 +278,7 @@ impl TokenEndpoint {
                     decision.writes = guards;
                 }
                 if decision.writes.is_empty() {
-                    self.phase = Phase::Done;
-                    return Ok(Step::Respond(match decision.response {
-                        Ok(r) => r,
-                        Err(e) => e.to_http_response(Self::realm(ctx)),
-                    }));
+                    return Ok(self.respond(decision.response, ctx));
                 }
                 let writes = decision.writes.clone();
                 self.phase = Phase::Writing(decision);
@@ -238,23 +300,22 @@ impl TokenEndpoint {
                 return self
                     .respond_error(OAuthError::server_error(crate::ServerError::Crypto), ctx);
             }
-            self.phase = Phase::Done;
-            return Step::Respond(match decision.response {
-                Ok(r) => r,
-                Err(e) => e.to_http_response(Self::realm(ctx)),
-            });
+            return self.respond(decision.response, ctx);
         };
         let used_basic = self.parsed.as_ref().is_ok_and(|(_, c)| c.used_basic());
         let error = match lost {
             Write::InsertIfAbsent { key, .. }
                 if self.dpop.as_ref().is_some_and(|d| &d.replay_key == key) =>
             {
-                OAuthError::new(
-                    authcore_oauth2::ErrorCode::InvalidDpopProof,
-                    "the DPoP proof was used before",
-                )
+                dpop_error(&DpopError::Replayed)
             }
-            Write::InsertIfAbsent { .. } => {
+            Write::InsertIfAbsent { key, .. }
+                if self
+                    .client
+                    .as_ref()
+                    .and_then(|c| c.replay_guard.as_ref())
+                    .is_some_and(|(k, _)| k == key) =>
+            {
                 OAuthError::invalid_client("the client assertion was used before", used_basic)
             }
             _ => OAuthError::invalid_grant("the grant was used before"),
