@@ -708,3 +708,46 @@ fn certificate_bound_tokens() {
         assert_eq!(challenge_error(&r, "Bearer"), Some(ErrorCode::InvalidToken));
     }
 }
+
+#[test]
+fn replayed_client_assertions_are_refused_at_revocation_and_introspection() {
+    let w = World::new();
+    let rng = InsecureTestRandom::new(77);
+    let mut private = Jwk::generate(JwsAlgorithm::EdDSA, provider(), &rng).unwrap();
+    private.kid = Some("rs-key".into());
+    let mut record = ClientRecord::new("rs", ClientAuthMethod::PrivateKeyJwt);
+    record.jwks = Some(authcore_jose::JwkSet::new(vec![
+        private.to_public().unwrap(),
+    ]));
+    w.store.put_client(record);
+    let signer = SigningKey::from_jwk(&private, None, provider())
+        .unwrap()
+        .with_kid("rs-key");
+    let rs = Client::new("rs", ClientAuthentication::PrivateKeyJwt(Arc::new(signer)))
+        .with_assertion_audience(authcore_oauth2::AssertionAudience::Issuer);
+    let t = w.token(&w.app, RS, None, None).unwrap();
+
+    let req =
+        build_introspection_request(&rs, &w.server, t.access_token.secret(), None, w.now, &w.rng)
+            .unwrap();
+    assert!(
+        parse_introspection_response(&w.introspect(&req))
+            .unwrap()
+            .active
+    );
+    // The same request, the same assertion `jti`: refused (RFC 7523 §3).
+    let replay = w.introspect(&req);
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+
+    let req = build_revocation_request(&rs, &w.server, "unknown", None, w.now, &w.rng).unwrap();
+    let mut e = RevocationEndpoint::new(&req, None);
+    assert_eq!(
+        drive(&mut e, &w.ctx(), &w.store, &|_| None).status(),
+        StatusCode::OK
+    );
+    let mut e = RevocationEndpoint::new(&req, None);
+    assert_eq!(
+        drive(&mut e, &w.ctx(), &w.store, &|_| None).status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
