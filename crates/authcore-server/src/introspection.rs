@@ -7,7 +7,7 @@
 //! resource servers (RFC 8707) is reported inactive, as is any unknown, expired, revoked or
 //! rotated token (RFC 7662 §2.2: an inactive token says nothing more).
 //!
-//! Opaque tokens are looked up ([`Need::AccessToken`], [`Need::RefreshToken`]); JWT access
+//! Opaque tokens are looked up ([`crate::Need::AccessToken`], [`crate::Need::RefreshToken`]); JWT access
 //! tokens are validated with the server's own signing keys. A request that accepts
 //! `application/token-introspection+jwt` gets the answer as a JWT signed by the current
 //! signing key (RFC 9701 §5): `typ` `token-introspection+jwt`, `iss` the issuer, `aud` the
