@@ -243,7 +243,6 @@ impl TokenHashKeys {
 /// that signs it. The token endpoint fills it; the issuer adds nothing but the signature
 /// (and the `typ` `at+jwt` header, RFC 9068 §2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct AccessTokenContent {
     /// `iss`.
     pub issuer: String,
