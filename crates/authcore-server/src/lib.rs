@@ -102,6 +102,7 @@
 //!   objects (RFC 9101); [`device`]: device authorization and user-code verification
 //!   (RFC 8628).
 //! - [`metadata`]: RFC 8414 metadata from the configuration.
+//! - [`oidc`]: the OpenID provider: the login session, ID tokens, discovery.
 //! - [`store`]: the in-memory store and the storage conformance kit.
 
 #![forbid(unsafe_code)]
@@ -118,6 +119,7 @@ pub mod introspection;
 pub mod jar;
 pub mod metadata;
 pub mod model;
+pub mod oidc;
 pub mod par;
 pub mod resource;
 pub mod revocation;
