@@ -58,6 +58,8 @@ pub struct Lifetimes {
     pub max_assertion: u64,
     /// Clock skew tolerated on `exp`, `nbf` and `iat` of assertions (default 30).
     pub leeway: u64,
+    /// ID tokens (OpenID Connect Core §2 `exp`, default 3600).
+    pub id_token: u64,
 }
 
 impl Default for Lifetimes {
@@ -71,6 +73,7 @@ impl Default for Lifetimes {
             interaction: 600,
             max_assertion: 300,
             leeway: 30,
+            id_token: 3600,
         }
     }
 }
@@ -368,6 +371,10 @@ pub struct ServerKeys {
     /// Server nonces the token endpoint demands in DPoP proofs (RFC 9449 §8); `None`: no
     /// nonces.
     pub dpop_nonces: Option<std::sync::Arc<crate::dpop::DpopNonces>>,
+    /// The keys that sign ID tokens and signed UserInfo responses (OpenID Connect Core §2,
+    /// §5.3.2), published at `jwks_uri`; `None`: the server is not an OpenID provider and
+    /// an `openid` scope is treated as any other scope.
+    pub id_token_signing: Option<std::sync::Arc<crate::signing_keys::SigningKeySet>>,
 }
 
 impl ServerKeys {
@@ -383,6 +390,7 @@ impl ServerKeys {
             secret_hashing,
             jwt_access_tokens: None,
             dpop_nonces: None,
+            id_token_signing: None,
         }
     }
 
@@ -398,6 +406,15 @@ impl ServerKeys {
     /// Demands server nonces in DPoP proofs at the token endpoint (RFC 9449 §8).
     pub fn with_dpop_nonces(mut self, nonces: std::sync::Arc<crate::dpop::DpopNonces>) -> Self {
         self.dpop_nonces = Some(nonces);
+        self
+    }
+
+    /// Makes the server an OpenID provider whose ID tokens `keys` sign.
+    pub fn with_id_token_signing(
+        mut self,
+        keys: std::sync::Arc<crate::signing_keys::SigningKeySet>,
+    ) -> Self {
+        self.id_token_signing = Some(keys);
         self
     }
 
