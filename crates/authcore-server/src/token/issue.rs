@@ -46,7 +46,10 @@ pub struct TokenPlan {
     pub issued_token_type: Option<&'static str>,
     /// The ID token to issue beside the access token (OpenID Connect Core §3.1.3.3), with
     /// the client it is for; its `at_hash` is filled in from the access token issued.
-    pub id_token: Option<(crate::oidc::id_token::IdTokenContent, crate::model::ClientRecord)>,
+    pub id_token: Option<(
+        crate::oidc::id_token::IdTokenContent,
+        crate::model::ClientRecord,
+    )>,
 }
 
 impl TokenPlan {
