@@ -18,7 +18,7 @@ use authcore_server::authorize::{
     Approval, AuthorizationEndpoint, Interaction, InteractionResult, Prompt,
 };
 use authcore_server::model::{ClientAuthMethod, StoredSecret};
-use authcore_server::oidc::{discovery, id_token};
+use authcore_server::oidc::{self, OpSession, discovery, id_token};
 use authcore_server::signing_keys::SigningKeySet;
 use authcore_server::{Finished, drive_to_finish};
 use common::{ISSUER, REDIRECT, TestServer, client, error_code};
@@ -487,4 +487,99 @@ fn header_prefix(kid: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(format!(r#"{{"alg":"RS256","kid":"{kid}"}}"#))
+}
+
+/// Starts an authentication request with `prompt=none` (and `max_age` if given); the
+/// interaction and the RP's pending state.
+fn silent_request(
+    s: &TestServer,
+    rp: &authcore_oauth2::Client,
+    max_age: Option<u64>,
+) -> (Interaction, authcore_oidc::PendingAuthentication) {
+    let mut req = AuthenticationRequest::new(REDIRECT).prompt("none");
+    if let Some(m) = max_age {
+        req = req.max_age(m);
+    }
+    let (url, pending) = req.build_url(rp, &s.as_seen_by_client(), &s.rng).unwrap();
+    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
+    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    assert!(!i.ui_allowed);
+    (i, pending)
+}
+
+fn resume(s: &TestServer, i: &Interaction, result: InteractionResult) -> String {
+    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
+    match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
+        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
+        Finished::Interact(i) => panic!("{i:?}"),
+    }
+}
+
+#[test]
+fn prompt_none_with_a_session_signs_in_silently_with_the_session_facts() {
+    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let rp = oidc_public_client(&s, "rp");
+    let session = OpSession::start("alice", s.now, &s.rng)
+        .unwrap()
+        .with_acr("urn:example:acr:mfa")
+        .with_amr(["pwd", "otp"]);
+    s.advance(30);
+    let (i, pending) = silent_request(&s, &rp, Some(300));
+    let result = oidc::answer_without_ui(&i, Some(&session), true, s.now).unwrap();
+    let location = resume(&s, &i, result);
+    let AuthenticationResponse::Code(exchange) = pending
+        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
+        .unwrap()
+    else {
+        panic!("a code response: {location}")
+    };
+    let req = exchange
+        .build_token_request(&rp, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let tokens = parse_token_response(&s.token(&req), &TokenResponseOptions::new()).unwrap();
+    let verifier = IdTokenVerifier::new(ISSUER, "rp").require_auth_time();
+    let auth = exchange
+        .validate_token_response(
+            tokens,
+            &verifier,
+            signing(&s).verifying_keys_at(s.now),
+            s.now,
+        )
+        .unwrap();
+    assert_eq!(auth.claims.sid.as_deref(), Some(session.sid.as_str()));
+    assert_eq!(auth.claims.auth_time, Some(session.auth_time.as_secs()));
+    assert_eq!(auth.claims.acr.as_deref(), Some("urn:example:acr:mfa"));
+    assert_eq!(
+        auth.claims.amr.as_deref(),
+        Some(&["pwd".to_owned(), "otp".to_owned()][..])
+    );
+}
+
+#[test]
+fn prompt_none_without_a_session_or_consent_or_within_max_age_fails_without_ui() {
+    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let rp = oidc_public_client(&s, "rp");
+    let session = OpSession::start("alice", s.now, &s.rng).unwrap();
+    s.advance(600);
+    for (session, consented, max_age, expected) in [
+        (None, true, None, "login_required"),
+        (Some(&session), true, Some(60), "login_required"),
+        (Some(&session), false, None, "consent_required"),
+    ] {
+        let (i, _pending) = silent_request(&s, &rp, max_age);
+        let result = oidc::answer_without_ui(&i, session, consented, s.now).unwrap();
+        let location = resume(&s, &i, result);
+        assert!(
+            location.contains(&format!("error={expected}")),
+            "{location}"
+        );
+        assert!(!location.contains("code="), "{location}");
+    }
+    // With UI allowed, the application shows its pages: no silent answer.
+    let (url, _) = AuthenticationRequest::new(REDIRECT)
+        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
+    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    assert!(oidc::answer_without_ui(&i, Some(&session), true, s.now).is_none());
 }

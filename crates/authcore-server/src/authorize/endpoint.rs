@@ -682,6 +682,8 @@ fn issue(
     );
     grant.auth_time = Some(approval.auth_time);
     grant.acr = approval.acr.clone();
+    grant.amr = approval.amr.clone();
+    grant.sid = approval.sid.clone();
     let mut writes = vec![Write::InsertGrant(grant)];
     let mut success = AuthorizationSuccess::new();
     let hashing = &ctx.keys.token_hashing;

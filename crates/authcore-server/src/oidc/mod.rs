@@ -21,7 +21,7 @@ pub fn is_provider(ctx: &Context<'_>) -> bool {
 
 /// The ID token the token endpoint issues for an authorization code (Core §3.1.3.3): one
 /// when the code's scope holds `openid` and the server is a provider, carrying the request's
-/// `nonce` and the grant's `auth_time` and `acr`.
+/// `nonce` and the grant's `auth_time`, `acr`, `amr` and `sid`.
 pub fn code_id_token(
     code: &AuthorizationCodeRecord,
     grant: &GrantRecord,
@@ -37,7 +37,63 @@ pub fn code_id_token(
         nonce: code.nonce.clone(),
         auth_time: grant.auth_time,
         acr: grant.acr.clone(),
+        amr: grant.amr.clone(),
+        sid: grant.sid.clone(),
         ..Default::default()
     };
     Some((content, client.clone()))
+}
+
+/// The answer to an interaction that may show no page (`prompt=none`, OpenID Connect Core
+/// §3.1.2.1), from the provider login `session` the adapter holds for the user agent, if
+/// any, and whether the user already consented to what is asked (`consented`, from the
+/// application's consent records). `None` when the interaction allows UI: the application
+/// shows its pages.
+///
+/// - no session, or a session older than the request's `max_age`: `login_required`;
+/// - no earlier consent: `consent_required`;
+/// - otherwise the session approves silently: the grant carries its `auth_time`, `acr`,
+///   `amr` and `sid`.
+pub fn answer_without_ui(
+    interaction: &crate::authorize::Interaction,
+    session: Option<&OpSession>,
+    consented: bool,
+    now: authcore_jose::UnixTime,
+) -> Option<crate::authorize::InteractionResult> {
+    use crate::authorize::{Approval, InteractionResult, Prompt};
+    use authcore_oauth2::ErrorCode;
+    if interaction.ui_allowed {
+        return None;
+    }
+    let failed = |code: &str| Some(InteractionResult::Failed(ErrorCode::Extension(code.into())));
+    let Some(session) = session else {
+        return failed("login_required");
+    };
+    for prompt in &interaction.prompts {
+        if let Prompt::Login {
+            max_age: Some(max_age),
+            ..
+        } = prompt
+        {
+            if session.exceeds_max_age(*max_age, now) {
+                return failed("login_required");
+            }
+        }
+    }
+    if !consented {
+        return failed("consent_required");
+    }
+    let (scopes, resources) = interaction
+        .prompts
+        .iter()
+        .find_map(|p| match p {
+            Prompt::Consent {
+                scopes, resources, ..
+            } => Some((scopes.clone(), resources.clone())),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Some(InteractionResult::Approved(Approval::from_session(
+        session, scopes, resources,
+    )))
 }
