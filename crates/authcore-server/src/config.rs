@@ -375,6 +375,9 @@ pub struct ServerKeys {
     /// §5.3.2), published at `jwks_uri`; `None`: the server is not an OpenID provider and
     /// an `openid` scope is treated as any other scope.
     pub id_token_signing: Option<std::sync::Arc<crate::signing_keys::SigningKeySet>>,
+    /// The provider's secret salt for pairwise subject identifiers (OpenID Connect Core
+    /// §8.1); `None`: only `public` subjects are offered.
+    pub pairwise_salt: Option<authcore_jose::SecretBytes>,
 }
 
 impl ServerKeys {
@@ -391,6 +394,7 @@ impl ServerKeys {
             jwt_access_tokens: None,
             dpop_nonces: None,
             id_token_signing: None,
+            pairwise_salt: None,
         }
     }
 
@@ -415,6 +419,13 @@ impl ServerKeys {
         keys: std::sync::Arc<crate::signing_keys::SigningKeySet>,
     ) -> Self {
         self.id_token_signing = Some(keys);
+        self
+    }
+
+    /// Offers pairwise subject identifiers, derived with `salt` (keep it secret and stable:
+    /// changing it changes every pairwise `sub`).
+    pub fn with_pairwise_salt(mut self, salt: authcore_jose::SecretBytes) -> Self {
+        self.pairwise_salt = Some(salt);
         self
     }
 

@@ -80,13 +80,12 @@ fn approve(s: &TestServer, i: &Interaction, auth_time: UnixTime) -> String {
     }
 }
 
-/// A code flow with `openid` from the authentication request to the validated ID token.
-fn code_flow(
+/// A code flow with `openid` up to the token endpoint's response.
+fn code_flow_to_token_response(
     s: &TestServer,
     rp: &authcore_oauth2::Client,
-    verifier: &IdTokenVerifier,
     max_age: Option<u64>,
-) -> Result<authcore_oidc::Authentication, authcore_oidc::Error> {
+) -> (http::Response<Vec<u8>>, authcore_oidc::CodeExchange) {
     let mut req = AuthenticationRequest::new(REDIRECT).scope("read");
     if let Some(m) = max_age {
         req = req.max_age(m);
@@ -104,7 +103,17 @@ fn code_flow(
     let token_req = exchange
         .build_token_request(rp, &s.as_seen_by_client(), s.now, &s.rng)
         .unwrap();
-    let resp = s.token(&token_req);
+    (s.token(&token_req), exchange)
+}
+
+/// A code flow with `openid` from the authentication request to the validated ID token.
+fn code_flow(
+    s: &TestServer,
+    rp: &authcore_oauth2::Client,
+    verifier: &IdTokenVerifier,
+    max_age: Option<u64>,
+) -> Result<authcore_oidc::Authentication, authcore_oidc::Error> {
+    let (resp, exchange) = code_flow_to_token_response(s, rp, max_age);
     assert_eq!(
         resp.status(),
         200,
@@ -582,4 +591,62 @@ fn prompt_none_without_a_session_or_consent_or_within_max_age_fails_without_ui()
     let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
     let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
     assert!(oidc::answer_without_ui(&i, Some(&session), true, s.now).is_none());
+}
+
+#[test]
+fn pairwise_subjects_reach_the_relying_party_per_sector() {
+    let mut s = provider(&[JwsAlgorithm::RS256]);
+    s.keys = s
+        .keys
+        .clone()
+        .with_pairwise_salt(authcore_jose::SecretBytes::new(b"provider-salt".to_vec()));
+    let register = |id: &str, redirect: &str| {
+        let mut record = s.public_client(id);
+        record.redirect_uris = vec![redirect.into()];
+        record.response_types = vec!["code".into()];
+        record.allowed_scopes.push("openid".into());
+        record
+            .extra
+            .insert(oidc::subject::SUBJECT_TYPE.into(), "pairwise".into());
+        s.store.put_client(record);
+        client(id, ClientAuthentication::None)
+    };
+    let a = register("a", REDIRECT);
+    let a_sub = code_flow(&s, &a, &IdTokenVerifier::new(ISSUER, "a"), None)
+        .unwrap()
+        .claims
+        .sub;
+    assert_ne!(a_sub, "alice");
+    // Stable for the same client and sector.
+    let again = code_flow(&s, &a, &IdTokenVerifier::new(ISSUER, "a"), None)
+        .unwrap()
+        .claims
+        .sub;
+    assert_eq!(a_sub, again);
+    // A public client sees the local subject.
+    let public = oidc_public_client(&s, "p");
+    let p_sub = code_flow(&s, &public, &IdTokenVerifier::new(ISSUER, "p"), None)
+        .unwrap()
+        .claims
+        .sub;
+    assert_eq!(p_sub, "alice");
+    let doc = discovery::discovery_response(&s.config, &s.keys);
+    let doc: Value = serde_json::from_slice(doc.body()).unwrap();
+    assert_eq!(
+        doc["subject_types_supported"],
+        serde_json::json!(["public", "pairwise"])
+    );
+    // Without the salt, a pairwise client gets no ID token with a guessable subject.
+    let mut unsalted = provider(&[JwsAlgorithm::RS256]);
+    unsalted.keys.pairwise_salt = None;
+    let mut record = unsalted.public_client("a");
+    record.response_types = vec!["code".into()];
+    record.allowed_scopes.push("openid".into());
+    record
+        .extra
+        .insert(oidc::subject::SUBJECT_TYPE.into(), "pairwise".into());
+    unsalted.store.put_client(record);
+    let (resp, _) = code_flow_to_token_response(&unsalted, &a, None);
+    assert_eq!(resp.status(), 500);
+    assert_eq!(error_code(&resp), "server_error");
 }

@@ -17,7 +17,7 @@ pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
 ///
 /// The RFC 8414 members are the authorization server's ([`metadata`]); on top:
 /// `scopes_supported` gains `openid`; `response_types_supported` lists the flows the
-/// authorization endpoint runs; `subject_types_supported` is `public`;
+/// authorization endpoint runs; `subject_types_supported` is `public`, and `pairwise` with a pairwise salt;
 /// `id_token_signing_alg_values_supported` lists the algorithms of the active signing keys
 /// and the HS* family (the client secret keys those, Core §10.1) when a secret-based method
 /// is enabled; `request_parameter_supported` follows the request object algorithms of the
@@ -52,7 +52,11 @@ pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<Pro
         .request_object_signing_alg_values_supported
         .as_ref()
         .is_some_and(|a| !a.is_empty());
-    let mut m = ProviderMetadata::new(oauth, vec!["public".to_owned()], algs);
+    let mut subject_types = vec!["public".to_owned()];
+    if keys.pairwise_salt.is_some() {
+        subject_types.push("pairwise".to_owned());
+    }
+    let mut m = ProviderMetadata::new(oauth, subject_types, algs);
     m.request_parameter_supported = request_objects;
     m.request_uri_parameter_supported = false;
     Some(m)

@@ -4,6 +4,7 @@
 pub mod discovery;
 pub mod id_token;
 pub mod session;
+pub mod subject;
 
 pub use session::OpSession;
 
@@ -21,18 +22,27 @@ pub fn is_provider(ctx: &Context<'_>) -> bool {
 
 /// The ID token the token endpoint issues for an authorization code (Core §3.1.3.3): one
 /// when the code's scope holds `openid` and the server is a provider, carrying the request's
-/// `nonce` and the grant's `auth_time`, `acr`, `amr` and `sid`.
+/// `nonce` and the grant's `auth_time`, `acr`, `amr` and `sid`, for the subject the client
+/// sees (public or pairwise, §8).
 pub fn code_id_token(
     code: &AuthorizationCodeRecord,
     grant: &GrantRecord,
     client: &ClientRecord,
     ctx: &Context<'_>,
-) -> Option<(id_token::IdTokenContent, ClientRecord)> {
+) -> Result<Option<(id_token::IdTokenContent, ClientRecord)>, crate::error::OAuthError> {
     if !is_provider(ctx) || !code.scopes.iter().any(|s| s == OPENID_SCOPE) {
-        return None;
+        return Ok(None);
     }
+    let subject = subject::subject_for(client, &grant.subject, ctx).map_err(|e| {
+        crate::error::OAuthError::server_error(crate::error::ServerError::Config(match e {
+            subject::SubjectError::UnsupportedSubjectType => {
+                "the client's subject_type is not offered by this provider"
+            }
+            _ => "the client's pairwise sector cannot be determined",
+        }))
+    })?;
     let content = id_token::IdTokenContent {
-        subject: grant.subject.clone(),
+        subject,
         client_id: client.client_id.clone(),
         nonce: code.nonce.clone(),
         auth_time: grant.auth_time,
@@ -41,7 +51,7 @@ pub fn code_id_token(
         sid: grant.sid.clone(),
         ..Default::default()
     };
-    Some((content, client.clone()))
+    Ok(Some((content, client.clone())))
 }
 
 /// The answer to an interaction that may show no page (`prompt=none`, OpenID Connect Core

@@ -294,7 +294,7 @@ fn authorization_code(
     if input.client.client.allows_grant_type("refresh_token") {
         plan.refresh = RefreshPlan::New;
     }
-    plan.id_token = crate::oidc::code_id_token(record, grant, &input.client.client, ctx);
+    plan.id_token = crate::oidc::code_id_token(record, grant, &input.client.client, ctx)?;
     decided(&plan, ctx, vec![Write::ConsumeCodeIfUnused(handle)], true)
 }
 
