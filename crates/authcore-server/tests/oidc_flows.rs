@@ -650,3 +650,46 @@ fn pairwise_subjects_reach_the_relying_party_per_sector() {
     assert_eq!(resp.status(), 500);
     assert_eq!(error_code(&resp), "server_error");
 }
+
+#[test]
+fn refresh_tokens_for_openid_grants_only_with_offline_access_and_prompt_consent() {
+    let s = provider(&[JwsAlgorithm::RS256]);
+    let mut record = s.public_client("rp");
+    record.response_types = vec!["code".into()];
+    record
+        .allowed_scopes
+        .extend(["openid".into(), "offline_access".into()]);
+    s.store.put_client(record);
+    let rp = client("rp", ClientAuthentication::None);
+    let verifier = IdTokenVerifier::new(ISSUER, "rp");
+    for (prompt, refresh) in [(None, false), (Some("consent"), true)] {
+        let mut req = AuthenticationRequest::new(REDIRECT).scope("offline_access");
+        if let Some(p) = prompt {
+            req = req.prompt(p);
+        }
+        let (url, pending) = req.build_url(&rp, &s.as_seen_by_client(), &s.rng).unwrap();
+        let mut ep =
+            AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
+        let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+        let location = approve(&s, &i, s.now);
+        let AuthenticationResponse::Code(exchange) = pending
+            .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
+            .unwrap()
+        else {
+            panic!()
+        };
+        let req = exchange
+            .build_token_request(&rp, &s.as_seen_by_client(), s.now, &s.rng)
+            .unwrap();
+        let tokens = parse_token_response(&s.token(&req), &TokenResponseOptions::new()).unwrap();
+        assert_eq!(tokens.refresh_token.is_some(), refresh, "{prompt:?}");
+        exchange
+            .validate_token_response(
+                tokens,
+                &verifier,
+                signing(&s).verifying_keys_at(s.now),
+                s.now,
+            )
+            .unwrap();
+    }
+}

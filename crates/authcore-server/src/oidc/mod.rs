@@ -107,3 +107,55 @@ pub fn answer_without_ui(
         session, scopes, resources,
     )))
 }
+
+/// The scope value asking for a refresh token that works while the user is away (Core §11).
+pub const OFFLINE_ACCESS_SCOPE: &str = "offline_access";
+
+/// Core §11 at the authorization endpoint: in an OpenID Connect request (`openid` among
+/// `scopes`), `offline_access` is ignored (removed) unless the response type returns a code
+/// and `prompt` holds `consent`, so the user is asked explicitly for offline access.
+pub fn apply_offline_access_rule(scopes: &mut Vec<String>, prompt: &[String], returns_code: bool) {
+    if !scopes.iter().any(|s| s == OPENID_SCOPE) {
+        return;
+    }
+    if !(returns_code && prompt.iter().any(|p| p == "consent")) {
+        scopes.retain(|s| s != OFFLINE_ACCESS_SCOPE);
+    }
+}
+
+/// Core §11 at the token endpoint: for an OpenID Connect grant of a provider, a refresh
+/// token only when `offline_access` was granted.
+pub fn refresh_token_allowed(scopes: &[String], ctx: &Context<'_>) -> bool {
+    !is_provider(ctx)
+        || !scopes.iter().any(|s| s == OPENID_SCOPE)
+        || scopes.iter().any(|s| s == OFFLINE_ACCESS_SCOPE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &[&str]) -> Vec<String> {
+        s.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn offline_access_needs_prompt_consent_and_a_code_in_openid_requests() {
+        let mut scopes = v(&["openid", "offline_access"]);
+        apply_offline_access_rule(&mut scopes, &v(&["consent"]), true);
+        assert_eq!(scopes, v(&["openid", "offline_access"]));
+        for (prompt, code) in [
+            (v(&[]), true),
+            (v(&["login"]), true),
+            (v(&["consent"]), false),
+        ] {
+            let mut scopes = v(&["openid", "offline_access"]);
+            apply_offline_access_rule(&mut scopes, &prompt, code);
+            assert_eq!(scopes, v(&["openid"]), "{prompt:?} {code}");
+        }
+        // Plain OAuth 2.0: offline_access is an ordinary scope.
+        let mut scopes = v(&["offline_access"]);
+        apply_offline_access_rule(&mut scopes, &[], true);
+        assert_eq!(scopes, v(&["offline_access"]));
+    }
+}
