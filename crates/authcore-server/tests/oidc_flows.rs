@@ -693,3 +693,51 @@ fn refresh_tokens_for_openid_grants_only_with_offline_access_and_prompt_consent(
             .unwrap();
     }
 }
+
+#[test]
+fn id_token_hints_are_verified_and_bound_to_the_client() {
+    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let other = s.public_client("other");
+    let record = s.public_client("rp");
+    let rp = oidc_public_client(&s, "rp");
+    let auth = code_flow(&s, &rp, &IdTokenVerifier::new(ISSUER, "rp"), None).unwrap();
+    let hint = auth.id_token.secret();
+    assert_eq!(
+        oidc::hint::verify_id_token_hint(hint, &record, &s.ctx()).unwrap(),
+        "alice"
+    );
+    let session = OpSession::start("alice", s.now, &s.rng).unwrap();
+    assert!(oidc::hint::hint_matches_session(
+        "alice",
+        &session,
+        &record,
+        &s.ctx()
+    ));
+    let bob = OpSession::start("bob", s.now, &s.rng).unwrap();
+    assert!(!oidc::hint::hint_matches_session(
+        "alice",
+        &bob,
+        &record,
+        &s.ctx()
+    ));
+    // Another client's hint, a tampered one, one from other keys, an expired one: refused.
+    assert!(oidc::hint::verify_id_token_hint(hint, &other, &s.ctx()).is_err());
+    let mut tampered = hint.to_owned();
+    tampered.pop();
+    assert!(oidc::hint::verify_id_token_hint(&tampered, &record, &s.ctx()).is_err());
+    let foreign = provider(&[JwsAlgorithm::RS256]);
+    let foreign_token = id_token::issue(
+        &{
+            let mut c = id_token::IdTokenContent::default();
+            c.subject = "alice".into();
+            c.client_id = "rp".into();
+            c
+        },
+        &record,
+        &foreign.ctx(),
+    )
+    .unwrap();
+    assert!(oidc::hint::verify_id_token_hint(&foreign_token, &record, &s.ctx()).is_err());
+    s.advance(s.config.lifetimes.id_token + s.config.lifetimes.leeway + 1);
+    assert!(oidc::hint::verify_id_token_hint(hint, &record, &s.ctx()).is_err());
+}

@@ -2,6 +2,7 @@
 //! server: the login session value ([`OpSession`]), ID tokens, and the discovery document.
 
 pub mod discovery;
+pub mod hint;
 pub mod id_token;
 pub mod session;
 pub mod subject;
