@@ -15,15 +15,14 @@
 //! header. Nested JWTs (a JWE holding a JWS) are [`crate::jwt::decrypt_and_verify`].
 //!
 //! ```
-//! # #[cfg(feature = "aws-lc-rs")] {
 //! use authcore_jose::jwe::{self, DecryptionKey, EncryptionKey, JweBuilder, JweOptions};
 //! use authcore_jose::{crypto, ContentEncryptionAlgorithm, Jwk, KeyManagementAlgorithm};
 //! # let rng = authcore_jose::InsecureTestRandom::new(1);
 //! let provider = crypto::default_provider();
-//! let secret = Jwk::symmetric(vec![7u8; 16]);
+//! let secret = Jwk::symmetric(vec![7u8; 32]);
 //!
-//! // The sender: AES key wrap of a fresh A256GCM key, the plaintext compressed first.
-//! let key = EncryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A128Kw), provider)?
+//! // The sender: AES-GCM key wrap of a fresh A256GCM key, the plaintext compressed first.
+//! let key = EncryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A256GcmKw), provider)?
 //!     .with_kid("k1");
 //! let token = JweBuilder::new(ContentEncryptionAlgorithm::A256Gcm)
 //!     .typ("JWT")
@@ -32,11 +31,10 @@
 //!     .encrypt_compact(b"hello", &rng)?;
 //!
 //! // The recipient: the key decides `alg`; `enc` must be one the key allows.
-//! let key = DecryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A128Kw), provider)?;
+//! let key = DecryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A256GcmKw), provider)?;
 //! let decrypted = jwe::decrypt_compact(&token, &key, &JweOptions::default())?;
 //! assert_eq!(decrypted.plaintext, b"hello");
 //! assert_eq!(decrypted.header.kid.as_deref(), Some("k1"));
-//! # }
 //! # Ok::<(), authcore_jose::Error>(())
 //! ```
 //!
