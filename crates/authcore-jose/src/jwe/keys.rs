@@ -114,19 +114,32 @@ fn operations(alg: Kma, decrypting: bool) -> &'static [KeyOperation] {
 }
 
 /// The algorithm to use with `jwk`: its own `alg`, else `requested`; they must agree, and
-/// one of them must be given (never guessed from the key material).
-fn resolve(jwk: &Jwk, requested: Option<Kma>) -> Result<Kma> {
+/// one of them must be given (never guessed from the key material). A symmetric key whose
+/// `alg` is a content encryption algorithm is a `dir` key for that `enc` only (RFC 7520 §5.6
+/// publishes one); the second value is then that `enc`.
+fn resolve(jwk: &Jwk, requested: Option<Kma>) -> Result<(Kma, Option<Enc>)> {
     match (jwk.algorithm().transpose()?, requested) {
+        (Some(Algorithm::ContentEncryption(e)), None | Some(Kma::Dir)) => Ok((Kma::Dir, Some(e))),
         (Some(a), Some(r)) if a != Algorithm::KeyManagement(r) => {
             Err(Error::KeyUsage(format!("key is for `{a}`, not `{r}`")))
         }
-        (_, Some(r)) => Ok(r),
-        (Some(Algorithm::KeyManagement(a)), None) => Ok(a),
+        (_, Some(r)) => Ok((r, None)),
+        (Some(Algorithm::KeyManagement(a)), None) => Ok((a, None)),
         (Some(other), None) => Err(Error::KeyUsage(format!(
             "key is for `{other}`, not for JWE key management"
         ))),
         (None, None) => Err(Error::Misuse("the key has no `alg`; name the algorithm")),
     }
+}
+
+/// `use`, `key_ops` and `alg` of `jwk` permit `alg` (or, for a `dir` key named by its
+/// `enc`, that `enc`) on this side.
+fn check_usable(jwk: &Jwk, alg: Kma, enc: Option<Enc>, decrypting: bool) -> Result<()> {
+    let named: Algorithm = match enc {
+        Some(e) => e.into(),
+        None => alg.into(),
+    };
+    jwk.check_usable_for(operations(alg, decrypting), named)
 }
 
 /// Checks what every JWE key needs whichever side it is on: `use`/`key_ops`/`alg` permit the
@@ -210,8 +223,8 @@ impl EncryptionKey {
     /// behind [`JweOptions::legacy_rsa1_5`]. An algorithm whose parts the provider lacks is
     /// [`Error::UnsupportedAlgorithm`].
     pub fn from_jwk(jwk: &Jwk, alg: Option<Kma>, provider: &CryptoProvider) -> Result<Self> {
-        let alg = resolve(jwk, alg)?;
-        jwk.check_usable_for(operations(alg, false), alg.into())?;
+        let (alg, enc) = resolve(jwk, alg)?;
+        check_usable(jwk, alg, enc, false)?;
         Self::build(alg, jwk.kid.clone(), &jwk.params, provider)
     }
 
@@ -440,9 +453,13 @@ impl DecryptionKey {
     /// `unwrapKey`/`decrypt` (`decrypt` for `dir`, `deriveKey`/`deriveBits` for ECDH-ES). RSA
     /// keys need at least 2048 bits.
     pub fn from_jwk(jwk: &Jwk, alg: Option<Kma>, provider: &CryptoProvider) -> Result<Self> {
-        let alg = resolve(jwk, alg)?;
-        jwk.check_usable_for(operations(alg, true), alg.into())?;
-        Self::build(alg, jwk.kid.clone(), &jwk.params, provider)
+        let (alg, enc) = resolve(jwk, alg)?;
+        check_usable(jwk, alg, enc, true)?;
+        let key = Self::build(alg, jwk.kid.clone(), &jwk.params, provider)?;
+        Ok(match enc {
+            Some(e) => key.with_content_encryption(&[e]),
+            None => key,
+        })
     }
 
     /// A symmetric key (`A*KW`, `A*GCMKW`, `dir`) or PBES2 password from raw bytes.
