@@ -146,12 +146,28 @@ fn check_usable(jwk: &Jwk, alg: Kma, enc: Option<Enc>, decrypting: bool) -> Resu
 /// operation, the type and curve fit, the provider has the parts, and the size is right.
 fn check_key(jwk_or_params: &KeyMaterial, alg: Kma, provider: &CryptoProvider) -> Result<()> {
     jwk_or_params.check_fits(alg)?;
+    check_size(jwk_or_params, alg)?;
     if !supported(provider, alg) {
         return Err(Error::UnsupportedAlgorithm(format!(
             "{alg} is not available with the {} provider",
             provider.name
         )));
     }
+    if let (Mode::Ecdh(_), key) = (mode(alg), jwk_or_params) {
+        let curve = AgreementCurve::of(key).ok_or_else(|| key.wrong_for(alg))?;
+        if !provider.key_agreement.supports(curve) {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "{alg} on {curve} is not available with the {} provider",
+                provider.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The key sizes each algorithm needs (RFC 7518 §4.2–4.8), checked before support so that a
+/// weak key is refused as such whatever the provider.
+fn check_size(jwk_or_params: &KeyMaterial, alg: Kma) -> Result<()> {
     match (mode(alg), jwk_or_params) {
         (Mode::Rsa, KeyMaterial::Rsa(p)) => check_rsa_bits(p, MIN_RSA_BITS),
         (Mode::Kw(n) | Mode::GcmKw(n), KeyMaterial::Oct(k)) if k.k.len() != n => Err(
@@ -165,16 +181,6 @@ fn check_key(jwk_or_params: &KeyMaterial, alg: Kma, provider: &CryptoProvider) -
         }
         (Mode::Pbes2(..), KeyMaterial::Oct(k)) if k.k.is_empty() => {
             Err(Error::InvalidKey("a PBES2 password cannot be empty".into()))
-        }
-        (Mode::Ecdh(_), key) => {
-            let curve = AgreementCurve::of(key).ok_or_else(|| key.wrong_for(alg))?;
-            if !provider.key_agreement.supports(curve) {
-                return Err(Error::UnsupportedAlgorithm(format!(
-                    "{alg} on {curve} is not available with the {} provider",
-                    provider.name
-                )));
-            }
-            Ok(())
         }
         _ => Ok(()),
     }
