@@ -460,6 +460,20 @@ fn rfc7520_section5_every_example() {
                     if form == "json" {
                         assert_eq!(got, index, "{name}: the recipient that decrypted");
                     }
+                    // Without the legacy opt-in only RSA1_5 recipients are refused; the other
+                    // recipients of the same JWE (§5.13) still decrypt.
+                    let default = match jwe {
+                        Value::String(t) => jwe::decrypt_compact(t, &key, &JweOptions::default()),
+                        v => jwe::decrypt_json(v.to_string(), &key, &JweOptions::default()),
+                    };
+                    if *alg == K::Rsa1_5 {
+                        assert!(
+                            matches!(default, Err(Error::UnsupportedAlgorithm(_))),
+                            "{name}"
+                        );
+                    } else {
+                        assert_eq!(default.unwrap().plaintext, plaintext, "{name}");
+                    }
                 }
             }
             // Reproduction: one recipient, deterministic key management.

@@ -285,13 +285,12 @@ impl Parsed {
             aad.extend_from_slice(b64.as_bytes());
         }
         let mut tried = 0;
+        let mut refused_legacy = false;
         for (index, (r, h)) in self.recipients.iter().zip(&headers).enumerate() {
             if h.alg == crate::alg::KeyManagementAlgorithm::Rsa1_5 && !options.legacy_rsa1_5 {
-                return Err(Error::UnsupportedAlgorithm(
-                    "RSA1_5 decryption is off; it needs the legacy opt-in \
-                     JweOptions::legacy_rsa1_5 (RFC 7516 §11.5)"
-                        .into(),
-                ));
+                // Not tried at all; another recipient of the same JWE may still be ours.
+                refused_legacy = true;
+                continue;
             }
             let kid = h.kid.as_deref();
             let exact = keys.iter().filter(|k| kid.is_some() && k.kid() == kid);
@@ -338,7 +337,13 @@ impl Parsed {
                 });
             }
         }
-        if tried == 0 {
+        if tried == 0 && refused_legacy {
+            Err(Error::UnsupportedAlgorithm(
+                "RSA1_5 decryption is off; it needs the legacy opt-in \
+                 JweOptions::legacy_rsa1_5 (RFC 7516 §11.5)"
+                    .into(),
+            ))
+        } else if tried == 0 {
             Err(Error::NoMatchingKey)
         } else {
             Err(Error::Decryption)
