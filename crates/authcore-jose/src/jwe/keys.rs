@@ -16,8 +16,8 @@ use crate::jwk::{Jwk, JwkSet, KeyOperation};
 use crate::rand::SecureRandom;
 use crate::secret::SecretBytes;
 
+use super::JweOptions;
 use super::header::JweHeader;
-use super::{JweOptions, content};
 
 /// Smallest RSA modulus for key encryption, in bits (RFC 7518 §4.2, §4.3).
 const MIN_RSA_BITS: usize = 2048;
@@ -78,28 +78,6 @@ pub(super) fn is_direct(alg: Kma) -> bool {
     matches!(mode(alg), Mode::Dir | Mode::Ecdh(None))
 }
 
-/// Whether `provider` has the parts `alg` needs (for `RSA1_5`: to decrypt).
-pub(crate) fn supported(provider: &CryptoProvider, alg: Kma) -> bool {
-    match mode(alg) {
-        Mode::Rsa => provider.rsa_encryption.supports(alg),
-        Mode::Kw(n) => provider.aes_key_wrap.supports(n),
-        Mode::Dir => true,
-        Mode::Ecdh(kw) => {
-            [
-                AgreementCurve::P256,
-                AgreementCurve::P384,
-                AgreementCurve::P521,
-                AgreementCurve::X25519,
-            ]
-            .into_iter()
-            .any(|c| provider.key_agreement.supports(c))
-                && kw.is_none_or(|n| provider.aes_key_wrap.supports(n))
-        }
-        Mode::GcmKw(n) => provider.aes_gcm.supports(n),
-        Mode::Pbes2(hash, n) => provider.pbkdf2.supports(hash) && provider.aes_key_wrap.supports(n),
-    }
-}
-
 /// The operations `key_ops` may name for this use of a key (the first is the one named in
 /// errors).
 fn operations(alg: Kma, decrypting: bool) -> &'static [KeyOperation] {
@@ -147,7 +125,7 @@ fn check_usable(jwk: &Jwk, alg: Kma, enc: Option<Enc>, decrypting: bool) -> Resu
 fn check_key(jwk_or_params: &KeyMaterial, alg: Kma, provider: &CryptoProvider) -> Result<()> {
     jwk_or_params.check_fits(alg)?;
     check_size(jwk_or_params, alg)?;
-    if !supported(provider, alg) {
+    if !provider.supports(alg) {
         return Err(Error::UnsupportedAlgorithm(format!(
             "{alg} is not available with the {} provider",
             provider.name
@@ -505,7 +483,7 @@ impl DecryptionKey {
         };
         let encs = Enc::ALL
             .into_iter()
-            .filter(|&e| content::supported(provider, e))
+            .filter(|&e| provider.supports(e))
             .filter(|e| match &inner {
                 Decrypter::Secret(k) if alg == Kma::Dir => k.len() == e.key_len(),
                 _ => true,

@@ -73,9 +73,6 @@ pub use keys::{
     MAX_PARTY_INFO_BYTES, PBES2_SALT_LEN,
 };
 
-pub(crate) use content::supported as content_encryption_supported;
-pub(crate) use keys::supported as key_management_supported;
-
 use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
