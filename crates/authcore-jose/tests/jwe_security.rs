@@ -783,6 +783,32 @@ fn key_selection_by_kid_and_alg() {
         jwe::decrypt_compact(&planted, &keys, &opts()),
         Err(Error::Decryption)
     );
+    // The sending side selects the recipient's key from its set by kid and alg, never a
+    // signature key.
+    let mut pub_set = set.clone();
+    pub_set.keys[2].kid = Some("b".into());
+    // The signature key with kid `b` comes first and must be passed over.
+    pub_set.keys.swap(1, 2);
+    let chosen = EncryptionKey::from_jwk_set(&pub_set, Some("b"), Kma::A256GcmKw, p).unwrap();
+    assert_eq!(chosen.kid(), Some("b"));
+    let token = JweBuilder::new(Enc::A256Gcm)
+        .recipient(&chosen)
+        .encrypt_compact(b"chosen", &rng())
+        .unwrap();
+    assert_eq!(
+        jwe::decrypt_compact(&token, &keys, &opts())
+            .unwrap()
+            .plaintext,
+        b"chosen"
+    );
+    assert_eq!(
+        EncryptionKey::from_jwk_set(&pub_set, Some("s"), Kma::A256GcmKw, p).unwrap_err(),
+        Error::NoMatchingKey
+    );
+    assert_eq!(
+        EncryptionKey::from_jwk_set(&pub_set, None, Kma::A128GcmKw, p).unwrap_err(),
+        Error::NoMatchingKey
+    );
     // A set with nothing usable says why.
     let none =
         DecryptionKeys::from_jwk_set(&JwkSet::new(vec![a]), &[Kma::A128GcmKw], &[Enc::A256Gcm], p);

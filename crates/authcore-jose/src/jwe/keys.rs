@@ -212,6 +212,29 @@ impl EncryptionKey {
         Self::build(alg, jwk.kid.clone(), &jwk.params, provider)
     }
 
+    /// Selects a recipient's key for `alg` from its JWK Set (RFC 7517 §5), as for JWS: the
+    /// keys with `kid` when one is given, whose `use`, `key_ops`, `alg`, type and curve permit
+    /// encrypting with `alg`; those whose own `alg` names it first, then those without `alg`,
+    /// each in document order. The first that builds is the key; none is
+    /// [`Error::NoMatchingKey`].
+    pub fn from_jwk_set(
+        set: &JwkSet,
+        kid: Option<&str>,
+        alg: Kma,
+        provider: &CryptoProvider,
+    ) -> Result<Self> {
+        let candidates = set
+            .keys
+            .iter()
+            .filter(|k| kid.is_none() || k.kid.as_deref() == kid);
+        let (named, unnamed): (Vec<&Jwk>, Vec<&Jwk>) = candidates.partition(|k| k.alg.is_some());
+        named
+            .into_iter()
+            .chain(unnamed)
+            .find_map(|jwk| Self::from_jwk(jwk, Some(alg), provider).ok())
+            .ok_or(Error::NoMatchingKey)
+    }
+
     /// A symmetric key (`A*KW`, `A*GCMKW`, `dir`) or PBES2 password from raw bytes.
     pub fn symmetric(alg: Kma, secret: &[u8], provider: &CryptoProvider) -> Result<Self> {
         Self::build(

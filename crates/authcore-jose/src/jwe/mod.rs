@@ -145,6 +145,12 @@ impl JweOptions {
         self
     }
 
+    /// The same options with the size limit of a whole JWE.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
     /// The same options accepting the extension parameter `name` in `crit`.
     pub fn understand_crit(mut self, name: impl Into<String>) -> Self {
         self.understood_crit.push(name.into());
