@@ -82,7 +82,7 @@ pub trait AesCbc: Send + Sync + fmt::Debug {
 /// A prepared RSA public key that encrypts content encryption keys.
 pub trait KeyEncryptor: Send + Sync {
     /// Encrypts `cek`. The padding's randomness comes from the backend's own generator (the
-    /// backends accept no outside source; see [`crate::rand`]).
+    /// backends accept no outside source; see [`SecureRandom`]).
     fn encrypt(&self, cek: &[u8]) -> Result<Vec<u8>>;
 }
 

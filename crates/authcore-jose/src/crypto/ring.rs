@@ -8,7 +8,7 @@
 //! For JWE it has AES-GCM with 128- and 256-bit keys (`A128GCM`, `A256GCM`, `A128GCMKW`,
 //! `A256GCMKW`) and PBKDF2 with HMAC-SHA-256/384/512 (PBES2, once paired with an AES key wrap
 //! part). ring has no AES-192, no AES key wrap, no AES-CBC and no RSA encryption: those parts
-//! are [`Unsupported`](crate::crypto::Unsupported) here. Key agreement is unsupported too,
+//! are [`Unsupported`] here. Key agreement is unsupported too,
 //! although ring has ECDH: its `agreement` API only computes with ephemeral private keys drawn
 //! from its own generator, so it can neither decrypt ECDH-ES for a stored recipient key nor
 //! reproduce an ephemeral key from the caller's random source. The aws-lc-rs backend has all
