@@ -9,7 +9,7 @@
 //! [`KEY_GENERATION`]) and together as [`PROVIDER`].
 
 use super::common::{shared_provider_parts, unsupported};
-use crate::crypto::unsigned;
+use crate::crypto::{RsaParams, unsigned};
 
 /// The ring backend; its parts are the constants of this module.
 #[derive(Debug, Clone, Copy)]
@@ -141,5 +141,16 @@ impl SignatureVerification for Ring {
             )))),
             _ => Err(key.wrong_for(alg)),
         }
+    }
+
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        Ok(Box::new(RsaVerifier {
+            n: unsigned(&key.n).to_vec(),
+            e: unsigned(&key.e).to_vec(),
+            params: &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+        }))
     }
 }
