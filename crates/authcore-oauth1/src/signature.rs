@@ -215,7 +215,7 @@ pub enum ClientVerificationKey {
     Secret(Secret),
     /// The client's RSA public key (RSA-SHA1, RSA-SHA256), for example from a certificate
     /// through [`Jwk::from_pem`].
-    RsaPublic(Jwk),
+    RsaPublic(Box<Jwk>),
 }
 
 /// Checks `signature` over `base_string` (RFC 5849 §3.4). Every mismatch, including a key that

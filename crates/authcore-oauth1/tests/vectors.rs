@@ -47,7 +47,11 @@ fn check_signatures(file: &str) -> usize {
             let private = Jwk::from_pem(pem).unwrap();
             let public = private.to_public().unwrap();
             // The published key has 1024 bits: accepted only because the test opts in.
-            (None, ClientVerificationKey::RsaPublic(public), 1024)
+            (
+                None,
+                ClientVerificationKey::RsaPublic(Box::new(public)),
+                1024,
+            )
         } else {
             let cs = Secret::new(s(&case["consumer_secret"]));
             (
