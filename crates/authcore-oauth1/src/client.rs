@@ -220,7 +220,7 @@ impl Signer {
         }
         // OAuth Request Body Hash §4.1.1: only for bodies that are not forms.
         if self.body_hash && !form && !req.body().is_empty() {
-            let h = body_hash(&self.provider, self.method.digest(), req.body());
+            let h = body_hash(&self.provider, req.body());
             protocol.push(("oauth_body_hash".into(), h));
         }
         // Placement does not change the base string: every location is one parameter source.

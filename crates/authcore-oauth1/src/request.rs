@@ -125,12 +125,11 @@ pub(crate) fn read_query_and_body(
     })
 }
 
-/// The `oauth_body_hash` of a body (OAuth Request Body Hash §3.2): base64 of its digest.
-pub(crate) fn body_hash(
-    provider: &CryptoProvider,
-    digest: authcore_jose::DigestAlgorithm,
-    body: &[u8],
-) -> String {
+/// The `oauth_body_hash` of a body (OAuth Request Body Hash §3.2): base64 of its SHA-1
+/// digest. That specification defines the hash for the SHA-1 signature methods only; SHA-1
+/// is used with every method, as OAuthLib does, so that its peers and this crate agree.
+pub(crate) fn body_hash(provider: &CryptoProvider, body: &[u8]) -> String {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(provider.digest(digest, body))
+    base64::engine::general_purpose::STANDARD
+        .encode(provider.digest(authcore_jose::DigestAlgorithm::Sha1, body))
 }

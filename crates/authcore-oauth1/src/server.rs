@@ -369,8 +369,7 @@ impl SignedRequest {
             // OAuth Request Body Hash §4.1.1: never on form bodies.
             (Some(_), true) => return Err(Error::BodyHashMismatch),
             (Some(h), false) => {
-                let expected =
-                    body_hash(&policy.provider, p.method.digest(), &self.body_digest_input);
+                let expected = body_hash(&policy.provider, &self.body_digest_input);
                 if &expected != h {
                     return Err(Error::BodyHashMismatch);
                 }

@@ -65,8 +65,7 @@ impl SignatureMethod {
         matches!(self, SignatureMethod::RsaSha1 | SignatureMethod::RsaSha256)
     }
 
-    /// The digest of the method, and so of `oauth_body_hash` (PLAINTEXT uses SHA-1, as the
-    /// body hash draft's default).
+    /// The digest of the HMAC and RSA methods (PLAINTEXT has none; SHA-1 is returned).
     pub const fn digest(self) -> DigestAlgorithm {
         match self {
             SignatureMethod::HmacSha256 | SignatureMethod::RsaSha256 => DigestAlgorithm::Sha256,
