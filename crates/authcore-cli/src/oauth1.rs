@@ -176,7 +176,7 @@ pub fn run(command: OAuth1Command, provider: &'static CryptoProvider) -> Result<
     }
 }
 
-fn read_rsa_key(path: &PathBuf) -> Result<Jwk, Failure> {
+fn read_rsa_key(path: &std::path::Path) -> Result<Jwk, Failure> {
     let bytes = read_input(path, "RSA key file")?;
     let text =
         String::from_utf8(bytes).map_err(|_| Failure::usage("the RSA key file is not text"))?;
