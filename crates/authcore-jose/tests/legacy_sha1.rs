@@ -24,7 +24,7 @@ fn oauthlib_example() -> (Jwk, Vec<u8>, Vec<u8>) {
         .to_public()
         .unwrap();
     let sig = authcore_jose::b64::decode(
-        &case["signature"]
+        case["signature"]
             .as_str()
             .unwrap()
             .trim_end_matches('=')
