@@ -179,6 +179,16 @@ impl SignatureVerification for AwsLc {
             _ => Err(key.wrong_for(alg)),
         }
     }
+
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &crate::crypto::RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        parsed(
+            &aws_lc_rs::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            &crate::der::rsa_public_key_pkcs1(&key.n, &key.e),
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

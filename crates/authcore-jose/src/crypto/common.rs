@@ -75,11 +75,9 @@ macro_rules! shared_provider_parts {
                 DigestAlgorithm::Sha256 => Ok(::$lib::hmac::HMAC_SHA256),
                 DigestAlgorithm::Sha384 => Ok(::$lib::hmac::HMAC_SHA384),
                 DigestAlgorithm::Sha512 => Ok(::$lib::hmac::HMAC_SHA512),
-                // HMAC-SHA-1 has no JOSE use.
-                _ => Err(Error::UnsupportedAlgorithm(format!(
-                    "HMAC with {} is not available with the {NAME} provider",
-                    hash.name()
-                ))),
+                // HMAC-SHA-1 has no JOSE use (no JWS algorithm maps to SHA-1), but OAuth 1.0a
+                // signs with it (RFC 5849 §3.4.2).
+                DigestAlgorithm::Sha1 => Ok(::$lib::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
             }
         }
 

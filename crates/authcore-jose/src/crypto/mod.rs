@@ -122,6 +122,18 @@ pub trait SignatureVerification: Send + Sync + fmt::Debug {
         key: &KeyMaterial,
         options: &VerifyOptions,
     ) -> Result<Box<dyn SignatureVerifier>>;
+
+    /// Prepares an RSASSA-PKCS1-v1_5 verification key with SHA-1 (RFC 8017 §8.2), which no
+    /// JWS algorithm uses but OAuth 1.0a's `RSA-SHA1` does (RFC 5849 §3.4.3).
+    /// [`CryptoProvider::rsa_sha1_verifier_for_legacy_use_only`] has already checked the RSA
+    /// size. A part without it answers [`Error::UnsupportedAlgorithm`].
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        let _ = key;
+        Err(part_missing("signature verification", "RSA-SHA1"))
+    }
 }
 
 /// The part that prepares public-key signing (RSA, ECDSA, EdDSA; HMAC is the [`Hmac`] part).
@@ -288,6 +300,14 @@ impl SignatureVerification for ByAlgorithm<dyn SignatureVerification> {
         options: &VerifyOptions,
     ) -> Result<Box<dyn SignatureVerifier>> {
         self.part(alg).verifier(alg, key, options)
+    }
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        // RSA-SHA1 is in the RSASSA-PKCS1-v1_5 family: the part chosen for RS256 verifies it.
+        self.part(JwsAlgorithm::RS256)
+            .rsa_sha1_verifier_for_legacy_use_only(key)
     }
 }
 
@@ -739,6 +759,18 @@ impl CryptoProvider {
                 self.verification.verifier(alg, key, options)
             }
         }
+    }
+
+    /// Prepares an RSASSA-PKCS1-v1_5 with SHA-1 verification key, for OAuth 1.0a's `RSA-SHA1`
+    /// (RFC 5849 §3.4.3); JWS has no such algorithm. The key must have at least
+    /// `options.min_rsa_bits` bits (1024 at the lowest).
+    pub fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+        options: &VerifyOptions,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        check_rsa_bits(key, options.min_rsa_bits.max(1024))?;
+        self.verification.rsa_sha1_verifier_for_legacy_use_only(key)
     }
 
     /// Prepares a signing key for `alg` from private (or symmetric) key material.

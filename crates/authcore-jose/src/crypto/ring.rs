@@ -19,7 +19,9 @@
 //! [`KEY_AGREEMENT`], [`PBKDF2`]) and together as [`PROVIDER`].
 
 use super::common::{shared_provider_parts, unsupported};
-use crate::crypto::{AesCbc, AesKeyWrap, KeyAgreement, RsaEncryption, Unsupported, unsigned};
+use crate::crypto::{
+    AesCbc, AesKeyWrap, KeyAgreement, RsaEncryption, RsaParams, Unsupported, unsigned,
+};
 
 /// The ring backend; its parts are the constants of this module.
 #[derive(Debug, Clone, Copy)]
@@ -174,5 +176,16 @@ impl SignatureVerification for Ring {
             )))),
             _ => Err(key.wrong_for(alg)),
         }
+    }
+
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        Ok(Box::new(RsaVerifier {
+            n: unsigned(&key.n).to_vec(),
+            e: unsigned(&key.e).to_vec(),
+            params: &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+        }))
     }
 }
