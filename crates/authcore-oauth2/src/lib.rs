@@ -236,6 +236,7 @@ mod client;
 mod device;
 mod dpop;
 mod drive;
+mod encryption;
 mod error;
 mod form;
 mod introspection;
@@ -287,6 +288,7 @@ pub use drive::{
     DevicePollError, MIN_DEVICE_POLL_GAP, TransientFailure, poll_device_flow,
     poll_device_flow_blocking, run_ready, seconds_between, send_with_dpop, send_with_dpop_blocking,
 };
+pub use encryption::JweAlgorithms;
 pub use error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result, SecurityError};
 pub use form::{ClientAuthParams, FormParams, MAX_FORM_BYTES, MAX_FORM_PARAMETERS, encode_form};
 pub use introspection::{

@@ -202,7 +202,7 @@ pub use authcore_jose::{SecureRandom, UnixTime};
 /// The OAuth 2.0 crate this one builds on.
 pub use authcore_oauth2 as oauth2;
 
-pub use authcore_oauth2::ResponseType;
+pub use authcore_oauth2::{JweAlgorithms, ResponseType};
 pub use claim_sources::{
     ClaimSource, ClaimSourceKind, build_distributed_claims_request, claim_sources,
     parse_distributed_claims_response, verify_claims_jwt,
