@@ -4,6 +4,7 @@
 //! `request_object_encryption_alg/enc`), and the one check that a server's metadata lists
 //! them.
 
+use authcore_jose::jwe::{self, DecryptedJwe, DecryptionKeySource, JweOptions};
 use authcore_jose::{ContentEncryptionAlgorithm, KeyManagementAlgorithm};
 
 use crate::error::{Error, Result};
@@ -42,6 +43,35 @@ impl JweAlgorithms {
     /// The content encryption algorithm (`enc`).
     pub const fn enc(&self) -> ContentEncryptionAlgorithm {
         self.enc
+    }
+
+    /// Decrypts a compact JWE that must use exactly these algorithms, with `keys` under
+    /// `options`. The header is read first and an `alg` or `enc` other than the registered
+    /// one is refused before any key is tried:
+    /// [`authcore_jose::Error::EncryptionAlgorithmNotAllowed`] naming it, with the registered
+    /// value as the one allowed. The client's keys may allow more (one key set serving
+    /// several kinds of message); the registration for this kind decides (OpenID Connect
+    /// Core 1.0 §3.1.3.7 step 1, RFC 9701 §5).
+    pub fn decrypt_compact(
+        &self,
+        token: &str,
+        keys: &(impl DecryptionKeySource + ?Sized),
+        options: &JweOptions,
+    ) -> authcore_jose::Result<DecryptedJwe> {
+        let header = jwe::decode_header_unverified(token)?;
+        if header.alg != self.alg {
+            return Err(authcore_jose::Error::EncryptionAlgorithmNotAllowed {
+                alg: header.alg.name().to_owned(),
+                allowed: vec![self.alg.into()],
+            });
+        }
+        if header.enc != self.enc {
+            return Err(authcore_jose::Error::EncryptionAlgorithmNotAllowed {
+                alg: header.enc.name().to_owned(),
+                allowed: vec![self.enc.into()],
+            });
+        }
+        jwe::decrypt_compact(token, keys, options)
     }
 
     /// Checks that the server lists both algorithms: `alg` in `algs` (the metadata member
@@ -91,6 +121,13 @@ impl AuthorizationServerMetadata {
     }
 }
 
+/// Whether a compact serialization is a JWE (five parts, RFC 7516 §7.1) rather than a JWS
+/// (three parts, RFC 7515 §7.1): how a client tells an encrypted response from a signed one
+/// before it parses either.
+pub fn is_compact_jwe(token: &str) -> bool {
+    token.bytes().filter(|&b| b == b'.').count() == 4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +140,51 @@ mod tests {
         m.introspection_encryption_alg_values_supported = algs.map(own);
         m.introspection_encryption_enc_values_supported = encs.map(own);
         m
+    }
+
+    #[test]
+    fn five_parts_are_a_jwe() {
+        assert!(is_compact_jwe("a.b.c.d.e"));
+        assert!(is_compact_jwe("a..c.d.e"));
+        assert!(!is_compact_jwe("a.b.c"));
+        assert!(!is_compact_jwe("a.b.c.d.e.f"));
+        assert!(!is_compact_jwe(""));
+    }
+
+    #[test]
+    fn the_registered_pair_decides_before_any_key_is_tried() {
+        use authcore_jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder};
+        use authcore_jose::{InsecureTestRandom, crypto};
+        let provider = crypto::default_provider();
+        let rng = InsecureTestRandom::new(3);
+        let secret = [9u8; 32];
+        let to = EncryptionKey::symmetric(A256GcmKw, &secret, provider).unwrap();
+        let token = JweBuilder::new(A256Gcm)
+            .recipient(&to)
+            .encrypt_compact(b"{}", &rng)
+            .unwrap();
+        let key = DecryptionKey::symmetric(A256GcmKw, &secret, provider).unwrap();
+        let options = JweOptions::default();
+        let ok = JweAlgorithms::new(A256GcmKw, A256Gcm)
+            .decrypt_compact(&token, &key, &options)
+            .unwrap();
+        assert_eq!(ok.plaintext, b"{}");
+        // The key would decrypt it; the registration says another `enc` or `alg`.
+        for (other, named) in [
+            (JweAlgorithms::new(A256GcmKw, A128Gcm), "A256GCM"),
+            (JweAlgorithms::new(A128GcmKw, A256Gcm), "A256GCMKW"),
+        ] {
+            assert!(matches!(
+                other.decrypt_compact(&token, &key, &options),
+                Err(authcore_jose::Error::EncryptionAlgorithmNotAllowed { alg, .. }) if alg == named
+            ));
+        }
+        // A JWS is not a JWE.
+        assert!(
+            JweAlgorithms::new(A256GcmKw, A256Gcm)
+                .decrypt_compact("eyJhbGciOiJIUzI1NiJ9.e30.c2ln", &key, &options)
+                .is_err()
+        );
     }
 
     #[test]

@@ -145,16 +145,6 @@ pub enum TokenError {
     EncryptionRequired,
     /// The token is encrypted (a JWE), but the client registered no encryption for it.
     UnexpectedEncryption,
-    /// The JWE header's `alg` or `enc` is not the pair the client registered (OpenID Connect
-    /// Core 1.0 §3.1.3.7 step 1: decrypt with the algorithms specified at registration).
-    EncryptionAlgorithm {
-        /// The registered pair.
-        expected: authcore_oauth2::JweAlgorithms,
-        /// The header's `alg`.
-        alg: String,
-        /// The header's `enc`.
-        enc: String,
-    },
     /// An encrypted token that must hold a signed JWT does not say so: its JWE `cty` is not
     /// `JWT` (RFC 7519 §5.2, §7.2 step 8; OpenID Connect Core 1.0 §10.2 nests sign, then
     /// encrypt).
@@ -346,12 +336,6 @@ impl fmt::Display for TokenError {
             ),
             TokenError::UnexpectedEncryption => f.write_str(
                 "the token is encrypted, but the client registered no encryption for it",
-            ),
-            TokenError::EncryptionAlgorithm { expected, alg, enc } => write!(
-                f,
-                "encrypted with `alg` `{alg}` and `enc` `{enc}`, registered `{}` and `{}`",
-                expected.alg(),
-                expected.enc()
             ),
             TokenError::NestedContentType(cty) => write!(
                 f,
