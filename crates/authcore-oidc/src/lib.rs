@@ -183,6 +183,7 @@
 mod claim_sources;
 mod claims;
 mod discovery;
+mod encrypted;
 mod error;
 mod flow;
 mod id_token;
@@ -232,6 +233,6 @@ pub use logout::{
 };
 pub use userinfo::{
     MAX_USERINFO_BYTES, UserInfo, build_userinfo_request, build_userinfo_request_dpop,
-    parse_signed_userinfo_response, parse_userinfo_json, parse_userinfo_response,
-    parse_userinfo_response_without_subject_check, userinfo_dpop_exchange,
+    parse_encrypted_userinfo_response, parse_signed_userinfo_response, parse_userinfo_json,
+    parse_userinfo_response, parse_userinfo_response_without_subject_check, userinfo_dpop_exchange,
 };

@@ -1,0 +1,106 @@
+//! Encrypted tokens and responses from the provider (OpenID Connect Core 1.0 §10.2, §3.1.3.7
+//! step 1, §5.3.2; Back-Channel Logout 1.0 §2.6 step 1): the client's decryption keys, the
+//! algorithms it registered per kind of message, and the one place where a JWE is opened
+//! before the signed JWT inside it is verified as usual.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use authcore_jose::jwe::{DecryptionKeySource, JweOptions};
+use authcore_oauth2::{JweAlgorithms, is_compact_jwe};
+
+use crate::error::{Error, Result, TokenError};
+
+/// The client's decryption keys, shared (the verifier and its clones, an introspection call).
+pub(crate) type SharedDecryptionKeys = Arc<dyn DecryptionKeySource + Send + Sync>;
+
+/// What a JWE must hold once decrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plaintext {
+    /// A signed JWT: the JWE's `cty` is `JWT` (RFC 7519 §5.2; Core §10.2 signs, then
+    /// encrypts).
+    NestedJwt,
+    /// The claims themselves (an encrypted but unsigned UserInfo response, Core §5.3.2):
+    /// `cty`, if present, is not `JWT`.
+    Claims,
+}
+
+/// Whether a message of one kind may or must arrive encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Presence {
+    /// Registered encryption means every message is encrypted: a plain one is refused, so
+    /// the encryption cannot be stripped (Core §3.1.3.7 step 1).
+    Required,
+    /// Encrypted if the provider chose to (logout tokens, Back-Channel Logout 1.0 §2.6 step
+    /// 1: "if the Logout Token is encrypted").
+    Optional,
+}
+
+/// The client's side of encryption: its keys, the options, and the registered algorithms.
+#[derive(Clone, Default)]
+pub(crate) struct Decryption {
+    pub(crate) keys: Option<SharedDecryptionKeys>,
+    pub(crate) options: JweOptions,
+    /// `id_token_encrypted_response_alg/enc` (also used for logout tokens).
+    pub(crate) id_token: Option<JweAlgorithms>,
+    /// `userinfo_encrypted_response_alg/enc`.
+    pub(crate) userinfo: Option<JweAlgorithms>,
+}
+
+impl fmt::Debug for Decryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decryption")
+            .field(
+                "keys",
+                &self.keys.as_ref().map(|k| k.decryption_keys().len()),
+            )
+            .field("id_token", &self.id_token)
+            .field("userinfo", &self.userinfo)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Decryption {
+    /// `token` ready for its signature check or claims parsing: decrypted when it is a JWE
+    /// and `registered` says the client expects one, as it is otherwise.
+    ///
+    /// - A JWE when nothing is registered: [`TokenError::UnexpectedEncryption`].
+    /// - No JWE when encryption is registered and `presence` is
+    ///   [`Presence::Required`]: [`TokenError::EncryptionRequired`].
+    /// - `alg`/`enc` other than the registered pair: refused before any key is tried
+    ///   ([`JweAlgorithms::decrypt_compact`]); every failure to decrypt is one opaque
+    ///   [`authcore_jose::Error::Decryption`].
+    /// - `cty` not as `plaintext` demands: [`TokenError::NestedContentType`].
+    pub(crate) fn open<'t>(
+        &self,
+        token: &'t str,
+        registered: Option<&JweAlgorithms>,
+        presence: Presence,
+        plaintext: Plaintext,
+    ) -> Result<Cow<'t, str>> {
+        let encrypted = is_compact_jwe(token);
+        let algorithms = match (registered, encrypted) {
+            (None, false) => return Ok(Cow::Borrowed(token)),
+            (None, true) => return Err(TokenError::UnexpectedEncryption.into()),
+            (Some(_), false) if presence == Presence::Optional => {
+                return Ok(Cow::Borrowed(token));
+            }
+            (Some(_), false) => return Err(TokenError::EncryptionRequired.into()),
+            (Some(a), true) => a,
+        };
+        let keys = self.keys.as_deref().ok_or(Error::Misuse(
+            "encryption is registered but no decryption keys are set",
+        ))?;
+        let decrypted = algorithms.decrypt_compact(token, keys, &self.options)?;
+        let nested = decrypted.header.cty_is_jwt();
+        if nested != (plaintext == Plaintext::NestedJwt) {
+            return Err(TokenError::NestedContentType(decrypted.header.cty).into());
+        }
+        String::from_utf8(decrypted.plaintext)
+            .map(Cow::Owned)
+            .map_err(|_| {
+                authcore_jose::Error::Malformed("the decrypted content is not UTF-8").into()
+            })
+    }
+}
