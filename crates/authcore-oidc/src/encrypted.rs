@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
-use authcore_jose::jwe::{DecryptionKeySource, JweOptions};
+use authcore_jose::crypto::CryptoProvider;
+use authcore_jose::jwe::{DecryptionKeySource, EncryptionKey, JweBuilder, JweOptions};
+use authcore_jose::{ContentEncryptionAlgorithm, JwkSet, SecureRandom};
 use authcore_oauth2::{JweAlgorithms, is_compact_jwe};
 
 use crate::error::{Error, Result, TokenError};
@@ -102,5 +104,66 @@ impl Decryption {
             .map_err(|_| {
                 authcore_jose::Error::Malformed("the decrypted content is not UTF-8").into()
             })
+    }
+}
+
+/// How the client encrypts its request objects to the provider (OpenID Connect Core 1.0
+/// §6.1, RFC 9101 §4, §6.1: signed, then encrypted; Dynamic Client Registration 1.0 §2
+/// `request_object_encryption_alg/enc`): the provider's public encryption key and the
+/// content encryption algorithm.
+pub struct RequestObjectEncryption {
+    key: EncryptionKey,
+    enc: ContentEncryptionAlgorithm,
+}
+
+impl fmt::Debug for RequestObjectEncryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestObjectEncryption")
+            .field("alg", &self.key.algorithm())
+            .field("enc", &self.enc)
+            .field("kid", &self.key.kid())
+            .finish()
+    }
+}
+
+impl RequestObjectEncryption {
+    /// Encrypts to `key` (which fixes `alg`) with `enc`.
+    pub fn new(key: EncryptionKey, enc: ContentEncryptionAlgorithm) -> Self {
+        RequestObjectEncryption { key, enc }
+    }
+
+    /// Encrypts to the provider's key for `algorithms` from its JWK Set (the document at its
+    /// `jwks_uri`): the first key that can encrypt with `algorithms.alg()` (its `use` `enc`
+    /// or absent, `key_ops` allowing it, of the right type and curve, RSA of at least 2048
+    /// bits). Its `kid`, if any, goes into the JWE header so the provider can find its key.
+    /// No such key is [`authcore_jose::Error::NoMatchingKey`].
+    ///
+    /// Check that the provider decrypts `algorithms` with
+    /// [`ProviderMetadata::check_request_object_encryption`](crate::ProviderMetadata::check_request_object_encryption).
+    pub fn from_provider_jwks(
+        jwks: &JwkSet,
+        algorithms: JweAlgorithms,
+        provider: &CryptoProvider,
+    ) -> Result<Self> {
+        let key = jwks
+            .keys
+            .iter()
+            .find_map(|jwk| EncryptionKey::from_jwk(jwk, Some(algorithms.alg()), provider).ok())
+            .ok_or(authcore_jose::Error::NoMatchingKey)?;
+        Ok(RequestObjectEncryption::new(key, algorithms.enc()))
+    }
+
+    /// The `alg`/`enc` pair used.
+    pub fn algorithms(&self) -> JweAlgorithms {
+        JweAlgorithms::new(self.key.algorithm(), self.enc)
+    }
+
+    /// The signed request object `jws`, encrypted: a compact JWE with `cty` `JWT` (RFC 7519
+    /// §5.2), its content key and IVs from `rng`.
+    pub(crate) fn seal(&self, jws: &str, rng: &dyn SecureRandom) -> authcore_jose::Result<String> {
+        JweBuilder::new(self.enc)
+            .cty("JWT")
+            .recipient(&self.key)
+            .encrypt_compact(jws.as_bytes(), rng)
     }
 }

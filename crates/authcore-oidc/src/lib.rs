@@ -213,6 +213,7 @@ pub use discovery::{
     DiscoveryOptions, MAX_METADATA_BYTES, OPENID_CONFIGURATION, ProviderMetadata,
     build_discovery_request, discovery_url, discovery_url_rfc8414, parse_discovery_response,
 };
+pub use encrypted::RequestObjectEncryption;
 pub use error::{Error, JwksError, MetadataError, Result, TokenError, UserInfoError};
 pub use flow::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome, CodeExchange,

@@ -450,3 +450,134 @@ fn encrypted_only_userinfo() {
         Err(Error::Misuse(_))
     ));
 }
+
+fn client() -> authcore_oauth2::Client {
+    authcore_oauth2::Client::new(
+        CLIENT,
+        authcore_oauth2::ClientAuthentication::ClientSecretBasic(
+            authcore_oauth2::ClientSecret::new("7Fjfp0ZBr1KtDRbnfVdmIw"),
+        ),
+    )
+}
+
+fn server() -> authcore_oauth2::AuthorizationServer {
+    authcore_oauth2::AuthorizationServer::new(ISSUER)
+        .with_authorization_endpoint("https://op.example/authorize")
+        .unwrap()
+        .with_token_endpoint("https://op.example/token")
+        .unwrap()
+        .with_par_endpoint("https://op.example/par")
+        .unwrap()
+}
+
+/// What the provider does with an encrypted request object: decrypt with its key (the
+/// registered pair only), require `cty` JWT, verify the client's signature.
+fn provider_opens(jwe: &str, provider_key: &DecryptionKey) -> serde_json::Map<String, Value> {
+    let header = authcore_jose::jwe::decode_header_unverified(jwe).unwrap();
+    assert_eq!((header.alg, header.enc), (Kma::A256GcmKw, Enc::A256Gcm));
+    assert_eq!(header.kid.as_deref(), Some("op-enc"));
+    let v = jwt::Validation::new()
+        .issuer(CLIENT)
+        .audience(ISSUER)
+        .typ("oauth-authz-req+jwt");
+    let ok = jwt::decrypt_and_verify(
+        jwe,
+        provider_key,
+        &Default::default(),
+        &Op::new().keys(),
+        &v,
+        now(),
+    )
+    .unwrap();
+    serde_json::from_slice(&ok.inner.payload).unwrap()
+}
+
+/// The provider's JWK Set: a signing key (skipped) and its encryption key.
+fn provider_jwks() -> JwkSet {
+    let mut sig = Jwk::symmetric(vec![1u8; 32]);
+    sig.key_use = Some("sig".into());
+    let mut enc = Jwk::symmetric(SECRET.to_vec());
+    enc.key_use = Some("enc".into());
+    enc.kid = Some("op-enc".into());
+    JwkSet::new(vec![sig, enc])
+}
+
+#[test]
+fn request_objects_are_signed_then_encrypted_to_the_provider() {
+    let op = Op::new();
+    let signer = op.key(JwsAlgorithm::ES256);
+    let encryption = authcore_oidc::RequestObjectEncryption::from_provider_jwks(
+        &provider_jwks(),
+        REGISTERED,
+        crypto::default_provider(),
+    )
+    .unwrap();
+    assert_eq!(encryption.algorithms(), REGISTERED);
+    let provider_key = client_key(); // the same symmetric secret, as the provider holds it
+
+    // By value: client_id, response_type and scope outside (Core §6.1), the rest sealed.
+    let (url, pending) = authcore_oidc::AuthenticationRequest::new("https://client.example/cb")
+        .scope("email")
+        .build_encrypted_url(&client(), &server(), signer, &encryption, now(), &rng())
+        .unwrap();
+    let q: std::collections::BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(
+        q.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["client_id", "request", "response_type", "scope"]
+    );
+    let jwe = &q["request"];
+    assert_eq!(jwe.split('.').count(), 5);
+    let c = provider_opens(jwe, &provider_key);
+    assert_eq!(c["state"], pending.state().secret());
+    assert_eq!(c["nonce"], pending.nonce().secret());
+
+    // Pushed: client authentication and the sealed object.
+    let (par, pushed) = authcore_oidc::AuthenticationRequest::new("https://client.example/cb")
+        .max_age(60)
+        .build_encrypted_par_request(&client(), &server(), signer, &encryption, now(), &rng())
+        .unwrap();
+    let form: std::collections::BTreeMap<String, String> = url::form_urlencoded::parse(par.body())
+        .into_owned()
+        .collect();
+    assert_eq!(
+        form.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["client_id", "request"]
+    );
+    let c = provider_opens(&form["request"], &provider_key);
+    assert_eq!(c["max_age"], 60);
+    let (_, pending) = pushed
+        .handle_par_response(&json_response(
+            201,
+            r#"{"request_uri":"urn:ietf:params:oauth:request_uri:x","expires_in":60}"#,
+        ))
+        .unwrap();
+    assert_eq!(c["state"], pending.state().secret());
+
+    // By reference: the same sealed object, to be hosted.
+    let (object, _) = authcore_oidc::AuthenticationRequest::new("https://client.example/cb")
+        .build_encrypted_request_object(&client(), &server(), signer, &encryption, now(), &rng())
+        .unwrap();
+    assert!(provider_opens(&object, &provider_key).contains_key("redirect_uri"));
+    // Only the provider's key opens it.
+    let other =
+        DecryptionKey::symmetric(Kma::A256GcmKw, &[3u8; 32], crypto::default_provider()).unwrap();
+    assert_eq!(
+        authcore_jose::jwe::decrypt_compact(&object, &other, &Default::default()).unwrap_err(),
+        authcore_jose::Error::Decryption
+    );
+}
+
+#[test]
+fn a_provider_without_an_encryption_key_for_the_algorithm_is_refused() {
+    let mut sig_only = provider_jwks();
+    sig_only.keys.pop();
+    assert_eq!(
+        authcore_oidc::RequestObjectEncryption::from_provider_jwks(
+            &sig_only,
+            REGISTERED,
+            crypto::default_provider()
+        )
+        .unwrap_err(),
+        Error::Jose(authcore_jose::Error::NoMatchingKey)
+    );
+}
