@@ -1288,3 +1288,214 @@ fn the_jwk_set_cap_of_the_http_layer_is_the_key_sets() {
         authcore_oidc::MAX_JWKS_BYTES
     );
 }
+
+/// The provider of the encryption tests: signs with `key`, encrypts to the client's
+/// symmetric secret with A256GCMKW and A256GCM, and lists exactly that in its metadata.
+async fn encrypting_provider(key: Jwk) -> String {
+    use authcore_jose::jwe::{EncryptionKey, JweBuilder};
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    let provider = crypto::default_provider();
+    let to_client = EncryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let signer = SigningKey::from_jwk(&key, None, provider).unwrap();
+    let public = authcore_jose::JwkSet::new(vec![key.to_public().unwrap()]).to_json();
+    let kid = key.kid.clone().unwrap();
+    serve_with_base(move |base, req| {
+        let seal = |cty: Option<&str>, plaintext: &str| {
+            let mut b = JweBuilder::new(Enc::A256Gcm).recipient(&to_client);
+            if let Some(c) = cty {
+                b = b.cty(c);
+            }
+            b.encrypt_compact(plaintext.as_bytes(), provider.system_random())
+                .unwrap()
+        };
+        let sign = |typ: Option<&str>, claims: serde_json::Value| {
+            let mut h = authcore_jose::JwsHeader::new(JwsAlgorithm::ES256).with_kid(kid.clone());
+            if let Some(t) = typ {
+                h = h.with_typ(t);
+            }
+            authcore_jose::jwt::encode(&h, &claims, &signer).unwrap()
+        };
+        let jwt = |media: &str, body: String| {
+            Response::builder()
+                .status(200)
+                .header("content-type", media)
+                .body(Full::new(Bytes::from(body)))
+                .unwrap()
+        };
+        let now = authcore_reqwest::now().unwrap().as_secs();
+        match req.uri().path() {
+            "/.well-known/openid-configuration" => {
+                let mut doc: serde_json::Value =
+                    serde_json::from_str(&openid_configuration(base)).unwrap();
+                doc["introspection_endpoint"] = format!("{base}/introspect").into();
+                for kind in ["id_token", "userinfo", "introspection"] {
+                    doc[format!("{kind}_encryption_alg_values_supported")] =
+                        serde_json::json!(["A256GCMKW"]);
+                    doc[format!("{kind}_encryption_enc_values_supported")] =
+                        serde_json::json!(["A256GCM"]);
+                }
+                json(200, &doc.to_string())
+            }
+            "/jwks" => json(200, &public),
+            // Encrypted only when the access token says so, else signed, then encrypted.
+            "/me" => {
+                assert_eq!(req.headers()["accept"], "application/jwt");
+                let claims = serde_json::json!({"sub": "alice", "name": "Alice"});
+                let auth = req.headers()["authorization"].to_str().unwrap();
+                if auth.ends_with("plain") {
+                    jwt("application/jwt", seal(None, &claims.to_string()))
+                } else {
+                    jwt("application/jwt", seal(Some("JWT"), &sign(None, claims)))
+                }
+            }
+            "/introspect" => {
+                assert_eq!(
+                    req.headers()["accept"],
+                    "application/token-introspection+jwt"
+                );
+                let claims = serde_json::json!({
+                    "iss": base, "aud": "c", "iat": now,
+                    "token_introspection": {"active": true, "scope": "read"},
+                });
+                let signed = sign(Some("token-introspection+jwt"), claims);
+                jwt(
+                    "application/token-introspection+jwt",
+                    seal(Some("JWT"), &signed),
+                )
+            }
+            "/logout-token" => {
+                let claims = serde_json::json!({
+                    "iss": base, "aud": "c", "iat": now, "exp": now + 120, "jti": "j1",
+                    "sub": "alice", "events": {authcore_oidc::BACKCHANNEL_LOGOUT_EVENT: {}},
+                });
+                jwt(
+                    "application/jwt",
+                    seal(Some("JWT"), &sign(Some("logout+jwt"), claims)),
+                )
+            }
+            _ => json(404, "{}"),
+        }
+    })
+    .await
+}
+
+const CLIENT_SECRET_KEY: [u8; 32] = [0x24; 32];
+
+#[tokio::test]
+async fn encrypted_responses_with_the_clients_decryption_keys() {
+    use authcore_jose::jwe::DecryptionKey;
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    use authcore_oauth2::JweAlgorithms;
+    let base = encrypting_provider(es256_key("sig1")).await;
+    let provider = crypto::default_provider();
+    let registered = JweAlgorithms::new(Kma::A256GcmKw, Enc::A256Gcm);
+    let auth = || ClientAuthentication::ClientSecretBasic(ClientSecret::new("s"));
+    let key = || DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let client = Client::builder("c", auth())
+        .id_token_signed_response_alg(JwsAlgorithm::ES256)
+        .decryption_keys(key())
+        .id_token_encrypted_response(registered)
+        .userinfo_encrypted_response(registered)
+        .introspection_encrypted_response(registered)
+        .discover(&base)
+        .await
+        .unwrap();
+    let verifier = client.id_token_verifier().unwrap();
+    assert_eq!(verifier.id_token_encryption(), Some(&registered));
+    assert_eq!(verifier.userinfo_encryption(), Some(&registered));
+
+    // UserInfo, signed then encrypted, and encrypted only.
+    let me = client
+        .userinfo(&authcore_oauth2::AccessToken::new("at"), "alice")
+        .await
+        .unwrap();
+    assert!(me.signed && me.encrypted);
+    let me = client
+        .userinfo(&authcore_oauth2::AccessToken::new("at-plain"), "alice")
+        .await
+        .unwrap();
+    assert!(!me.signed && me.encrypted);
+    assert_eq!(me.standard.name.as_deref(), Some("Alice"));
+
+    // RFC 9701: the JWT introspection response, decrypted, then verified.
+    let r = client.introspect("tok", None).await.unwrap();
+    assert!(r.active);
+
+    // A back-channel logout token encrypted as ID tokens are.
+    let token = HttpClient::new(&HttpConfig::new())
+        .unwrap()
+        .execute(get(&format!("{base}/logout-token")))
+        .await
+        .unwrap();
+    let token = String::from_utf8(token.into_body()).unwrap();
+    assert_eq!(token.split('.').count(), 5);
+    let t = client.validate_logout_token(&token).await.unwrap();
+    assert_eq!(t.sub.as_deref(), Some("alice"));
+
+    // The blocking builder takes the same settings (on a thread of its own, joined without
+    // blocking this runtime, which serves the provider).
+    let blocking_base = base.clone();
+    let thread = std::thread::spawn(move || {
+        authcore_reqwest::blocking::Client::builder("c", auth())
+            .id_token_signed_response_alg(JwsAlgorithm::ES256)
+            .decryption_keys(key())
+            .userinfo_encrypted_response(registered)
+            .discover(&blocking_base)
+            .unwrap()
+            .userinfo(&authcore_oauth2::AccessToken::new("at-plain"), "alice")
+            .unwrap()
+    });
+    let blocking = tokio::task::spawn_blocking(move || thread.join().unwrap())
+        .await
+        .unwrap();
+    assert!(blocking.encrypted);
+}
+
+#[tokio::test]
+async fn encryption_the_provider_does_not_list_is_refused_at_build() {
+    use authcore_jose::jwe::DecryptionKey;
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    use authcore_oauth2::JweAlgorithms;
+    let base = encrypting_provider(es256_key("sig1")).await;
+    let provider = crypto::default_provider();
+    let auth = || ClientAuthentication::ClientSecretBasic(ClientSecret::new("s"));
+    let key = || DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let unlisted = JweAlgorithms::new(Kma::A256GcmKw, Enc::A128Gcm);
+    let builders = [
+        Client::builder("c", auth()).id_token_encrypted_response(unlisted),
+        Client::builder("c", auth()).userinfo_encrypted_response(unlisted),
+        Client::builder("c", auth()).introspection_encrypted_response(unlisted),
+    ];
+    for (b, kind) in builders
+        .into_iter()
+        .zip(["id_token", "userinfo", "introspection"])
+    {
+        let err = b
+            .id_token_signed_response_alg(JwsAlgorithm::ES256)
+            .decryption_keys(key())
+            .discover(&base)
+            .await
+            .unwrap_err();
+        let not_advertised = |e: &authcore_oauth2::Error| {
+            matches!(e, authcore_oauth2::Error::NotAdvertised { member, value }
+                if *member == format!("{kind}_encryption_enc_values_supported") && value == "A128GCM")
+        };
+        assert!(
+            match &err {
+                Error::OAuth(e) | Error::Oidc(authcore_oidc::Error::OAuth2(e)) => not_advertised(e),
+                _ => false,
+            },
+            "{kind}: {err:?}"
+        );
+    }
+    // Registered, but nothing to decrypt with.
+    let registered = JweAlgorithms::new(Kma::A256GcmKw, Enc::A256Gcm);
+    assert!(matches!(
+        Client::builder("c", auth())
+            .id_token_signed_response_alg(JwsAlgorithm::ES256)
+            .id_token_encrypted_response(registered)
+            .discover(&base)
+            .await,
+        Err(Error::Misuse(_))
+    ));
+}

@@ -4,12 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use authcore_jose::crypto::Provider;
+use authcore_jose::jwe::DecryptionKeySource;
 use authcore_jose::{JwsAlgorithm, JwsSigner, KeySource, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     ClientAuthentication, DeviceAuthorizationFlow, DpopKey, IdToken, IntrospectionResponse,
-    PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
-    TokenResponse, TokenResponseOptions, TokenTypeHint,
+    JweAlgorithms, PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome,
+    TokenRequest, TokenResponse, TokenResponseOptions, TokenTypeHint,
 };
 use authcore_oidc::{
     Authentication, AuthenticationRequest, DiscoveryOptions, IdTokenClaims, LogoutToken,
@@ -75,6 +76,14 @@ impl ClientBuilder {
         fn discovery_options(options: DiscoveryOptions);
         /// See [`crate::ClientBuilder::mtls_endpoint_aliases`].
         fn mtls_endpoint_aliases(use_them: bool);
+        /// See [`crate::ClientBuilder::decryption_keys`].
+        fn decryption_keys(keys: impl DecryptionKeySource + Send + Sync + 'static);
+        /// See [`crate::ClientBuilder::id_token_encrypted_response`].
+        fn id_token_encrypted_response(algorithms: JweAlgorithms);
+        /// See [`crate::ClientBuilder::userinfo_encrypted_response`].
+        fn userinfo_encrypted_response(algorithms: JweAlgorithms);
+        /// See [`crate::ClientBuilder::introspection_encrypted_response`].
+        fn introspection_encrypted_response(algorithms: JweAlgorithms);
     }
 
     /// Discovers the provider and builds the client, as [`crate::ClientBuilder::discover`].
