@@ -17,7 +17,8 @@ use authcore_oauth2::{
 use authcore_oidc::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome,
     DiscoveryOptions, IdTokenClaims, IdTokenExpectations, IdTokenVerifier, JwksCache,
-    JwksCacheHandle, LogoutRequest, LogoutToken, PendingAuthentication, ProviderMetadata, UserInfo,
+    JwksCacheHandle, LogoutRequest, LogoutToken, PendingAuthentication, ProviderMetadata,
+    RequestObjectEncryption, UserInfo,
 };
 use http::{Method, Request, Response, StatusCode};
 use serde_json::Value;
@@ -725,6 +726,82 @@ impl Client {
     ) -> Result<(Url, PendingAuthentication)> {
         let i = &self.inner;
         Ok(request.build_signed_url(&i.client, &i.server, signer, clock::now()?, i.rng)?)
+    }
+
+    /// How to encrypt request objects to this provider with `algorithms` (the client's
+    /// registered `request_object_encryption_alg/enc`, OpenID Connect Core §6.1): refused
+    /// when discovery's `request_object_encryption_*_values_supported` do not list them;
+    /// otherwise the provider's JWK Set is fetched from its `jwks_uri` and its encryption key
+    /// for the `alg` picked ([`RequestObjectEncryption::from_provider_jwks`]). Fetch it again
+    /// when the provider rotates its keys.
+    pub async fn request_object_encryption(
+        &self,
+        algorithms: JweAlgorithms,
+    ) -> Result<RequestObjectEncryption> {
+        let oidc = self.oidc()?;
+        oidc.metadata.check_request_object_encryption(&algorithms)?;
+        let jwks = oidc
+            .jwks
+            .lock()
+            .map_err(|_| Error::Misuse("the key cache lock was poisoned"))?
+            .build_request()?;
+        let resp = self.inner.http.execute(jwks).await?;
+        if resp.status() != StatusCode::OK {
+            return Err(
+                authcore_oidc::Error::from(authcore_oidc::JwksError::UnexpectedStatus(
+                    resp.status().as_u16(),
+                ))
+                .into(),
+            );
+        }
+        let set = authcore_jose::JwkSet::from_json(resp.body())
+            .map_err(|e| authcore_oidc::Error::from(authcore_oidc::JwksError::Invalid(e)))?;
+        Ok(RequestObjectEncryption::from_provider_jwks(
+            &set,
+            algorithms,
+            self.inner.client.crypto_provider(),
+        )?)
+    }
+
+    /// [`Client::signed_authentication_url`] with the request object signed by `signer`, then
+    /// encrypted to the provider as `encryption` says (from
+    /// [`Client::request_object_encryption`]): only the provider reads the parameters.
+    pub fn encrypted_authentication_url(
+        &self,
+        request: AuthenticationRequest,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let i = &self.inner;
+        Ok(request.build_encrypted_url(
+            &i.client,
+            &i.server,
+            signer,
+            encryption,
+            clock::now()?,
+            i.rng,
+        )?)
+    }
+
+    /// [`Client::push_authentication_request`] with the request object signed by `signer`,
+    /// then encrypted to the provider as `encryption` says.
+    pub async fn push_encrypted_authentication_request(
+        &self,
+        request: AuthenticationRequest,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let i = &self.inner;
+        let (req, pushed) = request.build_encrypted_par_request(
+            &i.client,
+            &i.server,
+            signer,
+            encryption,
+            clock::now()?,
+            i.rng,
+        )?;
+        let resp = self.send_to_server(req).await?;
+        Ok(pushed.handle_par_response(&resp)?)
     }
 
     /// Pushes an OpenID Connect authentication request (authorization code flow) to the PAR

@@ -1297,7 +1297,15 @@ async fn encrypting_provider(key: Jwk) -> String {
     let provider = crypto::default_provider();
     let to_client = EncryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
     let signer = SigningKey::from_jwk(&key, None, provider).unwrap();
-    let public = authcore_jose::JwkSet::new(vec![key.to_public().unwrap()]).to_json();
+    // Its own encryption key for request objects next to its signing key (symmetric here so
+    // that every backend has the algorithm).
+    let mut enc_key = Jwk::symmetric(CLIENT_SECRET_KEY.to_vec());
+    enc_key.key_use = Some("enc".into());
+    enc_key.kid = Some("op-enc".into());
+    let public = authcore_jose::JwkSet::new(vec![key.to_public().unwrap(), enc_key]).to_json();
+    let from_client =
+        authcore_jose::jwe::DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider)
+            .unwrap();
     let kid = key.kid.clone().unwrap();
     serve_with_base(move |base, req| {
         let seal = |cty: Option<&str>, plaintext: &str| {
@@ -1328,7 +1336,8 @@ async fn encrypting_provider(key: Jwk) -> String {
                 let mut doc: serde_json::Value =
                     serde_json::from_str(&openid_configuration(base)).unwrap();
                 doc["introspection_endpoint"] = format!("{base}/introspect").into();
-                for kind in ["id_token", "userinfo", "introspection"] {
+                doc["pushed_authorization_request_endpoint"] = format!("{base}/par").into();
+                for kind in ["id_token", "userinfo", "introspection", "request_object"] {
                     doc[format!("{kind}_encryption_alg_values_supported")] =
                         serde_json::json!(["A256GCMKW"]);
                     doc[format!("{kind}_encryption_enc_values_supported")] =
@@ -1337,6 +1346,29 @@ async fn encrypting_provider(key: Jwk) -> String {
                 json(200, &doc.to_string())
             }
             "/jwks" => json(200, &public),
+            // The pushed request object must be a JWE to this provider's key, holding the
+            // client's request.
+            "/par" => {
+                let form: std::collections::HashMap<String, String> =
+                    url::form_urlencoded::parse(req.body())
+                        .into_owned()
+                        .collect();
+                let jwe = &form["request"];
+                let header = authcore_jose::jwe::decode_header_unverified(jwe).unwrap();
+                assert_eq!(header.kid.as_deref(), Some("op-enc"));
+                let inner =
+                    authcore_jose::jwe::decrypt_compact(jwe, &from_client, &Default::default())
+                        .unwrap();
+                assert!(inner.header.cty_is_jwt());
+                let jws = String::from_utf8(inner.plaintext).unwrap();
+                let (_, payload) = authcore_jose::jws::decode_unverified(&jws).unwrap();
+                let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+                assert_eq!(claims["client_id"], "c");
+                json(
+                    201,
+                    r#"{"request_uri":"urn:ietf:params:oauth:request_uri:e1","expires_in":60}"#,
+                )
+            }
             // Encrypted only when the access token says so, else signed, then encrypted.
             "/me" => {
                 assert_eq!(req.headers()["accept"], "application/jwt");
@@ -1420,6 +1452,42 @@ async fn encrypted_responses_with_the_clients_decryption_keys() {
     // RFC 9701: the JWT introspection response, decrypted, then verified.
     let r = client.introspect("tok", None).await.unwrap();
     assert!(r.active);
+
+    // A request object signed, then encrypted to the provider's key from its JWK Set.
+    let encryption = client.request_object_encryption(registered).await.unwrap();
+    assert_eq!(encryption.algorithms(), registered);
+    let signer = SigningKey::from_jwk(&es256_key("client-sig"), None, provider).unwrap();
+    let (url, _pending) = client
+        .push_encrypted_authentication_request(
+            authcore_oidc::AuthenticationRequest::new("https://client.example/cb"),
+            &signer,
+            &encryption,
+        )
+        .await
+        .unwrap();
+    assert!(url.as_str().contains("request_uri=urn"), "{url}");
+    let (url, _pending) = client
+        .encrypted_authentication_url(
+            authcore_oidc::AuthenticationRequest::new("https://client.example/cb"),
+            &signer,
+            &encryption,
+        )
+        .unwrap();
+    let request = url
+        .query_pairs()
+        .find(|(k, _)| k == "request")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(request.split('.').count(), 5);
+    assert!(matches!(
+        client
+            .request_object_encryption(JweAlgorithms::new(Kma::Dir, Enc::A256Gcm))
+            .await,
+        Err(Error::Oidc(authcore_oidc::Error::OAuth2(
+            authcore_oauth2::Error::NotAdvertised { .. }
+        )))
+    ));
 
     // A back-channel logout token encrypted as ID tokens are.
     let token = HttpClient::new(&HttpConfig::new())

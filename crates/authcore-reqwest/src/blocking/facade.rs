@@ -14,7 +14,7 @@ use authcore_oauth2::{
 };
 use authcore_oidc::{
     Authentication, AuthenticationRequest, DiscoveryOptions, IdTokenClaims, LogoutToken,
-    PendingAuthentication, ProviderMetadata, UserInfo,
+    PendingAuthentication, ProviderMetadata, RequestObjectEncryption, UserInfo,
 };
 use http::{Request, Response};
 use url::Url;
@@ -291,6 +291,17 @@ impl Client {
         self.inner.signed_authentication_url(request, signer)
     }
 
+    /// See [`crate::Client::encrypted_authentication_url`].
+    pub fn encrypted_authentication_url(
+        &self,
+        request: AuthenticationRequest,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+    ) -> Result<(Url, PendingAuthentication)> {
+        self.inner
+            .encrypted_authentication_url(request, signer, encryption)
+    }
+
     /// See [`crate::Client::logout_url`].
     pub fn logout_url(
         &self,
@@ -325,6 +336,15 @@ impl Client {
             &self,
             request: AuthenticationRequest,
             signer: Option<&dyn JwsSigner>
+        ) -> (Url, PendingAuthentication);
+        /// See [`crate::Client::request_object_encryption`].
+        fn request_object_encryption(&self, algorithms: JweAlgorithms) -> RequestObjectEncryption;
+        /// See [`crate::Client::push_encrypted_authentication_request`].
+        fn push_encrypted_authentication_request(
+            &self,
+            request: AuthenticationRequest,
+            signer: &dyn JwsSigner,
+            encryption: &RequestObjectEncryption
         ) -> (Url, PendingAuthentication);
         /// See [`crate::Client::authenticate`] (OpenID Connect sign-in, step 2).
         fn authenticate(&self, pending: PendingAuthentication, callback: &AuthorizationResponse)
