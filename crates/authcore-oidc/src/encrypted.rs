@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 use authcore_jose::crypto::CryptoProvider;
 use authcore_jose::jwe::{DecryptionKeySource, EncryptionKey, JweBuilder, JweOptions};
-use authcore_jose::{ContentEncryptionAlgorithm, JwkSet, SecureRandom};
-use authcore_oauth2::{JweAlgorithms, is_compact_jwe};
+use authcore_jose::{
+    ContentEncryptionAlgorithm, DigestAlgorithm, JwkSet, KeyManagementAlgorithm, SecretBytes,
+    SecureRandom,
+};
+use authcore_oauth2::{ClientSecret, JweAlgorithms, is_compact_jwe};
 
 use crate::error::{Error, Result, TokenError};
 
@@ -166,4 +169,40 @@ impl RequestObjectEncryption {
             .recipient(&self.key)
             .encrypt_compact(jws.as_bytes(), rng)
     }
+}
+
+/// The symmetric key OpenID Connect Core 1.0 §10.2 derives from the client secret for `alg`
+/// (with `enc` for `dir`): the left-truncated SHA-2 hash of the secret's UTF-8 octets,
+/// SHA-256 for keys of up to 256 bits, SHA-384 up to 384, SHA-512 up to 512. The bytes of a
+/// symmetric JWE key for a client that registered `A128KW`, `A256GCMKW`, `dir`, ... with
+/// its secret; the caller builds its [`DecryptionKey`](authcore_jose::DecryptionKey) or
+/// [`EncryptionKey`] from them with `symmetric`.
+///
+/// An asymmetric or password-based `alg` has no such key:
+/// [`Error::Misuse`].
+pub fn client_secret_key(
+    secret: &ClientSecret,
+    alg: KeyManagementAlgorithm,
+    enc: ContentEncryptionAlgorithm,
+    provider: &CryptoProvider,
+) -> Result<SecretBytes> {
+    use KeyManagementAlgorithm as K;
+    let len = match alg {
+        K::A128Kw | K::A128GcmKw => 16,
+        K::A192Kw | K::A192GcmKw => 24,
+        K::A256Kw | K::A256GcmKw => 32,
+        K::Dir => enc.key_len(),
+        _ => {
+            return Err(Error::Misuse(
+                "only AES key wrap and `dir` keys are derived from the client secret",
+            ));
+        }
+    };
+    let hash = match len {
+        ..=32 => DigestAlgorithm::Sha256,
+        33..=48 => DigestAlgorithm::Sha384,
+        _ => DigestAlgorithm::Sha512,
+    };
+    let digest = provider.digest(hash, secret.secret().as_bytes());
+    Ok(SecretBytes::new(digest[..len].to_vec()))
 }

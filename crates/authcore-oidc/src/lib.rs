@@ -16,9 +16,8 @@
 //! plain `http::Request`/`http::Response` values that *your* HTTP stack carries.
 //!
 //! Not covered: dynamic client registration (OpenID Connect Dynamic Client Registration
-//! 1.0); Session Management 1.0 (`check_session_iframe` is read from discovery, not driven);
-//! symmetric encryption with keys derived from the client secret (Core §10.2; pass such a key
-//! as a [`DecryptionKey`](authcore_jose::DecryptionKey) yourself). Covered besides the flows
+//! 1.0); Session Management 1.0 (`check_session_iframe` is read from discovery, not driven).
+//! Covered besides the flows
 //! above: request objects for authentication requests, by value or pushed
 //! ([`AuthenticationRequest::build_signed_url`],
 //! [`AuthenticationRequest::build_signed_par_request`]), and front-channel logout requests
@@ -49,7 +48,8 @@
 //! - **JWT introspection responses** (RFC 9701 §6) are `authcore-oauth2`'s
 //!   [`parse_encrypted_jwt_introspection_response`](authcore_oauth2::parse_encrypted_jwt_introspection_response).
 //!
-//! Decryption failures are one opaque error; the `alg`/`enc` of the header is compared with
+//! Symmetric algorithms use the key Core §10.2 derives from the client secret
+//! ([`client_secret_key`]). Decryption failures are one opaque error; the `alg`/`enc` of the header is compared with
 //! the registration before any key is tried.
 //!
 //! ```
@@ -279,7 +279,7 @@ pub use discovery::{
     DiscoveryOptions, MAX_METADATA_BYTES, OPENID_CONFIGURATION, ProviderMetadata,
     build_discovery_request, discovery_url, discovery_url_rfc8414, parse_discovery_response,
 };
-pub use encrypted::RequestObjectEncryption;
+pub use encrypted::{RequestObjectEncryption, client_secret_key};
 pub use error::{Error, JwksError, MetadataError, Result, TokenError, UserInfoError};
 pub use flow::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome, CodeExchange,

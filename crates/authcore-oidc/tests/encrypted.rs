@@ -581,3 +581,50 @@ fn a_provider_without_an_encryption_key_for_the_algorithm_is_refused() {
         Error::Jose(authcore_jose::Error::NoMatchingKey)
     );
 }
+
+/// OpenID Connect Core §10.2: symmetric keys are the left-truncated SHA-2 hash of the client
+/// secret (the digests of "abc" are FIPS 180-2's examples).
+#[test]
+fn symmetric_keys_derive_from_the_client_secret() {
+    use authcore_oidc::client_secret_key;
+    let secret = authcore_oauth2::ClientSecret::new("abc");
+    let p = crypto::default_provider();
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let key = |alg, enc| hex(client_secret_key(&secret, alg, enc, p).unwrap().expose());
+    let sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    let sha384 = "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed\
+                  8086072ba1e7cc2358baeca134c825a7";
+    let sha512 = "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
+                  2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f";
+    assert_eq!(key(Kma::A128Kw, Enc::A256Gcm), sha256[..32]);
+    assert_eq!(key(Kma::A192GcmKw, Enc::A256Gcm), sha256[..48]);
+    assert_eq!(key(Kma::A256GcmKw, Enc::A128Gcm), sha256);
+    assert_eq!(key(Kma::Dir, Enc::A128Gcm), sha256[..32]);
+    assert_eq!(key(Kma::Dir, Enc::A192CbcHs384), sha384);
+    assert_eq!(key(Kma::Dir, Enc::A256CbcHs512), sha512);
+    for alg in [Kma::RsaOaep256, Kma::EcdhEs, Kma::Pbes2Hs256A128Kw] {
+        assert!(matches!(
+            client_secret_key(&secret, alg, Enc::A256Gcm, p),
+            Err(Error::Misuse(_))
+        ));
+    }
+    // A provider that encrypts with the derived key; the client decrypts with the same.
+    let op = Op::new();
+    let derived = client_secret_key(&secret, Kma::A256GcmKw, Enc::A256Gcm, p).unwrap();
+    let to = EncryptionKey::symmetric(Kma::A256GcmKw, derived.expose(), p).unwrap();
+    let token = encrypt(
+        &to,
+        Enc::A256Gcm,
+        Some("JWT"),
+        &op.sign(JwsAlgorithm::ES256, &claims()),
+    );
+    let v = verifier()
+        .decryption_keys(DecryptionKey::symmetric(Kma::A256GcmKw, derived.expose(), p).unwrap())
+        .id_token_encrypted_response(REGISTERED);
+    assert_eq!(
+        v.validate(&token, &op.keys(), &expect(), now())
+            .unwrap()
+            .sub,
+        SUB
+    );
+}
