@@ -473,10 +473,8 @@ fn encryption_is_configured_only_as_the_provider_lists_it() {
     );
     let listed = JweAlgorithms::new(Alg::EcdhEs, Enc::A256Gcm);
     let defaulted = JweAlgorithms::with_default_enc(Alg::RsaOaep256);
-    let checks: [(
-        fn(&ProviderMetadata, &JweAlgorithms) -> Result<(), Error>,
-        &str,
-    ); 4] = [
+    type Check = fn(&ProviderMetadata, &JweAlgorithms) -> Result<(), Error>;
+    let checks: [(Check, &str); 4] = [
         (ProviderMetadata::check_id_token_encryption, "id_token"),
         (ProviderMetadata::check_userinfo_encryption, "userinfo"),
         (
