@@ -324,6 +324,12 @@ impl IdTokenVerifier {
     ///
     /// Check that the provider offers the pair first with
     /// [`ProviderMetadata::check_id_token_encryption`](crate::ProviderMetadata::check_id_token_encryption).
+    ///
+    /// The signing key's `kid` travels inside the encryption, so
+    /// [`JwksCache::poll_for_token`](crate::JwksCache::poll_for_token) cannot see it in an
+    /// encrypted token: on [`TokenError::UnknownKeyId`] call
+    /// [`JwksCache::request_refetch`](crate::JwksCache::request_refetch), let the cache fetch,
+    /// and validate again.
     pub fn id_token_encrypted_response(mut self, algorithms: JweAlgorithms) -> Self {
         self.decryption.id_token = Some(algorithms);
         self
