@@ -136,23 +136,20 @@ impl RequestObjectEncryption {
     }
 
     /// Encrypts to the provider's key for `algorithms` from its JWK Set (the document at its
-    /// `jwks_uri`): the first key that can encrypt with `algorithms.alg()` (its `use` `enc`
-    /// or absent, `key_ops` allowing it, of the right type and curve, RSA of at least 2048
-    /// bits). Its `kid`, if any, goes into the JWE header so the provider can find its key.
-    /// No such key is [`authcore_jose::Error::NoMatchingKey`].
+    /// `jwks_uri`), selected as [`EncryptionKey::from_jwk_set`] does: by `kid` when given,
+    /// a key whose `use`, `key_ops`, `alg`, type and curve permit encrypting with
+    /// `algorithms.alg()`. Its `kid`, if any, goes into the JWE header so the provider can
+    /// find its key. No such key is [`authcore_jose::Error::NoMatchingKey`].
     ///
     /// Check that the provider decrypts `algorithms` with
     /// [`ProviderMetadata::check_request_object_encryption`](crate::ProviderMetadata::check_request_object_encryption).
     pub fn from_provider_jwks(
         jwks: &JwkSet,
+        kid: Option<&str>,
         algorithms: JweAlgorithms,
         provider: &CryptoProvider,
     ) -> Result<Self> {
-        let key = jwks
-            .keys
-            .iter()
-            .find_map(|jwk| EncryptionKey::from_jwk(jwk, Some(algorithms.alg()), provider).ok())
-            .ok_or(authcore_jose::Error::NoMatchingKey)?;
+        let key = EncryptionKey::from_jwk_set(jwks, kid, algorithms.alg(), provider)?;
         Ok(RequestObjectEncryption::new(key, algorithms.enc()))
     }
 

@@ -508,6 +508,7 @@ fn request_objects_are_signed_then_encrypted_to_the_provider() {
     let signer = op.key(JwsAlgorithm::ES256);
     let encryption = authcore_oidc::RequestObjectEncryption::from_provider_jwks(
         &provider_jwks(),
+        None,
         REGISTERED,
         crypto::default_provider(),
     )
@@ -574,6 +575,7 @@ fn a_provider_without_an_encryption_key_for_the_algorithm_is_refused() {
     assert_eq!(
         authcore_oidc::RequestObjectEncryption::from_provider_jwks(
             &sig_only,
+            None,
             REGISTERED,
             crypto::default_provider()
         )

@@ -758,6 +758,7 @@ impl Client {
             .map_err(|e| authcore_oidc::Error::from(authcore_oidc::JwksError::Invalid(e)))?;
         Ok(RequestObjectEncryption::from_provider_jwks(
             &set,
+            None,
             algorithms,
             self.inner.client.crypto_provider(),
         )?)
