@@ -8,7 +8,7 @@ use authcore_jose::{
     AlgorithmFamily, JwsAlgorithm, JwsHeader, KeySource, UnixTime, VerifyingKey, VerifyingKeys,
     b64, constant_time_eq,
 };
-use authcore_oauth2::{ClientSecret, JweAlgorithms};
+use authcore_oauth2::{ClientSecret, IdToken, JweAlgorithms};
 use std::sync::Arc;
 
 use crate::claims::IdTokenClaims;
@@ -351,6 +351,22 @@ impl IdTokenVerifier {
     pub fn jwe_options(mut self, options: JweOptions) -> Self {
         self.decryption.options = options;
         self
+    }
+
+    /// The ID token to send as `id_token_hint` (authentication requests, RP-Initiated
+    /// Logout): the signed ID token inside an encrypted one, which the provider could not
+    /// read (OpenID Connect Core 1.0 §3.1.2.1: the client must decrypt an encrypted ID token
+    /// before using it as a hint). Decrypted as [`IdTokenVerifier::validate`] does (the
+    /// registered algorithms, `cty` `JWT`); an unencrypted token is returned unchanged. The
+    /// signature is not checked here: the token is one this verifier validated.
+    pub fn id_token_hint(&self, id_token: &IdToken) -> Result<IdToken> {
+        let token = self.decryption.open(
+            id_token.secret(),
+            self.decryption.id_token.as_ref(),
+            Presence::Optional,
+            Plaintext::NestedJwt,
+        )?;
+        Ok(IdToken::new(token.into_owned()))
     }
 
     /// The registered ID token encryption, if any.

@@ -630,3 +630,40 @@ fn symmetric_keys_derive_from_the_client_secret() {
         SUB
     );
 }
+
+/// Core §3.1.2.1: the hint is the signed ID token inside the encrypted one.
+#[test]
+fn the_id_token_hint_is_the_signed_token_inside() {
+    let op = Op::new();
+    let signed = op.sign(JwsAlgorithm::ES256, &claims());
+    let encrypted = encrypt(
+        &to_client(Kma::A256GcmKw),
+        Enc::A256Gcm,
+        Some("JWT"),
+        &signed,
+    );
+    let v = encrypting_verifier();
+    let hint = v
+        .id_token_hint(&authcore_oauth2::IdToken::new(encrypted.clone()))
+        .unwrap();
+    assert_eq!(hint.secret(), signed);
+    // A signed token is its own hint; a JWE to another key is refused.
+    let same = v
+        .id_token_hint(&authcore_oauth2::IdToken::new(signed.clone()))
+        .unwrap();
+    assert_eq!(same.secret(), signed);
+    let other =
+        EncryptionKey::symmetric(Kma::A256GcmKw, &[8u8; 32], crypto::default_provider()).unwrap();
+    let to_other = encrypt(&other, Enc::A256Gcm, Some("JWT"), &signed);
+    assert_eq!(
+        v.id_token_hint(&authcore_oauth2::IdToken::new(to_other))
+            .unwrap_err(),
+        Error::Jose(authcore_jose::Error::Decryption)
+    );
+    assert_eq!(
+        verifier()
+            .id_token_hint(&authcore_oauth2::IdToken::new(encrypted))
+            .unwrap_err(),
+        Error::Token(TokenError::UnexpectedEncryption)
+    );
+}

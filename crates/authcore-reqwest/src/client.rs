@@ -906,8 +906,11 @@ impl Client {
             .ok_or(Error::Unsupported(
                 "the provider has no end_session_endpoint",
             ))?;
+        // OpenID Connect Core §3.1.2.1: an encrypted ID token is sent as the signed token
+        // inside it.
+        let id_token = self.oidc()?.verifier.id_token_hint(id_token)?;
         let mut request = LogoutRequest::new()
-            .id_token_hint(id_token)
+            .id_token_hint(&id_token)
             .client_id(self.client_id());
         if let Some(uri) = post_logout_redirect_uri {
             request = request.post_logout_redirect_uri(uri);

@@ -123,7 +123,9 @@ impl AuthenticationRequest {
         self
     }
 
-    /// `id_token_hint`: a previously issued ID token.
+    /// `id_token_hint`: a previously issued ID token. An encrypted one is sent as the signed
+    /// token inside it (Core §3.1.2.1): pass
+    /// [`IdTokenVerifier::id_token_hint`](crate::IdTokenVerifier::id_token_hint)'s result.
     pub fn id_token_hint(mut self, token: &IdToken) -> Self {
         self.id_token_hint = Some(token.clone());
         self
