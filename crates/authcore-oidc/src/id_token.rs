@@ -327,7 +327,9 @@ impl IdTokenVerifier {
     ///
     /// The signing key's `kid` travels inside the encryption, so
     /// [`JwksCache::poll_for_token`](crate::JwksCache::poll_for_token) cannot see it in an
-    /// encrypted token: on [`TokenError::UnknownKeyId`] call
+    /// encrypted token: give it the signed token inside
+    /// ([`IdTokenVerifier::id_token_hint`]), as `authcore-reqwest`'s `Client` does, or on
+    /// [`TokenError::UnknownKeyId`] call
     /// [`JwksCache::request_refetch`](crate::JwksCache::request_refetch), let the cache fetch,
     /// and validate again.
     pub fn id_token_encrypted_response(mut self, algorithms: JweAlgorithms) -> Self {

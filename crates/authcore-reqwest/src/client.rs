@@ -957,9 +957,15 @@ impl Client {
         F: FnOnce(&JwksCache) -> authcore_oidc::Result<T>,
     {
         let oidc = self.oidc()?;
+        // The signing key's `kid` of an encrypted token is inside the encryption (Core §10.2):
+        // the cache looks for it in the signed token, so that a rotated key is fetched. A
+        // token that does not decrypt is left to `check`, which reports why.
+        let inner = authcore_oauth2::is_compact_jwe(token)
+            .then(|| oidc.verifier.id_token_hint(&IdToken::new(token)).ok())
+            .flatten();
         authcore_oidc::ensure_jwks(
             &oidc.jwks,
-            Some(token),
+            Some(inner.as_ref().map_or(token, IdToken::secret)),
             clock::now,
             |req| self.inner.http.execute(req),
             tokio::time::sleep,

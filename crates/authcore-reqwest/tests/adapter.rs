@@ -1567,3 +1567,75 @@ async fn encryption_the_provider_does_not_list_is_refused_at_build() {
         Err(Error::Misuse(_))
     ));
 }
+
+/// A rotated signing key is fetched for an encrypted token too, whose `kid` is inside the
+/// encryption.
+#[tokio::test]
+async fn a_rotated_key_is_fetched_for_an_encrypted_token() {
+    use authcore_jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder};
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    let provider = crypto::default_provider();
+    let (k1, k2) = (es256_key("k1"), es256_key("k2"));
+    let served = Arc::new(Mutex::new(vec![k1.to_public().unwrap()]));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (s, n) = (served.clone(), fetches.clone());
+    let base = serve_with_base(move |base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => {
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&openid_configuration(base)).unwrap();
+            doc["id_token_encryption_alg_values_supported"] = serde_json::json!(["A256GCMKW"]);
+            doc["id_token_encryption_enc_values_supported"] = serde_json::json!(["A256GCM"]);
+            json(200, &doc.to_string())
+        }
+        "/jwks" => {
+            n.fetch_add(1, Ordering::SeqCst);
+            let mut r = json(
+                200,
+                &authcore_jose::JwkSet::new(s.lock().unwrap().clone()).to_json(),
+            );
+            r.headers_mut()
+                .insert("cache-control", "max-age=600".parse().unwrap());
+            r
+        }
+        _ => json(404, "{}"),
+    })
+    .await;
+    let registered = authcore_oauth2::JweAlgorithms::new(Kma::A256GcmKw, Enc::A256Gcm);
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .id_token_signed_response_alg(JwsAlgorithm::ES256)
+    .jwks_min_refetch_interval(0)
+    .decryption_keys(
+        DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap(),
+    )
+    .id_token_encrypted_response(registered)
+    .discover(&base)
+    .await
+    .unwrap();
+    let to_client = EncryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let seal = |signed: String| {
+        JweBuilder::new(Enc::A256Gcm)
+            .cty("JWT")
+            .recipient(&to_client)
+            .encrypt_compact(signed.as_bytes(), provider.system_random())
+            .unwrap()
+    };
+    client
+        .validate_logout_token(&seal(logout_token(&base, &k1)))
+        .await
+        .unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    served.lock().unwrap().push(k2.to_public().unwrap());
+    let t = client
+        .validate_logout_token(&seal(logout_token(&base, &k2)))
+        .await
+        .unwrap();
+    assert_eq!(t.sub.as_deref(), Some("alice"));
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        2,
+        "one refetch for the new kid"
+    );
+}
