@@ -444,8 +444,18 @@ impl Jwk {
     }
 
     /// Checks that this key may perform `op` with `alg`: `use`, `key_ops` and `alg` members
-    /// must permit it (RFC 7517 §4.2–4.4), and the key type must fit the algorithm.
-    pub fn check_usable(&self, op: KeyOperation, alg: JwsAlgorithm) -> Result<()> {
+    /// must permit it (RFC 7517 §4.2–4.4), and the key type must fit the algorithm. `alg` may
+    /// be a JWS or a JWE algorithm.
+    pub fn check_usable(&self, op: KeyOperation, alg: impl Into<Algorithm>) -> Result<()> {
+        self.check_usable_for(&[op], alg.into())
+    }
+
+    /// [`Jwk::check_usable`] for an operation that `key_ops` may name in more than one way
+    /// (`ops`, all of the same `use`): JWE key management is `wrapKey` or `encrypt` for a
+    /// recipient's public key, `deriveKey` or `deriveBits` for ECDH-ES (RFC 7517 §4.3 and
+    /// the Web Cryptography API, whose keys many JWK producers export).
+    pub(crate) fn check_usable_for(&self, ops: &[KeyOperation], alg: Algorithm) -> Result<()> {
+        let op = ops[0];
         if let Some(u) = &self.key_use {
             if u != op.key_use() {
                 return Err(Error::KeyUsage(format!(
@@ -454,8 +464,8 @@ impl Jwk {
                 )));
             }
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == op.name()) {
+        if let Some(key_ops) = &self.key_ops {
+            if !ops.iter().any(|op| key_ops.iter().any(|o| o == op.name())) {
                 return Err(Error::KeyUsage(format!(
                     "key_ops does not include `{}`",
                     op.name()

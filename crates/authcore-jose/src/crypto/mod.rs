@@ -430,15 +430,18 @@ impl CryptoProvider {
         self.name
     }
 
-    /// Whether this provider both signs and verifies with `alg`. JWE algorithms (key
-    /// management `alg`, content encryption `enc`) are not implemented yet: `false`.
+    /// Whether this provider both signs and verifies with a JWS `alg`, or has the parts a JWE
+    /// key management `alg` (for `RSA1_5`: decryption) or content encryption `enc` needs.
     pub fn supports(&self, alg: impl Into<Algorithm>) -> bool {
         match alg.into() {
             Algorithm::Jws(alg) if alg.family() == AlgorithmFamily::Hmac => {
                 self.hmac.supports(alg.digest())
             }
             Algorithm::Jws(alg) => self.verification.supports(alg) && self.signing.supports(alg),
-            _ => false,
+            Algorithm::KeyManagement(alg) => crate::jwe::key_management_supported(self, alg),
+            Algorithm::ContentEncryption(enc) => {
+                crate::jwe::content_encryption_supported(self, enc)
+            }
         }
     }
 
@@ -538,7 +541,7 @@ fn check_hmac_key(alg: JwsAlgorithm, k: &[u8]) -> Result<()> {
 }
 
 /// Checks the RSA modulus size against `min_bits`.
-fn check_rsa_bits(p: &RsaParams, min_bits: usize) -> Result<()> {
+pub(crate) fn check_rsa_bits(p: &RsaParams, min_bits: usize) -> Result<()> {
     let bits = p.modulus_bits();
     if bits < min_bits {
         return Err(Error::InvalidKey(format!(
