@@ -743,14 +743,13 @@ pub struct VerifiedEncryptedJwt {
 /// encrypt).
 ///
 /// ```
-/// # #[cfg(feature = "aws-lc-rs")] {
 /// use authcore_jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder, JweOptions};
 /// use authcore_jose::{crypto, jwt, ContentEncryptionAlgorithm, JwsAlgorithm, JwsHeader};
 /// use authcore_jose::{KeyManagementAlgorithm, SigningKey, UnixTime, VerifyingKey};
 /// # let rng = authcore_jose::InsecureTestRandom::new(1);
 /// let provider = crypto::default_provider();
 /// let signer = SigningKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider)?;
-/// let to_recipient = EncryptionKey::symmetric(KeyManagementAlgorithm::A256Kw, &[2u8; 32], provider)?;
+/// let to_recipient = EncryptionKey::symmetric(KeyManagementAlgorithm::A256GcmKw, &[2u8; 32], provider)?;
 /// let claims = serde_json::json!({"iss": "me", "exp": 2_000});
 /// let token = jwt::sign_and_encrypt(
 ///     &JwsHeader::new(JwsAlgorithm::HS256),
@@ -760,14 +759,13 @@ pub struct VerifiedEncryptedJwt {
 ///     &rng,
 /// )?;
 ///
-/// let decryption = DecryptionKey::symmetric(KeyManagementAlgorithm::A256Kw, &[2u8; 32], provider)?;
+/// let decryption = DecryptionKey::symmetric(KeyManagementAlgorithm::A256GcmKw, &[2u8; 32], provider)?;
 /// let verification = VerifyingKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider)?;
 /// let v = jwt::Validation::new().issuer("me");
 /// let ok = jwt::decrypt_and_verify(
 ///     &token, &decryption, &JweOptions::default(), &verification, &v, UnixTime::from_secs(1_000),
 /// )?;
 /// assert_eq!(ok.inner.claims.registered.iss.as_deref(), Some("me"));
-/// # }
 /// # Ok::<(), authcore_jose::Error>(())
 /// ```
 pub fn decrypt_and_verify(

@@ -27,6 +27,9 @@
 //!   bounded; five-part (JWE) input is rejected by the JWS API.
 //! - ECDSA signatures only in fixed `r || s` form; RSA keys below 2048 bits are rejected.
 //! - A claim of the wrong JSON type is a rejection, never "absent".
+//! - JWE ([`jwe`]): the key decides `alg` and `enc`; one opaque [`Error::Decryption`] for
+//!   every decryption failure; RSA1_5 only behind a legacy opt-in; PBES2, ECDH-ES and `zip`
+//!   inputs bounded before any work; a JWS given to the JWE API is refused, and the reverse.
 //!
 //! ## Example
 //!

@@ -84,11 +84,24 @@ fn ecdsa_key_pair(
     .map_err(|e| Error::InvalidKey(format!("EC private key rejected: {e}")))
 }
 
-fn generate_rsa() -> Result<KeyMaterial> {
+/// The RSA sizes aws-lc-rs generates.
+fn rsa_key_size(bits: usize) -> Option<aws_lc_rs::rsa::KeySize> {
+    use aws_lc_rs::rsa::KeySize;
+    match bits {
+        2048 => Some(KeySize::Rsa2048),
+        3072 => Some(KeySize::Rsa3072),
+        4096 => Some(KeySize::Rsa4096),
+        8192 => Some(KeySize::Rsa8192),
+        _ => None,
+    }
+}
+
+fn generate_rsa(bits: usize) -> Result<KeyMaterial> {
     use aws_lc_rs::encoding::AsDer;
+    let size = rsa_key_size(bits)
+        .ok_or_else(|| Error::UnsupportedAlgorithm(format!("RSA {bits}-bit key generation")))?;
     // Backend-internal randomness, like EC generation (see the `rand` module docs).
-    let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-        .map_err(|_| Error::Crypto)?;
+    let kp = aws_lc_rs::rsa::KeyPair::generate(size).map_err(|_| Error::Crypto)?;
     let der: aws_lc_rs::encoding::Pkcs8V1Der<'static> = kp.as_der().map_err(|_| Error::Crypto)?;
     crate::der::parse_pkcs8(der.as_ref())
 }

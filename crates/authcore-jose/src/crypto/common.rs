@@ -42,7 +42,7 @@ pub(crate) fn unsupported(alg: JwsAlgorithm, backend: &str) -> Error {
 /// unit type `$backend`.
 ///
 /// The invoking module must define `NAME`, `fn ecdsa_key_pair(alg, d, point)`,
-/// `fn ecdsa_signing_alg(JwsAlgorithm)`, `fn generate_rsa()`,
+/// `fn ecdsa_signing_alg(JwsAlgorithm)`, `fn generate_rsa(bits)`, `fn rsa_key_size(bits)`,
 /// `fn supports_public_key(JwsAlgorithm)`, `fn gcm_algorithm(key_len)` (the AES-GCM
 /// algorithms it has) and the JWE part constants it does not share: `AES_KEY_WRAP`, `AES_CBC`,
 /// `RSA_ENCRYPTION` and `KEY_AGREEMENT`.
@@ -213,50 +213,64 @@ macro_rules! shared_provider_parts {
         }
 
         impl KeyGeneration for $backend {
-            fn supports(&self, alg: JwsAlgorithm) -> bool {
-                match alg.family() {
-                    AlgorithmFamily::Hmac | AlgorithmFamily::EdDsa => true,
-                    AlgorithmFamily::Ecdsa => ecdsa_signing_alg(alg).is_ok(),
-                    AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss => GENERATES_RSA,
+            fn supports_spec(&self, spec: $crate::crypto::KeySpec) -> bool {
+                use $crate::alg::OkpCurve;
+                use $crate::crypto::{AgreementCurve, KeySpec};
+                match spec {
+                    KeySpec::Oct(len) => len > 0,
+                    KeySpec::Okp(OkpCurve::Ed25519) => true,
+                    KeySpec::Okp(OkpCurve::X25519) => {
+                        KEY_AGREEMENT.supports(AgreementCurve::X25519)
+                    }
+                    KeySpec::Okp(_) => false,
+                    KeySpec::Ec(crv) => ecdsa_signing_alg(crv.jws_algorithm()).is_ok(),
+                    KeySpec::Rsa(bits) => GENERATES_RSA && rsa_key_size(bits).is_some(),
                 }
             }
 
-            fn generate(
+            fn generate_spec(
                 &self,
-                alg: JwsAlgorithm,
+                spec: $crate::crypto::KeySpec,
                 rng: &dyn $crate::rand::SecureRandom,
             ) -> Result<KeyMaterial> {
-                use $crate::crypto::{OctParams, OkpParams};
-                match alg.family() {
-                    AlgorithmFamily::Hmac => {
-                        let mut k = vec![0u8; alg.digest().output_len()];
+                use $crate::alg::OkpCurve;
+                use $crate::crypto::{AgreementCurve, KeySpec, OctParams, OkpParams};
+                match spec {
+                    KeySpec::Oct(len) if len > 0 => {
+                        let mut k = vec![0u8; len];
                         rng.fill(&mut k)?;
                         Ok(KeyMaterial::Oct(OctParams::new(k)))
                     }
-                    AlgorithmFamily::EdDsa => {
+                    KeySpec::Okp(OkpCurve::Ed25519) => {
                         let seed: [u8; 32] = $crate::rand::random_array(rng)?;
                         let kp = ::$lib::signature::Ed25519KeyPair::from_seed_unchecked(&seed)
                             .map_err(|_| Error::Crypto)?;
                         Ok(KeyMaterial::Okp(
-                            OkpParams::new(
-                                $crate::alg::OkpCurve::Ed25519,
-                                kp.public_key().as_ref(),
-                            )
-                            .with_private(seed.to_vec()),
+                            OkpParams::new(OkpCurve::Ed25519, kp.public_key().as_ref())
+                                .with_private(seed.to_vec()),
                         ))
                     }
-                    AlgorithmFamily::Ecdsa => {
+                    // An X25519 key is an ECDH key pair like an ephemeral one, from `rng`.
+                    KeySpec::Okp(OkpCurve::X25519) => {
+                        KEY_AGREEMENT.ephemeral(AgreementCurve::X25519, rng)
+                    }
+                    KeySpec::Ec(crv) => {
                         // Backend-internal randomness: the libraries take no outside entropy
                         // here.
                         let sys = ::$lib::rand::SystemRandom::new(); // allow-clock: EC key generation
                         let pkcs8 = ::$lib::signature::EcdsaKeyPair::generate_pkcs8(
-                            ecdsa_signing_alg(alg)?,
+                            ecdsa_signing_alg(crv.jws_algorithm())?,
                             &sys,
                         )
                         .map_err(|_| Error::Crypto)?;
                         $crate::der::parse_pkcs8(pkcs8.as_ref())
                     }
-                    AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss => generate_rsa(),
+                    KeySpec::Rsa(bits) if GENERATES_RSA && rsa_key_size(bits).is_some() => {
+                        generate_rsa(bits)
+                    }
+                    spec => Err(Error::UnsupportedAlgorithm(format!(
+                        "{spec} key generation is not available with the {NAME} provider"
+                    ))),
                 }
             }
         }

@@ -79,7 +79,12 @@ fn ecdsa_key_pair(
     .map_err(|e| Error::InvalidKey(format!("EC private key rejected: {e}")))
 }
 
-fn generate_rsa() -> Result<KeyMaterial> {
+/// ring generates no RSA keys, of any size.
+fn rsa_key_size(_bits: usize) -> Option<()> {
+    None
+}
+
+fn generate_rsa(_bits: usize) -> Result<KeyMaterial> {
     Err(Error::UnsupportedAlgorithm(
         "RSA key generation is not available with the ring provider".into(),
     ))

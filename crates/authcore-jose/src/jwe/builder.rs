@@ -206,7 +206,7 @@ impl<'k> JweBuilder<'k> {
             ));
         }
         let provider = first.provider();
-        if !content::supported(provider, self.enc) {
+        if !provider.supports(self.enc) {
             return Err(Error::UnsupportedAlgorithm(format!(
                 "{} is not available with the {} provider",
                 self.enc, provider.name

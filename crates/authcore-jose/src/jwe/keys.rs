@@ -16,8 +16,8 @@ use crate::jwk::{Jwk, JwkSet, KeyOperation};
 use crate::rand::SecureRandom;
 use crate::secret::SecretBytes;
 
+use super::JweOptions;
 use super::header::JweHeader;
-use super::{JweOptions, content};
 
 /// Smallest RSA modulus for key encryption, in bits (RFC 7518 §4.2, §4.3).
 const MIN_RSA_BITS: usize = 2048;
@@ -78,28 +78,6 @@ pub(super) fn is_direct(alg: Kma) -> bool {
     matches!(mode(alg), Mode::Dir | Mode::Ecdh(None))
 }
 
-/// Whether `provider` has the parts `alg` needs (for `RSA1_5`: to decrypt).
-pub(crate) fn supported(provider: &CryptoProvider, alg: Kma) -> bool {
-    match mode(alg) {
-        Mode::Rsa => provider.rsa_encryption.supports(alg),
-        Mode::Kw(n) => provider.aes_key_wrap.supports(n),
-        Mode::Dir => true,
-        Mode::Ecdh(kw) => {
-            [
-                AgreementCurve::P256,
-                AgreementCurve::P384,
-                AgreementCurve::P521,
-                AgreementCurve::X25519,
-            ]
-            .into_iter()
-            .any(|c| provider.key_agreement.supports(c))
-                && kw.is_none_or(|n| provider.aes_key_wrap.supports(n))
-        }
-        Mode::GcmKw(n) => provider.aes_gcm.supports(n),
-        Mode::Pbes2(hash, n) => provider.pbkdf2.supports(hash) && provider.aes_key_wrap.supports(n),
-    }
-}
-
 /// The operations `key_ops` may name for this use of a key (the first is the one named in
 /// errors).
 fn operations(alg: Kma, decrypting: bool) -> &'static [KeyOperation] {
@@ -114,14 +92,17 @@ fn operations(alg: Kma, decrypting: bool) -> &'static [KeyOperation] {
 }
 
 /// The algorithm to use with `jwk`: its own `alg`, else `requested`; they must agree, and
-/// one of them must be given (never guessed from the key material).
-fn resolve(jwk: &Jwk, requested: Option<Kma>) -> Result<Kma> {
+/// one of them must be given (never guessed from the key material). A symmetric key whose
+/// `alg` is a content encryption algorithm is a `dir` key for that `enc` only (RFC 7520 §5.6
+/// publishes one); the second value is then that `enc`.
+fn resolve(jwk: &Jwk, requested: Option<Kma>) -> Result<(Kma, Option<Enc>)> {
     match (jwk.algorithm().transpose()?, requested) {
+        (Some(Algorithm::ContentEncryption(e)), None | Some(Kma::Dir)) => Ok((Kma::Dir, Some(e))),
         (Some(a), Some(r)) if a != Algorithm::KeyManagement(r) => {
             Err(Error::KeyUsage(format!("key is for `{a}`, not `{r}`")))
         }
-        (_, Some(r)) => Ok(r),
-        (Some(Algorithm::KeyManagement(a)), None) => Ok(a),
+        (_, Some(r)) => Ok((r, None)),
+        (Some(Algorithm::KeyManagement(a)), None) => Ok((a, None)),
         (Some(other), None) => Err(Error::KeyUsage(format!(
             "key is for `{other}`, not for JWE key management"
         ))),
@@ -129,16 +110,42 @@ fn resolve(jwk: &Jwk, requested: Option<Kma>) -> Result<Kma> {
     }
 }
 
+/// `use`, `key_ops` and `alg` of `jwk` permit `alg` (or, for a `dir` key named by its
+/// `enc`, that `enc`) on this side.
+fn check_usable(jwk: &Jwk, alg: Kma, enc: Option<Enc>, decrypting: bool) -> Result<()> {
+    let named: Algorithm = match enc {
+        Some(e) => e.into(),
+        None => alg.into(),
+    };
+    jwk.check_usable_for(operations(alg, decrypting), named)
+}
+
 /// Checks what every JWE key needs whichever side it is on: `use`/`key_ops`/`alg` permit the
 /// operation, the type and curve fit, the provider has the parts, and the size is right.
 fn check_key(jwk_or_params: &KeyMaterial, alg: Kma, provider: &CryptoProvider) -> Result<()> {
     jwk_or_params.check_fits(alg)?;
-    if !supported(provider, alg) {
+    check_size(jwk_or_params, alg)?;
+    if !provider.supports(alg) {
         return Err(Error::UnsupportedAlgorithm(format!(
             "{alg} is not available with the {} provider",
             provider.name
         )));
     }
+    if let (Mode::Ecdh(_), key) = (mode(alg), jwk_or_params) {
+        let curve = AgreementCurve::of(key).ok_or_else(|| key.wrong_for(alg))?;
+        if !provider.key_agreement.supports(curve) {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "{alg} on {curve} is not available with the {} provider",
+                provider.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The key sizes each algorithm needs (RFC 7518 §4.2–4.8), checked before support so that a
+/// weak key is refused as such whatever the provider.
+fn check_size(jwk_or_params: &KeyMaterial, alg: Kma) -> Result<()> {
     match (mode(alg), jwk_or_params) {
         (Mode::Rsa, KeyMaterial::Rsa(p)) => check_rsa_bits(p, MIN_RSA_BITS),
         (Mode::Kw(n) | Mode::GcmKw(n), KeyMaterial::Oct(k)) if k.k.len() != n => Err(
@@ -152,16 +159,6 @@ fn check_key(jwk_or_params: &KeyMaterial, alg: Kma, provider: &CryptoProvider) -
         }
         (Mode::Pbes2(..), KeyMaterial::Oct(k)) if k.k.is_empty() => {
             Err(Error::InvalidKey("a PBES2 password cannot be empty".into()))
-        }
-        (Mode::Ecdh(_), key) => {
-            let curve = AgreementCurve::of(key).ok_or_else(|| key.wrong_for(alg))?;
-            if !provider.key_agreement.supports(curve) {
-                return Err(Error::UnsupportedAlgorithm(format!(
-                    "{alg} on {curve} is not available with the {} provider",
-                    provider.name
-                )));
-            }
-            Ok(())
         }
         _ => Ok(()),
     }
@@ -210,9 +207,32 @@ impl EncryptionKey {
     /// behind [`JweOptions::legacy_rsa1_5`]. An algorithm whose parts the provider lacks is
     /// [`Error::UnsupportedAlgorithm`].
     pub fn from_jwk(jwk: &Jwk, alg: Option<Kma>, provider: &CryptoProvider) -> Result<Self> {
-        let alg = resolve(jwk, alg)?;
-        jwk.check_usable_for(operations(alg, false), alg.into())?;
+        let (alg, enc) = resolve(jwk, alg)?;
+        check_usable(jwk, alg, enc, false)?;
         Self::build(alg, jwk.kid.clone(), &jwk.params, provider)
+    }
+
+    /// Selects a recipient's key for `alg` from its JWK Set (RFC 7517 §5), as for JWS: the
+    /// keys with `kid` when one is given, whose `use`, `key_ops`, `alg`, type and curve permit
+    /// encrypting with `alg`; those whose own `alg` names it first, then those without `alg`,
+    /// each in document order. The first that builds is the key; none is
+    /// [`Error::NoMatchingKey`].
+    pub fn from_jwk_set(
+        set: &JwkSet,
+        kid: Option<&str>,
+        alg: Kma,
+        provider: &CryptoProvider,
+    ) -> Result<Self> {
+        let candidates = set
+            .keys
+            .iter()
+            .filter(|k| kid.is_none() || k.kid.as_deref() == kid);
+        let (named, unnamed): (Vec<&Jwk>, Vec<&Jwk>) = candidates.partition(|k| k.alg.is_some());
+        named
+            .into_iter()
+            .chain(unnamed)
+            .find_map(|jwk| Self::from_jwk(jwk, Some(alg), provider).ok())
+            .ok_or(Error::NoMatchingKey)
     }
 
     /// A symmetric key (`A*KW`, `A*GCMKW`, `dir`) or PBES2 password from raw bytes.
@@ -440,9 +460,13 @@ impl DecryptionKey {
     /// `unwrapKey`/`decrypt` (`decrypt` for `dir`, `deriveKey`/`deriveBits` for ECDH-ES). RSA
     /// keys need at least 2048 bits.
     pub fn from_jwk(jwk: &Jwk, alg: Option<Kma>, provider: &CryptoProvider) -> Result<Self> {
-        let alg = resolve(jwk, alg)?;
-        jwk.check_usable_for(operations(alg, true), alg.into())?;
-        Self::build(alg, jwk.kid.clone(), &jwk.params, provider)
+        let (alg, enc) = resolve(jwk, alg)?;
+        check_usable(jwk, alg, enc, true)?;
+        let key = Self::build(alg, jwk.kid.clone(), &jwk.params, provider)?;
+        Ok(match enc {
+            Some(e) => key.with_content_encryption(&[e]),
+            None => key,
+        })
     }
 
     /// A symmetric key (`A*KW`, `A*GCMKW`, `dir`) or PBES2 password from raw bytes.
@@ -482,7 +506,7 @@ impl DecryptionKey {
         };
         let encs = Enc::ALL
             .into_iter()
-            .filter(|&e| content::supported(provider, e))
+            .filter(|&e| provider.supports(e))
             .filter(|e| match &inner {
                 Decrypter::Secret(k) if alg == Kma::Dir => k.len() == e.key_len(),
                 _ => true,

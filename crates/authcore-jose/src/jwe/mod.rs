@@ -15,15 +15,14 @@
 //! header. Nested JWTs (a JWE holding a JWS) are [`crate::jwt::decrypt_and_verify`].
 //!
 //! ```
-//! # #[cfg(feature = "aws-lc-rs")] {
 //! use authcore_jose::jwe::{self, DecryptionKey, EncryptionKey, JweBuilder, JweOptions};
 //! use authcore_jose::{crypto, ContentEncryptionAlgorithm, Jwk, KeyManagementAlgorithm};
 //! # let rng = authcore_jose::InsecureTestRandom::new(1);
 //! let provider = crypto::default_provider();
-//! let secret = Jwk::symmetric(vec![7u8; 16]);
+//! let secret = Jwk::symmetric(vec![7u8; 32]);
 //!
-//! // The sender: AES key wrap of a fresh A256GCM key, the plaintext compressed first.
-//! let key = EncryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A128Kw), provider)?
+//! // The sender: AES-GCM key wrap of a fresh A256GCM key, the plaintext compressed first.
+//! let key = EncryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A256GcmKw), provider)?
 //!     .with_kid("k1");
 //! let token = JweBuilder::new(ContentEncryptionAlgorithm::A256Gcm)
 //!     .typ("JWT")
@@ -32,11 +31,10 @@
 //!     .encrypt_compact(b"hello", &rng)?;
 //!
 //! // The recipient: the key decides `alg`; `enc` must be one the key allows.
-//! let key = DecryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A128Kw), provider)?;
+//! let key = DecryptionKey::from_jwk(&secret, Some(KeyManagementAlgorithm::A256GcmKw), provider)?;
 //! let decrypted = jwe::decrypt_compact(&token, &key, &JweOptions::default())?;
 //! assert_eq!(decrypted.plaintext, b"hello");
 //! assert_eq!(decrypted.header.kid.as_deref(), Some("k1"));
-//! # }
 //! # Ok::<(), authcore_jose::Error>(())
 //! ```
 //!
@@ -74,9 +72,6 @@ pub use keys::{
     DEFAULT_PBES2_ITERATIONS, DecryptionKey, DecryptionKeySource, DecryptionKeys, EncryptionKey,
     MAX_PARTY_INFO_BYTES, PBES2_SALT_LEN,
 };
-
-pub(crate) use content::supported as content_encryption_supported;
-pub(crate) use keys::supported as key_management_supported;
 
 use serde_json::{Map, Value};
 
@@ -147,6 +142,12 @@ impl JweOptions {
     /// The same options with the plaintext size and ratio limits of `zip: DEF`.
     pub fn with_zip_limits(mut self, max_plaintext_bytes: usize, max_ratio: usize) -> Self {
         (self.max_plaintext_bytes, self.max_zip_ratio) = (max_plaintext_bytes, max_ratio);
+        self
+    }
+
+    /// The same options with the size limit of a whole JWE.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
         self
     }
 
@@ -287,13 +288,12 @@ impl Parsed {
             aad.extend_from_slice(b64.as_bytes());
         }
         let mut tried = 0;
+        let mut refused_legacy = false;
         for (index, (r, h)) in self.recipients.iter().zip(&headers).enumerate() {
             if h.alg == crate::alg::KeyManagementAlgorithm::Rsa1_5 && !options.legacy_rsa1_5 {
-                return Err(Error::UnsupportedAlgorithm(
-                    "RSA1_5 decryption is off; it needs the legacy opt-in \
-                     JweOptions::legacy_rsa1_5 (RFC 7516 §11.5)"
-                        .into(),
-                ));
+                // Not tried at all; another recipient of the same JWE may still be ours.
+                refused_legacy = true;
+                continue;
             }
             let kid = h.kid.as_deref();
             let exact = keys.iter().filter(|k| kid.is_some() && k.kid() == kid);
@@ -340,7 +340,13 @@ impl Parsed {
                 });
             }
         }
-        if tried == 0 {
+        if tried == 0 && refused_legacy {
+            Err(Error::UnsupportedAlgorithm(
+                "RSA1_5 decryption is off; it needs the legacy opt-in \
+                 JweOptions::legacy_rsa1_5 (RFC 7516 §11.5)"
+                    .into(),
+            ))
+        } else if tried == 0 {
             Err(Error::NoMatchingKey)
         } else {
             Err(Error::Decryption)
