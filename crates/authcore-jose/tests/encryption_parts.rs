@@ -807,3 +807,98 @@ fn ring_leaves_what_it_lacks_unsupported() {
     }
     assert!(ring.pbkdf2.supports(DigestAlgorithm::Sha512));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Properties: round trips for any input, and no input panics a part.
+
+mod properties {
+    use authcore_jose::crypto::{AgreementCurve, KeyMaterial, providers};
+    use authcore_jose::{
+        DigestAlgorithm, EcCurve, EcParams, InsecureTestRandom, OkpCurve, OkpParams,
+    };
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn symmetric_parts_round_trip(
+            key in prop::collection::vec(any::<u8>(), 32),
+            key_len in prop::sample::select(vec![16usize, 24, 32]),
+            msg in prop::collection::vec(any::<u8>(), 0..200),
+            aad in prop::collection::vec(any::<u8>(), 0..40),
+            iv in any::<[u8; 16]>(),
+            blocks in 2usize..8,
+        ) {
+            let key = &key[..key_len];
+            let gcm_iv: [u8; 12] = iv[..12].try_into().unwrap();
+            for p in providers() {
+                if p.aes_gcm.supports(key_len) {
+                    let (ct, tag) = p.aes_gcm.seal(key, &gcm_iv, &aad, &msg).unwrap();
+                    prop_assert_eq!(ct.len(), msg.len());
+                    prop_assert_eq!(&p.aes_gcm.open(key, &gcm_iv, &aad, &ct, &tag).unwrap(), &msg);
+                }
+                if p.aes_cbc.supports(key_len) {
+                    let ct = p.aes_cbc.encrypt(key, &iv, &msg).unwrap();
+                    prop_assert_eq!(&p.aes_cbc.decrypt(key, &iv, &ct).unwrap(), &msg);
+                }
+                if p.aes_key_wrap.supports(key_len) {
+                    let cek: Vec<u8> = (0..blocks * 8)
+                        .map(|i| msg.get(i).copied().unwrap_or(i as u8))
+                        .collect();
+                    let wrapped = p.aes_key_wrap.wrap(key, &cek).unwrap();
+                    prop_assert_eq!(wrapped.len(), cek.len() + 8);
+                    let unwrapped = p.aes_key_wrap.unwrap(key, &wrapped).unwrap();
+                    prop_assert_eq!(unwrapped.expose(), &cek[..]);
+                }
+            }
+        }
+
+        #[test]
+        fn parts_never_panic_on_any_input(
+            key in prop::collection::vec(any::<u8>(), 0..70),
+            data in prop::collection::vec(any::<u8>(), 0..100),
+            iv in any::<[u8; 16]>(),
+            tag in any::<[u8; 16]>(),
+            rounds in 0u32..3,
+            out_len in 0usize..80,
+        ) {
+            let gcm_iv: [u8; 12] = iv[..12].try_into().unwrap();
+            for p in providers() {
+                let _ = p.aes_gcm.open(&key, &gcm_iv, &data, &data, &tag);
+                let _ = p.aes_gcm.seal(&key, &gcm_iv, &data, &data);
+                let _ = p.aes_cbc.decrypt(&key, &iv, &data);
+                let _ = p.aes_cbc.encrypt(&key, &iv, &data);
+                let _ = p.aes_key_wrap.unwrap(&key, &data);
+                let _ = p.aes_key_wrap.wrap(&key, &data);
+                let mut out = vec![0u8; out_len];
+                let _ = p.pbkdf2.derive(DigestAlgorithm::Sha256, &key, &data, rounds, &mut out);
+                // Arbitrary bytes as keys and peer points of every curve.
+                let rng = InsecureTestRandom::new(u64::from(rounds) + 1);
+                for curve in [AgreementCurve::P256, AgreementCurve::P384, AgreementCurve::P521] {
+                    let crv = match curve {
+                        AgreementCurve::P256 => EcCurve::P256,
+                        AgreementCurve::P384 => EcCurve::P384,
+                        _ => EcCurve::P521,
+                    };
+                    let Ok(mine) = p.key_agreement.ephemeral(curve, &rng) else { continue };
+                    let half = data.len() / 2;
+                    let peer = KeyMaterial::Ec(EcParams::new(crv, &data[..half], &data[half..]));
+                    let _ = p.key_agreement.agree(&mine, &peer);
+                    let bad_private = KeyMaterial::Ec(
+                        EcParams::new(crv, &data[..half], &data[half..]).with_private(key.clone()),
+                    );
+                    let _ = p.key_agreement.agree(&bad_private, &mine);
+                }
+                let peer = KeyMaterial::Okp(OkpParams::new(OkpCurve::X25519, data.clone()));
+                if let Ok(mine) = p.key_agreement.ephemeral(AgreementCurve::X25519, &rng) {
+                    let _ = p.key_agreement.agree(&mine, &peer);
+                    let bad = KeyMaterial::Okp(
+                        OkpParams::new(OkpCurve::X25519, data.clone()).with_private(key.clone()),
+                    );
+                    let _ = p.key_agreement.agree(&bad, &mine);
+                }
+            }
+        }
+    }
+}

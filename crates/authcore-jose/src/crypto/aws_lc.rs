@@ -1,7 +1,8 @@
 //! The [aws-lc-rs](https://docs.rs/aws-lc-rs) backend (feature `aws-lc-rs`).
 //!
 //! Supports every JWS algorithm of this crate: HS256/384/512, RS256/384/512, PS256/384/512,
-//! ES256, ES384, ES512, ES256K, EdDSA and Ed25519, and generates RSA keys (2048 bits).
+//! ES256, ES384, ES512, ES256K, EdDSA and Ed25519, and generates RSA keys (2048, 3072, 4096
+//! and 8192 bits) and X25519 keys (from the caller's random source, like ephemeral keys).
 //! Public keys are parsed once when the verification key is built.
 //!
 //! For JWE it has every primitive RFC 7518 needs: AES-GCM with 128-, 192- and 256-bit keys,
