@@ -6,7 +6,7 @@
 //! `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`, plus `scope`, `auth_time` and `acr` when
 //! known, and `cnf` for sender-constrained tokens (RFC 9449 §6.1, RFC 8705 §3.1). Whether a
 //! resource server gets JWT or opaque tokens is the server's choice per resource server
-//! ([`AccessTokenFormat`]).
+//! ([`AccessTokenFormat`](crate::config::AccessTokenFormat)).
 
 use core::fmt;
 

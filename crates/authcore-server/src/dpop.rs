@@ -616,8 +616,10 @@ mod tests {
             ))
         );
         // An algorithm outside the allow-list.
-        let mut es256 = DpopSettings::default();
-        es256.algorithms = vec![JwsAlgorithm::ES256];
+        let es256 = DpopSettings {
+            algorithms: vec![JwsAlgorithm::ES256],
+            ..Default::default()
+        };
         let only_es256 = DpopVerifier::new(&es256);
         assert!(verify_at(&only_es256, &custom(header(), claims(1000)), t(), 1000).is_err());
         // Not a JWT at all; oversized.
@@ -631,8 +633,10 @@ mod tests {
 
     #[test]
     fn hmac_and_none_are_refused() {
-        let mut settings = DpopSettings::default();
-        settings.algorithms = vec![JwsAlgorithm::HS256, JwsAlgorithm::EdDSA];
+        let settings = DpopSettings {
+            algorithms: vec![JwsAlgorithm::HS256, JwsAlgorithm::EdDSA],
+            ..Default::default()
+        };
         let p = DpopVerifier::new(&settings);
         let t = || target(&Method::POST, None);
         let mac = SigningKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider()).unwrap();

@@ -7,7 +7,7 @@
 //! resource servers (RFC 8707) is reported inactive, as is any unknown, expired, revoked or
 //! rotated token (RFC 7662 §2.2: an inactive token says nothing more).
 //!
-//! Opaque tokens are looked up ([`Need::AccessToken`], [`Need::RefreshToken`]); JWT access
+//! Opaque tokens are looked up ([`crate::Need::AccessToken`], [`crate::Need::RefreshToken`]); JWT access
 //! tokens are validated with the server's own signing keys. A request that accepts
 //! `application/token-introspection+jwt` gets the answer as a JWT signed by the current
 //! signing key (RFC 9701 §5): `typ` `token-introspection+jwt`, `iss` the issuer, `aud` the
@@ -105,7 +105,7 @@ impl<'k> IntrospectionEndpoint<'k> {
                     .map(|r| from_record(r, resource_server, ctx))
                     .unwrap_or_else(|| IntrospectionResponse::new(false))
             }
-            None => self.from_jwt(&request.token, resource_server, ctx),
+            None => self.introspect_jwt(&request.token, resource_server, ctx),
         };
         let response = self.render(&answer, &client.client.client_id, ctx)?;
         match &client.replay_guard {
@@ -122,7 +122,7 @@ impl<'k> IntrospectionEndpoint<'k> {
 
     /// A JWT access token issued by this server, validated as the resource server it is
     /// meant for would (RFC 9068 §4).
-    fn from_jwt(
+    fn introspect_jwt(
         &self,
         token: &str,
         rs: &ResourceServer,

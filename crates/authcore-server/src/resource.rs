@@ -299,8 +299,9 @@ pub struct ResourceServerConfig {
     pub locations: TokenLocations,
     /// DPoP proof rules.
     pub dpop: DpopSettings,
-    /// Server nonces demanded in DPoP proofs (RFC 9449 §9), if any.
-    pub dpop_nonces: Option<DpopNonces>,
+    /// Server nonces demanded in DPoP proofs (RFC 9449 §9), if any (shared with the
+    /// authorization server's [`crate::ServerKeys::dpop_nonces`] when they run together).
+    pub dpop_nonces: Option<std::sync::Arc<DpopNonces>>,
     /// Whether every token must be DPoP-bound (`Bearer` refused).
     pub require_dpop: bool,
 }
@@ -591,7 +592,7 @@ impl<'a> ResourceRequest<'a> {
                 let claims = v
                     .validate(t, self.jwt_keys, now)
                     .map_err(|_| invalid("the access token is invalid"))?;
-                return Ok(Resolved::Access(self.from_claims(claims, token)));
+                return Ok(Resolved::Access(self.access_from_claims(claims, token)));
             }
         }
         match &self.config.opaque {
@@ -603,7 +604,7 @@ impl<'a> ResourceRequest<'a> {
                 let need = Need::AccessToken(hash);
                 match supplied.get(&need) {
                     None => Ok(Resolved::Need(need)),
-                    Some(Answer::Token(Some(rec))) => self.from_record(rec, token, now),
+                    Some(Answer::Token(Some(rec))) => self.access_from_record(rec, token, now),
                     Some(_) => Err(invalid("the access token is invalid")),
                 }
             }
@@ -611,14 +612,20 @@ impl<'a> ResourceRequest<'a> {
                 let need = Need::Introspect(IntrospectionToken(t.to_owned()));
                 match supplied.get(&need) {
                     None => Ok(Resolved::Need(need)),
-                    Some(Answer::Introspected(Some(r))) => self.from_introspection(r, token, now),
+                    Some(Answer::Introspected(Some(r))) => {
+                        self.access_from_introspection(r, token, now)
+                    }
                     Some(_) => Err(invalid("the access token is invalid")),
                 }
             }
         }
     }
 
-    fn from_claims(&self, c: AccessTokenContent, token: &PresentedToken) -> AuthorizedAccess {
+    fn access_from_claims(
+        &self,
+        c: AccessTokenContent,
+        token: &PresentedToken,
+    ) -> AuthorizedAccess {
         AuthorizedAccess {
             subject: Some(c.subject),
             client_id: Some(c.client_id),
@@ -634,7 +641,7 @@ impl<'a> ResourceRequest<'a> {
         }
     }
 
-    fn from_record(
+    fn access_from_record(
         &self,
         rec: &TokenRecord,
         token: &PresentedToken,
@@ -666,7 +673,7 @@ impl<'a> ResourceRequest<'a> {
         }))
     }
 
-    fn from_introspection(
+    fn access_from_introspection(
         &self,
         r: &IntrospectionResponse,
         token: &PresentedToken,

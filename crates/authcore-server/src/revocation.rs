@@ -212,3 +212,142 @@ impl Endpoint for RevocationEndpoint {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client_auth::generate_secret;
+    use crate::config::{ServerConfig, ServerKeys};
+    use crate::model::{ClientAuthMethod, ClientRecord, GrantId, GrantRecord};
+    use crate::step::{Store, drive};
+    use crate::store::MemoryStore;
+    use authcore_jose::{InsecureTestRandom, UnixTime, crypto};
+    use base64::Engine;
+
+    fn record(handle: crate::model::TokenHash, kind: TokenKind, now: UnixTime) -> TokenRecord {
+        TokenRecord {
+            handle,
+            kind,
+            grant_id: GrantId("g1".into()),
+            client_id: "app".into(),
+            subject: "alice".into(),
+            scopes: vec!["read".into()],
+            resources: Vec::new(),
+            cnf: None,
+            issued_at: now,
+            expires_at: Some(now.saturating_add(3600)),
+            rotated: false,
+            revoked: false,
+        }
+    }
+
+    fn post(body: String, basic: Option<(&str, &str)>) -> Request<Vec<u8>> {
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri("https://as.example/revoke")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some((id, secret)) = basic {
+            b = b.header(
+                http::header::AUTHORIZATION,
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+                ),
+            );
+        }
+        b.body(body.into_bytes()).unwrap()
+    }
+
+    #[test]
+    fn revoking_a_refresh_token_revokes_its_grant() {
+        let rng = InsecureTestRandom::new(3);
+        let p = crypto::default_provider();
+        let config = ServerConfig::new("https://as.example").unwrap();
+        let keys = ServerKeys::generate(p, &rng).unwrap();
+        let now = UnixTime::from_secs(10_000);
+        let ctx = Context::new(&config, &keys, now, &rng);
+        let store = MemoryStore::new();
+        let (secret, stored) = generate_secret(&ctx).unwrap();
+        let secret = String::from_utf8(secret.expose().to_vec()).unwrap();
+        let mut client = ClientRecord::new("app", ClientAuthMethod::ClientSecretBasic);
+        client.secret = Some(stored);
+        store.put_client(client);
+        store.apply(
+            &Write::InsertGrant(GrantRecord::new(
+                GrantId("g1".into()),
+                "app",
+                "alice",
+                vec!["read".into()],
+                Vec::new(),
+                now,
+            )),
+            now,
+        );
+        let (_, ah) = keys
+            .token_hashing
+            .mint(CredentialKind::AccessToken, &rng)
+            .unwrap();
+        let (refresh, rh) = keys
+            .token_hashing
+            .mint(CredentialKind::RefreshToken, &rng)
+            .unwrap();
+        store.apply(
+            &Write::InsertToken(record(ah.clone(), TokenKind::Access, now)),
+            now,
+        );
+        store.apply(
+            &Write::InsertToken(record(rh.clone(), TokenKind::Refresh, now)),
+            now,
+        );
+        let active = |need: Need| match store.answer(&need, now) {
+            Answer::Token(Some(t)) => t.is_active(now),
+            _ => false,
+        };
+        assert!(active(Need::AccessToken(ah.clone())));
+
+        // Revoking the refresh token (with a misleading hint, which is ignored) revokes the
+        // grant's access token too (RFC 7009 §2.1).
+        let body = format!("token={refresh}&token_type_hint=access_token");
+        let mut e = RevocationEndpoint::new(&post(body, Some(("app", &secret))), None);
+        let r = drive(&mut e, &ctx, &store, &|_| None);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(!active(Need::RefreshToken(rh)));
+        assert!(!active(Need::AccessToken(ah)));
+    }
+
+    #[test]
+    fn malformed_requests_are_refused_before_any_lookup() {
+        let get = Request::builder()
+            .method(Method::GET)
+            .uri("https://as.example/revoke")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(
+            parse_token_hint_request(&get, None).unwrap_err().status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        let json = Request::builder()
+            .method(Method::POST)
+            .uri("https://as.example/revoke")
+            .header(CONTENT_TYPE, "application/json")
+            .body(b"{}".to_vec())
+            .unwrap();
+        assert!(parse_token_hint_request(&json, None).is_err());
+        // No token; the token twice; two client authentication methods.
+        for body in [
+            "client_id=app".to_owned(),
+            "token=a&token=b&client_id=app".to_owned(),
+            "token=a&client_id=app&client_secret=s".to_owned(),
+        ] {
+            let basic = body.contains("client_secret").then_some(("app", "s"));
+            assert!(parse_token_hint_request(&post(body, basic), None).is_err());
+        }
+        let big = format!("token={}", "a".repeat(MAX_TOKEN_HINT_REQUEST_BYTES));
+        assert_eq!(
+            parse_token_hint_request(&post(big, None), None)
+                .unwrap_err()
+                .status,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+}

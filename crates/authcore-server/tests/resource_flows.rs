@@ -15,7 +15,7 @@ use authcore_oauth2::{
 };
 use authcore_server::client_auth::{ClientCertificate, generate_secret};
 use authcore_server::config::{AccessTokenFormat, ResourceServer};
-use authcore_server::dpop::{DpopNonces, DpopVerifier, ProofTarget};
+use authcore_server::dpop::DpopNonces;
 use authcore_server::model::{ClientAuthMethod, ClientRecord};
 use authcore_server::resource::{
     AuthorizedAccess, OpaqueTokens, ResourceRequest, ResourceServerConfig, ResourceStep,
@@ -153,25 +153,12 @@ impl World {
             .resource(resource)
             .build_token_request(client, &self.server, self.now, &self.rng)
             .unwrap();
-        let mut endpoint = TokenEndpoint::new(&req, cert);
         if let Some(key) = dpop {
             key.attach_proof(&mut req, None, None, self.now, &self.rng)
                 .unwrap();
-            let proof = DpopVerifier::new(&self.config.dpop)
-                .verify(
-                    req.headers(),
-                    &ProofTarget {
-                        method: req.method(),
-                        uri: self.config.endpoints.token.as_str(),
-                        access_token: None,
-                    },
-                    self.now,
-                    provider(),
-                )
-                .unwrap()
-                .unwrap();
-            endpoint = TokenEndpoint::new(&req, cert).with_dpop(proof.token_endpoint_binding());
         }
+        // The token endpoint verifies the proof itself.
+        let mut endpoint = TokenEndpoint::new(&req, cert);
         let resp = drive(&mut endpoint, &self.ctx(), &self.store, &|_| None);
         let options = match dpop {
             Some(_) => TokenResponseOptions::new().dpop(),
@@ -616,7 +603,9 @@ fn dpop_bound_tokens_with_server_nonces() {
     let t = w.token(&w.dpop_app, API, Some(&key), None).unwrap();
     assert_eq!(t.token_type, TokenType::DPoP);
     let mut rs = ResourceServerConfig::new(API, ISS, OpaqueTokens::Refuse);
-    rs.dpop_nonces = Some(DpopNonces::new(&[5u8; 32], 300, provider()).unwrap());
+    rs.dpop_nonces = Some(Arc::new(
+        DpopNonces::new(&[5u8; 32], 300, provider()).unwrap(),
+    ));
 
     // The client's DPoP exchange: a nonce demand, then the retry succeeds.
     let base = get(API_DATA, None);
@@ -718,4 +707,47 @@ fn certificate_bound_tokens() {
         let r = w.access(&rs, &req, PHOTOS, presented, &[]).unwrap_err();
         assert_eq!(challenge_error(&r, "Bearer"), Some(ErrorCode::InvalidToken));
     }
+}
+
+#[test]
+fn replayed_client_assertions_are_refused_at_revocation_and_introspection() {
+    let w = World::new();
+    let rng = InsecureTestRandom::new(77);
+    let mut private = Jwk::generate(JwsAlgorithm::EdDSA, provider(), &rng).unwrap();
+    private.kid = Some("rs-key".into());
+    let mut record = ClientRecord::new("rs", ClientAuthMethod::PrivateKeyJwt);
+    record.jwks = Some(authcore_jose::JwkSet::new(vec![
+        private.to_public().unwrap(),
+    ]));
+    w.store.put_client(record);
+    let signer = SigningKey::from_jwk(&private, None, provider())
+        .unwrap()
+        .with_kid("rs-key");
+    let rs = Client::new("rs", ClientAuthentication::PrivateKeyJwt(Arc::new(signer)))
+        .with_assertion_audience(authcore_oauth2::AssertionAudience::Issuer);
+    let t = w.token(&w.app, RS, None, None).unwrap();
+
+    let req =
+        build_introspection_request(&rs, &w.server, t.access_token.secret(), None, w.now, &w.rng)
+            .unwrap();
+    assert!(
+        parse_introspection_response(&w.introspect(&req))
+            .unwrap()
+            .active
+    );
+    // The same request, the same assertion `jti`: refused (RFC 7523 §3).
+    let replay = w.introspect(&req);
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+
+    let req = build_revocation_request(&rs, &w.server, "unknown", None, w.now, &w.rng).unwrap();
+    let mut e = RevocationEndpoint::new(&req, None);
+    assert_eq!(
+        drive(&mut e, &w.ctx(), &w.store, &|_| None).status(),
+        StatusCode::OK
+    );
+    let mut e = RevocationEndpoint::new(&req, None);
+    assert_eq!(
+        drive(&mut e, &w.ctx(), &w.store, &|_| None).status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
