@@ -3,7 +3,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use authcore_jose::crypto::Provider;
+use authcore_jose::crypto::{CryptoProvider, Provider};
 use authcore_jose::{
     DigestAlgorithm, Jwk, JwsAlgorithm, JwsHeader, JwsSigner, SecureRandom, SigningKey, UnixTime,
     b64, jwt,
@@ -117,21 +117,15 @@ impl DpopKey {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<String> {
-        let mut u = Url::parse(htu).map_err(|_| Error::Misuse("htu must be an absolute URI"))?;
-        u.set_query(None);
-        u.set_fragment(None);
+        let htu = normalize_htu(htu).ok_or(Error::Misuse("htu must be an absolute URI"))?;
         let mut claims = json!({
             "jti": random_jti(rng)?,
             "htm": htm,
-            "htu": u.as_str(),
+            "htu": htu,
             "iat": now.as_secs(),
         });
         if let Some(t) = access_token {
-            claims["ath"] = b64::encode(
-                self.provider
-                    .digest(DigestAlgorithm::Sha256, t.secret().as_bytes()),
-            )
-            .into();
+            claims["ath"] = access_token_hash(&self.provider, t.secret()).into();
         }
         if let Some(n) = nonce {
             claims["nonce"] = n.into();
@@ -265,11 +259,33 @@ impl DpopExchange {
     }
 }
 
-/// `nonce = 1*NQCHAR` (RFC 9449 §8.1): printable ASCII except `"` and `\`.
-fn is_nonce_syntax(n: &str) -> bool {
-    !n.is_empty()
-        && n.bytes()
-            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+/// The `ath` value for `access_token` (RFC 9449 §4.2): the base64url SHA-256 hash of its
+/// ASCII form. Proof creators write it and resource servers compare against it.
+pub fn access_token_hash(provider: &CryptoProvider, access_token: &str) -> String {
+    b64::encode(provider.digest(DigestAlgorithm::Sha256, access_token.as_bytes()))
+}
+
+/// The `htu` value of a request to `uri` (RFC 9449 §4.2, §4.3): the absolute URI without
+/// query and fragment, in the normal form of RFC 3986 §6.2.2 and §6.2.3 (lower-case scheme
+/// and host, no default port, an empty path as `/`). Proof creators write it and verifiers
+/// compare against it, so both sides use this one function. `None` when `uri` is not an
+/// absolute URI with a host.
+pub fn normalize_htu(uri: &str) -> Option<String> {
+    let mut u = Url::parse(uri).ok()?;
+    if !u.has_host() {
+        return None;
+    }
+    u.set_query(None);
+    u.set_fragment(None);
+    Some(u.into())
+}
+
+/// Whether `n` has the syntax of a DPoP nonce, `nonce = 1*NQCHAR` (RFC 9449 §8.1): printable
+/// ASCII except `"` and `\`. Clients check nonces they receive and servers the nonces they
+/// issue and accept with it.
+pub fn is_nonce_syntax(n: &str) -> bool {
+    // The same `1*NQCHAR` grammar as a scope token (RFC 6749 §3.3).
+    wire::is_scope_token(n)
 }
 
 /// Whether a response is a `use_dpop_nonce` error from an authorization server (§8) or a

@@ -181,8 +181,9 @@ impl PartialEq for ClientAuthParams {
 impl Eq for ClientAuthParams {}
 
 impl ClientAuthParams {
-    /// The parameter names, in the order they are written.
-    pub(crate) const NAMES: [&'static str; 4] = [
+    /// The parameter names, in the order they are written (a server removes them from a
+    /// request's other parameters with it).
+    pub const NAMES: [&'static str; 4] = [
         "client_id",
         "client_secret",
         "client_assertion_type",
@@ -244,7 +245,7 @@ impl ClientAuthParams {
     /// `client_assertion_type` come together (RFC 7521 §4.2); a `client_secret` needs the
     /// `client_id` it belongs to (RFC 6749 §2.3.1); and a client uses one method only, never a
     /// secret and an assertion at once (RFC 6749 §2.3).
-    pub(crate) fn from_params(params: &FormParams) -> Result<Self> {
+    pub fn from_params(params: &FormParams) -> Result<Self> {
         let get = |n| params.get(n).map(str::to_owned);
         let p = ClientAuthParams {
             client_id: get("client_id"),

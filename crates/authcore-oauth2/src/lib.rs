@@ -283,7 +283,10 @@ pub use device::{
     DeviceAuthorizationRequest, DeviceAuthorizationResponse, DeviceFlowStep, SLOW_DOWN_INCREMENT,
     build_device_authorization_request, parse_device_authorization_response,
 };
-pub use dpop::{DPOP, DPOP_NONCE, DPOP_PROOF_TYP, DpopExchange, DpopKey, DpopStep, demands_nonce};
+pub use dpop::{
+    DPOP, DPOP_NONCE, DPOP_PROOF_TYP, DpopExchange, DpopKey, DpopStep, access_token_hash,
+    demands_nonce, is_nonce_syntax, normalize_htu,
+};
 pub use drive::{
     DevicePollError, MIN_DEVICE_POLL_GAP, TransientFailure, poll_device_flow,
     poll_device_flow_blocking, run_ready, seconds_between, send_with_dpop, send_with_dpop_blocking,

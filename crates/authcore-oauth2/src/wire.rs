@@ -345,8 +345,8 @@ pub fn is_loopback(u: &Url) -> bool {
     }
 }
 
-/// Splits a space-delimited `scope` value (RFC 6749 §3.3).
-pub(crate) fn split_scope(s: &str) -> Vec<String> {
+/// Splits a space-delimited `scope` value (RFC 6749 §3.3), ignoring empty tokens.
+pub fn split_scope(s: &str) -> Vec<String> {
     let mut out = Vec::with_capacity(s.bytes().filter(|&b| b == b' ').count() + 1);
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {

@@ -1,0 +1,735 @@
+//! The authorization endpoint as an [`Endpoint`]: a request goes from the front channel to
+//! either an error (a page or a redirect) or an [`Interaction`]; the application's answer
+//! resumes it to the redirect that carries the code (or, behind the legacy setting, the
+//! token).
+
+use authcore_oauth2::wire::{
+    AuthorizationRequestParams, AuthorizationSuccess, ErrorCode, ResponseType, TokenType,
+};
+use authcore_oauth2::{AccessToken, AuthorizationCode, encode_form};
+use http::StatusCode;
+use url::Url;
+
+use super::checks::{
+    Refusal, check_dpop_jkt, check_pkce, check_prompt, check_resources, check_response_type,
+    check_scope, choose_response_mode, error_response_mode,
+};
+use super::interaction::{Interaction, InteractionResult, is_interaction_error, prompts_for};
+use super::redirect_uri::match_redirect_uri;
+use super::request::{FrontChannelRequest, UnreadableRequest, read_front_channel_request};
+use super::response::{ResponseTarget, error_page};
+use crate::jar;
+use crate::model::{
+    ApplicationType, AuthorizationCodeRecord, ClientRecord, CodeChallenge, GrantId, GrantRecord,
+    InteractionRecord, TokenHash, TokenKind, TokenRecord,
+};
+use crate::par::PAR_REQUEST_URI_PREFIX;
+use crate::step::{Answer, Context, Endpoint, Finished, Need, Step, Supplied, Write, WriteOutcome};
+use crate::tokens::CredentialKind;
+
+/// The authorization endpoint (RFC 6749 §3.1, §4.1; RFC 9700; RFC 9101; RFC 9126; RFC 9207),
+/// driven like every endpoint ([`crate::drive_to_finish`] or the caller's own loop).
+///
+/// It starts from the user agent's request ([`AuthorizationEndpoint::new`]) and ends in one
+/// of:
+/// - an error page (`400`) when the client or the redirect URI cannot be trusted: no
+///   `client_id`, an unknown client, a `redirect_uri` that is not registered (exact string
+///   match; loopback ports vary only for native clients, RFC 8252 §7.3). Never a redirect:
+///   no open redirector (RFC 9700 §4.11);
+/// - an error redirected to the client with `error`, `error_description`, `state` and `iss`
+///   (RFC 6749 §4.1.2.1, RFC 9207), in the requested response mode;
+/// - [`Step::Interact`]: the request is valid and stored as an interaction; the application
+///   logs the user in and asks for consent its own way, then resumes with
+///   [`AuthorizationEndpoint::resume`], which ends in the redirect with the code.
+///
+/// Where the parameters come from: the query (GET) or form (POST); a signed request object
+/// by value or by reference (RFC 9101; `Need::Fetch` for the reference), parameters then only
+/// from the object; or a pushed request (`request_uri` from the PAR endpoint, RFC 9126:
+/// single use through a conditional write, required when the server or the client says so).
+#[derive(Debug)]
+#[must_use]
+pub struct AuthorizationEndpoint {
+    input: Input,
+    pending: Option<Pending>,
+    finished: bool,
+}
+
+#[derive(Debug)]
+enum Input {
+    Request(Box<http::Request<Vec<u8>>>),
+    Resume {
+        ticket: String,
+        result: InteractionResult,
+    },
+}
+
+/// The outcomes of a write batch already handed out.
+#[derive(Debug)]
+struct Pending {
+    writes: usize,
+    done: Finished,
+    on_conflict: Finished,
+}
+
+enum Decision {
+    Need(Vec<Need>),
+    Finish(Finished),
+    Write {
+        writes: Vec<Write>,
+        done: Finished,
+        on_conflict: Finished,
+    },
+}
+
+impl AuthorizationEndpoint {
+    /// The endpoint for the user agent's request (GET with a query, or POST with a form).
+    pub fn new(request: http::Request<Vec<u8>>) -> Self {
+        AuthorizationEndpoint {
+            input: Input::Request(Box::new(request)),
+            pending: None,
+            finished: false,
+        }
+    }
+
+    /// The endpoint resuming an [`Interaction`] with the application's answer. The ticket is
+    /// good for one answer.
+    pub fn resume(ticket: impl Into<String>, result: InteractionResult) -> Self {
+        AuthorizationEndpoint {
+            input: Input::Resume {
+                ticket: ticket.into(),
+                result,
+            },
+            pending: None,
+            finished: false,
+        }
+    }
+}
+
+impl Endpoint for AuthorizationEndpoint {
+    fn step(&mut self, ctx: &Context<'_>, supplied: &Supplied) -> Step {
+        if self.finished {
+            return Step::Respond(error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &ErrorCode::ServerError,
+                "this authorization request has already been answered",
+            ));
+        }
+        if let Some(p) = self.pending.take() {
+            // RFC 9126 §4 / the interaction ticket: a conditional write that lost its race
+            // means the request_uri or ticket was used already.
+            let applied = supplied.last_outcomes().is_some_and(|o| {
+                o.len() == p.writes && o.iter().all(|w| *w == WriteOutcome::Applied)
+            });
+            return self.finish(if applied { p.done } else { p.on_conflict });
+        }
+        if ctx.config.endpoints.authorization.is_none() {
+            // Not offered (and not advertised in the metadata).
+            return self.finish(Finished::Respond(error_page(
+                StatusCode::NOT_FOUND,
+                &ErrorCode::InvalidRequest,
+                "this server has no authorization endpoint",
+            )));
+        }
+        let decision = match &self.input {
+            Input::Request(req) => decide_request(req, ctx, supplied),
+            Input::Resume { ticket, result } => decide_resume(ticket, result, ctx, supplied),
+        };
+        match decision {
+            Decision::Need(needs) => Step::Need(needs),
+            Decision::Finish(f) => self.finish(f),
+            Decision::Write {
+                writes,
+                done,
+                on_conflict,
+            } => {
+                self.pending = Some(Pending {
+                    writes: writes.len(),
+                    done,
+                    on_conflict,
+                });
+                Step::Write(writes)
+            }
+        }
+    }
+}
+
+impl AuthorizationEndpoint {
+    fn finish(&mut self, f: Finished) -> Step {
+        self.finished = true;
+        match f {
+            Finished::Respond(r) => Step::Respond(r),
+            Finished::Interact(i) => Step::Interact(i),
+        }
+    }
+}
+
+fn page(status: StatusCode, error: ErrorCode, description: &str) -> Decision {
+    Decision::Finish(Finished::Respond(error_page(status, &error, description)))
+}
+
+fn redirect_error(target: &ResponseTarget, error: ErrorCode, description: &str) -> Decision {
+    Decision::Finish(Finished::Respond(target.error(error, description)))
+}
+
+/// The client record supplied for `client_id`, or the need for it.
+fn supplied_client<'a>(
+    supplied: &'a Supplied,
+    client_id: &str,
+) -> Result<Option<&'a ClientRecord>, Need> {
+    let need = Need::Client(client_id.to_owned());
+    match supplied.get(&need) {
+        Some(Answer::Client(c)) => Ok(c.as_ref()),
+        _ => Err(need),
+    }
+}
+
+/// Where to send an error found before the request's own parameters can be trusted (a
+/// malformed request, a bad request object or `request_uri`): the outer `redirect_uri` if
+/// the client registered it (or the client's only registered URI when none was sent). A
+/// registered URI is never an open redirect.
+fn fallback_target(
+    front: &FrontChannelRequest,
+    client: &ClientRecord,
+    ctx: &Context<'_>,
+) -> Option<ResponseTarget> {
+    let redirect = match_redirect_uri(
+        front.redirect_uri.as_deref(),
+        &client.redirect_uris,
+        client.application_type == ApplicationType::Native,
+    )?;
+    Some(ResponseTarget {
+        redirect_uri: Url::parse(&redirect).ok()?,
+        response_mode: error_response_mode(
+            front.response_type.as_deref(),
+            front.response_mode.as_deref(),
+        ),
+        state: front.state.clone(),
+        issuer: ctx.config.issuer.clone(),
+    })
+}
+
+fn decide_request(
+    req: &http::Request<Vec<u8>>,
+    ctx: &Context<'_>,
+    supplied: &Supplied,
+) -> Decision {
+    let front = match read_front_channel_request(req) {
+        Ok(f) => f,
+        Err(UnreadableRequest::Method) => {
+            return page(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::InvalidRequest,
+                "the authorization endpoint takes GET or POST",
+            );
+        }
+        Err(UnreadableRequest::ContentType) => {
+            return page(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::InvalidRequest,
+                "a POST to the authorization endpoint must be form-encoded",
+            );
+        }
+        Err(UnreadableRequest::TooLarge) => {
+            return page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::InvalidRequest,
+                "the authorization request is too large",
+            );
+        }
+    };
+    if front.ambiguous_target {
+        return page(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest,
+            "client_id or redirect_uri is repeated",
+        );
+    }
+    let Some(client_id) = front.client_id.clone() else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest,
+            "client_id is missing",
+        );
+    };
+    let client = match supplied_client(supplied, &client_id) {
+        Err(need) => return Decision::Need(vec![need]),
+        Ok(None) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidClient,
+                "the client is not known",
+            );
+        }
+        Ok(Some(c)) => c,
+    };
+    let fallback = fallback_target(&front, client, ctx);
+    // RFC 6749 §4.1.2.1: redirect only to a redirect URI the client registered.
+    let refuse_early = |error: ErrorCode, description: &str| match &fallback {
+        Some(t) => redirect_error(t, error, description),
+        None => page(StatusCode::BAD_REQUEST, error, description),
+    };
+    // Where the parameters come from. With a request object or a request_uri, only its
+    // parameters count (RFC 9101 §5, RFC 9126 §4): the outer ones need not even be valid.
+    let mut pushed: Option<TokenHash> = None;
+    let params: AuthorizationRequestParams = match (&front.request, &front.request_uri) {
+        (Some(_), Some(_)) => {
+            // RFC 9101 §5: by value or by reference, never both.
+            return refuse_early(
+                ErrorCode::InvalidRequest,
+                "request and request_uri sent together",
+            );
+        }
+        (None, Some(uri)) => {
+            if let Some(random) = uri.strip_prefix(PAR_REQUEST_URI_PREFIX) {
+                let Some(handle) = ctx
+                    .keys
+                    .token_hashing
+                    .hash_presented(CredentialKind::RequestUri, random)
+                else {
+                    return refuse_early(ErrorCode::InvalidRequestUri, "request_uri is not known");
+                };
+                let need = Need::PushedRequest(handle.clone());
+                let record = match supplied.get(&need) {
+                    Some(Answer::PushedRequest(r)) => r.as_ref(),
+                    _ => return Decision::Need(vec![need]),
+                };
+                // RFC 9126 §4: one use, short-lived, and only by the client that pushed it.
+                let Some(record) = record
+                    .filter(|r| !r.used && ctx.now < r.expires_at && r.client_id == client_id)
+                else {
+                    return refuse_early(
+                        ErrorCode::InvalidRequestUri,
+                        "request_uri is not known, expired, used, or of another client",
+                    );
+                };
+                pushed = Some(handle);
+                match parse_stored(&record.params) {
+                    Ok(p) => p,
+                    Err(why) => return refuse_early(ErrorCode::InvalidRequest, &why),
+                }
+            } else {
+                // RFC 9101 §5.2: a request object by reference.
+                if !jar::request_uri_allowed(uri, client) {
+                    return refuse_early(
+                        ErrorCode::InvalidRequestUri,
+                        "request_uri is not an https URL registered for this client",
+                    );
+                }
+                let need = Need::Fetch(uri.clone());
+                let body = match supplied.get(&need) {
+                    Some(Answer::Fetched(b)) => b.as_deref(),
+                    _ => return Decision::Need(vec![need]),
+                };
+                let Some(object) = body.and_then(|b| core::str::from_utf8(b).ok()) else {
+                    return refuse_early(
+                        ErrorCode::InvalidRequestUri,
+                        "request_uri could not be fetched",
+                    );
+                };
+                match jar::verify_client_request_object(object.trim(), client, ctx) {
+                    Ok(p) => p,
+                    Err(e) => return refuse_early(e.error_code(), &e.to_string()),
+                }
+            }
+        }
+        (Some(object), None) => match jar::verify_client_request_object(object, client, ctx) {
+            Ok(p) => p,
+            Err(e) => return refuse_early(e.error_code(), &e.to_string()),
+        },
+        (None, None) => match &front.params {
+            Ok(p) => p.clone(),
+            Err(why) => return refuse_early(ErrorCode::InvalidRequest, why),
+        },
+    };
+    if pushed.is_none()
+        && (ctx.config.require_pushed_authorization_requests
+            || client.require_pushed_authorization_requests)
+    {
+        // RFC 9126 §5, §6: only pushed requests are accepted.
+        return refuse_early(
+            ErrorCode::InvalidRequest,
+            "pushed authorization requests are required",
+        );
+    }
+    if params.client_id != client_id {
+        return refuse_early(
+            ErrorCode::InvalidRequest,
+            "client_id differs from the request's",
+        );
+    }
+    let checked = match check_request(&params, client, ctx) {
+        Ok(c) => c,
+        Err(f) => return f.into_decision(),
+    };
+
+    let (ticket, handle) = match ctx
+        .keys
+        .token_hashing
+        .mint(CredentialKind::InteractionTicket, ctx.rng)
+    {
+        Ok(t) => t,
+        Err(_) => return redirect_error(&checked.target, ErrorCode::ServerError, "no randomness"),
+    };
+    let expires_at = ctx.now.saturating_add(ctx.config.lifetimes.interaction);
+    let interaction = Interaction {
+        ticket,
+        client_id: client_id.clone(),
+        prompts: prompts_for(
+            &params.prompt,
+            params.max_age,
+            params.login_hint.as_deref(),
+            &checked.scopes,
+            &checked.resources,
+        ),
+        ui_allowed: !params.prompt.iter().any(|p| p == "none"),
+        expires_at,
+    };
+    let record = InteractionRecord {
+        handle,
+        client_id,
+        params: params.to_pairs(),
+        created_at: ctx.now,
+        expires_at,
+        extra: serde_json::Map::new(),
+    };
+    let mut writes = Vec::with_capacity(2);
+    if let Some(h) = pushed {
+        writes.push(Write::ConsumePushedRequestIfUnused(h));
+    }
+    writes.push(Write::InsertInteraction(record));
+    Decision::Write {
+        writes,
+        done: Finished::Interact(interaction),
+        on_conflict: Finished::Respond(
+            checked
+                .target
+                .error(ErrorCode::InvalidRequestUri, "request_uri was used already"),
+        ),
+    }
+}
+
+/// Reads parameters stored by this server (a pushed request, an interaction).
+fn parse_stored(pairs: &[(String, String)]) -> Result<AuthorizationRequestParams, String> {
+    let form = encode_form(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    AuthorizationRequestParams::parse(form.as_bytes()).map_err(|e| super::describe(&e))
+}
+
+/// Why [`check_request`] refused a request.
+pub(crate) enum CheckFailure {
+    /// The redirect URI is not one of the client's: nowhere to redirect to.
+    RedirectUri(&'static str),
+    /// Any other check, with the place its error may be redirected to.
+    Refused(Box<ResponseTarget>, Refusal),
+}
+
+impl CheckFailure {
+    fn into_decision(self) -> Decision {
+        match self {
+            CheckFailure::RedirectUri(why) => {
+                page(StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, why)
+            }
+            CheckFailure::Refused(target, r) => redirect_error(&target, r.error, r.description),
+        }
+    }
+
+    /// The error as the back channel (the PAR endpoint, RFC 9126 §2.3) reports it.
+    pub(crate) fn into_refusal(self) -> Refusal {
+        match self {
+            CheckFailure::RedirectUri(why) => Refusal {
+                error: ErrorCode::InvalidRequest,
+                description: why,
+            },
+            CheckFailure::Refused(_, r) => r,
+        }
+    }
+}
+
+/// A request that passed every check.
+pub(crate) struct CheckedRequest {
+    pub(crate) target: ResponseTarget,
+    pub(crate) code_challenge: Option<CodeChallenge>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) resources: Vec<String>,
+}
+
+/// Every check of an authorization request against its client and the server's settings, in
+/// one place for the front channel, the resumed interaction and the PAR endpoint. An error
+/// is a page when the redirect URI is not the client's, a redirect otherwise.
+pub(crate) fn check_request(
+    params: &AuthorizationRequestParams,
+    client: &ClientRecord,
+    ctx: &Context<'_>,
+) -> Result<CheckedRequest, CheckFailure> {
+    let Some(redirect) = match_redirect_uri(
+        params.redirect_uri.as_deref(),
+        &client.redirect_uris,
+        client.application_type == ApplicationType::Native,
+    ) else {
+        return Err(CheckFailure::RedirectUri(
+            "redirect_uri is missing or not registered for this client",
+        ));
+    };
+    let Ok(redirect_uri) = Url::parse(&redirect) else {
+        return Err(CheckFailure::RedirectUri(
+            "the registered redirect_uri is not a URL",
+        ));
+    };
+    let rt = params.response_type;
+    let mut target = ResponseTarget {
+        redirect_uri,
+        response_mode: error_response_mode(
+            Some(rt.as_str()),
+            params.response_mode.as_ref().map(|m| m.as_str()),
+        ),
+        state: params.state.clone(),
+        issuer: ctx.config.issuer.clone(),
+    };
+    let checked = (|| -> Result<_, Refusal> {
+        check_response_type(
+            rt,
+            client
+                .response_types
+                .iter()
+                .any(|r| ResponseType::parse(r).is_some_and(|registered| registered == rt)),
+            ctx.config.legacy.implicit_grant,
+        )?;
+        let mode = choose_response_mode(rt, params.response_mode.as_ref())?;
+        let code_challenge = if rt.returns_code() {
+            check_pkce(
+                params.code_challenge.as_deref(),
+                params.code_challenge_method,
+                client.is_public() || ctx.config.pkce.required_for_confidential_clients,
+                ctx.config.pkce.allow_plain,
+            )?
+        } else {
+            None
+        };
+        let scopes = check_scope(&params.scope, &client.allowed_scopes, &[])?;
+        let resources = check_resources(
+            &params.resource,
+            |r| ctx.config.resource_server(r).is_some(),
+            |r| client.allows_resources(&[r]),
+        )?;
+        check_prompt(&params.prompt)?;
+        check_dpop_jkt(params.dpop_jkt.as_deref())?;
+        Ok((mode, code_challenge, scopes, resources))
+    })();
+    match checked {
+        Ok((mode, code_challenge, scopes, resources)) => {
+            target.response_mode = mode;
+            Ok(CheckedRequest {
+                target,
+                code_challenge,
+                scopes,
+                resources,
+            })
+        }
+        Err(r) => Err(CheckFailure::Refused(Box::new(target), r)),
+    }
+}
+
+fn decide_resume(
+    ticket: &str,
+    result: &InteractionResult,
+    ctx: &Context<'_>,
+    supplied: &Supplied,
+) -> Decision {
+    let unknown = || {
+        page(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidRequest,
+            "the interaction is not known or has expired",
+        )
+    };
+    let Some(handle) = ctx
+        .keys
+        .token_hashing
+        .hash_presented(CredentialKind::InteractionTicket, ticket)
+    else {
+        return unknown();
+    };
+    let need = Need::Interaction(handle.clone());
+    let record = match supplied.get(&need) {
+        Some(Answer::Interaction(r)) => r.as_ref(),
+        _ => return Decision::Need(vec![need]),
+    };
+    let Some(record) = record.filter(|r| ctx.now < r.expires_at) else {
+        return unknown();
+    };
+    let client = match supplied_client(supplied, &record.client_id) {
+        Err(need) => return Decision::Need(vec![need]),
+        Ok(None) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidClient,
+                "the client is not known",
+            );
+        }
+        Ok(Some(c)) => c,
+    };
+    let params = match parse_stored(&record.params) {
+        Ok(p) => p,
+        Err(why) => {
+            return page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::ServerError,
+                &why,
+            );
+        }
+    };
+    // The checks again: the client's registration or the server's settings may have changed
+    // while the user was logging in.
+    let checked = match check_request(&params, client, ctx) {
+        Ok(c) => c,
+        Err(f) => return f.into_decision(),
+    };
+    let target = &checked.target;
+    let remove = Write::RemoveInteractionIfPresent(handle);
+    let replayed = || {
+        Finished::Respond(error_page(
+            StatusCode::BAD_REQUEST,
+            &ErrorCode::InvalidRequest,
+            "the interaction was completed already",
+        ))
+    };
+    let approval = match result {
+        InteractionResult::Denied => {
+            return Decision::Write {
+                writes: vec![remove],
+                done: Finished::Respond(
+                    target.error(ErrorCode::AccessDenied, "the user denied the request"),
+                ),
+                on_conflict: replayed(),
+            };
+        }
+        InteractionResult::Failed(code) => {
+            let code = if is_interaction_error(code) {
+                code.clone()
+            } else {
+                ErrorCode::ServerError
+            };
+            return Decision::Write {
+                writes: vec![remove],
+                done: Finished::Respond(target.error(code, "the interaction did not complete")),
+                on_conflict: replayed(),
+            };
+        }
+        InteractionResult::Approved(a) => a,
+    };
+    if !approval.scopes.iter().all(|s| checked.scopes.contains(s))
+        || !approval
+            .resources
+            .iter()
+            .all(|r| checked.resources.contains(r))
+    {
+        return page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::ServerError,
+            "the approval grants more than the request asked for",
+        );
+    }
+    let login_required = ErrorCode::Extension("login_required".into());
+    // OpenID Connect Core §3.1.2.1: an authentication older than max_age, or from before the
+    // request when prompt=login forced a new one, does not satisfy the request.
+    if let Some(max_age) = params.max_age {
+        if approval.auth_time.saturating_add(max_age) < ctx.now {
+            return redirect_error(
+                target,
+                login_required,
+                "the authentication is older than max_age",
+            );
+        }
+    }
+    if params.prompt.iter().any(|p| p == "login") && approval.auth_time < record.created_at {
+        return redirect_error(
+            target,
+            login_required,
+            "prompt=login needs an authentication after the request",
+        );
+    }
+    match issue(&params, &checked, approval, &record.client_id, ctx) {
+        Ok((writes, success)) => {
+            let mut all = vec![remove];
+            all.extend(writes);
+            Decision::Write {
+                writes: all,
+                done: Finished::Respond(target.success(success)),
+                on_conflict: replayed(),
+            }
+        }
+        Err(()) => redirect_error(target, ErrorCode::ServerError, "no randomness"),
+    }
+}
+
+/// The grant, the code (bound to the client, redirect URI, PKCE challenge, scope, resources,
+/// `dpop_jkt`, `nonce` and grant; RFC 6749 §4.1.2) and, behind the legacy setting, the
+/// implicit grant's access token (RFC 6749 §4.2.2).
+fn issue(
+    params: &AuthorizationRequestParams,
+    checked: &CheckedRequest,
+    approval: &super::interaction::Approval,
+    client_id: &str,
+    ctx: &Context<'_>,
+) -> Result<(Vec<Write>, AuthorizationSuccess), ()> {
+    let grant_id = GrantId::generate(ctx.rng).map_err(|_| ())?;
+    let mut grant = GrantRecord::new(
+        grant_id.clone(),
+        client_id,
+        approval.subject.clone(),
+        approval.scopes.clone(),
+        approval.resources.clone(),
+        ctx.now,
+    );
+    grant.auth_time = Some(approval.auth_time);
+    grant.acr = approval.acr.clone();
+    let mut writes = vec![Write::InsertGrant(grant)];
+    let mut success = AuthorizationSuccess::new();
+    let hashing = &ctx.keys.token_hashing;
+    if params.response_type.returns_code() {
+        let (code, handle) = hashing
+            .mint(CredentialKind::AuthorizationCode, ctx.rng)
+            .map_err(|_| ())?;
+        writes.push(Write::InsertCode(AuthorizationCodeRecord {
+            handle,
+            grant_id: grant_id.clone(),
+            client_id: client_id.to_owned(),
+            redirect_uri: params.redirect_uri.clone(),
+            code_challenge: checked.code_challenge.clone(),
+            scopes: approval.scopes.clone(),
+            resources: approval.resources.clone(),
+            dpop_jkt: params.dpop_jkt.clone(),
+            nonce: params.nonce.clone(),
+            issued_at: ctx.now,
+            expires_at: ctx
+                .now
+                .saturating_add(ctx.config.lifetimes.authorization_code),
+            used: false,
+        }));
+        success.code = Some(AuthorizationCode::new(code));
+    }
+    if params.response_type.returns_access_token() {
+        let (token, handle) = hashing
+            .mint(CredentialKind::AccessToken, ctx.rng)
+            .map_err(|_| ())?;
+        let lifetime = ctx.config.lifetimes.access_token;
+        writes.push(Write::InsertToken(TokenRecord {
+            handle,
+            kind: TokenKind::Access,
+            grant_id,
+            client_id: client_id.to_owned(),
+            subject: approval.subject.clone(),
+            scopes: approval.scopes.clone(),
+            resources: approval.resources.clone(),
+            cnf: None,
+            issued_at: ctx.now,
+            expires_at: Some(ctx.now.saturating_add(lifetime)),
+            rotated: false,
+            revoked: false,
+        }));
+        success.access_token = Some(AccessToken::new(token));
+        success.token_type = Some(TokenType::Bearer);
+        success.expires_in = Some(lifetime);
+        success.scope = Some(approval.scopes.clone());
+    }
+    Ok((writes, success))
+}

@@ -1,0 +1,269 @@
+//! User interaction as a value: what the authorization endpoint asks of the application
+//! ([`Interaction`]) and what the application answers ([`InteractionResult`]).
+//!
+//! The ticket is a stored record, not a sealed value: the validated request is kept as an
+//! [`InteractionRecord`](crate::model::InteractionRecord) under the keyed hash of a random
+//! ticket ([`Write::InsertInteraction`](crate::Write::InsertInteraction)), and resuming
+//! removes it with a conditional write
+//! ([`Write::RemoveInteractionIfPresent`](crate::Write::RemoveInteractionIfPresent)), so a
+//! ticket is good for one decision, expires with its record, and carries nothing readable
+//! (no encryption key to manage, nothing to decrypt on the way back).
+
+use core::fmt;
+
+use authcore_jose::UnixTime;
+use authcore_oauth2::wire::ErrorCode;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use http::{HeaderValue, Response};
+use serde_json::{Value, json};
+
+/// What the application must do before the authorization endpoint can answer: authenticate
+/// the user and obtain consent, its own way, then resume the endpoint with the ticket and an
+/// [`InteractionResult`].
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Interaction {
+    /// The ticket to resume with (a credential: keep it in the user agent's session, bound
+    /// to it as a CSRF token is, and resume only for that session, so that nobody can make
+    /// another user answer an authorization request they started; `Debug` redacts it).
+    pub ticket: String,
+    /// The client asking.
+    pub client_id: String,
+    /// What to ask the user, in order.
+    pub prompts: Vec<Prompt>,
+    /// `false` for `prompt=none` (OpenID Connect Core §3.1.2.1): the application must not
+    /// show any page; it answers from its session, or fails with `login_required`,
+    /// `consent_required`, `interaction_required` or `account_selection_required`.
+    pub ui_allowed: bool,
+    /// When the ticket expires.
+    pub expires_at: UnixTime,
+}
+
+impl fmt::Debug for Interaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interaction")
+            .field("ticket", &"[REDACTED]")
+            .field("client_id", &self.client_id)
+            .field("prompts", &self.prompts)
+            .field("ui_allowed", &self.ui_allowed)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// One thing the application asks the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Prompt {
+    /// Authenticate the user. Without `required`, an existing session whose authentication is
+    /// recent enough for `max_age` will do.
+    Login {
+        /// `prompt=login`: authenticate again even with a session (OpenID Connect Core
+        /// §3.1.2.1).
+        required: bool,
+        /// `max_age`, seconds: the authentication must be at most this old.
+        max_age: Option<u64>,
+        /// `login_hint`: who the client thinks the user is.
+        login_hint: Option<String>,
+    },
+    /// `prompt=select_account`: let the user choose among accounts.
+    SelectAccount,
+    /// Obtain the user's consent to the client's access.
+    Consent {
+        /// `prompt=consent`: ask again even if consent was given before.
+        required: bool,
+        /// The scope tokens requested (the user may grant fewer).
+        scopes: Vec<String>,
+        /// The resources requested (RFC 8707; the user may grant fewer).
+        resources: Vec<String>,
+    },
+}
+
+/// The application's answer to an [`Interaction`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InteractionResult {
+    /// The user is authenticated and granted access.
+    Approved(Approval),
+    /// The user refused: `access_denied` (RFC 6749 §4.1.2.1).
+    Denied,
+    /// The interaction could not happen (with `prompt=none`, say): one of `login_required`,
+    /// `consent_required`, `interaction_required`, `account_selection_required` (OpenID
+    /// Connect Core §3.1.2.6), sent to the client as the error.
+    Failed(ErrorCode),
+}
+
+/// A user's authentication and consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Approval {
+    /// The authenticated user (`sub`).
+    pub subject: String,
+    /// When the user last authenticated (checked against `max_age` and `prompt=login`).
+    pub auth_time: UnixTime,
+    /// The authentication context class reached, when known.
+    pub acr: Option<String>,
+    /// The scope tokens granted: the requested ones or fewer.
+    pub scopes: Vec<String>,
+    /// The resources granted: the requested ones or fewer.
+    pub resources: Vec<String>,
+}
+
+impl Approval {
+    /// The user `subject`, authenticated at `auth_time`, granting `scopes` and `resources`.
+    pub fn new(
+        subject: impl Into<String>,
+        auth_time: UnixTime,
+        scopes: Vec<String>,
+        resources: Vec<String>,
+    ) -> Self {
+        Approval {
+            subject: subject.into(),
+            auth_time,
+            acr: None,
+            scopes,
+            resources,
+        }
+    }
+
+    /// With the authentication context class reached.
+    pub fn with_acr(mut self, acr: impl Into<String>) -> Self {
+        self.acr = Some(acr.into());
+        self
+    }
+}
+
+impl Interaction {
+    /// The interaction as a JSON document (`200`, `Cache-Control: no-store`) for an
+    /// application whose login and consent pages fetch it: `ticket`, `client_id`, `prompts`,
+    /// `ui_allowed`, `expires_at`.
+    pub fn to_http_response(&self) -> Response<Vec<u8>> {
+        let prompts: Vec<Value> = self
+            .prompts
+            .iter()
+            .map(|p| match p {
+                Prompt::Login {
+                    required,
+                    max_age,
+                    login_hint,
+                } => json!({
+                    "type": "login", "required": required,
+                    "max_age": max_age, "login_hint": login_hint,
+                }),
+                Prompt::SelectAccount => json!({"type": "select_account"}),
+                Prompt::Consent {
+                    required,
+                    scopes,
+                    resources,
+                } => json!({
+                    "type": "consent", "required": required,
+                    "scopes": scopes, "resources": resources,
+                }),
+            })
+            .collect();
+        let body = json!({
+            "ticket": self.ticket,
+            "client_id": self.client_id,
+            "prompts": prompts,
+            "ui_allowed": self.ui_allowed,
+            "expires_at": self.expires_at.as_secs(),
+        });
+        let mut resp = Response::new(body.to_string().into_bytes());
+        resp.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        resp.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp
+    }
+}
+
+/// The prompts for a validated request: always a login (the server does not know the
+/// application's sessions), an account choice when asked, and consent for what was requested.
+pub(crate) fn prompts_for(
+    prompt: &[String],
+    max_age: Option<u64>,
+    login_hint: Option<&str>,
+    scopes: &[String],
+    resources: &[String],
+) -> Vec<Prompt> {
+    let has = |v: &str| prompt.iter().any(|p| p == v);
+    let mut out = vec![Prompt::Login {
+        required: has("login"),
+        max_age,
+        login_hint: login_hint.map(str::to_owned),
+    }];
+    if has("select_account") {
+        out.push(Prompt::SelectAccount);
+    }
+    out.push(Prompt::Consent {
+        required: has("consent"),
+        scopes: scopes.to_vec(),
+        resources: resources.to_vec(),
+    });
+    out
+}
+
+/// Whether `code` is one an interaction may fail with (OpenID Connect Core §3.1.2.6).
+pub(crate) fn is_interaction_error(code: &ErrorCode) -> bool {
+    matches!(
+        code.as_str(),
+        "login_required"
+            | "consent_required"
+            | "interaction_required"
+            | "account_selection_required"
+    ) || *code == ErrorCode::AccessDenied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_follow_the_request() {
+        let p = prompts_for(
+            &["login".into(), "select_account".into()],
+            Some(60),
+            Some("alice"),
+            &["read".into()],
+            &[],
+        );
+        assert_eq!(p.len(), 3);
+        assert_eq!(
+            p[0],
+            Prompt::Login {
+                required: true,
+                max_age: Some(60),
+                login_hint: Some("alice".into())
+            }
+        );
+        assert_eq!(p[1], Prompt::SelectAccount);
+        assert!(
+            matches!(&p[2], Prompt::Consent { required: false, scopes, .. } if scopes == &["read"])
+        );
+    }
+
+    #[test]
+    fn debug_redacts_the_ticket_and_json_carries_it() {
+        let i = Interaction {
+            ticket: "acit_t1.secret".into(),
+            client_id: "c".into(),
+            prompts: prompts_for(&[], None, None, &[], &[]),
+            ui_allowed: true,
+            expires_at: UnixTime::from_secs(10),
+        };
+        assert!(!format!("{i:?}").contains("secret"));
+        let resp = i.to_http_response();
+        let v: Value = serde_json::from_slice(resp.body()).unwrap();
+        assert_eq!(v["ticket"], "acit_t1.secret");
+        assert_eq!(v["prompts"][0]["type"], "login");
+        assert_eq!(resp.headers()[CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn only_interaction_errors_may_end_an_interaction() {
+        assert!(is_interaction_error(&ErrorCode::parse("login_required")));
+        assert!(is_interaction_error(&ErrorCode::AccessDenied));
+        assert!(!is_interaction_error(&ErrorCode::InvalidClient));
+        assert!(!is_interaction_error(&ErrorCode::ServerError));
+    }
+}

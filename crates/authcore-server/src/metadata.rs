@@ -1,0 +1,151 @@
+//! Authorization server metadata (RFC 8414 §2, §3), generated from the [`ServerConfig`], so
+//! it advertises exactly what the endpoints do: an endpoint that is not configured is absent,
+//! a grant that is off is not listed.
+
+use authcore_oauth2::wire::AuthorizationServerMetadata;
+
+use crate::config::ServerConfig;
+use crate::model::ClientAuthMethod;
+use crate::token::grants::supported_grant_types;
+
+fn strings<I: IntoIterator<Item = S>, S: Into<String>>(it: I) -> Option<Vec<String>> {
+    let v: Vec<String> = it.into_iter().map(Into::into).collect();
+    (!v.is_empty()).then_some(v)
+}
+
+/// The metadata document for `config`.
+pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
+    let e = &config.endpoints;
+    let url = |u: &Option<url::Url>| u.as_ref().map(|u| u.as_str().to_owned());
+    let mut m = AuthorizationServerMetadata::new(config.issuer.clone());
+    m.authorization_endpoint = url(&e.authorization);
+    m.token_endpoint = Some(e.token.as_str().to_owned());
+    m.jwks_uri = url(&e.jwks);
+    m.revocation_endpoint = url(&e.revocation);
+    m.introspection_endpoint = url(&e.introspection);
+    m.device_authorization_endpoint = url(&e.device_authorization);
+    m.pushed_authorization_request_endpoint = url(&e.pushed_authorization_request);
+    m.require_pushed_authorization_requests =
+        e.pushed_authorization_request.is_some() && config.require_pushed_authorization_requests;
+    m.scopes_supported = strings(config.scopes_supported.iter().cloned());
+    if e.authorization.is_some() {
+        let mut types = vec!["code"];
+        if config.legacy.implicit_grant {
+            types.push("token");
+        }
+        m.response_types_supported = strings(types);
+        m.response_modes_supported = strings(["query", "fragment", "form_post"]);
+        // RFC 9207: every authorization response carries `iss`.
+        m.authorization_response_iss_parameter_supported = true;
+        // RFC 9101 §10.5: the authorization endpoint verifies signed request objects.
+        m.request_object_signing_alg_values_supported = strings(
+            crate::jar::request_object_algorithms(config)
+                .iter()
+                .map(|a| a.name()),
+        );
+        m.code_challenge_methods_supported = strings(if config.pkce.allow_plain {
+            vec!["S256", "plain"]
+        } else {
+            vec!["S256"]
+        });
+    }
+    let mut grants = supported_grant_types(config);
+    if e.authorization.is_none() {
+        grants.retain(|g| *g != "authorization_code");
+    }
+    if e.authorization.is_some() && config.legacy.implicit_grant {
+        grants.push("implicit");
+    }
+    m.grant_types_supported = strings(grants);
+    m.token_endpoint_auth_methods_supported = strings(
+        ClientAuthMethod::ALL
+            .into_iter()
+            .filter(|a| config.client_auth_methods.contains(a))
+            .map(ClientAuthMethod::as_str),
+    );
+    let jwt_auth = config.client_auth_methods.iter().any(|a| {
+        matches!(
+            a,
+            ClientAuthMethod::PrivateKeyJwt | ClientAuthMethod::ClientSecretJwt
+        )
+    });
+    if jwt_auth {
+        m.token_endpoint_auth_signing_alg_values_supported =
+            strings(config.client_assertion_algorithms.iter().map(|a| a.name()));
+    }
+    m.dpop_signing_alg_values_supported = strings(config.dpop.algorithms.iter().map(|a| a.name()));
+    m.tls_client_certificate_bound_access_tokens = true;
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TokenExchangeRule;
+
+    #[test]
+    fn metadata_follows_the_configuration() {
+        let mut c = ServerConfig::new("https://as.example").unwrap();
+        let m = metadata(&c);
+        assert_eq!(m.issuer, "https://as.example");
+        assert_eq!(
+            m.token_endpoint.as_deref(),
+            Some("https://as.example/token")
+        );
+        assert_eq!(m.revocation_endpoint, None);
+        assert_eq!(m.device_authorization_endpoint, None);
+        assert_eq!(m.response_types_supported, Some(vec!["code".to_owned()]));
+        assert_eq!(
+            m.code_challenge_methods_supported,
+            Some(vec!["S256".to_owned()])
+        );
+        let grants = m.grant_types_supported.unwrap();
+        assert_eq!(
+            grants,
+            ["authorization_code", "refresh_token", "client_credentials"]
+        );
+        assert!(!m.require_pushed_authorization_requests);
+
+        c.legacy.password_grant = true;
+        c.legacy.implicit_grant = true;
+        c.pkce.allow_plain = true;
+        c.endpoints.device_authorization = Some(c.endpoint("device").unwrap());
+        c.endpoints.pushed_authorization_request = Some(c.endpoint("par").unwrap());
+        c.require_pushed_authorization_requests = true;
+        c.token_exchange
+            .rules
+            .push(TokenExchangeRule::new("c", vec![], vec![]));
+        c.client_auth_methods = vec![ClientAuthMethod::ClientSecretBasic];
+        let m = metadata(&c);
+        let grants = m.grant_types_supported.unwrap();
+        for g in [
+            "password",
+            "implicit",
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ] {
+            assert!(grants.iter().any(|x| x == g), "{g}");
+        }
+        assert!(!grants.iter().any(|x| x.ends_with("jwt-bearer")));
+        assert_eq!(
+            m.response_types_supported,
+            Some(vec!["code".to_owned(), "token".to_owned()])
+        );
+        assert!(m.require_pushed_authorization_requests);
+        assert_eq!(
+            m.token_endpoint_auth_methods_supported,
+            Some(vec!["client_secret_basic".to_owned()])
+        );
+        assert_eq!(m.token_endpoint_auth_signing_alg_values_supported, None);
+
+        c.endpoints.authorization = None;
+        let m = metadata(&c);
+        assert_eq!(m.response_types_supported, None);
+        assert!(
+            !m.grant_types_supported
+                .unwrap()
+                .iter()
+                .any(|g| g == "authorization_code" || g == "implicit")
+        );
+    }
+}

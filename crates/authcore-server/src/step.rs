@@ -1,0 +1,400 @@
+//! The one drive-loop shape of every endpoint: what an endpoint needs ([`Need`]), what the
+//! caller answers ([`Answer`], gathered in [`Supplied`]), what it must write ([`Write`]) and
+//! how that went ([`WriteOutcome`]), and the [`Step`] an endpoint takes.
+//!
+//! ```text
+//!   request ──► endpoint.step(&ctx, &supplied) ──► Step::Need(needs)   ─► look up, supply ─┐
+//!                      ▲                        ├─► Step::Write(writes) ─► apply, report  ─┤
+//!                      └────────────────────────┴───────────────────────────────────────────┘
+//!                                               └─► Step::Respond(response)  (send it)
+//! ```
+//!
+//! Writes come in batches. A batch lists its conditional writes first; the caller applies them
+//! in order (a store may wrap the batch in one transaction) and stops at the first one that
+//! comes back [`WriteOutcome::Conflict`]: that race was lost, and the endpoint, given the
+//! outcomes, answers it as the replay it is.
+
+use authcore_jose::{SecureRandom, UnixTime};
+
+use crate::config::{ServerConfig, ServerKeys};
+use crate::model::{
+    AuthorizationCodeRecord, ClientRecord, DeviceCodeRecord, GrantId, GrantRecord,
+    InteractionRecord, PushedRequestRecord, TokenHash, TokenRecord,
+};
+
+/// What an endpoint call works with besides the request: the configuration and keys, the
+/// time and the randomness, all from the caller.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The server configuration.
+    pub config: &'a ServerConfig,
+    /// The server's keys.
+    pub keys: &'a ServerKeys,
+    /// The current time, read by the caller.
+    pub now: UnixTime,
+    /// The randomness source.
+    pub rng: &'a dyn SecureRandom,
+}
+
+impl core::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Context")
+            .field("issuer", &self.config.issuer)
+            .field("now", &self.now)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Context<'a> {
+    /// A context.
+    pub fn new(
+        config: &'a ServerConfig,
+        keys: &'a ServerKeys,
+        now: UnixTime,
+        rng: &'a dyn SecureRandom,
+    ) -> Self {
+        Context {
+            config,
+            keys,
+            now,
+            rng,
+        }
+    }
+}
+
+/// A record lookup an endpoint asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Need {
+    /// The client registered under this `client_id`.
+    Client(String),
+    /// The authorization code with this hash.
+    Code(TokenHash),
+    /// The refresh token with this hash.
+    RefreshToken(TokenHash),
+    /// The access token with this hash (introspection of opaque tokens).
+    AccessToken(TokenHash),
+    /// The grant with this id.
+    Grant(GrantId),
+    /// The device authorization whose `device_code` has this hash.
+    DeviceCode(TokenHash),
+    /// The device authorization whose `user_code` has this hash.
+    DeviceCodeByUserCode(TokenHash),
+    /// The pushed authorization request with this hash.
+    PushedRequest(TokenHash),
+    /// The interaction whose ticket has this hash.
+    Interaction(TokenHash),
+    /// Whether this replay key (see [`Write::InsertIfAbsent`]) has been seen. Read-only:
+    /// the endpoint that must be sure writes [`Write::InsertIfAbsent`], which is atomic.
+    ReplayCheck(String),
+    /// The resource owner's check of a username and password (the legacy password grant,
+    /// RFC 6749 §4.3): the application verifies them its own way.
+    ResourceOwnerPassword(PasswordCheck),
+    /// The body of a GET of this URL (a `request_uri` or `jwks_uri` fetch); the caller
+    /// enforces the adapter contract (no redirects, timeouts, a size cap).
+    Fetch(String),
+    /// The authorization server's introspection (RFC 7662) of an access token a resource
+    /// server was presented and cannot resolve itself (see [`crate::resource`]): the caller
+    /// sends the introspection request (`authcore_oauth2::build_introspection_request`)
+    /// with the resource server's client credentials and answers with the parsed response.
+    Introspect(crate::resource::IntrospectionToken),
+}
+
+/// A username and password to check (the legacy password grant). `Debug` hides the
+/// password.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PasswordCheck {
+    /// `username`.
+    pub username: String,
+    /// `password`.
+    pub password: String,
+}
+
+impl core::fmt::Debug for PasswordCheck {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PasswordCheck")
+            .field("username", &self.username)
+            .field("password", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// The caller's answer to one [`Need`]. `None` (or `false`) means "no such record".
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Answer {
+    /// For [`Need::Client`].
+    Client(Option<ClientRecord>),
+    /// For [`Need::Code`].
+    Code(Option<AuthorizationCodeRecord>),
+    /// For [`Need::RefreshToken`] and [`Need::AccessToken`].
+    Token(Option<TokenRecord>),
+    /// For [`Need::Grant`].
+    Grant(Option<GrantRecord>),
+    /// For [`Need::DeviceCode`] and [`Need::DeviceCodeByUserCode`].
+    DeviceCode(Option<DeviceCodeRecord>),
+    /// For [`Need::PushedRequest`].
+    PushedRequest(Option<PushedRequestRecord>),
+    /// For [`Need::Interaction`].
+    Interaction(Option<InteractionRecord>),
+    /// For [`Need::ReplayCheck`]: whether the key has been seen.
+    Seen(bool),
+    /// For [`Need::ResourceOwnerPassword`]: the subject (`sub`) the credentials belong to,
+    /// `None` when they are wrong.
+    Subject(Option<String>),
+    /// For [`Need::Fetch`]: the body, or `None` when the fetch failed.
+    Fetched(Option<Vec<u8>>),
+    /// For [`Need::Introspect`]: the introspection response, or `None` when the
+    /// authorization server could not be asked (the resource server then answers the request
+    /// as unauthorized rather than guess).
+    Introspected(Option<authcore_oauth2::IntrospectionResponse>),
+}
+
+/// A write an endpoint decided on. The conditional ones (`…IfUnused`, `…IfCurrent`,
+/// `…IfAbsent`, `…IfApproved`) must be atomic in the store: exactly one of two racing
+/// requests may see [`WriteOutcome::Applied`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Write {
+    /// Stores a new client (registration).
+    InsertClient(ClientRecord),
+    /// Stores a new grant.
+    InsertGrant(GrantRecord),
+    /// Revokes the grant and with it every token, code and device code issued under it
+    /// (RFC 6749 §4.1.2, RFC 7009 §2.1, RFC 9700 §4.14.2). Always applied (idempotent).
+    RevokeGrant(GrantId),
+    /// Stores a new authorization code.
+    InsertCode(AuthorizationCodeRecord),
+    /// Marks the code used if it exists and is unused; [`WriteOutcome::Conflict`] otherwise.
+    ConsumeCodeIfUnused(TokenHash),
+    /// Stores a new access or refresh token.
+    InsertToken(TokenRecord),
+    /// Marks the refresh token `current` rotated and stores `replacement`, if `current` is
+    /// neither rotated nor revoked; [`WriteOutcome::Conflict`] otherwise.
+    RotateRefreshIfCurrent {
+        /// The refresh token presented.
+        current: TokenHash,
+        /// Its successor.
+        replacement: TokenRecord,
+    },
+    /// Revokes one token.
+    RevokeToken(TokenHash),
+    /// Records a replay key (a `jti` with its issuer and purpose) until `expires_at`, if it is
+    /// not recorded yet; [`WriteOutcome::Conflict`] if it is (a replay).
+    InsertIfAbsent {
+        /// The replay key.
+        key: String,
+        /// When the store may forget it (the credential it guards has expired by then).
+        expires_at: UnixTime,
+    },
+    /// Stores a new device authorization.
+    InsertDeviceCode(DeviceCodeRecord),
+    /// Records a poll of the device code at `at`, with the (possibly raised) `interval`.
+    RecordDevicePoll {
+        /// The device code.
+        handle: TokenHash,
+        /// When it was polled.
+        at: UnixTime,
+        /// The interval from now on.
+        interval: u64,
+    },
+    /// Counts a failed user-code entry against a device authorization.
+    RecordFailedUserCode(TokenHash),
+    /// Records the user's decision on a pending device authorization;
+    /// [`WriteOutcome::Conflict`] if it is not pending.
+    DecideDeviceCodeIfPending {
+        /// The device code.
+        handle: TokenHash,
+        /// [`DeviceCodeStatus::Approved`](crate::model::DeviceCodeStatus::Approved) or
+        /// [`DeviceCodeStatus::Denied`](crate::model::DeviceCodeStatus::Denied).
+        decision: crate::model::DeviceCodeStatus,
+    },
+    /// Marks an approved device code consumed; [`WriteOutcome::Conflict`] if it is not
+    /// approved (already consumed, a replay).
+    ConsumeDeviceCodeIfApproved(TokenHash),
+    /// Stores a pushed authorization request.
+    InsertPushedRequest(PushedRequestRecord),
+    /// Marks a pushed request used if unused; [`WriteOutcome::Conflict`] otherwise (RFC 9126
+    /// §4: one use).
+    ConsumePushedRequestIfUnused(TokenHash),
+    /// Stores an interaction.
+    InsertInteraction(InteractionRecord),
+    /// Removes an interaction if present; [`WriteOutcome::Conflict`] if it was not (the
+    /// ticket was used already).
+    RemoveInteractionIfPresent(TokenHash),
+}
+
+impl Write {
+    /// Whether the write is conditional (it can lose a race).
+    pub fn is_conditional(&self) -> bool {
+        matches!(
+            self,
+            Write::ConsumeCodeIfUnused(_)
+                | Write::RotateRefreshIfCurrent { .. }
+                | Write::InsertIfAbsent { .. }
+                | Write::DecideDeviceCodeIfPending { .. }
+                | Write::ConsumeDeviceCodeIfApproved(_)
+                | Write::ConsumePushedRequestIfUnused(_)
+                | Write::RemoveInteractionIfPresent(_)
+        )
+    }
+}
+
+/// How a [`Write`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The write was performed.
+    Applied,
+    /// The condition did not hold (the race was lost, or the record was already used): the
+    /// write was not performed.
+    Conflict,
+}
+
+/// What an endpoint says next.
+#[derive(Debug)]
+#[must_use]
+pub enum Step {
+    /// Look these records up and add the answers to the [`Supplied`], then step again.
+    Need(Vec<Need>),
+    /// Apply these writes in order, stopping at the first [`WriteOutcome::Conflict`]; record
+    /// the outcomes with [`Supplied::record_outcomes`], then step again.
+    Write(Vec<Write>),
+    /// Send this response. The exchange is over.
+    Respond(http::Response<Vec<u8>>),
+    /// The authorization endpoint needs the application to interact with the user (log in,
+    /// consent): show its own pages, then resume with
+    /// [`AuthorizationEndpoint::resume`](crate::authorize::AuthorizationEndpoint::resume).
+    /// Only the authorization endpoint takes this step.
+    Interact(crate::authorize::Interaction),
+}
+
+/// The answers and write outcomes the caller has supplied so far.
+#[derive(Debug, Clone, Default)]
+pub struct Supplied {
+    answers: Vec<(Need, Answer)>,
+    outcomes: Vec<Vec<WriteOutcome>>,
+}
+
+impl Supplied {
+    /// Nothing supplied yet.
+    pub fn new() -> Self {
+        Supplied::default()
+    }
+
+    /// Supplies the answer to `need`, replacing an earlier answer to it.
+    pub fn answer(&mut self, need: Need, answer: Answer) {
+        self.answers.retain(|(n, _)| n != &need);
+        self.answers.push((need, answer));
+    }
+
+    /// The answer to `need`, if supplied.
+    pub fn get(&self, need: &Need) -> Option<&Answer> {
+        self.answers.iter().find(|(n, _)| n == need).map(|(_, a)| a)
+    }
+
+    /// Records the outcomes of the last batch of writes, in the order of the batch (shorter
+    /// when the caller stopped at a conflict).
+    pub fn record_outcomes(&mut self, outcomes: Vec<WriteOutcome>) {
+        self.outcomes.push(outcomes);
+    }
+
+    /// The outcomes of each batch so far, oldest first.
+    pub fn outcomes(&self) -> &[Vec<WriteOutcome>] {
+        &self.outcomes
+    }
+
+    /// The outcomes of the most recent batch.
+    pub fn last_outcomes(&self) -> Option<&[WriteOutcome]> {
+        self.outcomes.last().map(Vec::as_slice)
+    }
+}
+
+/// A store the drive loop can run against synchronously: it answers [`Need`]s and applies
+/// [`Write`]s. The in-memory store implements it; a store with an async client drives the
+/// [`Step`]s itself and need not implement it (the conformance kit does use it).
+pub trait Store {
+    /// Answers one need. [`Need::Fetch`] is not a store's business: a store answers it
+    /// `Answer::Fetched(None)`.
+    fn answer(&self, need: &Need, now: UnixTime) -> Answer;
+
+    /// Applies one write.
+    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome;
+}
+
+/// An endpoint in progress: every endpoint of this crate implements it, so one drive loop
+/// serves them all.
+pub trait Endpoint {
+    /// Takes the next step given what has been supplied so far.
+    fn step(&mut self, ctx: &Context<'_>, supplied: &Supplied) -> Step;
+}
+
+/// How a driven endpoint ended: a response to send, or (the authorization endpoint only) a
+/// user interaction for the application.
+#[derive(Debug)]
+#[must_use]
+pub enum Finished {
+    /// Send this response.
+    Respond(http::Response<Vec<u8>>),
+    /// Interact with the user, then resume (see [`Step::Interact`]).
+    Interact(crate::authorize::Interaction),
+}
+
+/// Runs `endpoint` to its end against a synchronous [`Store`]: answers every need from the
+/// store (`fetch` answers [`Need::Fetch`]), applies every write batch in order, stopping at
+/// the first conflict. The loop of the crate documentation, as a function.
+pub fn drive_to_finish<E: Endpoint + ?Sized>(
+    endpoint: &mut E,
+    ctx: &Context<'_>,
+    store: &dyn Store,
+    fetch: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Finished {
+    let mut supplied = Supplied::new();
+    loop {
+        match endpoint.step(ctx, &supplied) {
+            Step::Need(needs) => {
+                for need in needs {
+                    let answer = match &need {
+                        Need::Fetch(url) => Answer::Fetched(fetch(url)),
+                        _ => store.answer(&need, ctx.now),
+                    };
+                    supplied.answer(need, answer);
+                }
+            }
+            Step::Write(writes) => {
+                supplied.record_outcomes(apply_batch(store, &writes, ctx.now));
+            }
+            Step::Respond(response) => return Finished::Respond(response),
+            Step::Interact(interaction) => return Finished::Interact(interaction),
+        }
+    }
+}
+
+/// Runs `endpoint` to its response (see [`drive_to_finish`]). An endpoint that asks for user
+/// interaction ends with the interaction as its JSON document
+/// ([`Interaction::to_http_response`](crate::authorize::Interaction::to_http_response)), for
+/// an application whose login pages fetch it.
+pub fn drive<E: Endpoint + ?Sized>(
+    endpoint: &mut E,
+    ctx: &Context<'_>,
+    store: &dyn Store,
+    fetch: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> http::Response<Vec<u8>> {
+    match drive_to_finish(endpoint, ctx, store, fetch) {
+        Finished::Respond(response) => response,
+        Finished::Interact(interaction) => interaction.to_http_response(),
+    }
+}
+
+/// Applies a batch of writes in order, stopping after the first conflict: the outcomes to
+/// feed back with [`Supplied::record_outcomes`].
+pub fn apply_batch(store: &dyn Store, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for w in writes {
+        let o = store.apply(w, now);
+        outcomes.push(o);
+        if o == WriteOutcome::Conflict {
+            break;
+        }
+    }
+    outcomes
+}

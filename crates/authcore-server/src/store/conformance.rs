@@ -1,0 +1,458 @@
+//! The storage conformance kit: checks that a [`Store`] keeps every record faithfully and
+//! gives the conditional writes their guarantees (exactly one of two racing consumers wins;
+//! a rotated refresh token cannot be rotated again; a revoked grant takes its tokens and codes
+//! with it; replay keys are remembered until they expire).
+//!
+//! Any store runs it from its own tests, against an empty store:
+//!
+//! ```
+//! use authcore_server::store::{MemoryStore, conformance};
+//! conformance::run(&MemoryStore::new());
+//! ```
+//!
+//! Each check panics with a message naming the guarantee that failed. Record ids are
+//! prefixed per check, so the checks do not disturb each other in one store.
+
+use authcore_jose::UnixTime;
+use serde_json::Map;
+
+use crate::model::{
+    AuthorizationCodeRecord, ClientAuthMethod, ClientRecord, CodeChallenge, Confirmation,
+    DeviceCodeRecord, DeviceCodeStatus, GrantId, GrantRecord, InteractionRecord,
+    PushedRequestRecord, TokenHash, TokenKind, TokenRecord,
+};
+use crate::step::{Answer, Need, Store, Write, WriteOutcome};
+
+/// The time the checks run at.
+pub const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+
+/// Runs every check.
+pub fn run(store: &dyn Store) {
+    clients(store);
+    grants_and_revocation(store);
+    codes_are_single_use(store);
+    refresh_rotation(store);
+    replay_keys(store);
+    device_codes(store);
+    pushed_requests_and_interactions(store);
+}
+
+fn h(s: &str) -> TokenHash {
+    TokenHash::from_stored(format!("k1.{s}"))
+}
+
+fn apply(store: &dyn Store, w: Write) -> WriteOutcome {
+    store.apply(&w, NOW)
+}
+
+fn applied(store: &dyn Store, w: Write, what: &str) {
+    assert_eq!(apply(store, w), WriteOutcome::Applied, "{what}");
+}
+
+fn token(handle: &str, kind: TokenKind, grant: &str) -> TokenRecord {
+    TokenRecord {
+        handle: h(handle),
+        kind,
+        grant_id: GrantId(grant.into()),
+        client_id: "conf-client".into(),
+        subject: "conf-user".into(),
+        scopes: vec!["read".into(), "write".into()],
+        resources: vec!["https://rs.example".into()],
+        cnf: Some(Confirmation {
+            jkt: Some("jkt".into()),
+            x5t_s256: None,
+        }),
+        issued_at: NOW,
+        expires_at: Some(NOW.saturating_add(3600)),
+        rotated: false,
+        revoked: false,
+    }
+}
+
+fn grant(id: &str) -> GrantRecord {
+    let mut g = GrantRecord::new(
+        GrantId(id.into()),
+        "conf-client",
+        "conf-user",
+        vec!["read".into()],
+        vec![],
+        NOW,
+    );
+    g.auth_time = Some(NOW);
+    g.acr = Some("urn:acr:1".into());
+    g
+}
+
+fn code(handle: &str, grant: &str) -> AuthorizationCodeRecord {
+    AuthorizationCodeRecord {
+        handle: h(handle),
+        grant_id: GrantId(grant.into()),
+        client_id: "conf-client".into(),
+        redirect_uri: Some("https://app.example/cb".into()),
+        code_challenge: Some(CodeChallenge {
+            challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+            method: authcore_oauth2::PkceMethod::S256,
+        }),
+        scopes: vec!["read".into()],
+        resources: vec![],
+        dpop_jkt: None,
+        nonce: Some("n".into()),
+        issued_at: NOW,
+        expires_at: NOW.saturating_add(60),
+        used: false,
+    }
+}
+
+/// Clients are stored and read back unchanged; unknown ids are `None`.
+pub fn clients(store: &dyn Store) {
+    let mut c = ClientRecord::new("conf-client", ClientAuthMethod::PrivateKeyJwt);
+    c.redirect_uris = vec!["https://app.example/cb".into()];
+    c.grant_types = vec!["authorization_code".into()];
+    c.allowed_scopes = vec!["read".into()];
+    c.require_pushed_authorization_requests = true;
+    c.dpop_bound_access_tokens = true;
+    c.extra = Map::new();
+    applied(store, Write::InsertClient(c.clone()), "insert a client");
+    assert_eq!(
+        store.answer(&Need::Client("conf-client".into()), NOW),
+        Answer::Client(Some(c)),
+        "a client reads back as stored"
+    );
+    assert_eq!(
+        store.answer(&Need::Client("conf-nobody".into()), NOW),
+        Answer::Client(None),
+        "an unknown client is None"
+    );
+}
+
+/// Revoking a grant marks it, its tokens and its codes.
+pub fn grants_and_revocation(store: &dyn Store) {
+    applied(
+        store,
+        Write::InsertGrant(grant("conf-g1")),
+        "insert a grant",
+    );
+    applied(
+        store,
+        Write::InsertGrant(grant("conf-g2")),
+        "insert a grant",
+    );
+    assert_eq!(
+        store.answer(&Need::Grant(GrantId("conf-g1".into())), NOW),
+        Answer::Grant(Some(grant("conf-g1"))),
+        "a grant reads back as stored"
+    );
+    let at = token("rev-at", TokenKind::Access, "conf-g1");
+    let rt = token("rev-rt", TokenKind::Refresh, "conf-g1");
+    let other = token("rev-other", TokenKind::Access, "conf-g2");
+    for t in [&at, &rt, &other] {
+        applied(store, Write::InsertToken(t.clone()), "insert a token");
+    }
+    applied(
+        store,
+        Write::InsertCode(code("rev-code", "conf-g1")),
+        "insert a code",
+    );
+    assert_eq!(
+        store.answer(&Need::AccessToken(h("rev-at")), NOW),
+        Answer::Token(Some(at)),
+        "an access token reads back as stored"
+    );
+    assert_eq!(
+        store.answer(&Need::RefreshToken(h("rev-at")), NOW),
+        Answer::Token(None),
+        "an access token is not found as a refresh token"
+    );
+    applied(
+        store,
+        Write::RevokeGrant(GrantId("conf-g1".into())),
+        "revoke a grant",
+    );
+    let revoked = |need: Need| match store.answer(&need, NOW) {
+        Answer::Token(Some(t)) => t.revoked,
+        other => panic!("{need:?} answered {other:?}"),
+    };
+    assert!(
+        matches!(store.answer(&Need::Grant(GrantId("conf-g1".into())), NOW), Answer::Grant(Some(g)) if g.revoked),
+        "a revoked grant reads back revoked"
+    );
+    assert!(
+        revoked(Need::AccessToken(h("rev-at"))),
+        "revoking a grant revokes its access tokens"
+    );
+    assert!(
+        revoked(Need::RefreshToken(h("rev-rt"))),
+        "revoking a grant revokes its refresh tokens"
+    );
+    assert!(
+        !revoked(Need::AccessToken(h("rev-other"))),
+        "other grants' tokens stay"
+    );
+    assert_eq!(
+        apply(store, Write::ConsumeCodeIfUnused(h("rev-code"))),
+        WriteOutcome::Conflict,
+        "revoking a grant makes its unused codes unusable"
+    );
+    applied(
+        store,
+        Write::RevokeToken(h("rev-other")),
+        "revoke one token",
+    );
+    assert!(
+        revoked(Need::AccessToken(h("rev-other"))),
+        "a revoked token reads back revoked"
+    );
+}
+
+/// A code is consumed once; a second consumer loses; a missing code cannot be consumed.
+pub fn codes_are_single_use(store: &dyn Store) {
+    let c = code("once", "conf-g3");
+    applied(store, Write::InsertCode(c.clone()), "insert a code");
+    assert_eq!(
+        store.answer(&Need::Code(h("once")), NOW),
+        Answer::Code(Some(c)),
+        "a code reads back as stored"
+    );
+    applied(
+        store,
+        Write::ConsumeCodeIfUnused(h("once")),
+        "the first consumer wins",
+    );
+    assert_eq!(
+        apply(store, Write::ConsumeCodeIfUnused(h("once"))),
+        WriteOutcome::Conflict,
+        "the second consumer loses"
+    );
+    assert!(
+        matches!(store.answer(&Need::Code(h("once")), NOW), Answer::Code(Some(c)) if c.used),
+        "a consumed code is kept, marked used (a later use is a detectable replay)"
+    );
+    assert_eq!(
+        apply(store, Write::ConsumeCodeIfUnused(h("never-issued"))),
+        WriteOutcome::Conflict,
+        "a missing code cannot be consumed"
+    );
+}
+
+/// A refresh token rotates once; the replacement is stored; rotating it again loses.
+pub fn refresh_rotation(store: &dyn Store) {
+    applied(
+        store,
+        Write::InsertToken(token("rot-1", TokenKind::Refresh, "conf-g4")),
+        "insert a refresh token",
+    );
+    let next = token("rot-2", TokenKind::Refresh, "conf-g4");
+    applied(
+        store,
+        Write::RotateRefreshIfCurrent {
+            current: h("rot-1"),
+            replacement: next.clone(),
+        },
+        "rotate a current refresh token",
+    );
+    assert_eq!(
+        store.answer(&Need::RefreshToken(h("rot-2")), NOW),
+        Answer::Token(Some(next)),
+        "the replacement is stored"
+    );
+    assert!(
+        matches!(store.answer(&Need::RefreshToken(h("rot-1")), NOW), Answer::Token(Some(t)) if t.rotated),
+        "the rotated token is kept, marked rotated (reuse detection)"
+    );
+    assert_eq!(
+        apply(
+            store,
+            Write::RotateRefreshIfCurrent {
+                current: h("rot-1"),
+                replacement: token("rot-3", TokenKind::Refresh, "conf-g4"),
+            }
+        ),
+        WriteOutcome::Conflict,
+        "a rotated token cannot rotate again"
+    );
+    assert_eq!(
+        store.answer(&Need::RefreshToken(h("rot-3")), NOW),
+        Answer::Token(None),
+        "a losing rotation stores nothing"
+    );
+    applied(store, Write::RevokeToken(h("rot-2")), "revoke");
+    assert_eq!(
+        apply(
+            store,
+            Write::RotateRefreshIfCurrent {
+                current: h("rot-2"),
+                replacement: token("rot-4", TokenKind::Refresh, "conf-g4"),
+            }
+        ),
+        WriteOutcome::Conflict,
+        "a revoked token cannot rotate"
+    );
+}
+
+/// Replay keys: the first insert wins, later ones conflict until the key expires.
+pub fn replay_keys(store: &dyn Store) {
+    let w = Write::InsertIfAbsent {
+        key: "conf:jti-1".into(),
+        expires_at: NOW.saturating_add(60),
+    };
+    assert_eq!(
+        store.answer(&Need::ReplayCheck("conf:jti-1".into()), NOW),
+        Answer::Seen(false),
+        "an unseen key"
+    );
+    applied(store, w.clone(), "the first use of a key");
+    assert_eq!(
+        apply(store, w.clone()),
+        WriteOutcome::Conflict,
+        "a replay conflicts"
+    );
+    assert_eq!(
+        store.answer(&Need::ReplayCheck("conf:jti-1".into()), NOW),
+        Answer::Seen(true),
+        "a seen key"
+    );
+    assert_eq!(
+        store.apply(&w, NOW.saturating_add(61)),
+        WriteOutcome::Applied,
+        "an expired key may be used again (its credential has expired)"
+    );
+}
+
+/// Device codes: polls are recorded; the decision is taken once; an approved code is
+/// consumed once.
+pub fn device_codes(store: &dyn Store) {
+    let d = DeviceCodeRecord {
+        handle: h("dev-1"),
+        user_code_handle: h("user-1"),
+        client_id: "conf-client".into(),
+        scopes: vec!["read".into()],
+        resources: vec![],
+        issued_at: NOW,
+        expires_at: NOW.saturating_add(600),
+        interval: 5,
+        last_polled_at: None,
+        failed_attempts: 0,
+        status: DeviceCodeStatus::Pending,
+    };
+    applied(
+        store,
+        Write::InsertDeviceCode(d.clone()),
+        "insert a device code",
+    );
+    assert_eq!(
+        store.answer(&Need::DeviceCodeByUserCode(h("user-1")), NOW),
+        Answer::DeviceCode(Some(d.clone())),
+        "a device code is found by its user code"
+    );
+    applied(
+        store,
+        Write::RecordDevicePoll {
+            handle: h("dev-1"),
+            at: NOW,
+            interval: 10,
+        },
+        "record a poll",
+    );
+    applied(
+        store,
+        Write::RecordFailedUserCode(h("dev-1")),
+        "count a failure",
+    );
+    let Answer::DeviceCode(Some(polled)) = store.answer(&Need::DeviceCode(h("dev-1")), NOW) else {
+        panic!("the device code is stored")
+    };
+    assert_eq!(
+        polled.last_polled_at,
+        Some(NOW),
+        "the poll time is recorded"
+    );
+    assert_eq!(polled.interval, 10, "the interval is recorded");
+    assert_eq!(polled.failed_attempts, 1, "failures are counted");
+    assert_eq!(
+        apply(store, Write::ConsumeDeviceCodeIfApproved(h("dev-1"))),
+        WriteOutcome::Conflict,
+        "a pending code cannot be consumed"
+    );
+    let approve = Write::DecideDeviceCodeIfPending {
+        handle: h("dev-1"),
+        decision: DeviceCodeStatus::Approved(GrantId("conf-g5".into())),
+    };
+    applied(store, approve.clone(), "approve once");
+    assert_eq!(
+        apply(store, approve),
+        WriteOutcome::Conflict,
+        "decide only once"
+    );
+    applied(
+        store,
+        Write::ConsumeDeviceCodeIfApproved(h("dev-1")),
+        "consume an approved code",
+    );
+    assert_eq!(
+        apply(store, Write::ConsumeDeviceCodeIfApproved(h("dev-1"))),
+        WriteOutcome::Conflict,
+        "consume only once"
+    );
+}
+
+/// Pushed requests are used once; interactions are removed once.
+pub fn pushed_requests_and_interactions(store: &dyn Store) {
+    let p = PushedRequestRecord {
+        handle: h("par-1"),
+        client_id: "conf-client".into(),
+        params: vec![
+            ("response_type".into(), "code".into()),
+            ("scope".into(), "read".into()),
+        ],
+        expires_at: NOW.saturating_add(60),
+        used: false,
+    };
+    applied(
+        store,
+        Write::InsertPushedRequest(p.clone()),
+        "insert a pushed request",
+    );
+    assert_eq!(
+        store.answer(&Need::PushedRequest(h("par-1")), NOW),
+        Answer::PushedRequest(Some(p)),
+        "a pushed request reads back as stored, parameters in order"
+    );
+    applied(
+        store,
+        Write::ConsumePushedRequestIfUnused(h("par-1")),
+        "use once",
+    );
+    assert_eq!(
+        apply(store, Write::ConsumePushedRequestIfUnused(h("par-1"))),
+        WriteOutcome::Conflict,
+        "a request_uri is single use (RFC 9126 §4)"
+    );
+    let x = InteractionRecord {
+        handle: h("int-1"),
+        client_id: "conf-client".into(),
+        params: vec![("prompt".into(), "login".into())],
+        created_at: NOW,
+        expires_at: NOW.saturating_add(600),
+        extra: Map::new(),
+    };
+    applied(
+        store,
+        Write::InsertInteraction(x.clone()),
+        "insert an interaction",
+    );
+    assert_eq!(
+        store.answer(&Need::Interaction(h("int-1")), NOW),
+        Answer::Interaction(Some(x)),
+        "an interaction reads back as stored"
+    );
+    applied(
+        store,
+        Write::RemoveInteractionIfPresent(h("int-1")),
+        "finish once",
+    );
+    assert_eq!(
+        apply(store, Write::RemoveInteractionIfPresent(h("int-1"))),
+        WriteOutcome::Conflict,
+        "an interaction ticket is single use"
+    );
+}

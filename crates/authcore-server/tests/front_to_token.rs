@@ -1,0 +1,361 @@
+//! Whole flows through the front channel and on to the token endpoint: authcore-oauth2's client
+//! builds the authorization URL or the pushed request, authcore-server answers, the client
+//! checks the callback and exchanges the code.
+
+mod common;
+
+use authcore_oauth2::{
+    AuthorizationRequest, AuthorizationResponse, Client, PendingAuthorization,
+    TokenResponseOptions, parse_token_response,
+};
+use authcore_server::authorize::{
+    Approval, AuthorizationEndpoint, Interaction, InteractionResult, Prompt,
+};
+use authcore_server::model::ClientAuthMethod;
+use authcore_server::par::PushedAuthorizationEndpoint;
+use authcore_server::{Finished, drive, drive_to_finish};
+use common::{REDIRECT, TestServer, basic, client, error_code};
+use http::header::LOCATION;
+
+fn server() -> TestServer {
+    let mut s = TestServer::new();
+    s.config.endpoints.pushed_authorization_request = Some(s.config.endpoint("par").unwrap());
+    s
+}
+
+fn authorize(s: &TestServer, req: http::Request<Vec<u8>>) -> Finished {
+    let mut ep = AuthorizationEndpoint::new(req);
+    drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None)
+}
+
+fn get(s: &TestServer, url: &url::Url) -> Finished {
+    authorize(
+        s,
+        http::Request::get(url.as_str()).body(Vec::new()).unwrap(),
+    )
+}
+
+fn interaction(f: Finished) -> Interaction {
+    match f {
+        Finished::Interact(i) => i,
+        Finished::Respond(r) => panic!(
+            "{} {:?} {}",
+            r.status(),
+            r.headers().get(LOCATION),
+            String::from_utf8_lossy(r.body())
+        ),
+    }
+}
+
+/// The user approves everything asked; the redirect the user agent follows.
+fn approve(s: &TestServer, i: &Interaction) -> String {
+    let Some(Prompt::Consent {
+        scopes, resources, ..
+    }) = i
+        .prompts
+        .iter()
+        .find(|p| matches!(p, Prompt::Consent { .. }))
+    else {
+        panic!("no consent prompt")
+    };
+    let result = InteractionResult::Approved(Approval::new(
+        "alice",
+        s.now,
+        scopes.clone(),
+        resources.clone(),
+    ));
+    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
+    match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
+        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
+        Finished::Interact(i) => panic!("{i:?}"),
+    }
+}
+
+fn callback_and_exchange(
+    s: &TestServer,
+    client: &Client,
+    pending: PendingAuthorization,
+    location: &str,
+) -> http::Response<Vec<u8>> {
+    let grant = pending
+        .handle_callback(&AuthorizationResponse::from_redirect_uri(location).unwrap())
+        .unwrap();
+    let req = grant
+        .build_token_request(client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    s.token(&req)
+}
+
+#[test]
+fn authorization_code_flow_with_pkce_end_to_end_and_code_replay() {
+    let s = server();
+    let mut record = s.public_client("spa");
+    record.response_types = vec!["code".into()];
+    s.store.put_client(record);
+    let client = client("spa", authcore_oauth2::ClientAuthentication::None);
+    let (url, pending) = AuthorizationRequest::new(REDIRECT)
+        .scopes(["read", "write"])
+        .build_url(&client, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let i = interaction(get(&s, &url));
+    let location = approve(&s, &i);
+    let grant = pending
+        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
+        .unwrap();
+    let req = grant
+        .build_token_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let resp = s.token(&req);
+    let tokens = parse_token_response(&resp, &TokenResponseOptions::new()).unwrap();
+    assert_eq!(
+        tokens.scope.as_deref(),
+        Some(&["read".to_owned(), "write".to_owned()][..])
+    );
+    // Code replay (RFC 6749 §4.1.2): the second exchange fails.
+    let again = s.token(&req);
+    assert_eq!(error_code(&again), "invalid_grant");
+}
+
+#[test]
+fn an_expired_code_is_refused_at_the_token_endpoint() {
+    let mut s = server();
+    let mut record = s.public_client("spa");
+    record.response_types = vec!["code".into()];
+    s.store.put_client(record);
+    let client = client("spa", authcore_oauth2::ClientAuthentication::None);
+    let (url, pending) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_url(&client, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let i = interaction(get(&s, &url));
+    let location = approve(&s, &i);
+    s.advance(s.config.lifetimes.authorization_code);
+    let resp = callback_and_exchange(&s, &client, pending, &location);
+    assert_eq!(error_code(&resp), "invalid_grant");
+}
+
+fn confidential(s: &TestServer) -> Client {
+    let (mut record, secret) = s.secret_client("conf", ClientAuthMethod::ClientSecretBasic);
+    record.response_types = vec!["code".into()];
+    s.store.put_client(record);
+    client("conf", basic(&secret))
+}
+
+fn push(s: &TestServer, req: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
+    let mut ep = PushedAuthorizationEndpoint::new(req, None);
+    drive(&mut ep, &s.ctx(), &s.store, &|_| None)
+}
+
+#[test]
+fn pushed_authorization_request_end_to_end_single_use() {
+    let s = server();
+    let client = confidential(&s);
+    let (req, pushed) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let resp = push(&s, &req);
+    assert_eq!(resp.status(), http::StatusCode::CREATED);
+    let (url, par, pending) = pushed.handle_par_response(&resp).unwrap();
+    assert!(
+        par.request_uri
+            .starts_with("urn:ietf:params:oauth:request_uri:acru_")
+    );
+    assert_eq!(par.expires_in, s.config.lifetimes.pushed_request);
+    // Only client_id and request_uri travel through the browser.
+    assert_eq!(url.query_pairs().count(), 2);
+    let i = interaction(get(&s, &url));
+    let location = approve(&s, &i);
+    let resp = callback_and_exchange(&s, &client, pending, &location);
+    assert!(resp.status().is_success(), "{resp:?}");
+
+    // Replayed request_uri (RFC 9126 §4): refused, at the registered redirect URI.
+    match get(&s, &url) {
+        Finished::Respond(r) => {
+            let loc = r.headers()[LOCATION].to_str().unwrap();
+            assert!(loc.contains("error=invalid_request_uri"), "{loc}");
+        }
+        Finished::Interact(_) => panic!("a request_uri was used twice"),
+    }
+}
+
+#[test]
+fn pushed_requests_expire_and_belong_to_their_client() {
+    let mut s = server();
+    let client = confidential(&s);
+    let (req, pushed) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let (url, par, _) = pushed.handle_par_response(&push(&s, &req)).unwrap();
+    // Another client presenting it.
+    let mut other = s.public_client("other");
+    other.response_types = vec!["code".into()];
+    s.store.put_client(other);
+    let mut stolen = url::Url::parse("https://as.example/authorize").unwrap();
+    stolen
+        .query_pairs_mut()
+        .append_pair("client_id", "other")
+        .append_pair("request_uri", &par.request_uri);
+    let Finished::Respond(r) = get(&s, &stolen) else {
+        panic!("another client used the request_uri")
+    };
+    assert!(
+        r.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("error=invalid_request_uri")
+    );
+    // Expired.
+    s.advance(s.config.lifetimes.pushed_request);
+    let Finished::Respond(r) = get(&s, &url) else {
+        panic!("an expired request_uri was accepted")
+    };
+    assert!(
+        r.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("error=invalid_request_uri")
+    );
+}
+
+#[test]
+fn pushed_requests_are_authenticated_and_checked() {
+    let s = server();
+    let _ = confidential(&s);
+    let wrong = client("conf", basic("not-the-secret"));
+    let (req, _) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_par_request(&wrong, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let resp = push(&s, &req);
+    assert_eq!(resp.status(), http::StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&resp), "invalid_client");
+
+    let client = confidential(&s);
+    for (req, expected) in [
+        (
+            AuthorizationRequest::new(REDIRECT).scope("admin"),
+            "invalid_scope",
+        ),
+        (
+            AuthorizationRequest::new("https://evil.example/cb").scope("read"),
+            "invalid_request",
+        ),
+        (
+            AuthorizationRequest::new(REDIRECT).resource("https://unknown.example/"),
+            "invalid_target",
+        ),
+    ] {
+        let (req, _) = req
+            .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+            .unwrap();
+        let resp = push(&s, &req);
+        assert_eq!(resp.status(), http::StatusCode::BAD_REQUEST);
+        assert_eq!(error_code(&resp), expected);
+    }
+}
+
+#[test]
+fn par_required_server_wide_still_accepts_pushed_requests() {
+    let mut s = server();
+    s.config.require_pushed_authorization_requests = true;
+    let client = confidential(&s);
+    let (req, pushed) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let (url, _, _) = pushed.handle_par_response(&push(&s, &req)).unwrap();
+    interaction(get(&s, &url));
+    // The client library, seeing require_pushed_authorization_requests in the metadata,
+    // refuses to build a plain URL at all.
+    assert!(
+        AuthorizationRequest::new(REDIRECT)
+            .build_url(&client, &s.as_seen_by_client(), &s.rng)
+            .is_err()
+    );
+}
+
+/// Runs `ep` until it hands out writes, answering its needs from the store.
+fn until_writes(
+    s: &TestServer,
+    ep: &mut AuthorizationEndpoint,
+    supplied: &mut authcore_server::Supplied,
+) -> Vec<authcore_server::Write> {
+    use authcore_server::{Endpoint, Step, Store};
+    loop {
+        match ep.step(&s.ctx(), supplied) {
+            Step::Need(needs) => {
+                for n in needs {
+                    let a = s.store.answer(&n, s.now);
+                    supplied.answer(n, a);
+                }
+            }
+            Step::Write(w) => return w,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn racing_uses_of_one_request_uri_or_ticket_let_exactly_one_win() {
+    use authcore_server::{Endpoint, Step, apply_batch};
+    let s = server();
+    let client = confidential(&s);
+    let (req, pushed) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    let (url, _, _) = pushed.handle_par_response(&push(&s, &req)).unwrap();
+    let request = || http::Request::get(url.as_str()).body(Vec::new()).unwrap();
+    // Both requests looked the pushed request up before either consumed it.
+    let (mut a, mut b) = (
+        AuthorizationEndpoint::new(request()),
+        AuthorizationEndpoint::new(request()),
+    );
+    let (mut sa, mut sb) = (
+        authcore_server::Supplied::new(),
+        authcore_server::Supplied::new(),
+    );
+    let wa = until_writes(&s, &mut a, &mut sa);
+    let wb = until_writes(&s, &mut b, &mut sb);
+    sa.record_outcomes(apply_batch(&s.store, &wa, s.now));
+    sb.record_outcomes(apply_batch(&s.store, &wb, s.now));
+    let Step::Interact(i) = a.step(&s.ctx(), &sa) else {
+        panic!("the first use lost")
+    };
+    let Step::Respond(r) = b.step(&s.ctx(), &sb) else {
+        panic!("the second use won too")
+    };
+    assert!(
+        r.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("error=invalid_request_uri")
+    );
+
+    // Two answers to one interaction: one redirect with a code, one refusal page.
+    let approve_it =
+        || InteractionResult::Approved(Approval::new("alice", s.now, vec!["read".into()], vec![]));
+    let (mut a, mut b) = (
+        AuthorizationEndpoint::resume(i.ticket.clone(), approve_it()),
+        AuthorizationEndpoint::resume(i.ticket.clone(), approve_it()),
+    );
+    let (mut sa, mut sb) = (
+        authcore_server::Supplied::new(),
+        authcore_server::Supplied::new(),
+    );
+    let wa = until_writes(&s, &mut a, &mut sa);
+    let wb = until_writes(&s, &mut b, &mut sb);
+    sa.record_outcomes(apply_batch(&s.store, &wa, s.now));
+    sb.record_outcomes(apply_batch(&s.store, &wb, s.now));
+    let Step::Respond(ok) = a.step(&s.ctx(), &sa) else {
+        panic!()
+    };
+    assert!(ok.headers()[LOCATION].to_str().unwrap().contains("code="));
+    let Step::Respond(lost) = b.step(&s.ctx(), &sb) else {
+        panic!()
+    };
+    assert_eq!(lost.status(), http::StatusCode::BAD_REQUEST);
+    assert!(lost.headers().get(LOCATION).is_none());
+}
