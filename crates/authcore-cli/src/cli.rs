@@ -127,6 +127,9 @@ pub enum Command {
     /// provider; with a fixed port, register exactly `http://127.0.0.1:PORT/PATH`.
     #[command(after_help = EXIT_NETWORK)]
     Login(LoginArgs),
+    /// OAuth 1.0a (RFC 5849): sign a request, or verify one as a server would.
+    #[command(subcommand, name = "oauth1", after_help = EXIT_ALL)]
+    Oauth1(crate::oauth1::OAuth1Command),
 }
 
 /// `authcore oauth2 ...`

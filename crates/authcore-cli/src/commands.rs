@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Oauth2(c) => oauth::run(OAuthCommand::OAuth2(c), provider),
         Command::Oidc(c) => oauth::run(OAuthCommand::Oidc(c), provider),
         Command::Login(a) => oauth::run(OAuthCommand::Login(Box::new(a)), provider),
+        Command::Oauth1(c) => crate::oauth1::run(c, provider),
     }
 }
 

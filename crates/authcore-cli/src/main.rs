@@ -26,6 +26,13 @@
 //! authcore oauth2 introspect --issuer ISSUER CLIENT --token T [--token-type-hint H]
 //! authcore oauth2 revoke     --issuer ISSUER CLIENT --token T [--token-type-hint H]
 //!
+//! authcore oauth1 sign   --consumer-key K [--consumer-secret S | --rsa-key FILE]
+//!                        [--token T --token-secret TS] [--method HMAC-SHA1] [--placement header]
+//!                        [--callback URI] [--verifier V] [--now UNIX] METHOD URL [--data BODY]
+//! authcore oauth1 verify [--consumer-secret S | --rsa-key FILE] [--token-secret TS]
+//!                        [-H 'Authorization: OAuth ...'] [--allow-plaintext] [--now UNIX]
+//!                        METHOD URL [--data BODY]
+//!
 //! CLIENT = --client-id ID [--client-secret S | --private-key JWK_FILE]
 //!          [--auth-method none|client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
 //!          [--assertion-alg ALG]
@@ -63,6 +70,7 @@ mod io;
 mod keys;
 mod loopback;
 mod oauth;
+mod oauth1;
 
 use std::process::ExitCode;
 
