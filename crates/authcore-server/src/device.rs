@@ -624,7 +624,52 @@ mod tests {
         );
     }
 
+    #[test]
+    fn device_requests_are_read_strictly() {
+        let post = |ct: &str, body: &str| {
+            Request::post("https://as.example/device")
+                .header(CONTENT_TYPE, ct)
+                .body(body.as_bytes().to_vec())
+                .unwrap()
+        };
+        let form = "application/x-www-form-urlencoded";
+        let (req, creds) =
+            parse_device_authorization_request(&post(form, "client_id=tv&scope=read"), None)
+                .unwrap();
+        assert_eq!(req.scope, ["read"]);
+        assert_eq!(creds.client_id(), "tv");
+        for (ct, body) in [
+            ("application/json", "{}"),
+            (form, "client_id=tv&scope=a&scope=b"),
+            (form, "client_id=tv&scope=%22bad%22"),
+            (form, "scope=read"),
+        ] {
+            assert!(
+                parse_device_authorization_request(&post(ct, body), None).is_err(),
+                "{body}"
+            );
+        }
+        let get = Request::get("https://as.example/device?client_id=tv")
+            .body(Vec::new())
+            .unwrap();
+        assert_eq!(
+            parse_device_authorization_request(&get, None)
+                .unwrap_err()
+                .status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+    }
+
     proptest! {
+        #[test]
+        fn device_request_parsing_never_panics(body in proptest::collection::vec(any::<u8>(), 0..1024)) {
+            let req = Request::post("https://as.example/device")
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body)
+                .unwrap();
+            let _ = parse_device_authorization_request(&req, None);
+        }
+
         #[test]
         fn normalize_never_panics(s in ".{0,80}") {
             if let Some(code) = normalize_user_code(&s) {

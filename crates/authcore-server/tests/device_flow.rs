@@ -244,3 +244,14 @@ fn expired_codes_and_wrong_clients_and_scopes() {
         Finished::Respond(r) if r.status() == StatusCode::INTERNAL_SERVER_ERROR
     ));
 }
+
+#[test]
+fn no_device_endpoint_configured_no_device_codes() {
+    let mut s = server();
+    let req = build_device_authorization_request(&tv(), &s.as_seen_by_client(), &[], s.now, &s.rng)
+        .unwrap();
+    s.config.endpoints.device_authorization = None;
+    let mut ep = DeviceAuthorizationEndpoint::new(&req, None);
+    let resp = drive(&mut ep, &s.ctx(), &s.store, &|_| None);
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}

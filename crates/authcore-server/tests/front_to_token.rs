@@ -359,3 +359,15 @@ fn racing_uses_of_one_request_uri_or_ticket_let_exactly_one_win() {
     assert_eq!(lost.status(), http::StatusCode::BAD_REQUEST);
     assert!(lost.headers().get(LOCATION).is_none());
 }
+
+#[test]
+fn no_par_endpoint_configured_no_pushed_requests() {
+    let mut s = server();
+    let client = confidential(&s);
+    let (req, _) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+        .unwrap();
+    s.config.endpoints.pushed_authorization_request = None;
+    assert_eq!(push(&s, &req).status(), http::StatusCode::NOT_FOUND);
+}
