@@ -162,7 +162,7 @@ fn batch_len<O>(f: &mut impl FnMut() -> O) -> u64 {
 /// The routine for `g.bench_function` that times `f`.
 ///
 /// Each criterion sample of `iters` iterations runs as consecutive batches of about
-/// [`BATCH`], each timed on its own, and counts as `iters` times the median batch time per
+/// `BATCH` (50 µs), each timed on its own, and counts as `iters` times the median batch time per
 /// iteration. On a machine shared with other work a sample of several milliseconds is often
 /// interrupted; a 50 µs batch rarely is, so the median batch is the undisturbed speed. Every
 /// benchmark, peers included, is measured this way.
