@@ -442,3 +442,82 @@ fn the_memory_store_records_ended_sessions() {
     assert!(store.session_ended("s1"));
     assert!(!store.session_ended("s2"));
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn param() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("id_token_hint".to_owned()),
+            Just("client_id".to_owned()),
+            Just("post_logout_redirect_uri".to_owned()),
+            Just("state".to_owned()),
+            Just("logout_hint".to_owned()),
+            Just("ui_locales".to_owned()),
+            "[a-z_]{0,12}",
+        ]
+    }
+
+    proptest! {
+        /// The parser and the decision never panic on any body, GET or POST, and what they
+        /// accept never redirects anywhere but to a registered URI.
+        #[test]
+        fn end_session_requests_never_panic(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            post in any::<bool>(),
+        ) {
+            let req = if post {
+                http::Request::post(format!("{ISSUER}/logout"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body.clone())
+                    .unwrap()
+            } else {
+                let q: String = url::form_urlencoded::byte_serialize(&body).collect();
+                http::Request::get(format!("{ISSUER}/logout?{q}")).body(Vec::new()).unwrap()
+            };
+            let _ = parse_end_session_request(&req);
+            let _ = authcore_server::oidc::logout::EndSessionRequest::from_params(&body);
+        }
+
+        #[test]
+        fn form_shaped_requests_redirect_only_to_registered_uris(
+            pairs in proptest::collection::vec(
+                (param(), prop_oneof![
+                    Just(AFTER.to_owned()),
+                    Just("rp1".to_owned()),
+                    Just("https://evil.example/".to_owned()),
+                    ".{0,16}",
+                ]),
+                0..6,
+            ),
+            confirmed in any::<bool>(),
+            with_session in any::<bool>(),
+        ) {
+            let op = Op::new();
+            let ctx = op.ctx(T0);
+            let sess = session(&op, &["rp1"]);
+            let client = rp("rp1");
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs.iter())
+                .finish();
+            let Ok(parsed) = authcore_server::oidc::logout::EndSessionRequest::from_params(
+                body.as_bytes(),
+            ) else {
+                return Ok(());
+            };
+            let Ok(end) = EndSession::new(parsed, &ctx, &op.id_keys) else {
+                return Ok(());
+            };
+            let found = (end.client_id() == Some("rp1")).then_some(&client);
+            if let Ok(EndSessionDecision::Logout(l)) =
+                end.decide(found, with_session.then_some(&sess), confirmed)
+            {
+                if let Some(to) = &l.redirect {
+                    prop_assert!(to.as_str().starts_with(AFTER));
+                }
+                let _ = l.response(&[]);
+            }
+        }
+    }
+}
