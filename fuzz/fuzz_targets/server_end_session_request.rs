@@ -32,8 +32,8 @@ fn fixture() -> &'static Fixture {
         id_keys.add_key(&jwk, None, provider).unwrap();
         let mut client = ClientRecord::new("app", ClientAuthMethod::None);
         client.post_logout_redirect_uris = vec!["https://app.example/bye".into()];
-        let mut session = OpSession::start("alice", UnixTime::from_secs(1_700_000_000), &rng)
-            .unwrap();
+        let mut session =
+            OpSession::start("alice", UnixTime::from_secs(1_700_000_000), &rng).unwrap();
         session.add_client("app");
         Fixture {
             config: ServerConfig::new("https://as.example").unwrap(),
