@@ -4,7 +4,7 @@
 //! against a registered client and a current session, confirmed or not.
 #![no_main]
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use authcore_jose::{InsecureTestRandom, Jwk, JwsAlgorithm, UnixTime, crypto};
 use authcore_server::model::{ClientAuthMethod, ClientRecord};
@@ -17,7 +17,6 @@ use libfuzzer_sys::fuzz_target;
 struct Fixture {
     config: ServerConfig,
     keys: ServerKeys,
-    id_keys: SigningKeySet,
     client: ClientRecord,
     session: OpSession,
 }
@@ -37,8 +36,9 @@ fn fixture() -> &'static Fixture {
         session.add_client("app");
         Fixture {
             config: ServerConfig::new("https://as.example").unwrap(),
-            keys: ServerKeys::generate(provider, &rng).unwrap(),
-            id_keys,
+            keys: ServerKeys::generate(provider, &rng)
+                .unwrap()
+                .with_id_token_signing(Arc::new(id_keys)),
             client,
             session,
         }
@@ -68,12 +68,14 @@ fuzz_target!(|data: &[u8]| {
     let f = fixture();
     let rng = InsecureTestRandom::new(2);
     let ctx = Context::new(&f.config, &f.keys, UnixTime::from_secs(1_700_000_100), &rng);
-    let Ok(end) = EndSession::new(parsed, &ctx, &f.id_keys) else {
+    let Ok(end) = EndSession::new(parsed, &ctx) else {
         return;
     };
     let client = (end.client_id() == Some("app")).then_some(&f.client);
     let session = (flags & 2 == 0).then_some(&f.session);
-    if let Ok(EndSessionDecision::Logout(logout)) = end.decide(client, session, flags & 4 != 0) {
+    if let Ok(EndSessionDecision::Logout(logout)) =
+        end.decide(&ctx, client, session, flags & 4 != 0)
+    {
         let _ = logout.writes();
         let _ = logout.response(&[]);
     }

@@ -89,6 +89,8 @@ pub struct Lifetimes {
     pub max_assertion: u64,
     /// Clock skew tolerated on `exp`, `nbf` and `iat` of assertions (default 30).
     pub leeway: u64,
+    /// ID tokens (OpenID Connect Core §2 `exp`, default 3600).
+    pub id_token: u64,
 }
 
 impl Default for Lifetimes {
@@ -102,6 +104,7 @@ impl Default for Lifetimes {
             interaction: 600,
             max_assertion: 300,
             leeway: 30,
+            id_token: 3600,
         }
     }
 }
@@ -403,6 +406,13 @@ pub struct ServerKeys {
     /// Server nonces the token endpoint demands in DPoP proofs (RFC 9449 §8); `None`: no
     /// nonces.
     pub dpop_nonces: Option<std::sync::Arc<crate::dpop::DpopNonces>>,
+    /// The keys that sign ID tokens and signed UserInfo responses (OpenID Connect Core §2,
+    /// §5.3.2), published at `jwks_uri`; `None`: the server is not an OpenID provider and
+    /// an `openid` scope is treated as any other scope.
+    pub id_token_signing: Option<std::sync::Arc<crate::signing_keys::SigningKeySet>>,
+    /// The provider's secret salt for pairwise subject identifiers (OpenID Connect Core
+    /// §8.1); `None`: only `public` subjects are offered.
+    pub pairwise_salt: Option<authcore_jose::SecretBytes>,
 }
 
 impl ServerKeys {
@@ -418,6 +428,8 @@ impl ServerKeys {
             secret_hashing,
             jwt_access_tokens: None,
             dpop_nonces: None,
+            id_token_signing: None,
+            pairwise_salt: None,
         }
     }
 
@@ -433,6 +445,22 @@ impl ServerKeys {
     /// Demands server nonces in DPoP proofs at the token endpoint (RFC 9449 §8).
     pub fn with_dpop_nonces(mut self, nonces: std::sync::Arc<crate::dpop::DpopNonces>) -> Self {
         self.dpop_nonces = Some(nonces);
+        self
+    }
+
+    /// Makes the server an OpenID provider whose ID tokens `keys` sign.
+    pub fn with_id_token_signing(
+        mut self,
+        keys: std::sync::Arc<crate::signing_keys::SigningKeySet>,
+    ) -> Self {
+        self.id_token_signing = Some(keys);
+        self
+    }
+
+    /// Offers pairwise subject identifiers, derived with `salt` (keep it secret and stable:
+    /// changing it changes every pairwise `sub`).
+    pub fn with_pairwise_salt(mut self, salt: authcore_jose::SecretBytes) -> Self {
+        self.pairwise_salt = Some(salt);
         self
     }
 

@@ -55,6 +55,9 @@ pub enum ServerError {
     Random,
     /// A cryptographic operation failed.
     Crypto,
+    /// The server's configuration or a client's registration cannot serve the request (what
+    /// is missing, for the operator).
+    Config(&'static str),
 }
 
 impl fmt::Display for ServerError {
@@ -62,6 +65,7 @@ impl fmt::Display for ServerError {
         match self {
             ServerError::Random => f.write_str("the randomness source failed"),
             ServerError::Crypto => f.write_str("a cryptographic operation failed"),
+            ServerError::Config(what) => write!(f, "misconfigured: {what}"),
         }
     }
 }

@@ -75,35 +75,7 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
     }
     m.dpop_signing_alg_values_supported = strings(config.dpop.algorithms.iter().map(|a| a.name()));
     m.tls_client_certificate_bound_access_tokens = true;
-    logout_metadata(config, &mut m.extra);
     m
-}
-
-/// The logout members (RP-Initiated Logout 1.0 §2.1, Back-Channel Logout 1.0 §2.1,
-/// Front-Channel Logout 1.0 §3), each only when that logout is on. Every notification carries
-/// `sid`, so the `…_session_supported` members are `true` with their logout.
-fn logout_metadata(config: &ServerConfig, extra: &mut serde_json::Map<String, serde_json::Value>) {
-    use serde_json::Value;
-    if let Some(url) = &config.endpoints.end_session {
-        extra.insert(
-            "end_session_endpoint".into(),
-            Value::String(url.as_str().to_owned()),
-        );
-    }
-    if config.logout.backchannel {
-        extra.insert("backchannel_logout_supported".into(), Value::Bool(true));
-        extra.insert(
-            "backchannel_logout_session_supported".into(),
-            Value::Bool(true),
-        );
-    }
-    if config.logout.frontchannel {
-        extra.insert("frontchannel_logout_supported".into(), Value::Bool(true));
-        extra.insert(
-            "frontchannel_logout_session_supported".into(),
-            Value::Bool(true),
-        );
-    }
 }
 
 #[cfg(test)]
@@ -165,23 +137,6 @@ mod tests {
             Some(vec!["client_secret_basic".to_owned()])
         );
         assert_eq!(m.token_endpoint_auth_signing_alg_values_supported, None);
-
-        assert!(!m.extra.contains_key("end_session_endpoint"));
-        assert!(!m.extra.contains_key("backchannel_logout_supported"));
-        assert!(!m.extra.contains_key("frontchannel_logout_supported"));
-        c.endpoints.end_session = Some(c.endpoint("logout").unwrap());
-        c.logout.backchannel = true;
-        c.logout.frontchannel = true;
-        let m = metadata(&c);
-        assert_eq!(m.extra["end_session_endpoint"], "https://as.example/logout");
-        for k in [
-            "backchannel_logout_supported",
-            "backchannel_logout_session_supported",
-            "frontchannel_logout_supported",
-            "frontchannel_logout_session_supported",
-        ] {
-            assert_eq!(m.extra[k], true, "{k}");
-        }
 
         c.endpoints.authorization = None;
         let m = metadata(&c);

@@ -307,6 +307,11 @@ pub struct GrantRecord {
     pub auth_time: Option<UnixTime>,
     /// The authentication context class reached (`acr`), when known.
     pub acr: Option<String>,
+    /// The authentication methods used (`amr`, RFC 8176), possibly empty.
+    pub amr: Vec<String>,
+    /// The provider login session the grant was made in (`sid`, OpenID Connect
+    /// Front-Channel Logout §3), when the approval came from one.
+    pub sid: Option<String>,
     /// When the grant was made.
     pub created_at: UnixTime,
     /// Whether the grant has been revoked (a replay, a user's revocation).
@@ -331,6 +336,8 @@ impl GrantRecord {
             resources,
             auth_time: None,
             acr: None,
+            amr: Vec::new(),
+            sid: None,
             created_at,
             revoked: false,
         }

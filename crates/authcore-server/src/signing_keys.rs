@@ -294,6 +294,40 @@ impl SigningKeySet {
         Ok(jwt::encode(&header, claims, current.signer.as_ref())?)
     }
 
+    /// Signs `claims` as a compact JWT with a key of algorithm `alg`: the current signer when
+    /// it has that algorithm, else the first other active key that has it (a provider that
+    /// lets clients choose `id_token_signed_response_alg` keeps one active key per algorithm,
+    /// OpenID Connect Registration §2). Retired keys never sign.
+    pub fn sign_jwt_with(
+        &self,
+        alg: JwsAlgorithm,
+        typ: Option<&str>,
+        claims: &impl Serialize,
+    ) -> Result<String, KeySetError> {
+        let entry = self
+            .entries
+            .iter()
+            .filter(|e| e.state == KeyState::Active)
+            .find(|e| e.signer.algorithm() == alg)
+            .ok_or(KeySetError::NoCurrentKey)?;
+        let mut header = JwsHeader::new(alg).with_kid(entry.kid.clone());
+        if let Some(typ) = typ {
+            header = header.with_typ(typ);
+        }
+        Ok(jwt::encode(&header, claims, entry.signer.as_ref())?)
+    }
+
+    /// The algorithms the active keys sign with, current signer first, without repeats.
+    pub fn active_algorithms(&self) -> Vec<JwsAlgorithm> {
+        let mut algs = Vec::new();
+        for e in self.entries.iter().filter(|e| e.state == KeyState::Active) {
+            if !algs.contains(&e.signer.algorithm()) {
+                algs.push(e.signer.algorithm());
+            }
+        }
+        algs
+    }
+
     /// The keys that verify at `now`: every active key and the retired keys still within
     /// their retention. A [`authcore_jose::KeySource`] for [`authcore_jose::jwt::verify`].
     pub fn verifying_keys_at(&self, now: UnixTime) -> &[VerifyingKey] {

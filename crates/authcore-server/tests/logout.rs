@@ -11,12 +11,13 @@ use authcore_server::model::{ClientAuthMethod, ClientRecord};
 use authcore_server::oidc::OpSession;
 use authcore_server::oidc::logout::{
     BACKCHANNEL_LOGOUT_EVENT, EndSession, EndSessionDecision, RetryPolicy, mint_logout_token,
-    parse_end_session_request, session_logout_notices, verify_id_token_hint,
+    parse_end_session_request, session_logout_notices, verify_logout_id_token_hint,
 };
 use authcore_server::signing_keys::SigningKeySet;
 use authcore_server::store::MemoryStore;
 use authcore_server::{Context, ServerConfig, ServerKeys, Store, Write, apply_batch};
 use serde_json::json;
+use std::sync::Arc;
 
 const ISSUER: &str = "https://op.example";
 const T0: u64 = 1_800_000_000;
@@ -25,7 +26,7 @@ const AFTER: &str = "https://rp.example/logged-out";
 struct Op {
     config: ServerConfig,
     keys: ServerKeys,
-    id_keys: SigningKeySet,
+    id_keys: Arc<SigningKeySet>,
     rng: InsecureTestRandom,
 }
 
@@ -37,11 +38,14 @@ impl Op {
         config.endpoints.end_session = Some(config.endpoint("logout").unwrap());
         config.logout.backchannel = true;
         config.logout.frontchannel = true;
-        let keys = ServerKeys::generate(provider, &rng).unwrap();
         let mut id_keys = SigningKeySet::new(3600);
         let mut jwk = Jwk::generate(JwsAlgorithm::ES256, provider, &rng).unwrap();
         jwk.kid = Some("op-1".into());
         id_keys.add_key(&jwk, None, provider).unwrap();
+        let id_keys = Arc::new(id_keys);
+        let keys = ServerKeys::generate(provider, &rng)
+            .unwrap()
+            .with_id_token_signing(id_keys.clone());
         Op {
             config,
             keys,
@@ -111,10 +115,11 @@ fn rp_initiated_logout_with_an_expired_hint_ends_the_session_and_notifies_every_
         .unwrap();
     let request = parse_end_session_request(&get(&url)).unwrap();
     let ctx = op.ctx(now);
-    let end = EndSession::new(request, &ctx, &op.id_keys).unwrap();
+    let end = EndSession::new(request, &ctx).unwrap();
     assert_eq!(end.client_id(), Some("rp1"));
     let client = rp("rp1");
-    let EndSessionDecision::Logout(logout) = end.decide(Some(&client), Some(&sess), false).unwrap()
+    let EndSessionDecision::Logout(logout) =
+        end.decide(&ctx, Some(&client), Some(&sess), false).unwrap()
     else {
         panic!("a hint of the current session needs no confirmation");
     };
@@ -125,13 +130,8 @@ fn rp_initiated_logout_with_an_expired_hint_ends_the_session_and_notifies_every_
     assert_eq!(to.as_str(), format!("{AFTER}?state=st-1"));
 
     // Notifications for the clients of the session ("gone" has no record any more).
-    let notices = session_logout_notices(
-        &ctx,
-        &op.id_keys,
-        &sess,
-        &[rp("rp1"), rp("rp2"), rp("other")],
-    )
-    .unwrap();
+    let notices =
+        session_logout_notices(&ctx, &sess, &[rp("rp1"), rp("rp2"), rp("other")]).unwrap();
     assert_eq!(notices.back_channel.len(), 2);
     assert_eq!(notices.front_channel.len(), 2);
     for delivery in &notices.back_channel {
@@ -191,7 +191,7 @@ fn rp_initiated_logout_with_an_expired_hint_ends_the_session_and_notifies_every_
 fn a_logout_token_is_caught_by_the_rp_when_it_is_expired_or_of_another_issuer() {
     let op = Op::new();
     let ctx = op.ctx(T0);
-    let token = mint_logout_token(&ctx, &op.id_keys, "rp1", "sid-1", None).unwrap();
+    let token = mint_logout_token(&ctx, "rp1", "sid-1", None).unwrap();
     let keys = op.id_keys.verifying_keys_at(ctx.now);
     let ok = op
         .verifier("rp1")
@@ -224,19 +224,15 @@ fn without_a_hint_of_the_current_session_the_user_is_asked_first() {
     // client_id only, with a logout_hint: confirmation, carrying the hint.
     let q = format!("client_id=rp1&logout_hint=alice%40example&post_logout_redirect_uri={AFTER}");
     let url = url::Url::parse(&format!("{ISSUER}/logout?{q}")).unwrap();
-    let end = EndSession::new(
-        parse_end_session_request(&get(&url)).unwrap(),
-        &ctx,
-        &op.id_keys,
-    )
-    .unwrap();
-    let EndSessionDecision::Confirm(c) = end.decide(Some(&client), Some(&sess), false).unwrap()
+    let end = EndSession::new(parse_end_session_request(&get(&url)).unwrap(), &ctx).unwrap();
+    let EndSessionDecision::Confirm(c) =
+        end.decide(&ctx, Some(&client), Some(&sess), false).unwrap()
     else {
         panic!("no hint: the user must confirm");
     };
     assert_eq!(c.logout_hint.as_deref(), Some("alice@example"));
     assert_eq!(c.client_id.as_deref(), Some("rp1"));
-    let EndSessionDecision::Logout(l) = end.decide(Some(&client), Some(&sess), true).unwrap()
+    let EndSessionDecision::Logout(l) = end.decide(&ctx, Some(&client), Some(&sess), true).unwrap()
     else {
         panic!("confirmed");
     };
@@ -250,14 +246,14 @@ fn without_a_hint_of_the_current_session_the_user_is_asked_first() {
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body.into_bytes())
         .unwrap();
-    let end =
-        EndSession::new(parse_end_session_request(&post).unwrap(), &ctx, &op.id_keys).unwrap();
+    let end = EndSession::new(parse_end_session_request(&post).unwrap(), &ctx).unwrap();
     assert!(matches!(
-        end.decide(Some(&client), Some(&sess), false).unwrap(),
+        end.decide(&ctx, Some(&client), Some(&sess), false).unwrap(),
         EndSessionDecision::Confirm(_)
     ));
     // No session at all: nothing to end, nothing to ask.
-    let EndSessionDecision::Logout(l) = end.decide(Some(&client), None, false).unwrap() else {
+    let EndSessionDecision::Logout(l) = end.decide(&ctx, Some(&client), None, false).unwrap()
+    else {
         panic!("no session");
     };
     assert!(l.writes().is_empty());
@@ -273,7 +269,7 @@ fn unregistered_redirects_and_foreign_hints_are_refused() {
     let decide = |q: &str, client: Option<&ClientRecord>| {
         let url = url::Url::parse(&format!("{ISSUER}/logout?{q}")).unwrap();
         let req = parse_end_session_request(&get(&url))?;
-        EndSession::new(req, &ctx, &op.id_keys)?.decide(client, Some(&sess), true)
+        EndSession::new(req, &ctx)?.decide(&ctx, client, Some(&sess), true)
     };
     // An unregistered post_logout_redirect_uri (exact match: a prefix or another path fails).
     for bad in [
@@ -300,7 +296,7 @@ fn unregistered_redirects_and_foreign_hints_are_refused() {
     let foreign = json!({"iss": "https://other.example", "aud": "rp1", "sub": "alice",
         "iat": T0, "exp": T0 + 300});
     let t = op.id_keys.sign_jwt("JWT", &foreign).unwrap();
-    assert!(verify_id_token_hint(&t, ISSUER, &op.id_keys, ctx.now).is_err());
+    assert!(verify_logout_id_token_hint(&t, &ctx).is_err());
     // A hint signed by a key that is not the provider's.
     let mut stranger = SigningKeySet::new(0);
     let jwk = Jwk::generate(
@@ -318,7 +314,7 @@ fn unregistered_redirects_and_foreign_hints_are_refused() {
             &json!({"iss": ISSUER, "aud": "rp1", "sub": "alice", "iat": T0}),
         )
         .unwrap();
-    assert!(verify_id_token_hint(&t, ISSUER, &op.id_keys, ctx.now).is_err());
+    assert!(verify_logout_id_token_hint(&t, &ctx).is_err());
     // Several audiences without azp, and a non-string sid.
     for claims in [
         json!({"iss": ISSUER, "aud": ["rp1", "rp2"], "sub": "alice", "iat": T0}),
@@ -326,10 +322,7 @@ fn unregistered_redirects_and_foreign_hints_are_refused() {
         json!({"iss": ISSUER, "aud": "rp1", "iat": T0}),
     ] {
         let t = op.id_keys.sign_jwt("JWT", &claims).unwrap();
-        assert!(
-            verify_id_token_hint(&t, ISSUER, &op.id_keys, ctx.now).is_err(),
-            "{claims}"
-        );
+        assert!(verify_logout_id_token_hint(&t, &ctx).is_err(), "{claims}");
     }
     // Several audiences with azp name the client.
     let t = op
@@ -340,9 +333,7 @@ fn unregistered_redirects_and_foreign_hints_are_refused() {
         )
         .unwrap();
     assert_eq!(
-        verify_id_token_hint(&t, ISSUER, &op.id_keys, ctx.now)
-            .unwrap()
-            .client_id,
+        verify_logout_id_token_hint(&t, &ctx).unwrap().client_id,
         "rp1"
     );
     // A garbage hint.
@@ -392,12 +383,11 @@ fn notifications_follow_the_settings_and_registrations() {
     let mut op = Op::new();
     let sess = session(&op, &["rp1", "quiet"]);
     let quiet = ClientRecord::new("quiet", ClientAuthMethod::None);
-    let n = session_logout_notices(&op.ctx(T0), &op.id_keys, &sess, &[rp("rp1"), quiet.clone()])
-        .unwrap();
+    let n = session_logout_notices(&op.ctx(T0), &sess, &[rp("rp1"), quiet.clone()]).unwrap();
     assert_eq!((n.back_channel.len(), n.front_channel.len()), (1, 1));
     op.config.logout.backchannel = false;
     op.config.logout.frontchannel = false;
-    let n = session_logout_notices(&op.ctx(T0), &op.id_keys, &sess, &[rp("rp1"), quiet]).unwrap();
+    let n = session_logout_notices(&op.ctx(T0), &sess, &[rp("rp1"), quiet]).unwrap();
     assert!(n.back_channel.is_empty() && n.front_channel.is_empty());
 }
 
@@ -506,12 +496,12 @@ mod props {
             ) else {
                 return Ok(());
             };
-            let Ok(end) = EndSession::new(parsed, &ctx, &op.id_keys) else {
+            let Ok(end) = EndSession::new(parsed, &ctx) else {
                 return Ok(());
             };
             let found = (end.client_id() == Some("rp1")).then_some(&client);
             if let Ok(EndSessionDecision::Logout(l)) =
-                end.decide(found, with_session.then_some(&sess), confirmed)
+                end.decide(&ctx, found, with_session.then_some(&sess), confirmed)
             {
                 if let Some(to) = &l.redirect {
                     prop_assert!(to.as_str().starts_with(AFTER));
@@ -520,4 +510,40 @@ mod props {
             }
         }
     }
+}
+
+#[test]
+fn discovery_advertises_logout_only_when_enabled() {
+    let mut op = Op::new();
+    op.config.endpoints.jwks = Some(op.config.endpoint("jwks").unwrap());
+    let m = authcore_server::oidc::discovery::provider_metadata(&op.config, &op.keys).unwrap();
+    assert_eq!(
+        m.end_session_endpoint.as_deref(),
+        Some("https://op.example/logout")
+    );
+    assert!(m.backchannel_logout_supported && m.backchannel_logout_session_supported);
+    assert!(m.frontchannel_logout_supported && m.frontchannel_logout_session_supported);
+    // The RP reads it back.
+    let back = authcore_oidc::ProviderMetadata::from_json(&m.to_json(), ISSUER).unwrap();
+    assert_eq!(back.end_session_endpoint, m.end_session_endpoint);
+    assert!(back.backchannel_logout_supported);
+
+    op.config.endpoints.end_session = None;
+    op.config.logout.backchannel = false;
+    op.config.logout.frontchannel = false;
+    let m = authcore_server::oidc::discovery::provider_metadata(&op.config, &op.keys).unwrap();
+    assert_eq!(m.end_session_endpoint, None);
+    assert!(!m.backchannel_logout_supported && !m.frontchannel_logout_supported);
+    let json: serde_json::Value = serde_json::from_slice(&m.to_json()).unwrap();
+    assert!(json.get("backchannel_logout_supported").is_none());
+}
+
+#[test]
+fn without_id_token_keys_hints_and_logout_tokens_are_refused() {
+    let op = Op::new();
+    let plain = ServerKeys::generate(authcore_jose::crypto::default_provider(), &op.rng).unwrap();
+    let ctx = Context::new(&op.config, &plain, UnixTime::from_secs(T0), &op.rng);
+    let hint = op.id_token("rp1", "alice", "s", T0);
+    assert!(verify_logout_id_token_hint(hint.secret(), &ctx).is_err());
+    assert!(mint_logout_token(&ctx, "rp1", "s", None).is_err());
 }

@@ -504,7 +504,8 @@ pub(crate) fn check_request(
         } else {
             None
         };
-        let scopes = check_scope(&params.scope, &client.allowed_scopes, &[])?;
+        let mut scopes = check_scope(&params.scope, &client.allowed_scopes, &[])?;
+        crate::oidc::apply_offline_access_rule(&mut scopes, &params.prompt, rt.returns_code());
         let resources = check_resources(
             &params.resource,
             |r| ctx.config.resource_server(r).is_some(),
@@ -682,6 +683,8 @@ fn issue(
     );
     grant.auth_time = Some(approval.auth_time);
     grant.acr = approval.acr.clone();
+    grant.amr = approval.amr.clone();
+    grant.sid = approval.sid.clone();
     let mut writes = vec![Write::InsertGrant(grant)];
     let mut success = AuthorizationSuccess::new();
     let hashing = &ctx.keys.token_hashing;

@@ -103,6 +103,10 @@ pub struct Approval {
     pub auth_time: UnixTime,
     /// The authentication context class reached, when known.
     pub acr: Option<String>,
+    /// The authentication methods used (`amr`).
+    pub amr: Vec<String>,
+    /// The provider login session's `sid`, when the user is signed in to one.
+    pub sid: Option<String>,
     /// The scope tokens granted: the requested ones or fewer.
     pub scopes: Vec<String>,
     /// The resources granted: the requested ones or fewer.
@@ -121,6 +125,27 @@ impl Approval {
             subject: subject.into(),
             auth_time,
             acr: None,
+            amr: Vec::new(),
+            sid: None,
+            scopes,
+            resources,
+        }
+    }
+
+    /// The user of the provider login `session` granting `scopes` and `resources`: the
+    /// session's subject, `auth_time`, `acr`, `amr` and `sid` (OpenID Connect Core §2) go
+    /// into the grant and the ID tokens issued under it.
+    pub fn from_session(
+        session: &crate::oidc::OpSession,
+        scopes: Vec<String>,
+        resources: Vec<String>,
+    ) -> Self {
+        Approval {
+            subject: session.subject.clone(),
+            auth_time: session.auth_time,
+            acr: session.acr.clone(),
+            amr: session.amr.clone(),
+            sid: Some(session.sid.clone()),
             scopes,
             resources,
         }

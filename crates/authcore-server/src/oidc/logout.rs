@@ -20,8 +20,8 @@
 //!                    ─► frontchannel_logout_page(iframes, redirect)
 //! ```
 
+use authcore_jose::JwsOptions;
 use authcore_jose::jwt::{Audience, Claims};
-use authcore_jose::{JwsOptions, UnixTime};
 use authcore_oauth2::FormParams;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use http::{Method, Request, Response, StatusCode};
@@ -29,10 +29,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use url::Url;
 
+use authcore_oidc::ProviderMetadata;
+
+use crate::config::ServerConfig;
 use crate::error::{OAuthError, ServerError};
 use crate::model::{ClientRecord, GrantId};
 use crate::oidc::OpSession;
-use crate::signing_keys::SigningKeySet;
 use crate::step::{Context, Write};
 
 /// The event a logout token carries (Back-Channel Logout 1.0 §2.4).
@@ -132,23 +134,29 @@ pub struct IdTokenHint {
     pub sid: Option<String>,
 }
 
-/// Verifies an `id_token_hint` as an ID token this provider issued: its signature by one of
-/// `keys` valid at `now`, `iss` equal to `issuer`, one client as audience. Its `exp` is not
-/// checked: RP-Initiated Logout 1.0 §2 has the OP accept an expired ID token as a hint, since
-/// the RP's ID token has often expired by the time the user logs out.
-pub fn verify_id_token_hint(
+/// Verifies an `id_token_hint` of an end-session request as an ID token this provider
+/// issued: its signature by one of the provider's ID token keys valid at `ctx.now`, `iss` this
+/// issuer, one client as audience (found from the token, since the request may not name the
+/// client). Unlike the authorization endpoint's hint ([`super::hint::verify_id_token_hint`]),
+/// its `exp` is not checked: RP-Initiated Logout 1.0 §2 has the OP accept an expired ID token
+/// here, since the RP's ID token has often expired by the time the user logs out.
+pub fn verify_logout_id_token_hint(
     token: &str,
-    issuer: &str,
-    keys: &SigningKeySet,
-    now: UnixTime,
+    ctx: &Context<'_>,
 ) -> Result<IdTokenHint, OAuthError> {
     let invalid = |why: &str| OAuthError::invalid_request(format!("id_token_hint: {why}"));
+    let keys = ctx
+        .keys
+        .id_token_signing
+        .as_ref()
+        .ok_or_else(|| invalid("this server issues no ID tokens"))?;
     let verified = authcore_jose::jws::verify_compact(
         token,
-        keys.verifying_keys_at(now),
+        keys.verifying_keys_at(ctx.now),
         &JwsOptions::default(),
     )
     .map_err(|_| invalid("not signed by this provider"))?;
+    let issuer = ctx.config.issuer.as_str();
     let Claims { registered, extra } =
         Claims::from_json(&verified.payload).map_err(|_| invalid("malformed claims"))?;
     if registered.iss.as_deref() != Some(issuer) {
@@ -225,17 +233,13 @@ pub enum EndSessionDecision {
 }
 
 impl EndSession {
-    /// Checks `request`: verifies its `id_token_hint` (see [`verify_id_token_hint`]) and that
+    /// Checks `request`: verifies its `id_token_hint` (see [`verify_logout_id_token_hint`]) and that
     /// a `client_id` given with it names the same client (RP-Initiated Logout 1.0 §2).
-    pub fn new(
-        request: EndSessionRequest,
-        ctx: &Context<'_>,
-        id_token_keys: &SigningKeySet,
-    ) -> Result<Self, OAuthError> {
+    pub fn new(request: EndSessionRequest, ctx: &Context<'_>) -> Result<Self, OAuthError> {
         let hint = request
             .id_token_hint
             .as_deref()
-            .map(|t| verify_id_token_hint(t, &ctx.config.issuer, id_token_keys, ctx.now))
+            .map(|t| verify_logout_id_token_hint(t, ctx))
             .transpose()?;
         if let (Some(h), Some(c)) = (&hint, &request.client_id) {
             if h.client_id != *c {
@@ -266,6 +270,7 @@ impl EndSession {
     /// has none) and whether the user has confirmed.
     pub fn decide(
         &self,
+        ctx: &Context<'_>,
         client: Option<&ClientRecord>,
         session: Option<&OpSession>,
         confirmed: bool,
@@ -300,11 +305,11 @@ impl EndSession {
             }
         };
         // §2: the OP MUST ask unless the hint belongs to the current session (same `sid`,
-        // or without `sid` the same end-user).
-        let belongs = match (&self.hint, session) {
-            (Some(h), Some(s)) => match &h.sid {
+        // or without `sid` the same end-user as the client sees them, public or pairwise).
+        let belongs = match (&self.hint, session, client) {
+            (Some(h), Some(s), Some(c)) => match &h.sid {
                 Some(sid) => *sid == s.sid,
-                None => h.subject == s.subject,
+                None => super::hint::hint_matches_session(&h.subject, s, c, ctx),
             },
             _ => false,
         };
@@ -383,7 +388,6 @@ struct LogoutTokenClaims<'a> {
 /// and never a `nonce` (§2.4 forbids it, so a logout token cannot pass as an ID token).
 pub fn mint_logout_token(
     ctx: &Context<'_>,
-    keys: &SigningKeySet,
     client_id: &str,
     sid: &str,
     subject: Option<&str>,
@@ -401,6 +405,13 @@ pub fn mint_logout_token(
         sid: Some(sid),
         events,
     };
+    let keys = ctx
+        .keys
+        .id_token_signing
+        .as_ref()
+        .ok_or(ServerError::Config(
+            "logout tokens need the ID token signing keys",
+        ))?;
     keys.sign_jwt(LOGOUT_TOKEN_TYP, &claims)
         .map_err(|_| ServerError::Crypto)
 }
@@ -432,11 +443,10 @@ pub struct SessionLogoutNotices {
 /// The notifications for ending `session` (Back-Channel Logout 1.0 §2.5, Front-Channel Logout
 /// 1.0 §2), for the `clients` that took part in it (the records of `session.clients`; others
 /// are skipped). Each kind is sent only when enabled in [`crate::config::LogoutSettings`].
-/// `sid` is always included, so a client that requires it gets it; `sub` is the session's
-/// subject.
+/// `sid` is always included, so a client that requires it gets it; `sub` is the subject as
+/// each client sees it (public or pairwise, Core §8), left out when it cannot be determined.
 pub fn session_logout_notices(
     ctx: &Context<'_>,
-    keys: &SigningKeySet,
     session: &OpSession,
     clients: &[ClientRecord],
 ) -> Result<SessionLogoutNotices, ServerError> {
@@ -447,13 +457,9 @@ pub fn session_logout_notices(
         .filter(|c| session.clients.contains(&c.client_id))
     {
         if let (true, Some(uri)) = (settings.backchannel, &client.backchannel_logout_uri) {
-            let token = mint_logout_token(
-                ctx,
-                keys,
-                &client.client_id,
-                &session.sid,
-                Some(&session.subject),
-            )?;
+            let subject = super::subject::subject_for(client, &session.subject, ctx).ok();
+            let token =
+                mint_logout_token(ctx, &client.client_id, &session.sid, subject.as_deref())?;
             let body = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("logout_token", &token)
                 .finish();
@@ -478,6 +484,22 @@ pub fn session_logout_notices(
         }
     }
     Ok(notices)
+}
+
+/// Sets the logout members of the provider metadata (RP-Initiated Logout 1.0 §2.1,
+/// Back-Channel Logout 1.0 §2.1, Front-Channel Logout 1.0 §3), each only when that logout is
+/// on. Every notification carries `sid`, so the `…_session_supported` members go with their
+/// logout.
+pub fn set_logout_metadata(config: &ServerConfig, m: &mut ProviderMetadata) {
+    m.end_session_endpoint = config
+        .endpoints
+        .end_session
+        .as_ref()
+        .map(|u| u.as_str().to_owned());
+    m.backchannel_logout_supported = config.logout.backchannel;
+    m.backchannel_logout_session_supported = config.logout.backchannel;
+    m.frontchannel_logout_supported = config.logout.frontchannel;
+    m.frontchannel_logout_session_supported = config.logout.frontchannel;
 }
 
 /// Escapes text for an HTML attribute value.

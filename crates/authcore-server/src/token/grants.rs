@@ -291,9 +291,12 @@ fn authorization_code(
     plan.acr = grant.acr.clone();
     plan.cnf = binding(input, ctx);
     plan.bind_refresh_token = input.client.client.is_public();
-    if input.client.client.allows_grant_type("refresh_token") {
+    if input.client.client.allows_grant_type("refresh_token")
+        && crate::oidc::refresh_token_allowed(&record.scopes, ctx)
+    {
         plan.refresh = RefreshPlan::New;
     }
+    plan.id_token = crate::oidc::code_id_token(record, grant, &input.client.client, ctx)?;
     decided(&plan, ctx, vec![Write::ConsumeCodeIfUnused(handle)], true)
 }
 

@@ -44,6 +44,12 @@ pub struct TokenPlan {
     pub refresh: RefreshPlan,
     /// `issued_token_type` (RFC 8693 §2.2.1), for token exchange.
     pub issued_token_type: Option<&'static str>,
+    /// The ID token to issue beside the access token (OpenID Connect Core §3.1.3.3), with
+    /// the client it is for; its `at_hash` is filled in from the access token issued.
+    pub id_token: Option<(
+        crate::oidc::id_token::IdTokenContent,
+        crate::model::ClientRecord,
+    )>,
 }
 
 impl TokenPlan {
@@ -70,6 +76,7 @@ impl TokenPlan {
             bind_refresh_token: false,
             refresh: RefreshPlan::None,
             issued_token_type: None,
+            id_token: None,
         }
     }
 }
@@ -149,9 +156,22 @@ pub fn issue_tokens(plan: &TokenPlan, ctx: &Context<'_>) -> Result<IssuedTokens,
     } else {
         TokenType::Bearer
     };
+    let id_token = match &plan.id_token {
+        Some((content, client)) => {
+            let mut content = content.clone();
+            // Core §3.1.3.6: at_hash is OPTIONAL at the token endpoint; it is included so a
+            // relying party can bind the access token to the authentication.
+            content.access_token = Some(access_token.clone());
+            Some(crate::oidc::id_token::issue(&content, client, ctx)?)
+        }
+        None => None,
+    };
     let mut response = TokenResponse::new(AccessToken::new(access_token), token_type)
         .with_expires_in(lifetime)
         .with_scope(plan.scopes.iter().cloned());
+    if let Some(t) = id_token {
+        response = response.with_id_token(authcore_oauth2::IdToken::new(t));
+    }
     if let Some(t) = plan.issued_token_type {
         response = response.with_issued_token_type(t);
     }

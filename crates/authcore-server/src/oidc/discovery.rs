@@ -1,0 +1,99 @@
+//! OpenID Provider metadata (OpenID Connect Discovery 1.0 §3, §4) and the JWK Set at
+//! `jwks_uri`, both generated from the configuration and the keys, so they say exactly what
+//! the provider does.
+
+use authcore_jose::{JwkSet, UnixTime};
+use authcore_oidc::ProviderMetadata;
+
+use crate::config::{ServerConfig, ServerKeys};
+use crate::metadata::metadata;
+
+/// The path of the discovery document under the issuer (Discovery §4).
+pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
+
+/// The provider metadata for `config` and `keys`, or `None` when the server is not an
+/// OpenID provider (no ID token signing keys, or no `jwks_uri` to publish them at: Discovery
+/// §3 requires it).
+///
+/// The RFC 8414 members are the authorization server's ([`metadata`]); on top:
+/// `scopes_supported` gains `openid`; `response_types_supported` lists the flows the
+/// authorization endpoint runs; `subject_types_supported` is `public`, and `pairwise` with a pairwise salt;
+/// `id_token_signing_alg_values_supported` lists the algorithms of the active signing keys
+/// and the HS* family (the client secret keys those, Core §10.1) when a secret-based method
+/// is enabled; `request_parameter_supported` follows the request object algorithms of the
+/// authorization endpoint; `request_uri_parameter_supported` is false (only PAR's
+/// `request_uri` values are accepted, which PAR's own member advertises).
+pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<ProviderMetadata> {
+    let signing = keys.id_token_signing.as_ref()?;
+    let mut oauth = metadata(config);
+    oauth.jwks_uri.as_ref()?;
+    let mut scopes = oauth.scopes_supported.take().unwrap_or_default();
+    if !scopes.iter().any(|s| s == super::OPENID_SCOPE) {
+        scopes.insert(0, super::OPENID_SCOPE.to_owned());
+    }
+    oauth.scopes_supported = Some(scopes);
+    let mut algs: Vec<String> = signing
+        .active_algorithms()
+        .iter()
+        .map(|a| a.name().to_owned())
+        .collect();
+    let secret_methods = config.client_auth_methods.iter().any(|m| {
+        matches!(
+            m,
+            crate::model::ClientAuthMethod::ClientSecretBasic
+                | crate::model::ClientAuthMethod::ClientSecretPost
+                | crate::model::ClientAuthMethod::ClientSecretJwt
+        )
+    });
+    if secret_methods {
+        algs.extend(["HS256", "HS384", "HS512"].map(String::from));
+    }
+    let request_objects = oauth
+        .request_object_signing_alg_values_supported
+        .as_ref()
+        .is_some_and(|a| !a.is_empty());
+    let mut subject_types = vec!["public".to_owned()];
+    if keys.pairwise_salt.is_some() {
+        subject_types.push("pairwise".to_owned());
+    }
+    let mut m = ProviderMetadata::new(oauth, subject_types, algs);
+    m.request_parameter_supported = request_objects;
+    m.request_uri_parameter_supported = false;
+    super::logout::set_logout_metadata(config, &mut m);
+    Some(m)
+}
+
+/// The discovery response (Discovery §4.2): `200` with the JSON document, or `404` when the
+/// server is not an OpenID provider.
+pub fn discovery_response(config: &ServerConfig, keys: &ServerKeys) -> http::Response<Vec<u8>> {
+    match provider_metadata(config, keys) {
+        Some(m) => m.to_http_response(),
+        None => not_found(),
+    }
+}
+
+/// The JWK Set published at `jwks_uri` at `now` (RFC 7517 §5): the public parts of the
+/// active ID token keys (a key added ahead of its use is published before it signs) and of
+/// the retired keys still within their retention (tokens they signed stay verifiable).
+pub fn jwks(keys: &ServerKeys, now: UnixTime) -> Option<JwkSet> {
+    Some(keys.id_token_signing.as_ref()?.jwks_at(now))
+}
+
+/// The `jwks_uri` response at `now`: `200` with the JWK Set, or `404` without signing keys.
+pub fn jwks_response(keys: &ServerKeys, now: UnixTime) -> http::Response<Vec<u8>> {
+    let Some(set) = jwks(keys, now) else {
+        return not_found();
+    };
+    let body = set.to_json().into_bytes();
+    http::Response::builder()
+        .status(200)
+        .header("content-type", "application/jwk-set+json")
+        .body(body)
+        .unwrap_or_else(|_| not_found())
+}
+
+fn not_found() -> http::Response<Vec<u8>> {
+    let mut r = http::Response::new(Vec::new());
+    *r.status_mut() = http::StatusCode::NOT_FOUND;
+    r
+}

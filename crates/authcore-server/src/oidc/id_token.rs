@@ -1,0 +1,156 @@
+//! ID tokens (OpenID Connect Core 1.0 §2): the claims, the hash claims that bind them to the
+//! other artifacts of the response (§3.1.3.6 `at_hash`, §3.3.2.11 `c_hash`, FAPI 1.0 Advanced
+//! §5.1 `s_hash`), and the signature with the client's registered algorithm.
+
+use authcore_jose::{JwsAlgorithm, SigningKey, UnixTime, jwt};
+use serde_json::{Map, Value};
+
+use crate::error::{OAuthError, ServerError};
+use crate::model::{ClientRecord, StoredSecret};
+use crate::step::Context;
+
+/// The client metadata naming the ID token signature algorithm (OpenID Connect Registration
+/// §2).
+pub const SIGNED_RESPONSE_ALG: &str = "id_token_signed_response_alg";
+/// The client metadata naming the ID token key management algorithm (Registration §2).
+pub const ENCRYPTED_RESPONSE_ALG: &str = "id_token_encrypted_response_alg";
+
+/// What an ID token says, besides what the server fills in (`iss`, `iat`, `exp`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IdTokenContent {
+    /// `sub`: the subject as this client sees it (public or pairwise).
+    pub subject: String,
+    /// `aud` and `azp`: the client.
+    pub client_id: String,
+    /// `nonce` of the authentication request, echoed unchanged (§3.1.2.1).
+    pub nonce: Option<String>,
+    /// `auth_time`.
+    pub auth_time: Option<UnixTime>,
+    /// `acr`.
+    pub acr: Option<String>,
+    /// `amr`.
+    pub amr: Vec<String>,
+    /// `sid` (Front-Channel Logout §3, Back-Channel Logout §2.4).
+    pub sid: Option<String>,
+    /// The access token issued with the ID token: `at_hash` covers it (§3.1.3.6, §3.2.2.9).
+    pub access_token: Option<String>,
+    /// The code issued with the ID token: `c_hash` covers it (§3.3.2.11).
+    pub code: Option<String>,
+    /// The `state` of the request: `s_hash` covers it (FAPI 1.0 Advanced §5.1).
+    pub state: Option<String>,
+    /// Further claims (from the `claims` parameter or scopes, §5.4, §5.5).
+    pub extra: Map<String, Value>,
+}
+
+/// The left-most half of the hash of `value` with the hash function of `alg`, base64url:
+/// `at_hash`, `c_hash` and `s_hash` (Core §3.1.3.6). The relying party checks these with
+/// the same function of authcore-oidc, so the two sides cannot drift apart.
+pub fn token_hash(alg: JwsAlgorithm, value: &str, ctx: &Context<'_>) -> String {
+    authcore_oidc::token_hash(alg, value, ctx.keys.provider)
+}
+
+/// The algorithm the client registered for its ID tokens (Registration §2: RS256 when it
+/// registered none). `none` is never used: Core §3.1.3.7 lets a client accept unsigned ID
+/// tokens only from the token endpoint, and this provider always signs.
+pub fn signing_algorithm(client: &ClientRecord) -> Result<JwsAlgorithm, OAuthError> {
+    match client.extra.get(SIGNED_RESPONSE_ALG) {
+        None => Ok(JwsAlgorithm::RS256),
+        Some(Value::String(name)) => name.parse::<JwsAlgorithm>().map_err(|_| {
+            OAuthError::server_error(ServerError::Config(
+                "the client's id_token_signed_response_alg is not a supported JWS algorithm",
+            ))
+        }),
+        Some(_) => Err(OAuthError::server_error(ServerError::Config(
+            "the client's id_token_signed_response_alg is not a string",
+        ))),
+    }
+}
+
+/// The claims of the ID token, as a JSON object (Core §2), at `now`.
+pub fn claims(
+    content: &IdTokenContent,
+    alg: JwsAlgorithm,
+    ctx: &Context<'_>,
+) -> Map<String, Value> {
+    let mut c = content.extra.clone();
+    let now = ctx.now;
+    c.insert("iss".into(), ctx.config.issuer.clone().into());
+    c.insert("sub".into(), content.subject.clone().into());
+    c.insert("aud".into(), content.client_id.clone().into());
+    // §2: azp is the party the token was issued to; with one audience it repeats it, which
+    // every relying party accepts and keeps the check of §3.1.3.7 item 5 simple.
+    c.insert("azp".into(), content.client_id.clone().into());
+    c.insert("iat".into(), now.as_secs().into());
+    c.insert(
+        "exp".into(),
+        now.saturating_add(ctx.config.lifetimes.id_token)
+            .as_secs()
+            .into(),
+    );
+    if let Some(t) = content.auth_time {
+        c.insert("auth_time".into(), t.as_secs().into());
+    }
+    if let Some(n) = &content.nonce {
+        c.insert("nonce".into(), n.clone().into());
+    }
+    if let Some(a) = &content.acr {
+        c.insert("acr".into(), a.clone().into());
+    }
+    if !content.amr.is_empty() {
+        c.insert("amr".into(), content.amr.clone().into());
+    }
+    if let Some(s) = &content.sid {
+        c.insert("sid".into(), s.clone().into());
+    }
+    for (name, value) in [
+        ("at_hash", &content.access_token),
+        ("c_hash", &content.code),
+        ("s_hash", &content.state),
+    ] {
+        if let Some(v) = value {
+            c.insert(name.into(), token_hash(alg, v, ctx).into());
+        }
+    }
+    c
+}
+
+/// Issues the ID token of `content` for `client`: signed with the client's registered
+/// algorithm, by the provider's key for an asymmetric one and with the client secret for
+/// HS* (Core §10.1). A client that registered ID token encryption is refused until the
+/// provider encrypts (Core §10.2): issuing it a plain token would break what it relies on.
+pub fn issue(
+    content: &IdTokenContent,
+    client: &ClientRecord,
+    ctx: &Context<'_>,
+) -> Result<String, OAuthError> {
+    if client.extra.contains_key(ENCRYPTED_RESPONSE_ALG) {
+        return Err(OAuthError::server_error(ServerError::Config(
+            "the client registered ID token encryption, which this provider does not offer",
+        )));
+    }
+    let alg = signing_algorithm(client)?;
+    let claims = claims(content, alg, ctx);
+    if alg.family() == authcore_jose::AlgorithmFamily::Hmac {
+        // §10.1: the key is the octets of the client secret, so the server must hold it.
+        let Some(StoredSecret::Plain(secret)) = &client.secret else {
+            return Err(OAuthError::server_error(ServerError::Config(
+                "an HS* ID token needs the client secret in plain form",
+            )));
+        };
+        let key = SigningKey::hmac(alg, secret.expose(), ctx.keys.provider)
+            .map_err(|_| OAuthError::server_error(ServerError::Crypto))?;
+        let header = authcore_jose::JwsHeader::new(alg);
+        return jwt::encode(&header, &claims, &key)
+            .map_err(|_| OAuthError::server_error(ServerError::Crypto));
+    }
+    let keys = ctx
+        .keys
+        .id_token_signing
+        .as_ref()
+        .ok_or(OAuthError::server_error(ServerError::Config(
+            "no ID token signing keys are configured",
+        )))?;
+    keys.sign_jwt_with(alg, None, &claims)
+        .map_err(|_| OAuthError::server_error(ServerError::Crypto))
+}
