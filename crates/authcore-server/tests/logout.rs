@@ -547,3 +547,39 @@ fn without_id_token_keys_hints_and_logout_tokens_are_refused() {
     assert!(verify_logout_id_token_hint(hint.secret(), &ctx).is_err());
     assert!(mint_logout_token(&ctx, "rp1", "s", None).is_err());
 }
+
+#[test]
+fn pairwise_clients_get_their_own_sub_in_logout_tokens_and_hints() {
+    let mut op = Op::new();
+    op.keys = op
+        .keys
+        .clone()
+        .with_pairwise_salt(authcore_jose::SecretBytes::new(vec![7u8; 32]));
+    let mut pw = rp("rp1");
+    pw.redirect_uris = vec!["https://rp1.example/cb".into()];
+    pw.extra.insert(
+        authcore_server::oidc::subject::SUBJECT_TYPE.into(),
+        "pairwise".into(),
+    );
+    let ctx = op.ctx(T0);
+    let sess = session(&op, &["rp1"]);
+    let pairwise = authcore_server::oidc::subject::subject_for(&pw, "alice", &ctx).unwrap();
+    assert_ne!(pairwise, "alice");
+    let n = session_logout_notices(&ctx, &sess, std::slice::from_ref(&pw)).unwrap();
+    let token = parse_logout_request_body(n.back_channel[0].request.body()).unwrap();
+    let validated = op
+        .verifier("rp1")
+        .validate_logout_token(&token, op.id_keys.verifying_keys_at(ctx.now), ctx.now)
+        .unwrap();
+    assert_eq!(validated.sub.as_deref(), Some(pairwise.as_str()));
+    // A hint without sid, for the pairwise subject, belongs to the session; the local
+    // subject does not (the client never saw it).
+    for (sub, belongs) in [(pairwise.as_str(), true), ("alice", false)] {
+        let claims = json!({"iss": ISSUER, "aud": "rp1", "sub": sub, "iat": T0});
+        let hint = op.id_keys.sign_jwt("JWT", &claims).unwrap();
+        let url = url::Url::parse(&format!("{ISSUER}/logout?id_token_hint={hint}")).unwrap();
+        let end = EndSession::new(parse_end_session_request(&get(&url)).unwrap(), &ctx).unwrap();
+        let d = end.decide(&ctx, Some(&pw), Some(&sess), false).unwrap();
+        assert_eq!(matches!(d, EndSessionDecision::Logout(_)), belongs, "{sub}");
+    }
+}
