@@ -411,6 +411,10 @@ fn the_logout_page_escapes_what_it_embeds() {
     let u = url::Url::parse("https://rp.example/fc?a=\"><script>&b=2").unwrap();
     let page = authcore_server::oidc::logout::frontchannel_logout_page(&[u], None);
     assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert_eq!(
+        page.headers()["content-security-policy"],
+        "default-src 'none'; frame-src https://rp.example; frame-ancestors 'none'; base-uri 'none'"
+    );
     let html = String::from_utf8(page.into_body()).unwrap();
     assert!(!html.contains("<script>"));
     assert!(html.contains("&amp;b=2"));

@@ -31,6 +31,7 @@ use url::Url;
 
 use authcore_oidc::ProviderMetadata;
 
+use crate::authorize::response::escape_html;
 use crate::config::ServerConfig;
 use crate::error::{OAuthError, ServerError};
 use crate::model::{ClientRecord, GrantId};
@@ -502,25 +503,10 @@ pub fn set_logout_metadata(config: &ServerConfig, m: &mut ProviderMetadata) {
     m.frontchannel_logout_session_supported = config.logout.frontchannel;
 }
 
-/// Escapes text for an HTML attribute value.
-fn html_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The page that logs the user out of every front-channel client (Front-Channel Logout 1.0
 /// §2: one hidden iframe per client), then goes on to `then` (the post-logout redirect) once
-/// they have loaded. Not cached; the page may be framed by nobody.
+/// they have loaded. Not cached; framed by nobody; its Content-Security-Policy allows no
+/// script and frames only from the clients' origins.
 pub fn frontchannel_logout_page(iframes: &[Url], then: Option<&Url>) -> Response<Vec<u8>> {
     let mut html = String::from(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Logged out</title>",
@@ -529,22 +515,37 @@ pub fn frontchannel_logout_page(iframes: &[Url], then: Option<&Url>) -> Response
         // A meta refresh needs no script, so the page works under a strict CSP.
         html.push_str(&format!(
             "<meta http-equiv=\"refresh\" content=\"2;url={}\">",
-            html_attr(next.as_str())
+            escape_html(next.as_str())
         ));
     }
     html.push_str("</head><body><p>You are logged out.</p>");
     for url in iframes {
         html.push_str(&format!(
             "<iframe src=\"{}\" style=\"display:none\" width=\"0\" height=\"0\"></iframe>",
-            html_attr(url.as_str())
+            escape_html(url.as_str())
         ));
     }
     html.push_str("</body></html>");
+    let mut origins: Vec<String> = iframes
+        .iter()
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    origins.sort();
+    origins.dedup();
+    let frame_src = if origins.is_empty() {
+        "'none'".to_owned()
+    } else {
+        origins.join(" ")
+    };
+    let csp = format!(
+        "default-src 'none'; frame-src {frame_src}; frame-ancestors 'none'; base-uri 'none'"
+    );
     Response::builder()
         .status(StatusCode::OK)
         .header(CONTENT_TYPE, "text/html; charset=utf-8")
         .header(CACHE_CONTROL, "no-store")
         .header("x-frame-options", "DENY")
+        .header(http::header::CONTENT_SECURITY_POLICY, csp)
         .body(html.into_bytes())
         .unwrap_or_default()
 }
