@@ -34,6 +34,37 @@ pub struct Endpoints {
     pub introspection: Option<Url>,
     /// `jwks_uri` (RFC 8414 §2).
     pub jwks: Option<Url>,
+    /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1).
+    pub end_session: Option<Url>,
+}
+
+/// Which logout notifications the provider sends (OpenID Connect Back-Channel Logout 1.0,
+/// Front-Channel Logout 1.0), and how back-channel deliveries are retried. Both are off by
+/// default: a provider that turns one on is advertised as supporting it (and the `sid`
+/// variant, since every notification carries the session's `sid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogoutSettings {
+    /// Send logout tokens to clients that registered `backchannel_logout_uri`.
+    pub backchannel: bool,
+    /// Render the iframes of clients that registered `frontchannel_logout_uri`.
+    pub frontchannel: bool,
+    /// How long a logout token is valid, in seconds (Back-Channel Logout 1.0 §2.4 asks for
+    /// a short `exp`; default 120).
+    pub logout_token_lifetime: u64,
+    /// How the adapter retries a back-channel delivery that failed.
+    pub retry: crate::oidc::logout::RetryPolicy,
+}
+
+impl Default for LogoutSettings {
+    fn default() -> Self {
+        LogoutSettings {
+            backchannel: false,
+            frontchannel: false,
+            logout_token_lifetime: 120,
+            retry: crate::oidc::logout::RetryPolicy::default(),
+        }
+    }
 }
 
 /// Lifetimes, in seconds.
@@ -285,6 +316,8 @@ pub struct ServerConfig {
     pub client_assertion_algorithms: Vec<JwsAlgorithm>,
     /// The client authentication methods the token endpoint accepts.
     pub client_auth_methods: Vec<crate::model::ClientAuthMethod>,
+    /// Back- and front-channel logout (see [`crate::oidc::logout`]).
+    pub logout: LogoutSettings,
 }
 
 impl ServerConfig {
@@ -310,6 +343,7 @@ impl ServerConfig {
                 revocation: None,
                 introspection: None,
                 jwks: None,
+                end_session: None,
             },
             issuer,
             lifetimes: Lifetimes::default(),
@@ -330,6 +364,7 @@ impl ServerConfig {
                 JwsAlgorithm::HS256,
             ],
             client_auth_methods: crate::model::ClientAuthMethod::ALL.to_vec(),
+            logout: LogoutSettings::default(),
         })
     }
 

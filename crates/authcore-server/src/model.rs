@@ -220,6 +220,16 @@ pub struct ClientRecord {
     pub dpop_bound_access_tokens: bool,
     /// `tls_client_certificate_bound_access_tokens` (RFC 8705 §3.4).
     pub tls_client_certificate_bound_access_tokens: bool,
+    /// `post_logout_redirect_uris` (RP-Initiated Logout 1.0 §3.1): compared exactly.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// `backchannel_logout_uri` (Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
+    /// `backchannel_logout_session_required` (Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_session_required: bool,
+    /// `frontchannel_logout_uri` (Front-Channel Logout 1.0 §2).
+    pub frontchannel_logout_uri: Option<String>,
+    /// `frontchannel_logout_session_required` (Front-Channel Logout 1.0 §2).
+    pub frontchannel_logout_session_required: bool,
     /// Other registered metadata, kept for the layers above.
     pub extra: Map<String, Value>,
 }
@@ -244,6 +254,11 @@ impl ClientRecord {
             require_pushed_authorization_requests: false,
             dpop_bound_access_tokens: false,
             tls_client_certificate_bound_access_tokens: false,
+            post_logout_redirect_uris: Vec::new(),
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: false,
             extra: Map::new(),
         }
     }

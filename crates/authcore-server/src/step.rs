@@ -222,6 +222,9 @@ pub enum Write {
     /// Removes an interaction if present; [`WriteOutcome::Conflict`] if it was not (the
     /// ticket was used already).
     RemoveInteractionIfPresent(TokenHash),
+    /// Ends the provider login session with this `sid` (OpenID Connect RP-Initiated Logout
+    /// 1.0 §2): the adapter drops its session record (and its cookie). Always applied.
+    EndSession(String),
 }
 
 impl Write {

@@ -70,7 +70,7 @@ mod endpoint;
 mod interaction;
 mod redirect_uri;
 mod request;
-mod response;
+pub(crate) mod response;
 
 pub use endpoint::AuthorizationEndpoint;
 pub(crate) use endpoint::check_request;

@@ -174,8 +174,8 @@ pub fn error_page(status: StatusCode, error: &ErrorCode, description: &str) -> R
     resp
 }
 
-/// Escapes text for an HTML attribute value or element content.
-fn escape_html(s: &str) -> String {
+/// Escapes text for an HTML attribute value or element content (also the logout page's).
+pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -59,6 +59,7 @@ pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<Pro
     let mut m = ProviderMetadata::new(oauth, subject_types, algs);
     m.request_parameter_supported = request_objects;
     m.request_uri_parameter_supported = false;
+    super::logout::set_logout_metadata(config, &mut m);
     Some(m)
 }
 

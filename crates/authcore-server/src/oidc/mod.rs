@@ -1,13 +1,14 @@
 //! The OpenID provider (OpenID Connect Core 1.0, Discovery 1.0) on top of the authorization
 //! server: the login session value ([`OpSession`]) and silent sign-in from it
 //! ([`answer_without_ui`]), ID tokens ([`id_token`]), subject identifiers ([`subject`]),
-//! `id_token_hint` ([`hint`]), requested claims ([`claims`]), the `offline_access` rules, and
-//! the discovery document and JWK Set ([`discovery`]).
+//! `id_token_hint` ([`hint`]), requested claims ([`claims`]), the `offline_access` rules,
+//! the discovery document and JWK Set ([`discovery`]), and logout ([`logout`]).
 
 pub mod claims;
 pub mod discovery;
 pub mod hint;
 pub mod id_token;
+pub mod logout;
 pub mod session;
 pub mod subject;
 

@@ -22,6 +22,7 @@ struct Inner {
     pushed: HashMap<TokenHash, PushedRequestRecord>,
     interactions: HashMap<TokenHash, InteractionRecord>,
     replay: HashMap<String, UnixTime>,
+    ended_sessions: std::collections::HashSet<String>,
 }
 
 /// Every record in maps behind one mutex: each [`Write`] is applied under the lock, so the
@@ -46,6 +47,12 @@ impl MemoryStore {
     /// Registers (or replaces) a client.
     pub fn put_client(&self, client: ClientRecord) {
         self.lock().clients.insert(client.client_id.clone(), client);
+    }
+
+    /// Whether the provider session `sid` was ended ([`Write::EndSession`]); the sessions
+    /// themselves are the adapter's records.
+    pub fn session_ended(&self, sid: &str) -> bool {
+        self.lock().ended_sessions.contains(sid)
     }
 
     /// How many tokens are stored (for tests and metrics).
@@ -226,6 +233,10 @@ impl Store for MemoryStore {
                 Some(_) => Applied,
                 None => Conflict,
             },
+            Write::EndSession(sid) => {
+                i.ended_sessions.insert(sid.clone());
+                Applied
+            }
         }
     }
 }
