@@ -119,6 +119,7 @@ pub mod jar;
 pub mod metadata;
 pub mod model;
 pub mod par;
+pub mod registration;
 pub mod resource;
 pub mod revocation;
 pub mod signing_keys;

@@ -220,6 +220,9 @@ pub struct ClientRecord {
     pub dpop_bound_access_tokens: bool,
     /// `tls_client_certificate_bound_access_tokens` (RFC 8705 §3.4).
     pub tls_client_certificate_bound_access_tokens: bool,
+    /// The keyed hash of the registration access token (RFC 7592 §3) for clients that
+    /// registered dynamically; `None`: the registration cannot be managed over HTTP.
+    pub registration_access_token: Option<TokenHash>,
     /// Other registered metadata, kept for the layers above.
     pub extra: Map<String, Value>,
 }
@@ -244,6 +247,7 @@ impl ClientRecord {
             require_pushed_authorization_requests: false,
             dpop_bound_access_tokens: false,
             tls_client_certificate_bound_access_tokens: false,
+            registration_access_token: None,
             extra: Map::new(),
         }
     }
