@@ -435,3 +435,16 @@ pub fn parse_registration_response(resp: &Response<Vec<u8>>) -> Result<ClientInf
         ContentTypeCheck::Json,
     )?)
 }
+
+/// Checks the response to a delete request (RFC 7592 §2.3): 204 No Content (any 2xx) is
+/// success; an error response is [`Error::Server`], any other status an error.
+pub fn parse_registration_deletion_response(resp: &Response<Vec<u8>>) -> Result<()> {
+    if resp.status().is_success() {
+        return Ok(());
+    }
+    wire::read_json_response(resp, ContentTypeCheck::Json)?;
+    Err(ProtocolError::UnexpectedStatus {
+        status: resp.status().as_u16(),
+    }
+    .into())
+}
