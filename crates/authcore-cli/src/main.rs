@@ -63,6 +63,7 @@ mod io;
 mod keys;
 mod loopback;
 mod oauth;
+mod register;
 
 use std::process::ExitCode;
 
