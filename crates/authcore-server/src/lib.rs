@@ -101,6 +101,7 @@
 //!   interaction; [`par`]: pushed authorization requests (RFC 9126); [`jar`]: signed request
 //!   objects (RFC 9101); [`device`]: device authorization and user-code verification
 //!   (RFC 8628).
+//! - [`registration`]: dynamic client registration (RFC 7591) and its management (RFC 7592).
 //! - [`metadata`]: RFC 8414 metadata from the configuration.
 //! - [`store`]: the in-memory store and the storage conformance kit.
 

@@ -42,13 +42,14 @@ pub const MAX_SECTOR_IDENTIFIER_BYTES: usize = 64 * 1024;
 
 /// The metadata members the record keeps in its own fields; every other registered member
 /// is kept in [`ClientRecord::extra`].
-const RECORD_FIELDS: [&str; 7] = [
+/// (`jwks` is in both: parsed into [`ClientRecord::jwks`], and kept as registered so a read
+/// returns the members the client sent.)
+const RECORD_FIELDS: [&str; 6] = [
     "redirect_uris",
     "token_endpoint_auth_method",
     "grant_types",
     "response_types",
     "scope",
-    "jwks",
     "application_type",
 ];
 
@@ -591,12 +592,6 @@ pub fn validate_metadata(
         .into_iter()
         .filter(|(k, _)| !RECORD_FIELDS.contains(&k.as_str()))
         .collect();
-    if let Some(set) = &metadata.jwks {
-        // Kept as registered, so a read returns the members the client sent.
-        record
-            .extra
-            .insert("jwks".into(), Value::Object(set.clone()));
-    }
     Ok(ValidatedMetadata {
         record,
         sector_identifier_uri,
