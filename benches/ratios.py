@@ -17,6 +17,12 @@ import os
 import sys
 
 ALGS = ["HS256", "RS256", "PS256", "ES256", "ES384", "EdDSA"]
+# benches/jwe.rs: one group per key management x content encryption.
+JWE_KMS = ["RSA-OAEP-256", "ECDH-ES+A128KW P-256", "ECDH-ES X25519", "A256KW", "dir"]
+JWE_ENCS = ["A256GCM", "A128CBC-HS256"]
+JWE_COLS = ["raw/aws-lc-rs", "jwe/aws-lc-rs", "jwe/default", "josekit"]
+JWE_RAW_TARGET = 1.05
+JWE_PEER_TARGET = 1.0
 PROVIDERS = ["ring", "aws-lc-rs"]
 ASYMMETRIC_TARGET = 1.05
 HMAC_TARGET = 0.5
@@ -83,6 +89,10 @@ def main():
     m = load(base, args.stat)
     if not m:
         sys.exit(f"no criterion results under {base}: run `cargo bench -p authcore-benches` first")
+    if any(g == f"{JWE_KMS[0]}/{JWE_ENCS[0]}" for g, _, _ in m):
+        jwe_tables(m, args.stat)
+    if not any(g in ALGS for g, _, _ in m):
+        return
 
     def t(alg, func, param):
         return m.get((alg, func, param))
@@ -148,6 +158,32 @@ def main():
             total += v or 0.0
             print(f"| {s} | {fmt_time(v)} |")
         print(f"| sum of steps | {fmt_time(total)} |")
+
+
+def jwe_tables(m, stat):
+    """The JWE decryption tables (benches/jwe.rs)."""
+    label = "median" if stat == "median" else "fastest-sample"
+    print(f"### JWE decryption, {label} times\n")
+    print("| alg | enc | " + " | ".join(JWE_COLS) + " |")
+    print("|---|---" + "|---" * len(JWE_COLS) + "|")
+    rows = [(k, e) for k in JWE_KMS for e in JWE_ENCS]
+    for k, e in rows:
+        cells = [fmt_time(m.get((f"{k}/{e}", c, None))) for c in JWE_COLS]
+        print(f"| {k} | {e} | " + " | ".join(cells) + " |")
+    print(f"\n### JWE decryption ratios: authcore over the raw primitives (target ≤ "
+          f"{JWE_RAW_TARGET}×) and over josekit (target < {JWE_PEER_TARGET}×)\n")
+    print("| alg | enc | jwe/aws-lc-rs / raw | jwe/default / raw | jwe/aws-lc-rs / josekit "
+          "| jwe/default / josekit |")
+    print("|---|---|---|---|---|---|")
+    for k, e in rows:
+        g = f"{k}/{e}"
+        raw, peer = m.get((g, "raw/aws-lc-rs", None)), m.get((g, "josekit", None))
+        a, d = m.get((g, "jwe/aws-lc-rs", None)), m.get((g, "jwe/default", None))
+        print(f"| {k} | {e} | {fmt_ratio(ratio(a, raw), JWE_RAW_TARGET)} "
+              f"| {fmt_ratio(ratio(d, raw), JWE_RAW_TARGET)} "
+              f"| {fmt_ratio(ratio(a, peer), JWE_PEER_TARGET)} "
+              f"| {fmt_ratio(ratio(d, peer), JWE_PEER_TARGET)} |")
+    print()
 
 
 if __name__ == "__main__":

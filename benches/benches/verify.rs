@@ -31,14 +31,14 @@
 use std::hint::black_box;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use authcore_benches::{Fixture, rsa_public_key_der, unsigned};
+use authcore_benches::{Fixture, batched, rsa_public_key_der, unsigned};
 use authcore_jose::crypto::CryptoProvider;
 use authcore_jose::{
     Jwk, JwsAlgorithm, JwsHeader, JwsOptions, KeyParams, UnixTime, VerifyingKey, b64, jws, jwt,
 };
-use criterion::{Bencher, BenchmarkGroup, BenchmarkId, Criterion, criterion_group};
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group};
 use serde::Deserialize;
 
 const ISSUER: &str = "https://issuer.example.com";
@@ -97,58 +97,6 @@ fn hmac_secret(jwk: &Jwk) -> &[u8] {
 }
 
 type Group<'a> = BenchmarkGroup<'a, criterion::measurement::WallTime>;
-
-/// About how long one timed batch of iterations runs (see [`bench`]).
-const BATCH: Duration = Duration::from_micros(50);
-
-/// How many iterations of `f` take about [`BATCH`] (at least one).
-// Benchmarks time themselves: the clock rule is for the protocol crates.
-#[allow(clippy::disallowed_methods)]
-fn batch_len<O>(f: &mut impl FnMut() -> O) -> u64 {
-    let mut n = 1u64;
-    loop {
-        let start = Instant::now();
-        for _ in 0..n {
-            black_box(f());
-        }
-        let elapsed = start.elapsed();
-        if elapsed >= Duration::from_millis(5) || n >= 1 << 24 {
-            let per_iteration = elapsed.as_secs_f64() / n as f64;
-            return ((BATCH.as_secs_f64() / per_iteration) as u64).max(1);
-        }
-        n *= 2;
-    }
-}
-
-/// The routine for `g.bench_function` that times `f`.
-///
-/// Each criterion sample of `iters` iterations runs as consecutive batches of about
-/// [`BATCH`], each timed on its own, and counts as `iters` times the median batch time per
-/// iteration. On a machine shared with other work a sample of several milliseconds is often
-/// interrupted; a 50 µs batch rarely is, so the median batch is the undisturbed speed. Every
-/// benchmark, peers included, is measured this way.
-#[allow(clippy::disallowed_methods)]
-fn batched<O>(mut f: impl FnMut() -> O) -> impl FnMut(&mut Bencher<'_>) {
-    let batch = batch_len(&mut f);
-    let mut per_iteration: Vec<f64> = Vec::new();
-    move |b| {
-        b.iter_custom(|iters| {
-            per_iteration.clear();
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(batch);
-                let start = Instant::now();
-                for _ in 0..n {
-                    black_box(f());
-                }
-                per_iteration.push(start.elapsed().as_secs_f64() / n as f64);
-                left -= n;
-            }
-            per_iteration.sort_by(f64::total_cmp);
-            Duration::from_secs_f64(per_iteration[per_iteration.len() / 2] * iters as f64)
-        })
-    }
-}
 
 /// ring, called as the ring provider calls it: a precomputed HMAC key, RSA public key
 /// components, or an unparsed EC/Ed25519 public key.

@@ -2,7 +2,8 @@
 
 stdin:  a JSON array of cases in the JWS vector schema (vectors/README.md).
 stdout: a JSON array of {"name", "ok", "error"}, one per case, in input order; "error" is
-        "" when ok.
+        "" when ok. A check that returns a value (the JWE verifiers: the plaintexts) adds it
+        as "output".
 Exit status: 0 whenever the input could be read, even when cases fail; 2 on unreadable input.
 """
 
@@ -64,8 +65,11 @@ def run_cases(check, program: str) -> int:
         try:
             if not isinstance(case, dict):
                 raise ValueError("case is not an object")
-            check(case)
-            results.append({"name": name, "ok": True, "error": ""})
+            output = check(case)
+            result = {"name": name, "ok": True, "error": ""}
+            if output is not None:
+                result["output"] = output
+            results.append(result)
         except Exception as e:  # any failure of the peer is a reported result, not a crash
             msg = str(e) or repr(e)
             results.append({"name": name, "ok": False, "error": f"{type(e).__name__}: {msg}"})

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the interop peers by package name: npm `jose` (from package-lock.json) into
-# tests/interop/node_modules and PyPI `jwcrypto`, `PyJWT` and `Authlib` (from
+# tests/interop/node_modules and PyPI `jwcrypto`, `PyJWT`, `Authlib`, `joserfc`, `oauthlib` and
+# `requests-oauthlib` (from
 # requirements.txt) into tests/interop/.venv. Idempotent: a step whose inputs have not
 # changed is skipped.
 # Needs only node/npm and python3 (with its venv module) on the PATH.
@@ -29,14 +30,14 @@ else
   say "npm: installed jose $(node -p "require('./node_modules/jose/package.json').version")"
 fi
 
-# 2. python jwcrypto, PyJWT, Authlib
+# 2. python jwcrypto, PyJWT, Authlib, joserfc, oauthlib, requests-oauthlib
 py_versions() {
   .venv/bin/python -c 'from importlib.metadata import version
-print(", ".join(f"{p} {version(p)}" for p in ("jwcrypto", "PyJWT", "Authlib")))'
+print(", ".join(f"{p} {version(p)}" for p in ("jwcrypto", "PyJWT", "Authlib", "joserfc", "oauthlib", "requests-oauthlib")))'
 }
 py_stamp="$(stamp_of requirements.txt)"
 if [[ -x .venv/bin/python && -f .venv/.authcore-setup-stamp && "$(cat .venv/.authcore-setup-stamp)" == "$py_stamp" ]] \
-    && .venv/bin/python -c 'import jwcrypto, cryptography, jwt, authlib' >/dev/null 2>&1; then
+    && .venv/bin/python -c 'import jwcrypto, cryptography, jwt, authlib, joserfc, oauthlib, requests_oauthlib' >/dev/null 2>&1; then
   say "python: .venv is current ($(py_versions)), skipped"
 else
   if [[ ! -x .venv/bin/python ]]; then

@@ -14,23 +14,13 @@
 //! neither detached payloads nor `b64: false`, and neither Python package knows the
 //! fully-specified `Ed25519` algorithm name (both have `EdDSA`).
 
-// Bounded waits measure elapsed time; reading the clock is the test harness's job here.
-#![allow(clippy::disallowed_methods)]
-
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use authcore_jose::crypto::{CryptoProvider, providers};
 use authcore_jose::jws::{self, SignatureSpec};
 use authcore_jose::{InsecureTestRandom, Jwk, JwsAlgorithm, JwsHeader, SigningKey, b64, jwt};
+use authcore_tests::peers::setup;
 use serde_json::{Map, Value, json};
-
-/// Longest a peer (or the one-time setup) may run before the test gives up on it.
-const SETUP_LIMIT: Duration = Duration::from_secs(600);
-const PEER_LIMIT: Duration = Duration::from_secs(180);
 
 /// Fewest cases (valid and tampered) the PyJWT and Authlib tests must check: what ring alone
 /// gives them, so that a filter gone wrong or a shape that quietly stopped being signed fails.
@@ -47,65 +37,6 @@ const RSA_JWK: &str = r#"{"kty":"RSA",
  "dp":"BwKfV3Akq5_MFZDFZCnW-wzl-CCo83WoZvnLQwCTeDv8uzluRSnm71I3QCLdhrqE2e9YkxvuxdBfpT_PI7Yz-FOKnu1R6HsJeDCjn12Sk3vmAktV2zb34MCdy7cpdTh_YVr7tss2u6vneTwrA86rZtu5Mbr1C1XsmvkxHQAdYo0",
  "dq":"h_96-mK1R_7glhsum81dZxjTnYynPbZpHziZjeeHcXYsXaaMwkOlODsWa7I9xXDoRwbKgB719rrmI2oKr6N3Do9U0ajaHF-NKJnwgjMd2w9cjz3_-kyNlxAr2v4IKhGNpmM5iIgOS1VZnOZ68m6_pbLBSp3nssTdlqvd0tIiTHU",
  "qi":"IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U"}"#;
-
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop")
-}
-
-/// Runs `cmd` with `input` on stdin; returns stdout, or panics with stderr when it fails or
-/// outlives `limit` (the child is killed then).
-fn run(mut cmd: Command, input: &[u8], limit: Duration, what: &str) -> Vec<u8> {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        stdout.read_to_end(&mut v).map(|_| v)
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        stderr.read_to_end(&mut v).map(|_| v)
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {limit:?}; killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    writer.join().expect("writer").expect("write stdin");
-    let out = out_reader.join().expect("reader").expect("read stdout");
-    let err = err_reader.join().expect("reader").expect("read stderr");
-    assert!(
-        status.success(),
-        "{what}: exit {status}\n{}",
-        String::from_utf8_lossy(&err)
-    );
-    out
-}
-
-/// Installs the peers once per test process (the script itself skips what is current).
-fn setup() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let mut cmd = Command::new("bash");
-        cmd.arg(interop_dir().join("setup.sh"));
-        run(cmd, b"", SETUP_LIMIT, "tests/interop/setup.sh");
-    });
-}
 
 struct Case {
     name: String,
@@ -310,18 +241,12 @@ fn tampered(c: &Case) -> Case {
 }
 
 /// Feeds the cases to a peer verifier; returns (name, ok, error) per case, in order.
-fn peer_results(mut cmd: Command, cases: &[Case], what: &str) -> Vec<(String, bool, String)> {
-    let input = Value::Array(cases.iter().map(|c| c.value.clone()).collect()).to_string();
-    cmd.current_dir(interop_dir());
-    let out = run(cmd, input.as_bytes(), PEER_LIMIT, what);
-    let results: Vec<Value> = serde_json::from_slice(&out)
-        .unwrap_or_else(|e| panic!("{what}: output is not a JSON array: {e}"));
-    assert_eq!(results.len(), cases.len(), "{what}: one result per case");
-    results
+fn peer_results(cmd: Command, cases: &[Case], what: &str) -> Vec<(String, bool, String)> {
+    let values: Vec<Value> = cases.iter().map(|c| c.value.clone()).collect();
+    authcore_tests::peers::peer_results(cmd, &values, what)
         .iter()
         .zip(cases)
         .map(|(r, c)| {
-            assert_eq!(r["name"].as_str(), Some(c.name.as_str()), "{what}: order");
             (
                 c.name.clone(),
                 r["ok"] == Value::Bool(true),
@@ -385,7 +310,7 @@ fn node_jose_verifies_tokens_signed_here() {
 
 #[test]
 fn jwcrypto_verifies_tokens_signed_here() {
-    let mut cmd = Command::new(interop_dir().join(".venv/bin/python"));
+    let mut cmd = Command::new(authcore_tests::peers::python());
     cmd.arg("verify_jwcrypto.py");
     let n = check_peer(cmd, "jwcrypto", |_| true, 40);
     eprintln!("jwcrypto: {n} cases as expected");
@@ -393,7 +318,7 @@ fn jwcrypto_verifies_tokens_signed_here() {
 
 #[test]
 fn pyjwt_verifies_tokens_signed_here() {
-    let mut cmd = Command::new(interop_dir().join(".venv/bin/python"));
+    let mut cmd = Command::new(authcore_tests::peers::python());
     cmd.args(["verify_py_peer.py", "pyjwt"]);
     // PyJWT's PyJWS is compact only, its `detached_payload` needs `b64: false`, and its
     // algorithm table has EdDSA but not the fully-specified Ed25519 name.
@@ -412,7 +337,7 @@ fn pyjwt_verifies_tokens_signed_here() {
 
 #[test]
 fn authlib_verifies_tokens_signed_here() {
-    let mut cmd = Command::new(interop_dir().join(".venv/bin/python"));
+    let mut cmd = Command::new(authcore_tests::peers::python());
     cmd.args(["verify_py_peer.py", "authlib"]);
     // authlib.jose takes the payload from the serialization only, knows no `b64`, and
     // registers EdDSA but not the fully-specified Ed25519 name.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use authcore_jose::JwsAlgorithm;
+use authcore_jose::{Algorithm, ContentEncryptionAlgorithm, JwsAlgorithm, KeyManagementAlgorithm};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_VERIFY: &str = "\
@@ -12,6 +12,15 @@ Exit status:
      or (for JWTs) expired, not yet valid, wrong issuer, audience or typ.
      The reason is one line on stderr.
   2  usage error, or unreadable or unusable input (key file, payload file, stdin)";
+
+const EXIT_DECRYPT: &str = "\
+Exit status:
+  0  the JWE decrypted; the plaintext (or, for `jwt decrypt`, the claims) is on stdout
+  1  the token was rejected: malformed, not decryptable with the key (one opaque reason:
+     wrong key, tampered header, encrypted key, IV, ciphertext or tag), algorithm or `enc`
+     not allowed, no matching key, or (for `jwt decrypt`) the nested JWT failed verification.
+     The reason is one line on stderr.
+  2  usage error, or unreadable or unusable input (key file, stdin)";
 
 const EXIT_ALL: &str = "\
 Exit status (every command):
@@ -50,12 +59,21 @@ Environment:
 const ALG_HELP: &str = "HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, \
                         ES384, ES512, ES256K, EdDSA or Ed25519";
 
-/// JOSE tools (verify, sign and inspect JWS, JWT and JWK) and OAuth 2.0 / OpenID Connect
-/// client flows (discovery, sign-in, client credentials, device flow, refresh, introspection,
-/// revocation, UserInfo).
+const KEY_ALG_HELP: &str = "RSA-OAEP, RSA-OAEP-256, RSA-OAEP-384, RSA-OAEP-512, RSA1_5 \
+                            (decryption with --legacy-rsa1-5 only), A128KW, A192KW, A256KW, \
+                            dir, ECDH-ES, ECDH-ES+A128KW, ECDH-ES+A192KW, ECDH-ES+A256KW, \
+                            A128GCMKW, A192GCMKW, A256GCMKW, PBES2-HS256+A128KW, \
+                            PBES2-HS384+A192KW or PBES2-HS512+A256KW";
+
+const ENC_HELP: &str = "A128CBC-HS256, A192CBC-HS384, A256CBC-HS512, A128GCM, A192GCM or A256GCM";
+
+/// JOSE tools (verify, sign, encrypt, decrypt and inspect JWS, JWE, JWT and JWK) and OAuth
+/// 2.0 / OpenID Connect client flows (discovery, sign-in, client credentials, device flow,
+/// refresh, introspection, revocation, UserInfo).
 ///
 /// Keys are files: a JWK, a JWK Set, or a PEM key or certificate. The algorithm always comes
-/// from the key's `alg` member or from `--alg`, never from the token being verified.
+/// from the key's `alg` member or from `--alg`, never from the token being verified or
+/// decrypted.
 #[derive(Debug, Parser)]
 #[command(name = "authcore", version, propagate_version = true, after_help = EXIT_ALL)]
 pub struct Cli {
@@ -100,7 +118,10 @@ pub enum Command {
     /// JSON Web Signature (RFC 7515): verify and sign arbitrary payloads.
     #[command(subcommand, after_help = EXIT_ALL)]
     Jws(JwsCommand),
-    /// JSON Web Token (RFC 7519): decode, verify and sign claims.
+    /// JSON Web Encryption (RFC 7516): encrypt and decrypt arbitrary plaintext.
+    #[command(subcommand, after_help = EXIT_ALL)]
+    Jwe(JweCommand),
+    /// JSON Web Token (RFC 7519): decode, verify, sign and decrypt (nested) claims.
     #[command(subcommand, after_help = EXIT_ALL)]
     Jwt(JwtCommand),
     /// JSON Web Key (RFC 7517): generate keys, extract public keys, thumbprints, PEM import.
@@ -127,6 +148,9 @@ pub enum Command {
     /// provider; with a fixed port, register exactly `http://127.0.0.1:PORT/PATH`.
     #[command(after_help = EXIT_NETWORK)]
     Login(LoginArgs),
+    /// OAuth 1.0a (RFC 5849): sign a request, or verify one as a server would.
+    #[command(subcommand, name = "oauth1", after_help = EXIT_ALL)]
+    Oauth1(crate::oauth1::OAuth1Command),
 }
 
 /// `authcore oauth2 ...`
@@ -507,6 +531,29 @@ pub enum JwsCommand {
     Sign(JwsSignArgs),
 }
 
+/// `authcore jwe ...`
+#[derive(Debug, Subcommand)]
+pub enum JweCommand {
+    /// Decrypt a JWE and print its plaintext bytes to stdout, exactly.
+    ///
+    /// The JWE may be compact (five parts) or JSON (flattened or general; recognised by a
+    /// leading `{`); a general JSON JWE decrypts when the key fits one of its recipients. The
+    /// key management algorithm comes from the key's `alg` or `--alg`, never from the token;
+    /// `--enc` limits the content encryption (default: every one the provider has). A
+    /// compressed (`zip: DEF`) plaintext is inflated, to at most 250 kB.
+    #[command(after_help = EXIT_DECRYPT)]
+    Decrypt(JweDecryptArgs),
+    /// Encrypt the plaintext read from stdin and print the JWE.
+    ///
+    /// The key is the recipient's: a public key (a private one is accepted; its public part
+    /// is used), or the shared secret for `A*KW`, `A*GCMKW` and `dir`, or a password for
+    /// PBES2 (an `oct` JWK whose bytes are the password). Prints the compact serialization,
+    /// or the flattened JSON one with `--json`. The content key and IVs are drawn from the
+    /// system's random source.
+    #[command(after_help = EXIT_TOOL)]
+    Encrypt(JweEncryptArgs),
+}
+
 /// `authcore jwt ...`
 #[derive(Debug, Subcommand)]
 pub enum JwtCommand {
@@ -531,6 +578,15 @@ pub enum JwtCommand {
     /// `exp` the input has: the command line states the intent explicitly.
     #[command(after_help = EXIT_TOOL)]
     Sign(JwtSignArgs),
+    /// Decrypt a nested JWT (a JWE whose plaintext is a signed JWT, RFC 7519 §5.2) and, with
+    /// `--verify-key`, verify the inner JWT and print its claims as JSON.
+    ///
+    /// The JWE header must have `cty: JWT`. With `--verify-key` the inner JWT is checked as
+    /// by `jwt verify` (signature, `exp`, `nbf`, `iat`, and `iss`, `aud`, `sub`, `typ` when
+    /// asked for) and the claims are printed. Without it the inner JWT is printed as it is,
+    /// NOT verified (a warning says so on stderr), to be checked with `jwt verify`.
+    #[command(after_help = EXIT_DECRYPT)]
+    Decrypt(JwtDecryptArgs),
 }
 
 /// `authcore jwk ...`
@@ -635,6 +691,88 @@ pub struct JwsSignArgs {
     pub detached: bool,
 }
 
+/// Where decryption keys come from and which algorithms they may decrypt.
+#[derive(Debug, Args)]
+pub struct DecryptKeyArgs {
+    /// Key file: a private JWK (or an `oct` JWK: the shared key, or the PBES2 password), a
+    /// JWK Set, or a PEM PKCS#8 private key (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+
+    /// Allowed key management algorithm (repeatable). A key without `alg` needs it: one
+    /// decryption key is made per algorithm given. For a single key with `alg`, that `alg`
+    /// must be listed (when any is). For a JWK Set it is the allow-list; keys with `alg` keep
+    /// theirs. One of RSA-OAEP, RSA-OAEP-256, RSA-OAEP-384, RSA-OAEP-512, RSA1_5, A128KW,
+    /// A192KW, A256KW, dir, ECDH-ES, ECDH-ES+A128KW, ECDH-ES+A192KW, ECDH-ES+A256KW,
+    /// A128GCMKW, A192GCMKW, A256GCMKW, PBES2-HS256+A128KW, PBES2-HS384+A192KW,
+    /// PBES2-HS512+A256KW.
+    #[arg(long = "alg", value_name = "ALG", value_parser = parse_key_alg)]
+    pub algs: Vec<KeyManagementAlgorithm>,
+
+    /// Allowed content encryption (repeatable); default: every one the provider has (for
+    /// `dir`, those of the key's length). One of A128CBC-HS256, A192CBC-HS384,
+    /// A256CBC-HS512, A128GCM, A192GCM, A256GCM.
+    #[arg(long = "enc", value_name = "ENC", value_parser = parse_enc)]
+    pub encs: Vec<ContentEncryptionAlgorithm>,
+
+    /// Decrypt `RSA1_5` JWEs, a legacy algorithm open to padding-oracle attacks (RFC 7516
+    /// §11.5; the countermeasure is applied). Off by default: such a JWE is rejected.
+    #[arg(long)]
+    pub legacy_rsa1_5: bool,
+}
+
+/// Arguments of `jwe decrypt`.
+#[derive(Debug, Args)]
+pub struct JweDecryptArgs {
+    #[command(flatten)]
+    /// The decryption keys.
+    pub keys: DecryptKeyArgs,
+
+    /// The JWE (compact or JSON), `-` to read it from stdin, or a file that holds it.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+}
+
+/// Arguments of `jwe encrypt`.
+#[derive(Debug, Args)]
+pub struct JweEncryptArgs {
+    /// The recipient's key file: a JWK (public, private or `oct`), a JWK Set (the key is
+    /// chosen by `--kid` and `--alg`), or a PEM key or certificate.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+
+    /// Key management algorithm; required when the key has no `alg`, and must equal it
+    /// otherwise. One of RSA-OAEP, RSA-OAEP-256, RSA-OAEP-384, RSA-OAEP-512, A128KW, A192KW,
+    /// A256KW, dir, ECDH-ES, ECDH-ES+A128KW, ECDH-ES+A192KW, ECDH-ES+A256KW, A128GCMKW,
+    /// A192GCMKW, A256GCMKW, PBES2-HS256+A128KW, PBES2-HS384+A192KW, PBES2-HS512+A256KW
+    /// (RSA1_5 is for decrypting legacy tokens only).
+    #[arg(long, value_name = "ALG", value_parser = parse_key_alg)]
+    pub alg: Option<KeyManagementAlgorithm>,
+
+    /// Content encryption. For `dir` it must fit the key's length.
+    #[arg(long, value_name = "ENC", value_parser = parse_enc, default_value = "A256GCM")]
+    pub enc: ContentEncryptionAlgorithm,
+
+    /// `kid` header value; defaults to the key's `kid`, if it has one. With a JWK Set it also
+    /// selects the key.
+    #[arg(long, value_name = "KID")]
+    pub kid: Option<String>,
+
+    /// Protected `cty` header (the plaintext's media type); `JWT` makes a nested JWT of a
+    /// signed JWT read from stdin (RFC 7519 §5.2; surrounding whitespace such as a trailing
+    /// newline is removed), which `jwt decrypt` reads.
+    #[arg(long, value_name = "CTY")]
+    pub cty: Option<String>,
+
+    /// Compress the plaintext with DEFLATE before encrypting (`zip: DEF`).
+    #[arg(long)]
+    pub zip: bool,
+
+    /// Print the flattened JSON serialization instead of compact.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Arguments of `jwt decode`.
 #[derive(Debug, Args)]
 pub struct JwtDecodeArgs {
@@ -643,13 +781,9 @@ pub struct JwtDecodeArgs {
     pub token: String,
 }
 
-/// Arguments of `jwt verify`.
+/// The claims checks of a verified JWT.
 #[derive(Debug, Args)]
-pub struct JwtVerifyArgs {
-    #[command(flatten)]
-    /// The trusted keys.
-    pub keys: VerifyKeyArgs,
-
+pub struct ClaimsArgs {
     /// Required issuer (`iss`, exact match); repeatable: any one may match.
     #[arg(long = "iss", value_name = "ISS")]
     pub issuers: Vec<String>,
@@ -678,8 +812,47 @@ pub struct JwtVerifyArgs {
     /// Use this time (seconds since the Unix epoch) instead of the system clock.
     #[arg(long, value_name = "UNIX")]
     pub now: Option<u64>,
+}
+
+/// Arguments of `jwt verify`.
+#[derive(Debug, Args)]
+pub struct JwtVerifyArgs {
+    #[command(flatten)]
+    /// The trusted keys.
+    pub keys: VerifyKeyArgs,
+
+    #[command(flatten)]
+    /// The claims checks.
+    pub claims: ClaimsArgs,
 
     /// The compact JWT, `-` to read it from stdin, or a file that holds it.
+    #[arg(value_name = "TOKEN")]
+    pub token: String,
+}
+
+/// Arguments of `jwt decrypt`.
+#[derive(Debug, Args)]
+pub struct JwtDecryptArgs {
+    #[command(flatten)]
+    /// The decryption keys.
+    pub keys: DecryptKeyArgs,
+
+    /// Verify the inner JWT with this key file (a JWK, a JWK Set, or a PEM public key or
+    /// certificate) and print the claims; without it the inner JWT is printed unverified.
+    #[arg(long, value_name = "FILE")]
+    pub verify_key: Option<PathBuf>,
+
+    /// Allowed signature algorithm of the inner JWT (repeatable), as `--alg` of `jwt verify`:
+    /// needed when the verification key has no `alg`. One of HS256, HS384, HS512, RS256,
+    /// RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, ES256K, EdDSA, Ed25519.
+    #[arg(long = "verify-alg", value_name = "ALG", value_parser = parse_alg, requires = "verify_key")]
+    pub verify_algs: Vec<JwsAlgorithm>,
+
+    #[command(flatten)]
+    /// The claims checks (with `--verify-key`).
+    pub claims: ClaimsArgs,
+
+    /// The compact JWE, `-` to read it from stdin, or a file that holds it.
     #[arg(value_name = "TOKEN")]
     pub token: String,
 }
@@ -708,10 +881,21 @@ pub struct JwtSignArgs {
 /// Arguments of `jwk generate`.
 #[derive(Debug, Args)]
 pub struct JwkGenerateArgs {
-    /// The algorithm the key is for: HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384,
-    /// PS512, ES256, ES384, ES512, ES256K, EdDSA or Ed25519.
-    #[arg(long, value_name = "ALG", value_parser = parse_alg)]
-    pub alg: JwsAlgorithm,
+    /// The algorithm the key is for: a signature algorithm (HS256, HS384, HS512, RS256,
+    /// RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, ES256K, EdDSA or Ed25519) or
+    /// a JWE key management algorithm (RSA-OAEP, RSA-OAEP-256, RSA-OAEP-384, RSA-OAEP-512,
+    /// A128KW, A192KW, A256KW, dir, ECDH-ES, ECDH-ES+A128KW, ECDH-ES+A192KW,
+    /// ECDH-ES+A256KW, A128GCMKW, A192GCMKW, A256GCMKW). Encryption keys get `use: enc`.
+    #[arg(long, value_name = "ALG", value_parser = parse_any_alg)]
+    pub alg: Algorithm,
+
+    /// The curve of an `ECDH-ES*` key: P-256 (default), P-384, P-521 or X25519.
+    #[arg(long, value_name = "CRV")]
+    pub crv: Option<String>,
+
+    /// The content encryption a `dir` key is for (its length is the key's; default A256GCM).
+    #[arg(long, value_name = "ENC", value_parser = parse_enc)]
+    pub enc: Option<ContentEncryptionAlgorithm>,
 
     /// Key id; defaults to the RFC 7638 SHA-256 thumbprint.
     #[arg(long, value_name = "KID")]
@@ -763,6 +947,30 @@ pub struct JwkFromPemArgs {
     /// PEM file, or `-` for stdin.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+}
+
+/// Parses a JWE key management algorithm name (case-sensitive, as registered).
+fn parse_key_alg(s: &str) -> Result<KeyManagementAlgorithm, String> {
+    s.parse().map_err(|_| {
+        format!("unknown key management algorithm `{s}` (expected one of {KEY_ALG_HELP})")
+    })
+}
+
+/// Parses a JWE content encryption algorithm name (case-sensitive, as registered).
+fn parse_enc(s: &str) -> Result<ContentEncryptionAlgorithm, String> {
+    s.parse()
+        .map_err(|_| format!("unknown content encryption `{s}` (expected one of {ENC_HELP})"))
+}
+
+/// Parses a signature or key management algorithm name: what a key can be generated for.
+fn parse_any_alg(s: &str) -> Result<Algorithm, String> {
+    match s.parse::<Algorithm>() {
+        Ok(Algorithm::ContentEncryption(_)) | Err(_) => Err(format!(
+            "unknown algorithm `{s}` (expected a signature algorithm, one of {ALG_HELP}, or a \
+             key management algorithm, one of {KEY_ALG_HELP})"
+        )),
+        Ok(alg) => Ok(alg),
+    }
 }
 
 /// Parses a JWS algorithm name (case-sensitive, as registered; `none` is not one).

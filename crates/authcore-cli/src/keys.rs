@@ -1,4 +1,5 @@
-//! Key files: a JWK, a JWK Set, or PEM; and the verification or signing keys built from them.
+//! Key files: a JWK, a JWK Set, or PEM; and the verification, signing, decryption or
+//! encryption keys built from them.
 //!
 //! The algorithm of every key comes from the key's `alg` member or from `--alg`, never from a
 //! token (RFC 8725 §3.1).
@@ -6,8 +7,10 @@
 use std::path::Path;
 
 use authcore_jose::crypto::{CryptoProvider, VerifyOptions};
+use authcore_jose::jwe::{DecryptionKey, DecryptionKeys, EncryptionKey};
 use authcore_jose::{
-    Error, Jwk, JwkSet, JwsAlgorithm, KeyType, SigningKey, VerifyingKey, VerifyingKeys, json,
+    ContentEncryptionAlgorithm, Error, Jwk, JwkSet, JwsAlgorithm, KeyManagementAlgorithm, KeyType,
+    SigningKey, VerifyingKey, VerifyingKeys, json,
 };
 
 use crate::Failure;
@@ -150,13 +153,23 @@ fn verifying_key(
 /// The JWS algorithm a JWK declares; an `alg` that is not a JWS algorithm (a JWE one, say) is a
 /// usage failure.
 fn declared_alg(jwk: &Jwk) -> Result<Option<JwsAlgorithm>, Failure> {
+    declared(jwk, "a JWS signature algorithm")
+}
+
+/// The JWE key management algorithm a JWK declares; an `alg` that is not one (a signature
+/// algorithm, say) is a usage failure.
+fn declared_key_alg(jwk: &Jwk) -> Result<Option<KeyManagementAlgorithm>, Failure> {
+    declared(jwk, "a JWE key management algorithm")
+}
+
+/// The JWK's `alg` parsed as `A`; `what` names the kind of algorithm expected.
+fn declared<A: std::str::FromStr>(jwk: &Jwk, what: &str) -> Result<Option<A>, Failure> {
     match &jwk.alg {
         None => Ok(None),
-        Some(a) => a.parse().map(Some).map_err(|_| {
-            Failure::usage(format!(
-                "the key's `alg` is `{a}`, not a JWS signature algorithm"
-            ))
-        }),
+        Some(a) => a
+            .parse()
+            .map(Some)
+            .map_err(|_| Failure::usage(format!("the key's `alg` is `{a}`, not {what}"))),
     }
 }
 
@@ -194,6 +207,125 @@ pub fn signing_key(
             hint(&e, provider)
         ))
     })?;
+    Ok(match kid {
+        Some(kid) => key.with_kid(kid),
+        None => key,
+    })
+}
+
+/// Builds the decryption keys from a key file, the `--alg` list and the `--enc` list, by the
+/// rules of [`verifying_keys`]: a single key decrypts with its `alg` (which must be listed when
+/// any is) or, without one, with each listed algorithm; a JWK Set with `--alg` takes the list
+/// as its allow-list, without it only keys that declare a key management `alg`. `encs`, when
+/// not empty, limits the content encryption.
+pub fn decryption_keys(
+    file: KeyFile,
+    algs: &[KeyManagementAlgorithm],
+    encs: &[ContentEncryptionAlgorithm],
+    provider: &CryptoProvider,
+) -> Result<DecryptionKeys, Failure> {
+    let restrict = |k: DecryptionKey| {
+        if encs.is_empty() {
+            k
+        } else {
+            k.with_content_encryption(encs)
+        }
+    };
+    let build = |jwk: &Jwk, alg: KeyManagementAlgorithm| {
+        DecryptionKey::from_jwk(jwk, Some(alg), provider)
+            .map(restrict)
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "cannot decrypt {alg} with this key: {e}{}",
+                    hint(&e, provider)
+                ))
+            })
+    };
+    let mut keys = DecryptionKeys::new();
+    match file {
+        KeyFile::Single(jwk) => match declared_key_alg(&jwk)? {
+            Some(alg) => {
+                if !algs.is_empty() && !algs.contains(&alg) {
+                    return Err(Failure::usage(format!(
+                        "the key is for {alg}, which the --alg list does not include"
+                    )));
+                }
+                keys.push(build(&jwk, alg)?);
+            }
+            None if algs.is_empty() => {
+                return Err(Failure::usage(
+                    "the key has no `alg`: name the key management algorithm with --alg \
+                     (it is never taken from the token)",
+                ));
+            }
+            None => {
+                for &alg in algs {
+                    keys.push(build(&jwk, alg)?);
+                }
+            }
+        },
+        KeyFile::Set(set) if algs.is_empty() => {
+            for jwk in &set.keys {
+                if let Ok(Some(alg)) = declared_key_alg(jwk) {
+                    if let Ok(k) = DecryptionKey::from_jwk(jwk, Some(alg), provider) {
+                        keys.push(restrict(k));
+                    }
+                }
+            }
+            if keys.is_empty() {
+                return Err(Failure::usage(
+                    "no key in the JWK Set declares a usable key management `alg`: \
+                     name the allowed algorithms with --alg",
+                ));
+            }
+        }
+        KeyFile::Set(set) => {
+            let encs = if encs.is_empty() {
+                &ContentEncryptionAlgorithm::ALL[..]
+            } else {
+                encs
+            };
+            // An empty result is an error naming why each key was skipped.
+            keys = DecryptionKeys::from_jwk_set(&set, algs, encs, provider)
+                .map_err(|e| Failure::usage(format!("JWK Set: {e}")))?;
+        }
+    }
+    Ok(keys)
+}
+
+/// Builds the recipient's encryption key from a key file, `--alg` and `--kid`: a single key
+/// (a private key contributes its public part), or the key of a JWK Set chosen by `--kid` and
+/// the algorithm.
+pub fn encryption_key(
+    path: &Path,
+    alg: Option<KeyManagementAlgorithm>,
+    kid: Option<&str>,
+    provider: &CryptoProvider,
+) -> Result<EncryptionKey, Failure> {
+    let fail = |e: Error| {
+        Failure::usage(format!(
+            "cannot encrypt with this key: {e}{}",
+            hint(&e, provider)
+        ))
+    };
+    let key = match load(path)? {
+        KeyFile::Single(jwk) => {
+            if jwk.alg.is_none() && alg.is_none() {
+                return Err(Failure::usage(
+                    "the key has no `alg`: name the key management algorithm with --alg",
+                ));
+            }
+            EncryptionKey::from_jwk(&public_part(*jwk)?, alg, provider).map_err(fail)?
+        }
+        KeyFile::Set(set) => {
+            let Some(alg) = alg else {
+                return Err(Failure::usage(
+                    "a JWK Set needs --alg (and --kid) to choose the recipient's key",
+                ));
+            };
+            EncryptionKey::from_jwk_set(&set, kid, alg, provider).map_err(fail)?
+        }
+    };
     Ok(match kid {
         Some(kid) => key.with_kid(kid),
         None => key,

@@ -4,12 +4,17 @@
 //! ```text
 //! authcore jws verify --key FILE [--alg ALG]... [--detached PAYLOAD_FILE] TOKEN
 //! authcore jws sign   --key FILE [--alg ALG] [--kid KID] [--header JSON] [--json] [--detached] < PAYLOAD
+//! authcore jwe decrypt --key FILE [--alg ALG]... [--enc ENC]... [--legacy-rsa1-5] TOKEN
+//! authcore jwe encrypt --key FILE [--alg ALG] [--enc ENC] [--kid KID] [--cty CTY] [--zip] [--json]
+//!                      < PLAINTEXT
 //! authcore jwt decode TOKEN
 //! authcore jwt verify --key FILE [--alg ALG]... [--iss ISS]... [--aud AUD]... [--sub SUB]
 //!                     [--typ TYP] [--leeway SECS] [--max-age SECS] [--now UNIX] TOKEN
 //! authcore jwt sign   --key FILE [--alg ALG] [--kid KID] [--header JSON] [--typ TYP]
 //!                     [--exp-in SECS [--now UNIX]] < CLAIMS_JSON
-//! authcore jwk generate --alg ALG [--kid KID]
+//! authcore jwt decrypt --key FILE [--alg ALG]... [--enc ENC]... [--verify-key FILE
+//!                       [--verify-alg ALG]... [--iss ISS]... [--aud AUD]... ...] TOKEN
+//! authcore jwk generate --alg ALG [--crv CRV] [--enc ENC] [--kid KID]
 //! authcore jwk public FILE
 //! authcore jwk thumbprint [--hash sha256|sha384|sha512] FILE
 //! authcore jwk from-pem [--alg ALG] [--kid KID] FILE
@@ -25,6 +30,13 @@
 //! authcore oauth2 refresh    --issuer ISSUER CLIENT --refresh-token T [--scope S] [DPOP]
 //! authcore oauth2 introspect --issuer ISSUER CLIENT --token T [--token-type-hint H]
 //! authcore oauth2 revoke     --issuer ISSUER CLIENT --token T [--token-type-hint H]
+//!
+//! authcore oauth1 sign   --consumer-key K [--consumer-secret S | --rsa-key FILE]
+//!                        [--token T --token-secret TS] [--method HMAC-SHA1] [--placement header]
+//!                        [--callback URI] [--verifier V] [--now UNIX] METHOD URL [--data BODY]
+//! authcore oauth1 verify [--consumer-secret S | --rsa-key FILE] [--token-secret TS]
+//!                        [-H 'Authorization: OAuth ...'] [--allow-plaintext] [--now UNIX]
+//!                        METHOD URL [--data BODY]
 //!
 //! CLIENT = --client-id ID [--client-secret S | --private-key JWK_FILE]
 //!          [--auth-method none|client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
@@ -50,7 +62,7 @@
 //! `iat`, `nonce`, `at_hash`) and prints `{"tokens": ..., "claims": ...}`; `--dpop` prints the
 //! generated key as `dpop_key` next to the tokens bound to it.
 //!
-//! Exit status: 0 success; 1 the token was rejected or is not a valid token, the server
+//! Exit status: 0 success; 1 the token was rejected (or did not decrypt) or is not a valid token, the server
 //! refused (its `error` and `error_description` are printed) or its answer failed validation;
 //! 2 usage error, unreadable input or a network error. The reason is one line on stderr.
 
@@ -63,6 +75,7 @@ mod io;
 mod keys;
 mod loopback;
 mod oauth;
+mod oauth1;
 mod register;
 
 use std::process::ExitCode;

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::alg::JwsAlgorithm;
+use crate::alg::{Algorithm, JwsAlgorithm};
 use crate::time::UnixTime;
 
 /// Everything that can go wrong in `authcore-jose`.
@@ -80,6 +80,23 @@ pub enum Error {
     /// A JWE did not decrypt. Deliberately carries no detail: a padding failure, a wrong tag
     /// and a failed key unwrap are indistinguishable (RFC 7516 §11.4, §11.5).
     Decryption,
+    /// A JWE header names a key management `alg` or a content encryption `enc` that the
+    /// decryption keys do not allow (RFC 8725 §3.1): the keys, not the header, decide.
+    EncryptionAlgorithmNotAllowed {
+        /// The header's `alg` or `enc`, as written.
+        alg: String,
+        /// What the decryption keys allow in its place (key management algorithms for an
+        /// `alg`, content encryption algorithms for an `enc`), without repeats.
+        allowed: Vec<Algorithm>,
+    },
+    /// Building [`crate::jwe::DecryptionKeys`] from a JWK Set left no key at all; each entry
+    /// was skipped for the reason given.
+    NoUsableDecryptionKeys {
+        /// The key management and content encryption algorithms the keys were built for.
+        allowed: Vec<Algorithm>,
+        /// Every entry of the set and why it was skipped, in document order.
+        skipped: Vec<SkippedKey>,
+    },
 }
 
 /// Why JWT claims were rejected (RFC 7519 §4.1, RFC 8725).
@@ -191,6 +208,34 @@ impl fmt::Display for Error {
             Error::Misuse(m) => write!(f, "API misuse: {m}"),
             Error::Crypto => f.write_str("crypto provider failure"),
             Error::Decryption => f.write_str("decryption failed"),
+            Error::EncryptionAlgorithmNotAllowed { alg, allowed } => {
+                write!(f, "JWE algorithm `{alg}` not allowed: ")?;
+                if allowed.is_empty() {
+                    return f.write_str("there are no decryption keys for it");
+                }
+                f.write_str("the decryption keys allow only ")?;
+                for (i, a) in allowed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                Ok(())
+            }
+            Error::NoUsableDecryptionKeys { allowed, skipped } => {
+                f.write_str("no usable decryption key for the allow-list")?;
+                for a in allowed {
+                    write!(f, " {a}")?;
+                }
+                if skipped.is_empty() {
+                    return f.write_str(": the JWK Set has no keys");
+                }
+                f.write_str(":")?;
+                for s in skipped {
+                    write!(f, " {s};")?;
+                }
+                Ok(())
+            }
         }
     }
 }

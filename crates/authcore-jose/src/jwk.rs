@@ -6,11 +6,13 @@ use core::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::alg::{Algorithm, DigestAlgorithm, EcCurve, JwsAlgorithm, OkpCurve};
+use crate::alg::{
+    Algorithm, DigestAlgorithm, EcCurve, JwsAlgorithm, KeyManagementAlgorithm, OkpCurve,
+};
 use crate::b64;
 use crate::crypto::{
-    CryptoProvider, EcParams, KeyMaterial, KeyType, OctParams, OkpParams, RsaParams,
-    RsaPrivateParams, unsigned,
+    CryptoProvider, EcParams, EncryptionKeyOptions, KeyMaterial, KeySpec, KeyType, OctParams,
+    OkpParams, RsaParams, RsaPrivateParams, unsigned,
 };
 use crate::error::{Error, Result, SkippedKey};
 use crate::json;
@@ -444,8 +446,18 @@ impl Jwk {
     }
 
     /// Checks that this key may perform `op` with `alg`: `use`, `key_ops` and `alg` members
-    /// must permit it (RFC 7517 §4.2–4.4), and the key type must fit the algorithm.
-    pub fn check_usable(&self, op: KeyOperation, alg: JwsAlgorithm) -> Result<()> {
+    /// must permit it (RFC 7517 §4.2–4.4), and the key type must fit the algorithm. `alg` may
+    /// be a JWS or a JWE algorithm.
+    pub fn check_usable(&self, op: KeyOperation, alg: impl Into<Algorithm>) -> Result<()> {
+        self.check_usable_for(&[op], alg.into())
+    }
+
+    /// [`Jwk::check_usable`] for an operation that `key_ops` may name in more than one way
+    /// (`ops`, all of the same `use`): JWE key management is `wrapKey` or `encrypt` for a
+    /// recipient's public key, `deriveKey` or `deriveBits` for ECDH-ES (RFC 7517 §4.3 and
+    /// the Web Cryptography API, whose keys many JWK producers export).
+    pub(crate) fn check_usable_for(&self, ops: &[KeyOperation], alg: Algorithm) -> Result<()> {
+        let op = ops[0];
         if let Some(u) = &self.key_use {
             if u != op.key_use() {
                 return Err(Error::KeyUsage(format!(
@@ -454,8 +466,8 @@ impl Jwk {
                 )));
             }
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == op.name()) {
+        if let Some(key_ops) = &self.key_ops {
+            if !ops.iter().any(|op| key_ops.iter().any(|o| o == op.name())) {
                 return Err(Error::KeyUsage(format!(
                     "key_ops does not include `{}`",
                     op.name()
@@ -508,20 +520,81 @@ impl Jwk {
         }
     }
 
-    /// Generates a new key for `alg` with no `kid`.
+    /// Generates a new key for `alg` with no `kid`, its `alg` member set to `alg`.
     ///
-    /// Symmetric and Ed25519 keys are drawn from `rng`. EC and RSA key pairs come from the
-    /// provider's own generator, because neither ring nor aws-lc-rs accepts outside entropy for
-    /// them; RSA, P-521 and secp256k1 generation need the aws-lc-rs backend (which the default
-    /// provider uses for them when it is compiled in).
+    /// `alg` is a JWS algorithm, or a JWE key management algorithm with the defaults of
+    /// [`EncryptionKeyOptions`] (an `ECDH-ES*` key on P-256; `dir` needs an `enc`, so use
+    /// [`Jwk::generate_for_encryption`] for it or for another curve). Keys for JWE get `use`
+    /// `enc` (RFC 7517 §4.2).
+    ///
+    /// Symmetric, Ed25519 and X25519 keys are drawn from `rng`. EC and RSA key pairs come from
+    /// the provider's own generator, because neither ring nor aws-lc-rs accepts outside entropy
+    /// for them; RSA, P-521, secp256k1 and X25519 generation need the aws-lc-rs backend (which
+    /// the default provider uses for them when it is compiled in).
+    ///
+    /// ```
+    /// use authcore_jose::{Jwk, JwsAlgorithm, KeyManagementAlgorithm, crypto};
+    /// let rng = authcore_jose::InsecureTestRandom::new(1);
+    /// let p = crypto::default_provider();
+    /// let sig = Jwk::generate(JwsAlgorithm::HS256, p, &rng)?;
+    /// assert_eq!(sig.alg.as_deref(), Some("HS256"));
+    /// let kw = Jwk::generate(KeyManagementAlgorithm::A256Kw, p, &rng)?;
+    /// assert_eq!((kw.alg.as_deref(), kw.key_use.as_deref()), (Some("A256KW"), Some("enc")));
+    /// # Ok::<(), authcore_jose::Error>(())
+    /// ```
     pub fn generate(
-        alg: JwsAlgorithm,
+        alg: impl Into<Algorithm>,
         provider: &CryptoProvider,
         rng: &dyn SecureRandom,
     ) -> Result<Jwk> {
-        let params = provider.generate_key(alg, rng)?;
+        match alg.into() {
+            Algorithm::Jws(alg) => {
+                let params = provider.generate_key(alg, rng)?;
+                let mut jwk = Jwk::new(params);
+                jwk.alg = Some(alg.name().to_owned());
+                Ok(jwk)
+            }
+            Algorithm::KeyManagement(alg) => {
+                Jwk::generate_for_encryption(alg, &EncryptionKeyOptions::default(), provider, rng)
+            }
+            // A content encryption algorithm: `for_algorithm` says why there is no key for it.
+            other => {
+                let spec = KeySpec::for_algorithm(other, &EncryptionKeyOptions::default())?;
+                Ok(Jwk::new(provider.generate_key_spec(spec, rng)?))
+            }
+        }
+    }
+
+    /// Generates a new key for the JWE key management algorithm `alg`, with `options` for
+    /// what the algorithm leaves open (the `ECDH-ES*` curve, the `enc` of a `dir` key; see
+    /// [`KeySpec::for_key_management`] for the key each algorithm gets). The JWK has `use`
+    /// `enc` and `alg` set, no `kid`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "aws-lc-rs")] {
+    /// use authcore_jose::crypto::{self, AgreementCurve, EncryptionKeyOptions};
+    /// use authcore_jose::{ContentEncryptionAlgorithm, Jwk, KeyManagementAlgorithm};
+    /// let rng = authcore_jose::InsecureTestRandom::new(1);
+    /// let p = crypto::default_provider();
+    /// let x = EncryptionKeyOptions::default().with_curve(AgreementCurve::X25519);
+    /// let ecdh = Jwk::generate_for_encryption(KeyManagementAlgorithm::EcdhEs, &x, p, &rng).unwrap();
+    /// assert_eq!(ecdh.params.describe(), "OKP X25519");
+    /// let d = EncryptionKeyOptions::default().with_enc(ContentEncryptionAlgorithm::A128CbcHs256);
+    /// let dir = Jwk::generate_for_encryption(KeyManagementAlgorithm::Dir, &d, p, &rng).unwrap();
+    /// assert_eq!(dir.alg.as_deref(), Some("dir"));
+    /// # }
+    /// ```
+    pub fn generate_for_encryption(
+        alg: KeyManagementAlgorithm,
+        options: &EncryptionKeyOptions,
+        provider: &CryptoProvider,
+        rng: &dyn SecureRandom,
+    ) -> Result<Jwk> {
+        let spec = KeySpec::for_key_management(alg, options)?;
+        let params = provider.generate_key_spec(spec, rng)?;
         let mut jwk = Jwk::new(params);
         jwk.alg = Some(alg.name().to_owned());
+        jwk.key_use = Some("enc".to_owned());
         Ok(jwk)
     }
 }

@@ -62,8 +62,10 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::{Error, Result, ValidationError};
 use crate::json::{self, Key, SeenKeys, StrictValue};
+use crate::jwe::{self, DecryptionKeySource, JweBuilder, JweHeader, JweOptions};
 use crate::jws::{self, JwsHeader, JwsOptions};
 use crate::keys::{JwsSigner, KeySource};
+use crate::rand::SecureRandom;
 use crate::time::UnixTime;
 
 /// A JSON numeric date (RFC 7519 §2): seconds since the epoch, possibly fractional.
@@ -705,12 +707,7 @@ pub fn verify_nested(
     now: UnixTime,
 ) -> Result<VerifiedNestedJwt> {
     let outer = jws::verify_compact(token, outer_keys, &validation.jws)?;
-    if !outer
-        .header
-        .cty
-        .as_deref()
-        .is_some_and(|c| c.eq_ignore_ascii_case("JWT"))
-    {
+    if !cty_is_jwt(outer.header.cty.as_deref()) {
         return Err(Error::Header(
             "a nested JWT's outer header needs `cty` JWT (RFC 7519 §5.2)".into(),
         ));
@@ -721,6 +718,93 @@ pub fn verify_nested(
         outer_header: outer.header,
         inner: verify(inner, inner_keys, validation, now)?,
     })
+}
+
+/// Whether a `cty` says the payload is a JWT (RFC 7519 §5.2: `JWT`, compared
+/// case-insensitively as media types are, RFC 7515 §4.1.10).
+pub(crate) fn cty_is_jwt(cty: Option<&str>) -> bool {
+    cty.is_some_and(|c| c.eq_ignore_ascii_case("JWT"))
+}
+
+/// A nested JWT whose JWE layer decrypted and whose inner JWT verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedEncryptedJwt {
+    /// The JWE's header (its `cty` is `JWT`).
+    pub jwe_header: JweHeader,
+    /// The inner JWT, verified and validated.
+    pub inner: VerifiedJwt,
+}
+
+/// Decrypts and verifies a nested JWT (RFC 7519 §5.2, §7.2 steps 7–8; RFC 7516): a compact
+/// JWE decrypted with one of `decryption_keys` under `jwe_options`, whose header has `cty`
+/// `JWT`, holding a compact JWS signed by one of `verifying_keys`, whose `typ` and claims are
+/// validated with `validation` at `now`. Decryption and verification keys are separate: the
+/// JWE is for the recipient, the signature is the issuer's (RFC 7519 §11.2 sign then
+/// encrypt).
+///
+/// ```
+/// use authcore_jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder, JweOptions};
+/// use authcore_jose::{crypto, jwt, ContentEncryptionAlgorithm, JwsAlgorithm, JwsHeader};
+/// use authcore_jose::{KeyManagementAlgorithm, SigningKey, UnixTime, VerifyingKey};
+/// # let rng = authcore_jose::InsecureTestRandom::new(1);
+/// let provider = crypto::default_provider();
+/// let signer = SigningKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider)?;
+/// let to_recipient = EncryptionKey::symmetric(KeyManagementAlgorithm::A256GcmKw, &[2u8; 32], provider)?;
+/// let claims = serde_json::json!({"iss": "me", "exp": 2_000});
+/// let token = jwt::sign_and_encrypt(
+///     &JwsHeader::new(JwsAlgorithm::HS256),
+///     &claims,
+///     &signer,
+///     &JweBuilder::new(ContentEncryptionAlgorithm::A256Gcm).recipient(&to_recipient),
+///     &rng,
+/// )?;
+///
+/// let decryption = DecryptionKey::symmetric(KeyManagementAlgorithm::A256GcmKw, &[2u8; 32], provider)?;
+/// let verification = VerifyingKey::hmac(JwsAlgorithm::HS256, &[1u8; 32], provider)?;
+/// let v = jwt::Validation::new().issuer("me");
+/// let ok = jwt::decrypt_and_verify(
+///     &token, &decryption, &JweOptions::default(), &verification, &v, UnixTime::from_secs(1_000),
+/// )?;
+/// assert_eq!(ok.inner.claims.registered.iss.as_deref(), Some("me"));
+/// # Ok::<(), authcore_jose::Error>(())
+/// ```
+pub fn decrypt_and_verify(
+    token: &str,
+    decryption_keys: &(impl DecryptionKeySource + ?Sized),
+    jwe_options: &JweOptions,
+    verifying_keys: &(impl KeySource + ?Sized),
+    validation: &Validation,
+    now: UnixTime,
+) -> Result<VerifiedEncryptedJwt> {
+    let decrypted = jwe::decrypt_compact(token, decryption_keys, jwe_options)?;
+    if !cty_is_jwt(decrypted.header.cty.as_deref()) {
+        return Err(Error::Header(
+            "a nested JWT's JWE header needs `cty` JWT (RFC 7519 §5.2)".into(),
+        ));
+    }
+    let inner = core::str::from_utf8(&decrypted.plaintext)
+        .map_err(|_| Error::Malformed("the nested JWT is not UTF-8"))?;
+    Ok(VerifiedEncryptedJwt {
+        jwe_header: decrypted.header,
+        inner: verify(inner, verifying_keys, validation, now)?,
+    })
+}
+
+/// Signs `claims` into a compact JWT with `signer`, then encrypts it as described by
+/// `encryption` into a compact JWE with `cty` `JWT` (RFC 7519 §5.2, §11.2: sign, then
+/// encrypt). The random content key and IVs come from `rng`.
+pub fn sign_and_encrypt(
+    header: &JwsHeader,
+    claims: &impl Serialize,
+    signer: &dyn JwsSigner,
+    encryption: &JweBuilder<'_>,
+    rng: &dyn SecureRandom,
+) -> Result<String> {
+    let jws = encode(header, claims, signer)?;
+    encryption
+        .clone()
+        .cty("JWT")
+        .encrypt_compact(jws.as_bytes(), rng)
 }
 
 /// Verifies a compact JWT: signature with `keys`, then `typ` and claims with `validation` at

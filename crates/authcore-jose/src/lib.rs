@@ -1,7 +1,7 @@
 //! # authcore-jose
 //!
 //! JOSE for Rust as a pure protocol core: JSON Web Signature (RFC 7515, RFC 7797), JSON Web
-//! Key (RFC 7517, RFC 7638, RFC 8037), JSON Web Algorithms (RFC 7518, RFC 8812, RFC 9864) and
+//! Encryption (RFC 7516, [`jwe`]), JSON Web Key (RFC 7517, RFC 7638, RFC 8037), JSON Web Algorithms (RFC 7518, RFC 8812, RFC 9864) and
 //! JSON Web Token (RFC 7519, RFC 8725).
 //!
 //! It does no I/O, reads no clock and draws no randomness of its own: time (`now`) and
@@ -27,6 +27,9 @@
 //!   bounded; five-part (JWE) input is rejected by the JWS API.
 //! - ECDSA signatures only in fixed `r || s` form; RSA keys below 2048 bits are rejected.
 //! - A claim of the wrong JSON type is a rejection, never "absent".
+//! - JWE ([`jwe`]): the key decides `alg` and `enc`; one opaque [`Error::Decryption`] for
+//!   every decryption failure; RSA1_5 only behind a legacy opt-in; PBES2, ECDH-ES and `zip`
+//!   inputs bounded before any work; a JWS given to the JWE API is refused, and the reverse.
 //!
 //! ## Example
 //!
@@ -64,6 +67,7 @@ pub mod crypto;
 mod der;
 mod error;
 pub mod json;
+pub mod jwe;
 mod jwk;
 pub mod jws;
 pub mod jwt;
@@ -80,6 +84,10 @@ pub use alg::{
 };
 pub use crypto::{EcParams, KeyType, OctParams, OkpParams, RsaParams, RsaPrivateParams};
 pub use error::{Error, Result, SkippedKey, ValidationError};
+pub use jwe::{
+    DecryptedJwe, DecryptionKey, DecryptionKeySource, DecryptionKeys, EncryptionKey, JweBuilder,
+    JweHeader, JweOptions,
+};
 pub use jwk::{Jwk, JwkSet, KeyOperation, KeyParams, MAX_JWK_SET_BYTES, MAX_JWK_SET_KEYS};
 pub use jws::{JwsHeader, JwsOptions, VerifiedJws};
 pub use keys::{JwsSigner, KeySource, MAX_KEY_CANDIDATES, SigningKey, VerifyingKey, VerifyingKeys};

@@ -23,6 +23,8 @@ use crate::wire_write::{JsonWriter, json_http_response};
 /// - [`Error::Jose`]: signing or verifying a JWT failed.
 /// - [`Error::Random`]: the caller's random source failed; nobody's message was wrong.
 /// - [`Error::DeviceCodeExpired`]: a device flow ran out of time.
+/// - [`Error::NotAdvertised`]: the client is configured for an algorithm the server's metadata
+///   does not list; neither side broke a rule, they do not fit together.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
@@ -58,6 +60,16 @@ pub enum Error {
         now: UnixTime,
         /// When the device code expired.
         expired_at: UnixTime,
+    },
+    /// The client is configured to use `value` where the server's metadata member `member`
+    /// does not list it (such as an `introspection_encryption_alg_values_supported` without
+    /// the client's `RSA-OAEP-256`), or does not exist: the server would not produce or
+    /// accept it, so the configuration is refused before any request.
+    NotAdvertised {
+        /// The metadata member (`..._values_supported`).
+        member: &'static str,
+        /// The value the client is configured for.
+        value: String,
     },
 }
 
@@ -186,6 +198,9 @@ impl fmt::Display for Error {
                 expired_at.as_secs(),
                 now.as_secs()
             ),
+            Error::NotAdvertised { member, value } => {
+                write!(f, "the server's `{member}` does not list `{value}`")
+            }
         }
     }
 }
@@ -263,9 +278,10 @@ impl std::error::Error for Error {
             Error::Protocol(e) => Some(e),
             Error::Security(e) => Some(e),
             Error::Jose(e) | Error::Random(e) => Some(e),
-            Error::Misuse(_) | Error::InvalidEndpoint { .. } | Error::DeviceCodeExpired { .. } => {
-                None
-            }
+            Error::Misuse(_)
+            | Error::InvalidEndpoint { .. }
+            | Error::DeviceCodeExpired { .. }
+            | Error::NotAdvertised { .. } => None,
         }
     }
 }

@@ -3,11 +3,13 @@
 
 use core::fmt;
 
+use authcore_jose::jwe::{DecryptionKeySource, JweOptions};
 use authcore_jose::{KeySource, SecureRandom, UnixTime, jwt};
 use http::{Request, Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::client::{AuthorizationServer, Client};
+use crate::encryption::{JweAlgorithms, is_compact_jwe};
 use crate::error::{Error, ProtocolError, Result, SecurityError};
 use crate::form::{ClientAuthParams, FormParams, encode_form};
 use crate::json_object::{JsonObject, Member, json_members};
@@ -464,6 +466,10 @@ pub fn parse_introspection_response(resp: &Response<Vec<u8>>) -> Result<Introspe
 /// `application/token-introspection+jwt`, a JWS signed by one of `keys` with `typ`
 /// `token-introspection+jwt`, `iss` = the server's issuer, `aud` containing the client's id,
 /// `iat` present, and the `token_introspection` claim holding the introspection object.
+///
+/// An encrypted response (a JWE) is refused here: a client that registered
+/// `introspection_encrypted_response_alg` uses
+/// [`parse_encrypted_jwt_introspection_response`].
 pub fn parse_jwt_introspection_response(
     resp: &Response<Vec<u8>>,
     keys: &(impl KeySource + ?Sized),
@@ -471,6 +477,61 @@ pub fn parse_jwt_introspection_response(
     server: &AuthorizationServer,
     now: UnixTime,
 ) -> Result<IntrospectionResponse> {
+    let token = jwt_response_body(resp)?;
+    if is_compact_jwe(token) {
+        return Err(ProtocolError::Malformed(
+            "an encrypted introspection response, but no encryption was registered",
+        )
+        .into());
+    }
+    verify_introspection_jwt(token, keys, client, server, now)
+}
+
+/// Parses an encrypted JWT introspection response (RFC 9701 §5, §6): the JWE (and only a
+/// JWE: a response that is merely signed is refused, so the encryption the client registered
+/// cannot be stripped) must use exactly `algorithms`, the client's
+/// `introspection_encrypted_response_alg/enc`, and decrypt with `decryption_keys` under
+/// `options`; its `cty` must be `JWT` (RFC 7519 §5.2: sign, then encrypt), and the inner
+/// JWS is checked as [`parse_jwt_introspection_response`] says. Any failure to decrypt is
+/// one opaque error.
+#[allow(clippy::too_many_arguments)]
+pub fn parse_encrypted_jwt_introspection_response(
+    resp: &Response<Vec<u8>>,
+    decryption_keys: &(impl DecryptionKeySource + ?Sized),
+    algorithms: &JweAlgorithms,
+    options: &JweOptions,
+    keys: &(impl KeySource + ?Sized),
+    client: &Client,
+    server: &AuthorizationServer,
+    now: UnixTime,
+) -> Result<IntrospectionResponse> {
+    let token = jwt_response_body(resp)?;
+    if !is_compact_jwe(token) {
+        return Err(
+            SecurityError::InvalidJwtResponse(authcore_jose::Error::Header(
+                "the introspection response is not encrypted, but encryption was registered".into(),
+            ))
+            .into(),
+        );
+    }
+    let decrypted = algorithms
+        .decrypt_compact(token, decryption_keys, options)
+        .map_err(SecurityError::InvalidJwtResponse)?;
+    if !decrypted.header.cty_is_jwt() {
+        return Err(
+            SecurityError::InvalidJwtResponse(authcore_jose::Error::Header(
+                "an encrypted introspection response needs `cty` JWT (RFC 7519 §5.2)".into(),
+            ))
+            .into(),
+        );
+    }
+    let inner = core::str::from_utf8(&decrypted.plaintext)
+        .map_err(|_| ProtocolError::Malformed("the decrypted JWT is not UTF-8"))?;
+    verify_introspection_jwt(inner, keys, client, server, now)
+}
+
+/// The JWT of a JWT introspection response: size, status and media type checked.
+fn jwt_response_body(resp: &Response<Vec<u8>>) -> Result<&str> {
     if resp.body().len() > wire::MAX_RESPONSE_BYTES {
         return Err(ProtocolError::TooLarge {
             limit: wire::MAX_RESPONSE_BYTES,
@@ -491,18 +552,29 @@ pub fn parse_jwt_introspection_response(
         }
         .into());
     }
+    let token = core::str::from_utf8(resp.body())
+        .map_err(|_| ProtocolError::Malformed("JWT is not UTF-8"))?;
+    Ok(token.trim())
+}
+
+/// The signed JWT of an introspection response, verified (RFC 9701 §5).
+fn verify_introspection_jwt(
+    token: &str,
+    keys: &(impl KeySource + ?Sized),
+    client: &Client,
+    server: &AuthorizationServer,
+    now: UnixTime,
+) -> Result<IntrospectionResponse> {
     let issuer = server
         .issuer()
         .ok_or(Error::Misuse("JWT introspection needs the server's issuer"))?;
-    let token = core::str::from_utf8(resp.body())
-        .map_err(|_| ProtocolError::Malformed("JWT is not UTF-8"))?;
     let validation = jwt::Validation::new()
         .required_claims(["iat", "iss", "aud"])
         .issuer(issuer)
         .audience(client.client_id())
         .typ("token-introspection+jwt");
-    let verified = jwt::verify(token.trim(), keys, &validation, now)
-        .map_err(SecurityError::InvalidJwtResponse)?;
+    let verified =
+        jwt::verify(token, keys, &validation, now).map_err(SecurityError::InvalidJwtResponse)?;
     let obj = match verified.claims.extra.get("token_introspection") {
         Some(Value::Object(o)) => o.clone(),
         Some(_) => {

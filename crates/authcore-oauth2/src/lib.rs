@@ -236,6 +236,7 @@ mod client;
 mod device;
 mod dpop;
 mod drive;
+mod encryption;
 mod error;
 mod form;
 mod introspection;
@@ -290,12 +291,14 @@ pub use drive::{
     DevicePollError, MIN_DEVICE_POLL_GAP, TransientFailure, poll_device_flow,
     poll_device_flow_blocking, run_ready, seconds_between, send_with_dpop, send_with_dpop_blocking,
 };
+pub use encryption::{JweAlgorithms, is_compact_jwe};
 pub use error::{Error, ErrorCode, ErrorResponse, ProtocolError, Result, SecurityError};
 pub use form::{ClientAuthParams, FormParams, MAX_FORM_BYTES, MAX_FORM_PARAMETERS, encode_form};
 pub use introspection::{
     IntrospectionRequest, IntrospectionResponse, RevocationOutcome, RevocationRequest,
     TOKEN_INTROSPECTION_JWT, TokenHintRequest, TokenTypeHint, build_introspection_request,
-    build_jwt_introspection_request, build_revocation_request, parse_introspection_response,
+    build_jwt_introspection_request, build_revocation_request,
+    parse_encrypted_jwt_introspection_response, parse_introspection_response,
     parse_jwt_introspection_response, parse_revocation_response,
 };
 pub use metadata::{

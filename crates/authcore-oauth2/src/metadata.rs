@@ -99,6 +99,15 @@ pub struct AuthorizationServerMetadata {
     pub request_object_signing_alg_values_supported: Option<Vec<String>>,
     /// `require_signed_request_object` (RFC 9101 §10.5).
     pub require_signed_request_object: bool,
+    /// `introspection_signing_alg_values_supported` (RFC 9701 §7): the `alg` values of JWT
+    /// introspection responses.
+    pub introspection_signing_alg_values_supported: Option<Vec<String>>,
+    /// `introspection_encryption_alg_values_supported` (RFC 9701 §7): the JWE `alg` values
+    /// of encrypted JWT introspection responses.
+    pub introspection_encryption_alg_values_supported: Option<Vec<String>>,
+    /// `introspection_encryption_enc_values_supported` (RFC 9701 §7): the JWE `enc` values
+    /// of encrypted JWT introspection responses.
+    pub introspection_encryption_enc_values_supported: Option<Vec<String>>,
     /// `tls_client_certificate_bound_access_tokens` (RFC 8705 §3.3).
     pub tls_client_certificate_bound_access_tokens: bool,
     /// `mtls_endpoint_aliases` (RFC 8705 §5), as received.
@@ -151,6 +160,9 @@ impl AuthorizationServerMetadata {
             dpop_signing_alg_values_supported: None,
             request_object_signing_alg_values_supported: None,
             require_signed_request_object: false,
+            introspection_signing_alg_values_supported: None,
+            introspection_encryption_alg_values_supported: None,
+            introspection_encryption_enc_values_supported: None,
             tls_client_certificate_bound_access_tokens: false,
             mtls_endpoint_aliases: None,
             extra: Map::new(),
@@ -170,7 +182,7 @@ impl AuthorizationServerMetadata {
     /// (RFC 8414 §2) are errors, unknown members are kept (RFC 8414 §2: extensions allowed).
     /// A client should use [`AuthorizationServerMetadata::from_json`] instead.
     pub fn parse_json(body: &[u8]) -> Result<Self> {
-        Self::read(&mut wire::parse_json_document::<MetadataMembers, 23>(body)?)
+        Self::read(&mut wire::parse_json_document::<MetadataMembers, 26>(body)?)
     }
 
     /// The JSON document (RFC 8414 §3.2): absent members and `false` booleans omitted (their
@@ -240,6 +252,18 @@ impl AuthorizationServerMetadata {
             (
                 "request_object_signing_alg_values_supported",
                 &self.request_object_signing_alg_values_supported,
+            ),
+            (
+                "introspection_signing_alg_values_supported",
+                &self.introspection_signing_alg_values_supported,
+            ),
+            (
+                "introspection_encryption_alg_values_supported",
+                &self.introspection_encryption_alg_values_supported,
+            ),
+            (
+                "introspection_encryption_enc_values_supported",
+                &self.introspection_encryption_enc_values_supported,
             ),
         ] {
             w.strings(name, v.as_deref());
@@ -355,15 +379,15 @@ impl AuthorizationServerMetadata {
         for (name, value) in verified.claims.extra {
             o.insert(name, value);
         }
-        Self::read(&mut JsonObject::<MetadataMembers, 23>::from_map(o))?
+        Self::read(&mut JsonObject::<MetadataMembers, 26>::from_map(o))?
             .checked_for(expected_issuer)
     }
 
-    fn read(o: &mut JsonObject<'_, MetadataMembers, 23>) -> Result<Self> {
+    fn read(o: &mut JsonObject<'_, MetadataMembers, 26>) -> Result<Self> {
         let issuer = o.req_string("issuer")?;
-        let s = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| o.opt_string(n);
-        let a = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| o.opt_strings(n);
-        let b = |o: &mut JsonObject<'_, MetadataMembers, 23>, n| {
+        let s = |o: &mut JsonObject<'_, MetadataMembers, 26>, n| o.opt_string(n);
+        let a = |o: &mut JsonObject<'_, MetadataMembers, 26>, n| o.opt_strings(n);
+        let b = |o: &mut JsonObject<'_, MetadataMembers, 26>, n| {
             o.opt_bool(n).map(|v| v.unwrap_or(false))
         };
         let mtls_endpoint_aliases = o.opt_object("mtls_endpoint_aliases")?;
@@ -398,6 +422,18 @@ impl AuthorizationServerMetadata {
                 "request_object_signing_alg_values_supported",
             )?,
             require_signed_request_object: b(o, "require_signed_request_object")?,
+            introspection_signing_alg_values_supported: a(
+                o,
+                "introspection_signing_alg_values_supported",
+            )?,
+            introspection_encryption_alg_values_supported: a(
+                o,
+                "introspection_encryption_alg_values_supported",
+            )?,
+            introspection_encryption_enc_values_supported: a(
+                o,
+                "introspection_encryption_enc_values_supported",
+            )?,
             tls_client_certificate_bound_access_tokens: b(
                 o,
                 "tls_client_certificate_bound_access_tokens",
@@ -428,7 +464,7 @@ impl AuthorizationServerMetadata {
 }
 
 json_members! {
-    MetadataMembers[23] = [
+    MetadataMembers[26] = [
         "issuer",
         "authorization_endpoint",
         "token_endpoint",
@@ -450,6 +486,9 @@ json_members! {
         "dpop_signing_alg_values_supported",
         "request_object_signing_alg_values_supported",
         "require_signed_request_object",
+        "introspection_signing_alg_values_supported",
+        "introspection_encryption_alg_values_supported",
+        "introspection_encryption_enc_values_supported",
         "tls_client_certificate_bound_access_tokens",
         "mtls_endpoint_aliases",
     ];
@@ -468,7 +507,7 @@ pub fn parse_metadata_response(
         .into());
     }
     // The strict wire reading, then the client's issuer check.
-    AuthorizationServerMetadata::read(&mut wire::read_json_object::<MetadataMembers, 23>(
+    AuthorizationServerMetadata::read(&mut wire::read_json_object::<MetadataMembers, 26>(
         resp,
         ContentTypeCheck::Json,
     )?)?

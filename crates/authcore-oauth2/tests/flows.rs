@@ -374,6 +374,52 @@ fn signed_par_request() {
     );
 }
 
+/// The sealed PAR request carries what the seal made of the signed request object.
+#[test]
+fn sealed_par_request() {
+    let server = server();
+    let signer = Arc::new(ed25519_key());
+    let client = Client::new(
+        "CLIENT1234",
+        ClientAuthentication::PrivateKeyJwt(signer.clone()),
+    );
+    let mut seen = None;
+    let (req, _pushed) = AuthorizationRequest::new("https://client.example.org/cb")
+        .build_sealed_par_request(
+            &client,
+            &server,
+            signer.as_ref(),
+            &mut |jwt| {
+                seen = Some(jwt.clone());
+                Ok(format!("sealed:{jwt}"))
+            },
+            t(0),
+            &rng(),
+        )
+        .unwrap();
+    let f = form(&req);
+    let jwt = seen.expect("the seal ran");
+    assert_eq!(
+        jwt.split('.').count(),
+        3,
+        "the seal receives the signed JWS"
+    );
+    assert_eq!(f.get("request"), Some(format!("sealed:{jwt}").as_str()));
+    assert!(f.get("client_assertion").is_some());
+    // A failing seal fails the request.
+    assert!(matches!(
+        AuthorizationRequest::new("https://client.example.org/cb").build_sealed_par_request(
+            &client,
+            &server,
+            signer.as_ref(),
+            &mut |_| Err(Error::Misuse("no key")),
+            t(0),
+            &rng(),
+        ),
+        Err(Error::Misuse("no key"))
+    ));
+}
+
 #[test]
 fn client_secret_jwt_and_private_key_jwt_verify() {
     let server = server();
@@ -630,6 +676,119 @@ fn rfc9701_jwt_introspection_response() {
     .unwrap();
     let resp = introspection_jwt(&other, good, "token-introspection+jwt");
     assert!(parse_jwt_introspection_response(&resp, &vk, &client, &server, now).is_err());
+}
+
+/// RFC 9701 §5-6: a response signed, then encrypted to the client with the algorithms it
+/// registered, decrypts and verifies; every other shape is refused.
+#[test]
+fn rfc9701_encrypted_jwt_introspection_response() {
+    use authcore_oauth2::jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder, JweOptions};
+    use authcore_oauth2::jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    let (server, client, provider) = (server(), basic_client(), crypto::default_provider());
+    let signer = ed25519_key();
+    let vk = VerifyingKey::from_jwk(signer.public_jwk().unwrap(), None, provider).unwrap();
+    let claims = serde_json::json!({
+        "iss": "https://server.example.com", "aud": "s6BhdRkqt3", "iat": 1514797822,
+        "token_introspection": {"active": true, "client_id": "paiB2goo0a", "scope": "read"}
+    });
+    let secret = [0x5au8; 32];
+    let to_client = EncryptionKey::symmetric(Kma::A256GcmKw, &secret, provider).unwrap();
+    let client_key = DecryptionKey::symmetric(Kma::A256GcmKw, &secret, provider).unwrap();
+    let registered = JweAlgorithms::new(Kma::A256GcmKw, Enc::A256Gcm);
+    let options = JweOptions::default();
+    let signed = jwt::encode(
+        &JwsHeader::new(JwsAlgorithm::EdDSA).with_typ("token-introspection+jwt"),
+        &claims,
+        &signer,
+    )
+    .unwrap();
+    let respond = |body: &str| {
+        http::Response::builder()
+            .status(200)
+            .header("content-type", "application/token-introspection+jwt")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    };
+    let encrypt = |enc: Enc, cty: Option<&str>, plaintext: &str| {
+        let mut b = JweBuilder::new(enc).recipient(&to_client);
+        if let Some(c) = cty {
+            b = b.cty(c);
+        }
+        b.encrypt_compact(plaintext.as_bytes(), &rng()).unwrap()
+    };
+    let now = t(1514797830);
+    let parse = |body: &str| {
+        parse_encrypted_jwt_introspection_response(
+            &respond(body),
+            &client_key,
+            &registered,
+            &options,
+            &vk,
+            &client,
+            &server,
+            now,
+        )
+    };
+    let good = encrypt(Enc::A256Gcm, Some("JWT"), &signed);
+    let r = parse(&good).unwrap();
+    assert!(r.active);
+    assert_eq!(r.client_id.as_deref(), Some("paiB2goo0a"));
+    // The plain parser refuses the JWE it was not told to expect.
+    assert!(matches!(
+        parse_jwt_introspection_response(&respond(&good), &vk, &client, &server, now),
+        Err(Error::Protocol(ProtocolError::Malformed(_)))
+    ));
+    // Encryption registered, a signed-only response: refused (no stripping).
+    assert!(matches!(
+        parse(&signed),
+        Err(Error::Security(SecurityError::InvalidJwtResponse(_)))
+    ));
+    // Another `enc` than the registered one, though the key could decrypt it.
+    assert!(matches!(
+        parse(&encrypt(Enc::A128Gcm, Some("JWT"), &signed)),
+        Err(Error::Security(SecurityError::InvalidJwtResponse(
+            authcore_oauth2::jose::Error::EncryptionAlgorithmNotAllowed { .. }
+        )))
+    ));
+    // Without `cty: JWT` (RFC 7519 §5.2).
+    assert!(parse(&encrypt(Enc::A256Gcm, None, &signed)).is_err());
+    // Encrypted to another key: the one opaque decryption failure.
+    let other = EncryptionKey::symmetric(Kma::A256GcmKw, &[1u8; 32], provider).unwrap();
+    let wrong_key = JweBuilder::new(Enc::A256Gcm)
+        .cty("JWT")
+        .recipient(&other)
+        .encrypt_compact(signed.as_bytes(), &rng())
+        .unwrap();
+    assert!(matches!(
+        parse(&wrong_key),
+        Err(Error::Security(SecurityError::InvalidJwtResponse(
+            authcore_oauth2::jose::Error::Decryption
+        )))
+    ));
+    // Tampered: every part of the JWE flipped in turn.
+    let parts: Vec<&str> = good.split('.').collect();
+    for i in 0..5 {
+        let mut p: Vec<String> = parts.iter().map(|s| s.to_string()).collect();
+        let flipped = if p[i].starts_with('A') { "B" } else { "A" };
+        p[i].replace_range(0..1, flipped);
+        assert!(parse(&p.join(".")).is_err(), "part {i}");
+    }
+    // A signature by another key inside a good encryption.
+    let forged = jwt::encode(
+        &JwsHeader::new(JwsAlgorithm::EdDSA).with_typ("token-introspection+jwt"),
+        &claims,
+        &SigningKey::from_jwk(
+            &authcore_oauth2::jose::Jwk::generate(JwsAlgorithm::EdDSA, provider, &rng()).unwrap(),
+            None,
+            provider,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(matches!(
+        parse(&encrypt(Enc::A256Gcm, Some("JWT"), &forged)),
+        Err(Error::Security(SecurityError::InvalidJwtResponse(_)))
+    ));
 }
 
 #[test]

@@ -223,7 +223,7 @@ proptest! {
     fn metadata_round_trips(
         issuer in "https://[a-z]{1,8}\\.example(/[a-z]{1,6})?",
         endpoints in proptest::collection::vec(opt_text(), 8),
-        lists in proptest::collection::vec(proptest::option::of(texts()), 9),
+        lists in proptest::collection::vec(proptest::option::of(texts()), 12),
         flags in proptest::collection::vec(any::<bool>(), 4),
         aliases in proptest::option::of(extra()), extra in extra(),
     ) {
@@ -246,6 +246,9 @@ proptest! {
         m.code_challenge_methods_supported = lists[6].clone();
         m.dpop_signing_alg_values_supported = lists[7].clone();
         m.request_object_signing_alg_values_supported = lists[8].clone();
+        m.introspection_signing_alg_values_supported = lists[9].clone();
+        m.introspection_encryption_alg_values_supported = lists[10].clone();
+        m.introspection_encryption_enc_values_supported = lists[11].clone();
         m.require_pushed_authorization_requests = flags[0];
         m.authorization_response_iss_parameter_supported = flags[1];
         m.require_signed_request_object = flags[2];

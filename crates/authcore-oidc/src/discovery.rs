@@ -1,7 +1,7 @@
 //! OpenID provider metadata (OpenID Connect Discovery 1.0, RFC 8414).
 
 use authcore_jose::JwsAlgorithm;
-use authcore_oauth2::{AuthorizationServer, AuthorizationServerMetadata};
+use authcore_oauth2::{AuthorizationServer, AuthorizationServerMetadata, JweAlgorithms};
 use http::{Method, Request, Response, StatusCode};
 use serde_json::{Map, Value};
 use url::Url;
@@ -107,6 +107,11 @@ pub struct ProviderMetadata {
     pub userinfo_encryption_alg_values_supported: Option<Vec<String>>,
     /// `userinfo_encryption_enc_values_supported`.
     pub userinfo_encryption_enc_values_supported: Option<Vec<String>>,
+    /// `request_object_encryption_alg_values_supported`: the JWE `alg` values the provider
+    /// decrypts request objects with (Discovery §3).
+    pub request_object_encryption_alg_values_supported: Option<Vec<String>>,
+    /// `request_object_encryption_enc_values_supported` (Discovery §3).
+    pub request_object_encryption_enc_values_supported: Option<Vec<String>>,
     /// `acr_values_supported`.
     pub acr_values_supported: Option<Vec<String>>,
     /// `display_values_supported`.
@@ -159,6 +164,8 @@ const OIDC_MEMBERS: &[&str] = &[
     "userinfo_signing_alg_values_supported",
     "userinfo_encryption_alg_values_supported",
     "userinfo_encryption_enc_values_supported",
+    "request_object_encryption_alg_values_supported",
+    "request_object_encryption_enc_values_supported",
     "acr_values_supported",
     "display_values_supported",
     "claim_types_supported",
@@ -282,6 +289,8 @@ impl ProviderMetadata {
             userinfo_signing_alg_values_supported: None,
             userinfo_encryption_alg_values_supported: None,
             userinfo_encryption_enc_values_supported: None,
+            request_object_encryption_alg_values_supported: None,
+            request_object_encryption_enc_values_supported: None,
             acr_values_supported: None,
             display_values_supported: None,
             claim_types_supported: None,
@@ -359,6 +368,14 @@ impl ProviderMetadata {
             (
                 "userinfo_encryption_enc_values_supported",
                 &self.userinfo_encryption_enc_values_supported,
+            ),
+            (
+                "request_object_encryption_alg_values_supported",
+                &self.request_object_encryption_alg_values_supported,
+            ),
+            (
+                "request_object_encryption_enc_values_supported",
+                &self.request_object_encryption_enc_values_supported,
             ),
             ("acr_values_supported", &self.acr_values_supported),
             ("display_values_supported", &self.display_values_supported),
@@ -475,6 +492,14 @@ impl ProviderMetadata {
                 x,
                 "userinfo_encryption_enc_values_supported",
             )?,
+            request_object_encryption_alg_values_supported: take_strings(
+                x,
+                "request_object_encryption_alg_values_supported",
+            )?,
+            request_object_encryption_enc_values_supported: take_strings(
+                x,
+                "request_object_encryption_enc_values_supported",
+            )?,
             acr_values_supported: take_strings(x, "acr_values_supported")?,
             display_values_supported: take_strings(x, "display_values_supported")?,
             claim_types_supported: take_strings(x, "claim_types_supported")?,
@@ -580,6 +605,64 @@ impl ProviderMetadata {
             .iter()
             .filter_map(|a| a.parse().ok())
             .collect()
+    }
+
+    /// Checks that the provider encrypts ID tokens with `algorithms`, the client's
+    /// `id_token_encrypted_response_alg/enc` (Discovery §3
+    /// `id_token_encryption_alg_values_supported` and `..._enc_values_supported` list
+    /// them): a client refuses to expect what the provider does not produce.
+    pub fn check_id_token_encryption(&self, algorithms: &JweAlgorithms) -> Result<()> {
+        Ok(algorithms.check_listed(
+            (
+                "id_token_encryption_alg_values_supported",
+                self.id_token_encryption_alg_values_supported.as_deref(),
+            ),
+            (
+                "id_token_encryption_enc_values_supported",
+                self.id_token_encryption_enc_values_supported.as_deref(),
+            ),
+        )?)
+    }
+
+    /// Checks that the provider encrypts UserInfo responses with `algorithms`, the client's
+    /// `userinfo_encrypted_response_alg/enc` (Discovery §3
+    /// `userinfo_encryption_alg_values_supported` and `..._enc_values_supported`).
+    pub fn check_userinfo_encryption(&self, algorithms: &JweAlgorithms) -> Result<()> {
+        Ok(algorithms.check_listed(
+            (
+                "userinfo_encryption_alg_values_supported",
+                self.userinfo_encryption_alg_values_supported.as_deref(),
+            ),
+            (
+                "userinfo_encryption_enc_values_supported",
+                self.userinfo_encryption_enc_values_supported.as_deref(),
+            ),
+        )?)
+    }
+
+    /// Checks that the provider decrypts request objects encrypted with `algorithms`
+    /// (Discovery §3 `request_object_encryption_alg_values_supported` and
+    /// `..._enc_values_supported`), before the client encrypts one for it.
+    pub fn check_request_object_encryption(&self, algorithms: &JweAlgorithms) -> Result<()> {
+        Ok(algorithms.check_listed(
+            (
+                "request_object_encryption_alg_values_supported",
+                self.request_object_encryption_alg_values_supported
+                    .as_deref(),
+            ),
+            (
+                "request_object_encryption_enc_values_supported",
+                self.request_object_encryption_enc_values_supported
+                    .as_deref(),
+            ),
+        )?)
+    }
+
+    /// Checks that the provider encrypts JWT introspection responses with `algorithms` (RFC
+    /// 9701 §7; see
+    /// [`AuthorizationServerMetadata::check_introspection_encryption`]).
+    pub fn check_introspection_encryption(&self, algorithms: &JweAlgorithms) -> Result<()> {
+        Ok(self.oauth.check_introspection_encryption(algorithms)?)
     }
 
     /// The OAuth 2.0 view of the provider, for the authorization, token, PAR, revocation and

@@ -138,6 +138,17 @@ pub enum TokenError {
     SubjectMismatch,
     /// The logout token has no `events` member with the back-channel logout event.
     MissingLogoutEvent,
+    /// The token is signed only (a JWS), but the client registered encryption for it
+    /// (`id_token_encrypted_response_alg`, `userinfo_encrypted_response_alg`): refused, so
+    /// that nobody can strip the encryption the provider agreed to (OpenID Connect Core 1.0
+    /// §3.1.3.7 step 1, §10.2).
+    EncryptionRequired,
+    /// The token is encrypted (a JWE), but the client registered no encryption for it.
+    UnexpectedEncryption,
+    /// An encrypted token that must hold a signed JWT does not say so: its JWE `cty` is not
+    /// `JWT` (RFC 7519 §5.2, §7.2 step 8; OpenID Connect Core 1.0 §10.2 nests sign, then
+    /// encrypt).
+    NestedContentType(Option<String>),
     /// The JWS `kid` names a key that is not in the key set; the JWKS may have rotated.
     /// [`JwksCache::poll_for_token`](crate::JwksCache::poll_for_token) schedules a refetch.
     UnknownKeyId(String),
@@ -226,7 +237,8 @@ pub enum UserInfoError {
     },
     /// A signed response's `iss` or `aud` is wrong (§5.3.2).
     Claims(TokenError),
-    /// An encrypted (JWE) response; decryption is not supported.
+    /// An encrypted (JWE) response, but the client registered no UserInfo encryption
+    /// ([`IdTokenVerifier::userinfo_encrypted_response`](crate::IdTokenVerifier::userinfo_encrypted_response)).
     Encrypted,
     /// `_claim_names` / `_claim_sources` (aggregated and distributed claims, §5.6.2) are
     /// malformed, or a Claims Provider's answer is.
@@ -319,6 +331,18 @@ impl fmt::Display for TokenError {
             TokenError::MissingLogoutEvent => {
                 f.write_str("`events` lacks the back-channel logout event")
             }
+            TokenError::EncryptionRequired => f.write_str(
+                "the token is not encrypted, but the client registered encryption for it",
+            ),
+            TokenError::UnexpectedEncryption => f.write_str(
+                "the token is encrypted, but the client registered no encryption for it",
+            ),
+            TokenError::NestedContentType(cty) => write!(
+                f,
+                "the encrypted token's `cty` is {}, not `JWT`",
+                cty.as_deref()
+                    .map_or("absent".to_owned(), |c| format!("`{c}`"))
+            ),
             TokenError::UnknownKeyId(k) => write!(f, "no key with `kid` `{k}` in the key set"),
             TokenError::DroppedKey { kid, reason } => write!(
                 f,
@@ -379,7 +403,9 @@ impl fmt::Display for UserInfoError {
                 write!(f, "`sub` is `{received}`, expected `{expected}`")
             }
             UserInfoError::Claims(e) => write!(f, "{e}"),
-            UserInfoError::Encrypted => f.write_str("encrypted responses are not supported"),
+            UserInfoError::Encrypted => f.write_str(
+                "the response is encrypted, but the client registered no UserInfo encryption",
+            ),
             UserInfoError::ClaimSources(m) => write!(f, "aggregated or distributed claims: {m}"),
         }
     }

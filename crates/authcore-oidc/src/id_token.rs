@@ -3,13 +3,16 @@
 use core::fmt;
 
 use authcore_jose::crypto::{self, CryptoProvider, Provider};
+use authcore_jose::jwe::{DecryptionKeySource, JweOptions};
 use authcore_jose::{
     AlgorithmFamily, JwsAlgorithm, JwsHeader, KeySource, UnixTime, VerifyingKey, VerifyingKeys,
     b64, constant_time_eq,
 };
-use authcore_oauth2::ClientSecret;
+use authcore_oauth2::{ClientSecret, IdToken, JweAlgorithms};
+use std::sync::Arc;
 
 use crate::claims::IdTokenClaims;
+use crate::encrypted::{Decryption, Plaintext, Presence};
 use crate::error::{Error, Result, TokenError};
 use crate::logout::{self, LogoutToken};
 use crate::signed_jwt::{IssuerCheck, TimeClaims, TokenRules};
@@ -160,6 +163,8 @@ pub struct IdTokenVerifier {
     iat_window: u64,
     require_auth_time: bool,
     provider: Provider,
+    /// The client's decryption keys and registered encryption (Core §10.2).
+    decryption: Decryption,
 }
 
 impl fmt::Debug for IdTokenVerifier {
@@ -177,6 +182,7 @@ impl fmt::Debug for IdTokenVerifier {
             .field("iat_window", &self.iat_window)
             .field("require_auth_time", &self.require_auth_time)
             .field("provider", &self.provider.name())
+            .field("decryption", &self.decryption)
             .finish()
     }
 }
@@ -194,6 +200,7 @@ impl IdTokenVerifier {
             iat_window: DEFAULT_IAT_WINDOW,
             require_auth_time: false,
             provider: crypto::default_provider().into(),
+            decryption: Decryption::default(),
         }
     }
 
@@ -283,6 +290,95 @@ impl IdTokenVerifier {
         self.provider = provider.into();
         self.rebuild_hmac_keys()?;
         Ok(self)
+    }
+
+    /// The client's private keys for the encrypted tokens and responses it registered (OpenID
+    /// Connect Core 1.0 §10.2): a [`DecryptionKeys`](authcore_jose::DecryptionKeys) built from
+    /// the client's own JWK Set (whose public half the provider encrypts to), or a single
+    /// [`DecryptionKey`](authcore_jose::DecryptionKey). Each key allows its `alg` and `enc`
+    /// values; what a message must use is what the client registered
+    /// ([`IdTokenVerifier::id_token_encrypted_response`],
+    /// [`IdTokenVerifier::userinfo_encrypted_response`]).
+    pub fn decryption_keys(self, keys: impl DecryptionKeySource + Send + Sync + 'static) -> Self {
+        self.shared_decryption_keys(Arc::new(keys))
+    }
+
+    /// [`IdTokenVerifier::decryption_keys`] with keys shared with other users (the JWT
+    /// introspection of the same client).
+    pub fn shared_decryption_keys(
+        mut self,
+        keys: Arc<dyn DecryptionKeySource + Send + Sync>,
+    ) -> Self {
+        self.decryption.keys = Some(keys);
+        self
+    }
+
+    /// The client registered `id_token_encrypted_response_alg/enc` (OpenID Connect Dynamic
+    /// Client Registration 1.0 §2): every ID token must then be a JWE with exactly these
+    /// algorithms, decrypted with the [decryption keys](IdTokenVerifier::decryption_keys),
+    /// holding (`cty` `JWT`) the signed ID token, which is then checked as usual. An ID token
+    /// that is only signed is refused ([`TokenError::EncryptionRequired`]), as Core §3.1.3.7
+    /// step 1 advises: otherwise whoever can make the provider skip encryption could read
+    /// the claims. Logout tokens may then arrive encrypted the same way (Back-Channel Logout
+    /// 1.0 §2.6 step 1).
+    ///
+    /// Check that the provider offers the pair first with
+    /// [`ProviderMetadata::check_id_token_encryption`](crate::ProviderMetadata::check_id_token_encryption).
+    ///
+    /// The signing key's `kid` travels inside the encryption, so
+    /// [`JwksCache::poll_for_token`](crate::JwksCache::poll_for_token) cannot see it in an
+    /// encrypted token: give it the signed token inside
+    /// ([`IdTokenVerifier::id_token_hint`]), as `authcore-reqwest`'s `Client` does, or on
+    /// [`TokenError::UnknownKeyId`] call
+    /// [`JwksCache::request_refetch`](crate::JwksCache::request_refetch), let the cache fetch,
+    /// and validate again.
+    pub fn id_token_encrypted_response(mut self, algorithms: JweAlgorithms) -> Self {
+        self.decryption.id_token = Some(algorithms);
+        self
+    }
+
+    /// The client registered `userinfo_encrypted_response_alg/enc` (OpenID Connect Dynamic
+    /// Client Registration 1.0 §2): every UserInfo response must be a JWE with exactly these
+    /// algorithms. See [`parse_signed_userinfo_response`](crate::parse_signed_userinfo_response)
+    /// (signed, then encrypted) and
+    /// [`parse_encrypted_userinfo_response`](crate::parse_encrypted_userinfo_response)
+    /// (encrypted only).
+    pub fn userinfo_encrypted_response(mut self, algorithms: JweAlgorithms) -> Self {
+        self.decryption.userinfo = Some(algorithms);
+        self
+    }
+
+    /// The JWE limits used when decrypting (PBES2 iterations, `zip` limits, the legacy
+    /// `RSA1_5` opt-in); the defaults of [`JweOptions`] otherwise.
+    pub fn jwe_options(mut self, options: JweOptions) -> Self {
+        self.decryption.options = options;
+        self
+    }
+
+    /// The ID token to send as `id_token_hint` (authentication requests, RP-Initiated
+    /// Logout): the signed ID token inside an encrypted one, which the provider could not
+    /// read (OpenID Connect Core 1.0 §3.1.2.1: the client must decrypt an encrypted ID token
+    /// before using it as a hint). Decrypted as [`IdTokenVerifier::validate`] does (the
+    /// registered algorithms, `cty` `JWT`); an unencrypted token is returned unchanged. The
+    /// signature is not checked here: the token is one this verifier validated.
+    pub fn id_token_hint(&self, id_token: &IdToken) -> Result<IdToken> {
+        let token = self.decryption.open(
+            id_token.secret(),
+            self.decryption.id_token.as_ref(),
+            Presence::Optional,
+            Plaintext::NestedJwt,
+        )?;
+        Ok(IdToken::new(token.into_owned()))
+    }
+
+    /// The registered ID token encryption, if any.
+    pub fn id_token_encryption(&self) -> Option<&JweAlgorithms> {
+        self.decryption.id_token.as_ref()
+    }
+
+    /// The registered UserInfo encryption, if any.
+    pub fn userinfo_encryption(&self) -> Option<&JweAlgorithms> {
+        self.decryption.userinfo.as_ref()
     }
 
     /// Accepts an issuer *template* instead of an exact issuer: `iss` must equal `template`
@@ -454,7 +550,13 @@ impl IdTokenVerifier {
         keys: &(impl KeySource + ?Sized),
         now: UnixTime,
     ) -> Result<LogoutToken> {
-        logout::validate_logout_token(&self.rules, token, keys, now)
+        let token = self.decryption.open(
+            token,
+            self.decryption.id_token.as_ref(),
+            Presence::Optional,
+            Plaintext::NestedJwt,
+        )?;
+        logout::validate_logout_token(&self.rules, &token, keys, now)
     }
 
     /// Signature, `alg`, `typ`, `iss`, `aud`, `azp` and time checks.
@@ -464,7 +566,14 @@ impl IdTokenVerifier {
         keys: &(impl KeySource + ?Sized),
         now: UnixTime,
     ) -> Result<(JwsAlgorithm, IdTokenClaims)> {
-        let verified = self.rules.verify_signature(token, keys)?;
+        // Core §3.1.3.7 step 1: decrypt first, with the registered algorithms.
+        let token = self.decryption.open(
+            token,
+            self.decryption.id_token.as_ref(),
+            Presence::Required,
+            Plaintext::NestedJwt,
+        )?;
+        let verified = self.rules.verify_signature(&token, keys)?;
         let alg = verified.header.alg;
         check_jwt_typ(&verified.header)?;
         let mut times = TimeClaims::default();
@@ -478,6 +587,11 @@ impl IdTokenVerifier {
     /// The JWT rules shared with logout tokens and signed UserInfo responses.
     pub(crate) fn rules(&self) -> &TokenRules {
         &self.rules
+    }
+
+    /// The client's decryption keys and registered encryption.
+    pub(crate) fn decryption(&self) -> &Decryption {
+        &self.decryption
     }
 
     fn check_request_bound(

@@ -15,13 +15,77 @@
 //! its own. Time (`now`) and randomness ([`SecureRandom`]) are arguments; HTTP messages are
 //! plain `http::Request`/`http::Response` values that *your* HTTP stack carries.
 //!
-//! Not covered: encrypted (JWE) ID tokens, UserInfo responses and logout tokens (they are
-//! refused); dynamic client registration (OpenID Connect Dynamic Client Registration 1.0);
-//! Session Management 1.0 (`check_session_iframe` is read from discovery, not driven).
-//! Covered besides the flows above: request objects for authentication requests, by value or
-//! pushed ([`AuthenticationRequest::build_signed_url`],
+//! Not covered: dynamic client registration (OpenID Connect Dynamic Client Registration
+//! 1.0); Session Management 1.0 (`check_session_iframe` is read from discovery, not driven).
+//! Covered besides the flows
+//! above: request objects for authentication requests, by value or pushed
+//! ([`AuthenticationRequest::build_signed_url`],
 //! [`AuthenticationRequest::build_signed_par_request`]), and front-channel logout requests
 //! ([`parse_frontchannel_logout_request`]).
+//!
+//! ## Encryption (JWE)
+//!
+//! What the client registered decides, and is checked against discovery before use
+//! ([`ProviderMetadata::check_id_token_encryption`] and its siblings refuse what the provider
+//! does not list, naming the member):
+//!
+//! - **ID tokens** (`id_token_encrypted_response_alg/enc`, Core §10.2, §3.1.3.7 step 1):
+//!   [`IdTokenVerifier::decryption_keys`] and
+//!   [`IdTokenVerifier::id_token_encrypted_response`]. Every ID token must then be a JWE with
+//!   exactly those algorithms and `cty` `JWT`; it is decrypted with the client's keys and the
+//!   signed token inside passes every usual check. A token that is only signed is refused
+//!   ([`TokenError::EncryptionRequired`]); a JWE when nothing is registered too
+//!   ([`TokenError::UnexpectedEncryption`]). Logout tokens may be encrypted the same way.
+//! - **UserInfo** (`userinfo_encrypted_response_alg/enc`, Core §5.3.2):
+//!   [`IdTokenVerifier::userinfo_encrypted_response`]; signed then encrypted responses through
+//!   [`parse_signed_userinfo_response`], encrypted-only ones through
+//!   [`parse_encrypted_userinfo_response`].
+//! - **Request objects** (`request_object_encryption_alg/enc`, Core §6.1, RFC 9101 §4):
+//!   [`RequestObjectEncryption`] picks the provider's encryption key from its JWK Set;
+//!   [`AuthenticationRequest::build_encrypted_url`],
+//!   [`AuthenticationRequest::build_encrypted_par_request`] and
+//!   [`AuthenticationRequest::build_encrypted_request_object`] sign, then encrypt.
+//! - **JWT introspection responses** (RFC 9701 §6) are `authcore-oauth2`'s
+//!   [`parse_encrypted_jwt_introspection_response`](authcore_oauth2::parse_encrypted_jwt_introspection_response).
+//!
+//! Symmetric algorithms use the key Core §10.2 derives from the client secret
+//! ([`client_secret_key`]). Decryption failures are one opaque error; the `alg`/`enc` of the header is compared with
+//! the registration before any key is tried.
+//!
+//! ```
+//! use authcore_jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder};
+//! use authcore_jose::{crypto, ContentEncryptionAlgorithm, KeyManagementAlgorithm};
+//! use authcore_oidc::{IdTokenVerifier, JweAlgorithms, TokenError};
+//! # use authcore_jose::{jwt, Jwk, JwsAlgorithm, JwsHeader, SigningKey, UnixTime, VerifyingKey};
+//! let provider = crypto::default_provider();
+//! let registered = JweAlgorithms::new(KeyManagementAlgorithm::A256GcmKw, ContentEncryptionAlgorithm::A256Gcm);
+//! let secret = [7u8; 32]; // the client's key (an RSA or EC private JWK in practice)
+//! let verifier = IdTokenVerifier::new("https://op.example", "s6BhdRkqt3")
+//!     .id_token_signed_response_alg(JwsAlgorithm::EdDSA)?
+//!     .decryption_keys(DecryptionKey::symmetric(registered.alg(), &secret, provider)?)
+//!     .id_token_encrypted_response(registered);
+//! # let rng = authcore_jose::InsecureTestRandom::new(1);
+//! # let op = SigningKey::from_jwk(&Jwk::generate(JwsAlgorithm::EdDSA, provider, &rng)?, None, provider)?;
+//! # let op_keys = VerifyingKey::from_jwk(op.public_jwk().unwrap(), None, provider)?;
+//! # let claims = serde_json::json!({"iss": "https://op.example", "sub": "248289761001",
+//! #     "aud": "s6BhdRkqt3", "exp": 1_700_000_300, "iat": 1_700_000_000});
+//! # let to_client = EncryptionKey::symmetric(registered.alg(), &secret, provider)?;
+//! // The provider signs, then encrypts to the client (Core §10.2).
+//! let id_token = jwt::sign_and_encrypt(
+//!     &JwsHeader::new(JwsAlgorithm::EdDSA), &claims, &op,
+//!     &JweBuilder::new(registered.enc()).recipient(&to_client), &rng)?;
+//! let now = UnixTime::from_secs(1_700_000_005); // fixed test value
+//! let expect = authcore_oidc::IdTokenExpectations::token_endpoint();
+//! let claims = verifier.validate(&id_token, &op_keys, &expect, now)?;
+//! assert_eq!(claims.sub, "248289761001");
+//! // The same token merely signed is refused: the encryption cannot be stripped.
+//! let signed_only = jwt::encode(&JwsHeader::new(JwsAlgorithm::EdDSA), &serde_json::json!({}), &op)?;
+//! assert_eq!(
+//!     verifier.validate(&signed_only, &op_keys, &expect, now).unwrap_err(),
+//!     authcore_oidc::Error::Token(TokenError::EncryptionRequired),
+//! );
+//! # Ok::<(), authcore_oidc::Error>(())
+//! ```
 //!
 //! ```text
 //!   build_discovery_request ─► HTTP ─► parse_discovery_response ─► ProviderMetadata
@@ -174,6 +238,8 @@
 //!   the first fetch; a `kid` whose key was dropped (too weak, no accepted algorithm) is
 //!   refused with the reason. Every endpoint of a discovered document is `https` (or
 //!   loopback `http`), checked at discovery.
+//! - Registered encryption is required: an unencrypted ID token or UserInfo response is then
+//!   refused, and a JWE must use exactly the registered `alg` and `enc`.
 //! - Every parser has a size limit; JSON is strict (duplicate members rejected).
 
 #![forbid(unsafe_code)]
@@ -183,6 +249,7 @@
 mod claim_sources;
 mod claims;
 mod discovery;
+mod encrypted;
 mod error;
 mod flow;
 mod id_token;
@@ -202,7 +269,7 @@ pub use authcore_jose::{SecureRandom, UnixTime};
 /// The OAuth 2.0 crate this one builds on.
 pub use authcore_oauth2 as oauth2;
 
-pub use authcore_oauth2::ResponseType;
+pub use authcore_oauth2::{JweAlgorithms, ResponseType};
 pub use claim_sources::{
     ClaimSource, ClaimSourceKind, build_distributed_claims_request, claim_sources,
     parse_distributed_claims_response, verify_claims_jwt,
@@ -212,6 +279,7 @@ pub use discovery::{
     DiscoveryOptions, MAX_METADATA_BYTES, OPENID_CONFIGURATION, ProviderMetadata,
     build_discovery_request, discovery_url, discovery_url_rfc8414, parse_discovery_response,
 };
+pub use encrypted::{RequestObjectEncryption, client_secret_key};
 pub use error::{Error, JwksError, MetadataError, Result, TokenError, UserInfoError};
 pub use flow::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome, CodeExchange,
@@ -232,6 +300,6 @@ pub use logout::{
 };
 pub use userinfo::{
     MAX_USERINFO_BYTES, UserInfo, build_userinfo_request, build_userinfo_request_dpop,
-    parse_signed_userinfo_response, parse_userinfo_json, parse_userinfo_response,
-    parse_userinfo_response_without_subject_check, userinfo_dpop_exchange,
+    parse_encrypted_userinfo_response, parse_signed_userinfo_response, parse_userinfo_json,
+    parse_userinfo_response, parse_userinfo_response_without_subject_check, userinfo_dpop_exchange,
 };

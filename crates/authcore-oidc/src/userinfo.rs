@@ -8,7 +8,10 @@ use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{Method, Request, Response, StatusCode};
 use serde_json::{Map, Value};
 
+use authcore_oauth2::is_compact_jwe;
+
 use crate::claims::{StandardClaims, take_string};
+use crate::encrypted::{Plaintext, Presence};
 use crate::error::{Error, Result, TokenError, UserInfoError};
 use crate::id_token::IdTokenVerifier;
 
@@ -27,6 +30,9 @@ pub struct UserInfo {
     pub extra: Map<String, Value>,
     /// Whether the response was a signed JWT (`application/jwt`).
     pub signed: bool,
+    /// Whether the response was encrypted (a JWE, OpenID Connect Core 1.0 §5.3.2), decrypted
+    /// with the client's keys and the registered `userinfo_encrypted_response_alg/enc`.
+    pub encrypted: bool,
 }
 
 fn base_request(endpoint: &str) -> Result<Request<Vec<u8>>> {
@@ -124,7 +130,12 @@ fn check_status(resp: &Response<Vec<u8>>) -> Result<()> {
     .into())
 }
 
-fn from_object(mut m: Map<String, Value>, expected_sub: &str, signed: bool) -> Result<UserInfo> {
+fn from_object(
+    mut m: Map<String, Value>,
+    expected_sub: &str,
+    signed: bool,
+    encrypted: bool,
+) -> Result<UserInfo> {
     let sub = take_string(&mut m, "sub")?.ok_or(TokenError::MissingClaim("sub"))?;
     // §5.3.2: a response whose `sub` differs from the ID token's must not be used (token
     // substitution).
@@ -141,6 +152,7 @@ fn from_object(mut m: Map<String, Value>, expected_sub: &str, signed: bool) -> R
         standard,
         extra: m,
         signed,
+        encrypted,
     })
 }
 
@@ -154,7 +166,7 @@ pub fn parse_userinfo_json(body: &[u8], expected_sub: &str) -> Result<UserInfo> 
     }
     let m =
         authcore_jose::json::parse_object(body).map_err(|e| ProtocolError::Json(e.to_string()))?;
-    from_object(m, expected_sub, false)
+    from_object(m, expected_sub, false, false)
 }
 
 /// Parses a plain JSON UserInfo response (`application/json`). A signed response is refused
@@ -177,33 +189,49 @@ fn plain_json_body(resp: &Response<Vec<u8>>) -> Result<&[u8]> {
     }
 }
 
+/// The JWT of a successful `application/jwt` UserInfo response (§5.3.2).
+fn jwt_body<'r>(resp: &'r Response<Vec<u8>>, expected: &'static str) -> Result<&'r str> {
+    check_status(resp)?;
+    match media_type(resp).as_deref() {
+        Some("application/jwt") => {}
+        Some("application/json") => {
+            return Err(UserInfoError::UnexpectedFormat(expected).into());
+        }
+        other => return Err(UserInfoError::ContentType(other.map(str::to_owned)).into()),
+    }
+    Ok(core::str::from_utf8(resp.body())
+        .map_err(|_| ProtocolError::Malformed("the JWT is not UTF-8"))?
+        .trim())
+}
+
 /// Parses a signed UserInfo response (`application/jwt`, §5.3.2): the JWS is verified with
 /// `keys` (or the client secret for HMAC) and the algorithms of `verifier` (build it with the
 /// registered `userinfo_signed_response_alg`); `iss`, if present, must be the issuer and
-/// `aud`, if present, must contain the client id. Plain JSON is refused. Encrypted responses
-/// are not supported.
+/// `aud`, if present, must contain the client id. Plain JSON is refused.
+///
+/// When `verifier` has a registered UserInfo encryption
+/// ([`IdTokenVerifier::userinfo_encrypted_response`]), the response must be signed, then
+/// encrypted (§5.3.2, §10.2): a JWE with exactly those algorithms and `cty` `JWT`, decrypted
+/// with the verifier's decryption keys; a response that is only signed is then refused
+/// ([`TokenError::EncryptionRequired`]). Without one, a JWE is refused
+/// ([`UserInfoError::Encrypted`]).
 pub fn parse_signed_userinfo_response(
     resp: &Response<Vec<u8>>,
     expected_sub: &str,
     verifier: &IdTokenVerifier,
     keys: &(impl KeySource + ?Sized),
 ) -> Result<UserInfo> {
-    check_status(resp)?;
-    match media_type(resp).as_deref() {
-        Some("application/jwt") => {}
-        Some("application/json") => {
-            return Err(UserInfoError::UnexpectedFormat("a signed response was expected").into());
-        }
-        other => return Err(UserInfoError::ContentType(other.map(str::to_owned)).into()),
-    }
-    let body = core::str::from_utf8(resp.body())
-        .map_err(|_| ProtocolError::Malformed("the JWT is not UTF-8"))?
-        .trim();
-    if body.split('.').count() == 5 {
+    let body = jwt_body(resp, "a signed response was expected")?;
+    let registered = verifier.userinfo_encryption();
+    if registered.is_none() && is_compact_jwe(body) {
         return Err(UserInfoError::Encrypted.into());
     }
+    let body =
+        verifier
+            .decryption()
+            .open(body, registered, Presence::Required, Plaintext::NestedJwt)?;
     let rules = verifier.rules();
-    let verified = rules.verify_signature(body, keys)?;
+    let verified = rules.verify_signature(&body, keys)?;
     let claims = Claims::from_json(&verified.payload)?;
     if let Some(iss) = &claims.registered.iss {
         rules
@@ -215,7 +243,35 @@ pub fn parse_signed_userinfo_response(
             .check_userinfo_audience(aud.as_slice())
             .map_err(UserInfoError::Claims)?;
     }
-    from_object(claims.to_map(), expected_sub, true)
+    from_object(claims.to_map(), expected_sub, true, registered.is_some())
+}
+
+/// Parses an encrypted, unsigned UserInfo response (`application/jwt`, OpenID Connect Core
+/// 1.0 §5.3.2): for a client that registered `userinfo_encrypted_response_alg/enc`
+/// ([`IdTokenVerifier::userinfo_encrypted_response`]) but no
+/// `userinfo_signed_response_alg`. The JWE must use exactly the registered algorithms and
+/// decrypt with the verifier's decryption keys; its plaintext is the claims as a strict JSON
+/// object (a `cty` of `JWT` is refused: a signed response is
+/// [`parse_signed_userinfo_response`]'s), bound to `expected_sub` as for plain JSON. A
+/// response that is not encrypted is refused ([`TokenError::EncryptionRequired`]).
+pub fn parse_encrypted_userinfo_response(
+    resp: &Response<Vec<u8>>,
+    expected_sub: &str,
+    verifier: &IdTokenVerifier,
+) -> Result<UserInfo> {
+    let registered = verifier.userinfo_encryption().ok_or(Error::Misuse(
+        "an encrypted UserInfo response needs the registered userinfo_encrypted_response_alg",
+    ))?;
+    let body = jwt_body(resp, "an encrypted response was expected")?;
+    let claims = verifier.decryption().open(
+        body,
+        Some(registered),
+        Presence::Required,
+        Plaintext::Claims,
+    )?;
+    let m = authcore_jose::json::parse_object(claims.as_bytes())
+        .map_err(|e| ProtocolError::Json(e.to_string()))?;
+    from_object(m, expected_sub, false, true)
 }
 
 /// Parses a plain JSON response of an OAuth 2.0 endpoint that serves UserInfo-like claims
@@ -235,5 +291,5 @@ pub fn parse_userinfo_response_without_subject_check(resp: &Response<Vec<u8>>) -
         Some(_) => return Err(TokenError::WrongType("sub").into()),
         None => return Err(TokenError::MissingClaim("sub").into()),
     };
-    from_object(m, &sub, false)
+    from_object(m, &sub, false, false)
 }

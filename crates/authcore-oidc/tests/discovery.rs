@@ -441,3 +441,76 @@ fn errors_expose_their_cause() {
     assert!(e.source().and_then(|s| s.source()).is_some());
     assert!(Error::Misuse("x").source().is_none());
 }
+
+/// Discovery §3 (and RFC 9701 §7): the encryption a client registers for must be one the
+/// provider lists; anything else is refused by name before a request is made.
+#[test]
+fn encryption_is_configured_only_as_the_provider_lists_it() {
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Alg};
+    use authcore_oauth2::JweAlgorithms;
+    let mut doc = document();
+    let o = doc.as_object_mut().unwrap();
+    for kind in ["id_token", "userinfo", "request_object", "introspection"] {
+        o.insert(
+            format!("{kind}_encryption_alg_values_supported"),
+            json!(["RSA-OAEP-256", "ECDH-ES"]),
+        );
+        o.insert(
+            format!("{kind}_encryption_enc_values_supported"),
+            json!(["A256GCM", "A128CBC-HS256"]),
+        );
+    }
+    let m = parse(&doc).unwrap();
+    assert_eq!(
+        m.request_object_encryption_alg_values_supported.as_deref(),
+        Some(&["RSA-OAEP-256".to_owned(), "ECDH-ES".to_owned()][..])
+    );
+    assert_eq!(
+        m.oauth
+            .introspection_encryption_enc_values_supported
+            .as_deref(),
+        Some(&["A256GCM".to_owned(), "A128CBC-HS256".to_owned()][..])
+    );
+    let listed = JweAlgorithms::new(Alg::EcdhEs, Enc::A256Gcm);
+    let defaulted = JweAlgorithms::with_default_enc(Alg::RsaOaep256);
+    type Check = fn(&ProviderMetadata, &JweAlgorithms) -> Result<(), Error>;
+    let checks: [(Check, &str); 4] = [
+        (ProviderMetadata::check_id_token_encryption, "id_token"),
+        (ProviderMetadata::check_userinfo_encryption, "userinfo"),
+        (
+            ProviderMetadata::check_request_object_encryption,
+            "request_object",
+        ),
+        (
+            ProviderMetadata::check_introspection_encryption,
+            "introspection",
+        ),
+    ];
+    for (check, kind) in checks {
+        check(&m, &listed).unwrap();
+        check(&m, &defaulted).unwrap();
+        let e = check(&m, &JweAlgorithms::new(Alg::RsaOaep, Enc::A256Gcm)).unwrap_err();
+        let alg_member = format!("{kind}_encryption_alg_values_supported");
+        assert!(
+            matches!(&e, Error::OAuth2(authcore_oauth2::Error::NotAdvertised { member, value })
+                if *member == alg_member && value == "RSA-OAEP"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("RSA-OAEP"), "{e}");
+        let e = check(&m, &JweAlgorithms::new(Alg::EcdhEs, Enc::A192Gcm)).unwrap_err();
+        let enc_member = format!("{kind}_encryption_enc_values_supported");
+        assert!(
+            matches!(&e, Error::OAuth2(authcore_oauth2::Error::NotAdvertised { member, value })
+                if *member == enc_member && value == "A192GCM"),
+            "{e:?}"
+        );
+    }
+    // A provider that lists no encryption at all encrypts nothing for the client.
+    let plain = parse(&document()).unwrap();
+    for (check, _) in checks {
+        assert!(matches!(
+            check(&plain, &listed),
+            Err(Error::OAuth2(authcore_oauth2::Error::NotAdvertised { .. }))
+        ));
+    }
+}

@@ -26,7 +26,7 @@ proptest! {
         code in any::<bool>(),
         subject_types in proptest::collection::vec("\\PC{1,8}", 1..3),
         algs in proptest::collection::vec("[A-Z0-9]{2,6}", 1..3),
-        lists in proptest::collection::vec(opt_texts(), 11),
+        lists in proptest::collection::vec(opt_texts(), 13),
         strings in proptest::collection::vec(opt_text(), 4),
         endpoints in proptest::collection::vec(proptest::option::of("[a-z0-9/]{1,12}"), 3),
         flags in proptest::collection::vec(any::<bool>(), 8),
@@ -61,6 +61,8 @@ proptest! {
         m.claims_supported = lists[8].clone();
         m.claims_locales_supported = lists[9].clone();
         m.ui_locales_supported = lists[10].clone();
+        m.request_object_encryption_alg_values_supported = lists[11].clone();
+        m.request_object_encryption_enc_values_supported = lists[12].clone();
         m.claims_parameter_supported = flags[0];
         m.request_parameter_supported = flags[1];
         m.request_uri_parameter_supported = flags[2];

@@ -118,6 +118,54 @@ proptest! {
         }
         let _ = v.validate_logout_token(&token, &keys, now());
     }
+
+    /// Encryption changes nothing about the answer (Core §10.2: decrypt, then every usual
+    /// check): a random claims set signed, then encrypted, gets from a verifier registered
+    /// for encryption exactly the answer its signed form gets from one that is not.
+    #[test]
+    fn encrypted_random_claims_answer_as_signed(c in claims_object()) {
+        use authcore_jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder};
+        use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+        let p = crypto::default_provider();
+        let key = SigningKey::hmac(JwsAlgorithm::HS256, SECRET.as_bytes(), p).unwrap();
+        let signed = jwt::encode(&JwsHeader::new(JwsAlgorithm::HS256), &c, &key).unwrap();
+        let to = EncryptionKey::symmetric(Kma::A128GcmKw, &[5u8; 16], p).unwrap();
+        let encrypted = JweBuilder::new(Enc::A128Gcm)
+            .cty("JWT")
+            .recipient(&to)
+            .encrypt_compact(signed.as_bytes(), &rng())
+            .unwrap();
+        let ev = hs_verifier()
+            .decryption_keys(DecryptionKey::symmetric(Kma::A128GcmKw, &[5u8; 16], p).unwrap())
+            .id_token_encrypted_response(authcore_oauth2::JweAlgorithms::new(Kma::A128GcmKw, Enc::A128Gcm));
+        let keys = authcore_jose::VerifyingKeys::new();
+        let e = IdTokenExpectations::token_endpoint().nonce("n-0S6_WzA2Mj");
+        prop_assert_eq!(
+            ev.validate(&encrypted, &keys, &e, now()),
+            hs_verifier().validate(&signed, &keys, &e, now())
+        );
+        // Any byte of the JWE changed: refused, never a panic.
+        let mut bytes = encrypted.into_bytes();
+        let i = c.to_string().len() % bytes.len();
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let mangled = String::from_utf8(bytes).unwrap();
+        prop_assert!(ev.validate(&mangled, &keys, &e, now()).is_err());
+    }
+
+    /// Arbitrary five-part input to a verifier registered for encryption never panics.
+    #[test]
+    fn arbitrary_jwe_shaped_input_never_panics(parts in prop::collection::vec("[A-Za-z0-9_-]{0,40}", 5)) {
+        use authcore_jose::jwe::DecryptionKey;
+        use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+        let p = crypto::default_provider();
+        let ev = hs_verifier()
+            .decryption_keys(DecryptionKey::symmetric(Kma::A128GcmKw, &[5u8; 16], p).unwrap())
+            .id_token_encrypted_response(authcore_oauth2::JweAlgorithms::new(Kma::A128GcmKw, Enc::A128Gcm));
+        let token = parts.join(".");
+        let keys = authcore_jose::VerifyingKeys::new();
+        prop_assert!(ev.validate(&token, &keys, &IdTokenExpectations::token_endpoint(), now()).is_err());
+        let _ = ev.validate_logout_token(&token, &keys, now());
+    }
 }
 
 proptest! {

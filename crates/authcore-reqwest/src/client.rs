@@ -5,18 +5,20 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use authcore_jose::crypto::Provider;
+use authcore_jose::jwe::{DecryptionKeySource, JweOptions};
 use authcore_jose::{AlgorithmFamily, JwsAlgorithm, JwsSigner, KeySource, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     AuthorizationServerMetadata, ClientAuthentication, ClientInformationResponse, ClientMetadata,
-    DeviceAuthorizationFlow, DpopExchange, DpopKey, IdToken, IntrospectionResponse, Nonce,
-    PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
+    DeviceAuthorizationFlow, DpopExchange, DpopKey, IdToken, IntrospectionResponse, JweAlgorithms,
+    Nonce, PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
     TokenResponse, TokenResponseOptions, TokenTypeHint, UnixTime,
 };
 use authcore_oidc::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome,
     DiscoveryOptions, IdTokenClaims, IdTokenExpectations, IdTokenVerifier, JwksCache,
-    JwksCacheHandle, LogoutRequest, LogoutToken, PendingAuthentication, ProviderMetadata, UserInfo,
+    JwksCacheHandle, LogoutRequest, LogoutToken, PendingAuthentication, ProviderMetadata,
+    RequestObjectEncryption, UserInfo,
 };
 use http::{Method, Request, Response, StatusCode};
 use serde_json::Value;
@@ -148,6 +150,16 @@ pub struct ClientBuilder {
     discovery: DiscoveryOptions,
     jwks_min_refetch_interval: Option<u64>,
     mtls: Option<bool>,
+    encryption: Encryption,
+}
+
+/// The client's decryption keys and the encrypted responses it registered.
+#[derive(Clone, Default)]
+struct Encryption {
+    keys: Option<Arc<dyn DecryptionKeySource + Send + Sync>>,
+    id_token: Option<JweAlgorithms>,
+    userinfo: Option<JweAlgorithms>,
+    introspection: Option<JweAlgorithms>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -212,6 +224,46 @@ impl ClientBuilder {
     /// only. Default `RS256`. `HS256`/`HS384`/`HS512` use the client secret.
     pub fn id_token_signed_response_alg(mut self, alg: JwsAlgorithm) -> Self {
         self.id_token_algorithms = vec![alg];
+        self
+    }
+
+    /// The client's private keys for the encrypted responses it registered (OpenID Connect
+    /// Core §10.2, RFC 9701 §6): a [`DecryptionKeys`](authcore_jose::DecryptionKeys) built
+    /// from the client's own JWK Set, whose public half the provider encrypts to, or one
+    /// [`DecryptionKey`](authcore_jose::DecryptionKey).
+    pub fn decryption_keys(
+        mut self,
+        keys: impl DecryptionKeySource + Send + Sync + 'static,
+    ) -> Self {
+        self.encryption.keys = Some(Arc::new(keys));
+        self
+    }
+
+    /// The client's registered `id_token_encrypted_response_alg/enc`: every ID token must be
+    /// encrypted with exactly these (and logout tokens may be), see
+    /// [`IdTokenVerifier::id_token_encrypted_response`]. Building refuses a provider whose
+    /// metadata does not list them, and a client without
+    /// [decryption keys](ClientBuilder::decryption_keys).
+    pub fn id_token_encrypted_response(mut self, algorithms: JweAlgorithms) -> Self {
+        self.encryption.id_token = Some(algorithms);
+        self
+    }
+
+    /// The client's registered `userinfo_encrypted_response_alg/enc`: [`Client::userinfo`]
+    /// then accepts only encrypted responses (signed, then encrypted, or encrypted only), see
+    /// [`IdTokenVerifier::userinfo_encrypted_response`]. Checked against the metadata as
+    /// [`ClientBuilder::id_token_encrypted_response`] is.
+    pub fn userinfo_encrypted_response(mut self, algorithms: JweAlgorithms) -> Self {
+        self.encryption.userinfo = Some(algorithms);
+        self
+    }
+
+    /// The client's registered `introspection_encrypted_response_alg/enc` (RFC 9701 §6):
+    /// [`Client::introspect`] then asks for JWT responses and accepts only encrypted ones,
+    /// signed with the provider's keys (an OpenID Connect client's JWK Set). Building refuses
+    /// metadata that does not list them (RFC 9701 §7).
+    pub fn introspection_encrypted_response(mut self, algorithms: JweAlgorithms) -> Self {
+        self.encryption.introspection = Some(algorithms);
         self
     }
 
@@ -305,11 +357,11 @@ impl ClientBuilder {
 }
 
 /// The GET request for a UserInfo endpoint from the server's metadata.
-fn userinfo_get_request(url: &str) -> Result<Request<Vec<u8>>> {
+fn userinfo_get_request(url: &str, accept: &'static str) -> Result<Request<Vec<u8>>> {
     Request::builder()
         .method(Method::GET)
         .uri(url)
-        .header(http::header::ACCEPT, "application/json")
+        .header(http::header::ACCEPT, accept)
         .body(Vec::new())
         // The URL is the server's (from its metadata), so is the fault.
         .map_err(|_| {
@@ -346,6 +398,7 @@ struct Inner {
     mtls: bool,
     // Last `DPoP-Nonce` per origin (RFC 9449 §8.2: the client uses the latest nonce it got).
     nonces: Mutex<HashMap<String, String>>,
+    encryption: Encryption,
 }
 
 /// The OpenID Connect part of a discovered client.
@@ -380,6 +433,7 @@ impl Client {
             discovery: DiscoveryOptions::new(),
             jwks_min_refetch_interval: None,
             mtls: None,
+            encryption: Encryption::default(),
         }
     }
 
@@ -390,6 +444,22 @@ impl Client {
         provider_metadata: Option<ProviderMetadata>,
     ) -> Result<Client> {
         let mtls = b.uses_mtls();
+        let e = &b.encryption;
+        let registered = e.id_token.is_some() || e.userinfo.is_some() || e.introspection.is_some();
+        if registered && e.keys.is_none() {
+            return Err(Error::Misuse(
+                "encrypted responses are registered but no decryption keys are set",
+            ));
+        }
+        if provider_metadata.is_none() && (e.id_token.is_some() || e.userinfo.is_some()) {
+            return Err(Error::Misuse(
+                "ID token and UserInfo encryption need OpenID Connect provider metadata",
+            ));
+        }
+        // RFC 9701 §7: the server must say it encrypts introspection responses so.
+        if let (Some(a), Some(m)) = (&e.introspection, &metadata) {
+            m.check_introspection_encryption(a)?;
+        }
         let oidc = match provider_metadata {
             None => None,
             Some(metadata) => {
@@ -397,6 +467,18 @@ impl Client {
                 let mut verifier = IdTokenVerifier::new(metadata.issuer(), b.client.client_id())
                     .with_crypto_provider(provider.clone())?
                     .allowed_algorithms(b.id_token_algorithms.iter().copied())?;
+                // Discovery §3: refuse to expect what the provider does not produce.
+                if let Some(a) = e.id_token {
+                    metadata.check_id_token_encryption(&a)?;
+                    verifier = verifier.id_token_encrypted_response(a);
+                }
+                if let Some(a) = e.userinfo {
+                    metadata.check_userinfo_encryption(&a)?;
+                    verifier = verifier.userinfo_encrypted_response(a);
+                }
+                if let Some(keys) = &e.keys {
+                    verifier = verifier.shared_decryption_keys(keys.clone());
+                }
                 let hmac = b
                     .id_token_algorithms
                     .iter()
@@ -453,6 +535,7 @@ impl Client {
                 rng,
                 mtls,
                 nonces: Mutex::new(HashMap::new()),
+                encryption: b.encryption,
             }),
         })
     }
@@ -645,6 +728,83 @@ impl Client {
         Ok(request.build_signed_url(&i.client, &i.server, signer, clock::now()?, i.rng)?)
     }
 
+    /// How to encrypt request objects to this provider with `algorithms` (the client's
+    /// registered `request_object_encryption_alg/enc`, OpenID Connect Core §6.1): refused
+    /// when discovery's `request_object_encryption_*_values_supported` do not list them;
+    /// otherwise the provider's JWK Set is fetched from its `jwks_uri` and its encryption key
+    /// for the `alg` picked ([`RequestObjectEncryption::from_provider_jwks`]). Fetch it again
+    /// when the provider rotates its keys.
+    pub async fn request_object_encryption(
+        &self,
+        algorithms: JweAlgorithms,
+    ) -> Result<RequestObjectEncryption> {
+        let oidc = self.oidc()?;
+        oidc.metadata.check_request_object_encryption(&algorithms)?;
+        let jwks = oidc
+            .jwks
+            .lock()
+            .map_err(|_| Error::Misuse("the key cache lock was poisoned"))?
+            .build_request()?;
+        let resp = self.inner.http.execute(jwks).await?;
+        if resp.status() != StatusCode::OK {
+            return Err(
+                authcore_oidc::Error::from(authcore_oidc::JwksError::UnexpectedStatus(
+                    resp.status().as_u16(),
+                ))
+                .into(),
+            );
+        }
+        let set = authcore_jose::JwkSet::from_json(resp.body())
+            .map_err(|e| authcore_oidc::Error::from(authcore_oidc::JwksError::Invalid(e)))?;
+        Ok(RequestObjectEncryption::from_provider_jwks(
+            &set,
+            None,
+            algorithms,
+            self.inner.client.crypto_provider(),
+        )?)
+    }
+
+    /// [`Client::signed_authentication_url`] with the request object signed by `signer`, then
+    /// encrypted to the provider as `encryption` says (from
+    /// [`Client::request_object_encryption`]): only the provider reads the parameters.
+    pub fn encrypted_authentication_url(
+        &self,
+        request: AuthenticationRequest,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let i = &self.inner;
+        Ok(request.build_encrypted_url(
+            &i.client,
+            &i.server,
+            signer,
+            encryption,
+            clock::now()?,
+            i.rng,
+        )?)
+    }
+
+    /// [`Client::push_authentication_request`] with the request object signed by `signer`,
+    /// then encrypted to the provider as `encryption` says.
+    pub async fn push_encrypted_authentication_request(
+        &self,
+        request: AuthenticationRequest,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let i = &self.inner;
+        let (req, pushed) = request.build_encrypted_par_request(
+            &i.client,
+            &i.server,
+            signer,
+            encryption,
+            clock::now()?,
+            i.rng,
+        )?;
+        let resp = self.send_to_server(req).await?;
+        Ok(pushed.handle_par_response(&resp)?)
+    }
+
     /// Pushes an OpenID Connect authentication request (authorization code flow) to the PAR
     /// endpoint (RFC 9126): as form parameters, or, with a `signer`, as a signed request
     /// object. Returns the short authorization URL (`client_id` and `request_uri`) and the
@@ -746,8 +906,11 @@ impl Client {
             .ok_or(Error::Unsupported(
                 "the provider has no end_session_endpoint",
             ))?;
+        // OpenID Connect Core §3.1.2.1: an encrypted ID token is sent as the signed token
+        // inside it.
+        let id_token = self.oidc()?.verifier.id_token_hint(id_token)?;
         let mut request = LogoutRequest::new()
-            .id_token_hint(id_token)
+            .id_token_hint(&id_token)
             .client_id(self.client_id());
         if let Some(uri) = post_logout_redirect_uri {
             request = request.post_logout_redirect_uri(uri);
@@ -794,9 +957,15 @@ impl Client {
         F: FnOnce(&JwksCache) -> authcore_oidc::Result<T>,
     {
         let oidc = self.oidc()?;
+        // The signing key's `kid` of an encrypted token is inside the encryption (Core §10.2):
+        // the cache looks for it in the signed token, so that a rotated key is fetched. A
+        // token that does not decrypt is left to `check`, which reports why.
+        let inner = authcore_oauth2::is_compact_jwe(token)
+            .then(|| oidc.verifier.id_token_hint(&IdToken::new(token)).ok())
+            .flatten();
         authcore_oidc::ensure_jwks(
             &oidc.jwks,
-            Some(token),
+            Some(inner.as_ref().map_or(token, IdToken::secret)),
             clock::now,
             |req| self.inner.http.execute(req),
             tokio::time::sleep,
@@ -941,6 +1110,11 @@ impl Client {
     ) -> Result<IntrospectionResponse> {
         let token = token.into();
         let i = &self.inner;
+        if let (Some(algorithms), Some(keys)) = (&i.encryption.introspection, &i.encryption.keys) {
+            return self
+                .introspect_encrypted(token, hint, algorithms, keys.as_ref())
+                .await;
+        }
         let req = authcore_oauth2::build_introspection_request(
             &i.client,
             &i.server,
@@ -951,6 +1125,43 @@ impl Client {
         )?;
         let resp = i.http.execute(req).await?;
         Ok(authcore_oauth2::parse_introspection_response(&resp)?)
+    }
+
+    /// [`Client::introspect`] for a client registered for encrypted JWT responses (RFC 9701
+    /// §5, §6): the JWE decrypted with the client's keys, the JWS inside verified with the
+    /// provider's.
+    async fn introspect_encrypted(
+        &self,
+        token: TokenRef<'_>,
+        hint: Option<TokenTypeHint>,
+        algorithms: &JweAlgorithms,
+        decryption_keys: &(dyn DecryptionKeySource + Send + Sync),
+    ) -> Result<IntrospectionResponse> {
+        let i = &self.inner;
+        let req = authcore_oauth2::build_jwt_introspection_request(
+            &i.client,
+            &i.server,
+            token.secret(),
+            hint.or(token.type_hint()),
+            clock::now()?,
+            i.rng,
+        )?;
+        let resp = i.http.execute(req).await?;
+        let now = clock::now()?;
+        // The signing key's `kid` is inside the encryption: no `kid` to look for first.
+        self.with_keys("", |keys| {
+            Ok(authcore_oauth2::parse_encrypted_jwt_introspection_response(
+                &resp,
+                decryption_keys,
+                algorithms,
+                &JweOptions::default(),
+                keys,
+                &i.client,
+                &i.server,
+                now,
+            )?)
+        })
+        .await
     }
 
     /// Revokes a token (RFC 7009): an [`AccessToken`], a [`RefreshToken`], or a string (see
@@ -982,7 +1193,10 @@ impl Client {
     /// `expected_sub` is the `sub` of the ID token the access token came with: the
     /// response's `sub` must equal it, or the response is refused
     /// ([`authcore_oidc::UserInfoError::SubjectMismatch`], §5.3.2: token substitution).
-    /// Signed or encrypted UserInfo responses are refused. For an OAuth 2.0 endpoint with no
+    /// When the client registered UserInfo encryption
+    /// ([`ClientBuilder::userinfo_encrypted_response`]) only encrypted responses are accepted:
+    /// signed, then encrypted (verified with the provider's keys), or encrypted only; without
+    /// it, signed or encrypted responses are refused. For an OAuth 2.0 endpoint with no
     /// ID token to compare with, [`Client::userinfo_without_subject_check`].
     pub async fn userinfo(
         &self,
@@ -990,7 +1204,30 @@ impl Client {
         expected_sub: &str,
     ) -> Result<UserInfo> {
         let resp = self.fetch_userinfo(access_token).await?;
-        Ok(authcore_oidc::parse_userinfo_response(&resp, expected_sub)?)
+        let encrypted = self
+            .inner
+            .oidc
+            .as_ref()
+            .filter(|o| o.verifier.userinfo_encryption().is_some());
+        let Some(oidc) = encrypted else {
+            return Ok(authcore_oidc::parse_userinfo_response(&resp, expected_sub)?);
+        };
+        // Registered encryption (Core §5.3.2): signed, then encrypted (`cty` JWT), or
+        // encrypted only; either parser refuses a response that is not encrypted.
+        let body = core::str::from_utf8(resp.body()).unwrap_or_default().trim();
+        let nested =
+            authcore_jose::jwe::decode_header_unverified(body).is_ok_and(|h| h.cty_is_jwt());
+        if !nested {
+            return Ok(authcore_oidc::parse_encrypted_userinfo_response(
+                &resp,
+                expected_sub,
+                &oidc.verifier,
+            )?);
+        }
+        self.with_keys("", |keys| {
+            authcore_oidc::parse_signed_userinfo_response(&resp, expected_sub, &oidc.verifier, keys)
+        })
+        .await
     }
 
     /// [`Client::userinfo`] for a plain OAuth 2.0 server's UserInfo-like endpoint, where no ID
@@ -1012,7 +1249,12 @@ impl Client {
         // The endpoint came from the server's metadata: https, or http to a loopback host;
         // one that is not is the server's fault.
         authcore_oauth2::check_server_endpoint(&endpoint, "userinfo_endpoint")?;
-        let req = userinfo_get_request(&endpoint)?;
+        // Core §5.3.2: an encrypted response is `application/jwt`.
+        let accept = match &self.inner.oidc {
+            Some(o) if o.verifier.userinfo_encryption().is_some() => "application/jwt",
+            _ => "application/json",
+        };
+        let req = userinfo_get_request(&endpoint, accept)?;
         self.send_protected(req, access_token).await
     }
 

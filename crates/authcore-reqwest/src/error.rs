@@ -31,6 +31,8 @@ pub enum Error {
     Oidc(authcore_oidc::Error),
     /// A JOSE operation failed (a key could not be used, a signature did not verify).
     Jose(authcore_jose::Error),
+    /// The OAuth 1.0a core refused to sign a request or rejected a response.
+    OAuth1(authcore_oauth1::Error),
     /// Connecting, sending or receiving failed (DNS, TLS, connection reset, invalid URI).
     Transport(reqwest::Error),
     /// The connect or total timeout elapsed.
@@ -78,6 +80,7 @@ impl fmt::Display for Error {
             Error::OAuth(e) => write!(f, "{e}"),
             Error::Oidc(e) => write!(f, "{e}"),
             Error::Jose(e) => write!(f, "JOSE: {e}"),
+            Error::OAuth1(e) => write!(f, "OAuth 1.0a: {e}"),
             Error::Transport(e) => {
                 f.write_str("HTTP transport: ")?;
                 write_chain(f, e, e.url())
@@ -140,6 +143,7 @@ impl std::error::Error for Error {
             Error::OAuth(e) => Some(e),
             Error::Oidc(e) => Some(e),
             Error::Jose(e) => Some(e),
+            Error::OAuth1(e) => Some(e),
             Error::Transport(e) => Some(e),
             Error::BodyRead(e) | Error::Runtime(e) => Some(e),
             Error::DevicePollingInterrupted { cause, .. } => Some(cause.as_ref()),
@@ -168,6 +172,12 @@ impl From<authcore_oidc::Error> for Error {
 impl From<authcore_jose::Error> for Error {
     fn from(e: authcore_jose::Error) -> Self {
         Error::Jose(e)
+    }
+}
+
+impl From<authcore_oauth1::Error> for Error {
+    fn from(e: authcore_oauth1::Error) -> Self {
+        Error::OAuth1(e)
     }
 }
 

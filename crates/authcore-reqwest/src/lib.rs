@@ -142,6 +142,7 @@ mod client;
 mod clock;
 mod drive;
 mod error;
+pub mod oauth1;
 mod transport;
 
 pub use client::{AuthorizationTokens, Client, ClientBuilder, TokenRef};
@@ -172,6 +173,8 @@ pub use authcore_oidc::{
 
 /// The JOSE core (keys, algorithms, JWTs) the OAuth 2.0 and OpenID Connect cores build on.
 pub use authcore_jose as jose;
+/// The OAuth 1.0a core (re-exported).
+pub use authcore_oauth1;
 /// The OAuth 2.0 core this adapter drives.
 pub use authcore_oauth2 as oauth2;
 /// The OpenID Connect core this adapter drives.

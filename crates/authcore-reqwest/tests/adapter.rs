@@ -1361,3 +1361,354 @@ async fn register_read_update_delete() {
     forged.registration_access_token = Some(ClientSecret::new("wrong"));
     assert!(Client::delete_registration(&http, &forged).await.is_err());
 }
+
+/// The provider of the encryption tests: signs with `key`, encrypts to the client's
+/// symmetric secret with A256GCMKW and A256GCM, and lists exactly that in its metadata.
+async fn encrypting_provider(key: Jwk) -> String {
+    use authcore_jose::jwe::{EncryptionKey, JweBuilder};
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    let provider = crypto::default_provider();
+    let to_client = EncryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let signer = SigningKey::from_jwk(&key, None, provider).unwrap();
+    // Its own encryption key for request objects next to its signing key (symmetric here so
+    // that every backend has the algorithm).
+    let mut enc_key = Jwk::symmetric(CLIENT_SECRET_KEY.to_vec());
+    enc_key.key_use = Some("enc".into());
+    enc_key.kid = Some("op-enc".into());
+    let public = authcore_jose::JwkSet::new(vec![key.to_public().unwrap(), enc_key]).to_json();
+    let from_client =
+        authcore_jose::jwe::DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider)
+            .unwrap();
+    let kid = key.kid.clone().unwrap();
+    serve_with_base(move |base, req| {
+        let seal = |cty: Option<&str>, plaintext: &str| {
+            let mut b = JweBuilder::new(Enc::A256Gcm).recipient(&to_client);
+            if let Some(c) = cty {
+                b = b.cty(c);
+            }
+            b.encrypt_compact(plaintext.as_bytes(), provider.system_random())
+                .unwrap()
+        };
+        let sign = |typ: Option<&str>, claims: serde_json::Value| {
+            let mut h = authcore_jose::JwsHeader::new(JwsAlgorithm::ES256).with_kid(kid.clone());
+            if let Some(t) = typ {
+                h = h.with_typ(t);
+            }
+            authcore_jose::jwt::encode(&h, &claims, &signer).unwrap()
+        };
+        let jwt = |media: &str, body: String| {
+            Response::builder()
+                .status(200)
+                .header("content-type", media)
+                .body(Full::new(Bytes::from(body)))
+                .unwrap()
+        };
+        let now = authcore_reqwest::now().unwrap().as_secs();
+        match req.uri().path() {
+            "/.well-known/openid-configuration" => {
+                let mut doc: serde_json::Value =
+                    serde_json::from_str(&openid_configuration(base)).unwrap();
+                doc["introspection_endpoint"] = format!("{base}/introspect").into();
+                doc["pushed_authorization_request_endpoint"] = format!("{base}/par").into();
+                for kind in ["id_token", "userinfo", "introspection", "request_object"] {
+                    doc[format!("{kind}_encryption_alg_values_supported")] =
+                        serde_json::json!(["A256GCMKW"]);
+                    doc[format!("{kind}_encryption_enc_values_supported")] =
+                        serde_json::json!(["A256GCM"]);
+                }
+                json(200, &doc.to_string())
+            }
+            "/jwks" => json(200, &public),
+            // The pushed request object must be a JWE to this provider's key, holding the
+            // client's request.
+            "/par" => {
+                let form: std::collections::HashMap<String, String> =
+                    url::form_urlencoded::parse(req.body())
+                        .into_owned()
+                        .collect();
+                let jwe = &form["request"];
+                let header = authcore_jose::jwe::decode_header_unverified(jwe).unwrap();
+                assert_eq!(header.kid.as_deref(), Some("op-enc"));
+                let inner =
+                    authcore_jose::jwe::decrypt_compact(jwe, &from_client, &Default::default())
+                        .unwrap();
+                assert!(inner.header.cty_is_jwt());
+                let jws = String::from_utf8(inner.plaintext).unwrap();
+                let (_, payload) = authcore_jose::jws::decode_unverified(&jws).unwrap();
+                let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+                assert_eq!(claims["client_id"], "c");
+                json(
+                    201,
+                    r#"{"request_uri":"urn:ietf:params:oauth:request_uri:e1","expires_in":60}"#,
+                )
+            }
+            // Encrypted only when the access token says so, else signed, then encrypted.
+            "/me" => {
+                assert_eq!(req.headers()["accept"], "application/jwt");
+                let claims = serde_json::json!({"sub": "alice", "name": "Alice"});
+                let auth = req.headers()["authorization"].to_str().unwrap();
+                if auth.ends_with("plain") {
+                    jwt("application/jwt", seal(None, &claims.to_string()))
+                } else {
+                    jwt("application/jwt", seal(Some("JWT"), &sign(None, claims)))
+                }
+            }
+            "/introspect" => {
+                assert_eq!(
+                    req.headers()["accept"],
+                    "application/token-introspection+jwt"
+                );
+                let claims = serde_json::json!({
+                    "iss": base, "aud": "c", "iat": now,
+                    "token_introspection": {"active": true, "scope": "read"},
+                });
+                let signed = sign(Some("token-introspection+jwt"), claims);
+                jwt(
+                    "application/token-introspection+jwt",
+                    seal(Some("JWT"), &signed),
+                )
+            }
+            "/logout-token" => {
+                let claims = serde_json::json!({
+                    "iss": base, "aud": "c", "iat": now, "exp": now + 120, "jti": "j1",
+                    "sub": "alice", "events": {authcore_oidc::BACKCHANNEL_LOGOUT_EVENT: {}},
+                });
+                jwt(
+                    "application/jwt",
+                    seal(Some("JWT"), &sign(Some("logout+jwt"), claims)),
+                )
+            }
+            _ => json(404, "{}"),
+        }
+    })
+    .await
+}
+
+const CLIENT_SECRET_KEY: [u8; 32] = [0x24; 32];
+
+#[tokio::test]
+async fn encrypted_responses_with_the_clients_decryption_keys() {
+    use authcore_jose::jwe::DecryptionKey;
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    use authcore_oauth2::JweAlgorithms;
+    let base = encrypting_provider(es256_key("sig1")).await;
+    let provider = crypto::default_provider();
+    let registered = JweAlgorithms::new(Kma::A256GcmKw, Enc::A256Gcm);
+    let auth = || ClientAuthentication::ClientSecretBasic(ClientSecret::new("s"));
+    let key = || DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let client = Client::builder("c", auth())
+        .id_token_signed_response_alg(JwsAlgorithm::ES256)
+        .decryption_keys(key())
+        .id_token_encrypted_response(registered)
+        .userinfo_encrypted_response(registered)
+        .introspection_encrypted_response(registered)
+        .discover(&base)
+        .await
+        .unwrap();
+    let verifier = client.id_token_verifier().unwrap();
+    assert_eq!(verifier.id_token_encryption(), Some(&registered));
+    assert_eq!(verifier.userinfo_encryption(), Some(&registered));
+
+    // UserInfo, signed then encrypted, and encrypted only.
+    let me = client
+        .userinfo(&authcore_oauth2::AccessToken::new("at"), "alice")
+        .await
+        .unwrap();
+    assert!(me.signed && me.encrypted);
+    let me = client
+        .userinfo(&authcore_oauth2::AccessToken::new("at-plain"), "alice")
+        .await
+        .unwrap();
+    assert!(!me.signed && me.encrypted);
+    assert_eq!(me.standard.name.as_deref(), Some("Alice"));
+
+    // RFC 9701: the JWT introspection response, decrypted, then verified.
+    let r = client.introspect("tok", None).await.unwrap();
+    assert!(r.active);
+
+    // A request object signed, then encrypted to the provider's key from its JWK Set.
+    let encryption = client.request_object_encryption(registered).await.unwrap();
+    assert_eq!(encryption.algorithms(), registered);
+    let signer = SigningKey::from_jwk(&es256_key("client-sig"), None, provider).unwrap();
+    let (url, _pending) = client
+        .push_encrypted_authentication_request(
+            authcore_oidc::AuthenticationRequest::new("https://client.example/cb"),
+            &signer,
+            &encryption,
+        )
+        .await
+        .unwrap();
+    assert!(url.as_str().contains("request_uri=urn"), "{url}");
+    let (url, _pending) = client
+        .encrypted_authentication_url(
+            authcore_oidc::AuthenticationRequest::new("https://client.example/cb"),
+            &signer,
+            &encryption,
+        )
+        .unwrap();
+    let request = url
+        .query_pairs()
+        .find(|(k, _)| k == "request")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(request.split('.').count(), 5);
+    assert!(matches!(
+        client
+            .request_object_encryption(JweAlgorithms::new(Kma::Dir, Enc::A256Gcm))
+            .await,
+        Err(Error::Oidc(authcore_oidc::Error::OAuth2(
+            authcore_oauth2::Error::NotAdvertised { .. }
+        )))
+    ));
+
+    // A back-channel logout token encrypted as ID tokens are.
+    let token = HttpClient::new(&HttpConfig::new())
+        .unwrap()
+        .execute(get(&format!("{base}/logout-token")))
+        .await
+        .unwrap();
+    let token = String::from_utf8(token.into_body()).unwrap();
+    assert_eq!(token.split('.').count(), 5);
+    let t = client.validate_logout_token(&token).await.unwrap();
+    assert_eq!(t.sub.as_deref(), Some("alice"));
+
+    // The blocking builder takes the same settings (on a thread of its own, joined without
+    // blocking this runtime, which serves the provider).
+    let blocking_base = base.clone();
+    let thread = std::thread::spawn(move || {
+        authcore_reqwest::blocking::Client::builder("c", auth())
+            .id_token_signed_response_alg(JwsAlgorithm::ES256)
+            .decryption_keys(key())
+            .userinfo_encrypted_response(registered)
+            .discover(&blocking_base)
+            .unwrap()
+            .userinfo(&authcore_oauth2::AccessToken::new("at-plain"), "alice")
+            .unwrap()
+    });
+    let blocking = tokio::task::spawn_blocking(move || thread.join().unwrap())
+        .await
+        .unwrap();
+    assert!(blocking.encrypted);
+}
+
+#[tokio::test]
+async fn encryption_the_provider_does_not_list_is_refused_at_build() {
+    use authcore_jose::jwe::DecryptionKey;
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    use authcore_oauth2::JweAlgorithms;
+    let base = encrypting_provider(es256_key("sig1")).await;
+    let provider = crypto::default_provider();
+    let auth = || ClientAuthentication::ClientSecretBasic(ClientSecret::new("s"));
+    let key = || DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let unlisted = JweAlgorithms::new(Kma::A256GcmKw, Enc::A128Gcm);
+    let builders = [
+        Client::builder("c", auth()).id_token_encrypted_response(unlisted),
+        Client::builder("c", auth()).userinfo_encrypted_response(unlisted),
+        Client::builder("c", auth()).introspection_encrypted_response(unlisted),
+    ];
+    for (b, kind) in builders
+        .into_iter()
+        .zip(["id_token", "userinfo", "introspection"])
+    {
+        let err = b
+            .id_token_signed_response_alg(JwsAlgorithm::ES256)
+            .decryption_keys(key())
+            .discover(&base)
+            .await
+            .unwrap_err();
+        let not_advertised = |e: &authcore_oauth2::Error| {
+            matches!(e, authcore_oauth2::Error::NotAdvertised { member, value }
+                if *member == format!("{kind}_encryption_enc_values_supported") && value == "A128GCM")
+        };
+        assert!(
+            match &err {
+                Error::OAuth(e) | Error::Oidc(authcore_oidc::Error::OAuth2(e)) => not_advertised(e),
+                _ => false,
+            },
+            "{kind}: {err:?}"
+        );
+    }
+    // Registered, but nothing to decrypt with.
+    let registered = JweAlgorithms::new(Kma::A256GcmKw, Enc::A256Gcm);
+    assert!(matches!(
+        Client::builder("c", auth())
+            .id_token_signed_response_alg(JwsAlgorithm::ES256)
+            .id_token_encrypted_response(registered)
+            .discover(&base)
+            .await,
+        Err(Error::Misuse(_))
+    ));
+}
+
+/// A rotated signing key is fetched for an encrypted token too, whose `kid` is inside the
+/// encryption.
+#[tokio::test]
+async fn a_rotated_key_is_fetched_for_an_encrypted_token() {
+    use authcore_jose::jwe::{DecryptionKey, EncryptionKey, JweBuilder};
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    let provider = crypto::default_provider();
+    let (k1, k2) = (es256_key("k1"), es256_key("k2"));
+    let served = Arc::new(Mutex::new(vec![k1.to_public().unwrap()]));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let (s, n) = (served.clone(), fetches.clone());
+    let base = serve_with_base(move |base, req| match req.uri().path() {
+        "/.well-known/openid-configuration" => {
+            let mut doc: serde_json::Value =
+                serde_json::from_str(&openid_configuration(base)).unwrap();
+            doc["id_token_encryption_alg_values_supported"] = serde_json::json!(["A256GCMKW"]);
+            doc["id_token_encryption_enc_values_supported"] = serde_json::json!(["A256GCM"]);
+            json(200, &doc.to_string())
+        }
+        "/jwks" => {
+            n.fetch_add(1, Ordering::SeqCst);
+            let mut r = json(
+                200,
+                &authcore_jose::JwkSet::new(s.lock().unwrap().clone()).to_json(),
+            );
+            r.headers_mut()
+                .insert("cache-control", "max-age=600".parse().unwrap());
+            r
+        }
+        _ => json(404, "{}"),
+    })
+    .await;
+    let registered = authcore_oauth2::JweAlgorithms::new(Kma::A256GcmKw, Enc::A256Gcm);
+    let client = Client::builder(
+        "c",
+        ClientAuthentication::ClientSecretBasic(ClientSecret::new("s")),
+    )
+    .id_token_signed_response_alg(JwsAlgorithm::ES256)
+    .jwks_min_refetch_interval(0)
+    .decryption_keys(
+        DecryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap(),
+    )
+    .id_token_encrypted_response(registered)
+    .discover(&base)
+    .await
+    .unwrap();
+    let to_client = EncryptionKey::symmetric(Kma::A256GcmKw, &CLIENT_SECRET_KEY, provider).unwrap();
+    let seal = |signed: String| {
+        JweBuilder::new(Enc::A256Gcm)
+            .cty("JWT")
+            .recipient(&to_client)
+            .encrypt_compact(signed.as_bytes(), provider.system_random())
+            .unwrap()
+    };
+    client
+        .validate_logout_token(&seal(logout_token(&base, &k1)))
+        .await
+        .unwrap();
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    served.lock().unwrap().push(k2.to_public().unwrap());
+    let t = client
+        .validate_logout_token(&seal(logout_token(&base, &k2)))
+        .await
+        .unwrap();
+    assert_eq!(t.sub.as_deref(), Some("alice"));
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        2,
+        "one refetch for the new kid"
+    );
+}

@@ -82,7 +82,7 @@ pub trait AesCbc: Send + Sync + fmt::Debug {
 /// A prepared RSA public key that encrypts content encryption keys.
 pub trait KeyEncryptor: Send + Sync {
     /// Encrypts `cek`. The padding's randomness comes from the backend's own generator (the
-    /// backends accept no outside source; see [`crate::rand`]).
+    /// backends accept no outside source; see [`SecureRandom`]).
     fn encrypt(&self, cek: &[u8]) -> Result<Vec<u8>>;
 }
 
@@ -201,6 +201,101 @@ pub trait Pbkdf2: Send + Sync + fmt::Debug {
         out: &mut [u8],
     ) -> Result<()>;
 }
+
+/// Drawing ephemeral private scalars from the caller's generator; only the aws-lc-rs backend
+/// builds agreement keys from scalar bytes (ring's agreement keys come from its own generator).
+#[cfg(feature = "aws-lc-rs")]
+mod scalar {
+    use super::*;
+
+    /// The order `n` of the base point of each NIST curve (FIPS 186-5 / SP 800-186 §3.2.1),
+    /// big-endian, as long as the curve's private scalar.
+    const P256_ORDER: [u8; 32] =
+        hex32(b"ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+    const P384_ORDER: [u8; 48] = hex48(
+        b"ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
+    );
+    const P521_ORDER: [u8; 66] = hex66(
+        b"01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+    );
+
+    const fn hex_digit(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => panic!("not a lowercase hex digit"),
+        }
+    }
+
+    macro_rules! const_hex {
+        ($name:ident, $n:literal) => {
+            const fn $name(s: &[u8]) -> [u8; $n] {
+                assert!(s.len() == 2 * $n, "wrong hex length");
+                let mut out = [0u8; $n];
+                let mut i = 0;
+                while i < $n {
+                    out[i] = hex_digit(s[2 * i]) << 4 | hex_digit(s[2 * i + 1]);
+                    i += 1;
+                }
+                out
+            }
+        };
+    }
+    const_hex!(hex32, 32);
+    const_hex!(hex48, 48);
+    const_hex!(hex66, 66);
+
+    /// How often [`draw_private_scalar`] draws before giving up. A uniform draw is out of range
+    /// with probability below 2^-32 on every curve here, so reaching the bound means the random
+    /// source is broken (for example, stuck at all ones), not bad luck.
+    const MAX_SCALAR_DRAWS: usize = 64;
+
+    /// A private key for `curve` drawn from `rng`: for X25519 32 random bytes (the clamping of
+    /// RFC 7748 §5 happens in the scalar multiplication); for the NIST curves a scalar in
+    /// `[1, n-1]` by rejection sampling (FIPS 186-5 §A.4.2), the bits above the order's length
+    /// masked first (P-521's scalar is 66 bytes for 521 bits).
+    pub(crate) fn draw_private_scalar(
+        curve: AgreementCurve,
+        rng: &dyn SecureRandom,
+    ) -> Result<SecretBytes> {
+        let order: &[u8] = match curve {
+            AgreementCurve::P256 => &P256_ORDER,
+            AgreementCurve::P384 => &P384_ORDER,
+            AgreementCurve::P521 => &P521_ORDER,
+            // RFC 7748 §5: any string of 32 (X25519) or 56 (X448) bytes is a private key.
+            AgreementCurve::X25519 | AgreementCurve::X448 => {
+                let len = if curve == AgreementCurve::X25519 {
+                    32
+                } else {
+                    56
+                };
+                let mut buf = vec![0u8; len];
+                let filled = rng.fill(&mut buf);
+                let d = SecretBytes::new(buf);
+                filled?;
+                return Ok(d);
+            }
+        };
+        let top_mask = 0xffu8 >> order[0].leading_zeros();
+        for _ in 0..MAX_SCALAR_DRAWS {
+            let mut buf = vec![0u8; order.len()];
+            rng.fill(&mut buf)?;
+            buf[0] &= top_mask;
+            let d = SecretBytes::new(buf);
+            if scalar_in_range(d.expose(), order) {
+                return Ok(d);
+            }
+        }
+        Err(Error::Crypto)
+    }
+
+    /// Whether the big-endian `d` (as long as `order`) is in `[1, order - 1]`.
+    fn scalar_in_range(d: &[u8], order: &[u8]) -> bool {
+        d.iter().any(|&b| b != 0) && d < order
+    }
+}
+#[cfg(feature = "aws-lc-rs")]
+pub(crate) use scalar::draw_private_scalar;
 
 impl AesGcm for Unsupported {
     fn supports(&self, _: usize) -> bool {

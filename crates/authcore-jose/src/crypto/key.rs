@@ -7,8 +7,10 @@
 use core::fmt;
 
 use crate::alg::{
-    Algorithm, AlgorithmFamily, EcCurve, JwsAlgorithm, KeyManagementAlgorithm, OkpCurve,
+    Algorithm, AlgorithmFamily, ContentEncryptionAlgorithm, EcCurve, JwsAlgorithm,
+    KeyManagementAlgorithm, OkpCurve,
 };
+use crate::crypto::AgreementCurve;
 use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 
@@ -43,6 +45,150 @@ impl KeyType {
             AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss => KeyType::Rsa,
             AlgorithmFamily::Ecdsa => KeyType::Ec,
             AlgorithmFamily::EdDsa => KeyType::Okp,
+        }
+    }
+}
+
+/// What key to generate: a key type with its size or curve. The one place where an algorithm
+/// decides the key it needs ([`KeySpec::for_jws`], [`KeySpec::for_key_management`]); the
+/// [`KeyGeneration`](super::KeyGeneration) part generates from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeySpec {
+    /// An RSA key pair with a modulus of this many bits.
+    Rsa(usize),
+    /// An EC key pair on this curve.
+    Ec(EcCurve),
+    /// An OKP key pair on this curve.
+    Okp(OkpCurve),
+    /// A symmetric key of this many bytes.
+    Oct(usize),
+}
+
+/// RSA modulus generated for RSA signatures and RSA-OAEP (RFC 7518 §3.3, §4.3: at least 2048).
+pub const GENERATED_RSA_BITS: usize = 2048;
+
+/// Choices for generating a key for a JWE key management algorithm that the algorithm alone
+/// does not fix: the curve for `ECDH-ES*` (default P-256) and the content encryption for
+/// `dir` (required there: the key is the CEK, so `enc` sets its size, RFC 7518 §4.5).
+///
+/// ```
+/// use authcore_jose::ContentEncryptionAlgorithm;
+/// use authcore_jose::crypto::{AgreementCurve, EncryptionKeyOptions};
+/// let x25519 = EncryptionKeyOptions::default().with_curve(AgreementCurve::X25519);
+/// let dir = EncryptionKeyOptions::default().with_enc(ContentEncryptionAlgorithm::A256Gcm);
+/// # let _ = (x25519, dir);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EncryptionKeyOptions {
+    /// The curve of an `ECDH-ES*` key; `None` is P-256.
+    pub curve: Option<AgreementCurve>,
+    /// The content encryption a `dir` key is for.
+    pub enc: Option<ContentEncryptionAlgorithm>,
+}
+
+impl EncryptionKeyOptions {
+    /// The same options with the `ECDH-ES*` curve.
+    pub const fn with_curve(mut self, curve: AgreementCurve) -> Self {
+        self.curve = Some(curve);
+        self
+    }
+
+    /// The same options with the content encryption of a `dir` key.
+    pub const fn with_enc(mut self, enc: ContentEncryptionAlgorithm) -> Self {
+        self.enc = Some(enc);
+        self
+    }
+}
+
+impl KeySpec {
+    /// The key a JWS algorithm signs with: an HMAC key as long as the hash output (RFC 7518
+    /// §3.2), RSA of [`GENERATED_RSA_BITS`], EC on the algorithm's curve, Ed25519 for EdDSA.
+    pub const fn for_jws(alg: JwsAlgorithm) -> KeySpec {
+        match alg.family() {
+            AlgorithmFamily::Hmac => KeySpec::Oct(alg.digest().output_len()),
+            AlgorithmFamily::RsaPkcs1 | AlgorithmFamily::RsaPss => KeySpec::Rsa(GENERATED_RSA_BITS),
+            AlgorithmFamily::Ecdsa => match alg.ec_curve() {
+                Some(c) => KeySpec::Ec(c),
+                None => KeySpec::Ec(EcCurve::P256),
+            },
+            AlgorithmFamily::EdDsa => KeySpec::Okp(OkpCurve::Ed25519),
+        }
+    }
+
+    /// The key a JWE key management algorithm needs: RSA of [`GENERATED_RSA_BITS`] for
+    /// `RSA-OAEP*` (§4.3), a key pair on `options.curve` (P-256 by default) for `ECDH-ES*`
+    /// (§4.6), an AES key of the wrapping size for `A*KW` and `A*GCMKW` (§4.4, §4.7), and for
+    /// `dir` a key of `options.enc`'s length (§4.5).
+    ///
+    /// `RSA1_5` keys are not generated (the algorithm is kept for decrypting what legacy peers
+    /// send, RFC 7516 §11.5), nor PBES2 ones (its key is a password someone chooses, §4.8):
+    /// both are [`Error::UnsupportedAlgorithm`]; `dir` without `enc` is [`Error::Misuse`].
+    pub fn for_key_management(
+        alg: KeyManagementAlgorithm,
+        options: &EncryptionKeyOptions,
+    ) -> Result<KeySpec> {
+        use KeyManagementAlgorithm as K;
+        Ok(match alg {
+            K::RsaOaep | K::RsaOaep256 | K::RsaOaep384 | K::RsaOaep512 => {
+                KeySpec::Rsa(GENERATED_RSA_BITS)
+            }
+            K::A128Kw | K::A128GcmKw => KeySpec::Oct(16),
+            K::A192Kw | K::A192GcmKw => KeySpec::Oct(24),
+            K::A256Kw | K::A256GcmKw => KeySpec::Oct(32),
+            K::Dir => match options.enc {
+                Some(enc) => KeySpec::Oct(enc.key_len()),
+                None => {
+                    return Err(Error::Misuse(
+                        "a `dir` key is the content encryption key: name its `enc`",
+                    ));
+                }
+            },
+            K::EcdhEs | K::EcdhEsA128Kw | K::EcdhEsA192Kw | K::EcdhEsA256Kw => {
+                match options.curve.unwrap_or(AgreementCurve::P256) {
+                    AgreementCurve::P256 => KeySpec::Ec(EcCurve::P256),
+                    AgreementCurve::P384 => KeySpec::Ec(EcCurve::P384),
+                    AgreementCurve::P521 => KeySpec::Ec(EcCurve::P521),
+                    AgreementCurve::X25519 => KeySpec::Okp(OkpCurve::X25519),
+                    AgreementCurve::X448 => KeySpec::Okp(OkpCurve::X448),
+                }
+            }
+            K::Rsa1_5 | K::Pbes2Hs256A128Kw | K::Pbes2Hs384A192Kw | K::Pbes2Hs512A256Kw => {
+                return Err(Error::UnsupportedAlgorithm(format!(
+                    "{}: keys for it are not generated ({})",
+                    alg.name(),
+                    if alg == K::Rsa1_5 {
+                        "a legacy algorithm, kept for decryption only"
+                    } else {
+                        "its key is a password"
+                    }
+                )));
+            }
+        })
+    }
+
+    /// The key an algorithm of any kind needs, with `options` for the choices a key management
+    /// algorithm leaves open. A content encryption algorithm (`enc`) is refused: its key is a
+    /// CEK, made per message, or a `dir` key ([`KeySpec::for_key_management`] with `dir`).
+    pub fn for_algorithm(alg: Algorithm, options: &EncryptionKeyOptions) -> Result<KeySpec> {
+        match alg {
+            Algorithm::Jws(a) => Ok(KeySpec::for_jws(a)),
+            Algorithm::KeyManagement(a) => KeySpec::for_key_management(a, options),
+            Algorithm::ContentEncryption(_) => Err(Error::Misuse(
+                "keys are generated for an `alg`; for a `dir` key name `dir` with the `enc`",
+            )),
+        }
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySpec::Rsa(bits) => write!(f, "RSA {bits}-bit"),
+            KeySpec::Ec(c) => write!(f, "EC {}", c.name()),
+            KeySpec::Okp(c) => write!(f, "OKP {}", c.name()),
+            KeySpec::Oct(len) => write!(f, "oct {}-bit", len * 8),
         }
     }
 }

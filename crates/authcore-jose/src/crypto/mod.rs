@@ -2,12 +2,14 @@
 //!
 //! A [`CryptoProvider`] is a plain struct of parts, each a `&'static dyn` trait object:
 //! signature verification ([`SignatureVerification`]), signing ([`Signing`]), HMAC
-//! ([`Hmac`]), digests ([`Hashing`]), key generation ([`KeyGeneration`]) and the operating
-//! system's random generator. Each backend module offers its parts one by one and a full
-//! provider made of them: `crypto::ring` (feature `ring`, the default) and
-//! `crypto::aws_lc` (feature `aws-lc-rs`; adds ES512, ES256K and RSA key
-//! generation). A build can thus take each part from the backend that has it or is fastest,
-//! and a user can replace one part and keep the rest:
+//! ([`Hmac`]), digests ([`Hashing`]), key generation ([`KeyGeneration`]), the operating
+//! system's random generator, and the JWE primitives of the [`encryption`] module (AES-GCM,
+//! AES key wrap, AES-CBC, RSA encryption, key agreement, PBKDF2). Each backend module offers
+//! its parts one by one and a full provider made of them: `crypto::ring` (feature `ring`, the
+//! default; for JWE only AES-GCM 128/256 and PBKDF2) and `crypto::aws_lc` (feature
+//! `aws-lc-rs`; adds ES512, ES256K, RSA key generation and every JWE primitive). A build can
+//! thus take each part from the backend that has it or is fastest, and a user can replace one
+//! part and keep the rest:
 //!
 //! ```
 //! # #[cfg(feature = "ring")] {
@@ -34,11 +36,12 @@
 //! # Growing
 //!
 //! The struct is `#[non_exhaustive]` and built from the backends' constants with the `with_*`
-//! methods, never by a struct literal outside this crate. JWE needs more parts (AEAD, AES key
-//! wrap, AES-CBC with HMAC, key agreement, RSA encryption, PBKDF2); each will be one more field
-//! with one more `with_*` method. A backend that lacks a part fills that field with
-//! [`Unsupported`], which answers "unsupported" for every algorithm, so providers users have
-//! composed keep compiling and get the new part from the backend they started from.
+//! methods, never by a struct literal outside this crate. Each new kind of primitive is one
+//! more field with one more `with_*` method, as the JWE parts were. A backend that lacks a
+//! part fills that field with [`Unsupported`], which answers "unsupported" for every
+//! algorithm, so providers users have composed keep compiling and get the new part from the
+//! backend they started from. [`FirstSupporting`] joins two parts of one kind: the first where
+//! it has the algorithm (or key size, hash, curve), else the second.
 //!
 //! Storable types (a JWKS cache, an ID token verifier, an OAuth client) hold a [`Provider`]: a
 //! cheap-clone handle to either a `'static` provider or an [`Arc`]-shared one built at run
@@ -47,7 +50,10 @@
 use core::fmt;
 use std::sync::Arc;
 
-use crate::alg::{Algorithm, AlgorithmFamily, DigestAlgorithm, JwsAlgorithm};
+use crate::alg::{
+    Algorithm, AlgorithmFamily, ContentEncryptionAlgorithm, DigestAlgorithm, JwsAlgorithm,
+    KeyManagementAlgorithm,
+};
 use crate::error::{Error, Result};
 use crate::rand::SecureRandom;
 
@@ -66,7 +72,10 @@ pub use encryption::{
     RsaEncryption,
 };
 pub(crate) use key::unsigned;
-pub use key::{EcParams, KeyMaterial, KeyType, OctParams, OkpParams, RsaParams, RsaPrivateParams};
+pub use key::{
+    EcParams, EncryptionKeyOptions, GENERATED_RSA_BITS, KeyMaterial, KeySpec, KeyType, OctParams,
+    OkpParams, RsaParams, RsaPrivateParams,
+};
 
 /// A prepared signature or MAC verification key for one algorithm.
 pub trait SignatureVerifier: Send + Sync {
@@ -113,6 +122,18 @@ pub trait SignatureVerification: Send + Sync + fmt::Debug {
         key: &KeyMaterial,
         options: &VerifyOptions,
     ) -> Result<Box<dyn SignatureVerifier>>;
+
+    /// Prepares an RSASSA-PKCS1-v1_5 verification key with SHA-1 (RFC 8017 §8.2), which no
+    /// JWS algorithm uses but OAuth 1.0a's `RSA-SHA1` does (RFC 5849 §3.4.3).
+    /// [`CryptoProvider::rsa_sha1_verifier_for_legacy_use_only`] has already checked the RSA
+    /// size. A part without it answers [`Error::UnsupportedAlgorithm`].
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        let _ = key;
+        Err(part_missing("signature verification", "RSA-SHA1"))
+    }
 }
 
 /// The part that prepares public-key signing (RSA, ECDSA, EdDSA; HMAC is the [`Hmac`] part).
@@ -143,14 +164,25 @@ pub trait Hashing: Send + Sync + fmt::Debug {
     fn digest(&self, alg: DigestAlgorithm, data: &[u8]) -> Vec<u8>;
 }
 
-/// The key generation part.
+/// The key generation part. It generates keys by [`KeySpec`] (type with size or curve); the
+/// JWS methods map the algorithm to its spec ([`KeySpec::for_jws`]).
 pub trait KeyGeneration: Send + Sync + fmt::Debug {
     /// Whether this part generates keys for `alg`.
-    fn supports(&self, alg: JwsAlgorithm) -> bool;
+    fn supports(&self, alg: JwsAlgorithm) -> bool {
+        self.supports_spec(KeySpec::for_jws(alg))
+    }
 
-    /// Generates key material for `alg`. Symmetric and Ed25519 keys are drawn from `rng`;
-    /// EC and RSA key pairs from the backend's own generator (see [`SecureRandom`]).
-    fn generate(&self, alg: JwsAlgorithm, rng: &dyn SecureRandom) -> Result<KeyMaterial>;
+    /// Generates key material for `alg` (see [`KeyGeneration::generate_spec`]).
+    fn generate(&self, alg: JwsAlgorithm, rng: &dyn SecureRandom) -> Result<KeyMaterial> {
+        self.generate_spec(KeySpec::for_jws(alg), rng)
+    }
+
+    /// Whether this part generates keys of `spec`.
+    fn supports_spec(&self, spec: KeySpec) -> bool;
+
+    /// Generates key material of `spec`. Symmetric, Ed25519 and X25519 keys are drawn from
+    /// `rng`; EC and RSA key pairs from the backend's own generator (see [`SecureRandom`]).
+    fn generate_spec(&self, spec: KeySpec, rng: &dyn SecureRandom) -> Result<KeyMaterial>;
 }
 
 /// A part that supports nothing: every key built with it is
@@ -199,11 +231,11 @@ impl Hmac for Unsupported {
 }
 
 impl KeyGeneration for Unsupported {
-    fn supports(&self, _: JwsAlgorithm) -> bool {
+    fn supports_spec(&self, _: KeySpec) -> bool {
         false
     }
-    fn generate(&self, alg: JwsAlgorithm, _: &dyn SecureRandom) -> Result<KeyMaterial> {
-        Err(part_missing("key generation", alg))
+    fn generate_spec(&self, spec: KeySpec, _: &dyn SecureRandom) -> Result<KeyMaterial> {
+        Err(part_missing("key generation", spec))
     }
 }
 
@@ -269,6 +301,14 @@ impl SignatureVerification for ByAlgorithm<dyn SignatureVerification> {
     ) -> Result<Box<dyn SignatureVerifier>> {
         self.part(alg).verifier(alg, key, options)
     }
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        // RSA-SHA1 is in the RSASSA-PKCS1-v1_5 family: the part chosen for RS256 verifies it.
+        self.part(JwsAlgorithm::RS256)
+            .rsa_sha1_verifier_for_legacy_use_only(key)
+    }
 }
 
 impl Signing for ByAlgorithm<dyn Signing> {
@@ -280,12 +320,194 @@ impl Signing for ByAlgorithm<dyn Signing> {
     }
 }
 
+/// Keys named by algorithm come from the part listed for it; keys named by [`KeySpec`] alone
+/// (the JWE key management algorithms) come from `otherwise`.
 impl KeyGeneration for ByAlgorithm<dyn KeyGeneration> {
     fn supports(&self, alg: JwsAlgorithm) -> bool {
         self.part(alg).supports(alg)
     }
     fn generate(&self, alg: JwsAlgorithm, rng: &dyn SecureRandom) -> Result<KeyMaterial> {
         self.part(alg).generate(alg, rng)
+    }
+    fn supports_spec(&self, spec: KeySpec) -> bool {
+        self.otherwise.supports_spec(spec)
+    }
+    fn generate_spec(&self, spec: KeySpec, rng: &dyn SecureRandom) -> Result<KeyMaterial> {
+        self.otherwise.generate_spec(spec, rng)
+    }
+}
+
+/// Two parts of one kind joined: each request goes to `first` when it supports it (the
+/// algorithm, key size, hash or curve), else to `then`. This is how [`default_provider`] takes
+/// the JWE primitives ring lacks from aws-lc-rs; users can join parts the same way.
+///
+/// ```
+/// # #[cfg(all(feature = "ring", feature = "aws-lc-rs"))] {
+/// use authcore_jose::crypto::{self, AesGcm, CryptoProvider, FirstSupporting};
+/// // ring's AES-GCM for 128- and 256-bit keys, aws-lc-rs's for the 192-bit ones ring lacks.
+/// static GCM: FirstSupporting<dyn AesGcm> =
+///     FirstSupporting::new(crypto::ring::AES_GCM, crypto::aws_lc::AES_GCM);
+/// static MIX: CryptoProvider = crypto::ring::PROVIDER.with_aes_gcm(&GCM);
+/// assert!(MIX.supports(authcore_jose::ContentEncryptionAlgorithm::A192Gcm));
+/// # }
+/// ```
+pub struct FirstSupporting<P: ?Sized + 'static> {
+    first: &'static P,
+    then: &'static P,
+}
+
+impl<P: ?Sized + 'static> FirstSupporting<P> {
+    /// `first` where it supports a request, else `then`.
+    pub const fn new(first: &'static P, then: &'static P) -> Self {
+        FirstSupporting { first, then }
+    }
+}
+
+impl<P: ?Sized + fmt::Debug + 'static> fmt::Debug for FirstSupporting<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FirstSupporting")
+            .field("first", &self.first)
+            .field("then", &self.then)
+            .finish()
+    }
+}
+
+impl<P: ?Sized + 'static> FirstSupporting<P> {
+    /// The part serving a request that `supported` says the first part can serve or not.
+    fn pick(&self, supported: impl FnOnce(&P) -> bool) -> &'static P {
+        if supported(self.first) {
+            self.first
+        } else {
+            self.then
+        }
+    }
+}
+
+impl KeyGeneration for FirstSupporting<dyn KeyGeneration> {
+    fn supports_spec(&self, spec: KeySpec) -> bool {
+        self.pick(|p| p.supports_spec(spec)).supports_spec(spec)
+    }
+    fn generate_spec(&self, spec: KeySpec, rng: &dyn SecureRandom) -> Result<KeyMaterial> {
+        self.pick(|p| p.supports_spec(spec))
+            .generate_spec(spec, rng)
+    }
+}
+
+impl AesGcm for FirstSupporting<dyn AesGcm> {
+    fn supports(&self, key_len: usize) -> bool {
+        self.pick(|p| p.supports(key_len)).supports(key_len)
+    }
+    fn seal(
+        &self,
+        key: &[u8],
+        iv: &[u8; encryption::GCM_IV_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, [u8; encryption::GCM_TAG_LEN])> {
+        self.pick(|p| p.supports(key.len()))
+            .seal(key, iv, aad, plaintext)
+    }
+    fn open(
+        &self,
+        key: &[u8],
+        iv: &[u8; encryption::GCM_IV_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8; encryption::GCM_TAG_LEN],
+    ) -> Result<Vec<u8>> {
+        self.pick(|p| p.supports(key.len()))
+            .open(key, iv, aad, ciphertext, tag)
+    }
+}
+
+impl AesKeyWrap for FirstSupporting<dyn AesKeyWrap> {
+    fn supports(&self, kek_len: usize) -> bool {
+        self.pick(|p| p.supports(kek_len)).supports(kek_len)
+    }
+    fn wrap(&self, kek: &[u8], key: &[u8]) -> Result<Vec<u8>> {
+        self.pick(|p| p.supports(kek.len())).wrap(kek, key)
+    }
+    fn unwrap(&self, kek: &[u8], wrapped: &[u8]) -> Result<crate::secret::SecretBytes> {
+        self.pick(|p| p.supports(kek.len())).unwrap(kek, wrapped)
+    }
+}
+
+impl AesCbc for FirstSupporting<dyn AesCbc> {
+    fn supports(&self, key_len: usize) -> bool {
+        self.pick(|p| p.supports(key_len)).supports(key_len)
+    }
+    fn encrypt(
+        &self,
+        key: &[u8],
+        iv: &[u8; encryption::CBC_IV_LEN],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.pick(|p| p.supports(key.len()))
+            .encrypt(key, iv, plaintext)
+    }
+    fn decrypt(
+        &self,
+        key: &[u8],
+        iv: &[u8; encryption::CBC_IV_LEN],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>> {
+        self.pick(|p| p.supports(key.len()))
+            .decrypt(key, iv, ciphertext)
+    }
+}
+
+impl RsaEncryption for FirstSupporting<dyn RsaEncryption> {
+    fn supports(&self, alg: KeyManagementAlgorithm) -> bool {
+        self.pick(|p| p.supports(alg)).supports(alg)
+    }
+    fn encryptor(
+        &self,
+        alg: KeyManagementAlgorithm,
+        key: &RsaParams,
+    ) -> Result<Box<dyn KeyEncryptor>> {
+        self.pick(|p| p.supports(alg)).encryptor(alg, key)
+    }
+    fn decryptor(
+        &self,
+        alg: KeyManagementAlgorithm,
+        key: &RsaParams,
+    ) -> Result<Box<dyn KeyDecryptor>> {
+        self.pick(|p| p.supports(alg)).decryptor(alg, key)
+    }
+}
+
+impl KeyAgreement for FirstSupporting<dyn KeyAgreement> {
+    fn supports(&self, curve: AgreementCurve) -> bool {
+        self.pick(|p| p.supports(curve)).supports(curve)
+    }
+    fn agree(
+        &self,
+        private: &KeyMaterial,
+        peer: &KeyMaterial,
+    ) -> Result<crate::secret::SecretBytes> {
+        let curve = AgreementCurve::of(private);
+        self.pick(|p| curve.is_some_and(|c| p.supports(c)))
+            .agree(private, peer)
+    }
+    fn ephemeral(&self, curve: AgreementCurve, rng: &dyn SecureRandom) -> Result<KeyMaterial> {
+        self.pick(|p| p.supports(curve)).ephemeral(curve, rng)
+    }
+}
+
+impl Pbkdf2 for FirstSupporting<dyn Pbkdf2> {
+    fn supports(&self, hash: DigestAlgorithm) -> bool {
+        self.pick(|p| p.supports(hash)).supports(hash)
+    }
+    fn derive(
+        &self,
+        hash: DigestAlgorithm,
+        password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+        out: &mut [u8],
+    ) -> Result<()> {
+        self.pick(|p| p.supports(hash))
+            .derive(hash, password, salt, iterations, out)
     }
 }
 
@@ -430,15 +652,78 @@ impl CryptoProvider {
         self.name
     }
 
-    /// Whether this provider both signs and verifies with `alg`. JWE algorithms (key
-    /// management `alg`, content encryption `enc`) are not implemented yet: `false`.
+    /// Whether this provider has what `alg` needs, from the parts present.
+    ///
+    /// A JWS algorithm: both signing and verification (HMAC for `HS*`). A key management
+    /// `alg`: for `RSA-OAEP*` and `RSA1_5` the RSA encryption part (for `RSA1_5` decryption
+    /// only); for `A*KW` AES key wrap with that key size; for `dir` nothing (the `enc` does the
+    /// work); for `ECDH-ES` key agreement on some curve, and for `ECDH-ES+A*KW` also the key
+    /// wrap; for `A*GCMKW` AES-GCM with that key size; for `PBES2-HS*+A*KW` PBKDF2 with that
+    /// hash and the key wrap. A content encryption `enc`: for `A*CBC-HS*` AES-CBC with the
+    /// encryption half of the key and HMAC with the hash (RFC 7518 §5.2); for `A*GCM` AES-GCM.
+    /// Whether a given key works also depends on its curve ([`KeyAgreement::supports`]).
     pub fn supports(&self, alg: impl Into<Algorithm>) -> bool {
         match alg.into() {
             Algorithm::Jws(alg) if alg.family() == AlgorithmFamily::Hmac => {
                 self.hmac.supports(alg.digest())
             }
             Algorithm::Jws(alg) => self.verification.supports(alg) && self.signing.supports(alg),
-            _ => false,
+            Algorithm::KeyManagement(alg) => self.supports_key_management(alg),
+            Algorithm::ContentEncryption(enc) => self.supports_content_encryption(enc),
+        }
+    }
+
+    fn supports_key_management(&self, alg: KeyManagementAlgorithm) -> bool {
+        use KeyManagementAlgorithm as K;
+        const CURVES: [AgreementCurve; 5] = [
+            AgreementCurve::P256,
+            AgreementCurve::P384,
+            AgreementCurve::P521,
+            AgreementCurve::X25519,
+            AgreementCurve::X448,
+        ];
+        let agreement = || CURVES.iter().any(|&c| self.key_agreement.supports(c));
+        match alg {
+            K::Rsa1_5 | K::RsaOaep | K::RsaOaep256 | K::RsaOaep384 | K::RsaOaep512 => {
+                self.rsa_encryption.supports(alg)
+            }
+            K::A128Kw => self.aes_key_wrap.supports(16),
+            K::A192Kw => self.aes_key_wrap.supports(24),
+            K::A256Kw => self.aes_key_wrap.supports(32),
+            K::Dir => true,
+            K::EcdhEs => agreement(),
+            K::EcdhEsA128Kw => agreement() && self.aes_key_wrap.supports(16),
+            K::EcdhEsA192Kw => agreement() && self.aes_key_wrap.supports(24),
+            K::EcdhEsA256Kw => agreement() && self.aes_key_wrap.supports(32),
+            K::A128GcmKw => self.aes_gcm.supports(16),
+            K::A192GcmKw => self.aes_gcm.supports(24),
+            K::A256GcmKw => self.aes_gcm.supports(32),
+            K::Pbes2Hs256A128Kw => {
+                self.pbkdf2.supports(DigestAlgorithm::Sha256) && self.aes_key_wrap.supports(16)
+            }
+            K::Pbes2Hs384A192Kw => {
+                self.pbkdf2.supports(DigestAlgorithm::Sha384) && self.aes_key_wrap.supports(24)
+            }
+            K::Pbes2Hs512A256Kw => {
+                self.pbkdf2.supports(DigestAlgorithm::Sha512) && self.aes_key_wrap.supports(32)
+            }
+        }
+    }
+
+    fn supports_content_encryption(&self, enc: ContentEncryptionAlgorithm) -> bool {
+        use ContentEncryptionAlgorithm as E;
+        match enc {
+            // RFC 7518 §5.2.2.1: the second half of the key is the AES key.
+            E::A128CbcHs256 => {
+                self.aes_cbc.supports(16) && self.hmac.supports(DigestAlgorithm::Sha256)
+            }
+            E::A192CbcHs384 => {
+                self.aes_cbc.supports(24) && self.hmac.supports(DigestAlgorithm::Sha384)
+            }
+            E::A256CbcHs512 => {
+                self.aes_cbc.supports(32) && self.hmac.supports(DigestAlgorithm::Sha512)
+            }
+            E::A128Gcm | E::A192Gcm | E::A256Gcm => self.aes_gcm.supports(enc.key_len()),
         }
     }
 
@@ -474,6 +759,18 @@ impl CryptoProvider {
                 self.verification.verifier(alg, key, options)
             }
         }
+    }
+
+    /// Prepares an RSASSA-PKCS1-v1_5 with SHA-1 verification key, for OAuth 1.0a's `RSA-SHA1`
+    /// (RFC 5849 §3.4.3); JWS has no such algorithm. The key must have at least
+    /// `options.min_rsa_bits` bits (1024 at the lowest).
+    pub fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+        options: &VerifyOptions,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        check_rsa_bits(key, options.min_rsa_bits.max(1024))?;
+        self.verification.rsa_sha1_verifier_for_legacy_use_only(key)
     }
 
     /// Prepares a signing key for `alg` from private (or symmetric) key material.
@@ -512,6 +809,18 @@ impl CryptoProvider {
         self.key_generation.generate(alg, rng)
     }
 
+    /// Generates key material of `spec` (see [`KeyGeneration::generate_spec`]); a spec the
+    /// key generation part lacks is [`Error::UnsupportedAlgorithm`].
+    pub fn generate_key_spec(&self, spec: KeySpec, rng: &dyn SecureRandom) -> Result<KeyMaterial> {
+        if !self.key_generation.supports_spec(spec) {
+            return Err(Error::UnsupportedAlgorithm(format!(
+                "{spec} key generation is not available with the {} provider",
+                self.name
+            )));
+        }
+        self.key_generation.generate_spec(spec, rng)
+    }
+
     /// The operating system's secure random generator, as this provider reaches it.
     pub fn system_random(&self) -> &'static dyn SecureRandom {
         self.system_random
@@ -538,7 +847,7 @@ fn check_hmac_key(alg: JwsAlgorithm, k: &[u8]) -> Result<()> {
 }
 
 /// Checks the RSA modulus size against `min_bits`.
-fn check_rsa_bits(p: &RsaParams, min_bits: usize) -> Result<()> {
+pub(crate) fn check_rsa_bits(p: &RsaParams, min_bits: usize) -> Result<()> {
     let bits = p.modulus_bits();
     if bits < min_bits {
         return Err(Error::InvalidKey(format!(
@@ -627,25 +936,21 @@ impl fmt::Debug for Provider {
 /// the `raw/` benchmarks of `benches/benches/verify.rs` (figures in `benches/README.md`).
 #[cfg(all(feature = "ring", feature = "aws-lc-rs"))]
 mod fastest {
-    use super::{ByAlgorithm, CryptoProvider, KeyGeneration};
+    use super::{AesGcm, CryptoProvider, FirstSupporting, KeyGeneration};
     use super::{aws_lc, ring};
-    use crate::alg::JwsAlgorithm as A;
 
     // Key generation: ring where it can (it was the default before, and generation is not on
-    // any hot path), aws-lc-rs for what ring lacks (RSA, P-521, secp256k1).
-    static KEY_GENERATION: ByAlgorithm<dyn KeyGeneration> = ByAlgorithm::new(
-        &[
-            (A::RS256, aws_lc::KEY_GENERATION),
-            (A::RS384, aws_lc::KEY_GENERATION),
-            (A::RS512, aws_lc::KEY_GENERATION),
-            (A::PS256, aws_lc::KEY_GENERATION),
-            (A::PS384, aws_lc::KEY_GENERATION),
-            (A::PS512, aws_lc::KEY_GENERATION),
-            (A::ES512, aws_lc::KEY_GENERATION),
-            (A::ES256K, aws_lc::KEY_GENERATION),
-        ],
-        ring::KEY_GENERATION,
-    );
+    // any hot path), aws-lc-rs for what ring lacks (RSA, P-521, secp256k1, X25519).
+    static KEY_GENERATION: FirstSupporting<dyn KeyGeneration> =
+        FirstSupporting::new(ring::KEY_GENERATION, aws_lc::KEY_GENERATION);
+
+    // AES-GCM and PBKDF2, which both backends have (benches/benches/jwe_primitives.rs,
+    // "Provider choice" in benches/README.md): ring opened and sealed 1 KiB with AES-GCM
+    // 1.3-1.5x faster (128- and 256-bit keys), so AES-GCM comes from ring, and from aws-lc-rs
+    // for the 192-bit keys ring lacks. aws-lc-rs derived PBKDF2-HMAC-SHA-256 1.5-1.8x faster
+    // and tied on SHA-512, so PBKDF2 comes from aws-lc-rs.
+    static AES_GCM: FirstSupporting<dyn AesGcm> =
+        FirstSupporting::new(ring::AES_GCM, aws_lc::AES_GCM);
 
     // Measured (benches/README.md, "Provider choice"): aws-lc-rs verifies RS256 1.5×, PS256
     // 1.3×, ES384 4.2× and EdDSA 1.3× faster than ring, and alone has ES512 and ES256K; ES256
@@ -657,7 +962,14 @@ mod fastest {
         .with_name("default")
         .with_verification(aws_lc::VERIFICATION)
         .with_signing(aws_lc::SIGNING)
-        .with_key_generation(&KEY_GENERATION);
+        .with_key_generation(&KEY_GENERATION)
+        .with_aes_gcm(&AES_GCM)
+        .with_pbkdf2(aws_lc::PBKDF2)
+        // The JWE primitives only aws-lc-rs has.
+        .with_aes_key_wrap(aws_lc::AES_KEY_WRAP)
+        .with_aes_cbc(aws_lc::AES_CBC)
+        .with_rsa_encryption(aws_lc::RSA_ENCRYPTION)
+        .with_key_agreement(aws_lc::KEY_AGREEMENT);
 }
 
 /// The default provider.
@@ -665,7 +977,11 @@ mod fastest {
 /// With both backends compiled in, it takes each algorithm from the faster one (measured,
 /// see `benches/README.md`): aws-lc-rs for every public-key algorithm (RS*, PS*, ES256,
 /// ES384, ES512, ES256K, EdDSA), ring for HMAC and digests, key generation from ring where
-/// ring has it. With one backend, that backend. Without either feature this function
+/// ring has it. For JWE, measured the same way (`benches/benches/jwe_primitives.rs`): AES-GCM
+/// from ring (192-bit keys, which ring lacks, from aws-lc-rs), PBKDF2 from aws-lc-rs, and
+/// every other primitive (AES key wrap, AES-CBC, RSA encryption, key agreement) from
+/// aws-lc-rs, the only backend with them. With one backend, that backend. Without either
+/// feature this function
 /// does not exist, so a missing provider is a compile error rather than a runtime surprise.
 #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
 pub fn default_provider() -> &'static CryptoProvider {

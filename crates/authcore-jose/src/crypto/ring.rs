@@ -5,11 +5,23 @@
 //! RSA key generation are [`Error::UnsupportedAlgorithm`] here (the aws-lc-rs backend has them,
 //! and the default provider takes them from it when both are compiled in).
 //!
+//! For JWE it has AES-GCM with 128- and 256-bit keys (`A128GCM`, `A256GCM`, `A128GCMKW`,
+//! `A256GCMKW`) and PBKDF2 with HMAC-SHA-256/384/512 (PBES2, once paired with an AES key wrap
+//! part). ring has no AES-192, no AES key wrap, no AES-CBC and no RSA encryption: those parts
+//! are [`Unsupported`] here. Key agreement is unsupported too,
+//! although ring has ECDH: its `agreement` API only computes with ephemeral private keys drawn
+//! from its own generator, so it can neither decrypt ECDH-ES for a stored recipient key nor
+//! reproduce an ephemeral key from the caller's random source. The aws-lc-rs backend has all
+//! of these, and the default provider takes them from it when both are compiled in.
+//!
 //! Each part is offered alone ([`VERIFICATION`], [`SIGNING`], [`HMAC`], [`HASHING`],
-//! [`KEY_GENERATION`]) and together as [`PROVIDER`].
+//! [`KEY_GENERATION`], [`AES_GCM`], [`AES_KEY_WRAP`], [`AES_CBC`], [`RSA_ENCRYPTION`],
+//! [`KEY_AGREEMENT`], [`PBKDF2`]) and together as [`PROVIDER`].
 
 use super::common::{shared_provider_parts, unsupported};
-use crate::crypto::unsigned;
+use crate::crypto::{
+    AesCbc, AesKeyWrap, KeyAgreement, RsaEncryption, RsaParams, Unsupported, unsigned,
+};
 
 /// The ring backend; its parts are the constants of this module.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +33,24 @@ shared_provider_parts!(ring, Ring);
 
 /// ring cannot generate RSA keys.
 const GENERATES_RSA: bool = false;
+
+/// ring has no AES key wrap.
+pub const AES_KEY_WRAP: &dyn AesKeyWrap = &Unsupported;
+/// ring has no AES-CBC.
+pub const AES_CBC: &dyn AesCbc = &Unsupported;
+/// ring has no RSA encryption.
+pub const RSA_ENCRYPTION: &dyn RsaEncryption = &Unsupported;
+/// ring agrees keys with its own ephemeral keys only (see the module docs).
+pub const KEY_AGREEMENT: &dyn KeyAgreement = &Unsupported;
+
+/// ring's AES-GCM: 128- and 256-bit keys (it has no AES-192).
+fn gcm_algorithm(key_len: usize) -> Option<&'static ring::aead::Algorithm> {
+    match key_len {
+        16 => Some(&ring::aead::AES_128_GCM),
+        32 => Some(&ring::aead::AES_256_GCM),
+        _ => None,
+    }
+}
 
 /// The public-key algorithms ring signs and verifies (HMAC is the HMAC part's).
 fn supports_public_key(alg: JwsAlgorithm) -> bool {
@@ -51,7 +81,12 @@ fn ecdsa_key_pair(
     .map_err(|e| Error::InvalidKey(format!("EC private key rejected: {e}")))
 }
 
-fn generate_rsa() -> Result<KeyMaterial> {
+/// ring generates no RSA keys, of any size.
+fn rsa_key_size(_bits: usize) -> Option<()> {
+    None
+}
+
+fn generate_rsa(_bits: usize) -> Result<KeyMaterial> {
     Err(Error::UnsupportedAlgorithm(
         "RSA key generation is not available with the ring provider".into(),
     ))
@@ -141,5 +176,16 @@ impl SignatureVerification for Ring {
             )))),
             _ => Err(key.wrong_for(alg)),
         }
+    }
+
+    fn rsa_sha1_verifier_for_legacy_use_only(
+        &self,
+        key: &RsaParams,
+    ) -> Result<Box<dyn SignatureVerifier>> {
+        Ok(Box::new(RsaVerifier {
+            n: unsigned(&key.n).to_vec(),
+            e: unsigned(&key.e).to_vec(),
+            params: &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+        }))
     }
 }

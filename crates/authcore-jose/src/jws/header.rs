@@ -14,7 +14,7 @@ use crate::jwk::Jwk;
 
 /// Header parameter names registered by RFC 7515, 7516, 7518 and 7797 §6 that must not appear
 /// in `crit` (RFC 7515 §4.1.11).
-pub(super) const REGISTERED_HEADER_NAMES: &[&str] = &[
+pub(crate) const REGISTERED_HEADER_NAMES: &[&str] = &[
     "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "enc",
     "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c",
 ];

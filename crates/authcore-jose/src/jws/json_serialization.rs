@@ -51,6 +51,10 @@ impl JwsJson {
             });
         }
         let mut top = json::parse_object(bytes)?;
+        if top.contains_key("ciphertext") {
+            // RFC 7516 §7.2.1: `ciphertext` is the one member every JWE JSON serialization has.
+            return Err(Error::Malformed("a JWE was given to the JWS API"));
+        }
         let payload = match top.remove("payload") {
             None => None,
             Some(Value::String(p)) => Some(p),

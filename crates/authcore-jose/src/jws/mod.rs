@@ -40,7 +40,7 @@ use serde_json::Value;
 use crate::b64;
 use crate::error::{Error, Result};
 use crate::keys::{JwsSigner, KeySource, candidates};
-use header::REGISTERED_HEADER_NAMES;
+pub(crate) use header::REGISTERED_HEADER_NAMES;
 
 /// Default limit on the size of a JWS in any serialization.
 pub const DEFAULT_MAX_JWS_BYTES: usize = 256 * 1024;
@@ -105,6 +105,20 @@ pub(super) fn check_crit(
     let Some(crit) = &header.crit else {
         return Ok(());
     };
+    check_crit_names(crit, protected, &|name| {
+        name == "b64" || options.understood_crit.iter().any(|u| u == name)
+    })
+}
+
+/// The `crit` rules JWS and JWE share (RFC 7515 §4.1.11, RFC 7516 §4.1.13): `crit` itself is
+/// integrity protected, not empty and without repeats; it lists no registered header
+/// parameter; every name in it is understood by the application and present in the
+/// protected header.
+pub(crate) fn check_crit_names(
+    crit: &[String],
+    protected: &dyn Fn(&str) -> bool,
+    understood: &dyn Fn(&str) -> bool,
+) -> Result<()> {
     if !protected("crit") {
         return Err(Error::Crit("`crit` must be integrity protected".into()));
     }
@@ -120,8 +134,7 @@ pub(super) fn check_crit(
                 "`{name}` is a registered header parameter"
             )));
         }
-        let understood = name == "b64" || options.understood_crit.iter().any(|u| u == name);
-        if !understood {
+        if !understood(name) {
             return Err(Error::Crit(format!("`{name}` is not understood")));
         }
         if !protected(name) {

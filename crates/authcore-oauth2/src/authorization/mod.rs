@@ -580,8 +580,24 @@ impl<F: AuthorizationFlow> AuthorizationRequest<F> {
         now: UnixTime,
         rng: &dyn SecureRandom,
     ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthorization<F>)> {
+        self.build_sealed_par_request(client, server, signer, &mut Ok, now, rng)
+    }
+
+    /// [`AuthorizationRequest::build_signed_par_request`] with the signed request object
+    /// handed to `seal` before it is sent: for a request object signed, then encrypted to the
+    /// server (RFC 9101 §4, §6.1). `seal` returns what goes into `request`.
+    pub fn build_sealed_par_request(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        signer: &dyn JwsSigner,
+        seal: &mut dyn FnMut(String) -> Result<String>,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthorization<F>)> {
         let mut post = FormPost::new(server.par_endpoint()?);
         let (jwt, pending) = self.build_request_object(client, server, signer, now, rng)?;
+        let jwt = seal(jwt)?;
         client.authenticate(&mut post, server, now, rng)?;
         if !post.has_param("client_id") {
             post.param("client_id", client.client_id());

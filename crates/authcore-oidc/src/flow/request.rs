@@ -14,6 +14,7 @@ use authcore_oauth2::{
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::encrypted::RequestObjectEncryption;
 use crate::error::{Error, Result};
 
 /// An OpenID Connect authentication request (OpenID Connect Core 1.0 §3.1.2.1) being
@@ -122,7 +123,9 @@ impl AuthenticationRequest {
         self
     }
 
-    /// `id_token_hint`: a previously issued ID token.
+    /// `id_token_hint`: a previously issued ID token. An encrypted one is sent as the signed
+    /// token inside it (Core §3.1.2.1): pass
+    /// [`IdTokenVerifier::id_token_hint`](crate::IdTokenVerifier::id_token_hint)'s result.
     pub fn id_token_hint(mut self, token: &IdToken) -> Self {
         self.id_token_hint = Some(token.clone());
         self
@@ -269,6 +272,30 @@ impl AuthenticationRequest {
         })
     }
 
+    /// [`AuthenticationRequest::build_signed_par_request`] with the request object signed,
+    /// then encrypted to the provider (RFC 9101 §4, §6.1; OpenID Connect Core §6.1) as
+    /// `encryption` says, so that only the provider reads the parameters.
+    pub fn build_encrypted_par_request(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(http::Request<Vec<u8>>, PendingPushedAuthentication)> {
+        self.pushed(rng, |req| {
+            req.build_sealed_par_request(
+                client,
+                server,
+                signer,
+                &mut |jws| Ok(encryption.seal(&jws, rng)?),
+                now,
+                rng,
+            )
+        })
+    }
+
     /// A pushed request for the authorization code flow, built by `push` from this request's
     /// `authcore-oauth2` form.
     fn pushed(
@@ -335,6 +362,44 @@ impl AuthenticationRequest {
                 context,
             },
         ))
+    }
+
+    /// [`AuthenticationRequest::build_request_object`], then encrypted to the provider as
+    /// `encryption` says (OpenID Connect Core §6.1, RFC 9101 §4: signed, then encrypted, the
+    /// JWE's `cty` `JWT`). Host it and send it by reference with
+    /// [`AuthenticationRequest::signed_url_with_request_uri`], or use
+    /// [`AuthenticationRequest::build_encrypted_url`].
+    pub fn build_encrypted_request_object(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(String, PendingAuthentication)> {
+        let (jws, pending) = self.build_request_object(client, server, signer, now, rng)?;
+        Ok((encryption.seal(&jws, rng)?, pending))
+    }
+
+    /// [`AuthenticationRequest::build_signed_url`] with the request object signed, then
+    /// encrypted to the provider ([`AuthenticationRequest::build_encrypted_request_object`]):
+    /// the URL repeats `client_id`, `response_type` and `scope`; every other parameter is
+    /// readable only by the provider.
+    pub fn build_encrypted_url(
+        self,
+        client: &Client,
+        server: &AuthorizationServer,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+        now: UnixTime,
+        rng: &dyn SecureRandom,
+    ) -> Result<(Url, PendingAuthentication)> {
+        let mut url = self.outer_url(client, server)?;
+        let (jwe, pending) =
+            self.build_encrypted_request_object(client, server, signer, encryption, now, rng)?;
+        url.query_pairs_mut().append_pair("request", &jwe);
+        Ok((url, pending))
     }
 
     /// Builds an authorization URL carrying a signed request object by value (OpenID Connect

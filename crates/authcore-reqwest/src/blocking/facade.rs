@@ -4,16 +4,17 @@ use std::fmt;
 use std::sync::Arc;
 
 use authcore_jose::crypto::Provider;
+use authcore_jose::jwe::DecryptionKeySource;
 use authcore_jose::{JwsAlgorithm, JwsSigner, KeySource, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
     ClientAuthentication, DeviceAuthorizationFlow, DpopKey, IdToken, IntrospectionResponse,
-    PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
-    TokenResponse, TokenResponseOptions, TokenTypeHint,
+    JweAlgorithms, PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome,
+    TokenRequest, TokenResponse, TokenResponseOptions, TokenTypeHint,
 };
 use authcore_oidc::{
     Authentication, AuthenticationRequest, DiscoveryOptions, IdTokenClaims, LogoutToken,
-    PendingAuthentication, ProviderMetadata, UserInfo,
+    PendingAuthentication, ProviderMetadata, RequestObjectEncryption, UserInfo,
 };
 use http::{Request, Response};
 use url::Url;
@@ -75,6 +76,14 @@ impl ClientBuilder {
         fn discovery_options(options: DiscoveryOptions);
         /// See [`crate::ClientBuilder::mtls_endpoint_aliases`].
         fn mtls_endpoint_aliases(use_them: bool);
+        /// See [`crate::ClientBuilder::decryption_keys`].
+        fn decryption_keys(keys: impl DecryptionKeySource + Send + Sync + 'static);
+        /// See [`crate::ClientBuilder::id_token_encrypted_response`].
+        fn id_token_encrypted_response(algorithms: JweAlgorithms);
+        /// See [`crate::ClientBuilder::userinfo_encrypted_response`].
+        fn userinfo_encrypted_response(algorithms: JweAlgorithms);
+        /// See [`crate::ClientBuilder::introspection_encrypted_response`].
+        fn introspection_encrypted_response(algorithms: JweAlgorithms);
     }
 
     /// Discovers the provider and builds the client, as [`crate::ClientBuilder::discover`].
@@ -282,6 +291,17 @@ impl Client {
         self.inner.signed_authentication_url(request, signer)
     }
 
+    /// See [`crate::Client::encrypted_authentication_url`].
+    pub fn encrypted_authentication_url(
+        &self,
+        request: AuthenticationRequest,
+        signer: &dyn JwsSigner,
+        encryption: &RequestObjectEncryption,
+    ) -> Result<(Url, PendingAuthentication)> {
+        self.inner
+            .encrypted_authentication_url(request, signer, encryption)
+    }
+
     /// See [`crate::Client::logout_url`].
     pub fn logout_url(
         &self,
@@ -316,6 +336,15 @@ impl Client {
             &self,
             request: AuthenticationRequest,
             signer: Option<&dyn JwsSigner>
+        ) -> (Url, PendingAuthentication);
+        /// See [`crate::Client::request_object_encryption`].
+        fn request_object_encryption(&self, algorithms: JweAlgorithms) -> RequestObjectEncryption;
+        /// See [`crate::Client::push_encrypted_authentication_request`].
+        fn push_encrypted_authentication_request(
+            &self,
+            request: AuthenticationRequest,
+            signer: &dyn JwsSigner,
+            encryption: &RequestObjectEncryption
         ) -> (Url, PendingAuthentication);
         /// See [`crate::Client::authenticate`] (OpenID Connect sign-in, step 2).
         fn authenticate(&self, pending: PendingAuthentication, callback: &AuthorizationResponse)
