@@ -184,6 +184,11 @@ pub enum OAuth2Command {
     /// 503 from the server (retry later) is exit status 1.
     #[command(after_help = EXIT_NETWORK)]
     Revoke(TokenArgs),
+    /// Dynamic client registration (RFC 7591) at the server's `registration_endpoint`:
+    /// prints the client information response as JSON, with the secret and the registration
+    /// access token (RFC 7592) to keep as secrets.
+    #[command(after_help = EXIT_NETWORK)]
+    Register(crate::register::RegisterArgs),
 }
 
 /// `authcore oidc ...`

@@ -76,6 +76,7 @@ mod keys;
 mod loopback;
 mod oauth;
 mod oauth1;
+mod register;
 
 use std::process::ExitCode;
 

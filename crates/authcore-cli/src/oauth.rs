@@ -65,6 +65,7 @@ pub fn run(command: OAuthCommand, provider: &'static CryptoProvider) -> Result<(
             OAuthCommand::OAuth2(OAuth2Command::Refresh(a)) => refresh(a, provider).await,
             OAuthCommand::OAuth2(OAuth2Command::Introspect(a)) => introspect(a, provider).await,
             OAuthCommand::OAuth2(OAuth2Command::Revoke(a)) => revoke(a, provider).await,
+            OAuthCommand::OAuth2(OAuth2Command::Register(a)) => crate::register::register(a).await,
             OAuthCommand::Oidc(OidcCommand::Discover(a)) => discover(a).await,
             OAuthCommand::Oidc(OidcCommand::Userinfo(a)) => userinfo(a, provider).await,
             OAuthCommand::Login(a) => login(*a, provider).await,
@@ -77,7 +78,7 @@ pub fn run(command: OAuthCommand, provider: &'static CryptoProvider) -> Result<(
 
 /// An adapter error, by who is at fault: the server refused or its answer failed a check
 /// (1); the caller, the host or the network (2).
-fn from_adapter(e: authcore_reqwest::Error) -> Failure {
+pub(crate) fn from_adapter(e: authcore_reqwest::Error) -> Failure {
     use authcore_reqwest::Error as E;
     match e {
         E::OAuth(e) => from_oauth(e),
@@ -144,7 +145,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// `https`, or `http` to a loopback host, or any `http` with `--allow-http`. Returns whether
 /// the issuer is a non-loopback `http` one.
-fn check_issuer(issuer: &str, allow_http: bool) -> Result<bool, Failure> {
+pub(crate) fn check_issuer(issuer: &str, allow_http: bool) -> Result<bool, Failure> {
     let u = Url::parse(issuer)
         .map_err(|_| Failure::usage(format!("issuer {issuer} is not an absolute URL")))?;
     match u.scheme() {
@@ -161,7 +162,7 @@ fn check_issuer(issuer: &str, allow_http: bool) -> Result<bool, Failure> {
     }
 }
 
-fn http_client(timeout_secs: u64, tls: &TlsArgs) -> Result<HttpClient, Failure> {
+pub(crate) fn http_client(timeout_secs: u64, tls: &TlsArgs) -> Result<HttpClient, Failure> {
     if timeout_secs == 0 {
         return Err(Failure::usage("--http-timeout must be at least 1 second"));
     }
@@ -445,7 +446,7 @@ fn introspection_json(r: &IntrospectionResponse) -> Map<String, Value> {
     m
 }
 
-fn print_json(m: Map<String, Value>) -> Result<(), Failure> {
+pub(crate) fn print_json(m: Map<String, Value>) -> Result<(), Failure> {
     let v = Value::Object(m);
     print_line(&serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string()))
 }
@@ -674,7 +675,7 @@ fn expected_sub(sub: Option<String>, id_token: Option<&str>) -> Result<Option<St
 }
 
 /// Fetches and validates OpenID provider metadata; returns it and the document as received.
-async fn fetch_provider_metadata(
+pub(crate) async fn fetch_provider_metadata(
     http: &HttpClient,
     issuer: &str,
     insecure_http: bool,

@@ -306,7 +306,10 @@ pub use metadata::{
     parse_metadata_response,
 };
 pub use pkce::PkceMethod;
-pub use registration::{ClientInformationResponse, ClientMetadata, parse_registration_response};
+pub use registration::{
+    ClientInformationResponse, ClientMetadata, parse_registration_deletion_response,
+    parse_registration_response,
+};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, DeviceCode, IdToken, Nonce, Password,
     PkceCodeVerifier, RefreshToken, State,

@@ -36,9 +36,12 @@ json_members! {
 }
 
 json_members! {
-    /// The client information members (RFC 7591 §3.2.1) and the metadata members.
-    ClientInformationMembers[20] = [
+    /// The client information members (RFC 7591 §3.2.1, RFC 7592 §3) and the metadata
+    /// members.
+    ClientInformationMembers[22] = [
         "client_id",
+        "registration_access_token",
+        "registration_client_uri",
         "client_secret",
         "client_id_issued_at",
         "client_secret_expires_at",
@@ -238,6 +241,11 @@ pub struct ClientInformationResponse {
     /// `client_secret_expires_at`: seconds since the epoch, 0 for never; required when a
     /// secret is issued.
     pub client_secret_expires_at: Option<u64>,
+    /// `registration_access_token` (RFC 7592 §3): the bearer token for reading, updating
+    /// and deleting the registration at `registration_client_uri`.
+    pub registration_access_token: Option<ClientSecret>,
+    /// `registration_client_uri` (RFC 7592 §3): where the registration is managed.
+    pub registration_client_uri: Option<String>,
     /// The metadata registered, with any values the server changed or added.
     pub metadata: ClientMetadata,
 }
@@ -250,6 +258,8 @@ impl ClientInformationResponse {
             client_secret: None,
             client_id_issued_at: None,
             client_secret_expires_at: None,
+            registration_access_token: None,
+            registration_client_uri: None,
             metadata,
         }
     }
@@ -259,6 +269,75 @@ impl ClientInformationResponse {
         self.client_secret = Some(secret);
         self.client_secret_expires_at = Some(expires_at);
         self
+    }
+
+    /// Sets the RFC 7592 §3 management credentials: `registration_access_token` and
+    /// `registration_client_uri` (both or neither, §3).
+    pub fn with_registration_access(
+        mut self,
+        access_token: ClientSecret,
+        client_uri: impl Into<String>,
+    ) -> Self {
+        self.registration_access_token = Some(access_token);
+        self.registration_client_uri = Some(client_uri.into());
+        self
+    }
+
+    /// The read request of RFC 7592 §2.1: a GET of `registration_client_uri` with the
+    /// `registration_access_token` as a bearer token.
+    pub fn build_read_request(&self) -> Result<http::Request<Vec<u8>>> {
+        self.management_request(http::Method::GET, Vec::new())
+    }
+
+    /// The update request of RFC 7592 §2.2: a PUT of the complete `metadata` (which replaces
+    /// every registered value, §2.2) with this `client_id` (and the secret, when one was
+    /// issued, for the server to compare).
+    pub fn build_update_request(
+        &self,
+        metadata: &ClientMetadata,
+    ) -> Result<http::Request<Vec<u8>>> {
+        let mut w = JsonWriter::new();
+        w.string("client_id", Some(&self.client_id));
+        w.string(
+            "client_secret",
+            self.client_secret.as_ref().map(ClientSecret::secret),
+        );
+        metadata.write(&mut w);
+        self.management_request(http::Method::PUT, w.finish())
+    }
+
+    /// The delete request of RFC 7592 §2.3: a DELETE of `registration_client_uri`.
+    pub fn build_delete_request(&self) -> Result<http::Request<Vec<u8>>> {
+        self.management_request(http::Method::DELETE, Vec::new())
+    }
+
+    fn management_request(
+        &self,
+        method: http::Method,
+        body: Vec<u8>,
+    ) -> Result<http::Request<Vec<u8>>> {
+        let (Some(token), Some(uri)) = (
+            self.registration_access_token.as_ref(),
+            self.registration_client_uri.as_deref(),
+        ) else {
+            return Err(Error::Misuse(
+                "the registration has no registration_access_token and registration_client_uri",
+            ));
+        };
+        let url = wire::check_endpoint(uri)?;
+        let mut v = http::HeaderValue::try_from(format!("Bearer {}", token.secret()))
+            .map_err(|_| Error::Misuse("the registration access token does not fit a header"))?;
+        v.set_sensitive(true);
+        let mut b = http::Request::builder()
+            .method(method.clone())
+            .uri(url.as_str())
+            .header(http::header::ACCEPT, "application/json")
+            .header(http::header::AUTHORIZATION, v);
+        if method == http::Method::PUT {
+            b = b.header(http::header::CONTENT_TYPE, "application/json");
+        }
+        b.body(body)
+            .map_err(|_| Error::Misuse("endpoint URL is not a valid HTTP URI"))
     }
 
     /// Sets `client_id_issued_at`.
@@ -277,6 +356,16 @@ impl ClientInformationResponse {
         );
         w.u64("client_id_issued_at", self.client_id_issued_at);
         w.u64("client_secret_expires_at", self.client_secret_expires_at);
+        w.string(
+            "registration_access_token",
+            self.registration_access_token
+                .as_ref()
+                .map(ClientSecret::secret),
+        );
+        w.string(
+            "registration_client_uri",
+            self.registration_client_uri.as_deref(),
+        );
         self.metadata.write(&mut w);
         w.finish()
     }
@@ -286,18 +375,24 @@ impl ClientInformationResponse {
         json_http_response(StatusCode::CREATED, self.to_json(), None)
     }
 
+    /// The HTTP response of a read or update (RFC 7592 §3): 200 OK, JSON,
+    /// `Cache-Control: no-store`.
+    pub fn to_http_read_response(&self) -> Response<Vec<u8>> {
+        json_http_response(StatusCode::OK, self.to_json(), None)
+    }
+
     /// Parses the JSON body strictly: `client_id` required, `client_secret_expires_at`
     /// required when `client_secret` is present (§3.2.1); an `error` member is
     /// [`Error::Server`].
     pub fn from_json(body: &[u8]) -> Result<Self> {
-        let mut obj = wire::parse_json_document::<ClientInformationMembers, 20>(body)?;
+        let mut obj = wire::parse_json_document::<ClientInformationMembers, 22>(body)?;
         if let Some(e) = obj.take_error(None)? {
             return Err(Error::Server(e));
         }
         Self::read(&mut obj)
     }
 
-    fn read(o: &mut JsonObject<'_, ClientInformationMembers, 20>) -> Result<Self> {
+    fn read(o: &mut JsonObject<'_, ClientInformationMembers, 22>) -> Result<Self> {
         let client_id = o.req_string("client_id")?;
         let client_secret = o.opt_string("client_secret")?.map(ClientSecret::new);
         let client_id_issued_at = o.opt_u64("client_id_issued_at")?;
@@ -305,11 +400,28 @@ impl ClientInformationResponse {
         if client_secret.is_some() && client_secret_expires_at.is_none() {
             return Err(ProtocolError::MissingParameter("client_secret_expires_at").into());
         }
+        let registration_access_token = o
+            .opt_string("registration_access_token")?
+            .map(ClientSecret::new);
+        let registration_client_uri = o.opt_string("registration_client_uri")?;
+        // RFC 7592 §3: the two come together or not at all.
+        if registration_access_token.is_some() != registration_client_uri.is_some() {
+            return Err(
+                ProtocolError::MissingParameter(if registration_access_token.is_some() {
+                    "registration_client_uri"
+                } else {
+                    "registration_access_token"
+                })
+                .into(),
+            );
+        }
         Ok(ClientInformationResponse {
             client_id,
             client_secret,
             client_id_issued_at,
             client_secret_expires_at,
+            registration_access_token,
+            registration_client_uri,
             metadata: ClientMetadata::read(o)?,
         })
     }
@@ -318,8 +430,21 @@ impl ClientInformationResponse {
 /// Parses a registration response (RFC 7591 §3.2.1; errors of §3.2.2 are
 /// [`Error::Server`]): 201 (any 2xx) with the client information as JSON.
 pub fn parse_registration_response(resp: &Response<Vec<u8>>) -> Result<ClientInformationResponse> {
-    ClientInformationResponse::read(&mut wire::read_json_object::<ClientInformationMembers, 20>(
+    ClientInformationResponse::read(&mut wire::read_json_object::<ClientInformationMembers, 22>(
         resp,
         ContentTypeCheck::Json,
     )?)
+}
+
+/// Checks the response to a delete request (RFC 7592 §2.3): 204 No Content (any 2xx) is
+/// success; an error response is [`Error::Server`], any other status an error.
+pub fn parse_registration_deletion_response(resp: &Response<Vec<u8>>) -> Result<()> {
+    if resp.status().is_success() {
+        return Ok(());
+    }
+    wire::read_json_response(resp, ContentTypeCheck::Json)?;
+    Err(ProtocolError::UnexpectedStatus {
+        status: resp.status().as_u16(),
+    }
+    .into())
 }

@@ -9,10 +9,10 @@ use authcore_jose::jwe::{DecryptionKeySource, JweOptions};
 use authcore_jose::{AlgorithmFamily, JwsAlgorithm, JwsSigner, KeySource, SecureRandom};
 use authcore_oauth2::{
     AccessToken, AuthorizationRequest, AuthorizationResponse, AuthorizationServer,
-    AuthorizationServerMetadata, ClientAuthentication, DeviceAuthorizationFlow, DpopExchange,
-    DpopKey, IdToken, IntrospectionResponse, JweAlgorithms, Nonce, PendingAuthorization,
-    RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest, TokenResponse,
-    TokenResponseOptions, TokenTypeHint, UnixTime,
+    AuthorizationServerMetadata, ClientAuthentication, ClientInformationResponse, ClientMetadata,
+    DeviceAuthorizationFlow, DpopExchange, DpopKey, IdToken, IntrospectionResponse, JweAlgorithms,
+    Nonce, PendingAuthorization, RefreshToken, RefreshedToken, RevocationOutcome, TokenRequest,
+    TokenResponse, TokenResponseOptions, TokenTypeHint, UnixTime,
 };
 use authcore_oidc::{
     Authentication, AuthenticationRequest, AuthenticationResponse, CallbackOutcome,
@@ -1043,6 +1043,63 @@ impl Client {
         .await?)
     }
 
+    /// Registers a client dynamically (RFC 7591 §3) at `registration_endpoint` (the
+    /// server metadata's `registration_endpoint`), with `initial_access_token` when the
+    /// server requires one. The answer holds the `client_id`, any secret, and the
+    /// registration access token for [`Client::read_registration`],
+    /// [`Client::update_registration`] and [`Client::delete_registration`] (RFC 7592); keep
+    /// it as a secret.
+    pub async fn register(
+        http: &HttpClient,
+        registration_endpoint: &str,
+        metadata: &ClientMetadata,
+        initial_access_token: Option<&str>,
+    ) -> Result<ClientInformationResponse> {
+        let req =
+            metadata.build_registration_request(registration_endpoint, initial_access_token)?;
+        let resp = http.execute(req).await?;
+        Ok(authcore_oauth2::parse_registration_response(&resp)?)
+    }
+
+    /// Reads a registration (RFC 7592 §2.1). The answer keeps the management
+    /// credentials of `registration` when the server does not repeat them.
+    pub async fn read_registration(
+        http: &HttpClient,
+        registration: &ClientInformationResponse,
+    ) -> Result<ClientInformationResponse> {
+        let resp = http.execute(registration.build_read_request()?).await?;
+        Ok(keep_management(
+            authcore_oauth2::parse_registration_response(&resp)?,
+            registration,
+        ))
+    }
+
+    /// Replaces a registration's metadata (RFC 7592 §2.2).
+    pub async fn update_registration(
+        http: &HttpClient,
+        registration: &ClientInformationResponse,
+        metadata: &ClientMetadata,
+    ) -> Result<ClientInformationResponse> {
+        let resp = http
+            .execute(registration.build_update_request(metadata)?)
+            .await?;
+        Ok(keep_management(
+            authcore_oauth2::parse_registration_response(&resp)?,
+            registration,
+        ))
+    }
+
+    /// Deletes a registration (RFC 7592 §2.3).
+    pub async fn delete_registration(
+        http: &HttpClient,
+        registration: &ClientInformationResponse,
+    ) -> Result<()> {
+        let resp = http.execute(registration.build_delete_request()?).await?;
+        Ok(authcore_oauth2::parse_registration_deletion_response(
+            &resp,
+        )?)
+    }
+
     /// Introspects a token (RFC 7662): an [`AccessToken`], a [`RefreshToken`], or a string
     /// (see [`TokenRef`]). `hint` is the `token_type_hint` to send; `None` sends the one the
     /// token's type implies, if any.
@@ -1342,4 +1399,21 @@ fn origin(uri: &http::Uri) -> String {
         uri.scheme_str().unwrap_or(""),
         uri.authority().map(|a| a.as_str()).unwrap_or("")
     )
+}
+
+/// A read or update answer with the management credentials (and the secret) of the
+/// registration it came from, when the server did not repeat them (RFC 7592 §3 lets it).
+fn keep_management(
+    mut answer: ClientInformationResponse,
+    previous: &ClientInformationResponse,
+) -> ClientInformationResponse {
+    if answer.registration_access_token.is_none() {
+        answer.registration_access_token = previous.registration_access_token.clone();
+        answer.registration_client_uri = previous.registration_client_uri.clone();
+    }
+    if answer.client_secret.is_none() {
+        answer.client_secret = previous.client_secret.clone();
+        answer.client_secret_expires_at = previous.client_secret_expires_at;
+    }
+    answer
 }

@@ -1289,6 +1289,79 @@ fn the_jwk_set_cap_of_the_http_layer_is_the_key_sets() {
     );
 }
 
+/// Registration (RFC 7591) and its management (RFC 7592) against a server that answers as
+/// the RFCs' examples do, checking each request it gets.
+#[tokio::test]
+async fn register_read_update_delete() {
+    let base = serve_with_base(|base, req| {
+        let auth = req
+            .headers()
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let info = |name: &str| {
+            serde_json::json!({
+                "client_id": "c1",
+                "client_secret": "s1",
+                "client_secret_expires_at": 0,
+                "registration_access_token": "rat-1",
+                "registration_client_uri": format!("{base}/register/c1"),
+                "redirect_uris": ["https://app.example/cb"],
+                "client_name": name,
+            })
+            .to_string()
+        };
+        match (req.method().as_str(), req.uri().path(), auth.as_deref()) {
+            ("POST", "/register", Some("Bearer iat-1")) => {
+                let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+                assert_eq!(body["redirect_uris"][0], "https://app.example/cb");
+                json(201, &info("Example"))
+            }
+            ("GET", "/register/c1", Some("Bearer rat-1")) => {
+                // RFC 7592 §3 lets the server leave the credentials out of a read.
+                json(200, r#"{"client_id":"c1","client_name":"Example"}"#)
+            }
+            ("PUT", "/register/c1", Some("Bearer rat-1")) => {
+                let body: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+                assert_eq!(body["client_id"], "c1");
+                json(200, &info(body["client_name"].as_str().unwrap()))
+            }
+            ("DELETE", "/register/c1", Some("Bearer rat-1")) => Response::builder()
+                .status(204)
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+            _ => json(401, r#"{"error":"invalid_token"}"#),
+        }
+    })
+    .await;
+    let http = http_client(HttpConfig::new());
+    let endpoint = format!("{base}/register");
+    let metadata = authcore_oauth2::ClientMetadata::new()
+        .with_redirect_uris(["https://app.example/cb"])
+        .with_client_name("Example");
+    let refused = Client::register(&http, &endpoint, &metadata, None).await;
+    assert!(refused.is_err());
+    let info = Client::register(&http, &endpoint, &metadata, Some("iat-1"))
+        .await
+        .unwrap();
+    assert_eq!(info.client_id, "c1");
+    assert_eq!(info.client_secret.as_ref().unwrap().secret(), "s1");
+    let read = Client::read_registration(&http, &info).await.unwrap();
+    assert_eq!(read.metadata.client_name.as_deref(), Some("Example"));
+    // The management credentials are kept for the next call.
+    assert_eq!(
+        read.registration_access_token.as_ref().unwrap().secret(),
+        "rat-1"
+    );
+    let updated = Client::update_registration(&http, &read, &metadata.with_client_name("New"))
+        .await
+        .unwrap();
+    assert_eq!(updated.metadata.client_name.as_deref(), Some("New"));
+    Client::delete_registration(&http, &updated).await.unwrap();
+    let mut forged = updated.clone();
+    forged.registration_access_token = Some(ClientSecret::new("wrong"));
+    assert!(Client::delete_registration(&http, &forged).await.is_err());
+}
+
 /// The provider of the encryption tests: signs with `key`, encrypts to the client's
 /// symmetric secret with A256GCMKW and A256GCM, and lists exactly that in its metadata.
 async fn encrypting_provider(key: Jwk) -> String {

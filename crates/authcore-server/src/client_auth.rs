@@ -514,7 +514,7 @@ impl ClientCredentials {
 }
 
 /// Whether `presented` is the secret `stored` stands for, compared in constant time.
-fn secret_matches(stored: &StoredSecret, presented: &str, ctx: &Context<'_>) -> bool {
+pub(crate) fn secret_matches(stored: &StoredSecret, presented: &str, ctx: &Context<'_>) -> bool {
     match stored {
         StoredSecret::Argon2id(phc) => {
             use argon2::password_hash::{PasswordHash, PasswordVerifier};

@@ -7,7 +7,7 @@
 //! requests optional unless required server-wide or per client.
 
 use authcore_jose::crypto::CryptoProvider;
-use authcore_jose::{JwkSet, JwsAlgorithm};
+use authcore_jose::{JwkSet, JwsAlgorithm, SecretBytes};
 use url::Url;
 
 use crate::error::ConfigError;
@@ -36,6 +36,9 @@ pub struct Endpoints {
     pub jwks: Option<Url>,
     /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1).
     pub end_session: Option<Url>,
+    /// `registration_endpoint` (RFC 7591 §3); each registration is managed at
+    /// `<registration endpoint>/<client_id>` (RFC 7592 §3 `registration_client_uri`).
+    pub registration: Option<Url>,
 }
 
 /// Which logout notifications the provider sends (OpenID Connect Back-Channel Logout 1.0,
@@ -283,6 +286,29 @@ impl Default for DeviceSettings {
     }
 }
 
+/// Dynamic client registration settings (RFC 7591, RFC 7592, OpenID Connect Registration
+/// 1.0).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct RegistrationSettings {
+    /// The initial access token a registration request must carry as a bearer token
+    /// (RFC 7591 §3); `None`: registration is open.
+    pub initial_access_token: Option<SecretBytes>,
+    /// The keys software statements (RFC 7591 §2.3) are verified with; `None`: software
+    /// statements are not trusted and are refused.
+    pub software_statement_keys: Option<JwkSet>,
+    /// The signature algorithms accepted on software statements.
+    pub software_statement_algorithms: Vec<JwsAlgorithm>,
+    /// Whether every registration must carry a verified software statement.
+    pub require_software_statement: bool,
+    /// The scope a client gets when it registers none (RFC 7591 §2 `scope`: the server
+    /// may register a default).
+    pub default_scopes: Vec<String>,
+    /// The lifetime of generated client secrets in seconds; `None`: they do not expire
+    /// (`client_secret_expires_at` 0, RFC 7591 §3.2.1).
+    pub secret_lifetime: Option<u64>,
+}
+
 /// The authorization server's configuration.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -318,6 +344,9 @@ pub struct ServerConfig {
     pub client_auth_methods: Vec<crate::model::ClientAuthMethod>,
     /// Back- and front-channel logout (see [`crate::oidc::logout`]).
     pub logout: LogoutSettings,
+    /// Dynamic client registration (RFC 7591, RFC 7592), when
+    /// [`Endpoints::registration`] is set.
+    pub registration: RegistrationSettings,
 }
 
 impl ServerConfig {
@@ -344,6 +373,7 @@ impl ServerConfig {
                 introspection: None,
                 jwks: None,
                 end_session: None,
+                registration: None,
             },
             issuer,
             lifetimes: Lifetimes::default(),
@@ -365,6 +395,7 @@ impl ServerConfig {
             ],
             client_auth_methods: crate::model::ClientAuthMethod::ALL.to_vec(),
             logout: LogoutSettings::default(),
+            registration: RegistrationSettings::default(),
         })
     }
 

@@ -101,6 +101,7 @@
 //!   interaction; [`par`]: pushed authorization requests (RFC 9126); [`jar`]: signed request
 //!   objects (RFC 9101); [`device`]: device authorization and user-code verification
 //!   (RFC 8628).
+//! - [`registration`]: dynamic client registration (RFC 7591) and its management (RFC 7592).
 //! - [`metadata`]: RFC 8414 metadata from the configuration.
 //! - [`oidc`]: the OpenID provider: the login session, ID tokens, discovery.
 //! - [`store`]: the in-memory store and the storage conformance kit.
@@ -121,6 +122,7 @@ pub mod metadata;
 pub mod model;
 pub mod oidc;
 pub mod par;
+pub mod registration;
 pub mod resource;
 pub mod revocation;
 pub mod signing_keys;

@@ -25,6 +25,8 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
     m.introspection_endpoint = url(&e.introspection);
     m.device_authorization_endpoint = url(&e.device_authorization);
     m.pushed_authorization_request_endpoint = url(&e.pushed_authorization_request);
+    // RFC 8414 §2: advertised only when dynamic registration (RFC 7591) is offered.
+    m.registration_endpoint = url(&e.registration);
     m.require_pushed_authorization_requests =
         e.pushed_authorization_request.is_some() && config.require_pushed_authorization_requests;
     m.scopes_supported = strings(config.scopes_supported.iter().cloned());
@@ -94,6 +96,7 @@ mod tests {
         );
         assert_eq!(m.revocation_endpoint, None);
         assert_eq!(m.device_authorization_endpoint, None);
+        assert_eq!(m.registration_endpoint, None);
         assert_eq!(m.response_types_supported, Some(vec!["code".to_owned()]));
         assert_eq!(
             m.code_challenge_methods_supported,
@@ -111,6 +114,7 @@ mod tests {
         c.pkce.allow_plain = true;
         c.endpoints.device_authorization = Some(c.endpoint("device").unwrap());
         c.endpoints.pushed_authorization_request = Some(c.endpoint("par").unwrap());
+        c.endpoints.registration = Some(c.endpoint("register").unwrap());
         c.require_pushed_authorization_requests = true;
         c.token_exchange
             .rules
@@ -132,6 +136,10 @@ mod tests {
             Some(vec!["code".to_owned(), "token".to_owned()])
         );
         assert!(m.require_pushed_authorization_requests);
+        assert_eq!(
+            m.registration_endpoint.as_deref(),
+            Some("https://as.example/register")
+        );
         assert_eq!(
             m.token_endpoint_auth_methods_supported,
             Some(vec!["client_secret_basic".to_owned()])

@@ -230,6 +230,9 @@ pub struct ClientRecord {
     pub frontchannel_logout_uri: Option<String>,
     /// `frontchannel_logout_session_required` (Front-Channel Logout 1.0 §2).
     pub frontchannel_logout_session_required: bool,
+    /// The keyed hash of the registration access token (RFC 7592 §3) for clients that
+    /// registered dynamically; `None`: the registration cannot be managed over HTTP.
+    pub registration_access_token: Option<TokenHash>,
     /// Other registered metadata, kept for the layers above.
     pub extra: Map<String, Value>,
 }
@@ -259,6 +262,7 @@ impl ClientRecord {
             backchannel_logout_session_required: false,
             frontchannel_logout_uri: None,
             frontchannel_logout_session_required: false,
+            registration_access_token: None,
             extra: Map::new(),
         }
     }

@@ -158,6 +158,10 @@ pub enum Answer {
 pub enum Write {
     /// Stores a new client (registration).
     InsertClient(ClientRecord),
+    /// Replaces a registered client's record (RFC 7592 §2.2 update).
+    UpdateClient(ClientRecord),
+    /// Removes a client (RFC 7592 §2.3 delete). Always applied (idempotent).
+    DeleteClient(String),
     /// Stores a new grant.
     InsertGrant(GrantRecord),
     /// Revokes the grant and with it every token, code and device code issued under it

@@ -45,6 +45,8 @@ pub enum CredentialKind {
     InteractionTicket,
     /// A client secret the server generated (`accs_`).
     ClientSecret,
+    /// A registration access token (RFC 7592 §3, `acra_`).
+    RegistrationAccessToken,
 }
 
 impl CredentialKind {
@@ -58,6 +60,7 @@ impl CredentialKind {
             CredentialKind::RequestUri => "acru_",
             CredentialKind::InteractionTicket => "acit_",
             CredentialKind::ClientSecret => "accs_",
+            CredentialKind::RegistrationAccessToken => "acra_",
         }
     }
 
@@ -72,6 +75,7 @@ impl CredentialKind {
             CredentialKind::RequestUri => 5,
             CredentialKind::InteractionTicket => 6,
             CredentialKind::ClientSecret => 7,
+            CredentialKind::RegistrationAccessToken => 8,
         }
     }
 }

@@ -8,67 +8,17 @@ use authcore_oauth2::{
     AuthorizationRequest, AuthorizationResponse, Client, PendingAuthorization,
     TokenResponseOptions, parse_token_response,
 };
-use authcore_server::authorize::{
-    Approval, AuthorizationEndpoint, Interaction, InteractionResult, Prompt,
-};
+use authcore_server::authorize::{Approval, AuthorizationEndpoint, InteractionResult};
 use authcore_server::model::ClientAuthMethod;
 use authcore_server::par::PushedAuthorizationEndpoint;
-use authcore_server::{Finished, drive, drive_to_finish};
-use common::{REDIRECT, TestServer, basic, client, error_code};
+use authcore_server::{Finished, drive};
+use common::{REDIRECT, TestServer, approve, basic, client, error_code, get, interaction};
 use http::header::LOCATION;
 
 fn server() -> TestServer {
     let mut s = TestServer::new();
     s.config.endpoints.pushed_authorization_request = Some(s.config.endpoint("par").unwrap());
     s
-}
-
-fn authorize(s: &TestServer, req: http::Request<Vec<u8>>) -> Finished {
-    let mut ep = AuthorizationEndpoint::new(req);
-    drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None)
-}
-
-fn get(s: &TestServer, url: &url::Url) -> Finished {
-    authorize(
-        s,
-        http::Request::get(url.as_str()).body(Vec::new()).unwrap(),
-    )
-}
-
-fn interaction(f: Finished) -> Interaction {
-    match f {
-        Finished::Interact(i) => i,
-        Finished::Respond(r) => panic!(
-            "{} {:?} {}",
-            r.status(),
-            r.headers().get(LOCATION),
-            String::from_utf8_lossy(r.body())
-        ),
-    }
-}
-
-/// The user approves everything asked; the redirect the user agent follows.
-fn approve(s: &TestServer, i: &Interaction) -> String {
-    let Some(Prompt::Consent {
-        scopes, resources, ..
-    }) = i
-        .prompts
-        .iter()
-        .find(|p| matches!(p, Prompt::Consent { .. }))
-    else {
-        panic!("no consent prompt")
-    };
-    let result = InteractionResult::Approved(Approval::new(
-        "alice",
-        s.now,
-        scopes.clone(),
-        resources.clone(),
-    ));
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
-    match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
-        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
-        Finished::Interact(i) => panic!("{i:?}"),
-    }
 }
 
 fn callback_and_exchange(

@@ -115,13 +115,42 @@ pub fn clients(store: &dyn Store) {
     applied(store, Write::InsertClient(c.clone()), "insert a client");
     assert_eq!(
         store.answer(&Need::Client("conf-client".into()), NOW),
-        Answer::Client(Some(c)),
+        Answer::Client(Some(c.clone())),
         "a client reads back as stored"
     );
     assert_eq!(
         store.answer(&Need::Client("conf-nobody".into()), NOW),
         Answer::Client(None),
         "an unknown client is None"
+    );
+    // RFC 7592: an update replaces the record, a delete removes it.
+    let mut updated = c.clone();
+    updated.redirect_uris = vec!["https://app.example/cb2".into()];
+    updated.registration_access_token = Some(TokenHash::from_stored("k1.conf-rat"));
+    applied(
+        store,
+        Write::UpdateClient(updated.clone()),
+        "update a client",
+    );
+    assert_eq!(
+        store.answer(&Need::Client("conf-client".into()), NOW),
+        Answer::Client(Some(updated)),
+        "an updated client reads back as updated"
+    );
+    applied(
+        store,
+        Write::DeleteClient("conf-client".into()),
+        "delete a client",
+    );
+    assert_eq!(
+        store.answer(&Need::Client("conf-client".into()), NOW),
+        Answer::Client(None),
+        "a deleted client is gone"
+    );
+    applied(
+        store,
+        Write::InsertClient(c.clone()),
+        "insert the client again",
     );
 }
 

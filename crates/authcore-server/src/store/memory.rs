@@ -115,8 +115,12 @@ impl Store for MemoryStore {
         use WriteOutcome::{Applied, Conflict};
         let mut i = self.lock();
         match write {
-            Write::InsertClient(c) => {
+            Write::InsertClient(c) | Write::UpdateClient(c) => {
                 i.clients.insert(c.client_id.clone(), c.clone());
+                Applied
+            }
+            Write::DeleteClient(id) => {
+                i.clients.remove(id);
                 Applied
             }
             Write::InsertGrant(g) => {

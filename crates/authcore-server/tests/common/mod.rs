@@ -7,6 +7,10 @@ use std::sync::Arc;
 
 use authcore_jose::{InsecureTestRandom, Jwk, JwsAlgorithm, SigningKey, UnixTime};
 use authcore_oauth2::{AuthorizationServer, Client, ClientAuthentication, ClientSecret};
+use authcore_server::Finished;
+use authcore_server::authorize::{
+    Approval, AuthorizationEndpoint, Interaction, InteractionResult, Prompt,
+};
 use authcore_server::client_auth::ClientCertificate;
 use authcore_server::model::{
     AuthorizationCodeRecord, ClientAuthMethod, ClientRecord, CodeChallenge, GrantId, GrantRecord,
@@ -16,8 +20,9 @@ use authcore_server::store::MemoryStore;
 use authcore_server::tokens::CredentialKind;
 use authcore_server::{
     Answer, Context, Need, ServerConfig, ServerKeys, Store, TokenEndpoint, Write, WriteOutcome,
-    drive,
+    drive, drive_to_finish,
 };
+use http::header::LOCATION;
 
 pub const ISSUER: &str = "https://as.example";
 pub const T0: u64 = 1_800_000_000;
@@ -221,4 +226,54 @@ pub fn assert_no_store(resp: &http::Response<Vec<u8>>) {
         resp.headers().get(http::header::CACHE_CONTROL).unwrap(),
         "no-store"
     );
+}
+
+// The front channel as a user agent and a consenting user drive it.
+
+pub fn authorize(s: &TestServer, req: http::Request<Vec<u8>>) -> Finished {
+    let mut ep = AuthorizationEndpoint::new(req);
+    drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None)
+}
+
+pub fn get(s: &TestServer, url: &url::Url) -> Finished {
+    authorize(
+        s,
+        http::Request::get(url.as_str()).body(Vec::new()).unwrap(),
+    )
+}
+
+pub fn interaction(f: Finished) -> Interaction {
+    match f {
+        Finished::Interact(i) => i,
+        Finished::Respond(r) => panic!(
+            "{} {:?} {}",
+            r.status(),
+            r.headers().get(LOCATION),
+            String::from_utf8_lossy(r.body())
+        ),
+    }
+}
+
+/// The user approves everything asked; the redirect the user agent follows.
+pub fn approve(s: &TestServer, i: &Interaction) -> String {
+    let Some(Prompt::Consent {
+        scopes, resources, ..
+    }) = i
+        .prompts
+        .iter()
+        .find(|p| matches!(p, Prompt::Consent { .. }))
+    else {
+        panic!("no consent prompt")
+    };
+    let result = InteractionResult::Approved(Approval::new(
+        "alice",
+        s.now,
+        scopes.clone(),
+        resources.clone(),
+    ));
+    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
+    match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
+        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
+        Finished::Interact(i) => panic!("{i:?}"),
+    }
 }
