@@ -21,10 +21,9 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use authcore_jose::{Jwk, SecureRandom, UnixTime};
 use authcore_oauth1::flow::{self, Callback, TemporaryCredentialsRecord};
@@ -32,11 +31,9 @@ use authcore_oauth1::{
     ClientKey, ClientVerificationKey, Error, Placement, Secret, SignatureMethod, SignedRequest,
     Signer, VerificationPolicy, VerifiedRequest,
 };
+use authcore_tests::peers::{self, PEER_LIMIT, interop_dir, run, setup};
 use serde_json::{Value, json};
 use url::Url;
-
-const SETUP_LIMIT: Duration = Duration::from_secs(600);
-const PEER_LIMIT: Duration = Duration::from_secs(180);
 
 /// oauthlib's default validator wants 20 to 30 alphanumeric characters in keys and tokens.
 const CLIENT_KEY: &str = "authcoreclient0000000001";
@@ -55,12 +52,8 @@ const RSA_JWK: &str = r#"{"kty":"RSA",
  "dq":"h_96-mK1R_7glhsum81dZxjTnYynPbZpHziZjeeHcXYsXaaMwkOlODsWa7I9xXDoRwbKgB719rrmI2oKr6N3Do9U0ajaHF-NKJnwgjMd2w9cjz3_-kyNlxAr2v4IKhGNpmM5iIgOS1VZnOZ68m6_pbLBSp3nssTdlqvd0tIiTHU",
  "qi":"IYd7DHOhrWvxkwPQsRM2tOgrjbcrfvtQJipd-DlcxyVuuM9sQLdgjVk2oy26F0EmpScGLq2MowX7fhd_QJQ3ydy5cY7YIBi87w93IKLEdfnbJtoOPLUW0ITrJReOgo1cq9SbsxYawBgfp_gh6A5603k2-ZQwVK0JKSHuLFkuQ3U"}"#;
 
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop")
-}
-
 fn python() -> Command {
-    let mut c = Command::new(interop_dir().join(".venv/bin/python"));
+    let mut c = Command::new(peers::python());
     c.arg(interop_dir().join("oauth1_peer.py"));
     c
 }
@@ -71,61 +64,6 @@ fn now() -> UnixTime {
 
 fn rng() -> &'static dyn SecureRandom {
     authcore_jose::crypto::default_provider().system_random()
-}
-
-/// Runs `cmd` with `input` on stdin; returns stdout, or panics with stderr when it fails or
-/// outlives `limit` (the child is killed then).
-fn run(mut cmd: Command, input: &[u8], limit: Duration, what: &str) -> Vec<u8> {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        stdout.read_to_end(&mut v).map(|_| v)
-    });
-    let err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        stderr.read_to_end(&mut v).map(|_| v)
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {limit:?}; killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    writer.join().expect("writer").expect("write stdin");
-    let out = out.join().expect("reader").expect("read stdout");
-    let err = err.join().expect("reader").expect("read stderr");
-    assert!(
-        status.success(),
-        "{what}: exit {status}\n{}",
-        String::from_utf8_lossy(&err)
-    );
-    out
-}
-
-/// Installs the peers once per test process (the script itself skips what is current).
-fn setup() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let mut cmd = Command::new("bash");
-        cmd.arg(interop_dir().join("setup.sh"));
-        run(cmd, b"", SETUP_LIMIT, "tests/interop/setup.sh");
-    });
 }
 
 fn rsa_private() -> Jwk {
