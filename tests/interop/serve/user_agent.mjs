@@ -78,7 +78,9 @@ export const DRIVERS = {
     if ((form = findForm(html, 'id="approve"'))) {
       return submission(pageUrl, form, { decision: 'approve' });
     }
-    if (task.userCode && (form = findForm(html, 'id="user_code"'))) {
+    // The code is entered once: a page that asks again (a wrong code) ends the interaction.
+    if (task.userCode && !task.userCodeSent && (form = findForm(html, 'id="user_code"'))) {
+      task.userCodeSent = true;
       return submission(pageUrl, form, { user_code: task.userCode });
     }
     if ((form = findForm(html, 'id="logout"'))) {
