@@ -70,17 +70,28 @@ pub fn authcore_bin() -> PathBuf {
     bin
 }
 
-/// A `.rs` file under `crates/*/src` modified after `time`, if any (bounded walk: the source
-/// trees only).
+/// A `.rs` file under the `src/` of authcore-cli or of a workspace crate it depends on
+/// (`crates/<name>`, the closure of the `authcore-*` entries of their `[dependencies]`)
+/// modified after `time`, if any. Crates the binary is not built from do not count, so
+/// editing one does not make the binary look stale.
 fn newest_source_after(crates: &Path, time: SystemTime) -> Option<PathBuf> {
-    let mut stack: Vec<PathBuf> = std::fs::read_dir(crates)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.path().join("src"))
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut todo = vec!["authcore-cli".to_owned()];
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = Vec::new();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let dir = crates.join(&name);
+        stack.push(dir.join("src"));
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        todo.extend(workspace_dependencies(&manifest));
+    }
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).ok()?.filter_map(Result::ok) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
@@ -95,6 +106,31 @@ fn newest_source_after(crates: &Path, time: SystemTime) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// The `authcore-*` crates a manifest's `[dependencies]` name (as `authcore-x = ...` lines or
+/// `[dependencies.authcore-x]` tables); dev- and build-dependencies are not the binary's.
+fn workspace_dependencies(manifest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_dependencies = false;
+    for line in manifest.lines().map(str::trim) {
+        if let Some(table) = line.strip_prefix('[') {
+            let table = table.trim_end_matches(']');
+            in_dependencies = table == "dependencies";
+            if let Some(name) = table.strip_prefix("dependencies.") {
+                if name.starts_with("authcore-") {
+                    out.push(name.to_owned());
+                }
+            }
+            continue;
+        }
+        if in_dependencies && line.starts_with("authcore-") {
+            // `authcore-x = { ... }` or `authcore-x.workspace = true`.
+            let key = line.split('=').next().unwrap_or_default().trim();
+            out.push(key.split('.').next().unwrap_or(key).to_owned());
+        }
+    }
+    out
 }
 
 /// `tests/interop/serve/`, where the relying-party scripts live.
@@ -376,4 +412,35 @@ pub fn approve_device(verification_uri: &str, user_code: &str) -> Result<(), Str
 fn user_agent(cmd: Command) -> Result<String, String> {
     peers::try_run(cmd, b"", PEER_LIMIT, "user_agent.mjs")
         .map(|out| String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workspace_dependencies;
+
+    #[test]
+    fn workspace_dependencies_are_the_authcore_entries_of_dependencies_only() {
+        let manifest = r#"
+[package]
+name = "authcore-cli"
+
+[dependencies]
+authcore-oidc = { workspace = true }
+authcore-jose.workspace = true
+serde.workspace = true
+
+[dev-dependencies]
+authcore-tests.workspace = true
+
+[dependencies.authcore-reqwest]
+workspace = true
+
+[build-dependencies.authcore-build]
+workspace = true
+"#;
+        assert_eq!(
+            workspace_dependencies(manifest),
+            ["authcore-oidc", "authcore-jose", "authcore-reqwest"]
+        );
+    }
 }
