@@ -40,7 +40,19 @@ export function findForm(html, marker) {
 export function attribute(tag, name) {
   const m = tag.match(new RegExp(`\\b${name}\\s*=\\s*("([^"]*)"|'([^']*)')`, 'i'));
   if (!m) return null;
-  return (m[2] ?? m[3]).replace(/&amp;/g, '&').replace(/&#x2F;/gi, '/').replace(/&#47;/g, '/').replace(/&quot;/g, '"');
+  return unescapeHtml(m[2] ?? m[3]);
+}
+
+/** HTML character references in an attribute value undone (named ones the pages use, and numeric). */
+export function unescapeHtml(value) {
+  const named = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  return value.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, ref) => {
+    if (ref[0] === '#') {
+      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      return String.fromCodePoint(code);
+    }
+    return named[ref.toLowerCase()] ?? whole;
+  });
 }
 
 /** Every `<input type="hidden">` of a form, as [name, value] pairs. */
@@ -54,10 +66,16 @@ export function hiddenInputs(form) {
   return out;
 }
 
-/** A form's submission: its action resolved against the page, its hidden inputs plus `fields`. */
-function submission(pageUrl, form, fields) {
+/**
+ * A form's submission as a browser makes it: the action resolved against the page, the hidden
+ * inputs, the pressed button's `name=value` (the button with id `buttonId`, if it has a name),
+ * and the fields the user filled in.
+ */
+function submission(pageUrl, form, fields, buttonId) {
   const action = new URL(attribute(form, 'action') ?? pageUrl, pageUrl).href;
   const body = new URLSearchParams(hiddenInputs(form));
+  const button = buttonId && (form.match(/<button\b[^>]*>/gi) ?? []).find((b) => attribute(b, 'id') === buttonId);
+  if (button && attribute(button, 'name')) body.set(attribute(button, 'name'), attribute(button, 'value') ?? '');
   for (const [k, v] of Object.entries(fields)) body.set(k, v);
   return { action, body };
 }
@@ -73,18 +91,18 @@ export const DRIVERS = {
   authcore(pageUrl, html, task) {
     let form;
     if ((form = findForm(html, 'id="password"'))) {
-      return submission(pageUrl, form, { username: USERNAME, password: PASSWORD });
+      return submission(pageUrl, form, { username: USERNAME, password: PASSWORD }, 'login');
     }
     if ((form = findForm(html, 'id="approve"'))) {
-      return submission(pageUrl, form, { decision: 'approve' });
+      return submission(pageUrl, form, { decision: 'approve' }, 'approve');
     }
     // The code is entered once: a page that asks again (a wrong code) ends the interaction.
     if (task.userCode && !task.userCodeSent && (form = findForm(html, 'id="user_code"'))) {
       task.userCodeSent = true;
-      return submission(pageUrl, form, { user_code: task.userCode });
+      return submission(pageUrl, form, { user_code: task.userCode }, 'submit');
     }
     if ((form = findForm(html, 'id="logout"'))) {
-      return submission(pageUrl, form, {});
+      return submission(pageUrl, form, {}, 'logout');
     }
     return null;
   },
