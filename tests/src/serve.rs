@@ -384,20 +384,23 @@ pub fn assert_all_passed(checks: &[Check], server_log: &str) {
 }
 
 /// Plays the user through `authcore serve`'s pages from authorization request `url` (with
-/// `user_agent.mjs`, the one user agent of every relying party); returns the URL the
-/// provider sent the user agent to, starting with `stop_prefix`. With `deliver`, the user
-/// agent also requests that URL (a native client's loopback listener).
-pub fn sign_in(url: &str, stop_prefix: &str, deliver: bool) -> Result<String, String> {
+/// `user_agent.mjs`, the one user agent of every relying party, its cookies kept in `jar`
+/// so the provider's session is reused as in one browser); returns the URL the provider
+/// sent the user agent to, starting with `stop_prefix`. With `deliver`, the user agent also
+/// requests that URL (a native client's loopback listener).
+pub fn sign_in(jar: &Path, url: &str, stop_prefix: &str, deliver: bool) -> Result<String, String> {
     let mut cmd = node();
     cmd.args(["user_agent.mjs", "authorize", DRIVER, url, stop_prefix]);
     if deliver {
         cmd.arg("--deliver");
     }
+    cmd.arg("--jar").arg(jar);
     user_agent(cmd)
 }
 
-/// Approves a device authorization (RFC 8628 §3.3) through `authcore serve`'s pages.
-pub fn approve_device(verification_uri: &str, user_code: &str) -> Result<(), String> {
+/// Approves a device authorization (RFC 8628 §3.3) through `authcore serve`'s pages, with
+/// the cookies of `jar`.
+pub fn approve_device(jar: &Path, verification_uri: &str, user_code: &str) -> Result<(), String> {
     let mut cmd = node();
     cmd.args([
         "user_agent.mjs",
@@ -406,6 +409,7 @@ pub fn approve_device(verification_uri: &str, user_code: &str) -> Result<(), Str
         verification_uri,
         user_code,
     ]);
+    cmd.arg("--jar").arg(jar);
     user_agent(cmd).map(drop)
 }
 

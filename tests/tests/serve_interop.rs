@@ -27,6 +27,7 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -37,7 +38,8 @@ use authcore_oidc::AuthenticationRequest;
 use authcore_reqwest::{Client, reqwest};
 use authcore_tests::peers;
 use authcore_tests::serve::{
-    Check, Serve, approve_device, assert_all_passed, authcore_bin, node, run_script, sign_in,
+    Check, Serve, approve_device, assert_all_passed, authcore_bin, node, output_dir, run_script,
+    sign_in,
 };
 use serde_json::{Value, json};
 
@@ -79,7 +81,10 @@ fn relying_parties_against_authcore_serve() {
     }))
     .collect();
 
-    let mut checks = rust_checks(&issuer);
+    // The cookies of this file's own user agent (the Rust relying parties'), kept between
+    // sign-ins as one browser keeps them.
+    let jar = output_dir("serve-interop").join("cookies.json");
+    let mut checks = rust_checks(&issuer, &jar);
     for script in scripts {
         checks.extend(script.join().expect("a script runner panicked"));
     }
@@ -87,7 +92,7 @@ fn relying_parties_against_authcore_serve() {
 }
 
 /// The checks of this workspace's own clients: authcore-reqwest's `Client` and the CLI.
-fn rust_checks(issuer: &str) -> Vec<Check> {
+fn rust_checks(issuer: &str, jar: &Path) -> Vec<Check> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -96,7 +101,7 @@ fn rust_checks(issuer: &str) -> Vec<Check> {
     vec![
         Check::from_result(
             "authcore-reqwest: code + PKCE + nonce, ID token ES256, UserInfo, refresh with rotation",
-            rt.block_on(reqwest_code_flow(issuer)),
+            rt.block_on(reqwest_code_flow(issuer, jar)),
         ),
         Check::from_result(
             "authcore-reqwest: client credentials, introspection, revocation",
@@ -104,12 +109,12 @@ fn rust_checks(issuer: &str) -> Vec<Check> {
         ),
         Check::from_result(
             "authcore-reqwest: device flow",
-            rt.block_on(reqwest_device_flow(issuer)),
+            rt.block_on(reqwest_device_flow(issuer, jar)),
         ),
-        Check::from_result("authcore CLI: login", rt.block_on(cli_login(issuer))),
+        Check::from_result("authcore CLI: login", rt.block_on(cli_login(issuer, jar))),
         Check::from_result(
             "authcore CLI: oauth2 device",
-            rt.block_on(cli_device(issuer)),
+            rt.block_on(cli_device(issuer, jar)),
         ),
     ]
 }
@@ -190,7 +195,7 @@ async fn registered_client(issuer: &str, metadata: Value) -> Result<Client, Stri
     .map_err(|e| fail("discovery")(&e))
 }
 
-async fn reqwest_code_flow(issuer: &str) -> Result<(), String> {
+async fn reqwest_code_flow(issuer: &str, jar: &Path) -> Result<(), String> {
     let client = registered_client(issuer, json!({})).await?;
     let (url, pending) = client
         .authentication_url(
@@ -201,7 +206,7 @@ async fn reqwest_code_flow(issuer: &str) -> Result<(), String> {
                 .prompt("consent"),
         )
         .map_err(|e| fail("authentication request")(&e))?;
-    let callback = sign_in(url.as_str(), REDIRECT_URI, false)?;
+    let callback = sign_in(jar, url.as_str(), REDIRECT_URI, false)?;
     let response =
         AuthorizationResponse::from_redirect_uri(&callback).map_err(|e| fail("callback")(&e))?;
     // State, iss, code exchange, ID token (signature with the provider's ES256 key, iss,
@@ -270,7 +275,7 @@ async fn reqwest_client_credentials(issuer: &str) -> Result<(), String> {
     Ok(())
 }
 
-async fn reqwest_device_flow(issuer: &str) -> Result<(), String> {
+async fn reqwest_device_flow(issuer: &str, jar: &Path) -> Result<(), String> {
     let client = registered_client(
         issuer,
         json!({"grant_types": [DEVICE_GRANT], "redirect_uris": [], "response_types": []}),
@@ -286,8 +291,9 @@ async fn reqwest_device_flow(issuer: &str) -> Result<(), String> {
         let client = client.clone();
         async move { client.poll_device(flow).await }
     });
+    let jar = jar.to_owned();
     let approved =
-        tokio::task::spawn_blocking(move || approve_device(&verification_uri, &user_code))
+        tokio::task::spawn_blocking(move || approve_device(&jar, &verification_uri, &user_code))
             .await
             .map_err(|e| fail("approval")(&e))?;
     if let Err(e) = approved {
@@ -397,7 +403,7 @@ impl Drop for Running {
 /// `authcore login`: code + PKCE + nonce through a loopback redirect (a native public
 /// client, RFC 8252), the user played by the user agent, which delivers the redirect to the
 /// command's listener.
-async fn cli_login(issuer: &str) -> Result<(), String> {
+async fn cli_login(issuer: &str, jar: &Path) -> Result<(), String> {
     let reg = register(
         issuer,
         json!({
@@ -413,6 +419,7 @@ async fn cli_login(issuer: &str) -> Result<(), String> {
     .await?;
     let client_id = reg["client_id"].as_str().ok_or("no client_id")?.to_owned();
     let issuer = issuer.to_owned();
+    let jar = jar.to_owned();
     tokio::task::spawn_blocking(move || {
         let redirect = NATIVE_REDIRECT_URI.replace("127.0.0.1", "127.0.0.1:0");
         let mut cli = Running::start(&[
@@ -436,7 +443,7 @@ async fn cli_login(issuer: &str) -> Result<(), String> {
             .next()
             .ok_or("no redirect URI")?
             .to_owned();
-        sign_in(&url, &redirect_uri, true)?;
+        sign_in(&jar, &url, &redirect_uri, true)?;
         let out = cli.finish_json()?;
         ensure!(
             out["claims"]["aud"] == client_id.as_str(),
@@ -451,7 +458,7 @@ async fn cli_login(issuer: &str) -> Result<(), String> {
 }
 
 /// `authcore oauth2 device`: the command polls while the user agent approves the code.
-async fn cli_device(issuer: &str) -> Result<(), String> {
+async fn cli_device(issuer: &str, jar: &Path) -> Result<(), String> {
     let reg = register(
         issuer,
         json!({
@@ -469,6 +476,7 @@ async fn cli_device(issuer: &str) -> Result<(), String> {
         .ok_or("no client_secret")?
         .to_owned();
     let issuer = issuer.to_owned();
+    let jar = jar.to_owned();
     tokio::task::spawn_blocking(move || {
         let mut cli = Running::start(&[
             "oauth2",
@@ -486,7 +494,7 @@ async fn cli_device(issuer: &str) -> Result<(), String> {
         let (uri, code) = line
             .split_once(" and enter the code ")
             .ok_or("no verification URI and user code")?;
-        approve_device(uri, code)?;
+        approve_device(&jar, uri, code)?;
         let tokens = cli.finish_json()?;
         ensure!(
             tokens["access_token"].is_string(),

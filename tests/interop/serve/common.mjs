@@ -122,9 +122,21 @@ export async function register(as, metadata) {
   return oauth.processDynamicClientRegistrationResponse(response);
 }
 
+const agents = new Map();
+
+/**
+ * The script's user agent for `driver`: one per script, so that after the first login the
+ * provider's session signs the user in (as one browser would) and the provider's login rate
+ * limit is not spent on every check.
+ */
+export function userAgent(driver) {
+  if (!agents.has(driver)) agents.set(driver, new UserAgent(driver));
+  return agents.get(driver);
+}
+
 /** Signs in as the test user from authorization request `url`; the callback URL. */
 export async function signIn(driver, url) {
-  return new URL(await new UserAgent(driver).authorize(url.href, REDIRECT_URI));
+  return new URL(await userAgent(driver).authorize(url.href, REDIRECT_URI));
 }
 
 /** Bounded wait. */

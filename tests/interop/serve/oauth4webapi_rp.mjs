@@ -19,6 +19,7 @@ import {
   register,
   runChecks,
   signIn,
+  userAgent,
   sleep,
 } from './common.mjs';
 import { UserAgent } from './user_agent.mjs';
@@ -185,7 +186,7 @@ const checks = [
       const device = await oauth
         .deviceAuthorizationRequest(as, c, auth, new URLSearchParams({ scope: SCOPE }), insecure)
         .then((r) => oauth.processDeviceAuthorizationResponse(as, c, r));
-      await new UserAgent(driver).approveDevice(device.verification_uri, device.user_code);
+      await userAgent(driver).approveDevice(device.verification_uri, device.user_code);
       // RFC 8628 §3.5: poll no faster than the interval; bounded in count.
       const interval = (device.interval ?? 5) * 1000;
       for (let i = 0; i < 10; i++) {

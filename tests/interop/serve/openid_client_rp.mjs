@@ -18,6 +18,7 @@ import {
   expectError,
   runChecks,
   signIn,
+  userAgent,
 } from './common.mjs';
 import { UserAgent } from './user_agent.mjs';
 
@@ -157,7 +158,7 @@ const checks = [
       const config = await registered({ grant_types: [DEVICE_GRANT, 'refresh_token'], redirect_uris: undefined, response_types: [] });
       const device = await client.initiateDeviceAuthorization(config, { scope: SCOPE });
       expect(device.user_code && device.verification_uri, 'user_code and verification_uri');
-      const approval = new UserAgent(driver).approveDevice(device.verification_uri, device.user_code);
+      const approval = userAgent(driver).approveDevice(device.verification_uri, device.user_code);
       const [tokens] = await Promise.all([client.pollDeviceAuthorizationGrant(config, device), approval]);
       expect(tokens.access_token, 'an access token');
       if (tokens.id_token) expect(tokens.claims().sub, 'ID token sub');

@@ -15,6 +15,7 @@ import pathlib
 import secrets
 import subprocess
 import sys
+import tempfile
 import traceback
 import warnings
 
@@ -42,10 +43,15 @@ NODE = os.environ.get("AUTHCORE_NODE", "node")
 os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 
+# The user agent's cookie jar for this run: after the first login, the provider's session
+# signs the user in (as one browser would).
+JAR = pathlib.Path(tempfile.gettempdir()) / f"authcore-python-rp-{os.getpid()}.json"
+
+
 def sign_in(driver, url):
     """Signs in through the provider's pages; returns the redirect to the client."""
     out = subprocess.run(
-        [NODE, str(HERE / "user_agent.mjs"), "authorize", driver, url, REDIRECT_URI],
+        [NODE, str(HERE / "user_agent.mjs"), "authorize", driver, url, REDIRECT_URI, "--jar", str(JAR)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -179,6 +185,7 @@ def main():
         except Exception as e:  # noqa: BLE001 - every failure is a failed check, reported
             results.append({"name": name, "ok": False, "error": f"{type(e).__name__}: {e}"})
             print(f"FAIL {name}: {traceback.format_exc()}", file=sys.stderr)
+    JAR.unlink(missing_ok=True)
     print(json.dumps(results))
 
 

@@ -10,12 +10,16 @@
 // As a module: `new UserAgent(driverName)`, then `authorize(url, stopPrefix)`,
 // `approveDevice(verificationUri, userCode)`, `logout(url, stopPrefix)`.
 // As a command (for the Python and Rust relying parties, so there is one user agent):
-//   node user_agent.mjs authorize DRIVER URL STOP_PREFIX [--deliver]
+//   node user_agent.mjs authorize DRIVER URL STOP_PREFIX [--deliver] [--jar FILE]
 //       prints the URL the provider sent the user agent to (starting with STOP_PREFIX);
 //       --deliver also GETs it (a native client's loopback listener) and fails unless 2xx
-//   node user_agent.mjs approve-device DRIVER VERIFICATION_URI USER_CODE
-// Every loop is bounded (MAX_HOPS, MAX_FORMS) and every request times out (REQUEST_TIMEOUT_MS).
+//   node user_agent.mjs approve-device DRIVER VERIFICATION_URI USER_CODE [--jar FILE]
+//   --jar keeps the cookies in FILE between runs, so later sign-ins reuse the provider
+//   session (single sign-on) instead of logging in again, as a browser would.
+// Every loop is bounded (MAX_HOPS, MAX_FORMS, MAX_RATE_LIMIT_WAITS) and every request times
+// out (REQUEST_TIMEOUT_MS).
 
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
 
 /** Most redirects one navigation may follow. */
@@ -24,6 +28,11 @@ export const MAX_HOPS = 16;
 export const MAX_FORMS = 6;
 /** Longest one request may take. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Most times one request is sent again after a `429 Too Many Requests`. */
+export const MAX_RATE_LIMIT_WAITS = 2;
+/** Longest `Retry-After` waited for, in seconds. */
+export const MAX_RETRY_AFTER_SECS = 30;
 
 /** The user the tests sign in as (`authcore serve --dev` creates it). */
 export const USERNAME = 'alice';
@@ -147,8 +156,35 @@ export class UserAgent {
     this.visited = [];
   }
 
-  /** One request with the jar; keeps the cookies the response sets (expired ones removed). */
+  /**
+   * One request with the jar; keeps the cookies the response sets (expired ones removed). A
+   * `429` with a short `Retry-After` (RFC 6585 §4, the provider's login and device limits) is
+   * waited out and the request sent again, as a person would, a bounded number of times.
+   */
   async send(method, url, body) {
+    for (let attempt = 0; ; attempt++) {
+      const resp = await this.sendOnce(method, url, body);
+      const wait = Number(resp.headers.get('retry-after'));
+      if (resp.status !== 429 || attempt >= MAX_RATE_LIMIT_WAITS || !(wait >= 0 && wait <= MAX_RETRY_AFTER_SECS)) {
+        return resp;
+      }
+      await resp.body?.cancel();
+      process.stderr.write(`user_agent: ${url} answered 429; waiting ${wait} s\n`);
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+  }
+
+  /** Loads the cookies of a jar file written by `saveJar` (none when it does not exist). */
+  loadJar(file) {
+    if (existsSync(file)) this.cookies = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8'))));
+  }
+
+  /** Writes the cookies to `file`. */
+  saveJar(file) {
+    writeFileSync(file, JSON.stringify(Object.fromEntries(this.cookies)));
+  }
+
+  async sendOnce(method, url, body) {
     const headers = {};
     if (this.cookies.size) {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -240,12 +276,24 @@ export class UserAgent {
 }
 
 async function main(argv) {
-  const [command, driver, ...rest] = argv;
+  const flags = new Set(argv.filter((a) => a === '--deliver'));
+  const jarAt = argv.indexOf('--jar');
+  const jar = jarAt >= 0 ? argv[jarAt + 1] : null;
+  const [command, driver, ...rest] = argv.filter((a, i) => a !== '--deliver' && (jarAt < 0 || (i !== jarAt && i !== jarAt + 1)));
   const ua = new UserAgent(driver);
+  if (jar) ua.loadJar(jar);
+  try {
+    await run(ua, command, rest, flags);
+  } finally {
+    if (jar) ua.saveJar(jar);
+  }
+}
+
+async function run(ua, command, rest, flags) {
   if (command === 'authorize') {
-    const [url, stopPrefix, flag] = rest;
+    const [url, stopPrefix] = rest;
     const callback = await ua.authorize(url, stopPrefix);
-    if (flag === '--deliver') {
+    if (flags.has('--deliver')) {
       const resp = await fetch(callback, { redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       if (!resp.ok) throw new Error(`${callback} answered ${resp.status}`);
     }
