@@ -77,6 +77,7 @@ mod loopback;
 mod oauth;
 mod oauth1;
 mod register;
+mod serve;
 
 use std::process::ExitCode;
 
