@@ -33,6 +33,10 @@ pub const START_ATTEMPTS: usize = 3;
 const LOG_LINES: usize = 200;
 /// The login driver of `tests/interop/serve/user_agent.mjs` for `authcore serve`'s pages.
 pub const DRIVER: &str = "authcore";
+/// The resource server's introspection client of `tests/interop/serve/serve.toml`
+/// (`private_key_jwt` with `introspector.jwk.json`); the scripts learn it from the
+/// environment variable `AUTHCORE_INTROSPECTOR`.
+pub const INTROSPECTOR: &str = "rs-introspector";
 
 /// The `authcore` binary under test: `AUTHCORE_BIN`, else `authcore` in the target
 /// directory this test executable was built into. Panics with what to do when it is missing
@@ -163,10 +167,11 @@ pub struct Serve {
 }
 
 impl Serve {
-    /// Starts `authcore serve --dev --data <fresh dir> --listen 127.0.0.1:PORT --issuer
-    /// http://127.0.0.1:PORT` on a free port and waits (bounded) until it says `listening
-    /// on`. `--dev` creates the user `alice` (password `wonderland`) and opens dynamic
-    /// registration.
+    /// Starts `authcore serve --dev --config tests/interop/serve/serve.toml --data <fresh
+    /// dir> --listen 127.0.0.1:PORT --issuer http://127.0.0.1:PORT` on a free port and waits
+    /// (bounded) until it says `listening on`. `--dev` creates the user `alice` (password
+    /// `wonderland`) and opens dynamic registration; the file adds DPoP nonces, the device
+    /// flow and the introspecting resource server.
     pub fn start() -> Serve {
         let bin = authcore_bin();
         let mut failures = Vec::new();
@@ -197,6 +202,8 @@ impl Serve {
         std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
         let mut child = Command::new(bin)
             .args(["serve", "--dev", "--listen", &listen, "--issuer", &issuer])
+            .arg("--config")
+            .arg(scripts_dir().join("serve.toml"))
             .arg("--data")
             .arg(&data)
             .env("RUST_LOG", "info")
@@ -313,10 +320,12 @@ impl Check {
     }
 }
 
-/// The node that runs the scripts: the PATH's.
+/// The node that runs the scripts (the PATH's), in the scripts' directory, told the
+/// introspecting resource server.
 pub fn node() -> Command {
     let mut cmd = Command::new("node");
-    cmd.current_dir(scripts_dir());
+    cmd.current_dir(scripts_dir())
+        .env("AUTHCORE_INTROSPECTOR", INTROSPECTOR);
     cmd
 }
 

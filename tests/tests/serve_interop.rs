@@ -32,14 +32,17 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use authcore_jose::JwsAlgorithm;
+use std::sync::Arc;
+
+use authcore_jose::crypto;
+use authcore_jose::{Jwk, JwsAlgorithm, SigningKey};
 use authcore_oauth2::{AuthorizationResponse, ClientAuthentication, ClientSecret, TokenTypeHint};
 use authcore_oidc::AuthenticationRequest;
 use authcore_reqwest::{Client, reqwest};
 use authcore_tests::peers;
 use authcore_tests::serve::{
-    Check, Serve, approve_device, assert_all_passed, authcore_bin, node, output_dir, run_script,
-    sign_in,
+    Check, INTROSPECTOR, Serve, approve_device, assert_all_passed, authcore_bin, node, output_dir,
+    run_script, scripts_dir, sign_in,
 };
 use serde_json::{Value, json};
 
@@ -172,6 +175,8 @@ async fn register(issuer: &str, metadata: Value) -> Result<Value, String> {
 async fn registered_client(issuer: &str, metadata: Value) -> Result<Client, String> {
     let mut body = json!({
         "client_name": "authcore-reqwest interop",
+        // Loopback http redirect URIs: a native client (RFC 8252 §7.3).
+        "application_type": "native",
         "redirect_uris": [REDIRECT_URI],
         "response_types": ["code"],
         "grant_types": ["authorization_code", "refresh_token"],
@@ -242,6 +247,23 @@ async fn reqwest_code_flow(issuer: &str, jar: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The resource server's introspection client: `private_key_jwt` with the test-only key
+/// `tests/interop/serve/introspector.jwk.json` (serve.toml registers its public half).
+async fn introspector(issuer: &str) -> Result<Client, String> {
+    let jwk = std::fs::read(scripts_dir().join("introspector.jwk.json"))
+        .map_err(|e| fail("introspector key")(&e))?;
+    let jwk = Jwk::from_json(&jwk).map_err(|e| fail("introspector key")(&e))?;
+    let signer = SigningKey::from_jwk(&jwk, None, crypto::default_provider())
+        .map_err(|e| fail("introspector key")(&e))?;
+    Client::builder(
+        INTROSPECTOR,
+        ClientAuthentication::PrivateKeyJwt(Arc::new(signer)),
+    )
+    .discover(issuer)
+    .await
+    .map_err(|e| fail("discovery")(&e))
+}
+
 async fn reqwest_client_credentials(issuer: &str) -> Result<(), String> {
     let client = registered_client(
         issuer,
@@ -253,7 +275,9 @@ async fn reqwest_client_credentials(issuer: &str) -> Result<(), String> {
         .await
         .map_err(|e| fail("client credentials")(&e))?;
     let hint = Some(TokenTypeHint::AccessToken);
-    let before = client
+    // Only the resource server may introspect (RFC 7662 §2.1): its client of serve.toml.
+    let rs = introspector(issuer).await?;
+    let before = rs
         .introspect(&tokens.access_token, hint)
         .await
         .map_err(|e| fail("introspection")(&e))?;
@@ -267,7 +291,7 @@ async fn reqwest_client_credentials(issuer: &str) -> Result<(), String> {
         .revoke(&tokens.access_token, hint)
         .await
         .map_err(|e| fail("revocation")(&e))?;
-    let after = client
+    let after = rs
         .introspect(&tokens.access_token, hint)
         .await
         .map_err(|e| fail("introspection")(&e))?;

@@ -107,6 +107,9 @@ async function startRelyingParty() {
     issuer,
     {
       client_name: 'authcore browser test relying party',
+      // A relying party on loopback http: a native client (RFC 8252 §7.3), the only kind
+      // a provider lets register a plain-http redirect URI.
+      application_type: 'native',
       redirect_uris: [redirectUri],
       response_types: ['code'],
       grant_types: ['authorization_code'],

@@ -1,6 +1,7 @@
 // What the relying-party scripts share: their command line, the named-check runner and its
 // report, the redirect URIs, and one dynamic client registration (RFC 7591) helper.
 
+import { readFileSync } from 'node:fs';
 import process from 'node:process';
 
 import * as oauth from 'oauth4webapi';
@@ -10,7 +11,7 @@ import { UserAgent } from './user_agent.mjs';
 /**
  * The redirect URI every registered web client uses. Nothing listens there: the user agent
  * stops when the provider sends it to this prefix and hands the URL to the relying party.
- * Plain http on loopback, which `authcore serve --dev` allows (RFC 8252 §7.3).
+ * Plain http on loopback, so the clients register as native clients (RFC 8252 §7.3).
  */
 export const REDIRECT_URI = 'http://127.0.0.1:9/cb';
 /** The post-logout redirect URI (OpenID Connect RP-Initiated Logout 1.0 §3). */
@@ -109,6 +110,8 @@ export async function register(as, metadata) {
     as,
     {
       client_name: 'authcore interop relying party',
+      // Loopback http redirect URIs: a native client (RFC 8252 §7.3).
+      application_type: 'native',
       redirect_uris: [REDIRECT_URI],
       post_logout_redirect_uris: [POST_LOGOUT_REDIRECT_URI],
       response_types: ['code'],
@@ -137,6 +140,21 @@ export function userAgent(driver) {
 /** Signs in as the test user from authorization request `url`; the callback URL. */
 export async function signIn(driver, url) {
   return new URL(await userAgent(driver).authorize(url.href, REDIRECT_URI));
+}
+
+/**
+ * The resource server's introspection credentials when the provider lets only resource
+ * servers introspect (authcore serve, RFC 7662 §2.1): the client id from
+ * `AUTHCORE_INTROSPECTOR` and its private_key_jwt key (the test-only introspector.jwk.json,
+ * whose public half serve.toml registers). Null when unset: clients introspect their own
+ * tokens (as oidc-provider allows).
+ */
+export async function introspector() {
+  const clientId = process.env.AUTHCORE_INTROSPECTOR;
+  if (!clientId) return null;
+  const jwk = JSON.parse(readFileSync(new URL('./introspector.jwk.json', import.meta.url), 'utf8'));
+  const key = await crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  return { clientId, key, kid: jwk.kid };
 }
 
 /** Bounded wait. */

@@ -16,6 +16,7 @@ import {
   discover,
   expect,
   expectError,
+  introspector,
   register,
   runChecks,
   signIn,
@@ -99,7 +100,7 @@ function base64url(bytes) {
   return Buffer.from(bytes).toString('base64url');
 }
 
-/** A DPoP proof (RFC 9449 §4.2) with a chosen `jti`, signed by hand, for the replay check. */
+/** A DPoP proof (RFC 9449 §4.2), signed by hand so the very same proof can be sent twice. */
 async function dpopProof(keyPair, htm, htu, { jti, nonce, accessToken }) {
   const jwk = await crypto.subtle.exportKey('jwk', keyPair.publicKey);
   const header = { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } };
@@ -113,12 +114,7 @@ async function dpopProof(keyPair, htm, htu, { jti, nonce, accessToken }) {
   return `${input}.${base64url(sig)}`;
 }
 
-/** The `error` of a resource server's `WWW-Authenticate` challenge (RFC 6750 §3, RFC 9449 §7.1). */
-function challengeError(resp) {
-  return resp.headers.get('www-authenticate')?.match(/error="([^"]+)"/)?.[1];
-}
-
-/** A token request by hand; returns [status, body]. */
+/** A token request by hand; returns [status, body, headers]. */
 async function tokenRequest(body, headers = {}) {
   const resp = await fetch(as.token_endpoint, {
     method: 'POST',
@@ -126,7 +122,7 @@ async function tokenRequest(body, headers = {}) {
     body: new URLSearchParams(body).toString(),
     redirect: 'manual',
   });
-  return [resp.status, await resp.json().catch(() => ({}))];
+  return [resp.status, await resp.json().catch(() => ({})), resp.headers];
 }
 
 function basic(id, secret) {
@@ -230,8 +226,13 @@ const checks = [
     async () => {
       const [c, auth] = await registered();
       const { result } = await codeFlow(c, auth);
+      // The resource server introspects when the provider has one for it, else the client.
+      const rs = await introspector();
+      const [ic, iauth] = rs
+        ? [{ client_id: rs.clientId, token_endpoint_auth_signing_alg: 'ES256' }, oauth.PrivateKeyJwt({ key: rs.key, kid: rs.kid })]
+        : [c, auth];
       const introspect = () =>
-        oauth.introspectionRequest(as, c, auth, result.access_token, insecure).then((r) => oauth.processIntrospectionResponse(as, c, r));
+        oauth.introspectionRequest(as, ic, iauth, result.access_token, insecure).then((r) => oauth.processIntrospectionResponse(as, ic, r));
       expect((await introspect()).active === true, 'active before revocation');
       await oauth.revocationRequest(as, c, auth, result.access_token, insecure).then(oauth.processRevocationResponse);
       expect((await introspect()).active === false, 'inactive after revocation');
@@ -298,26 +299,23 @@ const checks = [
   [
     'negative: replayed DPoP proof is invalid_dpop_proof',
     async () => {
-      const [c, auth] = await registered({ dpop_bound_access_tokens: true });
+      // At the token endpoint (RFC 9449 §5, §11.1): a client credentials request with a DPoP
+      // proof, then the very same request and proof again.
+      const [c, , reg] = await registered({ grant_types: ['client_credentials'], redirect_uris: undefined, response_types: [] });
       const keyPair = await oauth.generateKeyPair('ES256', { extractable: true });
-      const dpop = oauth.DPoP(c, keyPair);
-      const { result } = await codeFlow(c, auth, { dpop });
-      const htu = as.userinfo_endpoint;
-      const send = (proof) =>
-        fetch(htu, { headers: { authorization: `DPoP ${result.access_token}`, dpop: proof }, redirect: 'manual' });
-      const proof = (nonce) =>
-        dpopProof(keyPair, 'GET', htu, { jti: oauth.generateRandomState(), nonce, accessToken: result.access_token });
-      // A first proof tells whether the server wants a nonce (RFC 9449 §9).
+      const htu = as.token_endpoint;
+      const proof = (nonce) => dpopProof(keyPair, 'POST', htu, { jti: oauth.generateRandomState(), nonce });
+      const send = (p) => tokenRequest({ grant_type: 'client_credentials' }, { ...basic(c.client_id, reg.client_secret), dpop: p });
+      // A first proof tells whether the server wants a nonce (RFC 9449 §8).
       let used = await proof();
-      let first = await send(used);
-      if (first.status === 401 && challengeError(first) === 'use_dpop_nonce') {
-        used = await proof(first.headers.get('dpop-nonce'));
-        first = await send(used);
+      let [status, body, headers] = await send(used);
+      if (status === 400 && body.error === 'use_dpop_nonce') {
+        used = await proof(headers.get('dpop-nonce'));
+        [status, body] = await send(used);
       }
-      expect(first.status === 200, `first use of the proof: ${first.status} ${first.headers.get('www-authenticate')}`);
-      // The very same proof again (RFC 9449 §11.1).
-      const again = await send(used);
-      expect(again.status === 401 && challengeError(again) === 'invalid_dpop_proof', `replay: ${again.status} ${again.headers.get('www-authenticate')}`);
+      expect(status === 200 && body.token_type?.toLowerCase() === 'dpop', `first use of the proof: ${status} ${JSON.stringify(body)}`);
+      [status, body] = await send(used);
+      expect(status === 400 && body.error === 'invalid_dpop_proof', `replay: ${status} ${JSON.stringify(body)}`);
     },
   ],
 ];

@@ -16,6 +16,7 @@ import {
   commandLine,
   expect,
   expectError,
+  introspector,
   runChecks,
   signIn,
   userAgent,
@@ -31,6 +32,8 @@ async function registered(metadata = {}, auth) {
     issuer,
     {
       client_name: 'openid-client interop',
+      // Loopback http redirect URIs: a native client (RFC 8252 §7.3).
+      application_type: 'native',
       redirect_uris: [REDIRECT_URI],
       post_logout_redirect_uris: [POST_LOGOUT_REDIRECT_URI],
       response_types: ['code'],
@@ -89,6 +92,19 @@ async function codeFlow(config, { extra = {}, par = false, dpop } = {}) {
   expect(claims?.nonce === nonce, 'ID token nonce');
   expect(claims?.sub, 'ID token sub');
   return { tokens, claims };
+}
+
+/** The configuration that introspects: the resource server's when there is one, else `config`. */
+async function introspecting(config) {
+  const rs = await introspector();
+  if (!rs) return config;
+  return client.discovery(
+    issuer,
+    rs.clientId,
+    { token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256' },
+    client.PrivateKeyJwt({ key: rs.key, kid: rs.kid }),
+    insecure,
+  );
 }
 
 /** The `alg` of a compact JWS's protected header. */
@@ -214,15 +230,16 @@ const checks = [
     async () => {
       const config = await registered();
       const { tokens } = await codeFlow(config, { extra: { scope: `${SCOPE} offline_access`, prompt: 'consent' } });
-      const active = await client.tokenIntrospection(config, tokens.access_token);
+      const rs = await introspecting(config);
+      const active = await client.tokenIntrospection(rs, tokens.access_token);
       expect(active.active === true, 'access token active');
       expect(active.client_id === config.clientMetadata().client_id, 'introspected client_id');
       await client.tokenRevocation(config, tokens.access_token);
-      const revoked = await client.tokenIntrospection(config, tokens.access_token);
+      const revoked = await client.tokenIntrospection(rs, tokens.access_token);
       expect(revoked.active === false, 'revoked access token inactive');
       if (tokens.refresh_token) {
         await client.tokenRevocation(config, tokens.refresh_token, { token_type_hint: 'refresh_token' });
-        const gone = await client.tokenIntrospection(config, tokens.refresh_token);
+        const gone = await client.tokenIntrospection(rs, tokens.refresh_token);
         expect(gone.active === false, 'revoked refresh token inactive');
       }
     },

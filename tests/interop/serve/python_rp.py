@@ -65,6 +65,8 @@ def sign_in(driver, url):
 def register(meta, grant_types, **extra):
     body = {
         "client_name": "python interop",
+        # Loopback http redirect URIs: a native client (RFC 8252 §7.3).
+        "application_type": "native",
         "redirect_uris": [REDIRECT_URI],
         "response_types": ["code"],
         "grant_types": grant_types,
