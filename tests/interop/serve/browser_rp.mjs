@@ -83,12 +83,15 @@ async function startRelyingParty() {
           idTokenExpected: true,
         });
         const claims = tokens.claims();
-        const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
+        // The claims are the validated ID token's; UserInfo is shown too when offered.
+        const info = config.serverMetadata().userinfo_endpoint
+          ? await client.fetchUserInfo(config, tokens.access_token, claims.sub)
+          : 'no userinfo_endpoint';
         const escape = (s) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
           `<!doctype html><html><head><title>Signed in</title></head><body>
 <h1>Signed in as <span id="sub">${escape(claims.sub)}</span></h1>
-<p>ID token validated by openid-client (signature, iss, aud, exp, nonce); UserInfo fetched.</p>
+<p>ID token validated by openid-client (signature, iss, aud, exp, nonce).</p>
 <h2>ID token claims</h2><pre id="claims">${escape(JSON.stringify(claims, null, 2))}</pre>
 <h2>UserInfo</h2><pre id="userinfo">${escape(JSON.stringify(info, null, 2))}</pre>
 </body></html>`,
