@@ -373,7 +373,7 @@ pub fn assert_all_passed(checks: &[Check], server_log: &str) {
         }
     }
     eprintln!(
-        "serve interop: {} passed, {} failed",
+        "checks: {} passed, {} failed",
         checks.len() - failed.len(),
         failed.len()
     );
