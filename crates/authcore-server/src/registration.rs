@@ -804,8 +804,10 @@ impl RegistrationEndpoint {
     }
 
     /// A secret for the methods that use one: a keyed hash for the `client_secret_basic` and
-    /// `client_secret_post` comparisons, the secret itself for `client_secret_jwt`'s HMAC.
-    fn issue_secret(
+    /// `client_secret_post` comparisons, the secret itself for `client_secret_jwt`'s HMAC;
+    /// `None` for the methods without a secret. Clients registered by other means (a
+    /// provider's configuration, an administration command) get their secrets here too.
+    pub fn issue_secret(
         method: ClientAuthMethod,
         ctx: &Context<'_>,
     ) -> Result<Option<(SecretBytes, StoredSecret)>, ServerError> {

@@ -1,8 +1,8 @@
 //! The configuration file of `authcore serve` (TOML) and its validation.
 //!
 //! The file says what the provider offers: the issuer and listen address, token lifetimes and
-//! formats, features (device flow, PAR, DPoP nonces, registration, logout), the scopes and
-//! claims, the clients and the resource servers. Everything is checked before the server
+//! formats, features (device flow, PAR, registration, logout), the scopes, the clients and
+//! the resource servers. Everything is checked before the server
 //! binds; a mistake is one [`ConfigError`] naming the key path (`clients[1].redirect_uris`)
 //! and the reason. Unknown keys are refused, so a misspelt setting never silently falls back
 //! to its default.
@@ -52,10 +52,6 @@ pub struct ConfigFile {
     /// registers.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// The claims the provider can release (`claims_supported`, OpenID Connect Discovery
-    /// §3).
-    #[serde(default)]
-    pub claims: Vec<String>,
     /// The statically configured clients.
     #[serde(default)]
     pub clients: Vec<ClientSection>,
@@ -110,8 +106,6 @@ pub struct FeaturesSection {
     pub device_flow: Option<bool>,
     /// Every client must use pushed authorization requests (RFC 9126 §5); default off.
     pub par_required: Option<bool>,
-    /// Server nonces in DPoP proofs (RFC 9449 §8); default off.
-    pub dpop_nonces: Option<bool>,
     /// Dynamic client registration (RFC 7591); default `off` (`open` with `--dev`).
     pub registration: Option<RegistrationMode>,
     /// Back-channel logout notifications (OpenID Connect Back-Channel Logout 1.0).
@@ -277,13 +271,8 @@ pub struct ServeConfig {
     pub server: ServerConfig,
     /// The configured clients.
     pub clients: Vec<ConfiguredClient>,
-    /// `claims_supported`.
-    pub claims: Vec<String>,
-    /// Whether the token endpoint demands DPoP nonces.
-    pub dpop_nonces: bool,
-    /// Whether any access token is a JWT (the provider then needs a JWT access-token
-    /// signer).
-    pub jwt_access_tokens: bool,
+    /// Which optional endpoints the features turn on.
+    pub features: Features,
 }
 
 /// The listen address without `--listen` or `listen`.
@@ -384,10 +373,6 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
 
     apply_tokens(&file.tokens, &mut server)?;
     let f = &file.features;
-    if f.device_flow.unwrap_or(true) {
-        server.endpoints.device_authorization = Some(endpoint(&server, "device_authorization")?);
-        server.endpoints.device_verification = Some(endpoint(&server, "device")?);
-    }
     server.require_pushed_authorization_requests = f.par_required.unwrap_or(false);
     server.logout.backchannel = f.backchannel_logout.unwrap_or(false);
     server.logout.frontchannel = f.frontchannel_logout.unwrap_or(false);
@@ -398,9 +383,7 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
     });
     match registration {
         RegistrationMode::Off => {}
-        RegistrationMode::Open => {
-            server.endpoints.registration = Some(endpoint(&server, "register")?);
-        }
+        RegistrationMode::Open => {}
         RegistrationMode::InitialAccessToken => {
             let token = std::env::var(INITIAL_ACCESS_TOKEN_ENV).unwrap_or_default();
             // The same floor as a generated credential: a guessable token opens registration.
@@ -413,17 +396,20 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
                     ),
                 ));
             }
-            server.endpoints.registration = Some(endpoint(&server, "register")?);
             server.registration.initial_access_token =
                 Some(authcore_jose::SecretBytes::new(token.into_bytes()));
         }
     }
+    let features = Features {
+        device_flow: f.device_flow.unwrap_or(true),
+        registration: registration != RegistrationMode::Off,
+    };
+    set_endpoints(&mut server, features)?;
     server.pkce.required_for_confidential_clients =
         file.pkce.required_for_confidential_clients.unwrap_or(true);
     server.pkce.allow_plain = file.pkce.allow_plain.unwrap_or(false);
 
     check_names("scopes", &file.scopes, is_scope_token)?;
-    check_names("claims", &file.claims, |c| !c.is_empty())?;
     server.scopes_supported = file.scopes.clone();
     // A client registering no scope gets what an OpenID provider always offers.
     server.registration.default_scopes = vec!["openid".to_owned()];
@@ -432,7 +418,6 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         .tokens
         .access_token_format
         .unwrap_or(TokenFormat::Opaque);
-    let mut jwt_access_tokens = false;
     let mut identifiers = BTreeSet::new();
     for (i, rs) in file.resource_servers.iter().enumerate() {
         let at = |key: &str| format!("resource_servers[{i}].{key}");
@@ -457,7 +442,6 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         }
         let mut r = ResourceServer::new(rs.identifier.clone());
         let format = rs.access_token_format.unwrap_or(default_format);
-        jwt_access_tokens |= format == TokenFormat::Jwt;
         r.access_token_format = format.into();
         r.introspection_client_id = rs.introspection_client_id.clone();
         server.resource_servers.push(r);
@@ -491,9 +475,7 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         dev: overrides.dev,
         server,
         clients,
-        claims: file.claims,
-        dpop_nonces: f.dpop_nonces.unwrap_or(false),
-        jwt_access_tokens,
+        features,
     })
 }
 
@@ -503,24 +485,61 @@ impl ServeConfig {
     pub fn for_issuer(&self, issuer: &str) -> Result<ServerConfig, ConfigError> {
         let fresh =
             ServerConfig::new(issuer).map_err(|e| ConfigError::at("issuer", e.to_string()))?;
-        let old = &self.server;
-        let moved = |u: &Option<url::Url>, path: &str| -> Result<Option<url::Url>, ConfigError> {
-            u.as_ref().map(|_| endpoint(&fresh, path)).transpose()
-        };
-        let device_authorization =
-            moved(&old.endpoints.device_authorization, "device_authorization")?;
-        let device_verification = moved(&old.endpoints.device_verification, "device")?;
-        let registration = moved(&old.endpoints.registration, "register")?;
-        let mut fresh = fresh;
-        fresh.endpoints.device_authorization = device_authorization;
-        fresh.endpoints.device_verification = device_verification;
-        fresh.endpoints.registration = registration;
-        let endpoints = fresh.endpoints.clone();
-        let mut config = old.clone();
+        let mut config = self.server.clone();
         config.issuer = fresh.issuer;
-        config.endpoints = endpoints;
+        config.endpoints = fresh.endpoints;
+        set_endpoints(&mut config, self.features)?;
         Ok(config)
     }
+}
+
+/// Which optional endpoints are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Features {
+    /// The device authorization endpoint and the user-code page (RFC 8628).
+    pub device_flow: bool,
+    /// The registration endpoint (RFC 7591).
+    pub registration: bool,
+}
+
+/// The endpoints under the issuer: the ones every provider serves, and the ones the features
+/// turn on. The provider serves exactly these paths.
+fn set_endpoints(server: &mut ServerConfig, features: Features) -> Result<(), ConfigError> {
+    let on = |server: &ServerConfig, wanted: bool, path: &str| {
+        wanted.then(|| endpoint(server, path)).transpose()
+    };
+    let e = Endpoints {
+        par: on(server, true, "par")?,
+        revocation: on(server, true, "revoke")?,
+        introspection: on(server, true, "introspect")?,
+        jwks: on(server, true, "jwks")?,
+        end_session: on(server, true, "logout")?,
+        device_authorization: on(server, features.device_flow, "device_authorization")?,
+        device_verification: on(server, features.device_flow, "device")?,
+        registration: on(server, features.registration, "register")?,
+    };
+    let endpoints = &mut server.endpoints;
+    endpoints.pushed_authorization_request = e.par;
+    endpoints.revocation = e.revocation;
+    endpoints.introspection = e.introspection;
+    endpoints.jwks = e.jwks;
+    endpoints.end_session = e.end_session;
+    endpoints.device_authorization = e.device_authorization;
+    endpoints.device_verification = e.device_verification;
+    endpoints.registration = e.registration;
+    Ok(())
+}
+
+/// The optional endpoints, computed before any is set.
+struct Endpoints {
+    par: Option<url::Url>,
+    revocation: Option<url::Url>,
+    introspection: Option<url::Url>,
+    jwks: Option<url::Url>,
+    end_session: Option<url::Url>,
+    device_authorization: Option<url::Url>,
+    device_verification: Option<url::Url>,
+    registration: Option<url::Url>,
 }
 
 fn endpoint(server: &ServerConfig, path: &str) -> Result<url::Url, ConfigError> {
@@ -606,7 +625,7 @@ fn check_names(key: &str, names: &[String], ok: impl Fn(&str) -> bool) -> Result
 
 /// One client: its metadata through the registration endpoint's rules, then what only a
 /// configuration can say (the id, the secret, the resources).
-fn client(
+pub fn client(
     i: usize,
     c: &ClientSection,
     server: &ServerConfig,
@@ -789,7 +808,6 @@ mod tests {
         assert!(c.server.endpoints.registration.is_none());
         assert!(c.server.endpoints.device_authorization.is_some());
         assert!(c.clients.is_empty());
-        assert!(!c.jwt_access_tokens);
     }
 
     #[test]
@@ -797,7 +815,10 @@ mod tests {
         let text = include_str!("../../samples/serve.toml");
         let c = check(text).unwrap();
         assert!(c.clients.len() >= 3);
-        assert!(c.jwt_access_tokens);
+        assert_eq!(
+            c.server.resource_servers[0].access_token_format,
+            AccessTokenFormat::Jwt
+        );
         assert!(c.server.endpoints.registration.is_none());
         let web = &c.clients[0];
         assert_eq!(web.secret, SecretSource::Generate);
@@ -919,13 +940,11 @@ mod tests {
     }
 
     #[test]
-    fn scopes_and_claims_are_names() {
+    fn scopes_are_scope_tokens() {
         fails("scopes = [\"open id\"]", "scopes[0]", "scope-token");
         fails("scopes = [\"a\", \"a\"]", "scopes[1]", "twice");
-        fails("claims = [\"\"]", "claims[0]", "not a valid name");
-        let c = check("scopes = [\"openid\", \"api:read\"]\nclaims = [\"email\"]").unwrap();
+        let c = check("scopes = [\"openid\", \"api:read\"]").unwrap();
         assert_eq!(c.server.scopes_supported, ["openid", "api:read"]);
-        assert_eq!(c.claims, ["email"]);
     }
 
     #[test]
@@ -1079,7 +1098,6 @@ mod tests {
             "[tokens]\naccess_token_format = \"jwt\"\n[[resource_servers]]\nidentifier = \"https://api.example\"\n{WEB}resources = [\"https://api.example\"]"
         ))
         .unwrap();
-        assert!(c.jwt_access_tokens);
         assert_eq!(
             c.server.resource_servers[0].access_token_format,
             AccessTokenFormat::Jwt
