@@ -15,7 +15,6 @@
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -26,9 +25,6 @@ use crate::peers::{self, PEER_LIMIT};
 
 /// Longest wait for the server to say it is listening.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
-/// Most attempts at starting the server on a free port (another process may take the port
-/// between picking it and the server binding it).
-pub const START_ATTEMPTS: usize = 3;
 /// Lines of the server's output kept for the failure message.
 const LOG_LINES: usize = 200;
 /// The login driver of `tests/interop/serve/user_agent.mjs` for `authcore serve`'s pages.
@@ -159,7 +155,7 @@ pub fn output_dir(name: &str) -> PathBuf {
 /// A running `authcore serve --dev`; killed (and its data directory removed) when dropped.
 pub struct Serve {
     child: Child,
-    /// The issuer identifier, `http://127.0.0.1:PORT`.
+    /// The issuer identifier, `http://127.0.0.1:PORT` (from the `listening on` line).
     pub issuer: String,
     /// The data directory (SQLite database, signing keys), a fresh one per server.
     pub data: PathBuf,
@@ -168,31 +164,18 @@ pub struct Serve {
 
 impl Serve {
     /// Starts `authcore serve --dev --config tests/interop/serve/serve.toml --data <fresh
-    /// dir> --listen 127.0.0.1:PORT --issuer http://127.0.0.1:PORT` on a free port and waits
-    /// (bounded) until it says `listening on`. `--dev` creates the user `alice` (password
-    /// `wonderland`) and opens dynamic registration; the file adds DPoP nonces, the device
-    /// flow and the introspecting resource server.
+    /// dir> --listen 127.0.0.1:0` and waits (bounded) for its `listening on http://ADDR`
+    /// line: the server binds a free port itself and, in `--dev`, takes `http://ADDR` as its
+    /// issuer. `--dev` creates the user `alice` (password `wonderland`) and opens dynamic
+    /// registration; the file adds the device flow and the introspecting resource server.
     pub fn start() -> Serve {
-        let bin = authcore_bin();
-        let mut failures = Vec::new();
-        for _ in 0..START_ATTEMPTS {
-            match Serve::try_start(&bin) {
-                Ok(serve) => return serve,
-                Err(why) => failures.push(why),
-            }
-        }
-        panic!(
-            "authcore serve did not start in {START_ATTEMPTS} attempts:\n{}",
-            failures.join("\n---\n")
-        );
+        Serve::try_start(&authcore_bin())
+            .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
     }
 
     fn try_start(bin: &Path) -> Result<Serve, String> {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let issuer = format!("http://{listen}");
         let data = std::env::temp_dir().join(format!(
-            "authcore-serve-{}-{port}-{}",
+            "authcore-serve-{}-{}",
             std::process::id(),
             SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -201,7 +184,7 @@ impl Serve {
         ));
         std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
         let mut child = Command::new(bin)
-            .args(["serve", "--dev", "--listen", &listen, "--issuer", &issuer])
+            .args(["serve", "--dev", "--listen", "127.0.0.1:0"])
             .arg("--config")
             .arg(scripts_dir().join("serve.toml"))
             .arg("--data")
@@ -224,8 +207,9 @@ impl Serve {
             // lines for the failure message.
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if line.contains("listening on") {
-                        let _ = tx.send(());
+                    if let Some(at) = line.find("listening on ") {
+                        let url = line[at + "listening on ".len()..].trim().to_owned();
+                        let _ = tx.send(url);
                     }
                     let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
                     if log.len() == LOG_LINES {
@@ -238,7 +222,7 @@ impl Serve {
         drop(tx);
         let mut serve = Serve {
             child,
-            issuer,
+            issuer: String::new(),
             data,
             log,
         };
@@ -246,7 +230,10 @@ impl Serve {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match ready.recv_timeout(left.min(Duration::from_millis(200))) {
-                Ok(()) => return Ok(serve),
+                Ok(url) => {
+                    serve.issuer = url.trim_end_matches('/').to_owned();
+                    return Ok(serve);
+                }
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
                     if let Ok(Some(status)) = serve.child.try_wait() {
                         return Err(format!("exited with {status}:\n{}", serve.log_text()));
@@ -280,14 +267,6 @@ impl Drop for Serve {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.data);
     }
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
-        .port()
 }
 
 /// One named check of a relying party and what it found.

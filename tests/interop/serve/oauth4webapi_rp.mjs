@@ -209,7 +209,7 @@ const checks = [
     },
   ],
   [
-    'DPoP-bound tokens at UserInfo (nonce retry)',
+    'DPoP-bound tokens at UserInfo (nonce retry when asked)',
     async () => {
       const [c, auth] = await registered({ dpop_bound_access_tokens: true });
       const dpop = oauth.DPoP(c, await oauth.generateKeyPair('ES256'));
