@@ -148,6 +148,16 @@ pub enum KeysCommand {
 /// Arguments of `authcore demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Sign in at this running provider (one with open dynamic registration, such as
+    /// `authcore serve --dev`) instead of starting one.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// The user to sign in as, with the password read from standard input (the first line);
+    /// default: alice with her `--dev` password.
+    #[arg(long, value_name = "USERNAME", requires = "issuer")]
+    pub username: Option<String>,
+
     /// Timeout of each HTTP exchange, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub http_timeout: u64,

@@ -275,6 +275,16 @@ pub struct ServeConfig {
     pub features: Features,
 }
 
+/// The scopes of OpenID Connect Core §5.4 and §11.
+const STANDARD_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
+
 /// The listen address without `--listen` or `listen`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -411,8 +421,13 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
 
     check_names("scopes", &file.scopes, is_scope_token)?;
     server.scopes_supported = file.scopes.clone();
-    // A client registering no scope gets what an OpenID provider always offers.
-    server.registration.default_scopes = vec!["openid".to_owned()];
+    // A client registering no scope may ask for every configured scope, or, when none are
+    // configured, the OpenID Connect Core §5.4 scopes and `offline_access` (§11).
+    server.registration.default_scopes = if file.scopes.is_empty() {
+        STANDARD_SCOPES.map(str::to_owned).to_vec()
+    } else {
+        file.scopes.clone()
+    };
 
     let default_format = file
         .tokens
@@ -808,6 +823,16 @@ mod tests {
         assert!(c.server.endpoints.registration.is_none());
         assert!(c.server.endpoints.device_authorization.is_some());
         assert!(c.clients.is_empty());
+        assert!(
+            c.server
+                .registration
+                .default_scopes
+                .iter()
+                .any(|s| s == "offline_access")
+        );
+        // Configured scopes are what a client registering none gets.
+        let c = check("scopes = [\"openid\", \"api\"]").unwrap();
+        assert_eq!(c.server.registration.default_scopes, ["openid", "api"]);
     }
 
     #[test]
