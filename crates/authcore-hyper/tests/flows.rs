@@ -5,8 +5,8 @@ mod common;
 
 use authcore_jose::{InsecureTestRandom, JwkSet, UnixTime, VerifyingKey};
 use authcore_oauth2::{
-    AuthorizationResponse, AuthorizationServer, Client, ClientAuthentication,
-    TokenResponseOptions, parse_token_response,
+    AuthorizationResponse, AuthorizationServer, Client, ClientAuthentication, TokenResponseOptions,
+    parse_token_response,
 };
 use authcore_oidc::{AuthenticationRequest, AuthenticationResponse, IdTokenVerifier};
 use common::{
@@ -38,7 +38,9 @@ async fn jwks(b: &mut Browser) -> Vec<VerifyingKey> {
     let set = JwkSet::from_json(&r.body).unwrap();
     set.keys
         .iter()
-        .map(|k| VerifyingKey::from_jwk(k, None, authcore_jose::crypto::default_provider()).unwrap())
+        .map(|k| {
+            VerifyingKey::from_jwk(k, None, authcore_jose::crypto::default_provider()).unwrap()
+        })
         .collect()
 }
 
@@ -112,8 +114,30 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     assert!(is_consent_page(&consent), "{}", consent.text());
     assert!(consent.text().contains("Your email address"));
     assert!(consent.text().contains("The &lt;Test&gt; App"));
-    // The session cookie is HttpOnly and SameSite=Lax; on loopback http it is not Secure.
     assert!(b.jar.contains_key("authcore_session"));
+
+    // UserInfo with the access token: the account's claims the scope releases.
+    let access = auth
+        .tokens
+        .as_ref()
+        .unwrap()
+        .access_token
+        .secret()
+        .to_owned();
+    let r = b
+        .send(
+            http::Request::get(format!("{}/userinfo", h.base))
+                .header("authorization", format!("Bearer {access}"))
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let info = r.json();
+    assert_eq!(info["sub"], "alice-sub");
+    assert_eq!(info["email"], "alice@example.com");
+    // `name` is a profile claim, not asked for.
+    assert!(info.get("name").is_none());
 
     // A second request in the same browser reuses the session and the stored consent: no
     // page, straight back to the client.
@@ -137,7 +161,11 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     assert!(r.location().contains("code="), "{}", r.location());
     let mut stranger = Browser::new(&h.base);
     let r = stranger.get(url.as_str()).await;
-    assert!(r.location().contains("error=login_required"), "{}", r.location());
+    assert!(
+        r.location().contains("error=login_required"),
+        "{}",
+        r.location()
+    );
 
     // prompt=login asks for the password again although there is a session.
     let (url, _) = AuthenticationRequest::new(REDIRECT)
@@ -184,7 +212,11 @@ async fn refresh_tokens_rotate_and_a_replayed_code_is_refused() {
     let r = b
         .post_form(
             "/token",
-            &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", "app")],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &refresh),
+                ("client_id", "app"),
+            ],
         )
         .await;
     assert_eq!(r.json()["error"], "invalid_grant");
@@ -206,13 +238,21 @@ async fn refresh_tokens_rotate_and_a_replayed_code_is_refused() {
         panic!("a code response")
     };
     let resp = b
-        .send(exchange.build_token_request(&rp(), &server(&h), now(), &rng).unwrap())
+        .send(
+            exchange
+                .build_token_request(&rp(), &server(&h), now(), &rng)
+                .unwrap(),
+        )
         .await;
     let first = resp.json()["refresh_token"].as_str().unwrap().to_owned();
     let r = b
         .post_form(
             "/token",
-            &[("grant_type", "refresh_token"), ("refresh_token", &first), ("client_id", "app")],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &first),
+                ("client_id", "app"),
+            ],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -268,7 +308,10 @@ async fn device_flow_through_the_pages() {
     let h = start().await;
     let mut device = Browser::new(&h.base);
     let r = device
-        .post_form("/device_authorization", &[("client_id", "app"), ("scope", "read")])
+        .post_form(
+            "/device_authorization",
+            &[("client_id", "app"), ("scope", "read")],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let d = r.json();
@@ -339,7 +382,10 @@ async fn pushed_authorization_requests_are_used_once() {
                 ("response_type", "code"),
                 ("redirect_uri", REDIRECT),
                 ("scope", "openid"),
-                ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
                 ("code_challenge_method", "S256"),
                 ("state", "s1"),
                 ("nonce", "n1"),
@@ -358,7 +404,11 @@ async fn pushed_authorization_requests_are_used_once() {
     // The same request_uri again is refused.
     let again = b.get(&url).await;
     assert_eq!(again.status, 303);
-    assert!(again.location().contains("error=invalid_request_uri"), "{}", again.location());
+    assert!(
+        again.location().contains("error=invalid_request_uri"),
+        "{}",
+        again.location()
+    );
     assert!(!again.location().contains("code="));
 }
 
@@ -381,8 +431,14 @@ async fn registration_create_read_and_delete() {
         .await;
     assert_eq!(r.status, 201, "{}", r.text());
     let created = r.json();
-    let uri = created["registration_client_uri"].as_str().unwrap().to_owned();
-    let rat = created["registration_access_token"].as_str().unwrap().to_owned();
+    let uri = created["registration_client_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rat = created["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let read = b
         .send(
             http::Request::get(&uri)
@@ -448,11 +504,13 @@ async fn discovery_jwks_and_health() {
     let m = r.json();
     assert_eq!(m["issuer"], h.base.as_str());
     assert_eq!(m["jwks_uri"], format!("{}/jwks", h.base));
-    assert!(m["id_token_signing_alg_values_supported"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|a| a == "RS256"));
+    assert!(
+        m["id_token_signing_alg_values_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "RS256")
+    );
     let r = b.get("/.well-known/oauth-authorization-server").await;
     assert_eq!(r.status, 200);
     assert_eq!(jwks(&mut b).await.len(), 6);

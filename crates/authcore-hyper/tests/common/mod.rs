@@ -58,6 +58,7 @@ pub fn full_config(issuer: &str) -> ServerConfig {
     c.endpoints.introspection = e("introspect");
     c.endpoints.end_session = e("logout");
     c.endpoints.registration = e("register");
+    c.endpoints.userinfo = e("userinfo");
     // The service client is also a resource server allowed to introspect (RFC 7662 §2.1).
     let mut api = authcore_server::config::ResourceServer::new("https://api.example");
     api.introspection_client_id = Some("service".into());
@@ -275,7 +276,11 @@ impl Browser {
         let csrf = page.field("csrf");
         self.post_form(
             &action,
-            &[("csrf", &csrf), ("username", "alice"), ("password", password)],
+            &[
+                ("csrf", &csrf),
+                ("username", "alice"),
+                ("password", password),
+            ],
         )
         .await
     }
