@@ -13,10 +13,12 @@ use authcore_hyper::{
 };
 use authcore_jose::UnixTime;
 use authcore_server::{Answer, Need, Write, WriteOutcome};
-use common::{Browser, PASSWORD, REDIRECT, Reply, is_consent_page, is_login_page, start, start_with};
+use common::{
+    Browser, PASSWORD, REDIRECT, Reply, is_consent_page, is_login_page, start, start_with,
+};
 
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gXWFOEjXk";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 fn authorize_url(redirect: &str) -> String {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -58,7 +60,12 @@ async fn a_mismatched_redirect_uri_is_shown_on_a_page_and_not_followed() {
     let r = b.get(&authorize_url("https://evil.example/callback")).await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(!r.headers.contains_key("location"));
-    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     check_security_headers(&r);
 }
 
@@ -78,7 +85,9 @@ async fn a_pkce_mismatch_and_a_replayed_code_are_invalid_grant() {
         ]
     };
     let form = |f: &[(&'static str, String)]| -> Vec<(&'static str, String)> { f.to_vec() };
-    let wrong = form(&token("a-wrong-verifier-that-is-long-enough-to-be-syntactically-ok"));
+    let wrong = form(&token(
+        "a-wrong-verifier-that-is-long-enough-to-be-syntactically-ok",
+    ));
     let pairs: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = b.post_form("/token", &pairs).await;
     assert_eq!(r.status, 400, "{}", r.text());
@@ -110,7 +119,11 @@ async fn forms_without_their_csrf_token_and_wrong_passwords_are_refused() {
     let r = b
         .post_form(
             &action,
-            &[("csrf", "forged"), ("username", "alice"), ("password", PASSWORD)],
+            &[
+                ("csrf", "forged"),
+                ("username", "alice"),
+                ("password", PASSWORD),
+            ],
         )
         .await;
     assert_eq!(r.status, 403);
@@ -140,12 +153,18 @@ async fn forms_without_their_csrf_token_and_wrong_passwords_are_refused() {
     // Deny: back to the client with access_denied.
     let r = b.consent(&consent, "deny").await;
     assert_eq!(r.status, 303);
-    assert!(r.location().contains("error=access_denied"), "{}", r.location());
+    assert!(
+        r.location().contains("error=access_denied"),
+        "{}",
+        r.location()
+    );
 }
 
 /// The page's own URL (the form's action without `/login`).
 fn r_location_of(page: &Reply) -> String {
-    common::form_action(page).trim_end_matches("/login").to_owned()
+    common::form_action(page)
+        .trim_end_matches("/login")
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,7 +177,10 @@ async fn an_oversized_body_is_413() {
     let mut b = Browser::new(&h.base);
     let big = "x".repeat(4096);
     let r = b
-        .post_form("/token", &[("grant_type", "client_credentials"), ("pad", &big)])
+        .post_form(
+            "/token",
+            &[("grant_type", "client_credentials"), ("pad", &big)],
+        )
         .await;
     assert_eq!(r.status, 413);
     check_security_headers(&r);
@@ -175,7 +197,10 @@ async fn rate_limits_answer_429_with_retry_after() {
     )
     .await;
     let mut b = Browser::new(&h.base);
-    let form = [("grant_type", "client_credentials"), ("client_id", "nobody")];
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "nobody"),
+    ];
     for _ in 0..2 {
         let r = b.post_form("/token", &form).await;
         assert_ne!(r.status, 429);
@@ -204,7 +229,9 @@ struct FailingStore {
 impl FailingStore {
     fn check(&self) -> Result<(), StoreError> {
         if self.down.load(Ordering::SeqCst) {
-            Err(StoreError::unavailable("database connection refused at 10.0.0.5"))
+            Err(StoreError::unavailable(
+                "database connection refused at 10.0.0.5",
+            ))
         } else {
             Ok(())
         }
@@ -245,7 +272,11 @@ impl ProviderStore for FailingStore {
     fn put_account(&self, account: AccountRecord) -> StoreFuture<'_, ()> {
         guarded!(self, self.inner.put_account(account))
     }
-    fn consent(&self, subject: String, client_id: String) -> StoreFuture<'_, Option<ConsentRecord>> {
+    fn consent(
+        &self,
+        subject: String,
+        client_id: String,
+    ) -> StoreFuture<'_, Option<ConsentRecord>> {
         guarded!(self, self.inner.consent(subject, client_id))
     }
     fn put_consent(&self, consent: ConsentRecord) -> StoreFuture<'_, ()> {
@@ -273,7 +304,9 @@ async fn an_unavailable_store_is_503_with_retry_after_and_no_details() {
     let dyn_store: Arc<dyn ProviderStore> = store.clone();
     let mut settings = authcore_hyper::ProviderSettings::new(common::full_config(&base));
     settings.rate_limits = authcore_hyper::RateLimitSettings::off();
-    let provider = authcore_hyper::Provider::new(settings, dyn_store).await.unwrap();
+    let provider = authcore_hyper::Provider::new(settings, dyn_store)
+        .await
+        .unwrap();
     store.down.store(true, Ordering::SeqCst);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let p = provider.clone();
@@ -287,7 +320,10 @@ async fn an_unavailable_store_is_503_with_retry_after_and_no_details() {
     let r = b
         .post_form(
             "/token",
-            &[("grant_type", "client_credentials"), ("client_id", "service")],
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", "service"),
+            ],
         )
         .await;
     assert_eq!(r.status, 503, "{}", r.text());
