@@ -35,6 +35,15 @@ pub struct Harness {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+impl Harness {
+    /// Asks the server to shut down (graceful: requests in flight finish).
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
 impl Drop for Harness {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
