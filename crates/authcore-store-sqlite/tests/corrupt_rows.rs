@@ -35,7 +35,7 @@ fn bodies() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
     fn a_row_with_any_body_reads_as_corrupt_or_as_a_record_never_a_panic(body in bodies()) {
