@@ -358,9 +358,10 @@ fn an_added_user_signs_in() {
     );
     let sub = added["sub"].as_str().expect("sub").to_owned();
     assert_eq!(added["claims"]["email_verified"], true);
-    // Adding again keeps the subject (a new password).
+    // Adding again keeps the subject and, without --claim, the claims (a new password).
     let again = ok_json(&["user", "add", "--data", d, "bob"], "yes we can\n");
     assert_eq!(again["sub"], sub.as_str());
+    assert_eq!(again["claims"]["email"], "bob@example.com");
     // No password: refused.
     let (code, _, err) = run(&["user", "add", "--data", d, "carol"], "");
     assert_eq!(code, 2, "{err}");

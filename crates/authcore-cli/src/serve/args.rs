@@ -54,8 +54,9 @@ pub struct DataArgs {
 /// `authcore user ...`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Add an end-user account (or replace the password and claims of an existing one):
-    /// the password is read from standard input (one line) and stored as an Argon2id hash.
+    /// Add an end-user account, or change an existing one's password (and its claims, when
+    /// `--claim` is given): the password is read from standard input (one line) and stored
+    /// as an Argon2id hash.
     Add(UserAddArgs),
 }
 

@@ -529,6 +529,7 @@ fn set_endpoints(server: &mut ServerConfig, features: Features) -> Result<(), Co
         introspection: on(server, true, "introspect")?,
         jwks: on(server, true, "jwks")?,
         end_session: on(server, true, "logout")?,
+        userinfo: on(server, true, "userinfo")?,
         device_authorization: on(server, features.device_flow, "device_authorization")?,
         device_verification: on(server, features.device_flow, "device")?,
         registration: on(server, features.registration, "register")?,
@@ -539,6 +540,7 @@ fn set_endpoints(server: &mut ServerConfig, features: Features) -> Result<(), Co
     endpoints.introspection = e.introspection;
     endpoints.jwks = e.jwks;
     endpoints.end_session = e.end_session;
+    endpoints.userinfo = e.userinfo;
     endpoints.device_authorization = e.device_authorization;
     endpoints.device_verification = e.device_verification;
     endpoints.registration = e.registration;
@@ -552,6 +554,7 @@ struct Endpoints {
     introspection: Option<url::Url>,
     jwks: Option<url::Url>,
     end_session: Option<url::Url>,
+    userinfo: Option<url::Url>,
     device_authorization: Option<url::Url>,
     device_verification: Option<url::Url>,
     registration: Option<url::Url>,
