@@ -51,6 +51,15 @@ impl Provider {
                 .await?
                 .map(|a| a.subject),
             )),
+            // The end-user's claims are the account's (the core releases only what the scopes
+            // and the `claims` request allow, OpenID Connect Core §5.4, §5.5).
+            Need::Claims { subject, .. } => Ok(Answer::Claims(
+                self.inner
+                    .store
+                    .account_by_subject(subject.clone())
+                    .await?
+                    .map(|a| a.claims),
+            )),
             // This provider is its own authorization server: its resource endpoints resolve
             // their tokens themselves and never ask another server.
             Need::Introspect(_) => Ok(Answer::Introspected(None)),

@@ -154,3 +154,83 @@ impl Fetcher {
             .map(|(_, body)| body)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A loopback server answering every request with `status`, `location` and `body`.
+    async fn peer(status: u16, location: Option<&'static str>, body: Vec<u8>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |_req| {
+                        let mut r = http::Response::new(Full::new(Bytes::from(body.clone())));
+                        *r.status_mut() = http::StatusCode::from_u16(status).unwrap();
+                        if let Some(l) = location {
+                            r.headers_mut()
+                                .insert(http::header::LOCATION, l.parse().unwrap());
+                        }
+                        async move { Ok::<_, std::convert::Infallible>(r) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        format!("http://127.0.0.1:{}/doc", addr.port())
+    }
+
+    fn fetcher(dev: bool) -> Fetcher {
+        let settings = FetchSettings {
+            timeout: Duration::from_secs(10),
+            max_body_bytes: 1024,
+        };
+        Fetcher::new(settings, dev).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_document_is_fetched_within_the_cap() {
+        let url = peer(200, None, b"{\"keys\":[]}".to_vec()).await;
+        assert_eq!(fetcher(true).get(&url).await.unwrap(), b"{\"keys\":[]}");
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed_and_errors_fail() {
+        let url = peer(302, Some("http://127.0.0.1:1/elsewhere"), Vec::new()).await;
+        assert_eq!(fetcher(true).get(&url).await, Err(FetchError::Status(302)));
+        let url = peer(500, None, Vec::new()).await;
+        assert_eq!(fetcher(true).get(&url).await, Err(FetchError::Status(500)));
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_cap_are_refused() {
+        let url = peer(200, None, vec![b'x'; 4096]).await;
+        assert_eq!(fetcher(true).get(&url).await, Err(FetchError::TooLarge));
+    }
+
+    #[tokio::test]
+    async fn plain_http_is_for_loopback_in_dev_mode_only() {
+        let url = peer(200, None, b"ok".to_vec()).await;
+        assert_eq!(
+            fetcher(false).get(&url).await,
+            Err(FetchError::Refused("plain http"))
+        );
+        for bad in [
+            "http://example.com/doc",
+            "ftp://127.0.0.1/doc",
+            "https://user:pw@example.com/",
+            "not a url",
+        ] {
+            assert!(
+                matches!(fetcher(true).get(bad).await, Err(FetchError::Refused(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -17,7 +17,8 @@
 //!
 //! What it serves: every endpoint the [`ServerConfig`](authcore_server::ServerConfig)
 //! enables (authorization, token, PAR, device authorization and the device page, revocation,
-//! introspection, registration and its management, end session, the JWK Set), the discovery
+//! introspection, registration and its management, end session, UserInfo, the JWK Set), the
+//! discovery
 //! documents (`/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server`),
 //! `GET /healthz`, and the interaction pages under `/interaction/`. The keys (signing keys
 //! with rotation, hashing keys, cookie keys) live in the store as one document

@@ -32,6 +32,7 @@ pub(crate) struct Routes {
     pub(crate) jwks: Option<String>,
     pub(crate) end_session: Option<String>,
     pub(crate) registration: Option<String>,
+    pub(crate) userinfo: Option<String>,
     /// The issuer's path, without a trailing `/` (empty for an issuer at the root): the
     /// discovery documents and the provider's own pages live under it.
     pub(crate) base: String,
@@ -59,6 +60,7 @@ impl Routes {
             jwks: path(&e.jwks),
             end_session: path(&e.end_session),
             registration: path(&e.registration),
+            userinfo: path(&e.userinfo),
             base,
         }
     }
@@ -361,6 +363,13 @@ pub(crate) async fn route(
         let mut endpoint = RegistrationEndpoint::new(&core);
         let response = run(provider, &mut endpoint, &ctx).await;
         log_decision("registration", None, &response);
+        return response;
+    }
+    if is(&path, &routes.userinfo) {
+        let core = core_request(provider, &request);
+        let mut endpoint = authcore_server::userinfo::UserInfoEndpoint::new(&core, cert);
+        let response = run(provider, &mut endpoint, &ctx).await;
+        log_decision("userinfo", None, &response);
         return response;
     }
     if is(&path, &routes.authorize) && (method == Method::GET || method == Method::POST) {

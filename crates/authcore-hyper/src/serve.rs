@@ -29,6 +29,11 @@ pub(crate) async fn serve(
     let graceful = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
     let service = provider.service();
+    let sweeper = provider
+        .inner
+        .settings
+        .sweep_interval
+        .map(|every| tokio::spawn(sweep_every(provider.clone(), every)));
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
@@ -93,6 +98,9 @@ pub(crate) async fn serve(
         }
     }
     drop(listener);
+    if let Some(s) = sweeper {
+        s.abort();
+    }
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(DRAIN_TIMEOUT) => {
@@ -100,4 +108,17 @@ pub(crate) async fn serve(
         }
     }
     Ok(())
+}
+
+/// Runs the store's expiry sweep every `every` (the first after one interval).
+async fn sweep_every(provider: Provider, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match provider.inner.store.sweep(crate::provider::now()).await {
+            Ok(n) => tracing::debug!(deleted = n, "expiry sweep"),
+            Err(e) => tracing::warn!(error = %e, "expiry sweep failed"),
+        }
+    }
 }

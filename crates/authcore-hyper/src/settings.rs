@@ -29,6 +29,10 @@ pub struct ProviderSettings {
     pub dev: bool,
     /// How long a login session lasts, in seconds (default 8 hours).
     pub session_lifetime: u64,
+    /// How often [`Provider::serve`](crate::Provider::serve) runs the store's expiry sweep
+    /// ([`ProviderStore::sweep`](crate::ProviderStore::sweep)); `None`: never (another
+    /// instance or a scheduled job sweeps). Default 10 minutes.
+    pub sweep_interval: Option<Duration>,
 }
 
 impl ProviderSettings {
@@ -45,6 +49,7 @@ impl ProviderSettings {
             site_name: "authcore".to_owned(),
             dev: false,
             session_lifetime: 8 * 3600,
+            sweep_interval: Some(Duration::from_secs(600)),
         }
     }
 }

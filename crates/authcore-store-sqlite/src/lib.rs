@@ -8,9 +8,9 @@
 //! to write. This crate keeps them and makes the conditional writes atomic.
 //!
 //! ```text
-//!   authcore-hyper ── ProviderStore (async) ──┐
-//!                                             ├──► SqliteStore ──► one connection ──► file (WAL)
-//!   drive loop ────── Store (sync) ───────────┘     (a mutex)       IMMEDIATE transactions
+//!   authcore-hyper ── ProviderStore (async) ──┐                ┌─► the writer (a mutex) ──┐
+//!                                             ├──► SqliteStore ┤   IMMEDIATE transactions ├─► file (WAL)
+//!   drive loop ────── Store (sync) ───────────┘                └─► 4 readers (query_only) ┘
 //! ```
 //!
 //! - **One database file** in WAL mode, so readers in other processes (a backup, a second
@@ -61,7 +61,8 @@ mod schema;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use authcore_hyper::StoreError;
@@ -75,21 +76,33 @@ pub use schema::SCHEMA_VERSION;
 /// `Unavailable` (SQLITE_BUSY).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Read connections of a file store. In WAL mode readers see the last commit without waiting
+/// for the writer (whose commits wait for the disk), so lookups go on while a write syncs.
+const READERS: usize = 4;
+
 /// A provider store in one SQLite database.
 ///
-/// Cloning is cheap and shares the connection. Operations through one `SqliteStore` are
-/// serialized on its connection; several `SqliteStore`s (or processes) may open the same file,
-/// and SQLite's locking keeps their conditional writes atomic.
+/// Cloning is cheap and shares the connections. Writes through one `SqliteStore` are
+/// serialized on its one write connection; reads of a file store use a few read-only
+/// connections beside it. Several `SqliteStore`s (or processes) may open the same file, and
+/// SQLite's locking keeps their conditional writes atomic.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    inner: Arc<Connections>,
+}
+
+struct Connections {
+    writer: Mutex<Connection>,
+    /// Empty in memory, where every connection would be its own database.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
     path: Option<PathBuf>,
 }
 
 impl fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SqliteStore")
-            .field("path", &self.path)
+            .field("path", &self.inner.path)
             .finish_non_exhaustive()
     }
 }
@@ -102,28 +115,66 @@ impl SqliteStore {
     /// build knows, with `Unavailable` when it cannot be opened (permissions, a missing
     /// directory, a lock held past the busy timeout).
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| error::db("opening the database", e))?;
-        let store = SqliteStore::setup(conn, Some(path.to_owned()))?;
-        Ok(store)
+        let open = || {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| error::db("opening the database", e))
+        };
+        let mut writer = open()?;
+        SqliteStore::configure(&writer, true)?;
+        // The schema first, so the readers open a database that has its tables.
+        schema::migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = open()?;
+                SqliteStore::configure(&reader, true)?;
+                // A reader never writes, even by mistake.
+                reader
+                    .pragma_update(None, "query_only", true)
+                    .map_err(|e| error::db("configuring a reader", e))?;
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(SqliteStore::from_parts(
+            writer,
+            readers,
+            Some(path.to_owned()),
+        ))
     }
 
     /// A store in memory, gone when the last clone is dropped: for tests.
     pub fn open_in_memory() -> Result<SqliteStore, StoreError> {
-        let conn = Connection::open_in_memory()
+        let mut conn = Connection::open_in_memory()
             .map_err(|e| error::db("opening an in-memory database", e))?;
-        SqliteStore::setup(conn, None)
+        SqliteStore::configure(&conn, false)?;
+        schema::migrate(&mut conn)?;
+        Ok(SqliteStore::from_parts(conn, Vec::new(), None))
     }
 
-    fn setup(mut conn: Connection, path: Option<PathBuf>) -> Result<SqliteStore, StoreError> {
+    fn from_parts(
+        writer: Connection,
+        readers: Vec<Mutex<Connection>>,
+        path: Option<PathBuf>,
+    ) -> SqliteStore {
+        SqliteStore {
+            inner: Arc::new(Connections {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+                path,
+            }),
+        }
+    }
+
+    /// Sets a connection's busy timeout, journal mode (WAL for a file) and sync level.
+    fn configure(conn: &Connection, file: bool) -> Result<(), StoreError> {
         let pragma = |e| error::db("configuring the connection", e);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(pragma)?;
-        if path.is_some() {
+        if file {
             // WAL: readers never block the writer, and a commit appends to the log instead of
             // rewriting pages, so a crash mid-commit leaves the last committed state.
             let mode: String = conn
@@ -139,30 +190,49 @@ impl SqliteStore {
         // not only a crash of the process (NORMAL would risk the last commits).
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(pragma)?;
-        schema::migrate(&mut conn)?;
-        Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
-            path,
-        })
+        Ok(())
     }
 
     /// Sets how long an operation waits for another connection's lock before it fails as
     /// `Unavailable` (5 seconds by default).
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
-        self.lock()
-            .busy_timeout(timeout)
-            .map_err(|e| error::db("setting the busy timeout", e))
+        let set = |conn: &Connection| {
+            conn.busy_timeout(timeout)
+                .map_err(|e| error::db("setting the busy timeout", e))
+        };
+        set(&self.lock())?;
+        for reader in &self.inner.readers {
+            set(&relock(reader))?;
+        }
+        Ok(())
     }
 
     /// The database file, or `None` in memory.
     pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
+        self.inner.path.as_deref()
     }
 
+    /// The write connection.
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while the lock was held cannot leave the database half-written: an open
-        // transaction is rolled back when its guard drops. The connection stays usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        relock(&self.inner.writer)
+    }
+
+    /// A read connection: a free reader if there is one, else the next in turn (the writer in
+    /// memory, where there are no readers).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let readers = &self.inner.readers;
+        if readers.is_empty() {
+            return self.lock();
+        }
+        let start = self.inner.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..readers.len() {
+            match readers[(start + i) % readers.len()].try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        relock(&readers[start % readers.len()])
     }
 
     /// Applies a batch of writes in one IMMEDIATE transaction (see
@@ -176,11 +246,17 @@ impl SqliteStore {
     }
 }
 
+/// Locks `m`. A panic while the lock was held cannot leave the database half-written (an open
+/// transaction is rolled back when its guard drops), so the connection stays usable.
+fn relock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The synchronous drive loop's store. It fails closed (see the crate docs): a failed read is
 /// "no record", a failed write is a conflict.
 impl Store for SqliteStore {
     fn answer(&self, need: &Need, now: UnixTime) -> Answer {
-        records::answer(&self.lock(), need, now).unwrap_or_else(|_| records::closed_answer(need))
+        records::answer(&self.reader(), need, now).unwrap_or_else(|_| records::closed_answer(need))
     }
 
     fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
@@ -222,6 +298,19 @@ mod tests {
             assert_eq!(pragma("synchronous"), "2");
             assert_eq!(pragma("busy_timeout"), BUSY_TIMEOUT.as_millis().to_string());
         }
+        {
+            // Every reader is in WAL mode too, and refuses to write.
+            let reader = store.reader();
+            let mode: String = reader
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+            let e = reader
+                .execute("DELETE FROM clients", [])
+                .expect_err("a reader is query-only");
+            assert!(e.to_string().contains("readonly"), "{e}");
+        }
+        assert_eq!(store.inner.readers.len(), READERS);
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
         let memory = SqliteStore::open_in_memory().unwrap();

@@ -19,15 +19,32 @@ use crate::records::{self, body, read, secs};
 const GRANT_SWEEP_GRACE_SECS: u64 = 600;
 
 impl SqliteStore {
-    /// Runs `f` on the connection in tokio's blocking pool.
-    fn run<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    /// Runs `f` on the write connection in tokio's blocking pool.
+    fn writing<T, F>(&self, f: F) -> StoreFuture<'_, T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
+        self.blocking(move |store| f(&mut store.lock()))
+    }
+
+    /// Runs `f` on a read connection in tokio's blocking pool.
+    fn reading<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.blocking(move |store| f(&store.reader()))
+    }
+
+    fn blocking<T, F>(&self, f: F) -> StoreFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&SqliteStore) -> Result<T, StoreError> + Send + 'static,
+    {
         let store = self.clone();
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || f(&mut store.lock()))
+            tokio::task::spawn_blocking(move || f(&store))
                 .await
                 .map_err(|e| StoreError::unavailable(format!("sqlite worker task failed: {e}")))?
         })
@@ -84,15 +101,15 @@ fn session_sid(record: &SessionRecord) -> &str {
 
 impl ProviderStore for SqliteStore {
     fn answer(&self, need: Need, now: UnixTime) -> StoreFuture<'_, Answer> {
-        self.run(move |conn| records::answer(conn, &need, now))
+        self.reading(move |conn| records::answer(conn, &need, now))
     }
 
     fn apply(&self, writes: Vec<Write>, now: UnixTime) -> StoreFuture<'_, Vec<WriteOutcome>> {
-        self.run(move |conn| records::apply_batch(conn, &writes, now))
+        self.writing(move |conn| records::apply_batch(conn, &writes, now))
     }
 
     fn session(&self, id: String, now: UnixTime) -> StoreFuture<'_, Option<SessionRecord>> {
-        self.run(move |conn| {
+        self.reading(move |conn| {
             read(
                 conn,
                 "reading a session",
@@ -103,7 +120,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn put_session(&self, record: SessionRecord) -> StoreFuture<'_, ()> {
-        self.run(move |conn| {
+        self.writing(move |conn| {
             conn.execute(
                 "INSERT INTO sessions (id, sid, expires_at, body) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE
@@ -121,7 +138,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn remove_session(&self, id: String) -> StoreFuture<'_, ()> {
-        self.run(move |conn| {
+        self.writing(move |conn| {
             conn.execute("DELETE FROM sessions WHERE id = ?1", [id])
                 .map_err(ctx("removing a session"))?;
             Ok(())
@@ -129,7 +146,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn account_by_username(&self, username: String) -> StoreFuture<'_, Option<AccountRecord>> {
-        self.run(move |conn| {
+        self.reading(move |conn| {
             read(
                 conn,
                 "reading an account",
@@ -140,7 +157,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn account_by_subject(&self, subject: String) -> StoreFuture<'_, Option<AccountRecord>> {
-        self.run(move |conn| {
+        self.reading(move |conn| {
             read(
                 conn,
                 "reading an account",
@@ -151,7 +168,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn put_account(&self, account: AccountRecord) -> StoreFuture<'_, ()> {
-        self.run(move |conn| {
+        self.writing(move |conn| {
             // The subject's row is replaced; a username held by another subject breaks the
             // UNIQUE rule, which maps to `Conflict`.
             conn.execute(
@@ -174,7 +191,7 @@ impl ProviderStore for SqliteStore {
         subject: String,
         client_id: String,
     ) -> StoreFuture<'_, Option<ConsentRecord>> {
-        self.run(move |conn| {
+        self.reading(move |conn| {
             read(
                 conn,
                 "reading a consent",
@@ -185,7 +202,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn put_consent(&self, consent: ConsentRecord) -> StoreFuture<'_, ()> {
-        self.run(move |conn| {
+        self.writing(move |conn| {
             conn.execute(
                 "INSERT INTO consents (subject, client_id, body) VALUES (?1, ?2, ?3)
                  ON CONFLICT (subject, client_id) DO UPDATE SET body = excluded.body",
@@ -201,7 +218,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn keys(&self) -> StoreFuture<'_, Option<StoredKeys>> {
-        self.run(move |conn| {
+        self.reading(move |conn| {
             let row: Option<(i64, String)> = conn
                 .query_row(
                     "SELECT version, document FROM signing_keys WHERE id = 1",
@@ -225,7 +242,7 @@ impl ProviderStore for SqliteStore {
         expected_version: Option<u64>,
         document: String,
     ) -> StoreFuture<'_, bool> {
-        self.run(move |conn| {
+        self.writing(move |conn| {
             // A compare-and-set in one statement: the version in the WHERE (or the absent
             // row) is the condition, so of two instances rotating at once exactly one wins.
             let rows = match expected_version {
@@ -255,6 +272,6 @@ impl ProviderStore for SqliteStore {
     }
 
     fn sweep(&self, now: UnixTime) -> StoreFuture<'_, u64> {
-        self.run(move |conn| sweep(conn, now))
+        self.writing(move |conn| sweep(conn, now))
     }
 }

@@ -141,6 +141,9 @@ pub(crate) fn apply_batch(
     writes: &[Write],
     now: UnixTime,
 ) -> Result<Vec<WriteOutcome>, StoreError> {
+    if writes.is_empty() {
+        return Ok(Vec::new());
+    }
     // IMMEDIATE takes the write lock up front: a read-then-write inside cannot be overtaken
     // by another connection (a DEFERRED transaction could fail to upgrade with SQLITE_BUSY).
     let tx = conn

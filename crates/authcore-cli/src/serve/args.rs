@@ -54,8 +54,9 @@ pub struct DataArgs {
 /// `authcore user ...`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Add an end-user account (or replace the password and claims of an existing one):
-    /// the password is read from standard input (one line) and stored as an Argon2id hash.
+    /// Add an end-user account, or change an existing one's password (and its claims, when
+    /// `--claim` is given): the password is read from standard input (one line) and stored
+    /// as an Argon2id hash.
     Add(UserAddArgs),
 }
 
@@ -148,6 +149,16 @@ pub enum KeysCommand {
 /// Arguments of `authcore demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Sign in at this running provider (one with open dynamic registration, such as
+    /// `authcore serve --dev`) instead of starting one.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// The user to sign in as, with the password read from standard input (the first line);
+    /// default: alice with her `--dev` password.
+    #[arg(long, value_name = "USERNAME", requires = "issuer")]
+    pub username: Option<String>,
+
     /// Timeout of each HTTP exchange, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub http_timeout: u64,

@@ -44,7 +44,8 @@ async fn issue_secret(
         .server_keys(authcore_jose::crypto::default_provider(), server, now)
         .map_err(|e| Failure::usage(format!("the provider's keys: {e}")))?;
     let ctx = Context::new(server, &keys, now, rng);
-    RegistrationEndpoint::issue_secret(record.auth_method, &ctx)
+    let keep_plain = authcore_server::registration::keys_with_secret(record);
+    RegistrationEndpoint::issue_secret(record.auth_method, keep_plain, &ctx)
         .map_err(|e| Failure::usage(format!("cannot generate a client secret: {e}")))
 }
 

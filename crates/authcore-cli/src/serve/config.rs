@@ -275,6 +275,16 @@ pub struct ServeConfig {
     pub features: Features,
 }
 
+/// The scopes of OpenID Connect Core §5.4 and §11.
+const STANDARD_SCOPES: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
+
 /// The listen address without `--listen` or `listen`.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -411,8 +421,13 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
 
     check_names("scopes", &file.scopes, is_scope_token)?;
     server.scopes_supported = file.scopes.clone();
-    // A client registering no scope gets what an OpenID provider always offers.
-    server.registration.default_scopes = vec!["openid".to_owned()];
+    // A client registering no scope may ask for every configured scope, or, when none are
+    // configured, the OpenID Connect Core §5.4 scopes and `offline_access` (§11).
+    server.registration.default_scopes = if file.scopes.is_empty() {
+        STANDARD_SCOPES.map(str::to_owned).to_vec()
+    } else {
+        file.scopes.clone()
+    };
 
     let default_format = file
         .tokens
@@ -514,6 +529,7 @@ fn set_endpoints(server: &mut ServerConfig, features: Features) -> Result<(), Co
         introspection: on(server, true, "introspect")?,
         jwks: on(server, true, "jwks")?,
         end_session: on(server, true, "logout")?,
+        userinfo: on(server, true, "userinfo")?,
         device_authorization: on(server, features.device_flow, "device_authorization")?,
         device_verification: on(server, features.device_flow, "device")?,
         registration: on(server, features.registration, "register")?,
@@ -524,6 +540,7 @@ fn set_endpoints(server: &mut ServerConfig, features: Features) -> Result<(), Co
     endpoints.introspection = e.introspection;
     endpoints.jwks = e.jwks;
     endpoints.end_session = e.end_session;
+    endpoints.userinfo = e.userinfo;
     endpoints.device_authorization = e.device_authorization;
     endpoints.device_verification = e.device_verification;
     endpoints.registration = e.registration;
@@ -537,6 +554,7 @@ struct Endpoints {
     introspection: Option<url::Url>,
     jwks: Option<url::Url>,
     end_session: Option<url::Url>,
+    userinfo: Option<url::Url>,
     device_authorization: Option<url::Url>,
     device_verification: Option<url::Url>,
     registration: Option<url::Url>,
@@ -808,6 +826,16 @@ mod tests {
         assert!(c.server.endpoints.registration.is_none());
         assert!(c.server.endpoints.device_authorization.is_some());
         assert!(c.clients.is_empty());
+        assert!(
+            c.server
+                .registration
+                .default_scopes
+                .iter()
+                .any(|s| s == "offline_access")
+        );
+        // Configured scopes are what a client registering none gets.
+        let c = check("scopes = [\"openid\", \"api\"]").unwrap();
+        assert_eq!(c.server.registration.default_scopes, ["openid", "api"]);
     }
 
     #[test]

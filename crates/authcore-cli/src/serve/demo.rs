@@ -31,6 +31,39 @@ fn progress(msg: &str) {
 
 /// `authcore demo`.
 pub fn demo(a: DemoArgs) -> Result<(), Failure> {
+    let answers = match &a.username {
+        Some(username) => Answers {
+            username: username.clone(),
+            password: super::users::read_password(std::io::stdin().lock())?,
+        },
+        None => Answers {
+            username: DEV_USERNAME.to_owned(),
+            password: DEV_PASSWORD.to_owned(),
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    let result = match &a.issuer {
+        Some(issuer) => {
+            crate::oauth::check_issuer(issuer, false)?;
+            runtime.block_on(relying_party(issuer, a.http_timeout, &answers))
+        }
+        None => with_provider(&runtime, &a, &answers),
+    };
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    print_json(result?)
+}
+
+/// Runs the relying party against a provider started for it on a free loopback port with
+/// the `--dev` defaults and a temporary data directory, stopped afterwards.
+fn with_provider(
+    runtime: &tokio::runtime::Runtime,
+    a: &DemoArgs,
+    answers: &Answers,
+) -> Result<Map<String, Value>, Failure> {
     let rng = authcore_jose::crypto::default_provider().system_random();
     let listen = "127.0.0.1:0".parse().expect("a literal socket address");
     let config = config::validate(
@@ -43,12 +76,7 @@ pub fn demo(a: DemoArgs) -> Result<(), Failure> {
     )
     .map_err(|e| Failure::usage(e.to_string()))?;
     let data = DataDir::temporary(rng)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
-    let result = runtime.block_on(async {
+    runtime.block_on(async {
         let store = run::open_store(&data).await?;
         let started = run::start(&config, store, false).await?;
         let issuer = started.issuer.clone();
@@ -64,7 +92,7 @@ pub fn demo(a: DemoArgs) -> Result<(), Failure> {
                 let _ = stopped.await;
             },
         ));
-        let outcome = relying_party(&issuer, a.http_timeout).await;
+        let outcome = relying_party(&issuer, a.http_timeout, answers).await;
         let _ = stop.send(());
         let served = server
             .await
@@ -73,14 +101,15 @@ pub fn demo(a: DemoArgs) -> Result<(), Failure> {
         let out = outcome?;
         served?;
         Ok(out)
-    });
-    runtime.shutdown_timeout(Duration::from_secs(5));
-    drop(data);
-    print_json(result?)
+    })
 }
 
 /// The relying party's side: register, sign in, validate, UserInfo.
-async fn relying_party(issuer: &str, timeout_secs: u64) -> Result<Map<String, Value>, Failure> {
+async fn relying_party(
+    issuer: &str,
+    timeout_secs: u64,
+    answers: &Answers,
+) -> Result<Map<String, Value>, Failure> {
     let http = HttpClient::new(&HttpConfig::new().timeout(Duration::from_secs(timeout_secs)))
         .map_err(from_adapter)?;
     let (metadata, _) = fetch_provider_metadata(&http, issuer, false).await?;
@@ -128,14 +157,11 @@ async fn relying_party(issuer: &str, timeout_secs: u64) -> Result<Map<String, Va
         )
         .map_err(from_adapter)?;
     progress(&format!(
-        "signing in as {DEV_USERNAME} through {}",
+        "signing in as {} through {}",
+        answers.username,
         url.path()
     ));
-    let answers = Answers {
-        username: DEV_USERNAME.to_owned(),
-        password: DEV_PASSWORD.to_owned(),
-    };
-    let redirected = agent::sign_in(&http, &url, REDIRECT_URI, &answers, |page| {
+    let redirected = agent::sign_in(&http, &url, REDIRECT_URI, answers, |page| {
         progress(&format!("filled in the {page} page"))
     })
     .await?;

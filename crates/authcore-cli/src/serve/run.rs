@@ -15,9 +15,10 @@ use super::data::DataDir;
 use super::users::{self, DEV_PASSWORD, DEV_USERNAME};
 use crate::Failure;
 
-/// How often expired records are swept and the keys document is read again (so a rotation
-/// by `authcore keys rotate` or another instance is picked up).
-const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the keys document is read again, so a rotation by `authcore keys rotate` or
+/// by another instance on the same database is picked up. (The provider sweeps expired
+/// records itself, every `ProviderSettings::sweep_interval`.)
+const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Opens the data directory's database.
 pub async fn open_store(data: &DataDir) -> Result<Arc<dyn ProviderStore>, Failure> {
@@ -106,22 +107,15 @@ pub async fn start(
     })
 }
 
-/// Sweeps expired records and reloads the keys every [`MAINTENANCE_INTERVAL`], until the
-/// task is aborted.
-pub fn spawn_maintenance(provider: Provider) -> tokio::task::JoinHandle<()> {
+/// Reloads the keys every [`KEY_RELOAD_INTERVAL`], until the task is aborted.
+pub fn spawn_key_reload(provider: Provider) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(MAINTENANCE_INTERVAL);
+        let mut interval = tokio::time::interval(KEY_RELOAD_INTERVAL);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The first tick is immediate; the start has just loaded everything.
+        // The first tick is immediate; the start has just loaded the keys.
         interval.tick().await;
         loop {
             interval.tick().await;
-            let Ok(t) = now() else { continue };
-            match provider.store().sweep(t).await {
-                Ok(n) if n > 0 => eprintln!("authcore: swept {n} expired records"),
-                Ok(_) => {}
-                Err(e) => eprintln!("authcore: the expiry sweep failed: {e}"),
-            }
             if let Err(e) = provider.reload_keys().await {
                 eprintln!("authcore: reloading the keys failed: {e}");
             }
@@ -184,7 +178,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let store = open_store(&data).await?;
         let started = start(&config, store, tls.is_some()).await?;
         announce(&started, &config, &data);
-        let maintenance = spawn_maintenance(started.provider.clone());
+        let key_reload = spawn_key_reload(started.provider.clone());
         let served = run_until(
             started.provider.clone(),
             started.listener,
@@ -192,7 +186,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             shutdown_signal(),
         )
         .await;
-        maintenance.abort();
+        key_reload.abort();
         served
     });
     // The runtime's blocking tasks (password hashing) end before the data directory goes.

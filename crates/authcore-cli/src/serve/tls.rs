@@ -10,7 +10,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use crate::Failure;
 
 /// The TLS server configuration from a PEM certificate chain and a PEM private key (PKCS#8,
-/// PKCS#1 or SEC1). HTTP/1.1 is offered through ALPN (RFC 7301).
+/// PKCS#1 or SEC1). HTTP/2 and HTTP/1.1 are offered through ALPN (RFC 7301), as the
+/// provider serves both.
 pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, Failure> {
     let bytes = |p: &Path, what: &str| {
         std::fs::read(p).map_err(|e| Failure::usage(format!("{what} {}: {e}", p.display())))
@@ -51,7 +52,7 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig
                 key.display()
             ))
         })?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
 

@@ -94,7 +94,8 @@ pub fn new_subject(rng: &dyn SecureRandom) -> Result<String, Failure> {
 }
 
 /// Stores the account `username` with `password` and `claims`: a new subject for a new
-/// username (or `subject` if given), the existing subject for an existing one.
+/// username (or `subject` if given), the existing subject for an existing one, whose claims
+/// are kept when `claims` is empty.
 pub async fn add_user(
     store: &dyn ProviderStore,
     username: &str,
@@ -112,6 +113,11 @@ pub async fn add_user(
         .account_by_username(username.to_owned())
         .await
         .map_err(store_failure)?;
+    // An existing account keeps its claims unless new ones are given (a password change).
+    let claims = match &existing {
+        Some(e) if claims.is_empty() => e.claims.clone(),
+        _ => claims,
+    };
     let subject = match (subject, existing) {
         (Some(s), Some(e)) if s != e.subject => {
             return Err(Failure::usage(format!(
