@@ -22,8 +22,8 @@ export const SCOPE = 'openid profile email';
 export const REGISTERED_SCOPE = `${SCOPE} offline_access`;
 /** The device flow grant type (RFC 8628 §3.4). */
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-/** Longest one check may take (the device flow polls every few seconds). */
-export const CHECK_TIMEOUT_MS = 60_000;
+/** Longest one check may take (the device flow polls every few seconds; logins hash passwords). */
+export const CHECK_TIMEOUT_MS = 120_000;
 
 /**
  * `node SCRIPT ISSUER DRIVER [CHECK...]`: the issuer to run against, the login driver of

@@ -26,8 +26,11 @@ import process from 'node:process';
 export const MAX_HOPS = 16;
 /** Most forms one interaction may take (login, consent, a confirmation, and spares). */
 export const MAX_FORMS = 6;
-/** Longest one request may take. */
-export const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Longest one request may take. Generous: a login checks an Argon2id hash, slow on purpose
+ * (and slower in a debug build), and the relying parties' first logins arrive at once.
+ */
+export const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Most times one request is sent again after a `429 Too Many Requests`. */
 export const MAX_RATE_LIMIT_WAITS = 2;
