@@ -156,7 +156,6 @@ export class UserAgent {
     this.driver = DRIVERS[driverName];
     if (!this.driver) throw new Error(`no login driver ${driverName}`);
     this.cookies = new Map();
-    this.visited = [];
   }
 
   /**
@@ -187,6 +186,7 @@ export class UserAgent {
     writeFileSync(file, JSON.stringify(Object.fromEntries(this.cookies)));
   }
 
+  /** One request, no retry: the jar's cookies sent, the response's kept. */
   async sendOnce(method, url, body) {
     const headers = {};
     if (this.cookies.size) {
@@ -223,7 +223,6 @@ export class UserAgent {
       const location = resp.headers.get('location');
       if (!(resp.status >= 300 && resp.status < 400 && location)) {
         const html = await resp.text();
-        this.visited.push(current);
         return new Landing('page', current, html, resp.status);
       }
       await resp.body?.cancel();
