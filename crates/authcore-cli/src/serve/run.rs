@@ -220,9 +220,23 @@ pub async fn run_until(
 /// `listening on` line on stdout that scripts and tests wait for.
 fn announce(started: &Started, config: &ServeConfig, data: &DataDir) {
     if config.dev {
+        let registration = match &started.provider.settings().server.endpoints.registration {
+            Some(_)
+                if started
+                    .provider
+                    .settings()
+                    .server
+                    .registration
+                    .initial_access_token
+                    .is_none() =>
+            {
+                "open dynamic registration, "
+            }
+            _ => "",
+        };
         eprintln!(
-            "authcore: DEVELOPMENT MODE (--dev): user {DEV_USERNAME} / {DEV_PASSWORD}, open \
-             dynamic registration, http on loopback allowed. Never use it in production."
+            "authcore: DEVELOPMENT MODE (--dev): user {DEV_USERNAME} / {DEV_PASSWORD}, \
+             {registration}http on loopback allowed. Never use it in production."
         );
         if data.is_temporary() {
             eprintln!(
