@@ -60,6 +60,13 @@ impl CookieSigner {
         mac.sign(input.as_bytes()).ok()
     }
 
+    /// A key derived from the current cookie key for `purpose` (a MAC of the purpose alone,
+    /// so it never equals a cookie's tag), for secrets every instance must share.
+    pub(crate) fn derive_key(&self, purpose: &str) -> Option<Vec<u8>> {
+        let (kid, mac) = self.keys.first()?;
+        self.tag(mac.as_ref(), purpose, kid, "")
+    }
+
     /// `payload` signed for `purpose` under the current key.
     pub(crate) fn sign(&self, purpose: &str, payload: &[u8]) -> Option<String> {
         let (kid, mac) = self.keys.first()?;

@@ -33,6 +33,11 @@ pub struct ProviderSettings {
     /// ([`ProviderStore::sweep`](crate::ProviderStore::sweep)); `None`: never (another
     /// instance or a scheduled job sweeps). Default 10 minutes.
     pub sweep_interval: Option<Duration>,
+    /// Demand server nonces in DPoP proofs (RFC 9449 §8) at the token and UserInfo
+    /// endpoints, each valid for this window and the next; `None` (the default): no nonces.
+    /// The nonce key is derived from the stored cookie key, so instances sharing a store
+    /// accept each other's nonces.
+    pub dpop_nonce_window: Option<Duration>,
 }
 
 impl ProviderSettings {
@@ -50,6 +55,7 @@ impl ProviderSettings {
             dev: false,
             session_lifetime: 8 * 3600,
             sweep_interval: Some(Duration::from_secs(600)),
+            dpop_nonce_window: None,
         }
     }
 }

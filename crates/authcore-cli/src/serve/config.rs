@@ -1,8 +1,8 @@
 //! The configuration file of `authcore serve` (TOML) and its validation.
 //!
 //! The file says what the provider offers: the issuer and listen address, token lifetimes and
-//! formats, features (device flow, PAR, registration, logout), the scopes, the clients and
-//! the resource servers. Everything is checked before the server
+//! formats, features (device flow, PAR, DPoP nonces, registration, logout), the scopes and
+//! claims, the clients and the resource servers. Everything is checked before the server
 //! binds; a mistake is one [`ConfigError`] naming the key path (`clients[1].redirect_uris`)
 //! and the reason. Unknown keys are refused, so a misspelt setting never silently falls back
 //! to its default.
@@ -52,6 +52,10 @@ pub struct ConfigFile {
     /// registers.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// The claims the provider can release (`claims_supported`, OpenID Connect Discovery
+    /// §3).
+    #[serde(default)]
+    pub claims: Vec<String>,
     /// The statically configured clients.
     #[serde(default)]
     pub clients: Vec<ClientSection>,
@@ -106,6 +110,8 @@ pub struct FeaturesSection {
     pub device_flow: Option<bool>,
     /// Every client must use pushed authorization requests (RFC 9126 §5); default off.
     pub par_required: Option<bool>,
+    /// Server nonces in DPoP proofs (RFC 9449 §8); default off.
+    pub dpop_nonces: Option<bool>,
     /// Dynamic client registration (RFC 7591); default `off` (`open` with `--dev`).
     pub registration: Option<RegistrationMode>,
     /// Back-channel logout notifications (OpenID Connect Back-Channel Logout 1.0).
@@ -273,6 +279,8 @@ pub struct ServeConfig {
     pub clients: Vec<ConfiguredClient>,
     /// Which optional endpoints the features turn on.
     pub features: Features,
+    /// Whether the token and UserInfo endpoints demand DPoP nonces (RFC 9449 §8).
+    pub dpop_nonces: bool,
 }
 
 /// The scopes of OpenID Connect Core §5.4 and §11.
@@ -420,6 +428,8 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
     server.pkce.allow_plain = file.pkce.allow_plain.unwrap_or(false);
 
     check_names("scopes", &file.scopes, is_scope_token)?;
+    check_names("claims", &file.claims, is_claim_name)?;
+    server.claims_supported = file.claims.clone();
     server.scopes_supported = file.scopes.clone();
     // A client registering no scope may ask for every configured scope, or, when none are
     // configured, the OpenID Connect Core §5.4 scopes and `offline_access` (§11).
@@ -491,6 +501,7 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         server,
         clients,
         features,
+        dpop_nonces: f.dpop_nonces.unwrap_or(false),
     })
 }
 
@@ -622,13 +633,19 @@ fn is_scope_token(s: &str) -> bool {
             .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
 }
 
+/// A claim name: a JSON member name without whitespace or control characters (OpenID
+/// Connect Core §5.1 names are all of that form; §5.6.2 aggregated names too).
+fn is_claim_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 255 && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn check_names(key: &str, names: &[String], ok: impl Fn(&str) -> bool) -> Result<(), ConfigError> {
     let mut seen = BTreeSet::new();
     for (i, n) in names.iter().enumerate() {
         if !ok(n) {
             return Err(ConfigError::at(
                 format!("{key}[{i}]"),
-                format!("`{n}` is not a valid name (RFC 6749 §3.3 scope-token)"),
+                format!("`{n}` is not a valid name"),
             ));
         }
         if !seen.insert(n.as_str()) {
@@ -968,11 +985,15 @@ mod tests {
     }
 
     #[test]
-    fn scopes_are_scope_tokens() {
-        fails("scopes = [\"open id\"]", "scopes[0]", "scope-token");
+    fn scopes_and_claims_are_names() {
+        fails("scopes = [\"open id\"]", "scopes[0]", "not a valid name");
         fails("scopes = [\"a\", \"a\"]", "scopes[1]", "twice");
-        let c = check("scopes = [\"openid\", \"api:read\"]").unwrap();
+        fails("claims = [\"\"]", "claims[0]", "not a valid name");
+        fails("claims = [\"given name\"]", "claims[0]", "not a valid name");
+        fails("claims = [\"email\", \"email\"]", "claims[1]", "twice");
+        let c = check("scopes = [\"openid\", \"api:read\"]\nclaims = [\"email\"]").unwrap();
         assert_eq!(c.server.scopes_supported, ["openid", "api:read"]);
+        assert_eq!(c.server.claims_supported, ["email"]);
     }
 
     #[test]
@@ -986,6 +1007,7 @@ mod tests {
             );
         }
         let c = check("[features]\nregistration = \"off\"\ndevice_flow = false").unwrap();
+        assert!(!c.dpop_nonces);
         assert!(c.server.endpoints.registration.is_none());
         assert!(c.server.endpoints.device_authorization.is_none());
     }

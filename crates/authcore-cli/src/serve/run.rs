@@ -20,6 +20,10 @@ use crate::Failure;
 /// records itself, every `ProviderSettings::sweep_interval`.)
 const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(60);
 
+/// How long a DPoP server nonce is good for (it is accepted in its window and the next, RFC
+/// 9449 §8 leaves the lifetime to the server).
+const DPOP_NONCE_WINDOW: Duration = Duration::from_secs(120);
+
 /// Opens the data directory's database.
 pub async fn open_store(data: &DataDir) -> Result<Arc<dyn ProviderStore>, Failure> {
     let path = data.database();
@@ -72,6 +76,9 @@ pub async fn start(
         .map_err(|e| Failure::usage(e.to_string()))?;
     let mut settings = ProviderSettings::new(server);
     settings.dev = config.dev;
+    if config.dpop_nonces {
+        settings.dpop_nonce_window = Some(DPOP_NONCE_WINDOW);
+    }
     let provider = Provider::new(settings, store)
         .await
         .map_err(|e| Failure::usage(format!("starting the provider: {e}")))?;
@@ -213,9 +220,23 @@ pub async fn run_until(
 /// `listening on` line on stdout that scripts and tests wait for.
 fn announce(started: &Started, config: &ServeConfig, data: &DataDir) {
     if config.dev {
+        let registration = match &started.provider.settings().server.endpoints.registration {
+            Some(_)
+                if started
+                    .provider
+                    .settings()
+                    .server
+                    .registration
+                    .initial_access_token
+                    .is_none() =>
+            {
+                "open dynamic registration, "
+            }
+            _ => "",
+        };
         eprintln!(
-            "authcore: DEVELOPMENT MODE (--dev): user {DEV_USERNAME} / {DEV_PASSWORD}, open \
-             dynamic registration, http on loopback allowed. Never use it in production."
+            "authcore: DEVELOPMENT MODE (--dev): user {DEV_USERNAME} / {DEV_PASSWORD}, \
+             {registration}http on loopback allowed. Never use it in production."
         );
         if data.is_temporary() {
             eprintln!(
