@@ -167,7 +167,8 @@ impl Serve {
     /// dir> --listen 127.0.0.1:0` and waits (bounded) for its `listening on http://ADDR`
     /// line: the server binds a free port itself and, in `--dev`, takes `http://ADDR` as its
     /// issuer. `--dev` creates the user `alice` (password `wonderland`) and opens dynamic
-    /// registration; the file adds the device flow and the introspecting resource server.
+    /// registration; the file adds DPoP nonces, the device flow and the introspecting
+    /// resource server.
     pub fn start() -> Serve {
         Serve::try_start(&authcore_bin())
             .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))

@@ -9,7 +9,7 @@
 //!   `oauth4webapi_rp.mjs`): discovery, dynamic registration, code + PKCE + nonce with the ID
 //!   token validated for RS256, ES256 and EdDSA, UserInfo, refresh with rotation, client
 //!   credentials, the device flow approved through the provider's pages, PAR, DPoP-bound
-//!   tokens at UserInfo (retrying on `use_dpop_nonce` when asked), `private_key_jwt`,
+//!   tokens at UserInfo with the nonce retry, `private_key_jwt`,
 //!   introspection and revocation, RP-initiated logout; and the negatives (wrong client
 //!   secret `invalid_client`, replayed code and PKCE mismatch `invalid_grant`, mismatched
 //!   redirect URI shown on the page and not redirected, replayed DPoP proof

@@ -91,10 +91,16 @@ async function withNonceRetry(dpop, fn) {
   try {
     return await fn();
   } catch (err) {
-    if (dpop && oauth.isDPoPNonceError(err)) return fn();
+    if (dpop && oauth.isDPoPNonceError(err)) {
+      nonceRetries += 1;
+      return fn();
+    }
     throw err;
   }
 }
+
+/** How many requests the server sent back for a DPoP nonce (RFC 9449 §8). */
+let nonceRetries = 0;
 
 function base64url(bytes) {
   return Buffer.from(bytes).toString('base64url');
@@ -209,11 +215,14 @@ const checks = [
     },
   ],
   [
-    'DPoP-bound tokens at UserInfo (nonce retry when asked)',
+    'DPoP-bound tokens at UserInfo (nonce retry)',
     async () => {
       const [c, auth] = await registered({ dpop_bound_access_tokens: true });
       const dpop = oauth.DPoP(c, await oauth.generateKeyPair('ES256'));
+      const retriesBefore = nonceRetries;
       const { result, claims } = await codeFlow(c, auth, { dpop });
+      // The provider demands server nonces: the token request went through the retry.
+      expect(nonceRetries > retriesBefore, 'the provider asked for no DPoP nonce');
       expect(result.token_type.toLowerCase() === 'dpop', `token_type ${result.token_type}`);
       const info = await withNonceRetry(dpop, () =>
         oauth.userInfoRequest(as, c, result.access_token, { ...insecure, DPoP: dpop }).then((r) => oauth.processUserInfoResponse(as, c, claims.sub, r)),

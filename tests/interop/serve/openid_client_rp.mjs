@@ -189,7 +189,7 @@ const checks = [
     },
   ],
   [
-    'DPoP-bound tokens at UserInfo (nonce retry when asked)',
+    'DPoP-bound tokens at UserInfo (nonce retry)',
     async () => {
       const config = await registered({ dpop_bound_access_tokens: true });
       const keyPair = await client.randomDPoPKeyPair('ES256');
