@@ -192,12 +192,21 @@ const checks = [
     'DPoP-bound tokens at UserInfo (nonce retry)',
     async () => {
       const config = await registered({ dpop_bound_access_tokens: true });
+      // Counts the provider's demands for a DPoP nonce (RFC 9449 §8, §9: an error with a
+      // DPoP-Nonce header), which openid-client answers by retrying.
+      let nonceDemands = 0;
+      config[client.customFetch] = async (url, options) => {
+        const resp = await fetch(url, options);
+        if ((resp.status === 400 || resp.status === 401) && resp.headers.get('dpop-nonce')) nonceDemands += 1;
+        return resp;
+      };
       const keyPair = await client.randomDPoPKeyPair('ES256');
       const dpop = client.getDPoPHandle(config, keyPair);
       const { tokens, claims } = await codeFlow(config, { dpop });
       expect(tokens.token_type.toLowerCase() === 'dpop', `token_type ${tokens.token_type}`);
       const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub, { DPoP: dpop });
       expect(info.sub === claims.sub, 'UserInfo sub');
+      expect(nonceDemands > 0, 'the provider asked for no DPoP nonce');
       // The token is bound: as a Bearer token it is refused (RFC 9449 §7.1).
       await expectError('invalid_token', () => client.fetchUserInfo(config, tokens.access_token, claims.sub));
     },
