@@ -15,9 +15,7 @@ use authcore_server::model::{
 use authcore_server::signing_keys::SigningKeySet;
 use authcore_server::store::MemoryStore;
 use authcore_server::tokens::CredentialKind;
-use authcore_server::{
-    Context, ServerConfig, ServerKeys, Store, UserInfoEndpoint, Write, drive,
-};
+use authcore_server::{Context, ServerConfig, ServerKeys, Store, UserInfoEndpoint, Write, drive};
 use libfuzzer_sys::fuzz_target;
 
 const NOW: u64 = 1_800_000_000;
@@ -48,7 +46,14 @@ fn fixture() -> &'static Fixture {
         let mut client = ClientRecord::new("app", ClientAuthMethod::None);
         client.allowed_scopes = scopes.clone();
         store.put_client(client);
-        let grant = GrantRecord::new(GrantId("g".into()), "app", "alice", scopes.clone(), vec![], now);
+        let grant = GrantRecord::new(
+            GrantId("g".into()),
+            "app",
+            "alice",
+            scopes.clone(),
+            vec![],
+            now,
+        );
         store.apply(&Write::InsertGrant(grant), now);
         let (_token, handle) = keys
             .token_hashing

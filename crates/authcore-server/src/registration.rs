@@ -1063,6 +1063,16 @@ impl RegistrationEndpoint {
                         "token_endpoint_auth_method cannot change after registration",
                     ));
                 }
+                // The secret is kept as registered; one stored only as its keyed hash cannot
+                // key an HS* signature or a symmetric encryption (Core §10.1, §10.2) the
+                // update would now ask for.
+                if keys_with_secret(&record)
+                    && !matches!(current.secret, Some(StoredSecret::Plain(_)))
+                {
+                    return Err(invalid_metadata(
+                        "HS* signatures and symmetric encryption need a secret kept since registration; register anew",
+                    ));
+                }
                 record.client_id = current.client_id.clone();
                 record.secret = current.secret.clone();
                 record.secret_expires_at = current.secret_expires_at;

@@ -767,6 +767,38 @@ fn encryption_registrations_are_validated_against_the_provider() {
     };
     assert!(matches!(record.secret, Some(StoredSecret::Keyed(_))));
 
+    // RFC 7592 update: a client registered with a hashed secret cannot add a symmetric
+    // encryption later (its secret can no longer be had); with a kept secret it can.
+    let hashed = authcore_oauth2::parse_registration_response(&register(&s, base.clone())).unwrap();
+    let mut m = authcore_oauth2::wire::ClientMetadata::from_json(
+        with(json!({"userinfo_encrypted_response_alg": "A128KW"}))
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    let update = |info: &authcore_oauth2::wire::ClientInformationResponse,
+                  m: &authcore_oauth2::wire::ClientMetadata| {
+        let req = info.build_update_request(m).unwrap();
+        let mut ep = authcore_server::registration::RegistrationEndpoint::new(&req);
+        drive(&mut ep, &s.ctx(), &s.store, &|_| None)
+    };
+    let why = registration_error(&update(&hashed, &m));
+    assert!(why.contains("symmetric encryption"), "{why}");
+    let kept = authcore_oauth2::parse_registration_response(&register(
+        &s,
+        with(json!({"id_token_signed_response_alg": "HS256"})),
+    ))
+    .unwrap();
+    m.extra
+        .insert("id_token_signed_response_alg".into(), "HS256".into());
+    let resp = update(&kept, &m);
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+
     for (extra, names) in [
         (
             json!({"id_token_encrypted_response_alg": "XYZ"}),
