@@ -640,8 +640,8 @@ pub fn validate_metadata(
 /// symmetric encryption (§10.2).
 pub fn keys_with_secret(record: &ClientRecord) -> bool {
     let hs = [
-        "id_token_signed_response_alg",
-        "userinfo_signed_response_alg",
+        crate::oidc::id_token::SIGNED_RESPONSE_ALG,
+        crate::userinfo::SIGNED_RESPONSE_ALG,
     ]
     .iter()
     .any(|m| {
@@ -649,7 +649,8 @@ pub fn keys_with_secret(record: &ClientRecord) -> bool {
             .extra
             .get(*m)
             .and_then(Value::as_str)
-            .is_some_and(|a| a.starts_with("HS"))
+            .and_then(|a| a.parse::<JwsAlgorithm>().ok())
+            .is_some_and(|a| a.family() == authcore_jose::AlgorithmFamily::Hmac)
     });
     let symmetric = ENCRYPTION_MEMBERS.iter().any(|(alg, _)| {
         record
