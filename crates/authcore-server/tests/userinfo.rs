@@ -980,3 +980,62 @@ fn encrypted_request_objects_decrypt_with_the_providers_key() {
         Finished::Interact(_) => panic!("accepted without decryption keys"),
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any request to the UserInfo endpoint gets an answer, never a panic: arbitrary
+    /// methods, `Authorization` and `DPoP` headers, queries and bodies, against a store that
+    /// holds a live token (whose value the request may carry).
+    #[test]
+    fn any_userinfo_request_is_answered(
+        method in "(GET|POST|PUT|DELETE)",
+        scheme in "(Bearer|DPoP|bearer|Basic|)",
+        use_live_token in proptest::bool::ANY,
+        junk in "[ -~]{0,60}",
+        dpop in proptest::option::of("[ -~]{0,120}"),
+        query in "[a-z_=&%0-9.]{0,40}",
+        body in proptest::collection::vec(proptest::num::u8::ANY, 0..120),
+    ) {
+        let s = fixture_with_token();
+        let token = if use_live_token { s.1.clone() } else { junk.clone() };
+        let mut req = http::Request::builder()
+            .method(method.as_str())
+            .uri(format!("{USERINFO}?{query}"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Ok(v) = http::HeaderValue::try_from(format!("{scheme} {token}")) {
+            req = req.header("authorization", v);
+        }
+        if let Some(d) = dpop {
+            if let Ok(v) = http::HeaderValue::try_from(d) {
+                req = req.header("dpop", v);
+            }
+        }
+        let req = req.body(body).unwrap();
+        let resp = userinfo(&s.0, &req);
+        let status = resp.status().as_u16();
+        proptest::prop_assert!(matches!(status, 200 | 400 | 401 | 403 | 405), "{status}");
+        if status == 200 {
+            proptest::prop_assert!(use_live_token && (method == "GET" || method == "POST"));
+        }
+    }
+}
+
+/// The provider with one signed-in session's access token (for the property test).
+fn fixture_with_token() -> &'static (TestServer, String) {
+    static F: std::sync::OnceLock<(TestServer, String)> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let s = provider();
+        rp_record(&s, "rp");
+        let verifier = IdTokenVerifier::new(ISSUER, "rp");
+        let auth = sign_in(&s, "rp", "openid email", None, &verifier, &|_| None);
+        let token = auth
+            .tokens
+            .as_ref()
+            .unwrap()
+            .access_token
+            .secret()
+            .to_owned();
+        (s, token)
+    })
+}
