@@ -65,17 +65,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(test)]
+mod broken_issuance_tests;
 mod checks;
 mod endpoint;
 mod interaction;
+mod openid;
 mod redirect_uri;
 mod request;
 pub(crate) mod response;
 
+pub(crate) use checks::supported_response_types;
 pub use endpoint::AuthorizationEndpoint;
 pub(crate) use endpoint::check_request;
-pub(crate) use interaction::prompts_for;
-pub use interaction::{Approval, Interaction, InteractionResult, Prompt};
+pub use interaction::{
+    Approval, ConsentSource, Display, Interaction, InteractionResult, Prompt,
+    UNMET_AUTHENTICATION_REQUIREMENTS,
+};
+pub(crate) use interaction::{LoginDetails, prompts_for};
 pub use redirect_uri::match_redirect_uri;
 pub(crate) use request::describe;
 pub use request::{
