@@ -65,7 +65,7 @@ fn grant_id_token_content(
 
 /// The ID token the token endpoint issues for an authorization code (Core §3.1.3.3,
 /// §3.3.3.3): one when the code's scope holds `openid` and the server is a provider, carrying
-/// the request's `nonce` and the grant's facts ([`grant_id_token_content`]). A code of a
+/// the request's `nonce` and the grant's facts (`sub` for this client, `auth_time`, `acr`, `amr`, `sid`). A code of a
 /// hybrid flow gets the same `sub`, `nonce`, `auth_time`, `acr`, `amr` and `sid` as the ID
 /// token of its authorization response.
 pub fn code_id_token(
@@ -96,7 +96,7 @@ pub struct FrontChannelArtifacts<'a> {
 
 /// The ID token of an authorization response (Core §3.2.2.10 implicit, §3.3.2.11 hybrid),
 /// signed with the client's registered algorithm: the grant's facts and the request's
-/// `nonce` ([`grant_id_token_content`]), `at_hash` when an access token comes with it,
+/// `nonce` (as the token endpoint's ID token has them), `at_hash` when an access token comes with it,
 /// `c_hash` when a code does, and `s_hash` when the provider is configured for it and the
 /// request had a `state`. Each hash is the left half of the hash of the ID token's `alg`,
 /// base64url ([`id_token::token_hash`]).
