@@ -967,3 +967,121 @@ fn a_front_channel_id_token_expires_on_the_virtual_clock() {
     s.now = UnixTime::from_secs(s.now.as_secs() + s.config.lifetimes.id_token + 3600);
     assert!(finish_flow(&s, &rp, &verifier, pending, &fragment_response(&loc)).is_err());
 }
+
+#[test]
+fn the_adapter_can_tell_whether_its_session_answers_the_login_prompt() {
+    let mut s = provider();
+    let (rp, verifier) = code_rp(&s);
+    let record = match s.answer(authcore_server::Need::Client("rp".into())) {
+        authcore_server::Answer::Client(Some(c)) => c,
+        _ => panic!("registered"),
+    };
+    let hint = run_flow_query(&s, &rp, &verifier, AuthenticationRequest::new(REDIRECT)).id_token;
+    let alice = OpSession::start("alice", s.now, &s.rng)
+        .unwrap()
+        .with_acr("urn:example:acr:pwd");
+    let bob = OpSession::start("bob", s.now, &s.rng).unwrap();
+    s.advance(100);
+    let ask = |req: AuthenticationRequest| {
+        let (url, _) = req.build_url(&rp, &s.as_seen_by_client(), &s.rng).unwrap();
+        interaction(start(&s, url.as_str()))
+    };
+    let fits = |i: &Interaction, session: &OpSession| {
+        oidc::session_satisfies_login(i, session, &record, &s.ctx())
+    };
+    let plain = ask(AuthenticationRequest::new(REDIRECT));
+    assert!(fits(&plain, &alice) && fits(&plain, &bob));
+    let login = ask(AuthenticationRequest::new(REDIRECT).prompt("login"));
+    assert!(!fits(&login, &alice));
+    let recent = ask(AuthenticationRequest::new(REDIRECT).max_age(60));
+    assert!(!fits(&recent, &alice));
+    let hinted = ask(AuthenticationRequest::new(REDIRECT).id_token_hint(&hint));
+    assert!(fits(&hinted, &alice) && !fits(&hinted, &bob));
+    let mfa = ask(AuthenticationRequest::new(REDIRECT).essential_acr(["urn:example:acr:mfa"]));
+    assert!(!fits(&mfa, &alice));
+    let pwd = ask(AuthenticationRequest::new(REDIRECT).essential_acr(["urn:example:acr:pwd"]));
+    assert!(fits(&pwd, &alice) && !fits(&pwd, &bob));
+}
+
+/// Whatever mix of response type, response mode, prompt, display and nonce a request has,
+/// the endpoint answers (never panics), and a response type that returns a token is never
+/// answered in the query (Multiple Response Types §5). One provider for every case: its keys
+/// are slow to make.
+#[test]
+fn no_request_puts_a_token_response_in_the_query() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let s = provider();
+    relying_party(&s, "rp", &FRONT_CHANNEL_TYPES, JwsAlgorithm::ES256);
+    let strategy = (
+        proptest::sample::select(vec![
+            "code",
+            "token",
+            "id_token",
+            "id_token+token",
+            "code+id_token",
+            "code+token",
+            "code+id_token+token",
+            "token+code",
+            "id_token+code",
+            "code+code",
+            "none",
+        ]),
+        proptest::sample::select(vec![
+            "",
+            "query",
+            "fragment",
+            "form_post",
+            "jwt",
+            "query.jwt",
+        ]),
+        proptest::sample::select(vec![
+            "",
+            "none",
+            "login",
+            "consent",
+            "none+login",
+            "select_account",
+        ]),
+        proptest::sample::select(vec!["", "page", "popup", "touch", "wap", "tv"]),
+        any::<bool>(),
+        any::<bool>(),
+    );
+    let mut runner = TestRunner::new(Config {
+        cases: 128,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |(rt, mode, prompt, display, nonce, openid)| {
+            let mut q = format!(
+                "response_type={rt}&client_id=rp&{CB}&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&scope={}",
+                if openid { "openid" } else { "read" }
+            );
+            for (name, value) in [("response_mode", mode), ("prompt", prompt), ("display", display)] {
+                if !value.is_empty() {
+                    q.push_str(&format!("&{name}={value}"));
+                }
+            }
+            if nonce {
+                q.push_str("&nonce=n");
+            }
+            let returns_tokens = ResponseType::parse(&rt.replace('+', " "))
+                .is_some_and(ResponseType::returns_tokens);
+            let finished = match start(&s, &format!("{ISSUER}/authorize?{q}")) {
+                Finished::Interact(i) => resume(&s, &i, |a| a),
+                f => f,
+            };
+            let Finished::Respond(r) = finished else {
+                panic!("a resumed interaction responds")
+            };
+            if let Some(loc) = r.headers().get(LOCATION) {
+                let loc = loc.to_str().unwrap();
+                if returns_tokens {
+                    prop_assert!(!loc.contains('?'), "{q} -> {loc}");
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}

@@ -215,6 +215,43 @@ pub fn answer_without_ui(
     ))
 }
 
+/// Whether the provider login `session` the adapter holds answers the login prompt of
+/// `interaction` without a login page (OpenID Connect Core §3.1.2.1), so the application
+/// may go straight to consent: not when `prompt=login` asks for a new authentication, when
+/// the authentication is older than `max_age`, when an `id_token_hint` names another
+/// end-user (as `client` sees them: public or pairwise), or when the session's `acr` is not
+/// one of the essential values asked (§5.5.1.1). The resumed approval is checked against the
+/// same rules, so an application that skips this check gets the errors instead.
+pub fn session_satisfies_login(
+    interaction: &crate::authorize::Interaction,
+    session: &OpSession,
+    client: &ClientRecord,
+    ctx: &Context<'_>,
+) -> bool {
+    use crate::authorize::Prompt;
+    interaction.prompts.iter().all(|prompt| match prompt {
+        Prompt::Login {
+            required,
+            max_age,
+            id_token_hint_subject,
+            essential_acr,
+            ..
+        } => {
+            !*required
+                && max_age.is_none_or(|m| !session.exceeds_max_age(m, ctx.now))
+                && id_token_hint_subject
+                    .as_deref()
+                    .is_none_or(|sub| hint::hint_matches_session(sub, session, client, ctx))
+                && (essential_acr.is_empty()
+                    || session
+                        .acr
+                        .as_ref()
+                        .is_some_and(|acr| essential_acr.contains(acr)))
+        }
+        _ => true,
+    })
+}
+
 /// The scope value asking for a refresh token that works while the user is away (Core §11).
 pub const OFFLINE_ACCESS_SCOPE: &str = "offline_access";
 
