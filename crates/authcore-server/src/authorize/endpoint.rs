@@ -4,7 +4,7 @@
 //! flows, or (behind the legacy setting) the access token.
 
 use authcore_oauth2::wire::{
-    AuthorizationRequestParams, AuthorizationSuccess, ErrorCode, ResponseType, TokenType,
+    AuthorizationRequestParams, AuthorizationSuccess, ErrorCode, ResponseType,
 };
 use authcore_oauth2::{AccessToken, AuthorizationCode, IdToken, encode_form};
 use http::StatusCode;
@@ -27,7 +27,7 @@ use crate::error::OAuthError;
 use crate::jar;
 use crate::model::{
     ApplicationType, AuthorizationCodeRecord, ClientRecord, CodeChallenge, GrantId, GrantRecord,
-    InteractionRecord, TokenHash, TokenKind, TokenRecord,
+    InteractionRecord, TokenHash,
 };
 use crate::par::PAR_REQUEST_URI_PREFIX;
 use crate::step::{Answer, Context, Endpoint, Finished, Need, Step, Supplied, Write, WriteOutcome};
@@ -752,28 +752,25 @@ fn issue(
     }
     let mut access_token_issued = None;
     if rt.returns_access_token() {
-        let (token, handle) = hashing
-            .mint(CredentialKind::AccessToken, ctx.rng)
-            .map_err(no_randomness)?;
-        let lifetime = ctx.config.lifetimes.access_token;
-        writes.push(Write::InsertToken(TokenRecord {
-            handle,
-            kind: TokenKind::Access,
-            grant_id,
-            client_id: client_id.to_owned(),
-            subject: approval.subject.clone(),
-            scopes: scopes.clone(),
-            resources: approval.resources.clone(),
-            cnf: None,
-            issued_at: ctx.now,
-            expires_at: Some(ctx.now.saturating_add(lifetime)),
-            rotated: false,
-            revoked: false,
-        }));
-        success.token_type = Some(TokenType::Bearer);
-        success.expires_in = Some(lifetime);
-        success.scope = Some(scopes.clone());
-        access_token_issued = Some(token);
+        // The one place tokens are minted (opaque, or a JWT for a resource server that takes
+        // them, RFC 9068), as for every grant; Bearer, since nothing binds a front-channel
+        // token to a key.
+        let mut plan = crate::token::TokenPlan::new(
+            grant_id.clone(),
+            client_id,
+            approval.subject.clone(),
+            scopes.clone(),
+            approval.resources.clone(),
+        );
+        plan.auth_time = Some(approval.auth_time);
+        plan.acr = approval.acr.clone();
+        let issued = crate::token::issue_tokens(&plan, ctx)?;
+        writes.extend(issued.writes);
+        let t = issued.response;
+        success.token_type = Some(t.token_type);
+        success.expires_in = t.expires_in;
+        success.scope = t.scope;
+        access_token_issued = Some(t.access_token.secret().to_owned());
     }
     if rt.returns_id_token() {
         let id_token = crate::oidc::authorization_endpoint_id_token(
