@@ -316,6 +316,10 @@ pub struct GrantRecord {
     /// The provider login session the grant was made in (`sid`, OpenID Connect
     /// Front-Channel Logout §3), when the approval came from one.
     pub sid: Option<String>,
+    /// The `claims` request parameter of the authorization request (OpenID Connect Core
+    /// §5.5), as JSON text, when it carried one: the ID token and UserInfo releases of every
+    /// token issued under the grant follow it ([`crate::oidc::claims::ClaimsRequest::parse`]).
+    pub claims_request: Option<String>,
     /// When the grant was made.
     pub created_at: UnixTime,
     /// Whether the grant has been revoked (a replay, a user's revocation).
@@ -342,6 +346,7 @@ impl GrantRecord {
             acr: None,
             amr: Vec::new(),
             sid: None,
+            claims_request: None,
             created_at,
             revoked: false,
         }

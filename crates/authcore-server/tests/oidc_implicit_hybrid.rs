@@ -1085,3 +1085,108 @@ fn no_request_puts_a_token_response_in_the_query() {
         })
         .unwrap();
 }
+
+#[test]
+fn scope_claims_go_into_the_id_token_only_when_no_access_token_comes_with_it() {
+    let s = provider();
+    let (rp, verifier) = relying_party(
+        &s,
+        "rp",
+        &[ResponseType::IdToken, ResponseType::IdTokenToken],
+        JwsAlgorithm::ES256,
+    );
+    let authcore_server::Answer::Client(Some(mut record)) =
+        s.answer(authcore_server::Need::Client("rp".into()))
+    else {
+        panic!("registered")
+    };
+    record.allowed_scopes.push("email".into());
+    s.store.put_client(record);
+    let claims = json!({"email": "alice@example.com", "email_verified": true, "name": "Alice"});
+    let Value::Object(claims) = claims else {
+        unreachable!()
+    };
+    s.store.put_claims("alice", claims);
+    // Core §5.4: with response_type=id_token there is no access token for UserInfo, so the
+    // scope's claims are in the ID token (asked of the application with Need::Claims).
+    let auth = run_flow(
+        &s,
+        &rp,
+        &verifier,
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::IdToken)
+            .scope("email"),
+    )
+    .unwrap();
+    assert_eq!(
+        auth.claims.standard.email.as_deref(),
+        Some("alice@example.com")
+    );
+    assert_eq!(auth.claims.standard.email_verified, Some(true));
+    assert!(auth.claims.standard.name.is_none(), "not asked for");
+    // With an access token, they are for UserInfo, not the ID token.
+    let auth = run_flow(
+        &s,
+        &rp,
+        &verifier,
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::IdTokenToken)
+            .scope("email"),
+    )
+    .unwrap();
+    assert!(auth.claims.standard.email.is_none());
+}
+
+/// Core §10.2: a client that registered ID token encryption gets its front-channel ID
+/// tokens encrypted too (`dir` with A256GCM keyed from the client secret), and the relying
+/// party checks the hashes of the token inside.
+#[test]
+fn front_channel_id_tokens_are_encrypted_when_the_client_registered_it() {
+    use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+    let s = provider();
+    let (rp, verifier) = relying_party(
+        &s,
+        "rp",
+        &[ResponseType::CodeIdTokenToken],
+        JwsAlgorithm::HS256,
+    );
+    let authcore_server::Answer::Client(Some(mut record)) =
+        s.answer(authcore_server::Need::Client("rp".into()))
+    else {
+        panic!("registered")
+    };
+    record
+        .extra
+        .insert("id_token_encrypted_response_alg".into(), "dir".into());
+    record
+        .extra
+        .insert("id_token_encrypted_response_enc".into(), "A256GCM".into());
+    s.store.put_client(record);
+    let key = authcore_oidc::client_secret_key(
+        &ClientSecret::new(HS_SECRET),
+        Kma::Dir,
+        Enc::A256Gcm,
+        s.keys.provider,
+    )
+    .unwrap();
+    let verifier = verifier
+        .decryption_keys(
+            authcore_jose::jwe::DecryptionKey::symmetric(Kma::Dir, key.expose(), s.keys.provider)
+                .unwrap(),
+        )
+        .id_token_encrypted_response(authcore_oidc::JweAlgorithms::new(Kma::Dir, Enc::A256Gcm));
+    let (url, pending) = AuthenticationRequest::new(REDIRECT)
+        .response_type(ResponseType::CodeIdTokenToken)
+        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let i = interaction(start(&s, url.as_str()));
+    let loc = location(resume(&s, &i, |a| a));
+    let response = fragment_response(&loc);
+    // Five parts: a JWE, not a JWS.
+    assert_eq!(response.get("id_token").unwrap().split('.').count(), 5);
+    // The front-channel token (c_hash, at_hash checked) and the token endpoint's, both
+    // encrypted, both opened and validated.
+    let auth = finish_flow(&s, &rp, &verifier, pending, &response).unwrap();
+    assert_eq!(auth.id_token.secret().split('.').count(), 5);
+    assert_eq!(auth.claims.sub, "alice");
+}

@@ -680,8 +680,9 @@ fn decide_resume(
         Ok(scopes) => scopes,
         Err(r) => return redirect_error(target, r.error, r.description),
     };
-    match issue(&params, &checked, approval, scopes, client, ctx) {
-        Ok((writes, success)) => {
+    match issue(&params, &checked, approval, scopes, client, supplied, ctx) {
+        Ok(Err(needs)) => Decision::Need(needs),
+        Ok(Ok((writes, success))) => {
             let mut all = vec![remove];
             all.extend(writes);
             Decision::Write {
@@ -693,6 +694,10 @@ fn decide_resume(
         Err(e) => oauth_error(target, &e),
     }
 }
+
+/// What [`issue`] decided: the writes and the response, or what it still needs (the ID
+/// token's claims or the client's encryption keys).
+type Issued = Result<(Vec<Write>, AuthorizationSuccess), Vec<Need>>;
 
 /// The grant, the code (bound to the client, redirect URI, PKCE challenge, scope, resources,
 /// `dpop_jkt`, `nonce` and grant; RFC 6749 §4.1.2), the access token of the response types
@@ -706,8 +711,9 @@ fn issue(
     approval: &super::interaction::Approval,
     scopes: Vec<String>,
     client: &ClientRecord,
+    supplied: &Supplied,
     ctx: &Context<'_>,
-) -> Result<(Vec<Write>, AuthorizationSuccess), OAuthError> {
+) -> Result<Issued, OAuthError> {
     let no_randomness = |_| OAuthError::server_error(crate::error::ServerError::Random);
     let client_id = client.client_id.as_str();
     let grant_id = GrantId::generate(ctx.rng).map_err(OAuthError::server_error)?;
@@ -723,10 +729,28 @@ fn issue(
     grant.acr = approval.acr.clone();
     grant.amr = approval.amr.clone();
     grant.sid = approval.sid.clone();
+    grant.claims_request = crate::oidc::claims::ClaimsRequest::grant_text(params.claims.as_ref());
+    let rt = params.response_type;
+    // The ID token's claims and keys first: what it needs is asked for before any credential
+    // is minted (this step runs again, from the start, once the needs are supplied).
+    let id_token = if rt.returns_id_token() {
+        match crate::oidc::authorization_endpoint_id_token_content(
+            &grant,
+            client,
+            params.nonce.clone(),
+            rt.returns_access_token(),
+            supplied,
+            ctx,
+        )? {
+            Ok(completed) => Some(completed),
+            Err(needs) => return Ok(Err(needs)),
+        }
+    } else {
+        None
+    };
     let mut writes = Vec::new();
     let mut success = AuthorizationSuccess::new();
     let hashing = &ctx.keys.token_hashing;
-    let rt = params.response_type;
     let mut code_issued = None;
     if rt.returns_code() {
         let (code, handle) = hashing
@@ -772,11 +796,10 @@ fn issue(
         success.scope = t.scope;
         access_token_issued = Some(t.access_token.secret().to_owned());
     }
-    if rt.returns_id_token() {
+    if let Some((content, id_token_client)) = id_token {
         let id_token = crate::oidc::authorization_endpoint_id_token(
-            &grant,
-            client,
-            params.nonce.clone(),
+            content,
+            &id_token_client,
             crate::oidc::FrontChannelArtifacts {
                 code: code_issued.as_deref(),
                 access_token: access_token_issued.as_deref(),
@@ -789,5 +812,5 @@ fn issue(
     success.code = code_issued.map(AuthorizationCode::new);
     success.access_token = access_token_issued.map(AccessToken::new);
     writes.insert(0, Write::InsertGrant(grant));
-    Ok((writes, success))
+    Ok(Ok((writes, success)))
 }

@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub mod discovery;
+pub mod encryption;
 pub mod hint;
 pub mod id_token;
 pub mod logout;
@@ -94,20 +95,48 @@ pub struct FrontChannelArtifacts<'a> {
     pub state: Option<&'a str>,
 }
 
-/// The ID token of an authorization response (Core §3.2.2.10 implicit, §3.3.2.11 hybrid),
-/// signed with the client's registered algorithm: the grant's facts and the request's
-/// `nonce` (as the token endpoint's ID token has them), `at_hash` when an access token comes with it,
-/// `c_hash` when a code does, and `s_hash` when the provider is configured for it and the
-/// request had a `state`. Each hash is the left half of the hash of the ID token's `alg`,
-/// base64url ([`id_token::token_hash`]).
-pub fn authorization_endpoint_id_token(
+/// The content of the ID token of an authorization response (Core §3.2.2.10 implicit,
+/// §3.3.2.11 hybrid), before the hashes: the grant's facts and the request's `nonce`, as the
+/// token endpoint's ID token has them, completed by [`id_token::complete`] (the end-user's
+/// claims the request asks for in the ID token, with the §5.4 scope claims when no access
+/// token comes with it, as for `response_type=id_token`; the client's encryption keys).
+/// `Err(needs)` until the caller has supplied what it asks for; then the content and the
+/// client to sign for, with [`authorization_endpoint_id_token`].
+pub fn authorization_endpoint_id_token_content(
     grant: &GrantRecord,
     client: &ClientRecord,
     nonce: Option<String>,
+    access_token_issued: bool,
+    supplied: &crate::step::Supplied,
+    ctx: &Context<'_>,
+) -> Result<
+    Result<(id_token::IdTokenContent, ClientRecord), Vec<crate::step::Need>>,
+    crate::error::OAuthError,
+> {
+    let content = grant_id_token_content(grant, client, nonce, ctx)?;
+    id_token::complete(
+        content,
+        client,
+        grant,
+        &grant.scopes,
+        access_token_issued,
+        supplied,
+        ctx,
+    )
+}
+
+/// The ID token of an authorization response, from its completed content
+/// ([`authorization_endpoint_id_token_content`]), signed (and encrypted, when the client
+/// registered it) for `client` with its registered algorithm: `at_hash` when an access token
+/// comes with it, `c_hash` when a code does, and `s_hash` when the provider is configured for
+/// it and the request had a `state`. Each hash is the left half of the hash of the ID token's
+/// `alg`, base64url ([`id_token::token_hash`]).
+pub fn authorization_endpoint_id_token(
+    mut content: id_token::IdTokenContent,
+    client: &ClientRecord,
     artifacts: FrontChannelArtifacts<'_>,
     ctx: &Context<'_>,
 ) -> Result<String, crate::error::OAuthError> {
-    let mut content = grant_id_token_content(grant, client, nonce, ctx)?;
     content.code = artifacts.code.map(str::to_owned);
     content.access_token = artifacts.access_token.map(str::to_owned);
     if ctx.config.openid.state_hash {
