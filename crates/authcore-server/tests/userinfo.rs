@@ -742,7 +742,30 @@ fn encryption_registrations_are_validated_against_the_provider() {
         m
     };
 
+    // Only `alg`: the default `enc` A128CBC-HS256 applies, and is registered explicitly when
+    // the crypto provider has AES-CBC (ring alone has not: then the default is refused).
     let resp = register(&s, with(json!({"userinfo_encrypted_response_alg": "dir"})));
+    if s.keys
+        .provider
+        .supports(authcore_jose::ContentEncryptionAlgorithm::A128CbcHs256)
+    {
+        assert_eq!(
+            resp.status(),
+            201,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        let info: Value = serde_json::from_slice(resp.body()).unwrap();
+        assert_eq!(info["userinfo_encrypted_response_enc"], "A128CBC-HS256");
+    } else {
+        let why = registration_error(&resp);
+        assert!(why.contains("userinfo_encrypted_response_enc"), "{why}");
+    }
+    let resp = register(
+        &s,
+        with(json!({"userinfo_encrypted_response_alg": "dir",
+                    "userinfo_encrypted_response_enc": "A256GCM"})),
+    );
     assert_eq!(
         resp.status(),
         201,
@@ -750,7 +773,7 @@ fn encryption_registrations_are_validated_against_the_provider() {
         String::from_utf8_lossy(resp.body())
     );
     let info: Value = serde_json::from_slice(resp.body()).unwrap();
-    assert_eq!(info["userinfo_encrypted_response_enc"], "A128CBC-HS256");
+    assert_eq!(info["userinfo_encrypted_response_enc"], "A256GCM");
     let Answer::Client(Some(record)) =
         s.answer(Need::Client(info["client_id"].as_str().unwrap().into()))
     else {
@@ -766,6 +789,39 @@ fn encryption_registrations_are_validated_against_the_provider() {
         panic!("not stored")
     };
     assert!(matches!(record.secret, Some(StoredSecret::Keyed(_))));
+
+    // RFC 7592 update: a client registered with a hashed secret cannot add a symmetric
+    // encryption later (its secret can no longer be had); with a kept secret it can.
+    let hashed = authcore_oauth2::parse_registration_response(&register(&s, base.clone())).unwrap();
+    let mut m = authcore_oauth2::wire::ClientMetadata::from_json(
+        with(json!({"userinfo_encrypted_response_alg": "A256GCMKW",
+                    "userinfo_encrypted_response_enc": "A256GCM"}))
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    let update = |info: &authcore_oauth2::wire::ClientInformationResponse,
+                  m: &authcore_oauth2::wire::ClientMetadata| {
+        let req = info.build_update_request(m).unwrap();
+        let mut ep = authcore_server::registration::RegistrationEndpoint::new(&req);
+        drive(&mut ep, &s.ctx(), &s.store, &|_| None)
+    };
+    let why = registration_error(&update(&hashed, &m));
+    assert!(why.contains("symmetric encryption"), "{why}");
+    let kept = authcore_oauth2::parse_registration_response(&register(
+        &s,
+        with(json!({"id_token_signed_response_alg": "HS256"})),
+    ))
+    .unwrap();
+    m.extra
+        .insert("id_token_signed_response_alg".into(), "HS256".into());
+    let resp = update(&kept, &m);
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
 
     for (extra, names) in [
         (
@@ -923,4 +979,63 @@ fn encrypted_request_objects_decrypt_with_the_providers_key() {
         }
         Finished::Interact(_) => panic!("accepted without decryption keys"),
     }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any request to the UserInfo endpoint gets an answer, never a panic: arbitrary
+    /// methods, `Authorization` and `DPoP` headers, queries and bodies, against a store that
+    /// holds a live token (whose value the request may carry).
+    #[test]
+    fn any_userinfo_request_is_answered(
+        method in "(GET|POST|PUT|DELETE)",
+        scheme in "(Bearer|DPoP|bearer|Basic|)",
+        use_live_token in proptest::bool::ANY,
+        junk in "[ -~]{0,60}",
+        dpop in proptest::option::of("[ -~]{0,120}"),
+        query in "[a-z_=&%0-9.]{0,40}",
+        body in proptest::collection::vec(proptest::num::u8::ANY, 0..120),
+    ) {
+        let s = fixture_with_token();
+        let token = if use_live_token { s.1.clone() } else { junk.clone() };
+        let mut req = http::Request::builder()
+            .method(method.as_str())
+            .uri(format!("{USERINFO}?{query}"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Ok(v) = http::HeaderValue::try_from(format!("{scheme} {token}")) {
+            req = req.header("authorization", v);
+        }
+        if let Some(d) = dpop {
+            if let Ok(v) = http::HeaderValue::try_from(d) {
+                req = req.header("dpop", v);
+            }
+        }
+        let req = req.body(body).unwrap();
+        let resp = userinfo(&s.0, &req);
+        let status = resp.status().as_u16();
+        proptest::prop_assert!(matches!(status, 200 | 400 | 401 | 403 | 405), "{status}");
+        if status == 200 {
+            proptest::prop_assert!(use_live_token && (method == "GET" || method == "POST"));
+        }
+    }
+}
+
+/// The provider with one signed-in session's access token (for the property test).
+fn fixture_with_token() -> &'static (TestServer, String) {
+    static F: std::sync::OnceLock<(TestServer, String)> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let s = provider();
+        rp_record(&s, "rp");
+        let verifier = IdTokenVerifier::new(ISSUER, "rp");
+        let auth = sign_in(&s, "rp", "openid email", None, &verifier, &|_| None);
+        let token = auth
+            .tokens
+            .as_ref()
+            .unwrap()
+            .access_token
+            .secret()
+            .to_owned();
+        (s, token)
+    })
 }
