@@ -51,6 +51,10 @@ struct InteractionState {
     resources: Vec<String>,
     created_at: u64,
     expires_at: u64,
+    /// The `sid` of the session signed in during this interaction, if any: what satisfies
+    /// `prompt=login` (an older session does not).
+    #[serde(default)]
+    signed_in_sid: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,12 +136,13 @@ pub(crate) async fn current_session(
         .map(|record| (value, record)))
 }
 
-/// Stores a new login session for `subject` and returns the `Set-Cookie` value for it.
+/// Stores a new login session for `subject`; returns the `Set-Cookie` value for it and the
+/// session's `sid`.
 async fn start_session(
     provider: &Provider,
     subject: &str,
     now: UnixTime,
-) -> Result<Option<String>, crate::store::StoreError> {
+) -> Result<Option<(String, String)>, crate::store::StoreError> {
     let Some(value) = random_token(provider) else {
         return Ok(None);
     };
@@ -145,6 +150,7 @@ async fn start_session(
         return Ok(None);
     };
     let session = session.with_amr(["pwd"]);
+    let sid = session.sid.clone();
     let lifetime = provider.inner.settings.session_lifetime;
     provider
         .inner
@@ -160,7 +166,7 @@ async fn start_session(
     Ok(keys
         .cookies
         .sign(name, value.as_bytes())
-        .map(|signed| attributes(provider).set(name, &signed, Some(lifetime))))
+        .map(|signed| (attributes(provider).set(name, &signed, Some(lifetime)), sid)))
 }
 
 /// The interaction cookie's state, if present, signed by us, unexpired, and (when `ticket`
@@ -226,6 +232,7 @@ fn new_state(
         resources: Vec::new(),
         created_at: now.as_secs(),
         expires_at: interaction.expires_at.as_secs(),
+        signed_in_sid: None,
     };
     for p in &interaction.prompts {
         match p {
@@ -262,8 +269,9 @@ fn login_satisfied(
     now: UnixTime,
 ) -> bool {
     let Some(s) = session else { return false };
-    // `prompt=login`: only an authentication during this interaction counts.
-    if state.login_required && s.session.auth_time.as_secs() < state.created_at {
+    // `prompt=login` (OpenID Connect Core §3.1.2.1): only a sign-in during this interaction
+    // counts.
+    if state.login_required && state.signed_in_sid.as_deref() != Some(s.session.sid.as_str()) {
         return false;
     }
     !state
@@ -623,7 +631,7 @@ pub(crate) async fn interaction_page(
                     Some("The username or password is wrong."),
                 );
             };
-            let cookie = match start_session(provider, &account.subject, now).await {
+            let (cookie, sid) = match start_session(provider, &account.subject, now).await {
                 Ok(Some(c)) => c,
                 Ok(None) => {
                     return crate::router::plain_error(
@@ -636,6 +644,11 @@ pub(crate) async fn interaction_page(
             tracing::info!(endpoint = "login", client_id = %state.client_id, outcome = "signed_in", "decision");
             let mut response = see_other(&base);
             add_cookie(&mut response, &cookie);
+            let mut signed_in = state.clone();
+            signed_in.signed_in_sid = Some(sid);
+            if let Some(c) = state_cookie(provider, &signed_in) {
+                add_cookie(&mut response, &c);
+            }
             response
         }
         (Method::POST, "consent") => {
@@ -752,6 +765,7 @@ pub(crate) async fn device_page(
             expires_at: now
                 .as_secs()
                 .saturating_add(provider.inner.settings.server.lifetimes.device_code),
+            signed_in_sid: None,
         })
     };
     match *request.method() {

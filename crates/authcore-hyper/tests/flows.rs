@@ -176,6 +176,12 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     let r = b.get(url.as_str()).await;
     let page = b.get(&r.location()).await;
     assert!(is_login_page(&page));
+    // Signing in again satisfies it (consent is stored): straight back to the client.
+    let after = b.login(&page, PASSWORD).await;
+    assert_eq!(after.status, 303);
+    let back = b.get(&after.location()).await;
+    assert_eq!(back.status, 303, "{}", back.text());
+    assert!(back.location().starts_with(REDIRECT) && back.location().contains("code="));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
