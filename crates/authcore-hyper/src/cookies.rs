@@ -233,4 +233,28 @@ mod tests {
         }
         assert!(public.clear("n").contains("Max-Age=0"));
     }
+
+    proptest::proptest! {
+        /// Whatever a browser sends, reading and verifying cookies answers without panicking,
+        /// and nothing unsigned verifies.
+        #[test]
+        fn any_cookie_header_and_value_is_handled(header in ".{0,300}", value in ".{0,300}") {
+            let s = signer(&[("c1", 1)]);
+            let mut h = http::HeaderMap::new();
+            if let Ok(v) = http::HeaderValue::from_str(&header) {
+                h.insert(http::header::COOKIE, v);
+            }
+            let _ = read(&h, "authcore_session");
+            proptest::prop_assert!(s.verify("session", &value).is_none());
+            proptest::prop_assert!(!s.check_csrf("binding", &value));
+        }
+
+        /// Signed values round-trip whatever the payload.
+        #[test]
+        fn signed_payloads_round_trip(payload in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let s = signer(&[("c1", 1)]);
+            let v = s.sign("interaction", &payload).unwrap();
+            proptest::prop_assert_eq!(s.verify("interaction", &v), Some(payload));
+        }
+    }
 }

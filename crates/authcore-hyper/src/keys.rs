@@ -757,4 +757,12 @@ mod tests {
         assert!(!dbg.contains(json["cookie_keys"][0]["key"].as_str().unwrap()));
         assert!(!dbg.contains(json["pairwise_salt"].as_str().unwrap()));
     }
+
+    proptest::proptest! {
+        /// The document parser refuses anything malformed without panicking.
+        #[test]
+        fn any_text_is_parsed_or_refused(text in ".{0,400}") {
+            proptest::prop_assert!(KeysDocument::parse(&text).is_err());
+        }
+    }
 }
