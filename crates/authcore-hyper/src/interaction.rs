@@ -506,6 +506,27 @@ fn expired_page(provider: &Provider) -> http::Response<Vec<u8>> {
     )
 }
 
+/// The refusal of a form whose CSRF token is missing or not the one bound to this
+/// browser's interaction cookie, or `None` when the token is right.
+fn csrf_refusal(
+    provider: &Provider,
+    state: &InteractionState,
+    form: &[(String, String)],
+    endpoint: &'static str,
+) -> Option<http::Response<Vec<u8>>> {
+    let keys = provider.loaded_keys();
+    if field(form, "csrf").is_some_and(|t| keys.cookies.check_csrf(&state.nonce, t)) {
+        return None;
+    }
+    tracing::info!(endpoint, client_id = %state.client_id, outcome = "csrf_failed", "decision");
+    Some(ui::message(
+        StatusCode::FORBIDDEN,
+        site(provider),
+        "Request refused",
+        "The form was not sent from this page. Reload it and try again.",
+    ))
+}
+
 fn form(request: &http::Request<Bytes>) -> Vec<(String, String)> {
     url::form_urlencoded::parse(request.body())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -593,16 +614,8 @@ pub(crate) async fn interaction_page(
         }
         (Method::POST, "login") => {
             let form = form(request);
-            if !field(&form, "csrf")
-                .is_some_and(|t| provider.loaded_keys().cookies.check_csrf(&state.nonce, t))
-            {
-                tracing::info!(endpoint = "login", client_id = %state.client_id, outcome = "csrf_failed", "decision");
-                return ui::message(
-                    StatusCode::FORBIDDEN,
-                    site(provider),
-                    "Request refused",
-                    "The form was not sent from this page. Reload it and try again.",
-                );
+            if let Some(refused) = csrf_refusal(provider, &state, &form, "login") {
+                return refused;
             }
             let username = field(&form, "username").unwrap_or("");
             let password = field(&form, "password").unwrap_or("");
@@ -653,16 +666,8 @@ pub(crate) async fn interaction_page(
         }
         (Method::POST, "consent") => {
             let form = form(request);
-            if !field(&form, "csrf")
-                .is_some_and(|t| provider.loaded_keys().cookies.check_csrf(&state.nonce, t))
-            {
-                tracing::info!(endpoint = "consent", client_id = %state.client_id, outcome = "csrf_failed", "decision");
-                return ui::message(
-                    StatusCode::FORBIDDEN,
-                    site(provider),
-                    "Request refused",
-                    "The form was not sent from this page. Reload it and try again.",
-                );
+            if let Some(refused) = csrf_refusal(provider, &state, &form, "consent") {
+                return refused;
             }
             let Some((_, record)) = &session else {
                 return see_other(&base);
@@ -810,20 +815,8 @@ pub(crate) async fn device_page(
                 return expired_page(provider);
             };
             let token = csrf(provider, &state);
-            if !field(&form, "csrf")
-                .is_some_and(|t| provider.loaded_keys().cookies.check_csrf(&state.nonce, t))
-            {
-                tracing::info!(
-                    endpoint = "device_verification",
-                    outcome = "csrf_failed",
-                    "decision"
-                );
-                return ui::message(
-                    StatusCode::FORBIDDEN,
-                    site(provider),
-                    "Request refused",
-                    "The form was not sent from this page. Reload it and try again.",
-                );
+            if let Some(refused) = csrf_refusal(provider, &state, &form, "device_verification") {
+                return refused;
             }
             if let Some(r) = rate_limited(provider, Limited::Device, None, peer) {
                 return r;
