@@ -91,10 +91,14 @@ impl LoadedKeys {
     fn new(
         document: &KeysDocument,
         crypto: &'static CryptoProvider,
-        config: &authcore_server::ServerConfig,
+        settings: &ProviderSettings,
     ) -> Result<Self, ProviderError> {
+        let mut server = document.server_keys(crypto, &settings.server, now())?;
+        if let Some(window) = settings.dpop_nonce_window {
+            server = server.with_dpop_nonces(Arc::new(document.dpop_nonces(window, crypto)?));
+        }
         Ok(LoadedKeys {
-            server: document.server_keys(crypto, config, now())?,
+            server,
             cookies: crate::cookies::CookieSigner::new(document.cookie_keys(), crypto)
                 .map_err(KeysError::Jose)?,
         })
@@ -155,7 +159,7 @@ impl Provider {
         let crypto = authcore_jose::crypto::default_provider();
         let rng = crypto.system_random();
         let (document, _) = keys::load_or_init(store.as_ref(), rng, now()).await?;
-        let loaded = LoadedKeys::new(&document, crypto, &settings.server)?;
+        let loaded = LoadedKeys::new(&document, crypto, &settings)?;
         let routes = crate::router::Routes::from_config(&settings.server);
         let fetcher = crate::fetch::Fetcher::new(settings.fetch, settings.dev)?;
         let limits = crate::ratelimit::Limiters::new(settings.rate_limits);
@@ -198,7 +202,7 @@ impl Provider {
         let loaded = Arc::new(LoadedKeys::new(
             &document,
             self.inner.crypto,
-            &self.inner.settings.server,
+            &self.inner.settings,
         )?);
         match self.inner.keys.write() {
             Ok(mut k) => *k = loaded,

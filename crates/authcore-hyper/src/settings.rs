@@ -33,6 +33,9 @@ pub struct ProviderSettings {
     /// ([`ProviderStore::sweep`](crate::ProviderStore::sweep)); `None`: never (another
     /// instance or a scheduled job sweeps). Default 10 minutes.
     pub sweep_interval: Option<Duration>,
+    /// DPoP server nonces (RFC 9449 §8): the seconds each nonce window lasts; `None` (the
+    /// default): the token endpoint and UserInfo demand no nonce.
+    pub dpop_nonce_window: Option<u64>,
 }
 
 impl ProviderSettings {
@@ -50,6 +53,7 @@ impl ProviderSettings {
             dev: false,
             session_lifetime: 8 * 3600,
             sweep_interval: Some(Duration::from_secs(600)),
+            dpop_nonce_window: None,
         }
     }
 }
