@@ -240,6 +240,7 @@ fn new_state(
                 required,
                 max_age,
                 login_hint,
+                ..
             } => {
                 state.login_required |= *required;
                 state.max_age = *max_age;
@@ -251,6 +252,7 @@ fn new_state(
                 required,
                 scopes,
                 resources,
+                ..
             } => {
                 state.consent_required |= *required;
                 state.scopes.clone_from(scopes);
