@@ -314,3 +314,89 @@ pub fn set_encryption_metadata(
             Some(encs.iter().map(|e| e.name().to_owned()).collect());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(v: Value) -> serde_json::Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("an object literal"),
+        }
+    }
+
+    const ALG: &str = "userinfo_encrypted_response_alg";
+    const ENC: &str = "userinfo_encrypted_response_enc";
+
+    #[test]
+    fn registered_pairs_read_with_the_registration_default() {
+        let p = authcore_jose::crypto::default_provider();
+        assert_eq!(read_algorithms(&m(json!({})), ALG, ENC, Some(p)), Ok(None));
+        // Registration §2's default enc, judged without a provider (ring alone has no
+        // AES-CBC and refuses it, as the next assertion says for whichever provider).
+        assert_eq!(
+            read_algorithms(&m(json!({ALG: "dir"})), ALG, ENC, None),
+            Ok(Some(JweAlgorithms::with_default_enc(
+                KeyManagementAlgorithm::Dir
+            )))
+        );
+        assert_eq!(
+            read_algorithms(&m(json!({ALG: "dir"})), ALG, ENC, Some(p)).is_ok(),
+            p.supports(ContentEncryptionAlgorithm::A128CbcHs256)
+        );
+        assert_eq!(
+            read_algorithms(&m(json!({ALG: "dir", ENC: "A256GCM"})), ALG, ENC, Some(p)),
+            Ok(Some(JweAlgorithms::new(
+                KeyManagementAlgorithm::Dir,
+                ContentEncryptionAlgorithm::A256Gcm
+            )))
+        );
+    }
+
+    #[test]
+    fn unusable_pairs_are_refused() {
+        let p = authcore_jose::crypto::default_provider();
+        for bad in [
+            json!({ENC: "A128GCM"}),
+            json!({ALG: "RSA1_5"}),
+            json!({ALG: "PBES2-HS512+A256KW"}),
+            json!({ALG: "nope"}),
+            json!({ALG: "dir", ENC: "nope"}),
+            json!({ALG: ["dir"]}),
+            json!({ALG: "dir", ENC: 1}),
+        ] {
+            assert!(
+                read_algorithms(&m(bad.clone()), ALG, ENC, Some(p)).is_err(),
+                "{bad}"
+            );
+            assert!(
+                read_algorithms(&m(bad.clone()), ALG, ENC, None).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(
+            key_management_algorithms(p)
+                .iter()
+                .all(|a| offered_kind(*a))
+        );
+        assert!(!encrypts_with(KeyManagementAlgorithm::Rsa1_5, p));
+    }
+
+    #[test]
+    fn symmetric_algorithms_are_the_secret_keyed_ones() {
+        use KeyManagementAlgorithm as K;
+        for a in [K::Dir, K::A128Kw, K::A256GcmKw] {
+            assert!(is_symmetric(a));
+        }
+        for a in [
+            K::RsaOaep256,
+            K::EcdhEs,
+            K::EcdhEsA128Kw,
+            K::Pbes2Hs256A128Kw,
+        ] {
+            assert!(!is_symmetric(a));
+        }
+    }
+}
