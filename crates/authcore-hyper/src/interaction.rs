@@ -55,6 +55,10 @@ struct InteractionState {
     /// `prompt=login` (an older session does not).
     #[serde(default)]
     signed_in_sid: Option<String>,
+    /// The `sub` a verified `id_token_hint` names, as the client sees it: a session of
+    /// another end-user does not do (OpenID Connect Core §3.1.2.1).
+    #[serde(default)]
+    id_token_hint_subject: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -233,6 +237,7 @@ fn new_state(
         created_at: now.as_secs(),
         expires_at: interaction.expires_at.as_secs(),
         signed_in_sid: None,
+        id_token_hint_subject: None,
     };
     for p in &interaction.prompts {
         match p {
@@ -240,11 +245,15 @@ fn new_state(
                 required,
                 max_age,
                 login_hint,
+                id_token_hint_subject,
                 ..
             } => {
                 state.login_required |= *required;
                 state.max_age = *max_age;
                 state.login_hint.clone_from(login_hint);
+                state
+                    .id_token_hint_subject
+                    .clone_from(id_token_hint_subject);
             }
             // One account per login: choosing an account is signing in again.
             Prompt::SelectAccount => state.login_required = true,
@@ -264,13 +273,24 @@ fn new_state(
     Some(state)
 }
 
-/// Whether the session satisfies the state's login prompt.
+/// Whether the session satisfies the state's login prompt (`client` is the requesting
+/// client's record, for comparing an `id_token_hint`'s subject).
 fn login_satisfied(
     state: &InteractionState,
     session: Option<&SessionRecord>,
-    now: UnixTime,
+    client: Option<&ClientRecord>,
+    ctx: &Context<'_>,
 ) -> bool {
+    let now = ctx.now;
     let Some(s) = session else { return false };
+    if let Some(hinted) = &state.id_token_hint_subject {
+        let same = client.is_some_and(|c| {
+            authcore_server::oidc::hint::hint_matches_session(hinted, &s.session, c, ctx)
+        });
+        if !same {
+            return false;
+        }
+    }
     // `prompt=login` (OpenID Connect Core §3.1.2.1): only a sign-in during this interaction
     // counts.
     if state.login_required && state.signed_in_sid.as_deref() != Some(s.session.sid.as_str()) {
@@ -317,16 +337,11 @@ async fn client_record(
 }
 
 /// The name shown for a client: its registered `client_name`, else its id.
-async fn client_name(provider: &Provider, client_id: &str, now: UnixTime) -> String {
-    client_record(provider, client_id, now)
-        .await
-        .and_then(|c| {
-            c.extra
-                .get("client_name")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| client_id.to_owned())
+fn display_name(client: Option<&ClientRecord>, client_id: &str) -> String {
+    client
+        .and_then(|c| c.extra.get("client_name").and_then(|v| v.as_str()))
+        .unwrap_or(client_id)
+        .to_owned()
 }
 
 /// Finishes an interaction with `result`: resumes the core's endpoint and answers with its
@@ -469,12 +484,19 @@ async fn begin(
     ) {
         return finish(provider, &state, result, session, ctx, peer).await;
     }
-    if login_satisfied(&state, session.as_ref().map(|(_, s)| s), now)
-        && consented
+    let client = client_record(provider, &state.client_id, now).await;
+    if login_satisfied(
+        &state,
+        session.as_ref().map(|(_, s)| s),
+        client.as_ref(),
+        ctx,
+    ) && consented
         && let Some((_, s)) = &session
     {
+        // A stored consent answered: Core §11 counts it for offline_access.
         let approval =
-            Approval::from_session(&s.session, state.scopes.clone(), state.resources.clone());
+            Approval::from_session(&s.session, state.scopes.clone(), state.resources.clone())
+                .with_existing_consent();
         return finish(
             provider,
             &state,
@@ -565,11 +587,17 @@ pub(crate) async fn interaction_page(
         .inner
         .routes
         .page(&format!("/interaction/{ticket}"));
-    let name = client_name(provider, &state.client_id, now).await;
+    let client = client_record(provider, &state.client_id, now).await;
+    let name = display_name(client.as_ref(), &state.client_id);
     let token = csrf(provider, &state);
     match (request.method().clone(), action) {
         (Method::GET, "") => {
-            if !login_satisfied(&state, session.as_ref().map(|(_, s)| s), now) {
+            if !login_satisfied(
+                &state,
+                session.as_ref().map(|(_, s)| s),
+                client.as_ref(),
+                ctx,
+            ) {
                 return ui::login(
                     site(provider),
                     &format!("{base}/login"),
@@ -588,7 +616,8 @@ pub(crate) async fn interaction_page(
                         &record.session,
                         state.scopes.clone(),
                         state.resources.clone(),
-                    );
+                    )
+                    .with_existing_consent();
                     finish(
                         provider,
                         &state,
@@ -674,7 +703,7 @@ pub(crate) async fn interaction_page(
             let Some((_, record)) = &session else {
                 return see_other(&base);
             };
-            if !login_satisfied(&state, Some(record), now) {
+            if !login_satisfied(&state, Some(record), client.as_ref(), ctx) {
                 return see_other(&base);
             }
             match field(&form, "decision") {
@@ -773,6 +802,7 @@ pub(crate) async fn device_page(
                 .as_secs()
                 .saturating_add(provider.inner.settings.server.lifetimes.device_code),
             signed_in_sid: None,
+            id_token_hint_subject: None,
         })
     };
     match *request.method() {
