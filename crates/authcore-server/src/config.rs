@@ -36,6 +36,9 @@ pub struct Endpoints {
     pub jwks: Option<Url>,
     /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1).
     pub end_session: Option<Url>,
+    /// `userinfo_endpoint` (OpenID Connect Core §5.3, Discovery §3); the UserInfo endpoint
+    /// is offered only by an OpenID provider.
+    pub userinfo: Option<Url>,
     /// `registration_endpoint` (RFC 7591 §3); each registration is managed at
     /// `<registration endpoint>/<client_id>` (RFC 7592 §3 `registration_client_uri`).
     pub registration: Option<Url>,
@@ -347,6 +350,19 @@ pub struct ServerConfig {
     /// Dynamic client registration (RFC 7591, RFC 7592), when
     /// [`Endpoints::registration`] is set.
     pub registration: RegistrationSettings,
+    /// The UserInfo endpoint, when [`Endpoints::userinfo`] is set.
+    pub userinfo: UserInfoSettings,
+}
+
+/// UserInfo endpoint settings (OpenID Connect Core §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct UserInfoSettings {
+    /// Accept the access token as an `access_token` query parameter (RFC 6750 §2.3). Off by
+    /// default: RFC 9700 §4.3.2 and RFC 6750 §5.3 warn that URLs end up in logs and
+    /// `Referer` headers. The header, and the form body of a POST (§2.2), are always
+    /// accepted.
+    pub query_token: bool,
 }
 
 impl ServerConfig {
@@ -373,6 +389,7 @@ impl ServerConfig {
                 introspection: None,
                 jwks: None,
                 end_session: None,
+                userinfo: None,
                 registration: None,
             },
             issuer,
@@ -396,6 +413,7 @@ impl ServerConfig {
             client_auth_methods: crate::model::ClientAuthMethod::ALL.to_vec(),
             logout: LogoutSettings::default(),
             registration: RegistrationSettings::default(),
+            userinfo: UserInfoSettings::default(),
         })
     }
 
@@ -444,6 +462,10 @@ pub struct ServerKeys {
     /// The provider's secret salt for pairwise subject identifiers (OpenID Connect Core
     /// §8.1); `None`: only `public` subjects are offered.
     pub pairwise_salt: Option<authcore_jose::SecretBytes>,
+    /// The provider's keys for encrypted request objects (OpenID Connect Core §6.1), whose
+    /// public halves `jwks_uri` publishes with `use` `enc`; `None`: encrypted request objects
+    /// are refused and not advertised.
+    pub request_object_decryption: Option<std::sync::Arc<crate::jar::RequestObjectDecryptionKeys>>,
 }
 
 impl ServerKeys {
@@ -461,6 +483,7 @@ impl ServerKeys {
             dpop_nonces: None,
             id_token_signing: None,
             pairwise_salt: None,
+            request_object_decryption: None,
         }
     }
 
@@ -485,6 +508,16 @@ impl ServerKeys {
         keys: std::sync::Arc<crate::signing_keys::SigningKeySet>,
     ) -> Self {
         self.id_token_signing = Some(keys);
+        self
+    }
+
+    /// Accepts request objects encrypted to `keys` (OpenID Connect Core §6.1) and publishes
+    /// their public halves at `jwks_uri`.
+    pub fn with_request_object_decryption(
+        mut self,
+        keys: std::sync::Arc<crate::jar::RequestObjectDecryptionKeys>,
+    ) -> Self {
+        self.request_object_decryption = Some(keys);
         self
     }
 

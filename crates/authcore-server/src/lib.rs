@@ -103,6 +103,8 @@
 //!   (RFC 8628).
 //! - [`registration`]: dynamic client registration (RFC 7591) and its management (RFC 7592).
 //! - [`metadata`]: RFC 8414 metadata from the configuration.
+//! - [`userinfo`]: the UserInfo endpoint (OpenID Connect Core §5.3), JSON, signed or
+//!   encrypted.
 //! - [`oidc`]: the OpenID provider: the login session, ID tokens, discovery.
 //! - [`store`]: the in-memory store and the storage conformance kit.
 
@@ -130,6 +132,7 @@ mod step;
 pub mod store;
 pub mod token;
 pub mod tokens;
+pub mod userinfo;
 
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
@@ -140,3 +143,4 @@ pub use step::{
     WriteOutcome, apply_batch, drive, drive_to_finish,
 };
 pub use token::TokenEndpoint;
+pub use userinfo::UserInfoEndpoint;

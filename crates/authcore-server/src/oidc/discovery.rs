@@ -56,8 +56,9 @@ pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<Pro
     if keys.pairwise_salt.is_some() {
         subject_types.push("pairwise".to_owned());
     }
-    let mut m = ProviderMetadata::new(oauth, subject_types, algs);
+    let mut m = ProviderMetadata::new(oauth, subject_types, algs.clone());
     m.request_parameter_supported = request_objects;
+    super::encryption::set_encryption_metadata(config, keys, &mut m, &algs);
     m.request_uri_parameter_supported = false;
     super::logout::set_logout_metadata(config, &mut m);
     Some(m)
@@ -76,7 +77,12 @@ pub fn discovery_response(config: &ServerConfig, keys: &ServerKeys) -> http::Res
 /// active ID token keys (a key added ahead of its use is published before it signs) and of
 /// the retired keys still within their retention (tokens they signed stay verifiable).
 pub fn jwks(keys: &ServerKeys, now: UnixTime) -> Option<JwkSet> {
-    Some(keys.id_token_signing.as_ref()?.jwks_at(now))
+    let mut set = keys.id_token_signing.as_ref()?.jwks_at(now);
+    // The request object encryption keys (`use` `enc`), Core §6.1, Discovery §3 `jwks_uri`.
+    if let Some(enc) = &keys.request_object_decryption {
+        set.keys.extend(enc.public_jwks().keys.iter().cloned());
+    }
+    Some(set)
 }
 
 /// The `jwks_uri` response at `now`: `200` with the JWK Set, or `404` without signing keys.

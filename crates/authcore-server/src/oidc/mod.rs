@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub mod discovery;
+pub mod encryption;
 pub mod hint;
 pub mod id_token;
 pub mod logout;
