@@ -60,13 +60,6 @@ impl CookieSigner {
         mac.sign(input.as_bytes()).ok()
     }
 
-    /// A key derived from the current cookie key for `purpose` (a MAC of the purpose alone,
-    /// so it never equals a cookie's tag), for secrets every instance must share.
-    pub(crate) fn derive_key(&self, purpose: &str) -> Option<Vec<u8>> {
-        let (kid, mac) = self.keys.first()?;
-        self.tag(mac.as_ref(), purpose, kid, "")
-    }
-
     /// `payload` signed for `purpose` under the current key.
     pub(crate) fn sign(&self, purpose: &str, payload: &[u8]) -> Option<String> {
         let (kid, mac) = self.keys.first()?;
@@ -239,5 +232,29 @@ mod tests {
             assert!(set.contains(part), "{part}");
         }
         assert!(public.clear("n").contains("Max-Age=0"));
+    }
+
+    proptest::proptest! {
+        /// Whatever a browser sends, reading and verifying cookies answers without panicking,
+        /// and nothing unsigned verifies.
+        #[test]
+        fn any_cookie_header_and_value_is_handled(header in ".{0,300}", value in ".{0,300}") {
+            let s = signer(&[("c1", 1)]);
+            let mut h = http::HeaderMap::new();
+            if let Ok(v) = http::HeaderValue::from_str(&header) {
+                h.insert(http::header::COOKIE, v);
+            }
+            let _ = read(&h, "authcore_session");
+            proptest::prop_assert!(s.verify("session", &value).is_none());
+            proptest::prop_assert!(!s.check_csrf("binding", &value));
+        }
+
+        /// Signed values round-trip whatever the payload.
+        #[test]
+        fn signed_payloads_round_trip(payload in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let s = signer(&[("c1", 1)]);
+            let v = s.sign("interaction", &payload).unwrap();
+            proptest::prop_assert_eq!(s.verify("interaction", &v), Some(payload));
+        }
     }
 }

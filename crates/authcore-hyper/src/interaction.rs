@@ -51,6 +51,14 @@ struct InteractionState {
     resources: Vec<String>,
     created_at: u64,
     expires_at: u64,
+    /// The `sid` of the session signed in during this interaction, if any: what satisfies
+    /// `prompt=login` (an older session does not).
+    #[serde(default)]
+    signed_in_sid: Option<String>,
+    /// The `sub` a verified `id_token_hint` names, as the client sees it: a session of
+    /// another end-user does not do (OpenID Connect Core §3.1.2.1).
+    #[serde(default)]
+    id_token_hint_subject: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,12 +140,13 @@ pub(crate) async fn current_session(
         .map(|record| (value, record)))
 }
 
-/// Stores a new login session for `subject` and returns the `Set-Cookie` value for it.
+/// Stores a new login session for `subject`; returns the `Set-Cookie` value for it and the
+/// session's `sid`.
 async fn start_session(
     provider: &Provider,
     subject: &str,
     now: UnixTime,
-) -> Result<Option<String>, crate::store::StoreError> {
+) -> Result<Option<(String, String)>, crate::store::StoreError> {
     let Some(value) = random_token(provider) else {
         return Ok(None);
     };
@@ -145,6 +154,7 @@ async fn start_session(
         return Ok(None);
     };
     let session = session.with_amr(["pwd"]);
+    let sid = session.sid.clone();
     let lifetime = provider.inner.settings.session_lifetime;
     provider
         .inner
@@ -160,7 +170,7 @@ async fn start_session(
     Ok(keys
         .cookies
         .sign(name, value.as_bytes())
-        .map(|signed| attributes(provider).set(name, &signed, Some(lifetime))))
+        .map(|signed| (attributes(provider).set(name, &signed, Some(lifetime)), sid)))
 }
 
 /// The interaction cookie's state, if present, signed by us, unexpired, and (when `ticket`
@@ -226,6 +236,8 @@ fn new_state(
         resources: Vec::new(),
         created_at: now.as_secs(),
         expires_at: interaction.expires_at.as_secs(),
+        signed_in_sid: None,
+        id_token_hint_subject: None,
     };
     for p in &interaction.prompts {
         match p {
@@ -233,10 +245,15 @@ fn new_state(
                 required,
                 max_age,
                 login_hint,
+                id_token_hint_subject,
+                ..
             } => {
                 state.login_required |= *required;
                 state.max_age = *max_age;
                 state.login_hint.clone_from(login_hint);
+                state
+                    .id_token_hint_subject
+                    .clone_from(id_token_hint_subject);
             }
             // One account per login: choosing an account is signing in again.
             Prompt::SelectAccount => state.login_required = true,
@@ -244,6 +261,7 @@ fn new_state(
                 required,
                 scopes,
                 resources,
+                ..
             } => {
                 state.consent_required |= *required;
                 state.scopes.clone_from(scopes);
@@ -255,15 +273,27 @@ fn new_state(
     Some(state)
 }
 
-/// Whether the session satisfies the state's login prompt.
+/// Whether the session satisfies the state's login prompt (`client` is the requesting
+/// client's record, for comparing an `id_token_hint`'s subject).
 fn login_satisfied(
     state: &InteractionState,
     session: Option<&SessionRecord>,
-    now: UnixTime,
+    client: Option<&ClientRecord>,
+    ctx: &Context<'_>,
 ) -> bool {
+    let now = ctx.now;
     let Some(s) = session else { return false };
-    // `prompt=login`: only an authentication during this interaction counts.
-    if state.login_required && s.session.auth_time.as_secs() < state.created_at {
+    if let Some(hinted) = &state.id_token_hint_subject {
+        let same = client.is_some_and(|c| {
+            authcore_server::oidc::hint::hint_matches_session(hinted, &s.session, c, ctx)
+        });
+        if !same {
+            return false;
+        }
+    }
+    // `prompt=login` (OpenID Connect Core §3.1.2.1): only a sign-in during this interaction
+    // counts.
+    if state.login_required && state.signed_in_sid.as_deref() != Some(s.session.sid.as_str()) {
         return false;
     }
     !state
@@ -307,16 +337,11 @@ async fn client_record(
 }
 
 /// The name shown for a client: its registered `client_name`, else its id.
-async fn client_name(provider: &Provider, client_id: &str, now: UnixTime) -> String {
-    client_record(provider, client_id, now)
-        .await
-        .and_then(|c| {
-            c.extra
-                .get("client_name")
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| client_id.to_owned())
+fn display_name(client: Option<&ClientRecord>, client_id: &str) -> String {
+    client
+        .and_then(|c| c.extra.get("client_name").and_then(|v| v.as_str()))
+        .unwrap_or(client_id)
+        .to_owned()
 }
 
 /// Finishes an interaction with `result`: resumes the core's endpoint and answers with its
@@ -459,12 +484,19 @@ async fn begin(
     ) {
         return finish(provider, &state, result, session, ctx, peer).await;
     }
-    if login_satisfied(&state, session.as_ref().map(|(_, s)| s), now)
-        && consented
+    let client = client_record(provider, &state.client_id, now).await;
+    if login_satisfied(
+        &state,
+        session.as_ref().map(|(_, s)| s),
+        client.as_ref(),
+        ctx,
+    ) && consented
         && let Some((_, s)) = &session
     {
+        // A stored consent answered: Core §11 counts it for offline_access.
         let approval =
-            Approval::from_session(&s.session, state.scopes.clone(), state.resources.clone());
+            Approval::from_session(&s.session, state.scopes.clone(), state.resources.clone())
+                .with_existing_consent();
         return finish(
             provider,
             &state,
@@ -496,6 +528,27 @@ fn expired_page(provider: &Provider) -> http::Response<Vec<u8>> {
         "This sign-in request has expired or was started in another browser. Go back to the \
          application and start again.",
     )
+}
+
+/// The refusal of a form whose CSRF token is missing or not the one bound to this
+/// browser's interaction cookie, or `None` when the token is right.
+fn csrf_refusal(
+    provider: &Provider,
+    state: &InteractionState,
+    form: &[(String, String)],
+    endpoint: &'static str,
+) -> Option<http::Response<Vec<u8>>> {
+    let keys = provider.loaded_keys();
+    if field(form, "csrf").is_some_and(|t| keys.cookies.check_csrf(&state.nonce, t)) {
+        return None;
+    }
+    tracing::info!(endpoint, client_id = %state.client_id, outcome = "csrf_failed", "decision");
+    Some(ui::message(
+        StatusCode::FORBIDDEN,
+        site(provider),
+        "Request refused",
+        "The form was not sent from this page. Reload it and try again.",
+    ))
 }
 
 fn form(request: &http::Request<Bytes>) -> Vec<(String, String)> {
@@ -534,11 +587,17 @@ pub(crate) async fn interaction_page(
         .inner
         .routes
         .page(&format!("/interaction/{ticket}"));
-    let name = client_name(provider, &state.client_id, now).await;
+    let client = client_record(provider, &state.client_id, now).await;
+    let name = display_name(client.as_ref(), &state.client_id);
     let token = csrf(provider, &state);
     match (request.method().clone(), action) {
         (Method::GET, "") => {
-            if !login_satisfied(&state, session.as_ref().map(|(_, s)| s), now) {
+            if !login_satisfied(
+                &state,
+                session.as_ref().map(|(_, s)| s),
+                client.as_ref(),
+                ctx,
+            ) {
                 return ui::login(
                     site(provider),
                     &format!("{base}/login"),
@@ -557,7 +616,8 @@ pub(crate) async fn interaction_page(
                         &record.session,
                         state.scopes.clone(),
                         state.resources.clone(),
-                    );
+                    )
+                    .with_existing_consent();
                     finish(
                         provider,
                         &state,
@@ -585,16 +645,8 @@ pub(crate) async fn interaction_page(
         }
         (Method::POST, "login") => {
             let form = form(request);
-            if !field(&form, "csrf")
-                .is_some_and(|t| provider.loaded_keys().cookies.check_csrf(&state.nonce, t))
-            {
-                tracing::info!(endpoint = "login", client_id = %state.client_id, outcome = "csrf_failed", "decision");
-                return ui::message(
-                    StatusCode::FORBIDDEN,
-                    site(provider),
-                    "Request refused",
-                    "The form was not sent from this page. Reload it and try again.",
-                );
+            if let Some(refused) = csrf_refusal(provider, &state, &form, "login") {
+                return refused;
             }
             let username = field(&form, "username").unwrap_or("");
             let password = field(&form, "password").unwrap_or("");
@@ -623,7 +675,7 @@ pub(crate) async fn interaction_page(
                     Some("The username or password is wrong."),
                 );
             };
-            let cookie = match start_session(provider, &account.subject, now).await {
+            let (cookie, sid) = match start_session(provider, &account.subject, now).await {
                 Ok(Some(c)) => c,
                 Ok(None) => {
                     return crate::router::plain_error(
@@ -636,25 +688,22 @@ pub(crate) async fn interaction_page(
             tracing::info!(endpoint = "login", client_id = %state.client_id, outcome = "signed_in", "decision");
             let mut response = see_other(&base);
             add_cookie(&mut response, &cookie);
+            let mut signed_in = state.clone();
+            signed_in.signed_in_sid = Some(sid);
+            if let Some(c) = state_cookie(provider, &signed_in) {
+                add_cookie(&mut response, &c);
+            }
             response
         }
         (Method::POST, "consent") => {
             let form = form(request);
-            if !field(&form, "csrf")
-                .is_some_and(|t| provider.loaded_keys().cookies.check_csrf(&state.nonce, t))
-            {
-                tracing::info!(endpoint = "consent", client_id = %state.client_id, outcome = "csrf_failed", "decision");
-                return ui::message(
-                    StatusCode::FORBIDDEN,
-                    site(provider),
-                    "Request refused",
-                    "The form was not sent from this page. Reload it and try again.",
-                );
+            if let Some(refused) = csrf_refusal(provider, &state, &form, "consent") {
+                return refused;
             }
             let Some((_, record)) = &session else {
                 return see_other(&base);
             };
-            if !login_satisfied(&state, Some(record), now) {
+            if !login_satisfied(&state, Some(record), client.as_ref(), ctx) {
                 return see_other(&base);
             }
             match field(&form, "decision") {
@@ -752,6 +801,8 @@ pub(crate) async fn device_page(
             expires_at: now
                 .as_secs()
                 .saturating_add(provider.inner.settings.server.lifetimes.device_code),
+            signed_in_sid: None,
+            id_token_hint_subject: None,
         })
     };
     match *request.method() {
@@ -796,20 +847,8 @@ pub(crate) async fn device_page(
                 return expired_page(provider);
             };
             let token = csrf(provider, &state);
-            if !field(&form, "csrf")
-                .is_some_and(|t| provider.loaded_keys().cookies.check_csrf(&state.nonce, t))
-            {
-                tracing::info!(
-                    endpoint = "device_verification",
-                    outcome = "csrf_failed",
-                    "decision"
-                );
-                return ui::message(
-                    StatusCode::FORBIDDEN,
-                    site(provider),
-                    "Request refused",
-                    "The form was not sent from this page. Reload it and try again.",
-                );
+            if let Some(refused) = csrf_refusal(provider, &state, &form, "device_verification") {
+                return refused;
             }
             if let Some(r) = rate_limited(provider, Limited::Device, None, peer) {
                 return r;

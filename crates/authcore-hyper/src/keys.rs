@@ -23,7 +23,8 @@
 //!   "token_hashing":  [ { "id": "t1", "key": "<base64url, 32 bytes>" } ],
 //!   "secret_hashing": [ { "id": "s1", "key": "…" } ],
 //!   "pairwise_salt": "<base64url, 32 bytes>",
-//!   "cookie_keys":    [ { "id": "c1", "key": "…" } ]
+//!   "cookie_keys":    [ { "id": "c1", "key": "…" } ],
+//!   "dpop_nonce_key": { "id": "n1", "key": "…" }
 //! }
 //! ```
 //!
@@ -37,6 +38,8 @@
 //!   expire; the set's rules are [`SigningKeySet`]'s.
 //! - `token_hashing`, `secret_hashing`, `cookie_keys`: HMAC keys, the first one current, the
 //!   others still accepted (credentials hashed or cookies signed under them are found).
+//! - `dpop_nonce_key`: the secret of the stateless DPoP server nonces (RFC 9449 §8), shared by
+//!   every instance; optional (a document without it gets one at its next rotation).
 //! - `pairwise_salt`: the secret of pairwise subject identifiers (OpenID Connect Core §8.1);
 //!   it never changes, since changing it changes every pairwise `sub`.
 //!
@@ -268,6 +271,9 @@ pub struct KeysDocument {
     pub pairwise_salt: SecretBytes,
     /// The cookie signing keys, the current one first.
     pub cookie_keys: Vec<SecretKeyEntry>,
+    /// The DPoP server nonce secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_nonce_key: Option<SecretKeyEntry>,
 }
 
 impl std::fmt::Debug for KeysDocument {
@@ -334,6 +340,7 @@ impl KeysDocument {
             secret_hashing: vec![SecretKeyEntry::generate("s1", rng)?],
             pairwise_salt: SecretBytes::new(salt.to_vec()),
             cookie_keys: vec![SecretKeyEntry::generate("c1", rng)?],
+            dpop_nonce_key: Some(SecretKeyEntry::generate("n1", rng)?),
         };
         doc.check(provider)?;
         Ok(doc)
@@ -401,6 +408,9 @@ impl KeysDocument {
                 now,
             )?);
         }
+        if self.dpop_nonce_key.is_none() {
+            self.dpop_nonce_key = Some(SecretKeyEntry::generate("n1", rng)?);
+        }
         let retention = self.retention;
         self.signing.retain(|e| match e.state {
             SigningKeyState::Retired { retired_at } => {
@@ -465,9 +475,11 @@ impl KeysDocument {
                 "the pairwise salt is shorter than 32 bytes",
             ));
         }
-        for k in &self.cookie_keys {
+        for k in self.cookie_keys.iter().chain(&self.dpop_nonce_key) {
             if k.key.len() < 32 {
-                return Err(KeysError::Invalid("a cookie key is shorter than 32 bytes"));
+                return Err(KeysError::Invalid(
+                    "a cookie or DPoP nonce key is shorter than 32 bytes",
+                ));
             }
         }
         // Builds everything once: a key the set or the HMAC layer refuses fails here, when
@@ -538,6 +550,23 @@ impl KeysDocument {
             keys.jwt_access_tokens = Some(set);
         }
         Ok(keys)
+    }
+
+    /// Stateless DPoP server nonces (RFC 9449 §8) under the document's nonce key, changing
+    /// every `window_secs` seconds; for [`ServerKeys::with_dpop_nonces`].
+    pub fn dpop_nonces(
+        &self,
+        window_secs: u64,
+        provider: &CryptoProvider,
+    ) -> Result<authcore_server::dpop::DpopNonces, KeysError> {
+        let key = self.dpop_nonce_key.as_ref().ok_or(KeysError::Invalid(
+            "the document has no DPoP nonce key yet; rotate the keys to add one",
+        ))?;
+        Ok(authcore_server::dpop::DpopNonces::new(
+            key.key.expose(),
+            window_secs,
+            provider,
+        )?)
     }
 
     /// The cookie keys, the current one first.
@@ -690,6 +719,28 @@ mod tests {
     }
 
     #[test]
+    fn dpop_nonces_come_from_the_document_and_older_documents_get_a_key_at_rotation() {
+        let p = authcore_jose::crypto::default_provider();
+        let doc = fresh();
+        let nonces = doc.dpop_nonces(60, p).unwrap();
+        let again = KeysDocument::parse(&doc.to_json()).unwrap();
+        // Every instance reading the document accepts the others' nonces.
+        assert!(
+            again
+                .dpop_nonces(60, p)
+                .unwrap()
+                .accepts(&nonces.issue(now()), now())
+        );
+        assert!(doc.dpop_nonces(0, p).is_err());
+        let mut v: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+        v.as_object_mut().unwrap().remove("dpop_nonce_key");
+        let mut old = KeysDocument::parse(&v.to_string()).unwrap();
+        assert!(matches!(old.dpop_nonces(60, p), Err(KeysError::Invalid(_))));
+        old.rotate(&InsecureTestRandom::new(6), now()).unwrap();
+        assert!(old.dpop_nonces(60, p).is_ok());
+    }
+
+    #[test]
     fn jwt_access_tokens_are_signed_when_a_resource_server_takes_them() {
         let mut config = ServerConfig::new("https://op.example").unwrap();
         let mut rs = authcore_server::config::ResourceServer::new("https://api.example");
@@ -733,6 +784,9 @@ mod tests {
         v["pairwise_salt"] = "not base64!".into();
         cases.push((v, "bad salt"));
         let mut v = good.clone();
+        v["dpop_nonce_key"]["key"] = "AAAA".into();
+        cases.push((v, "short nonce key"));
+        let mut v = good.clone();
         v["surprise"] = true.into();
         cases.push((v, "unknown member"));
         for (doc, what) in cases {
@@ -756,5 +810,13 @@ mod tests {
         assert!(!dbg.contains(d));
         assert!(!dbg.contains(json["cookie_keys"][0]["key"].as_str().unwrap()));
         assert!(!dbg.contains(json["pairwise_salt"].as_str().unwrap()));
+    }
+
+    proptest::proptest! {
+        /// The document parser refuses anything malformed without panicking.
+        #[test]
+        fn any_text_is_parsed_or_refused(text in ".{0,400}") {
+            proptest::prop_assert!(KeysDocument::parse(&text).is_err());
+        }
     }
 }

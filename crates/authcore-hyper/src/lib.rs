@@ -66,6 +66,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+mod certificate;
 mod cookies;
 mod drive;
 mod fetch;

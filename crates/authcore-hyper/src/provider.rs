@@ -81,10 +81,6 @@ impl From<std::io::Error> for ProviderError {
     }
 }
 
-/// The purpose the DPoP nonce key is derived for from the cookie key (see
-/// [`ProviderSettings::dpop_nonce_window`]).
-const DPOP_NONCE_KEY_PURPOSE: &str = "dpop-nonce-key";
-
 /// The keys in use: the stored document (its cookie keys) and the core's keys built from it.
 pub(crate) struct LoadedKeys {
     pub(crate) server: ServerKeys,
@@ -97,20 +93,15 @@ impl LoadedKeys {
         crypto: &'static CryptoProvider,
         settings: &ProviderSettings,
     ) -> Result<Self, ProviderError> {
-        let cookies = crate::cookies::CookieSigner::new(document.cookie_keys(), crypto)
-            .map_err(KeysError::Jose)?;
         let mut server = document.server_keys(crypto, &settings.server, now())?;
         if let Some(window) = settings.dpop_nonce_window {
-            let secret = cookies
-                .derive_key(DPOP_NONCE_KEY_PURPOSE)
-                .ok_or(KeysError::Invalid(
-                    "no cookie key to derive the DPoP nonce key from",
-                ))?;
-            let nonces = authcore_server::dpop::DpopNonces::new(&secret, window.as_secs(), crypto)
-                .map_err(KeysError::Jose)?;
-            server = server.with_dpop_nonces(Arc::new(nonces));
+            server = server.with_dpop_nonces(Arc::new(document.dpop_nonces(window, crypto)?));
         }
-        Ok(LoadedKeys { server, cookies })
+        Ok(LoadedKeys {
+            server,
+            cookies: crate::cookies::CookieSigner::new(document.cookie_keys(), crypto)
+                .map_err(KeysError::Jose)?,
+        })
     }
 }
 
@@ -413,42 +404,5 @@ where
         let provider = self.provider.clone();
         let peer = self.peer.clone();
         Box::pin(async move { Ok(provider.handle_body(request, peer).await) })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::MemoryProviderStore;
-
-    fn settings(window: Option<std::time::Duration>) -> ProviderSettings {
-        let config = authcore_server::ServerConfig::new("https://op.example").unwrap();
-        let mut s = ProviderSettings::new(config);
-        s.dpop_nonce_window = window;
-        s
-    }
-
-    #[tokio::test]
-    async fn dpop_nonces_are_off_by_default_and_shared_by_instances_when_on() {
-        let store: Arc<dyn ProviderStore> = Arc::new(MemoryProviderStore::new());
-        let off = Provider::new(settings(None), store.clone()).await.unwrap();
-        assert!(off.loaded_keys().server.dpop_nonces.is_none());
-
-        let window = Some(std::time::Duration::from_secs(300));
-        let a = Provider::new(settings(window), store.clone())
-            .await
-            .unwrap();
-        let b = Provider::new(settings(window), store).await.unwrap();
-        let t = UnixTime::from_secs(1_800_000_000);
-        let (ka, kb) = (a.loaded_keys(), b.loaded_keys());
-        let (na, nb) = (
-            ka.server.dpop_nonces.as_ref().unwrap(),
-            kb.server.dpop_nonces.as_ref().unwrap(),
-        );
-        // Two instances on one store issue and accept the same nonces (RFC 9449 §8).
-        assert_eq!(na.issue(t), nb.issue(t));
-        // The key is not the cookie key itself: a nonce is not a cookie tag.
-        let nonce = na.issue(t);
-        assert!(ka.cookies.verify("dpop-nonce-key", &nonce).is_none());
     }
 }

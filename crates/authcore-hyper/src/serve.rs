@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use authcore_server::client_auth::ClientCertificate;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -84,9 +83,10 @@ pub(crate) async fn serve(
                     let mut peer = peer;
                     if let Some(cert) = tls.get_ref().1.peer_certificates().and_then(|c| c.first())
                     {
-                        // RFC 8705: the end-entity certificate goes to the core, which matches
-                        // it by key (self-signed) or by its thumbprint (bound tokens).
-                        peer = peer.with_certificate(ClientCertificate::new(cert.to_vec()));
+                        // RFC 8705: the end-entity certificate goes to the core, with its
+                        // subject and alternative names (tls_client_auth), its key
+                        // (self-signed) and its thumbprint (bound tokens).
+                        peer = peer.with_certificate(crate::certificate::client_certificate(cert));
                     }
                     let svc = service.for_peer(peer);
                     let conn = builder.serve_connection(TokioIo::new(tls), svc);

@@ -33,11 +33,9 @@ pub struct ProviderSettings {
     /// ([`ProviderStore::sweep`](crate::ProviderStore::sweep)); `None`: never (another
     /// instance or a scheduled job sweeps). Default 10 minutes.
     pub sweep_interval: Option<Duration>,
-    /// Demand server nonces in DPoP proofs (RFC 9449 §8) at the token and UserInfo
-    /// endpoints, each valid for this window and the next; `None` (the default): no nonces.
-    /// The nonce key is derived from the stored cookie key, so instances sharing a store
-    /// accept each other's nonces.
-    pub dpop_nonce_window: Option<Duration>,
+    /// DPoP server nonces (RFC 9449 §8): the seconds each nonce window lasts; `None` (the
+    /// default): the token endpoint and UserInfo demand no nonce.
+    pub dpop_nonce_window: Option<u64>,
 }
 
 impl ProviderSettings {

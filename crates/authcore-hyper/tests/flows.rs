@@ -176,6 +176,12 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     let r = b.get(url.as_str()).await;
     let page = b.get(&r.location()).await;
     assert!(is_login_page(&page));
+    // Signing in again satisfies it (consent is stored): straight back to the client.
+    let after = b.login(&page, PASSWORD).await;
+    assert_eq!(after.status, 303);
+    let back = b.get(&after.location()).await;
+    assert_eq!(back.status, 303, "{}", back.text());
+    assert!(back.location().starts_with(REDIRECT) && back.location().contains("code="));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -518,4 +524,51 @@ async fn discovery_jwks_and_health() {
     assert_eq!((r.status, r.text().as_str()), (200, "ok"));
     let r = b.get("/nothing-here").await;
     assert_eq!(r.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_token_hint_of_another_user_asks_for_that_user_to_sign_in() {
+    let h = start().await;
+    // Bob signs in in his browser; his ID token is the hint.
+    let mut bobs = Browser::new(&h.base);
+    let rng = InsecureTestRandom::new(12);
+    let (url, pending) = AuthenticationRequest::new(REDIRECT)
+        .build_url(&rp(), &server(&h), &rng)
+        .unwrap();
+    let r = bobs.get(url.as_str()).await;
+    let page = bobs.get(&r.location()).await;
+    let after = bobs.login_as(&page, "bob", PASSWORD).await;
+    let consent = bobs.get(&after.location()).await;
+    let back = bobs.consent(&consent, "approve").await;
+    let AuthenticationResponse::Code(exchange) = pending
+        .handle_callback(&AuthorizationResponse::from_redirect_uri(&back.location()).unwrap())
+        .unwrap()
+    else {
+        panic!("a code response")
+    };
+    let resp = bobs
+        .send(
+            exchange
+                .build_token_request(&rp(), &server(&h), now(), &rng)
+                .unwrap(),
+        )
+        .await;
+    let bob_token = resp.json()["id_token"].as_str().unwrap().to_owned();
+
+    // Alice's browser has her session; a request hinting at Bob shows the login page.
+    let mut b = Browser::new(&h.base);
+    code_flow(&h, &mut b, AuthenticationRequest::new(REDIRECT)).await;
+    let (url, _) = AuthenticationRequest::new(REDIRECT)
+        .id_token_hint(&authcore_oauth2::IdToken::new(bob_token))
+        .build_url(&rp(), &server(&h), &rng)
+        .unwrap();
+    let r = b.get(url.as_str()).await;
+    assert_eq!(r.status, 303);
+    let page = b.get(&r.location()).await;
+    assert!(is_login_page(&page), "{}", page.text());
+    // Bob signs in there (he consented before): back to the client with a code.
+    let after = b.login_as(&page, "bob", PASSWORD).await;
+    let back = b.get(&after.location()).await;
+    assert_eq!(back.status, 303, "{}", back.text());
+    assert!(back.location().contains("code="), "{}", back.location());
 }

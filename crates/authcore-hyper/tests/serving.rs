@@ -172,3 +172,89 @@ async fn back_channel_logout_reaches_the_client() {
     assert!(logout.sid.is_some());
     accept.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dpop_nonces_are_demanded_and_bound_tokens_reach_userinfo() {
+    use authcore_jose::{InsecureTestRandom, JwsAlgorithm, SigningKey};
+    use authcore_oauth2::{AccessToken, DpopKey};
+    let h = start_with(
+        |s| s.dpop_nonce_window = Some(300),
+        Arc::new(MemoryProviderStore::new()),
+    )
+    .await;
+    let rng = InsecureTestRandom::new(11);
+    let p = authcore_jose::crypto::default_provider();
+    let jwk = authcore_jose::Jwk::generate(JwsAlgorithm::ES256, p, &rng).unwrap();
+    let key = DpopKey::new(SigningKey::from_jwk(&jwk, None, p).unwrap(), p).unwrap();
+
+    // Sign in and get a code (the browser part of the flow).
+    let mut b = Browser::new(&h.base);
+    let url = format!(
+        "/authorize?client_id=app&response_type=code&scope=openid%20email&state=s&nonce=n&redirect_uri={}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+    );
+    let r = b.get(&url).await;
+    let page = b.get(&r.location()).await;
+    let after = b.login(&page, PASSWORD).await;
+    let consent = b.get(&after.location()).await;
+    let back = b.consent(&consent, "approve").await;
+    let code = url::Url::parse(&back.location())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let token_url = format!("{}/token", h.base);
+    let token_request = |nonce: Option<&str>| {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "authorization_code")
+            .append_pair("code", &code)
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("client_id", "app")
+            .append_pair(
+                "code_verifier",
+                "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            )
+            .finish();
+        let mut req = http::Request::post(&token_url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.into_bytes())
+            .unwrap();
+        key.attach_proof(&mut req, None, nonce, now(), &rng)
+            .unwrap();
+        req
+    };
+    // Without a nonce: use_dpop_nonce with the nonce to use (RFC 9449 §8).
+    let r = b.send(token_request(None)).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.json()["error"], "use_dpop_nonce");
+    let nonce = r.headers["dpop-nonce"].to_str().unwrap().to_owned();
+    let r = b.send(token_request(Some(&nonce))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["token_type"], "DPoP");
+    let access = AccessToken::new(r.json()["access_token"].as_str().unwrap());
+
+    // UserInfo with the DPoP-bound token and a fresh proof; the same proof again is a replay.
+    let mut req = http::Request::get(format!("{}/userinfo", h.base))
+        .body(Vec::new())
+        .unwrap();
+    key.attach_proof(&mut req, Some(&access), Some(&nonce), now(), &rng)
+        .unwrap();
+    let replay = req.clone();
+    let r = b.send(req).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["email"], "alice@example.com");
+    let r = b.send(replay).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    // As a plain bearer token it is refused.
+    let r = b
+        .send(
+            http::Request::get(format!("{}/userinfo", h.base))
+                .header("authorization", format!("Bearer {}", access.secret()))
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+}

@@ -141,6 +141,20 @@ async fn the_client_certificate_binds_the_access_token() {
     client.allowed_scopes = vec!["read".into()];
     client.tls_client_certificate_bound_access_tokens = true;
     provider.upsert_client(client).await.unwrap();
+    // A client that authenticates with the certificate alone (RFC 8705 §2.1: its subject).
+    let mut by_subject = ClientRecord::new("mtls-client", ClientAuthMethod::TlsClientAuth);
+    by_subject.tls_identity = Some(authcore_server::model::TlsClientIdentity::SubjectDn(
+        "CN=mtls-client".into(),
+    ));
+    by_subject.grant_types = vec!["client_credentials".into()];
+    by_subject.allowed_scopes = vec!["read".into()];
+    provider.upsert_client(by_subject).await.unwrap();
+    let mut other_subject = ClientRecord::new("someone-else", ClientAuthMethod::TlsClientAuth);
+    other_subject.tls_identity = Some(authcore_server::model::TlsClientIdentity::SubjectDn(
+        "CN=someone-else".into(),
+    ));
+    other_subject.grant_types = vec!["client_credentials".into()];
+    provider.upsert_client(other_subject).await.unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let p = provider.clone();
     let running = tokio::spawn(async move {
@@ -166,6 +180,28 @@ async fn the_client_certificate_binds_the_access_token() {
             .digest(authcore_jose::DigestAlgorithm::Sha256, &leaf),
     );
     assert_eq!(info["cnf"]["x5t#S256"], thumbprint.as_str());
+
+    // tls_client_auth: the certificate's subject is the credential.
+    let plain = |body: &str| {
+        http::Request::post(format!("https://127.0.0.1:{port}/token"))
+            .header("host", format!("127.0.0.1:{port}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    };
+    let (status, token) = send(
+        port,
+        plain("grant_type=client_credentials&client_id=mtls-client&scope=read"),
+    )
+    .await;
+    assert_eq!(status, 200, "{token}");
+    let (status, refused) = send(
+        port,
+        plain("grant_type=client_credentials&client_id=someone-else"),
+    )
+    .await;
+    assert_eq!(status, 401, "{refused}");
+    assert_eq!(refused["error"], "invalid_client");
 
     let _ = stop.send(());
     running.await.unwrap().unwrap();

@@ -140,11 +140,29 @@ impl Default for PkcePolicy {
 #[non_exhaustive]
 pub struct LegacySettings {
     /// The implicit grant, `response_type=token` (RFC 6749 §4.2; RFC 9700 §2.1.2 SHOULD NOT).
+    ///
+    /// It is also the one setting for every access token in the front channel: the OpenID
+    /// Connect response types that return one (`id_token token`, `code token`,
+    /// `code id_token token`, Core §3.2, §3.3) carry the same risk RFC 9700 §2.1.2 names
+    /// (a token in the redirect, leaked through history, referrers and logs) and are offered
+    /// only with it. `id_token` and `code id_token` return no access token and need only an
+    /// OpenID provider (ID token keys) and a client that registered them.
     pub implicit_grant: bool,
     /// The resource owner password credentials grant (RFC 6749 §4.3; RFC 9700 §2.4 MUST
     /// NOT). The application checks the credentials: the token endpoint asks for them with
     /// [`Need::Client`](crate::Need) first and then hands the decision to the application.
     pub password_grant: bool,
+}
+
+/// OpenID provider settings beyond the keys (OpenID Connect Core 1.0, FAPI 1.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct OpenIdSettings {
+    /// Whether ID tokens returned by the authorization endpoint carry `s_hash`, the hash of
+    /// the request's `state` (FAPI 1.0 Advanced §5.2.2.1: the ID token then works as a
+    /// detached signature over `state` too). Default `false`: plain OpenID Connect has no
+    /// such claim, and a relying party that does not know it ignores it.
+    pub state_hash: bool,
 }
 
 /// A third party whose JWTs the server accepts as authorization grants (RFC 7523 §2.1, §3).
@@ -326,6 +344,8 @@ pub struct ServerConfig {
     pub pkce: PkcePolicy,
     /// Legacy grants, off by default.
     pub legacy: LegacySettings,
+    /// OpenID provider settings.
+    pub openid: OpenIdSettings,
     /// Whether every client must use pushed authorization requests (RFC 9126 §5
     /// `require_pushed_authorization_requests`); a client can require it for itself too.
     pub require_pushed_authorization_requests: bool,
@@ -399,6 +419,7 @@ impl ServerConfig {
             lifetimes: Lifetimes::default(),
             pkce: PkcePolicy::default(),
             legacy: LegacySettings::default(),
+            openid: OpenIdSettings::default(),
             require_pushed_authorization_requests: false,
             trusted_jwt_bearer_issuers: Vec::new(),
             resource_servers: Vec::new(),

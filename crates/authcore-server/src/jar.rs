@@ -544,6 +544,50 @@ mod tests {
     }
 
     #[test]
+    fn encrypted_objects_need_the_providers_key_and_a_nested_jwt() {
+        use authcore_jose::jwe::{EncryptionKey, JweBuilder};
+        use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+        let provider = crypto::default_provider();
+        let rng = InsecureTestRandom::new(3);
+        let keys = ServerKeys::generate(provider, &rng).unwrap();
+        let secret = [7u8; 32];
+        let to_nobody = EncryptionKey::symmetric(Kma::Dir, &secret, provider).unwrap();
+        let jwe = JweBuilder::new(Enc::A256Gcm)
+            .cty("JWT")
+            .recipient(&to_nobody)
+            .encrypt_compact(b"a.b.c", &rng)
+            .unwrap();
+        // No decryption keys: refused, not passed on as if it were signed.
+        assert!(matches!(
+            open_request_object(&jwe, &keys),
+            Err(RequestObjectError::Invalid(_))
+        ));
+        // A JWS passes through unchanged.
+        assert_eq!(open_request_object("a.b.c", &keys).unwrap(), "a.b.c");
+        // Symmetric keys are not provider decryption keys (they cannot be published).
+        let oct = JwkSet::new(vec![{
+            let mut k = Jwk::symmetric(secret.to_vec());
+            k.kid = Some("k".into());
+            k
+        }]);
+        assert!(RequestObjectDecryptionKeys::from_private_jwks(&oct, provider).is_err());
+        // A key without kid, and a public key, are refused too.
+        let private = Jwk::generate(JwsAlgorithm::ES256, provider, &rng).unwrap();
+        let mut no_kid = private.clone();
+        no_kid.alg = None;
+        assert!(
+            RequestObjectDecryptionKeys::from_private_jwks(&JwkSet::new(vec![no_kid]), provider)
+                .is_err()
+        );
+        let mut public = private.to_public().unwrap();
+        public.kid = Some("p".into());
+        assert!(
+            RequestObjectDecryptionKeys::from_private_jwks(&JwkSet::new(vec![public]), provider)
+                .is_err()
+        );
+    }
+
+    #[test]
     fn unsigned_objects_are_refused() {
         let k = keys(1);
         let header = authcore_jose::b64::encode(br#"{"alg":"none","typ":"oauth-authz-req+jwt"}"#);

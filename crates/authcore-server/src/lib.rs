@@ -97,8 +97,9 @@
 //! - [`token`]: the token endpoint and every grant.
 //! - [`tokens`]: opaque credentials and their keyed hashing with key rotation; the JWT access
 //!   token hook.
-//! - [`authorize`]: the authorization endpoint, response modes, the `form_post` page, user
-//!   interaction; [`par`]: pushed authorization requests (RFC 9126); [`jar`]: signed request
+//! - [`authorize`]: the authorization endpoint (the code flow, and on an OpenID provider the
+//!   implicit and hybrid flows and the OpenID Connect request parameters), response modes,
+//!   the `form_post` page, user interaction; [`par`]: pushed authorization requests (RFC 9126); [`jar`]: signed request
 //!   objects (RFC 9101); [`device`]: device authorization and user-code verification
 //!   (RFC 8628).
 //! - [`registration`]: dynamic client registration (RFC 7591) and its management (RFC 7592).

@@ -640,8 +640,8 @@ pub fn validate_metadata(
 /// symmetric encryption (§10.2).
 pub fn keys_with_secret(record: &ClientRecord) -> bool {
     let hs = [
-        "id_token_signed_response_alg",
-        "userinfo_signed_response_alg",
+        crate::oidc::id_token::SIGNED_RESPONSE_ALG,
+        crate::userinfo::SIGNED_RESPONSE_ALG,
     ]
     .iter()
     .any(|m| {
@@ -649,7 +649,8 @@ pub fn keys_with_secret(record: &ClientRecord) -> bool {
             .extra
             .get(*m)
             .and_then(Value::as_str)
-            .is_some_and(|a| a.starts_with("HS"))
+            .and_then(|a| a.parse::<JwsAlgorithm>().ok())
+            .is_some_and(|a| a.family() == authcore_jose::AlgorithmFamily::Hmac)
     });
     let symmetric = ENCRYPTION_MEMBERS.iter().any(|(alg, _)| {
         record
@@ -1063,6 +1064,16 @@ impl RegistrationEndpoint {
                 if record.auth_method != current.auth_method {
                     return Err(invalid_metadata(
                         "token_endpoint_auth_method cannot change after registration",
+                    ));
+                }
+                // The secret is kept as registered; one stored only as its keyed hash cannot
+                // key an HS* signature or a symmetric encryption (Core §10.1, §10.2) the
+                // update would now ask for.
+                if keys_with_secret(&record)
+                    && !matches!(current.secret, Some(StoredSecret::Plain(_)))
+                {
+                    return Err(invalid_metadata(
+                        "HS* signatures and symmetric encryption need a secret kept since registration; register anew",
                     ));
                 }
                 record.client_id = current.client_id.clone();

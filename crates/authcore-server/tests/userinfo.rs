@@ -703,3 +703,339 @@ fn a_claims_request_kept_by_the_grant_reads_back() {
     g.claims_request = Some("[".into());
     assert_eq!(ClaimsRequest::from_grant(&g), None);
 }
+
+fn register(s: &TestServer, metadata: Value) -> http::Response<Vec<u8>> {
+    let m =
+        authcore_oauth2::wire::ClientMetadata::from_json(metadata.to_string().as_bytes()).unwrap();
+    let req = m
+        .build_registration_request("https://as.example/register", None)
+        .unwrap();
+    let mut ep = authcore_server::registration::RegistrationEndpoint::new(&req);
+    drive(&mut ep, &s.ctx(), &s.store, &|_| None)
+}
+
+fn registration_error(resp: &http::Response<Vec<u8>>) -> String {
+    assert_eq!(
+        resp.status(),
+        400,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+    let v: Value = serde_json::from_slice(resp.body()).unwrap();
+    assert_eq!(v["error"], "invalid_client_metadata");
+    v["error_description"].as_str().unwrap().to_owned()
+}
+
+/// Registration §2: encryption is accepted when this provider can honour it, with
+/// `A128CBC-HS256` registered as the default `enc`; the secret of a client that keys
+/// something with it is kept (not hashed); everything else is refused naming the member.
+#[test]
+fn encryption_registrations_are_validated_against_the_provider() {
+    let mut s = provider();
+    s.config.endpoints.registration = Some(s.config.endpoint("register").unwrap());
+    let base = json!({"redirect_uris": [REDIRECT], "scope": "openid email"});
+    let with = |extra: Value| {
+        let mut m = base.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            m[k] = v.clone();
+        }
+        m
+    };
+
+    // Only `alg`: the default `enc` A128CBC-HS256 applies, and is registered explicitly when
+    // the crypto provider has AES-CBC (ring alone has not: then the default is refused).
+    let resp = register(&s, with(json!({"userinfo_encrypted_response_alg": "dir"})));
+    if s.keys
+        .provider
+        .supports(authcore_jose::ContentEncryptionAlgorithm::A128CbcHs256)
+    {
+        assert_eq!(
+            resp.status(),
+            201,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        let info: Value = serde_json::from_slice(resp.body()).unwrap();
+        assert_eq!(info["userinfo_encrypted_response_enc"], "A128CBC-HS256");
+    } else {
+        let why = registration_error(&resp);
+        assert!(why.contains("userinfo_encrypted_response_enc"), "{why}");
+    }
+    let resp = register(
+        &s,
+        with(json!({"userinfo_encrypted_response_alg": "dir",
+                    "userinfo_encrypted_response_enc": "A256GCM"})),
+    );
+    assert_eq!(
+        resp.status(),
+        201,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+    let info: Value = serde_json::from_slice(resp.body()).unwrap();
+    assert_eq!(info["userinfo_encrypted_response_enc"], "A256GCM");
+    let Answer::Client(Some(record)) =
+        s.answer(Need::Client(info["client_id"].as_str().unwrap().into()))
+    else {
+        panic!("not stored")
+    };
+    assert!(matches!(record.secret, Some(StoredSecret::Plain(_))));
+    // Without any symmetric key or HS* signature the secret is kept only as its hash.
+    let resp = register(&s, base.clone());
+    let info: Value = serde_json::from_slice(resp.body()).unwrap();
+    let Answer::Client(Some(record)) =
+        s.answer(Need::Client(info["client_id"].as_str().unwrap().into()))
+    else {
+        panic!("not stored")
+    };
+    assert!(matches!(record.secret, Some(StoredSecret::Keyed(_))));
+
+    // RFC 7592 update: a client registered with a hashed secret cannot add a symmetric
+    // encryption later (its secret can no longer be had); with a kept secret it can.
+    let hashed = authcore_oauth2::parse_registration_response(&register(&s, base.clone())).unwrap();
+    let mut m = authcore_oauth2::wire::ClientMetadata::from_json(
+        with(json!({"userinfo_encrypted_response_alg": "A256GCMKW",
+                    "userinfo_encrypted_response_enc": "A256GCM"}))
+        .to_string()
+        .as_bytes(),
+    )
+    .unwrap();
+    let update = |info: &authcore_oauth2::wire::ClientInformationResponse,
+                  m: &authcore_oauth2::wire::ClientMetadata| {
+        let req = info.build_update_request(m).unwrap();
+        let mut ep = authcore_server::registration::RegistrationEndpoint::new(&req);
+        drive(&mut ep, &s.ctx(), &s.store, &|_| None)
+    };
+    let why = registration_error(&update(&hashed, &m));
+    assert!(why.contains("symmetric encryption"), "{why}");
+    let kept = authcore_oauth2::parse_registration_response(&register(
+        &s,
+        with(json!({"id_token_signed_response_alg": "HS256"})),
+    ))
+    .unwrap();
+    m.extra
+        .insert("id_token_signed_response_alg".into(), "HS256".into());
+    let resp = update(&kept, &m);
+    assert_eq!(
+        resp.status(),
+        200,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+
+    for (extra, names) in [
+        (
+            json!({"id_token_encrypted_response_alg": "XYZ"}),
+            "id_token_encrypted_response_alg",
+        ),
+        (
+            json!({"id_token_encrypted_response_alg": "RSA1_5"}),
+            "id_token_encrypted_response_alg",
+        ),
+        (
+            json!({"userinfo_encrypted_response_alg": "PBES2-HS256+A128KW"}),
+            "userinfo_encrypted_response_alg",
+        ),
+        (
+            json!({"userinfo_encrypted_response_alg": "dir",
+                   "userinfo_encrypted_response_enc": "A999GCM"}),
+            "userinfo_encrypted_response_enc",
+        ),
+        (
+            json!({"userinfo_encrypted_response_enc": "A128GCM"}),
+            "userinfo_encrypted_response_enc",
+        ),
+        (
+            json!({"id_token_encrypted_response_alg": 5}),
+            "id_token_encrypted_response_alg",
+        ),
+        // Asymmetric encryption to a client that registered no keys.
+        (
+            json!({"id_token_encrypted_response_alg": "ECDH-ES"}),
+            "id_token_encrypted_response_alg",
+        ),
+        // A symmetric key without a client secret (Core §10.2).
+        (
+            json!({"userinfo_encrypted_response_alg": "A128KW",
+                   "token_endpoint_auth_method": "none",
+                   "grant_types": ["authorization_code"]}),
+            "userinfo_encrypted_response_alg",
+        ),
+        // No request object decryption keys: no encrypted request objects.
+        (
+            json!({"request_object_encryption_alg": "RSA-OAEP-256",
+                   "jwks": {"keys": []}}),
+            "request_object_encryption_alg",
+        ),
+        // JARM is not offered.
+        (
+            json!({"authorization_encrypted_response_alg": "dir"}),
+            "authorization_encrypted_response",
+        ),
+    ] {
+        let why = registration_error(&register(&s, with(extra.clone())));
+        assert!(why.contains(names), "{extra}: {why}");
+    }
+}
+
+/// The provider's request object decryption keys: a private key set whose public halves are
+/// published with `use` `enc`; encrypted request objects (Core §6.1, signed then encrypted)
+/// decrypt with them and verify as signed ones do; one encrypted to another key is refused.
+#[cfg(feature = "aws-lc-rs")]
+#[test]
+fn encrypted_request_objects_decrypt_with_the_providers_key() {
+    use authcore_jose::KeyManagementAlgorithm as Kma;
+    use authcore_server::jar::RequestObjectDecryptionKeys;
+    let mut s = provider();
+    let p = s.keys.provider;
+    let mut private = Jwk::generate(JwsAlgorithm::RS256, p, &s.rng).unwrap();
+    private.kid = Some("ro-enc".into());
+    private.alg = None;
+    let keys =
+        RequestObjectDecryptionKeys::from_private_jwks(&JwkSet::new(vec![private]), p).unwrap();
+    s.keys = s
+        .keys
+        .clone()
+        .with_request_object_decryption(Arc::new(keys));
+    // Published with use enc, beside the signing keys, and advertised.
+    let jwks = discovery::jwks(&s.keys, s.now).unwrap();
+    let enc_key = jwks
+        .keys
+        .iter()
+        .find(|k| k.kid.as_deref() == Some("ro-enc"))
+        .unwrap();
+    assert_eq!(enc_key.key_use.as_deref(), Some("enc"));
+    assert!(!enc_key.is_private());
+    let m = discovery::provider_metadata(&s.config, &s.keys).unwrap();
+    assert!(
+        m.request_object_encryption_alg_values_supported
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|a| a == "RSA-OAEP-256")
+    );
+
+    let (signer, public) = common::ed25519(&s.rng, "ro-sig");
+    let mut c = rp_record(&s, "rp");
+    c.jwks = Some(JwkSet::new(vec![public]));
+    s.store.put_client(c);
+    let algs = authcore_oidc::JweAlgorithms::new(
+        Kma::RsaOaep256,
+        authcore_jose::ContentEncryptionAlgorithm::A256Gcm,
+    );
+    let encryption =
+        authcore_oidc::RequestObjectEncryption::from_provider_jwks(&jwks, None, algs, p).unwrap();
+    let (url, _pending) = AuthenticationRequest::new(REDIRECT)
+        .scope("email")
+        .build_encrypted_url(
+            &rp("rp"),
+            &s.as_seen_by_client(),
+            signer.as_ref(),
+            &encryption,
+            s.now,
+            &s.rng,
+        )
+        .unwrap();
+    let i = interaction(common::get(&s, &url));
+    assert!(
+        i.prompts
+            .iter()
+            .any(|p| matches!(p, Prompt::Consent { .. }))
+    );
+
+    // Encrypted to a key the provider does not hold.
+    let mut stranger = Jwk::generate(JwsAlgorithm::RS256, p, &s.rng).unwrap();
+    stranger.kid = Some("ro-enc".into());
+    stranger.alg = None;
+    let stranger_set = JwkSet::new(vec![stranger.to_public().unwrap()]);
+    let wrong =
+        authcore_oidc::RequestObjectEncryption::from_provider_jwks(&stranger_set, None, algs, p)
+            .unwrap();
+    let (url, _) = AuthenticationRequest::new(REDIRECT)
+        .scope("email")
+        .build_encrypted_url(
+            &rp("rp"),
+            &s.as_seen_by_client(),
+            signer.as_ref(),
+            &wrong,
+            s.now,
+            &s.rng,
+        )
+        .unwrap();
+    match common::get(&s, &url) {
+        Finished::Respond(r) => {
+            let loc = r.headers()[LOCATION].to_str().unwrap().to_owned();
+            assert!(loc.contains("error=invalid_request_object"), "{loc}");
+        }
+        Finished::Interact(_) => panic!("a request object for another key was accepted"),
+    }
+
+    // A provider without decryption keys refuses encrypted request objects.
+    s.keys.request_object_decryption = None;
+    match common::get(&s, &url) {
+        Finished::Respond(r) => {
+            let loc = r.headers()[LOCATION].to_str().unwrap().to_owned();
+            assert!(loc.contains("error=invalid_request_object"), "{loc}");
+        }
+        Finished::Interact(_) => panic!("accepted without decryption keys"),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any request to the UserInfo endpoint gets an answer, never a panic: arbitrary
+    /// methods, `Authorization` and `DPoP` headers, queries and bodies, against a store that
+    /// holds a live token (whose value the request may carry).
+    #[test]
+    fn any_userinfo_request_is_answered(
+        method in "(GET|POST|PUT|DELETE)",
+        scheme in "(Bearer|DPoP|bearer|Basic|)",
+        use_live_token in proptest::bool::ANY,
+        junk in "[ -~]{0,60}",
+        dpop in proptest::option::of("[ -~]{0,120}"),
+        query in "[a-z_=&%0-9.]{0,40}",
+        body in proptest::collection::vec(proptest::num::u8::ANY, 0..120),
+    ) {
+        let s = fixture_with_token();
+        let token = if use_live_token { s.1.clone() } else { junk.clone() };
+        let mut req = http::Request::builder()
+            .method(method.as_str())
+            .uri(format!("{USERINFO}?{query}"))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Ok(v) = http::HeaderValue::try_from(format!("{scheme} {token}")) {
+            req = req.header("authorization", v);
+        }
+        if let Some(d) = dpop {
+            if let Ok(v) = http::HeaderValue::try_from(d) {
+                req = req.header("dpop", v);
+            }
+        }
+        let req = req.body(body).unwrap();
+        let resp = userinfo(&s.0, &req);
+        let status = resp.status().as_u16();
+        proptest::prop_assert!(matches!(status, 200 | 400 | 401 | 403 | 405), "{status}");
+        if status == 200 {
+            proptest::prop_assert!(use_live_token && (method == "GET" || method == "POST"));
+        }
+    }
+}
+
+/// The provider with one signed-in session's access token (for the property test).
+fn fixture_with_token() -> &'static (TestServer, String) {
+    static F: std::sync::OnceLock<(TestServer, String)> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let s = provider();
+        rp_record(&s, "rp");
+        let verifier = IdTokenVerifier::new(ISSUER, "rp");
+        let auth = sign_in(&s, "rp", "openid email", None, &verifier, &|_| None);
+        let token = auth
+            .tokens
+            .as_ref()
+            .unwrap()
+            .access_token
+            .secret()
+            .to_owned();
+        (s, token)
+    })
+}

@@ -32,13 +32,13 @@
 //! # Errors
 //!
 //! Through [`authcore_hyper::ProviderStore`] every failure is a
-//! [`StoreError`](authcore_hyper::StoreError): a busy database, an I/O or open failure is
+//! [`StoreError`]: a busy database, an I/O or open failure is
 //! `Unavailable` (the adapter answers `503` and the client retries); a broken uniqueness rule
 //! is `Conflict`; an unreadable row or an unknown schema version is `Corrupt`.
 //!
 //! The synchronous [`authcore_server::Store`] trait has no error channel, so there the store
 //! fails closed: a failed read answers "no record" (and a failed replay check answers "seen"),
-//! a failed write answers [`WriteOutcome::Conflict`](authcore_server::WriteOutcome::Conflict).
+//! a failed write answers [`WriteOutcome::Conflict`].
 //! No token or code is ever issued on the strength of a write that did not happen.
 //!
 //! # Example

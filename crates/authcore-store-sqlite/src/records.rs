@@ -109,6 +109,18 @@ pub(crate) fn answer(conn: &Connection, need: &Need, now: UnixTime) -> Result<An
             )
             .map_err(ctx("reading a replay key"))?,
         ),
+        // The end-user's claims are the account's (this store keeps the accounts); the core
+        // releases only what the scopes and the `claims` request allow (OpenID Connect Core
+        // §5.4, §5.5). An unknown subject has none.
+        Need::Claims { subject, .. } => Answer::Claims(
+            read::<authcore_hyper::AccountRecord>(
+                conn,
+                "reading an account's claims",
+                "SELECT body FROM accounts WHERE subject = ?1",
+                &[subject],
+            )?
+            .map(|account| account.claims),
+        ),
         other => closed_answer(other),
     })
 }
@@ -128,6 +140,7 @@ pub(crate) fn closed_answer(need: &Need) -> Answer {
         Need::ReplayCheck(_) => Answer::Seen(true),
         Need::ResourceOwnerPassword(_) => Answer::Subject(None),
         Need::Introspect(_) => Answer::Introspected(None),
+        Need::Claims { .. } => Answer::Claims(None),
         // `Need::Fetch` and needs added to the core later: nothing fetched, nothing known.
         _ => Answer::Fetched(None),
     }

@@ -77,7 +77,7 @@ pub async fn start(
     let mut settings = ProviderSettings::new(server);
     settings.dev = config.dev;
     if config.dpop_nonces {
-        settings.dpop_nonce_window = Some(DPOP_NONCE_WINDOW);
+        settings.dpop_nonce_window = Some(DPOP_NONCE_WINDOW.as_secs());
     }
     let provider = Provider::new(settings, store)
         .await

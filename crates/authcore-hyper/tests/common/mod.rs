@@ -104,6 +104,15 @@ pub async fn start_with(
         })
         .await
         .unwrap();
+    store
+        .put_account(AccountRecord {
+            subject: "bob-sub".into(),
+            username: "bob".into(),
+            password_hash: authcore_hyper::accounts::hash_password(PASSWORD, &rng).unwrap(),
+            claims: Default::default(),
+        })
+        .await
+        .unwrap();
     for client in clients(&rng) {
         provider.upsert_client(client).await.unwrap();
     }
@@ -281,13 +290,18 @@ impl Browser {
 
     /// Signs in on the login page `page` (a reply showing it) as alice with `password`.
     pub async fn login(&mut self, page: &Reply, password: &str) -> Reply {
+        self.login_as(page, "alice", password).await
+    }
+
+    /// Signs in on the login page `page` as `username`.
+    pub async fn login_as(&mut self, page: &Reply, username: &str, password: &str) -> Reply {
         let action = form_action(page);
         let csrf = page.field("csrf");
         self.post_form(
             &action,
             &[
                 ("csrf", &csrf),
-                ("username", "alice"),
+                ("username", username),
                 ("password", password),
             ],
         )

@@ -290,6 +290,23 @@ pub fn encrypt_for_client(
     seal(payload, nested, &key, algorithms.enc(), ctx).map(Some)
 }
 
+/// The names of the algorithms the provider encrypts to clients with: (`alg` values, `enc`
+/// values), as discovery lists them.
+pub fn encryption_values(
+    provider: &authcore_jose::crypto::CryptoProvider,
+) -> (Vec<String>, Vec<String>) {
+    (
+        key_management_algorithms(provider)
+            .iter()
+            .map(|a| a.name().to_owned())
+            .collect(),
+        content_encryption_algorithms(provider)
+            .iter()
+            .map(|e| e.name().to_owned())
+            .collect(),
+    )
+}
+
 /// The encryption members of the discovery document (Discovery §3), true to what the code
 /// does: `id_token_encryption_*_values_supported` (the crypto provider's algorithms), the
 /// UserInfo members when the endpoint is enabled
@@ -302,7 +319,7 @@ pub fn set_encryption_metadata(
     metadata: &mut authcore_oidc::ProviderMetadata,
     signing_algs: &[String],
 ) {
-    let (algs, encs) = crate::userinfo::encryption_values(keys.provider);
+    let (algs, encs) = encryption_values(keys.provider);
     metadata.id_token_encryption_alg_values_supported = Some(algs);
     metadata.id_token_encryption_enc_values_supported = Some(encs);
     crate::userinfo::set_userinfo_metadata(config, keys, metadata, signing_algs);
@@ -312,5 +329,91 @@ pub fn set_encryption_metadata(
             Some(algs.iter().map(|a| a.name().to_owned()).collect());
         metadata.request_object_encryption_enc_values_supported =
             Some(encs.iter().map(|e| e.name().to_owned()).collect());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(v: Value) -> serde_json::Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!("an object literal"),
+        }
+    }
+
+    const ALG: &str = "userinfo_encrypted_response_alg";
+    const ENC: &str = "userinfo_encrypted_response_enc";
+
+    #[test]
+    fn registered_pairs_read_with_the_registration_default() {
+        let p = authcore_jose::crypto::default_provider();
+        assert_eq!(read_algorithms(&m(json!({})), ALG, ENC, Some(p)), Ok(None));
+        // Registration §2's default enc, judged without a provider (ring alone has no
+        // AES-CBC and refuses it, as the next assertion says for whichever provider).
+        assert_eq!(
+            read_algorithms(&m(json!({ALG: "dir"})), ALG, ENC, None),
+            Ok(Some(JweAlgorithms::with_default_enc(
+                KeyManagementAlgorithm::Dir
+            )))
+        );
+        assert_eq!(
+            read_algorithms(&m(json!({ALG: "dir"})), ALG, ENC, Some(p)).is_ok(),
+            p.supports(ContentEncryptionAlgorithm::A128CbcHs256)
+        );
+        assert_eq!(
+            read_algorithms(&m(json!({ALG: "dir", ENC: "A256GCM"})), ALG, ENC, Some(p)),
+            Ok(Some(JweAlgorithms::new(
+                KeyManagementAlgorithm::Dir,
+                ContentEncryptionAlgorithm::A256Gcm
+            )))
+        );
+    }
+
+    #[test]
+    fn unusable_pairs_are_refused() {
+        let p = authcore_jose::crypto::default_provider();
+        for bad in [
+            json!({ENC: "A128GCM"}),
+            json!({ALG: "RSA1_5"}),
+            json!({ALG: "PBES2-HS512+A256KW"}),
+            json!({ALG: "nope"}),
+            json!({ALG: "dir", ENC: "nope"}),
+            json!({ALG: ["dir"]}),
+            json!({ALG: "dir", ENC: 1}),
+        ] {
+            assert!(
+                read_algorithms(&m(bad.clone()), ALG, ENC, Some(p)).is_err(),
+                "{bad}"
+            );
+            assert!(
+                read_algorithms(&m(bad.clone()), ALG, ENC, None).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(
+            key_management_algorithms(p)
+                .iter()
+                .all(|a| offered_kind(*a))
+        );
+        assert!(!encrypts_with(KeyManagementAlgorithm::Rsa1_5, p));
+    }
+
+    #[test]
+    fn symmetric_algorithms_are_the_secret_keyed_ones() {
+        use KeyManagementAlgorithm as K;
+        for a in [K::Dir, K::A128Kw, K::A256GcmKw] {
+            assert!(is_symmetric(a));
+        }
+        for a in [
+            K::RsaOaep256,
+            K::EcdhEs,
+            K::EcdhEsA128Kw,
+            K::Pbes2Hs256A128Kw,
+        ] {
+            assert!(!is_symmetric(a));
+        }
     }
 }

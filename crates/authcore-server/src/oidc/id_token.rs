@@ -236,3 +236,161 @@ pub fn complete(
         Ok(Err(needs))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClientAuthMethod, GrantId, GrantRecord};
+    use authcore_jose::InsecureTestRandom;
+
+    fn setup() -> (crate::ServerConfig, crate::ServerKeys, InsecureTestRandom) {
+        let rng = InsecureTestRandom::new(4);
+        let provider = authcore_jose::crypto::default_provider();
+        let config = crate::ServerConfig::new("https://op.example").unwrap();
+        let keys = crate::ServerKeys::generate(provider, &rng).unwrap();
+        (config, keys, rng)
+    }
+
+    fn grant(claims_request: Option<&str>) -> GrantRecord {
+        let mut g = GrantRecord::new(
+            GrantId("g".into()),
+            "rp",
+            "alice",
+            vec!["openid".into(), "email".into()],
+            vec![],
+            UnixTime::from_secs(0),
+        );
+        g.claims_request = claims_request.map(str::to_owned);
+        g
+    }
+
+    fn claims_of_alice() -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("email".into(), "alice@example.com".into());
+        m.insert("name".into(), "Alice".into());
+        m.insert("nonce".into(), "spoofed".into());
+        m
+    }
+
+    /// The hook of the implicit `id_token` response (no access token): the scope claims go
+    /// into the ID token (Core §5.4), asked of the application first.
+    #[test]
+    fn without_an_access_token_the_scope_claims_go_into_the_id_token() {
+        let (config, keys, rng) = setup();
+        let ctx = Context::new(&config, &keys, UnixTime::from_secs(100), &rng);
+        let client = ClientRecord::new("rp", ClientAuthMethod::None);
+        let g = grant(None);
+        let content = IdTokenContent {
+            subject: "alice".into(),
+            client_id: "rp".into(),
+            ..Default::default()
+        };
+        let mut supplied = Supplied::new();
+        let Ok(Err(needs)) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &g.scopes,
+            false,
+            &supplied,
+            &ctx,
+        ) else {
+            panic!("the claims are asked for first")
+        };
+        assert_eq!(needs.len(), 1);
+        supplied.answer(needs[0].clone(), Answer::Claims(Some(claims_of_alice())));
+        let Ok(Ok((done, _))) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &g.scopes,
+            false,
+            &supplied,
+            &ctx,
+        ) else {
+            panic!("complete once supplied")
+        };
+        assert_eq!(
+            done.extra.get("email"),
+            Some(&Value::from("alice@example.com"))
+        );
+        assert!(!done.extra.contains_key("name"), "profile was not asked");
+        assert!(
+            !done.extra.contains_key("nonce"),
+            "provider-set claims are the provider's"
+        );
+        // With an access token issued, the same scopes ask nothing for the ID token.
+        let Ok(Ok((done, _))) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &g.scopes,
+            true,
+            &Supplied::new(),
+            &ctx,
+        ) else {
+            panic!("nothing to ask")
+        };
+        assert!(done.extra.is_empty());
+        // An unknown end-user: an ID token without claims rather than a failure.
+        let mut supplied = Supplied::new();
+        supplied.answer(needs[0].clone(), Answer::Claims(None));
+        let Ok(Ok((done, _))) = complete(content, &client, &g, &g.scopes, false, &supplied, &ctx)
+        else {
+            panic!("complete without claims")
+        };
+        assert!(done.extra.is_empty());
+    }
+
+    #[test]
+    fn a_client_with_asymmetric_encryption_and_a_jwks_uri_has_its_keys_fetched() {
+        let (config, keys, rng) = setup();
+        let ctx = Context::new(&config, &keys, UnixTime::from_secs(100), &rng);
+        let mut client = ClientRecord::new("rp", ClientAuthMethod::None);
+        client
+            .extra
+            .insert("id_token_encrypted_response_alg".into(), "ECDH-ES".into());
+        client
+            .extra
+            .insert("jwks_uri".into(), "https://rp.example/jwks".into());
+        let g = grant(None);
+        let content = IdTokenContent::default();
+        if !super::super::encryption::encrypts_with(
+            authcore_jose::KeyManagementAlgorithm::EcdhEs,
+            ctx.keys.provider,
+        ) {
+            // The provider cannot encrypt with it: a configuration error, never plaintext.
+            assert!(complete(content, &client, &g, &[], true, &Supplied::new(), &ctx).is_err());
+            return;
+        }
+        let Ok(Err(needs)) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &[],
+            true,
+            &Supplied::new(),
+            &ctx,
+        ) else {
+            panic!("the jwks_uri is fetched first")
+        };
+        assert_eq!(needs, [Need::Fetch("https://rp.example/jwks".into())]);
+        let mut supplied = Supplied::new();
+        supplied.answer(
+            needs[0].clone(),
+            Answer::Fetched(Some(br#"{"keys":[]}"#.to_vec())),
+        );
+        let Ok(Ok((_, with_keys))) =
+            complete(content.clone(), &client, &g, &[], true, &supplied, &ctx)
+        else {
+            panic!("complete once fetched")
+        };
+        assert_eq!(with_keys.jwks.map(|k| k.keys.len()), Some(0));
+        // A failed fetch or a body that is no JWK Set: a server error.
+        for body in [None, Some(b"nope".to_vec())] {
+            let mut supplied = Supplied::new();
+            supplied.answer(needs[0].clone(), Answer::Fetched(body));
+            assert!(complete(content.clone(), &client, &g, &[], true, &supplied, &ctx).is_err());
+        }
+    }
+}
