@@ -385,9 +385,21 @@ impl Running {
                         return Ok(rest.to_owned());
                     }
                 }
-                Err(_) => {
+                Err(mpsc::RecvTimeoutError::Timeout) => {
                     return Err(format!(
                         "no stderr line `{prefix}...` in time; saw:\n{}",
+                        self.seen.join("\n")
+                    ));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // stderr closed: the command ended without the line.
+                    let status = self.child.wait().map_err(|e| e.to_string())?;
+                    let mut stdout = String::new();
+                    if let Some(mut out) = self.child.stdout.take() {
+                        let _ = out.read_to_string(&mut stdout);
+                    }
+                    return Err(format!(
+                        "authcore ended ({status}) before `{prefix}...`; stderr:\n{}\nstdout:\n{stdout}",
                         self.seen.join("\n")
                     ));
                 }
