@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the interop peers by package name: npm `jose` (from package-lock.json) into
-# tests/interop/node_modules and PyPI `jwcrypto`, `PyJWT`, `Authlib`, `joserfc`, `oauthlib` and
+# tests/interop/node_modules; npm `openid-client`, `oauth4webapi` and `puppeteer-core` (from
+# serve/package-lock.json; no browser download, the browser test uses Debian's chromium, see
+# serve/install_chromium.sh) into tests/interop/serve/node_modules; and PyPI `jwcrypto`, `PyJWT`, `Authlib`, `joserfc`, `oauthlib` and
 # `requests-oauthlib` (from
 # requirements.txt) into tests/interop/.venv. Idempotent: a step whose inputs have not
 # changed is skipped.
@@ -30,7 +32,23 @@ else
   say "npm: installed jose $(node -p "require('./node_modules/jose/package.json').version")"
 fi
 
-# 2. python jwcrypto, PyJWT, Authlib, joserfc, oauthlib, requests-oauthlib
+# 2. node openid-client, oauth4webapi, puppeteer-core: the relying parties run against
+# `authcore serve` (tests/tests/serve_interop.rs, serve_browser.rs)
+serve_stamp="$(stamp_of serve/package.json serve/package-lock.json)"
+serve_versions() {
+  (cd serve && node -p "['openid-client', 'oauth4webapi', 'puppeteer-core'].map((p) => p + ' ' + require('./node_modules/' + p + '/package.json').version).join(', ')")
+}
+if [[ -f serve/node_modules/.authcore-setup-stamp && "$(cat serve/node_modules/.authcore-setup-stamp)" == "$serve_stamp" \
+      && -f serve/node_modules/openid-client/package.json ]]; then
+  say "npm: serve/node_modules is current ($(serve_versions)), skipped"
+else
+  say "npm: (serve) npm ci --no-audit --no-fund"
+  (cd serve && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
+  printf '%s\n' "$serve_stamp" > serve/node_modules/.authcore-setup-stamp
+  say "npm: installed $(serve_versions)"
+fi
+
+# 3. python jwcrypto, PyJWT, Authlib, joserfc, oauthlib, requests-oauthlib
 py_versions() {
   .venv/bin/python -c 'from importlib.metadata import version
 print(", ".join(f"{p} {version(p)}" for p in ("jwcrypto", "PyJWT", "Authlib", "joserfc", "oauthlib", "requests-oauthlib")))'

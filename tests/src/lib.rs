@@ -9,6 +9,7 @@
 pub mod mtls;
 pub mod oidc_provider;
 pub mod peers;
+pub mod serve;
 
 /// The README, whose Rust code blocks are this crate's doctests: what a reader pastes from
 /// "Getting started" is what the test suite compiled.

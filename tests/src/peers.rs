@@ -27,13 +27,24 @@ pub fn python() -> PathBuf {
 
 /// Runs `cmd` with `input` on stdin; returns stdout, or panics with stderr when it fails or
 /// outlives `limit` (the child is killed then).
-pub fn run(mut cmd: Command, input: &[u8], limit: Duration, what: &str) -> Vec<u8> {
+pub fn run(cmd: Command, input: &[u8], limit: Duration, what: &str) -> Vec<u8> {
+    try_run(cmd, input, limit, what).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// [`run`], with the failure (could not start, non-zero exit with its stderr, outlived
+/// `limit` and was killed) returned instead of panicking.
+pub fn try_run(
+    mut cmd: Command,
+    input: &[u8],
+    limit: Duration,
+    what: &str,
+) -> Result<Vec<u8>, String> {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+        .map_err(|e| format!("{what}: cannot start: {e}"))?;
     let mut stdin = child.stdin.take().expect("stdin");
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
@@ -55,19 +66,29 @@ pub fn run(mut cmd: Command, input: &[u8], limit: Duration, what: &str) -> Vec<u
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{what}: still running after {limit:?}; killed");
+            return Err(format!("{what}: still running after {limit:?}; killed"));
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    writer.join().expect("writer").expect("write stdin");
-    let out = out_reader.join().expect("reader").expect("read stdout");
-    let err = err_reader.join().expect("reader").expect("read stderr");
-    assert!(
-        status.success(),
-        "{what}: exit {status}\n{}",
-        String::from_utf8_lossy(&err)
-    );
-    out
+    writer
+        .join()
+        .expect("writer")
+        .map_err(|e| format!("{what}: write stdin: {e}"))?;
+    let out = out_reader
+        .join()
+        .expect("reader")
+        .map_err(|e| format!("{what}: read stdout: {e}"))?;
+    let err = err_reader
+        .join()
+        .expect("reader")
+        .map_err(|e| format!("{what}: read stderr: {e}"))?;
+    if !status.success() {
+        return Err(format!(
+            "{what}: exit {status}\n{}",
+            String::from_utf8_lossy(&err)
+        ));
+    }
+    Ok(out)
 }
 
 /// Installs the peers once per test process (the script itself skips what is current).

@@ -358,7 +358,7 @@ impl ClientCredentials {
 
     /// Checks the credentials against the client's record (`None`: no such client).
     /// `endpoint` is the URL of the endpoint the request came to: an assertion's `aud` must
-    /// be it or the issuer (RFC 7523 §3).
+    /// be it, the issuer or the token endpoint (RFC 7523 §3).
     pub fn authenticate(
         &self,
         record: Option<&ClientRecord>,
@@ -385,7 +385,14 @@ impl ClientCredentials {
                     &keys,
                     &client.client_id,
                     Some(&client.client_id),
-                    &[endpoint, ctx.config.issuer.as_str()],
+                    // RFC 7523 §3: the token endpoint URL identifies the authorization
+                    // server too, so an assertion made for it (the client-side default) is
+                    // good at every endpoint that authenticates clients.
+                    &[
+                        endpoint,
+                        ctx.config.issuer.as_str(),
+                        ctx.config.endpoints.token.as_str(),
+                    ],
                     "client_assertion",
                     ctx,
                 )

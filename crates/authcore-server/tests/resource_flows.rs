@@ -710,6 +710,35 @@ fn certificate_bound_tokens() {
 }
 
 #[test]
+fn client_assertions_for_the_token_endpoint_are_accepted_at_introspection() {
+    // RFC 7523 §3: the token endpoint URL identifies the authorization server, and it is the
+    // `aud` clients put in assertions by default, wherever they send them.
+    let w = World::new();
+    let rng = InsecureTestRandom::new(78);
+    let mut private = Jwk::generate(JwsAlgorithm::EdDSA, provider(), &rng).unwrap();
+    private.kid = Some("rs-key".into());
+    let mut record = ClientRecord::new("rs", ClientAuthMethod::PrivateKeyJwt);
+    record.jwks = Some(authcore_jose::JwkSet::new(vec![
+        private.to_public().unwrap(),
+    ]));
+    w.store.put_client(record);
+    let signer = SigningKey::from_jwk(&private, None, provider())
+        .unwrap()
+        .with_kid("rs-key");
+    let rs = Client::new("rs", ClientAuthentication::PrivateKeyJwt(Arc::new(signer)))
+        .with_assertion_audience(authcore_oauth2::AssertionAudience::TokenEndpoint);
+    let t = w.token(&w.app, RS, None, None).unwrap();
+    let req =
+        build_introspection_request(&rs, &w.server, t.access_token.secret(), None, w.now, &w.rng)
+            .unwrap();
+    assert!(
+        parse_introspection_response(&w.introspect(&req))
+            .unwrap()
+            .active
+    );
+}
+
+#[test]
 fn replayed_client_assertions_are_refused_at_revocation_and_introspection() {
     let w = World::new();
     let rng = InsecureTestRandom::new(77);

@@ -1,0 +1,212 @@
+// A sign-in in a real browser: Debian's chromium, driven headless by npm `puppeteer-core` (no
+// browser download), against a provider's login and consent pages, for a small relying party
+// (a node http server on 127.0.0.1 at a free port, using openid-client) that starts the login
+// and shows the validated ID token claims on its callback page. A screenshot of every page the
+// browser reaches is written to OUTDIR.
+//
+// Usage: node browser_rp.mjs ISSUER OUTDIR [DRIVER]
+// Prints a JSON array of {name, ok, error} on stdout (common.mjs runChecks). Every wait is
+// bounded (WAIT_MS), and the browser and the server are closed however the run ends.
+
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import process from 'node:process';
+
+import * as client from 'openid-client';
+import puppeteer from 'puppeteer-core';
+
+import { REGISTERED_SCOPE, SCOPE, expect, runChecks } from './common.mjs';
+import { PASSWORD, USERNAME } from './user_agent.mjs';
+
+/** Longest wait for one page or element. */
+const WAIT_MS = 15_000;
+/** Most provider pages one sign-in may show (login, consent, and spares). */
+const MAX_PAGES = 6;
+/** The browser Debian's `chromium` package installs (tests/interop/serve/install_chromium.sh). */
+const CHROMIUM = process.env.AUTHCORE_CHROMIUM ?? '/usr/bin/chromium';
+
+const [issuerArg, outDir, driverName = 'authcore'] = process.argv.slice(2);
+if (!issuerArg || !outDir) throw new Error('usage: node browser_rp.mjs ISSUER OUTDIR [DRIVER]');
+const issuer = new URL(issuerArg);
+mkdirSync(outDir, { recursive: true });
+
+// The browser's login driver: which elements of a provider's pages the user fills in and
+// presses (user_agent.mjs posts the same forms without a browser).
+const BROWSER_DRIVERS = {
+  // authcore serve's form contract: ids username, password, login; approve.
+  authcore: {
+    login: { username: '#username', password: '#password', submit: '#login' },
+    consent: '#approve',
+  },
+  // node oidc-provider's development interactions.
+  'oidc-provider': {
+    login: { username: 'input[name="login"]', password: 'input[name="password"]', submit: 'button[type="submit"]' },
+    consent: 'form button[type="submit"]',
+  },
+};
+const driver = BROWSER_DRIVERS[driverName];
+if (!driver) throw new Error(`no browser driver ${driverName}`);
+
+/** The relying party: GET / starts the login, GET /callback finishes it and shows the claims. */
+async function startRelyingParty() {
+  const pending = new Map();
+  let config;
+  let redirectUri;
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url, redirectUri);
+      if (url.pathname === '/') {
+        const verifier = client.randomPKCECodeVerifier();
+        const state = client.randomState();
+        const nonce = client.randomNonce();
+        pending.set(state, { verifier, nonce });
+        const target = client.buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri,
+          scope: SCOPE,
+          code_challenge: await client.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state,
+          nonce,
+        });
+        res.writeHead(302, { location: target.href }).end();
+      } else if (url.pathname === '/callback') {
+        const state = url.searchParams.get('state');
+        const request = pending.get(state);
+        pending.delete(state);
+        if (!request) throw new Error('unknown state');
+        const tokens = await client.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: request.verifier,
+          expectedNonce: request.nonce,
+          expectedState: state,
+          idTokenExpected: true,
+        });
+        const claims = tokens.claims();
+        // The claims are the validated ID token's; UserInfo is shown too when offered.
+        const info = config.serverMetadata().userinfo_endpoint
+          ? await client.fetchUserInfo(config, tokens.access_token, claims.sub)
+          : 'no userinfo_endpoint';
+        const escape = (s) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+          `<!doctype html><html><head><title>Signed in</title></head><body>
+<h1>Signed in as <span id="sub">${escape(claims.sub)}</span></h1>
+<p>ID token validated by openid-client (signature, iss, aud, exp, nonce).</p>
+<h2>ID token claims</h2><pre id="claims">${escape(JSON.stringify(claims, null, 2))}</pre>
+<h2>UserInfo</h2><pre id="userinfo">${escape(JSON.stringify(info, null, 2))}</pre>
+</body></html>`,
+        );
+      } else {
+        res.writeHead(404).end();
+      }
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`relying party error: ${err.message}`);
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  redirectUri = `${base}/callback`;
+  const registered = await client.dynamicClientRegistration(
+    issuer,
+    {
+      client_name: 'authcore browser test relying party',
+      // A relying party on loopback http: a native client (RFC 8252 §7.3), the only kind
+      // a provider lets register a plain-http redirect URI.
+      application_type: 'native',
+      redirect_uris: [redirectUri],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: REGISTERED_SCOPE,
+    },
+    undefined,
+    { execute: [client.allowInsecureRequests] },
+  );
+  const meta = registered.clientMetadata();
+  config = await client.discovery(issuer, meta.client_id, meta, client.ClientSecretBasic(meta.client_secret), {
+    execute: [client.allowInsecureRequests],
+  });
+  return { server, base, redirectUri };
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'authcore-chromium-'));
+let browser;
+let rp;
+const seen = { login: false, consent: false, claims: null };
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
+}
+
+async function signInWithBrowser() {
+  rp = await startRelyingParty();
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    userDataDir,
+    // No background traffic: the machine reaches nothing but loopback.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    timeout: WAIT_MS,
+    protocolTimeout: WAIT_MS * 2,
+  });
+  const page = await browser.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  page.setDefaultNavigationTimeout(WAIT_MS);
+  await page.goto(`${rp.base}/`, { waitUntil: 'load' });
+  for (let i = 0; i < MAX_PAGES; i++) {
+    if (page.url().startsWith(rp.redirectUri)) break;
+    if (await page.$(driver.login.username)) {
+      await shot(page, `${String(i + 1).padStart(2, '0')}-login`);
+      await page.type(driver.login.username, USERNAME);
+      await page.type(driver.login.password, PASSWORD);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(driver.login.submit)]);
+      seen.login = true;
+    } else if (await page.$(driver.consent)) {
+      await shot(page, `${String(i + 1).padStart(2, '0')}-consent`);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(driver.consent)]);
+      seen.consent = true;
+    } else {
+      await shot(page, `${String(i + 1).padStart(2, '0')}-unexpected`);
+      throw new Error(`a page the browser driver does not know: ${page.url()}\n${(await page.content()).slice(0, 2000)}`);
+    }
+  }
+  expect(page.url().startsWith(rp.redirectUri), `the browser ended at ${page.url()}`);
+  await shot(page, '99-callback');
+  const sub = await page.$eval('#sub', (e) => e.textContent).catch(() => null);
+  if (!sub) throw new Error(`the callback page shows no claims:\n${(await page.content()).slice(0, 2000)}`);
+  seen.claims = JSON.parse(await page.$eval('#claims', (e) => e.textContent));
+}
+
+try {
+  await runChecks(
+    'browser',
+    [
+      ['chromium signs in through the login and consent pages to the callback', signInWithBrowser],
+      ['the login page was filled in', async () => expect(seen.login, 'no login page was shown')],
+      ['the consent page was approved', async () => expect(seen.consent, 'no consent page was shown')],
+      [
+        'the callback shows the validated ID token claims',
+        async () => {
+          expect(seen.claims?.sub, 'a sub claim');
+          expect(seen.claims.iss === issuer.href || `${seen.claims.iss}/` === issuer.href, `iss ${seen.claims?.iss}`);
+          expect(seen.claims.nonce, 'a nonce claim');
+        },
+      ],
+    ],
+    [],
+  );
+} finally {
+  await browser?.close().catch(() => {});
+  rp?.server.close();
+  rp?.server.closeAllConnections?.();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
