@@ -150,7 +150,7 @@ impl PostgresStore {
     /// returns the schema version reached. Safe to run from several instances at once and
     /// again on a migrated database. A database with a newer schema than
     /// [`SCHEMA_VERSION`] is refused ([`StoreErrorKind::Corrupt`]).
-    pub async fn migrate(&self) -> Result<i32, StoreError> {
+    pub async fn migrate(&self) -> Result<u32, StoreError> {
         self.run("migrating the schema", async {
             let mut client = self.pool.get().await.map_err(error::pool_error)?;
             schema::migrate(&mut client).await
@@ -159,7 +159,7 @@ impl PostgresStore {
     }
 
     /// The schema version the database is at.
-    pub async fn schema_version(&self) -> Result<i32, StoreError> {
+    pub async fn schema_version(&self) -> Result<u32, StoreError> {
         self.run("reading the schema version", async {
             let client = self.pool.get().await.map_err(error::pool_error)?;
             schema::current_version(&client).await

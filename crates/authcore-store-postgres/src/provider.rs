@@ -89,8 +89,13 @@ impl PostgresStore {
                 Answer::DeviceCode(self.device_code("WHERE handle = $1", &handle).await?)
             }
             Need::DeviceCodeByUserCode(handle) => Answer::DeviceCode(
-                self.device_code("WHERE user_code_handle = $1 LIMIT 1", &handle)
-                    .await?,
+                // The newest first: a user code drawn again after an old one expired finds
+                // the live authorization.
+                self.device_code(
+                    "WHERE user_code_handle = $1 ORDER BY expires_at DESC LIMIT 1",
+                    &handle,
+                )
+                .await?,
             ),
             Need::PushedRequest(handle) => Answer::PushedRequest(
                 self.query_opt(

@@ -1,7 +1,8 @@
 //! The schema and its versioned migrations.
 //!
-//! Versions are numbered like authcore-store-sqlite's: `schema_version` holds one row per
-//! migration applied, and [`migrate`] applies the missing ones in order, under an advisory
+//! Versions are authcore-store-sqlite's: version 1 the tables, version 2 the expiry indexes;
+//! `schema_version` holds the one current version, and [`migrate`] applies the missing
+//! migrations in order, in one transaction under an advisory
 //! lock, so several instances starting at once migrate once. A database whose version is
 //! newer than this build knows is refused ([`StoreErrorKind::Corrupt`]) rather than written
 //! with an older idea of the rows.
@@ -18,12 +19,13 @@ use deadpool_postgres::GenericClient;
 use crate::error::Failure;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Migrations in order: `(version, SQL)`. Never edit an applied one; add the next.
-const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+const MIGRATIONS: &[(u32, &str)] = &[(1, V1), (2, V2)];
 
-/// Version 1: every record of the core and of the adapter.
+/// Version 1: every record of the core and of the adapter (SQLite's version 1, in
+/// PostgreSQL's types).
 const V1: &str = r#"
 CREATE TABLE clients (
     client_id text PRIMARY KEY,
@@ -43,7 +45,6 @@ CREATE TABLE codes (
     body text NOT NULL
 );
 CREATE INDEX codes_grant_id ON codes (grant_id);
-CREATE INDEX codes_expires_at ON codes (expires_at);
 CREATE TABLE tokens (
     handle text PRIMARY KEY,
     kind text NOT NULL CHECK (kind IN ('access', 'refresh')),
@@ -54,7 +55,6 @@ CREATE TABLE tokens (
     body text NOT NULL
 );
 CREATE INDEX tokens_grant_id ON tokens (grant_id);
-CREATE INDEX tokens_expires_at ON tokens (expires_at);
 CREATE TABLE device_codes (
     handle text PRIMARY KEY,
     user_code_handle text NOT NULL,
@@ -67,7 +67,6 @@ CREATE TABLE device_codes (
     body text NOT NULL
 );
 CREATE INDEX device_codes_user_code_handle ON device_codes (user_code_handle);
-CREATE INDEX device_codes_expires_at ON device_codes (expires_at);
 CREATE INDEX device_codes_approved_grant ON device_codes (approved_grant);
 CREATE TABLE pushed_requests (
     handle text PRIMARY KEY,
@@ -75,18 +74,15 @@ CREATE TABLE pushed_requests (
     used boolean NOT NULL,
     body text NOT NULL
 );
-CREATE INDEX pushed_requests_expires_at ON pushed_requests (expires_at);
 CREATE TABLE interactions (
     handle text PRIMARY KEY,
     expires_at bigint NOT NULL,
     body text NOT NULL
 );
-CREATE INDEX interactions_expires_at ON interactions (expires_at);
 CREATE TABLE replay_keys (
     key text PRIMARY KEY,
     expires_at bigint NOT NULL
 );
-CREATE INDEX replay_keys_expires_at ON replay_keys (expires_at);
 CREATE TABLE sessions (
     id text PRIMARY KEY,
     sid text NOT NULL,
@@ -94,7 +90,6 @@ CREATE TABLE sessions (
     body text NOT NULL
 );
 CREATE INDEX sessions_sid ON sessions (sid);
-CREATE INDEX sessions_expires_at ON sessions (expires_at);
 CREATE TABLE accounts (
     subject text PRIMARY KEY,
     username text NOT NULL UNIQUE,
@@ -113,20 +108,32 @@ CREATE TABLE signing_keys (
 );
 "#;
 
+/// Version 2: indexes on the expiry columns, so the sweep's deletes do not scan the tables
+/// (SQLite's version 2 too).
+const V2: &str = r#"
+CREATE INDEX codes_expires_at ON codes (expires_at);
+CREATE INDEX tokens_expires_at ON tokens (expires_at);
+CREATE INDEX device_codes_expires_at ON device_codes (expires_at);
+CREATE INDEX pushed_requests_expires_at ON pushed_requests (expires_at);
+CREATE INDEX interactions_expires_at ON interactions (expires_at);
+CREATE INDEX replay_keys_expires_at ON replay_keys (expires_at);
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
+"#;
+
 /// The advisory lock key migrations hold (an arbitrary constant: "authcore" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6175_7468_636f_7265;
 
 /// Applies the migrations the database lacks, in one transaction; returns the version
 /// reached.
-pub(crate) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<i32, Failure> {
+pub(crate) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<u32, Failure> {
     let tx = client.transaction().await?;
     // Transaction-scoped: released at commit or rollback, even if this process dies.
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_version (
-            version integer PRIMARY KEY,
-            applied_at bigint NOT NULL
+            id integer PRIMARY KEY CHECK (id = 1),
+            version bigint NOT NULL
         )",
     )
     .await?;
@@ -141,25 +148,37 @@ pub(crate) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<i3
         )
         .into());
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    for (_, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
         tx.batch_execute(sql).await?;
+    }
+    if current < SCHEMA_VERSION {
         tx.execute(
-            "INSERT INTO schema_version (version, applied_at) \
-             VALUES ($1, extract(epoch FROM now())::bigint)",
-            &[version],
+            "INSERT INTO schema_version (id, version) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version",
+            &[&i64::from(SCHEMA_VERSION)],
         )
         .await?;
     }
     tx.commit().await?;
-    Ok(SCHEMA_VERSION.max(current))
+    Ok(SCHEMA_VERSION)
 }
 
-/// The highest version recorded in `schema_version` (0: none).
-pub(crate) async fn current_version(client: &impl GenericClient) -> Result<i32, Failure> {
+/// The version recorded in `schema_version` (0: none yet).
+pub(crate) async fn current_version(client: &impl GenericClient) -> Result<u32, Failure> {
     let row = client
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])
+        .query_opt("SELECT version FROM schema_version WHERE id = 1", &[])
         .await?;
-    Ok(row.get(0))
+    let Some(row) = row else {
+        return Ok(0);
+    };
+    let version: i64 = row.get(0);
+    u32::try_from(version).map_err(|_| {
+        StoreError::new(
+            StoreErrorKind::Corrupt,
+            format!("the database records schema version {version}"),
+        )
+        .into()
+    })
 }
 
 #[cfg(test)]
@@ -171,7 +190,7 @@ mod tests {
         for (i, (version, _)) in MIGRATIONS.iter().enumerate() {
             assert_eq!(
                 *version,
-                i as i32 + 1,
+                u32::try_from(i + 1).expect("few migrations"),
                 "migration {i} is numbered {version}"
             );
         }

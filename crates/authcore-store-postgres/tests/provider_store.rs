@@ -383,18 +383,50 @@ async fn migrations_are_versioned_idempotent_and_shared_by_instances() {
     assert_eq!(a.schema_version().await.expect("version"), SCHEMA_VERSION);
     assert_eq!(a.migrate().await.expect("again"), SCHEMA_VERSION);
 
-    // A database from a newer build is refused, not written with older rules.
+    // A database at version 1 (as the first release left it: no expiry indexes) is brought
+    // to the current version with its rows kept.
     let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .expect("connect");
     let driver = tokio::spawn(connection);
+    a.apply(vec![Write::InsertCode(code("v1-code", "g"))], NOW)
+        .await
+        .expect("a row");
     client
-        .execute(
-            "INSERT INTO schema_version (version, applied_at) VALUES ($1, 0)",
-            &[&(SCHEMA_VERSION + 1)],
+        .batch_execute(
+            "DROP INDEX codes_expires_at, tokens_expires_at, device_codes_expires_at, \
+             pushed_requests_expires_at, interactions_expires_at, replay_keys_expires_at, \
+             sessions_expires_at; UPDATE schema_version SET version = 1",
         )
         .await
-        .expect("insert a newer version");
+        .expect("back to version 1");
+    let upgraded = PostgresStore::connect(&url, 1).await.expect("upgrade");
+    assert_eq!(
+        upgraded.schema_version().await.expect("version"),
+        SCHEMA_VERSION
+    );
+    let indexes: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%_expires_at'",
+            &[],
+        )
+        .await
+        .expect("indexes")
+        .get(0);
+    assert_eq!(indexes, 7, "version 2's expiry indexes exist again");
+    assert!(matches!(
+        upgraded.answer(Need::Code(h("v1-code")), NOW).await,
+        Ok(Answer::Code(Some(_)))
+    ));
+
+    // A database from a newer build is refused, not written with older rules.
+    client
+        .execute(
+            "UPDATE schema_version SET version = $1",
+            &[&i64::from(SCHEMA_VERSION + 1)],
+        )
+        .await
+        .expect("a newer version");
     drop(client);
     let _ = driver.await;
     let e = PostgresStore::connect(&url, 1)
