@@ -8,14 +8,13 @@
 mod support;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use authcore_hyper::ProviderStore;
 use authcore_server::model::{DeviceCodeStatus, GrantId, TokenKind};
 use authcore_server::{Answer, Need, Write, WriteOutcome};
 use authcore_store_postgres::PostgresStore;
 use authcore_store_postgres::test_cluster::TestCluster;
-use support::{NOW, code, device_code, h, token};
+use support::{NOW, code, device_code, h, report, stopwatch, token};
 use tokio::sync::Barrier;
 
 /// Rounds per race: bounded, and enough to catch a check-then-write store.
@@ -90,21 +89,6 @@ fn winner(round: usize, a: &[WriteOutcome], b: &[WriteOutcome]) -> bool {
     won(a)
 }
 
-/// The start of a measured race: the one clock read of these tests, for the rate they
-/// report (the store itself takes `now` as an argument).
-#[allow(clippy::disallowed_methods)]
-fn stopwatch() -> Instant {
-    Instant::now()
-}
-
-fn report(race: &str, started: Instant) {
-    let elapsed = started.elapsed();
-    eprintln!(
-        "race {race}: {ROUNDS} rounds in {elapsed:.2?} ({:.0} rounds/s)",
-        ROUNDS as f64 / elapsed.as_secs_f64()
-    );
-}
-
 async fn token_exists(store: &PostgresStore, handle: &str, kind: TokenKind) -> bool {
     let need = match kind {
         TokenKind::Access => Need::AccessToken(h(handle)),
@@ -147,7 +131,7 @@ async fn a_code_is_redeemed_at_one_instance_only() {
             "round {round}: the loser's token is not"
         );
     }
-    report("code redemption", started);
+    report(ROUNDS, "code redemption", started);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,7 +163,7 @@ async fn a_refresh_token_rotates_at_one_instance_only() {
             "round {round}: a lost rotation stores no replacement"
         );
     }
-    report("refresh rotation", started);
+    report(ROUNDS, "refresh rotation", started);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,7 +181,7 @@ async fn a_replay_key_is_accepted_at_one_instance_only() {
         let (oa, ob) = race(&a, &b, insert.clone(), insert).await;
         winner(round, &oa, &ob);
     }
-    report("replay key (jti)", started);
+    report(ROUNDS, "replay key (jti)", started);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,5 +215,39 @@ async fn a_device_code_is_decided_and_consumed_once() {
         let (oa, ob) = race(&a, &b, consume.clone(), consume).await;
         winner(round, &oa, &ob);
     }
-    report("device approval and consumption", started);
+    report(ROUNDS, "device approval and consumption", started);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_rotation_is_done_by_one_instance_only() {
+    let Some(Instances { a, b, _cluster }) = two_instances("race_keys").await else {
+        return;
+    };
+    let started = stopwatch();
+    for round in 0..ROUNDS {
+        let expected = (round > 0).then_some(round as u64);
+        let barrier = Arc::new(Barrier::new(2));
+        let rotate = |store: PostgresStore, who: &'static str| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .replace_keys(expected, format!("{{\"round\":{round},\"by\":\"{who}\"}}"))
+                    .await
+            })
+        };
+        let (ta, tb) = (rotate(a.clone(), "a"), rotate(b.clone(), "b"));
+        let won_a = ta.await.expect("task a").expect("store a answers");
+        let won_b = tb.await.expect("task b").expect("store b answers");
+        assert!(won_a != won_b, "round {round}: exactly one rotation wins");
+        let keys = b.keys().await.expect("read").expect("stored");
+        let winner = if won_a { "a" } else { "b" };
+        assert_eq!(keys.version, round as u64 + 1, "round {round}");
+        assert_eq!(
+            keys.document,
+            format!("{{\"round\":{round},\"by\":\"{winner}\"}}"),
+            "round {round}: every instance sees the winner's keys"
+        );
+    }
+    report(ROUNDS, "signing key rotation", started);
 }

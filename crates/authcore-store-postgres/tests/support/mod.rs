@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test file uses a part.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use authcore_jose::UnixTime;
 use authcore_server::model::{
@@ -99,4 +100,20 @@ pub fn device_code(handle: &str) -> DeviceCodeRecord {
         failed_attempts: 0,
         status: DeviceCodeStatus::Pending,
     }
+}
+
+/// The start of a measured race: the one clock read of these tests, for the rate they
+/// report (the store itself takes `now` as an argument). Nothing asserts on time.
+#[allow(clippy::disallowed_methods)]
+pub fn stopwatch() -> Instant {
+    Instant::now()
+}
+
+/// Prints a race's rate, for the README's figures (`-- --nocapture` shows it).
+pub fn report(rounds: usize, race: &str, started: Instant) {
+    let elapsed = started.elapsed();
+    eprintln!(
+        "race {race}: {rounds} rounds in {elapsed:.2?} ({:.0} rounds/s)",
+        rounds as f64 / elapsed.as_secs_f64()
+    );
 }
