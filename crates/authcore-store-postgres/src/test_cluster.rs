@@ -3,7 +3,7 @@
 //! user on a free port of 127.0.0.1 in its own data directory) and stopped when the guard is
 //! dropped, also when a test fails.
 //!
-//! Tests that need it call [`skip_reason`] first: they are skipped (with the reason printed)
+//! Tests that need it call [`skip_test`] first: they are skipped (with the reason printed)
 //! only when `AUTHCORE_SKIP_POSTGRES=1`; otherwise a cluster that cannot be started fails
 //! the test.
 
@@ -22,6 +22,20 @@ pub const SCRIPT_VARIABLE: &str = "AUTHCORE_PG_CLUSTER_SCRIPT";
 pub fn skip_reason() -> Option<String> {
     (std::env::var(SKIP_VARIABLE).as_deref() == Ok("1"))
         .then(|| format!("{SKIP_VARIABLE}=1: PostgreSQL tests skipped"))
+}
+
+/// Whether to skip a PostgreSQL test: when [`skip_reason`] gives a reason, it is written to
+/// the process's standard error (past the test harness's capture, so a skipped run says so)
+/// and the test returns early.
+pub fn skip_test(test: &str) -> bool {
+    use std::io::Write as _;
+    match skip_reason() {
+        Some(reason) => {
+            let _ = writeln!(std::io::stderr(), "{test}: {reason}");
+            true
+        }
+        None => false,
+    }
 }
 
 /// A running throwaway cluster; dropping it stops the cluster and removes its directory.

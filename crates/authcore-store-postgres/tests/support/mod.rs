@@ -12,15 +12,14 @@ use authcore_server::model::{
     TokenKind, TokenRecord,
 };
 use authcore_store_postgres::PostgresStore;
-use authcore_store_postgres::test_cluster::{TestCluster, skip_reason};
+use authcore_store_postgres::test_cluster::{TestCluster, skip_test};
 
 pub const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
 
 /// The shared cluster, or `None` (with the reason printed) when the PostgreSQL tests are
 /// skipped. A cluster that cannot be started fails the test.
 pub fn cluster() -> Option<Arc<TestCluster>> {
-    if let Some(reason) = skip_reason() {
-        eprintln!("{reason}");
+    if skip_test(std::thread::current().name().unwrap_or("a PostgreSQL test")) {
         return None;
     }
     Some(TestCluster::shared().unwrap_or_else(|e| panic!("the test cluster: {e}")))
