@@ -77,8 +77,10 @@ impl BlockingStore {
     }
 }
 
-/// The "no such record" answer to `need` (what a failed lookup fails closed to).
-fn no_record(need: &Need) -> Answer {
+/// The "no such record" answer to `need`: what a failed lookup fails closed to, and the
+/// answer to the needs that are not a store's business ([`Need::Fetch`],
+/// [`Need::Introspect`], [`Need::ResourceOwnerPassword`]) or that this store does not know.
+pub(crate) fn no_record(need: &Need) -> Answer {
     match need {
         Need::Client(_) => Answer::Client(None),
         Need::Code(_) => Answer::Code(None),
@@ -91,6 +93,7 @@ fn no_record(need: &Need) -> Answer {
         Need::ReplayCheck(_) => Answer::Seen(true),
         Need::ResourceOwnerPassword(_) => Answer::Subject(None),
         Need::Introspect(_) => Answer::Introspected(None),
+        // `Need::Fetch` and needs added to the core later: nothing fetched, nothing known.
         _ => Answer::Fetched(None),
     }
 }
