@@ -122,6 +122,45 @@ mod tests {
         assert_eq!(e.kind(), StoreErrorKind::Corrupt);
     }
 
+    proptest::proptest! {
+        /// Any text in a body column reads as a record or as Corrupt, never a panic.
+        #[test]
+        fn any_body_text_decodes_or_is_corrupt(text in ".{0,200}") {
+            use authcore_server::model::{
+                AuthorizationCodeRecord, ClientRecord, DeviceCodeRecord, TokenRecord,
+            };
+            for result in [
+                decode::<ClientRecord>("clients", &text).err(),
+                decode::<AuthorizationCodeRecord>("codes", &text).err(),
+                decode::<TokenRecord>("tokens", &text).err(),
+                decode::<DeviceCodeRecord>("device_codes", &text).err(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                proptest::prop_assert_eq!(result.kind(), StoreErrorKind::Corrupt);
+            }
+        }
+
+        /// Any status column reads as a status or as Corrupt, never a panic.
+        #[test]
+        fn any_status_column_decodes_or_is_corrupt(
+            status in "[a-z]{0,12}",
+            grant in proptest::option::of("[a-zA-Z0-9_-]{1,22}"),
+        ) {
+            match device_status_from(&status, grant.clone()) {
+                Ok(decoded) => {
+                    let (s, g) = device_status(&decoded).expect("a decoded status encodes");
+                    proptest::prop_assert_eq!(s, status.as_str());
+                    if s == "approved" {
+                        proptest::prop_assert_eq!(g.map(str::to_owned), grant);
+                    }
+                }
+                Err(e) => proptest::prop_assert_eq!(e.kind(), StoreErrorKind::Corrupt),
+            }
+        }
+    }
+
     #[test]
     fn malformed_bodies_are_corrupt_not_panics() {
         let e = decode::<authcore_hyper::ConsentRecord>("consents", "{not json")

@@ -435,3 +435,99 @@ async fn migrations_are_versioned_idempotent_and_shared_by_instances() {
     assert_eq!(e.kind(), StoreErrorKind::Corrupt);
     assert!(e.message().contains("newer"), "{}", e.message());
 }
+
+#[tokio::test]
+async fn an_unreadable_row_is_corrupt_not_a_panic_nor_a_record() {
+    let Some(cluster) = support::cluster() else {
+        return;
+    };
+    let url = cluster
+        .create_database("corrupt")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let store = PostgresStore::connect(&url, 1).await.expect("connect");
+    store
+        .apply(vec![Write::InsertCode(code("cut", "g"))], NOW)
+        .await
+        .expect("insert");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(
+            "UPDATE codes SET body = left(body, 20) WHERE handle = 'k1.cut'; \
+             INSERT INTO device_codes (handle, user_code_handle, expires_at, interval_secs, \
+             failed_attempts, status, approved_grant, body) \
+             SELECT 'k1.dev', 'k1.user', 0, 5, 0, 'approved', NULL, '{}'",
+        )
+        .await
+        .expect("damage two rows");
+    drop(client);
+    let _ = driver.await;
+    let e = store
+        .answer(Need::Code(h("cut")), NOW)
+        .await
+        .expect_err("a cut body");
+    assert_eq!(e.kind(), StoreErrorKind::Corrupt);
+    assert!(e.message().contains("codes"), "{}", e.message());
+    let e = store
+        .answer(Need::DeviceCode(h("dev")), NOW)
+        .await
+        .expect_err("an approved status without its grant, and a body missing members");
+    assert_eq!(e.kind(), StoreErrorKind::Corrupt);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_past_its_deadline_is_unavailable_and_writes_nothing() {
+    let Some(cluster) = support::cluster() else {
+        return;
+    };
+    let url = cluster
+        .create_database("deadline")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let store = PostgresStore::connect(&url, 2)
+        .await
+        .expect("connect")
+        .with_operation_timeout(std::time::Duration::from_millis(300));
+    store
+        .apply(vec![Write::InsertCode(code("held", "g"))], NOW)
+        .await
+        .expect("insert");
+    // Another session holds the code's row lock past the store's deadline.
+    let (mut other, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    let driver = tokio::spawn(connection);
+    let tx = other.transaction().await.expect("begin");
+    tx.execute(
+        "SELECT 1 FROM codes WHERE handle = 'k1.held' FOR UPDATE",
+        &[],
+    )
+    .await
+    .expect("lock");
+    let e = store
+        .apply(vec![Write::ConsumeCodeIfUnused(h("held"))], NOW)
+        .await
+        .expect_err("the lock outlasts the deadline");
+    assert_eq!(e.kind(), StoreErrorKind::Unavailable);
+    assert!(e.message().contains("within"), "{}", e.message());
+    tx.rollback().await.expect("release");
+    drop(other);
+    let _ = driver.await;
+    // The abandoned transaction was rolled back: the code is still unused, and the next
+    // consumer (on a connection the pool may reuse) wins.
+    let store = store.with_operation_timeout(std::time::Duration::from_secs(10));
+    assert!(
+        matches!(store.answer(Need::Code(h("held")), NOW).await, Ok(Answer::Code(Some(c))) if !c.used),
+        "a write past its deadline changed nothing"
+    );
+    assert_eq!(
+        store
+            .apply(vec![Write::ConsumeCodeIfUnused(h("held"))], NOW)
+            .await
+            .expect("consume"),
+        vec![WriteOutcome::Applied]
+    );
+}
