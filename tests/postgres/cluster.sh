@@ -84,10 +84,30 @@ bin_dir() {
 # root.
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u "${AUTHCORE_PG_USER:-nobody}" -- "$@"
+    "$(runuser_path)" -u "$(owner)" -- "$@"
   else
     "$@"
   fi
+}
+
+owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    printf '%s\n' "${AUTHCORE_PG_USER:-nobody}"
+  else
+    id -un
+  fi
+}
+
+# runuser (util-linux) lives in an sbin directory that a minimal PATH may lack.
+runuser_path() {
+  local candidate
+  for candidate in "$(command -v runuser || true)" /usr/sbin/runuser /sbin/runuser; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  die "runuser is missing: it runs the cluster as a non-root user"
 }
 
 # A port nothing listens on now (a race with other processes is caught by the start retry).
@@ -123,11 +143,11 @@ start() {
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   if [ "$(id -u)" -eq 0 ]; then
-    chown "${AUTHCORE_PG_USER:-nobody}" "$dir"
+    chown "$(owner)" "$dir"
   fi
   chmod 700 "$dir"
   as_owner test -w "$dir" ||
-    die "$dir is not reachable by $(as_owner id -un): its parent directories must be searchable"
+    die "$dir is not reachable by $(owner): its parent directories must be searchable"
   cd "$dir"
   if is_running; then
     cat "$dir/url"
