@@ -372,6 +372,10 @@ pub struct GrantRecord {
     /// Front-Channel Logout §3), when the approval came from one.
     #[serde(default)]
     pub sid: Option<String>,
+    /// The `claims` request parameter of the authorization request (OpenID Connect Core
+    /// §5.5), as JSON text, when it carried one: the ID token and UserInfo releases of every
+    /// token issued under the grant follow it ([`crate::oidc::claims::ClaimsRequest::parse`]).
+    pub claims_request: Option<String>,
     /// When the grant was made.
     #[serde(with = "serde_forms::unix_secs")]
     pub created_at: UnixTime,
@@ -399,6 +403,7 @@ impl GrantRecord {
             acr: None,
             amr: Vec::new(),
             sid: None,
+            claims_request: None,
             created_at,
             revoked: false,
         }

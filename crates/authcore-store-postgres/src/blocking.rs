@@ -93,6 +93,7 @@ pub(crate) fn no_record(need: &Need) -> Answer {
         Need::ReplayCheck(_) => Answer::Seen(true),
         Need::ResourceOwnerPassword(_) => Answer::Subject(None),
         Need::Introspect(_) => Answer::Introspected(None),
+        Need::Claims { .. } => Answer::Claims(None),
         // `Need::Fetch` and needs added to the core later: nothing fetched, nothing known.
         _ => Answer::Fetched(None),
     }
@@ -150,6 +151,14 @@ mod tests {
         assert_eq!(
             no_record(&Need::DeviceCodeByUserCode(h)),
             Answer::DeviceCode(None)
+        );
+        assert_eq!(
+            no_record(&Need::Claims {
+                subject: "alice".into(),
+                scopes: vec!["openid".into()],
+                claims_request: None,
+            }),
+            Answer::Claims(None)
         );
     }
 }

@@ -127,6 +127,15 @@ impl PostgresStore {
                 .await?
                 .is_some(),
             ),
+            // OpenID Connect Core §5.1: the account's claims, all of them; the core releases
+            // only what the scopes and the `claims` request ask for.
+            Need::Claims { subject, .. } => Answer::Claims(
+                self.query_opt("SELECT body FROM accounts WHERE subject = $1", &[&subject])
+                    .await?
+                    .map(|row| decode::<AccountRecord>("accounts", row.get(0)))
+                    .transpose()?
+                    .map(|account| account.claims),
+            ),
             // The adapter's business, not the store's (see `ProviderStore::answer`), and
             // needs added to the core later: the fail-closed "nothing known".
             other => crate::blocking::no_record(&other),

@@ -21,5 +21,26 @@ fn the_storage_conformance_kit_passes_on_postgres() {
     drop(runtime);
     let store = BlockingStore::connect(&url, 4).unwrap_or_else(|e| panic!("{e}"));
     conformance::run(&store);
+    // Need::Claims reads the accounts the adapter keeps (OpenID Connect Core §5.1).
+    let mut claims = serde_json::Map::new();
+    claims.insert("email".into(), "alice@example.com".into());
+    claims.insert("email_verified".into(), true.into());
+    claims.insert(
+        "address".into(),
+        serde_json::json!({"country": "NZ", "locality": "Wellington"}),
+    );
+    let account = authcore_hyper::AccountRecord {
+        subject: "conf-alice".into(),
+        username: "alice".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        claims: claims.clone(),
+    };
+    store
+        .block_on(authcore_hyper::ProviderStore::put_account(
+            store.store(),
+            account,
+        ))
+        .expect("an account");
+    conformance::claims_read_back(&store, "conf-alice", &claims);
     assert_eq!(store.take_error(), None, "no operation failed");
 }

@@ -685,6 +685,7 @@ fn issue(
     grant.acr = approval.acr.clone();
     grant.amr = approval.amr.clone();
     grant.sid = approval.sid.clone();
+    grant.claims_request = crate::oidc::claims::ClaimsRequest::grant_text(params.claims.as_ref());
     let mut writes = vec![Write::InsertGrant(grant)];
     let mut success = AuthorizationSuccess::new();
     let hashing = &ctx.keys.token_hashing;
