@@ -375,6 +375,7 @@ pub struct GrantRecord {
     /// The `claims` request parameter of the authorization request (OpenID Connect Core
     /// §5.5), as JSON text, when it carried one: the ID token and UserInfo releases of every
     /// token issued under the grant follow it ([`crate::oidc::claims::ClaimsRequest::parse`]).
+    #[serde(default)]
     pub claims_request: Option<String>,
     /// When the grant was made.
     #[serde(with = "serde_forms::unix_secs")]

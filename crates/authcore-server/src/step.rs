@@ -105,7 +105,7 @@ pub enum Need {
     /// application may use them to compute only what can be released, but it may as well
     /// answer every claim it holds ([`Answer::Claims`]), because the provider releases only
     /// what the scopes (§5.4) and the `claims` request ask for, never more
-    /// ([`crate::oidc::claims::release`]).
+    /// ([`ClaimsRelease`](crate::oidc::claims::ClaimsRelease)).
     Claims {
         /// The local subject (`sub` of the grant).
         subject: String,

@@ -419,6 +419,40 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Whatever the request and the application's answer, the release is a subset of
+        /// the answer, holds no provider-set claim, and each member is asked by a scope or
+        /// by name.
+        #[test]
+        fn the_release_never_exceeds_what_is_asked(
+            scopes in proptest::collection::vec("(openid|email|profile|phone|address|read)", 0..4),
+            asked in proptest::collection::vec("(email|name|groups|sub|acr|nonce|x)", 0..4),
+            held in proptest::collection::vec(("(email|name|groups|sub|acr|nonce|x|phone_number)", 0u8..3), 0..8),
+            to_id_token in proptest::bool::ANY,
+        ) {
+            let mut member = Map::new();
+            for a in &asked {
+                member.insert(a.clone(), Value::Null);
+            }
+            let mut top = Map::new();
+            top.insert(if to_id_token { "id_token" } else { "userinfo" }.into(), Value::Object(member));
+            let request = ClaimsRequest::parse(&Value::Object(top).to_string()).unwrap();
+            let release = if to_id_token {
+                ClaimsRelease::for_id_token(&scopes, Some(&request), false)
+            } else {
+                ClaimsRelease::for_userinfo(&scopes, Some(&request))
+            };
+            let available: Map<String, Value> =
+                held.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
+            let out = release.release(&available);
+            for (k, v) in &out {
+                proptest::prop_assert_eq!(available.get(k), Some(v));
+                proptest::prop_assert!(!PROVIDER_SET_CLAIMS.contains(&k.as_str()));
+                proptest::prop_assert!(
+                    asked.contains(k) || claims_for_scopes(&scopes).contains(&k.as_str())
+                );
+            }
+        }
+
         #[test]
         fn the_claims_parser_never_panics(s in ".{0,200}") {
             let _ = ClaimsRequest::parse(&s);

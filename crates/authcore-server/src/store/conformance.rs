@@ -464,7 +464,12 @@ pub fn pushed_requests_and_interactions(store: &dyn Store) {
         params: vec![("prompt".into(), "login".into())],
         created_at: NOW,
         expires_at: NOW.saturating_add(600),
-        extra: Map::new(),
+        // The endpoint keeps data here (the subject of a verified id_token_hint): a store
+        // must give it back.
+        extra: serde_json::json!({"id_token_hint_sub": "alice"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     };
     applied(
         store,
