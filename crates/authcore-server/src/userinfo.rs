@@ -276,24 +276,7 @@ pub fn set_userinfo_metadata(
     }
     metadata.userinfo_endpoint = config.endpoints.userinfo.as_ref().map(|u| u.to_string());
     metadata.userinfo_signing_alg_values_supported = Some(signing_algs.to_vec());
-    let (algs, encs) = encryption_values(keys.provider);
+    let (algs, encs) = encryption::encryption_values(keys.provider);
     metadata.userinfo_encryption_alg_values_supported = Some(algs);
     metadata.userinfo_encryption_enc_values_supported = Some(encs);
-}
-
-/// The names of the algorithms the provider encrypts to clients with: (`alg` values, `enc`
-/// values), as discovery lists them.
-pub fn encryption_values(
-    provider: &authcore_jose::crypto::CryptoProvider,
-) -> (Vec<String>, Vec<String>) {
-    (
-        encryption::key_management_algorithms(provider)
-            .iter()
-            .map(|a| a.name().to_owned())
-            .collect(),
-        encryption::content_encryption_algorithms(provider)
-            .iter()
-            .map(|e| e.name().to_owned())
-            .collect(),
-    )
 }

@@ -290,6 +290,23 @@ pub fn encrypt_for_client(
     seal(payload, nested, &key, algorithms.enc(), ctx).map(Some)
 }
 
+/// The names of the algorithms the provider encrypts to clients with: (`alg` values, `enc`
+/// values), as discovery lists them.
+pub fn encryption_values(
+    provider: &authcore_jose::crypto::CryptoProvider,
+) -> (Vec<String>, Vec<String>) {
+    (
+        key_management_algorithms(provider)
+            .iter()
+            .map(|a| a.name().to_owned())
+            .collect(),
+        content_encryption_algorithms(provider)
+            .iter()
+            .map(|e| e.name().to_owned())
+            .collect(),
+    )
+}
+
 /// The encryption members of the discovery document (Discovery §3), true to what the code
 /// does: `id_token_encryption_*_values_supported` (the crypto provider's algorithms), the
 /// UserInfo members when the endpoint is enabled
@@ -302,7 +319,7 @@ pub fn set_encryption_metadata(
     metadata: &mut authcore_oidc::ProviderMetadata,
     signing_algs: &[String],
 ) {
-    let (algs, encs) = crate::userinfo::encryption_values(keys.provider);
+    let (algs, encs) = encryption_values(keys.provider);
     metadata.id_token_encryption_alg_values_supported = Some(algs);
     metadata.id_token_encryption_enc_values_supported = Some(encs);
     crate::userinfo::set_userinfo_metadata(config, keys, metadata, signing_algs);
