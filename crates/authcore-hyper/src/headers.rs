@@ -8,7 +8,8 @@
 //! - `Referrer-Policy: no-referrer`: codes and tickets in URLs do not leak to other sites.
 //! - `X-Content-Type-Options: nosniff`.
 //! - `Cache-Control: no-store` on every HTML page (interaction pages carry CSRF tokens and
-//!   tickets) unless the core already set a cache policy (the token endpoint's `no-store`,
+//!   tickets), every redirect and every response setting a cookie, unless the core already
+//!   set a cache policy (the token endpoint's `no-store`,
 //!   RFC 6749 §5.1, comes from the core).
 
 use http::header::{
@@ -36,7 +37,11 @@ pub(crate) fn secure(mut response: http::Response<Vec<u8>>) -> http::Response<Ve
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_html && !h.contains_key(CACHE_CONTROL) {
+    // Redirects carry codes and tickets, and cookie-setting responses are per browser: never
+    // cached either.
+    let personal =
+        h.contains_key(http::header::LOCATION) || h.contains_key(http::header::SET_COOKIE);
+    if (is_html || personal) && !h.contains_key(CACHE_CONTROL) {
         h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
@@ -81,6 +86,20 @@ mod tests {
         let r = secure(p);
         assert_eq!(r.headers()[CONTENT_SECURITY_POLICY], own.as_str());
         assert_eq!(r.headers()[X_FRAME_OPTIONS], "DENY");
+    }
+
+    #[test]
+    fn redirects_and_cookies_are_not_cached() {
+        let mut r = http::Response::new(Vec::new());
+        r.headers_mut().insert(
+            http::header::LOCATION,
+            HeaderValue::from_static("https://rp.example/cb?code=x"),
+        );
+        assert_eq!(secure(r).headers()[CACHE_CONTROL], "no-store");
+        let mut r = http::Response::new(Vec::new());
+        r.headers_mut()
+            .insert(http::header::SET_COOKIE, HeaderValue::from_static("a=b"));
+        assert_eq!(secure(r).headers()[CACHE_CONTROL], "no-store");
     }
 
     #[test]
