@@ -123,6 +123,25 @@ pub struct PkcePolicy {
     pub allow_plain: bool,
 }
 
+impl PkcePolicy {
+    /// Whether a code challenge of `method` is accepted: `S256` always, `plain` only when
+    /// allowed (RFC 9700 §2.1.1: no downgrade to a challenge equal to the verifier).
+    pub fn allows(&self, method: authcore_oauth2::PkceMethod) -> bool {
+        method == authcore_oauth2::PkceMethod::S256 || self.allow_plain
+    }
+
+    /// The methods [`PkcePolicy::allows`] accepts (`code_challenge_methods_supported`,
+    /// RFC 8414 §2), `S256` first.
+    pub fn methods(&self) -> impl Iterator<Item = authcore_oauth2::PkceMethod> + '_ {
+        [
+            authcore_oauth2::PkceMethod::S256,
+            authcore_oauth2::PkceMethod::Plain,
+        ]
+        .into_iter()
+        .filter(|m| self.allows(*m))
+    }
+}
+
 impl Default for PkcePolicy {
     fn default() -> Self {
         PkcePolicy {

@@ -66,6 +66,7 @@
 //! ```
 
 mod checks;
+pub(crate) use checks::RESPONSE_MODES;
 mod endpoint;
 mod interaction;
 mod redirect_uri;

@@ -1,7 +1,7 @@
 //! The grants: each reads its parameters, says what records it needs, and decides.
 
 use authcore_jose::{JwsAlgorithm, VerifyingKeys, constant_time_eq};
-use authcore_oauth2::{ErrorCode, PkceCodeVerifier, PkceMethod, TokenRequest, token_type_uri};
+use authcore_oauth2::{ErrorCode, PkceCodeVerifier, TokenRequest, token_type_uri};
 
 use super::issue::{RefreshPlan, TokenPlan, issue_tokens, new_grant_id};
 use super::{
@@ -9,7 +9,7 @@ use super::{
 };
 use crate::client_auth::{AuthenticatedClient, verify_assertion};
 use crate::error::OAuthError;
-use crate::model::{Confirmation, DeviceCodeStatus, GrantRecord, TokenRecord};
+use crate::model::{Confirmation, DeviceCodeStatus, GrantId, GrantRecord, TokenRecord};
 use crate::step::{Answer, Context, Need, PasswordCheck, Supplied, Write};
 use crate::tokens::CredentialKind;
 
@@ -94,6 +94,81 @@ fn binding(input: &GrantInput<'_>, ctx: &Context<'_>) -> Option<Confirmation> {
             .map(|cert| cert.thumbprint_s256(ctx.keys.provider));
     }
     (!c.is_empty()).then_some(c)
+}
+
+/// A plan for tokens of `grant_id` about `subject`, for the requesting client and bound to
+/// the key the request proves (every grant's tokens start here).
+fn plan(
+    input: &GrantInput<'_>,
+    ctx: &Context<'_>,
+    grant_id: GrantId,
+    subject: &str,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+) -> TokenPlan {
+    let mut plan = TokenPlan::new(
+        grant_id,
+        &input.client.client.client_id,
+        subject,
+        scopes,
+        resources,
+    );
+    plan.cnf = binding(input, ctx);
+    plan
+}
+
+/// A plan for more tokens of a stored grant: its subject and what is known of the user's
+/// authentication (`auth_time`, `acr`, RFC 9068 §2.2.1).
+fn plan_for_grant(
+    input: &GrantInput<'_>,
+    ctx: &Context<'_>,
+    grant: &GrantRecord,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+) -> TokenPlan {
+    let mut plan = plan(
+        input,
+        ctx,
+        grant.id.clone(),
+        &grant.subject,
+        scopes,
+        resources,
+    );
+    plan.auth_time = grant.auth_time;
+    plan.acr = grant.acr.clone();
+    plan
+}
+
+/// A new grant for `subject` (the grant types that start one: client credentials, JWT
+/// bearer, password), the plan for its tokens, and the write that stores the grant ahead of
+/// them.
+fn plan_for_new_grant(
+    input: &GrantInput<'_>,
+    ctx: &Context<'_>,
+    subject: &str,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+) -> Result<(TokenPlan, Write), OAuthError> {
+    let grant = GrantRecord::new(
+        new_grant_id(ctx)?,
+        &input.client.client.client_id,
+        subject,
+        scopes.clone(),
+        resources.clone(),
+        ctx.now,
+    );
+    let plan = plan(input, ctx, grant.id.clone(), subject, scopes, resources);
+    Ok((plan, Write::InsertGrant(grant)))
+}
+
+/// Adds a new refresh token to `plan` when `offered` and the client is registered for the
+/// refresh grant; a public client's is bound to its key like the access token, as it has no
+/// other proof of who presents it (RFC 9449 §5, RFC 8705 §4).
+fn offer_refresh(plan: &mut TokenPlan, input: &GrantInput<'_>, offered: bool) {
+    plan.bind_refresh_token = input.client.client.is_public();
+    if offered && input.client.client.allows_grant_type("refresh_token") {
+        plan.refresh = RefreshPlan::New;
+    }
 }
 
 /// Whether the request proves the key a bound credential is bound to.
@@ -232,7 +307,7 @@ fn authorization_code(
                     "code_verifier is not 43-128 unreserved characters (RFC 7636 §4.1)",
                 ));
             }
-            if challenge.method == PkceMethod::Plain && !ctx.config.pkce.allow_plain {
+            if !ctx.config.pkce.allows(challenge.method) {
                 return Err(OAuthError::invalid_grant("PKCE plain is not allowed"));
             }
             let computed = v.challenge(challenge.method, ctx.keys.provider);
@@ -278,24 +353,14 @@ fn authorization_code(
     // RFC 8707 §2.2: the token request may narrow the resources of the code.
     let resources = narrowed_resources(req.resources(), &record.resources)?;
     let scopes = narrowed(req.scopes(), &record.scopes)?;
-    let mut plan = TokenPlan::new(
-        record.grant_id.clone(),
-        &record.client_id,
-        &grant.subject,
-        scopes,
-        resources,
-    );
+    let mut plan = plan_for_grant(input, ctx, grant, scopes, resources);
     plan.refresh_scopes = record.scopes.clone();
     plan.refresh_resources = record.resources.clone();
-    plan.auth_time = grant.auth_time;
-    plan.acr = grant.acr.clone();
-    plan.cnf = binding(input, ctx);
-    plan.bind_refresh_token = input.client.client.is_public();
-    if input.client.client.allows_grant_type("refresh_token")
-        && crate::oidc::refresh_token_allowed(&record.scopes, ctx)
-    {
-        plan.refresh = RefreshPlan::New;
-    }
+    offer_refresh(
+        &mut plan,
+        input,
+        crate::oidc::refresh_token_allowed(&record.scopes, ctx),
+    );
     plan.id_token = crate::oidc::code_id_token(record, grant, &input.client.client, ctx)?;
     decided(&plan, ctx, vec![Write::ConsumeCodeIfUnused(handle)], true)
 }
@@ -362,20 +427,11 @@ fn refresh_token(
         .ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?;
     let scopes = narrowed(req.scopes(), &record.scopes)?;
     let resources = narrowed_resources(req.resources(), &record.resources)?;
-    let mut plan = TokenPlan::new(
-        record.grant_id.clone(),
-        &record.client_id,
-        &record.subject,
-        scopes,
-        resources,
-    );
+    let mut plan = plan_for_grant(input, ctx, grant, scopes, resources);
     plan.refresh_scopes = record.scopes.clone();
     plan.refresh_resources = record.resources.clone();
-    plan.auth_time = grant.auth_time;
-    plan.acr = grant.acr.clone();
-    plan.cnf = binding(input, ctx);
+    offer_refresh(&mut plan, input, false);
     // A public client's refresh token stays bound to the key it was first bound to.
-    plan.bind_refresh_token = input.client.client.is_public();
     if plan.bind_refresh_token && record.cnf.is_some() {
         plan.cnf = record.cnf.clone();
     }
@@ -395,24 +451,10 @@ fn client_credentials(input: &GrantInput<'_>, ctx: &Context<'_>) -> Result<Outco
     }
     let scopes = narrowed(input.request.scopes(), &client.allowed_scopes)?;
     let resources = checked_resources(input, ctx)?;
-    let grant = GrantRecord::new(
-        new_grant_id(ctx)?,
-        &client.client_id,
-        &client.client_id,
-        scopes.clone(),
-        resources.clone(),
-        ctx.now,
-    );
-    let mut plan = TokenPlan::new(
-        grant.id.clone(),
-        &client.client_id,
-        &client.client_id,
-        scopes,
-        resources,
-    );
-    plan.cnf = binding(input, ctx);
+    let (plan, insert_grant) =
+        plan_for_new_grant(input, ctx, &client.client_id, scopes, resources)?;
     // RFC 6749 §4.4.3: no refresh token.
-    decided(&plan, ctx, vec![Write::InsertGrant(grant)], false)
+    decided(&plan, ctx, vec![insert_grant], false)
 }
 
 /// RFC 8628 §3.4, §3.5.
@@ -485,20 +527,14 @@ fn device_code(
                 .as_ref()
                 .filter(|g| !g.revoked)
                 .ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?;
-            let mut plan = TokenPlan::new(
-                grant.id.clone(),
-                &record.client_id,
-                &grant.subject,
+            let mut plan = plan_for_grant(
+                input,
+                ctx,
+                grant,
                 grant.scopes.clone(),
                 grant.resources.clone(),
             );
-            plan.auth_time = grant.auth_time;
-            plan.acr = grant.acr.clone();
-            plan.cnf = binding(input, ctx);
-            plan.bind_refresh_token = input.client.client.is_public();
-            if input.client.client.allows_grant_type("refresh_token") {
-                plan.refresh = RefreshPlan::New;
-            }
+            offer_refresh(&mut plan, input, true);
             decided(
                 &plan,
                 ctx,
@@ -578,14 +614,14 @@ fn token_exchange(
         .cloned()
         .collect();
     let scopes = narrowed(req.scopes(), &allowed)?;
-    let mut plan = TokenPlan::new(
+    let mut plan = plan(
+        input,
+        ctx,
         subject.grant_id.clone(),
-        &client.client_id,
         &subject.subject,
         scopes,
         targets,
     );
-    plan.cnf = binding(input, ctx);
     plan.issued_token_type = Some(token_type_uri::ACCESS_TOKEN);
     decided(&plan, ctx, Vec::new(), false)
 }
@@ -641,22 +677,7 @@ fn jwt_bearer(input: &GrantInput<'_>, ctx: &Context<'_>) -> Result<Outcome, OAut
         .collect();
     let scopes = narrowed(input.request.scopes(), &grantable)?;
     let resources = checked_resources(input, ctx)?;
-    let grant = GrantRecord::new(
-        new_grant_id(ctx)?,
-        &client.client_id,
-        &subject,
-        scopes.clone(),
-        resources.clone(),
-        ctx.now,
-    );
-    let mut plan = TokenPlan::new(
-        grant.id.clone(),
-        &client.client_id,
-        &subject,
-        scopes,
-        resources,
-    );
-    plan.cnf = binding(input, ctx);
+    let (plan, insert_grant) = plan_for_new_grant(input, ctx, &subject, scopes, resources)?;
     // The assertion is single use (RFC 7523 §3 item 7); the replay key goes first.
     decided(
         &plan,
@@ -666,7 +687,7 @@ fn jwt_bearer(input: &GrantInput<'_>, ctx: &Context<'_>) -> Result<Outcome, OAut
                 key: v.replay_key,
                 expires_at: v.expires_at,
             },
-            Write::InsertGrant(grant),
+            insert_grant,
         ],
         false,
     )
@@ -691,25 +712,7 @@ fn password(
         .ok_or_else(|| OAuthError::invalid_grant("wrong username or password"))?;
     let scopes = narrowed(input.request.scopes(), &client.allowed_scopes)?;
     let resources = checked_resources(input, ctx)?;
-    let grant = GrantRecord::new(
-        new_grant_id(ctx)?,
-        &client.client_id,
-        subject,
-        scopes.clone(),
-        resources.clone(),
-        ctx.now,
-    );
-    let mut plan = TokenPlan::new(
-        grant.id.clone(),
-        &client.client_id,
-        subject,
-        scopes,
-        resources,
-    );
-    plan.cnf = binding(input, ctx);
-    plan.bind_refresh_token = client.is_public();
-    if client.allows_grant_type("refresh_token") {
-        plan.refresh = RefreshPlan::New;
-    }
-    decided(&plan, ctx, vec![Write::InsertGrant(grant)], false)
+    let (mut plan, insert_grant) = plan_for_new_grant(input, ctx, subject, scopes, resources)?;
+    offer_refresh(&mut plan, input, true);
+    decided(&plan, ctx, vec![insert_grant], false)
 }
