@@ -100,6 +100,7 @@ fn token_record(handle: TokenHash, kind: TokenKind, client: &str, subject: &str)
         expires_at: Some(NOW.saturating_add(3600)),
         rotated: false,
         revoked: false,
+        act: None,
     }
 }
 
@@ -242,6 +243,7 @@ fn bench(c: &mut Criterion) {
         auth_time: None,
         acr: None,
         cnf: None,
+        act: None,
     };
     let jwt_token = set.issue(&content).unwrap();
 

@@ -228,7 +228,16 @@ impl ResourceServer {
 }
 
 /// One permission of the token exchange policy (RFC 8693 §2.1): which client may exchange
-/// which subject tokens for tokens of which audiences and scopes.
+/// which subject tokens for tokens of which audiences and scopes, and for whom it may act.
+///
+/// Without an `actor_token` an exchange is impersonation (RFC 8693 §1.1): the new token
+/// speaks for the subject token's subject alone (a subject token that was itself delegated
+/// keeps its `act`). With one it is delegation: the actor token must be an active access
+/// token of this server issued to the exchanging client, its subject one of
+/// [`actors`](TokenExchangeRule::actors), the subject token's subject one of
+/// [`act_for`](TokenExchangeRule::act_for); the new token carries `act` naming the actor,
+/// with the subject token's own `act` nested inside it (RFC 8693 §4.1), at most
+/// [`MAX_DELEGATION_DEPTH`](crate::model::MAX_DELEGATION_DEPTH) actors deep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenExchangeRule {
@@ -237,9 +246,13 @@ pub struct TokenExchangeRule {
     /// The resources (`audience`/`resource`) the new token may be for.
     pub audiences: Vec<String>,
     /// The scope tokens the new token may carry (further limited by the subject token's).
-    /// Only impersonation is offered: a request with an `actor_token` (delegation, RFC 8693
-    /// §1.1) is refused.
     pub scopes: Vec<String>,
+    /// The actors (subjects of actor tokens) the client may present; empty: delegation is
+    /// refused and only impersonation is offered.
+    pub actors: Vec<String>,
+    /// The subjects the actors may act for; empty: any subject whose token the client
+    /// presents.
+    pub act_for: Vec<String>,
 }
 
 impl TokenExchangeRule {
@@ -249,7 +262,17 @@ impl TokenExchangeRule {
             client_id: client_id.into(),
             audiences,
             scopes,
+            actors: Vec::new(),
+            act_for: Vec::new(),
         }
+    }
+
+    /// This rule, also letting the client act as `actors` (the subjects of its actor
+    /// tokens) for the subjects `act_for` (empty: any), RFC 8693 §1.1 delegation.
+    pub fn with_delegation(mut self, actors: Vec<String>, act_for: Vec<String>) -> Self {
+        self.actors = actors;
+        self.act_for = act_for;
+        self
     }
 }
 

@@ -728,6 +728,7 @@ fn issue(
             expires_at: Some(ctx.now.saturating_add(lifetime)),
             rotated: false,
             revoked: false,
+            act: None,
         }));
         success.access_token = Some(AccessToken::new(token));
         success.token_type = Some(TokenType::Bearer);

@@ -9,7 +9,10 @@ use super::{
 };
 use crate::client_auth::{AuthenticatedClient, verify_assertion};
 use crate::error::OAuthError;
-use crate::model::{Confirmation, DeviceCodeStatus, GrantId, GrantRecord, TokenRecord};
+use crate::model::{
+    Actor, Confirmation, DeviceCodeStatus, GrantId, GrantRecord, MAX_DELEGATION_DEPTH, TokenKind,
+    TokenRecord,
+};
 use crate::step::{Answer, Context, Need, PasswordCheck, Supplied, Write};
 use crate::tokens::CredentialKind;
 
@@ -545,7 +548,8 @@ fn device_code(
     }
 }
 
-/// RFC 8693 §2: impersonation of this server's own access tokens, as the policy allows.
+/// RFC 8693 §2: impersonation of this server's own access tokens, or delegation with an
+/// actor token, as the policy allows.
 fn token_exchange(
     input: &GrantInput<'_>,
     ctx: &Context<'_>,
@@ -562,10 +566,33 @@ fn token_exchange(
         .ok_or_else(|| {
             OAuthError::unauthorized_client("the policy does not let this client exchange")
         })?;
-    if req.get("actor_token").is_some() {
+    // RFC 8693 §2.1: actor_token_type is required with an actor_token, and only with one.
+    let actor_presented = match (req.get("actor_token"), req.get("actor_token_type")) {
+        (None, None) => None,
+        (Some(token), Some(token_type)) => Some((token, token_type)),
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type is required with actor_token (RFC 8693 §2.1)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type without actor_token (RFC 8693 §2.1)",
+            ));
+        }
+    };
+    if actor_presented.is_some() && rule.actors.is_empty() {
+        // RFC 8693 §2.2.2: a token unacceptable by policy is `invalid_request`.
         return Err(OAuthError::invalid_request(
-            "delegation (actor_token) is not offered",
+            "the policy does not let this client act for others",
         ));
+    }
+    if let Some((_, t)) = actor_presented {
+        if t != token_type_uri::ACCESS_TOKEN {
+            return Err(OAuthError::invalid_request(
+                "only access tokens of this server can be actor tokens",
+            ));
+        }
     }
     if req.get("subject_token_type") != Some(token_type_uri::ACCESS_TOKEN) {
         return Err(OAuthError::invalid_request(
@@ -587,14 +614,29 @@ fn token_exchange(
             req.get("subject_token").unwrap_or_default(),
         )
         .ok_or_else(|| OAuthError::invalid_grant("the subject token is not valid"))?;
-    let need = Need::AccessToken(handle);
-    let Some(Answer::Token(subject)) = answer(supplied, &need) else {
-        return Ok(Outcome::Need(vec![need]));
-    };
-    let subject = subject
-        .as_ref()
+    let mut needs = vec![Need::AccessToken(handle)];
+    if let Some((actor_token, _)) = actor_presented {
+        let actor_handle = ctx
+            .keys
+            .token_hashing
+            .hash_presented(CredentialKind::AccessToken, actor_token)
+            .ok_or_else(|| OAuthError::invalid_request("the actor token is not valid"))?;
+        needs.push(Need::AccessToken(actor_handle));
+    }
+    let mut records = Vec::with_capacity(needs.len());
+    for need in &needs {
+        match answer(supplied, need) {
+            Some(Answer::Token(record)) => records.push(record.as_ref()),
+            _ => return Ok(Outcome::Need(needs)),
+        }
+    }
+    let subject = records[0]
         .filter(|t| t.is_active(ctx.now))
         .ok_or_else(|| OAuthError::invalid_grant("the subject token is not active"))?;
+    let act = match records.get(1) {
+        None => subject.act.clone(),
+        Some(actor) => Some(delegation(rule, client, subject, *actor, ctx)?),
+    };
     // RFC 8693 §2.1: `audience` and `resource` both name the targets.
     let targets: Vec<String> = req
         .get_all("audience")
@@ -622,8 +664,49 @@ fn token_exchange(
         scopes,
         targets,
     );
+    plan.act = act;
     plan.issued_token_type = Some(token_type_uri::ACCESS_TOKEN);
     decided(&plan, ctx, Vec::new(), false)
+}
+
+/// The `act` of a token issued by delegation (RFC 8693 §1.1, §4.1): the actor token must be
+/// an active access token (of this server, found by its hash) issued to the exchanging
+/// client, so a client cannot present another party as itself; its subject must be an actor
+/// the rule names, acting for a subject the rule allows. The subject token's own `act` (it
+/// was itself delegated) becomes the prior actor.
+fn delegation(
+    rule: &crate::config::TokenExchangeRule,
+    client: &crate::model::ClientRecord,
+    subject: &TokenRecord,
+    actor: Option<&TokenRecord>,
+    ctx: &Context<'_>,
+) -> Result<Actor, OAuthError> {
+    // RFC 8693 §2.2.2: an invalid or unacceptable actor token is `invalid_request`.
+    let actor = actor
+        .filter(|t| t.kind == TokenKind::Access && t.is_active(ctx.now))
+        .ok_or_else(|| OAuthError::invalid_request("the actor token is not active"))?;
+    if actor.client_id != client.client_id {
+        return Err(OAuthError::invalid_request(
+            "the actor token was issued to another client",
+        ));
+    }
+    if !rule.actors.contains(&actor.subject) {
+        return Err(OAuthError::invalid_request(
+            "the policy does not let this actor act",
+        ));
+    }
+    if !rule.act_for.is_empty() && !rule.act_for.contains(&subject.subject) {
+        return Err(OAuthError::invalid_request(
+            "the policy does not let the actor act for this subject",
+        ));
+    }
+    let act = Actor::new(actor.subject.clone(), subject.act.clone());
+    if act.depth() > MAX_DELEGATION_DEPTH {
+        return Err(OAuthError::invalid_request(
+            "the delegation chain is too long",
+        ));
+    }
+    Ok(act)
 }
 
 /// RFC 7523 §2.1, §3: an assertion of a trusted issuer as the grant.
