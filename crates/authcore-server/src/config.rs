@@ -36,6 +36,9 @@ pub struct Endpoints {
     pub jwks: Option<Url>,
     /// `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0 §2.1).
     pub end_session: Option<Url>,
+    /// `userinfo_endpoint` (OpenID Connect Core §5.3, Discovery §3); the UserInfo endpoint
+    /// is offered only by an OpenID provider.
+    pub userinfo: Option<Url>,
     /// `registration_endpoint` (RFC 7591 §3); each registration is managed at
     /// `<registration endpoint>/<client_id>` (RFC 7592 §3 `registration_client_uri`).
     pub registration: Option<Url>,
@@ -156,11 +159,29 @@ impl Default for PkcePolicy {
 #[non_exhaustive]
 pub struct LegacySettings {
     /// The implicit grant, `response_type=token` (RFC 6749 §4.2; RFC 9700 §2.1.2 SHOULD NOT).
+    ///
+    /// It is also the one setting for every access token in the front channel: the OpenID
+    /// Connect response types that return one (`id_token token`, `code token`,
+    /// `code id_token token`, Core §3.2, §3.3) carry the same risk RFC 9700 §2.1.2 names
+    /// (a token in the redirect, leaked through history, referrers and logs) and are offered
+    /// only with it. `id_token` and `code id_token` return no access token and need only an
+    /// OpenID provider (ID token keys) and a client that registered them.
     pub implicit_grant: bool,
     /// The resource owner password credentials grant (RFC 6749 §4.3; RFC 9700 §2.4 MUST
     /// NOT). The application checks the credentials: the token endpoint asks for them with
     /// [`Need::Client`](crate::Need) first and then hands the decision to the application.
     pub password_grant: bool,
+}
+
+/// OpenID provider settings beyond the keys (OpenID Connect Core 1.0, FAPI 1.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct OpenIdSettings {
+    /// Whether ID tokens returned by the authorization endpoint carry `s_hash`, the hash of
+    /// the request's `state` (FAPI 1.0 Advanced §5.2.2.1: the ID token then works as a
+    /// detached signature over `state` too). Default `false`: plain OpenID Connect has no
+    /// such claim, and a relying party that does not know it ignores it.
+    pub state_hash: bool,
 }
 
 /// A third party whose JWTs the server accepts as authorization grants (RFC 7523 §2.1, §3).
@@ -365,6 +386,8 @@ pub struct ServerConfig {
     pub pkce: PkcePolicy,
     /// Legacy grants, off by default.
     pub legacy: LegacySettings,
+    /// OpenID provider settings.
+    pub openid: OpenIdSettings,
     /// Whether every client must use pushed authorization requests (RFC 9126 §5
     /// `require_pushed_authorization_requests`); a client can require it for itself too.
     pub require_pushed_authorization_requests: bool,
@@ -389,6 +412,19 @@ pub struct ServerConfig {
     /// Dynamic client registration (RFC 7591, RFC 7592), when
     /// [`Endpoints::registration`] is set.
     pub registration: RegistrationSettings,
+    /// The UserInfo endpoint, when [`Endpoints::userinfo`] is set.
+    pub userinfo: UserInfoSettings,
+}
+
+/// UserInfo endpoint settings (OpenID Connect Core §5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct UserInfoSettings {
+    /// Accept the access token as an `access_token` query parameter (RFC 6750 §2.3). Off by
+    /// default: RFC 9700 §4.3.2 and RFC 6750 §5.3 warn that URLs end up in logs and
+    /// `Referer` headers. The header, and the form body of a POST (§2.2), are always
+    /// accepted.
+    pub query_token: bool,
 }
 
 impl ServerConfig {
@@ -415,12 +451,14 @@ impl ServerConfig {
                 introspection: None,
                 jwks: None,
                 end_session: None,
+                userinfo: None,
                 registration: None,
             },
             issuer,
             lifetimes: Lifetimes::default(),
             pkce: PkcePolicy::default(),
             legacy: LegacySettings::default(),
+            openid: OpenIdSettings::default(),
             require_pushed_authorization_requests: false,
             trusted_jwt_bearer_issuers: Vec::new(),
             resource_servers: Vec::new(),
@@ -438,6 +476,7 @@ impl ServerConfig {
             client_auth_methods: crate::model::ClientAuthMethod::ALL.to_vec(),
             logout: LogoutSettings::default(),
             registration: RegistrationSettings::default(),
+            userinfo: UserInfoSettings::default(),
         })
     }
 
@@ -486,6 +525,10 @@ pub struct ServerKeys {
     /// The provider's secret salt for pairwise subject identifiers (OpenID Connect Core
     /// §8.1); `None`: only `public` subjects are offered.
     pub pairwise_salt: Option<authcore_jose::SecretBytes>,
+    /// The provider's keys for encrypted request objects (OpenID Connect Core §6.1), whose
+    /// public halves `jwks_uri` publishes with `use` `enc`; `None`: encrypted request objects
+    /// are refused and not advertised.
+    pub request_object_decryption: Option<std::sync::Arc<crate::jar::RequestObjectDecryptionKeys>>,
 }
 
 impl ServerKeys {
@@ -503,6 +546,7 @@ impl ServerKeys {
             dpop_nonces: None,
             id_token_signing: None,
             pairwise_salt: None,
+            request_object_decryption: None,
         }
     }
 
@@ -527,6 +571,16 @@ impl ServerKeys {
         keys: std::sync::Arc<crate::signing_keys::SigningKeySet>,
     ) -> Self {
         self.id_token_signing = Some(keys);
+        self
+    }
+
+    /// Accepts request objects encrypted to `keys` (OpenID Connect Core §6.1) and publishes
+    /// their public halves at `jwks_uri`.
+    pub fn with_request_object_decryption(
+        mut self,
+        keys: std::sync::Arc<crate::jar::RequestObjectDecryptionKeys>,
+    ) -> Self {
+        self.request_object_decryption = Some(keys);
         self
     }
 

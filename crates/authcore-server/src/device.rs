@@ -17,7 +17,7 @@ use authcore_oauth2::wire::{DeviceAuthorizationRequest, DeviceAuthorizationRespo
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 
-use crate::authorize::{Interaction, InteractionResult, error_page, prompts_for};
+use crate::authorize::{Interaction, InteractionResult, LoginDetails, error_page, prompts_for};
 use crate::client_auth::{AuthenticatedClient, ClientCertificate, ClientCredentials};
 use crate::error::{OAuthError, ServerError};
 use crate::model::{DeviceCodeRecord, DeviceCodeStatus, GrantId, GrantRecord, TokenHash};
@@ -436,13 +436,18 @@ impl DeviceVerification {
         };
         let expires_at = record.expires_at;
         let Some(decision) = &self.decision else {
-            return self.interact(Interaction {
-                ticket: normalized,
-                client_id: record.client_id.clone(),
-                prompts: prompts_for(&[], None, None, &record.scopes, &record.resources),
-                ui_allowed: true,
+            return self.interact(Interaction::new(
+                normalized,
+                record.client_id.clone(),
+                prompts_for(
+                    &[],
+                    LoginDetails::default(),
+                    &record.scopes,
+                    &record.resources,
+                ),
+                true,
                 expires_at,
-            });
+            ));
         };
         let decided_already = error_page(
             StatusCode::BAD_REQUEST,

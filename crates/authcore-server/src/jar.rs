@@ -17,7 +17,12 @@ use serde_json::Value;
 use url::Url;
 
 use crate::authorize::describe;
-use crate::config::ServerConfig;
+use authcore_jose::crypto::CryptoProvider;
+use authcore_jose::jwe::{DecryptionKeySource, DecryptionKeys, JweOptions};
+use authcore_jose::{ContentEncryptionAlgorithm, JwkSet, KeyManagementAlgorithm};
+
+use crate::ConfigError;
+use crate::config::{ServerConfig, ServerKeys};
 use crate::model::ClientRecord;
 use crate::step::Context;
 
@@ -204,15 +209,144 @@ pub(crate) fn verify_client_request_object(
     client: &ClientRecord,
     ctx: &Context<'_>,
 ) -> Result<AuthorizationRequestParams, RequestObjectError> {
+    let signed = open_request_object(request_object, ctx.keys)?;
     let keys = client_request_object_keys(client, ctx)?;
     verify_request_object(
-        request_object,
+        &signed,
         &keys,
         &client.client_id,
         &ctx.config.issuer,
         ctx.now,
         ctx.config.lifetimes.leeway,
     )
+}
+
+/// The provider's keys for encrypted request objects (OpenID Connect Core §6.1, RFC 9101 §4:
+/// signed, then encrypted to the provider): private asymmetric keys (RSA, EC, OKP), whose
+/// public halves are published at `jwks_uri` with `use` `enc` so clients can find them.
+pub struct RequestObjectDecryptionKeys {
+    keys: DecryptionKeys,
+    public: JwkSet,
+}
+
+impl core::fmt::Debug for RequestObjectDecryptionKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RequestObjectDecryptionKeys")
+            .field("keys", &self.keys.len())
+            .field("public", &self.public)
+            .finish()
+    }
+}
+
+impl RequestObjectDecryptionKeys {
+    /// Keys from a private JWK Set: every key must be an asymmetric private key with a
+    /// unique `kid` (a client names it in its JWE header) and no `use` other than `enc`; the
+    /// key management algorithms are those the crypto provider has for the key
+    /// ([`crate::oidc::encryption::key_management_algorithms`], or the key's own `alg`), the
+    /// content encryption algorithms every one it has.
+    pub fn from_private_jwks(set: &JwkSet, provider: &CryptoProvider) -> Result<Self, ConfigError> {
+        let mut public = JwkSet::default();
+        for jwk in &set.keys {
+            let Some(kid) = &jwk.kid else {
+                return Err(ConfigError::InvalidKeyId(String::new()));
+            };
+            if public.keys.iter().any(|k| k.kid.as_deref() == Some(kid)) {
+                return Err(ConfigError::DuplicateKeyId(kid.clone()));
+            }
+            if !jwk.is_private() || jwk.key_use.as_deref().is_some_and(|u| u != "enc") {
+                return Err(ConfigError::Crypto(authcore_jose::Error::Misuse(
+                    "a request object decryption key is a private asymmetric key for `enc`",
+                )));
+            }
+            let mut p = jwk.to_public().map_err(ConfigError::Crypto)?;
+            // RFC 7517 §4.2: the published key says it is for encryption only.
+            p.key_use = Some("enc".into());
+            public.keys.push(p);
+        }
+        let algs: Vec<KeyManagementAlgorithm> =
+            crate::oidc::encryption::key_management_algorithms(provider)
+                .into_iter()
+                .filter(|a| !crate::oidc::encryption::is_symmetric(*a))
+                .collect();
+        let encs = crate::oidc::encryption::content_encryption_algorithms(provider);
+        let keys = DecryptionKeys::from_jwk_set(set, &algs, &encs, provider)
+            .map_err(ConfigError::Crypto)?;
+        Ok(RequestObjectDecryptionKeys { keys, public })
+    }
+
+    /// The public keys, as published (`use` `enc`).
+    pub fn public_jwks(&self) -> &JwkSet {
+        &self.public
+    }
+
+    /// The key management algorithms the keys decrypt, without repeats
+    /// (`request_object_encryption_alg_values_supported`).
+    pub fn algorithms(&self) -> Vec<KeyManagementAlgorithm> {
+        let mut out = Vec::new();
+        for k in self.keys.decryption_keys() {
+            if !out.contains(&k.algorithm()) {
+                out.push(k.algorithm());
+            }
+        }
+        out
+    }
+
+    /// The content encryption algorithms the keys decrypt, without repeats
+    /// (`request_object_encryption_enc_values_supported`).
+    pub fn content_encryption(&self) -> Vec<ContentEncryptionAlgorithm> {
+        let mut out = Vec::new();
+        for k in self.keys.decryption_keys() {
+            for e in k.content_encryption() {
+                if !out.contains(e) {
+                    out.push(*e);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The request object encryption the provider decrypts: the algorithms of its
+/// [`RequestObjectDecryptionKeys`], nothing without them.
+pub fn request_object_encryption_algorithms(
+    keys: &ServerKeys,
+) -> (Vec<KeyManagementAlgorithm>, Vec<ContentEncryptionAlgorithm>) {
+    match &keys.request_object_decryption {
+        Some(k) => (k.algorithms(), k.content_encryption()),
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
+/// The signed request object inside `request_object`: itself when it is a JWS; decrypted with
+/// the provider's [`RequestObjectDecryptionKeys`] when it is a compact JWE, which must hold a
+/// nested JWT (`cty` `JWT`, RFC 7519 §5.2; Core §6.1 signs, then encrypts). A JWE the
+/// provider has no key for (encrypted to another key, or while it holds none) is refused as
+/// an invalid request object; every failure to decrypt is one opaque reason.
+pub fn open_request_object<'o>(
+    request_object: &'o str,
+    keys: &ServerKeys,
+) -> Result<std::borrow::Cow<'o, str>, RequestObjectError> {
+    if !authcore_oauth2::is_compact_jwe(request_object) {
+        return Ok(std::borrow::Cow::Borrowed(request_object));
+    }
+    let Some(decryption) = &keys.request_object_decryption else {
+        return Err(RequestObjectError::Invalid(
+            "this provider does not accept encrypted request objects".into(),
+        ));
+    };
+    let options = JweOptions::default().with_max_bytes(MAX_REQUEST_OBJECT_BYTES);
+    let opened = authcore_jose::jwe::decrypt_compact(request_object, &decryption.keys, &options)
+        .map_err(|_| RequestObjectError::Invalid("the request object does not decrypt".into()))?;
+    if !opened.header.cty_is_jwt() {
+        return Err(RequestObjectError::Invalid(
+            "an encrypted request object must hold a signed JWT (cty JWT)".into(),
+        ));
+    }
+    String::from_utf8(opened.plaintext)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|_| {
+            RequestObjectError::Invalid("the decrypted request object is not UTF-8".into())
+        })
 }
 
 /// Whether the server may fetch `uri` as a request object of `client` (RFC 9101 §5.2): an
@@ -407,6 +541,50 @@ mod tests {
                 let _ = request_object_params(&claims);
             }
         }
+    }
+
+    #[test]
+    fn encrypted_objects_need_the_providers_key_and_a_nested_jwt() {
+        use authcore_jose::jwe::{EncryptionKey, JweBuilder};
+        use authcore_jose::{ContentEncryptionAlgorithm as Enc, KeyManagementAlgorithm as Kma};
+        let provider = crypto::default_provider();
+        let rng = InsecureTestRandom::new(3);
+        let keys = ServerKeys::generate(provider, &rng).unwrap();
+        let secret = [7u8; 32];
+        let to_nobody = EncryptionKey::symmetric(Kma::Dir, &secret, provider).unwrap();
+        let jwe = JweBuilder::new(Enc::A256Gcm)
+            .cty("JWT")
+            .recipient(&to_nobody)
+            .encrypt_compact(b"a.b.c", &rng)
+            .unwrap();
+        // No decryption keys: refused, not passed on as if it were signed.
+        assert!(matches!(
+            open_request_object(&jwe, &keys),
+            Err(RequestObjectError::Invalid(_))
+        ));
+        // A JWS passes through unchanged.
+        assert_eq!(open_request_object("a.b.c", &keys).unwrap(), "a.b.c");
+        // Symmetric keys are not provider decryption keys (they cannot be published).
+        let oct = JwkSet::new(vec![{
+            let mut k = Jwk::symmetric(secret.to_vec());
+            k.kid = Some("k".into());
+            k
+        }]);
+        assert!(RequestObjectDecryptionKeys::from_private_jwks(&oct, provider).is_err());
+        // A key without kid, and a public key, are refused too.
+        let private = Jwk::generate(JwsAlgorithm::ES256, provider, &rng).unwrap();
+        let mut no_kid = private.clone();
+        no_kid.alg = None;
+        assert!(
+            RequestObjectDecryptionKeys::from_private_jwks(&JwkSet::new(vec![no_kid]), provider)
+                .is_err()
+        );
+        let mut public = private.to_public().unwrap();
+        public.kid = Some("p".into());
+        assert!(
+            RequestObjectDecryptionKeys::from_private_jwks(&JwkSet::new(vec![public]), provider)
+                .is_err()
+        );
     }
 
     #[test]

@@ -97,12 +97,15 @@
 //! - [`token`]: the token endpoint and every grant.
 //! - [`tokens`]: opaque credentials and their keyed hashing with key rotation; the JWT access
 //!   token hook.
-//! - [`authorize`]: the authorization endpoint, response modes, the `form_post` page, user
-//!   interaction; [`par`]: pushed authorization requests (RFC 9126); [`jar`]: signed request
+//! - [`authorize`]: the authorization endpoint (the code flow, and on an OpenID provider the
+//!   implicit and hybrid flows and the OpenID Connect request parameters), response modes,
+//!   the `form_post` page, user interaction; [`par`]: pushed authorization requests (RFC 9126); [`jar`]: signed request
 //!   objects (RFC 9101); [`device`]: device authorization and user-code verification
 //!   (RFC 8628).
 //! - [`registration`]: dynamic client registration (RFC 7591) and its management (RFC 7592).
 //! - [`metadata`]: RFC 8414 metadata from the configuration.
+//! - [`userinfo`]: the UserInfo endpoint (OpenID Connect Core §5.3), JSON, signed or
+//!   encrypted.
 //! - [`oidc`]: the OpenID provider: the login session, ID tokens, discovery.
 //! - [`store`]: the in-memory store and the storage conformance kit.
 
@@ -130,6 +133,7 @@ mod step;
 pub mod store;
 pub mod token;
 pub mod tokens;
+pub mod userinfo;
 
 pub use config::{ServerConfig, ServerKeys};
 pub use error::{ConfigError, OAuthError, ServerError};
@@ -140,3 +144,4 @@ pub use step::{
     WriteOutcome, apply_batch, drive, drive_to_finish,
 };
 pub use token::TokenEndpoint;
+pub use userinfo::UserInfoEndpoint;

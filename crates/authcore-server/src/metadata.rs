@@ -33,11 +33,13 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
         e.pushed_authorization_request.is_some() && config.require_pushed_authorization_requests;
     m.scopes_supported = strings(config.scopes_supported.iter().cloned());
     if e.authorization.is_some() {
-        let mut types = vec!["code"];
-        if config.legacy.implicit_grant {
-            types.push("token");
-        }
-        m.response_types_supported = strings(types);
+        // The OpenID Connect response types are added by the provider's discovery document,
+        // which knows whether there are ID token keys.
+        m.response_types_supported = strings(
+            crate::authorize::supported_response_types(config, false)
+                .into_iter()
+                .map(|rt| rt.as_str()),
+        );
         m.response_modes_supported = strings(
             crate::authorize::RESPONSE_MODES
                 .iter()

@@ -513,28 +513,50 @@ pub fn validate_metadata(
     check_jws_alg(&m, "request_object_signing_alg", Some(&request_object_algs))?;
     check_jws_alg(&m, "id_token_signed_response_alg", None)?;
     check_jws_alg(&m, "userinfo_signed_response_alg", None)?;
-    for prefix in ["id_token", "userinfo", "request_object", "authorization"] {
-        let alg = format!("{prefix}_encrypted_response_alg");
-        let enc = format!("{prefix}_encrypted_response_enc");
-        let alg = if prefix == "request_object" {
-            "request_object_encryption_alg".to_owned()
-        } else {
-            alg
-        };
-        let enc = if prefix == "request_object" {
-            "request_object_encryption_enc".to_owned()
-        } else {
-            enc
-        };
-        if opt_str(&m, &enc)?.is_some() && opt_str(&m, &alg)?.is_none() {
-            return Err(invalid_metadata(format!(
-                "{enc} needs {alg} (OpenID Connect Registration §2)"
-            )));
+    // Encryption (Registration §2): the pairs this provider can honour; the enc default
+    // (A128CBC-HS256) is registered explicitly, so a read returns what applies. Whether the
+    // crypto provider has the parts is checked by the endpoint, which holds it
+    // ([`check_encryption_support`]).
+    let mut m = m;
+    for (alg, enc) in ENCRYPTION_MEMBERS {
+        let pair = crate::oidc::encryption::read_algorithms(&m, alg, enc, None)
+            .map_err(|e| invalid_metadata(e.0))?;
+        if let Some(pair) = pair {
+            if crate::oidc::encryption::is_symmetric(pair.alg())
+                && !matches!(
+                    auth_method,
+                    ClientAuthMethod::ClientSecretBasic
+                        | ClientAuthMethod::ClientSecretPost
+                        | ClientAuthMethod::ClientSecretJwt
+                )
+            {
+                // Core §10.2: the symmetric key is derived from the client secret.
+                return Err(invalid_metadata(format!(
+                    "{alg}: {} needs a client secret (OpenID Connect Core §10.2)",
+                    pair.alg().name()
+                )));
+            }
+            if !crate::oidc::encryption::is_symmetric(pair.alg())
+                && alg != "request_object_encryption_alg"
+                && jwks.is_none()
+                && !m.contains_key("jwks_uri")
+            {
+                return Err(invalid_metadata(format!(
+                    "{alg}: encrypting to the client needs its jwks or jwks_uri"
+                )));
+            }
+            m.insert(enc.to_owned(), pair.enc().name().into());
         }
-        if opt_str(&m, &alg)?.is_some() {
-            // This server encrypts nothing yet: refuse rather than answer in the clear.
+    }
+    // JWT-secured authorization responses (JARM) are not offered: refuse rather than answer
+    // in the clear.
+    for name in [
+        "authorization_encrypted_response_alg",
+        "authorization_encrypted_response_enc",
+    ] {
+        if m.contains_key(name) {
             return Err(invalid_metadata(format!(
-                "{alg}: encrypted responses are not supported by this server"
+                "{name}: encrypted authorization responses are not supported by this server"
             )));
         }
     }
@@ -611,6 +633,86 @@ pub fn validate_metadata(
         record,
         sector_identifier_uri,
     })
+}
+
+/// Whether the provider keys something with the client's secret, so it must keep the secret
+/// itself rather than its hash: an HS* ID token or UserInfo signature (Core §10.1), or a
+/// symmetric encryption (§10.2).
+pub fn keys_with_secret(record: &ClientRecord) -> bool {
+    let hs = [
+        crate::oidc::id_token::SIGNED_RESPONSE_ALG,
+        crate::userinfo::SIGNED_RESPONSE_ALG,
+    ]
+    .iter()
+    .any(|m| {
+        record
+            .extra
+            .get(*m)
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse::<JwsAlgorithm>().ok())
+            .is_some_and(|a| a.family() == authcore_jose::AlgorithmFamily::Hmac)
+    });
+    let symmetric = ENCRYPTION_MEMBERS.iter().any(|(alg, _)| {
+        record
+            .extra
+            .get(*alg)
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse().ok())
+            .is_some_and(crate::oidc::encryption::is_symmetric)
+    });
+    hs || symmetric
+}
+
+/// The client metadata members that register encryption, as (`alg`, `enc`) pairs
+/// (OpenID Connect Registration §2).
+pub const ENCRYPTION_MEMBERS: [(&str, &str); 3] = [
+    (
+        "id_token_encrypted_response_alg",
+        "id_token_encrypted_response_enc",
+    ),
+    (
+        "userinfo_encrypted_response_alg",
+        "userinfo_encrypted_response_enc",
+    ),
+    (
+        "request_object_encryption_alg",
+        "request_object_encryption_enc",
+    ),
+];
+
+/// Checks the encryption `record` registered against what this provider does: the ID token
+/// and UserInfo pairs against the crypto provider's parts
+/// ([`crate::oidc::encryption::encrypts_with`]), the request object pair against the
+/// provider's own decryption keys ([`crate::jar::request_object_encryption_algorithms`]).
+/// Refused: `invalid_client_metadata` naming the member.
+pub fn check_encryption_support(
+    record: &ClientRecord,
+    ctx: &Context<'_>,
+) -> Result<(), OAuthError> {
+    let provider = ctx.keys.provider;
+    for (alg, enc) in &ENCRYPTION_MEMBERS[..2] {
+        crate::oidc::encryption::read_algorithms(&record.extra, alg, enc, Some(provider))
+            .map_err(|e| invalid_metadata(e.0))?;
+    }
+    let (alg, enc) = ENCRYPTION_MEMBERS[2];
+    if let Some(pair) = crate::oidc::encryption::read_algorithms(&record.extra, alg, enc, None)
+        .map_err(|e| invalid_metadata(e.0))?
+    {
+        let (algs, encs) = crate::jar::request_object_encryption_algorithms(ctx.keys);
+        if !algs.contains(&pair.alg()) {
+            return Err(invalid_metadata(format!(
+                "{alg}: {} is not offered by this provider",
+                pair.alg().name()
+            )));
+        }
+        if !encs.contains(&pair.enc()) {
+            return Err(invalid_metadata(format!(
+                "{enc}: {} is not offered by this provider",
+                pair.enc().name()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The registered metadata of `record`, as a read (RFC 7592 §3) returns it.
@@ -786,6 +888,7 @@ impl RegistrationEndpoint {
     ) -> Result<Result<ClientRecord, Need>, OAuthError> {
         let metadata = apply_software_statement(metadata, ctx)?;
         let v = validate_metadata(&metadata, ctx.config)?;
+        check_encryption_support(&v.record, ctx)?;
         if let Some(uri) = v.sector_identifier_uri {
             let need = Need::Fetch(uri);
             match supplied.get(&need) {
@@ -804,16 +907,23 @@ impl RegistrationEndpoint {
     }
 
     /// A secret for the methods that use one: a keyed hash for the `client_secret_basic` and
-    /// `client_secret_post` comparisons, the secret itself for `client_secret_jwt`'s HMAC.
+    /// `client_secret_post` comparisons, the secret itself for `client_secret_jwt`'s HMAC and
+    /// whenever the provider keys something with it (`keep_plain`: HS* signatures, Core
+    /// §10.1; symmetric encryption, §10.2).
     fn issue_secret(
         method: ClientAuthMethod,
+        keep_plain: bool,
         ctx: &Context<'_>,
     ) -> Result<Option<(SecretBytes, StoredSecret)>, ServerError> {
         match method {
-            ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost => {
+            ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost
+                if !keep_plain =>
+            {
                 generate_secret(ctx).map(Some)
             }
-            ClientAuthMethod::ClientSecretJwt => {
+            ClientAuthMethod::ClientSecretBasic
+            | ClientAuthMethod::ClientSecretPost
+            | ClientAuthMethod::ClientSecretJwt => {
                 let (secret, _) = generate_secret(ctx)?;
                 let kept = StoredSecret::Plain(secret.clone());
                 Ok(Some((secret, kept)))
@@ -877,7 +987,8 @@ impl RegistrationEndpoint {
                     authcore_jose::random_array(ctx.rng).map_err(|_| ServerError::Random)?;
                 use base64::Engine as _;
                 record.client_id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-                let secret = Self::issue_secret(record.auth_method, ctx)?;
+                let secret =
+                    Self::issue_secret(record.auth_method, keys_with_secret(&record), ctx)?;
                 if let Some((_, stored)) = &secret {
                     record.secret = Some(stored.clone());
                     record.secret_expires_at = ctx
@@ -951,6 +1062,16 @@ impl RegistrationEndpoint {
                 if record.auth_method != current.auth_method {
                     return Err(invalid_metadata(
                         "token_endpoint_auth_method cannot change after registration",
+                    ));
+                }
+                // The secret is kept as registered; one stored only as its keyed hash cannot
+                // key an HS* signature or a symmetric encryption (Core §10.1, §10.2) the
+                // update would now ask for.
+                if keys_with_secret(&record)
+                    && !matches!(current.secret, Some(StoredSecret::Plain(_)))
+                {
+                    return Err(invalid_metadata(
+                        "HS* signatures and symmetric encryption need a secret kept since registration; register anew",
                     ));
                 }
                 record.client_id = current.client_id.clone();

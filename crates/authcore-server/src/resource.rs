@@ -378,6 +378,8 @@ pub struct AuthorizedAccess {
     pub location: TokenLocation,
     /// How the token was resolved.
     pub source: TokenSource,
+    /// The grant the token was issued under, when the token was found in the store.
+    pub grant_id: Option<crate::model::GrantId>,
 }
 
 /// What [`ResourceRequest::step`] says next.
@@ -641,6 +643,7 @@ impl<'a> ResourceRequest<'a> {
             scheme: token.scheme,
             location: token.location,
             source: TokenSource::Jwt,
+            grant_id: None,
         }
     }
 
@@ -674,6 +677,7 @@ impl<'a> ResourceRequest<'a> {
             scheme: token.scheme,
             location: token.location,
             source: TokenSource::Stored,
+            grant_id: Some(rec.grant_id.clone()),
         }))
     }
 
@@ -726,6 +730,7 @@ impl<'a> ResourceRequest<'a> {
             scheme: token.scheme,
             location: token.location,
             source: TokenSource::Introspected,
+            grant_id: None,
         }))
     }
 
@@ -772,6 +777,18 @@ impl<'a> ResourceRequest<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The `401 invalid_token` response (RFC 6750 §3.1) for a token presented with `scheme`
+    /// that checked out here but that the endpoint behind the resource server cannot serve
+    /// (its grant, client or end-user is gone), with the challenges of every refusal.
+    pub fn invalid_token_response(
+        &self,
+        scheme: TokenScheme,
+        description: &'static str,
+        now: UnixTime,
+    ) -> Response<Vec<u8>> {
+        self.refusal_response(&Refusal::token(scheme, description), now)
     }
 
     /// The refusal as a response: status by error code, the challenges (RFC 6750 §3, RFC

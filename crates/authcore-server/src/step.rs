@@ -98,6 +98,22 @@ pub enum Need {
     /// sends the introspection request (`authcore_oauth2::build_introspection_request`)
     /// with the resource server's client credentials and answers with the parsed response.
     Introspect(crate::resource::IntrospectionToken),
+    /// The claims of the end-user `subject` (OpenID Connect Core §5.1: `name`, `email`,
+    /// `address`, …), for an ID token or a UserInfo response. `subject` is the local subject
+    /// (the grant's), never a pairwise value. `scopes` are the granted scope values and
+    /// `claims_request` the `claims` parameter of the request (§5.5), if it had one: the
+    /// application may use them to compute only what can be released, but it may as well
+    /// answer every claim it holds ([`Answer::Claims`]), because the provider releases only
+    /// what the scopes (§5.4) and the `claims` request ask for, never more
+    /// ([`ClaimsRelease`](crate::oidc::claims::ClaimsRelease)).
+    Claims {
+        /// The local subject (`sub` of the grant).
+        subject: String,
+        /// The granted scope values.
+        scopes: Vec<String>,
+        /// The `claims` request parameter, when the request carried one.
+        claims_request: Option<crate::oidc::claims::ClaimsRequest>,
+    },
 }
 
 /// A username and password to check (the legacy password grant). `Debug` hides the
@@ -148,6 +164,10 @@ pub enum Answer {
     /// authorization server could not be asked (the resource server then answers the request
     /// as unauthorized rather than guess).
     Introspected(Option<authcore_oauth2::IntrospectionResponse>),
+    /// For [`Need::Claims`]: the end-user's claims as a JSON object (member names as in
+    /// OpenID Connect Core §5.1), or `None` when there is no such end-user. A `sub` member is
+    /// ignored: the provider sets `sub` itself (public or pairwise, §8).
+    Claims(Option<serde_json::Map<String, serde_json::Value>>),
 }
 
 /// A write an endpoint decided on. The conditional ones (`…IfUnused`, `…IfCurrent`,
@@ -321,7 +341,8 @@ impl Supplied {
 /// [`Step`]s itself and need not implement it (the conformance kit does use it).
 pub trait Store {
     /// Answers one need. [`Need::Fetch`] is not a store's business: a store answers it
-    /// `Answer::Fetched(None)`.
+    /// `Answer::Fetched(None)`. A store that keeps no end-user accounts answers
+    /// [`Need::Claims`] with `Answer::Claims(None)`.
     fn answer(&self, need: &Need, now: UnixTime) -> Answer;
 
     /// Applies one write.
@@ -347,7 +368,8 @@ pub enum Finished {
 }
 
 /// Runs `endpoint` to its end against a synchronous [`Store`]: answers every need from the
-/// store (`fetch` answers [`Need::Fetch`]), applies every write batch in order, stopping at
+/// store (`fetch` answers [`Need::Fetch`]; [`Need::Claims`] is the store's too, as
+/// [`MemoryStore::put_claims`](crate::store::MemoryStore::put_claims) holds them), applies every write batch in order, stopping at
 /// the first conflict. The loop of the crate documentation, as a function.
 pub fn drive_to_finish<E: Endpoint + ?Sized>(
     endpoint: &mut E,

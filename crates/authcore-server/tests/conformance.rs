@@ -59,3 +59,52 @@ fn the_kit_catches_broken_stores() {
     let msg = fails(|| conformance::grants_and_revocation(&ShallowRevocation(MemoryStore::new())));
     assert!(msg.contains("revoked"), "{msg}");
 }
+
+#[test]
+fn the_memory_store_answers_claims_as_put() {
+    let store = MemoryStore::new();
+    conformance::unknown_subject_has_no_claims(&store);
+    let mut claims = serde_json::Map::new();
+    claims.insert("email".into(), "jane@example.com".into());
+    claims.insert("address".into(), serde_json::json!({"country": "NZ"}));
+    store.put_claims("jane", claims.clone());
+    conformance::claims_read_back(&store, "jane", &claims);
+    conformance::unknown_subject_has_no_claims(&store);
+}
+
+/// A store that answers every subject with one account's claims.
+struct OneAccountForAll(MemoryStore);
+
+impl Store for OneAccountForAll {
+    fn answer(&self, need: &Need, now: UnixTime) -> Answer {
+        match need {
+            Need::Claims {
+                scopes,
+                claims_request,
+                ..
+            } => self.0.answer(
+                &Need::Claims {
+                    subject: "jane".into(),
+                    scopes: scopes.clone(),
+                    claims_request: claims_request.clone(),
+                },
+                now,
+            ),
+            n => self.0.answer(n, now),
+        }
+    }
+
+    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
+        self.0.apply(write, now)
+    }
+}
+
+#[test]
+fn the_kit_catches_claims_of_the_wrong_subject() {
+    let msg = fails(|| {
+        let store = OneAccountForAll(MemoryStore::new());
+        store.0.put_claims("jane", serde_json::Map::new());
+        conformance::unknown_subject_has_no_claims(&store);
+    });
+    assert!(msg.contains("an unknown subject has no claims"), "{msg}");
+}

@@ -424,7 +424,12 @@ fn discovery_is_true_to_the_configuration_and_parses_at_the_relying_party() {
             .iter()
             .any(|v| v == "openid")
     );
-    assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+    // Without the legacy implicit setting: the code flow and the OpenID Connect response
+    // types that return no access token in the front channel (Core §3.2, §3.3).
+    assert_eq!(
+        doc["response_types_supported"],
+        serde_json::json!(["code", "id_token", "code id_token"])
+    );
 
     // Not a provider: no document (no keys, or no jwks_uri to publish them).
     let plain = TestServer::new();

@@ -20,20 +20,52 @@ pub(crate) fn refuse(error: ErrorCode, description: &'static str) -> Refusal {
     Refusal { error, description }
 }
 
-/// `response_type`: `code`; `token` (the implicit grant, which RFC 9700 §2.1.2 says not to use)
-/// only when the server enables its legacy setting and the client registered it. The other
-/// response types are OpenID Connect's and belong to the OpenID provider.
+/// Whether the server runs `response_type` at all: `code` always; `token` (the implicit
+/// grant, which RFC 9700 §2.1.2 says not to use) only behind the legacy setting; the OpenID
+/// Connect ones only on an OpenID provider (`provider`: it has ID token keys), `id_token` and
+/// `code id_token` always there, and those that return an access token in the front channel
+/// (`id_token token`, `code token`, `code id_token token`) only behind the same legacy
+/// setting as `token`, since they carry its risk (RFC 9700 §2.1.2). The one rule for the
+/// endpoint, the metadata and discovery.
+pub(crate) fn response_type_supported(
+    response_type: ResponseType,
+    legacy_implicit_enabled: bool,
+    provider: bool,
+) -> bool {
+    match response_type {
+        ResponseType::Code => true,
+        ResponseType::Token => legacy_implicit_enabled,
+        ResponseType::IdToken | ResponseType::CodeIdToken => provider,
+        ResponseType::IdTokenToken | ResponseType::CodeToken | ResponseType::CodeIdTokenToken => {
+            provider && legacy_implicit_enabled
+        }
+        // A response type this server does not know yet.
+        _ => false,
+    }
+}
+
+/// Every response type the authorization endpoint of `config` runs, in
+/// [`ResponseType::ALL`] order (for `response_types_supported`, RFC 8414 §2 and Discovery
+/// §3); `provider`: the server has ID token keys.
+pub(crate) fn supported_response_types(
+    config: &crate::config::ServerConfig,
+    provider: bool,
+) -> Vec<ResponseType> {
+    ResponseType::ALL
+        .into_iter()
+        .filter(|rt| response_type_supported(*rt, config.legacy.implicit_grant, provider))
+        .collect()
+}
+
+/// `response_type`: one the server runs ([`response_type_supported`]) and the client
+/// registered.
 pub(crate) fn check_response_type(
     response_type: ResponseType,
     client_allows: bool,
     legacy_implicit_enabled: bool,
+    provider: bool,
 ) -> Result<(), Refusal> {
-    let supported = match response_type {
-        ResponseType::Code => true,
-        ResponseType::Token => legacy_implicit_enabled,
-        _ => false,
-    };
-    if !supported {
+    if !response_type_supported(response_type, legacy_implicit_enabled, provider) {
         return Err(refuse(
             ErrorCode::UnsupportedResponseType,
             "response_type not supported",
@@ -219,26 +251,70 @@ mod tests {
 
     #[test]
     fn response_type_code_only_unless_legacy() {
-        assert!(check_response_type(ResponseType::Code, true, false).is_ok());
+        assert!(check_response_type(ResponseType::Code, true, false, false).is_ok());
         assert_eq!(
-            check_response_type(ResponseType::Token, true, false)
+            check_response_type(ResponseType::Token, true, false, false)
                 .unwrap_err()
                 .error,
             ErrorCode::UnsupportedResponseType
         );
-        assert!(check_response_type(ResponseType::Token, true, true).is_ok());
+        assert!(check_response_type(ResponseType::Token, true, true, false).is_ok());
         assert_eq!(
-            check_response_type(ResponseType::Token, false, true)
+            check_response_type(ResponseType::Token, false, true, false)
                 .unwrap_err()
                 .error,
             ErrorCode::UnauthorizedClient
         );
         assert_eq!(
-            check_response_type(ResponseType::CodeIdToken, true, true)
+            check_response_type(ResponseType::CodeIdToken, true, true, false)
                 .unwrap_err()
                 .error,
             ErrorCode::UnsupportedResponseType
         );
+    }
+
+    #[test]
+    fn openid_response_types_need_a_provider_and_front_channel_tokens_the_legacy_setting() {
+        for rt in [ResponseType::IdToken, ResponseType::CodeIdToken] {
+            assert!(!response_type_supported(rt, true, false), "{rt}");
+            assert!(response_type_supported(rt, false, true), "{rt}");
+            assert_eq!(
+                check_response_type(rt, false, false, true)
+                    .unwrap_err()
+                    .error,
+                ErrorCode::UnauthorizedClient
+            );
+        }
+        for rt in [
+            ResponseType::IdTokenToken,
+            ResponseType::CodeToken,
+            ResponseType::CodeIdTokenToken,
+        ] {
+            assert!(!response_type_supported(rt, false, true), "{rt}");
+            assert!(!response_type_supported(rt, true, false), "{rt}");
+            assert!(response_type_supported(rt, true, true), "{rt}");
+            assert_eq!(
+                check_response_type(rt, true, false, true)
+                    .unwrap_err()
+                    .error,
+                ErrorCode::UnsupportedResponseType
+            );
+        }
+        // Core §5 / Multiple Response Types §5: never a query for any of them.
+        for rt in ResponseType::ALL
+            .into_iter()
+            .filter(|rt| *rt != ResponseType::Code)
+        {
+            assert!(
+                choose_response_mode(rt, Some(&ResponseMode::Query)).is_err(),
+                "{rt}"
+            );
+            assert_eq!(choose_response_mode(rt, None), Ok(ResponseMode::Fragment));
+            assert_eq!(
+                choose_response_mode(rt, Some(&ResponseMode::FormPost)),
+                Ok(ResponseMode::FormPost)
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,12 @@
 //! The authorization endpoint as an [`Endpoint`]: a request goes from the front channel to
 //! either an error (a page or a redirect) or an [`Interaction`]; the application's answer
-//! resumes it to the redirect that carries the code (or, behind the legacy setting, the
-//! token).
+//! resumes it to the redirect that carries the code, the ID token of the implicit and hybrid
+//! flows, or (behind the legacy setting) the access token.
 
 use authcore_oauth2::wire::{
-    AuthorizationRequestParams, AuthorizationSuccess, ErrorCode, ResponseType, TokenType,
+    AuthorizationRequestParams, AuthorizationSuccess, ErrorCode, ResponseType,
 };
-use authcore_oauth2::{AccessToken, AuthorizationCode, encode_form};
+use authcore_oauth2::{AccessToken, AuthorizationCode, IdToken, encode_form};
 use http::StatusCode;
 use url::Url;
 
@@ -14,14 +14,20 @@ use super::checks::{
     Refusal, check_dpop_jkt, check_pkce, check_prompt, check_resources, check_response_type,
     check_scope, choose_response_mode, error_response_mode,
 };
-use super::interaction::{Interaction, InteractionResult, is_interaction_error, prompts_for};
+use super::interaction::{
+    Interaction, InteractionResult, LoginDetails, is_interaction_error, prompts_for,
+};
+use super::openid::{
+    HINT_SUBJECT, OpenIdRequest, Resumed, check_openid_parameters, enforce_on_approval,
+};
 use super::redirect_uri::match_redirect_uri;
 use super::request::{FrontChannelRequest, UnreadableRequest, read_front_channel_request};
 use super::response::{ResponseTarget, error_page};
+use crate::error::OAuthError;
 use crate::jar;
 use crate::model::{
     ApplicationType, AuthorizationCodeRecord, ClientRecord, CodeChallenge, GrantId, GrantRecord,
-    InteractionRecord, TokenHash, TokenKind, TokenRecord,
+    InteractionRecord, TokenHash,
 };
 use crate::par::PAR_REQUEST_URI_PREFIX;
 use crate::step::{Answer, Context, Endpoint, Finished, Need, Step, Supplied, Write, WriteOutcome};
@@ -169,6 +175,12 @@ fn page(status: StatusCode, error: ErrorCode, description: &str) -> Decision {
 
 fn redirect_error(target: &ResponseTarget, error: ErrorCode, description: &str) -> Decision {
     Decision::Finish(Finished::Respond(target.error(error, description)))
+}
+
+/// An [`OAuthError`] redirected to the client (its description, or the code alone).
+fn oauth_error(target: &ResponseTarget, e: &OAuthError) -> Decision {
+    let description = e.description.as_deref().unwrap_or(e.code.as_str());
+    redirect_error(target, e.code.clone(), description)
 }
 
 /// The client record supplied for `client_id`, or the need for it.
@@ -362,6 +374,16 @@ fn decide_request(
         Err(f) => return f.into_decision(),
     };
 
+    // Core §3.1.2.1: an id_token_hint must be an ID token this provider issued to this
+    // client; its `sub` is kept with the interaction (the hint may expire before the user is
+    // done) and the approval must be for that end-user.
+    let hint_subject = match &params.id_token_hint {
+        None => None,
+        Some(hint) => match crate::oidc::hint::verify_id_token_hint(hint, client, ctx) {
+            Ok(sub) => Some(sub),
+            Err(e) => return oauth_error(&checked.target, &e),
+        },
+    };
     let (ticket, handle) = match ctx
         .keys
         .token_hashing
@@ -371,26 +393,33 @@ fn decide_request(
         Err(_) => return redirect_error(&checked.target, ErrorCode::ServerError, "no randomness"),
     };
     let expires_at = ctx.now.saturating_add(ctx.config.lifetimes.interaction);
-    let interaction = Interaction {
-        ticket,
-        client_id: client_id.clone(),
-        prompts: prompts_for(
-            &params.prompt,
-            params.max_age,
-            params.login_hint.as_deref(),
-            &checked.scopes,
-            &checked.resources,
-        ),
-        ui_allowed: !params.prompt.iter().any(|p| p == "none"),
-        expires_at,
+    let login = LoginDetails {
+        max_age: params.max_age,
+        login_hint: params.login_hint.clone(),
+        id_token_hint_subject: hint_subject.clone(),
+        acr_values: params.acr_values.clone(),
+        essential_acr: checked.openid.essential_acr.clone(),
     };
+    let mut interaction = Interaction::new(
+        ticket,
+        client_id.clone(),
+        prompts_for(&params.prompt, login, &checked.scopes, &checked.resources),
+        !params.prompt.iter().any(|p| p == "none"),
+        expires_at,
+    );
+    interaction.ui_locales = params.ui_locales.clone();
+    interaction.display = checked.openid.display;
+    let mut extra = serde_json::Map::new();
+    if let Some(sub) = hint_subject {
+        extra.insert(HINT_SUBJECT.into(), sub.into());
+    }
     let record = InteractionRecord {
         handle,
         client_id,
         params: params.to_pairs(),
         created_at: ctx.now,
         expires_at,
-        extra: serde_json::Map::new(),
+        extra,
     };
     let mut writes = Vec::with_capacity(2);
     if let Some(h) = pushed {
@@ -450,6 +479,8 @@ pub(crate) struct CheckedRequest {
     pub(crate) code_challenge: Option<CodeChallenge>,
     pub(crate) scopes: Vec<String>,
     pub(crate) resources: Vec<String>,
+    /// What the OpenID Connect parameters ask of the interaction.
+    pub(crate) openid: OpenIdRequest,
 }
 
 /// Every check of an authorization request against its client and the server's settings, in
@@ -492,6 +523,7 @@ pub(crate) fn check_request(
                 .iter()
                 .any(|r| ResponseType::parse(r).is_some_and(|registered| registered == rt)),
             ctx.config.legacy.implicit_grant,
+            crate::oidc::is_provider(ctx),
         )?;
         let mode = choose_response_mode(rt, params.response_mode.as_ref())?;
         let code_challenge = if rt.returns_code() {
@@ -505,7 +537,14 @@ pub(crate) fn check_request(
             None
         };
         let mut scopes = check_scope(&params.scope, &client.allowed_scopes, &[])?;
-        crate::oidc::apply_offline_access_rule(&mut scopes, &params.prompt, rt.returns_code());
+        // Core §11: decided again on the approval, once the consent is known.
+        crate::oidc::apply_offline_access_rule(
+            &mut scopes,
+            &params.prompt,
+            rt.returns_code(),
+            None,
+        );
+        let openid = check_openid_parameters(params, &scopes)?;
         let resources = check_resources(
             &params.resource,
             |r| ctx.config.resource_server(r).is_some(),
@@ -513,16 +552,17 @@ pub(crate) fn check_request(
         )?;
         check_prompt(&params.prompt)?;
         check_dpop_jkt(params.dpop_jkt.as_deref())?;
-        Ok((mode, code_challenge, scopes, resources))
+        Ok((mode, code_challenge, scopes, resources, openid))
     })();
     match checked {
-        Ok((mode, code_challenge, scopes, resources)) => {
+        Ok((mode, code_challenge, scopes, resources, openid)) => {
             target.response_mode = mode;
             Ok(CheckedRequest {
                 target,
                 code_challenge,
                 scopes,
                 resources,
+                openid,
             })
         }
         Err(r) => Err(CheckFailure::Refused(Box::new(target), r)),
@@ -629,27 +669,20 @@ fn decide_resume(
             "the approval grants more than the request asked for",
         );
     }
-    let login_required = ErrorCode::Extension("login_required".into());
-    // OpenID Connect Core §3.1.2.1: an authentication older than max_age, or from before the
-    // request when prompt=login forced a new one, does not satisfy the request.
-    if let Some(max_age) = params.max_age {
-        if approval.auth_time.saturating_add(max_age) < ctx.now {
-            return redirect_error(
-                target,
-                login_required,
-                "the authentication is older than max_age",
-            );
-        }
-    }
-    if params.prompt.iter().any(|p| p == "login") && approval.auth_time < record.created_at {
-        return redirect_error(
-            target,
-            login_required,
-            "prompt=login needs an authentication after the request",
-        );
-    }
-    match issue(&params, &checked, approval, &record.client_id, ctx) {
-        Ok((writes, success)) => {
+    let resumed = Resumed {
+        params: &params,
+        openid: &checked.openid,
+        requested_at: record.created_at,
+        hint_subject: record.extra.get(HINT_SUBJECT).and_then(|v| v.as_str()),
+        client,
+    };
+    let scopes = match enforce_on_approval(&resumed, approval, ctx) {
+        Ok(scopes) => scopes,
+        Err(r) => return redirect_error(target, r.error, r.description),
+    };
+    match issue(&params, &checked, approval, scopes, client, supplied, ctx) {
+        Ok(Err(needs)) => Decision::Need(needs),
+        Ok(Ok((writes, success))) => {
             let mut all = vec![remove];
             all.extend(writes);
             Decision::Write {
@@ -658,26 +691,37 @@ fn decide_resume(
                 on_conflict: replayed(),
             }
         }
-        Err(()) => redirect_error(target, ErrorCode::ServerError, "no randomness"),
+        Err(e) => oauth_error(target, &e),
     }
 }
 
+/// What [`issue`] decided: the writes and the response, or what it still needs (the ID
+/// token's claims or the client's encryption keys).
+type Issued = Result<(Vec<Write>, AuthorizationSuccess), Vec<Need>>;
+
 /// The grant, the code (bound to the client, redirect URI, PKCE challenge, scope, resources,
-/// `dpop_jkt`, `nonce` and grant; RFC 6749 §4.1.2) and, behind the legacy setting, the
-/// implicit grant's access token (RFC 6749 §4.2.2).
+/// `dpop_jkt`, `nonce` and grant; RFC 6749 §4.1.2), the access token of the response types
+/// that return one in the front channel (RFC 6749 §4.2.2, OpenID Connect Core §3.2.2.5,
+/// §3.3.2.5), and the ID token of those that return one (Core §3.2.2.10, §3.3.2.11), which
+/// binds the code and the access token with `c_hash` and `at_hash`. `scopes` are the
+/// approval's after the OpenID Connect rules.
 fn issue(
     params: &AuthorizationRequestParams,
     checked: &CheckedRequest,
     approval: &super::interaction::Approval,
-    client_id: &str,
+    scopes: Vec<String>,
+    client: &ClientRecord,
+    supplied: &Supplied,
     ctx: &Context<'_>,
-) -> Result<(Vec<Write>, AuthorizationSuccess), ()> {
-    let grant_id = GrantId::generate(ctx.rng).map_err(|_| ())?;
+) -> Result<Issued, OAuthError> {
+    let no_randomness = |_| OAuthError::server_error(crate::error::ServerError::Random);
+    let client_id = client.client_id.as_str();
+    let grant_id = GrantId::generate(ctx.rng).map_err(OAuthError::server_error)?;
     let mut grant = GrantRecord::new(
         grant_id.clone(),
         client_id,
         approval.subject.clone(),
-        approval.scopes.clone(),
+        scopes.clone(),
         approval.resources.clone(),
         ctx.now,
     );
@@ -685,20 +729,40 @@ fn issue(
     grant.acr = approval.acr.clone();
     grant.amr = approval.amr.clone();
     grant.sid = approval.sid.clone();
-    let mut writes = vec![Write::InsertGrant(grant)];
+    grant.claims_request = crate::oidc::claims::ClaimsRequest::grant_text(params.claims.as_ref());
+    let rt = params.response_type;
+    // The ID token's claims and keys first: what it needs is asked for before any credential
+    // is minted (this step runs again, from the start, once the needs are supplied).
+    let id_token = if rt.returns_id_token() {
+        match crate::oidc::authorization_endpoint_id_token_content(
+            &grant,
+            client,
+            params.nonce.clone(),
+            rt.returns_access_token(),
+            supplied,
+            ctx,
+        )? {
+            Ok(completed) => Some(completed),
+            Err(needs) => return Ok(Err(needs)),
+        }
+    } else {
+        None
+    };
+    let mut writes = Vec::new();
     let mut success = AuthorizationSuccess::new();
     let hashing = &ctx.keys.token_hashing;
-    if params.response_type.returns_code() {
+    let mut code_issued = None;
+    if rt.returns_code() {
         let (code, handle) = hashing
             .mint(CredentialKind::AuthorizationCode, ctx.rng)
-            .map_err(|_| ())?;
+            .map_err(no_randomness)?;
         writes.push(Write::InsertCode(AuthorizationCodeRecord {
             handle,
             grant_id: grant_id.clone(),
             client_id: client_id.to_owned(),
             redirect_uri: params.redirect_uri.clone(),
             code_challenge: checked.code_challenge.clone(),
-            scopes: approval.scopes.clone(),
+            scopes: scopes.clone(),
             resources: approval.resources.clone(),
             dpop_jkt: params.dpop_jkt.clone(),
             nonce: params.nonce.clone(),
@@ -708,32 +772,45 @@ fn issue(
                 .saturating_add(ctx.config.lifetimes.authorization_code),
             used: false,
         }));
-        success.code = Some(AuthorizationCode::new(code));
+        code_issued = Some(code);
     }
-    if params.response_type.returns_access_token() {
-        let (token, handle) = hashing
-            .mint(CredentialKind::AccessToken, ctx.rng)
-            .map_err(|_| ())?;
-        let lifetime = ctx.config.lifetimes.access_token;
-        writes.push(Write::InsertToken(TokenRecord {
-            handle,
-            kind: TokenKind::Access,
-            grant_id,
-            client_id: client_id.to_owned(),
-            subject: approval.subject.clone(),
-            scopes: approval.scopes.clone(),
-            resources: approval.resources.clone(),
-            cnf: None,
-            issued_at: ctx.now,
-            expires_at: Some(ctx.now.saturating_add(lifetime)),
-            rotated: false,
-            revoked: false,
-            act: None,
-        }));
-        success.access_token = Some(AccessToken::new(token));
-        success.token_type = Some(TokenType::Bearer);
-        success.expires_in = Some(lifetime);
-        success.scope = Some(approval.scopes.clone());
+    let mut access_token_issued = None;
+    if rt.returns_access_token() {
+        // The one place tokens are minted (opaque, or a JWT for a resource server that takes
+        // them, RFC 9068), as for every grant; Bearer, since nothing binds a front-channel
+        // token to a key.
+        let mut plan = crate::token::TokenPlan::new(
+            grant_id.clone(),
+            client_id,
+            approval.subject.clone(),
+            scopes.clone(),
+            approval.resources.clone(),
+        );
+        plan.auth_time = Some(approval.auth_time);
+        plan.acr = approval.acr.clone();
+        let issued = crate::token::issue_tokens(&plan, ctx)?;
+        writes.extend(issued.writes);
+        let t = issued.response;
+        success.token_type = Some(t.token_type);
+        success.expires_in = t.expires_in;
+        success.scope = t.scope;
+        access_token_issued = Some(t.access_token.secret().to_owned());
     }
-    Ok((writes, success))
+    if let Some((content, id_token_client)) = id_token {
+        let id_token = crate::oidc::authorization_endpoint_id_token(
+            content,
+            &id_token_client,
+            crate::oidc::FrontChannelArtifacts {
+                code: code_issued.as_deref(),
+                access_token: access_token_issued.as_deref(),
+                state: params.state.as_deref(),
+            },
+            ctx,
+        )?;
+        success.id_token = Some(IdToken::new(id_token));
+    }
+    success.code = code_issued.map(AuthorizationCode::new);
+    success.access_token = access_token_issued.map(AccessToken::new);
+    writes.insert(0, Write::InsertGrant(grant));
+    Ok(Ok((writes, success)))
 }

@@ -37,6 +37,66 @@ pub struct Interaction {
     pub ui_allowed: bool,
     /// When the ticket expires.
     pub expires_at: UnixTime,
+    /// `ui_locales` (OpenID Connect Core §3.1.2.1): the end-user's preferred languages for
+    /// the pages, as BCP 47 tags in order of preference. A hint: the pages may use another.
+    pub ui_locales: Vec<String>,
+    /// `display` (Core §3.1.2.1): how the pages should be shown.
+    pub display: Option<Display>,
+}
+
+impl Interaction {
+    /// An interaction with no OpenID Connect page hints (`ui_locales`, `display`).
+    pub(crate) fn new(
+        ticket: String,
+        client_id: String,
+        prompts: Vec<Prompt>,
+        ui_allowed: bool,
+        expires_at: UnixTime,
+    ) -> Self {
+        Interaction {
+            ticket,
+            client_id,
+            prompts,
+            ui_allowed,
+            expires_at,
+            ui_locales: Vec::new(),
+            display: None,
+        }
+    }
+}
+
+/// How the authentication and consent pages should be shown (OpenID Connect Core
+/// §3.1.2.1 `display`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Display {
+    /// `page`: a full user-agent page (the default).
+    Page,
+    /// `popup`: a popup window.
+    Popup,
+    /// `touch`: a device with a touch interface.
+    Touch,
+    /// `wap`: a "feature phone" type display.
+    Wap,
+}
+
+impl Display {
+    /// Every value Core §3.1.2.1 defines.
+    pub const ALL: [Display; 4] = [Display::Page, Display::Popup, Display::Touch, Display::Wap];
+
+    /// The parameter value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Display::Page => "page",
+            Display::Popup => "popup",
+            Display::Touch => "touch",
+            Display::Wap => "wap",
+        }
+    }
+
+    /// Parses a parameter value; `None` for anything Core §3.1.2.1 does not define.
+    pub fn parse(s: &str) -> Option<Self> {
+        Display::ALL.into_iter().find(|d| d.as_str() == s)
+    }
 }
 
 impl fmt::Debug for Interaction {
@@ -47,6 +107,8 @@ impl fmt::Debug for Interaction {
             .field("prompts", &self.prompts)
             .field("ui_allowed", &self.ui_allowed)
             .field("expires_at", &self.expires_at)
+            .field("ui_locales", &self.ui_locales)
+            .field("display", &self.display)
             .finish()
     }
 }
@@ -56,15 +118,29 @@ impl fmt::Debug for Interaction {
 #[non_exhaustive]
 pub enum Prompt {
     /// Authenticate the user. Without `required`, an existing session whose authentication is
-    /// recent enough for `max_age` will do.
+    /// recent enough for `max_age` (and of the user `id_token_hint_subject` names, if set)
+    /// will do.
+    #[non_exhaustive]
     Login {
         /// `prompt=login`: authenticate again even with a session (OpenID Connect Core
-        /// §3.1.2.1).
+        /// §3.1.2.1); the approval's `auth_time` must then be later than the request.
         required: bool,
         /// `max_age`, seconds: the authentication must be at most this old.
         max_age: Option<u64>,
         /// `login_hint`: who the client thinks the user is.
         login_hint: Option<String>,
+        /// The `sub` of a verified `id_token_hint`, as the client sees it (public or pairwise;
+        /// compare a session's user with
+        /// [`hint_matches_session`](crate::oidc::hint::hint_matches_session)): the approval
+        /// must be for this end-user, else the request ends in `login_required` (Core
+        /// §3.1.2.1). A session of another user does not do: log the hinted user in.
+        id_token_hint_subject: Option<String>,
+        /// `acr_values`, in order of preference (Core §3.1.2.1): voluntary.
+        acr_values: Vec<String>,
+        /// The essential `acr` values of the `claims` parameter (Core §5.5.1.1): the
+        /// approval's `acr` must be one of them, else the request ends in
+        /// `unmet_authentication_requirements`.
+        essential_acr: Vec<String>,
     },
     /// `prompt=select_account`: let the user choose among accounts.
     SelectAccount,
@@ -78,6 +154,11 @@ pub enum Prompt {
         resources: Vec<String>,
     },
 }
+
+/// The error of a request whose essential `acr` (OpenID Connect Core §5.5.1.1) the
+/// authentication did not reach (OpenID Connect Core Error Code
+/// unmet_authentication_requirements 1.0 §2).
+pub const UNMET_AUTHENTICATION_REQUIREMENTS: &str = "unmet_authentication_requirements";
 
 /// The application's answer to an [`Interaction`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +192,22 @@ pub struct Approval {
     pub scopes: Vec<String>,
     /// The resources granted: the requested ones or fewer.
     pub resources: Vec<String>,
+    /// Whether the user consented in this interaction or an earlier consent covered the
+    /// request (the adapter keeps consents and says which).
+    pub consent: ConsentSource,
+}
+
+/// Where the consent of an [`Approval`] comes from. It decides two rules of OpenID Connect
+/// Core: `prompt=consent` needs a consent given now (§3.1.2.1), and `offline_access` is
+/// granted only with `prompt=consent` or an existing consent (§11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConsentSource {
+    /// The user answered the consent page in this interaction (the default).
+    #[default]
+    GivenNow,
+    /// The application skipped the consent page because a stored consent of this user to
+    /// this client covers what is asked.
+    Existing,
 }
 
 impl Approval {
@@ -129,6 +226,7 @@ impl Approval {
             sid: None,
             scopes,
             resources,
+            consent: ConsentSource::GivenNow,
         }
     }
 
@@ -148,6 +246,7 @@ impl Approval {
             sid: Some(session.sid.clone()),
             scopes,
             resources,
+            consent: ConsentSource::GivenNow,
         }
     }
 
@@ -156,12 +255,25 @@ impl Approval {
         self.acr = Some(acr.into());
         self
     }
+
+    /// With the authentication methods used (`amr`, RFC 8176 values).
+    pub fn with_amr<I: IntoIterator<Item = S>, S: Into<String>>(mut self, amr: I) -> Self {
+        self.amr = amr.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Says that no consent page was shown: a stored consent covered the request
+    /// ([`ConsentSource::Existing`]).
+    pub fn with_existing_consent(mut self) -> Self {
+        self.consent = ConsentSource::Existing;
+        self
+    }
 }
 
 impl Interaction {
     /// The interaction as a JSON document (`200`, `Cache-Control: no-store`) for an
     /// application whose login and consent pages fetch it: `ticket`, `client_id`, `prompts`,
-    /// `ui_allowed`, `expires_at`.
+    /// `ui_allowed`, `expires_at`, `ui_locales`, `display`.
     pub fn to_http_response(&self) -> Response<Vec<u8>> {
         let prompts: Vec<Value> = self
             .prompts
@@ -171,9 +283,14 @@ impl Interaction {
                     required,
                     max_age,
                     login_hint,
+                    id_token_hint_subject,
+                    acr_values,
+                    essential_acr,
                 } => json!({
                     "type": "login", "required": required,
                     "max_age": max_age, "login_hint": login_hint,
+                    "id_token_hint_subject": id_token_hint_subject,
+                    "acr_values": acr_values, "essential_acr": essential_acr,
                 }),
                 Prompt::SelectAccount => json!({"type": "select_account"}),
                 Prompt::Consent {
@@ -192,6 +309,8 @@ impl Interaction {
             "prompts": prompts,
             "ui_allowed": self.ui_allowed,
             "expires_at": self.expires_at.as_secs(),
+            "ui_locales": self.ui_locales,
+            "display": self.display.map(Display::as_str),
         });
         let mut resp = Response::new(body.to_string().into_bytes());
         resp.headers_mut()
@@ -202,20 +321,33 @@ impl Interaction {
     }
 }
 
+/// What the login prompt of a request carries besides `prompt=login` (OpenID Connect Core
+/// §3.1.2.1, §5.5.1.1).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoginDetails {
+    pub(crate) max_age: Option<u64>,
+    pub(crate) login_hint: Option<String>,
+    pub(crate) id_token_hint_subject: Option<String>,
+    pub(crate) acr_values: Vec<String>,
+    pub(crate) essential_acr: Vec<String>,
+}
+
 /// The prompts for a validated request: always a login (the server does not know the
 /// application's sessions), an account choice when asked, and consent for what was requested.
 pub(crate) fn prompts_for(
     prompt: &[String],
-    max_age: Option<u64>,
-    login_hint: Option<&str>,
+    login: LoginDetails,
     scopes: &[String],
     resources: &[String],
 ) -> Vec<Prompt> {
     let has = |v: &str| prompt.iter().any(|p| p == v);
     let mut out = vec![Prompt::Login {
         required: has("login"),
-        max_age,
-        login_hint: login_hint.map(str::to_owned),
+        max_age: login.max_age,
+        login_hint: login.login_hint,
+        id_token_hint_subject: login.id_token_hint_subject,
+        acr_values: login.acr_values,
+        essential_acr: login.essential_acr,
     }];
     if has("select_account") {
         out.push(Prompt::SelectAccount);
@@ -228,7 +360,10 @@ pub(crate) fn prompts_for(
     out
 }
 
-/// Whether `code` is one an interaction may fail with (OpenID Connect Core §3.1.2.6).
+/// Whether `code` is one an interaction may fail with (OpenID Connect Core §3.1.2.6; and
+/// `unmet_authentication_requirements` of OpenID Connect Core Error Code
+/// unmet_authentication_requirements 1.0, for an application that cannot reach the
+/// essential `acr` asked for).
 pub(crate) fn is_interaction_error(code: &ErrorCode) -> bool {
     matches!(
         code.as_str(),
@@ -236,6 +371,7 @@ pub(crate) fn is_interaction_error(code: &ErrorCode) -> bool {
             | "consent_required"
             | "interaction_required"
             | "account_selection_required"
+            | UNMET_AUTHENTICATION_REQUIREMENTS
     ) || *code == ErrorCode::AccessDenied
 }
 
@@ -247,8 +383,11 @@ mod tests {
     fn prompts_follow_the_request() {
         let p = prompts_for(
             &["login".into(), "select_account".into()],
-            Some(60),
-            Some("alice"),
+            LoginDetails {
+                max_age: Some(60),
+                login_hint: Some("alice".into()),
+                ..LoginDetails::default()
+            },
             &["read".into()],
             &[],
         );
@@ -258,7 +397,10 @@ mod tests {
             Prompt::Login {
                 required: true,
                 max_age: Some(60),
-                login_hint: Some("alice".into())
+                login_hint: Some("alice".into()),
+                id_token_hint_subject: None,
+                acr_values: vec![],
+                essential_acr: vec![],
             }
         );
         assert_eq!(p[1], Prompt::SelectAccount);
@@ -269,25 +411,42 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_ticket_and_json_carries_it() {
-        let i = Interaction {
-            ticket: "acit_t1.secret".into(),
-            client_id: "c".into(),
-            prompts: prompts_for(&[], None, None, &[], &[]),
-            ui_allowed: true,
-            expires_at: UnixTime::from_secs(10),
-        };
+        let mut i = Interaction::new(
+            "acit_t1.secret".into(),
+            "c".into(),
+            prompts_for(&[], LoginDetails::default(), &[], &[]),
+            true,
+            UnixTime::from_secs(10),
+        );
+        i.display = Some(Display::Popup);
+        i.ui_locales = vec!["fr-CA".into(), "en".into()];
         assert!(!format!("{i:?}").contains("secret"));
         let resp = i.to_http_response();
         let v: Value = serde_json::from_slice(resp.body()).unwrap();
         assert_eq!(v["ticket"], "acit_t1.secret");
         assert_eq!(v["prompts"][0]["type"], "login");
+        assert_eq!(v["display"], "popup");
+        assert_eq!(v["ui_locales"], json!(["fr-CA", "en"]));
         assert_eq!(resp.headers()[CACHE_CONTROL], "no-store");
+    }
+
+    #[test]
+    fn display_values_are_the_four_of_core() {
+        for d in Display::ALL {
+            assert_eq!(Display::parse(d.as_str()), Some(d));
+        }
+        for bad in ["", "Page", "mobile", "page "] {
+            assert_eq!(Display::parse(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
     fn only_interaction_errors_may_end_an_interaction() {
         assert!(is_interaction_error(&ErrorCode::parse("login_required")));
         assert!(is_interaction_error(&ErrorCode::AccessDenied));
+        assert!(is_interaction_error(&ErrorCode::parse(
+            UNMET_AUTHENTICATION_REQUIREMENTS
+        )));
         assert!(!is_interaction_error(&ErrorCode::InvalidClient));
         assert!(!is_interaction_error(&ErrorCode::ServerError));
     }

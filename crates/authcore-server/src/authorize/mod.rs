@@ -5,11 +5,32 @@
 //! a request object, RFC 9101, or a pushed request, RFC 9126, in place of the parameters),
 //! asks for the client, and checks it: the redirect URI by exact string match (loopback port
 //! flexibility for native clients only, RFC 8252 §7.3), `response_type` (`code`; `token` only
-//! behind [`LegacySettings::implicit_grant`](crate::config::LegacySettings)), `response_mode`
-//! (`query`, `fragment`, `form_post`), PKCE (required; `S256` unless `plain` is allowed),
-//! `scope`, `resource` (RFC 8707), `prompt`, `dpop_jkt`. An invalid client or redirect URI is
-//! shown to the user ([`error_page`]); every other error is redirected with `error`,
-//! `error_description`, `state` and `iss` (RFC 9207).
+//! behind [`LegacySettings::implicit_grant`](crate::config::LegacySettings); on an OpenID
+//! provider the implicit and hybrid ones, below), `response_mode` (`query`, `fragment`,
+//! `form_post`; never `query` for a response that carries a token), PKCE (required; `S256`
+//! unless `plain` is allowed), `scope`, `resource` (RFC 8707), `prompt`, `dpop_jkt`. An
+//! invalid client or redirect URI is shown to the user ([`error_page`]); every other error is
+//! redirected with `error`, `error_description`, `state` and `iss` (RFC 9207).
+//!
+//! On an OpenID provider (ID token keys set), for clients that registered them:
+//! - the implicit flow (`id_token`, `id_token token`, OpenID Connect Core §3.2) and the hybrid
+//!   flow (`code id_token`, `code token`, `code id_token token`, §3.3). Those that return an
+//!   access token in the front channel also need the legacy implicit setting: it is the one
+//!   switch for front-channel access tokens (RFC 9700 §2.1.2). `openid` and `nonce` are
+//!   required; the response goes in the fragment by default, or `form_post`. The ID token
+//!   carries `at_hash`, `c_hash` and (with
+//!   [`OpenIdSettings::state_hash`](crate::config::OpenIdSettings)) `s_hash`; a hybrid code
+//!   redeems at the token endpoint for an ID token of the same `sub`, `nonce` and session;
+//! - the OpenID Connect request parameters (§3.1.2.1, §5.5, §11): `display` (one of `page`,
+//!   `popup`, `touch`, `wap`) and `ui_locales` go to the [`Interaction`]; [`Prompt::Login`]
+//!   carries `max_age`, `login_hint`, `acr_values`, the essential `acr` of `claims` and the
+//!   subject of a verified `id_token_hint` (a hint of another client is refused); the
+//!   approval must then meet them: a recent enough authentication (`max_age`), one after the
+//!   request (`prompt=login`), the hinted end-user (else `login_required`), an essential
+//!   `acr` (else [`UNMET_AUTHENTICATION_REQUIREMENTS`]), a consent given now for
+//!   `prompt=consent` (else `consent_required`; [`Approval::consent`] says where the consent
+//!   came from), and `offline_access` is granted only with `prompt=consent` or an existing
+//!   consent.
 //!
 //! A valid request becomes an [`Interaction`]: the application logs the user in and asks
 //! for consent its own way, then resumes with an [`InteractionResult`]. The interaction is
@@ -65,18 +86,25 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(test)]
+mod broken_issuance_tests;
 mod checks;
 pub(crate) use checks::RESPONSE_MODES;
 mod endpoint;
 mod interaction;
+mod openid;
 mod redirect_uri;
 mod request;
 pub(crate) mod response;
 
+pub(crate) use checks::supported_response_types;
 pub use endpoint::AuthorizationEndpoint;
 pub(crate) use endpoint::check_request;
-pub(crate) use interaction::prompts_for;
-pub use interaction::{Approval, Interaction, InteractionResult, Prompt};
+pub use interaction::{
+    Approval, ConsentSource, Display, Interaction, InteractionResult, Prompt,
+    UNMET_AUTHENTICATION_REQUIREMENTS,
+};
+pub(crate) use interaction::{LoginDetails, prompts_for};
 pub use redirect_uri::match_redirect_uri;
 pub(crate) use request::describe;
 pub use request::{

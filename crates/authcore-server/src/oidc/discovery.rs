@@ -17,7 +17,9 @@ pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
 ///
 /// The RFC 8414 members are the authorization server's ([`metadata`]); on top:
 /// `scopes_supported` gains `openid`; `response_types_supported` lists the flows the
-/// authorization endpoint runs; `subject_types_supported` is `public`, and `pairwise` with a pairwise salt;
+/// authorization endpoint runs (`code`, `id_token`, `code id_token`, and with the legacy
+/// implicit setting `token` and the three that return an access token in the front channel);
+/// `grant_types_supported` gains `implicit` with them; `subject_types_supported` is `public`, and `pairwise` with a pairwise salt;
 /// `id_token_signing_alg_values_supported` lists the algorithms of the active signing keys
 /// and the HS* family (the client secret keys those, Core §10.1) when a secret-based method
 /// is enabled; `request_parameter_supported` follows the request object algorithms of the
@@ -52,12 +54,28 @@ pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<Pro
         .request_object_signing_alg_values_supported
         .as_ref()
         .is_some_and(|a| !a.is_empty());
+    if config.endpoints.authorization.is_some() {
+        // Every response type the endpoint runs for a provider (Discovery §3), from the one
+        // rule the endpoint itself checks.
+        let types = crate::authorize::supported_response_types(config, true);
+        if types.iter().any(|rt| rt.returns_id_token()) {
+            // Discovery §3 / RFC 7591 §2.1: response types returning an ID token from the
+            // authorization endpoint are the implicit grant type's.
+            let grants = oauth.grant_types_supported.get_or_insert_with(Vec::new);
+            if !grants.iter().any(|g| g == "implicit") {
+                grants.push("implicit".to_owned());
+            }
+        }
+        oauth.response_types_supported =
+            Some(types.into_iter().map(|rt| rt.as_str().to_owned()).collect());
+    }
     let mut subject_types = vec!["public".to_owned()];
     if keys.pairwise_salt.is_some() {
         subject_types.push("pairwise".to_owned());
     }
-    let mut m = ProviderMetadata::new(oauth, subject_types, algs);
+    let mut m = ProviderMetadata::new(oauth, subject_types, algs.clone());
     m.request_parameter_supported = request_objects;
+    super::encryption::set_encryption_metadata(config, keys, &mut m, &algs);
     m.request_uri_parameter_supported = false;
     super::logout::set_logout_metadata(config, &mut m);
     Some(m)
@@ -76,7 +94,12 @@ pub fn discovery_response(config: &ServerConfig, keys: &ServerKeys) -> http::Res
 /// active ID token keys (a key added ahead of its use is published before it signs) and of
 /// the retired keys still within their retention (tokens they signed stay verifiable).
 pub fn jwks(keys: &ServerKeys, now: UnixTime) -> Option<JwkSet> {
-    Some(keys.id_token_signing.as_ref()?.jwks_at(now))
+    let mut set = keys.id_token_signing.as_ref()?.jwks_at(now);
+    // The request object encryption keys (`use` `enc`), Core §6.1, Discovery §3 `jwks_uri`.
+    if let Some(enc) = &keys.request_object_decryption {
+        set.keys.extend(enc.public_jwks().keys.iter().cloned());
+    }
+    Some(set)
 }
 
 /// The `jwks_uri` response at `now`: `200` with the JWK Set, or `404` without signing keys.

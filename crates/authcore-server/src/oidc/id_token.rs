@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{OAuthError, ServerError};
 use crate::model::{ClientRecord, StoredSecret};
-use crate::step::Context;
+use crate::step::{Answer, Context, Need, Supplied};
 
 /// The client metadata naming the ID token signature algorithm (OpenID Connect Registration
 /// §2).
@@ -54,15 +54,25 @@ pub fn token_hash(alg: JwsAlgorithm, value: &str, ctx: &Context<'_>) -> String {
 /// registered none). `none` is never used: Core §3.1.3.7 lets a client accept unsigned ID
 /// tokens only from the token endpoint, and this provider always signs.
 pub fn signing_algorithm(client: &ClientRecord) -> Result<JwsAlgorithm, OAuthError> {
-    match client.extra.get(SIGNED_RESPONSE_ALG) {
-        None => Ok(JwsAlgorithm::RS256),
-        Some(Value::String(name)) => name.parse::<JwsAlgorithm>().map_err(|_| {
+    Ok(registered_signing_algorithm(client, SIGNED_RESPONSE_ALG)?.unwrap_or(JwsAlgorithm::RS256))
+}
+
+/// The JWS algorithm a client registered under the metadata member `member`
+/// (`id_token_signed_response_alg`, `userinfo_signed_response_alg`), `None` when it
+/// registered none. `none` is refused: this provider always signs what it signs.
+pub fn registered_signing_algorithm(
+    client: &ClientRecord,
+    member: &str,
+) -> Result<Option<JwsAlgorithm>, OAuthError> {
+    match client.extra.get(member) {
+        None => Ok(None),
+        Some(Value::String(name)) => name.parse::<JwsAlgorithm>().map(Some).map_err(|_| {
             OAuthError::server_error(ServerError::Config(
-                "the client's id_token_signed_response_alg is not a supported JWS algorithm",
+                "the client's registered signing algorithm is not a supported JWS algorithm",
             ))
         }),
         Some(_) => Err(OAuthError::server_error(ServerError::Config(
-            "the client's id_token_signed_response_alg is not a string",
+            "the client's registered signing algorithm is not a string",
         ))),
     }
 }
@@ -115,33 +125,26 @@ pub fn claims(
     c
 }
 
-/// Issues the ID token of `content` for `client`: signed with the client's registered
-/// algorithm, by the provider's key for an asymmetric one and with the client secret for
-/// HS* (Core §10.1). A client that registered ID token encryption is refused until the
-/// provider encrypts (Core §10.2): issuing it a plain token would break what it relies on.
-pub fn issue(
-    content: &IdTokenContent,
+/// Signs `claims` for `client` with `alg`: by the provider's key for an asymmetric algorithm
+/// and with the client secret for HS* (Core §10.1: the octets of the secret are the key, so
+/// the server must hold it in plain form). The one signing rule of ID tokens and signed
+/// UserInfo responses (§5.3.2).
+pub fn sign_for_client(
+    claims: &Map<String, Value>,
+    alg: JwsAlgorithm,
     client: &ClientRecord,
     ctx: &Context<'_>,
 ) -> Result<String, OAuthError> {
-    if client.extra.contains_key(ENCRYPTED_RESPONSE_ALG) {
-        return Err(OAuthError::server_error(ServerError::Config(
-            "the client registered ID token encryption, which this provider does not offer",
-        )));
-    }
-    let alg = signing_algorithm(client)?;
-    let claims = claims(content, alg, ctx);
     if alg.family() == authcore_jose::AlgorithmFamily::Hmac {
-        // §10.1: the key is the octets of the client secret, so the server must hold it.
         let Some(StoredSecret::Plain(secret)) = &client.secret else {
             return Err(OAuthError::server_error(ServerError::Config(
-                "an HS* ID token needs the client secret in plain form",
+                "an HS* signature for a client needs its secret in plain form",
             )));
         };
         let key = SigningKey::hmac(alg, secret.expose(), ctx.keys.provider)
             .map_err(|_| OAuthError::server_error(ServerError::Crypto))?;
         let header = authcore_jose::JwsHeader::new(alg);
-        return jwt::encode(&header, &claims, &key)
+        return jwt::encode(&header, claims, &key)
             .map_err(|_| OAuthError::server_error(ServerError::Crypto));
     }
     let keys = ctx
@@ -151,6 +154,243 @@ pub fn issue(
         .ok_or(OAuthError::server_error(ServerError::Config(
             "no ID token signing keys are configured",
         )))?;
-    keys.sign_jwt_with(alg, None, &claims)
+    keys.sign_jwt_with(alg, None, claims)
         .map_err(|_| OAuthError::server_error(ServerError::Crypto))
+}
+
+/// Issues the ID token of `content` for `client`: signed with the client's registered
+/// algorithm ([`sign_for_client`]), then, when the client registered
+/// `id_token_encrypted_response_alg/enc`, encrypted to it as a nested JWT (Core §10.2: sign,
+/// then encrypt; `cty` `JWT`), to its key in `client.jwks` (the registered set, or the
+/// `jwks_uri` document [`complete`] fetched into it) or with the key derived from its secret
+/// for the symmetric algorithms.
+pub fn issue(
+    content: &IdTokenContent,
+    client: &ClientRecord,
+    ctx: &Context<'_>,
+) -> Result<String, OAuthError> {
+    let alg = signing_algorithm(client)?;
+    let claims = claims(content, alg, ctx);
+    let signed = sign_for_client(&claims, alg, client, ctx)?;
+    let encrypted = super::encryption::encrypt_for_client(
+        signed.as_bytes(),
+        true,
+        client,
+        super::encryption::EncryptedArtifact::IdToken,
+        client.jwks.as_ref(),
+        ctx,
+    )?;
+    Ok(encrypted.unwrap_or(signed))
+}
+
+/// Completes an ID token before [`issue`]: the end-user's claims the request asks for in the
+/// ID token ([`ClaimsRelease::for_id_token`](super::claims::ClaimsRelease::for_id_token):
+/// the `claims` parameter's `id_token` member, and the scope claims of §5.4 only when no
+/// access token is issued with it, as with `response_type=id_token`), asked of the
+/// application with [`Need::Claims`] for the grant's subject; and, for a client that
+/// registered asymmetric ID token encryption with a `jwks_uri`, its keys
+/// ([`Need::Fetch`]), set into the returned client's `jwks`.
+///
+/// The one hook every place that mints ID tokens calls (the token endpoint, and the
+/// authorization endpoint's implicit and hybrid responses): `Err(needs)` until the needs are
+/// supplied, then the content and client to [`issue`] with. A subject without claims
+/// (`Answer::Claims(None)`) gets an ID token without them.
+pub fn complete(
+    mut content: IdTokenContent,
+    client: &ClientRecord,
+    grant: &crate::model::GrantRecord,
+    scopes: &[String],
+    access_token_issued: bool,
+    supplied: &Supplied,
+    ctx: &Context<'_>,
+) -> Result<Result<(IdTokenContent, ClientRecord), Vec<Need>>, OAuthError> {
+    use super::claims::{ClaimsRelease, ClaimsRequest};
+    let mut needs = Vec::new();
+    let claims_request = ClaimsRequest::from_grant(grant);
+    let release = ClaimsRelease::for_id_token(scopes, claims_request.as_ref(), access_token_issued);
+    if !release.is_empty() {
+        let need = Need::Claims {
+            subject: grant.subject.clone(),
+            scopes: scopes.to_vec(),
+            claims_request,
+        };
+        match supplied.get(&need) {
+            None => needs.push(need),
+            Some(Answer::Claims(Some(available))) => {
+                content.extra.extend(release.release(available));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut client = client.clone();
+    let encryption =
+        super::encryption::registered(&client, super::encryption::EncryptedArtifact::IdToken, ctx)?;
+    if let Some(need) = super::encryption::key_need(&client, encryption, supplied)? {
+        needs.push(need);
+    } else if encryption.is_some() && client.jwks.is_none() {
+        client.jwks = super::encryption::client_keys(&client, supplied)?.unwrap_or(None);
+    }
+    if needs.is_empty() {
+        Ok(Ok((content, client)))
+    } else {
+        Ok(Err(needs))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ClientAuthMethod, GrantId, GrantRecord};
+    use authcore_jose::InsecureTestRandom;
+
+    fn setup() -> (crate::ServerConfig, crate::ServerKeys, InsecureTestRandom) {
+        let rng = InsecureTestRandom::new(4);
+        let provider = authcore_jose::crypto::default_provider();
+        let config = crate::ServerConfig::new("https://op.example").unwrap();
+        let keys = crate::ServerKeys::generate(provider, &rng).unwrap();
+        (config, keys, rng)
+    }
+
+    fn grant(claims_request: Option<&str>) -> GrantRecord {
+        let mut g = GrantRecord::new(
+            GrantId("g".into()),
+            "rp",
+            "alice",
+            vec!["openid".into(), "email".into()],
+            vec![],
+            UnixTime::from_secs(0),
+        );
+        g.claims_request = claims_request.map(str::to_owned);
+        g
+    }
+
+    fn claims_of_alice() -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("email".into(), "alice@example.com".into());
+        m.insert("name".into(), "Alice".into());
+        m.insert("nonce".into(), "spoofed".into());
+        m
+    }
+
+    /// The hook of the implicit `id_token` response (no access token): the scope claims go
+    /// into the ID token (Core §5.4), asked of the application first.
+    #[test]
+    fn without_an_access_token_the_scope_claims_go_into_the_id_token() {
+        let (config, keys, rng) = setup();
+        let ctx = Context::new(&config, &keys, UnixTime::from_secs(100), &rng);
+        let client = ClientRecord::new("rp", ClientAuthMethod::None);
+        let g = grant(None);
+        let content = IdTokenContent {
+            subject: "alice".into(),
+            client_id: "rp".into(),
+            ..Default::default()
+        };
+        let mut supplied = Supplied::new();
+        let Ok(Err(needs)) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &g.scopes,
+            false,
+            &supplied,
+            &ctx,
+        ) else {
+            panic!("the claims are asked for first")
+        };
+        assert_eq!(needs.len(), 1);
+        supplied.answer(needs[0].clone(), Answer::Claims(Some(claims_of_alice())));
+        let Ok(Ok((done, _))) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &g.scopes,
+            false,
+            &supplied,
+            &ctx,
+        ) else {
+            panic!("complete once supplied")
+        };
+        assert_eq!(
+            done.extra.get("email"),
+            Some(&Value::from("alice@example.com"))
+        );
+        assert!(!done.extra.contains_key("name"), "profile was not asked");
+        assert!(
+            !done.extra.contains_key("nonce"),
+            "provider-set claims are the provider's"
+        );
+        // With an access token issued, the same scopes ask nothing for the ID token.
+        let Ok(Ok((done, _))) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &g.scopes,
+            true,
+            &Supplied::new(),
+            &ctx,
+        ) else {
+            panic!("nothing to ask")
+        };
+        assert!(done.extra.is_empty());
+        // An unknown end-user: an ID token without claims rather than a failure.
+        let mut supplied = Supplied::new();
+        supplied.answer(needs[0].clone(), Answer::Claims(None));
+        let Ok(Ok((done, _))) = complete(content, &client, &g, &g.scopes, false, &supplied, &ctx)
+        else {
+            panic!("complete without claims")
+        };
+        assert!(done.extra.is_empty());
+    }
+
+    #[test]
+    fn a_client_with_asymmetric_encryption_and_a_jwks_uri_has_its_keys_fetched() {
+        let (config, keys, rng) = setup();
+        let ctx = Context::new(&config, &keys, UnixTime::from_secs(100), &rng);
+        let mut client = ClientRecord::new("rp", ClientAuthMethod::None);
+        client
+            .extra
+            .insert("id_token_encrypted_response_alg".into(), "ECDH-ES".into());
+        client
+            .extra
+            .insert("jwks_uri".into(), "https://rp.example/jwks".into());
+        let g = grant(None);
+        let content = IdTokenContent::default();
+        if !super::super::encryption::encrypts_with(
+            authcore_jose::KeyManagementAlgorithm::EcdhEs,
+            ctx.keys.provider,
+        ) {
+            // The provider cannot encrypt with it: a configuration error, never plaintext.
+            assert!(complete(content, &client, &g, &[], true, &Supplied::new(), &ctx).is_err());
+            return;
+        }
+        let Ok(Err(needs)) = complete(
+            content.clone(),
+            &client,
+            &g,
+            &[],
+            true,
+            &Supplied::new(),
+            &ctx,
+        ) else {
+            panic!("the jwks_uri is fetched first")
+        };
+        assert_eq!(needs, [Need::Fetch("https://rp.example/jwks".into())]);
+        let mut supplied = Supplied::new();
+        supplied.answer(
+            needs[0].clone(),
+            Answer::Fetched(Some(br#"{"keys":[]}"#.to_vec())),
+        );
+        let Ok(Ok((_, with_keys))) =
+            complete(content.clone(), &client, &g, &[], true, &supplied, &ctx)
+        else {
+            panic!("complete once fetched")
+        };
+        assert_eq!(with_keys.jwks.map(|k| k.keys.len()), Some(0));
+        // A failed fetch or a body that is no JWK Set: a server error.
+        for body in [None, Some(b"nope".to_vec())] {
+            let mut supplied = Supplied::new();
+            supplied.answer(needs[0].clone(), Answer::Fetched(body));
+            assert!(complete(content.clone(), &client, &g, &[], true, &supplied, &ctx).is_err());
+        }
+    }
 }

@@ -22,7 +22,7 @@ pub struct OpSession {
     pub subject: String,
     /// When the end-user last authenticated (`auth_time`; serialized as seconds since the
     /// epoch, the JWT NumericDate form).
-    #[serde(with = "unix_secs")]
+    #[serde(with = "crate::model::serde_forms::unix_secs")]
     pub auth_time: UnixTime,
     /// The authentication context class reached (`acr`), when the application reports one.
     pub acr: Option<String>,
@@ -79,20 +79,6 @@ impl OpSession {
         if !self.clients.iter().any(|c| c == client_id) {
             self.clients.push(client_id.to_owned());
         }
-    }
-}
-
-/// `UnixTime` as seconds since the epoch, for the stored session record.
-mod unix_secs {
-    use authcore_jose::UnixTime;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(t: &UnixTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(t.as_secs())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<UnixTime, D::Error> {
-        u64::deserialize(d).map(UnixTime::from_secs)
     }
 }
 

@@ -35,6 +35,7 @@ pub fn run(store: &dyn Store) {
     replay_keys(store);
     device_codes(store);
     pushed_requests_and_interactions(store);
+    unknown_subject_has_no_claims(store);
 }
 
 fn h(s: &str) -> TokenHash {
@@ -81,6 +82,7 @@ fn grant(id: &str) -> GrantRecord {
     );
     g.auth_time = Some(NOW);
     g.acr = Some("urn:acr:1".into());
+    g.claims_request = Some(r#"{"userinfo":{"email":{"essential":true}}}"#.into());
     g
 }
 
@@ -474,7 +476,12 @@ pub fn pushed_requests_and_interactions(store: &dyn Store) {
         params: vec![("prompt".into(), "login".into())],
         created_at: NOW,
         expires_at: NOW.saturating_add(600),
-        extra: Map::new(),
+        // The endpoint keeps data here (the subject of a verified id_token_hint): a store
+        // must give it back.
+        extra: serde_json::json!({"id_token_hint_sub": "alice"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     };
     applied(
         store,
@@ -496,4 +503,39 @@ pub fn pushed_requests_and_interactions(store: &dyn Store) {
         WriteOutcome::Conflict,
         "an interaction ticket is single use"
     );
+}
+
+/// A subject the store does not know has no claims ([`Need::Claims`] answers
+/// `Answer::Claims(None)`): the provider then releases nothing rather than another user's
+/// claims.
+pub fn unknown_subject_has_no_claims(store: &dyn Store) {
+    assert_eq!(
+        store.answer(&claims_need("conf-nobody"), NOW),
+        Answer::Claims(None),
+        "an unknown subject has no claims"
+    );
+}
+
+/// The store answers [`Need::Claims`] for `subject` with exactly `expected`, the claims the
+/// caller seeded it with (through the store's own account API): every member and value
+/// unchanged, none added. Run it after seeding; the kit cannot seed accounts itself because
+/// accounts are not written through [`Write`].
+pub fn claims_read_back(
+    store: &dyn Store,
+    subject: &str,
+    expected: &Map<String, serde_json::Value>,
+) {
+    assert_eq!(
+        store.answer(&claims_need(subject), NOW),
+        Answer::Claims(Some(expected.clone())),
+        "a subject's claims read back as stored"
+    );
+}
+
+fn claims_need(subject: &str) -> Need {
+    Need::Claims {
+        subject: subject.into(),
+        scopes: vec!["openid".into(), "email".into()],
+        claims_request: None,
+    }
 }

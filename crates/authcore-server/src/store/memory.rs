@@ -23,6 +23,7 @@ struct Inner {
     interactions: HashMap<TokenHash, InteractionRecord>,
     replay: HashMap<String, UnixTime>,
     ended_sessions: std::collections::HashSet<String>,
+    claims: HashMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Every record in maps behind one mutex: each [`Write`] is applied under the lock, so the
@@ -47,6 +48,16 @@ impl MemoryStore {
     /// Registers (or replaces) a client.
     pub fn put_client(&self, client: ClientRecord) {
         self.lock().clients.insert(client.client_id.clone(), client);
+    }
+
+    /// Sets (or replaces) the claims of the end-user `subject` (the local subject), which
+    /// answer [`Need::Claims`]. The provider releases only what each request asks for.
+    pub fn put_claims(
+        &self,
+        subject: impl Into<String>,
+        claims: serde_json::Map<String, serde_json::Value>,
+    ) {
+        self.lock().claims.insert(subject.into(), claims);
     }
 
     /// Whether the provider session `sid` was ended ([`Write::EndSession`]); the sessions
@@ -108,6 +119,7 @@ impl Store for MemoryStore {
             Need::Fetch(_) => Answer::Fetched(None),
             // A store holds no other server's tokens: introspection is the caller's request.
             Need::Introspect(_) => Answer::Introspected(None),
+            Need::Claims { subject, .. } => Answer::Claims(i.claims.get(subject).cloned()),
         }
     }
 

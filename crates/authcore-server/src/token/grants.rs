@@ -364,7 +364,23 @@ fn authorization_code(
         input,
         crate::oidc::refresh_token_allowed(&record.scopes, ctx),
     );
-    plan.id_token = crate::oidc::code_id_token(record, grant, &input.client.client, ctx)?;
+    if let Some((content, client)) =
+        crate::oidc::code_id_token(record, grant, &input.client.client, ctx)?
+    {
+        // Core §5.4: an access token is issued with it, so the scope claims are UserInfo's.
+        match crate::oidc::id_token::complete(
+            content,
+            &client,
+            grant,
+            &record.scopes,
+            true,
+            supplied,
+            ctx,
+        )? {
+            Ok(ready) => plan.id_token = Some(ready),
+            Err(needs) => return Ok(Outcome::Need(needs)),
+        }
+    }
     decided(&plan, ctx, vec![Write::ConsumeCodeIfUnused(handle)], true)
 }
 

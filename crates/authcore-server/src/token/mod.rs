@@ -23,6 +23,7 @@ use crate::error::OAuthError;
 use crate::model::GrantId;
 use crate::step::{Answer, Context, Endpoint, Need, Step, Supplied, Write, WriteOutcome};
 
+pub(crate) use issue::issue_tokens;
 pub use issue::{IssuedTokens, TokenPlan};
 
 /// Largest token request body accepted, in bytes.

@@ -1,0 +1,340 @@
+//! The test harness: a provider on 127.0.0.1 (port 0) over the in-memory store, stopped on
+//! drop; an HTTP client with a cookie jar; helpers to read the pages' forms.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use authcore_hyper::{
+    AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
+    RateLimitSettings,
+};
+use authcore_jose::InsecureTestRandom;
+use authcore_server::ServerConfig;
+use authcore_server::model::{ClientAuthMethod, ClientRecord};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+pub const REDIRECT: &str = "https://rp.example/callback";
+pub const POST_LOGOUT: &str = "https://rp.example/bye";
+pub const SECRET: &str = "a-confidential-client-secret-of-some-length";
+pub const PASSWORD: &str = "wonderland";
+
+/// A running provider; stopping it (on drop) ends the serve loop.
+pub struct Harness {
+    pub base: String,
+    pub provider: Provider,
+    pub store: Arc<MemoryProviderStore>,
+    pub config: ServerConfig,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Harness {
+    /// Asks the server to shut down (graceful: requests in flight finish).
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+pub fn full_config(issuer: &str) -> ServerConfig {
+    let mut c = ServerConfig::new(issuer).unwrap();
+    let at = c.clone();
+    let e = |p: &str| Some(at.endpoint(p).unwrap());
+    c.endpoints.jwks = e("jwks");
+    c.endpoints.pushed_authorization_request = e("par");
+    c.endpoints.device_authorization = e("device_authorization");
+    c.endpoints.device_verification = e("device");
+    c.endpoints.revocation = e("revoke");
+    c.endpoints.introspection = e("introspect");
+    c.endpoints.end_session = e("logout");
+    c.endpoints.registration = e("register");
+    c.endpoints.userinfo = e("userinfo");
+    // The service client is also a resource server allowed to introspect (RFC 7662 §2.1).
+    let mut api = authcore_server::config::ResourceServer::new("https://api.example");
+    api.introspection_client_id = Some("service".into());
+    c.resource_servers.push(api);
+    c.device.interval = 1;
+    c.scopes_supported = ["openid", "profile", "email", "offline_access", "read"]
+        .map(String::from)
+        .to_vec();
+    c
+}
+
+pub async fn start_with(
+    tune: impl FnOnce(&mut ProviderSettings),
+    store: Arc<MemoryProviderStore>,
+) -> Harness {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://127.0.0.1:{}", addr.port());
+    let config = full_config(&base);
+    let mut settings = ProviderSettings::new(config.clone());
+    settings.rate_limits = RateLimitSettings::off();
+    settings.site_name = "Test Provider".into();
+    tune(&mut settings);
+    let dyn_store: Arc<dyn ProviderStore> = store.clone();
+    let provider = Provider::new(settings, dyn_store).await.unwrap();
+    let rng = InsecureTestRandom::new(99);
+    store
+        .put_account(AccountRecord {
+            subject: "alice-sub".into(),
+            username: "alice".into(),
+            password_hash: authcore_hyper::accounts::hash_password(PASSWORD, &rng).unwrap(),
+            claims: serde_json::from_str(r#"{"name":"Alice","email":"alice@example.com"}"#)
+                .unwrap(),
+        })
+        .await
+        .unwrap();
+    store
+        .put_account(AccountRecord {
+            subject: "bob-sub".into(),
+            username: "bob".into(),
+            password_hash: authcore_hyper::accounts::hash_password(PASSWORD, &rng).unwrap(),
+            claims: Default::default(),
+        })
+        .await
+        .unwrap();
+    for client in clients(&rng) {
+        provider.upsert_client(client).await.unwrap();
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let p = provider.clone();
+    let task = tokio::spawn(async move {
+        p.serve(listener, async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Harness {
+        base,
+        provider,
+        store,
+        config,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+pub async fn start() -> Harness {
+    start_with(|_| {}, Arc::new(MemoryProviderStore::new())).await
+}
+
+fn clients(rng: &InsecureTestRandom) -> Vec<ClientRecord> {
+    let mut public = ClientRecord::new("app", ClientAuthMethod::None);
+    public.redirect_uris = vec![REDIRECT.into()];
+    public.grant_types = vec![
+        "authorization_code".into(),
+        "refresh_token".into(),
+        "urn:ietf:params:oauth:grant-type:device_code".into(),
+    ];
+    public.response_types = vec!["code".into()];
+    public.allowed_scopes = ["openid", "profile", "email", "offline_access", "read"]
+        .map(String::from)
+        .to_vec();
+    public.post_logout_redirect_uris = vec![POST_LOGOUT.into()];
+    public
+        .extra
+        .insert("client_name".into(), "The <Test> App".into());
+    let mut service = ClientRecord::new("service", ClientAuthMethod::ClientSecretBasic);
+    service.secret = Some(authcore_server::client_auth::hash_chosen_secret(SECRET, rng).unwrap());
+    service.grant_types = vec!["client_credentials".into()];
+    service.allowed_scopes = vec!["read".into()];
+    vec![public, service]
+}
+
+/// A response as the tests look at it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+
+    pub fn location(&self) -> String {
+        self.headers[http::header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The value of the hidden form field `name`.
+    pub fn field(&self, name: &str) -> String {
+        let text = self.text();
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} in {text}"))
+            + marker.len();
+        let end = text[start..].find('"').unwrap() + start;
+        text[start..end].replace("&amp;", "&")
+    }
+
+    pub fn as_http(&self) -> http::Response<Vec<u8>> {
+        let mut r = http::Response::new(self.body.clone());
+        *r.status_mut() = http::StatusCode::from_u16(self.status).unwrap();
+        *r.headers_mut() = self.headers.clone();
+        r
+    }
+}
+
+/// A user agent: an HTTP client with a cookie jar, following no redirect by itself.
+pub struct Browser {
+    client: Client<HttpConnector, Full<Bytes>>,
+    pub jar: HashMap<String, String>,
+    pub base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        Browser {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            jar: HashMap::new(),
+            base: base.to_owned(),
+        }
+    }
+
+    fn absolute(&self, url: &str) -> String {
+        if url.starts_with("http") {
+            url.to_owned()
+        } else {
+            format!("{}{url}", self.base)
+        }
+    }
+
+    pub async fn send(&mut self, request: http::Request<Vec<u8>>) -> Reply {
+        let (mut parts, body) = request.into_parts();
+        if !self.jar.is_empty() {
+            let cookie = self
+                .jar
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            parts
+                .headers
+                .insert(http::header::COOKIE, cookie.parse().unwrap());
+        }
+        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
+        let response = tokio::time::timeout(Duration::from_secs(30), self.client.request(request))
+            .await
+            .expect("the provider answers within the deadline")
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes().to_vec();
+        for set in parts.headers.get_all(http::header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, url: &str) -> Reply {
+        let url = self.absolute(url);
+        self.send(http::Request::get(url).body(Vec::new()).unwrap())
+            .await
+    }
+
+    pub async fn post_form(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
+        let url = self.absolute(url);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.send(
+            http::Request::post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.into_bytes())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Signs in on the login page `page` (a reply showing it) as alice with `password`.
+    pub async fn login(&mut self, page: &Reply, password: &str) -> Reply {
+        self.login_as(page, "alice", password).await
+    }
+
+    /// Signs in on the login page `page` as `username`.
+    pub async fn login_as(&mut self, page: &Reply, username: &str, password: &str) -> Reply {
+        let action = form_action(page);
+        let csrf = page.field("csrf");
+        self.post_form(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// Answers the consent page `page` with `decision`.
+    pub async fn consent(&mut self, page: &Reply, decision: &str) -> Reply {
+        let action = form_action(page);
+        let csrf = page.field("csrf");
+        self.post_form(&action, &[("csrf", &csrf), ("decision", decision)])
+            .await
+    }
+}
+
+/// The `action` of the page's form.
+pub fn form_action(page: &Reply) -> String {
+    let text = page.text();
+    let marker = "<form method=\"post\" action=\"";
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no form in {text}"))
+        + marker.len();
+    let end = text[start..].find('"').unwrap() + start;
+    text[start..end].replace("&amp;", "&")
+}
+
+/// Whether `page` is the login page.
+pub fn is_login_page(page: &Reply) -> bool {
+    page.text().contains("<input id=\"password\"")
+}
+
+/// Whether `page` is the consent page.
+pub fn is_consent_page(page: &Reply) -> bool {
+    page.text().contains("<button id=\"approve\"")
+}
