@@ -151,6 +151,29 @@ pub enum Command {
     /// OAuth 1.0a (RFC 5849): sign a request, or verify one as a server would.
     #[command(subcommand, name = "oauth1", after_help = EXIT_ALL)]
     Oauth1(crate::oauth1::OAuth1Command),
+    /// Run an OpenID provider (authorization server) over HTTP on the embedded SQLite store
+    /// in `--data DIR`, until SIGTERM or SIGINT.
+    ///
+    /// Prints `listening on http://ADDR` on stdout when ready (with `--listen
+    /// 127.0.0.1:0`, the port chosen); the rest goes to stderr. A configuration mistake, an
+    /// unusable data directory, TLS file or listen address is one line on stderr and exit
+    /// status 2, before anything is served.
+    #[command(after_help = EXIT_TOOL)]
+    Serve(crate::serve::args::ServeArgs),
+    /// End-user accounts of `authcore serve` (in its data directory).
+    #[command(subcommand, after_help = EXIT_TOOL)]
+    User(crate::serve::args::UserCommand),
+    /// Clients of `authcore serve` (in its data directory).
+    #[command(subcommand, after_help = EXIT_TOOL)]
+    Client(crate::serve::args::ClientCommand),
+    /// The signing keys of `authcore serve` (in its data directory).
+    #[command(subcommand, after_help = EXIT_TOOL)]
+    Keys(crate::serve::args::KeysCommand),
+    /// A one-shot demonstration: starts `serve --dev` on a free loopback port, registers a
+    /// client, signs in as alice through the login and consent pages with the relying
+    /// party, prints the validated ID token claims and the UserInfo response, and stops.
+    #[command(after_help = EXIT_NETWORK)]
+    Demo(crate::serve::args::DemoArgs),
 }
 
 /// `authcore oauth2 ...`

@@ -48,6 +48,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Oidc(c) => oauth::run(OAuthCommand::Oidc(c), provider),
         Command::Login(a) => oauth::run(OAuthCommand::Login(Box::new(a)), provider),
         Command::Oauth1(c) => crate::oauth1::run(c, provider),
+        Command::Serve(a) => crate::serve::run::serve(a),
+        Command::User(c) => crate::serve::user(c),
+        Command::Client(c) => crate::serve::client(c),
+        Command::Keys(c) => crate::serve::keys(c),
+        Command::Demo(a) => crate::serve::demo::demo(a),
     }
 }
 

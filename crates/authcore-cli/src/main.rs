@@ -1,5 +1,6 @@
 //! The `authcore` command-line tool: JOSE tools and OAuth 2.0 / OpenID Connect client flows on
-//! the authcore protocol core.
+//! the authcore protocol core, and an OpenID provider (`serve`) with its administration
+//! commands.
 //!
 //! ```text
 //! authcore jws verify --key FILE [--alg ALG]... [--detached PAYLOAD_FILE] TOKEN
@@ -37,6 +38,14 @@
 //! authcore oauth1 verify [--consumer-secret S | --rsa-key FILE] [--token-secret TS]
 //!                        [-H 'Authorization: OAuth ...'] [--allow-plaintext] [--now UNIX]
 //!                        METHOD URL [--data BODY]
+//!
+//! authcore serve --issuer URL [--listen ADDR] [--data DIR] [--config FILE] [--dev]
+//!                [--tls-cert PEM --tls-key PEM]
+//! authcore user add --data DIR USERNAME [--claim NAME=VALUE]... [--subject SUB] < PASSWORD
+//! authcore client add --data DIR [--client-id ID] [--name NAME] [--redirect-uri URI]...
+//!                     [--public | --auth-method METHOD] [--grant-type G]... [--scope S]
+//! authcore keys rotate|list --data DIR
+//! authcore demo [--issuer URL [--username USER]]
 //!
 //! CLIENT = --client-id ID [--client-secret S | --private-key JWK_FILE]
 //!          [--auth-method none|client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
@@ -77,6 +86,7 @@ mod loopback;
 mod oauth;
 mod oauth1;
 mod register;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -868,7 +868,7 @@ async fn fetch_jwks(
 }
 
 /// The claims of a validated ID token, as the JSON object it carries.
-fn payload_claims(token: &str) -> Result<Value, Failure> {
+pub(crate) fn payload_claims(token: &str) -> Result<Value, Failure> {
     let payload = token
         .split('.')
         .nth(1)

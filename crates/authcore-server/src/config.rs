@@ -403,6 +403,9 @@ pub struct ServerConfig {
     pub device: DeviceSettings,
     /// The scope tokens the server knows (`scopes_supported`).
     pub scopes_supported: Vec<String>,
+    /// The claims the provider can release (`claims_supported`, OpenID Connect Discovery 1.0
+    /// §3); empty: not advertised.
+    pub claims_supported: Vec<String>,
     /// The algorithms accepted for `private_key_jwt` and `client_secret_jwt` assertions.
     pub client_assertion_algorithms: Vec<JwsAlgorithm>,
     /// The client authentication methods the token endpoint accepts.
@@ -466,6 +469,7 @@ impl ServerConfig {
             dpop: DpopSettings::default(),
             device: DeviceSettings::default(),
             scopes_supported: Vec::new(),
+            claims_supported: Vec::new(),
             client_assertion_algorithms: vec![
                 JwsAlgorithm::RS256,
                 JwsAlgorithm::PS256,

@@ -909,8 +909,10 @@ impl RegistrationEndpoint {
     /// A secret for the methods that use one: a keyed hash for the `client_secret_basic` and
     /// `client_secret_post` comparisons, the secret itself for `client_secret_jwt`'s HMAC and
     /// whenever the provider keys something with it (`keep_plain`: HS* signatures, Core
-    /// §10.1; symmetric encryption, §10.2).
-    fn issue_secret(
+    /// §10.1; symmetric encryption, §10.2); `None` for the methods without a secret. Clients
+    /// registered by other means (a provider's configuration, an administration command) get
+    /// their secrets here too.
+    pub fn issue_secret(
         method: ClientAuthMethod,
         keep_plain: bool,
         ctx: &Context<'_>,

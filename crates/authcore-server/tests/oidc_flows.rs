@@ -430,6 +430,13 @@ fn discovery_is_true_to_the_configuration_and_parses_at_the_relying_party() {
         doc["response_types_supported"],
         serde_json::json!(["code", "id_token", "code id_token"])
     );
+    // claims_supported only when configured (Discovery §3: RECOMMENDED, never empty).
+    assert!(doc.get("claims_supported").is_none());
+    let mut with_claims = provider(&[JwsAlgorithm::RS256]);
+    with_claims.config.claims_supported = vec!["sub".into(), "email".into()];
+    let resp = discovery::discovery_response(&with_claims.config, &with_claims.keys);
+    let doc: Value = serde_json::from_slice(resp.body()).unwrap();
+    assert_eq!(doc["claims_supported"], serde_json::json!(["sub", "email"]));
 
     // Not a provider: no document (no keys, or no jwks_uri to publish them).
     let plain = TestServer::new();

@@ -77,6 +77,9 @@ pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<Pro
     m.request_parameter_supported = request_objects;
     super::encryption::set_encryption_metadata(config, keys, &mut m, &algs);
     m.request_uri_parameter_supported = false;
+    if !config.claims_supported.is_empty() {
+        m.claims_supported = Some(config.claims_supported.clone());
+    }
     super::logout::set_logout_metadata(config, &mut m);
     Some(m)
 }
