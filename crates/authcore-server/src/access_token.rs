@@ -15,7 +15,7 @@ use authcore_jose::{JwsAlgorithm, KeySource, UnixTime};
 use serde_json::{Map, Value};
 
 use crate::error::ServerError;
-use crate::model::Confirmation;
+use crate::model::{Actor, Confirmation};
 use crate::signing_keys::{KeySetError, SigningKeySet};
 use crate::tokens::{AccessTokenContent, JwtAccessTokenIssuer};
 
@@ -78,6 +78,9 @@ pub fn access_token_claims(c: &AccessTokenContent) -> Map<String, Value> {
     if let Some(cnf) = c.cnf.as_ref().filter(|c| !c.is_empty()) {
         m.insert("cnf".into(), Value::Object(cnf.to_json()));
     }
+    if let Some(act) = &c.act {
+        m.insert("act".into(), act.to_json());
+    }
     m
 }
 
@@ -112,6 +115,12 @@ fn content_from_claims(c: Claims) -> Result<AccessTokenContent, AccessTokenError
         None => None,
         Some(v) => Some(read_confirmation(&v)?),
     };
+    let act = match extra.remove("act") {
+        None => None,
+        Some(v) => Some(Actor::from_json(&v).ok_or(AccessTokenError::Claim(
+            "act is not a delegation chain (RFC 8693 §4.1)",
+        ))?),
+    };
     Ok(AccessTokenContent {
         issuer: r.iss.ok_or(missing.clone())?,
         subject: r.sub.ok_or(missing.clone())?,
@@ -130,6 +139,7 @@ fn content_from_claims(c: Claims) -> Result<AccessTokenContent, AccessTokenError
         auth_time,
         acr,
         cnf,
+        act,
     })
 }
 
@@ -265,6 +275,7 @@ mod tests {
             auth_time: Some(UnixTime::from_secs(990)),
             acr: Some("urn:mace:incommon:iap:silver".into()),
             cnf: Some(cnf),
+            act: Some(Actor::new("svc", Some(Actor::new("gateway", None)))),
         }
     }
 

@@ -479,21 +479,14 @@ impl ClientCredentials {
         ctx: &Context<'_>,
     ) -> Result<VerifyingKeys, OAuthError> {
         let provider = ctx.keys.provider;
-        let allowed = &ctx.config.client_assertion_algorithms;
-        let is_hmac = |a: &JwsAlgorithm| {
-            matches!(
-                a,
-                JwsAlgorithm::HS256 | JwsAlgorithm::HS384 | JwsAlgorithm::HS512
-            )
-        };
+        let algs: Vec<JwsAlgorithm> =
+            assertion_algorithms(ctx.config, client.auth_method).collect();
         match client.auth_method {
             ClientAuthMethod::PrivateKeyJwt => {
                 let set = client
                     .jwks
                     .as_ref()
                     .ok_or_else(|| self.invalid("no keys registered"))?;
-                let algs: Vec<JwsAlgorithm> =
-                    allowed.iter().copied().filter(|a| !is_hmac(a)).collect();
                 if algs.is_empty() {
                     return Err(self.invalid("no assertion algorithm enabled"));
                 }
@@ -506,7 +499,7 @@ impl ClientCredentials {
                     return Err(self.invalid("no secret usable for client_secret_jwt"));
                 };
                 let mut keys = VerifyingKeys::new();
-                for alg in allowed.iter().copied().filter(is_hmac) {
+                for alg in algs {
                     if let Ok(k) = VerifyingKey::hmac(alg, secret.expose(), provider) {
                         keys.push(k);
                     }
@@ -518,6 +511,29 @@ impl ClientCredentials {
             }
         }
     }
+}
+
+/// The algorithms a client assertion of `method` may be signed with (RFC 7523 §3): the
+/// asymmetric ones of [`ServerConfig::client_assertion_algorithms`] for `private_key_jwt`,
+/// the HMAC ones for `client_secret_jwt` (the secret is the key, RFC 7523 §2.2), none for
+/// the other methods. The token endpoint verifies with these and the metadata advertises
+/// them (`token_endpoint_auth_signing_alg_values_supported`).
+///
+/// [`ServerConfig::client_assertion_algorithms`]: crate::ServerConfig::client_assertion_algorithms
+pub(crate) fn assertion_algorithms(
+    config: &crate::ServerConfig,
+    method: ClientAuthMethod,
+) -> impl Iterator<Item = JwsAlgorithm> + '_ {
+    let wanted_hmac = match method {
+        ClientAuthMethod::PrivateKeyJwt => Some(false),
+        ClientAuthMethod::ClientSecretJwt => Some(true),
+        _ => None,
+    };
+    config
+        .client_assertion_algorithms
+        .iter()
+        .copied()
+        .filter(move |a| wanted_hmac == Some(a.family() == authcore_jose::AlgorithmFamily::Hmac))
 }
 
 /// Whether `presented` is the secret `stored` stands for, compared in constant time.

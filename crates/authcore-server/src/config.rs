@@ -126,6 +126,25 @@ pub struct PkcePolicy {
     pub allow_plain: bool,
 }
 
+impl PkcePolicy {
+    /// Whether a code challenge of `method` is accepted: `S256` always, `plain` only when
+    /// allowed (RFC 9700 §2.1.1: no downgrade to a challenge equal to the verifier).
+    pub fn allows(&self, method: authcore_oauth2::PkceMethod) -> bool {
+        method == authcore_oauth2::PkceMethod::S256 || self.allow_plain
+    }
+
+    /// The methods [`PkcePolicy::allows`] accepts (`code_challenge_methods_supported`,
+    /// RFC 8414 §2), `S256` first.
+    pub fn methods(&self) -> impl Iterator<Item = authcore_oauth2::PkceMethod> + '_ {
+        [
+            authcore_oauth2::PkceMethod::S256,
+            authcore_oauth2::PkceMethod::Plain,
+        ]
+        .into_iter()
+        .filter(|m| self.allows(*m))
+    }
+}
+
 impl Default for PkcePolicy {
     fn default() -> Self {
         PkcePolicy {
@@ -230,7 +249,16 @@ impl ResourceServer {
 }
 
 /// One permission of the token exchange policy (RFC 8693 §2.1): which client may exchange
-/// which subject tokens for tokens of which audiences and scopes.
+/// which subject tokens for tokens of which audiences and scopes, and for whom it may act.
+///
+/// Without an `actor_token` an exchange is impersonation (RFC 8693 §1.1): the new token
+/// speaks for the subject token's subject alone (a subject token that was itself delegated
+/// keeps its `act`). With one it is delegation: the actor token must be an active access
+/// token of this server issued to the exchanging client, its subject one of
+/// [`actors`](TokenExchangeRule::actors), the subject token's subject one of
+/// [`act_for`](TokenExchangeRule::act_for); the new token carries `act` naming the actor,
+/// with the subject token's own `act` nested inside it (RFC 8693 §4.1), at most
+/// [`MAX_DELEGATION_DEPTH`](crate::model::MAX_DELEGATION_DEPTH) actors deep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenExchangeRule {
@@ -239,9 +267,13 @@ pub struct TokenExchangeRule {
     /// The resources (`audience`/`resource`) the new token may be for.
     pub audiences: Vec<String>,
     /// The scope tokens the new token may carry (further limited by the subject token's).
-    /// Only impersonation is offered: a request with an `actor_token` (delegation, RFC 8693
-    /// §1.1) is refused.
     pub scopes: Vec<String>,
+    /// The actors (subjects of actor tokens) the client may present; empty: delegation is
+    /// refused and only impersonation is offered.
+    pub actors: Vec<String>,
+    /// The subjects the actors may act for; empty: any subject whose token the client
+    /// presents.
+    pub act_for: Vec<String>,
 }
 
 impl TokenExchangeRule {
@@ -251,7 +283,17 @@ impl TokenExchangeRule {
             client_id: client_id.into(),
             audiences,
             scopes,
+            actors: Vec::new(),
+            act_for: Vec::new(),
         }
+    }
+
+    /// This rule, also letting the client act as `actors` (the subjects of its actor
+    /// tokens) for the subjects `act_for` (empty: any), RFC 8693 §1.1 delegation.
+    pub fn with_delegation(mut self, actors: Vec<String>, act_for: Vec<String>) -> Self {
+        self.actors = actors;
+        self.act_for = act_for;
+        self
     }
 }
 

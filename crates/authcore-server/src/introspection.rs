@@ -208,6 +208,10 @@ fn from_record(rec: &TokenRecord, rs: &ResourceServer, ctx: &Context<'_>) -> Int
     if let Some(c) = cnf {
         r.extra.insert("cnf".into(), Value::Object(c.to_json()));
     }
+    // RFC 8693 §4.1: the delegation chain of the token.
+    if let Some(act) = &rec.act {
+        r.extra.insert("act".into(), act.to_json());
+    }
     r
 }
 
@@ -236,6 +240,9 @@ fn from_content(c: &AccessTokenContent) -> IntrospectionResponse {
     }
     if let Some(a) = &c.acr {
         r.extra.insert("acr".into(), a.clone().into());
+    }
+    if let Some(act) = &c.act {
+        r.extra.insert("act".into(), act.to_json());
     }
     r
 }

@@ -4,7 +4,9 @@
 
 use authcore_oauth2::wire::AuthorizationServerMetadata;
 
+use crate::client_auth::assertion_algorithms;
 use crate::config::ServerConfig;
+use crate::dpop::DpopVerifier;
 use crate::model::ClientAuthMethod;
 use crate::token::grants::supported_grant_types;
 
@@ -38,7 +40,11 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
                 .into_iter()
                 .map(|rt| rt.as_str()),
         );
-        m.response_modes_supported = strings(["query", "fragment", "form_post"]);
+        m.response_modes_supported = strings(
+            crate::authorize::RESPONSE_MODES
+                .iter()
+                .map(|m| m.as_str().to_owned()),
+        );
         // RFC 9207: every authorization response carries `iss`.
         m.authorization_response_iss_parameter_supported = true;
         // RFC 9101 §10.5: the authorization endpoint verifies signed request objects.
@@ -47,11 +53,7 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
                 .iter()
                 .map(|a| a.name()),
         );
-        m.code_challenge_methods_supported = strings(if config.pkce.allow_plain {
-            vec!["S256", "plain"]
-        } else {
-            vec!["S256"]
-        });
+        m.code_challenge_methods_supported = strings(config.pkce.methods().map(|m| m.as_str()));
     }
     let mut grants = supported_grant_types(config);
     if e.authorization.is_none() {
@@ -67,17 +69,25 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
             .filter(|a| config.client_auth_methods.contains(a))
             .map(ClientAuthMethod::as_str),
     );
-    let jwt_auth = config.client_auth_methods.iter().any(|a| {
-        matches!(
-            a,
-            ClientAuthMethod::PrivateKeyJwt | ClientAuthMethod::ClientSecretJwt
-        )
-    });
-    if jwt_auth {
-        m.token_endpoint_auth_signing_alg_values_supported =
-            strings(config.client_assertion_algorithms.iter().map(|a| a.name()));
-    }
-    m.dpop_signing_alg_values_supported = strings(config.dpop.algorithms.iter().map(|a| a.name()));
+    // What the token endpoint verifies client assertions with, for the enabled methods only.
+    m.token_endpoint_auth_signing_alg_values_supported = strings(
+        config
+            .client_assertion_algorithms
+            .iter()
+            .filter(|a| {
+                config
+                    .client_auth_methods
+                    .iter()
+                    .any(|method| assertion_algorithms(config, *method).any(|x| x == **a))
+            })
+            .map(|a| a.name()),
+    );
+    // RFC 9449 §5.1: the proof algorithms the verifier accepts, from the verifier itself.
+    m.dpop_signing_alg_values_supported = strings(
+        DpopVerifier::new(&config.dpop)
+            .announced_algs()
+            .map(|a| a.name()),
+    );
     m.tls_client_certificate_bound_access_tokens = true;
     m
 }
@@ -86,6 +96,7 @@ pub fn metadata(config: &ServerConfig) -> AuthorizationServerMetadata {
 mod tests {
     use super::*;
     use crate::config::TokenExchangeRule;
+    use authcore_jose::JwsAlgorithm;
 
     #[test]
     fn metadata_follows_the_configuration() {
@@ -156,6 +167,74 @@ mod tests {
                 .unwrap()
                 .iter()
                 .any(|g| g == "authorization_code" || g == "implicit")
+        );
+    }
+
+    #[test]
+    fn dpop_algorithms_are_the_verifiers_announced_ones() {
+        let mut c = ServerConfig::new("https://as.example").unwrap();
+        c.dpop.algorithms = vec![
+            JwsAlgorithm::HS256,
+            JwsAlgorithm::ES256,
+            JwsAlgorithm::EdDSA,
+        ];
+        let m = metadata(&c);
+        // HS256 is never a proof algorithm (RFC 9449 §4.2: asymmetric only), so it is not
+        // advertised even when configured.
+        assert_eq!(
+            m.dpop_signing_alg_values_supported,
+            Some(vec!["ES256".to_owned(), "EdDSA".to_owned()])
+        );
+        let announced: Vec<String> = DpopVerifier::new(&c.dpop)
+            .announced_algs()
+            .map(|a| a.name().to_owned())
+            .collect();
+        assert_eq!(m.dpop_signing_alg_values_supported, Some(announced));
+        c.dpop.algorithms = vec![JwsAlgorithm::HS256];
+        assert_eq!(metadata(&c).dpop_signing_alg_values_supported, None);
+    }
+
+    #[test]
+    fn assertion_algorithms_follow_the_enabled_methods() {
+        let mut c = ServerConfig::new("https://as.example").unwrap();
+        c.client_assertion_algorithms = vec![JwsAlgorithm::HS256, JwsAlgorithm::ES256];
+        let advertised =
+            |c: &ServerConfig| metadata(c).token_endpoint_auth_signing_alg_values_supported;
+        assert_eq!(
+            advertised(&c),
+            Some(vec!["HS256".to_owned(), "ES256".to_owned()])
+        );
+        // private_key_jwt only: HMAC assertions would be refused, so HS256 is not offered.
+        c.client_auth_methods = vec![ClientAuthMethod::PrivateKeyJwt];
+        assert_eq!(advertised(&c), Some(vec!["ES256".to_owned()]));
+        c.client_auth_methods = vec![ClientAuthMethod::ClientSecretJwt];
+        assert_eq!(advertised(&c), Some(vec!["HS256".to_owned()]));
+        c.client_auth_methods = vec![ClientAuthMethod::ClientSecretBasic];
+        assert_eq!(advertised(&c), None);
+    }
+
+    #[test]
+    fn response_modes_and_pkce_methods_are_the_enforced_ones() {
+        let mut c = ServerConfig::new("https://as.example").unwrap();
+        let m = metadata(&c);
+        assert_eq!(
+            m.response_modes_supported,
+            Some(vec![
+                "query".to_owned(),
+                "fragment".to_owned(),
+                "form_post".to_owned()
+            ])
+        );
+        assert_eq!(
+            m.code_challenge_methods_supported,
+            Some(vec!["S256".to_owned()])
+        );
+        assert!(!c.pkce.allows(authcore_oauth2::PkceMethod::Plain));
+        c.pkce.allow_plain = true;
+        assert!(c.pkce.allows(authcore_oauth2::PkceMethod::Plain));
+        assert_eq!(
+            metadata(&c).code_challenge_methods_supported,
+            Some(vec!["S256".to_owned(), "plain".to_owned()])
         );
     }
 }

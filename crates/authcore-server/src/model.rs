@@ -536,6 +536,97 @@ pub struct TokenRecord {
     pub rotated: bool,
     /// Whether the token has been revoked.
     pub revoked: bool,
+    /// Who acts for the subject, for a token issued by delegation (RFC 8693 §4.1 `act`);
+    /// `None` for every other token. Stored in the `act` claim's form.
+    #[serde(default)]
+    pub act: Option<Actor>,
+}
+
+/// The longest delegation chain a token may carry: the current actor and the actors before
+/// it (RFC 8693 §4.1 nests one `act` in another; the bound keeps the nesting finite).
+pub const MAX_DELEGATION_DEPTH: usize = 8;
+
+/// The party acting for a token's subject (RFC 8693 §4.1 `act`): the actor's subject and,
+/// for a chain of delegations, the actor before it. The outermost actor is the current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Actor {
+    /// The actor (`sub` inside `act`).
+    pub subject: String,
+    /// The actor before this one, if the subject's token was itself delegated.
+    pub prior: Option<Box<Actor>>,
+}
+
+impl Actor {
+    /// `subject` acting after `prior`.
+    pub fn new(subject: impl Into<String>, prior: Option<Actor>) -> Self {
+        Actor {
+            subject: subject.into(),
+            prior: prior.map(Box::new),
+        }
+    }
+
+    /// How many actors the chain holds, this one included.
+    pub fn depth(&self) -> usize {
+        let mut n = 1;
+        let mut a = self;
+        while let Some(p) = &a.prior {
+            n += 1;
+            a = p;
+        }
+        n
+    }
+
+    /// The `act` claim / introspection member value: `{"sub": …, "act": {…}}`.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("sub".into(), Value::String(self.subject.clone()));
+        if let Some(p) = &self.prior {
+            m.insert("act".into(), p.to_json());
+        }
+        Value::Object(m)
+    }
+
+    /// Reads an `act` value: an object with a string `sub` and optionally a nested `act`,
+    /// at most [`MAX_DELEGATION_DEPTH`] deep. Other members (RFC 8693 §4.1 allows
+    /// identifying claims such as `iss`) are ignored; anything else is `None`.
+    pub fn from_json(value: &Value) -> Option<Actor> {
+        let mut chain = Vec::new();
+        let mut v = value;
+        loop {
+            if chain.len() == MAX_DELEGATION_DEPTH {
+                return None;
+            }
+            let m = v.as_object()?;
+            chain.push(m.get("sub")?.as_str()?.to_owned());
+            match m.get("act") {
+                None => break,
+                Some(next) => v = next,
+            }
+        }
+        // Innermost first, so each actor is built after the one before it.
+        chain
+            .into_iter()
+            .rev()
+            .fold(None, |prior, subject| Some(Actor::new(subject, prior)))
+    }
+}
+
+/// An actor is stored in the form of the `act` claim (RFC 8693 §4.1), read back with the same
+/// depth bound as a token's claim.
+impl Serialize for Actor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Actor::from_json(&value).ok_or_else(|| {
+            serde::de::Error::custom("`act` is not a delegation chain (RFC 8693 §4.1)")
+        })
+    }
 }
 
 impl TokenRecord {
@@ -963,9 +1054,25 @@ mod tests {
             expires_at: Some(T.saturating_add(3600)),
             rotated: false,
             revoked: false,
+            act: Some(Actor::new("svc", Some(Actor::new("gateway", None)))),
         };
         let stored = round_trip(&t);
         assert_eq!(stored["kind"], "access");
+        // The delegation chain is stored as the `act` claim (RFC 8693 §4.1).
+        assert_eq!(
+            stored["act"],
+            serde_json::json!({"sub": "svc", "act": {"sub": "gateway"}})
+        );
+        // A record stored before `act` existed reads back without one; a broken chain is
+        // refused.
+        let mut old = stored.clone();
+        old.as_object_mut().unwrap().remove("act");
+        let back: TokenRecord = serde_json::from_value(old).unwrap();
+        assert_eq!(back.act, None);
+        let mut broken = stored.clone();
+        broken["act"] = serde_json::json!({"act": {"sub": "gateway"}});
+        assert!(serde_json::from_value::<TokenRecord>(broken).is_err());
+        t.act = None;
         t.kind = TokenKind::Refresh;
         t.cnf = None;
         t.expires_at = None;
@@ -1032,5 +1139,42 @@ mod tests {
         };
         let stored = round_trip(&x);
         assert_eq!(stored["params"][0], json!(["response_type", "code"]));
+    }
+
+    #[test]
+    fn actor_chains_read_back_bounded() {
+        use serde_json::json;
+        let chain = Actor::new("c", Some(Actor::new("b", Some(Actor::new("a", None)))));
+        assert_eq!(chain.depth(), 3);
+        let v = chain.to_json();
+        assert_eq!(
+            v,
+            json!({"sub": "c", "act": {"sub": "b", "act": {"sub": "a"}}})
+        );
+        assert_eq!(Actor::from_json(&v), Some(chain));
+        // Identifying members beside `sub` are allowed and ignored (RFC 8693 §4.1).
+        assert_eq!(
+            Actor::from_json(&json!({"sub": "x", "iss": "https://as.example"})),
+            Some(Actor::new("x", None))
+        );
+        for bad in [
+            json!("x"),
+            json!({}),
+            json!({"sub": 1}),
+            json!({"sub": "x", "act": "y"}),
+            json!({"sub": "x", "act": {"iss": "y"}}),
+        ] {
+            assert_eq!(Actor::from_json(&bad), None, "{bad}");
+        }
+        let mut deep = json!({"sub": "0"});
+        for i in 1..MAX_DELEGATION_DEPTH {
+            deep = json!({"sub": i.to_string(), "act": deep});
+        }
+        assert_eq!(
+            Actor::from_json(&deep).map(|a| a.depth()),
+            Some(MAX_DELEGATION_DEPTH)
+        );
+        let too_deep = json!({"sub": "top", "act": deep});
+        assert_eq!(Actor::from_json(&too_deep), None);
     }
 }

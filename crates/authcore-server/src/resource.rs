@@ -37,7 +37,7 @@ use crate::access_token::{JwtAccessTokenValidation, read_confirmation};
 use crate::client_auth::ClientCertificate;
 use crate::config::DpopSettings;
 use crate::dpop::{DpopError, DpopNonces, DpopVerifier, ProofTarget, VerifiedDpopProof};
-use crate::model::{Confirmation, TokenKind, TokenRecord};
+use crate::model::{Actor, Confirmation, TokenKind, TokenRecord};
 use crate::step::{Answer, Need, Supplied, Write, WriteOutcome};
 use crate::tokens::{AccessTokenContent, CredentialKind, TokenHashKeys};
 
@@ -369,6 +369,8 @@ pub struct AuthorizedAccess {
     pub acr: Option<String>,
     /// The token's sender constraint (already checked).
     pub cnf: Option<Confirmation>,
+    /// Who acts for the subject, for a token issued by delegation (RFC 8693 §4.1 `act`).
+    pub act: Option<Actor>,
     /// How the token came.
     pub scheme: TokenScheme,
     /// Where the token was in the request (answer a query token with `Cache-Control:
@@ -637,6 +639,7 @@ impl<'a> ResourceRequest<'a> {
             auth_time: c.auth_time,
             acr: c.acr,
             cnf: c.cnf,
+            act: c.act,
             scheme: token.scheme,
             location: token.location,
             source: TokenSource::Jwt,
@@ -670,6 +673,7 @@ impl<'a> ResourceRequest<'a> {
             auth_time: None,
             acr: None,
             cnf: rec.cnf.clone().filter(|c| !c.is_empty()),
+            act: rec.act.clone(),
             scheme: token.scheme,
             location: token.location,
             source: TokenSource::Stored,
@@ -700,6 +704,10 @@ impl<'a> ResourceRequest<'a> {
             None => None,
             Some(v) => Some(read_confirmation(v).map_err(|_| invalid.clone())?),
         };
+        let act = match r.extra.get("act") {
+            None => None,
+            Some(v) => Some(Actor::from_json(v).ok_or_else(|| invalid.clone())?),
+        };
         let auth_time = r
             .extra
             .get("auth_time")
@@ -718,6 +726,7 @@ impl<'a> ResourceRequest<'a> {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned),
             cnf: cnf.filter(|c| !c.is_empty()),
+            act,
             scheme: token.scheme,
             location: token.location,
             source: TokenSource::Introspected,

@@ -238,6 +238,7 @@ mod tests {
             expires_at: Some(now.saturating_add(3600)),
             rotated: false,
             revoked: false,
+            act: None,
         }
     }
 

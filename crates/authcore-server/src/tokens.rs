@@ -270,6 +270,8 @@ pub struct AccessTokenContent {
     pub acr: Option<String>,
     /// `cnf`, for sender-constrained tokens.
     pub cnf: Option<crate::model::Confirmation>,
+    /// `act`, for tokens issued by delegation (RFC 8693 §4.1).
+    pub act: Option<crate::model::Actor>,
 }
 
 /// Signs JWT access tokens (RFC 9068) for the resource servers configured with

@@ -735,6 +735,203 @@ fn token_exchange_under_the_policy() {
     );
 }
 
+/// The stored record of an access token the server issued.
+fn access_record(s: &TestServer, token: &str) -> authcore_server::model::TokenRecord {
+    let h = s
+        .keys
+        .token_hashing
+        .hash_presented(CredentialKind::AccessToken, token)
+        .unwrap();
+    let Answer::Token(Some(rec)) = s.answer(Need::AccessToken(h)) else {
+        panic!("the token is not stored")
+    };
+    rec
+}
+
+#[test]
+fn token_exchange_delegation_under_the_policy() {
+    use authcore_server::model::Actor;
+    let mut s = TestServer::new();
+    s.config
+        .resource_servers
+        .push(ResourceServer::new("https://api.example"));
+    let (_, a_secret) = s.secret_client("a", ClientAuthMethod::ClientSecretBasic);
+    let (mut b, b_secret) = s.secret_client("b", ClientAuthMethod::ClientSecretBasic);
+    b.grant_types
+        .push("urn:ietf:params:oauth:grant-type:token-exchange".into());
+    s.store.put_client(b);
+    let a_client = client("a", basic(&a_secret));
+    let b_client = client("b", basic(&b_secret));
+    // The subject's token (subject "a"), and the actor's own token (subject "b").
+    let subject = ok(&s.token(&cc_request(&s, &a_client)));
+    let actor = ok(&s.token(&cc_request(&s, &b_client)));
+    let someone_elses = ok(&s.token(&cc_request(&s, &a_client)));
+    let exchange = |s: &TestServer, subject: &str, actor: Option<(&str, &str)>| {
+        let mut r = TokenRequest::token_exchange(subject, token_type_uri::ACCESS_TOKEN)
+            .audience("https://api.example");
+        if let Some((t, tt)) = actor {
+            r = r.actor_token(t, tt);
+        }
+        r.build_token_request(&b_client, &s.as_seen_by_client(), s.now, &s.rng)
+            .unwrap()
+    };
+    let with_actor = |s: &TestServer, subject: &str, actor: &str| {
+        exchange(s, subject, Some((actor, token_type_uri::ACCESS_TOKEN)))
+    };
+    let rule = TokenExchangeRule::new("b", vec!["https://api.example".into()], vec!["read".into()]);
+    s.config.token_exchange.rules.push(rule.clone());
+    // A rule without delegation: impersonation only.
+    server_error(
+        &s.token(&with_actor(
+            &s,
+            subject.access_token.secret(),
+            actor.access_token.secret(),
+        )),
+        ErrorCode::InvalidRequest,
+    );
+    let impersonated = ok(&s.token(&exchange(&s, subject.access_token.secret(), None)));
+    assert_eq!(
+        access_record(&s, impersonated.access_token.secret()).act,
+        None
+    );
+
+    s.config.token_exchange.rules = vec![
+        rule.clone()
+            .with_delegation(vec!["b".into()], vec!["a".into()]),
+    ];
+    let delegated = ok(&s.token(&with_actor(
+        &s,
+        subject.access_token.secret(),
+        actor.access_token.secret(),
+    )));
+    let rec = access_record(&s, delegated.access_token.secret());
+    assert_eq!(rec.subject, "a");
+    assert_eq!(rec.client_id, "b");
+    assert_eq!(rec.act, Some(Actor::new("b", None)));
+
+    // A chain: the delegated token exchanged again nests the earlier actor (RFC 8693 §4.1).
+    let chained = ok(&s.token(&with_actor(
+        &s,
+        delegated.access_token.secret(),
+        actor.access_token.secret(),
+    )));
+    let rec = access_record(&s, chained.access_token.secret());
+    assert_eq!(rec.act, Some(Actor::new("b", Some(Actor::new("b", None)))));
+    assert_eq!(
+        rec.act.as_ref().unwrap().to_json(),
+        serde_json::json!({"sub": "b", "act": {"sub": "b"}})
+    );
+    // Impersonation of a delegated token keeps who acted.
+    let kept = ok(&s.token(&exchange(&s, delegated.access_token.secret(), None)));
+    assert_eq!(
+        access_record(&s, kept.access_token.secret()).act,
+        Some(Actor::new("b", None))
+    );
+
+    // actor_token_type is required with actor_token, and only with it (RFC 8693 §2.1).
+    server_error(
+        &s.token(&exchange(
+            &s,
+            subject.access_token.secret(),
+            Some((actor.access_token.secret(), "")),
+        )),
+        ErrorCode::InvalidRequest,
+    );
+    let mut without_type =
+        TokenRequest::token_exchange(subject.access_token.secret(), token_type_uri::ACCESS_TOKEN)
+            .audience("https://api.example")
+            .param("actor_token", actor.access_token.secret());
+    server_error(
+        &s.token(
+            &without_type
+                .build_token_request(&b_client, &s.as_seen_by_client(), s.now, &s.rng)
+                .unwrap(),
+        ),
+        ErrorCode::InvalidRequest,
+    );
+    without_type =
+        TokenRequest::token_exchange(subject.access_token.secret(), token_type_uri::ACCESS_TOKEN)
+            .audience("https://api.example")
+            .param("actor_token_type", token_type_uri::ACCESS_TOKEN);
+    server_error(
+        &s.token(
+            &without_type
+                .build_token_request(&b_client, &s.as_seen_by_client(), s.now, &s.rng)
+                .unwrap(),
+        ),
+        ErrorCode::InvalidRequest,
+    );
+    // An actor token of another type, an unknown one, one issued to another client.
+    server_error(
+        &s.token(&exchange(
+            &s,
+            subject.access_token.secret(),
+            Some((actor.access_token.secret(), token_type_uri::REFRESH_TOKEN)),
+        )),
+        ErrorCode::InvalidRequest,
+    );
+    server_error(
+        &s.token(&with_actor(&s, subject.access_token.secret(), "at_unknown")),
+        ErrorCode::InvalidRequest,
+    );
+    server_error(
+        &s.token(&with_actor(
+            &s,
+            subject.access_token.secret(),
+            someone_elses.access_token.secret(),
+        )),
+        ErrorCode::InvalidRequest,
+    );
+    // The policy names who acts and for whom.
+    s.config.token_exchange.rules =
+        vec![rule.clone().with_delegation(vec!["gateway".into()], vec![])];
+    server_error(
+        &s.token(&with_actor(
+            &s,
+            subject.access_token.secret(),
+            actor.access_token.secret(),
+        )),
+        ErrorCode::InvalidRequest,
+    );
+    s.config.token_exchange.rules = vec![
+        rule.clone()
+            .with_delegation(vec!["b".into()], vec!["c".into()]),
+    ];
+    server_error(
+        &s.token(&with_actor(
+            &s,
+            subject.access_token.secret(),
+            actor.access_token.secret(),
+        )),
+        ErrorCode::InvalidRequest,
+    );
+    // The chain is bounded: exchanging the delegated token again and again stops at
+    // MAX_DELEGATION_DEPTH actors.
+    s.config.token_exchange.rules = vec![rule.clone().with_delegation(vec!["b".into()], vec![])];
+    let mut token = chained.access_token.secret().to_owned();
+    for _ in 2..authcore_server::model::MAX_DELEGATION_DEPTH {
+        token = ok(&s.token(&with_actor(&s, &token, actor.access_token.secret())))
+            .access_token
+            .secret()
+            .to_owned();
+    }
+    assert_eq!(
+        access_record(&s, &token).act.map(|a| a.depth()),
+        Some(authcore_server::model::MAX_DELEGATION_DEPTH)
+    );
+    server_error(
+        &s.token(&with_actor(&s, &token, actor.access_token.secret())),
+        ErrorCode::InvalidRequest,
+    );
+    // An empty act_for lets the actor act for any subject.
+    s.config.token_exchange.rules = vec![rule.with_delegation(vec!["b".into()], vec![])];
+    ok(&s.token(&with_actor(
+        &s,
+        subject.access_token.secret(),
+        actor.access_token.secret(),
+    )));
+}
+
 #[test]
 fn jwt_bearer_grant_from_a_trusted_issuer() {
     let mut s = TestServer::new();

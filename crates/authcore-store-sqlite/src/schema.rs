@@ -197,6 +197,7 @@ mod tests {
             expires_at: None,
             rotated: false,
             revoked: false,
+            act: None,
         };
         {
             let mut conn = Connection::open(&path).unwrap();

@@ -1,5 +1,7 @@
 //! The JWE compact serialization (RFC 7516 §7.1).
 
+use std::borrow::Cow;
+
 use serde_json::Map;
 
 use crate::b64;
@@ -52,11 +54,11 @@ fn explain(token: &str, e: Error) -> Error {
     }
 }
 
-fn parse(token: &str, options: &JweOptions) -> Result<Parsed> {
+fn parse<'t>(token: &'t str, options: &JweOptions) -> Result<Parsed<'t>> {
     let [header, encrypted_key, iv, ciphertext, tag] = split(token, options.max_bytes)?;
     let protected = json::parse_object(&b64::decode(header)?)?;
     Ok(Parsed {
-        protected_b64: header.to_owned(),
+        protected_b64: Cow::Borrowed(header),
         protected,
         shared: Map::new(),
         recipients: vec![Recipient {

@@ -98,40 +98,70 @@ impl JweHeader {
     ///
     /// An `alg` or `enc` this crate does not know is
     /// [`Error::EncryptionAlgorithmNotAllowed`] (no key can allow it); a JWS `alg` is too.
-    pub fn from_map(mut m: Map<String, Value>) -> Result<Self> {
-        let alg = take_text(&mut m, "alg")?.ok_or(Error::Malformed("JWE header without `alg`"))?;
-        let enc = take_text(&mut m, "enc")?.ok_or(Error::Malformed("JWE header without `enc`"))?;
-        let alg = alg
+    pub fn from_map(m: Map<String, Value>) -> Result<Self> {
+        // One pass over the members (a lookup per known name would cost about twenty map
+        // searches per token, most of them for absent names). A member of the wrong type is
+        // reported only after `alg` and `enc`, which say first whether the header is a JWE
+        // header this library can read at all.
+        let (mut alg, mut enc) = (None, None);
+        let mut h = JweHeader::new(
+            KeyManagementAlgorithm::Dir,
+            ContentEncryptionAlgorithm::A128Gcm,
+        );
+        let mut wrong = None;
+        for (name, value) in m {
+            let read = match name.as_str() {
+                "alg" => {
+                    alg = Some(text(value, "alg"));
+                    Ok(())
+                }
+                "enc" => {
+                    enc = Some(text(value, "enc"));
+                    Ok(())
+                }
+                "zip" => text(value, "zip").map(|v| h.zip = Some(v)),
+                "typ" => text(value, "typ").map(|v| h.typ = Some(v)),
+                "cty" => text(value, "cty").map(|v| h.cty = Some(v)),
+                "kid" => text(value, "kid").map(|v| h.kid = Some(v)),
+                "jku" => text(value, "jku").map(|v| h.jku = Some(v)),
+                "x5u" => text(value, "x5u").map(|v| h.x5u = Some(v)),
+                "x5t" => text(value, "x5t").map(|v| h.x5t = Some(v)),
+                "x5t#S256" => text(value, "x5t#S256").map(|v| h.x5t_s256 = Some(v)),
+                "x5c" => texts(value, "x5c").map(|v| h.x5c = Some(v)),
+                "crit" => texts(value, "crit").map(|v| h.crit = Some(v)),
+                "jwk" => jwk(value, "jwk").map(|v| h.jwk = Some(v)),
+                "epk" => jwk(value, "epk").map(|v| h.epk = Some(v)),
+                "apu" => binary(value, "apu").map(|v| h.apu = Some(v)),
+                "apv" => binary(value, "apv").map(|v| h.apv = Some(v)),
+                "iv" => binary(value, "iv").map(|v| h.iv = Some(v)),
+                "tag" => binary(value, "tag").map(|v| h.tag = Some(v)),
+                "p2s" => binary(value, "p2s").map(|v| h.p2s = Some(v)),
+                "p2c" => value
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| wrong_type("p2c"))
+                    .map(|v| h.p2c = Some(v)),
+                _ => {
+                    h.extra.insert(name, value);
+                    Ok(())
+                }
+            };
+            if let Err(e) = read {
+                wrong.get_or_insert(e);
+            }
+        }
+        let alg = alg.ok_or(Error::Malformed("JWE header without `alg`"))??;
+        let enc = enc.ok_or(Error::Malformed("JWE header without `enc`"))??;
+        h.alg = alg
             .parse::<KeyManagementAlgorithm>()
             .map_err(|_| not_allowed(alg))?;
-        let enc = enc
+        h.enc = enc
             .parse::<ContentEncryptionAlgorithm>()
             .map_err(|_| not_allowed(enc))?;
-        let mut h = JweHeader::new(alg, enc);
-        h.zip = take_text(&mut m, "zip")?;
-        h.typ = take_text(&mut m, "typ")?;
-        h.cty = take_text(&mut m, "cty")?;
-        h.kid = take_text(&mut m, "kid")?;
-        h.jku = take_text(&mut m, "jku")?;
-        h.x5u = take_text(&mut m, "x5u")?;
-        h.x5t = take_text(&mut m, "x5t")?;
-        h.x5t_s256 = take_text(&mut m, "x5t#S256")?;
-        h.x5c = take_texts(&mut m, "x5c")?;
-        h.crit = take_texts(&mut m, "crit")?;
-        h.jwk = take_jwk(&mut m, "jwk")?;
-        h.epk = take_jwk(&mut m, "epk")?;
-        let [apu, apv, iv, tag, p2s] = BINARY.map(|name| take_binary(&mut m, name));
-        (h.apu, h.apv, h.iv, h.tag, h.p2s) = (apu?, apv?, iv?, tag?, p2s?);
-        h.p2c = match m.remove("p2c") {
-            None => None,
-            Some(v) => Some(
-                v.as_u64()
-                    .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(|| wrong_type("p2c"))?,
-            ),
-        };
-        h.extra = m;
-        Ok(h)
+        match wrong {
+            Some(e) => Err(e),
+            None => Ok(h),
+        }
     }
 
     /// Parses a header from strict JSON bytes (as [`JweHeader::from_map`]).
@@ -200,37 +230,85 @@ fn wrong_type(name: &str) -> Error {
     Error::Json(format!("header parameter `{name}` has the wrong type"))
 }
 
-fn take_text(m: &mut Map<String, Value>, name: &str) -> Result<Option<String>> {
-    match m.remove(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(wrong_type(name)),
+fn text(v: Value, name: &str) -> Result<String> {
+    match v {
+        Value::String(s) => Ok(s),
+        _ => Err(wrong_type(name)),
     }
 }
 
-fn take_texts(m: &mut Map<String, Value>, name: &str) -> Result<Option<Vec<String>>> {
-    match m.remove(name) {
-        None => Ok(None),
-        Some(Value::Array(a)) => a
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s),
-                _ => Err(wrong_type(name)),
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(Some),
-        Some(_) => Err(wrong_type(name)),
+fn texts(v: Value, name: &str) -> Result<Vec<String>> {
+    match v {
+        Value::Array(a) => a.into_iter().map(|v| text(v, name)).collect(),
+        _ => Err(wrong_type(name)),
     }
 }
 
-fn take_jwk(m: &mut Map<String, Value>, name: &str) -> Result<Option<Box<Jwk>>> {
-    match m.remove(name) {
-        None => Ok(None),
-        Some(Value::Object(o)) => Ok(Some(Box::new(Jwk::from_map(o)?))),
-        Some(_) => Err(wrong_type(name)),
+fn jwk(v: Value, name: &str) -> Result<Box<Jwk>> {
+    match v {
+        Value::Object(o) => Ok(Box::new(Jwk::from_map(o)?)),
+        _ => Err(wrong_type(name)),
     }
 }
 
-fn take_binary(m: &mut Map<String, Value>, name: &str) -> Result<Option<Vec<u8>>> {
-    take_text(m, name)?.map(b64::decode).transpose()
+fn binary(v: Value, name: &str) -> Result<Vec<u8>> {
+    b64::decode(text(v, name)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(v: Value) -> Result<JweHeader> {
+        match v {
+            Value::Object(m) => JweHeader::from_map(m),
+            _ => unreachable!("the tests pass objects"),
+        }
+    }
+
+    #[test]
+    fn members_are_read_in_one_pass_with_the_same_errors() {
+        let h = read(
+            json!({"alg": "A256KW", "enc": "A256GCM", "kid": "k", "p2c": 1000,
+            "apu": "YWxpY2U", "crit": ["x"], "x": 1}),
+        )
+        .unwrap();
+        assert_eq!(h.alg, KeyManagementAlgorithm::A256Kw);
+        assert_eq!(h.enc, ContentEncryptionAlgorithm::A256Gcm);
+        assert_eq!(h.kid.as_deref(), Some("k"));
+        assert_eq!(h.p2c, Some(1000));
+        assert_eq!(h.apu.as_deref(), Some(&b"alice"[..]));
+        assert_eq!(h.crit, Some(vec!["x".to_owned()]));
+        assert_eq!(h.extra.get("x"), Some(&json!(1)));
+        // `alg` and `enc` are judged first: missing, then of the wrong type, then unknown.
+        let missing_alg = read(json!({"enc": "A256GCM", "kid": 1})).unwrap_err();
+        assert!(matches!(missing_alg, Error::Malformed(m) if m.contains("`alg`")));
+        let missing_enc = read(json!({"alg": "dir", "kid": 1})).unwrap_err();
+        assert!(matches!(missing_enc, Error::Malformed(m) if m.contains("`enc`")));
+        let typed_alg = read(json!({"alg": 1, "enc": "A256GCM"})).unwrap_err();
+        assert!(matches!(typed_alg, Error::Json(m) if m.contains("`alg`")));
+        let unknown = read(json!({"alg": "RS256", "enc": "A256GCM", "kid": 1})).unwrap_err();
+        assert!(matches!(
+            unknown,
+            Error::EncryptionAlgorithmNotAllowed { .. }
+        ));
+        // Then every other member of the wrong type is refused.
+        for (name, bad) in [
+            ("kid", json!(1)),
+            ("zip", json!(true)),
+            ("x5c", json!(["a", 1])),
+            ("crit", json!("x")),
+            ("epk", json!("key")),
+            ("apv", json!("not base64url!")),
+            ("p2c", json!(-1)),
+            ("p2c", json!(u64::from(u32::MAX) + 1)),
+        ] {
+            let mut m = Map::new();
+            m.insert("alg".into(), json!("dir"));
+            m.insert("enc".into(), json!("A128GCM"));
+            m.insert(name.into(), bad.clone());
+            assert!(JweHeader::from_map(m).is_err(), "{name}: {bad}");
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! The JWE JSON serializations (RFC 7516 §7.2): general (several recipients) and flattened.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::b64;
@@ -41,7 +43,7 @@ fn recipient(mut r: Map<String, Value>) -> Result<Recipient> {
     })
 }
 
-fn parse(bytes: &[u8], options: &JweOptions) -> Result<Parsed> {
+fn parse(bytes: &[u8], options: &JweOptions) -> Result<Parsed<'static>> {
     if bytes.len() > options.max_bytes {
         return Err(Error::TooLarge {
             what: "JWE",
@@ -95,7 +97,7 @@ fn parse(bytes: &[u8], options: &JweOptions) -> Result<Parsed> {
         None => None,
     };
     Ok(Parsed {
-        protected_b64,
+        protected_b64: Cow::Owned(protected_b64),
         protected,
         shared,
         recipients,

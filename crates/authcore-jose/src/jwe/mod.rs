@@ -73,6 +73,8 @@ pub use keys::{
     MAX_PARTY_INFO_BYTES, PBES2_SALT_LEN,
 };
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
@@ -195,9 +197,10 @@ struct Recipient {
 }
 
 /// A JWE of either serialization, split and decoded but not yet trusted.
-struct Parsed {
-    /// The protected header as sent, base64url (empty if none): the start of the AAD.
-    protected_b64: String,
+struct Parsed<'t> {
+    /// The protected header as sent, base64url (empty if none): the start of the AAD,
+    /// borrowed from a compact token.
+    protected_b64: Cow<'t, str>,
     protected: Map<String, Value>,
     shared: Map<String, Value>,
     recipients: Vec<Recipient>,
@@ -228,7 +231,7 @@ fn joint_header(
     Ok(joint)
 }
 
-impl Parsed {
+impl Parsed<'_> {
     /// Decrypts with the first recipient and key that work (RFC 7516 §5.2).
     fn decrypt(
         self,
@@ -282,11 +285,18 @@ impl Parsed {
                 ),
             });
         }
-        let mut aad = self.protected_b64.clone().into_bytes();
-        if let Some((b64, _)) = &self.aad {
-            aad.push(b'.');
-            aad.extend_from_slice(b64.as_bytes());
-        }
+        // RFC 7516 §5.2 step 14: ASCII(BASE64URL(protected)) or, with a JSON `aad`, that
+        // followed by '.' and the `aad` as sent. Without `aad` the header text is the AAD.
+        let aad: Cow<'_, [u8]> = match &self.aad {
+            None => Cow::Borrowed(self.protected_b64.as_bytes()),
+            Some((b64, _)) => {
+                let mut aad = Vec::with_capacity(self.protected_b64.len() + 1 + b64.len());
+                aad.extend_from_slice(self.protected_b64.as_bytes());
+                aad.push(b'.');
+                aad.extend_from_slice(b64.as_bytes());
+                Cow::Owned(aad)
+            }
+        };
         let mut tried = 0;
         let mut refused_legacy = false;
         for (index, (r, h)) in self.recipients.iter().zip(&headers).enumerate() {

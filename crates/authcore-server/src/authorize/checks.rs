@@ -80,8 +80,16 @@ pub(crate) fn check_response_type(
     Ok(())
 }
 
-/// The response mode of a response: the requested one if it is `query`, `fragment` or
-/// `form_post`, else the response type's default. Tokens never go in a query (OAuth 2.0
+/// The response modes the authorization endpoint answers in (`response_modes_supported`,
+/// RFC 8414 §2): the one list the check below and the metadata both read.
+pub(crate) const RESPONSE_MODES: [ResponseMode; 3] = [
+    ResponseMode::Query,
+    ResponseMode::Fragment,
+    ResponseMode::FormPost,
+];
+
+/// The response mode of a response: the requested one if it is one of [`RESPONSE_MODES`],
+/// else the response type's default. Tokens never go in a query (OAuth 2.0
 /// Multiple Response Type Encoding Practices §2.1).
 pub(crate) fn choose_response_mode(
     response_type: ResponseType,
@@ -93,9 +101,7 @@ pub(crate) fn choose_response_mode(
             ErrorCode::InvalidRequest,
             "tokens are never returned in the query",
         )),
-        Some(m @ (ResponseMode::Query | ResponseMode::Fragment | ResponseMode::FormPost)) => {
-            Ok(m.clone())
-        }
+        Some(m) if RESPONSE_MODES.contains(m) => Ok(m.clone()),
         Some(_) => Err(refuse(
             ErrorCode::InvalidRequest,
             "response_mode not supported",

@@ -89,6 +89,7 @@
 #[cfg(test)]
 mod broken_issuance_tests;
 mod checks;
+pub(crate) use checks::RESPONSE_MODES;
 mod endpoint;
 mod interaction;
 mod openid;

@@ -17,7 +17,7 @@ use authcore_jose::UnixTime;
 use serde_json::Map;
 
 use crate::model::{
-    AuthorizationCodeRecord, ClientAuthMethod, ClientRecord, CodeChallenge, Confirmation,
+    Actor, AuthorizationCodeRecord, ClientAuthMethod, ClientRecord, CodeChallenge, Confirmation,
     DeviceCodeRecord, DeviceCodeStatus, GrantId, GrantRecord, InteractionRecord,
     PushedRequestRecord, TokenHash, TokenKind, TokenRecord,
 };
@@ -67,6 +67,7 @@ fn token(handle: &str, kind: TokenKind, grant: &str) -> TokenRecord {
         expires_at: Some(NOW.saturating_add(3600)),
         rotated: false,
         revoked: false,
+        act: None,
     }
 }
 
@@ -175,7 +176,13 @@ pub fn grants_and_revocation(store: &dyn Store) {
     );
     let at = token("rev-at", TokenKind::Access, "conf-g1");
     let rt = token("rev-rt", TokenKind::Refresh, "conf-g1");
-    let other = token("rev-other", TokenKind::Access, "conf-g2");
+    // A token issued by delegation carries its actors (RFC 8693 §4.1): a store keeps the
+    // whole chain.
+    let mut other = token("rev-other", TokenKind::Access, "conf-g2");
+    other.act = Some(Actor::new(
+        "conf-actor",
+        Some(Actor::new("conf-first-actor", None)),
+    ));
     for t in [&at, &rt, &other] {
         applied(store, Write::InsertToken(t.clone()), "insert a token");
     }
@@ -188,6 +195,11 @@ pub fn grants_and_revocation(store: &dyn Store) {
         store.answer(&Need::AccessToken(h("rev-at")), NOW),
         Answer::Token(Some(at)),
         "an access token reads back as stored"
+    );
+    assert_eq!(
+        store.answer(&Need::AccessToken(h("rev-other")), NOW),
+        Answer::Token(Some(other.clone())),
+        "a delegated access token reads back with its act chain"
     );
     assert_eq!(
         store.answer(&Need::RefreshToken(h("rev-at")), NOW),

@@ -1,7 +1,7 @@
 //! The grants: each reads its parameters, says what records it needs, and decides.
 
 use authcore_jose::{JwsAlgorithm, VerifyingKeys, constant_time_eq};
-use authcore_oauth2::{ErrorCode, PkceCodeVerifier, PkceMethod, TokenRequest, token_type_uri};
+use authcore_oauth2::{ErrorCode, PkceCodeVerifier, TokenRequest, token_type_uri};
 
 use super::issue::{RefreshPlan, TokenPlan, issue_tokens, new_grant_id};
 use super::{
@@ -9,7 +9,10 @@ use super::{
 };
 use crate::client_auth::{AuthenticatedClient, verify_assertion};
 use crate::error::OAuthError;
-use crate::model::{Confirmation, DeviceCodeStatus, GrantRecord, TokenRecord};
+use crate::model::{
+    Actor, Confirmation, DeviceCodeStatus, GrantId, GrantRecord, MAX_DELEGATION_DEPTH, TokenKind,
+    TokenRecord,
+};
 use crate::step::{Answer, Context, Need, PasswordCheck, Supplied, Write};
 use crate::tokens::CredentialKind;
 
@@ -94,6 +97,81 @@ fn binding(input: &GrantInput<'_>, ctx: &Context<'_>) -> Option<Confirmation> {
             .map(|cert| cert.thumbprint_s256(ctx.keys.provider));
     }
     (!c.is_empty()).then_some(c)
+}
+
+/// A plan for tokens of `grant_id` about `subject`, for the requesting client and bound to
+/// the key the request proves (every grant's tokens start here).
+fn plan(
+    input: &GrantInput<'_>,
+    ctx: &Context<'_>,
+    grant_id: GrantId,
+    subject: &str,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+) -> TokenPlan {
+    let mut plan = TokenPlan::new(
+        grant_id,
+        &input.client.client.client_id,
+        subject,
+        scopes,
+        resources,
+    );
+    plan.cnf = binding(input, ctx);
+    plan
+}
+
+/// A plan for more tokens of a stored grant: its subject and what is known of the user's
+/// authentication (`auth_time`, `acr`, RFC 9068 §2.2.1).
+fn plan_for_grant(
+    input: &GrantInput<'_>,
+    ctx: &Context<'_>,
+    grant: &GrantRecord,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+) -> TokenPlan {
+    let mut plan = plan(
+        input,
+        ctx,
+        grant.id.clone(),
+        &grant.subject,
+        scopes,
+        resources,
+    );
+    plan.auth_time = grant.auth_time;
+    plan.acr = grant.acr.clone();
+    plan
+}
+
+/// A new grant for `subject` (the grant types that start one: client credentials, JWT
+/// bearer, password), the plan for its tokens, and the write that stores the grant ahead of
+/// them.
+fn plan_for_new_grant(
+    input: &GrantInput<'_>,
+    ctx: &Context<'_>,
+    subject: &str,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+) -> Result<(TokenPlan, Write), OAuthError> {
+    let grant = GrantRecord::new(
+        new_grant_id(ctx)?,
+        &input.client.client.client_id,
+        subject,
+        scopes.clone(),
+        resources.clone(),
+        ctx.now,
+    );
+    let plan = plan(input, ctx, grant.id.clone(), subject, scopes, resources);
+    Ok((plan, Write::InsertGrant(grant)))
+}
+
+/// Adds a new refresh token to `plan` when `offered` and the client is registered for the
+/// refresh grant; a public client's is bound to its key like the access token, as it has no
+/// other proof of who presents it (RFC 9449 §5, RFC 8705 §4).
+fn offer_refresh(plan: &mut TokenPlan, input: &GrantInput<'_>, offered: bool) {
+    plan.bind_refresh_token = input.client.client.is_public();
+    if offered && input.client.client.allows_grant_type("refresh_token") {
+        plan.refresh = RefreshPlan::New;
+    }
 }
 
 /// Whether the request proves the key a bound credential is bound to.
@@ -232,7 +310,7 @@ fn authorization_code(
                     "code_verifier is not 43-128 unreserved characters (RFC 7636 §4.1)",
                 ));
             }
-            if challenge.method == PkceMethod::Plain && !ctx.config.pkce.allow_plain {
+            if !ctx.config.pkce.allows(challenge.method) {
                 return Err(OAuthError::invalid_grant("PKCE plain is not allowed"));
             }
             let computed = v.challenge(challenge.method, ctx.keys.provider);
@@ -278,24 +356,14 @@ fn authorization_code(
     // RFC 8707 §2.2: the token request may narrow the resources of the code.
     let resources = narrowed_resources(req.resources(), &record.resources)?;
     let scopes = narrowed(req.scopes(), &record.scopes)?;
-    let mut plan = TokenPlan::new(
-        record.grant_id.clone(),
-        &record.client_id,
-        &grant.subject,
-        scopes,
-        resources,
-    );
+    let mut plan = plan_for_grant(input, ctx, grant, scopes, resources);
     plan.refresh_scopes = record.scopes.clone();
     plan.refresh_resources = record.resources.clone();
-    plan.auth_time = grant.auth_time;
-    plan.acr = grant.acr.clone();
-    plan.cnf = binding(input, ctx);
-    plan.bind_refresh_token = input.client.client.is_public();
-    if input.client.client.allows_grant_type("refresh_token")
-        && crate::oidc::refresh_token_allowed(&record.scopes, ctx)
-    {
-        plan.refresh = RefreshPlan::New;
-    }
+    offer_refresh(
+        &mut plan,
+        input,
+        crate::oidc::refresh_token_allowed(&record.scopes, ctx),
+    );
     if let Some((content, client)) =
         crate::oidc::code_id_token(record, grant, &input.client.client, ctx)?
     {
@@ -378,20 +446,11 @@ fn refresh_token(
         .ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?;
     let scopes = narrowed(req.scopes(), &record.scopes)?;
     let resources = narrowed_resources(req.resources(), &record.resources)?;
-    let mut plan = TokenPlan::new(
-        record.grant_id.clone(),
-        &record.client_id,
-        &record.subject,
-        scopes,
-        resources,
-    );
+    let mut plan = plan_for_grant(input, ctx, grant, scopes, resources);
     plan.refresh_scopes = record.scopes.clone();
     plan.refresh_resources = record.resources.clone();
-    plan.auth_time = grant.auth_time;
-    plan.acr = grant.acr.clone();
-    plan.cnf = binding(input, ctx);
+    offer_refresh(&mut plan, input, false);
     // A public client's refresh token stays bound to the key it was first bound to.
-    plan.bind_refresh_token = input.client.client.is_public();
     if plan.bind_refresh_token && record.cnf.is_some() {
         plan.cnf = record.cnf.clone();
     }
@@ -411,24 +470,10 @@ fn client_credentials(input: &GrantInput<'_>, ctx: &Context<'_>) -> Result<Outco
     }
     let scopes = narrowed(input.request.scopes(), &client.allowed_scopes)?;
     let resources = checked_resources(input, ctx)?;
-    let grant = GrantRecord::new(
-        new_grant_id(ctx)?,
-        &client.client_id,
-        &client.client_id,
-        scopes.clone(),
-        resources.clone(),
-        ctx.now,
-    );
-    let mut plan = TokenPlan::new(
-        grant.id.clone(),
-        &client.client_id,
-        &client.client_id,
-        scopes,
-        resources,
-    );
-    plan.cnf = binding(input, ctx);
+    let (plan, insert_grant) =
+        plan_for_new_grant(input, ctx, &client.client_id, scopes, resources)?;
     // RFC 6749 §4.4.3: no refresh token.
-    decided(&plan, ctx, vec![Write::InsertGrant(grant)], false)
+    decided(&plan, ctx, vec![insert_grant], false)
 }
 
 /// RFC 8628 §3.4, §3.5.
@@ -501,20 +546,14 @@ fn device_code(
                 .as_ref()
                 .filter(|g| !g.revoked)
                 .ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?;
-            let mut plan = TokenPlan::new(
-                grant.id.clone(),
-                &record.client_id,
-                &grant.subject,
+            let mut plan = plan_for_grant(
+                input,
+                ctx,
+                grant,
                 grant.scopes.clone(),
                 grant.resources.clone(),
             );
-            plan.auth_time = grant.auth_time;
-            plan.acr = grant.acr.clone();
-            plan.cnf = binding(input, ctx);
-            plan.bind_refresh_token = input.client.client.is_public();
-            if input.client.client.allows_grant_type("refresh_token") {
-                plan.refresh = RefreshPlan::New;
-            }
+            offer_refresh(&mut plan, input, true);
             decided(
                 &plan,
                 ctx,
@@ -525,7 +564,8 @@ fn device_code(
     }
 }
 
-/// RFC 8693 §2: impersonation of this server's own access tokens, as the policy allows.
+/// RFC 8693 §2: impersonation of this server's own access tokens, or delegation with an
+/// actor token, as the policy allows.
 fn token_exchange(
     input: &GrantInput<'_>,
     ctx: &Context<'_>,
@@ -542,10 +582,33 @@ fn token_exchange(
         .ok_or_else(|| {
             OAuthError::unauthorized_client("the policy does not let this client exchange")
         })?;
-    if req.get("actor_token").is_some() {
+    // RFC 8693 §2.1: actor_token_type is required with an actor_token, and only with one.
+    let actor_presented = match (req.get("actor_token"), req.get("actor_token_type")) {
+        (None, None) => None,
+        (Some(token), Some(token_type)) => Some((token, token_type)),
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type is required with actor_token (RFC 8693 §2.1)",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "actor_token_type without actor_token (RFC 8693 §2.1)",
+            ));
+        }
+    };
+    if actor_presented.is_some() && rule.actors.is_empty() {
+        // RFC 8693 §2.2.2: a token unacceptable by policy is `invalid_request`.
         return Err(OAuthError::invalid_request(
-            "delegation (actor_token) is not offered",
+            "the policy does not let this client act for others",
         ));
+    }
+    if let Some((_, t)) = actor_presented {
+        if t != token_type_uri::ACCESS_TOKEN {
+            return Err(OAuthError::invalid_request(
+                "only access tokens of this server can be actor tokens",
+            ));
+        }
     }
     if req.get("subject_token_type") != Some(token_type_uri::ACCESS_TOKEN) {
         return Err(OAuthError::invalid_request(
@@ -567,14 +630,29 @@ fn token_exchange(
             req.get("subject_token").unwrap_or_default(),
         )
         .ok_or_else(|| OAuthError::invalid_grant("the subject token is not valid"))?;
-    let need = Need::AccessToken(handle);
-    let Some(Answer::Token(subject)) = answer(supplied, &need) else {
-        return Ok(Outcome::Need(vec![need]));
-    };
-    let subject = subject
-        .as_ref()
+    let mut needs = vec![Need::AccessToken(handle)];
+    if let Some((actor_token, _)) = actor_presented {
+        let actor_handle = ctx
+            .keys
+            .token_hashing
+            .hash_presented(CredentialKind::AccessToken, actor_token)
+            .ok_or_else(|| OAuthError::invalid_request("the actor token is not valid"))?;
+        needs.push(Need::AccessToken(actor_handle));
+    }
+    let mut records = Vec::with_capacity(needs.len());
+    for need in &needs {
+        match answer(supplied, need) {
+            Some(Answer::Token(record)) => records.push(record.as_ref()),
+            _ => return Ok(Outcome::Need(needs)),
+        }
+    }
+    let subject = records[0]
         .filter(|t| t.is_active(ctx.now))
         .ok_or_else(|| OAuthError::invalid_grant("the subject token is not active"))?;
+    let act = match records.get(1) {
+        None => subject.act.clone(),
+        Some(actor) => Some(delegation(rule, client, subject, *actor, ctx)?),
+    };
     // RFC 8693 §2.1: `audience` and `resource` both name the targets.
     let targets: Vec<String> = req
         .get_all("audience")
@@ -594,16 +672,57 @@ fn token_exchange(
         .cloned()
         .collect();
     let scopes = narrowed(req.scopes(), &allowed)?;
-    let mut plan = TokenPlan::new(
+    let mut plan = plan(
+        input,
+        ctx,
         subject.grant_id.clone(),
-        &client.client_id,
         &subject.subject,
         scopes,
         targets,
     );
-    plan.cnf = binding(input, ctx);
+    plan.act = act;
     plan.issued_token_type = Some(token_type_uri::ACCESS_TOKEN);
     decided(&plan, ctx, Vec::new(), false)
+}
+
+/// The `act` of a token issued by delegation (RFC 8693 §1.1, §4.1): the actor token must be
+/// an active access token (of this server, found by its hash) issued to the exchanging
+/// client, so a client cannot present another party as itself; its subject must be an actor
+/// the rule names, acting for a subject the rule allows. The subject token's own `act` (it
+/// was itself delegated) becomes the prior actor.
+fn delegation(
+    rule: &crate::config::TokenExchangeRule,
+    client: &crate::model::ClientRecord,
+    subject: &TokenRecord,
+    actor: Option<&TokenRecord>,
+    ctx: &Context<'_>,
+) -> Result<Actor, OAuthError> {
+    // RFC 8693 §2.2.2: an invalid or unacceptable actor token is `invalid_request`.
+    let actor = actor
+        .filter(|t| t.kind == TokenKind::Access && t.is_active(ctx.now))
+        .ok_or_else(|| OAuthError::invalid_request("the actor token is not active"))?;
+    if actor.client_id != client.client_id {
+        return Err(OAuthError::invalid_request(
+            "the actor token was issued to another client",
+        ));
+    }
+    if !rule.actors.contains(&actor.subject) {
+        return Err(OAuthError::invalid_request(
+            "the policy does not let this actor act",
+        ));
+    }
+    if !rule.act_for.is_empty() && !rule.act_for.contains(&subject.subject) {
+        return Err(OAuthError::invalid_request(
+            "the policy does not let the actor act for this subject",
+        ));
+    }
+    let act = Actor::new(actor.subject.clone(), subject.act.clone());
+    if act.depth() > MAX_DELEGATION_DEPTH {
+        return Err(OAuthError::invalid_request(
+            "the delegation chain is too long",
+        ));
+    }
+    Ok(act)
 }
 
 /// RFC 7523 §2.1, §3: an assertion of a trusted issuer as the grant.
@@ -657,22 +776,7 @@ fn jwt_bearer(input: &GrantInput<'_>, ctx: &Context<'_>) -> Result<Outcome, OAut
         .collect();
     let scopes = narrowed(input.request.scopes(), &grantable)?;
     let resources = checked_resources(input, ctx)?;
-    let grant = GrantRecord::new(
-        new_grant_id(ctx)?,
-        &client.client_id,
-        &subject,
-        scopes.clone(),
-        resources.clone(),
-        ctx.now,
-    );
-    let mut plan = TokenPlan::new(
-        grant.id.clone(),
-        &client.client_id,
-        &subject,
-        scopes,
-        resources,
-    );
-    plan.cnf = binding(input, ctx);
+    let (plan, insert_grant) = plan_for_new_grant(input, ctx, &subject, scopes, resources)?;
     // The assertion is single use (RFC 7523 §3 item 7); the replay key goes first.
     decided(
         &plan,
@@ -682,7 +786,7 @@ fn jwt_bearer(input: &GrantInput<'_>, ctx: &Context<'_>) -> Result<Outcome, OAut
                 key: v.replay_key,
                 expires_at: v.expires_at,
             },
-            Write::InsertGrant(grant),
+            insert_grant,
         ],
         false,
     )
@@ -707,25 +811,7 @@ fn password(
         .ok_or_else(|| OAuthError::invalid_grant("wrong username or password"))?;
     let scopes = narrowed(input.request.scopes(), &client.allowed_scopes)?;
     let resources = checked_resources(input, ctx)?;
-    let grant = GrantRecord::new(
-        new_grant_id(ctx)?,
-        &client.client_id,
-        subject,
-        scopes.clone(),
-        resources.clone(),
-        ctx.now,
-    );
-    let mut plan = TokenPlan::new(
-        grant.id.clone(),
-        &client.client_id,
-        subject,
-        scopes,
-        resources,
-    );
-    plan.cnf = binding(input, ctx);
-    plan.bind_refresh_token = client.is_public();
-    if client.allows_grant_type("refresh_token") {
-        plan.refresh = RefreshPlan::New;
-    }
-    decided(&plan, ctx, vec![Write::InsertGrant(grant)], false)
+    let (mut plan, insert_grant) = plan_for_new_grant(input, ctx, subject, scopes, resources)?;
+    offer_refresh(&mut plan, input, true);
+    decided(&plan, ctx, vec![insert_grant], false)
 }

@@ -42,6 +42,8 @@ pub struct TokenPlan {
     pub bind_refresh_token: bool,
     /// Whether to issue a refresh token, and whether it replaces one (rotation).
     pub refresh: RefreshPlan,
+    /// Who acts for the subject (RFC 8693 §4.1 `act`), for token exchange by delegation.
+    pub act: Option<crate::model::Actor>,
     /// `issued_token_type` (RFC 8693 §2.2.1), for token exchange.
     pub issued_token_type: Option<&'static str>,
     /// The ID token to issue beside the access token (OpenID Connect Core §3.1.3.3), with
@@ -75,6 +77,7 @@ impl TokenPlan {
             cnf: None,
             bind_refresh_token: false,
             refresh: RefreshPlan::None,
+            act: None,
             issued_token_type: None,
             id_token: None,
         }
@@ -134,6 +137,7 @@ pub fn issue_tokens(plan: &TokenPlan, ctx: &Context<'_>) -> Result<IssuedTokens,
             auth_time: plan.auth_time,
             acr: plan.acr.clone(),
             cnf: plan.cnf.clone(),
+            act: plan.act.clone(),
         })?
     } else {
         let (token, handle) = ctx
@@ -234,6 +238,7 @@ fn record(
         expires_at,
         rotated: false,
         revoked: false,
+        act: plan.act.clone(),
     }
 }
 

@@ -106,6 +106,7 @@ pub fn token(
         expires_at,
         rotated: false,
         revoked: false,
+        act: None,
     }
 }
 
