@@ -282,6 +282,7 @@ fn the_same_refresh_token_at_two_instances_rotates_once_and_revokes_the_grant() 
             expires_at: Some(NOW.saturating_add(3600)),
             rotated: false,
             revoked: false,
+            act: None,
         };
         assert_eq!(
             p.instances[0].apply(&Write::InsertToken(record), NOW),

@@ -82,6 +82,7 @@ pub fn token(handle: &str, kind: TokenKind, grant: &str) -> TokenRecord {
         expires_at: Some(NOW.saturating_add(3600)),
         rotated: false,
         revoked: false,
+        act: None,
     }
 }
 
