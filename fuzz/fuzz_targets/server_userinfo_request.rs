@@ -73,6 +73,7 @@ fn fixture() -> &'static Fixture {
                 expires_at: Some(now.saturating_add(3600)),
                 rotated: false,
                 revoked: false,
+                act: None,
             }),
             now,
         );
