@@ -3,7 +3,7 @@
 
 use authcore_jose::UnixTime;
 use authcore_server::store::{MemoryStore, conformance};
-use authcore_server::{Answer, Need, Store, Write, WriteOutcome};
+use authcore_server::{Answer, Need, Store, Write, WriteOutcome, apply_in_order};
 
 #[test]
 fn the_memory_store_conforms() {
@@ -18,9 +18,11 @@ impl Store for NoConditions {
         self.0.answer(need, now)
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
-        self.0.apply(write, now);
-        WriteOutcome::Applied
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        apply_in_order(writes, |w| {
+            self.0.apply(w, now);
+            WriteOutcome::Applied
+        })
     }
 }
 
@@ -32,11 +34,11 @@ impl Store for ShallowRevocation {
         self.0.answer(need, now)
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
-        match write {
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        apply_in_order(writes, |w| match w {
             Write::RevokeGrant(_) => WriteOutcome::Applied,
             w => self.0.apply(w, now),
-        }
+        })
     }
 }
 
@@ -94,8 +96,8 @@ impl Store for OneAccountForAll {
         }
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
-        self.0.apply(write, now)
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        self.0.apply_batch(writes, now)
     }
 }
 
