@@ -254,6 +254,14 @@ impl IntrospectionToken {
     }
 }
 
+#[cfg(test)]
+impl IntrospectionToken {
+    /// A token to introspect, for the crate's own tests.
+    pub(crate) fn for_tests(token: &str) -> Self {
+        IntrospectionToken(token.to_owned())
+    }
+}
+
 impl fmt::Debug for IntrospectionToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("IntrospectionToken([REDACTED])")

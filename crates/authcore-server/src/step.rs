@@ -518,3 +518,76 @@ pub fn drive<E: Endpoint + ?Sized>(
 pub fn apply_batch(store: &dyn Store, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
     store.apply_batch(writes, now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GrantId;
+
+    #[test]
+    fn no_record_answers_fail_closed_for_every_need() {
+        let h = TokenHash::from_stored("k1.x");
+        let cases = [
+            (Need::Client("c".into()), Answer::Client(None)),
+            (Need::Code(h.clone()), Answer::Code(None)),
+            (Need::RefreshToken(h.clone()), Answer::Token(None)),
+            (Need::AccessToken(h.clone()), Answer::Token(None)),
+            (Need::Grant(GrantId("g".into())), Answer::Grant(None)),
+            (Need::DeviceCode(h.clone()), Answer::DeviceCode(None)),
+            (
+                Need::DeviceCodeByUserCode(h.clone()),
+                Answer::DeviceCode(None),
+            ),
+            (Need::PushedRequest(h.clone()), Answer::PushedRequest(None)),
+            (Need::Interaction(h), Answer::Interaction(None)),
+            // A replay check that cannot be answered must not pass as fresh.
+            (Need::ReplayCheck("jti".into()), Answer::Seen(true)),
+            (
+                Need::ResourceOwnerPassword(PasswordCheck {
+                    username: "u".into(),
+                    password: "p".into(),
+                }),
+                Answer::Subject(None),
+            ),
+            (
+                Need::Fetch("https://app.example/jwks".into()),
+                Answer::Fetched(None),
+            ),
+            (
+                Need::Introspect(crate::resource::IntrospectionToken::for_tests("t")),
+                Answer::Introspected(None),
+            ),
+            (
+                Need::Claims {
+                    subject: "alice".into(),
+                    scopes: vec!["openid".into()],
+                    claims_request: None,
+                },
+                Answer::Claims(None),
+            ),
+        ];
+        for (need, answer) in cases {
+            assert_eq!(Answer::none_for(&need), answer, "{need:?}");
+        }
+    }
+
+    #[test]
+    fn a_batch_stops_after_its_first_conflict() {
+        let writes = [
+            Write::EndSession("a".into()),
+            Write::EndSession("b".into()),
+            Write::EndSession("c".into()),
+        ];
+        let mut seen = Vec::new();
+        let outcomes = apply_in_order(&writes, |w| {
+            seen.push(w.clone());
+            if seen.len() == 2 {
+                WriteOutcome::Conflict
+            } else {
+                WriteOutcome::Applied
+            }
+        });
+        assert_eq!(outcomes, [WriteOutcome::Applied, WriteOutcome::Conflict]);
+        assert_eq!(seen, writes[..2]);
+    }
+}
