@@ -275,8 +275,9 @@ pub struct TlsArgs {
 /// The client's identity and how it authenticates.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
-    /// The client identifier.
-    #[arg(long, value_name = "ID")]
+    /// The client identifier. It may begin with `-`: a registration endpoint issues random
+    /// base64url identifiers (RFC 7591 §3.2.1), one in 64 of them does.
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
     pub client_id: String,
 
     /// The client secret; prefer the environment variable, which does not show in process
@@ -486,8 +487,14 @@ pub struct UserinfoArgs {
     #[arg(long, value_name = "JWK_FILE")]
     pub dpop_key: Option<PathBuf>,
     /// The `sub` the claims must be about: the ID token's (OpenID Connect Core §5.3.2).
-    /// Without it or --id-token the response's subject is not checked (stderr says so).
-    #[arg(long, value_name = "SUB", conflicts_with = "id_token")]
+    /// Without it or --id-token the response's subject is not checked (stderr says so). It
+    /// may begin with `-` (pairwise subjects are random base64url, Core §8.1).
+    #[arg(
+        long,
+        value_name = "SUB",
+        conflicts_with = "id_token",
+        allow_hyphen_values = true
+    )]
     pub sub: Option<String>,
     /// The ID token the access token came with (text, a file, or `-` for stdin): the claims
     /// must be about its `sub` (OpenID Connect Core §5.3.2).
@@ -815,8 +822,8 @@ pub struct ClaimsArgs {
     #[arg(long = "aud", value_name = "AUD")]
     pub audiences: Vec<String>,
 
-    /// Required subject (`sub`, exact match).
-    #[arg(long, value_name = "SUB")]
+    /// Required subject (`sub`, exact match; it may begin with `-`).
+    #[arg(long, value_name = "SUB", allow_hyphen_values = true)]
     pub sub: Option<String>,
 
     /// Required header `typ`, e.g. `JWT` or `at+jwt` (compared case-insensitively,

@@ -1112,6 +1112,27 @@ fn values_that_begin_with_a_hyphen_are_values() {
         "-wrong",
     ];
     fails(1, &args, &[], "invalid_client");
+
+    // A registration endpoint's random base64url client id can begin with `-` too.
+    let args = [
+        "oauth2",
+        "client-credentials",
+        "--issuer",
+        &fake.issuer,
+        "--client-id",
+        "-9client",
+        "--client-secret",
+        CLIENT_SECRET,
+        "--auth-method",
+        "client_secret_post",
+    ];
+    let out = fails(1, &args, &[], "invalid_client");
+    assert!(
+        !out.stderr.contains("unexpected argument"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fake.last("/token").form["client_id"], "-9client");
 }
 
 // ---------------------------------------------------------------------------------------
