@@ -155,9 +155,9 @@ impl Provider {
 
 /// The drive loop as the hyper adapter runs it: needs answered and each write batch applied
 /// through the async [`ProviderStore`], so a batch is one transaction. (The synchronous
-/// `authcore_server::drive` applies a batch write by write through `Store::apply`; between
-/// the winner's consumption of the code and its token inserts, the loser's revocation of the
-/// grant could then land and miss the winner's tokens.)
+/// `authcore_server::drive` over a `BlockingStore` hands each batch to one transaction as
+/// well, `Store::apply_batch`: the loser's revocation of the grant cannot land between the
+/// winner's consumption of the code and its token inserts.)
 async fn drive_batches(
     endpoint: &mut TokenEndpoint,
     ctx: &Context<'_>,
