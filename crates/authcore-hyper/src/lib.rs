@@ -81,6 +81,8 @@ mod router;
 mod serve;
 pub mod settings;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod ui;
 
 pub use keys::{KeysDocument, KeysError};
