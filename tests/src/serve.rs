@@ -14,6 +14,7 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -152,13 +153,15 @@ pub fn output_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A running `authcore serve --dev`; killed (and its data directory removed) when dropped.
+/// A running `authcore serve`; killed (and its data directory, if it made one, removed)
+/// when dropped.
 pub struct Serve {
     child: Child,
-    /// The issuer identifier, `http://127.0.0.1:PORT` (from the `listening on` line).
+    /// The address it listens on, `http://127.0.0.1:PORT` (from the `listening on` line); the
+    /// issuer too unless the arguments named another.
     pub issuer: String,
-    /// The data directory (SQLite database, signing keys), a fresh one per server.
-    pub data: PathBuf,
+    /// The data directory (SQLite database, signing keys) made for this server, if any.
+    pub data: Option<PathBuf>,
     log: Arc<Mutex<VecDeque<String>>>,
 }
 
@@ -170,11 +173,6 @@ impl Serve {
     /// registration; the file adds DPoP nonces, the device flow and the introspecting
     /// resource server.
     pub fn start() -> Serve {
-        Serve::try_start(&authcore_bin())
-            .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
-    }
-
-    fn try_start(bin: &Path) -> Result<Serve, String> {
         let data = std::env::temp_dir().join(format!(
             "authcore-serve-{}-{}",
             std::process::id(),
@@ -183,13 +181,32 @@ impl Serve {
                 .map(|d| d.as_nanos())
                 .unwrap_or(0)
         ));
-        std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
+        let started = std::fs::create_dir_all(&data)
+            .map_err(|e| format!("create {}: {e}", data.display()))
+            .and_then(|()| {
+                let args = [
+                    OsString::from("--dev"),
+                    "--config".into(),
+                    scripts_dir().join("serve.toml").into(),
+                    "--data".into(),
+                    data.clone().into(),
+                ];
+                Serve::spawn(&authcore_bin(), &args, Some(data.clone()))
+            });
+        started.unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
+    }
+
+    /// Starts `authcore serve ARGS --listen 127.0.0.1:0` (`ARGS` name the store, the issuer,
+    /// the configuration) and waits (bounded) for its `listening on` line.
+    pub fn start_with(args: &[OsString]) -> Result<Serve, String> {
+        Serve::spawn(&authcore_bin(), args, None)
+    }
+
+    fn spawn(bin: &Path, args: &[OsString], data: Option<PathBuf>) -> Result<Serve, String> {
         let mut child = Command::new(bin)
-            .args(["serve", "--dev", "--listen", "127.0.0.1:0"])
-            .arg("--config")
-            .arg(scripts_dir().join("serve.toml"))
-            .arg("--data")
-            .arg(&data)
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -255,6 +272,11 @@ impl Serve {
         }
     }
 
+    /// The operating system's id of the server process.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's last output lines.
     pub fn log_text(&self) -> String {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
@@ -266,7 +288,9 @@ impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
+        if let Some(data) = &self.data {
+            let _ = std::fs::remove_dir_all(data);
+        }
     }
 }
 
