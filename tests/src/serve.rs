@@ -152,13 +152,34 @@ pub fn output_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A running `authcore serve --dev`; killed (and its data directory removed) when dropped.
+/// How to start `authcore serve --dev` (see [`Serve::start_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The data directory; `None` for a fresh one, removed when the server is dropped. A
+    /// given directory is kept, so a restarted server finds the same database and keys.
+    pub data: Option<PathBuf>,
+    /// `--listen`; `None` for `127.0.0.1:0` (a free port the server picks).
+    pub listen: Option<std::net::SocketAddr>,
+    /// `--issuer`; `None` for the `--dev` default, `http://` and the bound address.
+    pub issuer: Option<String>,
+    /// `--store`, a PostgreSQL URL shared by several instances; `None` for the data
+    /// directory's SQLite database.
+    pub store: Option<String>,
+}
+
+/// A running `authcore serve --dev`; killed (and a data directory it made removed) when
+/// dropped.
 pub struct Serve {
     child: Child,
-    /// The issuer identifier, `http://127.0.0.1:PORT` (from the `listening on` line).
+    /// The issuer identifier: `--issuer`, else `http://127.0.0.1:PORT` (from the `listening
+    /// on` line).
     pub issuer: String,
-    /// The data directory (SQLite database, signing keys), a fresh one per server.
+    /// Where it listens, `http://127.0.0.1:PORT` (from the `listening on` line).
+    pub base: String,
+    /// The data directory (SQLite database, signing keys).
     pub data: PathBuf,
+    /// Whether the data directory is this guard's to remove.
+    owns_data: bool,
     log: Arc<Mutex<VecDeque<String>>>,
 }
 
@@ -170,26 +191,46 @@ impl Serve {
     /// registration; the file adds DPoP nonces, the device flow and the introspecting
     /// resource server.
     pub fn start() -> Serve {
-        Serve::try_start(&authcore_bin())
+        Serve::start_with(&ServeOptions::default())
             .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
     }
 
-    fn try_start(bin: &Path) -> Result<Serve, String> {
-        let data = std::env::temp_dir().join(format!(
-            "authcore-serve-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        ));
+    /// Starts the server as [`Serve::start`] does, with `options` (a kept data directory, a
+    /// fixed address, an issuer, a shared store); the error says why it did not start, with
+    /// its output.
+    pub fn start_with(options: &ServeOptions) -> Result<Serve, String> {
+        let bin = authcore_bin();
+        let (data, owns_data) = match &options.data {
+            Some(data) => (data.clone(), false),
+            None => (
+                std::env::temp_dir().join(format!(
+                    "authcore-serve-{}-{}",
+                    std::process::id(),
+                    SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map(|d| d.as_nanos())
+                        .unwrap_or(0)
+                )),
+                true,
+            ),
+        };
         std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
-        let mut child = Command::new(bin)
-            .args(["serve", "--dev", "--listen", "127.0.0.1:0"])
+        let listen = options
+            .listen
+            .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string());
+        let mut cmd = Command::new(&bin);
+        cmd.args(["serve", "--dev", "--listen", &listen])
             .arg("--config")
             .arg(scripts_dir().join("serve.toml"))
             .arg("--data")
-            .arg(&data)
+            .arg(&data);
+        if let Some(issuer) = &options.issuer {
+            cmd.args(["--issuer", issuer]);
+        }
+        if let Some(store) = &options.store {
+            cmd.args(["--store", store]);
+        }
+        let mut child = cmd
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -224,7 +265,9 @@ impl Serve {
         let mut serve = Serve {
             child,
             issuer: String::new(),
+            base: String::new(),
             data,
+            owns_data,
             log,
         };
         let deadline = Instant::now() + STARTUP_TIMEOUT;
@@ -232,7 +275,8 @@ impl Serve {
             let left = deadline.saturating_duration_since(Instant::now());
             match ready.recv_timeout(left.min(Duration::from_millis(200))) {
                 Ok(url) => {
-                    serve.issuer = url.trim_end_matches('/').to_owned();
+                    serve.base = url.trim_end_matches('/').to_owned();
+                    serve.issuer = options.issuer.clone().unwrap_or_else(|| serve.base.clone());
                     return Ok(serve);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
@@ -255,6 +299,21 @@ impl Serve {
         }
     }
 
+    /// Kills the server with SIGKILL (`kill -9`: no shutdown, no flush, requests in flight
+    /// cut off) and reaps it. Its data directory stays until the guard is dropped.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the `listening on` line names a socket address")
+    }
+
     /// The server's last output lines.
     pub fn log_text(&self) -> String {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
@@ -264,9 +323,10 @@ impl Serve {
 
 impl Drop for Serve {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
+        self.kill();
+        if self.owns_data {
+            let _ = std::fs::remove_dir_all(&self.data);
+        }
     }
 }
 
