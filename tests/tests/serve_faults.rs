@@ -43,6 +43,7 @@ use authcore_oauth2::{
     build_introspection_request, parse_introspection_response,
 };
 use authcore_reqwest::reqwest;
+use authcore_store_postgres::test_cluster::{TestCluster, skip_test};
 use authcore_tests::serve::{INTROSPECTOR, Serve, ServeOptions, scripts_dir};
 use serde_json::{Value, json};
 
@@ -947,4 +948,190 @@ fn sqlite_survives_kill_9_during_writes() {
         l.rate_limited
     );
     drop(serve);
+}
+
+/// A throwaway PostgreSQL cluster of this test's own (it may be stopped and started) with a
+/// fresh database; `None` when the PostgreSQL tests are skipped.
+fn cluster_and_database(test: &str) -> Option<(TestCluster, String)> {
+    if skip_test(test) {
+        return None;
+    }
+    let cluster = TestCluster::start().unwrap_or_else(|e| panic!("the test cluster: {e}"));
+    let url = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(cluster.create_database("faults"))
+        .unwrap_or_else(|e| panic!("the test database: {e}"));
+    Some((cluster, url))
+}
+
+/// Two instances on the PostgreSQL database `store`, each with its own data directory and
+/// fixed port (kept across restarts), both with the first one's address as issuer: one
+/// provider.
+fn two_instances(dir: &TempDir, store: &str) -> (Vec<ServeOptions>, Vec<Serve>) {
+    let first = free_addr();
+    let issuer = format!("http://{first}");
+    let options: Vec<ServeOptions> = [first, free_addr()]
+        .into_iter()
+        .enumerate()
+        .map(|(i, addr)| ServeOptions {
+            data: Some(dir.join(&format!("instance-{i}"))),
+            listen: Some(addr),
+            issuer: Some(issuer.clone()),
+            store: Some(store.to_owned()),
+        })
+        .collect();
+    // One after the other: the first start applies the migrations.
+    let instances = options.iter().map(start_serve).collect();
+    (options, instances)
+}
+
+/// PostgreSQL after a fault: no token or code without its grant.
+fn check_postgres_rows(run: &Run, store: &str) {
+    run.runtime.block_on(async {
+        let (db, connection) = tokio_postgres::connect(store, tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test database");
+        let driver = tokio::spawn(connection);
+        for table in ["tokens", "codes"] {
+            let orphans: i64 = db
+                .query_one(&orphans_query(table), &[])
+                .await
+                .expect("the orphan query")
+                .get(0);
+            assert_eq!(orphans, 0, "{table} without their grant");
+        }
+        drop(db);
+        let _ = driver.await;
+    });
+}
+
+#[test]
+fn postgres_instance_killed_during_load_loses_nothing() {
+    /// Kills, one instance each (the two by turns), each followed by a restart and the
+    /// checks.
+    const ROUNDS: usize = 2;
+    /// Tokens to receive in a round before the kill, and from the other instance while the
+    /// killed one is down.
+    const TOKENS_BEFORE_KILL: usize = 24;
+    const TOKENS_WHILE_DOWN: usize = 8;
+    /// Client loops per instance.
+    const LOOPS: usize = 2;
+
+    let _turn = one_at_a_time();
+    let Some((_cluster, store)) = cluster_and_database("postgres_instance_killed") else {
+        return;
+    };
+    let dir = TempDir::new("pg-kill");
+    let (options, mut instances) = two_instances(&dir, &store);
+    let bases: Vec<String> = instances.iter().map(|s| s.base.clone()).collect();
+    let issuer = instances[0].issuer.clone();
+    let mut run = Run::new(&issuer, &bases);
+    let mut checked_codes = 0;
+    let mut totals = Verified::default();
+    for round in 1..=ROUNDS {
+        let victim = (round - 1) % instances.len();
+        let before = run.ledger().tokens.len();
+        run.start_loops(&bases, LOOPS);
+        run.wait_until("tokens before the kill", |l| {
+            l.tokens.len() >= before + TOKENS_BEFORE_KILL
+        });
+        instances[victim].kill();
+        // The other instance keeps serving while this one is down.
+        let at_kill = run.ledger().tokens.len();
+        run.wait_until("tokens from the other instance", |l| {
+            l.tokens.len() >= at_kill + TOKENS_WHILE_DOWN
+        });
+        instances[victim] = start_serve(&options[victim]);
+        run.stop_loops();
+        check_postgres_rows(&run, &store);
+        let load = run.summary();
+        let v = verify(&run, &bases, checked_codes);
+        checked_codes = run.ledger().codes.len();
+        eprintln!(
+            "round {round} (instance {victim} killed): so far {load}; after the restart {} \
+             tokens active at either instance, {} replayed codes refused, {} cut-off codes \
+             redeemed once",
+            v.active, v.replays_refused, v.late_redemptions
+        );
+        totals.replays_refused += v.replays_refused;
+        totals.late_redemptions += v.late_redemptions;
+    }
+    let l = run.ledger();
+    eprintln!(
+        "postgres kill -9 of an instance: {ROUNDS} rounds, {} requests, {} tokens received \
+         ({} kept active, the rest revoked by the replay checks), {} codes ({} replays \
+         refused, {} cut-off codes redeemed once), {} requests without response, {} 503s, {} \
+         429s",
+        l.requests,
+        l.tokens.len() + totals.replays_refused,
+        l.tokens.len(),
+        l.codes.len(),
+        totals.replays_refused,
+        totals.late_redemptions,
+        l.no_response,
+        l.unavailable,
+        l.rate_limited
+    );
+}
+
+#[test]
+fn postgres_stopped_and_started_during_load() {
+    /// Tokens to receive before the database stops, and after it is back.
+    const TOKENS_BEFORE: usize = 20;
+    const TOKENS_AFTER: usize = 20;
+    /// `503`s to see while it is down.
+    const UNAVAILABLE_WHILE_DOWN: u64 = 10;
+    /// Client loops per instance.
+    const LOOPS: usize = 2;
+
+    let _turn = one_at_a_time();
+    let Some((cluster, store)) = cluster_and_database("postgres_stopped_and_started") else {
+        return;
+    };
+    let dir = TempDir::new("pg-stop");
+    let (_options, instances) = two_instances(&dir, &store);
+    let bases: Vec<String> = instances.iter().map(|s| s.base.clone()).collect();
+    let issuer = instances[0].issuer.clone();
+    let mut run = Run::new(&issuer, &bases);
+    run.start_loops(&bases, LOOPS);
+    run.wait_until("tokens before the database stops", |l| {
+        l.tokens.len() >= TOKENS_BEFORE
+    });
+    cluster.stop().unwrap_or_else(|e| panic!("stopping the cluster: {e}"));
+    let (tokens_at_stop, unavailable_at_stop) = {
+        let l = run.ledger();
+        (l.tokens.len(), l.unavailable)
+    };
+    // Each 503 is counted with its Retry-After checked; any other 5xx fails the wait.
+    run.wait_until("503s while the database is down", |l| {
+        l.unavailable >= unavailable_at_stop + UNAVAILABLE_WHILE_DOWN
+    });
+    let (tokens_while_down, unavailable_while_down) = {
+        let l = run.ledger();
+        (l.tokens.len() - tokens_at_stop, l.unavailable - unavailable_at_stop)
+    };
+    cluster
+        .start_again()
+        .unwrap_or_else(|e| panic!("starting the cluster again: {e}"));
+    let at_start = run.ledger().tokens.len();
+    // No restart of the instances: they serve again by themselves.
+    run.wait_until("tokens after the database is back", |l| {
+        l.tokens.len() >= at_start + TOKENS_AFTER
+    });
+    run.stop_loops();
+    check_postgres_rows(&run, &store);
+    let load = run.summary();
+    // Every 200 token response named a stored token (those given while the database was
+    // stopping too), and nothing stored before the stop was lost.
+    let v = verify(&run, &bases, 0);
+    eprintln!(
+        "postgres stopped and started: {load}; {unavailable_while_down} 503s while down, \
+         {tokens_while_down} tokens given while it was stopping, {} tokens active \
+         afterwards, {} replayed codes refused, {} codes whose exchange the outage refused \
+         redeemed once",
+        v.active, v.replays_refused, v.late_redemptions
+    );
+    drop(instances);
 }
