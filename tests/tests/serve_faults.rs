@@ -711,7 +711,6 @@ impl Run {
         for base in bases {
             for _ in 0..per_instance {
                 let load = self.load.clone();
-                let base = base.clone();
                 self.loops
                     .push(self.runtime.spawn(client_loop(load, base.clone())));
             }
@@ -1099,7 +1098,9 @@ fn postgres_stopped_and_started_during_load() {
     run.wait_until("tokens before the database stops", |l| {
         l.tokens.len() >= TOKENS_BEFORE
     });
-    cluster.stop().unwrap_or_else(|e| panic!("stopping the cluster: {e}"));
+    cluster
+        .stop()
+        .unwrap_or_else(|e| panic!("stopping the cluster: {e}"));
     let (tokens_at_stop, unavailable_at_stop) = {
         let l = run.ledger();
         (l.tokens.len(), l.unavailable)
@@ -1110,7 +1111,10 @@ fn postgres_stopped_and_started_during_load() {
     });
     let (tokens_while_down, unavailable_while_down) = {
         let l = run.ledger();
-        (l.tokens.len() - tokens_at_stop, l.unavailable - unavailable_at_stop)
+        (
+            l.tokens.len() - tokens_at_stop,
+            l.unavailable - unavailable_at_stop,
+        )
     };
     cluster
         .start_again()
