@@ -162,8 +162,9 @@ pub struct ServeOptions {
     pub listen: Option<std::net::SocketAddr>,
     /// `--issuer`; `None` for the `--dev` default, `http://` and the bound address.
     pub issuer: Option<String>,
-    /// `--store`, a PostgreSQL URL shared by several instances; `None` for the data
-    /// directory's SQLite database.
+    /// `--store`, a PostgreSQL URL shared by several instances (the data directory is then
+    /// not passed: the store holds the keys too); `None` for the data directory's SQLite
+    /// database.
     pub store: Option<String>,
 }
 
@@ -222,13 +223,14 @@ impl Serve {
         cmd.args(["serve", "--dev", "--listen", &listen])
             .arg("--config")
             .arg(scripts_dir().join("serve.toml"))
-            .arg("--data")
-            .arg(&data);
+            // The store is the one named here, never one from the caller's environment.
+            .env_remove("AUTHCORE_STORE");
+        match &options.store {
+            Some(store) => cmd.args(["--store", store]),
+            None => cmd.arg("--data").arg(&data),
+        };
         if let Some(issuer) = &options.issuer {
             cmd.args(["--issuer", issuer]);
-        }
-        if let Some(store) = &options.store {
-            cmd.args(["--store", store]);
         }
         let mut child = cmd
             .env("RUST_LOG", "info")

@@ -965,17 +965,16 @@ fn cluster_and_database(test: &str) -> Option<(TestCluster, String)> {
     Some((cluster, url))
 }
 
-/// Two instances on the PostgreSQL database `store`, each with its own data directory and
+/// Two instances on the PostgreSQL database `store` (which holds the keys too), each on a
 /// fixed port (kept across restarts), both with the first one's address as issuer: one
 /// provider.
-fn two_instances(dir: &TempDir, store: &str) -> (Vec<ServeOptions>, Vec<Serve>) {
+fn two_instances(store: &str) -> (Vec<ServeOptions>, Vec<Serve>) {
     let first = free_addr();
     let issuer = format!("http://{first}");
     let options: Vec<ServeOptions> = [first, free_addr()]
         .into_iter()
-        .enumerate()
-        .map(|(i, addr)| ServeOptions {
-            data: Some(dir.join(&format!("instance-{i}"))),
+        .map(|addr| ServeOptions {
+            data: None,
             listen: Some(addr),
             issuer: Some(issuer.clone()),
             store: Some(store.to_owned()),
@@ -1022,8 +1021,7 @@ fn postgres_instance_killed_during_load_loses_nothing() {
     let Some((_cluster, store)) = cluster_and_database("postgres_instance_killed") else {
         return;
     };
-    let dir = TempDir::new("pg-kill");
-    let (options, mut instances) = two_instances(&dir, &store);
+    let (options, mut instances) = two_instances(&store);
     let bases: Vec<String> = instances.iter().map(|s| s.base.clone()).collect();
     let issuer = instances[0].issuer.clone();
     let mut run = Run::new(&issuer, &bases);
@@ -1089,8 +1087,7 @@ fn postgres_stopped_and_started_during_load() {
     let Some((cluster, store)) = cluster_and_database("postgres_stopped_and_started") else {
         return;
     };
-    let dir = TempDir::new("pg-stop");
-    let (_options, instances) = two_instances(&dir, &store);
+    let (_options, instances) = two_instances(&store);
     let bases: Vec<String> = instances.iter().map(|s| s.base.clone()).collect();
     let issuer = instances[0].issuer.clone();
     let mut run = Run::new(&issuer, &bases);
@@ -1109,17 +1106,18 @@ fn postgres_stopped_and_started_during_load() {
     run.wait_until("503s while the database is down", |l| {
         l.unavailable >= unavailable_at_stop + UNAVAILABLE_WHILE_DOWN
     });
-    let (tokens_while_down, unavailable_while_down) = {
-        let l = run.ledger();
-        (
-            l.tokens.len() - tokens_at_stop,
-            l.unavailable - unavailable_at_stop,
-        )
-    };
     cluster
         .start_again()
         .unwrap_or_else(|e| panic!("starting the cluster again: {e}"));
-    let at_start = run.ledger().tokens.len();
+    let (at_start, tokens_while_down, unavailable_while_down) = {
+        let l = run.ledger();
+        let tokens = l.tokens.len();
+        (
+            tokens,
+            tokens - tokens_at_stop,
+            l.unavailable - unavailable_at_stop,
+        )
+    };
     // No restart of the instances: they serve again by themselves.
     run.wait_until("tokens after the database is back", |l| {
         l.tokens.len() >= at_start + TOKENS_AFTER
@@ -1132,7 +1130,7 @@ fn postgres_stopped_and_started_during_load() {
     let v = verify(&run, &bases, 0);
     eprintln!(
         "postgres stopped and started: {load}; {unavailable_while_down} 503s while down, \
-         {tokens_while_down} tokens given while it was stopping, {} tokens active \
+         {tokens_while_down} token responses received after the stop returned, {} tokens active \
          afterwards, {} replayed codes refused, {} codes whose exchange the outage refused \
          redeemed once",
         v.active, v.replays_refused, v.late_redemptions
