@@ -1,6 +1,8 @@
-//! `authcore serve --dev` on 127.0.0.1 for the interop and browser tests
-//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`), the relying-party scripts of
-//! `tests/interop/serve/` run against it, and their reports of named checks.
+//! `authcore serve --dev` on 127.0.0.1 for the interop, browser and fault tests
+//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`, `tests/serve_faults.rs`: the last
+//! keeps its data, fixes its address, names a shared store, kills and restarts it), the
+//! relying-party scripts of `tests/interop/serve/` run against it, and their reports of
+//! named checks.
 //!
 //! The server is the workspace's own `authcore` binary (crate authcore-cli), found beside the
 //! test executable in the target directory (or named by `AUTHCORE_BIN`): the README's test
