@@ -1137,3 +1137,48 @@ fn postgres_stopped_and_started_during_load() {
     );
     drop(instances);
 }
+
+/// The load's form filler reads the pages' fixed contract (authcore-hyper's `ui` module),
+/// and refuses any other page rather than guessing.
+#[test]
+fn the_form_filler_follows_the_page_contract() {
+    let login = "<p>Sign in</p><form method=\"post\" action=\"/interaction/T&amp;1/login\">\
+        <input type=\"hidden\" name=\"csrf\" value=\"C&quot;1\">\
+        <input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"\">\
+        <input id=\"password\" name=\"password\" type=\"password\" required>\
+        <button id=\"login\" type=\"submit\">Sign in</button></form>";
+    let (action, fields) = fill_form(login).expect("the login form");
+    assert_eq!(action, "/interaction/T&1/login");
+    assert_eq!(
+        fields,
+        [
+            ("csrf", "C\"1".to_owned()),
+            ("username", "alice".to_owned()),
+            ("password", "wonderland".to_owned()),
+        ]
+    );
+    let consent = "<form method=\"post\" action=\"/interaction/T/consent\">\
+        <input type=\"hidden\" name=\"csrf\" value=\"C2\">\
+        <button id=\"approve\" name=\"decision\" value=\"approve\" type=\"submit\">Allow</button>\
+        <button id=\"deny\" name=\"decision\" value=\"deny\" type=\"submit\">Deny</button></form>";
+    let (action, fields) = fill_form(consent).expect("the consent form");
+    assert_eq!(action, "/interaction/T/consent");
+    assert_eq!(
+        fields,
+        [
+            ("csrf", "C2".to_owned()),
+            ("decision", "approve".to_owned())
+        ]
+    );
+    // A message page, a form without its csrf, a form of another kind, cut-off markup.
+    for page in [
+        "<p>This sign-in has expired.</p>",
+        "<form method=\"post\" action=\"/x\"><input name=\"password\"></form>",
+        "<form method=\"post\" action=\"/device\"><input type=\"hidden\" name=\"csrf\" \
+         value=\"C\"><input id=\"user_code\" name=\"user_code\"></form>",
+        "<form method=\"post\" action=\"/x",
+        "<form ",
+    ] {
+        assert_eq!(fill_form(page), None, "{page}");
+    }
+}
