@@ -1,7 +1,7 @@
-//! `authcore serve --dev` on 127.0.0.1 for the interop, browser and fault tests
-//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`, `tests/serve_faults.rs`: the last
-//! keeps its data, fixes its address, names a shared store, kills and restarts it), the
-//! relying-party scripts of `tests/interop/serve/` run against it, and their reports of
+//! `authcore serve --dev` on 127.0.0.1 for the interop, browser, scale-out and fault tests
+//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`, `tests/serve_scaleout.rs`,
+//! `tests/serve_faults.rs`: the last kills servers and starts them again on their address),
+//! the relying-party scripts of `tests/interop/serve/` run against it, and their reports of
 //! named checks.
 //!
 //! The server is the workspace's own `authcore` binary (crate authcore-cli), found beside the
@@ -16,7 +16,9 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -27,6 +29,9 @@ use crate::peers::{self, PEER_LIMIT};
 
 /// Longest wait for the server to say it is listening.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--listen` when the server picks a free port itself.
+const LOOPBACK_ANY_PORT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 /// Lines of the server's output kept for the failure message.
 const LOG_LINES: usize = 200;
 /// The login driver of `tests/interop/serve/user_agent.mjs` for `authcore serve`'s pages.
@@ -154,35 +159,15 @@ pub fn output_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// How to start `authcore serve --dev` (see [`Serve::start_with`]).
-#[derive(Debug, Clone, Default)]
-pub struct ServeOptions {
-    /// The data directory; `None` for a fresh one, removed when the server is dropped. A
-    /// given directory is kept, so a restarted server finds the same database and keys.
-    pub data: Option<PathBuf>,
-    /// `--listen`; `None` for `127.0.0.1:0` (a free port the server picks).
-    pub listen: Option<std::net::SocketAddr>,
-    /// `--issuer`; `None` for the `--dev` default, `http://` and the bound address.
-    pub issuer: Option<String>,
-    /// `--store`, a PostgreSQL URL shared by several instances (the data directory is then
-    /// not passed: the store holds the keys too); `None` for the data directory's SQLite
-    /// database.
-    pub store: Option<String>,
-}
-
-/// A running `authcore serve --dev`; killed (and a data directory it made removed) when
-/// dropped.
+/// A running `authcore serve`; killed (and its data directory, if it made one, removed)
+/// when dropped.
 pub struct Serve {
     child: Child,
-    /// The issuer identifier: `--issuer`, else `http://127.0.0.1:PORT` (from the `listening
-    /// on` line).
+    /// The address it listens on, `http://127.0.0.1:PORT` (from the `listening on` line); the
+    /// issuer too unless the arguments named another.
     pub issuer: String,
-    /// Where it listens, `http://127.0.0.1:PORT` (from the `listening on` line).
-    pub base: String,
-    /// The data directory (SQLite database, signing keys).
-    pub data: PathBuf,
-    /// Whether the data directory is this guard's to remove.
-    owns_data: bool,
+    /// The data directory (SQLite database, signing keys) made for this server, if any.
+    pub data: Option<PathBuf>,
     log: Arc<Mutex<VecDeque<String>>>,
 }
 
@@ -194,47 +179,60 @@ impl Serve {
     /// registration; the file adds DPoP nonces, the device flow and the introspecting
     /// resource server.
     pub fn start() -> Serve {
-        Serve::start_with(&ServeOptions::default())
-            .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
+        let data = std::env::temp_dir().join(format!(
+            "authcore-serve-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        let started = std::fs::create_dir_all(&data)
+            .map_err(|e| format!("create {}: {e}", data.display()))
+            .and_then(|()| {
+                let args = [
+                    OsString::from("--dev"),
+                    "--config".into(),
+                    scripts_dir().join("serve.toml").into(),
+                    "--data".into(),
+                    data.clone().into(),
+                ];
+                Serve::spawn(
+                    &authcore_bin(),
+                    &args,
+                    LOOPBACK_ANY_PORT,
+                    Some(data.clone()),
+                )
+            });
+        started.unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
     }
 
-    /// Starts the server as [`Serve::start`] does, with `options` (a kept data directory, a
-    /// fixed address, an issuer, a shared store); the error says why it did not start, with
-    /// its output.
-    pub fn start_with(options: &ServeOptions) -> Result<Serve, String> {
-        let bin = authcore_bin();
-        let (data, owns_data) = match &options.data {
-            Some(data) => (data.clone(), false),
-            None => (
-                std::env::temp_dir().join(format!(
-                    "authcore-serve-{}-{}",
-                    std::process::id(),
-                    SystemTime::now()
-                        .duration_since(SystemTime::UNIX_EPOCH)
-                        .map(|d| d.as_nanos())
-                        .unwrap_or(0)
-                )),
-                true,
-            ),
-        };
-        std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
-        let listen = options
-            .listen
-            .map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string());
-        let mut cmd = Command::new(&bin);
-        cmd.args(["serve", "--dev", "--listen", &listen])
-            .arg("--config")
-            .arg(scripts_dir().join("serve.toml"))
-            // The store is the one named here, never one from the caller's environment.
-            .env_remove("AUTHCORE_STORE");
-        match &options.store {
-            Some(store) => cmd.args(["--store", store]),
-            None => cmd.arg("--data").arg(&data),
-        };
-        if let Some(issuer) = &options.issuer {
-            cmd.args(["--issuer", issuer]);
-        }
-        let mut child = cmd
+    /// Starts `authcore serve ARGS --listen 127.0.0.1:0` (`ARGS` name the store, the issuer,
+    /// the configuration) and waits (bounded) for its `listening on` line.
+    pub fn start_with(args: &[OsString]) -> Result<Serve, String> {
+        Serve::spawn(&authcore_bin(), args, LOOPBACK_ANY_PORT, None)
+    }
+
+    /// Starts `authcore serve ARGS --listen LISTEN`, as [`Serve::start_with`] does, on a
+    /// given address: a server started again after [`Serve::kill`] keeps its address (and so
+    /// the issuer its clients know).
+    pub fn start_at(args: &[OsString], listen: SocketAddr) -> Result<Serve, String> {
+        Serve::spawn(&authcore_bin(), args, listen, None)
+    }
+
+    fn spawn(
+        bin: &Path,
+        args: &[OsString],
+        listen: SocketAddr,
+        data: Option<PathBuf>,
+    ) -> Result<Serve, String> {
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .args(args)
+            .arg("--listen")
+            .arg(listen.to_string())
+            // The store is the one the arguments name, never one from the environment.
+            .env_remove("AUTHCORE_STORE")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -269,9 +267,7 @@ impl Serve {
         let mut serve = Serve {
             child,
             issuer: String::new(),
-            base: String::new(),
             data,
-            owns_data,
             log,
         };
         let deadline = Instant::now() + STARTUP_TIMEOUT;
@@ -279,8 +275,7 @@ impl Serve {
             let left = deadline.saturating_duration_since(Instant::now());
             match ready.recv_timeout(left.min(Duration::from_millis(200))) {
                 Ok(url) => {
-                    serve.base = url.trim_end_matches('/').to_owned();
-                    serve.issuer = options.issuer.clone().unwrap_or_else(|| serve.base.clone());
+                    serve.issuer = url.trim_end_matches('/').to_owned();
                     return Ok(serve);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
@@ -303,19 +298,16 @@ impl Serve {
         }
     }
 
+    /// The operating system's id of the server process.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the server with SIGKILL (`kill -9`: no shutdown, no flush, requests in flight
-    /// cut off) and reaps it. Its data directory stays until the guard is dropped.
+    /// cut off) and reaps it. A data directory it made stays until the guard is dropped.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-
-    /// The address it listens on.
-    pub fn addr(&self) -> std::net::SocketAddr {
-        self.base
-            .trim_start_matches("http://")
-            .parse()
-            .expect("the `listening on` line names a socket address")
     }
 
     /// The server's last output lines.
@@ -328,8 +320,8 @@ impl Serve {
 impl Drop for Serve {
     fn drop(&mut self) {
         self.kill();
-        if self.owns_data {
-            let _ = std::fs::remove_dir_all(&self.data);
+        if let Some(data) = &self.data {
+            let _ = std::fs::remove_dir_all(data);
         }
     }
 }

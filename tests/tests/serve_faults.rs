@@ -28,13 +28,14 @@
 // Bounded waits measure elapsed time; reading the clock is the test harness's job here.
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
+use authcore_hyper::forms::{CookieJar, Form, forms};
 use authcore_jose::crypto;
 use authcore_jose::{Jwk, SigningKey, UnixTime};
 use authcore_oauth2::{
@@ -44,7 +45,7 @@ use authcore_oauth2::{
 };
 use authcore_reqwest::reqwest;
 use authcore_store_postgres::test_cluster::{TestCluster, skip_test};
-use authcore_tests::serve::{INTROSPECTOR, Serve, ServeOptions, scripts_dir};
+use authcore_tests::serve::{INTROSPECTOR, Serve, scripts_dir};
 use serde_json::{Value, json};
 
 /// Where the load client says it receives the authorization response: nothing listens, the
@@ -85,11 +86,33 @@ fn free_addr() -> SocketAddr {
     listener.local_addr().expect("the bound address")
 }
 
-/// Starts `options`, retrying (bounded) when the fixed port is not free yet.
-fn start_serve(options: &ServeOptions) -> Serve {
+/// How one instance is started, and started again after a kill: `authcore serve --dev` with
+/// the interop configuration, its store, the provider's issuer, on a fixed address.
+struct Instance {
+    args: Vec<OsString>,
+    listen: SocketAddr,
+}
+
+impl Instance {
+    /// `store` is `--data DIR` or `--store URL`.
+    fn new(store: [OsString; 2], issuer: &str, listen: SocketAddr) -> Instance {
+        let mut args = vec![
+            OsString::from("--dev"),
+            "--config".into(),
+            scripts_dir().join("serve.toml").into(),
+            "--issuer".into(),
+            issuer.into(),
+        ];
+        args.extend(store);
+        Instance { args, listen }
+    }
+}
+
+/// Starts `instance`, retrying (bounded) when its port is not free yet.
+fn start_serve(instance: &Instance) -> Serve {
     let mut last = String::new();
     for _ in 0..20 {
-        match Serve::start_with(options) {
+        match Serve::start_at(&instance.args, instance.listen) {
             Ok(serve) => return serve,
             Err(why) if why.contains("cannot listen") => {
                 last = why;
@@ -497,40 +520,6 @@ async fn redeem(
     send(http, request, &p.issuer, base).await
 }
 
-/// The cookies the provider set (RFC 6265 §5.2: the name-value pair before the first `;`),
-/// for one user agent; all instances are one host.
-#[derive(Debug, Default)]
-struct CookieJar(BTreeMap<String, String>);
-
-impl CookieJar {
-    fn store(&mut self, headers: &http::HeaderMap) {
-        for value in headers.get_all(http::header::SET_COOKIE) {
-            let Some((name, value)) = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.split(';').next())
-                .and_then(|pair| pair.split_once('='))
-            else {
-                continue;
-            };
-            if value.trim().is_empty() {
-                self.0.remove(name.trim());
-            } else {
-                self.0
-                    .insert(name.trim().to_owned(), value.trim().to_owned());
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.0
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
 /// Plays the user from the authorization request `start` through the login and consent
 /// pages (alice, approving) until the provider redirects to the redirect URI; the code it
 /// carries. `None` when an instance did not answer (counted) or the flow failed (a failure).
@@ -547,10 +536,12 @@ async fn sign_in(
         .expect("a GET");
     for _ in 0..MAX_PAGES {
         let page = url::Url::parse(&next.uri().to_string()).expect("a page URL");
-        next.headers_mut().insert(
-            http::header::COOKIE,
-            jar.header().parse().expect("a cookie header"),
-        );
+        if let Some(cookies) = jar.header() {
+            next.headers_mut().insert(
+                http::header::COOKIE,
+                cookies.parse().expect("a cookie header"),
+            );
+        }
         let reply = send(http, next, &p.issuer, base).await;
         lock(&load.ledger).count(&reply, "sign-in");
         let Reply::Response(r) = reply else {
@@ -614,41 +605,31 @@ async fn sign_in(
     None
 }
 
-/// The login or consent form of a provider page, filled in by its fixed contract: the
-/// hidden `csrf`, `username`/`password` (alice of `--dev`) or `decision=approve`. Its
-/// action and fields.
-fn fill_form(html: &str) -> Option<(String, Vec<(&'static str, String)>)> {
-    let form = &html[html.find("<form ")?..];
-    let action = attribute(form, "action")?;
-    let csrf_at = form.find("name=\"csrf\"")?;
-    let csrf = attribute(&form[csrf_at..], "value")?;
-    let fields = if form.contains("name=\"password\"") {
-        vec![
-            ("csrf", csrf),
-            ("username", "alice".to_owned()),
-            ("password", "wonderland".to_owned()),
-        ]
-    } else if form.contains("name=\"decision\"") {
-        vec![("csrf", csrf), ("decision", "approve".to_owned())]
-    } else {
-        return None;
-    };
-    Some((action, fields))
-}
-
-/// The first double-quoted value of attribute `name` in `tag`, its entities decoded (the
-/// pages escape `&<>"'`).
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-    let value = &tag[start..start + tag[start..].find('"')?];
-    Some(
-        value
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&amp;", "&"),
-    )
+/// The login or consent form of a provider page (read by authcore-hyper's `forms`, the
+/// pages' fixed contract), filled in: `username`/`password` (alice of `--dev`) or
+/// `decision=approve`, the hidden `csrf` and any other field as they are. Its action and
+/// fields; `None` for any other page.
+fn fill_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
+    let found = forms(html);
+    let has = |f: &Form, name: &str| f.fields.iter().any(|(n, _)| n == name);
+    let form = found
+        .iter()
+        .find(|f| has(f, "password"))
+        .or_else(|| found.iter().find(|f| has(f, "decision")))
+        .filter(|f| has(f, "csrf"))?;
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for (name, value) in &form.fields {
+        let value = match name.as_str() {
+            "username" => "alice".to_owned(),
+            "password" => "wonderland".to_owned(),
+            // The consent form's buttons all name `decision`: the one clicked is sent.
+            "decision" if fields.iter().any(|(n, _)| n == "decision") => continue,
+            "decision" => "approve".to_owned(),
+            _ => value.clone(),
+        };
+        fields.push((name.clone(), value));
+    }
+    Some((form.action.clone(), fields))
 }
 
 /// Whether `token` is active at introspection at the instance at `base` (the resource
@@ -916,14 +897,9 @@ fn sqlite_survives_kill_9_during_writes() {
     let dir = TempDir::new("sqlite");
     let addr = free_addr();
     let issuer = format!("http://{addr}");
-    let options = ServeOptions {
-        data: Some(dir.join("data")),
-        listen: Some(addr),
-        issuer: Some(issuer.clone()),
-        store: None,
-    };
+    let options = Instance::new(["--data".into(), dir.join("data").into()], &issuer, addr);
     let mut serve = start_serve(&options);
-    let bases = vec![serve.base.clone()];
+    let bases = vec![serve.issuer.clone()];
     let mut run = Run::new(&issuer, &bases);
     let database = dir.join("data").join("authcore.db");
     let mut checked_codes = 0;
@@ -987,21 +963,16 @@ fn cluster_and_database(test: &str) -> Option<(TestCluster, String)> {
 /// Two instances on the PostgreSQL database `store` (which holds the keys too), each on a
 /// fixed port (kept across restarts), both with the first one's address as issuer: one
 /// provider.
-fn two_instances(store: &str) -> (Vec<ServeOptions>, Vec<Serve>) {
+fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>) {
     let first = free_addr();
     let issuer = format!("http://{first}");
-    let options: Vec<ServeOptions> = [first, free_addr()]
+    let options: Vec<Instance> = [first, free_addr()]
         .into_iter()
-        .map(|addr| ServeOptions {
-            data: None,
-            listen: Some(addr),
-            issuer: Some(issuer.clone()),
-            store: Some(store.to_owned()),
-        })
+        .map(|addr| Instance::new(["--store".into(), store.into()], &issuer, addr))
         .collect();
     // One after the other: the first start applies the migrations.
     let instances = options.iter().map(start_serve).collect();
-    (options, instances)
+    (issuer, options, instances)
 }
 
 /// PostgreSQL after a fault: no token or code without its grant.
@@ -1040,9 +1011,9 @@ fn postgres_instance_killed_during_load_loses_nothing() {
     let Some((_cluster, store)) = cluster_and_database("postgres_instance_killed") else {
         return;
     };
-    let (options, mut instances) = two_instances(&store);
-    let bases: Vec<String> = instances.iter().map(|s| s.base.clone()).collect();
-    let issuer = instances[0].issuer.clone();
+    let (issuer, options, mut instances) = two_instances(&store);
+    // Where each listens (the `issuer` field of the guard is its own address).
+    let bases: Vec<String> = instances.iter().map(|s| s.issuer.clone()).collect();
     let mut run = Run::new(&issuer, &bases);
     let mut checked_codes = 0;
     let mut totals = Verified::default();
@@ -1108,9 +1079,9 @@ fn postgres_stopped_and_started_during_load() {
     let Some((cluster, store)) = cluster_and_database("postgres_stopped_and_started") else {
         return;
     };
-    let (_options, instances) = two_instances(&store);
-    let bases: Vec<String> = instances.iter().map(|s| s.base.clone()).collect();
-    let issuer = instances[0].issuer.clone();
+    let (issuer, _options, instances) = two_instances(&store);
+    // Where each listens (the `issuer` field of the guard is its own address).
+    let bases: Vec<String> = instances.iter().map(|s| s.issuer.clone()).collect();
     let mut run = Run::new(&issuer, &bases);
     let mut checked_codes = 0;
     let mut unavailable_total = 0;
@@ -1193,9 +1164,9 @@ fn the_form_filler_follows_the_page_contract() {
     assert_eq!(
         fields,
         [
-            ("csrf", "C\"1".to_owned()),
-            ("username", "alice".to_owned()),
-            ("password", "wonderland".to_owned()),
+            ("csrf".to_owned(), "C\"1".to_owned()),
+            ("username".to_owned(), "alice".to_owned()),
+            ("password".to_owned(), "wonderland".to_owned()),
         ]
     );
     let consent = "<form method=\"post\" action=\"/interaction/T/consent\">\
@@ -1207,8 +1178,8 @@ fn the_form_filler_follows_the_page_contract() {
     assert_eq!(
         fields,
         [
-            ("csrf", "C2".to_owned()),
-            ("decision", "approve".to_owned())
+            ("csrf".to_owned(), "C2".to_owned()),
+            ("decision".to_owned(), "approve".to_owned())
         ]
     );
     // A message page, a form without its csrf, a form of another kind, cut-off markup.

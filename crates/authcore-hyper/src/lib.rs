@@ -70,6 +70,7 @@ mod certificate;
 mod cookies;
 mod drive;
 mod fetch;
+pub mod forms;
 mod headers;
 mod interaction;
 pub mod keys;
