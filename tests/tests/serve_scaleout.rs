@@ -13,7 +13,9 @@
 //!   token (exactly one rotation; the other `invalid_grant`, and the grant revoked as a
 //!   replay, RFC 9700 §4.14.2); the same DPoP proof (one accepted, the other
 //!   `invalid_dpop_proof`, RFC 9449 §11.1); the same `private_key_jwt` assertion (one
-//!   accepted, the other `invalid_client`, RFC 7523 §3).
+//!   accepted, the other `invalid_client`, RFC 7523 §3);
+//! - and, on a cluster of its own, the database stopped under a running instance: `503` with
+//!   `Retry-After` and no details, then service again by itself once the database is back.
 //!
 //! Both instances name the same issuer, as behind a load balancer; nothing listens at the
 //! issuer's address: the test sends each request to an instance itself. The database is a
@@ -55,6 +57,14 @@ const RETRY_ROUNDS: usize = 30;
 const ROTATION_DEADLINE: Duration = Duration::from_secs(60);
 /// The longest one `authcore` command may take.
 const COMMAND_DEADLINE: Duration = Duration::from_secs(120);
+
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
 
 #[test]
 fn two_instances_on_one_postgres_database_are_one_provider() {
@@ -118,17 +128,92 @@ fn two_instances_on_one_postgres_database_are_one_provider() {
     }
 }
 
+#[test]
+fn a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_returns() {
+    if skip_test("a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_returns") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // A cluster of its own: this test stops it.
+    let cluster = TestCluster::start().unwrap_or_else(|e| panic!("the test cluster: {e}"));
+    let url = rt
+        .block_on(cluster.create_database("serve_outage"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let args: Vec<OsString> = vec![
+        "--dev".into(),
+        "--issuer".into(),
+        ISSUER.into(),
+        "--store".into(),
+        url.into(),
+    ];
+    let serve = Serve::start_with(&args).unwrap_or_else(|e| panic!("did not start: {e}"));
+    let pair = Pair {
+        bases: [serve.issuer.clone(), serve.issuer.clone()],
+    };
+    let result = rt.block_on(async {
+        let http = http_from(7);
+        let client = pair
+            .register(&http, 0, json!({"grant_types": ["client_credentials"], "redirect_uris": [], "response_types": []}))
+            .await?;
+        let grant = [("grant_type", "client_credentials")];
+        let r = pair.token(&http, 0, &client, &grant).await?;
+        ensure!(r.status == 200, "before the outage: {} {}", r.status, r.text());
+
+        cluster.stop()?;
+        for (what, request) in [
+            ("the token endpoint", pair.token(&http, 0, &client, &grant).await),
+            (
+                "the authorization endpoint",
+                read(http.get(pair.at(0, &format!("/authorize?client_id={}&response_type=code", client.id))).send().await).await,
+            ),
+        ] {
+            let r = request?;
+            ensure!(r.status == 503, "{what} while the database is down: {} {}", r.status, r.text());
+            ensure!(
+                r.headers.contains_key(reqwest::header::RETRY_AFTER),
+                "{what}: a 503 without Retry-After"
+            );
+            // Never the store's message: no host, no SQL.
+            ensure!(
+                !r.text().contains("PostgreSQL") && !r.text().contains("127.0.0.1"),
+                "{what}: the 503 says too much: {}",
+                r.text()
+            );
+        }
+
+        cluster.start_again()?;
+        // The pool makes new connections by itself; bounded in count and time.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let r = pair.token(&http, 0, &client, &grant).await?;
+            if r.status == 200 {
+                break;
+            }
+            ensure!(
+                r.status == 503 && Instant::now() < deadline && attempts < 300,
+                "after the database returned: {} {} (attempt {attempts})",
+                r.status,
+                r.text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        eprintln!("the database stopped: 503 with Retry-After; back: served again after {attempts} attempt(s)");
+        Ok::<_, String>(())
+    });
+    if let Err(e) = result {
+        panic!("{e}\n\nthe server:\n{}", serve.log_text());
+    }
+}
+
 /// The two instances' addresses (`http://127.0.0.1:PORT`).
 struct Pair {
     bases: [String; 2],
-}
-
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
 }
 
 /// An HTTP response as the test reads it.
