@@ -1,6 +1,8 @@
-//! `authcore serve --dev` on 127.0.0.1 for the interop and browser tests
-//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`), the relying-party scripts of
-//! `tests/interop/serve/` run against it, and their reports of named checks.
+//! `authcore serve --dev` on 127.0.0.1 for the interop, browser, scale-out and fault tests
+//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`, `tests/serve_scaleout.rs`,
+//! `tests/serve_faults.rs`: the last kills servers and starts them again on their address),
+//! the relying-party scripts of `tests/interop/serve/` run against it, and their reports of
+//! named checks.
 //!
 //! The server is the workspace's own `authcore` binary (crate authcore-cli), found beside the
 //! test executable in the target directory (or named by `AUTHCORE_BIN`): the README's test
@@ -16,6 +18,7 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -26,6 +29,9 @@ use crate::peers::{self, PEER_LIMIT};
 
 /// Longest wait for the server to say it is listening.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--listen` when the server picks a free port itself.
+const LOOPBACK_ANY_PORT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 /// Lines of the server's output kept for the failure message.
 const LOG_LINES: usize = 200;
 /// The login driver of `tests/interop/serve/user_agent.mjs` for `authcore serve`'s pages.
@@ -191,7 +197,12 @@ impl Serve {
                     "--data".into(),
                     data.clone().into(),
                 ];
-                Serve::spawn(&authcore_bin(), &args, Some(data.clone()))
+                Serve::spawn(
+                    &authcore_bin(),
+                    &args,
+                    LOOPBACK_ANY_PORT,
+                    Some(data.clone()),
+                )
             });
         started.unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
     }
@@ -199,14 +210,29 @@ impl Serve {
     /// Starts `authcore serve ARGS --listen 127.0.0.1:0` (`ARGS` name the store, the issuer,
     /// the configuration) and waits (bounded) for its `listening on` line.
     pub fn start_with(args: &[OsString]) -> Result<Serve, String> {
-        Serve::spawn(&authcore_bin(), args, None)
+        Serve::spawn(&authcore_bin(), args, LOOPBACK_ANY_PORT, None)
     }
 
-    fn spawn(bin: &Path, args: &[OsString], data: Option<PathBuf>) -> Result<Serve, String> {
+    /// Starts `authcore serve ARGS --listen LISTEN`, as [`Serve::start_with`] does, on a
+    /// given address: a server started again after [`Serve::kill`] keeps its address (and so
+    /// the issuer its clients know).
+    pub fn start_at(args: &[OsString], listen: SocketAddr) -> Result<Serve, String> {
+        Serve::spawn(&authcore_bin(), args, listen, None)
+    }
+
+    fn spawn(
+        bin: &Path,
+        args: &[OsString],
+        listen: SocketAddr,
+        data: Option<PathBuf>,
+    ) -> Result<Serve, String> {
         let mut child = Command::new(bin)
             .arg("serve")
             .args(args)
-            .args(["--listen", "127.0.0.1:0"])
+            .arg("--listen")
+            .arg(listen.to_string())
+            // The store is the one the arguments name, never one from the environment.
+            .env_remove("AUTHCORE_STORE")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -277,6 +303,13 @@ impl Serve {
         self.child.id()
     }
 
+    /// Kills the server with SIGKILL (`kill -9`: no shutdown, no flush, requests in flight
+    /// cut off) and reaps it. A data directory it made stays until the guard is dropped.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The server's last output lines.
     pub fn log_text(&self) -> String {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
@@ -286,8 +319,7 @@ impl Serve {
 
 impl Drop for Serve {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
         if let Some(data) = &self.data {
             let _ = std::fs::remove_dir_all(data);
         }
