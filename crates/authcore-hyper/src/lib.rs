@@ -83,7 +83,7 @@ pub mod settings;
 pub mod store;
 mod ui;
 
-pub use keys::{KeysDocument, KeysError};
+pub use keys::{KeysDocument, KeysError, SIGNING_ALGORITHMS};
 pub use memory::MemoryProviderStore;
 pub use provider::{
     PeerInfo, Provider, ProviderError, ProviderService, ResponseBody, ResponseFuture,
