@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use authcore_oauth2::ClientMetadata;
 use authcore_hyper::{RateLimit, RateLimitSettings, SIGNING_ALGORITHMS};
@@ -41,6 +42,12 @@ pub struct ConfigFile {
     pub issuer: Option<String>,
     /// The listen address; `--listen` overrides it.
     pub listen: Option<SocketAddr>,
+    /// The store: a PostgreSQL URL (shared by several instances) or a data directory;
+    /// `--store` and `--data` override it.
+    pub store: Option<String>,
+    /// How the signing keys are picked up from the store.
+    #[serde(default)]
+    pub keys: KeysSection,
     /// Lifetimes and the access-token format.
     #[serde(default)]
     pub tokens: TokensSection,
@@ -105,6 +112,15 @@ impl From<TokenFormat> for AccessTokenFormat {
             TokenFormat::Jwt => AccessTokenFormat::Jwt,
         }
     }
+}
+
+/// `[keys]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysSection {
+    /// Seconds between two readings of the stored keys, so a rotation done elsewhere
+    /// (`authcore keys rotate`, another instance) is picked up; default 60, at most 3600.
+    pub reload_interval: Option<u64>,
 }
 
 /// `[features]`.
@@ -299,7 +315,15 @@ pub struct Overrides {
     pub dev: bool,
 }
 
-/// The validated configuration: everything `serve` needs except the keys and the store.
+/// How often a running server reads the stored keys again by default.
+pub const DEFAULT_KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The longest `keys.reload_interval`: a rotation must reach every instance well within the
+/// lifetime of the tokens the retired key signed (one hour by default).
+const MAX_KEY_RELOAD_INTERVAL: u64 = 3600;
+
+/// The validated configuration: everything `serve` needs except the keys and the opened
+/// store.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// The issuer, when known before binding (`None`: `--dev` without an issuer, which then
@@ -320,6 +344,10 @@ pub struct ServeConfig {
     pub dpop_nonces: bool,
     /// The rate limits.
     pub rate_limits: RateLimitSettings,
+    /// The store the file names, if it names one.
+    pub store: Option<super::store::StoreLocation>,
+    /// How often the stored keys are read again.
+    pub key_reload_interval: Duration,
 }
 
 /// The scopes of OpenID Connect Core §5.4 and §11.
@@ -551,6 +579,23 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         }
     }
 
+    let store = file
+        .store
+        .as_deref()
+        .map(super::store::StoreLocation::parse)
+        .transpose()
+        .map_err(|e| ConfigError::at("store", e))?;
+    let key_reload_interval = match file.keys.reload_interval {
+        None => DEFAULT_KEY_RELOAD_INTERVAL,
+        Some(s) if (1..=MAX_KEY_RELOAD_INTERVAL).contains(&s) => Duration::from_secs(s),
+        Some(s) => {
+            return Err(ConfigError::at(
+                "keys.reload_interval",
+                format!("{s} seconds: it must be 1 to {MAX_KEY_RELOAD_INTERVAL}"),
+            ));
+        }
+    };
+
     Ok(ServeConfig {
         issuer,
         listen,
@@ -560,6 +605,8 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         features,
         dpop_nonces: f.dpop_nonces.unwrap_or(false),
         rate_limits: rate_limits(&file.rate_limits)?,
+        store,
+        key_reload_interval,
     })
 }
 
@@ -947,6 +994,54 @@ mod tests {
         // Configured scopes are what a client registering none gets.
         let c = check("scopes = [\"openid\", \"api\"]").unwrap();
         assert_eq!(c.server.registration.default_scopes, ["openid", "api"]);
+    }
+
+    #[test]
+    fn the_store_and_the_key_reload_interval() {
+        let c = check("").unwrap();
+        assert_eq!(c.store, None);
+        assert_eq!(c.key_reload_interval, DEFAULT_KEY_RELOAD_INTERVAL);
+        let c = check(
+            "store = \"postgres://authcore@127.0.0.1:5432/op\"\n[keys]\nreload_interval = 5\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.store,
+            Some(super::super::store::StoreLocation::Postgres(
+                "postgres://authcore@127.0.0.1:5432/op".into()
+            ))
+        );
+        assert_eq!(c.key_reload_interval, Duration::from_secs(5));
+        let c = check("store = \"/var/lib/authcore\"").unwrap();
+        assert_eq!(
+            c.store,
+            Some(super::super::store::StoreLocation::Sqlite(
+                "/var/lib/authcore".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_bad_store_or_reload_interval_is_refused() {
+        fails("store = \"mysql://u:hunter2@h/db\"", "store", "neither");
+        let e = check("store = \"mysql://u:hunter2@h/db\"").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        fails("store = \"\"", "store", "empty");
+        fails(
+            "[keys]\nreload_interval = 0",
+            "keys.reload_interval",
+            "1 to 3600",
+        );
+        fails(
+            "[keys]\nreload_interval = 3601",
+            "keys.reload_interval",
+            "1 to 3600",
+        );
+        fails(
+            "[keys]\nrotate_every = 5",
+            "keys.rotate_every",
+            "unknown field",
+        );
     }
 
     #[test]
