@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use authcore_load::{Case, Report, Settings, TargetSpec, run_target, start_target};
+use authcore_store_postgres::test_cluster::TestCluster;
 use clap::Parser;
 
 /// Load generator: `authcore serve` (SQLite; PostgreSQL with --postgres) with one and two
@@ -27,7 +28,10 @@ struct Args {
         default_values_t = ["sqlite-1".to_owned(), "sqlite-2".to_owned(), "oidc-provider".to_owned()]
     )]
     targets: Vec<String>,
-    /// The PostgreSQL URL for the `postgres-*` targets.
+    /// A PostgreSQL URL for the `postgres-*` targets: an empty database, for one target
+    /// (the configured clients' secrets are printed only when they are first stored).
+    /// Without it, a throwaway cluster (tests/postgres/cluster.sh) is started on 127.0.0.1
+    /// and each target gets a fresh database in it.
     #[arg(long, value_name = "URL")]
     postgres: Option<String>,
     /// Cases: `cc-opaque`, `cc-jwt`, `code`, `introspect`, `userinfo` (default: all).
@@ -65,16 +69,13 @@ fn spec(args: &Args, name: &str) -> Result<TargetSpec, String> {
         instances,
         store,
     };
-    let postgres = || {
-        args.postgres
-            .clone()
-            .ok_or_else(|| format!("target {name} needs --postgres URL"))
-    };
+    // The URL is filled in when the target starts (a fresh database per target).
+    let postgres = || Some(args.postgres.clone().unwrap_or_default());
     Ok(match name {
         "sqlite-1" => authcore(1, None),
         "sqlite-2" => authcore(2, None),
-        "postgres-1" => authcore(1, Some(postgres()?)),
-        "postgres-2" => authcore(2, Some(postgres()?)),
+        "postgres-1" => authcore(1, postgres()),
+        "postgres-2" => authcore(2, postgres()),
         "oidc-provider" => TargetSpec::OidcProvider {
             dir: args.oidc_provider_dir.clone().unwrap_or_else(|| {
                 PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc-provider")
@@ -114,9 +115,25 @@ async fn run(args: Args) -> Result<bool, String> {
             .any(|s| matches!(s, TargetSpec::OidcProvider { .. }))
             .then(|| "oidc-provider".to_owned()),
     };
+    // Started once, for every postgres target without a URL; stopped (and removed) at the
+    // end, also on failure, by its guard.
+    let mut cluster: Option<TestCluster> = None;
     for s in &specs {
         eprintln!("authcore-load: starting {}", s.name());
-        let target = start_target(s).await?;
+        let mut s = s.clone();
+        if let TargetSpec::Authcore {
+            store: Some(url), ..
+        } = &mut s
+        {
+            if url.is_empty() {
+                if cluster.is_none() {
+                    cluster = Some(TestCluster::start()?);
+                }
+                let c = cluster.as_ref().expect("started above");
+                *url = c.create_database("load").await?;
+            }
+        }
+        let target = start_target(&s).await?;
         eprintln!(
             "authcore-load: {} on {:?}; {} workers, {:?} per case",
             target.name, target.addrs, settings.workers, settings.duration

@@ -235,12 +235,13 @@ fn start_authcore(
         let mut cmd = Command::new(bin);
         cmd.args(["serve", "--dev", "--listen", "127.0.0.1:0"])
             .arg("--config")
-            .arg(&config)
-            .arg("--data")
-            .arg(&data);
-        if let Some(url) = store {
-            cmd.args(["--store", url]);
-        }
+            .arg(&config);
+        // The store: the PostgreSQL database, or the SQLite file in the data directory
+        // (which otherwise only holds the configuration).
+        match store {
+            Some(url) => cmd.args(["--store", url]),
+            None => cmd.arg("--data").arg(&data),
+        };
         if let Some(i) = &issuer {
             cmd.args(["--issuer", i]);
         }
