@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 
-use crate::forms::{Jar, find_form, submission};
+use crate::forms::{Jar, Submission, find_form, submission};
 
 /// Longest one request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -328,7 +328,7 @@ impl Client {
                 return Err(unexpected("authorization request", &resp));
             }
             let html = String::from_utf8_lossy(resp.body()).into_owned();
-            let (action, body) = fill_in(p, &html)
+            let Submission { action, body } = fill_in(p, &html)
                 .ok_or_else(|| format!("a page without a form to fill in: {html}"))?;
             let action = action.unwrap_or_else(|| target.clone());
             (i, target) = self.resolve(i, &action)?;
@@ -458,7 +458,7 @@ impl Client {
 }
 
 /// The form the user fills in on a provider page, by the target's driver.
-fn fill_in(p: &Profile, html: &str) -> Option<(Option<String>, Vec<(String, String)>)> {
+fn fill_in(p: &Profile, html: &str) -> Option<Submission> {
     let (user, password) = (p.user.0.as_str(), p.user.1.as_str());
     match p.driver {
         Driver::Authcore => {
@@ -583,7 +583,10 @@ mod tests {
             (200, r#"{"access_token":"t"}"#),
             (200, "<html>"),
         ] {
-            assert!(access_token(&resp(status, body)).is_err(), "{status} {body}");
+            assert!(
+                access_token(&resp(status, body)).is_err(),
+                "{status} {body}"
+            );
         }
     }
 }

@@ -144,6 +144,15 @@ pub(crate) fn unescape_html(value: &str) -> String {
     out
 }
 
+/// A form to post: where, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Submission {
+    /// The `action` attribute (relative to the page), if any.
+    pub(crate) action: Option<String>,
+    /// The fields, in order.
+    pub(crate) body: Vec<(String, String)>,
+}
+
 /// A form's submission as a browser makes it: the action (relative to the page), and the
 /// body: the hidden inputs, the pressed button's `name=value` (the button with id
 /// `button_id`, when it has a name), then the fields the user fills in.
@@ -151,7 +160,7 @@ pub(crate) fn submission(
     form: &str,
     fields: &[(&str, &str)],
     button_id: Option<&str>,
-) -> (Option<String>, Vec<(String, String)>) {
+) -> Submission {
     let action = tags(form, "form")
         .first()
         .and_then(|t| attribute(t, "action"));
@@ -183,7 +192,7 @@ pub(crate) fn submission(
     for (k, v) in fields {
         set(k, v);
     }
-    (action, body)
+    Submission { action, body }
 }
 
 #[cfg(test)]
@@ -198,7 +207,7 @@ mod tests {
     #[test]
     fn the_form_with_the_marker_and_its_submission() {
         let form = find_form(PAGE, r#"id="password""#).unwrap();
-        let (action, body) = submission(
+        let Submission { action, body } = submission(
             form,
             &[("username", "alice"), ("password", "pw")],
             Some("login"),
@@ -215,7 +224,7 @@ mod tests {
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
         );
         let first = find_form(PAGE, "csrf").unwrap();
-        let (action, body) = submission(first, &[], None);
+        let Submission { action, body } = submission(first, &[], None);
         assert_eq!(action.as_deref(), Some("/x?a=1&b=2"));
         assert_eq!(body, [("csrf".to_owned(), "t/1".to_owned())]);
         assert!(find_form(PAGE, "id=\"approve\"").is_none());
@@ -223,7 +232,13 @@ mod tests {
 
     #[test]
     fn broken_markup_finds_nothing_and_never_panics() {
-        for html in ["<form", "<form action=\"/a\">", "<form><input name=x", "&#xZZ;&", ""] {
+        for html in [
+            "<form",
+            "<form action=\"/a\">",
+            "<form><input name=x",
+            "&#xZZ;&",
+            "",
+        ] {
             assert!(find_form(html, "x").is_none_or(|f| f.ends_with("</form>")));
             let _ = submission(html, &[], Some("b"));
             let _ = unescape_html(html);
@@ -239,7 +254,13 @@ mod tests {
         jar.store(["a=1; Path=/; HttpOnly", "b=2"].into_iter());
         jar.store(["a=3"].into_iter());
         assert_eq!(jar.header().as_deref(), Some("a=3; b=2"));
-        jar.store(["a=; Max-Age=0", "b=x; expires=Thu, 01 Jan 1970 00:00:00 GMT"].into_iter());
+        jar.store(
+            [
+                "a=; Max-Age=0",
+                "b=x; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            ]
+            .into_iter(),
+        );
         assert_eq!(jar.header(), None);
     }
 }

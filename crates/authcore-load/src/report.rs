@@ -131,10 +131,7 @@ pub struct Report {
 impl Report {
     fn reference_case(&self, case: Case) -> Option<&CaseReport> {
         let name = self.reference.as_deref()?;
-        self.targets
-            .iter()
-            .find(|t| t.target == name)?
-            .case(case)
+        self.targets.iter().find(|t| t.target == name)?.case(case)
     }
 
     /// Whether every exchange of every case succeeded and every case made at least one.
@@ -170,7 +167,8 @@ impl Report {
             }
         }
         out.push_str("\n| target | process | peak RSS MiB | RSS after MiB |\n|---|---|---|---|\n");
-        let mib = |k: Option<u64>| k.map_or("-".to_owned(), |k| format!("{:.1}", k as f64 / 1024.0));
+        let mib =
+            |k: Option<u64>| k.map_or("-".to_owned(), |k| format!("{:.1}", k as f64 / 1024.0));
         for t in &self.targets {
             for (i, m) in t.memory.iter().enumerate() {
                 out.push_str(&format!(
@@ -284,7 +282,10 @@ mod tests {
             reference: Some("oidc-provider".into()),
         };
         let md = report.markdown();
-        assert!(md.contains("| fast | cc-opaque | 300 | 0 | 300 | 1.00 | 1.00 | 3.00× | 0.25 |"), "{md}");
+        assert!(
+            md.contains("| fast | cc-opaque | 300 | 0 | 300 | 1.00 | 1.00 | 3.00× | 0.25 |"),
+            "{md}"
+        );
         assert!(md.contains("| fast | 1 (pid 1) | 2.0 | - |"), "{md}");
         assert!(report.all_succeeded());
         let json = report.json();

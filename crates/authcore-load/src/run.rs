@@ -170,7 +170,11 @@ async fn run_case(
     let max = settings.max_exchanges;
     let mut tasks = Vec::new();
     for mut c in clients {
-        let (p, prep, issued) = (Arc::clone(profile), Arc::clone(prepared), Arc::clone(&issued));
+        let (p, prep, issued) = (
+            Arc::clone(profile),
+            Arc::clone(prepared),
+            Arc::clone(&issued),
+        );
         tasks.push(tokio::spawn(async move {
             let mut r = WorkerResult::default();
             // Bounded twice: by the shared count and by the deadline.
@@ -220,7 +224,10 @@ async fn exchange(
             .client_credentials(p, &p.opaque_resource, false)
             .await
             .map(drop),
-        Case::ClientCredentialsJwt => c.client_credentials(p, &p.jwt_resource, true).await.map(drop),
+        Case::ClientCredentialsJwt => c
+            .client_credentials(p, &p.jwt_resource, true)
+            .await
+            .map(drop),
         Case::AuthorizationCode => c.code_exchange(p).await.map(drop),
         Case::Introspection => c.introspect(p, &prep.token).await,
         Case::UserInfo => c.userinfo(p, &prep.token).await,
@@ -237,6 +244,9 @@ mod tests {
             assert_eq!(c.name().parse::<Case>(), Ok(c));
         }
         let e = "cc".parse::<Case>().unwrap_err();
-        assert!(e.contains("cc-opaque, cc-jwt, code, introspect, userinfo"), "{e}");
+        assert!(
+            e.contains("cc-opaque, cc-jwt, code, introspect, userinfo"),
+            "{e}"
+        );
     }
 }

@@ -52,7 +52,11 @@ impl TargetSpec {
             TargetSpec::Authcore {
                 instances, store, ..
             } => {
-                let store = if store.is_some() { "postgres" } else { "sqlite" };
+                let store = if store.is_some() {
+                    "postgres"
+                } else {
+                    "sqlite"
+                };
                 format!("authcore-{store}-{instances}")
             }
             TargetSpec::OidcProvider { .. } => "oidc-provider".to_owned(),
@@ -166,10 +170,7 @@ fn wait_for(
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if let Ok(Some(status)) = child.try_wait() {
-                    return Err(format!(
-                        "{what} exited with {status}:\n{}",
-                        seen.join("\n")
-                    ));
+                    return Err(format!("{what} exited with {status}:\n{}", seen.join("\n")));
                 }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -338,7 +339,9 @@ fn start_oidc_provider(dir: &Path) -> Result<RunningTarget, String> {
     drain(child.stderr.take().expect("piped stderr"), tx);
     let mut port = None;
     let result = wait_for(&mut child, &rx, "oidc-provider", |line| {
-        port = line.strip_prefix("READY ").and_then(|p| p.trim().parse::<u16>().ok());
+        port = line
+            .strip_prefix("READY ")
+            .and_then(|p| p.trim().parse::<u16>().ok());
         port.is_some()
     });
     let mut target = RunningTarget {

@@ -42,7 +42,11 @@ fn every_case_succeeds_against_authcore_serve_on_sqlite() {
 
     assert_eq!(target_report.instances, 1);
     assert_eq!(
-        target_report.cases.iter().map(|c| c.case).collect::<Vec<_>>(),
+        target_report
+            .cases
+            .iter()
+            .map(|c| c.case)
+            .collect::<Vec<_>>(),
         Case::ALL
     );
     for c in &target_report.cases {
@@ -65,7 +69,10 @@ fn every_case_succeeds_against_authcore_serve_on_sqlite() {
     let memory = &target_report.memory;
     assert_eq!(memory.len(), 1);
     let (peak, after) = (memory[0].peak_kib.unwrap(), memory[0].after_kib.unwrap());
-    assert!(0 < after && after <= peak, "RSS {after} KiB, peak {peak} KiB");
+    assert!(
+        0 < after && after <= peak,
+        "RSS {after} KiB, peak {peak} KiB"
+    );
 
     let report = Report {
         targets: vec![target_report],

@@ -17,9 +17,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use authcore_oauth2::ClientMetadata;
 use authcore_hyper::{RateLimit, RateLimitSettings, SIGNING_ALGORITHMS};
 use authcore_jose::JwsAlgorithm;
+use authcore_oauth2::ClientMetadata;
 use authcore_server::ServerConfig;
 use authcore_server::config::{AccessTokenFormat, ResourceServer};
 use authcore_server::model::{ClientAuthMethod, ClientRecord, StoredSecret};
@@ -1375,10 +1375,9 @@ mod tests {
     fn rate_limits_replace_the_defaults_one_by_one() {
         let c = check("").unwrap();
         assert_eq!(c.rate_limits, RateLimitSettings::default());
-        let c = check(
-            "[rate_limits]\ntoken = { burst = 5000, per_minute = 600000 }\nlogin = false",
-        )
-        .unwrap();
+        let c =
+            check("[rate_limits]\ntoken = { burst = 5000, per_minute = 600000 }\nlogin = false")
+                .unwrap();
         assert_eq!(c.rate_limits.token, Some(RateLimit::new(5000, 600000)));
         assert_eq!(c.rate_limits.login, None);
         assert_eq!(c.rate_limits.device, RateLimitSettings::default().device);
@@ -1398,7 +1397,11 @@ mod tests {
             "rate_limits.device.per_minute",
             "at least 1",
         );
-        fails("[rate_limits]\nlogn = false", "rate_limits.logn", "unknown field");
+        fails(
+            "[rate_limits]\nlogn = false",
+            "rate_limits.logn",
+            "unknown field",
+        );
     }
 
     #[test]

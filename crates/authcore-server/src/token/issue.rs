@@ -127,20 +127,23 @@ pub fn issue_tokens(plan: &TokenPlan, ctx: &Context<'_>) -> Result<IssuedTokens,
             .as_ref()
             .ok_or(OAuthError::server_error(ServerError::Crypto))?;
         let jti: [u8; 16] = random_array(ctx.rng).map_err(|_| ServerError::Random)?;
-        issuer.issue(rs.access_token_signing_alg, &AccessTokenContent {
-            issuer: ctx.config.issuer.clone(),
-            subject: plan.subject.clone(),
-            client_id: plan.client_id.clone(),
-            audience: plan.resources.clone(),
-            scopes: plan.scopes.clone(),
-            issued_at: now,
-            expires_at,
-            jti: URL_SAFE_NO_PAD.encode(jti),
-            auth_time: plan.auth_time,
-            acr: plan.acr.clone(),
-            cnf: plan.cnf.clone(),
-            act: plan.act.clone(),
-        })?
+        issuer.issue(
+            rs.access_token_signing_alg,
+            &AccessTokenContent {
+                issuer: ctx.config.issuer.clone(),
+                subject: plan.subject.clone(),
+                client_id: plan.client_id.clone(),
+                audience: plan.resources.clone(),
+                scopes: plan.scopes.clone(),
+                issued_at: now,
+                expires_at,
+                jti: URL_SAFE_NO_PAD.encode(jti),
+                auth_time: plan.auth_time,
+                acr: plan.acr.clone(),
+                cnf: plan.cnf.clone(),
+                act: plan.act.clone(),
+            },
+        )?
     } else {
         let (token, handle) = ctx
             .keys
