@@ -17,10 +17,9 @@ use crate::PostgresStore;
 /// such record" and a write answers [`WriteOutcome::Conflict`] (never `Applied` for a write
 /// that may not have happened). The error is kept for [`BlockingStore::take_error`].
 ///
-/// [`Store::apply`] takes one write, so through this trait every write is its own
-/// transaction and a batch is not atomic: a provider serving several instances drives its
-/// endpoints through [`ProviderStore::apply`](authcore_hyper::ProviderStore::apply), which
-/// runs each batch in one transaction.
+/// [`Store::apply_batch`] hands the whole batch to
+/// [`ProviderStore::apply`](authcore_hyper::ProviderStore::apply), so each batch is one
+/// transaction here too (atomic, as the [`Store`] contract asks).
 ///
 /// Use it from synchronous code only: its calls block the thread, and it must not be
 /// dropped inside an async context (its runtime shuts down on drop).
