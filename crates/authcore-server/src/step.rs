@@ -405,9 +405,13 @@ impl Supplied {
 /// is `RevokeGrant` (RFC 6749 §4.1.2), must see the revocation either before the consumption
 /// (which then conflicts: no token) or after the inserts (which it then revokes); applied
 /// one write at a time, the revocation could land between them and leave the new tokens
-/// unrevoked under a revoked grant. The endpoints check the grant of every stored token as
-/// well (introspection, the resource server, refresh and token exchange: a token under a
-/// revoked grant is inactive), so such a store fails safe, but it is still wrong.
+/// unrevoked under a revoked grant. One transaction per batch is not always enough: it
+/// must also serialize against the other batches (SQLite's `BEGIN IMMEDIATE` does;
+/// PostgreSQL's default READ COMMITTED does not, see
+/// [`conformance::batches_are_atomic`](crate::store::conformance::batches_are_atomic)). The
+/// endpoints check the grant of every stored token as well (introspection, the resource
+/// server, refresh, token exchange and UserInfo: a token under a revoked grant is inactive),
+/// so a store that falls short fails safe.
 pub trait Store {
     /// Answers one need. [`Need::Fetch`] is not a store's business: a store answers it
     /// `Answer::Fetched(None)`. A store that keeps no end-user accounts answers

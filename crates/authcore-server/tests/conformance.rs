@@ -11,6 +11,7 @@ use authcore_server::{Answer, Need, Store, Write, WriteOutcome, apply_in_order};
 #[test]
 fn the_memory_store_conforms() {
     conformance::run(&MemoryStore::new());
+    conformance::batches_are_atomic(&MemoryStore::new());
 }
 
 /// A store that lets every conditional write succeed: two consumers of one code both win.

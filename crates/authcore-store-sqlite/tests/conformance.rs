@@ -18,6 +18,15 @@ fn the_file_store_passes_the_conformance_kit() {
 }
 
 #[test]
+fn write_batches_are_atomic_in_memory_and_on_a_file() {
+    // BEGIN IMMEDIATE serializes the batches: a grant's revocation never falls between a
+    // code's consumption and the token insert of the same batch.
+    conformance::batches_are_atomic(&SqliteStore::open_in_memory().unwrap());
+    let dir = common::TempDir::new("conformance-atomic");
+    conformance::batches_are_atomic(&SqliteStore::open(&dir.db()).unwrap());
+}
+
+#[test]
 fn the_file_store_passes_the_conformance_kit_across_reopening() {
     let dir = common::TempDir::new("conformance-reopen");
     let checks: [fn(&dyn authcore_server::Store); 8] = [
