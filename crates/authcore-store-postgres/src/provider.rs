@@ -249,6 +249,18 @@ impl PostgresStore {
 /// whose `WHERE` PostgreSQL evaluates again on the latest row version after waiting for a
 /// concurrent writer's lock (READ COMMITTED, PostgreSQL manual §13.2.1), so of two racing
 /// transactions exactly one changes the row.
+///
+/// Batches are atomic towards a grant revocation too (the `Store` contract): a write that
+/// depends on a grant (consuming its code, rotating its refresh token, storing its code or
+/// token) first takes a shared lock on the grant's row, and `RevokeGrant` starts with the
+/// update that takes the exclusive one. Every batch takes the grant lock before any other
+/// row lock, so the two cannot deadlock, and one of them waits for the other to commit:
+/// - the revocation first: the exchange then finds its code used (`Conflict`), or stores its
+///   token already revoked;
+/// - the exchange first: the revocation's token update is a new statement, whose snapshot
+///   (READ COMMITTED) includes the exchange's committed token, and revokes it.
+/// Without the lock, a token inserted while the revocation runs is missed by its update and
+/// stays live under a revoked grant.
 async fn apply_write(
     tx: &Transaction<'_>,
     write: &Write,
@@ -307,6 +319,7 @@ async fn apply_write(
             Applied
         }
         Write::InsertCode(code) => {
+            let revoked = lock_grant(tx, GrantOf::Id(code.grant_id.as_str())).await?;
             exec(
                 tx,
                 "INSERT INTO codes (handle, grant_id, expires_at, used, body) \
@@ -317,21 +330,23 @@ async fn apply_write(
                     &code.handle.as_str(),
                     &code.grant_id.as_str(),
                     &secs(code.expires_at),
-                    &code.used,
+                    // A code of a revoked grant is stored spent.
+                    &(code.used || revoked),
                     &body(code)?,
                 ],
             )
             .await?;
             Applied
         }
-        Write::ConsumeCodeIfUnused(handle) => changed(
+        Write::ConsumeCodeIfUnused(handle) => changed({
+            lock_grant(tx, GrantOf::Code(handle.as_str())).await?;
             exec(
                 tx,
                 "UPDATE codes SET used = true WHERE handle = $1 AND NOT used",
                 &[&handle.as_str()],
             )
-            .await?,
-        ),
+            .await?
+        }),
         Write::InsertToken(token) => {
             insert_token(tx, token).await?;
             Applied
@@ -341,6 +356,7 @@ async fn apply_write(
             replacement,
         } => {
             // RFC 9700 §4.14.2: one rotation per refresh token; the loser stores nothing.
+            lock_grant(tx, GrantOf::Token(current.as_str())).await?;
             let rotated = exec(
                 tx,
                 "UPDATE tokens SET rotated = true WHERE handle = $1 AND kind = 'refresh' \
@@ -518,7 +534,36 @@ async fn exec(
     Ok(tx.execute(&statement, params).await?)
 }
 
+/// Which grant [`lock_grant`] locks: by its id, or the grant of a stored code or token.
+enum GrantOf<'a> {
+    Id(&'a str),
+    Code(&'a str),
+    Token(&'a str),
+}
+
+/// Takes a shared lock on a grant's row until the transaction ends (see [`apply_write`]) and
+/// says whether the grant is revoked; a grant that is not stored is not revoked.
+async fn lock_grant(tx: &Transaction<'_>, grant: GrantOf<'_>) -> Result<bool, Failure> {
+    let (sql, key) = match grant {
+        GrantOf::Id(id) => ("SELECT revoked FROM grants WHERE id = $1 FOR SHARE", id),
+        GrantOf::Code(handle) => (
+            "SELECT revoked FROM grants \
+             WHERE id = (SELECT grant_id FROM codes WHERE handle = $1) FOR SHARE",
+            handle,
+        ),
+        GrantOf::Token(handle) => (
+            "SELECT revoked FROM grants \
+             WHERE id = (SELECT grant_id FROM tokens WHERE handle = $1) FOR SHARE",
+            handle,
+        ),
+    };
+    let statement = tx.prepare_cached(sql).await?;
+    let row = tx.query_opt(&statement, &[&key]).await?;
+    Ok(row.is_some_and(|row| row.get::<_, bool>(0)))
+}
+
 async fn insert_token(tx: &Transaction<'_>, token: &TokenRecord) -> Result<u64, Failure> {
+    let revoked = lock_grant(tx, GrantOf::Id(token.grant_id.as_str())).await?;
     exec(
         tx,
         "INSERT INTO tokens (handle, kind, grant_id, expires_at, rotated, revoked, body) \
@@ -531,7 +576,8 @@ async fn insert_token(tx: &Transaction<'_>, token: &TokenRecord) -> Result<u64, 
             &token.grant_id.as_str(),
             &token.expires_at.map(secs),
             &token.rotated,
-            &token.revoked,
+            // A token of a revoked grant is stored revoked.
+            &(token.revoked || revoked),
             &body(token)?,
         ],
     )
