@@ -259,6 +259,7 @@ impl PostgresStore {
 ///   token already revoked;
 /// - the exchange first: the revocation's token update is a new statement, whose snapshot
 ///   (READ COMMITTED) includes the exchange's committed token, and revokes it.
+///
 /// Without the lock, a token inserted while the revocation runs is missed by its update and
 /// stays live under a revoked grant.
 async fn apply_write(
