@@ -284,8 +284,8 @@ impl authcore_server::Store for NoAccounts<'_> {
         }
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> authcore_server::WriteOutcome {
-        self.0.apply(write, now)
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<authcore_server::WriteOutcome> {
+        self.0.apply_batch(writes, now)
     }
 }
 
