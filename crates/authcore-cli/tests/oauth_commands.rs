@@ -622,6 +622,20 @@ fn with_client<'a>(sub: &[&'a str], issuer: &'a str, rest: &[&'a str]) -> Vec<&'
     v
 }
 
+/// `authcore oidc userinfo` at `issuer` with the access token `token`, then `rest`.
+fn userinfo_args<'a>(issuer: &'a str, token: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "oidc",
+        "userinfo",
+        "--issuer",
+        issuer,
+        "--access-token",
+        token,
+    ];
+    v.extend(rest);
+    v
+}
+
 /// A port nothing listens on.
 fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -1091,14 +1105,7 @@ fn values_that_begin_with_a_hyphen_are_values() {
         out.stderr
     );
 
-    let args = [
-        "oidc",
-        "userinfo",
-        "--issuer",
-        &fake.issuer,
-        "--access-token",
-        "-9bad",
-    ];
+    let args = userinfo_args(&fake.issuer, "-9bad", &[]);
     fails(1, &args, &[], "invalid_token");
 
     let args = [
@@ -1236,15 +1243,7 @@ fn mutual_tls_usage_errors() {
 #[test]
 fn userinfo_with_bearer_and_dpop_tokens() {
     let fake = Fake::start();
-    let c = ok(&[
-        "oidc",
-        "userinfo",
-        "--issuer",
-        &fake.issuer,
-        "--access-token",
-        "at-cc",
-    ])
-    .json();
+    let c = ok(&userinfo_args(&fake.issuer, "at-cc", &[])).json();
     assert_eq!(c, json!({"sub": "user-1", "name": "Test User"}));
     assert!(
         fake.last("/userinfo")
@@ -1255,28 +1254,12 @@ fn userinfo_with_bearer_and_dpop_tokens() {
 
     let out = fails(
         1,
-        &[
-            "oidc",
-            "userinfo",
-            "--issuer",
-            &fake.issuer,
-            "--access-token",
-            "bad",
-        ],
+        &userinfo_args(&fake.issuer, "bad", &[]),
         &[],
         "invalid_token",
     );
     assert!(out.reason().contains("unknown token"), "{}", out.stderr);
-    let args = [
-        "oidc",
-        "userinfo",
-        "--issuer",
-        &fake.issuer,
-        "--access-token",
-        "at-cc",
-        "--sub",
-        "user-2",
-    ];
+    let args = userinfo_args(&fake.issuer, "at-cc", &["--sub", "user-2"]);
     fails(1, &args, &[], "user-2");
 
     // The sub of an ID token (only its payload is read), given as text.
@@ -1288,54 +1271,22 @@ fn userinfo_with_bearer_and_dpop_tokens() {
         )
     };
     let good = id_token("user-1");
-    let args = [
-        "oidc",
-        "userinfo",
-        "--issuer",
-        &fake.issuer,
-        "--access-token",
-        "at-cc",
-        "--id-token",
-        &good,
-    ];
+    let args = userinfo_args(&fake.issuer, "at-cc", &["--id-token", &good]);
     let out = ok(&args);
     assert!(!out.stderr.contains("not checked"), "{}", out.stderr);
     // OpenID Connect Core §5.3.2: claims about another subject are refused, exit 1.
     let other = id_token("user-2");
-    let args = [
-        "oidc",
-        "userinfo",
-        "--issuer",
-        &fake.issuer,
-        "--access-token",
-        "at-cc",
-        "--id-token",
-        &other,
-    ];
+    let args = userinfo_args(&fake.issuer, "at-cc", &["--id-token", &other]);
     fails(1, &args, &[], "user-2");
     // Both is a usage error.
-    let args = [
-        "oidc",
-        "userinfo",
-        "--issuer",
+    let args = userinfo_args(
         &fake.issuer,
-        "--access-token",
         "at-cc",
-        "--sub",
-        "user-1",
-        "--id-token",
-        &good,
-    ];
+        &["--sub", "user-1", "--id-token", &good],
+    );
     fails(2, &args, &[], "");
     // Neither: the claims are printed and stderr says the subject was not checked.
-    let args = [
-        "oidc",
-        "userinfo",
-        "--issuer",
-        &fake.issuer,
-        "--access-token",
-        "at-cc",
-    ];
+    let args = userinfo_args(&fake.issuer, "at-cc", &[]);
     let out = ok(&args);
     assert!(out.stderr.contains("not checked"), "{}", out.stderr);
 
@@ -1346,16 +1297,11 @@ fn userinfo_with_bearer_and_dpop_tokens() {
     std::fs::create_dir_all(&dir).unwrap();
     let key_file = dir.join(format!("dpop-{}.jwk", std::process::id()));
     std::fs::write(&key_file, t["dpop_key"].to_string()).unwrap();
-    let args = [
-        "oidc",
-        "userinfo",
-        "--issuer",
+    let args = userinfo_args(
         &fake.issuer,
-        "--access-token",
         "at-cc",
-        "--dpop-key",
-        key_file.to_str().unwrap(),
-    ];
+        &["--dpop-key", key_file.to_str().unwrap()],
+    );
     let out = run_env(&args, &[]);
     let _ = std::fs::remove_file(&key_file);
     assert_eq!(out.code, 0, "{}", out.stderr);
