@@ -331,8 +331,9 @@ fn a_temporary_dev_directory_is_removed_at_exit() {
         .expect("the path")
         .to_owned();
     assert!(Path::new(&path).is_dir());
+    let stderr_of = server.stderr.clone();
     let exit = server.stop();
-    assert!(exit.success());
+    assert!(exit.success(), "{exit}: {}", stderr_of.lock().unwrap());
     assert!(!Path::new(&path).exists(), "{path} is left behind");
 }
 
