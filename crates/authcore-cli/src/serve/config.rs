@@ -17,6 +17,8 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use authcore_hyper::{RateLimit, RateLimitSettings, SIGNING_ALGORITHMS};
+use authcore_jose::JwsAlgorithm;
 use authcore_oauth2::ClientMetadata;
 use authcore_server::ServerConfig;
 use authcore_server::config::{AccessTokenFormat, ResourceServer};
@@ -69,6 +71,9 @@ pub struct ConfigFile {
     /// The resource servers (RFC 8707).
     #[serde(default)]
     pub resource_servers: Vec<ResourceServerSection>,
+    /// The rate limits.
+    #[serde(default)]
+    pub rate_limits: RateLimitsSection,
 }
 
 /// `[tokens]`: lifetimes in seconds, and the access-token format.
@@ -208,6 +213,38 @@ pub struct ResourceServerSection {
     pub access_token_format: Option<TokenFormat>,
     /// The configured client it introspects as, if any.
     pub introspection_client_id: Option<String>,
+    /// The algorithm of its JWT access tokens (default: the current ID token signer, RS256).
+    pub access_token_signing_alg: Option<String>,
+}
+
+/// `[rate_limits]`: the per-client and per-address limits of authcore-hyper, each `false`
+/// (off) or `{ burst, per_minute }`; a limit not named keeps authcore-hyper's default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsSection {
+    /// The token endpoint (RFC 6749 §10.10 asks servers to limit guessing).
+    pub token: Option<RateLimitValue>,
+    /// The device authorization endpoint and user-code entry (RFC 8628 §5.1).
+    pub device: Option<RateLimitValue>,
+    /// The pushed authorization request endpoint.
+    pub par: Option<RateLimitValue>,
+    /// The login form.
+    pub login: Option<RateLimitValue>,
+}
+
+/// One rate limit as written: `false` turns it off, a table sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum RateLimitValue {
+    /// `false`: no limit (`true` is refused: a limit needs its numbers).
+    Enabled(bool),
+    /// `{ burst = N, per_minute = M }`.
+    Limit {
+        /// Requests at once.
+        burst: u32,
+        /// Requests per minute, sustained.
+        per_minute: u32,
+    },
 }
 
 /// A configuration mistake: the key path and the reason.
@@ -305,6 +342,8 @@ pub struct ServeConfig {
     pub features: Features,
     /// Whether the token and UserInfo endpoints demand DPoP nonces (RFC 9449 §8).
     pub dpop_nonces: bool,
+    /// The rate limits.
+    pub rate_limits: RateLimitSettings,
     /// The store the file names, if it names one.
     pub store: Option<super::store::StoreLocation>,
     /// How often the stored keys are read again.
@@ -497,6 +536,24 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         let format = rs.access_token_format.unwrap_or(default_format);
         r.access_token_format = format.into();
         r.introspection_client_id = rs.introspection_client_id.clone();
+        if let Some(alg) = &rs.access_token_signing_alg {
+            // Only the algorithms the provider keeps a signing key for (RS256, ES256, EdDSA):
+            // another would fail at every token request instead of at start.
+            r.access_token_signing_alg = Some(
+                alg.parse::<JwsAlgorithm>()
+                    .ok()
+                    .filter(|a| SIGNING_ALGORITHMS.contains(a))
+                    .ok_or_else(|| {
+                        ConfigError::at(
+                            at("access_token_signing_alg"),
+                            format!(
+                                "`{alg}` is not one of the provider's signing algorithms ({})",
+                                SIGNING_ALGORITHMS.map(|a| a.name()).join(", ")
+                            ),
+                        )
+                    })?,
+            );
+        }
         server.resource_servers.push(r);
     }
 
@@ -547,9 +604,46 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         clients,
         features,
         dpop_nonces: f.dpop_nonces.unwrap_or(false),
+        rate_limits: rate_limits(&file.rate_limits)?,
         store,
         key_reload_interval,
     })
+}
+
+/// The rate limits: authcore-hyper's defaults, with the ones the file names replaced.
+fn rate_limits(section: &RateLimitsSection) -> Result<RateLimitSettings, ConfigError> {
+    let mut limits = RateLimitSettings::default();
+    for (name, value, slot) in [
+        ("token", section.token, &mut limits.token),
+        ("device", section.device, &mut limits.device),
+        ("par", section.par, &mut limits.par),
+        ("login", section.login, &mut limits.login),
+    ] {
+        match value {
+            None => {}
+            Some(RateLimitValue::Enabled(false)) => *slot = None,
+            Some(RateLimitValue::Enabled(true)) => {
+                return Err(ConfigError::at(
+                    format!("rate_limits.{name}"),
+                    "`true` says nothing: write `{ burst = N, per_minute = M }`, or `false` \
+                     for no limit",
+                ));
+            }
+            Some(RateLimitValue::Limit { burst, per_minute }) => {
+                // A zero would refuse every request; `false` is the way to say "no limit".
+                for (key, v) in [("burst", burst), ("per_minute", per_minute)] {
+                    if v == 0 {
+                        return Err(ConfigError::at(
+                            format!("rate_limits.{name}.{key}"),
+                            "must be at least 1 (`false` turns the limit off)",
+                        ));
+                    }
+                }
+                *slot = Some(RateLimit::new(burst, per_minute));
+            }
+        }
+    }
+    Ok(limits)
 }
 
 impl ServeConfig {
@@ -1250,6 +1344,63 @@ mod tests {
         assert_eq!(
             c.clients[0].record.allowed_resources,
             ["https://api.example"]
+        );
+    }
+
+    #[test]
+    fn access_token_signing_algorithms_are_the_providers() {
+        let rs = |alg: &str| {
+            format!(
+                "[[resource_servers]]\nidentifier = \"https://api.example\"\naccess_token_format = \"jwt\"\naccess_token_signing_alg = \"{alg}\""
+            )
+        };
+        let c = check(&rs("ES256")).unwrap();
+        assert_eq!(
+            c.server.resource_servers[0].access_token_signing_alg,
+            Some(JwsAlgorithm::ES256)
+        );
+        // A JOSE algorithm the provider keeps no key for, a symmetric one, and no algorithm.
+        for alg in ["PS256", "HS256", "none", "es256"] {
+            fails(
+                &rs(alg),
+                "resource_servers[0].access_token_signing_alg",
+                "not one of the provider's signing algorithms",
+            );
+        }
+        let c = check("[[resource_servers]]\nidentifier = \"https://api.example\"").unwrap();
+        assert_eq!(c.server.resource_servers[0].access_token_signing_alg, None);
+    }
+
+    #[test]
+    fn rate_limits_replace_the_defaults_one_by_one() {
+        let c = check("").unwrap();
+        assert_eq!(c.rate_limits, RateLimitSettings::default());
+        let c =
+            check("[rate_limits]\ntoken = { burst = 5000, per_minute = 600000 }\nlogin = false")
+                .unwrap();
+        assert_eq!(c.rate_limits.token, Some(RateLimit::new(5000, 600000)));
+        assert_eq!(c.rate_limits.login, None);
+        assert_eq!(c.rate_limits.device, RateLimitSettings::default().device);
+        assert_eq!(c.rate_limits.par, RateLimitSettings::default().par);
+        fails(
+            "[rate_limits]\ntoken = true",
+            "rate_limits.token",
+            "`false` for no limit",
+        );
+        fails(
+            "[rate_limits]\npar = { burst = 0, per_minute = 10 }",
+            "rate_limits.par.burst",
+            "at least 1",
+        );
+        fails(
+            "[rate_limits]\ndevice = { burst = 3, per_minute = 0 }",
+            "rate_limits.device.per_minute",
+            "at least 1",
+        );
+        fails(
+            "[rate_limits]\nlogn = false",
+            "rate_limits.logn",
+            "unknown field",
         );
     }
 

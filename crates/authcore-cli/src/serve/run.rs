@@ -65,6 +65,7 @@ pub async fn start(
         .map_err(|e| Failure::usage(e.to_string()))?;
     let mut settings = ProviderSettings::new(server);
     settings.dev = config.dev;
+    settings.rate_limits = config.rate_limits;
     if config.dpop_nonces {
         settings.dpop_nonce_window = Some(DPOP_NONCE_WINDOW.as_secs());
     }
