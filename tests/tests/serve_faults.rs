@@ -3,8 +3,8 @@
 //!
 //! - SQLite: `authcore serve` on a file database under load is killed with SIGKILL (`kill
 //!   -9`) while it writes, and restarted on the same file, for several rounds. After each
-//!   kill the database passes `PRAGMA integrity_check` and holds no token or code without
-//!   its grant; after each restart every token a client received is active at
+//!   kill the database passes `PRAGMA integrity_check` and holds no partial record (a token
+//!   or code without its grant, a code consumed without its tokens); after each restart every token a client received is active at
 //!   introspection, and every code a client redeemed before the kill is refused
 //!   (`invalid_grant`, RFC 6749 §4.1.2), which also revokes what it gave.
 //! - PostgreSQL (the throwaway cluster of `tests/postgres/cluster.sh`), two instances on one
@@ -856,16 +856,30 @@ fn verify(run: &Run, bases: &[String], from: usize) -> Verified {
     verified
 }
 
-/// The rows of `table` whose grant is missing: SQL both stores understand.
-fn orphans_query(table: &str) -> String {
-    format!(
-        "SELECT count(*) FROM {table} LEFT JOIN grants ON grants.id = {table}.grant_id \
-         WHERE grants.id IS NULL"
-    )
-}
+/// Partial records, each counted by SQL both stores understand (the same tables and
+/// columns): a token or a code without its grant, and a code consumed without the tokens
+/// of its grant (a write batch is all or nothing: the code is consumed in the transaction
+/// that stores the tokens; a replay revokes them but keeps their rows).
+const PARTIAL_RECORDS: [(&str, &str); 3] = [
+    (
+        "tokens without their grant",
+        "SELECT count(*) FROM tokens LEFT JOIN grants ON grants.id = tokens.grant_id \
+         WHERE grants.id IS NULL",
+    ),
+    (
+        "codes without their grant",
+        "SELECT count(*) FROM codes LEFT JOIN grants ON grants.id = codes.grant_id \
+         WHERE grants.id IS NULL",
+    ),
+    (
+        "consumed codes without tokens",
+        "SELECT count(*) FROM codes WHERE codes.used AND NOT EXISTS \
+         (SELECT 1 FROM tokens WHERE tokens.grant_id = codes.grant_id)",
+    ),
+];
 
-/// SQLite after a kill: `PRAGMA integrity_check` is `ok` and no token or code lacks its
-/// grant. Opened while no server runs, so it is also the recovery of the write-ahead log.
+/// SQLite after a kill: `PRAGMA integrity_check` is `ok` and there are no
+/// [`PARTIAL_RECORDS`]. Opened while no server runs, so it is also the recovery of the write-ahead log.
 fn check_sqlite_file(path: &Path) {
     let db = rusqlite::Connection::open(path).expect("open the database");
     let result: Vec<String> = db
@@ -876,11 +890,11 @@ fn check_sqlite_file(path: &Path) {
         })
         .expect("PRAGMA integrity_check");
     assert_eq!(result, ["ok"], "PRAGMA integrity_check");
-    for table in ["tokens", "codes"] {
-        let orphans: i64 = db
-            .query_row(&orphans_query(table), [], |row| row.get(0))
-            .expect("the orphan query");
-        assert_eq!(orphans, 0, "{table} without their grant");
+    for (what, query) in PARTIAL_RECORDS {
+        let count: i64 = db
+            .query_row(query, [], |row| row.get(0))
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
+        assert_eq!(count, 0, "{what}");
     }
 }
 
@@ -975,20 +989,20 @@ fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>) {
     (issuer, options, instances)
 }
 
-/// PostgreSQL after a fault: no token or code without its grant.
+/// PostgreSQL after a fault: no [`PARTIAL_RECORDS`].
 fn check_postgres_rows(run: &Run, store: &str) {
     run.runtime.block_on(async {
         let (db, connection) = tokio_postgres::connect(store, tokio_postgres::NoTls)
             .await
             .expect("connect to the test database");
         let driver = tokio::spawn(connection);
-        for table in ["tokens", "codes"] {
-            let orphans: i64 = db
-                .query_one(&orphans_query(table), &[])
+        for (what, query) in PARTIAL_RECORDS {
+            let count: i64 = db
+                .query_one(query, &[])
                 .await
-                .expect("the orphan query")
+                .unwrap_or_else(|e| panic!("{query}: {e}"))
                 .get(0);
-            assert_eq!(orphans, 0, "{table} without their grant");
+            assert_eq!(count, 0, "{what}");
         }
         drop(db);
         let _ = driver.await;
