@@ -58,7 +58,7 @@ impl Clock for TestClock {
 }
 
 /// A task stopped on drop.
-pub struct Task(tokio::task::JoinHandle<()>);
+pub struct Task(pub tokio::task::JoinHandle<()>);
 
 impl Drop for Task {
     fn drop(&mut self) {
@@ -71,7 +71,7 @@ pub struct Op {
     pub base: String,
     pub provider: Provider,
     pub store: Arc<MemoryProviderStore>,
-    _task: Task,
+    pub _task: Task,
 }
 
 /// Starts the provider (dev mode: back-channel logout to http loopback receivers) with
@@ -154,7 +154,7 @@ pub async fn start_op(app_base: &str) -> Op {
 pub struct App {
     pub base: String,
     pub layer: LoginLayer,
-    _task: Task,
+    pub _task: Task,
 }
 
 /// A bound but not yet serving application listener (its address is needed to register the
