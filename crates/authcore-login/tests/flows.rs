@@ -539,3 +539,72 @@ async fn session_keys_rotate_without_signing_anyone_out() {
         .await;
     assert_eq!(r.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_racing_to_refresh_use_the_rotated_token_once() {
+    let w = world_with(long_sessions).await;
+    let mut b = Browser::new();
+    b.sign_in(&w).await;
+    let cookie = b.jar.get(SESSION).cloned().unwrap();
+    let s = open_cookie(&cookie, &KEY1);
+    let expires_at = s["s"]["expires_at"].as_u64().unwrap();
+    let mut left = expires_at - w.clock.now_secs() - 30;
+    let mut cookie = cookie;
+    while left > 0 {
+        let step = left.min(500);
+        w.clock.advance(step);
+        left -= step;
+        if left > 0 {
+            let mut c = Browser::new();
+            c.jar.insert(SESSION.into(), cookie.clone());
+            assert_eq!(c.get(&format!("{}/", w.app.base)).await.status, 200);
+            cookie = c.jar.get(SESSION).cloned().unwrap();
+        }
+    }
+    // Four requests with the same cookie, all due for refresh, at once.
+    let url = format!("{}/me", w.app.base);
+    let racers = (0..4).map(|_| {
+        let (url, cookie) = (url.clone(), cookie.clone());
+        tokio::spawn(async move {
+            let mut c = Browser::new();
+            c.jar.insert(SESSION.into(), cookie);
+            let r = c.get(&url).await;
+            (
+                r.status,
+                r.json()["access_token"].clone(),
+                c.jar.get(SESSION).cloned().unwrap(),
+            )
+        })
+    });
+    let mut results = Vec::new();
+    for r in racers {
+        results.push(r.await.unwrap());
+    }
+    for (status, _, _) in &results {
+        assert_eq!(*status, 200);
+    }
+    assert!(
+        results.iter().all(|(_, at, _)| *at == results[0].1),
+        "one refresh, shared"
+    );
+    // The grant survived (a rotated refresh token used twice would have revoked it): the
+    // next refresh works too.
+    let next = open_cookie(&results[0].2, &KEY1);
+    let expires_at = next["s"]["expires_at"].as_u64().unwrap();
+    let mut left = expires_at - w.clock.now_secs() - 30;
+    let mut cookie = results[0].2.clone();
+    while left > 0 {
+        let step = left.min(500);
+        w.clock.advance(step);
+        left -= step;
+        let mut c = Browser::new();
+        c.jar.insert(SESSION.into(), cookie.clone());
+        assert_eq!(c.get(&format!("{}/me", w.app.base)).await.status, 200);
+        cookie = c.jar.get(SESSION).cloned().unwrap();
+    }
+    let after = open_cookie(&cookie, &KEY1);
+    assert!(
+        after["s"]["expires_at"].as_u64().unwrap() > expires_at,
+        "refreshed again"
+    );
+}
