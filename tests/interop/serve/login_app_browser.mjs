@@ -7,7 +7,8 @@
 // every page is written to OUTDIR.
 //
 // The example application's page contract: `/` is public (`#public`); `/protected` shows the
-// signed-in user (`#sub`, and `#claims`: the claims as JSON) and a sign-out button
+// signed-in user (`#sub`; `#claims`: the ID token's claims as JSON; `#userinfo`: the UserInfo
+// response as JSON, fetched with the session's access token) and a sign-out button
 // (`#sign-out`); `/api/me` answers the claims as JSON, or 401 without a session (an API
 // route: no redirect to the provider).
 //
@@ -67,6 +68,16 @@ async function shownClaims() {
   return JSON.parse(text);
 }
 
+/** The UserInfo response the protected page shows (`#userinfo`), or null when it failed. */
+async function shownUserInfo() {
+  const text = await page.$eval('#userinfo', (e) => e.textContent).catch(() => '');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`the protected page shows no UserInfo response: ${text.slice(0, 500)}`);
+  }
+}
+
 /** Whether `claims` are alice's: her login name as `sub` or `preferred_username`, or her email. */
 function isAlice(claims) {
   return (
@@ -106,7 +117,12 @@ const checks = [
     async () => {
       firstClaims = await signInAtProtected(true);
       expect(firstClaims.sub, 'no sub claim');
-      expect(isAlice(firstClaims), `not alice's claims: ${JSON.stringify(firstClaims)}`);
+      // The ID token's claims, and the profile and email claims from UserInfo (some
+      // providers put them only there, OpenID Connect Core §5.4).
+      const info = await shownUserInfo();
+      expect(info.sub === firstClaims.sub, `UserInfo sub ${info.sub}, ID token sub ${firstClaims.sub}`);
+      expect(isAlice({ ...info, ...firstClaims }), `not alice's claims: ${JSON.stringify({ firstClaims, info })}`);
+      expect(info.email === `${USERNAME}@example.com`, `UserInfo email ${info.email}`);
       const [status, me] = await apiMe();
       expect(status === 200 && me?.sub === firstClaims.sub, `/api/me answered ${status} ${JSON.stringify(me)}`);
     },
@@ -156,8 +172,9 @@ const checks = [
         done: async (p) => !(await p.$(driver.logout)) && !(await p.$(driver.login.username)),
         shoot,
       });
-      expect(did.logout === 1, `the provider's logout was confirmed ${did.logout ?? 0} times`);
       await shoot(tab, 'provider-logged-out');
+      const text = await tab.$eval('body', (b) => b.innerText).catch(() => '');
+      expect(did.logout === 1, `the provider's logout was confirmed ${did.logout ?? 0} times; ${tab.url()} says: ${text.slice(0, 500)}`);
       await tab.close();
       // The provider POSTs the logout token to the application in the background (Back-Channel
       // Logout 1.0 §2.5): wait, bounded, for the application session to end.
