@@ -237,7 +237,7 @@ impl LoginConfig {
             protected: Vec::new(),
             api_prefixes: Vec::new(),
             post_logout_redirect_uri: None,
-            cookie_prefix: "authcore".into(),
+            cookie_prefix: "authcore_login".into(),
             store: None,
             ended: Arc::new(MemoryEndedSessions::new()),
             clock: Arc::new(SystemClock),
@@ -285,8 +285,10 @@ impl LoginConfig {
         self
     }
 
-    /// The cookies' name prefix (default `authcore`: `authcore_session`, `authcore_login`;
-    /// `__Host-` is put in front when cookies are `Secure`).
+    /// The cookies' name prefix (default `authcore_login`: `authcore_login_session`,
+    /// `authcore_login_pending`; `__Host-` is put in front when cookies are `Secure`). Browsers
+    /// share cookies between ports of one host, so the default differs from the names
+    /// `authcore serve` uses for its own sessions.
     pub fn cookie_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.cookie_prefix = prefix.into();
         self

@@ -106,19 +106,19 @@ mod tests {
                 h.append(http::header::COOKIE, v);
             }
             let keys = crate::SessionKeys::new("k", [3; 32]).unwrap();
-            for v in cookie_values(&h, "authcore_session") {
+            for v in cookie_values(&h, "authcore_login_session") {
                 let _ = keys.open::<serde_json::Value>(crate::seal::Purpose::Session, v);
             }
         }
 
         #[test]
-        fn any_cookie_text_is_read_or_refused(text in "(authcore_session=)?[ -~]{0,400}") {
+        fn any_cookie_text_is_read_or_refused(text in "(authcore_login_session=)?[ -~]{0,400}") {
             let mut h = HeaderMap::new();
             if let Ok(v) = HeaderValue::from_str(&text) {
                 h.append(http::header::COOKIE, v);
             }
             let keys = crate::SessionKeys::new("k", [3; 32]).unwrap();
-            for v in cookie_values(&h, "authcore_session") {
+            for v in cookie_values(&h, "authcore_login_session") {
                 prop_assert!(keys.open::<serde_json::Value>(crate::seal::Purpose::Session, v).is_none());
             }
         }

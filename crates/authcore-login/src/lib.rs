@@ -110,6 +110,7 @@ mod return_to;
 mod seal;
 mod service;
 mod store;
+mod userinfo;
 
 pub use clock::{Clock, SystemClock};
 pub use config::{LoginConfig, LoginPaths, ProviderConfig, SessionTimeouts};

@@ -165,7 +165,7 @@ impl LoginLayer {
         Ok(LoginLayer {
             shared: Arc::new(Shared {
                 session_cookie: format!("{prefix}{cookie_prefix}_session"),
-                pending_cookie: format!("{prefix}{cookie_prefix}_login"),
+                pending_cookie: format!("{prefix}{cookie_prefix}_pending"),
                 cookies: CookieAttributes { secure },
                 base: config.base,
                 redirect_uri: redirect_uri.to_string(),
@@ -314,6 +314,10 @@ struct SessionRecord {
     expires_at: Option<u64>,
     created_at: u64,
     last_seen: u64,
+    /// The UserInfo claims fetched at sign-in (Core §5.3), when the provider has the
+    /// endpoint: many providers put profile claims there and not in the ID token (§5.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    userinfo: Option<Map<String, Value>>,
 }
 
 /// The session cookie's content.
@@ -462,6 +466,10 @@ impl Shared {
         for s in &provider.scopes {
             auth_request = auth_request.scope(s.clone());
         }
+        // OpenID Connect Core §11: a refresh token for offline access needs `prompt=consent`.
+        if provider.scopes.iter().any(|s| s == "offline_access") {
+            auth_request = auth_request.prompt("consent");
+        }
         let built = if provider.par {
             provider
                 .client
@@ -596,6 +604,25 @@ impl Shared {
             .id_token_verifier()
             .and_then(|v| v.id_token_hint(&signed_in.id_token).ok())
             .unwrap_or(signed_in.id_token);
+        let userinfo = match provider
+            .client
+            .provider_metadata()
+            .and_then(|m| m.userinfo_endpoint.as_ref())
+        {
+            None => None,
+            // The `sub` must be the ID token's (Core §5.3.2: token substitution).
+            Some(_) => match provider
+                .client
+                .userinfo(&tokens.access_token, &signed_in.claims.sub)
+                .await
+            {
+                Ok(info) => Some(crate::userinfo::userinfo_claims(&info)),
+                Err(e) => {
+                    tracing::warn!(provider = %provider.name, error = %e, "UserInfo not read");
+                    None
+                }
+            },
+        };
         let id = match self.sources.random_id(32) {
             Ok(id) => id,
             Err(e) => return self.error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
@@ -613,6 +640,7 @@ impl Shared {
             expires_at: tokens.expires_at(now).map(UnixTime::as_secs),
             created_at: now.as_secs(),
             last_seen: now.as_secs(),
+            userinfo,
         };
         let cookie = match self.write_session(&record, now).await {
             Ok(c) => c,
@@ -720,6 +748,7 @@ impl Shared {
         let Some(claims) = jwt_claims(&record.id_token) else {
             return Loaded::Invalid;
         };
+        let claims = crate::userinfo::merged(claims, record.userinfo.as_ref());
         let (Some(iss), Some(sub)) = (
             claims.get("iss").and_then(Value::as_str).map(str::to_owned),
             claims.get("sub").and_then(Value::as_str).map(str::to_owned),

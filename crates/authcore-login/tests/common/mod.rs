@@ -1,0 +1,556 @@
+//! The in-process harness: authcore-hyper's provider over the in-memory store on a free
+//! loopback port, an axum application behind the login layer on another, a movable clock,
+//! and a cookie-jar user agent that signs in through the provider's pages (their fixed form
+//! contract). Everything started is stopped on drop.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use authcore_hyper::{
+    AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
+    RateLimitSettings,
+};
+use authcore_jose::{InsecureTestRandom, UnixTime};
+use authcore_login::{
+    Authenticated, Clock, LoginConfig, LoginLayer, ProviderConfig, SessionKeys, SessionTimeouts,
+};
+use authcore_oauth2::ClientAuthentication;
+use authcore_server::model::{ClientAuthMethod, ClientRecord};
+use axum::Router;
+use axum::extract::Request;
+use axum::routing::get;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+pub const PASSWORD: &str = "wonderland";
+pub const SECRET: &str = "a-confidential-client-secret-of-some-length";
+pub const KEY1: [u8; 32] = [1; 32];
+pub const KEY2: [u8; 32] = [2; 32];
+
+/// The system clock moved forward by an adjustable offset: the layer's only clock.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    offset: AtomicU64,
+}
+
+impl TestClock {
+    pub fn advance(&self, secs: u64) {
+        self.offset.fetch_add(secs, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> UnixTime {
+        #[allow(clippy::disallowed_methods)] // the provider runs on the real clock
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        UnixTime::from_secs(secs + self.offset.load(Ordering::SeqCst))
+    }
+}
+
+/// A task stopped on drop.
+pub struct Task(pub tokio::task::JoinHandle<()>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The provider.
+pub struct Op {
+    pub base: String,
+    pub provider: Provider,
+    pub store: Arc<MemoryProviderStore>,
+    pub _task: Task,
+}
+
+/// Starts the provider (dev mode: back-channel logout to http loopback receivers) with
+/// alice and bob, and the clients `app` (public) and `conf` (client_secret_basic), both
+/// redirecting to `app_base`.
+pub async fn start_op(app_base: &str) -> Op {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let mut config = authcore_server::ServerConfig::new(&base).unwrap();
+    let at = config.clone();
+    let e = |p: &str| Some(at.endpoint(p).unwrap());
+    config.endpoints.jwks = e("jwks");
+    config.endpoints.pushed_authorization_request = e("par");
+    config.endpoints.revocation = e("revoke");
+    config.endpoints.end_session = e("logout");
+    config.endpoints.userinfo = e("userinfo");
+    config.scopes_supported = ["openid", "profile", "email", "offline_access"]
+        .map(String::from)
+        .to_vec();
+    let mut settings = ProviderSettings::new(config);
+    settings.rate_limits = RateLimitSettings::off();
+    settings.site_name = "Test Provider".into();
+    settings.dev = true;
+    settings.server.logout.backchannel = true;
+    let store = Arc::new(MemoryProviderStore::new());
+    let dyn_store: Arc<dyn ProviderStore> = store.clone();
+    let provider = Provider::new(settings, dyn_store).await.unwrap();
+    let rng = InsecureTestRandom::new(99);
+    for (sub, user, claims) in [
+        (
+            "alice-sub",
+            "alice",
+            r#"{"name":"Alice","email":"alice@example.com"}"#,
+        ),
+        ("bob-sub", "bob", r#"{"name":"Bob"}"#),
+    ] {
+        store
+            .put_account(AccountRecord {
+                subject: sub.into(),
+                username: user.into(),
+                password_hash: authcore_hyper::accounts::hash_password(PASSWORD, &rng).unwrap(),
+                claims: serde_json::from_str(claims).unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+    for (id, method) in [
+        ("app", ClientAuthMethod::None),
+        ("conf", ClientAuthMethod::ClientSecretBasic),
+    ] {
+        let mut c = ClientRecord::new(id, method);
+        if id == "conf" {
+            c.secret =
+                Some(authcore_server::client_auth::hash_chosen_secret(SECRET, &rng).unwrap());
+        }
+        c.redirect_uris = vec![format!("{app_base}/auth/callback")];
+        c.post_logout_redirect_uris = vec![format!("{app_base}/")];
+        c.backchannel_logout_uri =
+            Some(format!("{app_base}/auth/backchannel-logout?provider={id}"));
+        c.grant_types = vec!["authorization_code".into(), "refresh_token".into()];
+        c.response_types = vec!["code".into()];
+        c.allowed_scopes = ["openid", "profile", "email", "offline_access"]
+            .map(String::from)
+            .to_vec();
+        provider.upsert_client(c).await.unwrap();
+    }
+    let p = provider.clone();
+    let task = tokio::spawn(async move {
+        let _ = p.serve(listener, std::future::pending::<()>()).await;
+    });
+    Op {
+        base,
+        provider,
+        store,
+        _task: Task(task),
+    }
+}
+
+/// The application behind the layer.
+pub struct App {
+    pub base: String,
+    pub layer: LoginLayer,
+    pub _task: Task,
+}
+
+/// A bound but not yet serving application listener (its address is needed to register the
+/// clients before the layer can discover the provider).
+pub struct AppListener {
+    pub listener: tokio::net::TcpListener,
+    pub base: String,
+}
+
+pub async fn app_listener() -> AppListener {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    AppListener { listener, base }
+}
+
+/// The layer's configuration as most tests use it: provider `app` (public client, PKCE) with
+/// profile, email and offline_access; `/me` protected; `/api` an API prefix; idle 600 s,
+/// absolute 1000 s.
+pub fn config(app_base: &str, op: &Op, clock: Arc<TestClock>, keys: SessionKeys) -> LoginConfig {
+    let mut timeouts = SessionTimeouts::default();
+    timeouts.idle = 600;
+    timeouts.absolute = 1000;
+    LoginConfig::new(app_base, keys)
+        .unwrap()
+        .provider(
+            ProviderConfig::new("app", &op.base, "app", ClientAuthentication::None)
+                .scope("profile")
+                .scope("email")
+                .scope("offline_access"),
+        )
+        .protect("/me")
+        .protect("/api")
+        .api_prefix("/api")
+        .timeouts(timeouts)
+        .clock(clock)
+}
+
+/// The application: `/` public (says who is signed in, if anyone), `/me` and `/api/me`
+/// protected (the claims as JSON).
+pub async fn serve_app(listener: AppListener, config: LoginConfig) -> App {
+    let layer = LoginLayer::discover(config).await.unwrap();
+    let router = app_router().layer(layer.clone());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener.listener, router).await;
+    });
+    App {
+        base: listener.base,
+        layer,
+        _task: Task(task),
+    }
+}
+
+fn who(request: &Request) -> String {
+    match request.extensions().get::<Authenticated>() {
+        Some(a) => serde_json::json!({
+            "provider": a.provider(),
+            "iss": a.issuer(),
+            "sub": a.subject(),
+            "claims": a.claims(),
+            "access_token": a.access_token().secret(),
+            "token_type": a.token_type(),
+        })
+        .to_string(),
+        None => "{}".into(),
+    }
+}
+
+pub fn app_router() -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|r: Request| async move { format!("public {}", who(&r)) }),
+        )
+        .route("/me", get(|r: Request| async move { who(&r) }))
+        .route("/api/me", get(|r: Request| async move { who(&r) }))
+}
+
+/// Provider, clock and application, started together.
+pub struct World {
+    pub op: Op,
+    pub app: App,
+    pub clock: Arc<TestClock>,
+}
+
+pub async fn world() -> World {
+    world_with(|c| c).await
+}
+
+pub async fn world_with(tune: impl FnOnce(LoginConfig) -> LoginConfig) -> World {
+    let listener = app_listener().await;
+    let op = start_op(&listener.base).await;
+    let clock = Arc::new(TestClock::default());
+    let config = tune(config(
+        &listener.base,
+        &op,
+        clock.clone(),
+        SessionKeys::new("k1", KEY1).unwrap(),
+    ));
+    let app = serve_app(listener, config).await;
+    World { op, app, clock }
+}
+
+/// A response as the tests look at it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+
+    pub fn location(&self) -> String {
+        self.headers
+            .get(http::header::LOCATION)
+            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.text()))
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The `Set-Cookie` headers naming `name`.
+    pub fn set_cookies(&self, name: &str) -> Vec<String> {
+        self.headers
+            .get_all(http::header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .filter(|v| v.starts_with(&format!("{name}=")))
+            .collect()
+    }
+
+    /// The value of the hidden form field `name`.
+    pub fn field(&self, name: &str) -> String {
+        let text = self.text();
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} in {text}"))
+            + marker.len();
+        let end = text[start..].find('"').unwrap() + start;
+        text[start..end].replace("&amp;", "&")
+    }
+
+    pub fn form_action(&self) -> String {
+        let text = self.text();
+        let marker = "<form method=\"post\" action=\"";
+        let start = text
+            .find(marker)
+            .unwrap_or_else(|| panic!("no form in {text}"))
+            + marker.len();
+        let end = text[start..].find('"').unwrap() + start;
+        text[start..end].replace("&amp;", "&")
+    }
+
+    pub fn is_login_page(&self) -> bool {
+        self.text().contains("<input id=\"password\"")
+    }
+
+    pub fn is_consent_page(&self) -> bool {
+        self.text().contains("<button id=\"approve\"")
+    }
+
+    pub fn is_logout_page(&self) -> bool {
+        self.text().contains("name=\"decision\"") && self.text().contains("logout")
+    }
+}
+
+/// A user agent: one cookie jar (by name: the provider's and the application's cookies have
+/// different names), no redirect followed by itself.
+pub struct Browser {
+    client: Client<HttpConnector, Full<Bytes>>,
+    pub jar: HashMap<String, String>,
+}
+
+impl Default for Browser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Browser {
+    pub fn new() -> Self {
+        Browser {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            jar: HashMap::new(),
+        }
+    }
+
+    pub async fn send(&mut self, request: http::Request<Vec<u8>>) -> Reply {
+        let (mut parts, body) = request.into_parts();
+        if !self.jar.is_empty() && !parts.headers.contains_key(http::header::COOKIE) {
+            let cookie = self
+                .jar
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            parts
+                .headers
+                .insert(http::header::COOKIE, cookie.parse().unwrap());
+        }
+        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
+        let response = tokio::time::timeout(Duration::from_secs(30), self.client.request(request))
+            .await
+            .expect("an answer within the deadline")
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes().to_vec();
+        for set in parts.headers.get_all(http::header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, url: &str) -> Reply {
+        self.send(http::Request::get(url).body(Vec::new()).unwrap())
+            .await
+    }
+
+    pub async fn get_with(&mut self, url: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut b = http::Request::get(url);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.send(b.body(Vec::new()).unwrap()).await
+    }
+
+    pub async fn post_form(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.send(
+            http::Request::post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.into_bytes())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Follows redirects from `url` through the provider's pages (signing in as `user`,
+    /// approving consent) until the provider sends the user agent back to the application's
+    /// callback; returns that callback URL without visiting it.
+    pub async fn until_callback(&mut self, url: &str, op: &Op, app: &App, user: &str) -> String {
+        let callback = format!("{}/auth/callback", app.base);
+        let mut next = url.to_owned();
+        for _ in 0..12 {
+            if next.starts_with(&callback) {
+                return next;
+            }
+            let absolute = if next.starts_with('/') {
+                // Relative locations are the provider's own, or the application's.
+                if next.starts_with("/auth/") || next == "/" || next.starts_with("/me") {
+                    format!("{}{next}", app.base)
+                } else {
+                    format!("{}{next}", op.base)
+                }
+            } else {
+                next.clone()
+            };
+            let r = self.get(&absolute).await;
+            let r = if r.is_login_page() {
+                let action = abs(&op.base, &r.form_action());
+                let csrf = r.field("csrf");
+                self.post_form(
+                    &action,
+                    &[("csrf", &csrf), ("username", user), ("password", PASSWORD)],
+                )
+                .await
+            } else if r.is_consent_page() {
+                let action = abs(&op.base, &r.form_action());
+                let csrf = r.field("csrf");
+                self.post_form(&action, &[("csrf", &csrf), ("decision", "approve")])
+                    .await
+            } else {
+                r
+            };
+            assert_eq!(r.status, 303, "{absolute}: {}", r.text());
+            next = r.location();
+        }
+        panic!("no way back to the application from {url}");
+    }
+
+    /// Signs in through `start` (an application URL) as `user` and returns the application's
+    /// answer to the callback.
+    pub async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply {
+        let callback = self.until_callback(start, &w.op, &w.app, user).await;
+        self.get(&callback).await
+    }
+
+    /// Signs in from `/me` as alice and checks the way back.
+    pub async fn sign_in(&mut self, w: &World) -> Reply {
+        let r = self
+            .sign_in_via(&format!("{}/me", w.app.base), w, "alice")
+            .await;
+        assert_eq!(r.status, 303, "{}", r.text());
+        assert_eq!(r.location(), "/me");
+        r
+    }
+
+    /// The provider's RP-initiated logout, confirmed on its page, from `url`.
+    pub async fn confirm_provider_logout(&mut self, url: &str, op: &Op) -> Reply {
+        let page = self.get(url).await;
+        if page.status == 303 {
+            // Nothing to confirm (the provider decided without asking).
+            return page;
+        }
+        assert!(page.is_logout_page(), "{}: {}", page.status, page.text());
+        let action = abs(&op.base, &page.form_action());
+        let csrf = page.field("csrf");
+        let mut form: Vec<(String, String)> =
+            vec![("csrf".into(), csrf), ("decision".into(), "logout".into())];
+        // The page carries the request's parameters as hidden fields.
+        for name in [
+            "id_token_hint",
+            "post_logout_redirect_uri",
+            "client_id",
+            "state",
+        ] {
+            if page.text().contains(&format!("name=\"{name}\"")) {
+                form.push((name.into(), page.field(name)));
+            }
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post_form(&action, &pairs).await
+    }
+}
+
+fn abs(base: &str, url: &str) -> String {
+    if url.starts_with("http") {
+        url.to_owned()
+    } else {
+        format!("{base}{url}")
+    }
+}
+
+/// Polls `check` until it holds (bounded in count and time).
+pub async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Opens one of the layer's sealed cookies with `key` (as the test knows the key), for
+/// looking at what it holds.
+pub fn open_cookie(value: &str, kid_key: &[u8; 32]) -> serde_json::Value {
+    use authcore_jose::jwe::{DecryptionKey, JweOptions, decrypt_compact};
+    use authcore_jose::{ContentEncryptionAlgorithm, KeyManagementAlgorithm, crypto};
+    let key = DecryptionKey::symmetric(
+        KeyManagementAlgorithm::Dir,
+        kid_key,
+        crypto::default_provider(),
+    )
+    .unwrap()
+    .with_content_encryption(&[ContentEncryptionAlgorithm::A256Gcm]);
+    let opened = decrypt_compact(value, &key, &JweOptions::default()).unwrap();
+    serde_json::from_slice(&opened.plaintext).unwrap()
+}
+
+/// The `kid` of a sealed cookie.
+pub fn cookie_kid(value: &str) -> String {
+    authcore_jose::jwe::decode_header_unverified(value)
+        .unwrap()
+        .kid
+        .unwrap()
+}
+
+impl TestClock {
+    pub fn now_secs(&self) -> u64 {
+        self.now().as_secs()
+    }
+}
