@@ -36,14 +36,10 @@ use std::process::ExitCode;
 use authcore_jose::crypto;
 use authcore_login::{Authenticated, LoginConfig, LoginLayer, ProviderConfig, SessionKeys};
 use authcore_oauth2::{ClientAuthentication, ClientSecret};
-use authcore_oidc::UserInfo;
-use authcore_reqwest::Client;
 use axum::Router;
-use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use serde_json::{Map, Value};
 
 /// The application's settings, from the command line and the environment.
 struct Options {
@@ -120,36 +116,25 @@ async fn run() -> Result<(), String> {
         None => ClientAuthentication::None,
     };
 
-    // The provider's client (OpenID Connect Discovery), shared by the layer and by the
-    // protected page, which calls UserInfo with the session's access token.
-    let client = authcore_reqwest::Client::builder(&options.client_id, auth)
-        .discover(&options.issuer)
-        .await
-        .map_err(|e| format!("the provider at {}: {e}", options.issuer))?;
-
-    // The lines an application writes: the provider, the session keys, what to protect.
+    // What an application writes: the session keys, the provider, what to protect, the layer.
     let keys = SessionKeys::new("k1", session_key()?).map_err(|e| e.to_string())?;
-    let provider = ProviderConfig::from_client("provider", client.clone())
+    let provider = ProviderConfig::new("provider", &options.issuer, &options.client_id, auth)
         .scope("profile")
         .scope("email");
     let config = LoginConfig::new(&base, keys)
         .map_err(|e| e.to_string())?
-        // Cookies are per host, not per port: on 127.0.0.1 beside `authcore serve --dev`
-        // the application's cookie needs a name of its own.
-        .cookie_prefix("example_app")
         .provider(provider)
         .protect("/protected")
         .protect("/api")
         .api_prefix("/api");
     let login = LoginLayer::discover(config)
         .await
-        .map_err(|e| format!("the login layer: {e}"))?;
+        .map_err(|e| format!("the provider at {}: {e}", options.issuer))?;
     let app = Router::new()
         .route("/", get(public))
         .route("/protected", get(protected))
         .route("/api/me", get(me))
-        .layer(login)
-        .with_state(client);
+        .layer(login);
 
     println!("listening on {}", base.trim_end_matches('/'));
     axum::serve(listener, app).await.map_err(|e| e.to_string())
@@ -182,33 +167,24 @@ async fn public(user: Option<Authenticated>) -> Html<String> {
     )
 }
 
-/// `/protected`: only with a session (the layer sends everyone else to sign in first). Shows
-/// the ID token's claims and, with the session's access token, the UserInfo response (where
-/// providers put the profile and email claims, OpenID Connect Core §5.4).
-async fn protected(State(client): State<Client>, user: Authenticated) -> Html<String> {
+/// `/protected`: only with a session (the layer sends everyone else to sign in first). The
+/// claims are the ID token's and the UserInfo response's, both validated by the layer at
+/// sign-in.
+async fn protected(user: Authenticated) -> Html<String> {
     let claims = serde_json::to_string_pretty(user.claims()).unwrap_or_default();
-    let (name, userinfo) = match client.userinfo(user.access_token(), user.subject()).await {
-        Ok(info) => (
-            info.standard.name.clone(),
-            serde_json::to_string_pretty(&userinfo_json(&info)).unwrap_or_default(),
-        ),
-        Err(e) => (None, format!("UserInfo failed: {e}")),
-    };
     page(
         "Protected page",
         &format!(
             "<h1>Hello, {name}</h1>\
              <p>Signed in at <code id=\"iss\">{iss}</code> as <code id=\"sub\">{sub}</code>.</p>\
-             <h2>Your ID token's claims</h2><pre id=\"claims\">{claims}</pre>\
-             <h2>UserInfo</h2><pre id=\"userinfo\">{userinfo}</pre>\
+             <h2>Your claims</h2><pre id=\"claims\">{claims}</pre>\
              <form method=\"post\" action=\"/auth/logout\">\
              <button id=\"sign-out\" type=\"submit\">Sign out</button></form>\
              <p><a href=\"/\">Public page</a></p>",
-            name = escape(name.as_deref().unwrap_or(display_name(&user))),
+            name = escape(display_name(&user)),
             iss = escape(user.issuer()),
             sub = escape(user.subject()),
             claims = escape(&claims),
-            userinfo = escape(&userinfo),
         ),
     )
 }
@@ -217,29 +193,6 @@ async fn protected(State(client): State<Client>, user: Authenticated) -> Html<St
 async fn me(user: Authenticated) -> Response {
     let body = serde_json::to_string(user.claims()).unwrap_or_else(|_| "{}".into());
     ([(CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// The UserInfo response as JSON: `sub`, the standard claims the page shows, and the rest.
-fn userinfo_json(info: &UserInfo) -> Map<String, Value> {
-    let mut m = info.extra.clone();
-    m.insert("sub".into(), info.sub.clone().into());
-    let s = &info.standard;
-    for (name, value) in [
-        ("name", &s.name),
-        ("given_name", &s.given_name),
-        ("family_name", &s.family_name),
-        ("preferred_username", &s.preferred_username),
-        ("email", &s.email),
-        ("locale", &s.locale),
-    ] {
-        if let Some(v) = value {
-            m.insert(name.into(), v.clone().into());
-        }
-    }
-    if let Some(v) = s.email_verified {
-        m.insert("email_verified".into(), v.into());
-    }
-    m
 }
 
 /// The user's name for the page: `name`, else `preferred_username`, else `sub`.
