@@ -1,5 +1,6 @@
 //! `authcore serve --dev` on 127.0.0.1 for the interop and browser tests
-//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`), the relying-party scripts of
+//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`, `tests/login_browser.rs`), a guard for
+//! any server process a test starts ([`Daemon`]), the relying-party scripts of
 //! `tests/interop/serve/` run against it, and their reports of named checks.
 //!
 //! The server is the workspace's own `authcore` binary (crate authcore-cli), found beside the
