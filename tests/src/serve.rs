@@ -49,36 +49,40 @@ pub fn authcore_bin() -> PathBuf {
         .and_then(Path::parent)
         .expect("the test executable sits in <target>/<profile>/deps");
     let bin = profile_dir.join(format!("authcore{}", std::env::consts::EXE_SUFFIX));
-    let built = std::fs::metadata(&bin)
+    check_current(
+        &bin,
+        "authcore-cli",
+        "build it with `cargo build -p authcore-cli` (the README's test command, `cargo test \
+         --all-features`, builds it with the workspace), or name a binary in AUTHCORE_BIN",
+    );
+    bin
+}
+
+/// Panics, saying to `build`, when `bin` is missing or older than a source file of
+/// `crate_name` or of a workspace crate it depends on: a test must not run a stale build of
+/// what it tests.
+pub fn check_current(bin: &Path, crate_name: &str, build: &str) {
+    let built = std::fs::metadata(bin)
         .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: build it with `cargo build -p authcore-cli` (the README's test \
-                 command, `cargo test --all-features`, builds it with the workspace), or name a \
-                 binary in AUTHCORE_BIN",
-                bin.display()
-            )
-        });
+        .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
-    if let Some(newer) = newest_source_after(&crates, built) {
+    if let Some(newer) = newest_source_after(&crates, crate_name, built) {
         panic!(
-            "{} is older than {}: rebuild it with `cargo build -p authcore-cli` (or run the \
-             README's test command, which builds the workspace first)",
+            "{} is older than {}: {build}",
             bin.display(),
             newer.display()
         );
     }
-    bin
 }
 
-/// A `.rs` file under the `src/` of authcore-cli or of a workspace crate it depends on
+/// A `.rs` file under the `src/` of `root` or of a workspace crate it depends on
 /// (`crates/<name>`, the closure of the `authcore-*` entries of their `[dependencies]`)
-/// modified after `time`, if any. Crates the binary is not built from do not count, so
-/// editing one does not make the binary look stale.
-fn newest_source_after(crates: &Path, time: SystemTime) -> Option<PathBuf> {
-    let mut todo = vec!["authcore-cli".to_owned()];
+/// modified after `time`, if any (for `root` its `examples/` too). Crates the binary is not
+/// built from do not count, so editing one does not make the binary look stale.
+fn newest_source_after(crates: &Path, root: &str, time: SystemTime) -> Option<PathBuf> {
+    let mut todo = vec![root.to_owned()];
     let mut seen = std::collections::HashSet::new();
-    let mut stack = Vec::new();
+    let mut stack = vec![crates.join(root).join("examples")];
     while let Some(name) = todo.pop() {
         if !seen.insert(name.clone()) {
             continue;

@@ -26,7 +26,7 @@ use authcore_reqwest::reqwest;
 use authcore_tests::oidc_provider::{self, Provider};
 use authcore_tests::peers::{self, SETUP_LIMIT};
 use authcore_tests::serve::{
-    Daemon, Serve, assert_all_passed, node, output_dir, run_script, scripts_dir,
+    Daemon, Serve, assert_all_passed, check_current, node, output_dir, run_script, scripts_dir,
 };
 use serde_json::{Value, json};
 
@@ -50,7 +50,8 @@ const PORT_ATTEMPTS: usize = 3;
 static BROWSER: Mutex<()> = Mutex::new(());
 
 /// The example application's executable: `AUTHCORE_LOGIN_EXAMPLE`, else
-/// `<target>/<profile>/examples/axum_app` beside this test executable.
+/// `<target>/<profile>/examples/axum_app` beside this test executable, which must be newer
+/// than the sources it is built from.
 fn example_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("AUTHCORE_LOGIN_EXAMPLE") {
         return PathBuf::from(bin);
@@ -63,12 +64,14 @@ fn example_bin() -> PathBuf {
     let bin = profile_dir
         .join("examples")
         .join(format!("{EXAMPLE}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: build it with `cargo build -p authcore-login --example {EXAMPLE}` (the \
-         README's test command, `cargo test --all-features`, builds it with the workspace), \
-         or name it in AUTHCORE_LOGIN_EXAMPLE",
-        bin.display()
+    check_current(
+        &bin,
+        "authcore-login",
+        &format!(
+            "build it with `cargo build -p authcore-login --features axum --example {EXAMPLE}` \
+             (the README's test command, `cargo test --all-features`, builds it with the \
+             workspace), or name it in AUTHCORE_LOGIN_EXAMPLE"
+        ),
     );
     bin
 }
