@@ -539,3 +539,165 @@ async fn session_keys_rotate_without_signing_anyone_out() {
         .await;
     assert_eq!(r.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_racing_to_refresh_use_the_rotated_token_once() {
+    let w = world_with(long_sessions).await;
+    let mut b = Browser::new();
+    b.sign_in(&w).await;
+    let cookie = b.jar.get(SESSION).cloned().unwrap();
+    let s = open_cookie(&cookie, &KEY1);
+    let expires_at = s["s"]["expires_at"].as_u64().unwrap();
+    let mut left = expires_at - w.clock.now_secs() - 30;
+    let mut cookie = cookie;
+    while left > 0 {
+        let step = left.min(500);
+        w.clock.advance(step);
+        left -= step;
+        if left > 0 {
+            let mut c = Browser::new();
+            c.jar.insert(SESSION.into(), cookie.clone());
+            assert_eq!(c.get(&format!("{}/", w.app.base)).await.status, 200);
+            cookie = c.jar.get(SESSION).cloned().unwrap();
+        }
+    }
+    // Four requests with the same cookie, all due for refresh, at once.
+    let url = format!("{}/me", w.app.base);
+    let racers = (0..4).map(|_| {
+        let (url, cookie) = (url.clone(), cookie.clone());
+        tokio::spawn(async move {
+            let mut c = Browser::new();
+            c.jar.insert(SESSION.into(), cookie);
+            let r = c.get(&url).await;
+            (
+                r.status,
+                r.json()["access_token"].clone(),
+                c.jar.get(SESSION).cloned().unwrap(),
+            )
+        })
+    });
+    let mut results = Vec::new();
+    for r in racers {
+        results.push(r.await.unwrap());
+    }
+    for (status, _, _) in &results {
+        assert_eq!(*status, 200);
+    }
+    assert!(
+        results.iter().all(|(_, at, _)| *at == results[0].1),
+        "one refresh, shared"
+    );
+    // The grant survived (a rotated refresh token used twice would have revoked it): the
+    // next refresh works too.
+    let next = open_cookie(&results[0].2, &KEY1);
+    let expires_at = next["s"]["expires_at"].as_u64().unwrap();
+    let mut left = expires_at - w.clock.now_secs() - 30;
+    let mut cookie = results[0].2.clone();
+    while left > 0 {
+        let step = left.min(500);
+        w.clock.advance(step);
+        left -= step;
+        let mut c = Browser::new();
+        c.jar.insert(SESSION.into(), cookie.clone());
+        assert_eq!(c.get(&format!("{}/me", w.app.base)).await.status, 200);
+        cookie = c.jar.get(SESSION).cloned().unwrap();
+    }
+    let after = open_cookie(&cookie, &KEY1);
+    assert!(
+        after["s"]["expires_at"].as_u64().unwrap() > expires_at,
+        "refreshed again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_logout_token_is_refused() {
+    use axum::extract::Request;
+    use axum::middleware::Next;
+    use std::sync::{Arc, Mutex};
+    let listener = app_listener().await;
+    let op = start_op(&listener.base).await;
+    let clock = Arc::new(TestClock::default());
+    let config = config(
+        &listener.base,
+        &op,
+        clock.clone(),
+        authcore_login::SessionKeys::new("k1", KEY1).unwrap(),
+    );
+    let layer = authcore_login::LoginLayer::discover(config).await.unwrap();
+    // In front of the layer: a copy of every back-channel logout request as it arrives.
+    let captured = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
+    let cap = captured.clone();
+    let router = app_router()
+        .layer(layer.clone())
+        .layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| {
+                let cap = cap.clone();
+                async move {
+                    if req.uri().path() != "/auth/backchannel-logout" {
+                        return next.run(req).await;
+                    }
+                    let (parts, body) = req.into_parts();
+                    let bytes = axum::body::to_bytes(body, 1 << 16).await.unwrap();
+                    cap.lock().unwrap().push(bytes.to_vec());
+                    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                        .await
+                }
+            },
+        ));
+    let base = listener.base.clone();
+    let task = Task(tokio::spawn(async move {
+        let _ = axum::serve(listener.listener, router).await;
+    }));
+    let w = World {
+        op,
+        app: App {
+            base,
+            layer,
+            _task: task,
+        },
+        clock,
+    };
+    let mut b = Browser::new();
+    b.sign_in(&w).await;
+    let session = b.jar.get(SESSION).cloned().unwrap();
+    let r = b.get(&format!("{}/logout", w.op.base)).await;
+    let action = format!("{}{}", w.op.base, r.form_action());
+    let csrf = r.field("csrf");
+    b.post_form(&action, &[("csrf", &csrf), ("decision", "logout")])
+        .await;
+    let c = captured.clone();
+    assert!(
+        eventually(|| {
+            let c = c.clone();
+            async move { !c.lock().unwrap().is_empty() }
+        })
+        .await,
+        "the provider sent a logout token"
+    );
+    // The first delivery was accepted: the session is over.
+    let url = format!("{}/me", w.app.base);
+    let cookie = format!("{SESSION}={session}");
+    assert!(
+        eventually(|| {
+            let (url, cookie) = (url.clone(), cookie.clone());
+            async move {
+                let mut c = Browser::new();
+                c.get_with(&url, &[("cookie", &cookie), ("accept", "application/json")])
+                    .await
+                    .status
+                    == 401
+            }
+        })
+        .await
+    );
+    let body = captured.lock().unwrap()[0].clone();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = Browser::new()
+        .post_form(
+            &format!("{}/auth/backchannel-logout?provider=app", w.app.base),
+            &pairs,
+        )
+        .await;
+    assert_eq!(r.status, 400, "the same logout token twice: {}", r.text());
+}

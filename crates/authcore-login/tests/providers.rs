@@ -179,3 +179,38 @@ async fn the_axum_extractor_gives_handlers_the_user_or_sends_them_to_sign_in() {
     );
     assert_eq!(b.get(&format!("{}/", w.app.base)).await.text(), "alice-sub");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_key_jwt_client_signs_in() {
+    let listener = app_listener().await;
+    let op = start_op(&listener.base).await;
+    let clock = Arc::new(TestClock::default());
+    let p = authcore_jose::crypto::default_provider();
+    let signer = authcore_jose::SigningKey::from_jwk(&op.pkj_key, None, p).unwrap();
+    let config = config(
+        &listener.base,
+        &op,
+        clock.clone(),
+        authcore_login::SessionKeys::new("k1", KEY1).unwrap(),
+    )
+    .provider(ProviderConfig::new(
+        "pkj",
+        &op.base,
+        "pkj",
+        ClientAuthentication::PrivateKeyJwt(Arc::new(signer)),
+    ));
+    let app = serve_app(listener, config).await;
+    let w = World { op, app, clock };
+    let mut b = Browser::new();
+    let r = b
+        .sign_in_via(
+            &format!("{}/auth/login?provider=pkj", w.app.base),
+            &w,
+            "alice",
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let me = b.get(&format!("{}/me", w.app.base)).await.json();
+    assert_eq!(me["provider"], "pkj");
+    assert_eq!(me["sub"], "alice-sub");
+}

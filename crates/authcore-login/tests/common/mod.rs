@@ -71,6 +71,8 @@ pub struct Op {
     pub base: String,
     pub provider: Provider,
     pub store: Arc<MemoryProviderStore>,
+    /// The private key of client `pkj` (`private_key_jwt`).
+    pub pkj_key: authcore_jose::Jwk,
     pub _task: Task,
 }
 
@@ -118,14 +120,27 @@ pub async fn start_op(app_base: &str) -> Op {
             .await
             .unwrap();
     }
+    let mut pkj_key = authcore_jose::Jwk::generate(
+        authcore_jose::JwsAlgorithm::ES256,
+        authcore_jose::crypto::default_provider(),
+        &rng,
+    )
+    .unwrap();
+    pkj_key.kid = Some("pkj-1".into());
     for (id, method) in [
         ("app", ClientAuthMethod::None),
         ("conf", ClientAuthMethod::ClientSecretBasic),
+        ("pkj", ClientAuthMethod::PrivateKeyJwt),
     ] {
         let mut c = ClientRecord::new(id, method);
         if id == "conf" {
             c.secret =
                 Some(authcore_server::client_auth::hash_chosen_secret(SECRET, &rng).unwrap());
+        }
+        if id == "pkj" {
+            c.jwks = Some(authcore_jose::JwkSet::new(vec![
+                pkj_key.to_public().unwrap(),
+            ]));
         }
         c.redirect_uris = vec![format!("{app_base}/auth/callback")];
         c.post_logout_redirect_uris = vec![format!("{app_base}/")];
@@ -146,6 +161,7 @@ pub async fn start_op(app_base: &str) -> Op {
         base,
         provider,
         store,
+        pkj_key,
         _task: Task(task),
     }
 }
