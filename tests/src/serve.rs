@@ -1,6 +1,5 @@
 //! `authcore serve --dev` on 127.0.0.1 for the interop and browser tests
-//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`, `tests/login_browser.rs`), a guard for
-//! any server process a test starts ([`Daemon`]), the relying-party scripts of
+//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`), the relying-party scripts of
 //! `tests/interop/serve/` run against it, and their reports of named checks.
 //!
 //! The server is the workspace's own `authcore` binary (crate authcore-cli), found beside the
@@ -157,24 +156,50 @@ pub fn output_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A server process started by a test: its output drained (so it never blocks on a full
-/// pipe) with the last lines kept for failure messages; killed when dropped.
-pub struct Daemon {
+/// A running `authcore serve --dev`; killed (and its data directory removed) when dropped.
+pub struct Serve {
     child: Child,
+    /// The issuer identifier, `http://127.0.0.1:PORT` (from the `listening on` line).
+    pub issuer: String,
+    /// The data directory (SQLite database, signing keys), a fresh one per server.
+    pub data: PathBuf,
     log: Arc<Mutex<VecDeque<String>>>,
 }
 
-impl Daemon {
-    /// Starts `cmd` and waits (bounded by `timeout`) for a line of its output containing
-    /// `listening on URL`; returns the guard and `URL` without a trailing `/`. Fails, with the
-    /// output so far, when the process exits first or says nothing in time.
-    pub fn start(mut cmd: Command, timeout: Duration) -> Result<(Daemon, String), String> {
-        let mut child = cmd
+impl Serve {
+    /// Starts `authcore serve --dev --config tests/interop/serve/serve.toml --data <fresh
+    /// dir> --listen 127.0.0.1:0` and waits (bounded) for its `listening on http://ADDR`
+    /// line: the server binds a free port itself and, in `--dev`, takes `http://ADDR` as its
+    /// issuer. `--dev` creates the user `alice` (password `wonderland`) and opens dynamic
+    /// registration; the file adds DPoP nonces, the device flow and the introspecting
+    /// resource server.
+    pub fn start() -> Serve {
+        Serve::try_start(&authcore_bin())
+            .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
+    }
+
+    fn try_start(bin: &Path) -> Result<Serve, String> {
+        let data = std::env::temp_dir().join(format!(
+            "authcore-serve-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
+        let mut child = Command::new(bin)
+            .args(["serve", "--dev", "--listen", "127.0.0.1:0"])
+            .arg("--config")
+            .arg(scripts_dir().join("serve.toml"))
+            .arg("--data")
+            .arg(&data)
+            .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         let log = Arc::new(Mutex::new(VecDeque::new()));
         let (tx, ready) = mpsc::channel();
         for stream in [
@@ -200,110 +225,51 @@ impl Daemon {
             });
         }
         drop(tx);
-        let mut daemon = Daemon { child, log };
-        let deadline = Instant::now() + timeout;
+        let mut serve = Serve {
+            child,
+            issuer: String::new(),
+            data,
+            log,
+        };
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match ready.recv_timeout(left.min(Duration::from_millis(200))) {
-                Ok(url) => return Ok((daemon, url.trim_end_matches('/').to_owned())),
+                Ok(url) => {
+                    serve.issuer = url.trim_end_matches('/').to_owned();
+                    return Ok(serve);
+                }
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
-                    if let Ok(Some(status)) = daemon.child.try_wait() {
-                        return Err(format!("exited with {status}:\n{}", daemon.log_text()));
+                    if let Ok(Some(status)) = serve.child.try_wait() {
+                        return Err(format!("exited with {status}:\n{}", serve.log_text()));
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    // Both output streams closed: the process is gone.
-                    let status = daemon.child.wait().map_err(|e| e.to_string())?;
-                    return Err(format!("exited with {status}:\n{}", daemon.log_text()));
+                    // Both output streams closed: the server is gone.
+                    let status = serve.child.wait().map_err(|e| e.to_string())?;
+                    return Err(format!("exited with {status}:\n{}", serve.log_text()));
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     return Err(format!(
-                        "no `listening on` within {timeout:?}:\n{}",
-                        daemon.log_text()
+                        "no `listening on` within {STARTUP_TIMEOUT:?}:\n{}",
+                        serve.log_text()
                     ));
                 }
             }
         }
     }
 
-    /// The process's last output lines.
+    /// The server's last output lines.
     pub fn log_text(&self) -> String {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         log.iter().cloned().collect::<Vec<_>>().join("\n")
     }
 }
 
-impl Drop for Daemon {
+impl Drop for Serve {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// A running `authcore serve --dev`; killed (and its data directory removed) when dropped.
-pub struct Serve {
-    /// The issuer identifier, `http://127.0.0.1:PORT` (from the `listening on` line).
-    pub issuer: String,
-    /// The data directory (SQLite database, signing keys), a fresh one per server.
-    pub data: PathBuf,
-    /// The server process (`None` only while it starts).
-    daemon: Option<Daemon>,
-}
-
-impl Serve {
-    /// Starts `authcore serve --dev --config tests/interop/serve/serve.toml --data <fresh
-    /// dir> --listen 127.0.0.1:0` and waits (bounded) for its `listening on http://ADDR`
-    /// line: the server binds a free port itself and, in `--dev`, takes `http://ADDR` as its
-    /// issuer. `--dev` creates the user `alice` (password `wonderland`) and opens dynamic
-    /// registration; the file adds DPoP nonces, the device flow, back-channel logout and the
-    /// introspecting resource server.
-    pub fn start() -> Serve {
-        Serve::try_start(&authcore_bin())
-            .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
-    }
-
-    fn try_start(bin: &Path) -> Result<Serve, String> {
-        let data = std::env::temp_dir().join(format!(
-            "authcore-serve-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        ));
-        std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
-        // From here on the guard removes the data directory, whatever happens.
-        let mut serve = Serve {
-            issuer: String::new(),
-            data,
-            daemon: None,
-        };
-        let mut cmd = Command::new(bin);
-        cmd.args(["serve", "--dev", "--listen", "127.0.0.1:0"])
-            .arg("--config")
-            .arg(scripts_dir().join("serve.toml"))
-            .arg("--data")
-            .arg(&serve.data)
-            .env("RUST_LOG", "info");
-        let (daemon, issuer) = Daemon::start(cmd, STARTUP_TIMEOUT)?;
-        serve.daemon = Some(daemon);
-        serve.issuer = issuer;
-        Ok(serve)
-    }
-
-    /// The server's last output lines.
-    pub fn log_text(&self) -> String {
-        self.daemon
-            .as_ref()
-            .map(Daemon::log_text)
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        // The server first, then its data.
-        drop(self.daemon.take());
         let _ = std::fs::remove_dir_all(&self.data);
     }
 }
@@ -443,6 +409,90 @@ pub fn approve_device(jar: &Path, verification_uri: &str, user_code: &str) -> Re
 fn user_agent(cmd: Command) -> Result<String, String> {
     peers::try_run(cmd, b"", PEER_LIMIT, "user_agent.mjs")
         .map(|out| String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+/// A server process started by a test (the login layer's example application in
+/// `tests/login_browser.rs`): its output drained (so it never blocks on a full
+/// pipe) with the last lines kept for failure messages; killed when dropped.
+pub struct Daemon {
+    child: Child,
+    log: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Daemon {
+    /// Starts `cmd` and waits (bounded by `timeout`) for a line of its output containing
+    /// `listening on URL`; returns the guard and `URL` without a trailing `/`. Fails, with the
+    /// output so far, when the process exits first or says nothing in time.
+    pub fn start(mut cmd: Command, timeout: Duration) -> Result<(Daemon, String), String> {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+        let log = Arc::new(Mutex::new(VecDeque::new()));
+        let (tx, ready) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let log = Arc::clone(&log);
+            let tx = tx.clone();
+            // Keeps draining (so the server never blocks on a full pipe) and keeps the last
+            // lines for the failure message.
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(at) = line.find("listening on ") {
+                        let url = line[at + "listening on ".len()..].trim().to_owned();
+                        let _ = tx.send(url);
+                    }
+                    let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                    if log.len() == LOG_LINES {
+                        log.pop_front();
+                    }
+                    log.push_back(line);
+                }
+            });
+        }
+        drop(tx);
+        let mut daemon = Daemon { child, log };
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match ready.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(url) => return Ok((daemon, url.trim_end_matches('/').to_owned())),
+                Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
+                    if let Ok(Some(status)) = daemon.child.try_wait() {
+                        return Err(format!("exited with {status}:\n{}", daemon.log_text()));
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // Both output streams closed: the process is gone.
+                    let status = daemon.child.wait().map_err(|e| e.to_string())?;
+                    return Err(format!("exited with {status}:\n{}", daemon.log_text()));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(format!(
+                        "no `listening on` within {timeout:?}:\n{}",
+                        daemon.log_text()
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The process's last output lines.
+    pub fn log_text(&self) -> String {
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 #[cfg(test)]
