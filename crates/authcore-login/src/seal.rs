@@ -76,6 +76,29 @@ impl SessionKeys {
         })
     }
 
+    /// A key set with a fresh random key from the system's generator: for development, as
+    /// every restart then signs everyone out (and instances do not share it).
+    pub fn generate(kid: impl Into<String>) -> Result<Self, Error> {
+        let mut key = [0u8; 32];
+        crypto::default_provider()
+            .system_random()
+            .fill(&mut key)
+            .map_err(|_| Error::Random)?;
+        Self::new(kid, key)
+    }
+
+    /// A key from its base64url form (43 characters, no padding: how a 32-byte key is kept
+    /// in an environment variable or a secret store).
+    pub fn decode_key(text: &str) -> Result<[u8; 32], Error> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .map_err(|_| Error::Config("a session key must be base64url without padding".into()))?;
+        bytes.try_into().map_err(|_| {
+            Error::Config("a session key must be 32 bytes (43 base64url characters)".into())
+        })
+    }
+
     /// Adds an earlier key: cookies it sealed are still opened, and re-sealed under the
     /// current key when next written.
     pub fn with_previous(mut self, kid: impl Into<String>, key: [u8; 32]) -> Result<Self, Error> {
@@ -229,6 +252,33 @@ mod tests {
             matches!(err, Error::CookieTooLarge { limit, .. } if limit == MAX_SEALED_COOKIE_BYTES)
         );
         assert!(err.to_string().contains("server-side session store"));
+    }
+
+    #[test]
+    fn generated_and_decoded_keys() {
+        let a = SessionKeys::generate("g").unwrap();
+        let sealed = a.seal(Purpose::Session, &1, &sources()).unwrap();
+        assert_eq!(a.open::<i32>(Purpose::Session, &sealed), Some(1));
+        // Another generated key is another key.
+        assert_eq!(
+            SessionKeys::generate("g")
+                .unwrap()
+                .open::<i32>(Purpose::Session, &sealed),
+            None
+        );
+        let text = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE";
+        assert_eq!(SessionKeys::decode_key(text).unwrap(), [1u8; 32]);
+        for bad in [
+            "",
+            "AQEB",
+            "not base64!",
+            "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+        ] {
+            assert!(
+                matches!(SessionKeys::decode_key(bad), Err(Error::Config(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -701,3 +701,32 @@ async fn a_replayed_logout_token_is_refused() {
         .await;
     assert_eq!(r.status, 400, "the same logout token twice: {}", r.text());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_providers_refusal_is_shown_as_a_page() {
+    let w = world().await;
+    let mut b = Browser::new();
+    let callback = b
+        .until_callback_deciding(
+            &format!("{}/auth/login", w.app.base),
+            &w.op,
+            &w.app,
+            "alice",
+            "deny",
+        )
+        .await;
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    let r = b.get(&callback).await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("access_denied"), "{}", r.text());
+    assert!(r.text().contains("id=\"retry\""));
+    assert!(!b.jar.contains_key(SESSION));
+    // A callback with nothing in it, and one with junk, are pages too.
+    for q in ["", "?code", "?state=%FF%FE&code=%00", "?error=%3Cscript%3E"] {
+        let mut c = Browser::new();
+        let _ = c.get(&format!("{}/auth/login", w.app.base)).await;
+        let r = c.get(&format!("{}/auth/callback{q}", w.app.base)).await;
+        assert_eq!(r.status, 400, "{q}");
+        assert!(!r.text().contains("<script>"), "escaped");
+    }
+}

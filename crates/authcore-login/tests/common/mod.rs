@@ -434,6 +434,19 @@ impl Browser {
     /// approving consent) until the provider sends the user agent back to the application's
     /// callback; returns that callback URL without visiting it.
     pub async fn until_callback(&mut self, url: &str, op: &Op, app: &App, user: &str) -> String {
+        self.until_callback_deciding(url, op, app, user, "approve")
+            .await
+    }
+
+    /// [`Browser::until_callback`] answering the consent page with `decision`.
+    pub async fn until_callback_deciding(
+        &mut self,
+        url: &str,
+        op: &Op,
+        app: &App,
+        user: &str,
+        decision: &str,
+    ) -> String {
         let callback = format!("{}/auth/callback", app.base);
         let mut next = url.to_owned();
         for _ in 0..12 {
@@ -462,7 +475,7 @@ impl Browser {
             } else if r.is_consent_page() {
                 let action = abs(&op.base, &r.form_action());
                 let csrf = r.field("csrf");
-                self.post_form(&action, &[("csrf", &csrf), ("decision", "approve")])
+                self.post_form(&action, &[("csrf", &csrf), ("decision", decision)])
                     .await
             } else {
                 r
