@@ -19,6 +19,7 @@
 //! | `--client-id ID` | `AUTHCORE_LOGIN_CLIENT_ID` | this application's client id there (required) |
 //! | | `AUTHCORE_LOGIN_CLIENT_SECRET` | its secret (`client_secret_basic`); without it the application is a public client (PKCE only). Never an option: the command line is visible to every user of the machine |
 //! | `--listen ADDR` | `AUTHCORE_LOGIN_LISTEN` | the listen address (`127.0.0.1:3000`); port 0 picks a free one |
+//! | | `AUTHCORE_LOGIN_SESSION_KEY` | the cookies' sealing key, 32 bytes in base64url (a fresh random one) |
 //! | `--public-url URL` | `AUTHCORE_LOGIN_PUBLIC_URL` | where browsers reach the application (`http://` + the bound address); the redirect URI is this + `/auth/callback` |
 //!
 //! Register the client at the provider with the redirect URI `<public URL>/auth/callback`,
@@ -26,14 +27,13 @@
 //! `backchannel_logout_uri` `<public URL>/auth/backchannel-logout`. Prints
 //! `listening on <public URL>` once it accepts connections.
 //!
-//! The session keys are drawn at start, so a restart signs everyone out; a real application
-//! keeps its [`SessionKeys`] in its secret store and rotates them with
-//! [`SessionKeys::with_previous`].
+//! The session key comes from `AUTHCORE_LOGIN_SESSION_KEY` (32 bytes in base64url, as a secret
+//! store hands it out); without it a key is drawn at start, so a restart signs everyone out.
+//! Keys rotate with `SessionKeys::with_previous`.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use authcore_jose::crypto;
 use authcore_login::{Authenticated, LoginConfig, LoginLayer, ProviderConfig, SessionKeys};
 use authcore_oauth2::{ClientAuthentication, ClientSecret};
 use axum::Router;
@@ -117,7 +117,7 @@ async fn run() -> Result<(), String> {
     };
 
     // What an application writes: the session keys, the provider, what to protect, the layer.
-    let keys = SessionKeys::new("k1", session_key()?).map_err(|e| e.to_string())?;
+    let keys = session_keys()?;
     let provider = ProviderConfig::new("provider", &options.issuer, &options.client_id, auth)
         .scope("profile")
         .scope("email");
@@ -140,14 +140,15 @@ async fn run() -> Result<(), String> {
     axum::serve(listener, app).await.map_err(|e| e.to_string())
 }
 
-/// A fresh 256-bit session key from the system's secure random source.
-fn session_key() -> Result<[u8; 32], String> {
-    let mut key = [0u8; 32];
-    crypto::default_provider()
-        .system_random()
-        .fill(&mut key)
-        .map_err(|e| format!("no randomness for the session key: {e}"))?;
-    Ok(key)
+/// The session keys: `AUTHCORE_LOGIN_SESSION_KEY` (32 bytes in base64url), so sessions
+/// survive a restart, else a fresh random key.
+fn session_keys() -> Result<SessionKeys, String> {
+    match std::env::var("AUTHCORE_LOGIN_SESSION_KEY") {
+        Ok(text) if !text.is_empty() => SessionKeys::decode_key(&text)
+            .and_then(|key| SessionKeys::new("k1", key))
+            .map_err(|e| format!("AUTHCORE_LOGIN_SESSION_KEY: {e}")),
+        _ => SessionKeys::generate("k1").map_err(|e| e.to_string()),
+    }
 }
 
 /// `/`: served to everyone; says who is signed in, if anyone.
