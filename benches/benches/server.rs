@@ -74,8 +74,8 @@ impl Store for FixedStore {
         }
     }
 
-    fn apply(&self, _write: &Write, _now: UnixTime) -> WriteOutcome {
-        WriteOutcome::Applied
+    fn apply_batch(&self, writes: &[Write], _now: UnixTime) -> Vec<WriteOutcome> {
+        vec![WriteOutcome::Applied; writes.len()]
     }
 }
 
@@ -245,7 +245,7 @@ fn bench(c: &mut Criterion) {
         cnf: None,
         act: None,
     };
-    let jwt_token = set.issue(&content).unwrap();
+    let jwt_token = set.issue(None, &content).unwrap();
 
     // Introspection by the resource server, of the opaque and of the JWT access token. The
     // closures made per token borrow these.
@@ -325,7 +325,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("primitives");
     g.bench_function(
         "es256_sign_access_token",
-        batched(|| set.issue(black_box(&content)).unwrap()),
+        batched(|| set.issue(None, black_box(&content)).unwrap()),
     );
     let validation = jwt::Validation::new()
         .issuer(ISSUER)

@@ -152,7 +152,8 @@ pub enum Command {
     #[command(subcommand, name = "oauth1", after_help = EXIT_ALL)]
     Oauth1(crate::oauth1::OAuth1Command),
     /// Run an OpenID provider (authorization server) over HTTP on the embedded SQLite store
-    /// in `--data DIR`, until SIGTERM or SIGINT.
+    /// in `--data DIR`, or on PostgreSQL (`--store postgres://…`, shared by several instances
+    /// that then act as one provider), until SIGTERM or SIGINT.
     ///
     /// Prints `listening on http://ADDR` on stdout when ready (with `--listen
     /// 127.0.0.1:0`, the port chosen); the rest goes to stderr. A configuration mistake, an
@@ -160,15 +161,19 @@ pub enum Command {
     /// status 2, before anything is served.
     #[command(after_help = EXIT_TOOL)]
     Serve(crate::serve::args::ServeArgs),
-    /// End-user accounts of `authcore serve` (in its data directory).
+    /// End-user accounts of `authcore serve` (in its store).
     #[command(subcommand, after_help = EXIT_TOOL)]
     User(crate::serve::args::UserCommand),
-    /// Clients of `authcore serve` (in its data directory).
+    /// Clients of `authcore serve` (in its store).
     #[command(subcommand, after_help = EXIT_TOOL)]
     Client(crate::serve::args::ClientCommand),
-    /// The signing keys of `authcore serve` (in its data directory).
+    /// The signing keys of `authcore serve` (in its store).
     #[command(subcommand, after_help = EXIT_TOOL)]
     Keys(crate::serve::args::KeysCommand),
+    /// Apply the store's missing schema migrations (`serve` applies them at start too) and
+    /// print the schema version reached.
+    #[command(after_help = EXIT_TOOL)]
+    Migrate(crate::serve::args::MigrateArgs),
     /// A one-shot demonstration: starts `serve --dev` on a free loopback port, registers a
     /// client, signs in as alice through the login and consent pages with the relying
     /// party, prints the validated ID token claims and the UserInfo response, and stops.

@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(c) => crate::serve::user(c),
         Command::Client(c) => crate::serve::client(c),
         Command::Keys(c) => crate::serve::keys(c),
+        Command::Migrate(a) => crate::serve::migrate(a),
         Command::Demo(a) => crate::serve::demo::demo(a),
     }
 }

@@ -39,18 +39,21 @@
 //!                        [-H 'Authorization: OAuth ...'] [--allow-plaintext] [--now UNIX]
 //!                        METHOD URL [--data BODY]
 //!
-//! authcore serve --issuer URL [--listen ADDR] [--data DIR] [--config FILE] [--dev]
+//! authcore serve --issuer URL [--listen ADDR] [STORE] [--config FILE] [--dev]
 //!                [--tls-cert PEM --tls-key PEM]
-//! authcore user add --data DIR USERNAME [--claim NAME=VALUE]... [--subject SUB] < PASSWORD
-//! authcore client add --data DIR [--client-id ID] [--name NAME] [--redirect-uri URI]...
+//! authcore user add STORE USERNAME [--claim NAME=VALUE]... [--subject SUB] < PASSWORD
+//! authcore client add STORE [--client-id ID] [--name NAME] [--redirect-uri URI]...
 //!                     [--public | --auth-method METHOD] [--grant-type G]... [--scope S]
-//! authcore keys rotate|list --data DIR
+//! authcore keys rotate|list STORE
+//! authcore migrate STORE
 //! authcore demo [--issuer URL [--username USER]]
 //!
 //! CLIENT = --client-id ID [--client-secret S | --private-key JWK_FILE]
 //!          [--auth-method none|client_secret_basic|client_secret_post|client_secret_jwt|private_key_jwt]
 //!          [--assertion-alg ALG]
 //! DPOP   = --dpop (a fresh ES256 key) | --dpop-key JWK_FILE
+//! STORE  = --data DIR | --store postgres://USER[:PASSWORD]@HOST[:PORT]/DB | --store DIR
+//!          (or AUTHCORE_STORE)
 //! every OAuth command also takes [--allow-http] [--http-timeout SECS]
 //! ```
 //!

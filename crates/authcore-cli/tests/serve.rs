@@ -727,3 +727,84 @@ fn the_demo_signs_alice_in() {
         assert!(err.contains(step), "{step}: {err}");
     }
 }
+
+#[test]
+fn an_unreachable_postgres_store_is_one_line_without_the_password_and_exit_2() {
+    // A port nothing listens on: bound, then closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://authcore:hunter2@127.0.0.1:{port}/authcore");
+    let data = dir("unreachable-postgres");
+    let config = data.join("store.toml");
+    std::fs::write(&config, format!("store = \"{url}\"\n")).unwrap();
+    let cases: Vec<Vec<String>> = vec![
+        vec![
+            "serve".into(),
+            "--dev".into(),
+            "--store".into(),
+            url.clone(),
+        ],
+        vec![
+            "serve".into(),
+            "--dev".into(),
+            "--config".into(),
+            config.to_str().unwrap().into(),
+        ],
+        vec!["keys".into(), "list".into(), "--store".into(), url.clone()],
+        vec!["migrate".into(), "--store".into(), url.clone()],
+    ];
+    for args in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run(&args, "");
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?} printed {out}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains("PostgreSQL"), "{args:?}: {err}");
+        assert!(
+            err.contains(&format!("127.0.0.1:{port}")),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("hunter2"),
+            "{args:?} shows the password: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_store_is_named_once() {
+    let data = dir("store-named-once");
+    let d = data.to_str().unwrap();
+    for args in [
+        vec!["serve", "--dev", "--data", d, "--store", "postgres://h/db"],
+        vec!["keys", "list", "--data", d, "--store", d],
+        vec!["keys", "list"],
+        vec!["migrate", "--store", "mysql://u:hunter2@h/db"],
+    ] {
+        let (code, _, err) = run(&args, "");
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("--store") || err.contains("neither"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("hunter2"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn migrate_and_the_sqlite_path_form_of_store() {
+    let data = dir("migrate-sqlite");
+    let d = data.to_str().unwrap();
+    let out = ok_json(&["migrate", "--data", d], "");
+    assert_eq!(out["store"], "sqlite");
+    assert!(out["schema_version"].as_u64().unwrap() >= 1, "{out}");
+    assert!(data.join("authcore.db").is_file());
+    // Idempotent, and the same directory named as a store.
+    let again = ok_json(&["migrate", "--store", &format!("sqlite:{d}")], "");
+    assert_eq!(again, out);
+    // The keys made by `keys rotate` through `--store DIR` are the ones `--data DIR` lists.
+    let rotated = ok_json(&["keys", "rotate", "--store", d], "");
+    let listed = ok_json(&["keys", "list", "--data", d], "");
+    assert_eq!(rotated["version"], listed["version"]);
+}

@@ -70,6 +70,7 @@ mod certificate;
 mod cookies;
 mod drive;
 mod fetch;
+pub mod forms;
 mod headers;
 mod interaction;
 pub mod keys;
@@ -81,9 +82,11 @@ mod router;
 mod serve;
 pub mod settings;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod ui;
 
-pub use keys::{KeysDocument, KeysError};
+pub use keys::{KeysDocument, KeysError, SIGNING_ALGORITHMS};
 pub use memory::MemoryProviderStore;
 pub use provider::{
     PeerInfo, Provider, ProviderError, ProviderService, ResponseBody, ResponseFuture,

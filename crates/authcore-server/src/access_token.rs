@@ -152,10 +152,19 @@ pub fn mint_jwt_access_token(
     keys.sign_jwt(AT_JWT_TYP, &access_token_claims(content))
 }
 
-/// The token endpoint signs JWT access tokens with the set's current signer.
+/// The token endpoint signs JWT access tokens with the set's current signer, or with its
+/// active key of the algorithm the resource server names.
 impl JwtAccessTokenIssuer for SigningKeySet {
-    fn issue(&self, content: &AccessTokenContent) -> Result<String, ServerError> {
-        mint_jwt_access_token(content, self).map_err(|_| ServerError::Crypto)
+    fn issue(
+        &self,
+        alg: Option<JwsAlgorithm>,
+        content: &AccessTokenContent,
+    ) -> Result<String, ServerError> {
+        match alg {
+            None => mint_jwt_access_token(content, self),
+            Some(alg) => self.sign_jwt_with(alg, Some(AT_JWT_TYP), &access_token_claims(content)),
+        }
+        .map_err(|_| ServerError::Crypto)
     }
 }
 
@@ -297,6 +306,32 @@ mod tests {
         assert_eq!(h.typ.as_deref(), Some("at+jwt"));
         assert_eq!(h.kid.as_deref(), Some("k1"));
         assert_eq!(validate(&t, &keys, 1100).unwrap(), c);
+    }
+
+    #[test]
+    fn the_issuer_signs_with_the_algorithm_asked_for_and_no_other() {
+        let rng = InsecureTestRandom::new(12);
+        let p = crypto::default_provider();
+        let mut keys = keys();
+        let mut ed = Jwk::generate(JwsAlgorithm::EdDSA, p, &rng).unwrap();
+        ed.kid = Some("k2".into());
+        keys.add_key(&ed, None, p).unwrap();
+        let c = claims();
+        let alg_of = |t: &str| authcore_jose::jws::decode_header_unverified(t).unwrap().alg;
+        // No algorithm named: the current signer (the first key, ES256).
+        let t = keys.issue(None, &c).unwrap();
+        assert_eq!(alg_of(&t), JwsAlgorithm::ES256);
+        // EdDSA named: the active EdDSA key, still typed at+jwt (RFC 9068 §2.1).
+        let t = keys.issue(Some(JwsAlgorithm::EdDSA), &c).unwrap();
+        assert_eq!(alg_of(&t), JwsAlgorithm::EdDSA);
+        let h = authcore_jose::jws::decode_header_unverified(&t).unwrap();
+        assert_eq!(h.typ.as_deref(), Some("at+jwt"));
+        assert_eq!(validate(&t, &keys, 1100).unwrap(), c);
+        // An algorithm without an active key: refused, never signed with another one.
+        assert_eq!(
+            keys.issue(Some(JwsAlgorithm::RS256), &c),
+            Err(ServerError::Crypto)
+        );
     }
 
     #[test]

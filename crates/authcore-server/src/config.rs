@@ -235,6 +235,10 @@ pub struct ResourceServer {
     /// The `client_id` it authenticates with at the introspection endpoint, if it may
     /// introspect.
     pub introspection_client_id: Option<String>,
+    /// The algorithm its JWT access tokens are signed with (RFC 9068 §2.1 leaves the choice
+    /// to the authorization server; RS256 is the one every resource server must accept).
+    /// `None`: the signing key set's current signer.
+    pub access_token_signing_alg: Option<JwsAlgorithm>,
 }
 
 impl ResourceServer {
@@ -244,6 +248,7 @@ impl ResourceServer {
             identifier: identifier.into(),
             access_token_format: AccessTokenFormat::Opaque,
             introspection_client_id: None,
+            access_token_signing_alg: None,
         }
     }
 }

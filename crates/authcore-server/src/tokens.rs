@@ -278,8 +278,15 @@ pub struct AccessTokenContent {
 /// [`AccessTokenFormat::Jwt`](crate::config::AccessTokenFormat::Jwt). The token endpoint
 /// decides the content; the issuer holds the signing keys.
 pub trait JwtAccessTokenIssuer: Send + Sync + fmt::Debug {
-    /// The signed token for `content`.
-    fn issue(&self, content: &AccessTokenContent) -> Result<String, ServerError>;
+    /// The signed token for `content`, signed with `alg` when the resource server names one
+    /// ([`ResourceServer::access_token_signing_alg`](crate::config::ResourceServer)), else
+    /// with the issuer's default. An issuer without a key of `alg` fails: a token is never
+    /// signed with another algorithm than the resource server was configured for.
+    fn issue(
+        &self,
+        alg: Option<authcore_jose::JwsAlgorithm>,
+        content: &AccessTokenContent,
+    ) -> Result<String, ServerError>;
 }
 
 #[cfg(test)]

@@ -1034,7 +1034,15 @@ fn password_grant_only_behind_its_legacy_setting() {
 struct TestJwtIssuer(Arc<authcore_jose::SigningKey>);
 
 impl JwtAccessTokenIssuer for TestJwtIssuer {
-    fn issue(&self, c: &AccessTokenContent) -> Result<String, ServerError> {
+    fn issue(
+        &self,
+        alg: Option<JwsAlgorithm>,
+        c: &AccessTokenContent,
+    ) -> Result<String, ServerError> {
+        // The one key this issuer holds is EdDSA.
+        if alg.is_some_and(|a| a != JwsAlgorithm::EdDSA) {
+            return Err(ServerError::Crypto);
+        }
         let claims = serde_json::json!({
             "iss": c.issuer, "sub": c.subject, "client_id": c.client_id, "aud": c.audience,
             "scope": c.scopes.join(" "), "iat": c.issued_at.as_secs(),
@@ -1097,6 +1105,53 @@ fn jwt_access_tokens_for_resource_servers_that_want_them() {
         )
         .unwrap();
     server_error(&s.token(&req), ErrorCode::InvalidTarget);
+}
+
+#[test]
+fn jwt_access_tokens_are_signed_with_the_resource_servers_algorithm() {
+    let mut s = TestServer::new();
+    let (signer, _) = ed25519(&s.rng, "at");
+    s.keys = s
+        .keys
+        .clone()
+        .with_jwt_access_tokens(Arc::new(TestJwtIssuer(signer)));
+    for (identifier, alg) in [
+        ("https://eddsa.example", JwsAlgorithm::EdDSA),
+        ("https://es256.example", JwsAlgorithm::ES256),
+    ] {
+        let mut rs = ResourceServer::new(identifier);
+        rs.access_token_format = AccessTokenFormat::Jwt;
+        rs.access_token_signing_alg = Some(alg);
+        s.config.resource_servers.push(rs);
+    }
+    let (mut c, secret) = s.secret_client("svc", ClientAuthMethod::ClientSecretBasic);
+    c.allowed_resources = vec![
+        "https://eddsa.example".into(),
+        "https://es256.example".into(),
+    ];
+    s.store.put_client(c);
+    let request = |resource: &str| {
+        TokenRequest::client_credentials()
+            .resource(resource)
+            .build_token_request(
+                &client("svc", basic(&secret)),
+                &s.as_seen_by_client(),
+                s.now,
+                &s.rng,
+            )
+            .unwrap()
+    };
+    let t = ok(&s.token(&request("https://eddsa.example")));
+    let header = authcore_jose::jws::decode_header_unverified(t.access_token.secret()).unwrap();
+    assert_eq!(header.alg, JwsAlgorithm::EdDSA);
+    // The issuer has no ES256 key: a server error, never a token signed with another
+    // algorithm than the resource server's.
+    let resp = s.token(&request("https://es256.example"));
+    assert_eq!(resp.status(), 500);
+    assert!(
+        !String::from_utf8_lossy(resp.body()).contains("access_token"),
+        "no token without the resource server's algorithm"
+    );
 }
 
 fn dpop(jkt: &str, jti: &str, now: UnixTime) -> DpopBinding {

@@ -62,7 +62,12 @@ pub(crate) fn db_error(what: &str, e: &tokio_postgres::Error) -> StoreError {
         // The message only: DETAIL may quote key values.
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
         None if e.is_closed() => "the connection to PostgreSQL is closed".to_owned(),
-        None => e.to_string(),
+        // The cause says why (connection refused, host unknown); it never holds the
+        // configuration's password.
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     };
     StoreError::new(kind, format!("{what}: {detail}"))
 }

@@ -1,4 +1,4 @@
-//! The arguments of `serve`, `user`, `client`, `keys` and `demo`.
+//! The arguments of `serve`, `user`, `client`, `keys`, `migrate` and `demo`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,9 +20,23 @@ pub struct ServeArgs {
     pub listen: Option<SocketAddr>,
 
     /// The data directory: the SQLite database (`authcore.db`) with the accounts, clients,
-    /// tokens and signing keys. Created if missing. Required unless `--dev`.
+    /// tokens and signing keys. Created if missing. Required unless `--dev` or a store is
+    /// named (`--store`, `AUTHCORE_STORE` or `store` in the configuration file).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+
+    /// The store: a PostgreSQL URL (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`), which
+    /// several instances with the same issuer share and so act as one provider, or a data
+    /// directory (a path, or `sqlite:PATH`) as with `--data`. Overrides `store` in the
+    /// configuration file. Prefer the environment variable to keep a password out of the
+    /// process list.
+    #[arg(
+        long,
+        value_name = "STORE",
+        env = "AUTHCORE_STORE",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
 
     /// The configuration file (TOML; see `samples/serve.toml`).
     #[arg(long, value_name = "FILE")]
@@ -43,12 +57,29 @@ pub struct ServeArgs {
     pub tls_key: Option<PathBuf>,
 }
 
-/// The data directory of an offline administration command.
+/// The store of an offline administration command: `--data DIR` or `--store STORE`.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// The data directory of `authcore serve`.
+    /// The data directory of `authcore serve` (its SQLite database).
     #[arg(long, value_name = "DIR")]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
+
+    /// The store of `authcore serve`: a PostgreSQL URL or a data directory (see `authcore
+    /// serve --help`).
+    #[arg(
+        long,
+        value_name = "STORE",
+        env = "AUTHCORE_STORE",
+        hide_env_values = true
+    )]
+    pub store: Option<String>,
+}
+
+impl DataArgs {
+    /// The store these arguments name (exactly one of `--data` and `--store`).
+    pub fn location(&self) -> Result<super::store::StoreLocation, crate::Failure> {
+        super::store::chosen(self.data.as_deref(), self.store.as_deref())
+    }
 }
 
 /// `authcore user ...`
@@ -144,6 +175,14 @@ pub enum KeysCommand {
     Rotate(DataArgs),
     /// List the signing keys: id, algorithm and state.
     List(DataArgs),
+}
+
+/// Arguments of `authcore migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Where.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Arguments of `authcore demo`.

@@ -83,12 +83,19 @@ pub async fn upsert_configured(
                 }
             }
         }
-        provider
-            .upsert_client(record)
-            .await
-            .map_err(|e| Failure::usage(format!("storing the configured clients: {e}")))?;
+        upsert(provider, record).await?;
     }
     Ok(generated)
+}
+
+/// Stores one configured client. Another instance starting on the same store may insert it
+/// between this one's lookup and its insert; the second attempt then replaces it.
+async fn upsert(provider: &Provider, record: ClientRecord) -> Result<(), Failure> {
+    let mut attempt = provider.upsert_client(record.clone()).await;
+    if let Err(authcore_hyper::ProviderError::ClientConflict(_)) = attempt {
+        attempt = provider.upsert_client(record).await;
+    }
+    attempt.map_err(|e| Failure::usage(format!("storing the configured clients: {e}")))
 }
 
 /// `authcore client add`: the arguments as a configured client (the same validation as the

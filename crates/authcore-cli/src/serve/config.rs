@@ -15,7 +15,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
+use authcore_hyper::{RateLimit, RateLimitSettings, SIGNING_ALGORITHMS};
+use authcore_jose::JwsAlgorithm;
 use authcore_oauth2::ClientMetadata;
 use authcore_server::ServerConfig;
 use authcore_server::config::{AccessTokenFormat, ResourceServer};
@@ -39,6 +42,12 @@ pub struct ConfigFile {
     pub issuer: Option<String>,
     /// The listen address; `--listen` overrides it.
     pub listen: Option<SocketAddr>,
+    /// The store: a PostgreSQL URL (shared by several instances) or a data directory;
+    /// `--store` and `--data` override it.
+    pub store: Option<String>,
+    /// How the signing keys are picked up from the store.
+    #[serde(default)]
+    pub keys: KeysSection,
     /// Lifetimes and the access-token format.
     #[serde(default)]
     pub tokens: TokensSection,
@@ -62,6 +71,9 @@ pub struct ConfigFile {
     /// The resource servers (RFC 8707).
     #[serde(default)]
     pub resource_servers: Vec<ResourceServerSection>,
+    /// The rate limits.
+    #[serde(default)]
+    pub rate_limits: RateLimitsSection,
 }
 
 /// `[tokens]`: lifetimes in seconds, and the access-token format.
@@ -100,6 +112,15 @@ impl From<TokenFormat> for AccessTokenFormat {
             TokenFormat::Jwt => AccessTokenFormat::Jwt,
         }
     }
+}
+
+/// `[keys]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysSection {
+    /// Seconds between two readings of the stored keys, so a rotation done elsewhere
+    /// (`authcore keys rotate`, another instance) is picked up; default 60, at most 3600.
+    pub reload_interval: Option<u64>,
 }
 
 /// `[features]`.
@@ -192,6 +213,38 @@ pub struct ResourceServerSection {
     pub access_token_format: Option<TokenFormat>,
     /// The configured client it introspects as, if any.
     pub introspection_client_id: Option<String>,
+    /// The algorithm of its JWT access tokens (default: the current ID token signer, RS256).
+    pub access_token_signing_alg: Option<String>,
+}
+
+/// `[rate_limits]`: the per-client and per-address limits of authcore-hyper, each `false`
+/// (off) or `{ burst, per_minute }`; a limit not named keeps authcore-hyper's default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsSection {
+    /// The token endpoint (RFC 6749 §10.10 asks servers to limit guessing).
+    pub token: Option<RateLimitValue>,
+    /// The device authorization endpoint and user-code entry (RFC 8628 §5.1).
+    pub device: Option<RateLimitValue>,
+    /// The pushed authorization request endpoint.
+    pub par: Option<RateLimitValue>,
+    /// The login form.
+    pub login: Option<RateLimitValue>,
+}
+
+/// One rate limit as written: `false` turns it off, a table sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum RateLimitValue {
+    /// `false`: no limit (`true` is refused: a limit needs its numbers).
+    Enabled(bool),
+    /// `{ burst = N, per_minute = M }`.
+    Limit {
+        /// Requests at once.
+        burst: u32,
+        /// Requests per minute, sustained.
+        per_minute: u32,
+    },
 }
 
 /// A configuration mistake: the key path and the reason.
@@ -262,7 +315,15 @@ pub struct Overrides {
     pub dev: bool,
 }
 
-/// The validated configuration: everything `serve` needs except the keys and the store.
+/// How often a running server reads the stored keys again by default.
+pub const DEFAULT_KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The longest `keys.reload_interval`: a rotation must reach every instance well within the
+/// lifetime of the tokens the retired key signed (one hour by default).
+const MAX_KEY_RELOAD_INTERVAL: u64 = 3600;
+
+/// The validated configuration: everything `serve` needs except the keys and the opened
+/// store.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// The issuer, when known before binding (`None`: `--dev` without an issuer, which then
@@ -281,6 +342,12 @@ pub struct ServeConfig {
     pub features: Features,
     /// Whether the token and UserInfo endpoints demand DPoP nonces (RFC 9449 §8).
     pub dpop_nonces: bool,
+    /// The rate limits.
+    pub rate_limits: RateLimitSettings,
+    /// The store the file names, if it names one.
+    pub store: Option<super::store::StoreLocation>,
+    /// How often the stored keys are read again.
+    pub key_reload_interval: Duration,
 }
 
 /// The scopes of OpenID Connect Core §5.4 and §11.
@@ -469,6 +536,24 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         let format = rs.access_token_format.unwrap_or(default_format);
         r.access_token_format = format.into();
         r.introspection_client_id = rs.introspection_client_id.clone();
+        if let Some(alg) = &rs.access_token_signing_alg {
+            // Only the algorithms the provider keeps a signing key for (RS256, ES256, EdDSA):
+            // another would fail at every token request instead of at start.
+            r.access_token_signing_alg = Some(
+                alg.parse::<JwsAlgorithm>()
+                    .ok()
+                    .filter(|a| SIGNING_ALGORITHMS.contains(a))
+                    .ok_or_else(|| {
+                        ConfigError::at(
+                            at("access_token_signing_alg"),
+                            format!(
+                                "`{alg}` is not one of the provider's signing algorithms ({})",
+                                SIGNING_ALGORITHMS.map(|a| a.name()).join(", ")
+                            ),
+                        )
+                    })?,
+            );
+        }
         server.resource_servers.push(r);
     }
 
@@ -494,6 +579,23 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         }
     }
 
+    let store = file
+        .store
+        .as_deref()
+        .map(super::store::StoreLocation::parse)
+        .transpose()
+        .map_err(|e| ConfigError::at("store", e))?;
+    let key_reload_interval = match file.keys.reload_interval {
+        None => DEFAULT_KEY_RELOAD_INTERVAL,
+        Some(s) if (1..=MAX_KEY_RELOAD_INTERVAL).contains(&s) => Duration::from_secs(s),
+        Some(s) => {
+            return Err(ConfigError::at(
+                "keys.reload_interval",
+                format!("{s} seconds: it must be 1 to {MAX_KEY_RELOAD_INTERVAL}"),
+            ));
+        }
+    };
+
     Ok(ServeConfig {
         issuer,
         listen,
@@ -502,7 +604,46 @@ pub fn validate(file: ConfigFile, overrides: &Overrides) -> Result<ServeConfig, 
         clients,
         features,
         dpop_nonces: f.dpop_nonces.unwrap_or(false),
+        rate_limits: rate_limits(&file.rate_limits)?,
+        store,
+        key_reload_interval,
     })
+}
+
+/// The rate limits: authcore-hyper's defaults, with the ones the file names replaced.
+fn rate_limits(section: &RateLimitsSection) -> Result<RateLimitSettings, ConfigError> {
+    let mut limits = RateLimitSettings::default();
+    for (name, value, slot) in [
+        ("token", section.token, &mut limits.token),
+        ("device", section.device, &mut limits.device),
+        ("par", section.par, &mut limits.par),
+        ("login", section.login, &mut limits.login),
+    ] {
+        match value {
+            None => {}
+            Some(RateLimitValue::Enabled(false)) => *slot = None,
+            Some(RateLimitValue::Enabled(true)) => {
+                return Err(ConfigError::at(
+                    format!("rate_limits.{name}"),
+                    "`true` says nothing: write `{ burst = N, per_minute = M }`, or `false` \
+                     for no limit",
+                ));
+            }
+            Some(RateLimitValue::Limit { burst, per_minute }) => {
+                // A zero would refuse every request; `false` is the way to say "no limit".
+                for (key, v) in [("burst", burst), ("per_minute", per_minute)] {
+                    if v == 0 {
+                        return Err(ConfigError::at(
+                            format!("rate_limits.{name}.{key}"),
+                            "must be at least 1 (`false` turns the limit off)",
+                        ));
+                    }
+                }
+                *slot = Some(RateLimit::new(burst, per_minute));
+            }
+        }
+    }
+    Ok(limits)
 }
 
 impl ServeConfig {
@@ -856,6 +997,54 @@ mod tests {
     }
 
     #[test]
+    fn the_store_and_the_key_reload_interval() {
+        let c = check("").unwrap();
+        assert_eq!(c.store, None);
+        assert_eq!(c.key_reload_interval, DEFAULT_KEY_RELOAD_INTERVAL);
+        let c = check(
+            "store = \"postgres://authcore@127.0.0.1:5432/op\"\n[keys]\nreload_interval = 5\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.store,
+            Some(super::super::store::StoreLocation::Postgres(
+                "postgres://authcore@127.0.0.1:5432/op".into()
+            ))
+        );
+        assert_eq!(c.key_reload_interval, Duration::from_secs(5));
+        let c = check("store = \"/var/lib/authcore\"").unwrap();
+        assert_eq!(
+            c.store,
+            Some(super::super::store::StoreLocation::Sqlite(
+                "/var/lib/authcore".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_bad_store_or_reload_interval_is_refused() {
+        fails("store = \"mysql://u:hunter2@h/db\"", "store", "neither");
+        let e = check("store = \"mysql://u:hunter2@h/db\"").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        fails("store = \"\"", "store", "empty");
+        fails(
+            "[keys]\nreload_interval = 0",
+            "keys.reload_interval",
+            "1 to 3600",
+        );
+        fails(
+            "[keys]\nreload_interval = 3601",
+            "keys.reload_interval",
+            "1 to 3600",
+        );
+        fails(
+            "[keys]\nrotate_every = 5",
+            "keys.rotate_every",
+            "unknown field",
+        );
+    }
+
+    #[test]
     fn the_sample_file_parses() {
         let text = include_str!("../../samples/serve.toml");
         let c = check(text).unwrap();
@@ -1155,6 +1344,63 @@ mod tests {
         assert_eq!(
             c.clients[0].record.allowed_resources,
             ["https://api.example"]
+        );
+    }
+
+    #[test]
+    fn access_token_signing_algorithms_are_the_providers() {
+        let rs = |alg: &str| {
+            format!(
+                "[[resource_servers]]\nidentifier = \"https://api.example\"\naccess_token_format = \"jwt\"\naccess_token_signing_alg = \"{alg}\""
+            )
+        };
+        let c = check(&rs("ES256")).unwrap();
+        assert_eq!(
+            c.server.resource_servers[0].access_token_signing_alg,
+            Some(JwsAlgorithm::ES256)
+        );
+        // A JOSE algorithm the provider keeps no key for, a symmetric one, and no algorithm.
+        for alg in ["PS256", "HS256", "none", "es256"] {
+            fails(
+                &rs(alg),
+                "resource_servers[0].access_token_signing_alg",
+                "not one of the provider's signing algorithms",
+            );
+        }
+        let c = check("[[resource_servers]]\nidentifier = \"https://api.example\"").unwrap();
+        assert_eq!(c.server.resource_servers[0].access_token_signing_alg, None);
+    }
+
+    #[test]
+    fn rate_limits_replace_the_defaults_one_by_one() {
+        let c = check("").unwrap();
+        assert_eq!(c.rate_limits, RateLimitSettings::default());
+        let c =
+            check("[rate_limits]\ntoken = { burst = 5000, per_minute = 600000 }\nlogin = false")
+                .unwrap();
+        assert_eq!(c.rate_limits.token, Some(RateLimit::new(5000, 600000)));
+        assert_eq!(c.rate_limits.login, None);
+        assert_eq!(c.rate_limits.device, RateLimitSettings::default().device);
+        assert_eq!(c.rate_limits.par, RateLimitSettings::default().par);
+        fails(
+            "[rate_limits]\ntoken = true",
+            "rate_limits.token",
+            "`false` for no limit",
+        );
+        fails(
+            "[rate_limits]\npar = { burst = 0, per_minute = 10 }",
+            "rate_limits.par.burst",
+            "at least 1",
+        );
+        fails(
+            "[rate_limits]\ndevice = { burst = 3, per_minute = 0 }",
+            "rate_limits.device.per_minute",
+            "at least 1",
+        );
+        fails(
+            "[rate_limits]\nlogn = false",
+            "rate_limits.logn",
+            "unknown field",
         );
     }
 

@@ -77,7 +77,7 @@ fn with_provider(
     .map_err(|e| Failure::usage(e.to_string()))?;
     let data = DataDir::temporary(rng)?;
     runtime.block_on(async {
-        let store = run::open_store(&data).await?;
+        let store = super::store::open_sqlite(&data)?;
         let started = run::start(&config, store, false).await?;
         let issuer = started.issuer.clone();
         progress(&format!(

@@ -1,4 +1,5 @@
-//! `authcore serve`: the provider on the data directory's database, until SIGTERM or SIGINT.
+//! `authcore serve`: the provider on its store (a data directory's SQLite database, or a
+//! PostgreSQL database shared with other instances), until SIGTERM or SIGINT.
 
 use std::future::Future;
 use std::io::Write as _;
@@ -12,25 +13,13 @@ use authcore_jose::SecretBytes;
 use super::args::ServeArgs;
 use super::config::{self, Overrides, ServeConfig};
 use super::data::DataDir;
+use super::store::{self, StoreLocation};
 use super::users::{self, DEV_PASSWORD, DEV_USERNAME};
 use crate::Failure;
-
-/// How often the keys document is read again, so a rotation by `authcore keys rotate` or
-/// by another instance on the same database is picked up. (The provider sweeps expired
-/// records itself, every `ProviderSettings::sweep_interval`.)
-const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How long a DPoP server nonce is good for (it is accepted in its window and the next, RFC
 /// 9449 §8 leaves the lifetime to the server).
 const DPOP_NONCE_WINDOW: Duration = Duration::from_secs(120);
-
-/// Opens the data directory's database.
-pub async fn open_store(data: &DataDir) -> Result<Arc<dyn ProviderStore>, Failure> {
-    let path = data.database();
-    let store = authcore_store_sqlite::SqliteStore::open(&path)
-        .map_err(|e| Failure::usage(format!("database {}: {e}", path.display())))?;
-    Ok(Arc::new(store))
-}
 
 /// The current time: the CLI owns the clock.
 pub fn now() -> Result<authcore_jose::UnixTime, Failure> {
@@ -76,6 +65,7 @@ pub async fn start(
         .map_err(|e| Failure::usage(e.to_string()))?;
     let mut settings = ProviderSettings::new(server);
     settings.dev = config.dev;
+    settings.rate_limits = config.rate_limits;
     if config.dpop_nonces {
         settings.dpop_nonce_window = Some(DPOP_NONCE_WINDOW.as_secs());
     }
@@ -93,7 +83,7 @@ pub async fn start(
             .map_err(users::store_failure)?;
         if existing.is_none() {
             let rng = authcore_jose::crypto::default_provider().system_random();
-            users::add_user(
+            let added = users::add_user(
                 store,
                 DEV_USERNAME,
                 DEV_PASSWORD,
@@ -101,7 +91,18 @@ pub async fn start(
                 None,
                 rng,
             )
-            .await?;
+            .await;
+            if let Err(e) = added {
+                // Another instance starting on the same store may have added her meanwhile
+                // (the store refuses a second subject for the username): hers is kept.
+                let there = store
+                    .account_by_username(DEV_USERNAME.to_owned())
+                    .await
+                    .map_err(users::store_failure)?;
+                if there.is_none() {
+                    return Err(e);
+                }
+            }
         }
     }
     Ok(Started {
@@ -114,10 +115,15 @@ pub async fn start(
     })
 }
 
-/// Reloads the keys every [`KEY_RELOAD_INTERVAL`], until the task is aborted.
-pub fn spawn_key_reload(provider: Provider) -> tokio::task::JoinHandle<()> {
+/// Reads the stored keys again every `every` (the configuration's `keys.reload_interval`),
+/// until the task is aborted, so a rotation done by `authcore keys rotate` or by another
+/// instance on the same store is picked up within one interval. Until then this instance
+/// still signs with the key just retired, which every instance keeps accepting for the
+/// retention time, and it already accepts the key that took over, since a rotation promotes
+/// the `next` key every instance has held and published since the rotation before.
+pub fn spawn_key_reload(provider: Provider, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(KEY_RELOAD_INTERVAL);
+        let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The first tick is immediate; the start has just loaded the keys.
         interval.tick().await;
@@ -167,25 +173,46 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         (Some(c), Some(k)) => Some(super::tls::server_config(c, k)?),
         _ => None,
     };
-    let rng = authcore_jose::crypto::default_provider().system_random();
-    let data = match (&a.data, a.dev) {
-        (Some(dir), _) => DataDir::open(dir)?,
-        (None, true) => DataDir::temporary(rng)?,
-        (None, false) => {
-            return Err(Failure::usage(
-                "--data DIR is required (only --dev may run on a temporary directory)",
-            ));
+    let location = match (&a.data, &a.store) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage(format!(
+                "give --data DIR or --store STORE ({}), not both",
+                store::STORE_ENV
+            )));
         }
+        (Some(dir), None) => Some(StoreLocation::Sqlite(dir.clone())),
+        (None, Some(s)) => Some(StoreLocation::parse(s).map_err(Failure::usage)?),
+        (None, None) => config.store.clone(),
     };
+    if location.is_none() && !a.dev {
+        return Err(Failure::usage(
+            "--data DIR or --store STORE is required (only --dev may run on a temporary \
+             directory)",
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::usage(format!("cannot start the runtime: {e}")))?;
+    // The data directory outlives the runtime: a temporary one goes only after the blocking
+    // tasks (password hashing) have ended.
+    let mut data: Option<DataDir> = None;
     let result = runtime.block_on(async {
-        let store = open_store(&data).await?;
-        let started = start(&config, store, tls.is_some()).await?;
-        announce(&started, &config, &data);
-        let key_reload = spawn_key_reload(started.provider.clone());
+        let opened = match &location {
+            Some(l) => store::open(l).await?,
+            None => {
+                let rng = authcore_jose::crypto::default_provider().system_random();
+                let dir = DataDir::temporary(rng)?;
+                store::OpenStore {
+                    store: store::open_sqlite(&dir)?,
+                    data: Some(dir),
+                }
+            }
+        };
+        data = opened.data;
+        let started = start(&config, opened.store, tls.is_some()).await?;
+        announce(&started, &config, location.as_ref(), data.as_ref());
+        let key_reload = spawn_key_reload(started.provider.clone(), config.key_reload_interval);
         let served = run_until(
             started.provider.clone(),
             started.listener,
@@ -196,7 +223,6 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         key_reload.abort();
         served
     });
-    // The runtime's blocking tasks (password hashing) end before the data directory goes.
     runtime.shutdown_timeout(Duration::from_secs(5));
     drop(data);
     result
@@ -218,7 +244,12 @@ pub async fn run_until(
 
 /// The start-up lines: the `--dev` banner and the generated secrets on stderr, then the one
 /// `listening on` line on stdout that scripts and tests wait for.
-fn announce(started: &Started, config: &ServeConfig, data: &DataDir) {
+fn announce(
+    started: &Started,
+    config: &ServeConfig,
+    location: Option<&StoreLocation>,
+    data: Option<&DataDir>,
+) {
     if config.dev {
         let registration = match &started.provider.settings().server.endpoints.registration {
             Some(_)
@@ -238,7 +269,7 @@ fn announce(started: &Started, config: &ServeConfig, data: &DataDir) {
             "authcore: DEVELOPMENT MODE (--dev): user {DEV_USERNAME} / {DEV_PASSWORD}, \
              {registration}http on loopback allowed. Never use it in production."
         );
-        if data.is_temporary() {
+        if let Some(data) = data.filter(|d| d.is_temporary()) {
             eprintln!(
                 "authcore: temporary data directory {} (removed at exit)",
                 data.path().display()
@@ -251,6 +282,9 @@ fn announce(started: &Started, config: &ServeConfig, data: &DataDir) {
              stored): {}",
             String::from_utf8_lossy(secret.expose())
         );
+    }
+    if let Some(location) = location {
+        eprintln!("authcore: store {}", location.describe());
     }
     eprintln!("authcore: issuer {}", started.issuer);
     let scheme = if started.https { "https" } else { "http" };

@@ -113,32 +113,37 @@ pub fn issue_tokens(plan: &TokenPlan, ctx: &Context<'_>) -> Result<IssuedTokens,
     let lifetime = ctx.config.lifetimes.access_token;
     let expires_at = now.saturating_add(lifetime);
     let mut writes = Vec::new();
-    let jwt = plan.resources.iter().any(|r| {
+    // The first resource server that takes JWT access tokens decides the format, and its
+    // algorithm the signature (RFC 9068 §2.1).
+    let jwt = plan.resources.iter().find_map(|r| {
         ctx.config
             .resource_server(r)
-            .is_some_and(|rs| rs.access_token_format == AccessTokenFormat::Jwt)
+            .filter(|rs| rs.access_token_format == AccessTokenFormat::Jwt)
     });
-    let access_token = if jwt {
+    let access_token = if let Some(rs) = jwt {
         let issuer = ctx
             .keys
             .jwt_access_tokens
             .as_ref()
             .ok_or(OAuthError::server_error(ServerError::Crypto))?;
         let jti: [u8; 16] = random_array(ctx.rng).map_err(|_| ServerError::Random)?;
-        issuer.issue(&AccessTokenContent {
-            issuer: ctx.config.issuer.clone(),
-            subject: plan.subject.clone(),
-            client_id: plan.client_id.clone(),
-            audience: plan.resources.clone(),
-            scopes: plan.scopes.clone(),
-            issued_at: now,
-            expires_at,
-            jti: URL_SAFE_NO_PAD.encode(jti),
-            auth_time: plan.auth_time,
-            acr: plan.acr.clone(),
-            cnf: plan.cnf.clone(),
-            act: plan.act.clone(),
-        })?
+        issuer.issue(
+            rs.access_token_signing_alg,
+            &AccessTokenContent {
+                issuer: ctx.config.issuer.clone(),
+                subject: plan.subject.clone(),
+                client_id: plan.client_id.clone(),
+                audience: plan.resources.clone(),
+                scopes: plan.scopes.clone(),
+                issued_at: now,
+                expires_at,
+                jti: URL_SAFE_NO_PAD.encode(jti),
+                auth_time: plan.auth_time,
+                acr: plan.acr.clone(),
+                cnf: plan.cnf.clone(),
+                act: plan.act.clone(),
+            },
+        )?
     } else {
         let (token, handle) = ctx
             .keys
