@@ -90,6 +90,15 @@
 //! With plain hyper or any tower stack, wrap the service with `LoginLayer` the same way and
 //! read `request.extensions().get::<Authenticated>()`.
 //!
+//! ## Limits worth knowing
+//!
+//! - One sign-in in progress per browser: starting a second one (another tab) replaces the
+//!   first's pending cookie, and the first's callback is then refused.
+//! - Logout answers GET as well as POST, so a link works; a page elsewhere can therefore log
+//!   the user out (never in).
+//! - With a server-side store, every request that moves the last-use time (once a second at
+//!   most) writes the record.
+//!
 //! ## Not done yet
 //!
 //! DPoP-bound access tokens for the session (use [`ProviderConfig::from_client`] with a
