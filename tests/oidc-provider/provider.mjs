@@ -1,7 +1,8 @@
 // The OpenID provider the authcore interop tests run against: node `oidc-provider` on
 // 127.0.0.1, a free port, fresh signing keys per run, and one client per case.
 //
-// Usage: node provider.mjs   (optional environment: BACKCHANNEL_LOGOUT_URI, ISSUER_HOST)
+// Usage: node provider.mjs   (optional environment: BACKCHANNEL_LOGOUT_URI, ISSUER_HOST,
+// LOGIN_APP_CLIENT)
 // Prints `READY <port>` on stdout once it accepts connections. Exits when stdin closes, so
 // it cannot outlive the test process that started it.
 
@@ -102,6 +103,28 @@ const clients = [
   },
 ];
 
+// The login layer's example application (tests/tests/login_browser.rs): a confidential web
+// client `login-app` whose URIs (redirect, post-logout redirect, back-channel logout) name the
+// port the application listens on, given as JSON client metadata in LOGIN_APP_CLIENT.
+if (process.env.LOGIN_APP_CLIENT) {
+  const app = JSON.parse(process.env.LOGIN_APP_CLIENT);
+  clients.push({
+    response_types: ['code'],
+    grant_types: ['authorization_code', 'refresh_token'],
+    scope: SCOPE,
+    token_endpoint_auth_method: 'client_secret_basic',
+    backchannel_logout_session_required: true,
+    ...app,
+    client_id: 'login-app',
+    client_secret: secret('login-app'),
+  });
+}
+
+/** The back-channel logout receivers on loopback the provider may POST to. */
+const loopbackReceivers = new Set(
+  [process.env.BACKCHANNEL_LOGOUT_URI, ...clients.map((c) => c.backchannel_logout_uri)].filter(Boolean),
+);
+
 if (process.env.BACKCHANNEL_LOGOUT_URI) {
   clients.push({
     ...common,
@@ -145,10 +168,10 @@ server.listen(0, '127.0.0.1', () => {
       return client.grantTypeAllowed('refresh_token');
     },
     // The provider refuses outgoing requests to special-use addresses (its SSRF guard); the
-    // tests' back-channel logout receiver is on loopback, so the guard is lifted for exactly
-    // that URL and kept for every other.
+    // tests' back-channel logout receivers are on loopback, so the guard is lifted for exactly
+    // those URLs and kept for every other.
     fetch(url, options) {
-      if (process.env.BACKCHANNEL_LOGOUT_URI && String(url) === process.env.BACKCHANNEL_LOGOUT_URI) {
+      if (loopbackReceivers.has(String(url))) {
         const { dispatcher: _guard, ...rest } = options;
         return globalThis.fetch(url, rest);
       }

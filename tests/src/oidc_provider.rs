@@ -94,17 +94,43 @@ impl Provider {
 
     /// A provider whose issuer names `host` (it listens on 127.0.0.1 either way).
     pub fn start_as(host: &str, backchannel_logout_uri: Option<&str>) -> Provider {
+        let mut env = vec![("ISSUER_HOST", host.to_owned())];
+        if let Some(uri) = backchannel_logout_uri {
+            env.push(("BACKCHANNEL_LOGOUT_URI", uri.to_owned()));
+        }
+        Provider::start_with(&env)
+    }
+
+    /// A provider at `http://127.0.0.1:<port>` with the client `login-app` (secret
+    /// [`secret`]`("login-app")`, `client_secret_basic`, the code flow with refresh tokens,
+    /// back-channel logout with `sid`) registered with `metadata` on top: its
+    /// `redirect_uris`, `post_logout_redirect_uris` and `backchannel_logout_uri`, which name
+    /// the port the application listens on. The provider may POST logout tokens to that
+    /// loopback receiver.
+    pub fn start_for_login_app(metadata: &serde_json::Value) -> Provider {
+        Provider::start_with(&[
+            ("ISSUER_HOST", "127.0.0.1".to_owned()),
+            ("LOGIN_APP_CLIENT", metadata.to_string()),
+        ])
+    }
+
+    /// `provider.mjs` with `env` (`ISSUER_HOST` among them).
+    fn start_with(env: &[(&str, String)]) -> Provider {
         ensure_installed();
+        let host = env
+            .iter()
+            .find(|(k, _)| *k == "ISSUER_HOST")
+            .map_or("127.0.0.1", |(_, v)| v.as_str())
+            .to_owned();
         let mut cmd = Command::new(node());
         cmd.arg("provider.mjs")
             .current_dir(dir())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(uri) = backchannel_logout_uri {
-            cmd.env("BACKCHANNEL_LOGOUT_URI", uri);
+        for (k, v) in env {
+            cmd.env(k, v);
         }
-        cmd.env("ISSUER_HOST", host);
         let mut child = cmd.spawn().expect("start node provider.mjs");
         // The provider's own start-up warnings are expected; anything else is shown.
         let stderr = child.stderr.take().unwrap();

@@ -55,36 +55,40 @@ pub fn authcore_bin() -> PathBuf {
         .and_then(Path::parent)
         .expect("the test executable sits in <target>/<profile>/deps");
     let bin = profile_dir.join(format!("authcore{}", std::env::consts::EXE_SUFFIX));
-    let built = std::fs::metadata(&bin)
+    check_current(
+        &bin,
+        "authcore-cli",
+        "build it with `cargo build -p authcore-cli` (the README's test command, `cargo test \
+         --all-features`, builds it with the workspace), or name a binary in AUTHCORE_BIN",
+    );
+    bin
+}
+
+/// Panics, saying to `build`, when `bin` is missing or older than a source file of
+/// `crate_name` or of a workspace crate it depends on: a test must not run a stale build of
+/// what it tests.
+pub fn check_current(bin: &Path, crate_name: &str, build: &str) {
+    let built = std::fs::metadata(bin)
         .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: build it with `cargo build -p authcore-cli` (the README's test \
-                 command, `cargo test --all-features`, builds it with the workspace), or name a \
-                 binary in AUTHCORE_BIN",
-                bin.display()
-            )
-        });
+        .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
-    if let Some(newer) = newest_source_after(&crates, built) {
+    if let Some(newer) = newest_source_after(&crates, crate_name, built) {
         panic!(
-            "{} is older than {}: rebuild it with `cargo build -p authcore-cli` (or run the \
-             README's test command, which builds the workspace first)",
+            "{} is older than {}: {build}",
             bin.display(),
             newer.display()
         );
     }
-    bin
 }
 
-/// A `.rs` file under the `src/` of authcore-cli or of a workspace crate it depends on
+/// A `.rs` file under the `src/` of `root` or of a workspace crate it depends on
 /// (`crates/<name>`, the closure of the `authcore-*` entries of their `[dependencies]`)
-/// modified after `time`, if any. Crates the binary is not built from do not count, so
-/// editing one does not make the binary look stale.
-fn newest_source_after(crates: &Path, time: SystemTime) -> Option<PathBuf> {
-    let mut todo = vec!["authcore-cli".to_owned()];
+/// modified after `time`, if any (for `root` its `examples/` too). Crates the binary is not
+/// built from do not count, so editing one does not make the binary look stale.
+fn newest_source_after(crates: &Path, root: &str, time: SystemTime) -> Option<PathBuf> {
+    let mut todo = vec![root.to_owned()];
     let mut seen = std::collections::HashSet::new();
-    let mut stack = Vec::new();
+    let mut stack = vec![crates.join(root).join("examples")];
     while let Some(name) = todo.pop() {
         if !seen.insert(name.clone()) {
             continue;
@@ -162,13 +166,12 @@ pub fn output_dir(name: &str) -> PathBuf {
 /// A running `authcore serve`; killed (and its data directory, if it made one, removed)
 /// when dropped.
 pub struct Serve {
-    child: Child,
+    daemon: Daemon,
     /// The address it listens on, `http://127.0.0.1:PORT` (from the `listening on` line); the
     /// issuer too unless the arguments named another.
     pub issuer: String,
     /// The data directory (SQLite database, signing keys) made for this server, if any.
     pub data: Option<PathBuf>,
-    log: Arc<Mutex<VecDeque<String>>>,
 }
 
 impl Serve {
@@ -226,94 +229,36 @@ impl Serve {
         listen: SocketAddr,
         data: Option<PathBuf>,
     ) -> Result<Serve, String> {
-        let mut child = Command::new(bin)
-            .arg("serve")
+        let mut cmd = Command::new(bin);
+        cmd.arg("serve")
             .args(args)
             .arg("--listen")
             .arg(listen.to_string())
             // The store is the one the arguments name, never one from the environment.
             .env_remove("AUTHCORE_STORE")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
-        let log = Arc::new(Mutex::new(VecDeque::new()));
-        let (tx, ready) = mpsc::channel();
-        for stream in [
-            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().expect("stderr")),
-        ] {
-            let log = Arc::clone(&log);
-            let tx = tx.clone();
-            // Keeps draining (so the server never blocks on a full pipe) and keeps the last
-            // lines for the failure message.
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if let Some(at) = line.find("listening on ") {
-                        let url = line[at + "listening on ".len()..].trim().to_owned();
-                        let _ = tx.send(url);
-                    }
-                    let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                    if log.len() == LOG_LINES {
-                        log.pop_front();
-                    }
-                    log.push_back(line);
-                }
-            });
-        }
-        drop(tx);
-        let mut serve = Serve {
-            child,
-            issuer: String::new(),
+            .env("RUST_LOG", "info");
+        let (daemon, url) = Daemon::start(cmd, STARTUP_TIMEOUT)?;
+        Ok(Serve {
+            daemon,
+            issuer: url,
             data,
-            log,
-        };
-        let deadline = Instant::now() + STARTUP_TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match ready.recv_timeout(left.min(Duration::from_millis(200))) {
-                Ok(url) => {
-                    serve.issuer = url.trim_end_matches('/').to_owned();
-                    return Ok(serve);
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
-                    if let Ok(Some(status)) = serve.child.try_wait() {
-                        return Err(format!("exited with {status}:\n{}", serve.log_text()));
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    // Both output streams closed: the server is gone.
-                    let status = serve.child.wait().map_err(|e| e.to_string())?;
-                    return Err(format!("exited with {status}:\n{}", serve.log_text()));
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    return Err(format!(
-                        "no `listening on` within {STARTUP_TIMEOUT:?}:\n{}",
-                        serve.log_text()
-                    ));
-                }
-            }
-        }
+        })
     }
 
     /// The operating system's id of the server process.
     pub fn id(&self) -> u32 {
-        self.child.id()
+        self.daemon.id()
     }
 
     /// Kills the server with SIGKILL (`kill -9`: no shutdown, no flush, requests in flight
     /// cut off) and reaps it. A data directory it made stays until the guard is dropped.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.daemon.kill();
     }
 
     /// The server's last output lines.
     pub fn log_text(&self) -> String {
-        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
-        log.iter().cloned().collect::<Vec<_>>().join("\n")
+        self.daemon.log_text()
     }
 }
 
@@ -461,6 +406,100 @@ pub fn approve_device(jar: &Path, verification_uri: &str, user_code: &str) -> Re
 fn user_agent(cmd: Command) -> Result<String, String> {
     peers::try_run(cmd, b"", PEER_LIMIT, "user_agent.mjs")
         .map(|out| String::from_utf8_lossy(&out).trim().to_owned())
+}
+
+/// A server process started by a test (`authcore serve` in [`Serve`], the login layer's
+/// example application in `tests/login_browser.rs`): its output drained (so it never blocks on a full
+/// pipe) with the last lines kept for failure messages; killed when dropped.
+pub struct Daemon {
+    child: Child,
+    log: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Daemon {
+    /// Starts `cmd` and waits (bounded by `timeout`) for a line of its output containing
+    /// `listening on URL`; returns the guard and `URL` without a trailing `/`. Fails, with the
+    /// output so far, when the process exits first or says nothing in time.
+    pub fn start(mut cmd: Command, timeout: Duration) -> Result<(Daemon, String), String> {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+        let log = Arc::new(Mutex::new(VecDeque::new()));
+        let (tx, ready) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().expect("stderr")),
+        ] {
+            let log = Arc::clone(&log);
+            let tx = tx.clone();
+            // Keeps draining (so the server never blocks on a full pipe) and keeps the last
+            // lines for the failure message.
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if let Some(at) = line.find("listening on ") {
+                        let url = line[at + "listening on ".len()..].trim().to_owned();
+                        let _ = tx.send(url);
+                    }
+                    let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                    if log.len() == LOG_LINES {
+                        log.pop_front();
+                    }
+                    log.push_back(line);
+                }
+            });
+        }
+        drop(tx);
+        let mut daemon = Daemon { child, log };
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match ready.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(url) => return Ok((daemon, url.trim_end_matches('/').to_owned())),
+                Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {
+                    if let Ok(Some(status)) = daemon.child.try_wait() {
+                        return Err(format!("exited with {status}:\n{}", daemon.log_text()));
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // Both output streams closed: the process is gone.
+                    let status = daemon.child.wait().map_err(|e| e.to_string())?;
+                    return Err(format!("exited with {status}:\n{}", daemon.log_text()));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(format!(
+                        "no `listening on` within {timeout:?}:\n{}",
+                        daemon.log_text()
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The process's last output lines.
+    pub fn log_text(&self) -> String {
+        let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// The operating system's id of the process.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 #[cfg(test)]

@@ -290,6 +290,25 @@ fn check_client_uri(
     }
 }
 
+/// A `backchannel_logout_uri` (Back-Channel Logout 1.0 §2.2): an `https` URL, or, only when
+/// the issuer itself is plain `http` on a loopback host (a provider run for development and
+/// tests, which `ServerConfig::new` admits), plain `http` on a loopback host too, so an
+/// application under development on the same machine can receive logout tokens. A provider
+/// with an `https` issuer never POSTs logout tokens in the clear.
+fn check_backchannel_logout_uri(uri: &str, issuer: &str) -> Result<(), OAuthError> {
+    let name = "backchannel_logout_uri";
+    let loopback_http =
+        |u: &str| Url::parse(u).is_ok_and(|u| u.scheme() == "http" && is_loopback_host(&u));
+    if loopback_http(issuer) && loopback_http(uri) {
+        let url = Url::parse(uri).map_err(|_| invalid_metadata(format!("{name}: not a URL")))?;
+        if url.fragment().is_some() {
+            return Err(invalid_metadata(format!("{name}: has a fragment")));
+        }
+        return Ok(());
+    }
+    check_https(name, uri)
+}
+
 /// An `https` URL the server itself will call or fetch (`jwks_uri`,
 /// `sector_identifier_uri`, `backchannel_logout_uri`), without fragment.
 fn check_https(name: &str, uri: &str) -> Result<(), OAuthError> {
@@ -439,14 +458,13 @@ pub fn validate_metadata(
     for uri in &post_logout_redirect_uris {
         check_client_uri("post_logout_redirect_uris", uri, application_type)?;
     }
-    for name in [
-        "backchannel_logout_uri",
-        "frontchannel_logout_uri",
-        "jwks_uri",
-    ] {
+    for name in ["frontchannel_logout_uri", "jwks_uri"] {
         if let Some(uri) = opt_str(&m, name)? {
             check_https(name, uri)?;
         }
+    }
+    if let Some(uri) = opt_str(&m, "backchannel_logout_uri")? {
+        check_backchannel_logout_uri(uri, &config.issuer)?;
     }
 
     // Keys: by value or by reference, never both (RFC 7591 §2; the wire type refuses both).

@@ -645,3 +645,55 @@ fn logout_registrations_reach_the_client_record() {
     .unwrap();
     assert!(authcore_server::registration::validate_metadata(&bad, &config).is_err());
 }
+
+/// Back-Channel Logout 1.0 §2.2 asks for an `https` receiver; a provider whose own issuer is
+/// plain `http` on loopback (development) also takes a loopback `http` receiver, and only
+/// that one: an `https` issuer never sends logout tokens in the clear, and a loopback issuer
+/// never to another host in the clear.
+#[test]
+fn backchannel_logout_uri_may_be_loopback_http_only_for_a_loopback_http_issuer() {
+    let metadata = |uri: &str| {
+        ClientMetadata::from_json(
+            json!({
+                "application_type": "native",
+                "redirect_uris": ["http://127.0.0.1/cb"],
+                "backchannel_logout_uri": uri,
+            })
+            .to_string()
+            .as_bytes(),
+        )
+        .unwrap()
+    };
+    let validate = |issuer: &str, uri: &str| {
+        let config = authcore_server::ServerConfig::new(issuer).unwrap();
+        authcore_server::registration::validate_metadata(&metadata(uri), &config)
+    };
+    let dev = "http://127.0.0.1:8080";
+    for uri in [
+        "http://127.0.0.1:4000/bc",
+        "http://localhost:4000/bc",
+        "http://[::1]:4000/bc",
+    ] {
+        let record = validate(dev, uri)
+            .unwrap_or_else(|e| panic!("{uri}: {e:?}"))
+            .record;
+        assert_eq!(record.backchannel_logout_uri.as_deref(), Some(uri));
+    }
+    assert!(validate(dev, "https://rp.example/bc").is_ok());
+    for (issuer, uri) in [
+        // An https issuer: https receivers only.
+        ("https://as.example", "http://127.0.0.1:4000/bc"),
+        // A loopback issuer: still no plain http to another host.
+        (dev, "http://rp.example/bc"),
+        // No fragment (the §2.2 URL is absolute, without fragment).
+        (dev, "http://127.0.0.1:4000/bc#frag"),
+        (dev, "not a url"),
+    ] {
+        let err = validate(issuer, uri).expect_err(uri);
+        assert_eq!(
+            err.code.as_str(),
+            "invalid_client_metadata",
+            "{issuer} {uri}"
+        );
+    }
+}

@@ -8,46 +8,19 @@
 // Prints a JSON array of {name, ok, error} on stdout (common.mjs runChecks). Every wait is
 // bounded (WAIT_MS), and the browser and the server are closed however the run ends.
 
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import process from 'node:process';
 
 import * as client from 'openid-client';
-import puppeteer from 'puppeteer-core';
 
+import { browserDriver, launchBrowser, screenshots, throughProvider } from './browser.mjs';
 import { REGISTERED_SCOPE, SCOPE, expect, runChecks } from './common.mjs';
-import { PASSWORD, USERNAME } from './user_agent.mjs';
-
-/** Longest wait for one page or element. */
-const WAIT_MS = 15_000;
-/** Most provider pages one sign-in may show (login, consent, and spares). */
-const MAX_PAGES = 6;
-/** The browser Debian's `chromium` package installs (tests/interop/serve/install_chromium.sh). */
-const CHROMIUM = process.env.AUTHCORE_CHROMIUM ?? '/usr/bin/chromium';
 
 const [issuerArg, outDir, driverName = 'authcore'] = process.argv.slice(2);
 if (!issuerArg || !outDir) throw new Error('usage: node browser_rp.mjs ISSUER OUTDIR [DRIVER]');
 const issuer = new URL(issuerArg);
-mkdirSync(outDir, { recursive: true });
-
-// The browser's login driver: which elements of a provider's pages the user fills in and
-// presses (user_agent.mjs posts the same forms without a browser).
-const BROWSER_DRIVERS = {
-  // authcore serve's form contract: ids username, password, login; approve.
-  authcore: {
-    login: { username: '#username', password: '#password', submit: '#login' },
-    consent: '#approve',
-  },
-  // node oidc-provider's development interactions.
-  'oidc-provider': {
-    login: { username: 'input[name="login"]', password: 'input[name="password"]', submit: 'button[type="submit"]' },
-    consent: 'form button[type="submit"]',
-  },
-};
-const driver = BROWSER_DRIVERS[driverName];
-if (!driver) throw new Error(`no browser driver ${driverName}`);
+const driver = browserDriver(driverName);
+const shoot = screenshots(outDir);
 
 /** The relying party: GET / starts the login, GET /callback finishes it and shows the claims. */
 async function startRelyingParty() {
@@ -129,58 +102,23 @@ async function startRelyingParty() {
   return { server, base, redirectUri };
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'authcore-chromium-'));
-let browser;
+let chromium;
 let rp;
 const seen = { login: false, consent: false, claims: null };
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(outDir, `${name}.png`), fullPage: true });
-}
-
 async function signInWithBrowser() {
   rp = await startRelyingParty();
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    userDataDir,
-    // No background traffic: the machine reaches nothing but loopback.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: WAIT_MS,
-    protocolTimeout: WAIT_MS * 2,
-  });
-  const page = await browser.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  page.setDefaultNavigationTimeout(WAIT_MS);
+  chromium = await launchBrowser();
+  const page = await chromium.newPage();
   await page.goto(`${rp.base}/`, { waitUntil: 'load' });
-  for (let i = 0; i < MAX_PAGES; i++) {
-    if (page.url().startsWith(rp.redirectUri)) break;
-    if (await page.$(driver.login.username)) {
-      await shot(page, `${String(i + 1).padStart(2, '0')}-login`);
-      await page.type(driver.login.username, USERNAME);
-      await page.type(driver.login.password, PASSWORD);
-      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(driver.login.submit)]);
-      seen.login = true;
-    } else if (await page.$(driver.consent)) {
-      await shot(page, `${String(i + 1).padStart(2, '0')}-consent`);
-      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(driver.consent)]);
-      seen.consent = true;
-    } else {
-      await shot(page, `${String(i + 1).padStart(2, '0')}-unexpected`);
-      throw new Error(`a page the browser driver does not know: ${page.url()}\n${(await page.content()).slice(0, 2000)}`);
-    }
-  }
+  const did = await throughProvider(page, driver, {
+    done: async (p) => p.url().startsWith(rp.redirectUri),
+    shoot,
+  });
+  seen.login = did.login > 0;
+  seen.consent = did.consent > 0;
   expect(page.url().startsWith(rp.redirectUri), `the browser ended at ${page.url()}`);
-  await shot(page, '99-callback');
+  await shoot(page, 'callback');
   const sub = await page.$eval('#sub', (e) => e.textContent).catch(() => null);
   if (!sub) throw new Error(`the callback page shows no claims:\n${(await page.content()).slice(0, 2000)}`);
   seen.claims = JSON.parse(await page.$eval('#claims', (e) => e.textContent));
@@ -205,8 +143,7 @@ try {
     [],
   );
 } finally {
-  await browser?.close().catch(() => {});
+  await chromium?.close();
   rp?.server.close();
   rp?.server.closeAllConnections?.();
-  rmSync(userDataDir, { recursive: true, force: true });
 }
