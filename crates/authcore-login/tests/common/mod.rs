@@ -34,10 +34,29 @@ pub const SECRET: &str = "a-confidential-client-secret-of-some-length";
 pub const KEY1: [u8; 32] = [1; 32];
 pub const KEY2: [u8; 32] = [2; 32];
 
-/// The system clock moved forward by an adjustable offset: the layer's only clock.
-#[derive(Debug, Default)]
+/// The layer's only clock: the system time when the test made it, moved only by
+/// [`TestClock::advance`]. It does not follow the real clock afterwards, so a test's idle and
+/// absolute timeouts fall exactly where it advances them, however slowly the machine runs;
+/// the provider (on the real clock) sees at most the test's own running time of difference,
+/// well inside the validation leeway.
+#[derive(Debug)]
 pub struct TestClock {
+    start: u64,
     offset: AtomicU64,
+}
+
+impl Default for TestClock {
+    fn default() -> Self {
+        #[allow(clippy::disallowed_methods)] // the provider runs on the real clock
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        TestClock {
+            start,
+            offset: AtomicU64::new(0),
+        }
+    }
 }
 
 impl TestClock {
@@ -48,12 +67,7 @@ impl TestClock {
 
 impl Clock for TestClock {
     fn now(&self) -> UnixTime {
-        #[allow(clippy::disallowed_methods)] // the provider runs on the real clock
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        UnixTime::from_secs(secs + self.offset.load(Ordering::SeqCst))
+        UnixTime::from_secs(self.start + self.offset.load(Ordering::SeqCst))
     }
 }
 
