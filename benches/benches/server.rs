@@ -74,8 +74,8 @@ impl Store for FixedStore {
         }
     }
 
-    fn apply(&self, _write: &Write, _now: UnixTime) -> WriteOutcome {
-        WriteOutcome::Applied
+    fn apply_batch(&self, writes: &[Write], _now: UnixTime) -> Vec<WriteOutcome> {
+        vec![WriteOutcome::Applied; writes.len()]
     }
 }
 

@@ -1,6 +1,8 @@
-//! `authcore serve --dev` on 127.0.0.1 for the interop and browser tests
-//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`), the relying-party scripts of
-//! `tests/interop/serve/` run against it, and their reports of named checks.
+//! `authcore serve --dev` on 127.0.0.1 for the interop, browser, scale-out and fault tests
+//! (`tests/serve_interop.rs`, `tests/serve_browser.rs`, `tests/serve_scaleout.rs`,
+//! `tests/serve_faults.rs`: the last kills servers and starts them again on their address),
+//! the relying-party scripts of `tests/interop/serve/` run against it, and their reports of
+//! named checks.
 //!
 //! The server is the workspace's own `authcore` binary (crate authcore-cli), found beside the
 //! test executable in the target directory (or named by `AUTHCORE_BIN`): the README's test
@@ -14,7 +16,9 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -25,6 +29,9 @@ use crate::peers::{self, PEER_LIMIT};
 
 /// Longest wait for the server to say it is listening.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--listen` when the server picks a free port itself.
+const LOOPBACK_ANY_PORT: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 /// Lines of the server's output kept for the failure message.
 const LOG_LINES: usize = 200;
 /// The login driver of `tests/interop/serve/user_agent.mjs` for `authcore serve`'s pages.
@@ -152,13 +159,15 @@ pub fn output_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A running `authcore serve --dev`; killed (and its data directory removed) when dropped.
+/// A running `authcore serve`; killed (and its data directory, if it made one, removed)
+/// when dropped.
 pub struct Serve {
     child: Child,
-    /// The issuer identifier, `http://127.0.0.1:PORT` (from the `listening on` line).
+    /// The address it listens on, `http://127.0.0.1:PORT` (from the `listening on` line); the
+    /// issuer too unless the arguments named another.
     pub issuer: String,
-    /// The data directory (SQLite database, signing keys), a fresh one per server.
-    pub data: PathBuf,
+    /// The data directory (SQLite database, signing keys) made for this server, if any.
+    pub data: Option<PathBuf>,
     log: Arc<Mutex<VecDeque<String>>>,
 }
 
@@ -170,11 +179,6 @@ impl Serve {
     /// registration; the file adds DPoP nonces, the device flow and the introspecting
     /// resource server.
     pub fn start() -> Serve {
-        Serve::try_start(&authcore_bin())
-            .unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
-    }
-
-    fn try_start(bin: &Path) -> Result<Serve, String> {
         let data = std::env::temp_dir().join(format!(
             "authcore-serve-{}-{}",
             std::process::id(),
@@ -183,13 +187,52 @@ impl Serve {
                 .map(|d| d.as_nanos())
                 .unwrap_or(0)
         ));
-        std::fs::create_dir_all(&data).map_err(|e| format!("create {}: {e}", data.display()))?;
+        let started = std::fs::create_dir_all(&data)
+            .map_err(|e| format!("create {}: {e}", data.display()))
+            .and_then(|()| {
+                let args = [
+                    OsString::from("--dev"),
+                    "--config".into(),
+                    scripts_dir().join("serve.toml").into(),
+                    "--data".into(),
+                    data.clone().into(),
+                ];
+                Serve::spawn(
+                    &authcore_bin(),
+                    &args,
+                    LOOPBACK_ANY_PORT,
+                    Some(data.clone()),
+                )
+            });
+        started.unwrap_or_else(|why| panic!("authcore serve did not start: {why}"))
+    }
+
+    /// Starts `authcore serve ARGS --listen 127.0.0.1:0` (`ARGS` name the store, the issuer,
+    /// the configuration) and waits (bounded) for its `listening on` line.
+    pub fn start_with(args: &[OsString]) -> Result<Serve, String> {
+        Serve::spawn(&authcore_bin(), args, LOOPBACK_ANY_PORT, None)
+    }
+
+    /// Starts `authcore serve ARGS --listen LISTEN`, as [`Serve::start_with`] does, on a
+    /// given address: a server started again after [`Serve::kill`] keeps its address (and so
+    /// the issuer its clients know).
+    pub fn start_at(args: &[OsString], listen: SocketAddr) -> Result<Serve, String> {
+        Serve::spawn(&authcore_bin(), args, listen, None)
+    }
+
+    fn spawn(
+        bin: &Path,
+        args: &[OsString],
+        listen: SocketAddr,
+        data: Option<PathBuf>,
+    ) -> Result<Serve, String> {
         let mut child = Command::new(bin)
-            .args(["serve", "--dev", "--listen", "127.0.0.1:0"])
-            .arg("--config")
-            .arg(scripts_dir().join("serve.toml"))
-            .arg("--data")
-            .arg(&data)
+            .arg("serve")
+            .args(args)
+            .arg("--listen")
+            .arg(listen.to_string())
+            // The store is the one the arguments name, never one from the environment.
+            .env_remove("AUTHCORE_STORE")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -255,6 +298,18 @@ impl Serve {
         }
     }
 
+    /// The operating system's id of the server process.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server with SIGKILL (`kill -9`: no shutdown, no flush, requests in flight
+    /// cut off) and reaps it. A data directory it made stays until the guard is dropped.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// The server's last output lines.
     pub fn log_text(&self) -> String {
         let log = self.log.lock().unwrap_or_else(|e| e.into_inner());
@@ -264,9 +319,10 @@ impl Serve {
 
 impl Drop for Serve {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.data);
+        self.kill();
+        if let Some(data) = &self.data {
+            let _ = std::fs::remove_dir_all(data);
+        }
     }
 }
 

@@ -70,6 +70,7 @@ mod certificate;
 mod cookies;
 mod drive;
 mod fetch;
+pub mod forms;
 mod headers;
 mod interaction;
 pub mod keys;
@@ -81,6 +82,8 @@ mod router;
 mod serve;
 pub mod settings;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 mod ui;
 
 pub use keys::{KeysDocument, KeysError, SIGNING_ALGORITHMS};

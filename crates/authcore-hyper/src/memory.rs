@@ -60,6 +60,8 @@ impl ProviderStore for MemoryProviderStore {
     }
 
     fn apply(&self, writes: Vec<Write>, now: UnixTime) -> StoreFuture<'_, Vec<WriteOutcome>> {
+        // The core store applies the batch under one hold of its lock: atomic, as the
+        // contract asks.
         let outcomes = apply_batch(&self.core, &writes, now);
         // The session a logout ends goes with its record (the core's `EndSession` names it by
         // `sid`; the record is keyed by the cookie's hash).

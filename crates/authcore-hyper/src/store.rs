@@ -4,7 +4,8 @@
 //! It carries three kinds of records:
 //! - the core's records, through [`ProviderStore::answer`] and [`ProviderStore::apply`]: the
 //!   [`Need`]s and [`Write`]s of authcore-server, with the conditional writes atomic (exactly
-//!   one of two racing requests sees [`WriteOutcome::Applied`]);
+//!   one of two racing requests sees [`WriteOutcome::Applied`]) and each batch of writes
+//!   atomic as a whole;
 //! - the adapter's own records: login sessions bound to a cookie ([`SessionRecord`]),
 //!   end-user accounts ([`AccountRecord`]), consents ([`ConsentRecord`]) and the provider's
 //!   signing keys ([`StoredKeys`]), which several instances share;
@@ -29,8 +30,8 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// Storage for the provider: the core's records and the adapter's own.
 ///
 /// Implementations must be safe to share between tasks (and, for a shared database, between
-/// processes): conditional writes are atomic, and [`ProviderStore::replace_keys`] is a
-/// compare-and-set.
+/// processes): conditional writes are atomic, so is each batch of [`ProviderStore::apply`],
+/// and [`ProviderStore::replace_keys`] is a compare-and-set.
 pub trait ProviderStore: Send + Sync + 'static {
     /// Answers one need of the core. [`Need::Fetch`], [`Need::Introspect`] and
     /// [`Need::ResourceOwnerPassword`] are the adapter's business, not the store's: a store
@@ -40,7 +41,11 @@ pub trait ProviderStore: Send + Sync + 'static {
 
     /// Applies a batch of writes in order, stopping after the first
     /// [`WriteOutcome::Conflict`]; returns the outcome of each write performed (the last one
-    /// is the conflict, if any). Each conditional write is atomic on its own.
+    /// is the conflict, if any). The batch is atomic: one transaction, or one hold of a lock,
+    /// so no other batch's write lands between two of its writes (authcore-server's
+    /// [`Store`](authcore_server::Store) says why: a replay's `RevokeGrant` must not fall
+    /// between the winner's code consumption and its token inserts). On an error nothing of
+    /// the batch is kept.
     fn apply(&self, writes: Vec<Write>, now: UnixTime) -> StoreFuture<'_, Vec<WriteOutcome>>;
 
     /// The login session whose cookie value hashes to `id` (see [`SessionRecord::id`]), if it

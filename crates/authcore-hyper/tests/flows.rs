@@ -3,25 +3,19 @@
 
 mod common;
 
-use authcore_jose::{InsecureTestRandom, JwkSet, UnixTime, VerifyingKey};
+use authcore_jose::InsecureTestRandom;
 use authcore_oauth2::{
     AuthorizationResponse, AuthorizationServer, Client, ClientAuthentication, TokenResponseOptions,
     parse_token_response,
 };
-use authcore_oidc::{AuthenticationRequest, AuthenticationResponse, IdTokenVerifier};
+use authcore_oidc::{
+    AuthenticationRequest, AuthenticationResponse, CodeExchange, IdTokenVerifier,
+    PendingAuthentication,
+};
 use common::{
     Browser, Harness, PASSWORD, POST_LOGOUT, REDIRECT, Reply, SECRET, is_consent_page,
-    is_login_page, start,
+    is_login_page, now, start,
 };
-
-fn now() -> UnixTime {
-    #[allow(clippy::disallowed_methods)] // The tests compare with the provider's own clock.
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    UnixTime::from_secs(secs)
-}
 
 fn server(h: &Harness) -> AuthorizationServer {
     AuthorizationServer::from_metadata(&authcore_server::metadata::metadata(&h.config)).unwrap()
@@ -31,33 +25,38 @@ fn rp() -> Client {
     Client::new("app", ClientAuthentication::None)
 }
 
-/// The provider's published keys, fetched as a relying party does.
-async fn jwks(b: &mut Browser) -> Vec<VerifyingKey> {
-    let r = b.get("/jwks").await;
-    assert_eq!(r.status, 200);
-    let set = JwkSet::from_json(&r.body).unwrap();
-    set.keys
-        .iter()
-        .map(|k| {
-            VerifyingKey::from_jwk(k, None, authcore_jose::crypto::default_provider()).unwrap()
-        })
-        .collect()
+/// The URL of `request` from the relying party `app`, and its pending state.
+fn request_url(
+    h: &Harness,
+    request: AuthenticationRequest,
+    rng: &InsecureTestRandom,
+) -> (String, PendingAuthentication) {
+    let (url, pending) = request.build_url(&rp(), &server(h), rng).unwrap();
+    (url.as_str().to_owned(), pending)
 }
 
-/// From the authorization request to the redirect back to the client, through the pages.
-async fn sign_in(b: &mut Browser, url: &str) -> Reply {
-    let r = b.get(url).await;
-    assert_eq!(r.status, 303, "{}", r.text());
-    let page = b.get(&r.location()).await;
-    assert!(is_login_page(&page), "{}", page.text());
-    assert!(page.text().contains("The &lt;Test&gt; App"));
-    let after = b.login(&page, PASSWORD).await;
-    assert_eq!(after.status, 303, "{}", after.text());
-    let consent = b.get(&after.location()).await;
-    assert!(is_consent_page(&consent), "{}", consent.text());
-    let back = b.consent(&consent, "approve").await;
-    assert_eq!(back.status, 303, "{}", back.text());
-    back
+/// The relying party's reading of the redirect `back`: a code to exchange.
+fn code_exchange(pending: PendingAuthentication, back: &Reply) -> CodeExchange {
+    let location = back.location();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let AuthenticationResponse::Code(exchange) = pending
+        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
+        .unwrap()
+    else {
+        panic!("a code response: {location}")
+    };
+    exchange
+}
+
+/// The relying party's token request for `exchange`.
+fn token_request(
+    h: &Harness,
+    exchange: &CodeExchange,
+    rng: &InsecureTestRandom,
+) -> http::Request<Vec<u8>> {
+    exchange
+        .build_token_request(&rp(), &server(h), now(), rng)
+        .unwrap()
 }
 
 async fn code_flow(
@@ -66,24 +65,15 @@ async fn code_flow(
     request: AuthenticationRequest,
 ) -> authcore_oidc::Authentication {
     let rng = InsecureTestRandom::new(5);
-    let (url, pending) = request.build_url(&rp(), &server(h), &rng).unwrap();
-    let back = sign_in(b, url.as_str()).await;
-    let location = back.location();
-    assert!(location.starts_with(REDIRECT), "{location}");
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
-        .unwrap()
-    else {
-        panic!("a code response")
-    };
-    let token_request = exchange
-        .build_token_request(&rp(), &server(h), now(), &rng)
-        .unwrap();
-    let resp = b.send(token_request).await;
+    let (url, pending) = request_url(h, request, &rng);
+    let (page, back) = b.sign_in_as(&url, "alice").await;
+    assert!(page.text().contains("The &lt;Test&gt; App"));
+    let exchange = code_exchange(pending, &back);
+    let resp = b.send(token_request(h, &exchange, &rng)).await;
     assert_eq!(resp.status, 200, "{}", resp.text());
     assert_eq!(resp.headers["cache-control"], "no-store");
     let tokens = parse_token_response(&resp.as_http(), &TokenResponseOptions::new()).unwrap();
-    let keys = jwks(b).await;
+    let keys = b.published_keys().await;
     let verifier = IdTokenVerifier::new(&h.base, "app").require_auth_time();
     exchange
         .validate_token_response(tokens, &verifier, keys.as_slice(), now())
@@ -104,12 +94,14 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     assert_eq!(auth.claims.iss, h.base);
     // The consent page showed the scope in words (checked on the next consent page).
     let rng = InsecureTestRandom::new(8);
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .scope("email")
-        .prompt("consent")
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let r = b.get(url.as_str()).await;
+    let (url, _) = request_url(
+        &h,
+        AuthenticationRequest::new(REDIRECT)
+            .scope("email")
+            .prompt("consent"),
+        &rng,
+    );
+    let r = b.get(&url).await;
     let consent = b.get(&r.location()).await;
     assert!(is_consent_page(&consent), "{}", consent.text());
     assert!(consent.text().contains("Your email address"));
@@ -124,14 +116,7 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
         .access_token
         .secret()
         .to_owned();
-    let r = b
-        .send(
-            http::Request::get(format!("{}/userinfo", h.base))
-                .header("authorization", format!("Bearer {access}"))
-                .body(Vec::new())
-                .unwrap(),
-        )
-        .await;
+    let r = b.get_with_bearer("/userinfo", &access).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let info = r.json();
     assert_eq!(info["sub"], "alice-sub");
@@ -142,25 +127,28 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     // A second request in the same browser reuses the session and the stored consent: no
     // page, straight back to the client.
     let rng = InsecureTestRandom::new(6);
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .scope("email")
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let r = b.get(url.as_str()).await;
+    let (url, _) = request_url(
+        &h,
+        AuthenticationRequest::new(REDIRECT).scope("email"),
+        &rng,
+    );
+    let r = b.get(&url).await;
     assert_eq!(r.status, 303);
     assert!(r.location().starts_with(REDIRECT), "{}", r.location());
     assert!(r.location().contains("code="));
 
     // prompt=none with the session answers silently too; without one, login_required.
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .scope("email")
-        .prompt("none")
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let r = b.get(url.as_str()).await;
+    let (url, _) = request_url(
+        &h,
+        AuthenticationRequest::new(REDIRECT)
+            .scope("email")
+            .prompt("none"),
+        &rng,
+    );
+    let r = b.get(&url).await;
     assert!(r.location().contains("code="), "{}", r.location());
     let mut stranger = Browser::new(&h.base);
-    let r = stranger.get(url.as_str()).await;
+    let r = stranger.get(&url).await;
     assert!(
         r.location().contains("error=login_required"),
         "{}",
@@ -168,12 +156,14 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     );
 
     // prompt=login asks for the password again although there is a session.
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .scope("email")
-        .prompt("login")
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let r = b.get(url.as_str()).await;
+    let (url, _) = request_url(
+        &h,
+        AuthenticationRequest::new(REDIRECT)
+            .scope("email")
+            .prompt("login"),
+        &rng,
+    );
+    let r = b.get(&url).await;
     let page = b.get(&r.location()).await;
     assert!(is_login_page(&page));
     // Signing in again satisfies it (consent is stored): straight back to the client.
@@ -189,23 +179,17 @@ async fn refresh_tokens_rotate_and_a_replayed_code_is_refused() {
     let h = start().await;
     let mut b = Browser::new(&h.base);
     let rng = InsecureTestRandom::new(7);
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .scope("offline_access")
-        .prompt("consent")
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let back = sign_in(&mut b, url.as_str()).await;
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&back.location()).unwrap())
-        .unwrap()
-    else {
-        panic!("a code response")
+    let offline = || {
+        AuthenticationRequest::new(REDIRECT)
+            .scope("offline_access")
+            .prompt("consent")
     };
-    let token_request = exchange
-        .build_token_request(&rp(), &server(&h), now(), &rng)
-        .unwrap();
-    let replay = token_request.clone();
-    let resp = b.send(token_request).await;
+    let (url, pending) = request_url(&h, offline(), &rng);
+    let back = b.sign_in(&url).await;
+    let exchange = code_exchange(pending, &back);
+    let redemption = token_request(&h, &exchange, &rng);
+    let replay = redemption.clone();
+    let resp = b.send(redemption).await;
     assert_eq!(resp.status, 200, "{}", resp.text());
     let refresh = resp.json()["refresh_token"].as_str().unwrap().to_owned();
 
@@ -215,55 +199,25 @@ async fn refresh_tokens_rotate_and_a_replayed_code_is_refused() {
     assert_eq!(again.json()["error"], "invalid_grant");
 
     // The refresh token of the revoked grant no longer works either.
-    let r = b
-        .post_form(
-            "/token",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &refresh),
-                ("client_id", "app"),
-            ],
-        )
-        .await;
+    let r = b.refresh(&refresh).await;
     assert_eq!(r.json()["error"], "invalid_grant");
 
     // A fresh flow: the refresh token rotates, and the old one is refused afterwards.
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .scope("offline_access")
-        .prompt("consent")
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let r = b.get(url.as_str()).await;
+    let (url, pending) = request_url(&h, offline(), &rng);
+    let r = b.get(&url).await;
     let consent = b.get(&r.location()).await;
     assert!(is_consent_page(&consent), "{}", consent.text());
     let back = b.consent(&consent, "approve").await;
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&back.location()).unwrap())
-        .unwrap()
-    else {
-        panic!("a code response")
-    };
-    let resp = b
-        .send(
-            exchange
-                .build_token_request(&rp(), &server(&h), now(), &rng)
-                .unwrap(),
-        )
-        .await;
+    let exchange = code_exchange(pending, &back);
+    let resp = b.send(token_request(&h, &exchange, &rng)).await;
     let first = resp.json()["refresh_token"].as_str().unwrap().to_owned();
-    let r = b
-        .post_form(
-            "/token",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", &first),
-                ("client_id", "app"),
-            ],
-        )
-        .await;
+    let r = b.refresh(&first).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let second = r.json()["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(first, second);
+    // The rotated-out token is refused once its successor is issued.
+    let r = b.refresh(&first).await;
+    assert_eq!(r.json()["error"], "invalid_grant", "{}", r.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -404,7 +358,7 @@ async fn pushed_authorization_requests_are_used_once() {
         "/authorize?client_id=app&request_uri={}",
         url::form_urlencoded::byte_serialize(request_uri.as_bytes()).collect::<String>()
     );
-    let back = sign_in(&mut b, &url).await;
+    let back = b.sign_in(&url).await;
     assert!(back.location().contains("code="));
     assert!(back.location().contains("state=s1"));
     // The same request_uri again is refused.
@@ -519,7 +473,7 @@ async fn discovery_jwks_and_health() {
     );
     let r = b.get("/.well-known/oauth-authorization-server").await;
     assert_eq!(r.status, 200);
-    assert_eq!(jwks(&mut b).await.len(), 6);
+    assert_eq!(b.published_keys().await.len(), 6);
     let r = b.get("/healthz").await;
     assert_eq!((r.status, r.text().as_str()), (200, "ok"));
     let r = b.get("/nothing-here").await;
@@ -532,37 +486,22 @@ async fn an_id_token_hint_of_another_user_asks_for_that_user_to_sign_in() {
     // Bob signs in in his browser; his ID token is the hint.
     let mut bobs = Browser::new(&h.base);
     let rng = InsecureTestRandom::new(12);
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let r = bobs.get(url.as_str()).await;
-    let page = bobs.get(&r.location()).await;
-    let after = bobs.login_as(&page, "bob", PASSWORD).await;
-    let consent = bobs.get(&after.location()).await;
-    let back = bobs.consent(&consent, "approve").await;
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&back.location()).unwrap())
-        .unwrap()
-    else {
-        panic!("a code response")
-    };
-    let resp = bobs
-        .send(
-            exchange
-                .build_token_request(&rp(), &server(&h), now(), &rng)
-                .unwrap(),
-        )
-        .await;
+    let (url, pending) = request_url(&h, AuthenticationRequest::new(REDIRECT), &rng);
+    let (_, back) = bobs.sign_in_as(&url, "bob").await;
+    let exchange = code_exchange(pending, &back);
+    let resp = bobs.send(token_request(&h, &exchange, &rng)).await;
     let bob_token = resp.json()["id_token"].as_str().unwrap().to_owned();
 
     // Alice's browser has her session; a request hinting at Bob shows the login page.
     let mut b = Browser::new(&h.base);
     code_flow(&h, &mut b, AuthenticationRequest::new(REDIRECT)).await;
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .id_token_hint(&authcore_oauth2::IdToken::new(bob_token))
-        .build_url(&rp(), &server(&h), &rng)
-        .unwrap();
-    let r = b.get(url.as_str()).await;
+    let (url, _) = request_url(
+        &h,
+        AuthenticationRequest::new(REDIRECT)
+            .id_token_hint(&authcore_oauth2::IdToken::new(bob_token)),
+        &rng,
+    );
+    let r = b.get(&url).await;
     assert_eq!(r.status, 303);
     let page = b.get(&r.location()).await;
     assert!(is_login_page(&page), "{}", page.text());

@@ -6,7 +6,7 @@ mod common;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
-use common::{Browser, PASSWORD, REDIRECT, SECRET, start};
+use common::{Browser, PASSWORD, REDIRECT, SECRET, VERIFIER, authorize_url, query_param, start};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -51,15 +51,6 @@ impl Subscriber for Capture {
     fn exit(&self, _: &Id) {}
 }
 
-fn query_param(url: &str, name: &str) -> String {
-    url::Url::parse(url)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_flow_logs_decisions_and_no_secret() {
     let capture = Capture::default();
@@ -69,10 +60,9 @@ async fn a_whole_flow_logs_decisions_and_no_secret() {
     let mut b = Browser::new(&h.base);
 
     // Code flow with PKCE through the pages, one wrong password on the way.
-    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     let url = format!(
-        "/authorize?client_id=app&response_type=code&scope=openid%20offline_access&prompt=consent&state=st&nonce=n&redirect_uri={}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+        "{}&prompt=consent",
+        authorize_url(REDIRECT, "openid offline_access")
     );
     let r = b.get(&url).await;
     secrets.push(r.location().rsplit('/').next().unwrap().to_owned()); // the ticket
@@ -86,48 +76,17 @@ async fn a_whole_flow_logs_decisions_and_no_secret() {
     let back = b.consent(&consent, "approve").await;
     let code = query_param(&back.location(), "code");
     secrets.push(code.clone());
-    let r = b
-        .post_form(
-            "/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("client_id", "app"),
-                ("code_verifier", verifier),
-            ],
-        )
-        .await;
+    let r = b.redeem_code(&code, VERIFIER).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let tokens = r.json();
     for name in ["access_token", "refresh_token", "id_token"] {
         secrets.push(tokens[name].as_str().unwrap().to_owned());
     }
     // Refresh, a replayed code, client credentials with the secret, logout.
-    let r = b
-        .post_form(
-            "/token",
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-                ("client_id", "app"),
-            ],
-        )
-        .await;
+    let r = b.refresh(tokens["refresh_token"].as_str().unwrap()).await;
     secrets.push(r.json()["access_token"].as_str().unwrap().to_owned());
     secrets.push(r.json()["refresh_token"].as_str().unwrap().to_owned());
-    let r = b
-        .post_form(
-            "/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("client_id", "app"),
-                ("code_verifier", verifier),
-            ],
-        )
-        .await;
+    let r = b.redeem_code(&code, VERIFIER).await;
     assert_eq!(r.json()["error"], "invalid_grant");
     let r = b
         .post_form(

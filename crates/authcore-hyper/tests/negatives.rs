@@ -14,35 +14,9 @@ use authcore_hyper::{
 use authcore_jose::UnixTime;
 use authcore_server::{Answer, Need, Write, WriteOutcome};
 use common::{
-    Browser, PASSWORD, REDIRECT, Reply, is_consent_page, is_login_page, start, start_with,
+    Browser, PASSWORD, REDIRECT, Reply, VERIFIER, authorize_url, is_consent_page, is_login_page,
+    query_param, start, start_with,
 };
-
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-
-fn authorize_url(redirect: &str) -> String {
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!(
-        "/authorize?client_id=app&response_type=code&scope=openid&state=st&nonce=n&redirect_uri={}&code_challenge={CHALLENGE}&code_challenge_method=S256",
-        enc(redirect)
-    )
-}
-
-fn code_of(location: &str) -> String {
-    let url = url::Url::parse(location).unwrap();
-    url.query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| panic!("no code in {location}"))
-}
-
-async fn sign_in(b: &mut Browser, url: &str) -> Reply {
-    let r = b.get(url).await;
-    let page = b.get(&r.location()).await;
-    let after = b.login(&page, PASSWORD).await;
-    let consent = b.get(&after.location()).await;
-    b.consent(&consent, "approve").await
-}
 
 fn check_security_headers(r: &Reply) {
     let csp = r.headers["content-security-policy"].to_str().unwrap();
@@ -57,7 +31,9 @@ fn check_security_headers(r: &Reply) {
 async fn a_mismatched_redirect_uri_is_shown_on_a_page_and_not_followed() {
     let h = start().await;
     let mut b = Browser::new(&h.base);
-    let r = b.get(&authorize_url("https://evil.example/callback")).await;
+    let r = b
+        .get(&authorize_url("https://evil.example/callback", "openid"))
+        .await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(!r.headers.contains_key("location"));
     assert!(
@@ -73,32 +49,21 @@ async fn a_mismatched_redirect_uri_is_shown_on_a_page_and_not_followed() {
 async fn a_pkce_mismatch_and_a_replayed_code_are_invalid_grant() {
     let h = start().await;
     let mut b = Browser::new(&h.base);
-    let back = sign_in(&mut b, &authorize_url(REDIRECT)).await;
-    let code = code_of(&back.location());
-    let token = |verifier: &str| {
-        vec![
-            ("grant_type", "authorization_code".to_owned()),
-            ("code", code.clone()),
-            ("redirect_uri", REDIRECT.to_owned()),
-            ("client_id", "app".to_owned()),
-            ("code_verifier", verifier.to_owned()),
-        ]
-    };
-    let form = |f: &[(&'static str, String)]| -> Vec<(&'static str, String)> { f.to_vec() };
-    let wrong = form(&token(
-        "a-wrong-verifier-that-is-long-enough-to-be-syntactically-ok",
-    ));
-    let pairs: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = b.post_form("/token", &pairs).await;
+    let back = b.sign_in(&authorize_url(REDIRECT, "openid")).await;
+    let code = query_param(&back.location(), "code");
+    let r = b
+        .redeem_code(
+            &code,
+            "a-wrong-verifier-that-is-long-enough-to-be-syntactically-ok",
+        )
+        .await;
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(r.json()["error"], "invalid_grant");
     // A failed check does not redeem the code: the right verifier still gets the tokens,
     // once; the same code again is a replay.
-    let right = form(&token(VERIFIER));
-    let pairs: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let r = b.post_form("/token", &pairs).await;
+    let r = b.redeem_code(&code, VERIFIER).await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let r = b.post_form("/token", &pairs).await;
+    let r = b.redeem_code(&code, VERIFIER).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"], "invalid_grant", "{}", r.text());
 }
@@ -107,7 +72,7 @@ async fn a_pkce_mismatch_and_a_replayed_code_are_invalid_grant() {
 async fn forms_without_their_csrf_token_and_wrong_passwords_are_refused() {
     let h = start().await;
     let mut b = Browser::new(&h.base);
-    let r = b.get(&authorize_url(REDIRECT)).await;
+    let r = b.get(&authorize_url(REDIRECT, "openid")).await;
     let page = b.get(&r.location()).await;
     assert!(is_login_page(&page));
     check_security_headers(&page);
@@ -214,7 +179,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     assert!(wait >= 1);
 
     // Login attempts are limited too.
-    let r = b.get(&authorize_url(REDIRECT)).await;
+    let r = b.get(&authorize_url(REDIRECT, "openid")).await;
     let page = b.get(&r.location()).await;
     let r = b.login(&page, "wrong").await;
     assert_eq!(r.status, 401);
@@ -332,7 +297,7 @@ async fn an_unavailable_store_is_503_with_retry_after_and_no_details() {
     assert_eq!(r.status, 503, "{}", r.text());
     assert!(r.headers.contains_key("retry-after"));
     assert!(!r.text().contains("10.0.0.5"));
-    let r = b.get(&authorize_url(REDIRECT)).await;
+    let r = b.get(&authorize_url(REDIRECT, "openid")).await;
     assert_eq!(r.status, 503);
     // Health and discovery need no store.
     assert_eq!(b.get("/healthz").await.status, 200);

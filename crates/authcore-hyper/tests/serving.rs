@@ -7,21 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use authcore_hyper::MemoryProviderStore;
-use authcore_jose::{JwkSet, UnixTime, VerifyingKey};
 use authcore_oidc::IdTokenVerifier;
 use bytes::Bytes;
-use common::{Browser, PASSWORD, REDIRECT, start, start_with};
+use common::{Browser, REDIRECT, VERIFIER, authorize_url, now, query_param, start, start_with};
 use http_body_util::{BodyExt, Full};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn now() -> UnixTime {
-    #[allow(clippy::disallowed_methods)] // The tests compare with the provider's own clock.
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    UnixTime::from_secs(secs)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_the_request_in_flight_finish_and_refuses_new_connections() {
@@ -132,15 +122,7 @@ async fn back_channel_logout_reaches_the_client() {
     h.provider.upsert_client(app).await.unwrap();
 
     let mut b = Browser::new(&h.base);
-    let url = format!(
-        "/authorize?client_id=app&response_type=code&scope=openid&state=s&nonce=n&redirect_uri={}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
-    );
-    let r = b.get(&url).await;
-    let page = b.get(&r.location()).await;
-    let after = b.login(&page, PASSWORD).await;
-    let consent = b.get(&after.location()).await;
-    let back = b.consent(&consent, "approve").await;
+    let back = b.sign_in(&authorize_url(REDIRECT, "openid")).await;
     assert!(back.location().contains("code="), "{}", back.location());
 
     // Logout, confirmed on the page.
@@ -157,15 +139,7 @@ async fn back_channel_logout_reaches_the_client() {
         .expect("the logout token arrives")
         .unwrap();
     let token = authcore_oidc::parse_logout_request_body(&body).unwrap();
-    let jwks = b.get("/jwks").await;
-    let keys: Vec<VerifyingKey> = JwkSet::from_json(&jwks.body)
-        .unwrap()
-        .keys
-        .iter()
-        .map(|k| {
-            VerifyingKey::from_jwk(k, None, authcore_jose::crypto::default_provider()).unwrap()
-        })
-        .collect();
+    let keys = b.published_keys().await;
     let logout = IdTokenVerifier::new(&h.base, "app")
         .validate_logout_token(&token, keys.as_slice(), now())
         .unwrap();
@@ -189,22 +163,8 @@ async fn dpop_nonces_are_demanded_and_bound_tokens_reach_userinfo() {
 
     // Sign in and get a code (the browser part of the flow).
     let mut b = Browser::new(&h.base);
-    let url = format!(
-        "/authorize?client_id=app&response_type=code&scope=openid%20email&state=s&nonce=n&redirect_uri={}&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
-        url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
-    );
-    let r = b.get(&url).await;
-    let page = b.get(&r.location()).await;
-    let after = b.login(&page, PASSWORD).await;
-    let consent = b.get(&after.location()).await;
-    let back = b.consent(&consent, "approve").await;
-    let code = url::Url::parse(&back.location())
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+    let back = b.sign_in(&authorize_url(REDIRECT, "openid email")).await;
+    let code = query_param(&back.location(), "code");
     let token_url = format!("{}/token", h.base);
     let token_request = |nonce: Option<&str>| {
         let body = url::form_urlencoded::Serializer::new(String::new())
@@ -212,10 +172,7 @@ async fn dpop_nonces_are_demanded_and_bound_tokens_reach_userinfo() {
             .append_pair("code", &code)
             .append_pair("redirect_uri", REDIRECT)
             .append_pair("client_id", "app")
-            .append_pair(
-                "code_verifier",
-                "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-            )
+            .append_pair("code_verifier", VERIFIER)
             .finish();
         let mut req = http::Request::post(&token_url)
             .header("content-type", "application/x-www-form-urlencoded")

@@ -101,9 +101,13 @@ impl<'k> IntrospectionEndpoint<'k> {
                 let Some(record) = supplied_token(supplied, &need) else {
                     return Ok(Step::Need(vec![need]));
                 };
-                record
-                    .map(|r| from_record(r, resource_server, ctx))
-                    .unwrap_or_else(|| IntrospectionResponse::new(false))
+                // Active only under a grant in force: a token left live under a revoked
+                // grant is inactive (RFC 7662 §2.2).
+                match supplied.token_in_force(record, ctx.now) {
+                    Err(grant_need) => return Ok(Step::Need(vec![grant_need])),
+                    Ok(Some(r)) => from_record(r, resource_server, ctx),
+                    Ok(None) => IntrospectionResponse::new(false),
+                }
             }
             None => self.introspect_jwt(&request.token, resource_server, ctx),
         };
@@ -183,10 +187,11 @@ fn accepts_jwt(request: &Request<Vec<u8>>) -> bool {
     })
 }
 
-/// A stored token as the resource server `rs` may see it.
+/// A stored token in force (see `Supplied::token_in_force`) as the resource server `rs` may
+/// see it.
 fn from_record(rec: &TokenRecord, rs: &ResourceServer, ctx: &Context<'_>) -> IntrospectionResponse {
     let for_rs = rec.resources.is_empty() || rec.resources.contains(&rs.identifier);
-    if !rec.is_active(ctx.now) || !for_rs {
+    if !for_rs {
         return IntrospectionResponse::new(false);
     }
     let mut r = IntrospectionResponse::new(true);

@@ -141,7 +141,7 @@ pub use introspection::IntrospectionEndpoint;
 pub use revocation::RevocationEndpoint;
 pub use step::{
     Answer, Context, Endpoint, Finished, Need, PasswordCheck, Step, Store, Supplied, Write,
-    WriteOutcome, apply_batch, drive, drive_to_finish,
+    WriteOutcome, apply_batch, apply_in_order, drive, drive_to_finish,
 };
 pub use token::TokenEndpoint;
 pub use userinfo::UserInfoEndpoint;

@@ -100,6 +100,17 @@ pub enum ClientAuthMethod {
 }
 
 impl ClientAuthMethod {
+    /// Whether clients of this method hold a client secret: `client_secret_basic`,
+    /// `client_secret_post` and `client_secret_jwt` (RFC 6749 §2.3.1, RFC 7523 §2.2).
+    pub fn uses_client_secret(self) -> bool {
+        matches!(
+            self,
+            ClientAuthMethod::ClientSecretBasic
+                | ClientAuthMethod::ClientSecretPost
+                | ClientAuthMethod::ClientSecretJwt
+        )
+    }
+
     /// Every method, in the order metadata lists them.
     pub const ALL: [ClientAuthMethod; 7] = [
         ClientAuthMethod::ClientSecretBasic,

@@ -10,8 +10,9 @@
 //! 2. a `DPoP` proof, when present, is verified ([`crate::dpop`]) with `ath` bound to the
 //!    token;
 //! 3. the token is resolved: a JWT access token locally (RFC 9068 §4), an opaque one from the
-//!    store ([`Need::AccessToken`], when the resource server sits with the authorization
-//!    server) or by introspection ([`Need::Introspect`]);
+//!    store ([`Need::AccessToken`], then its grant, [`Need::Grant`], when the resource server
+//!    sits with the authorization server: a token whose grant is revoked is refused) or by
+//!    introspection ([`Need::Introspect`], where the authorization server checks the grant);
 //! 4. it must be active and meant for this resource server; its sender constraint must hold
 //!    (`cnf.jkt` against the proof's key, `cnf.x5t#S256` against the client certificate the
 //!    adapter passes, RFC 8705 §3); the required scopes must be granted;
@@ -253,6 +254,14 @@ impl IntrospectionToken {
     }
 }
 
+#[cfg(test)]
+impl IntrospectionToken {
+    /// A token to introspect, for the crate's own tests.
+    pub(crate) fn for_tests(token: &str) -> Self {
+        IntrospectionToken(token.to_owned())
+    }
+}
+
 impl fmt::Debug for IntrospectionToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("IntrospectionToken([REDACTED])")
@@ -277,7 +286,8 @@ impl Hash for IntrospectionToken {
 pub enum OpaqueTokens {
     /// It accepts only JWT access tokens.
     Refuse,
-    /// It shares the authorization server's store and hashing keys: [`Need::AccessToken`].
+    /// It shares the authorization server's store and hashing keys: [`Need::AccessToken`]
+    /// and the token's [`Need::Grant`].
     Stored(TokenHashKeys),
     /// It asks the authorization server: [`Need::Introspect`].
     Introspection,
@@ -608,7 +618,9 @@ impl<'a> ResourceRequest<'a> {
                 let need = Need::AccessToken(hash);
                 match supplied.get(&need) {
                     None => Ok(Resolved::Need(need)),
-                    Some(Answer::Token(Some(rec))) => self.access_from_record(rec, token, now),
+                    Some(Answer::Token(Some(rec))) => {
+                        self.access_from_record(rec, token, supplied, now)
+                    }
                     Some(_) => Err(invalid("the access token is invalid")),
                 }
             }
@@ -647,15 +659,23 @@ impl<'a> ResourceRequest<'a> {
         }
     }
 
+    /// A stored access token: in force (active, under a grant in force: a token left live
+    /// under a revoked grant is refused, RFC 6750 §3.1) and for this resource.
     fn access_from_record(
         &self,
         rec: &TokenRecord,
         token: &PresentedToken,
+        supplied: &Supplied,
         now: UnixTime,
     ) -> Result<Resolved, Refusal> {
         let invalid = Refusal::token(token.scheme, "the access token is invalid");
         if rec.kind != TokenKind::Access || !rec.is_active(now) {
             return Err(invalid);
+        }
+        match supplied.token_in_force(Some(rec), now) {
+            Err(grant_need) => return Ok(Resolved::Need(grant_need)),
+            Ok(None) => return Err(invalid),
+            Ok(Some(_)) => {}
         }
         // A token restricted to resource servers (RFC 8707) must name this one.
         if !rec.resources.is_empty() && !rec.resources.contains(&self.config.identifier) {

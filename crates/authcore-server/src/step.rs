@@ -10,9 +10,9 @@
 //! ```
 //!
 //! Writes come in batches. A batch lists its conditional writes first; the caller applies them
-//! in order (a store may wrap the batch in one transaction) and stops at the first one that
-//! comes back [`WriteOutcome::Conflict`]: that race was lost, and the endpoint, given the
-//! outcomes, answers it as the replay it is.
+//! in order, as one unit (one lock or one transaction: no other batch's writes in between,
+//! see [`Store`]), and stops at the first one that comes back [`WriteOutcome::Conflict`]:
+//! that race was lost, and the endpoint, given the outcomes, answers it as the replay it is.
 
 use authcore_jose::{SecureRandom, UnixTime};
 
@@ -170,6 +170,31 @@ pub enum Answer {
     Claims(Option<serde_json::Map<String, serde_json::Value>>),
 }
 
+impl Answer {
+    /// The "no such record" answer to `need`, failing closed: what a store answers when a
+    /// lookup fails (the request is then refused, never let through), and for the needs that
+    /// are not a store's business ([`Need::Fetch`], [`Need::Introspect`],
+    /// [`Need::ResourceOwnerPassword`]). Every record need gets `None`; a replay check gets
+    /// "seen" (`Seen(true)`), since a proof whose freshness cannot be confirmed must not pass
+    /// (RFC 9449 §11.1, RFC 7523 §3).
+    pub fn none_for(need: &Need) -> Answer {
+        match need {
+            Need::Client(_) => Answer::Client(None),
+            Need::Code(_) => Answer::Code(None),
+            Need::RefreshToken(_) | Need::AccessToken(_) => Answer::Token(None),
+            Need::Grant(_) => Answer::Grant(None),
+            Need::DeviceCode(_) | Need::DeviceCodeByUserCode(_) => Answer::DeviceCode(None),
+            Need::PushedRequest(_) => Answer::PushedRequest(None),
+            Need::Interaction(_) => Answer::Interaction(None),
+            Need::ReplayCheck(_) => Answer::Seen(true),
+            Need::ResourceOwnerPassword(_) => Answer::Subject(None),
+            Need::Fetch(_) => Answer::Fetched(None),
+            Need::Introspect(_) => Answer::Introspected(None),
+            Need::Claims { .. } => Answer::Claims(None),
+        }
+    }
+}
+
 /// A write an endpoint decided on. The conditional ones (`…IfUnused`, `…IfCurrent`,
 /// `…IfAbsent`, `…IfApproved`) must be atomic in the store: exactly one of two racing
 /// requests may see [`WriteOutcome::Applied`].
@@ -283,8 +308,9 @@ pub enum WriteOutcome {
 pub enum Step {
     /// Look these records up and add the answers to the [`Supplied`], then step again.
     Need(Vec<Need>),
-    /// Apply these writes in order, stopping at the first [`WriteOutcome::Conflict`]; record
-    /// the outcomes with [`Supplied::record_outcomes`], then step again.
+    /// Apply these writes as one atomic batch, in order, stopping at the first
+    /// [`WriteOutcome::Conflict`] (see [`Store`]); record the outcomes with
+    /// [`Supplied::record_outcomes`], then step again.
     Write(Vec<Write>),
     /// Send this response. The exchange is over.
     Respond(http::Response<Vec<u8>>),
@@ -330,6 +356,36 @@ impl Supplied {
         &self.outcomes
     }
 
+    /// The grant `id` as supplied, if it is in force (stored and not revoked); `Err` with
+    /// the [`Need::Grant`] to look up while it has not been supplied. The one rule of a live
+    /// grant: tokens are issued (RFC 6749 §4.1.2, §6) and honoured only under one.
+    pub(crate) fn grant_in_force(&self, id: &GrantId) -> Result<Option<&GrantRecord>, Need> {
+        let need = Need::Grant(id.clone());
+        match self.get(&need) {
+            None => Err(need),
+            Some(Answer::Grant(g)) => Ok(g.as_ref().filter(|g| !g.revoked)),
+            Some(_) => Ok(None),
+        }
+    }
+
+    /// The stored token `token` if it is in force at `now`: active (not revoked, rotated or
+    /// expired) and under a grant in force ([`Supplied::grant_in_force`]); `Err` with the
+    /// [`Need::Grant`] to look up first. [`Write::RevokeGrant`] revokes the grant's tokens
+    /// too, but a store that let another batch's revocation land between a code's
+    /// consumption and the token inserts (see [`Store`]) leaves live tokens under a revoked
+    /// grant: checking the grant too keeps those inactive (RFC 7662 §2.2, RFC 6750 §3.1)
+    /// whatever the store.
+    pub(crate) fn token_in_force<'r>(
+        &self,
+        token: Option<&'r TokenRecord>,
+        now: UnixTime,
+    ) -> Result<Option<&'r TokenRecord>, Need> {
+        let Some(token) = token.filter(|t| t.is_active(now)) else {
+            return Ok(None);
+        };
+        Ok(self.grant_in_force(&token.grant_id)?.map(|_| token))
+    }
+
     /// The outcomes of the most recent batch.
     pub fn last_outcomes(&self) -> Option<&[WriteOutcome]> {
         self.outcomes.last().map(Vec::as_slice)
@@ -339,14 +395,57 @@ impl Supplied {
 /// A store the drive loop can run against synchronously: it answers [`Need`]s and applies
 /// [`Write`]s. The in-memory store implements it; a store with an async client drives the
 /// [`Step`]s itself and need not implement it (the conformance kit does use it).
+///
+/// # Batches are atomic
+///
+/// [`Store::apply_batch`] applies one [`Step::Write`] batch as one unit: no other batch's
+/// write, and no lookup, may land between two writes of a batch (one lock, or one
+/// transaction). Conditional writes alone are not enough. A batch that consumes a code
+/// (`ConsumeCodeIfUnused`, then `InsertToken`…) raced by a replay of that code, whose batch
+/// is `RevokeGrant` (RFC 6749 §4.1.2), must see the revocation either before the consumption
+/// (which then conflicts: no token) or after the inserts (which it then revokes); applied
+/// one write at a time, the revocation could land between them and leave the new tokens
+/// unrevoked under a revoked grant. The endpoints check the grant of every stored token as
+/// well (introspection, the resource server, refresh and token exchange: a token under a
+/// revoked grant is inactive), so such a store fails safe, but it is still wrong.
 pub trait Store {
     /// Answers one need. [`Need::Fetch`] is not a store's business: a store answers it
     /// `Answer::Fetched(None)`. A store that keeps no end-user accounts answers
-    /// [`Need::Claims`] with `Answer::Claims(None)`.
+    /// [`Need::Claims`] with `Answer::Claims(None)`. A lookup that fails answers
+    /// [`Answer::none_for`] (fail closed).
     fn answer(&self, need: &Need, now: UnixTime) -> Answer;
 
-    /// Applies one write.
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome;
+    /// Applies a batch of writes atomically (see [the trait documentation](Store)), in
+    /// order, stopping after the first [`WriteOutcome::Conflict`]: the outcome of each write
+    /// performed (the last one is the conflict, if any). A write that fails is reported as a
+    /// conflict (fail closed), with nothing of the batch kept.
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome>;
+
+    /// Applies one write: a batch of one.
+    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
+        self.apply_batch(core::slice::from_ref(write), now)
+            .first()
+            .copied()
+            .unwrap_or(WriteOutcome::Conflict)
+    }
+}
+
+/// Applies `writes` in order with `apply`, stopping after the first conflict: the outcomes
+/// of a batch. The one rule of the order of a batch, for [`Store::apply_batch`]
+/// implementations, which call it under their lock or transaction.
+pub fn apply_in_order(
+    writes: &[Write],
+    mut apply: impl FnMut(&Write) -> WriteOutcome,
+) -> Vec<WriteOutcome> {
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for w in writes {
+        let o = apply(w);
+        outcomes.push(o);
+        if o == WriteOutcome::Conflict {
+            break;
+        }
+    }
+    outcomes
 }
 
 /// An endpoint in progress: every endpoint of this crate implements it, so one drive loop
@@ -414,16 +513,81 @@ pub fn drive<E: Endpoint + ?Sized>(
     }
 }
 
-/// Applies a batch of writes in order, stopping after the first conflict: the outcomes to
-/// feed back with [`Supplied::record_outcomes`].
+/// Applies a batch of writes with [`Store::apply_batch`] (atomically, in order, stopping
+/// after the first conflict): the outcomes to feed back with [`Supplied::record_outcomes`].
 pub fn apply_batch(store: &dyn Store, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
-    let mut outcomes = Vec::with_capacity(writes.len());
-    for w in writes {
-        let o = store.apply(w, now);
-        outcomes.push(o);
-        if o == WriteOutcome::Conflict {
-            break;
+    store.apply_batch(writes, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GrantId;
+
+    #[test]
+    fn no_record_answers_fail_closed_for_every_need() {
+        let h = TokenHash::from_stored("k1.x");
+        let cases = [
+            (Need::Client("c".into()), Answer::Client(None)),
+            (Need::Code(h.clone()), Answer::Code(None)),
+            (Need::RefreshToken(h.clone()), Answer::Token(None)),
+            (Need::AccessToken(h.clone()), Answer::Token(None)),
+            (Need::Grant(GrantId("g".into())), Answer::Grant(None)),
+            (Need::DeviceCode(h.clone()), Answer::DeviceCode(None)),
+            (
+                Need::DeviceCodeByUserCode(h.clone()),
+                Answer::DeviceCode(None),
+            ),
+            (Need::PushedRequest(h.clone()), Answer::PushedRequest(None)),
+            (Need::Interaction(h), Answer::Interaction(None)),
+            // A replay check that cannot be answered must not pass as fresh.
+            (Need::ReplayCheck("jti".into()), Answer::Seen(true)),
+            (
+                Need::ResourceOwnerPassword(PasswordCheck {
+                    username: "u".into(),
+                    password: "p".into(),
+                }),
+                Answer::Subject(None),
+            ),
+            (
+                Need::Fetch("https://app.example/jwks".into()),
+                Answer::Fetched(None),
+            ),
+            (
+                Need::Introspect(crate::resource::IntrospectionToken::for_tests("t")),
+                Answer::Introspected(None),
+            ),
+            (
+                Need::Claims {
+                    subject: "alice".into(),
+                    scopes: vec!["openid".into()],
+                    claims_request: None,
+                },
+                Answer::Claims(None),
+            ),
+        ];
+        for (need, answer) in cases {
+            assert_eq!(Answer::none_for(&need), answer, "{need:?}");
         }
     }
-    outcomes
+
+    #[test]
+    fn a_batch_stops_after_its_first_conflict() {
+        let writes = [
+            Write::EndSession("a".into()),
+            Write::EndSession("b".into()),
+            Write::EndSession("c".into()),
+        ];
+        let mut seen = Vec::new();
+        let outcomes = apply_in_order(&writes, |w| {
+            seen.push(w.clone());
+            if seen.len() == 2 {
+                WriteOutcome::Conflict
+            } else {
+                WriteOutcome::Applied
+            }
+        });
+        assert_eq!(outcomes, [WriteOutcome::Applied, WriteOutcome::Conflict]);
+        assert_eq!(seen, writes[..2]);
+    }
 }

@@ -132,12 +132,16 @@ impl<'r> UserInfoEndpoint<'r> {
             return invalid("the access token is invalid");
         };
         let client_need = Need::Client(client_id);
-        let grant_need = Need::Grant(grant_id);
-        let (client, grant) = match (supplied.get(&client_need), supplied.get(&grant_need)) {
-            (Some(Answer::Client(c)), Some(Answer::Grant(g))) => (c, g),
-            _ => return Step::Need(vec![client_need, grant_need]),
+        let (client, grant) = match (
+            supplied.get(&client_need),
+            supplied.grant_in_force(&grant_id),
+        ) {
+            (Some(Answer::Client(c)), Ok(g)) => (c, g),
+            (_, grant) => {
+                return Step::Need(std::iter::once(client_need).chain(grant.err()).collect());
+            }
         };
-        let (Some(client), Some(grant)) = (client, grant.as_ref().filter(|g| !g.revoked)) else {
+        let (Some(client), Some(grant)) = (client, grant) else {
             return invalid("the access token's grant or client is gone");
         };
         match respond(&access, &subject, client, grant, ctx, supplied) {

@@ -1,9 +1,12 @@
 //! The storage conformance kit against the in-memory store, and against broken stores that
 //! it must catch.
 
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
 use authcore_jose::UnixTime;
 use authcore_server::store::{MemoryStore, conformance};
-use authcore_server::{Answer, Need, Store, Write, WriteOutcome};
+use authcore_server::{Answer, Need, Store, Write, WriteOutcome, apply_in_order};
 
 #[test]
 fn the_memory_store_conforms() {
@@ -18,9 +21,11 @@ impl Store for NoConditions {
         self.0.answer(need, now)
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
-        self.0.apply(write, now);
-        WriteOutcome::Applied
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        apply_in_order(writes, |w| {
+            self.0.apply(w, now);
+            WriteOutcome::Applied
+        })
     }
 }
 
@@ -32,11 +37,66 @@ impl Store for ShallowRevocation {
         self.0.answer(need, now)
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
-        match write {
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        apply_in_order(writes, |w| match w {
             Write::RevokeGrant(_) => WriteOutcome::Applied,
             w => self.0.apply(w, now),
-        }
+        })
+    }
+}
+
+/// A store that applies a batch one write at a time and lets another batch in between, made
+/// certain: after consuming a code, the rest of its batch waits for a grant revocation, and a
+/// revocation waits for a consumption (each wait bounded), so a revocation always lands
+/// between a consumption and the writes after it.
+#[derive(Default)]
+struct OneWriteAtATime {
+    inner: MemoryStore,
+    /// (codes consumed, grants revoked) so far.
+    counts: Mutex<(usize, usize)>,
+    changed: Condvar,
+}
+
+impl OneWriteAtATime {
+    /// Waits until `ready` holds of the counts, or a bound passes (the interleaving is then
+    /// not forced, and the check sees an atomic order).
+    fn wait_until(&self, ready: impl Fn(&(usize, usize)) -> bool) {
+        let guard = self.counts.lock().unwrap();
+        let _ = self
+            .changed
+            .wait_timeout_while(guard, Duration::from_secs(10), |c| !ready(c))
+            .unwrap();
+    }
+
+    fn count(&self, bump: impl FnOnce(&mut (usize, usize))) {
+        bump(&mut self.counts.lock().unwrap());
+        self.changed.notify_all();
+    }
+}
+
+impl Store for OneWriteAtATime {
+    fn answer(&self, need: &Need, now: UnixTime) -> Answer {
+        self.inner.answer(need, now)
+    }
+
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        apply_in_order(writes, |w| match w {
+            Write::RevokeGrant(_) => {
+                self.wait_until(|(consumed, revoked)| consumed > revoked);
+                let o = self.inner.apply(w, now);
+                self.count(|c| c.1 += 1);
+                o
+            }
+            Write::ConsumeCodeIfUnused(_) => {
+                let o = self.inner.apply(w, now);
+                if o == WriteOutcome::Applied {
+                    self.count(|c| c.0 += 1);
+                    self.wait_until(|(consumed, revoked)| revoked >= consumed);
+                }
+                o
+            }
+            w => self.inner.apply(w, now),
+        })
     }
 }
 
@@ -58,6 +118,10 @@ fn the_kit_catches_broken_stores() {
     assert!(msg.contains("a replay conflicts"), "{msg}");
     let msg = fails(|| conformance::grants_and_revocation(&ShallowRevocation(MemoryStore::new())));
     assert!(msg.contains("revoked"), "{msg}");
+    let msg = fails(|| conformance::batches(&NoConditions(MemoryStore::new())));
+    assert!(msg.contains("stops after its first conflict"), "{msg}");
+    let msg = fails(|| conformance::batches_are_atomic(&OneWriteAtATime::default()));
+    assert!(msg.contains("a batch is atomic"), "{msg}");
 }
 
 #[test]
@@ -94,8 +158,8 @@ impl Store for OneAccountForAll {
         }
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
-        self.0.apply(write, now)
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        self.0.apply_batch(writes, now)
     }
 }
 

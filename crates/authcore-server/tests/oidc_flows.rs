@@ -11,72 +11,31 @@ use authcore_jose::{Jwk, JwsAlgorithm, UnixTime};
 use authcore_oauth2::{
     AuthorizationResponse, ClientAuthentication, TokenResponseOptions, parse_token_response,
 };
-use authcore_oidc::{
-    AuthenticationRequest, AuthenticationResponse, IdTokenVerifier, ProviderMetadata,
-};
-use authcore_server::authorize::{
-    Approval, AuthorizationEndpoint, Interaction, InteractionResult, Prompt,
-};
+use authcore_oidc::{AuthenticationRequest, IdTokenVerifier, ProviderMetadata};
+use authcore_server::authorize::{Approval, Interaction};
 use authcore_server::model::{ClientAuthMethod, StoredSecret};
 use authcore_server::oidc::{self, OpSession, discovery, id_token};
 use authcore_server::signing_keys::SigningKeySet;
-use authcore_server::{Finished, drive_to_finish};
-use common::{ISSUER, REDIRECT, TestServer, client, error_code};
-use http::header::LOCATION;
+use common::oidc::{
+    approve_with, code_exchange, code_flow_with, compact_part, id_token_verifying_keys, location,
+    openid_provider, openid_public_client, redeem, redeem_and_validate, start_authentication,
+};
+use common::{ISSUER, REDIRECT, TestServer, client, error_code, get, interaction, resume};
 use serde_json::Value;
 
 const HS_SECRET: &str = "a-shared-secret-of-at-least-sixty-four-bytes-for-hs512-0123456789abcdef";
 
-fn keys_for(s: &TestServer, algs: &[JwsAlgorithm]) -> SigningKeySet {
-    let provider = authcore_jose::crypto::default_provider();
-    let mut set = SigningKeySet::new(3600);
-    for (i, alg) in algs.iter().enumerate() {
-        let mut k = Jwk::generate(*alg, provider, &s.rng).unwrap();
-        k.kid = Some(format!("k{i}"));
-        set.add_key(&k, Some(*alg), provider).unwrap();
-    }
-    set
+/// The user authenticated with a password (the `acr` every approval here carries).
+fn with_password_acr(a: Approval) -> Approval {
+    a.with_acr("urn:example:acr:pwd")
 }
 
-fn provider(algs: &[JwsAlgorithm]) -> TestServer {
-    let mut s = TestServer::new();
-    s.config.scopes_supported.push("openid".into());
-    s.config.endpoints.jwks = Some(s.config.endpoint("jwks").unwrap());
-    let set = keys_for(&s, algs);
-    s.keys = s.keys.clone().with_id_token_signing(Arc::new(set));
-    s
-}
-
-fn signing(s: &TestServer) -> &SigningKeySet {
-    s.keys.id_token_signing.as_deref().unwrap()
-}
-
-fn interaction(f: Finished) -> Interaction {
-    match f {
-        Finished::Interact(i) => i,
-        Finished::Respond(r) => panic!("{} {:?}", r.status(), r.headers().get(LOCATION)),
-    }
-}
-
-/// The user, authenticated at `auth_time`, approves what is asked; the redirect back.
-fn approve(s: &TestServer, i: &Interaction, auth_time: UnixTime) -> String {
-    let Some(Prompt::Consent {
-        scopes, resources, ..
-    }) = i
-        .prompts
-        .iter()
-        .find(|p| matches!(p, Prompt::Consent { .. }))
-    else {
-        panic!("no consent prompt")
-    };
-    let result = InteractionResult::Approved(
-        Approval::new("alice", auth_time, scopes.clone(), resources.clone())
-            .with_acr("urn:example:acr:pwd"),
-    );
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
-    match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
-        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
-        Finished::Interact(i) => panic!("{i:?}"),
+/// A code flow's authentication request with `read` (and `max_age` if given).
+fn request(max_age: Option<u64>) -> AuthenticationRequest {
+    let req = AuthenticationRequest::new(REDIRECT).scope("read");
+    match max_age {
+        Some(m) => req.max_age(m),
+        None => req,
     }
 }
 
@@ -86,24 +45,9 @@ fn code_flow_to_token_response(
     rp: &authcore_oauth2::Client,
     max_age: Option<u64>,
 ) -> (http::Response<Vec<u8>>, authcore_oidc::CodeExchange) {
-    let mut req = AuthenticationRequest::new(REDIRECT).scope("read");
-    if let Some(m) = max_age {
-        req = req.max_age(m);
-    }
-    let (url, pending) = req.build_url(rp, &s.as_seen_by_client(), &s.rng).unwrap();
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
-    let location = approve(s, &i, s.now);
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
-        .unwrap()
-    else {
-        panic!("a code response")
-    };
-    let token_req = exchange
-        .build_token_request(rp, &s.as_seen_by_client(), s.now, &s.rng)
-        .unwrap();
-    (s.token(&token_req), exchange)
+    let (i, pending) = start_authentication(s, rp, request(max_age));
+    let exchange = code_exchange(pending, &location(approve_with(s, &i, with_password_acr)));
+    (redeem(s, rp, &exchange, &|_| None), exchange)
 }
 
 /// A code flow with `openid` from the authentication request to the validated ID token.
@@ -113,33 +57,23 @@ fn code_flow(
     verifier: &IdTokenVerifier,
     max_age: Option<u64>,
 ) -> Result<authcore_oidc::Authentication, authcore_oidc::Error> {
-    let (resp, exchange) = code_flow_to_token_response(s, rp, max_age);
-    assert_eq!(
-        resp.status(),
-        200,
-        "{}",
-        String::from_utf8_lossy(resp.body())
-    );
-    let tokens = parse_token_response(&resp, &TokenResponseOptions::new()).unwrap();
-    let keys = s
-        .keys
-        .id_token_signing
-        .as_deref()
-        .map_or(&[][..], |k| k.verifying_keys_at(s.now));
-    exchange.validate_token_response(tokens, verifier, keys, s.now)
+    code_flow_with(
+        s,
+        rp,
+        request(max_age),
+        with_password_acr,
+        verifier,
+        &|_| None,
+    )
 }
 
 fn oidc_public_client(s: &TestServer, id: &str) -> authcore_oauth2::Client {
-    let mut record = s.public_client(id);
-    record.response_types = vec!["code".into()];
-    record.allowed_scopes.push("openid".into());
-    s.store.put_client(record);
-    client(id, ClientAuthentication::None)
+    openid_public_client(s, id, |_| {})
 }
 
 #[test]
 fn code_flow_id_token_passes_the_relying_party_checks_with_rs256_by_default() {
-    let s = provider(&[JwsAlgorithm::RS256]);
+    let s = openid_provider(&[JwsAlgorithm::RS256]);
     let rp = oidc_public_client(&s, "rp");
     let verifier = IdTokenVerifier::new(ISSUER, "rp").require_auth_time();
     let auth = code_flow(&s, &rp, &verifier, Some(600)).unwrap();
@@ -151,11 +85,7 @@ fn code_flow_id_token_passes_the_relying_party_checks_with_rs256_by_default() {
     assert_eq!(c.exp, s.now.as_secs() + s.config.lifetimes.id_token);
     assert!(c.at_hash.is_some());
     assert!(c.nonce.is_some());
-    let header = auth.id_token.secret().split('.').next().unwrap().to_owned();
-    let header: Value = serde_json::from_slice(
-        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header).unwrap(),
-    )
-    .unwrap();
+    let header = compact_part(auth.id_token.secret(), 0);
     assert_eq!(header["alg"], "RS256");
     assert_eq!(header["kid"], "k0");
 }
@@ -167,16 +97,13 @@ fn the_client_registered_signing_algorithm_is_used() {
         JwsAlgorithm::PS256,
         JwsAlgorithm::EdDSA,
     ] {
-        let s = provider(&[JwsAlgorithm::RS256, alg]);
-        let mut record = s.public_client("rp");
-        record.response_types = vec!["code".into()];
-        record.allowed_scopes.push("openid".into());
-        record.extra.insert(
-            id_token::SIGNED_RESPONSE_ALG.into(),
-            Value::String(alg.name().into()),
-        );
-        s.store.put_client(record);
-        let rp = client("rp", ClientAuthentication::None);
+        let s = openid_provider(&[JwsAlgorithm::RS256, alg]);
+        let rp = openid_public_client(&s, "rp", |record| {
+            record.extra.insert(
+                id_token::SIGNED_RESPONSE_ALG.into(),
+                Value::String(alg.name().into()),
+            );
+        });
         let verifier = IdTokenVerifier::new(ISSUER, "rp")
             .id_token_signed_response_alg(alg)
             .unwrap();
@@ -189,7 +116,7 @@ fn the_client_registered_signing_algorithm_is_used() {
 
 #[test]
 fn hs256_id_tokens_are_keyed_with_the_client_secret() {
-    let s = provider(&[JwsAlgorithm::RS256]);
+    let s = openid_provider(&[JwsAlgorithm::RS256]);
     let mut record =
         authcore_server::model::ClientRecord::new("conf", ClientAuthMethod::ClientSecretPost);
     record.secret = Some(StoredSecret::Plain(authcore_jose::SecretBytes::new(
@@ -227,37 +154,17 @@ fn hs256_id_tokens_are_keyed_with_the_client_secret() {
 
 #[test]
 fn max_age_exceeded_at_the_provider_asks_for_login_again() {
-    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let mut s = openid_provider(&[JwsAlgorithm::RS256]);
     let rp = oidc_public_client(&s, "rp");
-    let (url, _pending) = AuthenticationRequest::new(REDIRECT)
-        .max_age(60)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    let (i, _pending) =
+        start_authentication(&s, &rp, AuthenticationRequest::new(REDIRECT).max_age(60));
     let old_login = s.now;
     s.advance(120);
-    let Some(Prompt::Consent {
-        scopes, resources, ..
-    }) = i
-        .prompts
-        .iter()
-        .find(|p| matches!(p, Prompt::Consent { .. }))
-    else {
-        panic!("no consent prompt")
-    };
     // The user's authentication is older than max_age: the endpoint does not issue a code.
-    let result = InteractionResult::Approved(Approval::new(
-        "alice",
-        old_login,
-        scopes.clone(),
-        resources.clone(),
-    ));
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
-    let Finished::Respond(r) = drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) else {
-        panic!("a redirect with the error")
-    };
-    let location = r.headers()[LOCATION].to_str().unwrap();
+    let location = location(approve_with(&s, &i, |mut a| {
+        a.auth_time = old_login;
+        a
+    }));
     assert!(!location.contains("code="), "{location}");
     assert!(location.contains("error=login_required"), "{location}");
 
@@ -269,15 +176,14 @@ fn max_age_exceeded_at_the_provider_asks_for_login_again() {
 
 #[test]
 fn no_openid_scope_or_no_provider_keys_means_no_id_token() {
-    let s = provider(&[JwsAlgorithm::RS256]);
+    let s = openid_provider(&[JwsAlgorithm::RS256]);
     let rp = oidc_public_client(&s, "rp");
     let (url, pending) = authcore_oauth2::AuthorizationRequest::new(REDIRECT)
         .scope("read")
         .build_url(&rp, &s.as_seen_by_client(), &s.rng)
         .unwrap();
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
-    let location = approve(&s, &i, s.now);
+    let i = interaction(get(&s, &url));
+    let location = location(approve_with(&s, &i, with_password_acr));
     let grant = pending
         .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
         .unwrap();
@@ -297,39 +203,23 @@ fn no_openid_scope_or_no_provider_keys_means_no_id_token() {
 
 #[test]
 fn a_client_that_registered_id_token_encryption_is_refused_not_sent_plaintext() {
-    let s = provider(&[JwsAlgorithm::RS256]);
-    let mut record = s.public_client("rp");
-    record.response_types = vec!["code".into()];
-    record.allowed_scopes.push("openid".into());
-    record.extra.insert(
-        id_token::ENCRYPTED_RESPONSE_ALG.into(),
-        "RSA-OAEP-256".into(),
-    );
-    s.store.put_client(record);
-    let rp = client("rp", ClientAuthentication::None);
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
-    let location = approve(&s, &i, s.now);
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
-        .unwrap()
-    else {
-        panic!()
-    };
-    let req = exchange
-        .build_token_request(&rp, &s.as_seen_by_client(), s.now, &s.rng)
-        .unwrap();
-    let resp = s.token(&req);
+    let s = openid_provider(&[JwsAlgorithm::RS256]);
+    let rp = openid_public_client(&s, "rp", |record| {
+        record.extra.insert(
+            id_token::ENCRYPTED_RESPONSE_ALG.into(),
+            "RSA-OAEP-256".into(),
+        );
+    });
+    let (i, pending) = start_authentication(&s, &rp, AuthenticationRequest::new(REDIRECT));
+    let exchange = code_exchange(pending, &location(approve_with(&s, &i, with_password_acr)));
+    let resp = redeem(&s, &rp, &exchange, &|_| None);
     assert_eq!(resp.status(), 500);
     assert_eq!(error_code(&resp), "server_error");
 }
 
 #[test]
 fn an_unknown_registered_algorithm_is_a_server_error() {
-    let s = provider(&[JwsAlgorithm::RS256]);
+    let s = openid_provider(&[JwsAlgorithm::RS256]);
     let mut record = s.public_client("rp");
     record.allowed_scopes.push("openid".into());
     record
@@ -352,7 +242,7 @@ fn an_unknown_registered_algorithm_is_a_server_error() {
 /// with one claim wrong each time; the relying party must reject every one.
 #[test]
 fn broken_id_tokens_are_caught_by_the_relying_party() {
-    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let mut s = openid_provider(&[JwsAlgorithm::RS256]);
     let record = s.public_client("rp");
     let base = {
         let mut c = id_token::IdTokenContent::default();
@@ -368,7 +258,7 @@ fn broken_id_tokens_are_caught_by_the_relying_party() {
         .access_token("at");
     let good = id_token::issue(&base, &record, &s.ctx()).unwrap();
     verifier
-        .validate(&good, signing(&s).verifying_keys_at(s.now), &expect, s.now)
+        .validate(&good, id_token_verifying_keys(&s), &expect, s.now)
         .unwrap();
 
     let mut wrong_nonce = base.clone();
@@ -381,7 +271,7 @@ fn broken_id_tokens_are_caught_by_the_relying_party() {
         let t = id_token::issue(&broken, &record, &s.ctx()).unwrap();
         assert!(
             verifier
-                .validate(&t, signing(&s).verifying_keys_at(s.now), &expect, s.now)
+                .validate(&t, id_token_verifying_keys(&s), &expect, s.now)
                 .is_err(),
             "{broken:?}"
         );
@@ -390,14 +280,14 @@ fn broken_id_tokens_are_caught_by_the_relying_party() {
     s.advance(s.config.lifetimes.id_token + 1);
     assert!(
         verifier
-            .validate(&good, signing(&s).verifying_keys_at(s.now), &expect, s.now)
+            .validate(&good, id_token_verifying_keys(&s), &expect, s.now)
             .is_err()
     );
 }
 
 #[test]
 fn discovery_is_true_to_the_configuration_and_parses_at_the_relying_party() {
-    let s = provider(&[JwsAlgorithm::RS256, JwsAlgorithm::ES256]);
+    let s = openid_provider(&[JwsAlgorithm::RS256, JwsAlgorithm::ES256]);
     let resp = discovery::discovery_response(&s.config, &s.keys);
     assert_eq!(resp.status(), 200);
     let m = ProviderMetadata::from_json(resp.body(), ISSUER).unwrap();
@@ -432,7 +322,7 @@ fn discovery_is_true_to_the_configuration_and_parses_at_the_relying_party() {
     );
     // claims_supported only when configured (Discovery §3: RECOMMENDED, never empty).
     assert!(doc.get("claims_supported").is_none());
-    let mut with_claims = provider(&[JwsAlgorithm::RS256]);
+    let mut with_claims = openid_provider(&[JwsAlgorithm::RS256]);
     with_claims.config.claims_supported = vec!["sub".into(), "email".into()];
     let resp = discovery::discovery_response(&with_claims.config, &with_claims.keys);
     let doc: Value = serde_json::from_slice(resp.body()).unwrap();
@@ -444,7 +334,7 @@ fn discovery_is_true_to_the_configuration_and_parses_at_the_relying_party() {
         discovery::discovery_response(&plain.config, &plain.keys).status(),
         404
     );
-    let mut no_jwks = provider(&[JwsAlgorithm::RS256]);
+    let mut no_jwks = openid_provider(&[JwsAlgorithm::RS256]);
     no_jwks.config.endpoints.jwks = None;
     assert!(discovery::provider_metadata(&no_jwks.config, &no_jwks.keys).is_none());
     assert_eq!(
@@ -455,7 +345,7 @@ fn discovery_is_true_to_the_configuration_and_parses_at_the_relying_party() {
 
 #[test]
 fn jwks_publishes_the_next_key_before_use_and_keeps_retired_keys_while_tokens_live() {
-    let mut s = provider(&[]);
+    let mut s = openid_provider(&[]);
     let p = authcore_jose::crypto::default_provider();
     let mut first = Jwk::generate(JwsAlgorithm::RS256, p, &s.rng).unwrap();
     first.kid = Some("k0".into());
@@ -492,7 +382,7 @@ fn jwks_publishes_the_next_key_before_use_and_keeps_retired_keys_while_tokens_li
     verifier
         .validate(
             &old_token,
-            signing(&s).verifying_keys_at(s.now),
+            id_token_verifying_keys(&s),
             &authcore_oidc::IdTokenExpectations::token_endpoint(),
             s.now,
         )
@@ -521,24 +411,14 @@ fn silent_request(
     if let Some(m) = max_age {
         req = req.max_age(m);
     }
-    let (url, pending) = req.build_url(rp, &s.as_seen_by_client(), &s.rng).unwrap();
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    let (i, pending) = start_authentication(s, rp, req);
     assert!(!i.ui_allowed);
     (i, pending)
 }
 
-fn resume(s: &TestServer, i: &Interaction, result: InteractionResult) -> String {
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
-    match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
-        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
-        Finished::Interact(i) => panic!("{i:?}"),
-    }
-}
-
 #[test]
 fn prompt_none_with_a_session_signs_in_silently_with_the_session_facts() {
-    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let mut s = openid_provider(&[JwsAlgorithm::RS256]);
     let rp = oidc_public_client(&s, "rp");
     let session = OpSession::start("alice", s.now, &s.rng)
         .unwrap()
@@ -547,26 +427,16 @@ fn prompt_none_with_a_session_signs_in_silently_with_the_session_facts() {
     s.advance(30);
     let (i, pending) = silent_request(&s, &rp, Some(300));
     let result = oidc::answer_without_ui(&i, Some(&session), true, s.now).unwrap();
-    let location = resume(&s, &i, result);
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
-        .unwrap()
-    else {
-        panic!("a code response: {location}")
-    };
-    let req = exchange
-        .build_token_request(&rp, &s.as_seen_by_client(), s.now, &s.rng)
-        .unwrap();
-    let tokens = parse_token_response(&s.token(&req), &TokenResponseOptions::new()).unwrap();
+    let location = location(resume(&s, &i, result));
     let verifier = IdTokenVerifier::new(ISSUER, "rp").require_auth_time();
-    let auth = exchange
-        .validate_token_response(
-            tokens,
-            &verifier,
-            signing(&s).verifying_keys_at(s.now),
-            s.now,
-        )
-        .unwrap();
+    let auth = redeem_and_validate(
+        &s,
+        &rp,
+        code_exchange(pending, &location),
+        &verifier,
+        &|_| None,
+    )
+    .unwrap();
     assert_eq!(auth.claims.sid.as_deref(), Some(session.sid.as_str()));
     assert_eq!(auth.claims.auth_time, Some(session.auth_time.as_secs()));
     assert_eq!(auth.claims.acr.as_deref(), Some("urn:example:acr:mfa"));
@@ -578,7 +448,7 @@ fn prompt_none_with_a_session_signs_in_silently_with_the_session_facts() {
 
 #[test]
 fn prompt_none_without_a_session_or_consent_or_within_max_age_fails_without_ui() {
-    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let mut s = openid_provider(&[JwsAlgorithm::RS256]);
     let rp = oidc_public_client(&s, "rp");
     let session = OpSession::start("alice", s.now, &s.rng).unwrap();
     s.advance(600);
@@ -589,7 +459,7 @@ fn prompt_none_without_a_session_or_consent_or_within_max_age_fails_without_ui()
     ] {
         let (i, _pending) = silent_request(&s, &rp, max_age);
         let result = oidc::answer_without_ui(&i, session, consented, s.now).unwrap();
-        let location = resume(&s, &i, result);
+        let location = location(resume(&s, &i, result));
         assert!(
             location.contains(&format!("error={expected}")),
             "{location}"
@@ -597,33 +467,25 @@ fn prompt_none_without_a_session_or_consent_or_within_max_age_fails_without_ui()
         assert!(!location.contains("code="), "{location}");
     }
     // With UI allowed, the application shows its pages: no silent answer.
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    let (i, _) = start_authentication(&s, &rp, AuthenticationRequest::new(REDIRECT));
     assert!(oidc::answer_without_ui(&i, Some(&session), true, s.now).is_none());
+}
+
+/// Registers the client for pairwise subjects (Core §8).
+fn pairwise(record: &mut authcore_server::model::ClientRecord) {
+    record
+        .extra
+        .insert(oidc::subject::SUBJECT_TYPE.into(), "pairwise".into());
 }
 
 #[test]
 fn pairwise_subjects_reach_the_relying_party_per_sector() {
-    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let mut s = openid_provider(&[JwsAlgorithm::RS256]);
     s.keys = s
         .keys
         .clone()
         .with_pairwise_salt(authcore_jose::SecretBytes::new(b"provider-salt".to_vec()));
-    let register = |id: &str, redirect: &str| {
-        let mut record = s.public_client(id);
-        record.redirect_uris = vec![redirect.into()];
-        record.response_types = vec!["code".into()];
-        record.allowed_scopes.push("openid".into());
-        record
-            .extra
-            .insert(oidc::subject::SUBJECT_TYPE.into(), "pairwise".into());
-        s.store.put_client(record);
-        client(id, ClientAuthentication::None)
-    };
-    let a = register("a", REDIRECT);
+    let a = openid_public_client(&s, "a", pairwise);
     let a_sub = code_flow(&s, &a, &IdTokenVerifier::new(ISSUER, "a"), None)
         .unwrap()
         .claims
@@ -649,15 +511,9 @@ fn pairwise_subjects_reach_the_relying_party_per_sector() {
         serde_json::json!(["public", "pairwise"])
     );
     // Without the salt, a pairwise client gets no ID token with a guessable subject.
-    let mut unsalted = provider(&[JwsAlgorithm::RS256]);
+    let mut unsalted = openid_provider(&[JwsAlgorithm::RS256]);
     unsalted.keys.pairwise_salt = None;
-    let mut record = unsalted.public_client("a");
-    record.response_types = vec!["code".into()];
-    record.allowed_scopes.push("openid".into());
-    record
-        .extra
-        .insert(oidc::subject::SUBJECT_TYPE.into(), "pairwise".into());
-    unsalted.store.put_client(record);
+    openid_public_client(&unsalted, "a", pairwise);
     let (resp, _) = code_flow_to_token_response(&unsalted, &a, None);
     assert_eq!(resp.status(), 500);
     assert_eq!(error_code(&resp), "server_error");
@@ -665,50 +521,25 @@ fn pairwise_subjects_reach_the_relying_party_per_sector() {
 
 #[test]
 fn refresh_tokens_for_openid_grants_only_with_offline_access_and_prompt_consent() {
-    let s = provider(&[JwsAlgorithm::RS256]);
-    let mut record = s.public_client("rp");
-    record.response_types = vec!["code".into()];
-    record
-        .allowed_scopes
-        .extend(["openid".into(), "offline_access".into()]);
-    s.store.put_client(record);
-    let rp = client("rp", ClientAuthentication::None);
+    let s = openid_provider(&[JwsAlgorithm::RS256]);
+    let rp = openid_public_client(&s, "rp", |record| {
+        record.allowed_scopes.push("offline_access".into());
+    });
     let verifier = IdTokenVerifier::new(ISSUER, "rp");
     for (prompt, refresh) in [(None, false), (Some("consent"), true)] {
         let mut req = AuthenticationRequest::new(REDIRECT).scope("offline_access");
         if let Some(p) = prompt {
             req = req.prompt(p);
         }
-        let (url, pending) = req.build_url(&rp, &s.as_seen_by_client(), &s.rng).unwrap();
-        let mut ep =
-            AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-        let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
-        let location = approve(&s, &i, s.now);
-        let AuthenticationResponse::Code(exchange) = pending
-            .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
-            .unwrap()
-        else {
-            panic!()
-        };
-        let req = exchange
-            .build_token_request(&rp, &s.as_seen_by_client(), s.now, &s.rng)
-            .unwrap();
-        let tokens = parse_token_response(&s.token(&req), &TokenResponseOptions::new()).unwrap();
+        let auth = code_flow_with(&s, &rp, req, with_password_acr, &verifier, &|_| None).unwrap();
+        let tokens = auth.tokens.as_ref().unwrap();
         assert_eq!(tokens.refresh_token.is_some(), refresh, "{prompt:?}");
-        exchange
-            .validate_token_response(
-                tokens,
-                &verifier,
-                signing(&s).verifying_keys_at(s.now),
-                s.now,
-            )
-            .unwrap();
     }
 }
 
 #[test]
 fn id_token_hints_are_verified_and_bound_to_the_client() {
-    let mut s = provider(&[JwsAlgorithm::RS256]);
+    let mut s = openid_provider(&[JwsAlgorithm::RS256]);
     let other = s.public_client("other");
     let record = s.public_client("rp");
     let rp = oidc_public_client(&s, "rp");
@@ -737,7 +568,7 @@ fn id_token_hints_are_verified_and_bound_to_the_client() {
     let mut tampered = hint.to_owned();
     tampered.pop();
     assert!(oidc::hint::verify_id_token_hint(&tampered, &record, &s.ctx()).is_err());
-    let foreign = provider(&[JwsAlgorithm::RS256]);
+    let foreign = openid_provider(&[JwsAlgorithm::RS256]);
     let foreign_token = id_token::issue(
         &{
             let mut c = id_token::IdTokenContent::default();

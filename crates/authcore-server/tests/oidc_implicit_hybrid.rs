@@ -5,25 +5,23 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use authcore_jose::{Jwk, JwsAlgorithm, UnixTime};
+use authcore_jose::{JwsAlgorithm, UnixTime};
 use authcore_oauth2::wire::ResponseMode;
 use authcore_oauth2::{
     AuthorizationResponse, ClientAuthentication, ClientSecret, IdToken, ResponseType,
-    TokenResponseOptions, parse_token_response,
 };
 use authcore_oidc::{
     AuthenticationRequest, CallbackOutcome, IdTokenVerifier, PendingAuthentication,
 };
-use authcore_server::authorize::{
-    Approval, AuthorizationEndpoint, Display, Interaction, InteractionResult, Prompt,
-};
+use authcore_server::Finished;
+use authcore_server::authorize::{Approval, Display, Interaction, InteractionResult, Prompt};
 use authcore_server::model::{ClientAuthMethod, ClientRecord, StoredSecret};
 use authcore_server::oidc::{self, OpSession, discovery, id_token};
-use authcore_server::signing_keys::SigningKeySet;
-use authcore_server::{Finished, drive_to_finish};
-use common::{ISSUER, REDIRECT, TestServer, client};
+use common::oidc::{
+    approve_with, compact_part, consent_requested, id_token_verifying_keys, location,
+    openid_provider, redeem_and_validate, registered_client, start_authentication,
+};
+use common::{ISSUER, REDIRECT, TestServer, authorize, client, interaction, resume};
 use http::header::LOCATION;
 use serde_json::{Value, json};
 
@@ -40,25 +38,12 @@ const FRONT_CHANNEL_TYPES: [ResponseType; 5] = [
 /// A provider with ID token keys for RS256, ES256 and EdDSA, and the legacy implicit setting
 /// that the response types returning an access token in the front channel need.
 fn provider() -> TestServer {
-    let mut s = TestServer::new();
-    s.config.scopes_supported.push("openid".into());
-    s.config.endpoints.jwks = Some(s.config.endpoint("jwks").unwrap());
-    s.config.legacy.implicit_grant = true;
-    let p = authcore_jose::crypto::default_provider();
-    let mut set = SigningKeySet::new(3600);
-    for (i, alg) in [
+    let mut s = openid_provider(&[
         JwsAlgorithm::RS256,
         JwsAlgorithm::ES256,
         JwsAlgorithm::EdDSA,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut k = Jwk::generate(alg, p, &s.rng).unwrap();
-        k.kid = Some(format!("k{i}"));
-        set.add_key(&k, Some(alg), p).unwrap();
-    }
-    s.keys = s.keys.clone().with_id_token_signing(Arc::new(set));
+    ]);
+    s.config.legacy.implicit_grant = true;
     s
 }
 
@@ -111,39 +96,7 @@ fn relying_party(
 }
 
 fn start(s: &TestServer, url: &str) -> Finished {
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url).body(vec![]).unwrap());
-    drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None)
-}
-
-fn interaction(f: Finished) -> Interaction {
-    match f {
-        Finished::Interact(i) => i,
-        Finished::Respond(r) => panic!(
-            "{} {:?} {}",
-            r.status(),
-            r.headers().get(LOCATION),
-            String::from_utf8_lossy(r.body())
-        ),
-    }
-}
-
-fn location(f: Finished) -> String {
-    match f {
-        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
-        Finished::Interact(i) => panic!("{i:?}"),
-    }
-}
-
-fn requested(i: &Interaction) -> (Vec<String>, Vec<String>) {
-    i.prompts
-        .iter()
-        .find_map(|p| match p {
-            Prompt::Consent {
-                scopes, resources, ..
-            } => Some((scopes.clone(), resources.clone())),
-            _ => None,
-        })
-        .expect("a consent prompt")
+    authorize(s, http::Request::get(url).body(vec![]).unwrap())
 }
 
 fn login(i: &Interaction) -> &Prompt {
@@ -153,17 +106,10 @@ fn login(i: &Interaction) -> &Prompt {
         .expect("a login prompt")
 }
 
-/// Resumes `i` with `approval` (its scopes and resources: everything asked).
-fn resume(
-    s: &TestServer,
-    i: &Interaction,
-    approval: impl FnOnce(Approval) -> Approval,
-) -> Finished {
-    let (scopes, resources) = requested(i);
-    let a =
-        approval(Approval::new("alice", s.now, scopes, resources).with_acr("urn:example:acr:pwd"));
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), InteractionResult::Approved(a));
-    drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None)
+/// alice approves everything `i` asks, with a password (`acr`), as `adjust` shapes the
+/// approval.
+fn approve(s: &TestServer, i: &Interaction, adjust: impl FnOnce(Approval) -> Approval) -> Finished {
+    approve_with(s, i, |a| adjust(a.with_acr("urn:example:acr:pwd")))
 }
 
 fn fragment_response(location: &str) -> AuthorizationResponse {
@@ -181,7 +127,7 @@ fn run_flow(
 ) -> Result<authcore_oidc::Authentication, authcore_oidc::Error> {
     let (url, pending) = req.build_url(rp, &s.as_seen_by_client(), &s.rng).unwrap();
     let i = interaction(start(s, url.as_str()));
-    let loc = location(resume(s, &i, |a| a));
+    let loc = location(approve(s, &i, |a| a));
     finish_flow(s, rp, verifier, pending, &fragment_response(&loc))
 }
 
@@ -192,52 +138,20 @@ fn finish_flow(
     pending: PendingAuthentication,
     response: &AuthorizationResponse,
 ) -> Result<authcore_oidc::Authentication, authcore_oidc::Error> {
-    let keys = s.keys.id_token_signing.as_deref().unwrap();
-    let outcome = pending.handle_callback(response)?.validate(
-        verifier,
-        keys.verifying_keys_at(s.now),
-        s.now,
-    )?;
+    let outcome =
+        pending
+            .handle_callback(response)?
+            .validate(verifier, id_token_verifying_keys(s), s.now)?;
     match outcome {
         CallbackOutcome::Authenticated(auth) => Ok(auth),
         CallbackOutcome::CodeExchange(exchange) => {
-            let req = exchange
-                .build_token_request(rp, &s.as_seen_by_client(), s.now, &s.rng)
-                .unwrap();
-            let resp = s.token(&req);
-            assert_eq!(
-                resp.status(),
-                200,
-                "{}",
-                String::from_utf8_lossy(resp.body())
-            );
-            let tokens = parse_token_response(&resp, &TokenResponseOptions::new()).unwrap();
-            exchange.validate_token_response(tokens, verifier, keys.verifying_keys_at(s.now), s.now)
+            redeem_and_validate(s, rp, exchange, verifier, &|_| None)
         }
     }
 }
 
 fn header_alg(token: &str) -> String {
-    use base64::Engine as _;
-    let h = token.split('.').next().unwrap();
-    let h: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(h)
-            .unwrap(),
-    )
-    .unwrap();
-    h["alg"].as_str().unwrap().to_owned()
-}
-
-fn payload(token: &str) -> Value {
-    use base64::Engine as _;
-    let p = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
+    compact_part(token, 0)["alg"].as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -252,35 +166,37 @@ fn every_implicit_and_hybrid_type_passes_the_relying_party_with_each_algorithm_f
         for rt in FRONT_CHANNEL_TYPES {
             let id = format!("rp-{}-{}", alg.name(), rt.as_str().replace(' ', "-"));
             let (rp, verifier) = relying_party(&s, &id, &[rt], alg);
-            let (url, pending) = AuthenticationRequest::new(REDIRECT)
-                .response_type(rt)
-                .scope("read")
-                .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-                .unwrap();
-            let i = interaction(start(&s, url.as_str()));
-            let loc = location(resume(&s, &i, |a| a));
-            let response = fragment_response(&loc);
+            // The front channel of a request of this type: the relying party's pending
+            // state and the response in the fragment.
+            let front_channel = || {
+                let (i, pending) = start_authentication(
+                    &s,
+                    &rp,
+                    AuthenticationRequest::new(REDIRECT)
+                        .response_type(rt)
+                        .scope("read"),
+                );
+                (
+                    pending,
+                    fragment_response(&location(approve(&s, &i, |a| a))),
+                )
+            };
+            let (pending, response) = front_channel();
             // The front-channel ID token, signed with the client's algorithm, with the
             // hashes of what came with it.
             let front = pending.handle_callback(&response).unwrap();
             if let Some(t) = front.id_token() {
                 assert_eq!(header_alg(t), alg.name(), "{id}");
-                let c = payload(t);
+                let c = compact_part(t, 1);
                 assert_eq!(c["c_hash"].is_string(), rt.returns_code(), "{id}");
                 assert_eq!(c["at_hash"].is_string(), rt.returns_access_token(), "{id}");
                 assert!(c.get("s_hash").is_none(), "{id}: not configured");
                 assert_eq!(c["sub"], "alice");
             }
             // Again from the start, through the relying party's own validation.
-            let (url, pending) = AuthenticationRequest::new(REDIRECT)
-                .response_type(rt)
-                .scope("read")
-                .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-                .unwrap();
-            let i = interaction(start(&s, url.as_str()));
-            let loc = location(resume(&s, &i, |a| a));
+            let (pending, response) = front_channel();
             let nonce = pending.nonce().secret().to_owned();
-            let auth = finish_flow(&s, &rp, &verifier, pending, &fragment_response(&loc))
+            let auth = finish_flow(&s, &rp, &verifier, pending, &response)
                 .unwrap_or_else(|e| panic!("{id}: {e}"));
             assert_eq!(auth.claims.sub, "alice", "{id}");
             assert_eq!(auth.claims.nonce.as_deref(), Some(nonce.as_str()), "{id}");
@@ -305,33 +221,27 @@ fn hybrid_code_redeems_with_an_id_token_of_the_same_subject_nonce_and_session() 
     let session = OpSession::start("alice", s.now, &s.rng)
         .unwrap()
         .with_amr(["pwd"]);
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .response_type(ResponseType::CodeIdToken)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let (scopes, resources) = requested(&i);
-    let mut ep = AuthorizationEndpoint::resume(
-        i.ticket.clone(),
-        InteractionResult::Approved(Approval::from_session(&session, scopes, resources)),
+    let (i, pending) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT).response_type(ResponseType::CodeIdToken),
     );
-    let loc = location(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
-    let keys = s.keys.id_token_signing.as_deref().unwrap();
+    let (scopes, resources) = consent_requested(&i);
+    let loc = location(resume(
+        &s,
+        &i,
+        InteractionResult::Approved(Approval::from_session(&session, scopes, resources)),
+    ));
     let CallbackOutcome::CodeExchange(exchange) = pending
         .handle_callback(&fragment_response(&loc))
         .unwrap()
-        .validate(&verifier, keys.verifying_keys_at(s.now), s.now)
+        .validate(&verifier, id_token_verifying_keys(&s), s.now)
         .unwrap()
     else {
         panic!("a hybrid response has a code")
     };
     let front = exchange.front_channel_claims().unwrap().clone();
-    let req = exchange
-        .build_token_request(&rp, &s.as_seen_by_client(), s.now, &s.rng)
-        .unwrap();
-    let tokens = parse_token_response(&s.token(&req), &TokenResponseOptions::new()).unwrap();
-    let back = exchange
-        .validate_token_response(tokens, &verifier, keys.verifying_keys_at(s.now), s.now)
+    let back = redeem_and_validate(&s, &rp, exchange, &verifier, &|_| None)
         .unwrap()
         .claims;
     for (a, b) in [(&front.sub, &back.sub), (&front.iss, &back.iss)] {
@@ -353,13 +263,14 @@ fn form_post_carries_the_hybrid_response() {
         &[ResponseType::CodeIdTokenToken],
         JwsAlgorithm::RS256,
     );
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .response_type(ResponseType::CodeIdTokenToken)
-        .response_mode(ResponseMode::FormPost)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let Finished::Respond(page) = resume(&s, &i, |a| a) else {
+    let (i, pending) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::CodeIdTokenToken)
+            .response_mode(ResponseMode::FormPost),
+    );
+    let Finished::Respond(page) = approve(&s, &i, |a| a) else {
         panic!("a page")
     };
     assert_eq!(page.status(), 200);
@@ -398,15 +309,15 @@ fn s_hash_only_when_configured_and_then_checked_by_the_relying_party() {
     let mut s = provider();
     s.config.openid.state_hash = true;
     let (rp, verifier) = relying_party(&s, "rp", &[ResponseType::CodeIdToken], JwsAlgorithm::RS256);
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .response_type(ResponseType::CodeIdToken)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let loc = location(resume(&s, &i, |a| a));
+    let (i, pending) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT).response_type(ResponseType::CodeIdToken),
+    );
+    let loc = location(approve(&s, &i, |a| a));
     let response = fragment_response(&loc);
     let front = pending.handle_callback(&response).unwrap();
-    let claims = payload(front.id_token().unwrap());
+    let claims = compact_part(front.id_token().unwrap(), 1);
     let state = response
         .get("state")
         .expect("the response carries the state")
@@ -416,10 +327,9 @@ fn s_hash_only_when_configured_and_then_checked_by_the_relying_party() {
         claims["s_hash"],
         authcore_oidc::token_hash(alg, &state, s.keys.provider)
     );
-    let keys = s.keys.id_token_signing.as_deref().unwrap();
     assert!(
         front
-            .validate(&verifier, keys.verifying_keys_at(s.now), s.now)
+            .validate(&verifier, id_token_verifying_keys(&s), s.now)
             .is_ok()
     );
 }
@@ -427,39 +337,25 @@ fn s_hash_only_when_configured_and_then_checked_by_the_relying_party() {
 /// An authorization request written by hand (the relying party's builder refuses some of
 /// these): the redirect's error code, read from the fragment or the query.
 fn refused(s: &TestServer, query: &str) -> (String, String) {
-    let f = start(s, &format!("{ISSUER}/authorize?{query}"));
-    let loc = location(f);
-    let url = url::Url::parse(&loc).unwrap();
-    let part = url
-        .fragment()
-        .or(url.query())
-        .unwrap_or_default()
-        .to_owned();
-    let params: Vec<(String, String)> = url::form_urlencoded::parse(part.as_bytes())
-        .into_owned()
-        .collect();
-    let error = params
-        .iter()
-        .find(|(k, _)| k == "error")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| panic!("no error: {loc}"));
-    let where_ = if url.fragment().is_some() {
+    let loc = location(start(s, &format!("{ISSUER}/authorize?{query}")));
+    let where_ = if url::Url::parse(&loc).unwrap().fragment().is_some() {
         "fragment"
     } else {
         "query"
     };
-    (error, where_.to_owned())
+    (error_of(&loc), where_.to_owned())
 }
 
 const CB: &str = "redirect_uri=https%3A%2F%2Fapp.example%2Fcb";
+/// The PKCE challenge of a hand-written request (RFC 7636 Appendix B).
+const CHALLENGE: &str =
+    "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
 
 #[test]
 fn implicit_and_hybrid_requests_are_refused_without_their_requirements() {
     let mut s = provider();
     relying_party(&s, "rp", &FRONT_CHANNEL_TYPES, JwsAlgorithm::RS256);
     relying_party(&s, "code-only", &[ResponseType::Code], JwsAlgorithm::RS256);
-    let challenge =
-        "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
     for rt in [
         "id_token",
         "id_token+token",
@@ -467,7 +363,7 @@ fn implicit_and_hybrid_requests_are_refused_without_their_requirements() {
         "code+token",
         "code+id_token+token",
     ] {
-        let base = format!("response_type={rt}&client_id=rp&{CB}&state=s&{challenge}");
+        let base = format!("response_type={rt}&client_id=rp&{CB}&state=s&{CHALLENGE}");
         // Core §3.2.2.1 / §3.3.2.11: nonce required.
         assert_eq!(
             refused(&s, &format!("{base}&scope=openid")),
@@ -502,13 +398,13 @@ fn implicit_and_hybrid_requests_are_refused_without_their_requirements() {
     s.config.legacy.implicit_grant = false;
     for rt in ["id_token+token", "code+token", "code+id_token+token"] {
         let q = format!(
-            "response_type={rt}&client_id=rp&{CB}&state=s&scope=openid&nonce=n&{challenge}"
+            "response_type={rt}&client_id=rp&{CB}&state=s&scope=openid&nonce=n&{CHALLENGE}"
         );
         assert_eq!(refused(&s, &q).0, "unsupported_response_type", "{rt}");
     }
     for rt in ["id_token", "code+id_token"] {
         let q = format!(
-            "response_type={rt}&client_id=rp&{CB}&state=s&scope=openid&nonce=n&{challenge}"
+            "response_type={rt}&client_id=rp&{CB}&state=s&scope=openid&nonce=n&{CHALLENGE}"
         );
         interaction(start(&s, &format!("{ISSUER}/authorize?{q}")));
     }
@@ -517,7 +413,7 @@ fn implicit_and_hybrid_requests_are_refused_without_their_requirements() {
     plain.keys.id_token_signing = None;
     relying_party(&plain, "rp", &FRONT_CHANNEL_TYPES, JwsAlgorithm::RS256);
     let q = format!(
-        "response_type=code+id_token&client_id=rp&{CB}&state=s&scope=openid&nonce=n&{challenge}"
+        "response_type=code+id_token&client_id=rp&{CB}&state=s&scope=openid&nonce=n&{CHALLENGE}"
     );
     assert_eq!(refused(&plain, &q).0, "unsupported_response_type");
 }
@@ -588,9 +484,7 @@ fn error_of(loc: &str) -> String {
 fn prompt_none_with_another_value_and_unknown_display_are_invalid_requests() {
     let s = provider();
     code_rp(&s);
-    let challenge =
-        "code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
-    let base = format!("response_type=code&client_id=rp&{CB}&scope=openid&{challenge}");
+    let base = format!("response_type=code&client_id=rp&{CB}&scope=openid&{CHALLENGE}");
     for extra in [
         "prompt=none+login",
         "prompt=none+consent",
@@ -615,20 +509,21 @@ fn prompt_none_with_another_value_and_unknown_display_are_invalid_requests() {
 fn the_interaction_carries_every_hint_of_the_request() {
     let s = provider();
     let (rp, _) = code_rp(&s);
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .prompt("login")
-        .prompt("select_account")
-        .prompt("consent")
-        .max_age(300)
-        .login_hint("alice@example.com")
-        .acr_value("urn:example:acr:pwd")
-        .essential_acr(["urn:example:acr:mfa"])
-        .ui_locale("fr-CA")
-        .ui_locale("en")
-        .display("popup")
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
+    let (i, _) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT)
+            .prompt("login")
+            .prompt("select_account")
+            .prompt("consent")
+            .max_age(300)
+            .login_hint("alice@example.com")
+            .acr_value("urn:example:acr:pwd")
+            .essential_acr(["urn:example:acr:mfa"])
+            .ui_locale("fr-CA")
+            .ui_locale("en")
+            .display("popup"),
+    );
     assert!(i.ui_allowed);
     assert_eq!(i.ui_locales, ["fr-CA", "en"]);
     assert_eq!(i.display, Some(Display::Popup));
@@ -670,13 +565,13 @@ fn prompt_login_needs_an_authentication_after_the_request() {
     let (rp, verifier) = code_rp(&s);
     let earlier = s.now;
     s.advance(5);
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .prompt("login")
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
+    let (i, pending) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT).prompt("login"),
+    );
     // The application reused its session (authenticated before the request).
-    let loc = location(resume(&s, &i, |mut a| {
+    let loc = location(approve(&s, &i, |mut a| {
         a.auth_time = earlier;
         a
     }));
@@ -702,7 +597,7 @@ fn run_flow_query(
 ) -> authcore_oidc::Authentication {
     let (url, pending) = req.build_url(rp, &s.as_seen_by_client(), &s.rng).unwrap();
     let i = interaction(start(s, url.as_str()));
-    let loc = location(resume(s, &i, |a| a));
+    let loc = location(approve(s, &i, |a| a));
     finish_flow(
         s,
         rp,
@@ -717,12 +612,12 @@ fn run_flow_query(
 fn prompt_consent_needs_consent_given_now() {
     let s = provider();
     let (rp, _) = code_rp(&s);
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .prompt("consent")
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let loc = location(resume(&s, &i, Approval::with_existing_consent));
+    let (i, _) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT).prompt("consent"),
+    );
+    let loc = location(approve(&s, &i, Approval::with_existing_consent));
     assert_eq!(error_of(&loc), "consent_required");
 }
 
@@ -731,11 +626,7 @@ fn max_age_and_require_auth_time_put_auth_time_in_front_channel_id_tokens() {
     let mut s = provider();
     let (rp, verifier) = relying_party(&s, "rp", &[ResponseType::IdToken], JwsAlgorithm::RS256);
     let verifier = verifier.require_auth_time();
-    let authcore_server::Answer::Client(Some(mut record)) =
-        s.answer(authcore_server::Need::Client("rp".into()))
-    else {
-        panic!("registered")
-    };
+    let mut record = registered_client(&s, "rp");
     record
         .extra
         .insert("require_auth_time".into(), Value::Bool(true));
@@ -750,15 +641,16 @@ fn max_age_and_require_auth_time_put_auth_time_in_front_channel_id_tokens() {
     assert_eq!(auth.claims.auth_time, Some(s.now.as_secs()));
     // max_age exceeded: the application must re-authenticate; an old authentication is
     // refused.
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .response_type(ResponseType::IdToken)
-        .max_age(60)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
+    let (i, _) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::IdToken)
+            .max_age(60),
+    );
     let old = s.now;
     s.advance(61);
-    let loc = location(resume(&s, &i, |mut a| {
+    let loc = location(approve(&s, &i, |mut a| {
         a.auth_time = old;
         a
     }));
@@ -785,17 +677,17 @@ fn id_token_hint_names_the_only_user_who_may_be_signed_in() {
     let hint = first.id_token.clone();
 
     // The interaction names the hinted subject.
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .id_token_hint(&hint)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
+    let (i, _) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT).id_token_hint(&hint),
+    );
     assert!(matches!(
         login(&i),
         Prompt::Login { id_token_hint_subject: Some(sub), .. } if sub == "alice"
     ));
     // Someone else logs in: login_required.
-    let loc = location(resume(&s, &i, |mut a| {
+    let loc = location(approve(&s, &i, |mut a| {
         a.subject = "bob".into();
         a
     }));
@@ -810,28 +702,28 @@ fn id_token_hint_names_the_only_user_who_may_be_signed_in() {
     assert_eq!(auth.claims.sub, "alice");
 
     // prompt=none with the session of another user: login_required without UI.
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .prompt("none")
-        .id_token_hint(&hint)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
+    let (i, _) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT)
+            .prompt("none")
+            .id_token_hint(&hint),
+    );
     let bob = OpSession::start("bob", s.now, &s.rng).unwrap();
     let result = oidc::answer_without_ui(&i, Some(&bob), true, s.now).unwrap();
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
-    let loc = location(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    let loc = location(resume(&s, &i, result));
     assert_eq!(error_of(&loc), "login_required");
     // ... and with the hinted user's session it signs in silently.
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .prompt("none")
-        .id_token_hint(&hint)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
+    let (i, pending) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT)
+            .prompt("none")
+            .id_token_hint(&hint),
+    );
     let alice = OpSession::start("alice", s.now, &s.rng).unwrap();
     let result = oidc::answer_without_ui(&i, Some(&alice), true, s.now).unwrap();
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
-    let loc = location(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    let loc = location(resume(&s, &i, result));
     let auth = finish_flow(
         &s,
         &rp,
@@ -873,33 +765,24 @@ fn an_essential_acr_must_be_met() {
             .response_type(ResponseType::IdToken)
             .essential_acr(["urn:example:acr:mfa"])
     };
-    let (url, _) = req()
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
+    let (i, _) = start_authentication(&s, &rp, req());
     // The application reached only a password login.
-    let loc = location(resume(&s, &i, |a| a));
+    let loc = location(approve(&s, &i, |a| a));
     assert_eq!(error_of(&loc), "unmet_authentication_requirements");
     // It reached the essential one: the relying party's own essential-acr check passes.
-    let (url, pending) = req()
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let loc = location(resume(&s, &i, |a| a.with_acr("urn:example:acr:mfa")));
+    let (i, pending) = start_authentication(&s, &rp, req());
+    let loc = location(approve(&s, &i, |a| a.with_acr("urn:example:acr:mfa")));
     let auth = finish_flow(&s, &rp, &verifier, pending, &fragment_response(&loc)).unwrap();
     assert_eq!(auth.claims.acr.as_deref(), Some("urn:example:acr:mfa"));
     // The application may also say it cannot meet it.
-    let (url, _) = req()
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let mut ep = AuthorizationEndpoint::resume(
-        i.ticket.clone(),
+    let (i, _) = start_authentication(&s, &rp, req());
+    let loc = location(resume(
+        &s,
+        &i,
         InteractionResult::Failed(authcore_oauth2::ErrorCode::parse(
             authcore_server::authorize::UNMET_AUTHENTICATION_REQUIREMENTS,
         )),
-    );
-    let loc = location(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
+    ));
     assert_eq!(error_of(&loc), "unmet_authentication_requirements");
 }
 
@@ -919,8 +802,13 @@ fn offline_access_gives_a_refresh_token_with_prompt_consent_or_an_existing_conse
         let (url, pending) = req.build_url(&rp, &s.as_seen_by_client(), &s.rng).unwrap();
         let i = interaction(start(&s, url.as_str()));
         // The consent page shows offline_access (the decision is made on the approval).
-        assert!(requested(&i).0.iter().any(|s| s == "offline_access"));
-        let loc = location(resume(&s, &i, |a| {
+        assert!(
+            consent_requested(&i)
+                .0
+                .iter()
+                .any(|s| s == "offline_access")
+        );
+        let loc = location(approve(&s, &i, |a| {
             if existing {
                 a.with_existing_consent()
             } else {
@@ -943,14 +831,20 @@ fn offline_access_gives_a_refresh_token_with_prompt_consent_or_an_existing_conse
         );
     }
     // An implicit request can never lead to a refresh token: not even asked.
-    let (url, _) = AuthenticationRequest::new(REDIRECT)
-        .response_type(ResponseType::IdToken)
-        .scope("offline_access")
-        .prompt("consent")
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    assert!(!requested(&i).0.iter().any(|s| s == "offline_access"));
+    let (i, _) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT)
+            .response_type(ResponseType::IdToken)
+            .scope("offline_access")
+            .prompt("consent"),
+    );
+    assert!(
+        !consent_requested(&i)
+            .0
+            .iter()
+            .any(|s| s == "offline_access")
+    );
 }
 
 #[test]
@@ -958,12 +852,12 @@ fn a_front_channel_id_token_expires_on_the_virtual_clock() {
     // The virtual clock: a front-channel ID token expires with the provider's lifetime.
     let mut s = provider();
     let (rp, verifier) = relying_party(&s, "rp", &[ResponseType::IdToken], JwsAlgorithm::EdDSA);
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .response_type(ResponseType::IdToken)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let loc = location(resume(&s, &i, |a| a));
+    let (i, pending) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT).response_type(ResponseType::IdToken),
+    );
+    let loc = location(approve(&s, &i, |a| a));
     s.now = UnixTime::from_secs(s.now.as_secs() + s.config.lifetimes.id_token + 3600);
     assert!(finish_flow(&s, &rp, &verifier, pending, &fragment_response(&loc)).is_err());
 }
@@ -972,10 +866,7 @@ fn a_front_channel_id_token_expires_on_the_virtual_clock() {
 fn the_adapter_can_tell_whether_its_session_answers_the_login_prompt() {
     let mut s = provider();
     let (rp, verifier) = code_rp(&s);
-    let record = match s.answer(authcore_server::Need::Client("rp".into())) {
-        authcore_server::Answer::Client(Some(c)) => c,
-        _ => panic!("registered"),
-    };
+    let record = registered_client(&s, "rp");
     let hint = run_flow_query(&s, &rp, &verifier, AuthenticationRequest::new(REDIRECT)).id_token;
     let alice = OpSession::start("alice", s.now, &s.rng)
         .unwrap()
@@ -1055,10 +946,14 @@ fn no_request_puts_a_token_response_in_the_query() {
     runner
         .run(&strategy, |(rt, mode, prompt, display, nonce, openid)| {
             let mut q = format!(
-                "response_type={rt}&client_id=rp&{CB}&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&scope={}",
+                "response_type={rt}&client_id=rp&{CB}&state=s&{CHALLENGE}&scope={}",
                 if openid { "openid" } else { "read" }
             );
-            for (name, value) in [("response_mode", mode), ("prompt", prompt), ("display", display)] {
+            for (name, value) in [
+                ("response_mode", mode),
+                ("prompt", prompt),
+                ("display", display),
+            ] {
                 if !value.is_empty() {
                     q.push_str(&format!("&{name}={value}"));
                 }
@@ -1069,7 +964,7 @@ fn no_request_puts_a_token_response_in_the_query() {
             let returns_tokens = ResponseType::parse(&rt.replace('+', " "))
                 .is_some_and(ResponseType::returns_tokens);
             let finished = match start(&s, &format!("{ISSUER}/authorize?{q}")) {
-                Finished::Interact(i) => resume(&s, &i, |a| a),
+                Finished::Interact(i) => approve(&s, &i, |a| a),
                 f => f,
             };
             let Finished::Respond(r) = finished else {
@@ -1095,11 +990,7 @@ fn scope_claims_go_into_the_id_token_only_when_no_access_token_comes_with_it() {
         &[ResponseType::IdToken, ResponseType::IdTokenToken],
         JwsAlgorithm::ES256,
     );
-    let authcore_server::Answer::Client(Some(mut record)) =
-        s.answer(authcore_server::Need::Client("rp".into()))
-    else {
-        panic!("registered")
-    };
+    let mut record = registered_client(&s, "rp");
     record.allowed_scopes.push("email".into());
     s.store.put_client(record);
     let claims = json!({"email": "alice@example.com", "email_verified": true, "name": "Alice"});
@@ -1150,11 +1041,7 @@ fn front_channel_id_tokens_are_encrypted_when_the_client_registered_it() {
         &[ResponseType::CodeIdTokenToken],
         JwsAlgorithm::HS256,
     );
-    let authcore_server::Answer::Client(Some(mut record)) =
-        s.answer(authcore_server::Need::Client("rp".into()))
-    else {
-        panic!("registered")
-    };
+    let mut record = registered_client(&s, "rp");
     record
         .extra
         .insert("id_token_encrypted_response_alg".into(), "dir".into());
@@ -1175,12 +1062,12 @@ fn front_channel_id_tokens_are_encrypted_when_the_client_registered_it() {
                 .unwrap(),
         )
         .id_token_encrypted_response(authcore_oidc::JweAlgorithms::new(Kma::Dir, Enc::A256Gcm));
-    let (url, pending) = AuthenticationRequest::new(REDIRECT)
-        .response_type(ResponseType::CodeIdTokenToken)
-        .build_url(&rp, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let i = interaction(start(&s, url.as_str()));
-    let loc = location(resume(&s, &i, |a| a));
+    let (i, pending) = start_authentication(
+        &s,
+        &rp,
+        AuthenticationRequest::new(REDIRECT).response_type(ResponseType::CodeIdTokenToken),
+    );
+    let loc = location(approve(&s, &i, |a| a));
     let response = fragment_response(&loc);
     // Five parts: a JWE, not a JWS.
     assert_eq!(response.get("id_token").unwrap().split('.').count(), 5);

@@ -9,20 +9,18 @@ use std::sync::Arc;
 
 use authcore_jose::{Jwk, JwkSet, JwsAlgorithm, UnixTime};
 use authcore_oauth2::{
-    AccessToken, AuthorizationResponse, ClientAuthentication, TokenResponseOptions,
-    parse_token_response,
+    AccessToken, ClientAuthentication, TokenResponseOptions, parse_token_response,
 };
 use authcore_oidc::{
-    AuthenticationRequest, AuthenticationResponse, IdTokenVerifier, build_userinfo_request,
-    parse_userinfo_response,
+    AuthenticationRequest, IdTokenVerifier, build_userinfo_request, parse_userinfo_response,
 };
-use authcore_server::authorize::{Approval, AuthorizationEndpoint, InteractionResult, Prompt};
+use authcore_server::authorize::Prompt;
 use authcore_server::model::{ClientAuthMethod, ClientRecord, StoredSecret};
 use authcore_server::oidc::claims::ClaimsRequest;
 use authcore_server::oidc::discovery;
-use authcore_server::signing_keys::SigningKeySet;
-use authcore_server::{Answer, Finished, Need, UserInfoEndpoint, Write, drive, drive_to_finish};
-use common::{ISSUER, REDIRECT, TestServer, client, interaction};
+use authcore_server::{Answer, Finished, Need, UserInfoEndpoint, Write, drive};
+use common::oidc::{code_flow_with, id_token_verifying_keys, openid_provider};
+use common::{ISSUER, REDIRECT, TestServer, client, interaction, json_with_status};
 use http::header::{LOCATION, WWW_AUTHENTICATE};
 use serde_json::{Map, Value, json};
 
@@ -39,20 +37,11 @@ fn obj(v: Value) -> Map<String, Value> {
 /// A provider with RS256 ID token keys, a JWK Set and the UserInfo endpoint, and alice's
 /// claims in the store.
 fn provider() -> TestServer {
-    let mut s = TestServer::new();
-    s.config.scopes_supported.extend(
-        ["openid", "email", "profile", "phone"]
-            .iter()
-            .map(|x| x.to_string()),
-    );
-    s.config.endpoints.jwks = Some(s.config.endpoint("jwks").unwrap());
+    let mut s = openid_provider(&[JwsAlgorithm::RS256]);
+    s.config
+        .scopes_supported
+        .extend(["email", "profile", "phone"].iter().map(|x| x.to_string()));
     s.config.endpoints.userinfo = Some(s.config.endpoint("userinfo").unwrap());
-    let p = authcore_jose::crypto::default_provider();
-    let mut set = SigningKeySet::new(3600);
-    let mut k = Jwk::generate(JwsAlgorithm::RS256, p, &s.rng).unwrap();
-    k.kid = Some("k0".into());
-    set.add_key(&k, Some(JwsAlgorithm::RS256), p).unwrap();
-    s.keys = s.keys.clone().with_id_token_signing(Arc::new(set));
     s.store.put_claims(
         "alice",
         obj(json!({
@@ -107,51 +96,7 @@ fn sign_in(
     if let Some(c) = claims {
         req = req.claims(obj(c));
     }
-    let (url, pending) = req.build_url(&rp, &s.as_seen_by_client(), &s.rng).unwrap();
-    let mut ep = AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(vec![]).unwrap());
-    let i = interaction(drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None));
-    let Some(Prompt::Consent {
-        scopes, resources, ..
-    }) = i
-        .prompts
-        .iter()
-        .find(|p| matches!(p, Prompt::Consent { .. }))
-    else {
-        panic!("no consent prompt")
-    };
-    let approval = Approval::new("alice", s.now, scopes.clone(), resources.clone());
-    let mut ep =
-        AuthorizationEndpoint::resume(i.ticket.clone(), InteractionResult::Approved(approval));
-    let location = match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
-        Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
-        Finished::Interact(i) => panic!("{i:?}"),
-    };
-    let AuthenticationResponse::Code(exchange) = pending
-        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
-        .unwrap()
-    else {
-        panic!("a code response")
-    };
-    let token_req = exchange
-        .build_token_request(&rp, &s.as_seen_by_client(), s.now, &s.rng)
-        .unwrap();
-    let mut ep = authcore_server::TokenEndpoint::new(&token_req, None);
-    let resp = drive(&mut ep, &s.ctx(), &s.store, fetch);
-    assert_eq!(
-        resp.status(),
-        200,
-        "{}",
-        String::from_utf8_lossy(resp.body())
-    );
-    let tokens = parse_token_response(&resp, &TokenResponseOptions::new()).unwrap();
-    let keys = s
-        .keys
-        .id_token_signing
-        .as_deref()
-        .unwrap()
-        .verifying_keys_at(s.now);
-    exchange
-        .validate_token_response(tokens, verifier, keys, s.now)
+    code_flow_with(s, &rp, req, |a| a, verifier, fetch)
         .expect("the relying party accepts the ID token")
 }
 
@@ -233,13 +178,7 @@ fn userinfo_refusals_follow_rfc_6750() {
     rp_record(&s, "rp");
     let verifier = IdTokenVerifier::new(ISSUER, "rp");
     let auth = sign_in(&s, "rp", "openid email", None, &verifier, &|_| None);
-    let token = auth
-        .tokens
-        .as_ref()
-        .unwrap()
-        .access_token
-        .secret()
-        .to_owned();
+    let token = access_token(&auth).secret().to_owned();
 
     // No token: 401 with a challenge and no error code (RFC 6750 §3.1).
     let resp = userinfo(&s, &http::Request::get(USERINFO).body(vec![]).unwrap());
@@ -345,8 +284,8 @@ impl authcore_server::Store for NoAccounts<'_> {
         }
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> authcore_server::WriteOutcome {
-        self.0.apply(write, now)
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<authcore_server::WriteOutcome> {
+        self.0.apply_batch(writes, now)
     }
 }
 
@@ -386,13 +325,7 @@ fn dpop_bound_tokens_need_their_proof_and_the_servers_nonce() {
     let auth = sign_in(&s, "rp", "openid email", None, &verifier, &|_| None);
     // Bind the token to a DPoP key, as the token endpoint does for a DPoP token request.
     let key = dpop_key(&s);
-    let token = auth
-        .tokens
-        .as_ref()
-        .unwrap()
-        .access_token
-        .secret()
-        .to_owned();
+    let token = access_token(&auth).secret().to_owned();
     let h = s
         .keys
         .token_hashing
@@ -499,12 +432,7 @@ fn signed_userinfo_responses_verify_at_the_relying_party() {
     let req = build_userinfo_request(USERINFO, &access_token(&auth)).unwrap();
     let resp = userinfo(&s, &req);
     assert_eq!(resp.headers()["content-type"], "application/jwt");
-    let keys = s
-        .keys
-        .id_token_signing
-        .as_deref()
-        .unwrap()
-        .verifying_keys_at(s.now);
+    let keys = id_token_verifying_keys(&s);
     let info =
         authcore_oidc::parse_signed_userinfo_response(&resp, &auth.claims.sub, &verifier, keys)
             .unwrap();
@@ -620,12 +548,7 @@ fn encryption_to_the_clients_public_key_from_jwks_or_jwks_uri() {
     let auth = sign_in(&s, "rp", "openid email", None, &verifier, &|_| None);
     let req = build_userinfo_request(USERINFO, &access_token(&auth)).unwrap();
     let resp = userinfo(&s, &req);
-    let signing = s
-        .keys
-        .id_token_signing
-        .as_deref()
-        .unwrap()
-        .verifying_keys_at(s.now);
+    let signing = id_token_verifying_keys(&s);
     let info =
         authcore_oidc::parse_signed_userinfo_response(&resp, &auth.claims.sub, &verifier, signing)
             .unwrap();
@@ -715,13 +638,7 @@ fn register(s: &TestServer, metadata: Value) -> http::Response<Vec<u8>> {
 }
 
 fn registration_error(resp: &http::Response<Vec<u8>>) -> String {
-    assert_eq!(
-        resp.status(),
-        400,
-        "{}",
-        String::from_utf8_lossy(resp.body())
-    );
-    let v: Value = serde_json::from_slice(resp.body()).unwrap();
+    let v = json_with_status(resp, 400);
     assert_eq!(v["error"], "invalid_client_metadata");
     v["error_description"].as_str().unwrap().to_owned()
 }
@@ -749,13 +666,7 @@ fn encryption_registrations_are_validated_against_the_provider() {
         .provider
         .supports(authcore_jose::ContentEncryptionAlgorithm::A128CbcHs256)
     {
-        assert_eq!(
-            resp.status(),
-            201,
-            "{}",
-            String::from_utf8_lossy(resp.body())
-        );
-        let info: Value = serde_json::from_slice(resp.body()).unwrap();
+        let info = json_with_status(&resp, 201);
         assert_eq!(info["userinfo_encrypted_response_enc"], "A128CBC-HS256");
     } else {
         let why = registration_error(&resp);
@@ -766,13 +677,7 @@ fn encryption_registrations_are_validated_against_the_provider() {
         with(json!({"userinfo_encrypted_response_alg": "dir",
                     "userinfo_encrypted_response_enc": "A256GCM"})),
     );
-    assert_eq!(
-        resp.status(),
-        201,
-        "{}",
-        String::from_utf8_lossy(resp.body())
-    );
-    let info: Value = serde_json::from_slice(resp.body()).unwrap();
+    let info = json_with_status(&resp, 201);
     assert_eq!(info["userinfo_encrypted_response_enc"], "A256GCM");
     let Answer::Client(Some(record)) =
         s.answer(Need::Client(info["client_id"].as_str().unwrap().into()))

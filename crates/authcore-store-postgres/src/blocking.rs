@@ -82,28 +82,6 @@ impl BlockingStore {
     }
 }
 
-/// The "no such record" answer to `need`: what a failed lookup fails closed to, and the
-/// answer to the needs that are not a store's business ([`Need::Fetch`],
-/// [`Need::Introspect`], [`Need::ResourceOwnerPassword`]) or that this store does not know.
-pub(crate) fn no_record(need: &Need) -> Answer {
-    match need {
-        Need::Client(_) => Answer::Client(None),
-        Need::Code(_) => Answer::Code(None),
-        Need::RefreshToken(_) | Need::AccessToken(_) => Answer::Token(None),
-        Need::Grant(_) => Answer::Grant(None),
-        Need::DeviceCode(_) | Need::DeviceCodeByUserCode(_) => Answer::DeviceCode(None),
-        Need::PushedRequest(_) => Answer::PushedRequest(None),
-        Need::Interaction(_) => Answer::Interaction(None),
-        // Unknown to a failed store means "seen": a replay check must not pass on an error.
-        Need::ReplayCheck(_) => Answer::Seen(true),
-        Need::ResourceOwnerPassword(_) => Answer::Subject(None),
-        Need::Introspect(_) => Answer::Introspected(None),
-        Need::Claims { .. } => Answer::Claims(None),
-        // `Need::Fetch` and needs added to the core later: nothing fetched, nothing known.
-        _ => Answer::Fetched(None),
-    }
-}
-
 impl Store for BlockingStore {
     fn answer(&self, need: &Need, now: UnixTime) -> Answer {
         match self
@@ -113,20 +91,22 @@ impl Store for BlockingStore {
             Ok(answer) => answer,
             Err(e) => {
                 self.remember(e);
-                no_record(need)
+                Answer::none_for(need)
             }
         }
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        // One transaction for the batch (`ProviderStore::apply`); on an error it is rolled
+        // back whole, and the batch is reported as conflicting at its first write.
         match self
             .runtime
-            .block_on(ProviderStore::apply(&self.store, vec![write.clone()], now))
+            .block_on(ProviderStore::apply(&self.store, writes.to_vec(), now))
         {
-            Ok(outcomes) => outcomes.first().copied().unwrap_or(WriteOutcome::Conflict),
+            Ok(outcomes) => outcomes,
             Err(e) => {
                 self.remember(e);
-                WriteOutcome::Conflict
+                vec![WriteOutcome::Conflict]
             }
         }
     }
@@ -141,24 +121,24 @@ mod tests {
     fn failed_lookups_fail_closed() {
         let h = TokenHash::from_stored("k1.x");
         assert_eq!(
-            no_record(&Need::ReplayCheck("k".into())),
+            Answer::none_for(&Need::ReplayCheck("k".into())),
             Answer::Seen(true)
         );
-        assert_eq!(no_record(&Need::Code(h.clone())), Answer::Code(None));
+        assert_eq!(Answer::none_for(&Need::Code(h.clone())), Answer::Code(None));
         assert_eq!(
-            no_record(&Need::AccessToken(h.clone())),
+            Answer::none_for(&Need::AccessToken(h.clone())),
             Answer::Token(None)
         );
         assert_eq!(
-            no_record(&Need::Grant(GrantId("g".into()))),
+            Answer::none_for(&Need::Grant(GrantId("g".into()))),
             Answer::Grant(None)
         );
         assert_eq!(
-            no_record(&Need::DeviceCodeByUserCode(h)),
+            Answer::none_for(&Need::DeviceCodeByUserCode(h)),
             Answer::DeviceCode(None)
         );
         assert_eq!(
-            no_record(&Need::Claims {
+            Answer::none_for(&Need::Claims {
                 subject: "alice".into(),
                 scopes: vec!["openid".into()],
                 claims_request: None,

@@ -138,7 +138,7 @@ impl PostgresStore {
             ),
             // The adapter's business, not the store's (see `ProviderStore::answer`), and
             // needs added to the core later: the fail-closed "nothing known".
-            other => crate::blocking::no_record(&other),
+            other => Answer::none_for(&other),
         })
     }
 

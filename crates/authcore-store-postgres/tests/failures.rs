@@ -12,8 +12,7 @@ use authcore_hyper::{ProviderStore, StoreErrorKind};
 use authcore_server::model::TokenKind;
 use authcore_server::{Answer, Need, Write, WriteOutcome};
 use authcore_store_postgres::PostgresStore;
-use authcore_store_postgres::test_cluster::{TestCluster, skip_test};
-use support::{NOW, code, h};
+use support::{NOW, code, h, later, token};
 
 /// A port on 127.0.0.1 that nothing listens on (bound, then released).
 fn closed_port() -> u16 {
@@ -64,26 +63,17 @@ async fn blocking(f: impl FnOnce() -> Result<(), String> + Send + 'static) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_database_is_unavailable_and_the_store_recovers_when_it_returns() {
-    if skip_test(std::thread::current().name().unwrap_or("a PostgreSQL test")) {
-        return;
-    }
     // A cluster of its own: this test stops it.
-    let cluster = Arc::new(
-        tokio::task::spawn_blocking(TestCluster::start)
-            .await
-            .expect("start ran")
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let url = cluster
-        .create_database("failures")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let Some(cluster) = support::own_cluster().await else {
+        return;
+    };
+    let url = support::database(&cluster, "failures").await;
     let store = PostgresStore::connect(&url, 2)
         .await
         .expect("connect")
         .with_operation_timeout(Duration::from_secs(5));
     store
-        .apply(vec![Write::InsertCode(code("before", "g"))], NOW)
+        .apply(vec![Write::InsertCode(code("before", "g", later(60)))], NOW)
         .await
         .expect("insert while up");
 
@@ -136,19 +126,10 @@ async fn a_stopped_database_is_unavailable_and_the_store_recovers_when_it_return
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_during_a_database_restart_are_applied_and_kept_or_reported_unavailable() {
-    if skip_test(std::thread::current().name().unwrap_or("a PostgreSQL test")) {
+    let Some(cluster) = support::own_cluster().await else {
         return;
-    }
-    let cluster = Arc::new(
-        tokio::task::spawn_blocking(TestCluster::start)
-            .await
-            .expect("start ran")
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let url = cluster
-        .create_database("restart_load")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    };
+    let url = support::database(&cluster, "restart_load").await;
     let store = PostgresStore::connect(&url, 2)
         .await
         .expect("connect")
@@ -170,7 +151,11 @@ async fn writes_during_a_database_restart_are_applied_and_kept_or_reported_unava
                 }
                 let result = store
                     .apply(
-                        vec![Write::InsertCode(code(&format!("load-{i}"), "g"))],
+                        vec![Write::InsertCode(code(
+                            &format!("load-{i}"),
+                            "g",
+                            later(60),
+                        ))],
                         NOW,
                     )
                     .await;
@@ -246,16 +231,13 @@ async fn a_batch_aborted_as_a_deadlock_runs_again_and_applies() {
     let Some(cluster) = support::cluster() else {
         return;
     };
-    let url = cluster
-        .create_database("deadlock")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = support::database(&cluster, "deadlock").await;
     let store = PostgresStore::connect(&url, 2).await.expect("connect");
     store
         .apply(
             vec![
-                Write::InsertToken(support::token("x", TokenKind::Access, "g")),
-                Write::InsertToken(support::token("y", TokenKind::Access, "g")),
+                Write::InsertToken(token("x", TokenKind::Access, "g", Some(later(3600)))),
+                Write::InsertToken(token("y", TokenKind::Access, "g", Some(later(3600)))),
             ],
             NOW,
         )
@@ -265,10 +247,7 @@ async fn a_batch_aborted_as_a_deadlock_runs_again_and_applies() {
     // Another session locks y, waits for the batch to hold x and wait for y, then asks for
     // x: a deadlock. Its own deadlock check is set late, so PostgreSQL aborts the batch's
     // transaction (SQLSTATE 40P01), and the store runs the batch again.
-    let (mut other, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    let driver = tokio::spawn(connection);
+    let (mut other, driver) = support::sql_session(&url).await;
     let tx = other.transaction().await.expect("begin");
     tx.batch_execute(
         "SET LOCAL deadlock_timeout = '60s'; \

@@ -3,38 +3,11 @@
 
 mod support;
 
-use authcore_hyper::{AccountRecord, ConsentRecord, ProviderStore, SessionRecord, StoreErrorKind};
+use authcore_hyper::{ConsentRecord, ProviderStore, StoreErrorKind};
 use authcore_server::model::{GrantId, TokenKind};
-use authcore_server::oidc::OpSession;
 use authcore_server::{Answer, Need, Write, WriteOutcome};
 use authcore_store_postgres::{PostgresStore, SCHEMA_VERSION};
-use support::{NOW, code, fresh_store, grant, h, token};
-
-fn session(id: &str, sid: &str, expires_at: u64) -> SessionRecord {
-    SessionRecord {
-        id: id.into(),
-        session: OpSession {
-            sid: sid.into(),
-            subject: "user".into(),
-            auth_time: NOW,
-            acr: None,
-            amr: vec!["pwd".into()],
-            clients: vec!["client".into()],
-        },
-        expires_at,
-    }
-}
-
-fn account(subject: &str, username: &str) -> AccountRecord {
-    let mut claims = serde_json::Map::new();
-    claims.insert("name".into(), serde_json::Value::String("Alice".into()));
-    AccountRecord {
-        subject: subject.into(),
-        username: username.into(),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-        claims,
-    }
-}
+use support::{NOW, account, code, fresh_store, grant, h, later, session, token};
 
 #[tokio::test]
 async fn sessions_are_stored_found_until_they_expire_and_ended_by_sid() {
@@ -42,7 +15,7 @@ async fn sessions_are_stored_found_until_they_expire_and_ended_by_sid() {
         return;
     };
     let store = fresh_store(&cluster, "sessions", 2).await;
-    let s = session("cookie-hash-1", "sid-1", NOW.as_secs() + 60);
+    let s = session("cookie-hash-1", "sid-1", later(60));
     store.put_session(s.clone()).await.expect("put");
     assert_eq!(
         store
@@ -79,7 +52,7 @@ async fn sessions_are_stored_found_until_they_expire_and_ended_by_sid() {
         None
     );
     store
-        .put_session(session("cookie-hash-2", "sid-2", NOW.as_secs() + 60))
+        .put_session(session("cookie-hash-2", "sid-2", later(60)))
         .await
         .expect("put");
     store
@@ -240,10 +213,15 @@ async fn a_batch_stops_at_its_first_conflict() {
     let outcomes = store
         .apply(
             vec![
-                Write::InsertCode(code("c1", "g")),
+                Write::InsertCode(code("c1", "g", later(60))),
                 Write::ConsumeCodeIfUnused(h("c1")),
                 Write::ConsumeCodeIfUnused(h("c1")),
-                Write::InsertToken(token("after-conflict", TokenKind::Access, "g")),
+                Write::InsertToken(token(
+                    "after-conflict",
+                    TokenKind::Access,
+                    "g",
+                    Some(later(3600)),
+                )),
             ],
             NOW,
         )
@@ -277,15 +255,19 @@ async fn the_sweep_deletes_what_expired_keeps_the_rest_and_is_idempotent() {
         return;
     };
     let store = fresh_store(&cluster, "sweep", 2).await;
-    let mut never_expires = token("rt-forever", TokenKind::Refresh, "g-live");
-    never_expires.expires_at = None;
+    let never_expires = token("rt-forever", TokenKind::Refresh, "g-live", None);
     store
         .apply(
             vec![
-                Write::InsertGrant(grant("g-live")),
-                Write::InsertGrant(grant("g-orphan")),
-                Write::InsertCode(code("expiring", "g-orphan")),
-                Write::InsertToken(token("at-expiring", TokenKind::Access, "g-orphan")),
+                Write::InsertGrant(grant("g-live", NOW)),
+                Write::InsertGrant(grant("g-orphan", NOW)),
+                Write::InsertCode(code("expiring", "g-orphan", later(60))),
+                Write::InsertToken(token(
+                    "at-expiring",
+                    TokenKind::Access,
+                    "g-orphan",
+                    Some(later(3600)),
+                )),
                 Write::InsertToken(never_expires),
                 Write::InsertIfAbsent {
                     key: "jti-old".into(),
@@ -297,7 +279,7 @@ async fn the_sweep_deletes_what_expired_keeps_the_rest_and_is_idempotent() {
         .await
         .expect("insert");
     store
-        .put_session(session("s-old", "sid-old", NOW.as_secs() + 10))
+        .put_session(session("s-old", "sid-old", later(10)))
         .await
         .expect("session");
     assert_eq!(
@@ -347,10 +329,7 @@ async fn instances_sweeping_at_once_delete_each_record_once() {
     let Some(cluster) = support::cluster() else {
         return;
     };
-    let url = cluster
-        .create_database("sweep_race")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = support::database(&cluster, "sweep_race").await;
     let a = PostgresStore::connect(&url, 2).await.expect("a");
     let b = PostgresStore::connect(&url, 2).await.expect("b");
     let writes = (0..200)
@@ -370,10 +349,7 @@ async fn migrations_are_versioned_idempotent_and_shared_by_instances() {
     let Some(cluster) = support::cluster() else {
         return;
     };
-    let url = cluster
-        .create_database("migrations")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = support::database(&cluster, "migrations").await;
     // Two instances starting at once on an empty database: both come up, one migrates.
     let (a, b) = tokio::join!(
         PostgresStore::connect(&url, 1),
@@ -385,13 +361,13 @@ async fn migrations_are_versioned_idempotent_and_shared_by_instances() {
 
     // A database at version 1 (as the first release left it: no expiry indexes) is brought
     // to the current version with its rows kept.
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    let driver = tokio::spawn(connection);
-    a.apply(vec![Write::InsertCode(code("v1-code", "g"))], NOW)
-        .await
-        .expect("a row");
+    let (client, driver) = support::sql_session(&url).await;
+    a.apply(
+        vec![Write::InsertCode(code("v1-code", "g", later(60)))],
+        NOW,
+    )
+    .await
+    .expect("a row");
     client
         .batch_execute(
             "DROP INDEX codes_expires_at, tokens_expires_at, device_codes_expires_at, \
@@ -441,19 +417,13 @@ async fn an_unreadable_row_is_corrupt_not_a_panic_nor_a_record() {
     let Some(cluster) = support::cluster() else {
         return;
     };
-    let url = cluster
-        .create_database("corrupt")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = support::database(&cluster, "corrupt").await;
     let store = PostgresStore::connect(&url, 1).await.expect("connect");
     store
-        .apply(vec![Write::InsertCode(code("cut", "g"))], NOW)
+        .apply(vec![Write::InsertCode(code("cut", "g", later(60)))], NOW)
         .await
         .expect("insert");
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    let driver = tokio::spawn(connection);
+    let (client, driver) = support::sql_session(&url).await;
     client
         .batch_execute(
             "UPDATE codes SET body = left(body, 20) WHERE handle = 'k1.cut'; \
@@ -483,23 +453,17 @@ async fn an_operation_past_its_deadline_is_unavailable_and_writes_nothing() {
     let Some(cluster) = support::cluster() else {
         return;
     };
-    let url = cluster
-        .create_database("deadline")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = support::database(&cluster, "deadline").await;
     let store = PostgresStore::connect(&url, 2)
         .await
         .expect("connect")
         .with_operation_timeout(std::time::Duration::from_millis(300));
     store
-        .apply(vec![Write::InsertCode(code("held", "g"))], NOW)
+        .apply(vec![Write::InsertCode(code("held", "g", later(60)))], NOW)
         .await
         .expect("insert");
     // Another session holds the code's row lock past the store's deadline.
-    let (mut other, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    let driver = tokio::spawn(connection);
+    let (mut other, driver) = support::sql_session(&url).await;
     let tx = other.transaction().await.expect("begin");
     tx.execute(
         "SELECT 1 FROM codes WHERE handle = 'k1.held' FOR UPDATE",

@@ -14,7 +14,7 @@ use authcore_server::model::{DeviceCodeStatus, GrantId, TokenKind};
 use authcore_server::{Answer, Need, Write, WriteOutcome};
 use authcore_store_postgres::PostgresStore;
 use authcore_store_postgres::test_cluster::TestCluster;
-use support::{NOW, code, device_code, h, report, stopwatch, token};
+use support::{NOW, code, device_code, h, later, report, stopwatch, token};
 use tokio::sync::Barrier;
 
 /// Rounds per race: bounded, and enough to catch a check-then-write store.
@@ -30,10 +30,7 @@ struct Instances {
 
 async fn two_instances(name: &str) -> Option<Instances> {
     let cluster = support::cluster()?;
-    let url = cluster
-        .create_database(name)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = support::database(&cluster, name).await;
     let a = PostgresStore::connect(&url, 2).await.expect("instance a");
     let b = PostgresStore::connect(&url, 2).await.expect("instance b");
     Some(Instances {
@@ -108,14 +105,19 @@ async fn a_code_is_redeemed_at_one_instance_only() {
     let started = stopwatch();
     for round in 0..ROUNDS {
         let handle = format!("code-{round}");
-        a.apply(vec![Write::InsertCode(code(&handle, "g"))], NOW)
+        a.apply(vec![Write::InsertCode(code(&handle, "g", later(60)))], NOW)
             .await
             .expect("insert");
         // Each instance redeems the code and stores the access token it would answer with.
         let batch = |who: &str| {
             vec![
                 Write::ConsumeCodeIfUnused(h(&handle)),
-                Write::InsertToken(token(&format!("at-{round}-{who}"), TokenKind::Access, "g")),
+                Write::InsertToken(token(
+                    &format!("at-{round}-{who}"),
+                    TokenKind::Access,
+                    "g",
+                    Some(later(3600)),
+                )),
             ]
         };
         let (oa, ob) = race(&a, &b, batch("a"), batch("b")).await;
@@ -143,7 +145,12 @@ async fn a_refresh_token_rotates_at_one_instance_only() {
     for round in 0..ROUNDS {
         let current = format!("rt-{round}");
         a.apply(
-            vec![Write::InsertToken(token(&current, TokenKind::Refresh, "g"))],
+            vec![Write::InsertToken(token(
+                &current,
+                TokenKind::Refresh,
+                "g",
+                Some(later(3600)),
+            ))],
             NOW,
         )
         .await
@@ -151,7 +158,12 @@ async fn a_refresh_token_rotates_at_one_instance_only() {
         let rotate = |who: &str| {
             vec![Write::RotateRefreshIfCurrent {
                 current: h(&current),
-                replacement: token(&format!("{current}-{who}"), TokenKind::Refresh, "g"),
+                replacement: token(
+                    &format!("{current}-{who}"),
+                    TokenKind::Refresh,
+                    "g",
+                    Some(later(3600)),
+                ),
             }]
         };
         let (oa, ob) = race(&a, &b, rotate("a"), rotate("b")).await;
@@ -192,9 +204,12 @@ async fn a_device_code_is_decided_and_consumed_once() {
     let started = stopwatch();
     for round in 0..ROUNDS {
         let handle = format!("dev-{round}");
-        a.apply(vec![Write::InsertDeviceCode(device_code(&handle))], NOW)
-            .await
-            .expect("insert");
+        a.apply(
+            vec![Write::InsertDeviceCode(device_code(&handle, later(600)))],
+            NOW,
+        )
+        .await
+        .expect("insert");
         let approve = |who: &str| {
             vec![Write::DecideDeviceCodeIfPending {
                 handle: h(&handle),

@@ -234,16 +234,6 @@ impl SqliteStore {
         }
         relock(&readers[start % readers.len()])
     }
-
-    /// Applies a batch of writes in one IMMEDIATE transaction (see
-    /// [`authcore_hyper::ProviderStore::apply`]): in order, stopping after the first conflict.
-    fn apply_batch(
-        &self,
-        writes: &[Write],
-        now: UnixTime,
-    ) -> Result<Vec<WriteOutcome>, StoreError> {
-        records::apply_batch(&mut self.lock(), writes, now)
-    }
 }
 
 /// Locks `m`. A panic while the lock was held cannot leave the database half-written (an open
@@ -256,14 +246,14 @@ fn relock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
 /// "no record", a failed write is a conflict.
 impl Store for SqliteStore {
     fn answer(&self, need: &Need, now: UnixTime) -> Answer {
-        records::answer(&self.reader(), need, now).unwrap_or_else(|_| records::closed_answer(need))
+        records::answer(&self.reader(), need, now).unwrap_or_else(|_| Answer::none_for(need))
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
-        match self.apply_batch(std::slice::from_ref(write), now) {
-            Ok(outcomes) => outcomes.first().copied().unwrap_or(WriteOutcome::Conflict),
-            Err(_) => WriteOutcome::Conflict,
-        }
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        // One IMMEDIATE transaction for the batch; on an error it is rolled back whole, and
+        // the batch is reported as conflicting at its first write.
+        records::apply_batch(&mut self.lock(), writes, now)
+            .unwrap_or_else(|_| vec![WriteOutcome::Conflict])
     }
 }
 

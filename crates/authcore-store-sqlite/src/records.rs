@@ -121,29 +121,9 @@ pub(crate) fn answer(conn: &Connection, need: &Need, now: UnixTime) -> Result<An
             )?
             .map(|account| account.claims),
         ),
-        other => closed_answer(other),
+        // Not this store's business: the adapter answers them (fail-closed if asked here).
+        other => Answer::none_for(other),
     })
-}
-
-/// The fail-closed answer to `need`: "no record", and for a replay check "seen". Also the
-/// answer to the needs that are not a store's business ([`Need::Fetch`],
-/// [`Need::Introspect`], [`Need::ResourceOwnerPassword`]: the adapter answers them).
-pub(crate) fn closed_answer(need: &Need) -> Answer {
-    match need {
-        Need::Client(_) => Answer::Client(None),
-        Need::Code(_) => Answer::Code(None),
-        Need::RefreshToken(_) | Need::AccessToken(_) => Answer::Token(None),
-        Need::Grant(_) => Answer::Grant(None),
-        Need::DeviceCode(_) | Need::DeviceCodeByUserCode(_) => Answer::DeviceCode(None),
-        Need::PushedRequest(_) => Answer::PushedRequest(None),
-        Need::Interaction(_) => Answer::Interaction(None),
-        Need::ReplayCheck(_) => Answer::Seen(true),
-        Need::ResourceOwnerPassword(_) => Answer::Subject(None),
-        Need::Introspect(_) => Answer::Introspected(None),
-        Need::Claims { .. } => Answer::Claims(None),
-        // `Need::Fetch` and needs added to the core later: nothing fetched, nothing known.
-        _ => Answer::Fetched(None),
-    }
 }
 
 /// Applies `writes` in order in one IMMEDIATE transaction, stopping after the first

@@ -6,46 +6,17 @@ mod common;
 
 use std::sync::{Arc, Barrier};
 
-use authcore_hyper::{AccountRecord, ConsentRecord, ProviderStore, SessionRecord, StoreErrorKind};
+use authcore_hyper::{ConsentRecord, ProviderStore, StoreErrorKind};
 use authcore_jose::UnixTime;
 use authcore_server::model::{DeviceCodeStatus, GrantId, TokenKind};
-use authcore_server::oidc::OpSession;
 use authcore_server::{Answer, Need, PasswordCheck, Write, WriteOutcome};
 use authcore_store_sqlite::SqliteStore;
-use common::{NOW, TempDir, code, device_code, grant, h, interaction, pushed, token};
+use common::{
+    NOW, TempDir, account, code, device_code, grant, h, interaction, later, pushed, session, token,
+};
 use rusqlite::Connection;
 
 use WriteOutcome::{Applied, Conflict};
-
-fn later(secs: u64) -> UnixTime {
-    NOW.saturating_add(secs)
-}
-
-fn session(id: &str, sid: &str, expires_at: UnixTime) -> SessionRecord {
-    SessionRecord {
-        id: id.into(),
-        session: OpSession {
-            sid: sid.into(),
-            subject: "alice".into(),
-            auth_time: NOW,
-            acr: None,
-            amr: vec!["pwd".into()],
-            clients: vec!["client".into()],
-        },
-        expires_at: expires_at.as_secs(),
-    }
-}
-
-fn account(subject: &str, username: &str) -> AccountRecord {
-    let mut claims = serde_json::Map::new();
-    claims.insert("email".into(), format!("{username}@example.com").into());
-    AccountRecord {
-        subject: subject.into(),
-        username: username.into(),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-        claims,
-    }
-}
 
 #[tokio::test]
 async fn records_written_in_a_batch_read_back_through_answer() {

@@ -1,5 +1,6 @@
 //! The test harness: a provider on 127.0.0.1 (port 0) over the in-memory store, stopped on
-//! drop; an HTTP client with a cookie jar; helpers to read the pages' forms.
+//! drop; an HTTP client with a cookie jar; helpers to read the pages' forms and to walk them
+//! from an authorization request back to the client.
 
 #![allow(dead_code)]
 
@@ -11,7 +12,7 @@ use authcore_hyper::{
     AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
     RateLimitSettings,
 };
-use authcore_jose::InsecureTestRandom;
+use authcore_jose::{InsecureTestRandom, JwkSet, UnixTime, VerifyingKey};
 use authcore_server::ServerConfig;
 use authcore_server::model::{ClientAuthMethod, ClientRecord};
 use bytes::Bytes;
@@ -24,6 +25,41 @@ pub const REDIRECT: &str = "https://rp.example/callback";
 pub const POST_LOGOUT: &str = "https://rp.example/bye";
 pub const SECRET: &str = "a-confidential-client-secret-of-some-length";
 pub const PASSWORD: &str = "wonderland";
+/// The PKCE pair of RFC 7636 Appendix B: `CHALLENGE` is the S256 challenge of `VERIFIER`.
+pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+/// The wall clock: the provider under test reads it too, so the relying party's checks of
+/// what it issues must compare with the same clock.
+pub fn now() -> UnixTime {
+    #[allow(clippy::disallowed_methods)] // The tests compare with the provider's own clock.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    UnixTime::from_secs(secs)
+}
+
+/// A code + PKCE authorization request of the public client `app`, written by hand, for
+/// `scope` (space-separated), with state `st` and nonce `n`, redirecting to `redirect`.
+pub fn authorize_url(redirect: &str, scope: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "/authorize?client_id=app&response_type=code&scope={}&state=st&nonce=n&redirect_uri={}&code_challenge={CHALLENGE}&code_challenge_method=S256",
+        scope.replace(' ', "%20"),
+        enc(redirect)
+    )
+}
+
+/// The query parameter `name` of `url`; a missing one fails the test.
+pub fn query_param(url: &str, name: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
 
 /// A running provider; stopping it (on drop) ends the serve loop.
 pub struct Harness {
@@ -306,6 +342,82 @@ impl Browser {
             ],
         )
         .await
+    }
+
+    /// Walks the pages from the authorization request `url` back to the client: the redirect
+    /// to the login page, signing in there as `username`, the redirect to the consent page,
+    /// approving there. The login page and the redirect back to the client.
+    pub async fn sign_in_as(&mut self, url: &str, username: &str) -> (Reply, Reply) {
+        let r = self.get(url).await;
+        assert_eq!(r.status, 303, "{}", r.text());
+        let page = self.get(&r.location()).await;
+        assert!(is_login_page(&page), "{}", page.text());
+        let after = self.login_as(&page, username, PASSWORD).await;
+        assert_eq!(after.status, 303, "{}", after.text());
+        let consent = self.get(&after.location()).await;
+        assert!(is_consent_page(&consent), "{}", consent.text());
+        let back = self.consent(&consent, "approve").await;
+        assert_eq!(back.status, 303, "{}", back.text());
+        (page, back)
+    }
+
+    /// [`Browser::sign_in_as`] alice: the redirect back to the client.
+    pub async fn sign_in(&mut self, url: &str) -> Reply {
+        self.sign_in_as(url, "alice").await.1
+    }
+
+    /// Redeems `code` of the public client `app` at the token endpoint with `verifier`.
+    pub async fn redeem_code(&mut self, code: &str, verifier: &str) -> Reply {
+        self.post_form(
+            "/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+                ("client_id", "app"),
+                ("code_verifier", verifier),
+            ],
+        )
+        .await
+    }
+
+    /// Refreshes with `refresh_token` of the public client `app`.
+    pub async fn refresh(&mut self, refresh_token: &str) -> Reply {
+        self.post_form(
+            "/token",
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", "app"),
+            ],
+        )
+        .await
+    }
+
+    /// GET `path` with `access_token` as a Bearer token (RFC 6750 §2.1).
+    pub async fn get_with_bearer(&mut self, path: &str, access_token: &str) -> Reply {
+        let url = self.absolute(path);
+        self.send(
+            http::Request::get(url)
+                .header("authorization", format!("Bearer {access_token}"))
+                .body(Vec::new())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// The provider's published keys, fetched from `/jwks` as a relying party does.
+    pub async fn published_keys(&mut self) -> Vec<VerifyingKey> {
+        let r = self.get("/jwks").await;
+        assert_eq!(r.status, 200);
+        JwkSet::from_json(&r.body)
+            .unwrap()
+            .keys
+            .iter()
+            .map(|k| {
+                VerifyingKey::from_jwk(k, None, authcore_jose::crypto::default_provider()).unwrap()
+            })
+            .collect()
     }
 
     /// Answers the consent page `page` with `decision`.

@@ -21,8 +21,9 @@ pub const WELL_KNOWN_PATH: &str = "/.well-known/openid-configuration";
 /// implicit setting `token` and the three that return an access token in the front channel);
 /// `grant_types_supported` gains `implicit` with them; `subject_types_supported` is `public`, and `pairwise` with a pairwise salt;
 /// `id_token_signing_alg_values_supported` lists the algorithms of the active signing keys
-/// and the HS* family (the client secret keys those, Core §10.1) when a secret-based method
-/// is enabled; `request_parameter_supported` follows the request object algorithms of the
+/// and the HS* algorithms the provider signs with a client secret
+/// ([`secret_signing_algorithms`](super::id_token::secret_signing_algorithms): those the
+/// crypto provider computes, when a secret-based method is enabled, Core §10.1); `request_parameter_supported` follows the request object algorithms of the
 /// authorization endpoint; `request_uri_parameter_supported` is false (only PAR's
 /// `request_uri` values are accepted, which PAR's own member advertises).
 pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<ProviderMetadata> {
@@ -39,17 +40,11 @@ pub fn provider_metadata(config: &ServerConfig, keys: &ServerKeys) -> Option<Pro
         .iter()
         .map(|a| a.name().to_owned())
         .collect();
-    let secret_methods = config.client_auth_methods.iter().any(|m| {
-        matches!(
-            m,
-            crate::model::ClientAuthMethod::ClientSecretBasic
-                | crate::model::ClientAuthMethod::ClientSecretPost
-                | crate::model::ClientAuthMethod::ClientSecretJwt
-        )
-    });
-    if secret_methods {
-        algs.extend(["HS256", "HS384", "HS512"].map(String::from));
-    }
+    // HS* keyed with client secrets (Core §10.1), as the signing code does them.
+    algs.extend(
+        super::id_token::secret_signing_algorithms(config, keys.provider)
+            .map(|a| a.name().to_owned()),
+    );
     let request_objects = oauth
         .request_object_signing_alg_values_supported
         .as_ref()
@@ -122,4 +117,96 @@ fn not_found() -> http::Response<Vec<u8>> {
     let mut r = http::Response::new(Vec::new());
     *r.status_mut() = http::StatusCode::NOT_FOUND;
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ClientAuthMethod;
+    use crate::signing_keys::SigningKeySet;
+    use authcore_jose::crypto::{self, CryptoProvider};
+    use authcore_jose::{InsecureTestRandom, Jwk, JwsAlgorithm};
+
+    /// A provider with an Ed25519 signing key, its JWK Set published, under `provider`.
+    fn op(provider: &'static CryptoProvider) -> (ServerConfig, ServerKeys) {
+        let rng = InsecureTestRandom::new(3);
+        let base = crypto::default_provider();
+        let mut set = SigningKeySet::new(3600);
+        let key = Jwk::generate(JwsAlgorithm::EdDSA, base, &rng).unwrap();
+        set.add_key(&key, None, base).unwrap();
+        let mut keys = ServerKeys::generate(base, &rng)
+            .unwrap()
+            .with_id_token_signing(std::sync::Arc::new(set));
+        keys.provider = provider;
+        let mut config = ServerConfig::new("https://op.example").unwrap();
+        config.endpoints.jwks = Some(config.endpoint("jwks").unwrap());
+        (config, keys)
+    }
+
+    fn id_token_algs(config: &ServerConfig, keys: &ServerKeys) -> Vec<String> {
+        provider_metadata(config, keys)
+            .unwrap()
+            .id_token_signing_alg_values_supported
+    }
+
+    #[test]
+    fn hs_algorithms_are_advertised_as_the_signing_code_signs_them() {
+        let (mut config, keys) = op(crypto::default_provider());
+        assert_eq!(
+            id_token_algs(&config, &keys),
+            ["EdDSA", "HS256", "HS384", "HS512"]
+        );
+        let signed: Vec<String> =
+            crate::oidc::id_token::secret_signing_algorithms(&config, keys.provider)
+                .map(|a| a.name().to_owned())
+                .collect();
+        assert_eq!(signed, ["HS256", "HS384", "HS512"]);
+        // No method gives clients a secret: no HS*.
+        config.client_auth_methods = vec![ClientAuthMethod::PrivateKeyJwt];
+        assert_eq!(id_token_algs(&config, &keys), ["EdDSA"]);
+    }
+
+    #[test]
+    fn a_provider_without_hmac_advertises_no_hs_algorithm() {
+        let no_hmac: &'static CryptoProvider = Box::leak(Box::new(
+            crypto::default_provider()
+                .clone()
+                .with_hmac(&crypto::Unsupported)
+                .with_name("no-hmac"),
+        ));
+        let (mut config, keys) = op(no_hmac);
+        config.endpoints.userinfo = Some(config.endpoint("userinfo").unwrap());
+        let m = provider_metadata(&config, &keys).unwrap();
+        assert_eq!(m.id_token_signing_alg_values_supported, ["EdDSA"]);
+        assert_eq!(
+            m.userinfo_signing_alg_values_supported.as_deref(),
+            Some(&["EdDSA".to_owned()][..])
+        );
+        assert_eq!(
+            crate::oidc::id_token::secret_signing_algorithms(&config, no_hmac).count(),
+            0
+        );
+    }
+
+    #[test]
+    fn the_signing_code_refuses_an_hs_algorithm_it_does_not_advertise() {
+        let (mut config, keys) = op(crypto::default_provider());
+        let rng = InsecureTestRandom::new(4);
+        let mut client = crate::model::ClientRecord::new("c", ClientAuthMethod::ClientSecretJwt);
+        client.secret = Some(crate::model::StoredSecret::Plain(
+            authcore_jose::SecretBytes::new(
+                b"a-shared-secret-of-at-least-thirty-two-bytes".to_vec(),
+            ),
+        ));
+        let claims = serde_json::Map::new();
+        let sign = |config: &ServerConfig| {
+            let ctx = crate::Context::new(config, &keys, UnixTime::from_secs(1_800_000_000), &rng);
+            crate::oidc::id_token::sign_for_client(&claims, JwsAlgorithm::HS256, &client, &ctx)
+        };
+        assert!(sign(&config).is_ok());
+        config.client_auth_methods = vec![ClientAuthMethod::PrivateKeyJwt];
+        let refused = sign(&config).unwrap_err();
+        assert_eq!(refused.code, authcore_oauth2::ErrorCode::ServerError);
+        assert!(!id_token_algs(&config, &keys).contains(&"HS256".to_owned()));
+    }
 }

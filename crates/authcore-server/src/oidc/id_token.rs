@@ -2,7 +2,8 @@
 //! other artifacts of the response (§3.1.3.6 `at_hash`, §3.3.2.11 `c_hash`, FAPI 1.0 Advanced
 //! §5.1 `s_hash`), and the signature with the client's registered algorithm.
 
-use authcore_jose::{JwsAlgorithm, SigningKey, UnixTime, jwt};
+use authcore_jose::crypto::CryptoProvider;
+use authcore_jose::{AlgorithmFamily, JwsAlgorithm, SigningKey, UnixTime, jwt};
 use serde_json::{Map, Value};
 
 use crate::error::{OAuthError, ServerError};
@@ -125,17 +126,42 @@ pub fn claims(
     c
 }
 
+/// The HMAC algorithms (HS256, HS384, HS512) ID tokens and signed UserInfo responses are
+/// signed with for a client that registered one, with its secret as the key (Core §10.1):
+/// those the crypto `provider` computes, and only while a client authentication method that
+/// gives clients a secret is enabled (without one no client holds a secret to key them
+/// with). Discovery advertises exactly these beside the signing keys' algorithms
+/// (`id_token_signing_alg_values_supported`, `userinfo_signing_alg_values_supported`), and
+/// [`sign_for_client`] signs with no other HMAC algorithm.
+pub fn secret_signing_algorithms<'a>(
+    config: &'a crate::ServerConfig,
+    provider: &'a CryptoProvider,
+) -> impl Iterator<Item = JwsAlgorithm> + 'a {
+    let secrets = config
+        .client_auth_methods
+        .iter()
+        .any(|m| m.uses_client_secret());
+    JwsAlgorithm::ALL
+        .into_iter()
+        .filter(move |a| secrets && a.family() == AlgorithmFamily::Hmac && provider.supports(*a))
+}
+
 /// Signs `claims` for `client` with `alg`: by the provider's key for an asymmetric algorithm
 /// and with the client secret for HS* (Core §10.1: the octets of the secret are the key, so
-/// the server must hold it in plain form). The one signing rule of ID tokens and signed
-/// UserInfo responses (§5.3.2).
+/// the server must hold it in plain form; only the [`secret_signing_algorithms`]). The one
+/// signing rule of ID tokens and signed UserInfo responses (§5.3.2).
 pub fn sign_for_client(
     claims: &Map<String, Value>,
     alg: JwsAlgorithm,
     client: &ClientRecord,
     ctx: &Context<'_>,
 ) -> Result<String, OAuthError> {
-    if alg.family() == authcore_jose::AlgorithmFamily::Hmac {
+    if alg.family() == AlgorithmFamily::Hmac {
+        if !secret_signing_algorithms(ctx.config, ctx.keys.provider).any(|a| a == alg) {
+            return Err(OAuthError::server_error(ServerError::Config(
+                "the client's HS* algorithm is not one this provider signs with",
+            )));
+        }
         let Some(StoredSecret::Plain(secret)) = &client.secret else {
             return Err(OAuthError::server_error(ServerError::Config(
                 "an HS* signature for a client needs its secret in plain form",

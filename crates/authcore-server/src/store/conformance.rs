@@ -1,7 +1,8 @@
 //! The storage conformance kit: checks that a [`Store`] keeps every record faithfully and
 //! gives the conditional writes their guarantees (exactly one of two racing consumers wins;
 //! a rotated refresh token cannot be rotated again; a revoked grant takes its tokens and codes
-//! with it; replay keys are remembered until they expire).
+//! with it; replay keys are remembered until they expire), and that a batch of writes is
+//! applied in order, stops at its first conflict and is atomic.
 //!
 //! Any store runs it from its own tests, against an empty store:
 //!
@@ -23,11 +24,16 @@ use crate::model::{
 };
 use crate::step::{Answer, Need, Store, Write, WriteOutcome};
 
+/// How many times [`batches_are_atomic`] races its two batches.
+pub const ATOMICITY_ROUNDS: usize = 8;
+
 /// The time the checks run at.
 pub const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
 
 /// Runs every check.
-pub fn run(store: &dyn Store) {
+pub fn run(store: &(dyn Store + Sync)) {
+    batches(store);
+    batches_are_atomic(store);
     clients(store);
     grants_and_revocation(store);
     codes_are_single_use(store);
@@ -104,6 +110,105 @@ fn code(handle: &str, grant: &str) -> AuthorizationCodeRecord {
         expires_at: NOW.saturating_add(60),
         used: false,
     }
+}
+
+/// A batch is applied in order (a write sees the batch's earlier writes) and stops after its
+/// first conflict: the outcomes end with it, and the writes after it are not applied.
+pub fn batches(store: &dyn Store) {
+    assert_eq!(
+        store.apply_batch(&[], NOW),
+        Vec::new(),
+        "an empty batch has no outcomes"
+    );
+    let outcomes = store.apply_batch(
+        &[
+            Write::InsertCode(code("batch-code", "conf-g7")),
+            Write::ConsumeCodeIfUnused(h("batch-code")),
+            Write::ConsumeCodeIfUnused(h("batch-code")),
+            Write::InsertToken(token("batch-after", TokenKind::Access, "conf-g7")),
+        ],
+        NOW,
+    );
+    assert_eq!(
+        outcomes,
+        [
+            WriteOutcome::Applied,
+            WriteOutcome::Applied,
+            WriteOutcome::Conflict
+        ],
+        "a batch is applied in order and stops after its first conflict"
+    );
+    assert_eq!(
+        store.answer(&Need::AccessToken(h("batch-after")), NOW),
+        Answer::Token(None),
+        "the writes after a conflict are not applied"
+    );
+}
+
+/// A batch is atomic: no other batch's write lands between two of its writes (see
+/// [`Store`]). A code's consumption with its token insert races the revocation of the code's
+/// grant, [`ATOMICITY_ROUNDS`] times: the revocation comes either before the consumption
+/// (which then conflicts, and no token is stored) or after the insert (which it then
+/// revokes), never between them. A store that is atomic always passes; one that is not
+/// fails whenever the race interleaves the batches, which is not certain on every run (a
+/// test store can make it certain, as this crate's tests do).
+pub fn batches_are_atomic(store: &(dyn Store + Sync)) {
+    for round in 0..ATOMICITY_ROUNDS {
+        let grant_id = format!("conf-atomic-g{round}");
+        let code_name = format!("atomic-code-{round}");
+        let token_name = format!("atomic-at-{round}");
+        applied(
+            store,
+            Write::InsertGrant(grant(&grant_id)),
+            "insert a grant",
+        );
+        applied(
+            store,
+            Write::InsertCode(code(&code_name, &grant_id)),
+            "insert a code",
+        );
+        let exchange = [
+            Write::ConsumeCodeIfUnused(h(&code_name)),
+            Write::InsertToken(token(&token_name, TokenKind::Access, &grant_id)),
+        ];
+        let revoke = [Write::RevokeGrant(GrantId(grant_id.clone()))];
+        let start = std::sync::Barrier::new(2);
+        let exchanged = std::thread::scope(|scope| {
+            let exchanging = scope.spawn(|| {
+                start.wait();
+                store.apply_batch(&exchange, NOW)
+            });
+            let revoking = scope.spawn(|| {
+                start.wait();
+                store.apply_batch(&revoke, NOW)
+            });
+            assert_eq!(
+                joined(revoking.join()),
+                [WriteOutcome::Applied],
+                "a grant revocation is always applied"
+            );
+            joined(exchanging.join())
+        });
+        let stored = store.answer(&Need::AccessToken(h(&token_name)), NOW);
+        match exchanged.as_slice() {
+            [WriteOutcome::Conflict] => assert_eq!(
+                stored,
+                Answer::Token(None),
+                "a batch is atomic: the revocation came first, so no token is stored"
+            ),
+            [WriteOutcome::Applied, WriteOutcome::Applied] => assert!(
+                matches!(&stored, Answer::Token(Some(t)) if t.revoked),
+                "a batch is atomic: the revocation came after the token insert, so the token \
+                 is revoked (round {round}: {stored:?})"
+            ),
+            other => panic!("a batch is atomic: unexpected outcomes {other:?}"),
+        }
+    }
+}
+
+/// A racing thread's result; its panic (a failed check) goes on as this thread's.
+fn joined<T>(result: std::thread::Result<T>) -> T {
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Clients are stored and read back unchanged; unknown ids are `None`.

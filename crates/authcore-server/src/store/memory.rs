@@ -10,7 +10,7 @@ use crate::model::{
     AuthorizationCodeRecord, ClientRecord, DeviceCodeRecord, DeviceCodeStatus, GrantId,
     GrantRecord, InteractionRecord, PushedRequestRecord, TokenHash, TokenKind, TokenRecord,
 };
-use crate::step::{Answer, Need, Store, Write, WriteOutcome};
+use crate::step::{Answer, Need, Store, Write, WriteOutcome, apply_in_order};
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -26,8 +26,9 @@ struct Inner {
     claims: HashMap<String, serde_json::Map<String, serde_json::Value>>,
 }
 
-/// Every record in maps behind one mutex: each [`Write`] is applied under the lock, so the
-/// conditional writes are atomic.
+/// Every record in maps behind one mutex: each batch of [`Write`]s is applied under one hold
+/// of the lock, so the conditional writes are atomic and so is every batch (see
+/// [`Store`]: no other request's write lands between two writes of a batch).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
@@ -41,7 +42,8 @@ impl MemoryStore {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves the maps consistent (every write is one map
-        // operation or a check followed by one), so a poisoned lock is still usable.
+        // operation or a check followed by one, and none of them panics, so no batch stops
+        // halfway), so a poisoned lock is still usable.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -114,18 +116,28 @@ impl Store for MemoryStore {
             Need::PushedRequest(h) => Answer::PushedRequest(i.pushed.get(h).cloned()),
             Need::Interaction(h) => Answer::Interaction(i.interactions.get(h).cloned()),
             Need::ReplayCheck(key) => Answer::Seen(i.replay.get(key).is_some_and(|exp| now < *exp)),
-            // Resource owners' passwords are the application's, not the store's.
-            Need::ResourceOwnerPassword(_) => Answer::Subject(None),
-            Need::Fetch(_) => Answer::Fetched(None),
-            // A store holds no other server's tokens: introspection is the caller's request.
-            Need::Introspect(_) => Answer::Introspected(None),
+            // Resource owners' passwords are the application's, fetches are the adapter's,
+            // and a store holds no other server's tokens (introspection is the caller's
+            // request): not the store's business.
+            Need::ResourceOwnerPassword(_) | Need::Fetch(_) | Need::Introspect(_) => {
+                Answer::none_for(need)
+            }
             Need::Claims { subject, .. } => Answer::Claims(i.claims.get(subject).cloned()),
         }
     }
 
-    fn apply(&self, write: &Write, now: UnixTime) -> WriteOutcome {
+    fn apply_batch(&self, writes: &[Write], now: UnixTime) -> Vec<WriteOutcome> {
+        // One hold of the lock for the whole batch: the batch is atomic.
+        let mut inner = self.lock();
+        apply_in_order(writes, |w| inner.apply(w, now))
+    }
+}
+
+impl Inner {
+    /// Applies one write; the caller holds the lock.
+    fn apply(&mut self, write: &Write, now: UnixTime) -> WriteOutcome {
         use WriteOutcome::{Applied, Conflict};
-        let mut i = self.lock();
+        let i = self;
         match write {
             Write::InsertClient(c) | Write::UpdateClient(c) => {
                 i.clients.insert(c.client_id.clone(), c.clone());

@@ -345,14 +345,12 @@ fn authorization_code(
             ));
         }
     }
-    let grant_need = Need::Grant(record.grant_id.clone());
-    let Some(Answer::Grant(grant)) = answer(supplied, &grant_need) else {
-        return Ok(Outcome::Need(vec![grant_need]));
+    let grant = match supplied.grant_in_force(&record.grant_id) {
+        Err(grant_need) => return Ok(Outcome::Need(vec![grant_need])),
+        Ok(grant) => {
+            grant.ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?
+        }
     };
-    let grant = grant
-        .as_ref()
-        .filter(|g| !g.revoked)
-        .ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?;
     // RFC 8707 §2.2: the token request may narrow the resources of the code.
     let resources = narrowed_resources(req.resources(), &record.resources)?;
     let scopes = narrowed(req.scopes(), &record.scopes)?;
@@ -436,14 +434,12 @@ fn refresh_token(
             "the refresh token is bound to another key",
         ));
     }
-    let grant_need = Need::Grant(record.grant_id.clone());
-    let Some(Answer::Grant(grant)) = answer(supplied, &grant_need) else {
-        return Ok(Outcome::Need(vec![grant_need]));
+    let grant = match supplied.grant_in_force(&record.grant_id) {
+        Err(grant_need) => return Ok(Outcome::Need(vec![grant_need])),
+        Ok(grant) => {
+            grant.ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?
+        }
     };
-    let grant: &GrantRecord = grant
-        .as_ref()
-        .filter(|g| !g.revoked)
-        .ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?;
     let scopes = narrowed(req.scopes(), &record.scopes)?;
     let resources = narrowed_resources(req.resources(), &record.resources)?;
     let mut plan = plan_for_grant(input, ctx, grant, scopes, resources);
@@ -538,14 +534,12 @@ fn device_code(
             Err(OAuthError::invalid_grant("the device code was used before"))
         }
         DeviceCodeStatus::Approved(grant_id) => {
-            let grant_need = Need::Grant(grant_id.clone());
-            let Some(Answer::Grant(grant)) = answer(supplied, &grant_need) else {
-                return Ok(Outcome::Need(vec![grant_need]));
+            let grant = match supplied.grant_in_force(grant_id) {
+                Err(grant_need) => return Ok(Outcome::Need(vec![grant_need])),
+                Ok(grant) => {
+                    grant.ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?
+                }
             };
-            let grant = grant
-                .as_ref()
-                .filter(|g| !g.revoked)
-                .ok_or_else(|| OAuthError::invalid_grant("the grant has been revoked"))?;
             let mut plan = plan_for_grant(
                 input,
                 ctx,
@@ -646,12 +640,26 @@ fn token_exchange(
             _ => return Ok(Outcome::Need(needs)),
         }
     }
-    let subject = records[0]
-        .filter(|t| t.is_active(ctx.now))
-        .ok_or_else(|| OAuthError::invalid_grant("the subject token is not active"))?;
-    let act = match records.get(1) {
+    // Each token counts only while in force, under a grant in force (its grant looked up
+    // next); an inactive actor token is refused in `delegation`.
+    let mut grant_needs = Vec::new();
+    let mut live = Vec::with_capacity(records.len());
+    for record in &records {
+        match supplied.token_in_force(*record, ctx.now) {
+            Ok(r) => live.push(r),
+            Err(grant_need) => grant_needs.push(grant_need),
+        }
+    }
+    if !grant_needs.is_empty() {
+        return Ok(Outcome::Need(grant_needs));
+    }
+    let subject = live[0];
+    let actor = live.get(1).copied();
+    let subject =
+        subject.ok_or_else(|| OAuthError::invalid_grant("the subject token is not active"))?;
+    let act = match actor {
         None => subject.act.clone(),
-        Some(actor) => Some(delegation(rule, client, subject, *actor, ctx)?),
+        Some(actor) => Some(delegation(rule, client, subject, actor, ctx)?),
     };
     // RFC 8693 §2.1: `audience` and `resource` both name the targets.
     let targets: Vec<String> = req

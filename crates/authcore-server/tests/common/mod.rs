@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use std::sync::Arc;
 
 use authcore_jose::{InsecureTestRandom, Jwk, JwsAlgorithm, SigningKey, UnixTime};
@@ -221,6 +223,17 @@ pub fn error_code(resp: &http::Response<Vec<u8>>) -> String {
     v["error"].as_str().unwrap_or_default().to_owned()
 }
 
+/// The JSON body of `resp`, which must have `status` (the body is shown when not).
+pub fn json_with_status(resp: &http::Response<Vec<u8>>, status: u16) -> serde_json::Value {
+    assert_eq!(
+        resp.status(),
+        status,
+        "{}",
+        String::from_utf8_lossy(resp.body())
+    );
+    serde_json::from_slice(resp.body()).unwrap()
+}
+
 pub fn assert_no_store(resp: &http::Response<Vec<u8>>) {
     assert_eq!(
         resp.headers().get(http::header::CACHE_CONTROL).unwrap(),
@@ -271,9 +284,15 @@ pub fn approve(s: &TestServer, i: &Interaction) -> String {
         scopes.clone(),
         resources.clone(),
     ));
-    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
-    match drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None) {
+    match resume(s, i, result) {
         Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
         Finished::Interact(i) => panic!("{i:?}"),
     }
+}
+
+/// Resumes the interaction `i` with the application's `result`; what the endpoint finishes
+/// with.
+pub fn resume(s: &TestServer, i: &Interaction, result: InteractionResult) -> Finished {
+    let mut ep = AuthorizationEndpoint::resume(i.ticket.clone(), result);
+    drive_to_finish(&mut ep, &s.ctx(), &s.store, &|_| None)
 }

@@ -1,20 +1,19 @@
 //! What the PostgreSQL tests share: the cluster (or the reason to skip), fresh databases,
-//! and records to write.
+//! and the store contract's record fixtures to write (authcore-hyper's `test_support`, shared
+//! with the SQLite store's tests).
 
 #![allow(dead_code)] // Each test file uses a part.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use authcore_jose::UnixTime;
-use authcore_server::model::{
-    AuthorizationCodeRecord, DeviceCodeRecord, DeviceCodeStatus, GrantId, GrantRecord, TokenHash,
-    TokenKind, TokenRecord,
-};
 use authcore_store_postgres::PostgresStore;
 use authcore_store_postgres::test_cluster::{TestCluster, skip_test};
 
-pub const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+#[allow(unused_imports)] // Each test file uses a part.
+pub use authcore_hyper::test_support::{
+    NOW, account, code, device_code, grant, handle as h, later, session, token,
+};
 
 /// The shared cluster, or `None` (with the reason printed) when the PostgreSQL tests are
 /// skipped. A cluster that cannot be started fails the test.
@@ -25,81 +24,48 @@ pub fn cluster() -> Option<Arc<TestCluster>> {
     Some(TestCluster::shared().unwrap_or_else(|e| panic!("the test cluster: {e}")))
 }
 
-/// A store on a fresh database of `cluster`.
-pub async fn fresh_store(cluster: &TestCluster, name: &str, pool_size: usize) -> PostgresStore {
-    let url = cluster
+/// A cluster of the test's own (for a test that stops it), or `None` (with the reason
+/// printed) when the PostgreSQL tests are skipped.
+pub async fn own_cluster() -> Option<Arc<TestCluster>> {
+    if skip_test(std::thread::current().name().unwrap_or("a PostgreSQL test")) {
+        return None;
+    }
+    Some(Arc::new(
+        tokio::task::spawn_blocking(TestCluster::start)
+            .await
+            .expect("start ran")
+            .unwrap_or_else(|e| panic!("{e}")),
+    ))
+}
+
+/// The URL of a fresh database `name` of `cluster`.
+pub async fn database(cluster: &TestCluster, name: &str) -> String {
+    cluster
         .create_database(name)
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A plain SQL session on `url` beside the store (to damage rows, hold locks, read
+/// statistics), and the task driving its connection (await it after dropping the client).
+pub async fn sql_session(
+    url: &str,
+) -> (
+    tokio_postgres::Client,
+    tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    (client, tokio::spawn(connection))
+}
+
+/// A store on a fresh database of `cluster`.
+pub async fn fresh_store(cluster: &TestCluster, name: &str, pool_size: usize) -> PostgresStore {
+    let url = database(cluster, name).await;
     PostgresStore::connect(&url, pool_size)
         .await
         .unwrap_or_else(|e| panic!("connecting to {url}: {e}"))
-}
-
-pub fn h(s: &str) -> TokenHash {
-    TokenHash::from_stored(format!("k1.{s}"))
-}
-
-pub fn grant(id: &str) -> GrantRecord {
-    GrantRecord::new(
-        GrantId(id.into()),
-        "client",
-        "user",
-        vec!["read".into()],
-        vec![],
-        NOW,
-    )
-}
-
-pub fn code(handle: &str, grant: &str) -> AuthorizationCodeRecord {
-    AuthorizationCodeRecord {
-        handle: h(handle),
-        grant_id: GrantId(grant.into()),
-        client_id: "client".into(),
-        redirect_uri: Some("https://app.example/cb".into()),
-        code_challenge: None,
-        scopes: vec!["read".into()],
-        resources: vec![],
-        dpop_jkt: None,
-        nonce: None,
-        issued_at: NOW,
-        expires_at: NOW.saturating_add(60),
-        used: false,
-    }
-}
-
-pub fn token(handle: &str, kind: TokenKind, grant: &str) -> TokenRecord {
-    TokenRecord {
-        handle: h(handle),
-        kind,
-        grant_id: GrantId(grant.into()),
-        client_id: "client".into(),
-        subject: "user".into(),
-        scopes: vec!["read".into()],
-        resources: vec![],
-        cnf: None,
-        issued_at: NOW,
-        expires_at: Some(NOW.saturating_add(3600)),
-        rotated: false,
-        revoked: false,
-        act: None,
-    }
-}
-
-pub fn device_code(handle: &str) -> DeviceCodeRecord {
-    DeviceCodeRecord {
-        handle: h(handle),
-        user_code_handle: h(&format!("user-{handle}")),
-        client_id: "client".into(),
-        scopes: vec!["read".into()],
-        resources: vec![],
-        issued_at: NOW,
-        expires_at: NOW.saturating_add(600),
-        interval: 5,
-        last_polled_at: None,
-        failed_attempts: 0,
-        status: DeviceCodeStatus::Pending,
-    }
 }
 
 /// The start of a measured race: the one clock read of these tests, for the rate they
