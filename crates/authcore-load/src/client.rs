@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, LOCATION, SET_COOKIE};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, LOCATION};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 
-use crate::forms::{Jar, Submission, find_form, submission};
+use authcore_hyper::forms::{CookieJar, Form, forms};
 
 /// Longest one request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -159,7 +159,7 @@ impl Connection {
 pub(crate) struct Client {
     conns: Vec<Connection>,
     next: usize,
-    jar: Jar,
+    jar: CookieJar,
     rng: SystemRandom,
 }
 
@@ -172,7 +172,7 @@ impl Client {
                 .map(|&addr| Connection { addr, sender: None })
                 .collect(),
             next: first,
-            jar: Jar::default(),
+            jar: CookieJar::default(),
             rng: SystemRandom::new(),
         }
     }
@@ -221,12 +221,7 @@ impl Client {
             .map_err(|e| format!("building the request: {e}"))?;
         let resp = conn.send(req).await?;
         if cookies {
-            self.jar.store(
-                resp.headers()
-                    .get_all(SET_COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok()),
-            );
+            self.jar.store(resp.headers());
         }
         Ok(resp)
     }
@@ -328,9 +323,13 @@ impl Client {
                 return Err(unexpected("authorization request", &resp));
             }
             let html = String::from_utf8_lossy(resp.body()).into_owned();
-            let Submission { action, body } = fill_in(p, &html)
+            let (action, body) = fill_in(p, &html)
                 .ok_or_else(|| format!("a page without a form to fill in: {html}"))?;
-            let action = action.unwrap_or_else(|| target.clone());
+            let action = if action.is_empty() {
+                target.clone()
+            } else {
+                action
+            };
             (i, target) = self.resolve(i, &action)?;
             form = Some(body);
         }
@@ -457,32 +456,48 @@ impl Client {
     }
 }
 
-/// The form the user fills in on a provider page, by the target's driver.
-fn fill_in(p: &Profile, html: &str) -> Option<Submission> {
+/// The form the user fills in on a provider page, by the target's driver: its action and
+/// the body to post (its fields, with the ones the user fills in or presses replacing any
+/// of the same name).
+fn fill_in(p: &Profile, html: &str) -> Option<(String, Vec<(String, String)>)> {
     let (user, password) = (p.user.0.as_str(), p.user.1.as_str());
-    match p.driver {
-        Driver::Authcore => {
-            if let Some(f) = find_form(html, "id=\"password\"") {
-                return Some(submission(
-                    f,
-                    &[("username", user), ("password", password)],
-                    Some("login"),
-                ));
-            }
-            find_form(html, "id=\"approve\"")
-                .map(|f| submission(f, &[("decision", "approve")], Some("approve")))
-        }
-        Driver::OidcProvider => {
-            if let Some(f) = find_form(html, "name=\"prompt\" value=\"login\"") {
-                return Some(submission(
-                    f,
-                    &[("login", user), ("password", password)],
-                    None,
-                ));
-            }
-            find_form(html, "name=\"prompt\" value=\"consent\"").map(|f| submission(f, &[], None))
-        }
-    }
+    let pages = forms(html);
+    let has = |f: &&Form, name: &str, value: Option<&str>| {
+        f.fields
+            .iter()
+            .any(|(k, v)| k == name && value.is_none_or(|want| v == want))
+    };
+    let (form, filled): (&Form, Vec<(&str, &str)>) = match p.driver {
+        // The login form (fields `username`, `password`), else the consent form (the
+        // `decision` buttons).
+        Driver::Authcore => match pages.iter().find(|f| has(f, "password", None)) {
+            Some(f) => (f, vec![("username", user), ("password", password)]),
+            None => (
+                pages.iter().find(|f| has(f, "decision", None))?,
+                vec![("decision", "approve")],
+            ),
+        },
+        // devInteractions: `prompt=login` with `login` and `password`, then `prompt=consent`.
+        Driver::OidcProvider => match pages.iter().find(|f| has(f, "prompt", Some("login"))) {
+            Some(f) => (f, vec![("login", user), ("password", password)]),
+            None => (
+                pages.iter().find(|f| has(f, "prompt", Some("consent")))?,
+                vec![],
+            ),
+        },
+    };
+    let mut body: Vec<(String, String)> = form
+        .fields
+        .iter()
+        .filter(|(k, _)| !filled.iter().any(|(name, _)| name == k))
+        .cloned()
+        .collect();
+    body.extend(
+        filled
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    Some((form.action.clone(), body))
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -543,6 +558,69 @@ fn callback(location: &str, state: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_drivers_fill_in_the_login_and_consent_forms() {
+        let mut p = Profile {
+            driver: Driver::Authcore,
+            service: Credentials {
+                id: String::new(),
+                secret: String::new(),
+            },
+            web: Credentials {
+                id: String::new(),
+                secret: String::new(),
+            },
+            redirect_uri: String::new(),
+            introspector: Credentials {
+                id: String::new(),
+                secret: String::new(),
+            },
+            opaque_resource: String::new(),
+            jwt_resource: String::new(),
+            service_scope: String::new(),
+            code_scope: String::new(),
+            user: ("alice".into(), "pw".into()),
+            paths: Paths::default(),
+        };
+        let owned = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let login = r#"<form method="post" action="/interaction/T/login"><input type="hidden" name="csrf" value="c"><input id="username" name="username"><input id="password" type="password" name="password"></form>"#;
+        assert_eq!(
+            fill_in(&p, login),
+            Some((
+                "/interaction/T/login".to_owned(),
+                owned(&[("csrf", "c"), ("username", "alice"), ("password", "pw")])
+            ))
+        );
+        let consent = r#"<form method="post" action="/interaction/T/consent"><input type="hidden" name="csrf" value="c"><button id="approve" name="decision" value="approve">Allow</button><button id="deny" name="decision" value="deny">Deny</button></form>"#;
+        assert_eq!(
+            fill_in(&p, consent),
+            Some((
+                "/interaction/T/consent".to_owned(),
+                owned(&[("csrf", "c"), ("decision", "approve")])
+            ))
+        );
+        assert_eq!(fill_in(&p, "<html>no form</html>"), None);
+        p.driver = Driver::OidcProvider;
+        let op_login = r#"<form autocomplete="off" action="/interaction/U" method="post"><input type="hidden" name="prompt" value="login"/><input required type="text" name="login" placeholder="Enter any login"/><input required type="password" name="password"/><button type="submit">Sign-in</button></form>"#;
+        assert_eq!(
+            fill_in(&p, op_login),
+            Some((
+                "/interaction/U".to_owned(),
+                owned(&[("prompt", "login"), ("login", "alice"), ("password", "pw")])
+            ))
+        );
+        let op_consent = r#"<form action="/interaction/U" method="post"><input type="hidden" name="prompt" value="consent"/><button autofocus type="submit">Continue</button></form>"#;
+        assert_eq!(
+            fill_in(&p, op_consent),
+            Some(("/interaction/U".to_owned(), owned(&[("prompt", "consent")])))
+        );
+        assert_eq!(fill_in(&p, login), None);
+    }
 
     #[test]
     fn basic_credentials_are_form_encoded_first() {

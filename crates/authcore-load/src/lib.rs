@@ -20,7 +20,8 @@
 //! | `userinfo` | UserInfo (OpenID Connect Core §5.3) with the code flow's access token |
 //!
 //! Each worker signs in once before it is measured, through the provider's own login and
-//! consent pages (a cookie jar, the forms posted as a browser would); its measured code
+//! consent pages (a cookie jar, the forms posted as a browser would, read with
+//! `authcore_hyper::forms`); its measured code
 //! exchanges reuse that session, as a browser that is signed in does.
 //!
 //! ```text
@@ -33,7 +34,6 @@
 #![allow(clippy::disallowed_methods)]
 
 mod client;
-mod forms;
 mod report;
 mod run;
 mod targets;
