@@ -26,8 +26,8 @@ const USER: (&str, &str) = ("alice", "wonderland");
 /// What to start.
 #[derive(Debug, Clone)]
 pub enum TargetSpec {
-    /// `authcore serve --dev` with [`SERVE_CONFIG`]: `instances` processes on one store,
-    /// all with the first one's issuer.
+    /// `authcore serve --dev` with the configuration `serve-load.toml`: `instances`
+    /// processes on one store, all with the first one's issuer.
     Authcore {
         /// The `authcore` binary.
         bin: PathBuf,
