@@ -105,7 +105,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn apply(&self, writes: Vec<Write>, now: UnixTime) -> StoreFuture<'_, Vec<WriteOutcome>> {
-        self.writing(move |conn| records::apply_batch(conn, &writes, now))
+        self.blocking(move |store| store.apply_grouped(writes, now))
     }
 
     fn session(&self, id: String, now: UnixTime) -> StoreFuture<'_, Option<SessionRecord>> {

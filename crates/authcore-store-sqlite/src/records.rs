@@ -126,28 +126,65 @@ pub(crate) fn answer(conn: &Connection, need: &Need, now: UnixTime) -> Result<An
     })
 }
 
-/// Applies `writes` in order in one IMMEDIATE transaction, stopping after the first
-/// conflict; each write runs under a savepoint, so a conflicting write leaves nothing behind.
-/// On an error the whole batch is rolled back.
-pub(crate) fn apply_batch(
+/// Applies several batches of writes in one IMMEDIATE transaction and one commit (group
+/// commit, see [`crate::SqliteStore`]): one disk sync for all of them. Each batch runs
+/// under its own savepoint, in order, stopping after its first conflict; a batch that fails
+/// is rolled back to its savepoint and gets the error, the others go on. When the
+/// transaction cannot start or commit, every batch gets that error and none is applied.
+pub(crate) fn apply_batches(
     conn: &mut Connection,
+    batches: &[(&[Write], UnixTime)],
+) -> Vec<Result<Vec<WriteOutcome>, StoreError>> {
+    let all_failed = |e: StoreError| batches.iter().map(|_| Err(e.clone())).collect();
+    // IMMEDIATE takes the write lock up front: a read-then-write inside cannot be overtaken
+    // by another connection (a DEFERRED transaction could fail to upgrade with SQLITE_BUSY).
+    let tx = match conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(ctx("starting a write transaction"))
+    {
+        Ok(tx) => tx,
+        Err(e) => return all_failed(e),
+    };
+    let mut results = Vec::with_capacity(batches.len());
+    for (writes, now) in batches {
+        let batch = (|| {
+            tx.execute_batch("SAVEPOINT batch")
+                .map_err(ctx("starting a batch"))?;
+            match apply_in_order(&tx, writes, *now) {
+                Ok(outcomes) => {
+                    tx.execute_batch("RELEASE batch")
+                        .map_err(ctx("finishing a batch"))?;
+                    Ok(outcomes)
+                }
+                Err(e) => {
+                    // This batch leaves nothing behind; the group goes on.
+                    tx.execute_batch("ROLLBACK TO batch; RELEASE batch")
+                        .map_err(ctx("undoing a failed batch"))?;
+                    Err(e)
+                }
+            }
+        })();
+        results.push(batch);
+    }
+    // On an error, dropping `tx` rolls every batch back.
+    match tx.commit().map_err(ctx("committing writes")) {
+        Ok(()) => results,
+        Err(e) => all_failed(e),
+    }
+}
+
+/// Applies `writes` in order inside the caller's transaction, stopping after the first
+/// conflict; each write runs under a savepoint, so a conflicting write leaves nothing behind.
+fn apply_in_order(
+    tx: &Connection,
     writes: &[Write],
     now: UnixTime,
 ) -> Result<Vec<WriteOutcome>, StoreError> {
-    if writes.is_empty() {
-        return Ok(Vec::new());
-    }
-    // IMMEDIATE takes the write lock up front: a read-then-write inside cannot be overtaken
-    // by another connection (a DEFERRED transaction could fail to upgrade with SQLITE_BUSY).
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(ctx("starting a write transaction"))?;
     let mut outcomes = Vec::with_capacity(writes.len());
     for write in writes {
         tx.execute_batch("SAVEPOINT write")
             .map_err(ctx("starting a write"))?;
-        // On an error, dropping `tx` rolls the whole batch back.
-        let outcome = apply(&tx, write, now)?;
+        let outcome = apply(tx, write, now)?;
         if outcome == WriteOutcome::Conflict {
             tx.execute_batch("ROLLBACK TO write")
                 .map_err(ctx("undoing a conflicting write"))?;
@@ -159,7 +196,6 @@ pub(crate) fn apply_batch(
             break;
         }
     }
-    tx.commit().map_err(ctx("committing writes"))?;
     Ok(outcomes)
 }
 

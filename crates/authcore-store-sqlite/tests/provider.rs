@@ -899,3 +899,73 @@ fn the_sync_store_on_one_shared_connection_applies_a_raced_consume_once() {
     let outcomes: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     assert_eq!(outcomes.iter().filter(|o| **o == Applied).count(), 1);
 }
+
+/// Group commit: batches from many threads at once, each with a conflicting second batch
+/// on the same code, share transactions; each still gets exactly its own outcome, every
+/// applied batch is stored whole, and a conflicting one leaves nothing.
+#[test]
+fn concurrent_batches_committed_together_keep_their_own_outcomes() {
+    const THREADS: usize = 8;
+    const ROUNDS: usize = 25;
+    let dir = TempDir::new("group-commit");
+    let store = SqliteStore::open(&dir.db()).unwrap();
+    let sync: &dyn authcore_server::Store = &store;
+    for t in 0..THREADS {
+        for r in 0..ROUNDS {
+            let g = format!("g-{t}-{r}");
+            let outcomes = sync.apply_batch(
+                &[
+                    Write::InsertGrant(grant(&g, NOW)),
+                    Write::InsertCode(code(&format!("c-{t}-{r}"), &g, later(60))),
+                ],
+                NOW,
+            );
+            assert_eq!(outcomes, [Applied, Applied]);
+        }
+    }
+    let start = Barrier::new(THREADS);
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let (store, start) = (store.clone(), &start);
+            scope.spawn(move || {
+                let sync: &dyn authcore_server::Store = &store;
+                start.wait();
+                for r in 0..ROUNDS {
+                    let (g, c) = (format!("g-{t}-{r}"), format!("c-{t}-{r}"));
+                    // The exchange: consume the code, store its token.
+                    let exchange = [
+                        Write::ConsumeCodeIfUnused(h(&c)),
+                        Write::InsertToken(token(
+                            &format!("at-{t}-{r}"),
+                            TokenKind::Access,
+                            &g,
+                            Some(later(3600)),
+                        )),
+                    ];
+                    assert_eq!(sync.apply_batch(&exchange, NOW), [Applied, Applied]);
+                    // The same code again: a conflict, and its token is not stored.
+                    let replay = [
+                        Write::ConsumeCodeIfUnused(h(&c)),
+                        Write::InsertToken(token(
+                            &format!("replayed-{t}-{r}"),
+                            TokenKind::Access,
+                            &g,
+                            Some(later(3600)),
+                        )),
+                    ];
+                    assert_eq!(sync.apply_batch(&replay, NOW), [Conflict]);
+                }
+            });
+        }
+    });
+    let reopened = SqliteStore::open(&dir.db()).unwrap();
+    let sync: &dyn authcore_server::Store = &reopened;
+    for t in 0..THREADS {
+        for r in 0..ROUNDS {
+            let stored = sync.answer(&Need::AccessToken(h(&format!("at-{t}-{r}"))), NOW);
+            assert!(matches!(stored, Answer::Token(Some(_))), "at-{t}-{r}");
+            let replayed = sync.answer(&Need::AccessToken(h(&format!("replayed-{t}-{r}"))), NOW);
+            assert_eq!(replayed, Answer::Token(None), "replayed-{t}-{r}");
+        }
+    }
+}
