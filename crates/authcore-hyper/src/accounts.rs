@@ -55,11 +55,37 @@ pub async fn check_password(
         .as_ref()
         .map_or_else(|| DECOY_PHC.to_owned(), |a| a.password_hash.clone());
     let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&phc, &password))
+    let matches = with_hashing_permit(move || verify_password(&phc, &password))
         .await
         .unwrap_or(false);
     Ok(account.filter(|_| matches))
 }
+
+/// Runs the password hash `hash` on the blocking pool once a hashing permit is free, holding
+/// it until the hash is done: at most [`hashing_permits`] hashes (19 MiB each) are in memory
+/// at once, however many sign-ins arrive together. `None` if the hash could not run.
+async fn with_hashing_permit<T: Send + 'static>(
+    hash: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    // The semaphore is never closed, so acquiring fails only in theory.
+    let _permit = hashing_permits().acquire().await.ok()?;
+    tokio::task::spawn_blocking(hash).await.ok()
+}
+
+/// Most password hashes verified at once by this process: one per core the process may use,
+/// at most [`MAX_CONCURRENT_HASHES`]. Each Argon2id verification takes 19 MiB and a core for
+/// its duration, so more at once only adds memory (a burst of sign-ins would otherwise take
+/// 19 MiB each) without finishing sooner; the others wait their turn.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        tokio::sync::Semaphore::new(cores.clamp(1, MAX_CONCURRENT_HASHES))
+    })
+}
+
+/// The ceiling of [`hashing_permits`] on machines with many cores.
+const MAX_CONCURRENT_HASHES: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -75,5 +101,64 @@ mod tests {
         assert!(!verify_password(&phc, ""));
         assert!(!verify_password("not a phc string", "wonderland"));
         assert!(!verify_password(DECOY_PHC, "wonderland"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_hashes_wait_for_a_hashing_permit() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let permits = hashing_permits();
+        let limit = permits.available_permits();
+        assert!((1..=MAX_CONCURRENT_HASHES).contains(&limit), "{limit}");
+        // Every permit taken: a hash cannot start. (Its start is awaited for half a second;
+        // with a permit free it starts at once.)
+        let held = permits.acquire_many(limit as u32).await.unwrap();
+        let started = Arc::new(AtomicBool::new(false));
+        let hash = tokio::spawn(with_hashing_permit({
+            let started = started.clone();
+            move || started.store(true, Ordering::SeqCst)
+        }));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(500), rx).await;
+        drop(tx);
+        assert!(waited.is_err());
+        assert!(
+            !started.load(Ordering::SeqCst),
+            "a hash ran without a hashing permit"
+        );
+        // Released: it runs, and gives its permit back.
+        drop(held);
+        assert_eq!(hash.await.unwrap(), Some(()));
+        assert!(started.load(Ordering::SeqCst));
+        assert_eq!(permits.available_permits(), limit);
+    }
+
+    #[tokio::test]
+    async fn the_password_check_finds_the_account_only_with_its_password() {
+        let store = crate::MemoryProviderStore::new();
+        let phc = hash_password("wonderland", &InsecureTestRandom::new(4)).unwrap();
+        store
+            .put_account(AccountRecord {
+                subject: "s-check".into(),
+                username: "check".into(),
+                password_hash: phc,
+                claims: serde_json::Map::new(),
+            })
+            .await
+            .unwrap();
+        let found = check_password(&store, "check", "wonderland").await.unwrap();
+        assert_eq!(found.map(|a| a.subject).as_deref(), Some("s-check"));
+        assert!(
+            check_password(&store, "check", "Wonderland")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            check_password(&store, "nobody", "wonderland")
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }
