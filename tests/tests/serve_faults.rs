@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use authcore_hyper::forms::{CookieJar, Form, forms};
+use authcore_hyper::forms::{Answers, CookieJar, PageWalk, WalkError, WalkStep};
 use authcore_jose::crypto;
 use authcore_jose::{Jwk, SigningKey, UnixTime};
 use authcore_oauth2::{
@@ -452,8 +452,8 @@ async fn code_flow(load: &Load, http: &reqwest::Client, base: &str, jar: &mut Co
     let rng = crypto::default_provider().system_random();
     let verifier = PkceCodeVerifier::generate(rng).expect("a PKCE verifier");
     let challenge = verifier.challenge(PkceMethod::S256, crypto::default_provider());
-    let mut url = url::Url::parse(&rebase(&p.authorization_endpoint, &p.issuer, base))
-        .expect("the authorization endpoint");
+    // Named by the issuer: `send` sends each request of the sign-in to `base`.
+    let mut url = url::Url::parse(&p.authorization_endpoint).expect("the authorization endpoint");
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &p.client_id)
@@ -520,9 +520,10 @@ async fn redeem(
     send(http, request, &p.issuer, base).await
 }
 
-/// Plays the user from the authorization request `start` through the login and consent
-/// pages (alice, approving) until the provider redirects to the redirect URI; the code it
-/// carries. `None` when an instance did not answer (counted) or the flow failed (a failure).
+/// Plays the user from the authorization request `start` (named by the issuer) through the
+/// login and consent pages (alice, approving) at the instance at `base` until the provider
+/// redirects to the redirect URI; the code it carries. `None` when an instance did not answer
+/// (counted) or the flow failed (a failure).
 async fn sign_in(
     load: &Load,
     http: &reqwest::Client,
@@ -531,105 +532,44 @@ async fn sign_in(
     start: url::Url,
 ) -> Option<String> {
     let p = &load.provider;
-    let mut next = http::Request::get(start.as_str())
-        .body(Vec::new())
-        .expect("a GET");
+    let mut walk = PageWalk::new(start, REDIRECT_URI, Answers::new("alice", "wonderland"))
+        .with_max_steps(MAX_PAGES);
+    let failure = |why: String| {
+        lock(&load.ledger).failures.push(format!("sign-in: {why}"));
+        None
+    };
     for _ in 0..MAX_PAGES {
-        let page = url::Url::parse(&next.uri().to_string()).expect("a page URL");
-        if let Some(cookies) = jar.header() {
-            next.headers_mut().insert(
-                http::header::COOKIE,
-                cookies.parse().expect("a cookie header"),
-            );
-        }
-        let reply = send(http, next, &p.issuer, base).await;
+        let next = walk.next_request();
+        let request = next
+            .to_http(next.url.as_str(), jar.header().as_deref())
+            .expect("a sign-in request");
+        let reply = send(http, request, &p.issuer, base).await;
         lock(&load.ledger).count(&reply, "sign-in");
         let Reply::Response(r) = reply else {
             return None;
         };
         jar.store(r.headers());
-        if r.status().is_redirection() {
-            let location = r
-                .headers()
-                .get(http::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let target = page.join(location).expect("a Location URL");
-            if target.as_str().starts_with(REDIRECT_URI) {
+        match walk.on_response(r.status(), r.headers(), r.body()) {
+            Ok(WalkStep::Continue) => {}
+            Ok(WalkStep::Done(target)) => {
                 let code = target
                     .query_pairs()
                     .find(|(k, _)| k == "code")
                     .map(|(_, v)| v.into_owned());
-                if code.is_none() {
-                    lock(&load.ledger)
-                        .failures
-                        .push(format!("sign-in: a redirect without a code: {target}"));
-                }
-                return code;
+                return match code {
+                    Some(code) => Some(code),
+                    None => failure(format!("a redirect without a code: {target}")),
+                };
             }
-            next = http::Request::get(rebase(target.as_str(), &p.issuer, base))
-                .body(Vec::new())
-                .expect("a GET");
-            continue;
+            // A 5xx is counted above (a 503 is what an outage gives).
+            Err(WalkError::Status { status, .. }) if status >= 500 => return None,
+            Err(WalkError::TooManySteps(_)) => {
+                return failure(format!("no redirect within {MAX_PAGES} pages"));
+            }
+            Err(e) => return failure(e.to_string()),
         }
-        let html = String::from_utf8_lossy(r.body()).into_owned();
-        let Some(form) = (r.status().is_success())
-            .then(|| fill_form(&html))
-            .flatten()
-        else {
-            if !r.status().is_server_error() {
-                lock(&load.ledger)
-                    .failures
-                    .push(format!("sign-in: {} at {page}: {html}", r.status()));
-            }
-            return None;
-        };
-        let (action, fields) = form;
-        let action = page.join(&action).expect("a form action");
-        next = http::Request::post(action.as_str())
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(fields)
-                    .finish()
-                    .into_bytes(),
-            )
-            .expect("a POST");
     }
-    lock(&load.ledger)
-        .failures
-        .push(format!("sign-in: no redirect within {MAX_PAGES} pages"));
-    None
-}
-
-/// The login or consent form of a provider page (read by authcore-hyper's `forms`, the
-/// pages' fixed contract), filled in: `username`/`password` (alice of `--dev`) or
-/// `decision=approve`, the hidden `csrf` and any other field as they are. Its action and
-/// fields; `None` for any other page.
-fn fill_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
-    let found = forms(html);
-    let has = |f: &Form, name: &str| f.fields.iter().any(|(n, _)| n == name);
-    let form = found
-        .iter()
-        .find(|f| has(f, "password"))
-        .or_else(|| found.iter().find(|f| has(f, "decision")))
-        .filter(|f| has(f, "csrf"))?;
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for (name, value) in &form.fields {
-        let value = match name.as_str() {
-            "username" => "alice".to_owned(),
-            "password" => "wonderland".to_owned(),
-            // The consent form's buttons all name `decision`: the one clicked is sent.
-            "decision" if fields.iter().any(|(n, _)| n == "decision") => continue,
-            "decision" => "approve".to_owned(),
-            _ => value.clone(),
-        };
-        fields.push((name.clone(), value));
-    }
-    Some((form.action.clone(), fields))
+    failure(format!("no redirect within {MAX_PAGES} pages"))
 }
 
 /// Whether `token` is active at introspection at the instance at `base` (the resource
@@ -1162,49 +1102,4 @@ fn postgres_stopped_and_started_during_load() {
     drop(l);
     drop(run);
     drop(instances);
-}
-
-/// The load's form filler reads the pages' fixed contract (authcore-hyper's `ui` module),
-/// and refuses any other page rather than guessing.
-#[test]
-fn the_form_filler_follows_the_page_contract() {
-    let login = "<p>Sign in</p><form method=\"post\" action=\"/interaction/T&amp;1/login\">\
-        <input type=\"hidden\" name=\"csrf\" value=\"C&quot;1\">\
-        <input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"\">\
-        <input id=\"password\" name=\"password\" type=\"password\" required>\
-        <button id=\"login\" type=\"submit\">Sign in</button></form>";
-    let (action, fields) = fill_form(login).expect("the login form");
-    assert_eq!(action, "/interaction/T&1/login");
-    assert_eq!(
-        fields,
-        [
-            ("csrf".to_owned(), "C\"1".to_owned()),
-            ("username".to_owned(), "alice".to_owned()),
-            ("password".to_owned(), "wonderland".to_owned()),
-        ]
-    );
-    let consent = "<form method=\"post\" action=\"/interaction/T/consent\">\
-        <input type=\"hidden\" name=\"csrf\" value=\"C2\">\
-        <button id=\"approve\" name=\"decision\" value=\"approve\" type=\"submit\">Allow</button>\
-        <button id=\"deny\" name=\"decision\" value=\"deny\" type=\"submit\">Deny</button></form>";
-    let (action, fields) = fill_form(consent).expect("the consent form");
-    assert_eq!(action, "/interaction/T/consent");
-    assert_eq!(
-        fields,
-        [
-            ("csrf".to_owned(), "C2".to_owned()),
-            ("decision".to_owned(), "approve".to_owned())
-        ]
-    );
-    // A message page, a form without its csrf, a form of another kind, cut-off markup.
-    for page in [
-        "<p>This sign-in has expired.</p>",
-        "<form method=\"post\" action=\"/x\"><input name=\"password\"></form>",
-        "<form method=\"post\" action=\"/device\"><input type=\"hidden\" name=\"csrf\" \
-         value=\"C\"><input id=\"user_code\" name=\"user_code\"></form>",
-        "<form method=\"post\" action=\"/x",
-        "<form ",
-    ] {
-        assert_eq!(fill_form(page), None, "{page}");
-    }
 }

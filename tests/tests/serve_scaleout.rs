@@ -32,7 +32,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use authcore_hyper::forms::{CookieJar, forms};
+use authcore_hyper::forms::{Answers, CookieJar, PageWalk, WalkStep};
 use authcore_jose::crypto;
 use authcore_jose::{Jwk, JwsAlgorithm, SigningKey};
 use authcore_oauth2::{
@@ -49,6 +49,8 @@ const ISSUER: &str = "http://127.0.0.1:9";
 const REDIRECT_URI: &str = "http://127.0.0.1:9/cb";
 /// RFC 7523 §2.2's `client_assertion_type`.
 const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The most requests one sign-in through the pages may take.
+const SIGN_IN_STEPS: usize = 16;
 /// Rounds of each race.
 const ROUNDS: usize = 30;
 /// How many extra rounds a race may take when a round is cut short by a rate limit.
@@ -425,41 +427,43 @@ impl Pair {
             params.push(("prompt", p));
         }
         let query = form_body(&params);
-        let mut next: (String, Option<Vec<(String, String)>>) =
-            (format!("/authorize?{query}"), None);
+        let start = url::Url::parse(&format!("{ISSUER}/authorize?{query}"))
+            .map_err(|e| format!("the authorization request: {e}"))?;
+        let mut walk = PageWalk::new(start, REDIRECT_URI, Answers::new("alice", "wonderland"))
+            .with_max_steps(SIGN_IN_STEPS);
         let mut pages = Vec::new();
-        for step in 0..16 {
+        for step in 0..SIGN_IN_STEPS {
             let i = first + step;
-            let url = self.at(i, &next.0);
-            let mut req = match &next.1 {
-                None => http.get(&url),
-                Some(fields) => http
-                    .post(&url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(
-                        url::form_urlencoded::Serializer::new(String::new())
-                            .extend_pairs(fields)
-                            .finish(),
-                    ),
-            };
+            let next = walk.next_request();
+            let url = self.at(i, next.url.as_str());
+            let mut req = http.request(next.method(), &url).body(next.body());
+            if next.form.is_some() {
+                req = req.header("content-type", "application/x-www-form-urlencoded");
+            }
             if let Some(c) = jar.header() {
                 req = req.header("cookie", c);
             }
             let r = read(req.send().await).await?;
             jar.store(&r.headers);
-            if (300..400).contains(&r.status) {
-                let location = r
-                    .headers
-                    .get("location")
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or("a redirect without Location")?
-                    .to_owned();
-                if let Some(rest) = location.strip_prefix(REDIRECT_URI) {
-                    let params: Vec<(String, String)> =
-                        url::form_urlencoded::parse(rest.trim_start_matches('?').as_bytes())
-                            .into_owned()
-                            .collect();
-                    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            ensure!(
+                r.status == 200 || (300..400).contains(&r.status),
+                "{url} answered {}: {}",
+                r.status,
+                r.text()
+            );
+            let filled = walk.pages().len();
+            let status = reqwest::StatusCode::from_u16(r.status).map_err(|e| e.to_string())?;
+            match walk
+                .on_response(status, &r.headers, &r.body)
+                .map_err(|e| e.to_string())?
+            {
+                WalkStep::Done(location) => {
+                    let get = |k: &str| {
+                        location
+                            .query_pairs()
+                            .find(|(n, _)| n == k)
+                            .map(|(_, v)| v.into_owned())
+                    };
                     ensure!(
                         get("state").as_deref() == Some(state.as_str()),
                         "state lost: {location}"
@@ -467,42 +471,21 @@ impl Pair {
                     let code = get("code").ok_or_else(|| format!("no code: {location}"))?;
                     return Ok((code, pages));
                 }
-                next = (location, None);
-                continue;
+                WalkStep::Continue => {
+                    // The form goes to the other instance than the one that served the page.
+                    if let Some(page) = walk.pages().get(filled) {
+                        pages.push(format!(
+                            "{page} page at {}, posted at {}",
+                            ["a", "b"][i % 2],
+                            ["a", "b"][(i + 1) % 2]
+                        ));
+                    }
+                }
             }
-            ensure!(r.status == 200, "{url} answered {}: {}", r.status, r.text());
-            let html = r.text();
-            let found = forms(&html);
-            let form = found
-                .iter()
-                .find(|f| {
-                    f.fields
-                        .iter()
-                        .any(|(n, _)| n == "password" || n == "decision")
-                })
-                .ok_or_else(|| format!("no login or consent form at {url}: {html}"))?;
-            let login = form.fields.iter().any(|(n, _)| n == "password");
-            // The form goes to the other instance than the one that served the page.
-            pages.push(format!(
-                "{} page at {}, posted at {}",
-                if login { "login" } else { "consent" },
-                ["a", "b"][i % 2],
-                ["a", "b"][(i + 1) % 2]
-            ));
-            let mut fields: Vec<(String, String)> = Vec::new();
-            for (name, value) in &form.fields {
-                let value = match name.as_str() {
-                    "username" => "alice".to_owned(),
-                    "password" => "wonderland".to_owned(),
-                    "decision" if fields.iter().any(|(n, _)| n == "decision") => continue,
-                    "decision" => "approve".to_owned(),
-                    _ => value.clone(),
-                };
-                fields.push((name.clone(), value));
-            }
-            next = (form.action.clone(), Some(fields));
         }
-        Err("the sign-in took more than 16 requests".into())
+        Err(format!(
+            "the sign-in took more than {SIGN_IN_STEPS} requests"
+        ))
     }
 
     /// A code from a sign-in started at `first` (the session of `jar` reused), exchanged at

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use authcore_hyper::forms::{Answers, PageKind, PageWalk, WalkStep};
 use authcore_hyper::{
     AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
     RateLimitSettings,
@@ -344,21 +345,40 @@ impl Browser {
         .await
     }
 
-    /// Walks the pages from the authorization request `url` back to the client: the redirect
-    /// to the login page, signing in there as `username`, the redirect to the consent page,
-    /// approving there. The login page and the redirect back to the client.
+    /// Walks the pages from the authorization request `url` back to the client (the
+    /// shared [`PageWalk`]), checking the way the provider lays them out: the redirect to the
+    /// login page, signing in there as `username`, the redirect to the consent page,
+    /// approving there, the redirect back. The login page and the redirect back to the
+    /// client.
     pub async fn sign_in_as(&mut self, url: &str, username: &str) -> (Reply, Reply) {
-        let r = self.get(url).await;
-        assert_eq!(r.status, 303, "{}", r.text());
-        let page = self.get(&r.location()).await;
-        assert!(is_login_page(&page), "{}", page.text());
-        let after = self.login_as(&page, username, PASSWORD).await;
-        assert_eq!(after.status, 303, "{}", after.text());
-        let consent = self.get(&after.location()).await;
-        assert!(is_consent_page(&consent), "{}", consent.text());
-        let back = self.consent(&consent, "approve").await;
-        assert_eq!(back.status, 303, "{}", back.text());
-        (page, back)
+        let start = url::Url::parse(&self.absolute(url)).unwrap();
+        let mut walk = PageWalk::new(start, REDIRECT, Answers::new(username, PASSWORD));
+        let mut replies = Vec::new();
+        for _ in 0..16 {
+            let next = walk.next_request();
+            let request = next.to_http(next.url.as_str(), None).unwrap();
+            let r = self.send(request).await;
+            let status = http::StatusCode::from_u16(r.status).unwrap();
+            let step = walk
+                .on_response(status, &r.headers, &r.body)
+                .unwrap_or_else(|e| panic!("{e}"));
+            replies.push(r);
+            if let WalkStep::Done(_) = step {
+                break;
+            }
+        }
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            [303, 200, 303, 200, 303],
+            "{:?}",
+            replies.iter().map(Reply::text).collect::<Vec<_>>()
+        );
+        assert_eq!(walk.pages(), [PageKind::Login, PageKind::Consent]);
+        assert!(is_login_page(&replies[1]), "{}", replies[1].text());
+        assert!(is_consent_page(&replies[3]), "{}", replies[3].text());
+        let back = replies.pop().unwrap();
+        (replies.swap_remove(1), back)
     }
 
     /// [`Browser::sign_in_as`] alice: the redirect back to the client.
