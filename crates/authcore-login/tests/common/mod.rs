@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use authcore_hyper::forms::{Answers, PageWalk, WalkStep};
 use authcore_hyper::{
     AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
     RateLimitSettings,
@@ -30,6 +31,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 pub const PASSWORD: &str = "wonderland";
+/// The layer's cookies: the session, and the sign-in in progress.
+pub const SESSION: &str = "authcore_login_session";
+pub const PENDING: &str = "authcore_login_pending";
 pub const SECRET: &str = "a-confidential-client-secret-of-some-length";
 pub const KEY1: [u8; 32] = [1; 32];
 pub const KEY2: [u8; 32] = [2; 32];
@@ -226,15 +230,19 @@ pub fn config(app_base: &str, op: &Op, clock: Arc<TestClock>, keys: SessionKeys)
 /// protected (the claims as JSON).
 pub async fn serve_app(listener: AppListener, config: LoginConfig) -> App {
     let layer = LoginLayer::discover(config).await.unwrap();
-    let router = app_router().layer(layer.clone());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener.listener, router).await;
-    });
+    let task = axum_on(listener.listener, app_router().layer(layer.clone()));
     App {
         base: listener.base,
         layer,
         _task: Task(task),
     }
+}
+
+/// Serves the axum `router` on `listener`.
+pub fn axum_on(listener: tokio::net::TcpListener, router: Router) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    })
 }
 
 fn who(request: &Request) -> String {
@@ -269,22 +277,59 @@ pub struct World {
     pub clock: Arc<TestClock>,
 }
 
+impl World {
+    /// The application's URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app.base)
+    }
+}
+
+/// [`config`] with the session key `k1` ([`KEY1`]).
+pub fn default_config(app_base: &str, op: &Op, clock: Arc<TestClock>) -> LoginConfig {
+    config(app_base, op, clock, SessionKeys::new("k1", KEY1).unwrap())
+}
+
 pub async fn world() -> World {
     world_with(|c| c).await
 }
 
+/// [`world`] with the layer's configuration changed by `tune`.
 pub async fn world_with(tune: impl FnOnce(LoginConfig) -> LoginConfig) -> World {
+    world_with_op(|c, _| tune(c)).await
+}
+
+/// [`world`] with the layer's configuration changed by `tune`, which sees the provider (for
+/// more providers on it).
+pub async fn world_with_op(tune: impl FnOnce(LoginConfig, &Op) -> LoginConfig) -> World {
+    world_serving(
+        |base, op, clock| tune(default_config(base, op, clock), op),
+        |layer, listener| axum_on(listener, app_router().layer(layer)),
+    )
+    .await
+}
+
+/// Provider, clock and an application of the test's own: `make_config` writes the layer's
+/// configuration (from the application's address, the provider and the clock), `serve` runs
+/// the application with the layer on its listener.
+pub async fn world_serving(
+    make_config: impl FnOnce(&str, &Op, Arc<TestClock>) -> LoginConfig,
+    serve: impl FnOnce(LoginLayer, tokio::net::TcpListener) -> tokio::task::JoinHandle<()>,
+) -> World {
     let listener = app_listener().await;
     let op = start_op(&listener.base).await;
     let clock = Arc::new(TestClock::default());
-    let config = tune(config(
-        &listener.base,
-        &op,
-        clock.clone(),
-        SessionKeys::new("k1", KEY1).unwrap(),
-    ));
-    let app = serve_app(listener, config).await;
-    World { op, app, clock }
+    let config = make_config(&listener.base, &op, clock.clone());
+    let layer = LoginLayer::discover(config).await.unwrap();
+    let task = serve(layer.clone(), listener.listener);
+    World {
+        op,
+        app: App {
+            base: listener.base,
+            layer,
+            _task: Task(task),
+        },
+        clock,
+    }
 }
 
 /// A response as the tests look at it.
@@ -447,55 +492,45 @@ impl Browser {
     /// Follows redirects from `url` through the provider's pages (signing in as `user`,
     /// approving consent) until the provider sends the user agent back to the application's
     /// callback; returns that callback URL without visiting it.
-    pub async fn until_callback(&mut self, url: &str, op: &Op, app: &App, user: &str) -> String {
-        self.until_callback_deciding(url, op, app, user, "approve")
+    pub async fn until_callback(&mut self, url: &str, app: &App, user: &str) -> String {
+        self.until_callback_deciding(url, app, user, "approve")
             .await
     }
 
-    /// [`Browser::until_callback`] answering the consent page with `decision`.
+    /// [`Browser::until_callback`] answering the consent page with `decision`: the shared
+    /// [`PageWalk`], every answer a `303` but the pages it fills in (`200`, after a `GET`).
     pub async fn until_callback_deciding(
         &mut self,
         url: &str,
-        op: &Op,
         app: &App,
         user: &str,
         decision: &str,
     ) -> String {
         let callback = format!("{}/auth/callback", app.base);
-        let mut next = url.to_owned();
-        for _ in 0..12 {
-            if next.starts_with(&callback) {
-                return next;
+        if url.starts_with(&callback) {
+            return url.to_owned();
+        }
+        let answers = Answers::new(user, PASSWORD).deciding(decision);
+        // Each page visited and each form posted is a step.
+        let mut walk =
+            PageWalk::new(url::Url::parse(url).unwrap(), callback, answers).with_max_steps(24);
+        for _ in 0..24 {
+            let next = walk.next_request();
+            let at = next.url.to_string();
+            let page = next.form.is_none();
+            let r = self.send(next.to_http(&at, None).unwrap()).await;
+            assert!(
+                r.status == 303 || (page && r.status == 200),
+                "{at}: {} {}",
+                r.status,
+                r.text()
+            );
+            let status = http::StatusCode::from_u16(r.status).unwrap();
+            match walk.on_response(status, &r.headers, &r.body) {
+                Ok(WalkStep::Done(back)) => return back.to_string(),
+                Ok(WalkStep::Continue) => {}
+                Err(e) => panic!("{at}: {e}"),
             }
-            let absolute = if next.starts_with('/') {
-                // Relative locations are the provider's own, or the application's.
-                if next.starts_with("/auth/") || next == "/" || next.starts_with("/me") {
-                    format!("{}{next}", app.base)
-                } else {
-                    format!("{}{next}", op.base)
-                }
-            } else {
-                next.clone()
-            };
-            let r = self.get(&absolute).await;
-            let r = if r.is_login_page() {
-                let action = abs(&op.base, &r.form_action());
-                let csrf = r.field("csrf");
-                self.post_form(
-                    &action,
-                    &[("csrf", &csrf), ("username", user), ("password", PASSWORD)],
-                )
-                .await
-            } else if r.is_consent_page() {
-                let action = abs(&op.base, &r.form_action());
-                let csrf = r.field("csrf");
-                self.post_form(&action, &[("csrf", &csrf), ("decision", decision)])
-                    .await
-            } else {
-                r
-            };
-            assert_eq!(r.status, 303, "{absolute}: {}", r.text());
-            next = r.location();
         }
         panic!("no way back to the application from {url}");
     }
@@ -503,7 +538,7 @@ impl Browser {
     /// Signs in through `start` (an application URL) as `user` and returns the application's
     /// answer to the callback.
     pub async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply {
-        let callback = self.until_callback(start, &w.op, &w.app, user).await;
+        let callback = self.until_callback(start, &w.app, user).await;
         self.get(&callback).await
     }
 
@@ -515,6 +550,56 @@ impl Browser {
         assert_eq!(r.status, 303, "{}", r.text());
         assert_eq!(r.location(), "/me");
         r
+    }
+
+    /// A new user agent signed in as alice (see [`Browser::sign_in`]).
+    pub async fn signed_in(w: &World) -> Browser {
+        let mut b = Browser::new();
+        b.sign_in(w).await;
+        b
+    }
+
+    /// Walks from the application's login route as alice to the callback, not visited.
+    pub async fn login_callback(&mut self, w: &World) -> String {
+        self.until_callback(&w.url("/auth/login"), &w.app, "alice")
+            .await
+    }
+
+    /// The session cookie's value; a missing one fails the test.
+    pub fn session(&self) -> String {
+        self.jar
+            .get(SESSION)
+            .cloned()
+            .unwrap_or_else(|| panic!("no session cookie in {:?}", self.jar.keys()))
+    }
+
+    /// Whether the jar holds a session cookie.
+    pub fn has_session(&self) -> bool {
+        self.jar.contains_key(SESSION)
+    }
+
+    /// GET `url` with exactly the session cookie `value` (the jar left out), and `headers`.
+    pub async fn get_with_session(
+        &mut self,
+        url: &str,
+        value: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let cookie = format!("{SESSION}={value}");
+        let mut all = vec![("cookie", cookie.as_str())];
+        all.extend_from_slice(headers);
+        self.get_with(url, &all).await
+    }
+
+    /// Logs out at the provider's own logout page (no client involved): the page, then its
+    /// form posted with `decision=logout`.
+    pub async fn logout_at_provider(&mut self, op: &Op) -> Reply {
+        let r = self.get(&format!("{}/logout", op.base)).await;
+        assert!(r.is_logout_page(), "{}", r.text());
+        let action = abs(&op.base, &r.form_action());
+        let csrf = r.field("csrf");
+        self.post_form(&action, &[("csrf", &csrf), ("decision", "logout")])
+            .await
     }
 
     /// The provider's RP-initiated logout, confirmed on its page, from `url`.
@@ -596,4 +681,60 @@ impl TestClock {
     pub fn now_secs(&self) -> u64 {
         self.now().as_secs()
     }
+}
+
+/// A request with the session cookie `cookie` from a fresh user agent, as a concurrent tab
+/// would send it; `cookie` becomes the cookie the answer left (rewritten or the same).
+pub async fn get_carrying(url: &str, cookie: &mut String) -> Reply {
+    let mut c = Browser::new();
+    c.jar.insert(SESSION.into(), cookie.clone());
+    let r = c.get(url).await;
+    *cookie = c.session();
+    r
+}
+
+/// Whether the session `cookie` was ended: an API request with it is `401` (polled, bounded,
+/// as a back-channel logout arrives by itself).
+pub async fn session_ends(w: &World, cookie: &str) -> bool {
+    let url = w.url("/me");
+    eventually(|| {
+        let (url, cookie) = (url.clone(), cookie.to_owned());
+        async move {
+            Browser::new()
+                .get_with_session(&url, &cookie, &[("accept", "application/json")])
+                .await
+                .status
+                == 401
+        }
+    })
+    .await
+}
+
+/// The steps, at most 500 s each, in which a test moves the clock by `total` seconds (a
+/// session used between steps stays inside the 600 s idle timeout); each with whether more
+/// steps follow.
+pub fn clock_steps(total: u64) -> Vec<(u64, bool)> {
+    let mut steps = Vec::new();
+    let mut left = total;
+    while left > 0 {
+        let step = left.min(500);
+        left -= step;
+        steps.push((step, left > 0));
+    }
+    steps
+}
+
+/// The sealed session cookie `value` opened with [`KEY1`].
+pub fn session_contents(value: &str) -> serde_json::Value {
+    open_cookie(value, &KEY1)
+}
+
+/// The layer's answer to a callback with no sign-in in progress.
+pub fn assert_no_sign_in_in_progress(r: &Reply) {
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().contains("No sign-in is in progress"),
+        "{}",
+        r.text()
+    );
 }
