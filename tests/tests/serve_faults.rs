@@ -694,6 +694,20 @@ impl Run {
         }
     }
 
+    /// Waits (bounded) until the loops received `more` tokens than they had when called.
+    fn wait_for_tokens(&self, what: &str, more: usize) {
+        let at = self.ledger().tokens.len();
+        self.wait_until(what, |l| l.tokens.len() >= at + more);
+    }
+
+    /// Starts `per_instance` client loops against each of `bases` and waits until they
+    /// received `tokens` tokens: the load a fault then cuts into.
+    fn load_until(&mut self, bases: &[String], per_instance: usize, what: &str, tokens: usize) {
+        let at = self.ledger().tokens.len();
+        self.start_loops(bases, per_instance);
+        self.wait_until(what, |l| l.tokens.len() >= at + tokens);
+    }
+
     fn summary(&self) -> String {
         let l = self.ledger();
         format!(
@@ -796,6 +810,58 @@ fn verify(run: &Run, bases: &[String], from: usize) -> Verified {
     verified
 }
 
+/// The checks after each fault of one test, and what they found over its rounds.
+#[derive(Default)]
+struct Checks {
+    /// Faults checked.
+    rounds: usize,
+    /// Codes received before the last check (the next one redeems only the later ones).
+    checked_codes: usize,
+    /// What the checks found, summed over the rounds (`active`: at the last check).
+    totals: Verified,
+}
+
+impl Checks {
+    /// After fault `what` (the loops stopped, its partial records checked, every instance
+    /// serving again): [`verify`] over the codes received since the last check; prints the
+    /// round's line.
+    fn after_fault(&mut self, run: &Run, bases: &[String], what: &str) {
+        self.rounds += 1;
+        let load = run.summary();
+        let v = verify(run, bases, self.checked_codes);
+        self.checked_codes = run.ledger().codes.len();
+        eprintln!(
+            "round {} ({what}): so far {load}; after it {} tokens active (at the instances by \
+             turns), {} replayed codes refused, {} codes whose exchange the fault (or the rate \
+             limits) cut off redeemed once",
+            self.rounds, v.active, v.replays_refused, v.late_redemptions
+        );
+        self.totals.active = v.active;
+        self.totals.replays_refused += v.replays_refused;
+        self.totals.late_redemptions += v.late_redemptions;
+    }
+
+    /// The closing line of test `what`: the load over all rounds and what the checks found.
+    fn report(&self, run: &Run, what: &str) {
+        let l = run.ledger();
+        eprintln!(
+            "{what}: {} rounds, {} requests, {} tokens received ({} kept active, the rest \
+             revoked by the replay checks), {} codes ({} replays refused, {} cut-off codes \
+             redeemed once), {} requests without response, {} 503s, {} 429s",
+            self.rounds,
+            l.requests,
+            l.tokens_received,
+            l.tokens.len(),
+            l.codes.len(),
+            self.totals.replays_refused,
+            self.totals.late_redemptions,
+            l.no_response,
+            l.unavailable,
+            l.rate_limited
+        );
+    }
+}
+
 /// Partial records, each counted by SQL both stores understand (the same tables and
 /// columns): a token or a code without its grant, and a code consumed without the tokens
 /// of its grant (a write batch is all or nothing: the code is consumed in the transaction
@@ -856,45 +922,18 @@ fn sqlite_survives_kill_9_during_writes() {
     let bases = vec![serve.issuer.clone()];
     let mut run = Run::new(&issuer, &bases);
     let database = dir.join("data").join("authcore.db");
-    let mut checked_codes = 0;
-    let mut totals = Verified::default();
-    for round in 1..=ROUNDS {
-        let before = run.ledger().tokens.len();
-        run.start_loops(&bases, LOOPS);
+    let mut checks = Checks::default();
+    for _ in 0..ROUNDS {
         // Killed while the loops are mid-flight: requests in progress, writes pending.
-        run.wait_until("tokens before the kill", |l| {
-            l.tokens.len() >= before + TOKENS_PER_ROUND
-        });
+        run.load_until(&bases, LOOPS, "tokens before the kill", TOKENS_PER_ROUND);
         serve.kill();
         run.stop_loops();
         check_sqlite_file(&database);
         serve = start_serve(&options);
-        let load = run.summary();
-        let v = verify(&run, &bases, checked_codes);
-        checked_codes = run.ledger().codes.len();
-        eprintln!(
-            "round {round}: so far {load}; after the restart {} tokens active, {} replayed \
-             codes refused, {} cut-off codes redeemed once",
-            v.active, v.replays_refused, v.late_redemptions
-        );
-        totals.replays_refused += v.replays_refused;
-        totals.late_redemptions += v.late_redemptions;
+        checks.after_fault(&run, &bases, "killed and restarted");
     }
     check_sqlite_file(&database);
-    let l = run.ledger();
-    eprintln!(
-        "sqlite kill -9: {ROUNDS} rounds, {} requests, {} tokens received ({} kept active, \
-         the rest revoked by the replay checks), {} codes ({} replays refused, {} cut-off codes \
-         redeemed once), {} requests without response, {} 429s",
-        l.requests,
-        l.tokens_received,
-        l.tokens.len(),
-        l.codes.len(),
-        totals.replays_refused,
-        totals.late_redemptions,
-        l.no_response,
-        l.rate_limited
-    );
+    checks.report(&run, "sqlite kill -9");
     drop(serve);
 }
 
@@ -916,8 +955,9 @@ fn cluster_and_database(test: &str) -> Option<(TestCluster, String)> {
 
 /// Two instances on the PostgreSQL database `store` (which holds the keys too), each on a
 /// fixed port (kept across restarts), both with the first one's address as issuer: one
-/// provider.
-fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>) {
+/// provider. The issuer, how to start each again, the running instances, and where each
+/// listens.
+fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>, Vec<String>) {
     let first = free_addr();
     let issuer = format!("http://{first}");
     let options: Vec<Instance> = [first, free_addr()]
@@ -925,8 +965,10 @@ fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>) {
         .map(|addr| Instance::new(["--store".into(), store.into()], &issuer, addr))
         .collect();
     // One after the other: the first start applies the migrations.
-    let instances = options.iter().map(start_serve).collect();
-    (issuer, options, instances)
+    let instances: Vec<Serve> = options.iter().map(start_serve).collect();
+    // The `issuer` field of the guard is its own address.
+    let bases = instances.iter().map(|s| s.issuer.clone()).collect();
+    (issuer, options, instances, bases)
 }
 
 /// PostgreSQL after a fault: no [`PARTIAL_RECORDS`].
@@ -965,56 +1007,21 @@ fn postgres_instance_killed_during_load_loses_nothing() {
     let Some((_cluster, store)) = cluster_and_database("postgres_instance_killed") else {
         return;
     };
-    let (issuer, options, mut instances) = two_instances(&store);
-    // Where each listens (the `issuer` field of the guard is its own address).
-    let bases: Vec<String> = instances.iter().map(|s| s.issuer.clone()).collect();
+    let (issuer, options, mut instances, bases) = two_instances(&store);
     let mut run = Run::new(&issuer, &bases);
-    let mut checked_codes = 0;
-    let mut totals = Verified::default();
-    for round in 1..=ROUNDS {
-        let victim = (round - 1) % instances.len();
-        let before = run.ledger().tokens.len();
-        run.start_loops(&bases, LOOPS);
-        run.wait_until("tokens before the kill", |l| {
-            l.tokens.len() >= before + TOKENS_BEFORE_KILL
-        });
+    let mut checks = Checks::default();
+    for round in 0..ROUNDS {
+        let victim = round % instances.len();
+        run.load_until(&bases, LOOPS, "tokens before the kill", TOKENS_BEFORE_KILL);
         instances[victim].kill();
         // The other instance keeps serving while this one is down.
-        let at_kill = run.ledger().tokens.len();
-        run.wait_until("tokens from the other instance", |l| {
-            l.tokens.len() >= at_kill + TOKENS_WHILE_DOWN
-        });
+        run.wait_for_tokens("tokens from the other instance", TOKENS_WHILE_DOWN);
         instances[victim] = start_serve(&options[victim]);
         run.stop_loops();
         check_postgres_rows(&run, &store);
-        let load = run.summary();
-        let v = verify(&run, &bases, checked_codes);
-        checked_codes = run.ledger().codes.len();
-        eprintln!(
-            "round {round} (instance {victim} killed): so far {load}; after the restart {} \
-             tokens active at either instance, {} replayed codes refused, {} cut-off codes \
-             redeemed once",
-            v.active, v.replays_refused, v.late_redemptions
-        );
-        totals.replays_refused += v.replays_refused;
-        totals.late_redemptions += v.late_redemptions;
+        checks.after_fault(&run, &bases, &format!("instance {victim} killed"));
     }
-    let l = run.ledger();
-    eprintln!(
-        "postgres kill -9 of an instance: {ROUNDS} rounds, {} requests, {} tokens received \
-         ({} kept active, the rest revoked by the replay checks), {} codes ({} replays \
-         refused, {} cut-off codes redeemed once), {} requests without response, {} 503s, {} \
-         429s",
-        l.requests,
-        l.tokens_received,
-        l.tokens.len(),
-        l.codes.len(),
-        totals.replays_refused,
-        totals.late_redemptions,
-        l.no_response,
-        l.unavailable,
-        l.rate_limited
-    );
+    checks.report(&run, "postgres kill -9 of an instance");
 }
 
 #[test]
@@ -1033,18 +1040,17 @@ fn postgres_stopped_and_started_during_load() {
     let Some((cluster, store)) = cluster_and_database("postgres_stopped_and_started") else {
         return;
     };
-    let (issuer, _options, instances) = two_instances(&store);
-    // Where each listens (the `issuer` field of the guard is its own address).
-    let bases: Vec<String> = instances.iter().map(|s| s.issuer.clone()).collect();
+    let (issuer, _options, instances, bases) = two_instances(&store);
     let mut run = Run::new(&issuer, &bases);
-    let mut checked_codes = 0;
+    let mut checks = Checks::default();
     let mut unavailable_total = 0;
-    for round in 1..=ROUNDS {
-        let before = run.ledger().tokens.len();
-        run.start_loops(&bases, LOOPS);
-        run.wait_until("tokens before the database stops", |l| {
-            l.tokens.len() >= before + TOKENS_BEFORE
-        });
+    for _ in 0..ROUNDS {
+        run.load_until(
+            &bases,
+            LOOPS,
+            "tokens before the database stops",
+            TOKENS_BEFORE,
+        );
         cluster
             .stop()
             .unwrap_or_else(|e| panic!("stopping the cluster: {e}"));
@@ -1059,47 +1065,36 @@ fn postgres_stopped_and_started_during_load() {
         cluster
             .start_again()
             .unwrap_or_else(|e| panic!("starting the cluster again: {e}"));
-        let (at_start, tokens_while_down, unavailable_while_down) = {
+        let (tokens_while_down, unavailable_while_down) = {
             let l = run.ledger();
-            let tokens = l.tokens.len();
             (
-                tokens,
-                tokens - tokens_at_stop,
+                l.tokens.len() - tokens_at_stop,
                 l.unavailable - unavailable_at_stop,
             )
         };
         unavailable_total += unavailable_while_down;
         // No restart of the instances: they serve again by themselves.
-        run.wait_until("tokens after the database is back", |l| {
-            l.tokens.len() >= at_start + TOKENS_AFTER
-        });
+        run.wait_for_tokens("tokens after the database is back", TOKENS_AFTER);
         run.stop_loops();
         check_postgres_rows(&run, &store);
-        let load = run.summary();
         // Every 200 token response named a stored token (those received after the stop
         // returned too), and nothing stored before the stop was lost.
-        let v = verify(&run, &bases, checked_codes);
-        checked_codes = run.ledger().codes.len();
-        eprintln!(
-            "round {round}: so far {load}; {unavailable_while_down} 503s while down, \
-             {tokens_while_down} token responses received after the stop returned; after it \
-             {} tokens active, {} replayed codes refused, {} codes whose exchange the outage \
-             (or the rate limits) refused redeemed once",
-            v.active, v.replays_refused, v.late_redemptions
+        checks.after_fault(
+            &run,
+            &bases,
+            &format!(
+                "database stopped: {unavailable_while_down} 503s while down, \
+                 {tokens_while_down} token responses received after the stop returned"
+            ),
         );
     }
-    let l = run.ledger();
-    eprintln!(
-        "postgres stopped and started: {ROUNDS} rounds, {} requests, {} tokens received, {} \
-         codes, {unavailable_total} 503s while down ({} in all), {} 429s, no instance \
-         restarted",
-        l.requests,
-        l.tokens_received,
-        l.codes.len(),
-        l.unavailable,
-        l.rate_limited
+    checks.report(
+        &run,
+        &format!(
+            "postgres stopped and started ({unavailable_total} 503s while down, no instance \
+             restarted)"
+        ),
     );
-    drop(l);
     drop(run);
     drop(instances);
 }

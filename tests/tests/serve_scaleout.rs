@@ -347,14 +347,7 @@ impl Pair {
         client: &Registered,
         fields: &[(&str, &str)],
     ) -> Result<Reply, String> {
-        let mut req = http
-            .post(self.at(i, "/token"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(fields));
-        if let Some(secret) = &client.secret {
-            req = req.basic_auth(&client.id, Some(secret));
-        }
-        read(req.send().await).await
+        read(self.token_request(http, i, client, fields).send().await).await
     }
 
     /// Introspects `token` at instance `i` (RFC 7662 §2) as the resource server's client
@@ -719,49 +712,104 @@ impl Pair {
         Ok(())
     }
 
-    /// The same code redeemed at both instances at once.
-    async fn code_race(&self) -> Result<String, String> {
-        let http = http_from(3);
-        let client = self.register(&http, 0, json!({})).await?;
-        let mut jar = CookieJar::default();
+    /// Runs one race: [`ROUNDS`] rounds (and up to [`RETRY_ROUNDS`] more for rounds a rate
+    /// limit cut short), each with inputs from `prepare` (a fresh code, refresh token, proof
+    /// or assertion), sent in the two requests of `request` at once, one to each instance;
+    /// the round judged ([`Tally::judge`]: one `200`, the other `expected`) and then what the
+    /// win left checked by `check` (the round, its inputs, the winner's reply, the losing
+    /// instance). The race's report line.
+    async fn race<R>(
+        &self,
+        what: &str,
+        expected: &str,
+        loser_outcome: &str,
+        mut prepare: impl AsyncFnMut(usize) -> Result<R, String>,
+        request: impl Fn(&R, usize) -> reqwest::RequestBuilder,
+        mut check: impl AsyncFnMut(usize, &R, Reply, usize) -> Result<(), String>,
+    ) -> Result<String, String> {
         let mut tally = Tally::default();
         for round in 0..ROUNDS + RETRY_ROUNDS {
             if tally.rounds == ROUNDS {
                 break;
             }
-            let verifier = PkceCodeVerifier::generate(crypto::default_provider().system_random())
-                .map_err(|e| e.to_string())?;
-            let (code, _) = self
-                .authorize(&http, &mut jar, round, &client, &verifier, None)
-                .await?;
-            let fields = [
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", REDIRECT_URI),
-                ("code_verifier", verifier.secret()),
-            ];
+            let input = prepare(round).await?;
             let (ra, rb) = tokio::join!(
-                self.token(&http, 0, &client, &fields),
-                self.token(&http, 1, &client, &fields)
+                async { read(request(&input, 0).send().await).await },
+                async { read(request(&input, 1).send().await).await }
             );
-            let Some((winner, loser)) = tally.judge(ra?, rb?, "invalid_grant").await? else {
+            let Some((winner, loser)) = tally.judge(ra?, rb?, expected).await? else {
                 continue;
             };
-            let access = winner.json()["access_token"]
-                .as_str()
-                .ok_or("no access_token")?
-                .to_owned();
-            // RFC 6749 §4.1.2: the replay revokes the tokens issued from the code; checked at
-            // the instance that lost.
-            ensure!(
-                !self.active(&http, loser, &access).await?,
-                "round {round}: the winner's access token is still active after the replay"
-            );
+            check(round, &input, winner, loser).await?;
         }
-        tally.report(
+        tally.report(what, loser_outcome)
+    }
+
+    /// A token request at instance `i` (form `fields`), authenticated with the client's
+    /// secret when it has one: the request [`Pair::token`] sends.
+    fn token_request(
+        &self,
+        http: &reqwest::Client,
+        i: usize,
+        client: &Registered,
+        fields: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let mut req = http
+            .post(self.at(i, "/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(fields));
+        if let Some(secret) = &client.secret {
+            req = req.basic_auth(&client.id, Some(secret));
+        }
+        req
+    }
+
+    /// The same code redeemed at both instances at once.
+    async fn code_race(&self) -> Result<String, String> {
+        let http = http_from(3);
+        let client = self.register(&http, 0, json!({})).await?;
+        let mut jar = CookieJar::default();
+        self.race(
             "same code at both",
+            "invalid_grant",
             "invalid_grant; the grant revoked (the winner's access token inactive)",
+            async |round| {
+                let verifier =
+                    PkceCodeVerifier::generate(crypto::default_provider().system_random())
+                        .map_err(|e| e.to_string())?;
+                let (code, _) = self
+                    .authorize(&http, &mut jar, round, &client, &verifier, None)
+                    .await?;
+                Ok((code, verifier))
+            },
+            |(code, verifier), i| {
+                self.token_request(
+                    &http,
+                    i,
+                    &client,
+                    &[
+                        ("grant_type", "authorization_code"),
+                        ("code", code.as_str()),
+                        ("redirect_uri", REDIRECT_URI),
+                        ("code_verifier", verifier.secret()),
+                    ],
+                )
+            },
+            async |round, _, winner, loser| {
+                let access = winner.json()["access_token"]
+                    .as_str()
+                    .ok_or("no access_token")?
+                    .to_owned();
+                // RFC 6749 §4.1.2: the replay revokes the tokens issued from the code;
+                // checked at the instance that lost.
+                ensure!(
+                    !self.active(&http, loser, &access).await?,
+                    "round {round}: the winner's access token is still active after the replay"
+                );
+                Ok(())
+            },
         )
+        .await
     }
 
     /// The same refresh token at both instances at once.
@@ -769,50 +817,57 @@ impl Pair {
         let http = http_from(4);
         let client = self.register(&http, 1, json!({})).await?;
         let mut jar = CookieJar::default();
-        let mut tally = Tally::default();
         let mut revoked = 0;
-        for round in 0..ROUNDS + RETRY_ROUNDS {
-            if tally.rounds == ROUNDS {
-                break;
-            }
-            let tokens = self
-                .code_tokens(&http, &mut jar, round, round + 1, &client, Some("consent"))
-                .await?;
-            let refresh = tokens["refresh_token"].as_str().ok_or("no refresh_token")?;
-            let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
-            let (ra, rb) = tokio::join!(
-                self.token(&http, 0, &client, &fields),
-                self.token(&http, 1, &client, &fields)
-            );
-            let Some((winner, loser)) = tally.judge(ra?, rb?, "invalid_grant").await? else {
-                continue;
-            };
-            let w = winner.json();
-            let rotated = w["refresh_token"]
-                .as_str()
-                .ok_or("no rotated refresh token")?;
-            ensure!(
-                rotated != refresh,
-                "round {round}: the refresh token was not rotated"
-            );
-            // The loser presented a refresh token that had just been rotated out: a replay
-            // (RFC 9700 §4.14.2), which revokes the grant; the winner's new tokens die with it.
-            let access = w["access_token"].as_str().ok_or("no access_token")?;
-            if !self.active(&http, loser, access).await?
-                && !self.active(&http, loser, rotated).await?
-            {
-                revoked += 1;
-            }
-        }
+        let mut judged = 0;
+        let report = self
+            .race(
+                "same refresh token at both",
+                "invalid_grant",
+                "invalid_grant; the grant revoked as a replay (the winner's rotated tokens \
+                 inactive)",
+                async |round| {
+                    let tokens = self
+                        .code_tokens(&http, &mut jar, round, round + 1, &client, Some("consent"))
+                        .await?;
+                    let refresh = tokens["refresh_token"].as_str().ok_or("no refresh_token")?;
+                    Ok(refresh.to_owned())
+                },
+                |refresh, i| {
+                    self.token_request(
+                        &http,
+                        i,
+                        &client,
+                        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+                    )
+                },
+                async |round, refresh, winner, loser| {
+                    judged += 1;
+                    let w = winner.json();
+                    let rotated = w["refresh_token"]
+                        .as_str()
+                        .ok_or("no rotated refresh token")?;
+                    ensure!(
+                        rotated != refresh,
+                        "round {round}: the refresh token was not rotated"
+                    );
+                    // The loser presented a refresh token that had just been rotated out: a
+                    // replay (RFC 9700 §4.14.2), which revokes the grant; the winner's new
+                    // tokens die with it.
+                    let access = w["access_token"].as_str().ok_or("no access_token")?;
+                    if !self.active(&http, loser, access).await?
+                        && !self.active(&http, loser, rotated).await?
+                    {
+                        revoked += 1;
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
         ensure!(
-            revoked == tally.rounds,
-            "the replayed refresh token revoked the grant in {revoked} of {} rounds",
-            tally.rounds
+            revoked == judged,
+            "the replayed refresh token revoked the grant in {revoked} of {judged} rounds"
         );
-        tally.report(
-            "same refresh token at both",
-            "invalid_grant; the grant revoked as a replay (the winner's rotated tokens inactive)",
-        )
+        Ok(report)
     }
 
     /// The same DPoP proof (same `jti`) at both instances at once, with client credentials.
@@ -836,13 +891,12 @@ impl Pair {
         let jwk = Jwk::generate(JwsAlgorithm::ES256, provider, rng).map_err(|e| e.to_string())?;
         let key = SigningKey::from_jwk(&jwk, None, provider).map_err(|e| e.to_string())?;
         let dpop = DpopKey::new(key, provider).map_err(|e| e.to_string())?;
-        let mut tally = Tally::default();
-        for _ in 0..ROUNDS + RETRY_ROUNDS {
-            if tally.rounds == ROUNDS {
-                break;
-            }
-            let proof = dpop
-                .proof(
+        self.race(
+            "same DPoP proof at both",
+            "invalid_dpop_proof",
+            "invalid_dpop_proof",
+            async |_| {
+                dpop.proof(
                     "POST",
                     &format!("{ISSUER}/token"),
                     None,
@@ -850,27 +904,22 @@ impl Pair {
                     unix_now(),
                     rng,
                 )
-                .map_err(|e| e.to_string())?;
-            let send = |i: usize| {
-                let req = http
-                    .post(self.at(i, "/token"))
-                    .basic_auth(&client.id, client.secret.as_ref())
-                    .header("content-type", "application/x-www-form-urlencoded")
+                .map_err(|e| e.to_string())
+            },
+            |proof, i| {
+                self.token_request(&http, i, &client, &[("grant_type", "client_credentials")])
                     .header("dpop", proof.clone())
-                    .body(form_body(&[("grant_type", "client_credentials")]));
-                async move { read(req.send().await).await }
-            };
-            let (ra, rb) = tokio::join!(send(0), send(1));
-            let Some((winner, _)) = tally.judge(ra?, rb?, "invalid_dpop_proof").await? else {
-                continue;
-            };
-            ensure!(
-                winner.json()["token_type"].as_str() == Some("DPoP"),
-                "the accepted proof did not bind the token: {}",
-                winner.text()
-            );
-        }
-        tally.report("same DPoP proof at both", "invalid_dpop_proof")
+            },
+            async |_, _, winner, _| {
+                ensure!(
+                    winner.json()["token_type"].as_str() == Some("DPoP"),
+                    "the accepted proof did not bind the token: {}",
+                    winner.text()
+                );
+                Ok(())
+            },
+        )
+        .await
     }
 
     /// The same `private_key_jwt` client assertion (same `jti`) at both instances at once.
@@ -907,33 +956,36 @@ impl Pair {
         let server = AuthorizationServer::new(ISSUER)
             .with_token_endpoint(&format!("{ISSUER}/token"))
             .map_err(|e| e.to_string())?;
-        let mut tally = Tally::default();
-        for _ in 0..ROUNDS + RETRY_ROUNDS {
-            if tally.rounds == ROUNDS {
-                break;
-            }
-            let assertion = client
-                .client_assertion(signer.as_ref(), &server, unix_now(), rng)
-                .map_err(|e| e.to_string())?;
-            let body = form_body(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", &registered.id),
-                ("client_assertion_type", JWT_BEARER_ASSERTION),
-                ("client_assertion", &assertion),
-            ]);
-            let send = |i: usize| {
-                let req = http
-                    .post(self.at(i, "/token"))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body.clone());
-                async move { read(req.send().await).await }
-            };
-            let (ra, rb) = tokio::join!(send(0), send(1));
-            if tally.judge(ra?, rb?, "invalid_client").await?.is_none() {
-                continue;
-            }
-        }
-        tally.report("same private_key_jwt assertion at both", "invalid_client")
+        // Authenticated by the assertion alone: no secret.
+        let unauthenticated = Registered {
+            id: registered.id.clone(),
+            secret: None,
+        };
+        self.race(
+            "same private_key_jwt assertion at both",
+            "invalid_client",
+            "invalid_client",
+            async |_| {
+                client
+                    .client_assertion(signer.as_ref(), &server, unix_now(), rng)
+                    .map_err(|e| e.to_string())
+            },
+            |assertion, i| {
+                self.token_request(
+                    &http,
+                    i,
+                    &unauthenticated,
+                    &[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", &registered.id),
+                        ("client_assertion_type", JWT_BEARER_ASSERTION),
+                        ("client_assertion", assertion),
+                    ],
+                )
+            },
+            async |_, _, _, _| Ok(()),
+        )
+        .await
     }
 }
 
