@@ -553,16 +553,20 @@ mod tests {
         );
     }
 
-    /// The pages' fixed contract (the `ui` module's markup) filled in: the login page, and
+    /// The provider's own pages (the `ui` module's markup) filled in: the login page, and
     /// the consent page approved or denied (one `decision`, the clicked button's).
     #[test]
     fn the_form_filler_follows_the_page_contract() {
-        let login = "<p>Sign in</p><form method=\"post\" action=\"/interaction/T&amp;1/login\">\
-            <input type=\"hidden\" name=\"csrf\" value=\"C&quot;1\">\
-            <input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"\">\
-            <input id=\"password\" name=\"password\" type=\"password\" required>\
-            <button id=\"login\" type=\"submit\">Sign in</button></form>";
-        let filled = fill_form(login, &alice()).expect("the login form");
+        let page = |r: http::Response<Vec<u8>>| String::from_utf8(r.into_body()).unwrap();
+        let login = page(crate::ui::login(
+            "s",
+            "/interaction/T&1/login",
+            "C\"1",
+            "App",
+            None,
+            None,
+        ));
+        let filled = fill_form(&login, &alice()).expect("the login form");
         assert_eq!(filled.kind, PageKind::Login);
         assert_eq!(filled.action, "/interaction/T&1/login");
         assert_eq!(
@@ -573,12 +577,23 @@ mod tests {
                 ("password", "wonderland")
             ])
         );
-        let consent = "<form method=\"post\" action=\"/interaction/T/consent\">\
-            <input type=\"hidden\" name=\"csrf\" value=\"C2\">\
-            <button id=\"approve\" name=\"decision\" value=\"approve\" type=\"submit\">Allow</button>\
-            <button id=\"deny\" name=\"decision\" value=\"deny\" type=\"submit\">Deny</button></form>";
+        // A username the page prefills (a second sign-in) is replaced by the answer.
+        let again = page(crate::ui::login("s", "/l", "C", "App", Some("bob"), None));
+        let filled = fill_form(&again, &alice()).expect("the login form");
+        assert!(filled.fields.contains(&("username".into(), "alice".into())));
+        assert!(!filled.fields.iter().any(|(_, v)| v == "bob"));
+        let consent = page(crate::ui::consent(
+            "s",
+            "/interaction/T/consent",
+            "C2",
+            "App",
+            "alice",
+            &["openid".into()],
+            &[],
+        ));
         for decision in ["approve", "deny"] {
-            let filled = fill_form(consent, &alice().deciding(decision)).expect("the consent form");
+            let filled =
+                fill_form(&consent, &alice().deciding(decision)).expect("the consent form");
             assert_eq!(filled.kind, PageKind::Consent);
             assert_eq!(filled.action, "/interaction/T/consent");
             assert_eq!(
