@@ -5,12 +5,11 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use authcore_hyper::forms::{Answers, PageWalk, WalkStep};
+use authcore_hyper::forms::{Answers, PageWalk};
 use authcore_hyper::{
     AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
     RateLimitSettings,
@@ -24,11 +23,6 @@ use authcore_server::model::{ClientAuthMethod, ClientRecord};
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::get;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 pub const PASSWORD: &str = "wonderland";
 /// The layer's cookies: the session, and the sign-in in progress.
@@ -332,174 +326,53 @@ pub async fn world_serving(
     }
 }
 
-/// A response as the tests look at it.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: Vec<u8>,
-}
+pub use authcore_hyper::test_support::{Browser, Reply};
 
-impl Reply {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
-    }
-
-    pub fn location(&self) -> String {
-        self.headers
-            .get(http::header::LOCATION)
-            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.text()))
-            .to_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// The `Set-Cookie` headers naming `name`.
-    pub fn set_cookies(&self, name: &str) -> Vec<String> {
-        self.headers
-            .get_all(http::header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .filter(|v| v.starts_with(&format!("{name}=")))
-            .collect()
-    }
-
-    /// The value of the hidden form field `name`.
-    pub fn field(&self, name: &str) -> String {
-        let text = self.text();
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no field {name} in {text}"))
-            + marker.len();
-        let end = text[start..].find('"').unwrap() + start;
-        text[start..end].replace("&amp;", "&")
-    }
-
-    pub fn form_action(&self) -> String {
-        let text = self.text();
-        let marker = "<form method=\"post\" action=\"";
-        let start = text
-            .find(marker)
-            .unwrap_or_else(|| panic!("no form in {text}"))
-            + marker.len();
-        let end = text[start..].find('"').unwrap() + start;
-        text[start..end].replace("&amp;", "&")
-    }
-
-    pub fn is_login_page(&self) -> bool {
-        self.text().contains("<input id=\"password\"")
-    }
-
-    pub fn is_consent_page(&self) -> bool {
-        self.text().contains("<button id=\"approve\"")
-    }
-
-    pub fn is_logout_page(&self) -> bool {
-        self.text().contains("name=\"decision\"") && self.text().contains("logout")
-    }
-}
-
-/// A user agent: one cookie jar (by name: the provider's and the application's cookies have
-/// different names), no redirect followed by itself.
-pub struct Browser {
-    client: Client<HttpConnector, Full<Bytes>>,
-    pub jar: HashMap<String, String>,
-}
-
-impl Default for Browser {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Browser {
-    pub fn new() -> Self {
-        Browser {
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            jar: HashMap::new(),
-        }
-    }
-
-    pub async fn send(&mut self, request: http::Request<Vec<u8>>) -> Reply {
-        let (mut parts, body) = request.into_parts();
-        if !self.jar.is_empty() && !parts.headers.contains_key(http::header::COOKIE) {
-            let cookie = self
-                .jar
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            parts
-                .headers
-                .insert(http::header::COOKIE, cookie.parse().unwrap());
-        }
-        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let response = tokio::time::timeout(Duration::from_secs(30), self.client.request(request))
-            .await
-            .expect("an answer within the deadline")
-            .unwrap();
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes().to_vec();
-        for set in parts.headers.get_all(http::header::SET_COOKIE) {
-            let set = set.to_str().unwrap();
-            let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.jar.remove(name);
-            } else {
-                self.jar.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
-    }
-
-    pub async fn get(&mut self, url: &str) -> Reply {
-        self.send(http::Request::get(url).body(Vec::new()).unwrap())
-            .await
-    }
-
-    pub async fn get_with(&mut self, url: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut b = http::Request::get(url);
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
-        self.send(b.body(Vec::new()).unwrap()).await
-    }
-
-    pub async fn post_form(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        self.send(
-            http::Request::post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body.into_bytes())
-                .unwrap(),
-        )
-        .await
-    }
-
+/// What the tests do through a [`Browser`] at the application and its provider.
+#[allow(async_fn_in_trait)]
+pub trait AppSteps: Sized {
     /// Follows redirects from `url` through the provider's pages (signing in as `user`,
     /// approving consent) until the provider sends the user agent back to the application's
     /// callback; returns that callback URL without visiting it.
-    pub async fn until_callback(&mut self, url: &str, app: &App, user: &str) -> String {
+    async fn until_callback(&mut self, url: &str, app: &App, user: &str) -> String;
+    /// [`AppSteps::until_callback`] answering the consent page with `decision`.
+    async fn until_callback_deciding(
+        &mut self,
+        url: &str,
+        app: &App,
+        user: &str,
+        decision: &str,
+    ) -> String;
+    /// Signs in through `start` (an application URL) as `user` and returns the application's
+    /// answer to the callback.
+    async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply;
+    /// Signs in from `/me` as alice and checks the way back.
+    async fn sign_in(&mut self, w: &World) -> Reply;
+    /// A new user agent signed in as alice (see [`AppSteps::sign_in`]).
+    async fn signed_in(w: &World) -> Self;
+    /// Walks from the application's login route as alice to the callback, not visited.
+    async fn login_callback(&mut self, w: &World) -> String;
+    /// The session cookie's value; a missing one fails the test.
+    fn session(&self) -> String;
+    /// Whether the jar holds a session cookie.
+    fn has_session(&self) -> bool;
+    /// GET `url` with exactly the session cookie `value` (the jar left out), and `headers`.
+    async fn get_with_session(&mut self, url: &str, value: &str, headers: &[(&str, &str)])
+    -> Reply;
+    /// Logs out at the provider's own logout page (no client involved): the page, then its
+    /// form posted with `decision=logout`.
+    async fn logout_at_provider(&mut self, op: &Op) -> Reply;
+    /// The provider's RP-initiated logout, confirmed on its page, from `url`.
+    async fn confirm_provider_logout(&mut self, url: &str, op: &Op) -> Reply;
+}
+
+impl AppSteps for Browser {
+    async fn until_callback(&mut self, url: &str, app: &App, user: &str) -> String {
         self.until_callback_deciding(url, app, user, "approve")
             .await
     }
 
-    /// [`Browser::until_callback`] answering the consent page with `decision`: the shared
-    /// [`PageWalk`], every answer a `303` but the pages it fills in (`200`, after a `GET`).
-    pub async fn until_callback_deciding(
+    async fn until_callback_deciding(
         &mut self,
         url: &str,
         app: &App,
@@ -514,36 +387,27 @@ impl Browser {
         // Each page visited and each form posted is a step.
         let mut walk =
             PageWalk::new(url::Url::parse(url).unwrap(), callback, answers).with_max_steps(24);
-        for _ in 0..24 {
-            let next = walk.next_request();
-            let at = next.url.to_string();
-            let page = next.form.is_none();
-            let r = self.send(next.to_http(&at, None).unwrap()).await;
+        let (back, exchanges) = self
+            .walk(&mut walk)
+            .await
+            .unwrap_or_else(|(e, _)| panic!("no way back to the application from {url}: {e}"));
+        for (method, r) in &exchanges {
             assert!(
-                r.status == 303 || (page && r.status == 200),
-                "{at}: {} {}",
+                r.status == 303 || (*method == http::Method::GET && r.status == 200),
+                "{method}: {} {}",
                 r.status,
                 r.text()
             );
-            let status = http::StatusCode::from_u16(r.status).unwrap();
-            match walk.on_response(status, &r.headers, &r.body) {
-                Ok(WalkStep::Done(back)) => return back.to_string(),
-                Ok(WalkStep::Continue) => {}
-                Err(e) => panic!("{at}: {e}"),
-            }
         }
-        panic!("no way back to the application from {url}");
+        back.to_string()
     }
 
-    /// Signs in through `start` (an application URL) as `user` and returns the application's
-    /// answer to the callback.
-    pub async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply {
+    async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply {
         let callback = self.until_callback(start, &w.app, user).await;
         self.get(&callback).await
     }
 
-    /// Signs in from `/me` as alice and checks the way back.
-    pub async fn sign_in(&mut self, w: &World) -> Reply {
+    async fn sign_in(&mut self, w: &World) -> Reply {
         let r = self
             .sign_in_via(&format!("{}/me", w.app.base), w, "alice")
             .await;
@@ -552,34 +416,29 @@ impl Browser {
         r
     }
 
-    /// A new user agent signed in as alice (see [`Browser::sign_in`]).
-    pub async fn signed_in(w: &World) -> Browser {
+    async fn signed_in(w: &World) -> Browser {
         let mut b = Browser::new();
         b.sign_in(w).await;
         b
     }
 
-    /// Walks from the application's login route as alice to the callback, not visited.
-    pub async fn login_callback(&mut self, w: &World) -> String {
+    async fn login_callback(&mut self, w: &World) -> String {
         self.until_callback(&w.url("/auth/login"), &w.app, "alice")
             .await
     }
 
-    /// The session cookie's value; a missing one fails the test.
-    pub fn session(&self) -> String {
+    fn session(&self) -> String {
         self.jar
             .get(SESSION)
             .cloned()
             .unwrap_or_else(|| panic!("no session cookie in {:?}", self.jar.keys()))
     }
 
-    /// Whether the jar holds a session cookie.
-    pub fn has_session(&self) -> bool {
+    fn has_session(&self) -> bool {
         self.jar.contains_key(SESSION)
     }
 
-    /// GET `url` with exactly the session cookie `value` (the jar left out), and `headers`.
-    pub async fn get_with_session(
+    async fn get_with_session(
         &mut self,
         url: &str,
         value: &str,
@@ -591,9 +450,7 @@ impl Browser {
         self.get_with(url, &all).await
     }
 
-    /// Logs out at the provider's own logout page (no client involved): the page, then its
-    /// form posted with `decision=logout`.
-    pub async fn logout_at_provider(&mut self, op: &Op) -> Reply {
+    async fn logout_at_provider(&mut self, op: &Op) -> Reply {
         let r = self.get(&format!("{}/logout", op.base)).await;
         assert!(r.is_logout_page(), "{}", r.text());
         let action = abs(&op.base, &r.form_action());
@@ -602,8 +459,7 @@ impl Browser {
             .await
     }
 
-    /// The provider's RP-initiated logout, confirmed on its page, from `url`.
-    pub async fn confirm_provider_logout(&mut self, url: &str, op: &Op) -> Reply {
+    async fn confirm_provider_logout(&mut self, url: &str, op: &Op) -> Reply {
         let page = self.get(url).await;
         if page.status == 303 {
             // Nothing to confirm (the provider decided without asking).
