@@ -129,14 +129,7 @@ struct TempDir(std::path::PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "authcore-faults-{name}-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        ));
+        let dir = authcore_tests::serve::unique_temp_path(&format!("faults-{name}"));
         std::fs::create_dir_all(&dir).expect("create a temporary directory");
         TempDir(dir)
     }
@@ -971,6 +964,44 @@ fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>, Vec<String>
     (issuer, options, instances, bases)
 }
 
+/// What a PostgreSQL fault test runs on, set up by [`PostgresLoad::start`] (fields in drop
+/// order: the loops, the instances, then the cluster, then the turn).
+struct PostgresLoad {
+    /// The client loops against both instances.
+    run: Run,
+    /// The running instances.
+    instances: Vec<Serve>,
+    /// How to start each instance again.
+    options: Vec<Instance>,
+    /// Where each instance listens.
+    bases: Vec<String>,
+    /// The database's URL.
+    store: String,
+    /// The throwaway cluster, this test's own.
+    cluster: TestCluster,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl PostgresLoad {
+    /// Waits for this test's turn, then a cluster and database of its own and two instances
+    /// on it, with the load client registered; `None` when the PostgreSQL tests are skipped.
+    fn start(test: &str) -> Option<PostgresLoad> {
+        let turn = one_at_a_time();
+        let (cluster, store) = cluster_and_database(test)?;
+        let (issuer, options, instances, bases) = two_instances(&store);
+        let run = Run::new(&issuer, &bases);
+        Some(PostgresLoad {
+            run,
+            instances,
+            options,
+            bases,
+            store,
+            cluster,
+            _turn: turn,
+        })
+    }
+}
+
 /// PostgreSQL after a fault: no [`PARTIAL_RECORDS`].
 fn check_postgres_rows(run: &Run, store: &str) {
     run.runtime.block_on(async {
@@ -1003,25 +1034,29 @@ fn postgres_instance_killed_during_load_loses_nothing() {
     /// Client loops per instance.
     const LOOPS: usize = 2;
 
-    let _turn = one_at_a_time();
-    let Some((_cluster, store)) = cluster_and_database("postgres_instance_killed") else {
+    // Not destructured: the cluster and the turn must live to the end.
+    let Some(mut pg) = PostgresLoad::start("postgres_instance_killed") else {
         return;
     };
-    let (issuer, options, mut instances, bases) = two_instances(&store);
-    let mut run = Run::new(&issuer, &bases);
     let mut checks = Checks::default();
     for round in 0..ROUNDS {
-        let victim = round % instances.len();
-        run.load_until(&bases, LOOPS, "tokens before the kill", TOKENS_BEFORE_KILL);
-        instances[victim].kill();
+        let victim = round % pg.instances.len();
+        pg.run.load_until(
+            &pg.bases,
+            LOOPS,
+            "tokens before the kill",
+            TOKENS_BEFORE_KILL,
+        );
+        pg.instances[victim].kill();
         // The other instance keeps serving while this one is down.
-        run.wait_for_tokens("tokens from the other instance", TOKENS_WHILE_DOWN);
-        instances[victim] = start_serve(&options[victim]);
-        run.stop_loops();
-        check_postgres_rows(&run, &store);
-        checks.after_fault(&run, &bases, &format!("instance {victim} killed"));
+        pg.run
+            .wait_for_tokens("tokens from the other instance", TOKENS_WHILE_DOWN);
+        pg.instances[victim] = start_serve(&pg.options[victim]);
+        pg.run.stop_loops();
+        check_postgres_rows(&pg.run, &pg.store);
+        checks.after_fault(&pg.run, &pg.bases, &format!("instance {victim} killed"));
     }
-    checks.report(&run, "postgres kill -9 of an instance");
+    checks.report(&pg.run, "postgres kill -9 of an instance");
 }
 
 #[test]
@@ -1036,37 +1071,34 @@ fn postgres_stopped_and_started_during_load() {
     /// Client loops per instance.
     const LOOPS: usize = 2;
 
-    let _turn = one_at_a_time();
-    let Some((cluster, store)) = cluster_and_database("postgres_stopped_and_started") else {
+    let Some(mut pg) = PostgresLoad::start("postgres_stopped_and_started") else {
         return;
     };
-    let (issuer, _options, instances, bases) = two_instances(&store);
-    let mut run = Run::new(&issuer, &bases);
     let mut checks = Checks::default();
     let mut unavailable_total = 0;
     for _ in 0..ROUNDS {
-        run.load_until(
-            &bases,
+        pg.run.load_until(
+            &pg.bases,
             LOOPS,
             "tokens before the database stops",
             TOKENS_BEFORE,
         );
-        cluster
+        pg.cluster
             .stop()
             .unwrap_or_else(|e| panic!("stopping the cluster: {e}"));
         let (tokens_at_stop, unavailable_at_stop) = {
-            let l = run.ledger();
+            let l = pg.run.ledger();
             (l.tokens.len(), l.unavailable)
         };
         // Each 503 is counted with its Retry-After checked; any other 5xx fails the wait.
-        run.wait_until("503s while the database is down", |l| {
+        pg.run.wait_until("503s while the database is down", |l| {
             l.unavailable >= unavailable_at_stop + UNAVAILABLE_WHILE_DOWN
         });
-        cluster
+        pg.cluster
             .start_again()
             .unwrap_or_else(|e| panic!("starting the cluster again: {e}"));
         let (tokens_while_down, unavailable_while_down) = {
-            let l = run.ledger();
+            let l = pg.run.ledger();
             (
                 l.tokens.len() - tokens_at_stop,
                 l.unavailable - unavailable_at_stop,
@@ -1074,14 +1106,15 @@ fn postgres_stopped_and_started_during_load() {
         };
         unavailable_total += unavailable_while_down;
         // No restart of the instances: they serve again by themselves.
-        run.wait_for_tokens("tokens after the database is back", TOKENS_AFTER);
-        run.stop_loops();
-        check_postgres_rows(&run, &store);
+        pg.run
+            .wait_for_tokens("tokens after the database is back", TOKENS_AFTER);
+        pg.run.stop_loops();
+        check_postgres_rows(&pg.run, &pg.store);
         // Every 200 token response named a stored token (those received after the stop
         // returned too), and nothing stored before the stop was lost.
         checks.after_fault(
-            &run,
-            &bases,
+            &pg.run,
+            &pg.bases,
             &format!(
                 "database stopped: {unavailable_while_down} 503s while down, \
                  {tokens_while_down} token responses received after the stop returned"
@@ -1089,12 +1122,10 @@ fn postgres_stopped_and_started_during_load() {
         );
     }
     checks.report(
-        &run,
+        &pg.run,
         &format!(
             "postgres stopped and started ({unavailable_total} 503s while down, no instance \
              restarted)"
         ),
     );
-    drop(run);
-    drop(instances);
 }

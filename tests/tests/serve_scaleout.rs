@@ -73,27 +73,14 @@ fn two_instances_on_one_postgres_database_are_one_provider() {
     if skip_test("two_instances_on_one_postgres_database_are_one_provider") {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let cluster = TestCluster::shared().unwrap_or_else(|e| panic!("the test cluster: {e}"));
-    let url = rt
-        .block_on(cluster.create_database("serve_scaleout"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = database(&rt, &cluster, "serve_scaleout");
     let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("postgres")
         .join("serve_scaleout.toml");
-    let args: Vec<OsString> = vec![
-        "--dev".into(),
-        "--issuer".into(),
-        ISSUER.into(),
-        "--store".into(),
-        url.clone().into(),
-        "--config".into(),
-        config.into(),
-    ];
+    let mut args = serve_args(&url);
+    args.extend(["--config".into(), config.into()]);
     // Started together: the first start makes the keys, the user and the schema once.
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| Serve::start_with(&args));
@@ -135,23 +122,11 @@ fn a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_return
     if skip_test("a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_returns") {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     // A cluster of its own: this test stops it.
     let cluster = TestCluster::start().unwrap_or_else(|e| panic!("the test cluster: {e}"));
-    let url = rt
-        .block_on(cluster.create_database("serve_outage"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let args: Vec<OsString> = vec![
-        "--dev".into(),
-        "--issuer".into(),
-        ISSUER.into(),
-        "--store".into(),
-        url.into(),
-    ];
+    let url = database(&rt, &cluster, "serve_outage");
+    let args = serve_args(&url);
     let serve = Serve::start_with(&args).unwrap_or_else(|e| panic!("did not start: {e}"));
     let pair = Pair {
         bases: [serve.issuer.clone(), serve.issuer.clone()],
@@ -211,6 +186,32 @@ fn a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_return
     if let Err(e) = result {
         panic!("{e}\n\nthe server:\n{}", serve.log_text());
     }
+}
+
+/// The tests' runtime: two workers, as the machine has few cores.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A fresh database `name` in `cluster`: its URL.
+fn database(rt: &tokio::runtime::Runtime, cluster: &TestCluster, name: &str) -> String {
+    rt.block_on(cluster.create_database(name))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `authcore serve --dev` naming [`ISSUER`] (as behind a load balancer) on the store `url`.
+fn serve_args(url: &str) -> Vec<OsString> {
+    vec![
+        "--dev".into(),
+        "--issuer".into(),
+        ISSUER.into(),
+        "--store".into(),
+        url.into(),
+    ]
 }
 
 /// The two instances' addresses (`http://127.0.0.1:PORT`).
