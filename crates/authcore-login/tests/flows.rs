@@ -178,7 +178,7 @@ async fn a_tampered_session_cookie_is_refused_and_cleared() {
     }
     // Garbage and an empty value.
     for bad in ["garbage", "", "a.b.c.d.e"] {
-        let r = b.get_with_session(&w.url("/me"), &bad, &[]).await;
+        let r = b.get_with_session(&w.url("/me"), bad, &[]).await;
         assert_eq!(r.status, 303, "{bad:?}");
     }
     // The untouched cookie still works.
