@@ -8,8 +8,8 @@
 //! to write. This crate keeps them and makes the conditional writes atomic.
 //!
 //! ```text
-//!   authcore-hyper ── ProviderStore (async) ──┐                ┌─► the writer (a mutex) ──┐
-//!                                             ├──► SqliteStore ┤   IMMEDIATE transactions ├─► file (WAL)
+//!   authcore-hyper ── ProviderStore (async) ──┐                ┌─► committer thread ──────┐
+//!                                             ├──► SqliteStore ┤   one transaction a group├─► file (WAL)
 //!   drive loop ────── Store (sync) ───────────┘                └─► 4 readers (query_only) ┘
 //! ```
 //!
@@ -25,13 +25,15 @@
 //!   together; every batch of writes runs under its own savepoint inside a `BEGIN IMMEDIATE`
 //!   transaction, and each write in it under a nested one, so a write that loses its race
 //!   changes nothing and a batch is atomic.
-//! - **Group commit**: the batches that arrive while the writer is busy syncing wait in a
-//!   queue; the next request to hold the writer applies all of them, one after the other, in
-//!   one transaction with one commit (one disk sync), and each caller hears its own batch's
-//!   outcome only after that commit. Under concurrent load the syncs per second stay the
-//!   same while the batches per sync grow, and a batch is still on disk before it is
-//!   reported applied. A batch that fails is rolled back to its savepoint alone; a failed
+//! - **Group commit** on a committer thread: every write batch of the core goes to one thread
+//!   that owns the write path. It takes all the batches waiting, applies them one after the
+//!   other in one transaction with one commit (one disk sync), then tells each caller its own
+//!   batch's outcome; the batches that arrive meanwhile form the next group. Under
+//!   concurrent load the syncs per second stay the same while the batches per sync grow, a
+//!   batch is on disk before it is reported applied, and an async caller waits without
+//!   holding a thread. A batch that fails is rolled back to its savepoint alone; a failed
 //!   commit fails every batch of the group (none applied).
+//! - **Statements prepared once** per connection and kept in its statement cache.
 //! - **Versioned schema**: a `schema_version` table; the migrations up to this build's version
 //!   run at [`SqliteStore::open`]; a database from a newer version is refused
 //!   ([`StoreErrorKind::Corrupt`](authcore_hyper::StoreErrorKind::Corrupt)) rather than
@@ -84,6 +86,10 @@ pub use schema::SCHEMA_VERSION;
 /// `Unavailable` (SQLITE_BUSY).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Prepared statements each connection keeps: more than the distinct statements of
+/// [`records`], so none is parsed twice.
+const STATEMENT_CACHE: usize = 64;
+
 /// Read connections of a file store. In WAL mode readers see the last commit without waiting
 /// for the writer (whose commits wait for the disk), so lookups go on while a write syncs.
 const READERS: usize = 4;
@@ -100,14 +106,27 @@ pub struct SqliteStore {
 }
 
 struct Connections {
-    writer: Mutex<Connection>,
-    /// Batches waiting for the writer (group commit): whoever holds the writer next applies
-    /// every one of them in its transaction.
-    queue: Mutex<Vec<Arc<QueuedBatch>>>,
+    /// The write connection: the committer thread's for the core's write batches, locked
+    /// directly by the other writes (sessions, accounts, keys, the sweep).
+    writer: Arc<Mutex<Connection>>,
+    /// The committer thread's inbox (group commit); `None` only while dropping.
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    committer: Option<std::thread::JoinHandle<()>>,
     /// Empty in memory, where every connection would be its own database.
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     path: Option<PathBuf>,
+}
+
+impl Drop for Connections {
+    /// Closes the committer's inbox and waits for it to finish the group it is applying, so
+    /// the database is closed when the last clone is gone.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(committer) = self.committer.take() {
+            let _ = committer.join();
+        }
+    }
 }
 
 impl fmt::Debug for SqliteStore {
@@ -150,11 +169,7 @@ impl SqliteStore {
                 Ok(Mutex::new(reader))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(SqliteStore::from_parts(
-            writer,
-            readers,
-            Some(path.to_owned()),
-        ))
+        SqliteStore::from_parts(writer, readers, Some(path.to_owned()))
     }
 
     /// A store in memory, gone when the last clone is dropped: for tests.
@@ -163,29 +178,42 @@ impl SqliteStore {
             .map_err(|e| error::db("opening an in-memory database", e))?;
         SqliteStore::configure(&conn, false)?;
         schema::migrate(&mut conn)?;
-        Ok(SqliteStore::from_parts(conn, Vec::new(), None))
+        SqliteStore::from_parts(conn, Vec::new(), None)
     }
 
     fn from_parts(
         writer: Connection,
         readers: Vec<Mutex<Connection>>,
         path: Option<PathBuf>,
-    ) -> SqliteStore {
-        SqliteStore {
+    ) -> Result<SqliteStore, StoreError> {
+        let writer = Arc::new(Mutex::new(writer));
+        let (jobs, inbox) = std::sync::mpsc::channel();
+        let committer = {
+            let writer = writer.clone();
+            std::thread::Builder::new()
+                .name("authcore-sqlite-commit".into())
+                .spawn(move || commit_loop(&writer, &inbox))
+                .map_err(|e| {
+                    StoreError::unavailable(format!("starting the SQLite committer thread: {e}"))
+                })?
+        };
+        Ok(SqliteStore {
             inner: Arc::new(Connections {
-                writer: Mutex::new(writer),
-                queue: Mutex::new(Vec::new()),
+                writer,
+                jobs: Some(jobs),
+                committer: Some(committer),
                 readers,
                 next_reader: AtomicUsize::new(0),
                 path,
             }),
-        }
+        })
     }
 
     /// Sets a connection's busy timeout, journal mode (WAL for a file) and sync level.
     fn configure(conn: &Connection, file: bool) -> Result<(), StoreError> {
         let pragma = |e| error::db("configuring the connection", e);
         conn.busy_timeout(BUSY_TIMEOUT).map_err(pragma)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         if file {
             // WAL: readers never block the writer, and a commit appends to the log instead of
             // rewriting pages, so a crash mid-commit leaves the last committed state.
@@ -225,8 +253,7 @@ impl SqliteStore {
     }
 
     /// Applies one batch of writes atomically and durably through the group commit (see the
-    /// crate docs): queued, then applied by whichever request holds the writer next,
-    /// possibly this one, together with every other queued batch.
+    /// crate docs), waiting for its outcome: for the synchronous [`Store`].
     pub(crate) fn apply_grouped(
         &self,
         writes: Vec<Write>,
@@ -235,33 +262,37 @@ impl SqliteStore {
         if writes.is_empty() {
             return Ok(Vec::new());
         }
-        let mine = Arc::new(QueuedBatch {
-            writes,
-            now,
-            outcome: Mutex::new(None),
-        });
-        lock_queue(&self.inner.queue).push(mine.clone());
-        let mut writer = self.lock();
-        // A request that held the writer before took this batch from the queue and gave it
-        // its outcome (under the writer's lock, so it is visible now); else it is still
-        // queued, and this request applies the queue.
-        if let Some(outcome) = mine.outcome() {
-            return outcome;
+        let (reply, outcome) = std::sync::mpsc::sync_channel(1);
+        self.submit(writes, now, Reply::Waiting(reply))?;
+        outcome.recv().unwrap_or_else(|_| Err(committer_gone()))
+    }
+
+    /// Applies one batch like [`SqliteStore::apply_grouped`], with the outcome delivered to a
+    /// task: for the async [`authcore_hyper::ProviderStore`], which awaits it without holding
+    /// a thread.
+    pub(crate) fn apply_grouped_async(
+        &self,
+        writes: Vec<Write>,
+        now: UnixTime,
+    ) -> impl Future<Output = Result<Vec<WriteOutcome>, StoreError>> + Send + 'static {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let submitted = if writes.is_empty() {
+            let _ = reply.send(Ok(Vec::new()));
+            Ok(())
+        } else {
+            self.submit(writes, now, Reply::Task(reply))
+        };
+        async move {
+            submitted?;
+            outcome.await.unwrap_or_else(|_| Err(committer_gone()))
         }
-        let group = std::mem::take(&mut *lock_queue(&self.inner.queue));
-        let batches: Vec<(&[Write], UnixTime)> =
-            group.iter().map(|b| (b.writes.as_slice(), b.now)).collect();
-        let outcomes = records::apply_batches(&mut writer, &batches);
-        for (batch, outcome) in group.iter().zip(outcomes) {
-            *lock_outcome(&batch.outcome) = Some(outcome);
-        }
-        drop(writer);
-        mine.outcome().unwrap_or_else(|| {
-            // Only when a request that took it from the queue panicked before answering.
-            Err(StoreError::unavailable(
-                "a write batch was lost by a failed writer; nothing of it was reported applied",
-            ))
-        })
+    }
+
+    /// Hands a batch to the committer thread.
+    fn submit(&self, writes: Vec<Write>, now: UnixTime, reply: Reply) -> Result<(), StoreError> {
+        let jobs = self.inner.jobs.as_ref().ok_or_else(committer_gone)?;
+        jobs.send(Job { writes, now, reply })
+            .map_err(|_| committer_gone())
     }
 
     /// The write connection.
@@ -288,30 +319,77 @@ impl SqliteStore {
     }
 }
 
-/// A batch of writes waiting in the group-commit queue, and its outcome once applied.
-struct QueuedBatch {
+/// A batch of writes on its way to the committer thread, and where its outcome goes.
+struct Job {
     writes: Vec<Write>,
     now: UnixTime,
-    outcome: Mutex<Option<Result<Vec<WriteOutcome>, StoreError>>>,
+    reply: Reply,
 }
 
-impl QueuedBatch {
-    /// The outcome, taken (each batch's caller reads it once).
-    fn outcome(&self) -> Option<Result<Vec<WriteOutcome>, StoreError>> {
-        lock_outcome(&self.outcome).take()
+/// A batch's outcome: the writes' outcomes, or why none of them was applied.
+type BatchOutcome = Result<Vec<WriteOutcome>, StoreError>;
+
+/// Where the committer sends a batch's outcome.
+enum Reply {
+    /// A thread blocked until it arrives (the synchronous [`Store`]).
+    Waiting(std::sync::mpsc::SyncSender<BatchOutcome>),
+    /// A task awaiting it (the async [`authcore_hyper::ProviderStore`]).
+    Task(tokio::sync::oneshot::Sender<BatchOutcome>),
+}
+
+impl Reply {
+    fn send(self, outcome: BatchOutcome) {
+        // A caller that stopped waiting (a cancelled request) no longer needs it; the batch
+        // stays applied, as it would had the caller gone a moment later.
+        match self {
+            Reply::Waiting(tx) => {
+                let _ = tx.send(outcome);
+            }
+            Reply::Task(tx) => {
+                let _ = tx.send(outcome);
+            }
+        }
     }
 }
 
-/// The queue and outcome locks guard plain values that no panic can leave half-changed.
-fn lock_queue(m: &Mutex<Vec<Arc<QueuedBatch>>>) -> MutexGuard<'_, Vec<Arc<QueuedBatch>>> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+/// Most batches in one commit: a bound on one transaction's size under a burst.
+const MAX_GROUP: usize = 256;
+
+/// The committer thread: takes every batch waiting (at least one, at most [`MAX_GROUP`]),
+/// applies them in one transaction with one commit, then tells each caller its own outcome.
+/// Batches that arrive during a commit's disk sync wait in the channel and form the next
+/// group. It ends when the store's last clone is dropped.
+fn commit_loop(writer: &Mutex<Connection>, jobs: &std::sync::mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let batches: Vec<(&[Write], UnixTime)> =
+            group.iter().map(|j| (j.writes.as_slice(), j.now)).collect();
+        // A panic while applying (none is known) fails this group, whose transaction its
+        // guard rolls back, and leaves the thread serving the next one.
+        let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            records::apply_batches(&mut relock(writer), &batches)
+        }))
+        .unwrap_or_else(|_| {
+            let e = StoreError::unavailable(
+                "the SQLite writer failed while applying a group of batches; none was applied",
+            );
+            batches.iter().map(|_| Err(e.clone())).collect()
+        });
+        drop(batches);
+        for (job, outcome) in group.into_iter().zip(outcomes) {
+            job.reply.send(outcome);
+        }
+    }
 }
 
-#[allow(clippy::type_complexity)]
-fn lock_outcome(
-    m: &Mutex<Option<Result<Vec<WriteOutcome>, StoreError>>>,
-) -> MutexGuard<'_, Option<Result<Vec<WriteOutcome>, StoreError>>> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
+fn committer_gone() -> StoreError {
+    StoreError::unavailable("the SQLite committer thread has stopped; nothing was applied")
 }
 
 /// Locks `m`. A panic while the lock was held cannot leave the database half-written (an open

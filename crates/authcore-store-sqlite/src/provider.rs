@@ -105,7 +105,7 @@ impl ProviderStore for SqliteStore {
     }
 
     fn apply(&self, writes: Vec<Write>, now: UnixTime) -> StoreFuture<'_, Vec<WriteOutcome>> {
-        self.blocking(move |store| store.apply_grouped(writes, now))
+        Box::pin(self.apply_grouped_async(writes, now))
     }
 
     fn session(&self, id: String, now: UnixTime) -> StoreFuture<'_, Option<SessionRecord>> {

@@ -35,7 +35,8 @@ pub(crate) fn read<R: DeserializeOwned>(
     params: &[&dyn ToSql],
 ) -> Result<Option<R>, StoreError> {
     let text: Option<String> = conn
-        .query_row(sql, params, |r| r.get(0))
+        .prepare_cached(sql)
+        .and_then(|mut stmt| stmt.query_row(params, |r| r.get(0)))
         .optional()
         .map_err(ctx(what))?;
     text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(what, e)))
@@ -102,11 +103,10 @@ pub(crate) fn answer(conn: &Connection, need: &Need, now: UnixTime) -> Result<An
             &[&h.as_str()],
         )?),
         Need::ReplayCheck(key) => Answer::Seen(
-            conn.query_row(
+            conn.prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM replay_keys WHERE key = ?1 AND expires_at > ?2)",
-                params![key, secs(now)],
-                |r| r.get(0),
             )
+            .and_then(|mut stmt| stmt.query_row(params![key, secs(now)], |r| r.get(0)))
             .map_err(ctx("reading a replay key"))?,
         ),
         // The end-user's claims are the account's (this store keeps the accounts); the core
@@ -148,18 +148,16 @@ pub(crate) fn apply_batches(
     let mut results = Vec::with_capacity(batches.len());
     for (writes, now) in batches {
         let batch = (|| {
-            tx.execute_batch("SAVEPOINT batch")
-                .map_err(ctx("starting a batch"))?;
+            run(&tx, "SAVEPOINT batch", "starting a batch")?;
             match apply_in_order(&tx, writes, *now) {
                 Ok(outcomes) => {
-                    tx.execute_batch("RELEASE batch")
-                        .map_err(ctx("finishing a batch"))?;
+                    run(&tx, "RELEASE batch", "finishing a batch")?;
                     Ok(outcomes)
                 }
                 Err(e) => {
                     // This batch leaves nothing behind; the group goes on.
-                    tx.execute_batch("ROLLBACK TO batch; RELEASE batch")
-                        .map_err(ctx("undoing a failed batch"))?;
+                    run(&tx, "ROLLBACK TO batch", "undoing a failed batch")?;
+                    run(&tx, "RELEASE batch", "undoing a failed batch")?;
                     Err(e)
                 }
             }
@@ -182,21 +180,35 @@ fn apply_in_order(
 ) -> Result<Vec<WriteOutcome>, StoreError> {
     let mut outcomes = Vec::with_capacity(writes.len());
     for write in writes {
-        tx.execute_batch("SAVEPOINT write")
-            .map_err(ctx("starting a write"))?;
+        run(tx, "SAVEPOINT write", "starting a write")?;
         let outcome = apply(tx, write, now)?;
         if outcome == WriteOutcome::Conflict {
-            tx.execute_batch("ROLLBACK TO write")
-                .map_err(ctx("undoing a conflicting write"))?;
+            run(tx, "ROLLBACK TO write", "undoing a conflicting write")?;
         }
-        tx.execute_batch("RELEASE write")
-            .map_err(ctx("finishing a write"))?;
+        run(tx, "RELEASE write", "finishing a write")?;
         outcomes.push(outcome);
         if outcome == WriteOutcome::Conflict {
             break;
         }
     }
     Ok(outcomes)
+}
+
+/// Runs one statement through the connection's statement cache; the rows it changed.
+fn run_with(
+    conn: &Connection,
+    sql: &str,
+    what: &'static str,
+    p: &[&dyn ToSql],
+) -> Result<usize, StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut stmt| stmt.execute(p))
+        .map_err(ctx(what))
+}
+
+/// A statement without parameters (the savepoints), through the statement cache.
+fn run(conn: &Connection, sql: &str, what: &'static str) -> Result<usize, StoreError> {
+    run_with(conn, sql, what, &[])
 }
 
 /// `Applied` when the statement changed a row, `Conflict` when its condition held for none.
@@ -233,8 +245,7 @@ fn token_kind(kind: TokenKind) -> &'static str {
 /// Applies one write inside the caller's transaction.
 fn apply(conn: &Connection, write: &Write, now: UnixTime) -> Result<WriteOutcome, StoreError> {
     use WriteOutcome::Applied;
-    let exec =
-        |what: &'static str, sql: &str, p: &[&dyn ToSql]| conn.execute(sql, p).map_err(ctx(what));
+    let exec = |what: &'static str, sql: &str, p: &[&dyn ToSql]| run_with(conn, sql, what, p);
     Ok(match write {
         Write::InsertClient(c) | Write::UpdateClient(c) => {
             // Both replace: registration may re-register a configured client, and an update
@@ -466,20 +477,20 @@ fn insert_token(
     conn: &Connection,
     t: &authcore_server::model::TokenRecord,
 ) -> Result<WriteOutcome, StoreError> {
-    let rows = conn
-        .execute(
-            "INSERT INTO tokens (handle, kind, grant_id, rotated, revoked, expires_at, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-            params![
-                t.handle.as_str(),
-                token_kind(t.kind),
-                t.grant_id.as_str(),
-                t.rotated,
-                t.revoked,
-                t.expires_at.map(secs),
-                body("storing a token", t)?,
-            ],
-        )
-        .map_err(ctx("storing a token"))?;
+    let rows = run_with(
+        conn,
+        "INSERT INTO tokens (handle, kind, grant_id, rotated, revoked, expires_at, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+        "storing a token",
+        params![
+            t.handle.as_str(),
+            token_kind(t.kind),
+            t.grant_id.as_str(),
+            t.rotated,
+            t.revoked,
+            t.expires_at.map(secs),
+            body("storing a token", t)?,
+        ],
+    )?;
     Ok(changed(rows))
 }

@@ -902,23 +902,46 @@ fn the_sync_store_on_one_shared_connection_applies_a_raced_consume_once() {
 
 /// Group commit: batches from many threads at once, each with a conflicting second batch
 /// on the same code, share transactions; each still gets exactly its own outcome, every
-/// applied batch is stored whole, and a conflicting one leaves nothing.
+/// applied batch is stored whole, and a conflicting one leaves nothing. Through the
+/// synchronous `Store` (callers blocked on the committer thread)…
 #[test]
 fn concurrent_batches_committed_together_keep_their_own_outcomes() {
+    concurrent_batches_keep_their_own_outcomes(&|store, writes| {
+        authcore_server::Store::apply_batch(store, writes, NOW)
+    });
+}
+
+/// …and through the async `ProviderStore` (tasks awaiting the committer's answer).
+#[test]
+fn concurrent_async_batches_committed_together_keep_their_own_outcomes() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let handle = rt.handle().clone();
+    concurrent_batches_keep_their_own_outcomes(&move |store, writes| {
+        handle
+            .block_on(ProviderStore::apply(store, writes.to_vec(), NOW))
+            .unwrap()
+    });
+}
+
+fn concurrent_batches_keep_their_own_outcomes(
+    apply: &(dyn Fn(&SqliteStore, &[Write]) -> Vec<WriteOutcome> + Sync),
+) {
     const THREADS: usize = 8;
     const ROUNDS: usize = 25;
     let dir = TempDir::new("group-commit");
     let store = SqliteStore::open(&dir.db()).unwrap();
-    let sync: &dyn authcore_server::Store = &store;
     for t in 0..THREADS {
         for r in 0..ROUNDS {
             let g = format!("g-{t}-{r}");
-            let outcomes = sync.apply_batch(
+            let outcomes = apply(
+                &store,
                 &[
                     Write::InsertGrant(grant(&g, NOW)),
                     Write::InsertCode(code(&format!("c-{t}-{r}"), &g, later(60))),
                 ],
-                NOW,
             );
             assert_eq!(outcomes, [Applied, Applied]);
         }
@@ -928,7 +951,6 @@ fn concurrent_batches_committed_together_keep_their_own_outcomes() {
         for t in 0..THREADS {
             let (store, start) = (store.clone(), &start);
             scope.spawn(move || {
-                let sync: &dyn authcore_server::Store = &store;
                 start.wait();
                 for r in 0..ROUNDS {
                     let (g, c) = (format!("g-{t}-{r}"), format!("c-{t}-{r}"));
@@ -942,7 +964,7 @@ fn concurrent_batches_committed_together_keep_their_own_outcomes() {
                             Some(later(3600)),
                         )),
                     ];
-                    assert_eq!(sync.apply_batch(&exchange, NOW), [Applied, Applied]);
+                    assert_eq!(apply(&store, &exchange), [Applied, Applied]);
                     // The same code again: a conflict, and its token is not stored.
                     let replay = [
                         Write::ConsumeCodeIfUnused(h(&c)),
@@ -953,11 +975,14 @@ fn concurrent_batches_committed_together_keep_their_own_outcomes() {
                             Some(later(3600)),
                         )),
                     ];
-                    assert_eq!(sync.apply_batch(&replay, NOW), [Conflict]);
+                    assert_eq!(apply(&store, &replay), [Conflict]);
                 }
             });
         }
     });
+    // Dropping the store stops its committer after the last group; a new store on the file
+    // finds every applied batch.
+    drop(store);
     let reopened = SqliteStore::open(&dir.db()).unwrap();
     let sync: &dyn authcore_server::Store = &reopened;
     for t in 0..THREADS {
