@@ -391,6 +391,11 @@ impl std::fmt::Display for WalkError {
 
 impl std::error::Error for WalkError {}
 
+/// How a [`PageWalk`] fills in a page: the form to post, filled in with the answers, or
+/// `None` for a page it must not guess at. [`fill_form`] (the provider's own pages) unless
+/// [`PageWalk::with_filler`] names another.
+pub type FormFiller = fn(&str, &Answers) -> Option<FilledForm>;
+
 /// What a [`PageWalk`] made of a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalkStep {
@@ -409,12 +414,15 @@ pub enum WalkStep {
 /// most `max_steps` responses (16 unless set).
 ///
 /// The walk keeps no cookies: the caller's client does (a [`CookieJar`] here, or its own),
-/// as it also sends the requests, to whichever instance it chooses.
+/// as it also sends the requests, to whichever instance it chooses. Another provider's pages
+/// (another form contract) are walked with a [`FormFiller`] of their own
+/// ([`PageWalk::with_filler`]).
 #[derive(Debug, Clone)]
 pub struct PageWalk {
     next: WalkRequest,
     stop_at: String,
     answers: Answers,
+    filler: FormFiller,
     steps: usize,
     max_steps: usize,
     pages: Vec<PageKind>,
@@ -431,6 +439,7 @@ impl PageWalk {
             },
             stop_at: stop_at.into(),
             answers,
+            filler: fill_form,
             steps: 0,
             max_steps: 16,
             pages: Vec::new(),
@@ -441,6 +450,14 @@ impl PageWalk {
     #[must_use]
     pub fn with_max_steps(mut self, max_steps: usize) -> PageWalk {
         self.max_steps = max_steps;
+        self
+    }
+
+    /// Fills pages in with `filler` instead of [`fill_form`]: for another provider's pages
+    /// (another form contract) walked the same way.
+    #[must_use]
+    pub fn with_filler(mut self, filler: FormFiller) -> PageWalk {
+        self.filler = filler;
         self
     }
 
@@ -491,7 +508,7 @@ impl PageWalk {
                     body: html.into_owned(),
                 });
             }
-            let filled = fill_form(&html, &self.answers).ok_or_else(|| WalkError::NoForm {
+            let filled = (self.filler)(&html, &self.answers).ok_or_else(|| WalkError::NoForm {
                 url: page.to_string(),
                 body: html.clone().into_owned(),
             })?;
@@ -723,6 +740,57 @@ mod tests {
             looping.on_response(s, &h, b""),
             Err(WalkError::TooManySteps(3))
         );
+    }
+
+    /// Another provider's form contract through a filler of its own (here oidc-provider's
+    /// development pages: `login` instead of `username`, no `csrf`, an empty action for the
+    /// page itself).
+    #[test]
+    fn a_walk_takes_another_form_contract_through_its_filler() {
+        fn dev_interactions(html: &str, answers: &Answers) -> Option<FilledForm> {
+            let form = forms(html).into_iter().next()?;
+            let prompt = form.fields.iter().find(|(n, _)| n == "prompt")?.1.clone();
+            let (kind, mut fields) = match prompt.as_str() {
+                "login" => (
+                    PageKind::Login,
+                    vec![
+                        ("login".to_owned(), answers.username.clone()),
+                        ("password".to_owned(), answers.password.clone()),
+                    ],
+                ),
+                "consent" => (PageKind::Consent, Vec::new()),
+                _ => return None,
+            };
+            fields.insert(0, ("prompt".to_owned(), prompt));
+            Some(FilledForm {
+                kind,
+                action: form.action,
+                fields,
+            })
+        }
+        let start = url::Url::parse("http://op.example/auth?x=1").unwrap();
+        let mut walk =
+            PageWalk::new(start, "https://rp.example/cb", alice()).with_filler(dev_interactions);
+        let (s, h) = response(200, None);
+        let page = "<form action=\"\" method=\"post\"><input type=\"hidden\" name=\"prompt\" \
+            value=\"login\"/><input name=\"login\"/><input name=\"password\"/></form>";
+        assert_eq!(
+            walk.on_response(s, &h, page.as_bytes()),
+            Ok(WalkStep::Continue)
+        );
+        assert_eq!(
+            walk.next_request().url.as_str(),
+            "http://op.example/auth?x=1"
+        );
+        assert_eq!(
+            walk.next_request().body(),
+            b"prompt=login&login=alice&password=wonderland".to_vec()
+        );
+        // The provider's own pages are not what this filler reads.
+        assert!(matches!(
+            walk.on_response(s, &h, LOGIN.as_bytes()),
+            Err(WalkError::NoForm { .. })
+        ));
     }
 
     proptest::proptest! {
