@@ -14,10 +14,10 @@
 //! ```
 //!
 //! - **One database file** in WAL mode, so readers in other processes (a backup, a second
-//!   instance) do not block the writer; `synchronous=FULL`, so a write batch reported applied
-//!   (an issued token, a consumed code) is on disk before the caller hears of it and survives
-//!   a crash or power loss; a busy timeout, so a second process waits for the lock instead of
-//!   failing at once.
+//!   instance) do not block the writer; every write batch reported applied (an issued token,
+//!   a consumed code) is on disk before the caller hears of it and survives a crash or power
+//!   loss (see the group commit below); a busy timeout, so a second process waits for the
+//!   lock instead of failing at once.
 //! - **Records as JSON bodies** (the serde form of [`authcore_server::model`]) beside indexed
 //!   columns for the keys, the expiry and the state that the conditions test (`used`,
 //!   `rotated`, `revoked`, the device code's status). A conditional write is one `UPDATE …
@@ -25,14 +25,20 @@
 //!   together; every batch of writes runs under its own savepoint inside a `BEGIN IMMEDIATE`
 //!   transaction, and each write in it under a nested one, so a write that loses its race
 //!   changes nothing and a batch is atomic.
-//! - **Group commit** on a committer thread: every write batch of the core goes to one thread
-//!   that owns the write path. It takes all the batches waiting, applies them one after the
-//!   other in one transaction with one commit (one disk sync), then tells each caller its own
-//!   batch's outcome; the batches that arrive meanwhile form the next group. Under
-//!   concurrent load the syncs per second stay the same while the batches per sync grow, a
-//!   batch is on disk before it is reported applied, and an async caller waits without
-//!   holding a thread. A batch that fails is rolled back to its savepoint alone; a failed
-//!   commit fails every batch of the group (none applied).
+//! - **Group commit** on a committer thread, with the disk sync on a syncer thread: every
+//!   write batch of the core goes to one thread that owns the write path. It takes all the
+//!   batches waiting and applies them one after the other in one transaction with one
+//!   commit; the syncer then syncs the write-ahead log once for every group committed since
+//!   its last sync, and only then does each caller hear its own batch's outcome. The
+//!   committer applies the next group while the disk syncs the last one (the writer runs
+//!   with `synchronous=NORMAL` and the store syncs the log itself, which with its ordering
+//!   gives what `synchronous=FULL` gives: nothing is reported applied before it is on disk,
+//!   and after a power loss the file holds every commit up to some point, including every
+//!   reported one). An async caller waits without holding a thread. A batch that fails is
+//!   rolled back to its savepoint alone; a failed commit fails every batch of the group (none
+//!   applied); a failed sync reports every batch it was to cover as failed. A group's writes
+//!   are visible to other requests from its commit, while its own callers still wait for
+//!   the sync; a store in memory has no log and answers right after the commit.
 //! - **Statements prepared once** per connection and kept in its statement cache.
 //! - **Versioned schema**: a `schema_version` table; the migrations up to this build's version
 //!   run at [`SqliteStore::open`]; a database from a newer version is refused
@@ -64,6 +70,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod commit;
 mod error;
 mod provider;
 mod records;
@@ -79,6 +86,8 @@ use authcore_hyper::StoreError;
 use authcore_jose::UnixTime;
 use authcore_server::{Answer, Need, Store, Write, WriteOutcome};
 use rusqlite::{Connection, OpenFlags};
+
+use commit::{Committer, Job, Reply, WalLog, committer_gone};
 
 pub use schema::SCHEMA_VERSION;
 
@@ -106,27 +115,17 @@ pub struct SqliteStore {
 }
 
 struct Connections {
-    /// The write connection: the committer thread's for the core's write batches, locked
-    /// directly by the other writes (sessions, accounts, keys, the sweep).
+    /// The write connection: the committer's for the core's write batches, locked directly
+    /// by the other writes (sessions, accounts, keys, the sweep).
     writer: Arc<Mutex<Connection>>,
-    /// The committer thread's inbox (group commit); `None` only while dropping.
-    jobs: Option<std::sync::mpsc::Sender<Job>>,
-    committer: Option<std::thread::JoinHandle<()>>,
+    /// The group commit's threads.
+    committer: Committer,
+    /// A file store's write-ahead log, synced by the store itself (see [`commit`]).
+    log: Option<Arc<WalLog>>,
     /// Empty in memory, where every connection would be its own database.
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
     path: Option<PathBuf>,
-}
-
-impl Drop for Connections {
-    /// Closes the committer's inbox and waits for it to finish the group it is applying, so
-    /// the database is closed when the last clone is gone.
-    fn drop(&mut self) {
-        self.jobs = None;
-        if let Some(committer) = self.committer.take() {
-            let _ = committer.join();
-        }
-    }
 }
 
 impl fmt::Debug for SqliteStore {
@@ -158,6 +157,14 @@ impl SqliteStore {
         SqliteStore::configure(&writer, true)?;
         // The schema first, so the readers open a database that has its tables.
         schema::migrate(&mut writer)?;
+        // From here on the store syncs the log itself, after each commit and before anyone
+        // hears of it (see [`commit`]); without the log file SQLite keeps doing it in FULL.
+        let log = WalLog::open(path).map(Arc::new);
+        if log.is_some() {
+            writer
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(|e| error::db("configuring the writer", e))?;
+        }
         let readers = (0..READERS)
             .map(|_| {
                 let reader = open()?;
@@ -169,7 +176,7 @@ impl SqliteStore {
                 Ok(Mutex::new(reader))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        SqliteStore::from_parts(writer, readers, Some(path.to_owned()))
+        SqliteStore::from_parts(writer, readers, Some(path.to_owned()), log)
     }
 
     /// A store in memory, gone when the last clone is dropped: for tests.
@@ -178,30 +185,22 @@ impl SqliteStore {
             .map_err(|e| error::db("opening an in-memory database", e))?;
         SqliteStore::configure(&conn, false)?;
         schema::migrate(&mut conn)?;
-        SqliteStore::from_parts(conn, Vec::new(), None)
+        SqliteStore::from_parts(conn, Vec::new(), None, None)
     }
 
     fn from_parts(
         writer: Connection,
         readers: Vec<Mutex<Connection>>,
         path: Option<PathBuf>,
+        log: Option<Arc<WalLog>>,
     ) -> Result<SqliteStore, StoreError> {
         let writer = Arc::new(Mutex::new(writer));
-        let (jobs, inbox) = std::sync::mpsc::channel();
-        let committer = {
-            let writer = writer.clone();
-            std::thread::Builder::new()
-                .name("authcore-sqlite-commit".into())
-                .spawn(move || commit_loop(&writer, &inbox))
-                .map_err(|e| {
-                    StoreError::unavailable(format!("starting the SQLite committer thread: {e}"))
-                })?
-        };
+        let committer = Committer::start(writer.clone(), log.clone())?;
         Ok(SqliteStore {
             inner: Arc::new(Connections {
                 writer,
-                jobs: Some(jobs),
-                committer: Some(committer),
+                committer,
+                log,
                 readers,
                 next_reader: AtomicUsize::new(0),
                 path,
@@ -227,7 +226,8 @@ impl SqliteStore {
             }
         }
         // FULL: the log is synced at every commit, so an applied write survives power loss,
-        // not only a crash of the process (NORMAL would risk the last commits).
+        // not only a crash of the process (NORMAL would risk the last commits). A file
+        // store's writer then moves to NORMAL with the store syncing the log itself.
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(pragma)?;
         Ok(())
@@ -263,7 +263,11 @@ impl SqliteStore {
             return Ok(Vec::new());
         }
         let (reply, outcome) = std::sync::mpsc::sync_channel(1);
-        self.submit(writes, now, Reply::Waiting(reply))?;
+        self.inner.committer.submit(Job {
+            writes,
+            now,
+            reply: Reply::Waiting(reply),
+        })?;
         outcome.recv().unwrap_or_else(|_| Err(committer_gone()))
     }
 
@@ -280,7 +284,11 @@ impl SqliteStore {
             let _ = reply.send(Ok(Vec::new()));
             Ok(())
         } else {
-            self.submit(writes, now, Reply::Task(reply))
+            self.inner.committer.submit(Job {
+                writes,
+                now,
+                reply: Reply::Task(reply),
+            })
         };
         async move {
             submitted?;
@@ -288,11 +296,17 @@ impl SqliteStore {
         }
     }
 
-    /// Hands a batch to the committer thread.
-    fn submit(&self, writes: Vec<Write>, now: UnixTime, reply: Reply) -> Result<(), StoreError> {
-        let jobs = self.inner.jobs.as_ref().ok_or_else(committer_gone)?;
-        jobs.send(Job { writes, now, reply })
-            .map_err(|_| committer_gone())
+    /// Runs `f` on the write connection, then makes what it committed durable: for the
+    /// writes outside the group commit (sessions, accounts, consents, keys, the sweep).
+    pub(crate) fn write_durably<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let done = f(&mut self.lock())?;
+        if let Some(log) = &self.inner.log {
+            log.sync()?;
+        }
+        Ok(done)
     }
 
     /// The write connection.
@@ -317,79 +331,6 @@ impl SqliteStore {
         }
         relock(&readers[start % readers.len()])
     }
-}
-
-/// A batch of writes on its way to the committer thread, and where its outcome goes.
-struct Job {
-    writes: Vec<Write>,
-    now: UnixTime,
-    reply: Reply,
-}
-
-/// A batch's outcome: the writes' outcomes, or why none of them was applied.
-type BatchOutcome = Result<Vec<WriteOutcome>, StoreError>;
-
-/// Where the committer sends a batch's outcome.
-enum Reply {
-    /// A thread blocked until it arrives (the synchronous [`Store`]).
-    Waiting(std::sync::mpsc::SyncSender<BatchOutcome>),
-    /// A task awaiting it (the async [`authcore_hyper::ProviderStore`]).
-    Task(tokio::sync::oneshot::Sender<BatchOutcome>),
-}
-
-impl Reply {
-    fn send(self, outcome: BatchOutcome) {
-        // A caller that stopped waiting (a cancelled request) no longer needs it; the batch
-        // stays applied, as it would had the caller gone a moment later.
-        match self {
-            Reply::Waiting(tx) => {
-                let _ = tx.send(outcome);
-            }
-            Reply::Task(tx) => {
-                let _ = tx.send(outcome);
-            }
-        }
-    }
-}
-
-/// Most batches in one commit: a bound on one transaction's size under a burst.
-const MAX_GROUP: usize = 256;
-
-/// The committer thread: takes every batch waiting (at least one, at most [`MAX_GROUP`]),
-/// applies them in one transaction with one commit, then tells each caller its own outcome.
-/// Batches that arrive during a commit's disk sync wait in the channel and form the next
-/// group. It ends when the store's last clone is dropped.
-fn commit_loop(writer: &Mutex<Connection>, jobs: &std::sync::mpsc::Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        let batches: Vec<(&[Write], UnixTime)> =
-            group.iter().map(|j| (j.writes.as_slice(), j.now)).collect();
-        // A panic while applying (none is known) fails this group, whose transaction its
-        // guard rolls back, and leaves the thread serving the next one.
-        let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            records::apply_batches(&mut relock(writer), &batches)
-        }))
-        .unwrap_or_else(|_| {
-            let e = StoreError::unavailable(
-                "the SQLite writer failed while applying a group of batches; none was applied",
-            );
-            batches.iter().map(|_| Err(e.clone())).collect()
-        });
-        drop(batches);
-        for (job, outcome) in group.into_iter().zip(outcomes) {
-            job.reply.send(outcome);
-        }
-    }
-}
-
-fn committer_gone() -> StoreError {
-    StoreError::unavailable("the SQLite committer thread has stopped; nothing was applied")
 }
 
 /// Locks `m`. A panic while the lock was held cannot leave the database half-written (an open
@@ -418,7 +359,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_store_runs_in_wal_mode_with_full_sync_and_a_busy_timeout() {
+    fn a_file_store_runs_in_wal_mode_syncing_its_own_log_with_a_busy_timeout() {
         let dir =
             std::env::temp_dir().join(format!("authcore-sqlite-pragmas-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -440,8 +381,8 @@ mod tests {
                 .unwrap()
             };
             assert_eq!(pragma("journal_mode"), "wal");
-            // 2 is FULL.
-            assert_eq!(pragma("synchronous"), "2");
+            // 1 is NORMAL: the store syncs the log itself, after each commit.
+            assert_eq!(pragma("synchronous"), "1");
             assert_eq!(pragma("busy_timeout"), BUSY_TIMEOUT.as_millis().to_string());
         }
         {
@@ -457,10 +398,12 @@ mod tests {
             assert!(e.to_string().contains("readonly"), "{e}");
         }
         assert_eq!(store.inner.readers.len(), READERS);
+        assert!(store.inner.log.is_some(), "the store syncs the log itself");
         drop(store);
         std::fs::remove_dir_all(&dir).unwrap();
         let memory = SqliteStore::open_in_memory().unwrap();
         assert_eq!(memory.path(), None);
+        assert!(memory.inner.log.is_none());
         assert!(format!("{memory:?}").starts_with("SqliteStore"));
     }
 }

@@ -25,7 +25,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        self.blocking(move |store| f(&mut store.lock()))
+        self.blocking(move |store| store.write_durably(f))
     }
 
     /// Runs `f` on a read connection in tokio's blocking pool.
@@ -53,7 +53,7 @@ impl SqliteStore {
     /// Deletes what expired before `now` (see [`ProviderStore::sweep`]) in one transaction;
     /// returns how many rows went.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<u64, StoreError> {
-        sweep(&mut self.lock(), now)
+        self.write_durably(|conn| sweep(conn, now))
     }
 }
 
