@@ -11,18 +11,9 @@
 // Usage: node load_provider.mjs. Prints `READY <port>` on stdout once it accepts connections
 // on 127.0.0.1 and a free port; exits when stdin closes, so it cannot outlive its parent.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-
 import Provider, { errors } from 'oidc-provider';
 
-// Every secret is `<client_id>-secret-0123456789abcdef0123456789` (the generator derives it).
-const secret = (id) => `${id}-secret-0123456789abcdef0123456789`;
-
-function privateJwk(type, options, kid) {
-  const { privateKey } = generateKeyPairSync(type, options);
-  return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig' };
-}
+import { baseConfiguration, privateJwk, secret, serve } from './peer.mjs';
 
 // RS256 signs ID tokens (the OpenID Connect default, as in authcore serve); ES256 signs the
 // JWT access tokens.
@@ -60,60 +51,33 @@ const clients = [
   },
 ];
 
-let handler = (_req, res) => { res.statusCode = 503; res.end(); };
-const server = createServer((req, res) => handler(req, res));
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address();
-  const provider = new Provider(`http://127.0.0.1:${port}`, {
-    clients,
-    jwks: { keys: signingKeys },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
-    claims: {
-      openid: ['sub'],
-      profile: ['name'],
-      email: ['email', 'email_verified'],
+serve((port) => new Provider(`http://127.0.0.1:${port}`, {
+  ...baseConfiguration(),
+  clients,
+  jwks: { keys: signingKeys },
+  pkce: { required: () => true },
+  enabledJWA: {
+    idTokenSigningAlgValues: ['RS256', 'ES256'],
+  },
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    userinfo: { enabled: true },
+    // As in authcore serve, only the resource server's client introspects.
+    introspection: {
+      enabled: true,
+      allowedPolicy: async (ctx) => ctx.oidc.client.clientId === 'load-introspector',
     },
-    scopes: ['openid', 'profile', 'email', 'api:read'],
-    async findAccount(_ctx, id) {
-      return {
-        accountId: id,
-        async claims() {
-          return { sub: id, name: `User ${id}`, email: `${id}@example.com`, email_verified: true };
-        },
-      };
-    },
-    pkce: { required: () => true },
-    enabledJWA: {
-      idTokenSigningAlgValues: ['RS256', 'ES256'],
-    },
-    features: {
-      devInteractions: { enabled: true },
-      clientCredentials: { enabled: true },
-      userinfo: { enabled: true },
-      // As in authcore serve, only the resource server's client introspects.
-      introspection: {
-        enabled: true,
-        allowedPolicy: async (ctx) => ctx.oidc.client.clientId === 'load-introspector',
-      },
-      resourceIndicators: {
-        enabled: true,
-        // The code flow asks for no resource: its access token is for UserInfo.
-        defaultResource: () => undefined,
-        useGrantedResource: () => false,
-        async getResourceServerInfo(_ctx, resourceIndicator) {
-          const info = resourceServers[resourceIndicator];
-          if (!info) throw new errors.InvalidTarget();
-          return info;
-        },
+    resourceIndicators: {
+      enabled: true,
+      // The code flow asks for no resource: its access token is for UserInfo.
+      defaultResource: () => undefined,
+      useGrantedResource: () => false,
+      async getResourceServerInfo(_ctx, resourceIndicator) {
+        const info = resourceServers[resourceIndicator];
+        if (!info) throw new errors.InvalidTarget();
+        return info;
       },
     },
-  });
-  provider.on('server_error', (_ctx, err) => console.error('server_error', err));
-  handler = provider.callback();
-  process.stdout.write(`READY ${port}\n`);
-});
-
-// The parent closes stdin (or dies): stop.
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('close', () => process.exit(0));
-process.stdin.resume();
+  },
+}));

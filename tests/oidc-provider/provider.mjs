@@ -6,20 +6,16 @@
 // Prints `READY <port>` on stdout once it accepts connections. Exits when stdin closes, so
 // it cannot outlive the test process that started it.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 
 import Provider from 'oidc-provider';
+
+import { baseConfiguration, privateJwk, secret, serve } from './peer.mjs';
 
 const REDIRECT_URI = 'https://client.example/cb';
 const POST_LOGOUT_REDIRECT_URI = 'https://client.example/logged-out';
 const SCOPE = 'openid profile email api:read';
-
-function privateJwk(type, options, kid) {
-  const { privateKey } = generateKeyPairSync(type, options);
-  return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig' };
-}
 
 // One key per family; the RSA key (no `alg`) serves RS256 and PS256.
 const signingKeys = [
@@ -45,10 +41,6 @@ const common = {
   ],
   scope: SCOPE,
 };
-
-// Every secret is `<client_id>-secret-0123456789abcdef0123456789`: long enough for HS256
-// client assertions (RFC 7518 §3.2), and derivable by the tests.
-const secret = (id) => `${id}-secret-0123456789abcdef0123456789`;
 
 const clients = [
   { ...common, client_id: 'basic', client_secret: secret('basic'), token_endpoint_auth_method: 'client_secret_basic' },
@@ -136,32 +128,15 @@ if (process.env.BACKCHANNEL_LOGOUT_URI) {
   });
 }
 
-let handler = (_req, res) => { res.statusCode = 503; res.end(); };
-const server = createServer((req, res) => handler(req, res));
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address();
+serve((port) => {
   // The issuer's host name: 127.0.0.1 unless ISSUER_HOST says otherwise (the server listens
   // on 127.0.0.1 either way).
   const issuer = `http://${process.env.ISSUER_HOST ?? '127.0.0.1'}:${port}`;
 
   const provider = new Provider(issuer, {
+    ...baseConfiguration(),
     clients,
     jwks: { keys: signingKeys },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
-    claims: {
-      openid: ['sub'],
-      profile: ['name'],
-      email: ['email', 'email_verified'],
-    },
-    scopes: ['openid', 'profile', 'email', 'api:read'],
-    async findAccount(_ctx, id) {
-      return {
-        accountId: id,
-        async claims() {
-          return { sub: id, name: `User ${id}`, email: `${id}@example.com`, email_verified: true };
-        },
-      };
-    },
     // Refresh tokens for every client allowed the grant, without `offline_access` and its
     // consent prompt: the tests exercise the refresh exchange, not the consent policy.
     async issueRefreshToken(_ctx, client) {
@@ -198,13 +173,6 @@ server.listen(0, '127.0.0.1', () => {
       userinfo: { enabled: true },
     },
   });
-  provider.on('server_error', (_ctx, err) => console.error('server_error', err));
   provider.on('backchannel.error', (_ctx, err, client) => console.error('backchannel.error', client.clientId, err));
-  handler = provider.callback();
-  process.stdout.write(`READY ${port}\n`);
+  return provider;
 });
-
-// The parent test closes stdin (or dies): stop.
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('close', () => process.exit(0));
-process.stdin.resume();

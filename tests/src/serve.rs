@@ -48,13 +48,7 @@ pub fn authcore_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("AUTHCORE_BIN") {
         return PathBuf::from(bin);
     }
-    // target/<profile>/deps/<test executable> -> target/<profile>/authcore
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable sits in <target>/<profile>/deps");
-    let bin = profile_dir.join(format!("authcore{}", std::env::consts::EXE_SUFFIX));
+    let bin = in_profile_dir(&format!("authcore{}", std::env::consts::EXE_SUFFIX));
     check_current(
         &bin,
         "authcore-cli",
@@ -62,6 +56,90 @@ pub fn authcore_bin() -> PathBuf {
          --all-features`, builds it with the workspace), or name a binary in AUTHCORE_BIN",
     );
     bin
+}
+
+/// `path` in the target directory's profile directory this test executable was built into
+/// (`target/<profile>/deps/<test executable>` -> `target/<profile>/PATH`): where cargo puts
+/// the workspace's binaries and examples.
+pub fn in_profile_dir(path: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable sits in <target>/<profile>/deps");
+    profile_dir.join(path)
+}
+
+/// A fresh path `authcore-NAME-<pid>-<nanos>` under the system's temporary directory (not
+/// created): one per test run and call.
+pub fn unique_temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "authcore-{name}-{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ))
+}
+
+/// The names of the screenshots (`*.png`) in `dir`, sorted: the pages a browser test went
+/// through, in order.
+pub fn screenshots(dir: &Path) -> Vec<String> {
+    let mut shots: Vec<String> = std::fs::read_dir(dir)
+        .expect("the output directory")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    shots.sort();
+    shots
+}
+
+/// Registers a client at `issuer` (RFC 7591 §3) with `metadata`, at the registration
+/// endpoint its metadata names (OpenID Connect Discovery); the registration response. A
+/// response other than `2xx` with JSON is an error.
+pub async fn register_client(
+    issuer: &str,
+    metadata: &serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    use authcore_reqwest::reqwest;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let config = http
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .map_err(|e| format!("discovery: {e}"))?
+        .bytes()
+        .await
+        .map_err(|e| format!("discovery: {e}"))?;
+    let config: serde_json::Value =
+        serde_json::from_slice(&config).map_err(|e| format!("discovery: {e}"))?;
+    let endpoint = config["registration_endpoint"]
+        .as_str()
+        .ok_or("no registration_endpoint")?;
+    let resp = http
+        .post(endpoint)
+        .header("content-type", "application/json")
+        .body(metadata.to_string())
+        .send()
+        .await
+        .map_err(|e| format!("registration: {e}"))?;
+    let status = resp.status();
+    let body = resp
+        .bytes()
+        .await
+        .map_err(|e| format!("registration: {e}"))?;
+    let body: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| format!("registration answered {status} without JSON ({e})"))?;
+    if !status.is_success() {
+        return Err(format!("registration answered {status}: {body}"));
+    }
+    Ok(body)
 }
 
 /// Panics, saying to `build`, when `bin` is missing or older than a source file of
@@ -182,14 +260,7 @@ impl Serve {
     /// registration; the file adds DPoP nonces, the device flow and the introspecting
     /// resource server.
     pub fn start() -> Serve {
-        let data = std::env::temp_dir().join(format!(
-            "authcore-serve-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        ));
+        let data = unique_temp_path("serve");
         let started = std::fs::create_dir_all(&data)
             .map_err(|e| format!("create {}: {e}", data.display()))
             .and_then(|()| {

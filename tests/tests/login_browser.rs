@@ -17,12 +17,11 @@
 // Bounded waits measure elapsed time; reading the clock is the test harness's job here.
 #![allow(clippy::disallowed_methods)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use authcore_reqwest::reqwest;
 use authcore_tests::oidc_provider::{self, Provider};
 use authcore_tests::peers::{self, SETUP_LIMIT};
 use authcore_tests::serve::{
@@ -56,14 +55,10 @@ fn example_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("AUTHCORE_LOGIN_EXAMPLE") {
         return PathBuf::from(bin);
     }
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable sits in <target>/<profile>/deps");
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("{EXAMPLE}{}", std::env::consts::EXE_SUFFIX));
+    let bin = authcore_tests::serve::in_profile_dir(&format!(
+        "examples/{EXAMPLE}{}",
+        std::env::consts::EXE_SUFFIX
+    ));
     check_current(
         &bin,
         "authcore-login",
@@ -132,13 +127,7 @@ fn run_scenario(app: &App, issuer: &str, driver: &str, provider_log: &str) {
         app.daemon.log_text()
     );
     assert_all_passed(&checks, &logs);
-    let mut shots: Vec<String> = std::fs::read_dir(&out)
-        .expect("the output directory")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".png"))
-        .collect();
-    shots.sort();
+    let shots = authcore_tests::serve::screenshots(&out);
     for page in [
         "public",
         "login",
@@ -187,38 +176,7 @@ fn register_at_serve(issuer: &str, base: &str) -> Result<(String, String), Strin
         .build()
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string())?;
-        let config = http
-            .get(format!("{issuer}/.well-known/openid-configuration"))
-            .send()
-            .await
-            .map_err(|e| format!("discovery: {e}"))?
-            .bytes()
-            .await
-            .map_err(|e| format!("discovery: {e}"))?;
-        let config: Value =
-            serde_json::from_slice(&config).map_err(|e| format!("discovery: {e}"))?;
-        let endpoint = config["registration_endpoint"]
-            .as_str()
-            .ok_or("no registration_endpoint")?;
-        let resp = http
-            .post(endpoint)
-            .header("content-type", "application/json")
-            .body(metadata.to_string())
-            .send()
-            .await
-            .map_err(|e| format!("registration: {e}"))?;
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| e.to_string())?;
-        let body: Value = serde_json::from_slice(&body)
-            .map_err(|e| format!("registration answered {status} without JSON ({e})"))?;
-        if !status.is_success() {
-            return Err(format!("registration answered {status}: {body}"));
-        }
+        let body = authcore_tests::serve::register_client(issuer, &metadata).await?;
         let id = body["client_id"].as_str().ok_or("no client_id")?;
         let secret = body["client_secret"].as_str().ok_or("no client_secret")?;
         Ok((id.to_owned(), secret.to_owned()))

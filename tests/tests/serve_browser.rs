@@ -31,13 +31,7 @@ fn chromium_signs_in_through_the_login_and_consent_pages() {
     assert_all_passed(&checks, &serve.log_text());
 
     // The screenshots of the pages the browser went through, in order.
-    let mut shots: Vec<String> = std::fs::read_dir(&out)
-        .expect("the output directory")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".png"))
-        .collect();
-    shots.sort();
+    let shots = authcore_tests::serve::screenshots(&out);
     for page in ["login", "consent", "callback"] {
         assert!(
             shots.iter().any(|s| s.ends_with(&format!("-{page}.png"))),

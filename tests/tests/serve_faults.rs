@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use authcore_hyper::forms::{CookieJar, Form, forms};
+use authcore_hyper::forms::{Answers, CookieJar, PageWalk, WalkError, WalkStep};
 use authcore_jose::crypto;
 use authcore_jose::{Jwk, SigningKey, UnixTime};
 use authcore_oauth2::{
@@ -129,14 +129,7 @@ struct TempDir(std::path::PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "authcore-faults-{name}-{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0)
-        ));
+        let dir = authcore_tests::serve::unique_temp_path(&format!("faults-{name}"));
         std::fs::create_dir_all(&dir).expect("create a temporary directory");
         TempDir(dir)
     }
@@ -452,8 +445,8 @@ async fn code_flow(load: &Load, http: &reqwest::Client, base: &str, jar: &mut Co
     let rng = crypto::default_provider().system_random();
     let verifier = PkceCodeVerifier::generate(rng).expect("a PKCE verifier");
     let challenge = verifier.challenge(PkceMethod::S256, crypto::default_provider());
-    let mut url = url::Url::parse(&rebase(&p.authorization_endpoint, &p.issuer, base))
-        .expect("the authorization endpoint");
+    // Named by the issuer: `send` sends each request of the sign-in to `base`.
+    let mut url = url::Url::parse(&p.authorization_endpoint).expect("the authorization endpoint");
     url.query_pairs_mut()
         .append_pair("response_type", "code")
         .append_pair("client_id", &p.client_id)
@@ -520,9 +513,10 @@ async fn redeem(
     send(http, request, &p.issuer, base).await
 }
 
-/// Plays the user from the authorization request `start` through the login and consent
-/// pages (alice, approving) until the provider redirects to the redirect URI; the code it
-/// carries. `None` when an instance did not answer (counted) or the flow failed (a failure).
+/// Plays the user from the authorization request `start` (named by the issuer) through the
+/// login and consent pages (alice, approving) at the instance at `base` until the provider
+/// redirects to the redirect URI; the code it carries. `None` when an instance did not answer
+/// (counted) or the flow failed (a failure).
 async fn sign_in(
     load: &Load,
     http: &reqwest::Client,
@@ -531,105 +525,44 @@ async fn sign_in(
     start: url::Url,
 ) -> Option<String> {
     let p = &load.provider;
-    let mut next = http::Request::get(start.as_str())
-        .body(Vec::new())
-        .expect("a GET");
+    let mut walk = PageWalk::new(start, REDIRECT_URI, Answers::new("alice", "wonderland"))
+        .with_max_steps(MAX_PAGES);
+    let failure = |why: String| {
+        lock(&load.ledger).failures.push(format!("sign-in: {why}"));
+        None
+    };
     for _ in 0..MAX_PAGES {
-        let page = url::Url::parse(&next.uri().to_string()).expect("a page URL");
-        if let Some(cookies) = jar.header() {
-            next.headers_mut().insert(
-                http::header::COOKIE,
-                cookies.parse().expect("a cookie header"),
-            );
-        }
-        let reply = send(http, next, &p.issuer, base).await;
+        let next = walk.next_request();
+        let request = next
+            .to_http(next.url.as_str(), jar.header().as_deref())
+            .expect("a sign-in request");
+        let reply = send(http, request, &p.issuer, base).await;
         lock(&load.ledger).count(&reply, "sign-in");
         let Reply::Response(r) = reply else {
             return None;
         };
         jar.store(r.headers());
-        if r.status().is_redirection() {
-            let location = r
-                .headers()
-                .get(http::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let target = page.join(location).expect("a Location URL");
-            if target.as_str().starts_with(REDIRECT_URI) {
+        match walk.on_response(r.status(), r.headers(), r.body()) {
+            Ok(WalkStep::Continue) => {}
+            Ok(WalkStep::Done(target)) => {
                 let code = target
                     .query_pairs()
                     .find(|(k, _)| k == "code")
                     .map(|(_, v)| v.into_owned());
-                if code.is_none() {
-                    lock(&load.ledger)
-                        .failures
-                        .push(format!("sign-in: a redirect without a code: {target}"));
-                }
-                return code;
+                return match code {
+                    Some(code) => Some(code),
+                    None => failure(format!("a redirect without a code: {target}")),
+                };
             }
-            next = http::Request::get(rebase(target.as_str(), &p.issuer, base))
-                .body(Vec::new())
-                .expect("a GET");
-            continue;
+            // A 5xx is counted above (a 503 is what an outage gives).
+            Err(WalkError::Status { status, .. }) if status >= 500 => return None,
+            Err(WalkError::TooManySteps(_)) => {
+                return failure(format!("no redirect within {MAX_PAGES} pages"));
+            }
+            Err(e) => return failure(e.to_string()),
         }
-        let html = String::from_utf8_lossy(r.body()).into_owned();
-        let Some(form) = (r.status().is_success())
-            .then(|| fill_form(&html))
-            .flatten()
-        else {
-            if !r.status().is_server_error() {
-                lock(&load.ledger)
-                    .failures
-                    .push(format!("sign-in: {} at {page}: {html}", r.status()));
-            }
-            return None;
-        };
-        let (action, fields) = form;
-        let action = page.join(&action).expect("a form action");
-        next = http::Request::post(action.as_str())
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(fields)
-                    .finish()
-                    .into_bytes(),
-            )
-            .expect("a POST");
     }
-    lock(&load.ledger)
-        .failures
-        .push(format!("sign-in: no redirect within {MAX_PAGES} pages"));
-    None
-}
-
-/// The login or consent form of a provider page (read by authcore-hyper's `forms`, the
-/// pages' fixed contract), filled in: `username`/`password` (alice of `--dev`) or
-/// `decision=approve`, the hidden `csrf` and any other field as they are. Its action and
-/// fields; `None` for any other page.
-fn fill_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
-    let found = forms(html);
-    let has = |f: &Form, name: &str| f.fields.iter().any(|(n, _)| n == name);
-    let form = found
-        .iter()
-        .find(|f| has(f, "password"))
-        .or_else(|| found.iter().find(|f| has(f, "decision")))
-        .filter(|f| has(f, "csrf"))?;
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for (name, value) in &form.fields {
-        let value = match name.as_str() {
-            "username" => "alice".to_owned(),
-            "password" => "wonderland".to_owned(),
-            // The consent form's buttons all name `decision`: the one clicked is sent.
-            "decision" if fields.iter().any(|(n, _)| n == "decision") => continue,
-            "decision" => "approve".to_owned(),
-            _ => value.clone(),
-        };
-        fields.push((name.clone(), value));
-    }
-    Some((form.action.clone(), fields))
+    failure(format!("no redirect within {MAX_PAGES} pages"))
 }
 
 /// Whether `token` is active at introspection at the instance at `base` (the resource
@@ -754,6 +687,20 @@ impl Run {
         }
     }
 
+    /// Waits (bounded) until the loops received `more` tokens than they had when called.
+    fn wait_for_tokens(&self, what: &str, more: usize) {
+        let at = self.ledger().tokens.len();
+        self.wait_until(what, |l| l.tokens.len() >= at + more);
+    }
+
+    /// Starts `per_instance` client loops against each of `bases` and waits until they
+    /// received `tokens` tokens: the load a fault then cuts into.
+    fn load_until(&mut self, bases: &[String], per_instance: usize, what: &str, tokens: usize) {
+        let at = self.ledger().tokens.len();
+        self.start_loops(bases, per_instance);
+        self.wait_until(what, |l| l.tokens.len() >= at + tokens);
+    }
+
     fn summary(&self) -> String {
         let l = self.ledger();
         format!(
@@ -856,6 +803,58 @@ fn verify(run: &Run, bases: &[String], from: usize) -> Verified {
     verified
 }
 
+/// The checks after each fault of one test, and what they found over its rounds.
+#[derive(Default)]
+struct Checks {
+    /// Faults checked.
+    rounds: usize,
+    /// Codes received before the last check (the next one redeems only the later ones).
+    checked_codes: usize,
+    /// What the checks found, summed over the rounds (`active`: at the last check).
+    totals: Verified,
+}
+
+impl Checks {
+    /// After fault `what` (the loops stopped, its partial records checked, every instance
+    /// serving again): [`verify`] over the codes received since the last check; prints the
+    /// round's line.
+    fn after_fault(&mut self, run: &Run, bases: &[String], what: &str) {
+        self.rounds += 1;
+        let load = run.summary();
+        let v = verify(run, bases, self.checked_codes);
+        self.checked_codes = run.ledger().codes.len();
+        eprintln!(
+            "round {} ({what}): so far {load}; after it {} tokens active (at the instances by \
+             turns), {} replayed codes refused, {} codes whose exchange the fault (or the rate \
+             limits) cut off redeemed once",
+            self.rounds, v.active, v.replays_refused, v.late_redemptions
+        );
+        self.totals.active = v.active;
+        self.totals.replays_refused += v.replays_refused;
+        self.totals.late_redemptions += v.late_redemptions;
+    }
+
+    /// The closing line of test `what`: the load over all rounds and what the checks found.
+    fn report(&self, run: &Run, what: &str) {
+        let l = run.ledger();
+        eprintln!(
+            "{what}: {} rounds, {} requests, {} tokens received ({} kept active, the rest \
+             revoked by the replay checks), {} codes ({} replays refused, {} cut-off codes \
+             redeemed once), {} requests without response, {} 503s, {} 429s",
+            self.rounds,
+            l.requests,
+            l.tokens_received,
+            l.tokens.len(),
+            l.codes.len(),
+            self.totals.replays_refused,
+            self.totals.late_redemptions,
+            l.no_response,
+            l.unavailable,
+            l.rate_limited
+        );
+    }
+}
+
 /// Partial records, each counted by SQL both stores understand (the same tables and
 /// columns): a token or a code without its grant, and a code consumed without the tokens
 /// of its grant (a write batch is all or nothing: the code is consumed in the transaction
@@ -916,45 +915,18 @@ fn sqlite_survives_kill_9_during_writes() {
     let bases = vec![serve.issuer.clone()];
     let mut run = Run::new(&issuer, &bases);
     let database = dir.join("data").join("authcore.db");
-    let mut checked_codes = 0;
-    let mut totals = Verified::default();
-    for round in 1..=ROUNDS {
-        let before = run.ledger().tokens.len();
-        run.start_loops(&bases, LOOPS);
+    let mut checks = Checks::default();
+    for _ in 0..ROUNDS {
         // Killed while the loops are mid-flight: requests in progress, writes pending.
-        run.wait_until("tokens before the kill", |l| {
-            l.tokens.len() >= before + TOKENS_PER_ROUND
-        });
+        run.load_until(&bases, LOOPS, "tokens before the kill", TOKENS_PER_ROUND);
         serve.kill();
         run.stop_loops();
         check_sqlite_file(&database);
         serve = start_serve(&options);
-        let load = run.summary();
-        let v = verify(&run, &bases, checked_codes);
-        checked_codes = run.ledger().codes.len();
-        eprintln!(
-            "round {round}: so far {load}; after the restart {} tokens active, {} replayed \
-             codes refused, {} cut-off codes redeemed once",
-            v.active, v.replays_refused, v.late_redemptions
-        );
-        totals.replays_refused += v.replays_refused;
-        totals.late_redemptions += v.late_redemptions;
+        checks.after_fault(&run, &bases, "killed and restarted");
     }
     check_sqlite_file(&database);
-    let l = run.ledger();
-    eprintln!(
-        "sqlite kill -9: {ROUNDS} rounds, {} requests, {} tokens received ({} kept active, \
-         the rest revoked by the replay checks), {} codes ({} replays refused, {} cut-off codes \
-         redeemed once), {} requests without response, {} 429s",
-        l.requests,
-        l.tokens_received,
-        l.tokens.len(),
-        l.codes.len(),
-        totals.replays_refused,
-        totals.late_redemptions,
-        l.no_response,
-        l.rate_limited
-    );
+    checks.report(&run, "sqlite kill -9");
     drop(serve);
 }
 
@@ -976,8 +948,9 @@ fn cluster_and_database(test: &str) -> Option<(TestCluster, String)> {
 
 /// Two instances on the PostgreSQL database `store` (which holds the keys too), each on a
 /// fixed port (kept across restarts), both with the first one's address as issuer: one
-/// provider.
-fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>) {
+/// provider. The issuer, how to start each again, the running instances, and where each
+/// listens.
+fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>, Vec<String>) {
     let first = free_addr();
     let issuer = format!("http://{first}");
     let options: Vec<Instance> = [first, free_addr()]
@@ -985,8 +958,48 @@ fn two_instances(store: &str) -> (String, Vec<Instance>, Vec<Serve>) {
         .map(|addr| Instance::new(["--store".into(), store.into()], &issuer, addr))
         .collect();
     // One after the other: the first start applies the migrations.
-    let instances = options.iter().map(start_serve).collect();
-    (issuer, options, instances)
+    let instances: Vec<Serve> = options.iter().map(start_serve).collect();
+    // The `issuer` field of the guard is its own address.
+    let bases = instances.iter().map(|s| s.issuer.clone()).collect();
+    (issuer, options, instances, bases)
+}
+
+/// What a PostgreSQL fault test runs on, set up by [`PostgresLoad::start`] (fields in drop
+/// order: the loops, the instances, then the cluster, then the turn).
+struct PostgresLoad {
+    /// The client loops against both instances.
+    run: Run,
+    /// The running instances.
+    instances: Vec<Serve>,
+    /// How to start each instance again.
+    options: Vec<Instance>,
+    /// Where each instance listens.
+    bases: Vec<String>,
+    /// The database's URL.
+    store: String,
+    /// The throwaway cluster, this test's own.
+    cluster: TestCluster,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl PostgresLoad {
+    /// Waits for this test's turn, then a cluster and database of its own and two instances
+    /// on it, with the load client registered; `None` when the PostgreSQL tests are skipped.
+    fn start(test: &str) -> Option<PostgresLoad> {
+        let turn = one_at_a_time();
+        let (cluster, store) = cluster_and_database(test)?;
+        let (issuer, options, instances, bases) = two_instances(&store);
+        let run = Run::new(&issuer, &bases);
+        Some(PostgresLoad {
+            run,
+            instances,
+            options,
+            bases,
+            store,
+            cluster,
+            _turn: turn,
+        })
+    }
 }
 
 /// PostgreSQL after a fault: no [`PARTIAL_RECORDS`].
@@ -1021,60 +1034,29 @@ fn postgres_instance_killed_during_load_loses_nothing() {
     /// Client loops per instance.
     const LOOPS: usize = 2;
 
-    let _turn = one_at_a_time();
-    let Some((_cluster, store)) = cluster_and_database("postgres_instance_killed") else {
+    // Not destructured: the cluster and the turn must live to the end.
+    let Some(mut pg) = PostgresLoad::start("postgres_instance_killed") else {
         return;
     };
-    let (issuer, options, mut instances) = two_instances(&store);
-    // Where each listens (the `issuer` field of the guard is its own address).
-    let bases: Vec<String> = instances.iter().map(|s| s.issuer.clone()).collect();
-    let mut run = Run::new(&issuer, &bases);
-    let mut checked_codes = 0;
-    let mut totals = Verified::default();
-    for round in 1..=ROUNDS {
-        let victim = (round - 1) % instances.len();
-        let before = run.ledger().tokens.len();
-        run.start_loops(&bases, LOOPS);
-        run.wait_until("tokens before the kill", |l| {
-            l.tokens.len() >= before + TOKENS_BEFORE_KILL
-        });
-        instances[victim].kill();
-        // The other instance keeps serving while this one is down.
-        let at_kill = run.ledger().tokens.len();
-        run.wait_until("tokens from the other instance", |l| {
-            l.tokens.len() >= at_kill + TOKENS_WHILE_DOWN
-        });
-        instances[victim] = start_serve(&options[victim]);
-        run.stop_loops();
-        check_postgres_rows(&run, &store);
-        let load = run.summary();
-        let v = verify(&run, &bases, checked_codes);
-        checked_codes = run.ledger().codes.len();
-        eprintln!(
-            "round {round} (instance {victim} killed): so far {load}; after the restart {} \
-             tokens active at either instance, {} replayed codes refused, {} cut-off codes \
-             redeemed once",
-            v.active, v.replays_refused, v.late_redemptions
+    let mut checks = Checks::default();
+    for round in 0..ROUNDS {
+        let victim = round % pg.instances.len();
+        pg.run.load_until(
+            &pg.bases,
+            LOOPS,
+            "tokens before the kill",
+            TOKENS_BEFORE_KILL,
         );
-        totals.replays_refused += v.replays_refused;
-        totals.late_redemptions += v.late_redemptions;
+        pg.instances[victim].kill();
+        // The other instance keeps serving while this one is down.
+        pg.run
+            .wait_for_tokens("tokens from the other instance", TOKENS_WHILE_DOWN);
+        pg.instances[victim] = start_serve(&pg.options[victim]);
+        pg.run.stop_loops();
+        check_postgres_rows(&pg.run, &pg.store);
+        checks.after_fault(&pg.run, &pg.bases, &format!("instance {victim} killed"));
     }
-    let l = run.ledger();
-    eprintln!(
-        "postgres kill -9 of an instance: {ROUNDS} rounds, {} requests, {} tokens received \
-         ({} kept active, the rest revoked by the replay checks), {} codes ({} replays \
-         refused, {} cut-off codes redeemed once), {} requests without response, {} 503s, {} \
-         429s",
-        l.requests,
-        l.tokens_received,
-        l.tokens.len(),
-        l.codes.len(),
-        totals.replays_refused,
-        totals.late_redemptions,
-        l.no_response,
-        l.unavailable,
-        l.rate_limited
-    );
+    checks.report(&pg.run, "postgres kill -9 of an instance");
 }
 
 #[test]
@@ -1089,122 +1071,61 @@ fn postgres_stopped_and_started_during_load() {
     /// Client loops per instance.
     const LOOPS: usize = 2;
 
-    let _turn = one_at_a_time();
-    let Some((cluster, store)) = cluster_and_database("postgres_stopped_and_started") else {
+    let Some(mut pg) = PostgresLoad::start("postgres_stopped_and_started") else {
         return;
     };
-    let (issuer, _options, instances) = two_instances(&store);
-    // Where each listens (the `issuer` field of the guard is its own address).
-    let bases: Vec<String> = instances.iter().map(|s| s.issuer.clone()).collect();
-    let mut run = Run::new(&issuer, &bases);
-    let mut checked_codes = 0;
+    let mut checks = Checks::default();
     let mut unavailable_total = 0;
-    for round in 1..=ROUNDS {
-        let before = run.ledger().tokens.len();
-        run.start_loops(&bases, LOOPS);
-        run.wait_until("tokens before the database stops", |l| {
-            l.tokens.len() >= before + TOKENS_BEFORE
-        });
-        cluster
+    for _ in 0..ROUNDS {
+        pg.run.load_until(
+            &pg.bases,
+            LOOPS,
+            "tokens before the database stops",
+            TOKENS_BEFORE,
+        );
+        pg.cluster
             .stop()
             .unwrap_or_else(|e| panic!("stopping the cluster: {e}"));
         let (tokens_at_stop, unavailable_at_stop) = {
-            let l = run.ledger();
+            let l = pg.run.ledger();
             (l.tokens.len(), l.unavailable)
         };
         // Each 503 is counted with its Retry-After checked; any other 5xx fails the wait.
-        run.wait_until("503s while the database is down", |l| {
+        pg.run.wait_until("503s while the database is down", |l| {
             l.unavailable >= unavailable_at_stop + UNAVAILABLE_WHILE_DOWN
         });
-        cluster
+        pg.cluster
             .start_again()
             .unwrap_or_else(|e| panic!("starting the cluster again: {e}"));
-        let (at_start, tokens_while_down, unavailable_while_down) = {
-            let l = run.ledger();
-            let tokens = l.tokens.len();
+        let (tokens_while_down, unavailable_while_down) = {
+            let l = pg.run.ledger();
             (
-                tokens,
-                tokens - tokens_at_stop,
+                l.tokens.len() - tokens_at_stop,
                 l.unavailable - unavailable_at_stop,
             )
         };
         unavailable_total += unavailable_while_down;
         // No restart of the instances: they serve again by themselves.
-        run.wait_until("tokens after the database is back", |l| {
-            l.tokens.len() >= at_start + TOKENS_AFTER
-        });
-        run.stop_loops();
-        check_postgres_rows(&run, &store);
-        let load = run.summary();
+        pg.run
+            .wait_for_tokens("tokens after the database is back", TOKENS_AFTER);
+        pg.run.stop_loops();
+        check_postgres_rows(&pg.run, &pg.store);
         // Every 200 token response named a stored token (those received after the stop
         // returned too), and nothing stored before the stop was lost.
-        let v = verify(&run, &bases, checked_codes);
-        checked_codes = run.ledger().codes.len();
-        eprintln!(
-            "round {round}: so far {load}; {unavailable_while_down} 503s while down, \
-             {tokens_while_down} token responses received after the stop returned; after it \
-             {} tokens active, {} replayed codes refused, {} codes whose exchange the outage \
-             (or the rate limits) refused redeemed once",
-            v.active, v.replays_refused, v.late_redemptions
+        checks.after_fault(
+            &pg.run,
+            &pg.bases,
+            &format!(
+                "database stopped: {unavailable_while_down} 503s while down, \
+                 {tokens_while_down} token responses received after the stop returned"
+            ),
         );
     }
-    let l = run.ledger();
-    eprintln!(
-        "postgres stopped and started: {ROUNDS} rounds, {} requests, {} tokens received, {} \
-         codes, {unavailable_total} 503s while down ({} in all), {} 429s, no instance \
-         restarted",
-        l.requests,
-        l.tokens_received,
-        l.codes.len(),
-        l.unavailable,
-        l.rate_limited
+    checks.report(
+        &pg.run,
+        &format!(
+            "postgres stopped and started ({unavailable_total} 503s while down, no instance \
+             restarted)"
+        ),
     );
-    drop(l);
-    drop(run);
-    drop(instances);
-}
-
-/// The load's form filler reads the pages' fixed contract (authcore-hyper's `ui` module),
-/// and refuses any other page rather than guessing.
-#[test]
-fn the_form_filler_follows_the_page_contract() {
-    let login = "<p>Sign in</p><form method=\"post\" action=\"/interaction/T&amp;1/login\">\
-        <input type=\"hidden\" name=\"csrf\" value=\"C&quot;1\">\
-        <input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"\">\
-        <input id=\"password\" name=\"password\" type=\"password\" required>\
-        <button id=\"login\" type=\"submit\">Sign in</button></form>";
-    let (action, fields) = fill_form(login).expect("the login form");
-    assert_eq!(action, "/interaction/T&1/login");
-    assert_eq!(
-        fields,
-        [
-            ("csrf".to_owned(), "C\"1".to_owned()),
-            ("username".to_owned(), "alice".to_owned()),
-            ("password".to_owned(), "wonderland".to_owned()),
-        ]
-    );
-    let consent = "<form method=\"post\" action=\"/interaction/T/consent\">\
-        <input type=\"hidden\" name=\"csrf\" value=\"C2\">\
-        <button id=\"approve\" name=\"decision\" value=\"approve\" type=\"submit\">Allow</button>\
-        <button id=\"deny\" name=\"decision\" value=\"deny\" type=\"submit\">Deny</button></form>";
-    let (action, fields) = fill_form(consent).expect("the consent form");
-    assert_eq!(action, "/interaction/T/consent");
-    assert_eq!(
-        fields,
-        [
-            ("csrf".to_owned(), "C2".to_owned()),
-            ("decision".to_owned(), "approve".to_owned())
-        ]
-    );
-    // A message page, a form without its csrf, a form of another kind, cut-off markup.
-    for page in [
-        "<p>This sign-in has expired.</p>",
-        "<form method=\"post\" action=\"/x\"><input name=\"password\"></form>",
-        "<form method=\"post\" action=\"/device\"><input type=\"hidden\" name=\"csrf\" \
-         value=\"C\"><input id=\"user_code\" name=\"user_code\"></form>",
-        "<form method=\"post\" action=\"/x",
-        "<form ",
-    ] {
-        assert_eq!(fill_form(page), None, "{page}");
-    }
 }

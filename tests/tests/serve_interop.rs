@@ -41,7 +41,7 @@ use authcore_oauth2::{
     AuthorizationResponse, ClientAuthentication, ClientSecret, ErrorCode, TokenTypeHint,
 };
 use authcore_oidc::AuthenticationRequest;
-use authcore_reqwest::{Client, reqwest};
+use authcore_reqwest::Client;
 use authcore_tests::peers;
 use authcore_tests::serve::{
     Check, INTROSPECTOR, Serve, approve_device, assert_all_passed, authcore_bin, node, output_dir,
@@ -140,38 +140,7 @@ macro_rules! ensure {
 
 /// Registers a client (RFC 7591 §3) with `metadata`; returns the registration response.
 async fn register(issuer: &str, metadata: Value) -> Result<Value, String> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let config = http
-        .get(format!("{issuer}/.well-known/openid-configuration"))
-        .send()
-        .await
-        .map_err(|e| fail("discovery")(&e))?
-        .bytes()
-        .await
-        .map_err(|e| fail("discovery")(&e))?;
-    let config: Value = serde_json::from_slice(&config).map_err(|e| fail("discovery")(&e))?;
-    let endpoint = config["registration_endpoint"]
-        .as_str()
-        .ok_or("no registration_endpoint")?;
-    let resp = http
-        .post(endpoint)
-        .header("content-type", "application/json")
-        .body(metadata.to_string())
-        .send()
-        .await
-        .map_err(|e| fail("registration")(&e))?;
-    let status = resp.status();
-    let body = resp.bytes().await.map_err(|e| fail("registration")(&e))?;
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|e| format!("registration answered {status} without JSON ({e})"))?;
-    ensure!(
-        status.is_success(),
-        "registration answered {status}: {body}"
-    );
-    Ok(body)
+    authcore_tests::serve::register_client(issuer, &metadata).await
 }
 
 /// A web client with a secret: its `Client` from discovery.

@@ -32,7 +32,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use authcore_hyper::forms::{CookieJar, forms};
+use authcore_hyper::forms::{Answers, CookieJar, PageWalk, WalkStep};
 use authcore_jose::crypto;
 use authcore_jose::{Jwk, JwsAlgorithm, SigningKey};
 use authcore_oauth2::{
@@ -49,6 +49,8 @@ const ISSUER: &str = "http://127.0.0.1:9";
 const REDIRECT_URI: &str = "http://127.0.0.1:9/cb";
 /// RFC 7523 §2.2's `client_assertion_type`.
 const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The most requests one sign-in through the pages may take.
+const SIGN_IN_STEPS: usize = 16;
 /// Rounds of each race.
 const ROUNDS: usize = 30;
 /// How many extra rounds a race may take when a round is cut short by a rate limit.
@@ -71,27 +73,14 @@ fn two_instances_on_one_postgres_database_are_one_provider() {
     if skip_test("two_instances_on_one_postgres_database_are_one_provider") {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     let cluster = TestCluster::shared().unwrap_or_else(|e| panic!("the test cluster: {e}"));
-    let url = rt
-        .block_on(cluster.create_database("serve_scaleout"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let url = database(&rt, &cluster, "serve_scaleout");
     let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("postgres")
         .join("serve_scaleout.toml");
-    let args: Vec<OsString> = vec![
-        "--dev".into(),
-        "--issuer".into(),
-        ISSUER.into(),
-        "--store".into(),
-        url.clone().into(),
-        "--config".into(),
-        config.into(),
-    ];
+    let mut args = serve_args(&url);
+    args.extend(["--config".into(), config.into()]);
     // Started together: the first start makes the keys, the user and the schema once.
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| Serve::start_with(&args));
@@ -133,23 +122,11 @@ fn a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_return
     if skip_test("a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_returns") {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = runtime();
     // A cluster of its own: this test stops it.
     let cluster = TestCluster::start().unwrap_or_else(|e| panic!("the test cluster: {e}"));
-    let url = rt
-        .block_on(cluster.create_database("serve_outage"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let args: Vec<OsString> = vec![
-        "--dev".into(),
-        "--issuer".into(),
-        ISSUER.into(),
-        "--store".into(),
-        url.into(),
-    ];
+    let url = database(&rt, &cluster, "serve_outage");
+    let args = serve_args(&url);
     let serve = Serve::start_with(&args).unwrap_or_else(|e| panic!("did not start: {e}"));
     let pair = Pair {
         bases: [serve.issuer.clone(), serve.issuer.clone()],
@@ -209,6 +186,32 @@ fn a_stopped_database_is_503_with_retry_after_and_service_resumes_when_it_return
     if let Err(e) = result {
         panic!("{e}\n\nthe server:\n{}", serve.log_text());
     }
+}
+
+/// The tests' runtime: two workers, as the machine has few cores.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A fresh database `name` in `cluster`: its URL.
+fn database(rt: &tokio::runtime::Runtime, cluster: &TestCluster, name: &str) -> String {
+    rt.block_on(cluster.create_database(name))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `authcore serve --dev` naming [`ISSUER`] (as behind a load balancer) on the store `url`.
+fn serve_args(url: &str) -> Vec<OsString> {
+    vec![
+        "--dev".into(),
+        "--issuer".into(),
+        ISSUER.into(),
+        "--store".into(),
+        url.into(),
+    ]
 }
 
 /// The two instances' addresses (`http://127.0.0.1:PORT`).
@@ -345,14 +348,7 @@ impl Pair {
         client: &Registered,
         fields: &[(&str, &str)],
     ) -> Result<Reply, String> {
-        let mut req = http
-            .post(self.at(i, "/token"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(fields));
-        if let Some(secret) = &client.secret {
-            req = req.basic_auth(&client.id, Some(secret));
-        }
-        read(req.send().await).await
+        read(self.token_request(http, i, client, fields).send().await).await
     }
 
     /// Introspects `token` at instance `i` (RFC 7662 §2) as the resource server's client
@@ -425,41 +421,43 @@ impl Pair {
             params.push(("prompt", p));
         }
         let query = form_body(&params);
-        let mut next: (String, Option<Vec<(String, String)>>) =
-            (format!("/authorize?{query}"), None);
+        let start = url::Url::parse(&format!("{ISSUER}/authorize?{query}"))
+            .map_err(|e| format!("the authorization request: {e}"))?;
+        let mut walk = PageWalk::new(start, REDIRECT_URI, Answers::new("alice", "wonderland"))
+            .with_max_steps(SIGN_IN_STEPS);
         let mut pages = Vec::new();
-        for step in 0..16 {
+        for step in 0..SIGN_IN_STEPS {
             let i = first + step;
-            let url = self.at(i, &next.0);
-            let mut req = match &next.1 {
-                None => http.get(&url),
-                Some(fields) => http
-                    .post(&url)
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(
-                        url::form_urlencoded::Serializer::new(String::new())
-                            .extend_pairs(fields)
-                            .finish(),
-                    ),
-            };
+            let next = walk.next_request();
+            let url = self.at(i, next.url.as_str());
+            let mut req = http.request(next.method(), &url).body(next.body());
+            if next.form.is_some() {
+                req = req.header("content-type", "application/x-www-form-urlencoded");
+            }
             if let Some(c) = jar.header() {
                 req = req.header("cookie", c);
             }
             let r = read(req.send().await).await?;
             jar.store(&r.headers);
-            if (300..400).contains(&r.status) {
-                let location = r
-                    .headers
-                    .get("location")
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or("a redirect without Location")?
-                    .to_owned();
-                if let Some(rest) = location.strip_prefix(REDIRECT_URI) {
-                    let params: Vec<(String, String)> =
-                        url::form_urlencoded::parse(rest.trim_start_matches('?').as_bytes())
-                            .into_owned()
-                            .collect();
-                    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            ensure!(
+                r.status == 200 || (300..400).contains(&r.status),
+                "{url} answered {}: {}",
+                r.status,
+                r.text()
+            );
+            let filled = walk.pages().len();
+            let status = reqwest::StatusCode::from_u16(r.status).map_err(|e| e.to_string())?;
+            match walk
+                .on_response(status, &r.headers, &r.body)
+                .map_err(|e| e.to_string())?
+            {
+                WalkStep::Done(location) => {
+                    let get = |k: &str| {
+                        location
+                            .query_pairs()
+                            .find(|(n, _)| n == k)
+                            .map(|(_, v)| v.into_owned())
+                    };
                     ensure!(
                         get("state").as_deref() == Some(state.as_str()),
                         "state lost: {location}"
@@ -467,42 +465,21 @@ impl Pair {
                     let code = get("code").ok_or_else(|| format!("no code: {location}"))?;
                     return Ok((code, pages));
                 }
-                next = (location, None);
-                continue;
+                WalkStep::Continue => {
+                    // The form goes to the other instance than the one that served the page.
+                    if let Some(page) = walk.pages().get(filled) {
+                        pages.push(format!(
+                            "{page} page at {}, posted at {}",
+                            ["a", "b"][i % 2],
+                            ["a", "b"][(i + 1) % 2]
+                        ));
+                    }
+                }
             }
-            ensure!(r.status == 200, "{url} answered {}: {}", r.status, r.text());
-            let html = r.text();
-            let found = forms(&html);
-            let form = found
-                .iter()
-                .find(|f| {
-                    f.fields
-                        .iter()
-                        .any(|(n, _)| n == "password" || n == "decision")
-                })
-                .ok_or_else(|| format!("no login or consent form at {url}: {html}"))?;
-            let login = form.fields.iter().any(|(n, _)| n == "password");
-            // The form goes to the other instance than the one that served the page.
-            pages.push(format!(
-                "{} page at {}, posted at {}",
-                if login { "login" } else { "consent" },
-                ["a", "b"][i % 2],
-                ["a", "b"][(i + 1) % 2]
-            ));
-            let mut fields: Vec<(String, String)> = Vec::new();
-            for (name, value) in &form.fields {
-                let value = match name.as_str() {
-                    "username" => "alice".to_owned(),
-                    "password" => "wonderland".to_owned(),
-                    "decision" if fields.iter().any(|(n, _)| n == "decision") => continue,
-                    "decision" => "approve".to_owned(),
-                    _ => value.clone(),
-                };
-                fields.push((name.clone(), value));
-            }
-            next = (form.action.clone(), Some(fields));
         }
-        Err("the sign-in took more than 16 requests".into())
+        Err(format!(
+            "the sign-in took more than {SIGN_IN_STEPS} requests"
+        ))
     }
 
     /// A code from a sign-in started at `first` (the session of `jar` reused), exchanged at
@@ -736,49 +713,104 @@ impl Pair {
         Ok(())
     }
 
-    /// The same code redeemed at both instances at once.
-    async fn code_race(&self) -> Result<String, String> {
-        let http = http_from(3);
-        let client = self.register(&http, 0, json!({})).await?;
-        let mut jar = CookieJar::default();
+    /// Runs one race: [`ROUNDS`] rounds (and up to [`RETRY_ROUNDS`] more for rounds a rate
+    /// limit cut short), each with inputs from `prepare` (a fresh code, refresh token, proof
+    /// or assertion), sent in the two requests of `request` at once, one to each instance;
+    /// the round judged ([`Tally::judge`]: one `200`, the other `expected`) and then what the
+    /// win left checked by `check` (the round, its inputs, the winner's reply, the losing
+    /// instance). The race's report line.
+    async fn race<R>(
+        &self,
+        what: &str,
+        expected: &str,
+        loser_outcome: &str,
+        mut prepare: impl AsyncFnMut(usize) -> Result<R, String>,
+        request: impl Fn(&R, usize) -> reqwest::RequestBuilder,
+        mut check: impl AsyncFnMut(usize, &R, Reply, usize) -> Result<(), String>,
+    ) -> Result<String, String> {
         let mut tally = Tally::default();
         for round in 0..ROUNDS + RETRY_ROUNDS {
             if tally.rounds == ROUNDS {
                 break;
             }
-            let verifier = PkceCodeVerifier::generate(crypto::default_provider().system_random())
-                .map_err(|e| e.to_string())?;
-            let (code, _) = self
-                .authorize(&http, &mut jar, round, &client, &verifier, None)
-                .await?;
-            let fields = [
-                ("grant_type", "authorization_code"),
-                ("code", code.as_str()),
-                ("redirect_uri", REDIRECT_URI),
-                ("code_verifier", verifier.secret()),
-            ];
+            let input = prepare(round).await?;
             let (ra, rb) = tokio::join!(
-                self.token(&http, 0, &client, &fields),
-                self.token(&http, 1, &client, &fields)
+                async { read(request(&input, 0).send().await).await },
+                async { read(request(&input, 1).send().await).await }
             );
-            let Some((winner, loser)) = tally.judge(ra?, rb?, "invalid_grant").await? else {
+            let Some((winner, loser)) = tally.judge(ra?, rb?, expected).await? else {
                 continue;
             };
-            let access = winner.json()["access_token"]
-                .as_str()
-                .ok_or("no access_token")?
-                .to_owned();
-            // RFC 6749 §4.1.2: the replay revokes the tokens issued from the code; checked at
-            // the instance that lost.
-            ensure!(
-                !self.active(&http, loser, &access).await?,
-                "round {round}: the winner's access token is still active after the replay"
-            );
+            check(round, &input, winner, loser).await?;
         }
-        tally.report(
+        tally.report(what, loser_outcome)
+    }
+
+    /// A token request at instance `i` (form `fields`), authenticated with the client's
+    /// secret when it has one: the request [`Pair::token`] sends.
+    fn token_request(
+        &self,
+        http: &reqwest::Client,
+        i: usize,
+        client: &Registered,
+        fields: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let mut req = http
+            .post(self.at(i, "/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(fields));
+        if let Some(secret) = &client.secret {
+            req = req.basic_auth(&client.id, Some(secret));
+        }
+        req
+    }
+
+    /// The same code redeemed at both instances at once.
+    async fn code_race(&self) -> Result<String, String> {
+        let http = http_from(3);
+        let client = self.register(&http, 0, json!({})).await?;
+        let mut jar = CookieJar::default();
+        self.race(
             "same code at both",
+            "invalid_grant",
             "invalid_grant; the grant revoked (the winner's access token inactive)",
+            async |round| {
+                let verifier =
+                    PkceCodeVerifier::generate(crypto::default_provider().system_random())
+                        .map_err(|e| e.to_string())?;
+                let (code, _) = self
+                    .authorize(&http, &mut jar, round, &client, &verifier, None)
+                    .await?;
+                Ok((code, verifier))
+            },
+            |(code, verifier), i| {
+                self.token_request(
+                    &http,
+                    i,
+                    &client,
+                    &[
+                        ("grant_type", "authorization_code"),
+                        ("code", code.as_str()),
+                        ("redirect_uri", REDIRECT_URI),
+                        ("code_verifier", verifier.secret()),
+                    ],
+                )
+            },
+            async |round, _, winner, loser| {
+                let access = winner.json()["access_token"]
+                    .as_str()
+                    .ok_or("no access_token")?
+                    .to_owned();
+                // RFC 6749 §4.1.2: the replay revokes the tokens issued from the code;
+                // checked at the instance that lost.
+                ensure!(
+                    !self.active(&http, loser, &access).await?,
+                    "round {round}: the winner's access token is still active after the replay"
+                );
+                Ok(())
+            },
         )
+        .await
     }
 
     /// The same refresh token at both instances at once.
@@ -786,50 +818,57 @@ impl Pair {
         let http = http_from(4);
         let client = self.register(&http, 1, json!({})).await?;
         let mut jar = CookieJar::default();
-        let mut tally = Tally::default();
         let mut revoked = 0;
-        for round in 0..ROUNDS + RETRY_ROUNDS {
-            if tally.rounds == ROUNDS {
-                break;
-            }
-            let tokens = self
-                .code_tokens(&http, &mut jar, round, round + 1, &client, Some("consent"))
-                .await?;
-            let refresh = tokens["refresh_token"].as_str().ok_or("no refresh_token")?;
-            let fields = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
-            let (ra, rb) = tokio::join!(
-                self.token(&http, 0, &client, &fields),
-                self.token(&http, 1, &client, &fields)
-            );
-            let Some((winner, loser)) = tally.judge(ra?, rb?, "invalid_grant").await? else {
-                continue;
-            };
-            let w = winner.json();
-            let rotated = w["refresh_token"]
-                .as_str()
-                .ok_or("no rotated refresh token")?;
-            ensure!(
-                rotated != refresh,
-                "round {round}: the refresh token was not rotated"
-            );
-            // The loser presented a refresh token that had just been rotated out: a replay
-            // (RFC 9700 §4.14.2), which revokes the grant; the winner's new tokens die with it.
-            let access = w["access_token"].as_str().ok_or("no access_token")?;
-            if !self.active(&http, loser, access).await?
-                && !self.active(&http, loser, rotated).await?
-            {
-                revoked += 1;
-            }
-        }
+        let mut judged = 0;
+        let report = self
+            .race(
+                "same refresh token at both",
+                "invalid_grant",
+                "invalid_grant; the grant revoked as a replay (the winner's rotated tokens \
+                 inactive)",
+                async |round| {
+                    let tokens = self
+                        .code_tokens(&http, &mut jar, round, round + 1, &client, Some("consent"))
+                        .await?;
+                    let refresh = tokens["refresh_token"].as_str().ok_or("no refresh_token")?;
+                    Ok(refresh.to_owned())
+                },
+                |refresh, i| {
+                    self.token_request(
+                        &http,
+                        i,
+                        &client,
+                        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+                    )
+                },
+                async |round, refresh, winner, loser| {
+                    judged += 1;
+                    let w = winner.json();
+                    let rotated = w["refresh_token"]
+                        .as_str()
+                        .ok_or("no rotated refresh token")?;
+                    ensure!(
+                        rotated != refresh,
+                        "round {round}: the refresh token was not rotated"
+                    );
+                    // The loser presented a refresh token that had just been rotated out: a
+                    // replay (RFC 9700 §4.14.2), which revokes the grant; the winner's new
+                    // tokens die with it.
+                    let access = w["access_token"].as_str().ok_or("no access_token")?;
+                    if !self.active(&http, loser, access).await?
+                        && !self.active(&http, loser, rotated).await?
+                    {
+                        revoked += 1;
+                    }
+                    Ok(())
+                },
+            )
+            .await?;
         ensure!(
-            revoked == tally.rounds,
-            "the replayed refresh token revoked the grant in {revoked} of {} rounds",
-            tally.rounds
+            revoked == judged,
+            "the replayed refresh token revoked the grant in {revoked} of {judged} rounds"
         );
-        tally.report(
-            "same refresh token at both",
-            "invalid_grant; the grant revoked as a replay (the winner's rotated tokens inactive)",
-        )
+        Ok(report)
     }
 
     /// The same DPoP proof (same `jti`) at both instances at once, with client credentials.
@@ -853,13 +892,12 @@ impl Pair {
         let jwk = Jwk::generate(JwsAlgorithm::ES256, provider, rng).map_err(|e| e.to_string())?;
         let key = SigningKey::from_jwk(&jwk, None, provider).map_err(|e| e.to_string())?;
         let dpop = DpopKey::new(key, provider).map_err(|e| e.to_string())?;
-        let mut tally = Tally::default();
-        for _ in 0..ROUNDS + RETRY_ROUNDS {
-            if tally.rounds == ROUNDS {
-                break;
-            }
-            let proof = dpop
-                .proof(
+        self.race(
+            "same DPoP proof at both",
+            "invalid_dpop_proof",
+            "invalid_dpop_proof",
+            async |_| {
+                dpop.proof(
                     "POST",
                     &format!("{ISSUER}/token"),
                     None,
@@ -867,27 +905,22 @@ impl Pair {
                     unix_now(),
                     rng,
                 )
-                .map_err(|e| e.to_string())?;
-            let send = |i: usize| {
-                let req = http
-                    .post(self.at(i, "/token"))
-                    .basic_auth(&client.id, client.secret.as_ref())
-                    .header("content-type", "application/x-www-form-urlencoded")
+                .map_err(|e| e.to_string())
+            },
+            |proof, i| {
+                self.token_request(&http, i, &client, &[("grant_type", "client_credentials")])
                     .header("dpop", proof.clone())
-                    .body(form_body(&[("grant_type", "client_credentials")]));
-                async move { read(req.send().await).await }
-            };
-            let (ra, rb) = tokio::join!(send(0), send(1));
-            let Some((winner, _)) = tally.judge(ra?, rb?, "invalid_dpop_proof").await? else {
-                continue;
-            };
-            ensure!(
-                winner.json()["token_type"].as_str() == Some("DPoP"),
-                "the accepted proof did not bind the token: {}",
-                winner.text()
-            );
-        }
-        tally.report("same DPoP proof at both", "invalid_dpop_proof")
+            },
+            async |_, _, winner, _| {
+                ensure!(
+                    winner.json()["token_type"].as_str() == Some("DPoP"),
+                    "the accepted proof did not bind the token: {}",
+                    winner.text()
+                );
+                Ok(())
+            },
+        )
+        .await
     }
 
     /// The same `private_key_jwt` client assertion (same `jti`) at both instances at once.
@@ -924,33 +957,36 @@ impl Pair {
         let server = AuthorizationServer::new(ISSUER)
             .with_token_endpoint(&format!("{ISSUER}/token"))
             .map_err(|e| e.to_string())?;
-        let mut tally = Tally::default();
-        for _ in 0..ROUNDS + RETRY_ROUNDS {
-            if tally.rounds == ROUNDS {
-                break;
-            }
-            let assertion = client
-                .client_assertion(signer.as_ref(), &server, unix_now(), rng)
-                .map_err(|e| e.to_string())?;
-            let body = form_body(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", &registered.id),
-                ("client_assertion_type", JWT_BEARER_ASSERTION),
-                ("client_assertion", &assertion),
-            ]);
-            let send = |i: usize| {
-                let req = http
-                    .post(self.at(i, "/token"))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(body.clone());
-                async move { read(req.send().await).await }
-            };
-            let (ra, rb) = tokio::join!(send(0), send(1));
-            if tally.judge(ra?, rb?, "invalid_client").await?.is_none() {
-                continue;
-            }
-        }
-        tally.report("same private_key_jwt assertion at both", "invalid_client")
+        // Authenticated by the assertion alone: no secret.
+        let unauthenticated = Registered {
+            id: registered.id.clone(),
+            secret: None,
+        };
+        self.race(
+            "same private_key_jwt assertion at both",
+            "invalid_client",
+            "invalid_client",
+            async |_| {
+                client
+                    .client_assertion(signer.as_ref(), &server, unix_now(), rng)
+                    .map_err(|e| e.to_string())
+            },
+            |assertion, i| {
+                self.token_request(
+                    &http,
+                    i,
+                    &unauthenticated,
+                    &[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", &registered.id),
+                        ("client_assertion_type", JWT_BEARER_ASSERTION),
+                        ("client_assertion", assertion),
+                    ],
+                )
+            },
+            async |_, _, _, _| Ok(()),
+        )
+        .await
     }
 }
 

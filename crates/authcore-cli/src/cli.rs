@@ -248,9 +248,19 @@ pub struct IssuerArgs {
     #[arg(long, value_name = "ISSUER")]
     pub issuer: String,
 
-    /// Accept an `http` issuer on a non-loopback host (the tool refuses it otherwise). The
-    /// flows still need endpoints the protocol core accepts: `https`, or `http` on a
-    /// loopback host; credentials and tokens never travel in clear text to another host.
+    /// How the server is reached.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// How the tool reaches a server: the issuer's scheme it accepts and the HTTP client's
+/// settings (every command that talks to an issuer takes them).
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Accept an `http` issuer on a non-loopback host (the tool refuses it otherwise): its
+    /// metadata is then fetched in clear text. The endpoints used after discovery must still
+    /// be ones the protocol core accepts: `https`, or `http` on a loopback host; credentials
+    /// and tokens never travel in clear text to another host.
     #[arg(long)]
     pub allow_http: bool,
 
@@ -459,18 +469,9 @@ pub struct DiscoverArgs {
     #[arg(value_name = "ISSUER")]
     pub issuer: String,
 
-    /// Accept an `http` issuer on a non-loopback host (refused otherwise): its metadata is
-    /// fetched and validated in clear text.
-    #[arg(long)]
-    pub allow_http: bool,
-
-    /// Timeout of each HTTP exchange, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub http_timeout: u64,
-
-    /// TLS settings.
+    /// How the server is reached.
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub connection: ConnectionArgs,
 }
 
 /// Arguments of `oidc userinfo`.

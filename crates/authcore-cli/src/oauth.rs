@@ -26,9 +26,9 @@ use url::Url;
 
 use crate::Failure;
 use crate::cli::{
-    AuthMethod, ClientArgs, ClientCredentialsArgs, DeviceArgs, DiscoverArgs, DpopArgs, IssuerArgs,
-    LoginArgs, OAuth2Command, OidcCommand, RefreshArgs, TlsArgs, TokenArgs, TokenHint,
-    UserinfoArgs,
+    AuthMethod, ClientArgs, ClientCredentialsArgs, ConnectionArgs, DeviceArgs, DiscoverArgs,
+    DpopArgs, IssuerArgs, LoginArgs, OAuth2Command, OidcCommand, RefreshArgs, TlsArgs, TokenArgs,
+    TokenHint, UserinfoArgs,
 };
 use crate::io::{print_line, read_input};
 use crate::keys;
@@ -162,7 +162,21 @@ pub(crate) fn check_issuer(issuer: &str, allow_http: bool) -> Result<bool, Failu
     }
 }
 
-pub(crate) fn http_client(timeout_secs: u64, tls: &TlsArgs) -> Result<HttpClient, Failure> {
+impl ConnectionArgs {
+    /// Checks `issuer`'s scheme ([`check_issuer`]) and makes the HTTP client: whether the
+    /// issuer is a non-loopback `http` one, and the client.
+    pub(crate) fn connect(&self, issuer: &str) -> Result<(bool, HttpClient), Failure> {
+        let insecure = check_issuer(issuer, self.allow_http)?;
+        Ok((insecure, self.http_client()?))
+    }
+
+    /// The HTTP client of these settings.
+    pub(crate) fn http_client(&self) -> Result<HttpClient, Failure> {
+        http_client(self.http_timeout, &self.tls)
+    }
+}
+
+fn http_client(timeout_secs: u64, tls: &TlsArgs) -> Result<HttpClient, Failure> {
     if timeout_secs == 0 {
         return Err(Failure::usage("--http-timeout must be at least 1 second"));
     }
@@ -352,14 +366,14 @@ async fn discovered_client(
     dpop: Option<&DpopKey>,
     provider: &'static CryptoProvider,
 ) -> Result<Client, Failure> {
-    check_issuer(&issuer.issuer, issuer.allow_http)?;
-    let http = http_client(issuer.http_timeout, &issuer.tls)?;
-    let auth = client_auth(client, &issuer.tls, provider)?;
+    let (_, http) = issuer.connection.connect(&issuer.issuer)?;
+    let tls = &issuer.connection.tls;
+    let auth = client_auth(client, tls, provider)?;
     let mut builder = Client::builder(client.client_id.clone(), auth)
         .http_client(http)
         .crypto_provider(provider)
         // A client certificate means mutual TLS: its endpoints are the aliases (RFC 8705 §5).
-        .mtls_endpoint_aliases(issuer.tls.client_cert.is_some());
+        .mtls_endpoint_aliases(tls.client_cert.is_some());
     if let Some(k) = dpop {
         builder = builder.dpop(k.clone());
     }
@@ -604,10 +618,9 @@ async fn userinfo(a: UserinfoArgs, provider: &'static CryptoProvider) -> Result<
         }
         None => None,
     };
-    let insecure = check_issuer(&a.issuer.issuer, a.issuer.allow_http)?;
-    let http = http_client(a.issuer.http_timeout, &a.issuer.tls)?;
+    let (insecure, http) = a.issuer.connection.connect(&a.issuer.issuer)?;
     let (metadata, _) = fetch_provider_metadata(&http, &a.issuer.issuer, insecure).await?;
-    let endpoint = if a.issuer.tls.client_cert.is_some() {
+    let endpoint = if a.issuer.connection.tls.client_cert.is_some() {
         metadata.userinfo_endpoint_for_mtls().map_err(from_oidc)?
     } else {
         metadata.userinfo_endpoint.as_deref()
@@ -705,8 +718,7 @@ pub(crate) async fn fetch_provider_metadata(
 }
 
 async fn discover(a: DiscoverArgs) -> Result<(), Failure> {
-    let insecure = check_issuer(&a.issuer, a.allow_http)?;
-    let http = http_client(a.http_timeout, &a.tls)?;
+    let (insecure, http) = a.connection.connect(&a.issuer)?;
     let (_, document) = fetch_provider_metadata(&http, &a.issuer, insecure).await?;
     let Value::Object(m) = document else {
         return Err(Failure::rejected(
@@ -717,16 +729,17 @@ async fn discover(a: DiscoverArgs) -> Result<(), Failure> {
 }
 
 async fn login(a: LoginArgs, provider: &'static CryptoProvider) -> Result<(), Failure> {
-    let insecure = check_issuer(&a.issuer.issuer, a.issuer.allow_http)?;
+    let connection = &a.issuer.connection;
+    let insecure = check_issuer(&a.issuer.issuer, connection.allow_http)?;
     if a.timeout == 0 {
         return Err(Failure::usage("--timeout must be at least 1 second"));
     }
     let dpop = dpop_key(&a.dpop, provider)?;
-    let auth = client_auth(&a.client, &a.issuer.tls, provider)?;
+    let auth = client_auth(&a.client, &connection.tls, provider)?;
     let listener = loopback::Listener::bind(&a.redirect_uri).await?;
-    let http = http_client(a.issuer.http_timeout, &a.issuer.tls)?;
+    let http = connection.http_client()?;
     let (metadata, _) = fetch_provider_metadata(&http, &a.issuer.issuer, insecure).await?;
-    let server = if a.issuer.tls.client_cert.is_some() {
+    let server = if connection.tls.client_cert.is_some() {
         metadata.authorization_server_for_mtls()
     } else {
         metadata.authorization_server()

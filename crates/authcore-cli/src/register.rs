@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::Failure;
 use crate::cli::IssuerArgs;
-use crate::oauth::{check_issuer, fetch_provider_metadata, from_adapter, http_client, print_json};
+use crate::oauth::{fetch_provider_metadata, from_adapter, print_json};
 
 /// Arguments of `oauth2 register`.
 #[derive(Debug, Args)]
@@ -86,8 +86,7 @@ impl RegisterArgs {
 
 /// Runs `oauth2 register`.
 pub async fn register(a: RegisterArgs) -> Result<(), Failure> {
-    let insecure = check_issuer(&a.issuer.issuer, a.issuer.allow_http)?;
-    let http = http_client(a.issuer.http_timeout, &a.issuer.tls)?;
+    let (insecure, http) = a.issuer.connection.connect(&a.issuer.issuer)?;
     let (metadata, _) = fetch_provider_metadata(&http, &a.issuer.issuer, insecure).await?;
     let endpoint = metadata
         .oauth

@@ -614,10 +614,22 @@ fn fails(code: i32, args: &[&str], env: &[(&str, &str)], reason: &str) -> Out {
     out
 }
 
-fn with_client<'a>(sub: &[&'a str], issuer: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+/// The command `sub` at `issuer` as the client `client_id`, then `rest`.
+fn as_client<'a>(
+    sub: &[&'a str],
+    issuer: &'a str,
+    client_id: &'a str,
+    rest: &[&'a str],
+) -> Vec<&'a str> {
     let mut v = sub.to_vec();
-    v.extend(["--issuer", issuer, "--client-id", CLIENT_ID]);
-    v.extend(["--client-secret", CLIENT_SECRET]);
+    v.extend(["--issuer", issuer, "--client-id", client_id]);
+    v.extend(rest);
+    v
+}
+
+/// [`as_client`] as the confidential client with its secret on the command line.
+fn with_client<'a>(sub: &[&'a str], issuer: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut v = as_client(sub, issuer, CLIENT_ID, &["--client-secret", CLIENT_SECRET]);
     v.extend(rest);
     v
 }
@@ -692,27 +704,19 @@ fn usage_errors_exit_2() {
     );
     fails(2, &["oidc", "discover", "ftp://as.example"], &[], "scheme");
     let fake = Fake::start();
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--auth-method",
-        "client_secret_post",
-    ];
+        &["--auth-method", "client_secret_post"],
+    );
     fails(2, &args, &[], "--client-secret");
-    let args = [
-        "login",
-        "--issuer",
+    let args = as_client(
+        &["login"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--no-browser",
-        "--redirect-uri",
-        "http://localhost:0/cb",
-    ];
+        &["--no-browser", "--redirect-uri", "http://localhost:0/cb"],
+    );
     fails(2, &args, &[], "127.0.0.1");
     assert!(fake.log().is_empty(), "nothing was sent");
 }
@@ -801,16 +805,12 @@ fn client_credentials_with_basic_authentication() {
 #[test]
 fn client_secret_from_the_environment_and_post_authentication() {
     let fake = Fake::start();
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--auth-method",
-        "client_secret_post",
-    ];
+        &["--auth-method", "client_secret_post"],
+    );
     let out = run_env(&args, &[("AUTHCORE_CLIENT_SECRET", CLIENT_SECRET)]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let l = fake.last("/token");
@@ -821,16 +821,12 @@ fn client_secret_from_the_environment_and_post_authentication() {
 #[test]
 fn invalid_client_from_the_server_exits_1_with_its_error() {
     let fake = Fake::start();
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--client-secret",
-        "wrong",
-    ];
+        &["--client-secret", "wrong"],
+    );
     let out = fails(1, &args, &[], "invalid_client");
     assert!(
         out.reason().contains("client authentication failed"),
@@ -858,16 +854,12 @@ fn client_credentials_with_jwt_assertions() {
     let key_file = dir.join(format!("client-{}.jwk", std::process::id()));
     std::fs::write(&key_file, fake.client_key.to_json()).unwrap();
     let key = key_file.to_str().unwrap();
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         KEY_CLIENT,
-        "--private-key",
-        key,
-    ];
+        &["--private-key", key],
+    );
     let t = ok(&args).json();
     assert_eq!(t["access_token"], "at-cc");
     assert_eq!(fake.last("/token").form["client_id"], KEY_CLIENT);
@@ -878,30 +870,22 @@ fn client_credentials_with_jwt_assertions() {
         JwkSet::new(vec![fake.client_key.clone()]).to_json(),
     )
     .unwrap();
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         KEY_CLIENT,
-        "--private-key",
-        set_file.to_str().unwrap(),
-    ];
+        &["--private-key", set_file.to_str().unwrap()],
+    );
     let out = run(&args);
     let _ = std::fs::remove_file(&set_file);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // The server rejects an assertion signed for another client.
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--private-key",
-        key,
-    ];
+        &["--private-key", key],
+    );
     fails(1, &args, &[], "invalid_client");
     let _ = std::fs::remove_file(&key_file);
 }
@@ -929,16 +913,12 @@ fn client_credentials_with_dpop() {
 #[test]
 fn device_flow_shows_the_code_polls_and_prints_tokens() {
     let fake = Fake::start();
-    let args = [
-        "oauth2",
-        "device",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "device"],
         &fake.issuer,
-        "--client-id",
         PUBLIC_CLIENT,
-        "--scope",
-        "read",
-    ];
+        &["--scope", "read"],
+    );
     let out = ok(&args);
     assert!(out.stderr.contains(USER_CODE), "{}", out.stderr);
     assert!(
@@ -957,14 +937,7 @@ fn device_flow_shows_the_code_polls_and_prints_tokens() {
 fn device_flow_resumes_after_a_transient_503() {
     let fake = Fake::start();
     fake.with(|s| s.device_unavailable_once = true);
-    let args = [
-        "oauth2",
-        "device",
-        "--issuer",
-        &fake.issuer,
-        "--client-id",
-        PUBLIC_CLIENT,
-    ];
+    let args = as_client(&["oauth2", "device"], &fake.issuer, PUBLIC_CLIENT, &[]);
     let out = ok(&args);
     assert!(out.stderr.contains("polling again"), "{}", out.stderr);
     assert_eq!(out.json()["access_token"], "at-cc");
@@ -984,14 +957,7 @@ fn a_refused_server_answer_exits_1() {
 fn device_flow_denied_exits_1() {
     let fake = Fake::start();
     fake.with(|s| s.deny_device = true);
-    let args = [
-        "oauth2",
-        "device",
-        "--issuer",
-        &fake.issuer,
-        "--client-id",
-        PUBLIC_CLIENT,
-    ];
+    let args = as_client(&["oauth2", "device"], &fake.issuer, PUBLIC_CLIENT, &[]);
     fails(1, &args, &[], "access_denied");
 }
 
@@ -1060,18 +1026,12 @@ fn revoke_reports_success_and_server_errors() {
     assert_eq!(l.form["token"], "rt-1");
     assert_eq!(l.form["token_type_hint"], "refresh_token");
 
-    let args = [
-        "oauth2",
-        "revoke",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "revoke"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--client-secret",
-        "wrong",
-        "--token",
-        "x",
-    ];
+        &["--client-secret", "wrong", "--token", "x"],
+    );
     fails(1, &args, &[], "invalid_client");
 
     fake.with(|s| s.revocation_unavailable = true);
@@ -1108,31 +1068,26 @@ fn values_that_begin_with_a_hyphen_are_values() {
     let args = userinfo_args(&fake.issuer, "-9bad", &[]);
     fails(1, &args, &[], "invalid_token");
 
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--client-secret",
-        "-wrong",
-    ];
+        &["--client-secret", "-wrong"],
+    );
     fails(1, &args, &[], "invalid_client");
 
     // A registration endpoint's random base64url client id can begin with `-` too.
-    let args = [
-        "oauth2",
-        "client-credentials",
-        "--issuer",
+    let args = as_client(
+        &["oauth2", "client-credentials"],
         &fake.issuer,
-        "--client-id",
         "-9client",
-        "--client-secret",
-        CLIENT_SECRET,
-        "--auth-method",
-        "client_secret_post",
-    ];
+        &[
+            "--client-secret",
+            CLIENT_SECRET,
+            "--auth-method",
+            "client_secret_post",
+        ],
+    );
     let out = fails(1, &args, &[], "invalid_client");
     assert!(
         !out.stderr.contains("unexpected argument"),
@@ -1205,16 +1160,12 @@ fn mutual_tls_usage_errors() {
     let ca = authcore_tests::mtls::tls_dir().join("ca.pem");
     let ca = ca.to_str().unwrap();
     for method in ["tls_client_auth", "self_signed_tls_client_auth"] {
-        let args = [
-            "oauth2",
-            "client-credentials",
-            "--issuer",
+        let args = as_client(
+            &["oauth2", "client-credentials"],
             &op.issuer,
-            "--client-id",
             "mtls-client",
-            "--auth-method",
-            method,
-        ];
+            &["--auth-method", method],
+        );
         fails(2, &args, &[], "needs --client-cert");
     }
     // A certificate without its key, and a file that is no PEM at all.
@@ -1222,16 +1173,12 @@ fn mutual_tls_usage_errors() {
         ("--client-cert", ca),
         ("--ca-cert", env!("CARGO_MANIFEST_DIR")),
     ] {
-        let args = [
-            "oauth2",
-            "client-credentials",
-            "--issuer",
+        let args = as_client(
+            &["oauth2", "client-credentials"],
             &op.issuer,
-            "--client-id",
             "mtls-client",
-            flag,
-            file,
-        ];
+            &[flag, file],
+        );
         let out = run(&args);
         assert_eq!(out.code, 2, "{flag}: {}", out.stderr);
     }
@@ -1541,16 +1488,12 @@ fn login_rejects_an_id_token_signed_by_an_unknown_key() {
 #[test]
 fn login_times_out_without_a_redirect() {
     let fake = Fake::start();
-    let args = [
-        "login",
-        "--issuer",
+    let args = as_client(
+        &["login"],
         &fake.issuer,
-        "--client-id",
         CLIENT_ID,
-        "--no-browser",
-        "--timeout",
-        "1",
-    ];
+        &["--no-browser", "--timeout", "1"],
+    );
     let out = fails(2, &args, &[], "within 1 s");
     assert!(
         out.stderr.contains("/authorize?"),

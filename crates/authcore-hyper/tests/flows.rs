@@ -13,8 +13,8 @@ use authcore_oidc::{
     PendingAuthentication,
 };
 use common::{
-    Browser, Harness, PASSWORD, POST_LOGOUT, REDIRECT, Reply, SECRET, is_consent_page,
-    is_login_page, now, start,
+    Browser, Harness, PASSWORD, POST_LOGOUT, ProviderSteps, REDIRECT, Reply, SECRET,
+    is_consent_page, is_login_page, now, start,
 };
 
 fn server(h: &Harness) -> AuthorizationServer {
@@ -83,7 +83,7 @@ async fn code_flow(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let auth = code_flow(
         &h,
         &mut b,
@@ -147,7 +147,7 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
     );
     let r = b.get(&url).await;
     assert!(r.location().contains("code="), "{}", r.location());
-    let mut stranger = Browser::new(&h.base);
+    let mut stranger = Browser::at(&h.base);
     let r = stranger.get(&url).await;
     assert!(
         r.location().contains("error=login_required"),
@@ -177,7 +177,7 @@ async fn code_flow_with_pkce_through_the_pages_is_validated_by_the_relying_party
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_tokens_rotate_and_a_replayed_code_is_refused() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let rng = InsecureTestRandom::new(7);
     let offline = || {
         AuthenticationRequest::new(REDIRECT)
@@ -223,7 +223,7 @@ async fn refresh_tokens_rotate_and_a_replayed_code_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_credentials_introspection_and_revocation() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let basic = |id: &str, secret: &str| {
         use base64::Engine;
         format!(
@@ -266,7 +266,7 @@ async fn client_credentials_introspection_and_revocation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_flow_through_the_pages() {
     let h = start().await;
-    let mut device = Browser::new(&h.base);
+    let mut device = Browser::at(&h.base);
     let r = device
         .post_form(
             "/device_authorization",
@@ -285,7 +285,7 @@ async fn device_flow_through_the_pages() {
     let r = device.post_form("/token", &poll).await;
     assert_eq!(r.json()["error"], "authorization_pending");
 
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let page = b.get(&format!("/device?user_code={user_code}")).await;
     assert_eq!(page.status, 200);
     assert!(page.text().contains("<input id=\"user_code\""));
@@ -333,7 +333,7 @@ async fn device_flow_through_the_pages() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushed_authorization_requests_are_used_once() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let r = b
         .post_form(
             "/par",
@@ -375,7 +375,7 @@ async fn pushed_authorization_requests_are_used_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_create_read_and_delete() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let body = serde_json::json!({
         "redirect_uris": ["https://new.example/cb"],
         "client_name": "New App",
@@ -423,7 +423,7 @@ async fn registration_create_read_and_delete() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn end_session_with_and_without_confirmation() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let auth = code_flow(&h, &mut b, AuthenticationRequest::new(REDIRECT)).await;
     let hint = auth.id_token.secret().to_owned();
 
@@ -458,7 +458,7 @@ async fn end_session_with_and_without_confirmation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_jwks_and_health() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let r = b.get("/.well-known/openid-configuration").await;
     assert_eq!(r.status, 200);
     let m = r.json();
@@ -484,7 +484,7 @@ async fn discovery_jwks_and_health() {
 async fn an_id_token_hint_of_another_user_asks_for_that_user_to_sign_in() {
     let h = start().await;
     // Bob signs in in his browser; his ID token is the hint.
-    let mut bobs = Browser::new(&h.base);
+    let mut bobs = Browser::at(&h.base);
     let rng = InsecureTestRandom::new(12);
     let (url, pending) = request_url(&h, AuthenticationRequest::new(REDIRECT), &rng);
     let (_, back) = bobs.sign_in_as(&url, "bob").await;
@@ -493,7 +493,7 @@ async fn an_id_token_hint_of_another_user_asks_for_that_user_to_sign_in() {
     let bob_token = resp.json()["id_token"].as_str().unwrap().to_owned();
 
     // Alice's browser has her session; a request hinting at Bob shows the login page.
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     code_flow(&h, &mut b, AuthenticationRequest::new(REDIRECT)).await;
     let (url, _) = request_url(
         &h,

@@ -6,7 +6,9 @@ mod common;
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
-use common::{Browser, PASSWORD, REDIRECT, SECRET, VERIFIER, authorize_url, query_param, start};
+use common::{
+    Browser, PASSWORD, ProviderSteps, REDIRECT, SECRET, VERIFIER, authorize_url, query_param, start,
+};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
@@ -57,7 +59,7 @@ async fn a_whole_flow_logs_decisions_and_no_secret() {
     tracing::subscriber::set_global_default(capture.clone()).unwrap();
     let h = start().await;
     let mut secrets: Vec<String> = vec![PASSWORD.to_owned(), SECRET.to_owned()];
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
 
     // Code flow with PKCE through the pages, one wrong password on the way.
     let url = format!(

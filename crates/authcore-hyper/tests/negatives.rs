@@ -14,8 +14,8 @@ use authcore_hyper::{
 use authcore_jose::UnixTime;
 use authcore_server::{Answer, Need, Write, WriteOutcome};
 use common::{
-    Browser, PASSWORD, REDIRECT, Reply, VERIFIER, authorize_url, is_consent_page, is_login_page,
-    query_param, start, start_with,
+    Browser, PASSWORD, ProviderSteps, REDIRECT, Reply, VERIFIER, authorize_url, is_consent_page,
+    is_login_page, query_param, start, start_with,
 };
 
 fn check_security_headers(r: &Reply) {
@@ -30,7 +30,7 @@ fn check_security_headers(r: &Reply) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mismatched_redirect_uri_is_shown_on_a_page_and_not_followed() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let r = b
         .get(&authorize_url("https://evil.example/callback", "openid"))
         .await;
@@ -48,7 +48,7 @@ async fn a_mismatched_redirect_uri_is_shown_on_a_page_and_not_followed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pkce_mismatch_and_a_replayed_code_are_invalid_grant() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let back = b.sign_in(&authorize_url(REDIRECT, "openid")).await;
     let code = query_param(&back.location(), "code");
     let r = b
@@ -71,7 +71,7 @@ async fn a_pkce_mismatch_and_a_replayed_code_are_invalid_grant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_without_their_csrf_token_and_wrong_passwords_are_refused() {
     let h = start().await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let r = b.get(&authorize_url(REDIRECT, "openid")).await;
     let page = b.get(&r.location()).await;
     assert!(is_login_page(&page));
@@ -98,7 +98,7 @@ async fn forms_without_their_csrf_token_and_wrong_passwords_are_refused() {
     assert!(!b.jar.contains_key("authcore_session"));
 
     // A browser without the interaction cookie cannot use the ticket at all.
-    let mut other = Browser::new(&h.base);
+    let mut other = Browser::at(&h.base);
     let r = other.get(&r_location_of(&page)).await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("expired"));
@@ -142,7 +142,7 @@ async fn an_oversized_body_is_413() {
         Arc::new(MemoryProviderStore::new()),
     )
     .await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let big = "x".repeat(4096);
     let r = b
         .post_form(
@@ -164,7 +164,7 @@ async fn rate_limits_answer_429_with_retry_after() {
         Arc::new(MemoryProviderStore::new()),
     )
     .await;
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let form = [
         ("grant_type", "client_credentials"),
         ("client_id", "nobody"),
@@ -284,7 +284,7 @@ async fn an_unavailable_store_is_503_with_retry_after_and_no_details() {
         })
         .await
     });
-    let mut b = Browser::new(&base);
+    let mut b = Browser::at(&base);
     let r = b
         .post_form(
             "/token",

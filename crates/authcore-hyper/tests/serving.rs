@@ -9,7 +9,9 @@ use std::time::Duration;
 use authcore_hyper::MemoryProviderStore;
 use authcore_oidc::IdTokenVerifier;
 use bytes::Bytes;
-use common::{Browser, REDIRECT, VERIFIER, authorize_url, now, query_param, start, start_with};
+use common::{
+    Browser, ProviderSteps, REDIRECT, VERIFIER, authorize_url, now, query_param, start, start_with,
+};
 use http_body_util::{BodyExt, Full};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -121,7 +123,7 @@ async fn back_channel_logout_reaches_the_client() {
     app.backchannel_logout_uri = Some(receiver);
     h.provider.upsert_client(app).await.unwrap();
 
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let back = b.sign_in(&authorize_url(REDIRECT, "openid")).await;
     assert!(back.location().contains("code="), "{}", back.location());
 
@@ -162,7 +164,7 @@ async fn dpop_nonces_are_demanded_and_bound_tokens_reach_userinfo() {
     let key = DpopKey::new(SigningKey::from_jwk(&jwk, None, p).unwrap(), p).unwrap();
 
     // Sign in and get a code (the browser part of the flow).
-    let mut b = Browser::new(&h.base);
+    let mut b = Browser::at(&h.base);
     let back = b.sign_in(&authorize_url(REDIRECT, "openid email")).await;
     let code = query_param(&back.location(), "code");
     let token_url = format!("{}/token", h.base);

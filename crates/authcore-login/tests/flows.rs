@@ -5,15 +5,12 @@ mod common;
 
 use common::*;
 
-const SESSION: &str = "authcore_login_session";
-const PENDING: &str = "authcore_login_pending";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_returns_to_the_page_and_the_session_is_kept() {
     let w = world().await;
     let mut b = Browser::new();
     // Unauthenticated: sent to sign in, with the page to come back to.
-    let r = b.get(&format!("{}/me?tab=1", w.app.base)).await;
+    let r = b.get(&w.url("/me?tab=1")).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/auth/login?return_to=%2Fme%3Ftab%3D1");
     // The login route sends the browser to the provider with PKCE, nonce and state, and
@@ -41,7 +38,7 @@ async fn sign_in_returns_to_the_page_and_the_session_is_kept() {
     // Loopback http: not Secure (browsers would drop it).
     assert!(!pending[0].contains("Secure"));
 
-    let callback = b.until_callback(&authorize, &w.op, &w.app, "alice").await;
+    let callback = b.until_callback(&authorize, &w.app, "alice").await;
     let r = b.get(&callback).await;
     assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(r.location(), "/me?tab=1");
@@ -58,7 +55,7 @@ async fn sign_in_returns_to_the_page_and_the_session_is_kept() {
     );
     assert!(!session[0].contains("Secure"));
 
-    let me = b.get(&format!("{}/me?tab=1", w.app.base)).await;
+    let me = b.get(&w.url("/me?tab=1")).await;
     assert_eq!(me.status, 200, "{}", me.text());
     let me = me.json();
     assert_eq!(me["sub"], "alice-sub");
@@ -68,11 +65,8 @@ async fn sign_in_returns_to_the_page_and_the_session_is_kept() {
     assert_eq!(me["claims"]["email"], "alice@example.com");
     assert!(me["access_token"].as_str().is_some_and(|t| !t.is_empty()));
     // Reload: still signed in; the public page sees the user too.
-    assert_eq!(
-        b.get(&format!("{}/me", w.app.base)).await.json()["sub"],
-        "alice-sub"
-    );
-    let public = b.get(&format!("{}/", w.app.base)).await;
+    assert_eq!(b.get(&w.url("/me")).await.json()["sub"], "alice-sub");
+    let public = b.get(&w.url("/")).await;
     assert!(public.text().contains("alice-sub"), "{}", public.text());
 }
 
@@ -80,30 +74,24 @@ async fn sign_in_returns_to_the_page_and_the_session_is_kept() {
 async fn public_pages_need_no_session_and_api_requests_get_401() {
     let w = world().await;
     let mut b = Browser::new();
-    let r = b.get(&format!("{}/", w.app.base)).await;
+    let r = b.get(&w.url("/")).await;
     assert_eq!((r.status, r.text()), (200, "public {}".to_owned()));
     // Accept: application/json on a protected page, and anything under the API prefix.
     let r = b
-        .get_with(
-            &format!("{}/me", w.app.base),
-            &[("accept", "application/json")],
-        )
+        .get_with(&w.url("/me"), &[("accept", "application/json")])
         .await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["error"], "login_required");
-    let r = b.get(&format!("{}/api/me", w.app.base)).await;
+    let r = b.get(&w.url("/api/me")).await;
     assert_eq!(r.status, 401);
     // A browser (Accept: text/html) is redirected.
     let r = b
-        .get_with(
-            &format!("{}/me", w.app.base),
-            &[("accept", "text/html,application/json")],
-        )
+        .get_with(&w.url("/me"), &[("accept", "text/html,application/json")])
         .await;
     assert_eq!(r.status, 303);
     // Signed in, the API answers.
     b.sign_in(&w).await;
-    let r = b.get(&format!("{}/api/me", w.app.base)).await;
+    let r = b.get(&w.url("/api/me")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["sub"], "alice-sub");
 }
@@ -112,14 +100,7 @@ async fn public_pages_need_no_session_and_api_requests_get_401() {
 async fn a_forged_state_is_refused() {
     let w = world().await;
     let mut b = Browser::new();
-    let callback = b
-        .until_callback(
-            &format!("{}/auth/login", w.app.base),
-            &w.op,
-            &w.app,
-            "alice",
-        )
-        .await;
+    let callback = b.login_callback(&w).await;
     let state = url::Url::parse(&callback)
         .unwrap()
         .query_pairs()
@@ -133,36 +114,23 @@ async fn a_forged_state_is_refused() {
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("id=\"error\""));
     assert!(r.set_cookies(SESSION).is_empty());
-    assert!(!b.jar.contains_key(SESSION));
-    assert_eq!(b.get(&format!("{}/me", w.app.base)).await.status, 303);
+    assert!(!b.has_session());
+    assert_eq!(b.get(&w.url("/me")).await.status, 303);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replayed_callback_is_refused() {
     let w = world().await;
     let mut b = Browser::new();
-    let callback = b
-        .until_callback(
-            &format!("{}/auth/login", w.app.base),
-            &w.op,
-            &w.app,
-            "alice",
-        )
-        .await;
+    let callback = b.login_callback(&w).await;
     let pending = b.jar.get(PENDING).cloned().unwrap();
     let r = b.get(&callback).await;
     assert_eq!(r.status, 303);
-    let session = b.jar.get(SESSION).cloned().unwrap();
+    let session = b.session();
 
     // Replayed as is: the pending sign-in was used up.
     let mut other = Browser::new();
-    let r = other.get(&callback).await;
-    assert_eq!(r.status, 400);
-    assert!(
-        r.text().contains("No sign-in is in progress"),
-        "{}",
-        r.text()
-    );
+    assert_no_sign_in_in_progress(&other.get(&callback).await);
     // Replayed with the pending cookie copied too: the provider refuses the used code.
     other.jar.insert(PENDING.into(), pending);
     let r = other.get(&callback).await;
@@ -170,7 +138,7 @@ async fn a_replayed_callback_is_refused() {
     assert!(r.set_cookies(SESSION).is_empty());
     // The first session is unaffected by the attempt... or ended with its grant: either way
     // the replay yielded no session of its own.
-    assert!(!other.jar.contains_key(SESSION));
+    assert!(!other.has_session());
     let _ = session;
 }
 
@@ -178,47 +146,24 @@ async fn a_replayed_callback_is_refused() {
 async fn a_callback_without_the_pending_cookie_is_refused() {
     let w = world().await;
     let mut b = Browser::new();
-    let callback = b
-        .until_callback(
-            &format!("{}/auth/login", w.app.base),
-            &w.op,
-            &w.app,
-            "alice",
-        )
-        .await;
+    let callback = b.login_callback(&w).await;
     b.jar.remove(PENDING);
-    let r = b.get(&callback).await;
-    assert_eq!(r.status, 400);
-    assert!(
-        r.text().contains("No sign-in is in progress"),
-        "{}",
-        r.text()
-    );
-    assert!(!b.jar.contains_key(SESSION));
+    assert_no_sign_in_in_progress(&b.get(&callback).await);
+    assert!(!b.has_session());
     // A pending cookie that was tampered with counts as none.
     let mut c = Browser::new();
-    let callback = c
-        .until_callback(
-            &format!("{}/auth/login", w.app.base),
-            &w.op,
-            &w.app,
-            "alice",
-        )
-        .await;
+    let callback = c.login_callback(&w).await;
     let v = c.jar.get_mut(PENDING).unwrap();
     let last = v.pop().unwrap();
     v.push(if last == 'A' { 'B' } else { 'A' });
-    let r = c.get(&callback).await;
-    assert_eq!(r.status, 400);
-    assert!(r.text().contains("No sign-in is in progress"));
+    assert_no_sign_in_in_progress(&c.get(&callback).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_session_cookie_is_refused_and_cleared() {
     let w = world().await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let good = b.jar.get(SESSION).cloned().unwrap();
+    let mut b = Browser::signed_in(&w).await;
+    let good = b.session();
     // Flip one character of each part of the JWE in turn.
     let parts: Vec<&str> = good.split('.').collect();
     for i in [0, 2, 3, 4] {
@@ -227,56 +172,40 @@ async fn a_tampered_session_cookie_is_refused_and_cleared() {
         let c = p[i].remove(mid);
         p[i].insert(mid, if c == 'x' { 'y' } else { 'x' });
         b.jar.insert(SESSION.into(), p.join("."));
-        let r = b.get(&format!("{}/me", w.app.base)).await;
+        let r = b.get(&w.url("/me")).await;
         assert_eq!(r.status, 303, "part {i}");
         assert!(r.set_cookies(SESSION)[0].contains("Max-Age=0"), "cleared");
     }
     // Garbage and an empty value.
     for bad in ["garbage", "", "a.b.c.d.e"] {
-        let r = b
-            .get_with(
-                &format!("{}/me", w.app.base),
-                &[("cookie", &format!("{SESSION}={bad}"))],
-            )
-            .await;
+        let r = b.get_with_session(&w.url("/me"), bad, &[]).await;
         assert_eq!(r.status, 303, "{bad:?}");
     }
     // The untouched cookie still works.
-    let r = b
-        .get_with(
-            &format!("{}/me", w.app.base),
-            &[("cookie", &format!("{SESSION}={good}"))],
-        )
-        .await;
+    let r = b.get_with_session(&w.url("/me"), &good, &[]).await;
     assert_eq!(r.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_expire_when_idle_and_absolutely() {
     let w = world().await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
+    let mut b = Browser::signed_in(&w).await;
     // Idle: 600 s without a request.
     w.clock.advance(599);
-    assert_eq!(b.get(&format!("{}/me", w.app.base)).await.status, 200);
+    assert_eq!(b.get(&w.url("/me")).await.status, 200);
     w.clock.advance(600);
-    let r = b.get(&format!("{}/me", w.app.base)).await;
+    let r = b.get(&w.url("/me")).await;
     assert_eq!(r.status, 303, "idle timeout");
-    assert!(!b.jar.contains_key(SESSION));
+    assert!(!b.has_session());
 
     // Absolute: 1000 s after sign-in, however busy.
-    let mut c = Browser::new();
-    c.sign_in(&w).await;
+    let mut c = Browser::signed_in(&w).await;
     for _ in 0..3 {
         w.clock.advance(300);
-        assert_eq!(c.get(&format!("{}/me", w.app.base)).await.status, 200);
+        assert_eq!(c.get(&w.url("/me")).await.status, 200);
     }
     w.clock.advance(100);
-    assert_eq!(
-        c.get(&format!("{}/me", w.app.base)).await.status,
-        303,
-        "absolute timeout"
-    );
+    assert_eq!(c.get(&w.url("/me")).await.status, 303, "absolute timeout");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -305,7 +234,7 @@ async fn return_to_never_leaves_the_application() {
     // And through a whole sign-in: back to `/`, not off-site.
     let r = b
         .sign_in_via(
-            &format!("{}/auth/login?return_to=%2F%2Fevil.example", w.app.base),
+            &w.url("/auth/login?return_to=%2F%2Fevil.example"),
             &w,
             "alice",
         )
@@ -317,35 +246,28 @@ async fn return_to_never_leaves_the_application() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_ends_the_session_here_and_at_the_provider() {
     let w = world().await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let copy = b.jar.get(SESSION).cloned().unwrap();
-    let r = b.get(&format!("{}/auth/logout", w.app.base)).await;
+    let mut b = Browser::signed_in(&w).await;
+    let copy = b.session();
+    let r = b.get(&w.url("/auth/logout")).await;
     assert_eq!(r.status, 303);
     let to = r.location();
     assert!(to.starts_with(&format!("{}/logout?", w.op.base)), "{to}");
     assert!(to.contains("id_token_hint="));
-    let post_logout: String =
-        url::form_urlencoded::byte_serialize(format!("{}/", w.app.base).as_bytes()).collect();
+    let post_logout: String = url::form_urlencoded::byte_serialize(w.url("/").as_bytes()).collect();
     assert!(
         to.contains(&format!("post_logout_redirect_uri={post_logout}")),
         "{to}"
     );
-    assert!(!b.jar.contains_key(SESSION));
+    assert!(!b.has_session());
     // A copy of the old cookie no longer works.
-    let r = b
-        .get_with(
-            &format!("{}/me", w.app.base),
-            &[("cookie", &format!("{SESSION}={copy}"))],
-        )
-        .await;
+    let r = b.get_with_session(&w.url("/me"), &copy, &[]).await;
     assert_eq!(r.status, 303);
     // At the provider: confirmed, then back to the application.
     let r = b.confirm_provider_logout(&to, &w.op).await;
     assert_eq!(r.status, 303, "{}", r.text());
-    assert_eq!(r.location(), format!("{}/", w.app.base));
+    assert_eq!(r.location(), w.url("/"));
     // The provider's session is gone: signing in asks for the password again.
-    let r = b.get(&format!("{}/auth/login", w.app.base)).await;
+    let r = b.get(&w.url("/auth/login")).await;
     let page = b.get(&r.location()).await;
     let page = if page.status == 303 {
         b.get(&format!("{}{}", w.op.base, page.location())).await
@@ -359,45 +281,26 @@ async fn logout_ends_the_session_here_and_at_the_provider() {
 async fn back_channel_logout_ends_the_matching_session_only() {
     let w = world().await;
     // Two browsers, two provider sessions (two `sid`s) for the same user.
-    let mut one = Browser::new();
-    one.sign_in(&w).await;
-    let mut two = Browser::new();
-    two.sign_in(&w).await;
-    let one_session = one.jar.get(SESSION).cloned().unwrap();
+    let mut one = Browser::signed_in(&w).await;
+    let mut two = Browser::signed_in(&w).await;
+    let one_session = one.session();
     // `one` logs out at the provider directly; the provider tells the application.
-    let r = one.get(&format!("{}/logout", w.op.base)).await;
-    assert!(r.is_logout_page(), "{}", r.text());
-    let action = format!("{}{}", w.op.base, r.form_action());
-    let csrf = r.field("csrf");
-    let r = one
-        .post_form(&action, &[("csrf", &csrf), ("decision", "logout")])
-        .await;
+    let r = one.logout_at_provider(&w.op).await;
     assert!(r.status == 200 || r.status == 303, "{}", r.text());
-    let url = format!("{}/me", w.app.base);
-    let ended = eventually(|| {
-        let url = url.clone();
-        let cookie = format!("{SESSION}={one_session}");
-        async move {
-            let mut b = Browser::new();
-            b.get_with(&url, &[("cookie", &cookie), ("accept", "application/json")])
-                .await
-                .status
-                == 401
-        }
-    })
-    .await;
-    assert!(ended, "the back-channel logout ended the first session");
+    assert!(
+        session_ends(&w, &one_session).await,
+        "the back-channel logout ended the first session"
+    );
     // The logout token named the other `sid`: the second session goes on.
-    let r = two.get(&format!("{}/me", w.app.base)).await;
+    let r = two.get(&w.url("/me")).await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_logout_tokens_are_refused() {
     let w = world().await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let url = format!("{}/auth/backchannel-logout?provider=app", w.app.base);
+    let mut b = Browser::signed_in(&w).await;
+    let url = w.url("/auth/backchannel-logout?provider=app");
     let unsigned = format!(
         "{}.{}.",
         "eyJhbGciOiJub25lIn0",
@@ -413,7 +316,7 @@ async fn forged_logout_tokens_are_refused() {
     let r = Browser::new().get(&url).await;
     assert_eq!(r.status, 405);
     // The session is still there.
-    assert_eq!(b.get(&format!("{}/me", w.app.base)).await.status, 200);
+    assert_eq!(b.get(&w.url("/me")).await.status, 200);
 }
 
 /// Sessions that outlive the access token (so only refresh decides).
@@ -432,10 +335,9 @@ fn base64url(s: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_refreshed_before_expiry_with_rotation() {
     let w = world_with(long_sessions).await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let before = open_cookie(b.jar.get(SESSION).unwrap(), &KEY1);
-    let first_at = b.get(&format!("{}/me", w.app.base)).await.json()["access_token"].clone();
+    let mut b = Browser::signed_in(&w).await;
+    let before = session_contents(&b.session());
+    let first_at = b.get(&w.url("/me")).await.json()["access_token"].clone();
     let rt = before["s"]["refresh_token"]
         .as_str()
         .expect("offline_access gives a refresh token")
@@ -444,19 +346,16 @@ async fn tokens_are_refreshed_before_expiry_with_rotation() {
     let now = w.clock.now_secs();
     // Within the refresh margin of the access token's expiry (and within the idle timeout:
     // the session is used every 500 s on the way there).
-    let mut left = expires_at - now - 30;
-    while left > 0 {
-        let step = left.min(500);
+    for (step, more) in clock_steps(expires_at - now - 30) {
         w.clock.advance(step);
-        left -= step;
-        if left > 0 {
-            assert_eq!(b.get(&format!("{}/", w.app.base)).await.status, 200);
+        if more {
+            assert_eq!(b.get(&w.url("/")).await.status, 200);
         }
     }
-    let r = b.get(&format!("{}/me", w.app.base)).await;
+    let r = b.get(&w.url("/me")).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_ne!(r.json()["access_token"], first_at, "a new access token");
-    let after = open_cookie(b.jar.get(SESSION).unwrap(), &KEY1);
+    let after = session_contents(&b.session());
     let rotated = after["s"]["refresh_token"].as_str().unwrap();
     assert_ne!(
         rotated, rt,
@@ -468,9 +367,8 @@ async fn tokens_are_refreshed_before_expiry_with_rotation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_refresh_ends_the_session() {
     let w = world_with(long_sessions).await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let s = open_cookie(b.jar.get(SESSION).unwrap(), &KEY1);
+    let mut b = Browser::signed_in(&w).await;
+    let s = session_contents(&b.session());
     let rt = s["s"]["refresh_token"].as_str().unwrap().to_owned();
     // The grant is revoked at the provider (RFC 7009).
     let r = Browser::new()
@@ -485,28 +383,24 @@ async fn a_failed_refresh_ends_the_session() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let expires_at = s["s"]["expires_at"].as_u64().unwrap();
-    let mut left = expires_at - w.clock.now_secs() + 1;
-    while left > 0 {
-        let step = left.min(500);
+    for (step, more) in clock_steps(expires_at - w.clock.now_secs() + 1) {
         w.clock.advance(step);
-        left -= step;
-        if left > 0 {
-            assert_eq!(b.get(&format!("{}/", w.app.base)).await.status, 200);
+        if more {
+            assert_eq!(b.get(&w.url("/")).await.status, 200);
         }
     }
     // Refresh refused: sign in again.
-    let r = b.get(&format!("{}/me", w.app.base)).await;
+    let r = b.get(&w.url("/me")).await;
     assert_eq!(r.status, 303);
     assert!(r.location().starts_with("/auth/login"));
-    assert!(!b.jar.contains_key(SESSION));
+    assert!(!b.has_session());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_keys_rotate_without_signing_anyone_out() {
     let w = world().await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let old = b.jar.get(SESSION).cloned().unwrap();
+    let mut b = Browser::signed_in(&w).await;
+    let old = b.session();
     assert_eq!(cookie_kid(&old), "k1");
     // The same application restarted with a new current key and the old one kept.
     let listener = app_listener().await;
@@ -518,24 +412,18 @@ async fn session_keys_rotate_without_signing_anyone_out() {
     w.clock.advance(1); // a later request: the session cookie is written again
     let r = b.get(&format!("{}/me", rotated.base)).await;
     assert_eq!(r.status, 200, "the old cookie is still read");
-    let new = b.jar.get(SESSION).cloned().unwrap();
+    let new = b.session();
     assert_eq!(cookie_kid(&new), "k2", "new cookies under the new key");
     // Once k1 is retired, its cookies are refused, the new ones read.
     let listener = app_listener().await;
     let keys = authcore_login::SessionKeys::new("k2", KEY2).unwrap();
     let retired = serve_app(listener, config(&w.app.base, &w.op, w.clock.clone(), keys)).await;
     let r = Browser::new()
-        .get_with(
-            &format!("{}/me", retired.base),
-            &[("cookie", &format!("{SESSION}={old}"))],
-        )
+        .get_with_session(&format!("{}/me", retired.base), &old, &[])
         .await;
     assert_eq!(r.status, 303);
     let r = Browser::new()
-        .get_with(
-            &format!("{}/me", retired.base),
-            &[("cookie", &format!("{SESSION}={new}"))],
-        )
+        .get_with_session(&format!("{}/me", retired.base), &new, &[])
         .await;
     assert_eq!(r.status, 200);
 }
@@ -543,37 +431,24 @@ async fn session_keys_rotate_without_signing_anyone_out() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_racing_to_refresh_use_the_rotated_token_once() {
     let w = world_with(long_sessions).await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let cookie = b.jar.get(SESSION).cloned().unwrap();
-    let s = open_cookie(&cookie, &KEY1);
+    let b = Browser::signed_in(&w).await;
+    let mut cookie = b.session();
+    let s = session_contents(&cookie);
     let expires_at = s["s"]["expires_at"].as_u64().unwrap();
-    let mut left = expires_at - w.clock.now_secs() - 30;
-    let mut cookie = cookie;
-    while left > 0 {
-        let step = left.min(500);
+    for (step, more) in clock_steps(expires_at - w.clock.now_secs() - 30) {
         w.clock.advance(step);
-        left -= step;
-        if left > 0 {
-            let mut c = Browser::new();
-            c.jar.insert(SESSION.into(), cookie.clone());
-            assert_eq!(c.get(&format!("{}/", w.app.base)).await.status, 200);
-            cookie = c.jar.get(SESSION).cloned().unwrap();
+        if more {
+            assert_eq!(get_carrying(&w.url("/"), &mut cookie).await.status, 200);
         }
     }
     // Four requests with the same cookie, all due for refresh, at once.
-    let url = format!("{}/me", w.app.base);
+    let url = w.url("/me");
     let racers = (0..4).map(|_| {
         let (url, cookie) = (url.clone(), cookie.clone());
         tokio::spawn(async move {
-            let mut c = Browser::new();
-            c.jar.insert(SESSION.into(), cookie);
-            let r = c.get(&url).await;
-            (
-                r.status,
-                r.json()["access_token"].clone(),
-                c.jar.get(SESSION).cloned().unwrap(),
-            )
+            let mut cookie = cookie;
+            let r = get_carrying(&url, &mut cookie).await;
+            (r.status, r.json()["access_token"].clone(), cookie)
         })
     });
     let mut results = Vec::new();
@@ -589,20 +464,14 @@ async fn requests_racing_to_refresh_use_the_rotated_token_once() {
     );
     // The grant survived (a rotated refresh token used twice would have revoked it): the
     // next refresh works too.
-    let next = open_cookie(&results[0].2, &KEY1);
+    let next = session_contents(&results[0].2);
     let expires_at = next["s"]["expires_at"].as_u64().unwrap();
-    let mut left = expires_at - w.clock.now_secs() - 30;
     let mut cookie = results[0].2.clone();
-    while left > 0 {
-        let step = left.min(500);
+    for (step, _) in clock_steps(expires_at - w.clock.now_secs() - 30) {
         w.clock.advance(step);
-        left -= step;
-        let mut c = Browser::new();
-        c.jar.insert(SESSION.into(), cookie.clone());
-        assert_eq!(c.get(&format!("{}/me", w.app.base)).await.status, 200);
-        cookie = c.jar.get(SESSION).cloned().unwrap();
+        assert_eq!(get_carrying(&w.url("/me"), &mut cookie).await.status, 200);
     }
-    let after = open_cookie(&cookie, &KEY1);
+    let after = session_contents(&cookie);
     assert!(
         after["s"]["expires_at"].as_u64().unwrap() > expires_at,
         "refreshed again"
@@ -614,22 +483,11 @@ async fn a_replayed_logout_token_is_refused() {
     use axum::extract::Request;
     use axum::middleware::Next;
     use std::sync::{Arc, Mutex};
-    let listener = app_listener().await;
-    let op = start_op(&listener.base).await;
-    let clock = Arc::new(TestClock::default());
-    let config = config(
-        &listener.base,
-        &op,
-        clock.clone(),
-        authcore_login::SessionKeys::new("k1", KEY1).unwrap(),
-    );
-    let layer = authcore_login::LoginLayer::discover(config).await.unwrap();
     // In front of the layer: a copy of every back-channel logout request as it arrives.
     let captured = Arc::new(Mutex::new(Vec::<Vec<u8>>::new()));
     let cap = captured.clone();
-    let router = app_router()
-        .layer(layer.clone())
-        .layer(axum::middleware::from_fn(
+    let w = world_serving(default_config, |layer, listener| {
+        let router = app_router().layer(layer).layer(axum::middleware::from_fn(
             move |req: Request, next: Next| {
                 let cap = cap.clone();
                 async move {
@@ -644,27 +502,12 @@ async fn a_replayed_logout_token_is_refused() {
                 }
             },
         ));
-    let base = listener.base.clone();
-    let task = Task(tokio::spawn(async move {
-        let _ = axum::serve(listener.listener, router).await;
-    }));
-    let w = World {
-        op,
-        app: App {
-            base,
-            layer,
-            _task: task,
-        },
-        clock,
-    };
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
-    let session = b.jar.get(SESSION).cloned().unwrap();
-    let r = b.get(&format!("{}/logout", w.op.base)).await;
-    let action = format!("{}{}", w.op.base, r.form_action());
-    let csrf = r.field("csrf");
-    b.post_form(&action, &[("csrf", &csrf), ("decision", "logout")])
-        .await;
+        axum_on(listener, router)
+    })
+    .await;
+    let mut b = Browser::signed_in(&w).await;
+    let session = b.session();
+    b.logout_at_provider(&w.op).await;
     let c = captured.clone();
     assert!(
         eventually(|| {
@@ -675,29 +518,12 @@ async fn a_replayed_logout_token_is_refused() {
         "the provider sent a logout token"
     );
     // The first delivery was accepted: the session is over.
-    let url = format!("{}/me", w.app.base);
-    let cookie = format!("{SESSION}={session}");
-    assert!(
-        eventually(|| {
-            let (url, cookie) = (url.clone(), cookie.clone());
-            async move {
-                let mut c = Browser::new();
-                c.get_with(&url, &[("cookie", &cookie), ("accept", "application/json")])
-                    .await
-                    .status
-                    == 401
-            }
-        })
-        .await
-    );
+    assert!(session_ends(&w, &session).await);
     let body = captured.lock().unwrap()[0].clone();
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = Browser::new()
-        .post_form(
-            &format!("{}/auth/backchannel-logout?provider=app", w.app.base),
-            &pairs,
-        )
+        .post_form(&w.url("/auth/backchannel-logout?provider=app"), &pairs)
         .await;
     assert_eq!(r.status, 400, "the same logout token twice: {}", r.text());
 }
@@ -707,24 +533,18 @@ async fn the_providers_refusal_is_shown_as_a_page() {
     let w = world().await;
     let mut b = Browser::new();
     let callback = b
-        .until_callback_deciding(
-            &format!("{}/auth/login", w.app.base),
-            &w.op,
-            &w.app,
-            "alice",
-            "deny",
-        )
+        .until_callback_deciding(&w.url("/auth/login"), &w.app, "alice", "deny")
         .await;
     assert!(callback.contains("error=access_denied"), "{callback}");
     let r = b.get(&callback).await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("access_denied"), "{}", r.text());
     assert!(r.text().contains("id=\"retry\""));
-    assert!(!b.jar.contains_key(SESSION));
+    assert!(!b.has_session());
     // A callback with nothing in it, and one with junk, are pages too.
     for q in ["", "?code", "?state=%FF%FE&code=%00", "?error=%3Cscript%3E"] {
         let mut c = Browser::new();
-        let _ = c.get(&format!("{}/auth/login", w.app.base)).await;
+        let _ = c.get(&w.url("/auth/login")).await;
         let r = c.get(&format!("{}/auth/callback{q}", w.app.base)).await;
         assert_eq!(r.status, 400, "{q}");
         assert!(!r.text().contains("<script>"), "escaped");

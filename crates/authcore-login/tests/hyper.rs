@@ -5,10 +5,9 @@ mod common;
 
 use std::convert::Infallible;
 use std::future::Ready;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use authcore_login::{Authenticated, LoginLayer, SessionKeys};
+use authcore_login::Authenticated;
 use bytes::Bytes;
 use common::*;
 use http_body_util::Full;
@@ -38,47 +37,26 @@ impl<B> tower::Service<http::Request<B>> for Hello {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_hyper_services_get_the_user_from_the_extensions() {
-    let listener = app_listener().await;
-    let op = start_op(&listener.base).await;
-    let clock = Arc::new(TestClock::default());
-    let config = config(
-        &listener.base,
-        &op,
-        clock.clone(),
-        SessionKeys::new("k1", KEY1).unwrap(),
-    );
-    let layer = LoginLayer::discover(config).await.unwrap();
-    let service = layer.layer(Hello);
-    let base = listener.base.clone();
-    let tcp = listener.listener;
-    let task = Task(tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = tcp.accept().await else {
-                return;
-            };
-            let service = hyper_util::service::TowerToHyperService::new(service.clone());
-            tokio::spawn(async move {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    }));
-    let w = World {
-        op,
-        app: App {
-            base,
-            layer,
-            _task: task,
-        },
-        clock,
-    };
+    let w = world_serving(default_config, |layer, tcp| {
+        let service = layer.layer(Hello);
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = tcp.accept().await else {
+                    return;
+                };
+                let service = hyper_util::service::TowerToHyperService::new(service.clone());
+                tokio::spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        })
+    })
+    .await;
     let mut b = Browser::new();
-    assert_eq!(b.get(&format!("{}/", w.app.base)).await.text(), "anonymous");
-    assert_eq!(b.get(&format!("{}/me", w.app.base)).await.status, 303);
+    assert_eq!(b.get(&w.url("/")).await.text(), "anonymous");
+    assert_eq!(b.get(&w.url("/me")).await.status, 303);
     b.sign_in(&w).await;
-    assert_eq!(
-        b.get(&format!("{}/me", w.app.base)).await.text(),
-        "alice-sub"
-    );
+    assert_eq!(b.get(&w.url("/me")).await.text(), "alice-sub");
 }

@@ -9,8 +9,6 @@ use authcore_login::{MemorySessionStore, ProviderConfig};
 use authcore_oauth2::{ClientAuthentication, ClientSecret};
 use common::*;
 
-const SESSION: &str = "authcore_login_session";
-
 fn conf(op: &Op) -> ProviderConfig {
     ProviderConfig::new(
         "conf",
@@ -24,21 +22,10 @@ fn conf(op: &Op) -> ProviderConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chooser_page_lists_the_providers_and_each_signs_in() {
-    let listener = app_listener().await;
-    let op = start_op(&listener.base).await;
-    let clock = Arc::new(TestClock::default());
-    let config = config(
-        &listener.base,
-        &op,
-        clock.clone(),
-        authcore_login::SessionKeys::new("k1", KEY1).unwrap(),
-    )
-    .provider(conf(&op).pushed_authorization_requests(true));
-    let app = serve_app(listener, config).await;
-    let w = World { op, app, clock };
+    let w = world_with_op(|c, op| c.provider(conf(op).pushed_authorization_requests(true))).await;
 
     let mut b = Browser::new();
-    let r = b.get(&format!("{}/me", w.app.base)).await;
+    let r = b.get(&w.url("/me")).await;
     assert_eq!(r.location(), "/auth/login?return_to=%2Fme");
     let page = b.get(&format!("{}{}", w.app.base, r.location())).await;
     assert_eq!(page.status, 200);
@@ -61,25 +48,20 @@ async fn a_chooser_page_lists_the_providers_and_each_signs_in() {
 
     // The confidential client, through PAR: the browser carries only a request_uri.
     let r = b
-        .get(&format!(
-            "{}/auth/login?provider=conf&return_to=%2Fme",
-            w.app.base
-        ))
+        .get(&w.url("/auth/login?provider=conf&return_to=%2Fme"))
         .await;
     let authorize = r.location();
     assert!(authorize.contains("request_uri="), "{authorize}");
     assert!(!authorize.contains("code_challenge="), "{authorize}");
-    let callback = b.until_callback(&authorize, &w.op, &w.app, "bob").await;
+    let callback = b.until_callback(&authorize, &w.app, "bob").await;
     let r = b.get(&callback).await;
     assert_eq!(r.status, 303, "{}", r.text());
-    let me = b.get(&format!("{}/me", w.app.base)).await.json();
+    let me = b.get(&w.url("/me")).await.json();
     assert_eq!(me["provider"], "conf");
     assert_eq!(me["sub"], "bob-sub");
 
     // An unknown provider is an error page, not a panic.
-    let r = b
-        .get(&format!("{}/auth/login?provider=nope", w.app.base))
-        .await;
+    let r = b.get(&w.url("/auth/login?provider=nope")).await;
     assert_eq!(r.status, 400);
 }
 
@@ -88,33 +70,23 @@ async fn server_side_sessions_keep_only_a_reference_in_the_cookie() {
     let store = Arc::new(MemorySessionStore::new());
     let s = store.clone();
     let w = world_with(move |c| c.session_store(s)).await;
-    let mut b = Browser::new();
-    b.sign_in(&w).await;
+    let mut b = Browser::signed_in(&w).await;
     assert_eq!(store.len(), 1);
-    let cookie = b.jar.get(SESSION).cloned().unwrap();
-    let opened = open_cookie(&cookie, &KEY1);
+    let cookie = b.session();
+    let opened = session_contents(&cookie);
     assert!(opened["r"].is_string(), "a reference only: {opened}");
     assert!(cookie.len() < 400, "{}", cookie.len());
-    assert_eq!(
-        b.get(&format!("{}/me", w.app.base)).await.json()["claims"]["name"],
-        "Alice"
-    );
+    assert_eq!(b.get(&w.url("/me")).await.json()["claims"]["name"], "Alice");
     // Signing in again replaces the record (a new id; the old one is dropped).
-    b.sign_in_via(&format!("{}/auth/login", w.app.base), &w, "alice")
-        .await;
-    let current = b.jar.get(SESSION).cloned().unwrap();
+    b.sign_in_via(&w.url("/auth/login"), &w, "alice").await;
+    let current = b.session();
     assert_ne!(current, cookie);
     assert_eq!(store.len(), 1);
-    let r = b
-        .get_with(
-            &format!("{}/me", w.app.base),
-            &[("cookie", &format!("{SESSION}={cookie}"))],
-        )
-        .await;
+    let r = b.get_with_session(&w.url("/me"), &cookie, &[]).await;
     assert_eq!(r.status, 303, "the earlier session is gone (fixation)");
     // Logout removes the record.
     b.jar.insert(SESSION.into(), current);
-    b.get(&format!("{}/auth/logout", w.app.base)).await;
+    b.get(&w.url("/auth/logout")).await;
     assert!(store.is_empty());
 }
 
@@ -124,93 +96,68 @@ async fn the_axum_extractor_gives_handlers_the_user_or_sends_them_to_sign_in() {
     use authcore_login::{Authenticated, LoginLayer};
     use axum::Router;
     use axum::routing::get;
-    let listener = app_listener().await;
-    let op = start_op(&listener.base).await;
-    let clock = Arc::new(TestClock::default());
     // Nothing protected by path: the extractor decides.
-    let config = authcore_login::LoginConfig::new(
-        &listener.base,
-        authcore_login::SessionKeys::new("k1", KEY1).unwrap(),
-    )
-    .unwrap()
-    .provider(
-        ProviderConfig::new("app", &op.base, "app", ClientAuthentication::None).scope("profile"),
-    )
-    .clock(clock.clone());
-    let layer = LoginLayer::discover(config).await.unwrap();
-    let router = Router::new()
-        .route(
-            "/me",
-            get(|user: Authenticated| async move { user.subject().to_owned() }),
+    let config = |base: &str, op: &Op, clock: Arc<TestClock>| {
+        authcore_login::LoginConfig::new(
+            base,
+            authcore_login::SessionKeys::new("k1", KEY1).unwrap(),
         )
-        .route(
-            "/",
-            get(|user: Option<Authenticated>| async move {
-                user.map_or("anonymous".to_owned(), |u| u.subject().to_owned())
-            }),
+        .unwrap()
+        .provider(
+            ProviderConfig::new("app", &op.base, "app", ClientAuthentication::None)
+                .scope("profile"),
         )
-        .layer(layer.clone());
-    let base = listener.base.clone();
-    let task = Task(tokio::spawn(async move {
-        let _ = axum::serve(listener.listener, router).await;
-    }));
-    let app = App {
-        base,
-        layer,
-        _task: task,
+        .clock(clock)
     };
-    let w = World { op, app, clock };
+    let w = world_serving(config, |layer: LoginLayer, listener| {
+        let router = Router::new()
+            .route(
+                "/me",
+                get(|user: Authenticated| async move { user.subject().to_owned() }),
+            )
+            .route(
+                "/",
+                get(|user: Option<Authenticated>| async move {
+                    user.map_or("anonymous".to_owned(), |u| u.subject().to_owned())
+                }),
+            )
+            .layer(layer);
+        axum_on(listener, router)
+    })
+    .await;
     let mut b = Browser::new();
-    assert_eq!(b.get(&format!("{}/", w.app.base)).await.text(), "anonymous");
-    let r = b.get(&format!("{}/me", w.app.base)).await;
+    assert_eq!(b.get(&w.url("/")).await.text(), "anonymous");
+    let r = b.get(&w.url("/me")).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/auth/login?return_to=%2Fme");
     let r = b
-        .get_with(
-            &format!("{}/me", w.app.base),
-            &[("accept", "application/json")],
-        )
+        .get_with(&w.url("/me"), &[("accept", "application/json")])
         .await;
     assert_eq!(r.status, 401);
     b.sign_in(&w).await;
-    assert_eq!(
-        b.get(&format!("{}/me", w.app.base)).await.text(),
-        "alice-sub"
-    );
-    assert_eq!(b.get(&format!("{}/", w.app.base)).await.text(), "alice-sub");
+    assert_eq!(b.get(&w.url("/me")).await.text(), "alice-sub");
+    assert_eq!(b.get(&w.url("/")).await.text(), "alice-sub");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_key_jwt_client_signs_in() {
-    let listener = app_listener().await;
-    let op = start_op(&listener.base).await;
-    let clock = Arc::new(TestClock::default());
-    let p = authcore_jose::crypto::default_provider();
-    let signer = authcore_jose::SigningKey::from_jwk(&op.pkj_key, None, p).unwrap();
-    let config = config(
-        &listener.base,
-        &op,
-        clock.clone(),
-        authcore_login::SessionKeys::new("k1", KEY1).unwrap(),
-    )
-    .provider(ProviderConfig::new(
-        "pkj",
-        &op.base,
-        "pkj",
-        ClientAuthentication::PrivateKeyJwt(Arc::new(signer)),
-    ));
-    let app = serve_app(listener, config).await;
-    let w = World { op, app, clock };
+    let w = world_with_op(|c, op| {
+        let p = authcore_jose::crypto::default_provider();
+        let signer = authcore_jose::SigningKey::from_jwk(&op.pkj_key, None, p).unwrap();
+        c.provider(ProviderConfig::new(
+            "pkj",
+            &op.base,
+            "pkj",
+            ClientAuthentication::PrivateKeyJwt(Arc::new(signer)),
+        ))
+    })
+    .await;
     let mut b = Browser::new();
     let r = b
-        .sign_in_via(
-            &format!("{}/auth/login?provider=pkj", w.app.base),
-            &w,
-            "alice",
-        )
+        .sign_in_via(&w.url("/auth/login?provider=pkj"), &w, "alice")
         .await;
     assert_eq!(r.status, 303, "{}", r.text());
-    let me = b.get(&format!("{}/me", w.app.base)).await.json();
+    let me = b.get(&w.url("/me")).await.json();
     assert_eq!(me["provider"], "pkj");
     assert_eq!(me["sub"], "alice-sub");
 }

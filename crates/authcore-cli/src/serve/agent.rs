@@ -2,8 +2,12 @@
 //! cookies, and fills in the plain HTML login and consent forms, the way a browser would
 //! without JavaScript. It talks only to the provider's own origin and stops at the first
 //! redirect to the client's redirect URI, which it returns instead of following.
+//!
+//! The walk itself (redirects, which form, what is filled in) is authcore-hyper's
+//! [`PageWalk`]; this module sends its requests and keeps to the origin and the size cap.
 
-use authcore_hyper::forms::{CookieJar, decode_entities, forms};
+pub use authcore_hyper::forms::Answers;
+use authcore_hyper::forms::{CookieJar, PageKind, PageWalk, WalkError, WalkRequest, WalkStep};
 use authcore_reqwest::HttpClient;
 use url::Url;
 
@@ -12,63 +16,59 @@ use crate::Failure;
 /// The most redirects and pages one sign-in may take before the agent gives up.
 const MAX_STEPS: usize = 16;
 
-/// What the agent fills in on the provider's pages.
-#[derive(Debug, Clone)]
-pub struct Answers {
-    /// The login form's `username`.
-    pub username: String,
-    /// The login form's `password`.
-    pub password: String,
-}
-
 /// Follows the sign-in from `start` (the authentication request URL) through the login and
 /// consent pages until the provider redirects to `redirect_uri`; returns that redirect's full
-/// URL (the authorization response).
+/// URL (the authorization response). `on_page` is told each page filled in.
 pub async fn sign_in(
     http: &HttpClient,
     start: &Url,
     redirect_uri: &str,
     answers: &Answers,
-    mut on_page: impl FnMut(&str),
+    mut on_page: impl FnMut(PageKind),
 ) -> Result<Url, Failure> {
     let origin = start.origin();
     let mut jar = CookieJar::default();
-    let mut next = Request::Get(start.clone());
-    for _ in 0..MAX_STEPS {
-        let url = next.url().clone();
-        if url.origin() != origin {
+    let mut walk =
+        PageWalk::new(start.clone(), redirect_uri, answers.clone()).with_max_steps(MAX_STEPS);
+    loop {
+        let next = walk.next_request();
+        if next.url.origin() != origin {
             return Err(Failure::rejected(format!(
-                "the provider sent the browser to another origin: {url}"
+                "the provider sent the browser to another origin: {}",
+                next.url
             )));
         }
-        let (status, headers, body) = send(http, &next, &jar).await?;
+        let (status, headers, body) = send(http, next, &jar).await?;
         jar.store(&headers);
-        if status.is_redirection() {
-            let location = headers
-                .get(http::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| Failure::rejected(format!("{status} without Location")))?;
-            let target = url
-                .join(location)
-                .map_err(|e| Failure::rejected(format!("bad Location {location}: {e}")))?;
-            if target.as_str().starts_with(redirect_uri) {
-                return Ok(target);
+        let filled = walk.pages().len();
+        match walk.on_response(status, &headers, &body) {
+            Ok(WalkStep::Done(target)) => return Ok(target),
+            Ok(WalkStep::Continue) => {
+                if let Some(page) = walk.pages().get(filled) {
+                    on_page(*page);
+                }
             }
-            next = Request::Get(target);
-            continue;
+            Err(e) => return Err(Failure::rejected(walk_failure(e, redirect_uri))),
         }
-        let html = String::from_utf8_lossy(&body).into_owned();
-        if !status.is_success() {
-            return Err(Failure::rejected(format!(
-                "the provider answered {status} at {url}: {}",
-                crate::one_line(&strip_tags(&html))
-            )));
-        }
-        next = fill(&url, &html, answers, &mut on_page)?;
     }
-    Err(Failure::rejected(format!(
-        "the sign-in did not reach {redirect_uri} within {MAX_STEPS} pages"
-    )))
+}
+
+/// The message of a walk that went wrong, with a page's text rather than its markup.
+fn walk_failure(e: WalkError, redirect_uri: &str) -> String {
+    match e {
+        WalkError::Status { status, url, body } => format!(
+            "the provider answered {status} at {url}: {}",
+            crate::one_line(&strip_tags(&body))
+        ),
+        WalkError::NoForm { url, body } => format!(
+            "the page at {url} has neither a login nor a consent form: {}",
+            crate::one_line(&strip_tags(&body))
+        ),
+        WalkError::TooManySteps(n) => {
+            format!("the sign-in did not reach {redirect_uri} within {n} pages")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// The largest page the agent reads.
@@ -79,25 +79,20 @@ const MAX_PAGE_BYTES: usize = 1024 * 1024;
 /// refuses redirects, as back-channel requests must.)
 async fn send(
     http: &HttpClient,
-    request: &Request,
+    request: &WalkRequest,
     jar: &CookieJar,
 ) -> Result<(http::StatusCode, http::HeaderMap, Vec<u8>), Failure> {
-    let url = request.url();
-    let mut builder = match request {
-        Request::Get(u) => http.reqwest().get(u.as_str()),
-        Request::Post(u, fields) => http
-            .reqwest()
-            .post(u.as_str())
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(fields.iter())
-                    .finish(),
-            ),
-    };
+    let url = &request.url;
+    let mut builder = http
+        .reqwest()
+        .request(request.method(), url.as_str())
+        .body(request.body());
+    if request.form.is_some() {
+        builder = builder.header(
+            http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        );
+    }
     if let Some(c) = jar.header() {
         builder = builder.header(http::header::COOKIE, c);
     }
@@ -117,70 +112,6 @@ async fn send(
     Ok((status, headers, body))
 }
 
-/// A request the agent makes next.
-enum Request {
-    Get(Url),
-    Post(Url, Vec<(String, String)>),
-}
-
-impl Request {
-    fn url(&self) -> &Url {
-        match self {
-            Request::Get(u) | Request::Post(u, _) => u,
-        }
-    }
-}
-
-/// Fills in the one form of a page: the login form (it has a `password` field) or the
-/// consent form (approved); anything else is unexpected.
-fn fill(
-    page: &Url,
-    html: &str,
-    answers: &Answers,
-    on_page: &mut impl FnMut(&str),
-) -> Result<Request, Failure> {
-    let found = forms(html);
-    let form = found
-        .iter()
-        .find(|f| f.fields.iter().any(|(n, _)| n == "password"))
-        .or_else(|| {
-            found
-                .iter()
-                .find(|f| f.fields.iter().any(|(n, _)| n == "decision"))
-        })
-        .ok_or_else(|| {
-            Failure::rejected(format!(
-                "the page at {page} has neither a login nor a consent form: {}",
-                crate::one_line(&strip_tags(html))
-            ))
-        })?;
-    let action = page
-        .join(&form.action)
-        .map_err(|e| Failure::rejected(format!("bad form action {}: {e}", form.action)))?;
-    let login = form.fields.iter().any(|(n, _)| n == "password");
-    on_page(if login { "login" } else { "consent" });
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for (name, value) in &form.fields {
-        let value = match name.as_str() {
-            "username" => answers.username.clone(),
-            "password" => answers.password.clone(),
-            // Several submit buttons name `decision`; the agent approves.
-            "decision" => {
-                if fields.iter().any(|(n, _)| n == "decision") {
-                    continue;
-                }
-                "approve".to_owned()
-            }
-            _ => value.clone(),
-        };
-        fields.push((name.clone(), value));
-    }
-    if !login && !fields.iter().any(|(n, _)| n == "decision") {
-        fields.push(("decision".into(), "approve".into()));
-    }
-    Ok(Request::Post(action, fields))
-}
-
 /// The text of an HTML page, for an error message.
 fn strip_tags(html: &str) -> String {
     let mut out = String::new();
@@ -196,7 +127,7 @@ fn strip_tags(html: &str) -> String {
             _ => {}
         }
     }
-    let text = decode_entities(&out);
+    let text = authcore_hyper::forms::decode_entities(&out);
     let mut words: Vec<&str> = text.split_whitespace().collect();
     words.truncate(60);
     words.join(" ")
@@ -206,59 +137,36 @@ fn strip_tags(html: &str) -> String {
 mod tests {
     use super::*;
 
-    const LOGIN: &str = r#"<!doctype html><html><body>
-<h1>Sign in to &quot;Demo&quot;</h1>
-<form method="post" action="/interaction/abc&amp;1/login">
-  <input type="hidden" name="csrf" value="tok&#x2B;en">
-  <label>Username <input name="username" autocomplete="username"></label>
-  <label>Password <input type='password' name='password'></label>
-  <button type="submit">Sign in</button>
-</form></body></html>"#;
-
     #[test]
-    fn the_login_form_is_filled_in() {
-        let page = Url::parse("http://127.0.0.1:9/authorize?x=1").unwrap();
-        let answers = Answers {
-            username: "alice".into(),
-            password: "wonderland".into(),
-        };
-        let mut seen = Vec::new();
-        let Request::Post(url, fields) =
-            fill(&page, LOGIN, &answers, &mut |p| seen.push(p.to_owned())).unwrap()
-        else {
-            panic!("a POST");
-        };
-        assert_eq!(url.as_str(), "http://127.0.0.1:9/interaction/abc&1/login");
-        assert_eq!(fields[0], ("csrf".into(), "tok+en".into()));
-        assert_eq!(fields[1], ("username".into(), "alice".into()));
-        assert_eq!(fields[2], ("password".into(), "wonderland".into()));
-        assert_eq!(seen, ["login"]);
-    }
-
-    #[test]
-    fn the_consent_form_is_approved() {
-        let html = r#"<form method=post action="/interaction/t/consent">
-<input type=hidden name=csrf value=c1>
-<button name="decision" value="approve">Allow</button>
-<button name="decision" value="deny">Deny</button></form>"#;
-        let page = Url::parse("http://127.0.0.1:9/interaction/t").unwrap();
-        let answers = Answers {
-            username: String::new(),
-            password: String::new(),
-        };
-        let Request::Post(url, fields) = fill(&page, html, &answers, &mut |_| {}).unwrap() else {
-            panic!("a POST");
-        };
-        assert_eq!(url.path(), "/interaction/t/consent");
-        assert_eq!(
-            fields,
-            [
-                ("csrf".to_owned(), "c1".to_owned()),
-                ("decision".to_owned(), "approve".to_owned())
-            ]
+    fn a_failed_walk_shows_the_page_text() {
+        let message = walk_failure(
+            WalkError::NoForm {
+                url: "http://127.0.0.1:9/x".into(),
+                body: "<p>Something <b>went</b> wrong</p>".into(),
+            },
+            "http://127.0.0.1:9/cb",
         );
-        // A page without either form is an error, not a guess.
-        assert!(fill(&page, "<p>Something went wrong</p>", &answers, &mut |_| {}).is_err());
+        assert_eq!(
+            message,
+            "the page at http://127.0.0.1:9/x has neither a login nor a consent form: \
+             Something went wrong"
+        );
+        let message = walk_failure(
+            WalkError::Status {
+                status: 500,
+                url: "http://127.0.0.1:9/x".into(),
+                body: "<h1>Error &amp; more</h1>".into(),
+            },
+            "http://127.0.0.1:9/cb",
+        );
+        assert_eq!(
+            message,
+            "the provider answered 500 at http://127.0.0.1:9/x: Error & more"
+        );
+        assert_eq!(
+            walk_failure(WalkError::TooManySteps(16), "http://127.0.0.1:9/cb"),
+            "the sign-in did not reach http://127.0.0.1:9/cb within 16 pages"
+        );
     }
 
     #[test]

@@ -32,14 +32,11 @@ fn progress(msg: &str) {
 /// `authcore demo`.
 pub fn demo(a: DemoArgs) -> Result<(), Failure> {
     let answers = match &a.username {
-        Some(username) => Answers {
-            username: username.clone(),
-            password: super::users::read_password(std::io::stdin().lock())?,
-        },
-        None => Answers {
-            username: DEV_USERNAME.to_owned(),
-            password: DEV_PASSWORD.to_owned(),
-        },
+        Some(username) => Answers::new(
+            username.clone(),
+            super::users::read_password(std::io::stdin().lock())?,
+        ),
+        None => Answers::new(DEV_USERNAME, DEV_PASSWORD),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -4,10 +4,9 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
+use authcore_hyper::forms::{Answers, PageKind, PageWalk};
 use authcore_hyper::{
     AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
     RateLimitSettings,
@@ -15,11 +14,6 @@ use authcore_hyper::{
 use authcore_jose::{InsecureTestRandom, JwkSet, UnixTime, VerifyingKey};
 use authcore_server::ServerConfig;
 use authcore_server::model::{ClientAuthMethod, ClientRecord};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 pub const REDIRECT: &str = "https://rp.example/callback";
 pub const POST_LOGOUT: &str = "https://rp.example/bye";
@@ -198,139 +192,41 @@ fn clients(rng: &InsecureTestRandom) -> Vec<ClientRecord> {
     vec![public, service]
 }
 
-/// A response as the tests look at it.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: Vec<u8>,
-}
+pub use authcore_hyper::test_support::{Browser, Reply};
 
-impl Reply {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
-    }
-
-    pub fn location(&self) -> String {
-        self.headers[http::header::LOCATION]
-            .to_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// The value of the hidden form field `name`.
-    pub fn field(&self, name: &str) -> String {
-        let text = self.text();
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no field {name} in {text}"))
-            + marker.len();
-        let end = text[start..].find('"').unwrap() + start;
-        text[start..end].replace("&amp;", "&")
-    }
-
-    pub fn as_http(&self) -> http::Response<Vec<u8>> {
-        let mut r = http::Response::new(self.body.clone());
-        *r.status_mut() = http::StatusCode::from_u16(self.status).unwrap();
-        *r.headers_mut() = self.headers.clone();
-        r
-    }
-}
-
-/// A user agent: an HTTP client with a cookie jar, following no redirect by itself.
-pub struct Browser {
-    client: Client<HttpConnector, Full<Bytes>>,
-    pub jar: HashMap<String, String>,
-    pub base: String,
-}
-
-impl Browser {
-    pub fn new(base: &str) -> Self {
-        Browser {
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            jar: HashMap::new(),
-            base: base.to_owned(),
-        }
-    }
-
-    fn absolute(&self, url: &str) -> String {
-        if url.starts_with("http") {
-            url.to_owned()
-        } else {
-            format!("{}{url}", self.base)
-        }
-    }
-
-    pub async fn send(&mut self, request: http::Request<Vec<u8>>) -> Reply {
-        let (mut parts, body) = request.into_parts();
-        if !self.jar.is_empty() {
-            let cookie = self
-                .jar
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            parts
-                .headers
-                .insert(http::header::COOKIE, cookie.parse().unwrap());
-        }
-        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let response = tokio::time::timeout(Duration::from_secs(30), self.client.request(request))
-            .await
-            .expect("the provider answers within the deadline")
-            .unwrap();
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes().to_vec();
-        for set in parts.headers.get_all(http::header::SET_COOKIE) {
-            let set = set.to_str().unwrap();
-            let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.jar.remove(name);
-            } else {
-                self.jar.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
-    }
-
-    pub async fn get(&mut self, url: &str) -> Reply {
-        let url = self.absolute(url);
-        self.send(http::Request::get(url).body(Vec::new()).unwrap())
-            .await
-    }
-
-    pub async fn post_form(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
-        let url = self.absolute(url);
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        self.send(
-            http::Request::post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body.into_bytes())
-                .unwrap(),
-        )
-        .await
-    }
-
+/// What the tests do at the provider through a [`Browser`] (made with [`Browser::at`] the
+/// provider's base).
+#[allow(async_fn_in_trait)]
+pub trait ProviderSteps {
     /// Signs in on the login page `page` (a reply showing it) as alice with `password`.
-    pub async fn login(&mut self, page: &Reply, password: &str) -> Reply {
+    async fn login(&mut self, page: &Reply, password: &str) -> Reply;
+    /// Signs in on the login page `page` as `username`.
+    async fn login_as(&mut self, page: &Reply, username: &str, password: &str) -> Reply;
+    /// Walks the pages from the authorization request `url` back to the client; the login
+    /// page and the redirect back to the client.
+    async fn sign_in_as(&mut self, url: &str, username: &str) -> (Reply, Reply);
+    /// [`ProviderSteps::sign_in_as`] alice: the redirect back to the client.
+    async fn sign_in(&mut self, url: &str) -> Reply;
+    /// Redeems `code` of the public client `app` at the token endpoint with `verifier`.
+    async fn redeem_code(&mut self, code: &str, verifier: &str) -> Reply;
+    /// Refreshes with `refresh_token` of the public client `app`.
+    async fn refresh(&mut self, refresh_token: &str) -> Reply;
+    /// GET `path` with `access_token` as a Bearer token (RFC 6750 §2.1).
+    async fn get_with_bearer(&mut self, path: &str, access_token: &str) -> Reply;
+    /// The provider's published keys, fetched from `/jwks` as a relying party does.
+    async fn published_keys(&mut self) -> Vec<VerifyingKey>;
+    /// Answers the consent page `page` with `decision`.
+    async fn consent(&mut self, page: &Reply, decision: &str) -> Reply;
+}
+
+impl ProviderSteps for Browser {
+    /// Signs in on the login page `page` (a reply showing it) as alice with `password`.
+    async fn login(&mut self, page: &Reply, password: &str) -> Reply {
         self.login_as(page, "alice", password).await
     }
 
     /// Signs in on the login page `page` as `username`.
-    pub async fn login_as(&mut self, page: &Reply, username: &str, password: &str) -> Reply {
+    async fn login_as(&mut self, page: &Reply, username: &str, password: &str) -> Reply {
         let action = form_action(page);
         let csrf = page.field("csrf");
         self.post_form(
@@ -344,30 +240,40 @@ impl Browser {
         .await
     }
 
-    /// Walks the pages from the authorization request `url` back to the client: the redirect
-    /// to the login page, signing in there as `username`, the redirect to the consent page,
-    /// approving there. The login page and the redirect back to the client.
-    pub async fn sign_in_as(&mut self, url: &str, username: &str) -> (Reply, Reply) {
-        let r = self.get(url).await;
-        assert_eq!(r.status, 303, "{}", r.text());
-        let page = self.get(&r.location()).await;
-        assert!(is_login_page(&page), "{}", page.text());
-        let after = self.login_as(&page, username, PASSWORD).await;
-        assert_eq!(after.status, 303, "{}", after.text());
-        let consent = self.get(&after.location()).await;
-        assert!(is_consent_page(&consent), "{}", consent.text());
-        let back = self.consent(&consent, "approve").await;
-        assert_eq!(back.status, 303, "{}", back.text());
-        (page, back)
+    /// Walks the pages from the authorization request `url` back to the client (the
+    /// shared [`PageWalk`]), checking the way the provider lays them out: the redirect to the
+    /// login page, signing in there as `username`, the redirect to the consent page,
+    /// approving there, the redirect back. The login page and the redirect back to the
+    /// client.
+    async fn sign_in_as(&mut self, url: &str, username: &str) -> (Reply, Reply) {
+        let start = url::Url::parse(&self.absolute(url)).unwrap();
+        let mut walk = PageWalk::new(start, REDIRECT, Answers::new(username, PASSWORD));
+        let (_, exchanges) = self
+            .walk(&mut walk)
+            .await
+            .unwrap_or_else(|(e, _)| panic!("{e}"));
+        let mut replies: Vec<Reply> = exchanges.into_iter().map(|(_, r)| r).collect();
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            [303, 200, 303, 200, 303],
+            "{:?}",
+            replies.iter().map(Reply::text).collect::<Vec<_>>()
+        );
+        assert_eq!(walk.pages(), [PageKind::Login, PageKind::Consent]);
+        assert!(is_login_page(&replies[1]), "{}", replies[1].text());
+        assert!(is_consent_page(&replies[3]), "{}", replies[3].text());
+        let back = replies.pop().unwrap();
+        (replies.swap_remove(1), back)
     }
 
     /// [`Browser::sign_in_as`] alice: the redirect back to the client.
-    pub async fn sign_in(&mut self, url: &str) -> Reply {
+    async fn sign_in(&mut self, url: &str) -> Reply {
         self.sign_in_as(url, "alice").await.1
     }
 
     /// Redeems `code` of the public client `app` at the token endpoint with `verifier`.
-    pub async fn redeem_code(&mut self, code: &str, verifier: &str) -> Reply {
+    async fn redeem_code(&mut self, code: &str, verifier: &str) -> Reply {
         self.post_form(
             "/token",
             &[
@@ -382,7 +288,7 @@ impl Browser {
     }
 
     /// Refreshes with `refresh_token` of the public client `app`.
-    pub async fn refresh(&mut self, refresh_token: &str) -> Reply {
+    async fn refresh(&mut self, refresh_token: &str) -> Reply {
         self.post_form(
             "/token",
             &[
@@ -395,7 +301,7 @@ impl Browser {
     }
 
     /// GET `path` with `access_token` as a Bearer token (RFC 6750 §2.1).
-    pub async fn get_with_bearer(&mut self, path: &str, access_token: &str) -> Reply {
+    async fn get_with_bearer(&mut self, path: &str, access_token: &str) -> Reply {
         let url = self.absolute(path);
         self.send(
             http::Request::get(url)
@@ -407,7 +313,7 @@ impl Browser {
     }
 
     /// The provider's published keys, fetched from `/jwks` as a relying party does.
-    pub async fn published_keys(&mut self) -> Vec<VerifyingKey> {
+    async fn published_keys(&mut self) -> Vec<VerifyingKey> {
         let r = self.get("/jwks").await;
         assert_eq!(r.status, 200);
         JwkSet::from_json(&r.body)
@@ -421,7 +327,7 @@ impl Browser {
     }
 
     /// Answers the consent page `page` with `decision`.
-    pub async fn consent(&mut self, page: &Reply, decision: &str) -> Reply {
+    async fn consent(&mut self, page: &Reply, decision: &str) -> Reply {
         let action = form_action(page);
         let csrf = page.field("csrf");
         self.post_form(&action, &[("csrf", &csrf), ("decision", decision)])
@@ -431,22 +337,15 @@ impl Browser {
 
 /// The `action` of the page's form.
 pub fn form_action(page: &Reply) -> String {
-    let text = page.text();
-    let marker = "<form method=\"post\" action=\"";
-    let start = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("no form in {text}"))
-        + marker.len();
-    let end = text[start..].find('"').unwrap() + start;
-    text[start..end].replace("&amp;", "&")
+    page.form_action()
 }
 
 /// Whether `page` is the login page.
 pub fn is_login_page(page: &Reply) -> bool {
-    page.text().contains("<input id=\"password\"")
+    page.is_login_page()
 }
 
 /// Whether `page` is the consent page.
 pub fn is_consent_page(page: &Reply) -> bool {
-    page.text().contains("<button id=\"approve\"")
+    page.is_consent_page()
 }

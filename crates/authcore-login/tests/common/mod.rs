@@ -5,11 +5,11 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use authcore_hyper::forms::{Answers, PageWalk};
 use authcore_hyper::{
     AccountRecord, MemoryProviderStore, Provider, ProviderSettings, ProviderStore,
     RateLimitSettings,
@@ -23,13 +23,11 @@ use authcore_server::model::{ClientAuthMethod, ClientRecord};
 use axum::Router;
 use axum::extract::Request;
 use axum::routing::get;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 
 pub const PASSWORD: &str = "wonderland";
+/// The layer's cookies: the session, and the sign-in in progress.
+pub const SESSION: &str = "authcore_login_session";
+pub const PENDING: &str = "authcore_login_pending";
 pub const SECRET: &str = "a-confidential-client-secret-of-some-length";
 pub const KEY1: [u8; 32] = [1; 32];
 pub const KEY2: [u8; 32] = [2; 32];
@@ -226,15 +224,19 @@ pub fn config(app_base: &str, op: &Op, clock: Arc<TestClock>, keys: SessionKeys)
 /// protected (the claims as JSON).
 pub async fn serve_app(listener: AppListener, config: LoginConfig) -> App {
     let layer = LoginLayer::discover(config).await.unwrap();
-    let router = app_router().layer(layer.clone());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener.listener, router).await;
-    });
+    let task = axum_on(listener.listener, app_router().layer(layer.clone()));
     App {
         base: listener.base,
         layer,
         _task: Task(task),
     }
+}
+
+/// Serves the axum `router` on `listener`.
+pub fn axum_on(listener: tokio::net::TcpListener, router: Router) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    })
 }
 
 fn who(request: &Request) -> String {
@@ -269,246 +271,143 @@ pub struct World {
     pub clock: Arc<TestClock>,
 }
 
+impl World {
+    /// The application's URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app.base)
+    }
+}
+
+/// [`config`] with the session key `k1` ([`KEY1`]).
+pub fn default_config(app_base: &str, op: &Op, clock: Arc<TestClock>) -> LoginConfig {
+    config(app_base, op, clock, SessionKeys::new("k1", KEY1).unwrap())
+}
+
 pub async fn world() -> World {
     world_with(|c| c).await
 }
 
+/// [`world`] with the layer's configuration changed by `tune`.
 pub async fn world_with(tune: impl FnOnce(LoginConfig) -> LoginConfig) -> World {
+    world_with_op(|c, _| tune(c)).await
+}
+
+/// [`world`] with the layer's configuration changed by `tune`, which sees the provider (for
+/// more providers on it).
+pub async fn world_with_op(tune: impl FnOnce(LoginConfig, &Op) -> LoginConfig) -> World {
+    world_serving(
+        |base, op, clock| tune(default_config(base, op, clock), op),
+        |layer, listener| axum_on(listener, app_router().layer(layer)),
+    )
+    .await
+}
+
+/// Provider, clock and an application of the test's own: `make_config` writes the layer's
+/// configuration (from the application's address, the provider and the clock), `serve` runs
+/// the application with the layer on its listener.
+pub async fn world_serving(
+    make_config: impl FnOnce(&str, &Op, Arc<TestClock>) -> LoginConfig,
+    serve: impl FnOnce(LoginLayer, tokio::net::TcpListener) -> tokio::task::JoinHandle<()>,
+) -> World {
     let listener = app_listener().await;
     let op = start_op(&listener.base).await;
     let clock = Arc::new(TestClock::default());
-    let config = tune(config(
-        &listener.base,
-        &op,
-        clock.clone(),
-        SessionKeys::new("k1", KEY1).unwrap(),
-    ));
-    let app = serve_app(listener, config).await;
-    World { op, app, clock }
-}
-
-/// A response as the tests look at it.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: u16,
-    pub headers: http::HeaderMap,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
-    }
-
-    pub fn location(&self) -> String {
-        self.headers
-            .get(http::header::LOCATION)
-            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.text()))
-            .to_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// The `Set-Cookie` headers naming `name`.
-    pub fn set_cookies(&self, name: &str) -> Vec<String> {
-        self.headers
-            .get_all(http::header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .filter(|v| v.starts_with(&format!("{name}=")))
-            .collect()
-    }
-
-    /// The value of the hidden form field `name`.
-    pub fn field(&self, name: &str) -> String {
-        let text = self.text();
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no field {name} in {text}"))
-            + marker.len();
-        let end = text[start..].find('"').unwrap() + start;
-        text[start..end].replace("&amp;", "&")
-    }
-
-    pub fn form_action(&self) -> String {
-        let text = self.text();
-        let marker = "<form method=\"post\" action=\"";
-        let start = text
-            .find(marker)
-            .unwrap_or_else(|| panic!("no form in {text}"))
-            + marker.len();
-        let end = text[start..].find('"').unwrap() + start;
-        text[start..end].replace("&amp;", "&")
-    }
-
-    pub fn is_login_page(&self) -> bool {
-        self.text().contains("<input id=\"password\"")
-    }
-
-    pub fn is_consent_page(&self) -> bool {
-        self.text().contains("<button id=\"approve\"")
-    }
-
-    pub fn is_logout_page(&self) -> bool {
-        self.text().contains("name=\"decision\"") && self.text().contains("logout")
+    let config = make_config(&listener.base, &op, clock.clone());
+    let layer = LoginLayer::discover(config).await.unwrap();
+    let task = serve(layer.clone(), listener.listener);
+    World {
+        op,
+        app: App {
+            base: listener.base,
+            layer,
+            _task: Task(task),
+        },
+        clock,
     }
 }
 
-/// A user agent: one cookie jar (by name: the provider's and the application's cookies have
-/// different names), no redirect followed by itself.
-pub struct Browser {
-    client: Client<HttpConnector, Full<Bytes>>,
-    pub jar: HashMap<String, String>,
-}
+pub use authcore_hyper::test_support::{Browser, Reply};
 
-impl Default for Browser {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Browser {
-    pub fn new() -> Self {
-        Browser {
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            jar: HashMap::new(),
-        }
-    }
-
-    pub async fn send(&mut self, request: http::Request<Vec<u8>>) -> Reply {
-        let (mut parts, body) = request.into_parts();
-        if !self.jar.is_empty() && !parts.headers.contains_key(http::header::COOKIE) {
-            let cookie = self
-                .jar
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            parts
-                .headers
-                .insert(http::header::COOKIE, cookie.parse().unwrap());
-        }
-        let request = http::Request::from_parts(parts, Full::new(Bytes::from(body)));
-        let response = tokio::time::timeout(Duration::from_secs(30), self.client.request(request))
-            .await
-            .expect("an answer within the deadline")
-            .unwrap();
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes().to_vec();
-        for set in parts.headers.get_all(http::header::SET_COOKIE) {
-            let set = set.to_str().unwrap();
-            let (pair, attrs) = set.split_once(';').unwrap_or((set, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.jar.remove(name);
-            } else {
-                self.jar.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        Reply {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            body,
-        }
-    }
-
-    pub async fn get(&mut self, url: &str) -> Reply {
-        self.send(http::Request::get(url).body(Vec::new()).unwrap())
-            .await
-    }
-
-    pub async fn get_with(&mut self, url: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut b = http::Request::get(url);
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
-        self.send(b.body(Vec::new()).unwrap()).await
-    }
-
-    pub async fn post_form(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        self.send(
-            http::Request::post(url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(body.into_bytes())
-                .unwrap(),
-        )
-        .await
-    }
-
+/// What the tests do through a [`Browser`] at the application and its provider.
+#[allow(async_fn_in_trait)]
+pub trait AppSteps: Sized {
     /// Follows redirects from `url` through the provider's pages (signing in as `user`,
     /// approving consent) until the provider sends the user agent back to the application's
     /// callback; returns that callback URL without visiting it.
-    pub async fn until_callback(&mut self, url: &str, op: &Op, app: &App, user: &str) -> String {
-        self.until_callback_deciding(url, op, app, user, "approve")
+    async fn until_callback(&mut self, url: &str, app: &App, user: &str) -> String;
+    /// [`AppSteps::until_callback`] answering the consent page with `decision`.
+    async fn until_callback_deciding(
+        &mut self,
+        url: &str,
+        app: &App,
+        user: &str,
+        decision: &str,
+    ) -> String;
+    /// Signs in through `start` (an application URL) as `user` and returns the application's
+    /// answer to the callback.
+    async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply;
+    /// Signs in from `/me` as alice and checks the way back.
+    async fn sign_in(&mut self, w: &World) -> Reply;
+    /// A new user agent signed in as alice (see [`AppSteps::sign_in`]).
+    async fn signed_in(w: &World) -> Self;
+    /// Walks from the application's login route as alice to the callback, not visited.
+    async fn login_callback(&mut self, w: &World) -> String;
+    /// The session cookie's value; a missing one fails the test.
+    fn session(&self) -> String;
+    /// Whether the jar holds a session cookie.
+    fn has_session(&self) -> bool;
+    /// GET `url` with exactly the session cookie `value` (the jar left out), and `headers`.
+    async fn get_with_session(&mut self, url: &str, value: &str, headers: &[(&str, &str)])
+    -> Reply;
+    /// Logs out at the provider's own logout page (no client involved): the page, then its
+    /// form posted with `decision=logout`.
+    async fn logout_at_provider(&mut self, op: &Op) -> Reply;
+    /// The provider's RP-initiated logout, confirmed on its page, from `url`.
+    async fn confirm_provider_logout(&mut self, url: &str, op: &Op) -> Reply;
+}
+
+impl AppSteps for Browser {
+    async fn until_callback(&mut self, url: &str, app: &App, user: &str) -> String {
+        self.until_callback_deciding(url, app, user, "approve")
             .await
     }
 
-    /// [`Browser::until_callback`] answering the consent page with `decision`.
-    pub async fn until_callback_deciding(
+    async fn until_callback_deciding(
         &mut self,
         url: &str,
-        op: &Op,
         app: &App,
         user: &str,
         decision: &str,
     ) -> String {
         let callback = format!("{}/auth/callback", app.base);
-        let mut next = url.to_owned();
-        for _ in 0..12 {
-            if next.starts_with(&callback) {
-                return next;
-            }
-            let absolute = if next.starts_with('/') {
-                // Relative locations are the provider's own, or the application's.
-                if next.starts_with("/auth/") || next == "/" || next.starts_with("/me") {
-                    format!("{}{next}", app.base)
-                } else {
-                    format!("{}{next}", op.base)
-                }
-            } else {
-                next.clone()
-            };
-            let r = self.get(&absolute).await;
-            let r = if r.is_login_page() {
-                let action = abs(&op.base, &r.form_action());
-                let csrf = r.field("csrf");
-                self.post_form(
-                    &action,
-                    &[("csrf", &csrf), ("username", user), ("password", PASSWORD)],
-                )
-                .await
-            } else if r.is_consent_page() {
-                let action = abs(&op.base, &r.form_action());
-                let csrf = r.field("csrf");
-                self.post_form(&action, &[("csrf", &csrf), ("decision", decision)])
-                    .await
-            } else {
-                r
-            };
-            assert_eq!(r.status, 303, "{absolute}: {}", r.text());
-            next = r.location();
+        if url.starts_with(&callback) {
+            return url.to_owned();
         }
-        panic!("no way back to the application from {url}");
+        let answers = Answers::new(user, PASSWORD).deciding(decision);
+        // Each page visited and each form posted is a step.
+        let mut walk =
+            PageWalk::new(url::Url::parse(url).unwrap(), callback, answers).with_max_steps(24);
+        let (back, exchanges) = self
+            .walk(&mut walk)
+            .await
+            .unwrap_or_else(|(e, _)| panic!("no way back to the application from {url}: {e}"));
+        for (method, r) in &exchanges {
+            assert!(
+                r.status == 303 || (*method == http::Method::GET && r.status == 200),
+                "{method}: {} {}",
+                r.status,
+                r.text()
+            );
+        }
+        back.to_string()
     }
 
-    /// Signs in through `start` (an application URL) as `user` and returns the application's
-    /// answer to the callback.
-    pub async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply {
-        let callback = self.until_callback(start, &w.op, &w.app, user).await;
+    async fn sign_in_via(&mut self, start: &str, w: &World, user: &str) -> Reply {
+        let callback = self.until_callback(start, &w.app, user).await;
         self.get(&callback).await
     }
 
-    /// Signs in from `/me` as alice and checks the way back.
-    pub async fn sign_in(&mut self, w: &World) -> Reply {
+    async fn sign_in(&mut self, w: &World) -> Reply {
         let r = self
             .sign_in_via(&format!("{}/me", w.app.base), w, "alice")
             .await;
@@ -517,8 +416,50 @@ impl Browser {
         r
     }
 
-    /// The provider's RP-initiated logout, confirmed on its page, from `url`.
-    pub async fn confirm_provider_logout(&mut self, url: &str, op: &Op) -> Reply {
+    async fn signed_in(w: &World) -> Browser {
+        let mut b = Browser::new();
+        b.sign_in(w).await;
+        b
+    }
+
+    async fn login_callback(&mut self, w: &World) -> String {
+        self.until_callback(&w.url("/auth/login"), &w.app, "alice")
+            .await
+    }
+
+    fn session(&self) -> String {
+        self.jar
+            .get(SESSION)
+            .cloned()
+            .unwrap_or_else(|| panic!("no session cookie in {:?}", self.jar.keys()))
+    }
+
+    fn has_session(&self) -> bool {
+        self.jar.contains_key(SESSION)
+    }
+
+    async fn get_with_session(
+        &mut self,
+        url: &str,
+        value: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let cookie = format!("{SESSION}={value}");
+        let mut all = vec![("cookie", cookie.as_str())];
+        all.extend_from_slice(headers);
+        self.get_with(url, &all).await
+    }
+
+    async fn logout_at_provider(&mut self, op: &Op) -> Reply {
+        let r = self.get(&format!("{}/logout", op.base)).await;
+        assert!(r.is_logout_page(), "{}", r.text());
+        let action = abs(&op.base, &r.form_action());
+        let csrf = r.field("csrf");
+        self.post_form(&action, &[("csrf", &csrf), ("decision", "logout")])
+            .await
+    }
+
+    async fn confirm_provider_logout(&mut self, url: &str, op: &Op) -> Reply {
         let page = self.get(url).await;
         if page.status == 303 {
             // Nothing to confirm (the provider decided without asking).
@@ -596,4 +537,60 @@ impl TestClock {
     pub fn now_secs(&self) -> u64 {
         self.now().as_secs()
     }
+}
+
+/// A request with the session cookie `cookie` from a fresh user agent, as a concurrent tab
+/// would send it; `cookie` becomes the cookie the answer left (rewritten or the same).
+pub async fn get_carrying(url: &str, cookie: &mut String) -> Reply {
+    let mut c = Browser::new();
+    c.jar.insert(SESSION.into(), cookie.clone());
+    let r = c.get(url).await;
+    *cookie = c.session();
+    r
+}
+
+/// Whether the session `cookie` was ended: an API request with it is `401` (polled, bounded,
+/// as a back-channel logout arrives by itself).
+pub async fn session_ends(w: &World, cookie: &str) -> bool {
+    let url = w.url("/me");
+    eventually(|| {
+        let (url, cookie) = (url.clone(), cookie.to_owned());
+        async move {
+            Browser::new()
+                .get_with_session(&url, &cookie, &[("accept", "application/json")])
+                .await
+                .status
+                == 401
+        }
+    })
+    .await
+}
+
+/// The steps, at most 500 s each, in which a test moves the clock by `total` seconds (a
+/// session used between steps stays inside the 600 s idle timeout); each with whether more
+/// steps follow.
+pub fn clock_steps(total: u64) -> Vec<(u64, bool)> {
+    let mut steps = Vec::new();
+    let mut left = total;
+    while left > 0 {
+        let step = left.min(500);
+        left -= step;
+        steps.push((step, left > 0));
+    }
+    steps
+}
+
+/// The sealed session cookie `value` opened with [`KEY1`].
+pub fn session_contents(value: &str) -> serde_json::Value {
+    open_cookie(value, &KEY1)
+}
+
+/// The layer's answer to a callback with no sign-in in progress.
+pub fn assert_no_sign_in_in_progress(r: &Reply) {
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().contains("No sign-in is in progress"),
+        "{}",
+        r.text()
+    );
 }
