@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, LOCATION};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
@@ -15,13 +15,15 @@ use hyper_util::rt::TokioIo;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 
-use authcore_hyper::forms::{CookieJar, Form, forms};
+use authcore_hyper::forms::{
+    Answers, CookieJar, FilledForm, Form, PageKind, PageWalk, WalkStep, fill_form, forms,
+};
 
 /// Longest one request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest response body read.
 const MAX_BODY: usize = 1 << 20;
-/// Most redirects and forms one sign-in may take.
+/// Most responses one sign-in may take (redirects and pages).
 const MAX_HOPS: usize = 16;
 
 /// How a provider's login and consent pages are filled in.
@@ -293,65 +295,59 @@ impl Client {
         } else {
             '?'
         };
-        let mut i = self.pick();
-        let mut target = format!("{}{sep}{query}", p.paths.authorization);
-        let mut form: Option<Vec<(String, String)>> = None;
-        for _ in 0..MAX_HOPS {
-            let method = if form.is_some() {
-                Method::POST
-            } else {
-                Method::GET
-            };
+        let first = self.pick();
+        let start = url::Url::parse(&format!(
+            "http://{}{}{sep}{query}",
+            self.conns[first].addr, p.paths.authorization
+        ))
+        .map_err(|e| format!("authorization request URL: {e}"))?;
+        let answers = Answers::new(p.user.0.as_str(), p.user.1.as_str());
+        let mut walk = PageWalk::new(start, p.redirect_uri.as_str(), answers)
+            .with_max_steps(MAX_HOPS)
+            .with_filler(match p.driver {
+                Driver::Authcore => fill_form,
+                Driver::OidcProvider => fill_dev_interactions,
+            });
+        loop {
+            let next = walk.next_request().clone();
+            let (i, target) = self.resolve(&next.url)?;
             let resp = self
-                .send(i, method, &target, &[], form.as_deref(), true)
+                .send(i, next.method(), &target, &[], next.form.as_deref(), true)
                 .await?;
-            form = None;
-            if resp.status().is_redirection() {
-                let location = header(&resp, LOCATION)?;
-                if location.starts_with(&p.redirect_uri) {
-                    return callback(&location, &state).map(|code| (code, verifier));
+            if !sign_in && !resp.status().is_redirection() {
+                return Err(unexpected(
+                    "the signed-in authorization request did not redirect to the client",
+                    &resp,
+                ));
+            }
+            match walk
+                .on_response(resp.status(), resp.headers(), resp.body())
+                .map_err(|e| e.to_string())?
+            {
+                WalkStep::Done(location) => {
+                    return callback(location.as_str(), &state).map(|code| (code, verifier));
                 }
-                if !sign_in {
+                WalkStep::Continue if !sign_in => {
                     return Err(format!(
-                        "the signed-in authorization request went to {location}, not to the client"
+                        "the signed-in authorization request went to {}, not to the client",
+                        walk.next_request().url
                     ));
                 }
-                (i, target) = self.resolve(i, &location)?;
-                continue;
+                WalkStep::Continue => {}
             }
-            if !sign_in || resp.status() != StatusCode::OK {
-                return Err(unexpected("authorization request", &resp));
-            }
-            let html = String::from_utf8_lossy(resp.body()).into_owned();
-            let (action, body) = fill_in(p, &html)
-                .ok_or_else(|| format!("a page without a form to fill in: {html}"))?;
-            let action = if action.is_empty() {
-                target.clone()
-            } else {
-                action
-            };
-            (i, target) = self.resolve(i, &action)?;
-            form = Some(body);
         }
-        Err(format!("no redirect to the client within {MAX_HOPS} steps"))
     }
 
-    /// The instance and path of `location` (absolute on one of the instances, or relative to
-    /// the current one).
-    fn resolve(&self, current: usize, location: &str) -> Result<(usize, String), String> {
-        let base = url::Url::parse(&format!("http://{}/", self.conns[current].addr))
-            .map_err(|e| e.to_string())?;
-        let u = base
-            .join(location)
-            .map_err(|e| format!("bad location {location}: {e}"))?;
-        let port = u.port_or_known_default();
+    /// The instance `url` is on, and its path with query.
+    fn resolve(&self, url: &url::Url) -> Result<(usize, String), String> {
+        let port = url.port_or_known_default();
         let i = self
             .conns
             .iter()
-            .position(|c| Some(c.addr.port()) == port && u.host_str() == Some("127.0.0.1"))
-            .ok_or_else(|| format!("{location} is not on an instance of the target"))?;
-        let mut path = u.path().to_owned();
-        if let Some(q) = u.query() {
+            .position(|c| Some(c.addr.port()) == port && url.host_str() == Some("127.0.0.1"))
+            .ok_or_else(|| format!("{url} is not on an instance of the target"))?;
+        let mut path = url.path().to_owned();
+        if let Some(q) = url.query() {
             path.push('?');
             path.push_str(q);
         }
@@ -456,62 +452,51 @@ impl Client {
     }
 }
 
-/// The form the user fills in on a provider page, by the target's driver: its action and
-/// the body to post (its fields, with the ones the user fills in or presses replacing any
-/// of the same name).
-fn fill_in(p: &Profile, html: &str) -> Option<(String, Vec<(String, String)>)> {
-    let (user, password) = (p.user.0.as_str(), p.user.1.as_str());
+/// npm oidc-provider's development interactions, filled in as a browser does: the login
+/// form (`prompt=login`, fields `login` and `password`), else the consent form
+/// (`prompt=consent`), every other field posted as the page gave it. `None` for any other
+/// page.
+fn fill_dev_interactions(html: &str, answers: &Answers) -> Option<FilledForm> {
     let pages = forms(html);
-    let has = |f: &&Form, name: &str, value: Option<&str>| {
-        f.fields
-            .iter()
-            .any(|(k, v)| k == name && value.is_none_or(|want| v == want))
-    };
-    let (form, filled): (&Form, Vec<(&str, &str)>) = match p.driver {
-        // The login form (fields `username`, `password`), else the consent form (the
-        // `decision` buttons).
-        Driver::Authcore => match pages.iter().find(|f| has(f, "password", None)) {
-            Some(f) => (f, vec![("username", user), ("password", password)]),
-            None => (
-                pages.iter().find(|f| has(f, "decision", None))?,
-                vec![("decision", "approve")],
+    let prompt = |f: &&Form, value: &str| f.fields.iter().any(|(k, v)| k == "prompt" && v == value);
+    let (form, kind, filled): (&Form, PageKind, Vec<(&str, &str)>) =
+        match pages.iter().find(|f| prompt(f, "login")) {
+            Some(f) => (
+                f,
+                PageKind::Login,
+                vec![
+                    ("login", answers.username.as_str()),
+                    ("password", answers.password.as_str()),
+                ],
             ),
-        },
-        // devInteractions: `prompt=login` with `login` and `password`, then `prompt=consent`.
-        Driver::OidcProvider => match pages.iter().find(|f| has(f, "prompt", Some("login"))) {
-            Some(f) => (f, vec![("login", user), ("password", password)]),
             None => (
-                pages.iter().find(|f| has(f, "prompt", Some("consent")))?,
+                pages.iter().find(|f| prompt(f, "consent"))?,
+                PageKind::Consent,
                 vec![],
             ),
-        },
-    };
-    let mut body: Vec<(String, String)> = form
+        };
+    let mut fields: Vec<(String, String)> = form
         .fields
         .iter()
         .filter(|(k, _)| !filled.iter().any(|(name, _)| name == k))
         .cloned()
         .collect();
-    body.extend(
+    fields.extend(
         filled
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
-    Some((form.action.clone(), body))
+    Some(FilledForm {
+        kind,
+        action: form.action.clone(),
+        fields,
+    })
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
-}
-
-fn header(resp: &Response<Bytes>, name: http::HeaderName) -> Result<String, String> {
-    resp.headers()
-        .get(&name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{} without {name}", resp.status()))
 }
 
 /// A short description of a response that was not the expected one.
@@ -560,66 +545,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_drivers_fill_in_the_login_and_consent_forms() {
-        let mut p = Profile {
-            driver: Driver::Authcore,
-            service: Credentials {
-                id: String::new(),
-                secret: String::new(),
-            },
-            web: Credentials {
-                id: String::new(),
-                secret: String::new(),
-            },
-            redirect_uri: String::new(),
-            introspector: Credentials {
-                id: String::new(),
-                secret: String::new(),
-            },
-            opaque_resource: String::new(),
-            jwt_resource: String::new(),
-            service_scope: String::new(),
-            code_scope: String::new(),
-            user: ("alice".into(), "pw".into()),
-            paths: Paths::default(),
-        };
+    fn oidc_providers_dev_interactions_are_filled_in_as_a_browser_does() {
+        let answers = Answers::new("alice", "pw");
         let owned = |v: &[(&str, &str)]| {
             v.iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect::<Vec<_>>()
         };
-        let login = r#"<form method="post" action="/interaction/T/login"><input type="hidden" name="csrf" value="c"><input id="username" name="username"><input id="password" type="password" name="password"></form>"#;
+        let login = r#"<form autocomplete="off" action="/interaction/U" method="post"><input type="hidden" name="prompt" value="login"/><input required type="text" name="login" placeholder="Enter any login"/><input required type="password" name="password"/><button type="submit">Sign-in</button></form>"#;
         assert_eq!(
-            fill_in(&p, login),
-            Some((
-                "/interaction/T/login".to_owned(),
-                owned(&[("csrf", "c"), ("username", "alice"), ("password", "pw")])
-            ))
+            fill_dev_interactions(login, &answers),
+            Some(FilledForm {
+                kind: PageKind::Login,
+                action: "/interaction/U".to_owned(),
+                fields: owned(&[("prompt", "login"), ("login", "alice"), ("password", "pw")]),
+            })
         );
-        let consent = r#"<form method="post" action="/interaction/T/consent"><input type="hidden" name="csrf" value="c"><button id="approve" name="decision" value="approve">Allow</button><button id="deny" name="decision" value="deny">Deny</button></form>"#;
+        let consent = r#"<form action="/interaction/U" method="post"><input type="hidden" name="prompt" value="consent"/><button autofocus type="submit">Continue</button></form>"#;
         assert_eq!(
-            fill_in(&p, consent),
-            Some((
-                "/interaction/T/consent".to_owned(),
-                owned(&[("csrf", "c"), ("decision", "approve")])
-            ))
+            fill_dev_interactions(consent, &answers),
+            Some(FilledForm {
+                kind: PageKind::Consent,
+                action: "/interaction/U".to_owned(),
+                fields: owned(&[("prompt", "consent")]),
+            })
         );
-        assert_eq!(fill_in(&p, "<html>no form</html>"), None);
-        p.driver = Driver::OidcProvider;
-        let op_login = r#"<form autocomplete="off" action="/interaction/U" method="post"><input type="hidden" name="prompt" value="login"/><input required type="text" name="login" placeholder="Enter any login"/><input required type="password" name="password"/><button type="submit">Sign-in</button></form>"#;
+        // authcore's own pages are not oidc-provider's, and a page without a form is
+        // refused rather than guessed at.
+        let authcore_login = r#"<form method="post" action="/interaction/T/login"><input type="hidden" name="csrf" value="c"><input id="username" name="username"><input id="password" type="password" name="password"></form>"#;
+        assert_eq!(fill_dev_interactions(authcore_login, &answers), None);
         assert_eq!(
-            fill_in(&p, op_login),
-            Some((
-                "/interaction/U".to_owned(),
-                owned(&[("prompt", "login"), ("login", "alice"), ("password", "pw")])
-            ))
+            fill_dev_interactions("<html>no form</html>", &answers),
+            None
         );
-        let op_consent = r#"<form action="/interaction/U" method="post"><input type="hidden" name="prompt" value="consent"/><button autofocus type="submit">Continue</button></form>"#;
-        assert_eq!(
-            fill_in(&p, op_consent),
-            Some(("/interaction/U".to_owned(), owned(&[("prompt", "consent")])))
-        );
-        assert_eq!(fill_in(&p, login), None);
+        // And the other way round: authcore's filler does not take oidc-provider's pages.
+        assert!(fill_form(authcore_login, &answers).is_some());
+        assert_eq!(fill_form(login, &answers), None);
     }
 
     #[test]
