@@ -256,9 +256,7 @@ mod tests {
 
     #[test]
     fn a_database_without_a_log_file_has_no_log_to_sync() {
-        let dir =
-            std::env::temp_dir().join(format!("authcore-sqlite-nolog-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir("nolog");
         let db = dir.join("x.db");
         assert!(WalLog::open(&db).is_none());
         std::fs::write(dir.join("x.db-wal"), b"").unwrap();

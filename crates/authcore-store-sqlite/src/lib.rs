@@ -333,6 +333,14 @@ impl SqliteStore {
     }
 }
 
+/// A fresh directory for a unit test's database files, named by `tag` and the process.
+#[cfg(test)]
+pub(crate) fn scratch_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("authcore-sqlite-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Locks `m`. A panic while the lock was held cannot leave the database half-written (an open
 /// transaction is rolled back when its guard drops), so the connection stays usable.
 fn relock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
@@ -360,9 +368,7 @@ mod tests {
 
     #[test]
     fn a_file_store_runs_in_wal_mode_syncing_its_own_log_with_a_busy_timeout() {
-        let dir =
-            std::env::temp_dir().join(format!("authcore-sqlite-pragmas-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = scratch_dir("pragmas");
         let path = dir.join("pragmas.db");
         let _ = std::fs::remove_file(&path);
         let store = SqliteStore::open(&path).unwrap();

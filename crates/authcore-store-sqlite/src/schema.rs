@@ -180,8 +180,7 @@ mod tests {
 
     #[test]
     fn a_version_1_database_with_rows_opens_under_the_current_code() {
-        let dir = std::env::temp_dir().join(format!("authcore-sqlite-v1-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir("v1");
         let path = dir.join("v1.db");
         let _ = std::fs::remove_file(&path);
         let token = TokenRecord {
@@ -232,9 +231,7 @@ mod tests {
 
     #[test]
     fn a_database_from_a_newer_version_is_refused_as_corrupt() {
-        let dir =
-            std::env::temp_dir().join(format!("authcore-sqlite-newer-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir("newer");
         let path = dir.join("newer.db");
         let _ = std::fs::remove_file(&path);
         drop(SqliteStore::open(&path).unwrap());
@@ -252,9 +249,7 @@ mod tests {
 
     #[test]
     fn a_file_that_is_not_a_database_is_refused_as_corrupt() {
-        let dir =
-            std::env::temp_dir().join(format!("authcore-sqlite-notdb-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::scratch_dir("notdb");
         let path = dir.join("text.db");
         std::fs::write(&path, vec![b'x'; 4096]).unwrap();
         let e = SqliteStore::open(&path).unwrap_err();

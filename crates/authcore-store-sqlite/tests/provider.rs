@@ -954,27 +954,22 @@ fn concurrent_batches_keep_their_own_outcomes(
                 start.wait();
                 for r in 0..ROUNDS {
                     let (g, c) = (format!("g-{t}-{r}"), format!("c-{t}-{r}"));
-                    // The exchange: consume the code, store its token.
-                    let exchange = [
-                        Write::ConsumeCodeIfUnused(h(&c)),
-                        Write::InsertToken(token(
-                            &format!("at-{t}-{r}"),
-                            TokenKind::Access,
-                            &g,
-                            Some(later(3600)),
-                        )),
-                    ];
-                    assert_eq!(apply(&store, &exchange), [Applied, Applied]);
+                    // An exchange: consume the code, store the token named `at`.
+                    let exchange = |at: String| {
+                        [
+                            Write::ConsumeCodeIfUnused(h(&c)),
+                            Write::InsertToken(token(
+                                &at,
+                                TokenKind::Access,
+                                &g,
+                                Some(later(3600)),
+                            )),
+                        ]
+                    };
+                    let first = exchange(format!("at-{t}-{r}"));
+                    assert_eq!(apply(&store, &first), [Applied, Applied]);
                     // The same code again: a conflict, and its token is not stored.
-                    let replay = [
-                        Write::ConsumeCodeIfUnused(h(&c)),
-                        Write::InsertToken(token(
-                            &format!("replayed-{t}-{r}"),
-                            TokenKind::Access,
-                            &g,
-                            Some(later(3600)),
-                        )),
-                    ];
+                    let replay = exchange(format!("replayed-{t}-{r}"));
                     assert_eq!(apply(&store, &replay), [Conflict]);
                 }
             });
