@@ -344,9 +344,10 @@ fn display_name(client: Option<&ClientRecord>, client_id: &str) -> String {
         .to_owned()
 }
 
-/// Finishes an interaction with `result`: resumes the core's endpoint and answers with its
-/// response, the interaction cookie cleared; an approval from a session records the client
-/// in the session (so logout reaches it).
+/// Finishes an interaction with `result`: answers it on the endpoint that holds it (`held`,
+/// an authorization request answered within its own request) or resumes the core's endpoint
+/// with the stored ticket, and answers with the response, the interaction cookie cleared; an
+/// approval from a session records the client in the session (so logout reaches it).
 async fn finish(
     provider: &Provider,
     state: &InteractionState,
@@ -354,19 +355,24 @@ async fn finish(
     session: Option<(String, SessionRecord)>,
     ctx: &Context<'_>,
     peer: &PeerInfo,
+    held: Option<&mut AuthorizationEndpoint>,
 ) -> http::Response<Vec<u8>> {
     let approved = matches!(result, InteractionResult::Approved(_));
-    let finished = match &state.flow {
-        Flow::Authorize => {
+    let finished = match (&state.flow, held) {
+        (Flow::Authorize, Some(endpoint)) => {
+            endpoint.answer(result);
+            provider.drive(endpoint, ctx).await
+        }
+        (Flow::Authorize, None) => {
             let mut endpoint = AuthorizationEndpoint::resume(state.ticket.clone(), result);
             provider.drive(&mut endpoint, ctx).await
         }
-        Flow::Device { user_code } => {
+        (Flow::Device { user_code }, _) => {
             let mut endpoint =
                 DeviceVerification::decide(user_code.clone(), attempt_key(peer), result);
             provider.drive(&mut endpoint, ctx).await
         }
-        Flow::DeviceEntry => {
+        (Flow::DeviceEntry, _) => {
             return ui::message(
                 StatusCode::BAD_REQUEST,
                 site(provider),
@@ -419,7 +425,9 @@ pub(crate) async fn authorize(
     peer: &PeerInfo,
 ) -> http::Response<Vec<u8>> {
     let core = core_request(provider, request);
-    let mut endpoint = AuthorizationEndpoint::new(core);
+    // Held: a signed-in user with stored consent is answered within this request, and only
+    // an interaction that needs the pages is stored.
+    let mut endpoint = AuthorizationEndpoint::new(core).holding_interaction();
     let interaction = match provider.drive(&mut endpoint, ctx).await {
         Ok(Finished::Respond(r)) => {
             log_decision("authorize", None, &r);
@@ -433,6 +441,7 @@ pub(crate) async fn authorize(
         request.headers(),
         interaction,
         Flow::Authorize,
+        Some(&mut endpoint),
         ctx,
         peer,
     )
@@ -440,12 +449,15 @@ pub(crate) async fn authorize(
 }
 
 /// Starts the pages for `interaction`, or answers it at once from the session and stored
-/// consent (silently for `prompt=none`, OpenID Connect Core §3.1.2.1).
+/// consent (silently for `prompt=none`, OpenID Connect Core §3.1.2.1). An authorization
+/// request's endpoint comes along holding the interaction: answered on it, or parked (stored)
+/// before the pages start.
 async fn begin(
     provider: &Provider,
     headers: &http::HeaderMap,
     interaction: Interaction,
     flow: Flow,
+    held: Option<&mut AuthorizationEndpoint>,
     ctx: &Context<'_>,
     peer: &PeerInfo,
 ) -> http::Response<Vec<u8>> {
@@ -482,15 +494,18 @@ async fn begin(
         consented,
         now,
     ) {
-        return finish(provider, &state, result, session, ctx, peer).await;
+        return finish(provider, &state, result, session, ctx, peer, held).await;
     }
-    let client = client_record(provider, &state.client_id, now).await;
-    if login_satisfied(
-        &state,
-        session.as_ref().map(|(_, s)| s),
-        client.as_ref(),
-        ctx,
-    ) && consented
+    let stored_client;
+    let client = match held.as_deref() {
+        Some(endpoint) => endpoint.held_client(),
+        None => {
+            stored_client = client_record(provider, &state.client_id, now).await;
+            stored_client.as_ref()
+        }
+    };
+    if login_satisfied(&state, session.as_ref().map(|(_, s)| s), client, ctx)
+        && consented
         && let Some((_, s)) = &session
     {
         // A stored consent answered: Core §11 counts it for offline_access.
@@ -504,8 +519,20 @@ async fn begin(
             session,
             ctx,
             peer,
+            held,
         )
         .await;
+    }
+    if let Some(endpoint) = held {
+        endpoint.park();
+        match provider.drive(endpoint, ctx).await {
+            Ok(Finished::Interact(_)) => {}
+            Ok(Finished::Respond(r)) => {
+                log_decision("authorize", Some(&state.client_id), &r);
+                return r;
+            }
+            Err(e) => return drive_failure(&e),
+        }
     }
     let Some(cookie) = state_cookie(provider, &state) else {
         return crate::router::plain_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
@@ -625,6 +652,7 @@ pub(crate) async fn interaction_page(
                         session,
                         ctx,
                         peer,
+                        None,
                     )
                     .await
                 }
@@ -730,6 +758,7 @@ pub(crate) async fn interaction_page(
                         session,
                         ctx,
                         peer,
+                        None,
                     )
                     .await
                 }
@@ -741,6 +770,7 @@ pub(crate) async fn interaction_page(
                         session,
                         ctx,
                         peer,
+                        None,
                     )
                     .await
                 }
@@ -860,7 +890,16 @@ pub(crate) async fn device_page(
                     let flow = Flow::Device {
                         user_code: interaction.ticket.clone(),
                     };
-                    begin(provider, request.headers(), interaction, flow, ctx, peer).await
+                    begin(
+                        provider,
+                        request.headers(),
+                        interaction,
+                        flow,
+                        None,
+                        ctx,
+                        peer,
+                    )
+                    .await
                 }
                 Ok(Finished::Respond(r)) => {
                     log_decision("device_verification", None, &r);

@@ -8,11 +8,14 @@ use authcore_oauth2::{
     AuthorizationRequest, AuthorizationResponse, Client, PendingAuthorization,
     TokenResponseOptions, parse_token_response,
 };
-use authcore_server::authorize::{Approval, AuthorizationEndpoint, InteractionResult};
+use authcore_server::authorize::{Approval, AuthorizationEndpoint, Interaction, InteractionResult};
 use authcore_server::model::ClientAuthMethod;
 use authcore_server::par::PushedAuthorizationEndpoint;
-use authcore_server::{Finished, drive};
-use common::{REDIRECT, TestServer, approve, basic, client, error_code, get, interaction};
+use authcore_server::tokens::CredentialKind;
+use authcore_server::{Answer, Finished, Need, drive, drive_to_finish};
+use common::{
+    REDIRECT, TestServer, approval, approve, basic, client, error_code, get, interaction,
+};
 use http::header::LOCATION;
 
 fn server() -> TestServer {
@@ -320,4 +323,202 @@ fn no_par_endpoint_configured_no_pushed_requests() {
         .unwrap();
     s.config.endpoints.pushed_authorization_request = None;
     assert_eq!(push(&s, &req).status(), http::StatusCode::NOT_FOUND);
+}
+
+// The authorization endpoint holding the interaction (`holding_interaction`): answered in
+// place, or parked for the pages.
+
+fn holding(url: &url::Url) -> AuthorizationEndpoint {
+    AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(Vec::new()).unwrap())
+        .holding_interaction()
+}
+
+fn run(s: &TestServer, ep: &mut AuthorizationEndpoint) -> Finished {
+    drive_to_finish(ep, &s.ctx(), &s.store, &|_| None)
+}
+
+fn redirect(f: Finished) -> String {
+    match f {
+        Finished::Respond(r) => {
+            assert_eq!(r.status(), http::StatusCode::SEE_OTHER, "{r:?}");
+            r.headers()[LOCATION].to_str().unwrap().to_owned()
+        }
+        Finished::Interact(i) => panic!("expected a redirect, got {i:?}"),
+    }
+}
+
+/// Whether the store holds the interaction of `i`'s ticket.
+fn interaction_stored(s: &TestServer, i: &Interaction) -> bool {
+    let handle = s
+        .keys
+        .token_hashing
+        .hash_presented(CredentialKind::InteractionTicket, &i.ticket)
+        .unwrap();
+    matches!(
+        s.answer(Need::Interaction(handle)),
+        Answer::Interaction(Some(_))
+    )
+}
+
+#[test]
+fn a_held_interaction_answered_in_place_is_never_stored_and_its_code_redeems() {
+    let s = server();
+    let client = confidential(&s);
+    let (url, pending) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_url(&client, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let mut ep = holding(&url);
+    let i = interaction(run(&s, &mut ep));
+    assert!(!interaction_stored(&s, &i));
+    ep.answer(approval(&s, &i));
+    let location = redirect(run(&s, &mut ep));
+    assert!(!interaction_stored(&s, &i));
+    let resp = callback_and_exchange(&s, &client, pending, &location);
+    assert!(resp.status().is_success(), "{resp:?}");
+    // The ticket was never stored, so it resumes nothing.
+    let again = common::resume(&s, &i, approval(&s, &i));
+    match again {
+        Finished::Respond(r) => assert_eq!(r.status(), http::StatusCode::BAD_REQUEST),
+        Finished::Interact(i) => panic!("{i:?}"),
+    }
+    // The endpoint is done: another step is an error, not a second code.
+    match run(&s, &mut ep) {
+        Finished::Respond(r) => assert_eq!(r.status(), http::StatusCode::INTERNAL_SERVER_ERROR),
+        Finished::Interact(i) => panic!("{i:?}"),
+    }
+}
+
+#[test]
+fn a_held_interaction_denied_in_place_reaches_the_client() {
+    let s = server();
+    let client = confidential(&s);
+    let (url, pending) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_url(&client, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let mut ep = holding(&url);
+    let i = interaction(run(&s, &mut ep));
+    ep.answer(InteractionResult::Denied);
+    let location = redirect(run(&s, &mut ep));
+    // The client's checks (state, iss) pass and it reads the error.
+    let err = pending
+        .handle_callback(&AuthorizationResponse::from_redirect_uri(&location).unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(&err, authcore_oauth2::Error::Server(e) if e.error.as_str() == "access_denied"),
+        "{err:?}"
+    );
+    assert!(!interaction_stored(&s, &i));
+    assert_eq!(s.store.token_count(), 0);
+}
+
+#[test]
+fn a_parked_interaction_is_stored_and_resumed_with_its_ticket() {
+    let s = server();
+    let client = confidential(&s);
+    let (url, pending) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_url(&client, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let mut ep = holding(&url);
+    let held = interaction(run(&s, &mut ep));
+    assert!(!interaction_stored(&s, &held));
+    ep.park();
+    // The same interaction, now stored under its ticket.
+    let parked = interaction(run(&s, &mut ep));
+    assert_eq!(parked, held);
+    assert!(interaction_stored(&s, &parked));
+    // Answering after parking changes nothing: the stored ticket is the way back.
+    ep.answer(approval(&s, &parked));
+    assert!(matches!(run(&s, &mut ep), Finished::Respond(r) if r.status().is_server_error()));
+    let location = approve(&s, &parked);
+    assert!(!interaction_stored(&s, &parked));
+    let resp = callback_and_exchange(&s, &client, pending, &location);
+    assert!(resp.status().is_success(), "{resp:?}");
+}
+
+#[test]
+fn a_held_interaction_must_be_answered_or_parked() {
+    let s = server();
+    let client = confidential(&s);
+    let (url, _) = AuthorizationRequest::new(REDIRECT)
+        .scope("read")
+        .build_url(&client, &s.as_seen_by_client(), &s.rng)
+        .unwrap();
+    let mut ep = holding(&url);
+    let i = interaction(run(&s, &mut ep));
+    match run(&s, &mut ep) {
+        Finished::Respond(r) => {
+            assert_eq!(r.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+            assert!(r.headers().get(LOCATION).is_none());
+        }
+        Finished::Interact(i) => panic!("{i:?}"),
+    }
+    assert!(!interaction_stored(&s, &i));
+    assert_eq!(s.store.token_count(), 0);
+
+    // Without holding_interaction, answer and park are no-ops: the interaction is stored as
+    // always and a resume endpoint resumes.
+    let mut plain =
+        AuthorizationEndpoint::new(http::Request::get(url.as_str()).body(Vec::new()).unwrap());
+    plain.answer(InteractionResult::Denied);
+    plain.park();
+    let i = interaction(run(&s, &mut plain));
+    assert!(interaction_stored(&s, &i));
+    let mut resumed = AuthorizationEndpoint::resume(i.ticket.clone(), approval(&s, &i));
+    resumed.answer(InteractionResult::Denied);
+    let location = redirect(run(&s, &mut resumed));
+    assert!(location.contains("code="), "{location}");
+}
+
+#[test]
+fn a_pushed_request_is_consumed_by_a_held_interaction_answered_or_parked() {
+    let s = server();
+    let client = confidential(&s);
+    let pushed_url = |s: &TestServer| {
+        let (req, pushed) = AuthorizationRequest::new(REDIRECT)
+            .scope("read")
+            .build_par_request(&client, &s.as_seen_by_client(), s.now, &s.rng)
+            .unwrap();
+        let (url, _, pending) = pushed.handle_par_response(&push(s, &req)).unwrap();
+        (url, pending)
+    };
+    let refused_as_used = |s: &TestServer, url: &url::Url| {
+        let location = redirect(get(s, url));
+        assert!(location.contains("error=invalid_request_uri"), "{location}");
+    };
+
+    // Answered in place.
+    let (url, pending) = pushed_url(&s);
+    let mut ep = holding(&url);
+    let i = interaction(run(&s, &mut ep));
+    ep.answer(approval(&s, &i));
+    let location = redirect(run(&s, &mut ep));
+    assert!(
+        callback_and_exchange(&s, &client, pending, &location)
+            .status()
+            .is_success()
+    );
+    refused_as_used(&s, &url);
+
+    // Parked.
+    let (url, _) = pushed_url(&s);
+    let mut ep = holding(&url);
+    let i = interaction(run(&s, &mut ep));
+    ep.park();
+    assert_eq!(interaction(run(&s, &mut ep)), i);
+    refused_as_used(&s, &url);
+
+    // Used by another request while held: the answer loses the race and issues nothing.
+    let (url, _) = pushed_url(&s);
+    let mut ep = holding(&url);
+    let i = interaction(run(&s, &mut ep));
+    let other = interaction(get(&s, &url));
+    assert!(interaction_stored(&s, &other));
+    let tokens = s.store.token_count();
+    ep.answer(approval(&s, &i));
+    let location = redirect(run(&s, &mut ep));
+    assert!(location.contains("error=invalid_request_uri"), "{location}");
+    assert_eq!(s.store.token_count(), tokens);
 }

@@ -48,6 +48,13 @@ use crate::tokens::CredentialKind;
 ///   logs the user in and asks for consent its own way, then resumes with
 ///   [`AuthorizationEndpoint::resume`], which ends in the redirect with the code.
 ///
+/// An application that can often answer at once (a signed-in user whose consent is stored)
+/// builds the endpoint with [`AuthorizationEndpoint::holding_interaction`]: the
+/// [`Step::Interact`] then comes before the interaction is stored, and the application either
+/// answers it on the same endpoint ([`AuthorizationEndpoint::answer`]: no interaction is
+/// written, read back or removed) or parks it ([`AuthorizationEndpoint::park`]: stored as
+/// above, for a later [`AuthorizationEndpoint::resume`]).
+///
 /// Where the parameters come from: the query (GET) or form (POST); a signed request object
 /// by value or by reference (RFC 9101; `Need::Fetch` for the reference), parameters then only
 /// from the object; or a pushed request (`request_uri` from the PAR endpoint, RFC 9126:
@@ -58,6 +65,12 @@ pub struct AuthorizationEndpoint {
     input: Input,
     pending: Option<Pending>,
     finished: bool,
+    /// Whether a valid request stops at its interaction before storing it.
+    hold: bool,
+    /// The valid request's interaction, not stored yet (with [`Self::holding_interaction`]).
+    held: Option<Box<Held>>,
+    /// The answer to the held interaction ([`Self::answer`]).
+    held_answer: Option<InteractionResult>,
 }
 
 #[derive(Debug)]
@@ -69,6 +82,46 @@ enum Input {
     },
 }
 
+/// A valid request's interaction as [`decide_request`] leaves it: what storing it takes, and
+/// what answering it in place takes.
+#[derive(Debug)]
+struct Held {
+    interaction: Interaction,
+    record: InteractionRecord,
+    /// The client the request was checked against.
+    client: ClientRecord,
+    /// The pushed request it came from (RFC 9126), consumed with whichever write comes next.
+    pushed: Option<TokenHash>,
+    /// Where the request's errors go.
+    target: ResponseTarget,
+}
+
+impl Held {
+    /// The write that consumes the pushed request, if there is one.
+    fn consume_pushed(&self) -> Option<Write> {
+        self.pushed.clone().map(Write::ConsumePushedRequestIfUnused)
+    }
+
+    /// The response when the pushed request was used meanwhile.
+    fn pushed_used(&self) -> Finished {
+        Finished::Respond(
+            self.target
+                .error(ErrorCode::InvalidRequestUri, "request_uri was used already"),
+        )
+    }
+
+    /// Storing the interaction: the writes, ending in the [`Step::Interact`].
+    fn store(&self) -> Decided {
+        let mut writes: Vec<Write> = self.consume_pushed().into_iter().collect();
+        writes.push(Write::InsertInteraction(self.record.clone()));
+        Decided {
+            writes,
+            done: Finished::Interact(self.interaction.clone()),
+            on_conflict: self.pushed_used(),
+        }
+    }
+}
+
 /// The outcomes of a write batch already handed out.
 #[derive(Debug)]
 struct Pending {
@@ -77,14 +130,21 @@ struct Pending {
     on_conflict: Finished,
 }
 
+/// A write batch and how the request ends after it.
+struct Decided {
+    writes: Vec<Write>,
+    /// The end when every write applied.
+    done: Finished,
+    /// The end when a conditional write lost its race.
+    on_conflict: Finished,
+}
+
 enum Decision {
     Need(Vec<Need>),
     Finish(Finished),
-    Write {
-        writes: Vec<Write>,
-        done: Finished,
-        on_conflict: Finished,
-    },
+    Write(Decided),
+    /// A valid request: its interaction, to be stored, or held (see [`Held`]).
+    Interact(Box<Held>),
 }
 
 impl AuthorizationEndpoint {
@@ -94,7 +154,83 @@ impl AuthorizationEndpoint {
             input: Input::Request(Box::new(request)),
             pending: None,
             finished: false,
+            hold: false,
+            held: None,
+            held_answer: None,
         }
+    }
+
+    /// This endpoint, stopping at a valid request's [`Step::Interact`] before the interaction
+    /// is stored. The application then calls [`AuthorizationEndpoint::answer`] when it can
+    /// answer at once (the user is signed in and consent is stored), or
+    /// [`AuthorizationEndpoint::park`] when the user must see its pages; the next steps do
+    /// what it chose. Until then a step ends in an error page.
+    ///
+    /// Answering in place spares the store the interaction record (written, read back and
+    /// removed within the same request otherwise). A pushed request (RFC 9126) is consumed
+    /// either way.
+    ///
+    /// ```
+    /// use authcore_server::authorize::{AuthorizationEndpoint, Interaction, InteractionResult};
+    /// use authcore_server::Finished;
+    ///
+    /// /// The application's own loop over the endpoint's steps, with its store.
+    /// fn drive(endpoint: &mut AuthorizationEndpoint) -> Finished {
+    ///     # unimplemented!()
+    /// }
+    /// /// An approval from the user's session and stored consent, when they cover it.
+    /// fn answer_from_session(interaction: &Interaction) -> Option<InteractionResult> {
+    ///     # None
+    /// }
+    ///
+    /// fn authorize(request: http::Request<Vec<u8>>) -> Option<http::Response<Vec<u8>>> {
+    ///     let mut endpoint = AuthorizationEndpoint::new(request).holding_interaction();
+    ///     let interaction = match drive(&mut endpoint) {
+    ///         Finished::Respond(response) => return Some(response),
+    ///         Finished::Interact(interaction) => interaction,
+    ///     };
+    ///     match answer_from_session(&interaction) {
+    ///         Some(result) => endpoint.answer(result),
+    ///         None => endpoint.park(),
+    ///     }
+    ///     match drive(&mut endpoint) {
+    ///         // Answered: the redirect to the client.
+    ///         Finished::Respond(response) => Some(response),
+    ///         // Parked: stored under `interaction.ticket`; the application shows its pages
+    ///         // and later resumes with `AuthorizationEndpoint::resume`.
+    ///         Finished::Interact(_) => None,
+    ///     }
+    /// }
+    /// ```
+    pub fn holding_interaction(mut self) -> Self {
+        self.hold = true;
+        self
+    }
+
+    /// Answers the held interaction in place with `result` (after
+    /// [`AuthorizationEndpoint::holding_interaction`]); the next steps end in the response
+    /// [`AuthorizationEndpoint::resume`] would give. Does nothing when no interaction is
+    /// held.
+    pub fn answer(&mut self, result: InteractionResult) {
+        if self.held.is_some() {
+            self.held_answer = Some(result);
+        }
+    }
+
+    /// Stores the held interaction (after [`AuthorizationEndpoint::holding_interaction`]): the
+    /// next steps write it and end in the same [`Step::Interact`], to be resumed later with
+    /// its ticket. Does nothing when no interaction is held.
+    pub fn park(&mut self) {
+        if self.held.is_some() {
+            self.hold = false;
+        }
+    }
+
+    /// The client a held interaction's request was checked against (after
+    /// [`AuthorizationEndpoint::holding_interaction`]), so the application need not look it
+    /// up again while deciding.
+    pub fn held_client(&self) -> Option<&ClientRecord> {
+        self.held.as_ref().map(|h| &h.client)
     }
 
     /// The endpoint resuming an [`Interaction`] with the application's answer. The ticket is
@@ -107,6 +243,9 @@ impl AuthorizationEndpoint {
             },
             pending: None,
             finished: false,
+            hold: false,
+            held: None,
+            held_answer: None,
         }
     }
 }
@@ -136,26 +275,38 @@ impl Endpoint for AuthorizationEndpoint {
                 "this server has no authorization endpoint",
             )));
         }
-        let decision = match &self.input {
-            Input::Request(req) => decide_request(req, ctx, supplied),
-            Input::Resume { ticket, result } => decide_resume(ticket, result, ctx, supplied),
-        };
-        match decision {
-            Decision::Need(needs) => Step::Need(needs),
-            Decision::Finish(f) => self.finish(f),
-            Decision::Write {
-                writes,
-                done,
-                on_conflict,
-            } => {
-                self.pending = Some(Pending {
-                    writes: writes.len(),
-                    done,
-                    on_conflict,
-                });
-                Step::Write(writes)
+        let decision = match (&self.held, &self.held_answer, &self.input) {
+            (Some(held), Some(result), _) => decide_held_answer(held, result, ctx, supplied),
+            (Some(_), None, _) if self.hold => {
+                return self.finish(Finished::Respond(error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &ErrorCode::ServerError,
+                    "the held interaction was neither answered nor parked",
+                )));
             }
-        }
+            (Some(held), None, _) => Decision::Write(held.store()),
+            (None, _, Input::Request(req)) => decide_request(req, ctx, supplied),
+            (None, _, Input::Resume { ticket, result }) => {
+                decide_resume(ticket, result, ctx, supplied)
+            }
+        };
+        let decided = match decision {
+            Decision::Need(needs) => return Step::Need(needs),
+            Decision::Finish(f) => return self.finish(f),
+            Decision::Write(w) => w,
+            Decision::Interact(held) if self.hold => {
+                let interaction = held.interaction.clone();
+                self.held = Some(held);
+                return Step::Interact(interaction);
+            }
+            Decision::Interact(held) => held.store(),
+        };
+        self.pending = Some(Pending {
+            writes: decided.writes.len(),
+            done: decided.done,
+            on_conflict: decided.on_conflict,
+        });
+        Step::Write(decided.writes)
     }
 }
 
@@ -421,20 +572,13 @@ fn decide_request(
         expires_at,
         extra,
     };
-    let mut writes = Vec::with_capacity(2);
-    if let Some(h) = pushed {
-        writes.push(Write::ConsumePushedRequestIfUnused(h));
-    }
-    writes.push(Write::InsertInteraction(record));
-    Decision::Write {
-        writes,
-        done: Finished::Interact(interaction),
-        on_conflict: Finished::Respond(
-            checked
-                .target
-                .error(ErrorCode::InvalidRequestUri, "request_uri was used already"),
-        ),
-    }
+    Decision::Interact(Box::new(Held {
+        interaction,
+        record,
+        client: client.clone(),
+        pushed,
+        target: checked.target,
+    }))
 }
 
 /// Reads parameters stored by this server (a pushed request, an interaction).
@@ -608,6 +752,51 @@ fn decide_resume(
         }
         Ok(Some(c)) => c,
     };
+    // The ticket is good for one answer: removing the record is the conditional write.
+    let answering = Answering {
+        first: Some(Write::RemoveInteractionIfPresent(handle)),
+        on_conflict: Finished::Respond(error_page(
+            StatusCode::BAD_REQUEST,
+            &ErrorCode::InvalidRequest,
+            "the interaction was completed already",
+        )),
+    };
+    decide_answer(record, client, result, answering, ctx, supplied)
+}
+
+/// A held interaction answered in place: nothing was stored, so the only conditional write
+/// is the pushed request's consumption, if the request came from one.
+fn decide_held_answer(
+    held: &Held,
+    result: &InteractionResult,
+    ctx: &Context<'_>,
+    supplied: &Supplied,
+) -> Decision {
+    let answering = Answering {
+        first: held.consume_pushed(),
+        on_conflict: held.pushed_used(),
+    };
+    decide_answer(&held.record, &held.client, result, answering, ctx, supplied)
+}
+
+/// What answering an interaction writes ahead of its outcome's writes, and how the request
+/// ends when that write loses its race.
+struct Answering {
+    first: Option<Write>,
+    on_conflict: Finished,
+}
+
+/// The application's answer to an interaction, stored ([`decide_resume`]) or held
+/// ([`decide_held_answer`]): the request checked again, the approval enforced, and the
+/// response with its writes.
+fn decide_answer(
+    record: &InteractionRecord,
+    client: &ClientRecord,
+    result: &InteractionResult,
+    answering: Answering,
+    ctx: &Context<'_>,
+    supplied: &Supplied,
+) -> Decision {
     let params = match parse_stored(&record.params) {
         Ok(p) => p,
         Err(why) => {
@@ -625,23 +814,21 @@ fn decide_resume(
         Err(f) => return f.into_decision(),
     };
     let target = &checked.target;
-    let remove = Write::RemoveInteractionIfPresent(handle);
-    let replayed = || {
-        Finished::Respond(error_page(
-            StatusCode::BAD_REQUEST,
-            &ErrorCode::InvalidRequest,
-            "the interaction was completed already",
-        ))
+    let ending = |writes: Vec<Write>, done: Finished| {
+        Decision::Write(Decided {
+            writes: answering.first.into_iter().chain(writes).collect(),
+            done,
+            on_conflict: answering.on_conflict,
+        })
     };
     let approval = match result {
         InteractionResult::Denied => {
-            return Decision::Write {
-                writes: vec![remove],
-                done: Finished::Respond(
+            return ending(
+                Vec::new(),
+                Finished::Respond(
                     target.error(ErrorCode::AccessDenied, "the user denied the request"),
                 ),
-                on_conflict: replayed(),
-            };
+            );
         }
         InteractionResult::Failed(code) => {
             let code = if is_interaction_error(code) {
@@ -649,11 +836,10 @@ fn decide_resume(
             } else {
                 ErrorCode::ServerError
             };
-            return Decision::Write {
-                writes: vec![remove],
-                done: Finished::Respond(target.error(code, "the interaction did not complete")),
-                on_conflict: replayed(),
-            };
+            return ending(
+                Vec::new(),
+                Finished::Respond(target.error(code, "the interaction did not complete")),
+            );
         }
         InteractionResult::Approved(a) => a,
     };
@@ -682,15 +868,7 @@ fn decide_resume(
     };
     match issue(&params, &checked, approval, scopes, client, supplied, ctx) {
         Ok(Err(needs)) => Decision::Need(needs),
-        Ok(Ok((writes, success))) => {
-            let mut all = vec![remove];
-            all.extend(writes);
-            Decision::Write {
-                writes: all,
-                done: Finished::Respond(target.success(success)),
-                on_conflict: replayed(),
-            }
-        }
+        Ok(Ok((writes, success))) => ending(writes, Finished::Respond(target.success(success))),
         Err(e) => oauth_error(target, &e),
     }
 }

@@ -267,8 +267,8 @@ pub fn interaction(f: Finished) -> Interaction {
     }
 }
 
-/// The user approves everything asked; the redirect the user agent follows.
-pub fn approve(s: &TestServer, i: &Interaction) -> String {
+/// alice's approval of everything `i` asks consent for, signed in now.
+pub fn approval(s: &TestServer, i: &Interaction) -> InteractionResult {
     let Some(Prompt::Consent {
         scopes, resources, ..
     }) = i
@@ -278,12 +278,17 @@ pub fn approve(s: &TestServer, i: &Interaction) -> String {
     else {
         panic!("no consent prompt")
     };
-    let result = InteractionResult::Approved(Approval::new(
+    InteractionResult::Approved(Approval::new(
         "alice",
         s.now,
         scopes.clone(),
         resources.clone(),
-    ));
+    ))
+}
+
+/// The user approves everything asked; the redirect the user agent follows.
+pub fn approve(s: &TestServer, i: &Interaction) -> String {
+    let result = approval(s, i);
     match resume(s, i, result) {
         Finished::Respond(r) => r.headers()[LOCATION].to_str().unwrap().to_owned(),
         Finished::Interact(i) => panic!("{i:?}"),
