@@ -78,6 +78,8 @@ mod tests {
         };
         assert!(e(server_config(missing, &not_pem)).contains("--tls-cert"));
         assert!(e(server_config(&not_pem, &not_pem)).contains("no CERTIFICATE"));
-        let _ = std::fs::remove_file(&not_pem);
+        if let Some(dir) = not_pem.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
