@@ -4,8 +4,8 @@
 //! core's endpoint with the result.
 //!
 //! ```text
-//!   GET /authorize ─► core: Interact(ticket) ─► session + consent cover it? ─► resume ─► 303 client
-//!                                            └► Set-Cookie interaction; 303 /interaction/{ticket}
+//!   GET /authorize ─► core: Interact (held) ─► session + consent cover it? ─► answer ─► 303 client
+//!                                           └► park (stored); Set-Cookie interaction; 303 /interaction/{ticket}
 //!   GET  /interaction/{ticket}          login page, or consent page, or (nothing to ask) resume
 //!   POST /interaction/{ticket}/login    password check ─► Set-Cookie session; 303 back
 //!   POST /interaction/{ticket}/consent  approve: ConsentRecord, resume ─► 303 client; deny: resume
