@@ -39,10 +39,6 @@
 //!   applied); a failed sync reports every batch it was to cover as failed. A group's writes
 //!   are visible to other requests from its commit, while its own callers still wait for
 //!   the sync; a store in memory has no log and answers right after the commit.
-//! - **Checkpoints every 10,000 log pages** (SQLite's default is 1,000): the log is copied
-//!   into the database file, and the file synced, ten times less often, each time writing
-//!   every page changed since the last checkpoint once; the log grows to about 40 MiB
-//!   before it is reused.
 //! - **Statements prepared once** per connection and kept in its statement cache.
 //! - **Versioned schema**: a `schema_version` table; the migrations up to this build's version
 //!   run at [`SqliteStore::open`]; a database from a newer version is refused
@@ -102,15 +98,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Prepared statements each connection keeps: more than the distinct statements of
 /// [`records`], so none is parsed twice.
 const STATEMENT_CACHE: usize = 64;
-
-/// Pages the write-ahead log may hold before a commit checkpoints it into the database file
-/// (SQLite's default is 1,000). The committer runs the checkpoint after its commit, writing
-/// every page changed since the last one and syncing the file while the next group waits:
-/// with random keys (token hashes, grant ids) nearly every page changed between two 1,000-page
-/// checkpoints is a different one, so each request paid about its own pages again. Ten times
-/// fewer checkpoints write each hot page once for many commits. The log then grows to about
-/// 40 MiB with 4 KiB pages before it is checkpointed and reused from its start.
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
 /// Read connections of a file store. In WAL mode readers see the last commit without waiting
 /// for the writer (whose commits wait for the disk), so lookups go on while a write syncs.
@@ -178,9 +165,6 @@ impl SqliteStore {
                 .pragma_update(None, "synchronous", "NORMAL")
                 .map_err(|e| error::db("configuring the writer", e))?;
         }
-        writer
-            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-            .map_err(|e| error::db("configuring the writer", e))?;
         let readers = (0..READERS)
             .map(|_| {
                 let reader = open()?;
@@ -406,10 +390,6 @@ mod tests {
             // 1 is NORMAL: the store syncs the log itself, after each commit.
             assert_eq!(pragma("synchronous"), "1");
             assert_eq!(pragma("busy_timeout"), BUSY_TIMEOUT.as_millis().to_string());
-            assert_eq!(
-                pragma("wal_autocheckpoint"),
-                WAL_AUTOCHECKPOINT_PAGES.to_string()
-            );
         }
         {
             // Every reader is in WAL mode too, and refuses to write.
