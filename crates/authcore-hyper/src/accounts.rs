@@ -29,14 +29,66 @@ pub fn hash_password(password: &str, rng: &dyn SecureRandom) -> Result<String, P
     }
 }
 
-/// Whether `password` matches the PHC string `phc`.
+/// Whether `password` matches the PHC string `phc` (any Argon2 variant, version and
+/// parameters the string names). The hash's working memory comes from [`working_memory`].
 pub fn verify_password(phc: &str, password: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(phc).is_ok_and(|h| {
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    let pool = working_memory();
+    let mut blocks = relock(pool).pop().unwrap_or_default();
+    let matches = verify_in(phc, password, &mut blocks);
+    let mut pool = relock(pool);
+    if pool.len() < MAX_CONCURRENT_HASHES {
+        pool.push(blocks);
+    }
+    matches
+}
+
+/// Argon2's working memory kept between password checks, one buffer for each check running
+/// at once (at most [`MAX_CONCURRENT_HASHES`] kept), each sized by the last hash it served:
+/// 19 MiB for the parameters authcore-server hashes with. Freed after every check instead,
+/// the buffers stayed with the allocator's per-thread arenas, and the resident memory of
+/// `authcore serve` grew with every burst of sign-ins (from 21 to 421 MiB over four bursts of
+/// 16 under the load generator).
+fn working_memory() -> &'static std::sync::Mutex<Vec<Vec<argon2::Block>>> {
+    static POOL: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
+    &POOL
+}
+
+fn relock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The check of [`verify_password`] in `blocks`: the PHC string's algorithm, version,
+/// parameters and salt, its hash recomputed and compared in constant time.
+fn verify_in(phc: &str, password: &str, blocks: &mut Vec<argon2::Block>) -> bool {
+    use argon2::password_hash::{Output, PasswordHash};
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(expected), Some(salt)) = (hash.hash, hash.salt) else {
+        return false;
+    };
+    let Ok(algorithm) = argon2::Algorithm::try_from(hash.algorithm) else {
+        return false;
+    };
+    let version = match hash.version.map(argon2::Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = argon2::Params::try_from(&hash) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    // Every block is written before it is read, so a reused buffer needs no clearing.
+    blocks.resize(params.block_count(), argon2::Block::default());
+    let mut computed = vec![0u8; expected.len()];
+    argon2::Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut computed, &mut blocks[..])
+        .is_ok()
+        // `Output`'s equality is constant-time.
+        && Output::new(&computed).is_ok_and(|c| c == expected)
 }
 
 /// A PHC string no password matches in practice, checked when the username is unknown so the
@@ -101,6 +153,42 @@ mod tests {
         assert!(!verify_password(&phc, ""));
         assert!(!verify_password("not a phc string", "wonderland"));
         assert!(!verify_password(DECOY_PHC, "wonderland"));
+    }
+
+    #[test]
+    fn checks_reuse_their_working_memory_across_parameters() {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        // Hashes with other parameters and variants than the default, made by the argon2
+        // crate itself: each verifies in a buffer another hash used before it.
+        let small = argon2::Params::new(64, 1, 1, None).unwrap();
+        let other = [
+            (argon2::Algorithm::Argon2id, small.clone()),
+            (argon2::Algorithm::Argon2i, argon2::Params::new(256, 2, 1, Some(16)).unwrap()),
+            (argon2::Algorithm::Argon2d, small),
+        ];
+        let default_phc = hash_password("wonderland", &InsecureTestRandom::new(5)).unwrap();
+        for (algorithm, params) in other {
+            let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+            let phc = argon2::Argon2::new(algorithm, argon2::Version::V0x13, params)
+                .hash_password(b"queen of hearts", &salt)
+                .unwrap()
+                .to_string();
+            assert!(verify_password(&phc, "queen of hearts"), "{phc}");
+            assert!(!verify_password(&phc, "queen of spades"), "{phc}");
+            assert!(verify_password(&default_phc, "wonderland"));
+        }
+        // A PHC string with parameters Argon2 refuses, or parts missing: no match, no panic.
+        for bad in [
+            "$argon2id$v=19$m=1,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ",
+            "$argon2id$v=7$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+            "$scrypt$ln=16,r=8,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+        ] {
+            assert!(!verify_password(bad, "wonderland"), "{bad}");
+        }
+        // The buffers wait for the next check, never more than the hashes at once allow.
+        let kept = relock(working_memory());
+        assert!((1..=MAX_CONCURRENT_HASHES).contains(&kept.len()), "{}", kept.len());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -39,6 +39,6 @@ mod run;
 mod targets;
 
 pub use client::{Driver, Profile};
-pub use report::{CaseReport, MemoryReport, Report, TargetReport};
-pub use run::{Case, Settings, run_target};
+pub use report::{CaseReport, MemoryReport, Report, RoundMeasure, TargetReport};
+pub use run::{Case, Settings, run_target, run_targets};
 pub use targets::{RunningTarget, TargetSpec, start_target};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use authcore_load::{Case, Report, Settings, TargetSpec, run_target, start_target};
+use authcore_load::{Case, Report, Settings, TargetSpec, run_targets, start_target};
 use authcore_store_postgres::test_cluster::TestCluster;
 use clap::Parser;
 
@@ -49,6 +49,11 @@ struct Args {
     /// Unmeasured seconds before each case.
     #[arg(long, default_value_t = 2.0)]
     warmup: f64,
+    /// Rounds: every case runs this many times on every target, the targets taking turns
+    /// case by case; the report gives each case's median round and the median of the
+    /// rounds' ratios (a busy spell of a shared machine then hits every target alike).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    rounds: u32,
     /// `tests/oidc-provider` (default: the one of this source tree).
     #[arg(long, value_name = "DIR")]
     oidc_provider_dir: Option<PathBuf>,
@@ -100,6 +105,7 @@ async fn run(args: Args) -> Result<bool, String> {
         } else {
             args.cases.clone()
         },
+        rounds: args.rounds as usize,
     };
     let specs = args
         .targets
@@ -118,6 +124,8 @@ async fn run(args: Args) -> Result<bool, String> {
     // Started once, for every postgres target without a URL; stopped (and removed) at the
     // end, also on failure, by its guard.
     let mut cluster: Option<TestCluster> = None;
+    // Every target is started first and kept running: the rounds take turns between them.
+    let mut targets = Vec::with_capacity(specs.len());
     for s in &specs {
         eprintln!("authcore-load: starting {}", s.name());
         let mut s = s.clone();
@@ -134,20 +142,21 @@ async fn run(args: Args) -> Result<bool, String> {
             }
         }
         let target = start_target(&s).await?;
-        eprintln!(
-            "authcore-load: {} on {:?}; {} workers, {:?} per case",
-            target.name, target.addrs, settings.workers, settings.duration
-        );
-        let r = run_target(&target, &settings).await?;
-        for c in &r.cases {
-            eprintln!(
-                "authcore-load: {} {}: {} ok, {} failed, {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
-                r.target, c.case, c.ok, c.failures, c.throughput, c.p50_ms, c.p99_ms
-            );
-        }
-        report.targets.push(r);
-        drop(target);
+        eprintln!("authcore-load: {} on {:?}", target.name, target.addrs);
+        targets.push(target);
     }
+    eprintln!(
+        "authcore-load: {} workers, {:?} per case, {} round(s)",
+        settings.workers, settings.duration, settings.rounds
+    );
+    report.targets = run_targets(&targets, &settings, |target, c| {
+        eprintln!(
+            "authcore-load: {target} {}: {} ok, {} failed, {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
+            c.case, c.ok, c.failures, c.throughput, c.p50_ms, c.p99_ms
+        );
+    })
+    .await?;
+    drop(targets);
     print!("{}", report.markdown());
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report.json()).map_err(|e| e.to_string())?;

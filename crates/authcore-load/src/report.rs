@@ -26,6 +26,18 @@ pub struct CaseReport {
     pub p50_ms: f64,
     /// 99th percentile latency, in milliseconds.
     pub p99_ms: f64,
+    /// Every round's throughput and p99, in run order (one entry for a single round); the
+    /// other fields are the median round's ([`CaseReport::median_round`]).
+    pub rounds: Vec<RoundMeasure>,
+}
+
+/// One round of a case on one target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoundMeasure {
+    /// Successful exchanges per second.
+    pub throughput: f64,
+    /// 99th percentile latency, in milliseconds.
+    pub p99_ms: f64,
 }
 
 impl CaseReport {
@@ -40,17 +52,67 @@ impl CaseReport {
         latencies_us.sort_unstable();
         let ok = latencies_us.len() as u64;
         let secs = elapsed.as_secs_f64();
+        let throughput = if secs > 0.0 { ok as f64 / secs } else { 0.0 };
+        let p99_ms = percentile(&latencies_us, 99) / 1000.0;
         CaseReport {
             case,
             ok,
             failures,
             first_failure,
             elapsed,
-            throughput: if secs > 0.0 { ok as f64 / secs } else { 0.0 },
+            throughput,
             p50_ms: percentile(&latencies_us, 50) / 1000.0,
-            p99_ms: percentile(&latencies_us, 99) / 1000.0,
+            p99_ms,
+            rounds: vec![RoundMeasure {
+                throughput,
+                p99_ms,
+            }],
         }
     }
+
+    /// The rounds of one case on one target as one report: the round of median throughput
+    /// (the lower of the two middle ones for an even count), with every round's failures
+    /// counted and every round's measures kept in [`CaseReport::rounds`]. `None` for no
+    /// rounds.
+    pub fn median_round(rounds: Vec<CaseReport>) -> Option<CaseReport> {
+        let measures: Vec<RoundMeasure> = rounds.iter().flat_map(|r| r.rounds.clone()).collect();
+        let failures = rounds.iter().map(|r| r.failures).sum();
+        let first_failure = rounds.iter().find_map(|r| r.first_failure.clone());
+        let mut by_throughput = rounds;
+        by_throughput.sort_by(|a, b| a.throughput.total_cmp(&b.throughput));
+        let middle = by_throughput.len().checked_sub(1)? / 2;
+        let mut median = by_throughput.swap_remove(middle);
+        median.failures = failures;
+        median.first_failure = first_failure;
+        median.rounds = measures;
+        Some(median)
+    }
+}
+
+/// `c` against the reference `r`, round by round (the rounds of one run alternate the
+/// targets, so each pair was measured minutes apart at most): the median throughput ratio,
+/// its lowest and highest, and the median p99 ratio. `None` without a round to compare.
+fn round_ratios(c: &CaseReport, r: &CaseReport) -> Option<(f64, f64, f64, f64)> {
+    let pairs: Vec<(f64, f64)> = c
+        .rounds
+        .iter()
+        .zip(&r.rounds)
+        .filter(|(_, r)| r.throughput > 0.0 && r.p99_ms > 0.0)
+        .map(|(c, r)| (c.throughput / r.throughput, c.p99_ms / r.p99_ms))
+        .collect();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len().checked_sub(1)? / 2).copied()
+    };
+    let throughput: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let low = throughput.iter().copied().reduce(f64::min)?;
+    let high = throughput.iter().copied().reduce(f64::max)?;
+    Some((
+        median(throughput)?,
+        low,
+        high,
+        median(pairs.iter().map(|p| p.1).collect())?,
+    ))
 }
 
 /// The nearest-rank percentile `p` of sorted samples (0 when there are none).
@@ -147,19 +209,25 @@ impl Report {
     pub fn markdown(&self) -> String {
         let mut out = String::new();
         let reference = self.reference.as_deref().unwrap_or("-");
+        // With several rounds, a row is the median round, and the ratios are the medians of
+        // the rounds' ratios (lowest–highest in brackets).
         out.push_str(&format!(
             "| target | case | exchanges | failed | per second | p50 ms | p99 ms | throughput × {reference} | p99 ÷ {reference} |\n"
         ));
         out.push_str("|---|---|---|---|---|---|---|---|---|\n");
         for t in &self.targets {
             for c in &t.cases {
-                let (ratio, p99_ratio) = match self.reference_case(c.case) {
-                    Some(r) if r.throughput > 0.0 && r.p99_ms > 0.0 => (
-                        format!("{:.2}×", c.throughput / r.throughput),
-                        format!("{:.2}", c.p99_ms / r.p99_ms),
-                    ),
-                    _ => ("-".to_owned(), "-".to_owned()),
-                };
+                let (ratio, p99_ratio) =
+                    match self.reference_case(c.case).and_then(|r| round_ratios(c, r)) {
+                        Some((median, low, high, p99)) if c.rounds.len() > 1 => (
+                            format!("{median:.2}× ({low:.2}–{high:.2})"),
+                            format!("{p99:.2}"),
+                        ),
+                        Some((median, _, _, p99)) => {
+                            (format!("{median:.2}×"), format!("{p99:.2}"))
+                        }
+                        None => ("-".to_owned(), "-".to_owned()),
+                    };
                 out.push_str(&format!(
                     "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {ratio} | {p99_ratio} |\n",
                     t.target, c.case, c.ok, c.failures, c.throughput, c.p50_ms, c.p99_ms
@@ -218,6 +286,10 @@ impl Report {
                     "per_second": c.throughput,
                     "p50_ms": c.p50_ms,
                     "p99_ms": c.p99_ms,
+                    "rounds": c.rounds.iter().map(|r| json!({
+                        "per_second": r.throughput,
+                        "p99_ms": r.p99_ms,
+                    })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
                 "memory": t.memory.iter().map(|m| json!({
                     "pid": m.pid,
@@ -252,6 +324,75 @@ mod tests {
         assert_eq!(status_kib(s, "VmRSS:"), Some(10240));
         assert_eq!(status_kib(s, "VmSwap:"), None);
         assert_eq!(status_kib("VmRSS: lots", "VmRSS:"), None);
+    }
+
+    fn measured(throughput: f64, p99_ms: f64, failures: u64) -> CaseReport {
+        CaseReport {
+            case: Case::AuthorizationCode,
+            ok: throughput as u64,
+            failures,
+            first_failure: (failures > 0).then(|| format!("failed at {throughput}/s")),
+            elapsed: Duration::from_secs(1),
+            throughput,
+            p50_ms: p99_ms / 2.0,
+            p99_ms,
+            rounds: vec![RoundMeasure {
+                throughput,
+                p99_ms,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_median_round_stands_for_the_rounds_and_keeps_every_failure() {
+        assert_eq!(CaseReport::median_round(Vec::new()), None);
+        let merged = CaseReport::median_round(vec![
+            measured(300.0, 10.0, 0),
+            measured(100.0, 30.0, 2),
+            measured(200.0, 20.0, 1),
+        ])
+        .unwrap();
+        assert_eq!(merged.throughput, 200.0);
+        assert_eq!(merged.p99_ms, 20.0);
+        assert_eq!(merged.failures, 3);
+        assert_eq!(merged.first_failure.as_deref(), Some("failed at 100/s"));
+        let order: Vec<f64> = merged.rounds.iter().map(|r| r.throughput).collect();
+        assert_eq!(order, [300.0, 100.0, 200.0], "rounds keep their run order");
+        // Even counts take the lower middle round.
+        let two = CaseReport::median_round(vec![measured(5.0, 1.0, 0), measured(1.0, 1.0, 0)]);
+        assert_eq!(two.unwrap().throughput, 1.0);
+    }
+
+    #[test]
+    fn ratios_over_rounds_pair_each_round_with_the_references_same_round() {
+        let target = |name: &str, rounds: &[(f64, f64)]| TargetReport {
+            target: name.into(),
+            instances: 1,
+            cases: vec![
+                CaseReport::median_round(
+                    rounds.iter().map(|&(t, p)| measured(t, p, 0)).collect(),
+                )
+                .unwrap(),
+            ],
+            memory: Vec::new(),
+        };
+        // The target is 2x, 3x and 4x the reference in its rounds: the median of the ratios
+        // is 3x, while the ratio of the medians would be 400/200 = 2x.
+        let report = Report {
+            targets: vec![
+                target("fast", &[(200.0, 10.0), (600.0, 10.0), (400.0, 10.0)]),
+                target("oidc-provider", &[(100.0, 20.0), (200.0, 40.0), (100.0, 10.0)]),
+            ],
+            workers: 1,
+            duration: Duration::from_secs(1),
+            reference: Some("oidc-provider".into()),
+        };
+        let md = report.markdown();
+        assert!(md.contains("| 3.00× (2.00–4.00) | 0.50 |"), "{md}");
+        assert!(md.contains("| oidc-provider | code | 100 | 0 | 100 |"), "{md}");
+        assert!(md.contains("| 1.00× (1.00–1.00) | 1.00 |"), "{md}");
+        let json = report.json();
+        assert_eq!(json["targets"][0]["cases"][0]["rounds"][1]["per_second"], 600.0);
     }
 
     #[test]

@@ -81,6 +81,9 @@ pub struct Settings {
     pub warmup: Duration,
     /// The cases.
     pub cases: Vec<Case>,
+    /// How many times each case runs on each target (at least once), the targets taking
+    /// turns case by case, so a busy spell of the machine hits them alike.
+    pub rounds: usize,
 }
 
 /// The token the introspection or UserInfo case presents, made just before the case (a
@@ -90,23 +93,57 @@ struct Prepared {
 }
 
 /// Runs every case of `settings` against `target` and reports them with the target's
-/// memory use after the run. Fails only when a case cannot be prepared (a worker cannot
-/// sign in, no token to introspect); failed exchanges are counted in the report.
+/// memory use after the run (see [`run_targets`]).
 pub async fn run_target(
     target: &RunningTarget,
     settings: &Settings,
 ) -> Result<TargetReport, String> {
-    let profile = Arc::new(target.profile.clone());
-    let mut cases = Vec::new();
-    for &case in &settings.cases {
-        cases.push(run_case(target, settings, case, &profile).await?);
+    let mut reports = run_targets(std::slice::from_ref(target), settings, |_, _| {}).await?;
+    reports
+        .pop()
+        .ok_or_else(|| "no report for the target".to_owned())
+}
+
+/// Runs every case of `settings` against every target, `settings.rounds` times: round by
+/// round, case by case, the targets in turn. Each target's report has, per case, the
+/// median round ([`CaseReport::median_round`]) and its memory use after the run;
+/// `on_case` hears of every round as it ends. Fails only when a case cannot be prepared (a
+/// worker cannot sign in, no token to introspect); failed exchanges are counted in the
+/// report.
+pub async fn run_targets(
+    targets: &[RunningTarget],
+    settings: &Settings,
+    mut on_case: impl FnMut(&str, &CaseReport),
+) -> Result<Vec<TargetReport>, String> {
+    let profiles: Vec<_> = targets
+        .iter()
+        .map(|t| Arc::new(t.profile.clone()))
+        .collect();
+    // rounds[target][case]: every round's report.
+    let mut rounds: Vec<Vec<Vec<CaseReport>>> =
+        vec![vec![Vec::new(); settings.cases.len()]; targets.len()];
+    for _ in 0..settings.rounds.max(1) {
+        for (c, &case) in settings.cases.iter().enumerate() {
+            for (t, target) in targets.iter().enumerate() {
+                let report = run_case(target, settings, case, &profiles[t]).await?;
+                on_case(&target.name, &report);
+                rounds[t][c].push(report);
+            }
+        }
     }
-    Ok(TargetReport {
-        target: target.name.clone(),
-        instances: target.addrs.len(),
-        cases,
-        memory: target.memory(),
-    })
+    Ok(targets
+        .iter()
+        .zip(rounds)
+        .map(|(target, per_case)| TargetReport {
+            target: target.name.clone(),
+            instances: target.addrs.len(),
+            cases: per_case
+                .into_iter()
+                .filter_map(CaseReport::median_round)
+                .collect(),
+            memory: target.memory(),
+        })
+        .collect())
 }
 
 /// What one worker measured.

@@ -1,5 +1,5 @@
 //! A short run of the load generator against `authcore serve --dev` on SQLite: every case, a
-//! small bounded count, two workers; every exchange must succeed and the report must be
+//! small bounded count, two workers, two rounds; every exchange must succeed and the report must be
 //! well-formed. It measures nothing (the numbers of a debug build on a shared machine say
 //! nothing); it keeps the generator and the configuration it starts the server with working.
 
@@ -24,6 +24,8 @@ fn every_case_succeeds_against_authcore_serve_on_sqlite() {
         max_exchanges: COUNT,
         warmup: Duration::ZERO,
         cases: Case::ALL.to_vec(),
+        // Two rounds: the second runs on the state the first left.
+        rounds: 2,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -50,6 +52,7 @@ fn every_case_succeeds_against_authcore_serve_on_sqlite() {
         Case::ALL
     );
     for c in &target_report.cases {
+        assert_eq!(c.rounds.len(), 2, "{}", c.case);
         assert_eq!(
             (c.ok, c.failures),
             (COUNT, 0),
