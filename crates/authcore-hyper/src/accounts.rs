@@ -163,7 +163,10 @@ mod tests {
         let small = argon2::Params::new(64, 1, 1, None).unwrap();
         let other = [
             (argon2::Algorithm::Argon2id, small.clone()),
-            (argon2::Algorithm::Argon2i, argon2::Params::new(256, 2, 1, Some(16)).unwrap()),
+            (
+                argon2::Algorithm::Argon2i,
+                argon2::Params::new(256, 2, 1, Some(16)).unwrap(),
+            ),
             (argon2::Algorithm::Argon2d, small),
         ];
         let default_phc = hash_password("wonderland", &InsecureTestRandom::new(5)).unwrap();
@@ -188,7 +191,11 @@ mod tests {
         }
         // The buffers wait for the next check, never more than the hashes at once allow.
         let kept = relock(working_memory());
-        assert!((1..=MAX_CONCURRENT_HASHES).contains(&kept.len()), "{}", kept.len());
+        assert!(
+            (1..=MAX_CONCURRENT_HASHES).contains(&kept.len()),
+            "{}",
+            kept.len()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,10 +63,7 @@ impl CaseReport {
             throughput,
             p50_ms: percentile(&latencies_us, 50) / 1000.0,
             p99_ms,
-            rounds: vec![RoundMeasure {
-                throughput,
-                p99_ms,
-            }],
+            rounds: vec![RoundMeasure { throughput, p99_ms }],
         }
     }
 
@@ -223,9 +220,7 @@ impl Report {
                             format!("{median:.2}× ({low:.2}–{high:.2})"),
                             format!("{p99:.2}"),
                         ),
-                        Some((median, _, _, p99)) => {
-                            (format!("{median:.2}×"), format!("{p99:.2}"))
-                        }
+                        Some((median, _, _, p99)) => (format!("{median:.2}×"), format!("{p99:.2}")),
                         None => ("-".to_owned(), "-".to_owned()),
                     };
                 out.push_str(&format!(
@@ -336,10 +331,7 @@ mod tests {
             throughput,
             p50_ms: p99_ms / 2.0,
             p99_ms,
-            rounds: vec![RoundMeasure {
-                throughput,
-                p99_ms,
-            }],
+            rounds: vec![RoundMeasure { throughput, p99_ms }],
         }
     }
 
@@ -369,10 +361,8 @@ mod tests {
             target: name.into(),
             instances: 1,
             cases: vec![
-                CaseReport::median_round(
-                    rounds.iter().map(|&(t, p)| measured(t, p, 0)).collect(),
-                )
-                .unwrap(),
+                CaseReport::median_round(rounds.iter().map(|&(t, p)| measured(t, p, 0)).collect())
+                    .unwrap(),
             ],
             memory: Vec::new(),
         };
@@ -381,7 +371,10 @@ mod tests {
         let report = Report {
             targets: vec![
                 target("fast", &[(200.0, 10.0), (600.0, 10.0), (400.0, 10.0)]),
-                target("oidc-provider", &[(100.0, 20.0), (200.0, 40.0), (100.0, 10.0)]),
+                target(
+                    "oidc-provider",
+                    &[(100.0, 20.0), (200.0, 40.0), (100.0, 10.0)],
+                ),
             ],
             workers: 1,
             duration: Duration::from_secs(1),
@@ -389,10 +382,16 @@ mod tests {
         };
         let md = report.markdown();
         assert!(md.contains("| 3.00× (2.00–4.00) | 0.50 |"), "{md}");
-        assert!(md.contains("| oidc-provider | code | 100 | 0 | 100 |"), "{md}");
+        assert!(
+            md.contains("| oidc-provider | code | 100 | 0 | 100 |"),
+            "{md}"
+        );
         assert!(md.contains("| 1.00× (1.00–1.00) | 1.00 |"), "{md}");
         let json = report.json();
-        assert_eq!(json["targets"][0]["cases"][0]["rounds"][1]["per_second"], 600.0);
+        assert_eq!(
+            json["targets"][0]["cases"][0]["rounds"][1]["per_second"],
+            600.0
+        );
     }
 
     #[test]
