@@ -30,7 +30,8 @@ pub fn hash_password(password: &str, rng: &dyn SecureRandom) -> Result<String, P
 }
 
 /// Whether `password` matches the PHC string `phc` (any Argon2 variant, version and
-/// parameters the string names). The hash's working memory comes from [`working_memory`].
+/// parameters the string names). The hash's 19 MiB of working memory is kept for the next
+/// check (one buffer per check running at once, at most eight kept).
 pub fn verify_password(phc: &str, password: &str) -> bool {
     let pool = working_memory();
     let mut blocks = relock(pool).pop().unwrap_or_default();
