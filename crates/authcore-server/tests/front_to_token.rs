@@ -360,16 +360,51 @@ fn interaction_stored(s: &TestServer, i: &Interaction) -> bool {
     )
 }
 
-#[test]
-fn a_held_interaction_answered_in_place_is_never_stored_and_its_code_redeems() {
-    let s = server();
-    let client = confidential(&s);
+/// A confidential client's authorization request on a holding endpoint, driven to its held
+/// interaction.
+struct HeldRequest {
+    client: Client,
+    url: url::Url,
+    pending: PendingAuthorization,
+    ep: AuthorizationEndpoint,
+    i: Interaction,
+}
+
+fn held_request(s: &TestServer) -> HeldRequest {
+    let client = confidential(s);
     let (url, pending) = AuthorizationRequest::new(REDIRECT)
         .scope("read")
         .build_url(&client, &s.as_seen_by_client(), &s.rng)
         .unwrap();
     let mut ep = holding(&url);
-    let i = interaction(run(&s, &mut ep));
+    let i = interaction(run(s, &mut ep));
+    HeldRequest {
+        client,
+        url,
+        pending,
+        ep,
+        i,
+    }
+}
+
+/// The status of a response the endpoint finished with.
+fn status(f: Finished) -> http::StatusCode {
+    match f {
+        Finished::Respond(r) => r.status(),
+        Finished::Interact(i) => panic!("expected a response, got {i:?}"),
+    }
+}
+
+#[test]
+fn a_held_interaction_answered_in_place_is_never_stored_and_its_code_redeems() {
+    let s = server();
+    let HeldRequest {
+        client,
+        pending,
+        mut ep,
+        i,
+        ..
+    } = held_request(&s);
     assert!(!interaction_stored(&s, &i));
     ep.answer(approval(&s, &i));
     let location = redirect(run(&s, &mut ep));
@@ -378,27 +413,20 @@ fn a_held_interaction_answered_in_place_is_never_stored_and_its_code_redeems() {
     assert!(resp.status().is_success(), "{resp:?}");
     // The ticket was never stored, so it resumes nothing.
     let again = common::resume(&s, &i, approval(&s, &i));
-    match again {
-        Finished::Respond(r) => assert_eq!(r.status(), http::StatusCode::BAD_REQUEST),
-        Finished::Interact(i) => panic!("{i:?}"),
-    }
+    assert_eq!(status(again), http::StatusCode::BAD_REQUEST);
     // The endpoint is done: another step is an error, not a second code.
-    match run(&s, &mut ep) {
-        Finished::Respond(r) => assert_eq!(r.status(), http::StatusCode::INTERNAL_SERVER_ERROR),
-        Finished::Interact(i) => panic!("{i:?}"),
-    }
+    assert_eq!(
+        status(run(&s, &mut ep)),
+        http::StatusCode::INTERNAL_SERVER_ERROR
+    );
 }
 
 #[test]
 fn a_held_interaction_denied_in_place_reaches_the_client() {
     let s = server();
-    let client = confidential(&s);
-    let (url, pending) = AuthorizationRequest::new(REDIRECT)
-        .scope("read")
-        .build_url(&client, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let mut ep = holding(&url);
-    let i = interaction(run(&s, &mut ep));
+    let HeldRequest {
+        pending, mut ep, i, ..
+    } = held_request(&s);
     ep.answer(InteractionResult::Denied);
     let location = redirect(run(&s, &mut ep));
     // The client's checks (state, iss) pass and it reads the error.
@@ -416,13 +444,13 @@ fn a_held_interaction_denied_in_place_reaches_the_client() {
 #[test]
 fn a_parked_interaction_is_stored_and_resumed_with_its_ticket() {
     let s = server();
-    let client = confidential(&s);
-    let (url, pending) = AuthorizationRequest::new(REDIRECT)
-        .scope("read")
-        .build_url(&client, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let mut ep = holding(&url);
-    let held = interaction(run(&s, &mut ep));
+    let HeldRequest {
+        client,
+        pending,
+        mut ep,
+        i: held,
+        ..
+    } = held_request(&s);
     assert!(!interaction_stored(&s, &held));
     ep.park();
     // The same interaction, now stored under its ticket.
@@ -441,13 +469,7 @@ fn a_parked_interaction_is_stored_and_resumed_with_its_ticket() {
 #[test]
 fn a_held_interaction_must_be_answered_or_parked() {
     let s = server();
-    let client = confidential(&s);
-    let (url, _) = AuthorizationRequest::new(REDIRECT)
-        .scope("read")
-        .build_url(&client, &s.as_seen_by_client(), &s.rng)
-        .unwrap();
-    let mut ep = holding(&url);
-    let i = interaction(run(&s, &mut ep));
+    let HeldRequest { url, mut ep, i, .. } = held_request(&s);
     match run(&s, &mut ep) {
         Finished::Respond(r) => {
             assert_eq!(r.status(), http::StatusCode::INTERNAL_SERVER_ERROR);

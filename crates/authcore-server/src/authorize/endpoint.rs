@@ -172,28 +172,27 @@ impl AuthorizationEndpoint {
     ///
     /// ```
     /// use authcore_server::authorize::{AuthorizationEndpoint, Interaction, InteractionResult};
-    /// use authcore_server::Finished;
+    /// use authcore_server::{Context, Finished, Store, drive_to_finish};
     ///
-    /// /// The application's own loop over the endpoint's steps, with its store.
-    /// fn drive(endpoint: &mut AuthorizationEndpoint) -> Finished {
-    ///     # unimplemented!()
-    /// }
-    /// /// An approval from the user's session and stored consent, when they cover it.
-    /// fn answer_from_session(interaction: &Interaction) -> Option<InteractionResult> {
-    ///     # None
-    /// }
-    ///
-    /// fn authorize(request: http::Request<Vec<u8>>) -> Option<http::Response<Vec<u8>>> {
+    /// /// The authorization endpoint of an application that can often answer from the user's
+    /// /// session and stored consent (`from_session`).
+    /// fn authorize(
+    ///     request: http::Request<Vec<u8>>,
+    ///     ctx: &Context<'_>,
+    ///     store: &dyn Store,
+    ///     from_session: impl Fn(&Interaction) -> Option<InteractionResult>,
+    /// ) -> Option<http::Response<Vec<u8>>> {
+    ///     let no_fetch = |_: &str| None;
     ///     let mut endpoint = AuthorizationEndpoint::new(request).holding_interaction();
-    ///     let interaction = match drive(&mut endpoint) {
+    ///     let interaction = match drive_to_finish(&mut endpoint, ctx, store, &no_fetch) {
     ///         Finished::Respond(response) => return Some(response),
     ///         Finished::Interact(interaction) => interaction,
     ///     };
-    ///     match answer_from_session(&interaction) {
+    ///     match from_session(&interaction) {
     ///         Some(result) => endpoint.answer(result),
     ///         None => endpoint.park(),
     ///     }
-    ///     match drive(&mut endpoint) {
+    ///     match drive_to_finish(&mut endpoint, ctx, store, &no_fetch) {
     ///         // Answered: the redirect to the client.
     ///         Finished::Respond(response) => Some(response),
     ///         // Parked: stored under `interaction.ticket`; the application shows its pages
